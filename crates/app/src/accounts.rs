@@ -1,0 +1,472 @@
+//! Accounts and characters: logging in, adding alts, switching main, removing alts.
+//! Semantics follow Neucore (reference neucore.md §5.2), decided by `domain::login`.
+
+use crate::App;
+use crate::audit::{account_target, character_target};
+use crate::error::{AppError, AppResult};
+use crate::secrets::token_aad;
+use jumpgate_domain::account::{Account, Character, RemovalReason, TokenStatus};
+use jumpgate_domain::audit::Actor;
+use jumpgate_domain::login::{LoginDecision, decide_login};
+use jumpgate_domain::{AccountId, CharacterId, DOOMHEIM_ID, EveLogin, ScopeSet};
+use jumpgate_eve::TokenResponse;
+use jumpgate_store::{NewCharacter, NewToken, TokenRecord};
+use serde_json::json;
+use url::Url;
+
+/// What a completed login did, for the page that follows.
+#[derive(Debug, Clone)]
+pub struct LoginOutcome {
+    pub account: AccountId,
+    pub character: CharacterId,
+    pub character_name: String,
+    pub decision: LoginDecision,
+    /// The demo's first login was made superuser.
+    pub became_superuser: bool,
+}
+
+/// A character as shown on the account page.
+#[derive(Debug, Clone)]
+pub struct CharacterView {
+    pub character: Character,
+    pub is_main: bool,
+    pub corporation_name: Option<String>,
+    pub corporation_ticker: Option<String>,
+    pub alliance_name: Option<String>,
+    pub alliance_ticker: Option<String>,
+    pub tokens: Vec<TokenView>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenView {
+    pub login: String,
+    pub status: TokenStatus,
+    pub status_reason: Option<String>,
+    pub scopes: ScopeSet,
+    /// Scopes the login asks for that this token lacks.
+    pub missing_scopes: ScopeSet,
+    pub last_checked_at: Option<time::OffsetDateTime>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccountView {
+    pub account: Account,
+    pub characters: Vec<CharacterView>,
+}
+
+impl App {
+    /// The SSO URL that starts a login with the scopes of `login_name`.
+    pub async fn begin_login(&self, login_name: &str, state: &str) -> AppResult<Url> {
+        let login = self.login(login_name).ok_or_else(|| {
+            AppError::NotFound(format!("there is no EVE login named '{login_name}'"))
+        })?;
+        Ok(self.sso().authorize_url(state, &login.scopes).await?)
+    }
+
+    /// Completes an SSO login: exchanges the code, decides what the login means for accounts and
+    /// carries it out. When anything fails before the writes start, nothing has changed.
+    pub async fn complete_login(
+        &self,
+        signed_in: Option<AccountId>,
+        login_name: &str,
+        code: &str,
+    ) -> AppResult<LoginOutcome> {
+        let login = self.login(login_name).cloned().ok_or_else(|| {
+            AppError::NotFound(format!("there is no EVE login named '{login_name}'"))
+        })?;
+        let tokens = self.sso().exchange_code(code).await?;
+        let verified = &tokens.token;
+        let id = verified.character_id;
+        if !verified.scopes.is_superset_of(&login.scopes) {
+            let missing = verified.scopes.missing(&login.scopes);
+            return Err(AppError::Invalid(format!(
+                "EVE did not grant every scope this login needs (missing: {missing}); please log in again and keep every scope ticked"
+            )));
+        }
+
+        // A signed-in account that no longer exists (deleted meanwhile) is treated as signed out.
+        let signed_in = match signed_in {
+            Some(a) if self.store().account(a).await?.is_some() => Some(a),
+            _ => None,
+        };
+        let known = self.store().character(id).await?;
+        let decision = decide_login(signed_in, known.as_ref(), &verified.owner_hash);
+
+        // Read where the character stands before writing anything: if ESI fails, nothing changed.
+        let affiliation = match &decision {
+            LoginDecision::SignIn { .. } | LoginDecision::AlreadyOwned { .. } => None,
+            _ => Some(self.affiliation_of(id).await?),
+        };
+        let new_character = |aff: &jumpgate_domain::states::Affiliation| NewCharacter {
+            id,
+            name: verified.character_name.clone(),
+            owner_hash: verified.owner_hash.clone(),
+            corporation: aff.corporation,
+            alliance: aff.alliance,
+            faction: aff.faction,
+        };
+
+        let mut became_superuser = false;
+        let account = match (&decision, affiliation.as_ref()) {
+            (LoginDecision::CreateAccount { transferred_from }, Some(aff)) => {
+                if let Some(old) = transferred_from {
+                    self.store()
+                        .remove_character(id, RemovalReason::Transferred, None)
+                        .await?;
+                    self.audit(
+                        Actor::System("login".into()),
+                        "character.transferred",
+                        character_target(id),
+                        json!({"from_account": old.get(), "name": verified.character_name}),
+                    )
+                    .await?;
+                    self.recompute_state(*old, &Actor::System("login".into()))
+                        .await?;
+                    self.revalidate_standings_after(*old, "character transferred")
+                        .await;
+                }
+                let (account, _) = self.store().create_account(&new_character(aff)).await?;
+                self.audit(
+                    Actor::Account(account.id.get()),
+                    "account.created",
+                    account_target(account.id),
+                    json!({"main": id.get(), "name": verified.character_name}),
+                )
+                .await?;
+                if self.settings().demo
+                    && self
+                        .store()
+                        .kv_set_if_absent("demo.superuser", &account.id.to_string())
+                        .await?
+                {
+                    self.store().set_superuser(account.id, true).await?;
+                    became_superuser = true;
+                    self.audit(
+                        Actor::System("demo".into()),
+                        "account.superuser_granted",
+                        account_target(account.id),
+                        json!({"reason": "first login on an empty demo database"}),
+                    )
+                    .await?;
+                }
+                account.id
+            }
+            (LoginDecision::AddAlt { account }, Some(aff)) => {
+                self.store()
+                    .add_character(*account, &new_character(aff))
+                    .await?;
+                self.audit(
+                    Actor::Account(account.get()),
+                    "character.added",
+                    character_target(id),
+                    json!({"account": account.get(), "name": verified.character_name}),
+                )
+                .await?;
+                *account
+            }
+            (LoginDecision::MoveFrom { from, to }, Some(_)) => {
+                self.store()
+                    .move_character(id, *to, RemovalReason::Moved, Some(*to))
+                    .await?;
+                self.audit(
+                    Actor::Account(to.get()),
+                    "character.moved",
+                    character_target(id),
+                    json!({"from_account": from.get(), "to_account": to.get(), "name": verified.character_name}),
+                )
+                .await?;
+                self.recompute_state(*from, &Actor::Account(to.get()))
+                    .await?;
+                self.revalidate_standings_after(*from, "character left")
+                    .await;
+                *to
+            }
+            (LoginDecision::TransferFrom { from, to }, Some(_)) => {
+                self.store()
+                    .move_character(id, *to, RemovalReason::Transferred, Some(*to))
+                    .await?;
+                self.store()
+                    .update_character_identity(id, &verified.character_name, &verified.owner_hash)
+                    .await?;
+                self.audit(
+                    Actor::Account(to.get()),
+                    "character.transferred",
+                    character_target(id),
+                    json!({"from_account": from.get(), "to_account": to.get(), "name": verified.character_name}),
+                )
+                .await?;
+                self.recompute_state(*from, &Actor::Account(to.get()))
+                    .await?;
+                self.revalidate_standings_after(*from, "character left")
+                    .await;
+                *to
+            }
+            (LoginDecision::SignIn { account } | LoginDecision::AlreadyOwned { account }, _) => {
+                *account
+            }
+            // Every decision that creates or moves a character read its affiliation above.
+            (_, None) => {
+                return Err(AppError::Internal(anyhow::anyhow!(
+                    "login decision {decision:?} without affiliation"
+                )));
+            }
+        };
+        if let Some(aff) = &affiliation {
+            // A moved character's corporation may have changed since it was last seen.
+            self.store()
+                .update_affiliations(std::slice::from_ref(aff), time::OffsetDateTime::now_utc())
+                .await?;
+            // Names for the account page now rather than at the next sweep; not worth failing
+            // a login over.
+            if let Err(e) = self.refresh_entity_names().await {
+                tracing::warn!(error = %e, "could not read corporation or alliance names");
+            }
+        }
+
+        self.store_login_token(&login, &tokens).await?;
+        self.recompute_state(account, &Actor::System("login".into()))
+            .await?;
+        metrics::counter!("logins_total", "outcome" => decision_label(&decision)).increment(1);
+        Ok(LoginOutcome {
+            account,
+            character: id,
+            character_name: verified.character_name.clone(),
+            decision,
+            became_superuser,
+        })
+    }
+
+    /// Stores the token of a login, encrypted and bound to its row. A login without a refresh
+    /// token (no scopes) never replaces a valid token that has one.
+    async fn store_login_token(&self, login: &EveLogin, tokens: &TokenResponse) -> AppResult<()> {
+        let id = tokens.token.character_id;
+        let existing = self.store().token(id, &login.name).await?;
+        let Some(refresh) = &tokens.refresh_token else {
+            if existing.is_some_and(|t| t.status == TokenStatus::Valid) {
+                return Ok(());
+            }
+            return Err(AppError::Invalid(
+                "EVE sent no refresh token: the application must be registered for \"Authentication & API Access\"".into(),
+            ));
+        };
+        let keys = self.keys().read().await;
+        let access = keys.seal_str(
+            &tokens.access_token,
+            &token_aad(id.get(), &login.name, "access"),
+        )?;
+        let refresh = keys.seal_str(refresh, &token_aad(id.get(), &login.name, "refresh"))?;
+        drop(keys);
+        self.store()
+            .upsert_token(&NewToken {
+                character: id,
+                login: login.name.clone(),
+                access_token: access,
+                refresh_token: Some(refresh),
+                expires_at: tokens.expires_at,
+                scopes: tokens.token.scopes.to_space_separated(),
+                owner_hash: tokens.token.owner_hash.clone(),
+            })
+            .await?;
+        self.audit(
+            Actor::System("login".into()),
+            "token.stored",
+            character_target(id),
+            json!({"login": login.name, "scopes": tokens.token.scopes.to_space_separated()}),
+        )
+        .await
+    }
+
+    async fn affiliation_of(
+        &self,
+        id: CharacterId,
+    ) -> AppResult<jumpgate_domain::states::Affiliation> {
+        let found = self.esi().affiliations(&[id]).await?;
+        found
+            .into_iter()
+            .find(|a| a.character == id)
+            .ok_or_else(|| AppError::Invalid(format!("EVE does not know character {id}")))
+    }
+
+    /// Everything the account page shows.
+    pub async fn account_view(&self, account: AccountId) -> AppResult<AccountView> {
+        let acc = self
+            .store()
+            .account(account)
+            .await?
+            .ok_or_else(|| AppError::NotFound("this account no longer exists".into()))?;
+        let characters = self.store().characters_of(account).await?;
+        let tokens = self.store().tokens_of_account(account).await?;
+        let mut views = Vec::with_capacity(characters.len());
+        for c in characters {
+            let corp = self.store().corporation(c.corporation).await?;
+            let alliance = match c.alliance {
+                Some(a) => self.store().alliance(a).await?,
+                None => None,
+            };
+            let token_views = tokens
+                .iter()
+                .filter(|t| t.character == c.id)
+                .map(|t| self.token_view(t))
+                .collect();
+            views.push(CharacterView {
+                is_main: acc.main_character == Some(c.id),
+                corporation_name: corp.as_ref().map(|x| x.name.clone()),
+                corporation_ticker: corp.map(|x| x.ticker),
+                alliance_name: alliance.as_ref().map(|x| x.name.clone()),
+                alliance_ticker: alliance.map(|x| x.ticker),
+                tokens: token_views,
+                character: c,
+            });
+        }
+        Ok(AccountView {
+            account: acc,
+            characters: views,
+        })
+    }
+
+    fn token_view(&self, t: &TokenRecord) -> TokenView {
+        let scopes = ScopeSet::parse(&t.scopes);
+        let missing = self
+            .login(&t.login)
+            .map(|l| scopes.missing(&l.scopes))
+            .unwrap_or_default();
+        TokenView {
+            login: t.login.clone(),
+            status: t.status,
+            status_reason: t.status_reason.clone(),
+            scopes,
+            missing_scopes: missing,
+            last_checked_at: t.last_checked_at,
+        }
+    }
+
+    /// Makes one of the account's characters its main.
+    pub async fn set_main(&self, account: AccountId, character: CharacterId) -> AppResult<()> {
+        let c = self.owned_character(account, character).await?;
+        self.store().set_main(account, character).await?;
+        self.audit(
+            Actor::Account(account.get()),
+            "account.main_changed",
+            account_target(account),
+            json!({"main": character.get(), "name": c.name}),
+        )
+        .await?;
+        self.recompute_state(account, &Actor::Account(account.get()))
+            .await?;
+        Ok(())
+    }
+
+    /// The owner removes an alt: its tokens are revoked at CCP (best effort) and deleted.
+    pub async fn remove_alt(&self, account: AccountId, character: CharacterId) -> AppResult<()> {
+        if !self.settings().allow_alt_removal {
+            return Err(AppError::Forbidden(
+                "removing characters is switched off here: ask an administrator".into(),
+            ));
+        }
+        let acc = self
+            .store()
+            .account(account)
+            .await?
+            .ok_or_else(|| AppError::NotFound("this account no longer exists".into()))?;
+        let c = self.owned_character(account, character).await?;
+        if acc.main_character == Some(character) {
+            return Err(AppError::Invalid(format!(
+                "{} is your main character: make another character main first",
+                c.name
+            )));
+        }
+        self.revoke_tokens_at_ccp(character).await;
+        self.store()
+            .remove_character(character, RemovalReason::RemovedByOwner, Some(account))
+            .await?;
+        self.audit(
+            Actor::Account(account.get()),
+            "character.removed",
+            character_target(character),
+            json!({"account": account.get(), "name": c.name, "reason": RemovalReason::RemovedByOwner.as_str()}),
+        )
+        .await?;
+        self.recompute_state(account, &Actor::Account(account.get()))
+            .await?;
+        self.revalidate_standings_after(account, "character removed")
+            .await;
+        Ok(())
+    }
+
+    async fn owned_character(
+        &self,
+        account: AccountId,
+        character: CharacterId,
+    ) -> AppResult<Character> {
+        match self.store().character(character).await? {
+            Some(c) if c.account == account => Ok(c),
+            _ => Err(AppError::NotFound(format!(
+                "character {character} is not on your account"
+            ))),
+        }
+    }
+
+    /// Revokes a character's refresh tokens at CCP. Failures are logged, not fatal: the tokens
+    /// are deleted here either way.
+    async fn revoke_tokens_at_ccp(&self, character: CharacterId) {
+        let Ok(tokens) = self.store().tokens_of_character(character).await else {
+            return;
+        };
+        let keys = self.keys().read().await;
+        for t in tokens {
+            let Some(sealed) = &t.refresh_token else {
+                continue;
+            };
+            let Ok(refresh) =
+                keys.open_str(sealed, &token_aad(character.get(), &t.login, "refresh"))
+            else {
+                continue;
+            };
+            if let Err(e) = self
+                .sso()
+                .revoke(secrecy::ExposeSecret::expose_secret(&refresh))
+                .await
+            {
+                tracing::warn!(character = character.get(), error = %e, "could not revoke a token at EVE's SSO");
+            }
+        }
+    }
+
+    /// `jumpgate admin grant-superuser`: by character id or exact name.
+    pub async fn grant_superuser(&self, who: &str) -> AppResult<AccountId> {
+        let character = match who.parse::<CharacterId>() {
+            Ok(id) => self.store().character(id).await?,
+            Err(_) => self.store().character_by_name(who).await?,
+        }
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "no character '{who}' is registered: that person must log in once first"
+            ))
+        })?;
+        self.store().set_superuser(character.account, true).await?;
+        self.audit(
+            Actor::Cli("admin grant-superuser".into()),
+            "account.superuser_granted",
+            account_target(character.account),
+            json!({"character": character.id.get(), "name": character.name}),
+        )
+        .await?;
+        Ok(character.account)
+    }
+
+    /// Whether a character was biomassed, as EVE shows it: it now belongs to Doomheim.
+    pub fn is_biomassed(corporation: jumpgate_domain::CorporationId) -> bool {
+        corporation.get() == DOOMHEIM_ID
+    }
+}
+
+fn decision_label(d: &LoginDecision) -> &'static str {
+    match d {
+        LoginDecision::CreateAccount { .. } => "created",
+        LoginDecision::SignIn { .. } => "signed_in",
+        LoginDecision::AddAlt { .. } => "alt_added",
+        LoginDecision::MoveFrom { .. } => "moved",
+        LoginDecision::TransferFrom { .. } => "transferred",
+        LoginDecision::AlreadyOwned { .. } => "refreshed",
+    }
+}

@@ -1,0 +1,416 @@
+//! An optional email address per account, verified by a signed link.
+//!
+//! The link carries a token `payload.signature` (both base64url): the payload names the account,
+//! the address and an expiry; the signature is HMAC-SHA256 under a key kept in the store's
+//! key-value table (`email.signing_key`), created once by whichever instance needs it first, so
+//! every instance accepts every other's links. Nothing about a token is stored: it is valid while
+//! the signature holds, it has not expired and the account's address is still the one it names.
+
+use crate::App;
+use crate::audit::account_target;
+use crate::error::{AppError, AppResult};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hmac::{Hmac, KeyInit, Mac};
+use jumpgate_domain::AccountId;
+use jumpgate_domain::audit::Actor;
+use serde_json::json;
+use sha2::Sha256;
+use time::OffsetDateTime;
+use url::Url;
+
+/// The store key of the signing key (base64 of 32 random bytes).
+pub const SIGNING_KEY: &str = "email.signing_key";
+/// How long a verification link stays valid.
+pub const LINK_VALIDITY: time::Duration = time::Duration::hours(24);
+/// The longest address accepted (RFC 5321's path limit).
+pub const MAX_EMAIL: usize = 254;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Checks the shape of an address: one `@`, something before it, a domain with a dot (not at
+/// either end), at most 254 characters, no spaces or control characters. Returns it trimmed.
+/// Whether it reaches anyone is what the verification link finds out.
+pub fn validate_email(address: &str) -> Result<String, String> {
+    let a = address.trim();
+    if a.is_empty() {
+        return Err("type an email address, or use Remove to clear it".to_owned());
+    }
+    if a.chars().count() > MAX_EMAIL {
+        return Err(format!(
+            "an email address may have at most {MAX_EMAIL} characters; this one has {}",
+            a.chars().count()
+        ));
+    }
+    if a.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("'{a}' contains a space; an email address has none"));
+    }
+    let ats = a.matches('@').count();
+    if ats != 1 {
+        return Err(format!(
+            "'{a}' must contain exactly one @ (it has {ats}), as in name@example.org"
+        ));
+    }
+    let (local, domain) = a.split_once('@').unwrap_or_default();
+    if local.is_empty() {
+        return Err(format!("'{a}' has nothing before the @"));
+    }
+    if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+        return Err(format!(
+            "the domain of '{a}' ('{domain}') must contain a dot, as in example.org"
+        ));
+    }
+    if domain.contains("..") {
+        return Err(format!(
+            "the domain of '{a}' ('{domain}') has an empty part"
+        ));
+    }
+    Ok(a.to_owned())
+}
+
+/// What a valid token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailClaim {
+    pub account: AccountId,
+    pub email: String,
+    pub expires_at: OffsetDateTime,
+}
+
+/// Why a link does not verify. The messages are shown to the person who opened it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error(
+        "this verification link is damaged or was not made by this Jumpgate; copy the whole link from the mail, or send a new one from your account page"
+    )]
+    Malformed,
+    #[error(
+        "this verification link has expired (links are valid for 24 hours); send a new one from your account page"
+    )]
+    Expired,
+}
+
+fn mac(key: &[u8]) -> HmacSha256 {
+    // HMAC takes keys of any length, so this cannot fail.
+    <HmacSha256 as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!())
+}
+
+/// Makes the token of a verification link.
+pub fn sign_token(
+    key: &[u8],
+    account: AccountId,
+    email: &str,
+    expires_at: OffsetDateTime,
+) -> String {
+    let payload = format!(
+        "v1\n{}\n{}\n{email}",
+        account.get(),
+        expires_at.unix_timestamp()
+    );
+    let mut m = mac(key);
+    m.update(payload.as_bytes());
+    let signature = m.finalize().into_bytes();
+    format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(payload.as_bytes()),
+        URL_SAFE_NO_PAD.encode(signature)
+    )
+}
+
+/// Checks a token's signature and expiry (in constant time for the signature).
+pub fn verify_token(
+    key: &[u8],
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<EmailClaim, TokenError> {
+    let (payload_b64, signature_b64) = token.trim().split_once('.').ok_or(TokenError::Malformed)?;
+    let payload = URL_SAFE_NO_PAD
+        .decode(payload_b64)
+        .map_err(|_| TokenError::Malformed)?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature_b64)
+        .map_err(|_| TokenError::Malformed)?;
+    let mut m = mac(key);
+    m.update(&payload);
+    m.verify_slice(&signature)
+        .map_err(|_| TokenError::Malformed)?;
+    let text = String::from_utf8(payload).map_err(|_| TokenError::Malformed)?;
+    let mut parts = text.splitn(4, '\n');
+    let (Some("v1"), Some(account), Some(expires), Some(email)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenError::Malformed);
+    };
+    let account = AccountId(account.parse().map_err(|_| TokenError::Malformed)?);
+    let expires_at =
+        OffsetDateTime::from_unix_timestamp(expires.parse().map_err(|_| TokenError::Malformed)?)
+            .map_err(|_| TokenError::Malformed)?;
+    if now >= expires_at {
+        return Err(TokenError::Expired);
+    }
+    Ok(EmailClaim {
+        account,
+        email: email.to_owned(),
+        expires_at,
+    })
+}
+
+impl From<TokenError> for AppError {
+    fn from(e: TokenError) -> Self {
+        Self::Invalid(e.to_string())
+    }
+}
+
+impl App {
+    /// The key that signs verification links, created on first use and shared by every instance
+    /// through the store.
+    pub async fn email_signing_key(&self) -> AppResult<Vec<u8>> {
+        if let Some(key) = self.store().kv_get(SIGNING_KEY).await? {
+            return decode_key(&key);
+        }
+        let fresh: [u8; 32] = rand::random();
+        self.store()
+            .kv_set_if_absent(SIGNING_KEY, &STANDARD.encode(fresh))
+            .await?;
+        // Another instance may have won the race: everyone uses what the store holds.
+        match self.store().kv_get(SIGNING_KEY).await? {
+            Some(key) => decode_key(&key),
+            None => Err(AppError::Internal(anyhow::anyhow!(
+                "the email signing key vanished right after it was stored"
+            ))),
+        }
+    }
+
+    /// Sets the account's address (unverified) and mails it a verification link to
+    /// `verify_url?token=…`; `None` clears it. Invalid addresses change nothing.
+    pub async fn set_email(
+        &self,
+        account: AccountId,
+        email: Option<&str>,
+        verify_url: &Url,
+    ) -> AppResult<Option<String>> {
+        let acc = self
+            .store()
+            .account(account)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("there is no account #{account}")))?;
+        let Some(email) = email else {
+            if acc.email.is_some() {
+                self.store().set_account_email(account, None, false).await?;
+                self.audit(
+                    Actor::Account(account.get()),
+                    "account.email_cleared",
+                    account_target(account),
+                    json!({}),
+                )
+                .await?;
+            }
+            return Ok(None);
+        };
+        let email = validate_email(email).map_err(AppError::Invalid)?;
+        // The mail goes out before anything is written: if it cannot be sent, nothing changed.
+        // (A link for an address that then fails to be stored verifies nothing.)
+        let link = self.verification_link(account, &email, verify_url).await?;
+        self.send_verification(&email, &link).await?;
+        self.store()
+            .set_account_email(account, Some(&email), false)
+            .await?;
+        self.audit(
+            Actor::Account(account.get()),
+            "account.email_set",
+            account_target(account),
+            json!({"email": email, "previous": acc.email}),
+        )
+        .await?;
+        Ok(Some(email))
+    }
+
+    /// Mails a new link for the account's current, unverified address.
+    pub async fn resend_email_verification(
+        &self,
+        account: AccountId,
+        verify_url: &Url,
+    ) -> AppResult<String> {
+        let acc = self
+            .store()
+            .account(account)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("there is no account #{account}")))?;
+        let Some(email) = acc.email else {
+            return Err(AppError::Invalid(
+                "your account has no email address to verify; set one first".to_owned(),
+            ));
+        };
+        if acc.email_verified {
+            return Err(AppError::Invalid(format!("{email} is already verified")));
+        }
+        let link = self.verification_link(account, &email, verify_url).await?;
+        self.send_verification(&email, &link).await?;
+        Ok(email)
+    }
+
+    async fn verification_link(
+        &self,
+        account: AccountId,
+        email: &str,
+        verify_url: &Url,
+    ) -> AppResult<Url> {
+        let key = self.email_signing_key().await?;
+        let token = sign_token(
+            &key,
+            account,
+            email,
+            OffsetDateTime::now_utc() + LINK_VALIDITY,
+        );
+        let mut link = verify_url.clone();
+        link.query_pairs_mut().clear().append_pair("token", &token);
+        Ok(link)
+    }
+
+    async fn send_verification(&self, email: &str, link: &Url) -> AppResult<()> {
+        let body = format!(
+            "Hello,\r\n\r\nsomeone (hopefully you) set this address on a Jumpgate account.\r\nTo confirm it, open this link within 24 hours:\r\n\r\n{link}\r\n\r\nIf this was not you, ignore this mail: the address stays unverified.\r\n"
+        );
+        self.mailer()
+            .send(email, "Confirm your email address for Jumpgate", &body)
+            .await
+            .map_err(|e| {
+                AppError::Internal(anyhow::anyhow!(
+                    "the verification mail could not be sent (nothing was changed): {e}"
+                ))
+            })
+    }
+
+    /// Marks the address a link names as verified, if the link is genuine, unexpired and the
+    /// account still has that address. Returns the account and the address.
+    pub async fn verify_email(&self, token: &str) -> AppResult<(AccountId, String)> {
+        let key = self.email_signing_key().await?;
+        let claim = verify_token(&key, token, OffsetDateTime::now_utc())?;
+        let acc = self.store().account(claim.account).await?.ok_or_else(|| {
+            AppError::Invalid("the account this link was sent for no longer exists".to_owned())
+        })?;
+        if acc.email.as_deref() != Some(claim.email.as_str()) {
+            return Err(AppError::Invalid(format!(
+                "this link was sent to {}, but the account's address has changed since; use the link in the newest mail",
+                claim.email
+            )));
+        }
+        if !acc.email_verified {
+            self.store()
+                .set_account_email(claim.account, Some(&claim.email), true)
+                .await?;
+            self.audit(
+                Actor::Account(claim.account.get()),
+                "account.email_verified",
+                account_target(claim.account),
+                json!({"email": claim.email}),
+            )
+            .await?;
+        }
+        Ok((claim.account, claim.email))
+    }
+}
+
+fn decode_key(text: &str) -> AppResult<Vec<u8>> {
+    match STANDARD.decode(text.trim()) {
+        Ok(key) if key.len() >= 32 => Ok(key),
+        _ => Err(AppError::Internal(anyhow::anyhow!(
+            "the stored {SIGNING_KEY} is not base64 of 32 bytes"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn later() -> OffsetDateTime {
+        OffsetDateTime::now_utc() + time::Duration::hours(1)
+    }
+
+    #[test]
+    fn a_token_round_trips() {
+        let expires = OffsetDateTime::from_unix_timestamp(later().unix_timestamp()).expect("ts");
+        let token = sign_token(KEY, AccountId(7), "pilot@example.org", expires);
+        let claim = verify_token(KEY, &token, OffsetDateTime::now_utc()).expect("valid");
+        assert_eq!(
+            claim,
+            EmailClaim {
+                account: AccountId(7),
+                email: "pilot@example.org".into(),
+                expires_at: expires,
+            }
+        );
+        assert!(
+            token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+            "safe in a URL as it is"
+        );
+    }
+
+    #[test]
+    fn tampered_tokens_and_other_keys_are_refused() {
+        let token = sign_token(KEY, AccountId(7), "pilot@example.org", later());
+        let (payload, signature) = token.split_once('.').expect("two parts");
+        // Another account or address in the payload, same signature.
+        let forged_payload = URL_SAFE_NO_PAD.encode(format!(
+            "v1\n8\n{}\nmallory@example.org",
+            later().unix_timestamp()
+        ));
+        let now = OffsetDateTime::now_utc();
+        for bad in [
+            format!("{forged_payload}.{signature}"),
+            format!("{payload}.{}", URL_SAFE_NO_PAD.encode([0u8; 32])),
+            format!("{payload}x.{signature}"),
+            payload.to_owned(),
+            String::new(),
+            "..".to_owned(),
+        ] {
+            assert_eq!(
+                verify_token(KEY, &bad, now),
+                Err(TokenError::Malformed),
+                "{bad}"
+            );
+        }
+        let other_key = [9u8; 32];
+        assert_eq!(
+            verify_token(&other_key, &token, now),
+            Err(TokenError::Malformed)
+        );
+    }
+
+    #[test]
+    fn expired_tokens_are_refused() {
+        let expires = OffsetDateTime::now_utc() - time::Duration::seconds(1);
+        let token = sign_token(KEY, AccountId(7), "pilot@example.org", expires);
+        assert_eq!(
+            verify_token(KEY, &token, OffsetDateTime::now_utc()),
+            Err(TokenError::Expired)
+        );
+    }
+
+    #[test]
+    fn email_shapes_are_checked_with_a_reason() {
+        assert_eq!(
+            validate_email(" pilot@example.org "),
+            Ok("pilot@example.org".into())
+        );
+        for (bad, reason) in [
+            ("", "type an email"),
+            ("pilot.example.org", "exactly one @"),
+            ("a@b@example.org", "exactly one @"),
+            ("@example.org", "nothing before"),
+            ("pilot@localhost", "must contain a dot"),
+            ("pilot@example.", "must contain a dot"),
+            ("pi lot@example.org", "space"),
+            ("pilot@example..org", "empty part"),
+        ] {
+            let err = validate_email(bad).expect_err(bad);
+            assert!(err.contains(reason), "{bad}: {err}");
+        }
+        let long = format!("{}@example.org", "a".repeat(250));
+        assert!(validate_email(&long).expect_err("long").contains("254"));
+    }
+}

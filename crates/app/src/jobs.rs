@@ -1,0 +1,334 @@
+//! Durable jobs: a worker that leases jobs from the store, keeps its leases alive while it runs
+//! them, and retries failures with jittered exponential backoff; and a scheduler that queues
+//! periodic jobs once across every instance (deduplicated by key in the database).
+//! Why our own queue rather than apalis: see docs/adr/0003-job-queue.md.
+
+use crate::App;
+use jumpgate_store::{Job, NewJob};
+use rand::Rng;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::{Semaphore, watch};
+
+type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+/// Why a job did not finish.
+#[derive(Debug, Clone)]
+pub enum JobError {
+    /// Try again later with backoff.
+    Retry(String),
+    /// EVE is down or limits say wait: run again at `until`.
+    Postpone {
+        until: OffsetDateTime,
+        reason: String,
+    },
+    /// Retrying cannot help (bad payload): fail for good.
+    Fatal(String),
+}
+
+impl std::fmt::Display for JobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Retry(m) | Self::Fatal(m) => f.write_str(m),
+            Self::Postpone { until, reason } => write!(f, "postponed until {until}: {reason}"),
+        }
+    }
+}
+
+impl From<crate::AppError> for JobError {
+    fn from(e: crate::AppError) -> Self {
+        use jumpgate_eve::EsiError;
+        match &e {
+            crate::AppError::Esi(EsiError::Downtime { until_estimate }) => Self::Postpone {
+                until: *until_estimate,
+                reason: e.to_string(),
+            },
+            crate::AppError::Esi(EsiError::ErrorLimited { until }) => Self::Postpone {
+                until: *until,
+                reason: e.to_string(),
+            },
+            crate::AppError::Esi(EsiError::RateLimited { retry_after, .. }) => Self::Postpone {
+                until: OffsetDateTime::now_utc() + *retry_after,
+                reason: e.to_string(),
+            },
+            _ => Self::Retry(e.to_string()),
+        }
+    }
+}
+
+pub type Handler =
+    Arc<dyn Fn(App, serde_json::Value) -> BoxFuture<Result<(), JobError>> + Send + Sync>;
+
+/// Job kinds and what runs them.
+#[derive(Clone, Default)]
+pub struct JobRegistry {
+    handlers: BTreeMap<&'static str, Handler>,
+}
+
+impl JobRegistry {
+    pub fn register<F, Fut>(&mut self, kind: &'static str, f: F)
+    where
+        F: Fn(App, serde_json::Value) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<(), JobError>> + Send + 'static,
+    {
+        self.handlers.insert(
+            kind,
+            Arc::new(move |app, payload| Box::pin(f(app, payload))),
+        );
+    }
+
+    pub fn kinds(&self) -> Vec<&'static str> {
+        self.handlers.keys().copied().collect()
+    }
+
+    fn get(&self, kind: &str) -> Option<&Handler> {
+        self.handlers.get(kind)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// Jobs run at once by this process.
+    pub concurrency: usize,
+    pub lease: Duration,
+    /// How long to sleep when the queue is empty.
+    pub poll_interval: Duration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            lease: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Delay before retry `attempt` (1-based): 10 s · 2^(attempt-1), at most an hour, ±25 % jitter
+/// so that a burst of failures does not come back as a burst.
+pub fn backoff(attempt: i32) -> Duration {
+    let exp = u32::try_from(attempt.clamp(1, 20) - 1).unwrap_or(0);
+    let base = 10f64 * 2f64.powi(exp as i32);
+    let capped = base.min(3600.0);
+    let jitter = rand::rng().random_range(0.75..1.25);
+    Duration::from_secs_f64(capped * jitter)
+}
+
+/// Runs jobs until `shutdown` turns true.
+pub async fn run_worker(
+    app: App,
+    registry: Arc<JobRegistry>,
+    settings: WorkerSettings,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let worker_id = app.settings().instance_id.clone();
+    let kinds = registry.kinds();
+    let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+    tracing::info!(worker = %worker_id, ?kinds, "job worker started");
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let free = slots.available_permits();
+        let leased = if free == 0 {
+            Vec::new()
+        } else {
+            match app
+                .store()
+                .lease_jobs(
+                    &worker_id,
+                    &kinds,
+                    settings.lease,
+                    i64::try_from(free).unwrap_or(1),
+                )
+                .await
+            {
+                Ok(jobs) => jobs,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not lease jobs");
+                    Vec::new()
+                }
+            }
+        };
+        if leased.is_empty() {
+            tokio::select! {
+                _ = tokio::time::sleep(settings.poll_interval) => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        }
+        for job in leased {
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                break;
+            };
+            let app = app.clone();
+            let registry = registry.clone();
+            let worker_id = worker_id.clone();
+            let lease = settings.lease;
+            tokio::spawn(async move {
+                run_one(&app, &registry, &worker_id, lease, job).await;
+                drop(permit);
+            });
+        }
+    }
+    // Let running jobs finish (their leases would expire otherwise and they would run again).
+    let _ = slots
+        .acquire_many(u32::try_from(settings.concurrency.max(1)).unwrap_or(1))
+        .await;
+    tracing::info!(worker = %worker_id, "job worker stopped");
+}
+
+async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duration, job: Job) {
+    let started = std::time::Instant::now();
+    let Some(handler) = registry.get(&job.kind) else {
+        let _ = app
+            .store()
+            .fail_job(
+                job.id,
+                worker,
+                &format!("no handler for job kind '{}'", job.kind),
+                None,
+            )
+            .await;
+        return;
+    };
+    // Keep the lease while the job runs, so no other worker takes it over.
+    let (stop_beat, mut beat_stopped) = watch::channel(false);
+    let beat = {
+        let store = app.store().clone();
+        let worker = worker.to_owned();
+        let id = job.id;
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(lease / 3) => {
+                        match store.heartbeat_job(id, &worker, lease).await {
+                            Ok(true) => {}
+                            Ok(false) => { tracing::warn!(job = id, "lost the lease of a running job"); break; }
+                            Err(e) => tracing::warn!(job = id, error = %e, "job heartbeat failed"),
+                        }
+                    }
+                    _ = beat_stopped.changed() => break,
+                }
+            }
+        })
+    };
+    let result = handler(app.clone(), job.payload.clone()).await;
+    let _ = stop_beat.send(true);
+    let _ = beat.await;
+    let outcome = match &result {
+        Ok(()) => "ok",
+        Err(JobError::Postpone { .. }) => "postponed",
+        Err(_) => "error",
+    };
+    metrics::counter!("jobs_finished_total", "kind" => job.kind.clone(), "outcome" => outcome)
+        .increment(1);
+    metrics::histogram!("job_duration_seconds", "kind" => job.kind.clone())
+        .record(started.elapsed().as_secs_f64());
+    let store = app.store();
+    let written = match result {
+        Ok(()) => store.complete_job(job.id, worker).await,
+        Err(JobError::Fatal(msg)) => store.fail_job(job.id, worker, &msg, None).await,
+        // Waiting out downtime or a limit is not held against the job: no attempt is counted.
+        Err(JobError::Postpone { until, reason }) => {
+            store.postpone_job(job.id, worker, &reason, until).await
+        }
+        Err(JobError::Retry(msg)) if job.attempts >= job.max_attempts => {
+            tracing::warn!(job = job.id, kind = %job.kind, error = %msg, "job failed for good");
+            store.fail_job(job.id, worker, &msg, None).await
+        }
+        Err(JobError::Retry(msg)) => {
+            let at = OffsetDateTime::now_utc() + backoff(job.attempts);
+            store.fail_job(job.id, worker, &msg, Some(at)).await
+        }
+    };
+    match written {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(job = job.id, "job finished after its lease was lost"),
+        Err(e) => tracing::warn!(job = job.id, error = %e, "could not record a job's outcome"),
+    }
+}
+
+/// A job queued on a fixed interval.
+#[derive(Debug, Clone)]
+pub struct Periodic {
+    pub kind: &'static str,
+    pub interval: Duration,
+    pub max_attempts: i32,
+}
+
+/// Queues every periodic job when it is due, until `shutdown`. Any number of instances may run
+/// this: the dedupe key lets exactly one copy of each job wait in the queue.
+pub async fn run_scheduler(
+    app: App,
+    periodic: Vec<Periodic>,
+    tick: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        for p in &periodic {
+            if let Err(e) = schedule_if_due(&app, p).await {
+                tracing::warn!(kind = p.kind, error = %e, "could not schedule a periodic job");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(tick) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+    }
+}
+
+/// Queues `p` if its next due time has come. Returns whether this call queued it.
+pub async fn schedule_if_due(app: &App, p: &Periodic) -> Result<bool, crate::AppError> {
+    let now = OffsetDateTime::now_utc();
+    let key = format!("periodic.{}.next_due", p.kind);
+    let due = app
+        .store()
+        .kv_get(&key)
+        .await?
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|ts| OffsetDateTime::from_unix_timestamp(ts).ok());
+    if due.is_some_and(|d| d > now) {
+        return Ok(false);
+    }
+    // Spread instances' and characters' work: start within the first tenth of the interval.
+    let spread = p.interval.as_secs_f64() * 0.1;
+    let jitter = Duration::from_secs_f64(rand::rng().random_range(0.0..=spread.min(30.0)));
+    let queued = app
+        .store()
+        .enqueue_job(&NewJob {
+            kind: p.kind.to_owned(),
+            payload: serde_json::Value::Null,
+            run_at: now + jitter,
+            dedupe_key: Some(p.kind.to_owned()),
+            max_attempts: p.max_attempts,
+        })
+        .await?;
+    let next = now + p.interval;
+    app.store()
+        .kv_set(&key, &next.unix_timestamp().to_string())
+        .await?;
+    Ok(queued.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for _ in 0..50 {
+            let first = backoff(1).as_secs_f64();
+            assert!((7.5..=12.5).contains(&first), "{first}");
+            let fifth = backoff(5).as_secs_f64();
+            assert!((120.0..=200.0).contains(&fifth), "{fifth}");
+            assert!(backoff(30).as_secs_f64() <= 4500.0);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Jumpgate's use cases: what happens when someone logs in, adds an alt, loses a token, leaves
+//! the alliance. Combines the domain's rules with the store and the EVE clients; knows nothing of
+//! HTTP.
+
+pub mod accounts;
+pub mod audit;
+pub mod email;
+pub mod error;
+pub mod esi_adapters;
+pub mod jobs;
+pub mod mail;
+pub mod periodic;
+pub mod permissions;
+pub mod safety_valve;
+pub mod secrets;
+pub mod settings;
+pub mod standings;
+pub mod states;
+pub mod states_admin;
+pub mod timezones;
+pub mod tokens;
+
+pub use error::AppError;
+pub use settings::AppSettings;
+
+use jumpgate_domain::EveLogin;
+use jumpgate_eve::{EsiClient, SsoClient};
+use jumpgate_store::Store;
+use mail::{Mailer, NoMailer};
+use safety_valve::SafetyValve;
+use secrets::KeyRing;
+use std::sync::Arc;
+use tokio::sync::RwLock;
+
+/// Everything a use case needs, cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    sso: SsoClient,
+    esi: EsiClient,
+    keys: RwLock<KeyRing>,
+    settings: AppSettings,
+    valve: SafetyValve,
+    logins: Vec<EveLogin>,
+    /// Replaceable after construction (`with_mailer`), so it sits behind a lock.
+    mailer: std::sync::RwLock<Arc<dyn Mailer>>,
+}
+
+impl App {
+    pub fn new(
+        store: Arc<dyn Store>,
+        sso: SsoClient,
+        esi: EsiClient,
+        keys: KeyRing,
+        settings: AppSettings,
+    ) -> Self {
+        let valve = SafetyValve::new(settings.safety_valve.clone());
+        let logins = vec![
+            EveLogin::core_default(),
+            settings.standings.sync_login(),
+            standings::workflow::import_login(),
+        ];
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                sso,
+                esi,
+                keys: RwLock::new(keys),
+                settings,
+                valve,
+                logins,
+                mailer: std::sync::RwLock::new(Arc::new(NoMailer)),
+            }),
+        }
+    }
+
+    /// Sets where mail goes (the binary's wiring does, from `[mail]`). Until then every mail is
+    /// refused with "no mail transport is configured".
+    pub fn with_mailer(self, mailer: Arc<dyn Mailer>) -> Self {
+        *self
+            .inner
+            .mailer
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = mailer;
+        self
+    }
+
+    pub fn mailer(&self) -> Arc<dyn Mailer> {
+        self.inner
+            .mailer
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    pub fn sso(&self) -> &SsoClient {
+        &self.inner.sso
+    }
+
+    pub fn esi(&self) -> &EsiClient {
+        &self.inner.esi
+    }
+
+    pub fn settings(&self) -> &AppSettings {
+        &self.inner.settings
+    }
+
+    pub fn keys(&self) -> &RwLock<KeyRing> {
+        &self.inner.keys
+    }
+
+    pub fn safety_valve(&self) -> &SafetyValve {
+        &self.inner.valve
+    }
+
+    /// The EVE logins (named scope sets) a character can be asked to grant.
+    pub fn logins(&self) -> &[EveLogin] {
+        &self.inner.logins
+    }
+
+    pub fn login(&self, name: &str) -> Option<&EveLogin> {
+        self.inner.logins.iter().find(|l| l.name == name)
+    }
+}

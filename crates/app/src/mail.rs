@@ -1,0 +1,225 @@
+//! Sending mail: one small interface, a file transport (every mail becomes an `.eml` file: the
+//! demo and tests) and SMTP through lettre. Credentials in the SMTP URL are never logged.
+
+use async_trait::async_trait;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::{ExposeSecret, SecretString};
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("'{0}' is not a mail address mail can be sent to or from: {1}")]
+    Address(String, String),
+    #[error("the mail could not be built: {0}")]
+    Build(String),
+    #[error("the mail could not be written to {path}: {error}")]
+    File { path: String, error: std::io::Error },
+    #[error("the mail server refused or failed: {0}")]
+    Smtp(String),
+    #[error("smtp_url is not valid: {0}")]
+    Config(String),
+    #[error("no mail transport is configured")]
+    NotConfigured,
+}
+
+/// Where mail goes. Implementations must not log secrets or message bodies at info level.
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), MailError>;
+}
+
+/// Parses a sender such as `Jumpgate <auth@example.org>` (checked at start by the config).
+pub fn parse_mailbox(address: &str) -> Result<Mailbox, MailError> {
+    address
+        .trim()
+        .parse::<Mailbox>()
+        .map_err(|e| MailError::Address(address.trim().to_owned(), e.to_string()))
+}
+
+fn message(from: &Mailbox, to: &str, subject: &str, body: &str) -> Result<Message, MailError> {
+    Message::builder()
+        .from(from.clone())
+        .to(parse_mailbox(to)?)
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(plain_body(body))
+        .map_err(|e| MailError::Build(e.to_string()))
+}
+
+/// Plain ASCII text with lines under RFC 5322's 998 characters goes as it is (7bit), so long
+/// links stay whole and clickable even in the raw .eml; anything else is encoded by lettre.
+fn plain_body(text: &str) -> Body {
+    let crlf = text.replace("\r\n", "\n").replace('\n', "\r\n");
+    if crlf.is_ascii() && !crlf.contains('\0') && crlf.split("\r\n").all(|l| l.len() < 998) {
+        Body::dangerous_pre_encoded(crlf.into_bytes(), ContentTransferEncoding::SevenBit)
+    } else {
+        Body::new(text.to_owned())
+    }
+}
+
+/// Refuses every mail: the default until a transport is configured.
+pub struct NoMailer;
+
+#[async_trait]
+impl Mailer for NoMailer {
+    async fn send(&self, _to: &str, _subject: &str, _body: &str) -> Result<(), MailError> {
+        Err(MailError::NotConfigured)
+    }
+}
+
+/// Writes each mail as an `.eml` file (RFC 5322, readable in any mail program) into a folder.
+pub struct FileMailer {
+    dir: PathBuf,
+    from: Mailbox,
+}
+
+impl FileMailer {
+    pub fn new(dir: impl Into<PathBuf>, from: &str) -> Result<Self, MailError> {
+        Ok(Self {
+            dir: dir.into(),
+            from: parse_mailbox(from)?,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+#[async_trait]
+impl Mailer for FileMailer {
+    async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), MailError> {
+        let msg = message(&self.from, to, subject, body)?;
+        let now = OffsetDateTime::now_utc();
+        let name = format!(
+            "{}-{}.eml",
+            now.unix_timestamp_nanos(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let path = self.dir.join(name);
+        let file_error = |error| MailError::File {
+            path: path.display().to_string(),
+            error,
+        };
+        tokio::fs::create_dir_all(&self.dir)
+            .await
+            .map_err(file_error)?;
+        tokio::fs::write(&path, msg.formatted())
+            .await
+            .map_err(file_error)?;
+        tracing::info!(to, path = %path.display(), "mail to {to} written to {}", path.display());
+        Ok(())
+    }
+}
+
+/// SMTP through lettre, e.g. `smtps://user:pass@mail.example.org:465` (implicit TLS) or
+/// `smtp://user:pass@mail.example.org:587?tls=required` (STARTTLS).
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl SmtpMailer {
+    /// Needs a Tokio runtime (the connection pool runs on it).
+    pub fn new(url: &SecretString, from: &str) -> Result<Self, MailError> {
+        let from = parse_mailbox(from)?;
+        let transport = smtp_builder(url)?.build();
+        Ok(Self { transport, from })
+    }
+}
+
+/// Checks an SMTP URL without connecting (for the configuration check at start).
+pub fn check_smtp_url(url: &SecretString) -> Result<(), MailError> {
+    smtp_builder(url).map(|_| ())
+}
+
+fn smtp_builder(
+    url: &SecretString,
+) -> Result<lettre::transport::smtp::AsyncSmtpTransportBuilder, MailError> {
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+        // lettre's message may quote the URL, so only the kind of problem is kept.
+        .map_err(|e| MailError::Config(describe_url_error(&e)))
+}
+
+fn describe_url_error(e: &lettre::transport::smtp::Error) -> String {
+    let text = e.to_string();
+    if text.contains("scheme") {
+        "it must start with smtp:// or smtps://".to_owned()
+    } else {
+        "expected smtps://user:password@host:465 or smtp://user:password@host:587?tls=required"
+            .to_owned()
+    }
+}
+
+#[async_trait]
+impl Mailer for SmtpMailer {
+    async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), MailError> {
+        let msg = message(&self.from, to, subject, body)?;
+        self.transport
+            .send(msg)
+            .await
+            .map_err(|e| MailError::Smtp(e.to_string()))?;
+        tracing::info!(to, "mail to {to} sent over SMTP");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_file_mailer_writes_a_readable_mail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mailer = FileMailer::new(dir.path().join("mail"), "Jumpgate <auth@example.org>")
+            .expect("mailer");
+        mailer
+            .send(
+                "pilot@example.org",
+                "Hello",
+                &format!("Open https://x.test/a?token={}\n", "a".repeat(200)),
+            )
+            .await
+            .expect("sent");
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("mail"))
+            .expect("dir")
+            .collect();
+        assert_eq!(files.len(), 1);
+        let path = files[0].as_ref().expect("entry").path();
+        let text = std::fs::read_to_string(path).expect("read");
+        assert!(text.contains("To: pilot@example.org"), "{text}");
+        assert!(text.contains("Subject: Hello"));
+        assert!(
+            text.contains(&format!("https://x.test/a?token={}\r\n", "a".repeat(200))),
+            "long links stay whole: {text}"
+        );
+    }
+
+    #[test]
+    fn bad_senders_and_urls_are_refused_without_echoing_secrets() {
+        assert!(parse_mailbox("not an address").is_err());
+        assert!(parse_mailbox("Jumpgate <auth@example.org>").is_ok());
+        let err = SmtpMailer::new(
+            &SecretString::from("http://user:hunter2@host"),
+            "a@example.org",
+        )
+        .err()
+        .expect("refused")
+        .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(check_smtp_url(&SecretString::from("smtps://u:p@mail.example.org:465")).is_ok());
+        assert!(
+            check_smtp_url(&SecretString::from(
+                "smtp://mail.example.org:587?tls=required"
+            ))
+            .is_ok()
+        );
+        let err = check_smtp_url(&SecretString::from("smtps://u:hunter2@"))
+            .expect_err("no host")
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}

@@ -1,0 +1,110 @@
+//! Gathering what an account may do. Routes ask `Grants::allows`, never anything else.
+
+use crate::App;
+use crate::audit::account_target;
+use crate::error::{AppError, AppResult};
+use jumpgate_domain::AccountId;
+use jumpgate_domain::audit::Actor;
+use jumpgate_domain::permissions::{Grants, Permission};
+use serde_json::json;
+
+impl App {
+    /// The account's grants: superuser flag, its state's permissions and its direct permissions.
+    /// A deleted account has none.
+    pub async fn grants(&self, account: AccountId) -> AppResult<Grants> {
+        let Some(acc) = self.store().account(account).await? else {
+            return Ok(Grants::default());
+        };
+        let mut permissions = self.store().account_permissions(account).await?;
+        if let Some(state) = self
+            .store()
+            .states()
+            .await?
+            .into_iter()
+            .find(|s| s.name == acc.state)
+        {
+            permissions.extend(state.permissions);
+        }
+        Ok(Grants {
+            superuser: acc.superuser,
+            permissions,
+        })
+    }
+}
+
+impl App {
+    /// Grants a permission to an account directly (recorded).
+    pub async fn grant_permission(
+        &self,
+        actor: AccountId,
+        account: AccountId,
+        permission: &str,
+    ) -> AppResult<()> {
+        let p = Permission::parse(permission).map_err(|e| AppError::Invalid(e.to_string()))?;
+        self.existing_account(account).await?;
+        self.store().grant_permission(account, p.as_str()).await?;
+        self.audit(
+            Actor::Account(actor.get()),
+            "permission.granted",
+            account_target(account),
+            json!({"permission": p.as_str()}),
+        )
+        .await
+    }
+
+    /// Revokes a permission granted directly (recorded).
+    pub async fn revoke_permission(
+        &self,
+        actor: AccountId,
+        account: AccountId,
+        permission: &str,
+    ) -> AppResult<()> {
+        let p = Permission::parse(permission).map_err(|e| AppError::Invalid(e.to_string()))?;
+        self.existing_account(account).await?;
+        self.store().revoke_permission(account, p.as_str()).await?;
+        self.audit(
+            Actor::Account(actor.get()),
+            "permission.revoked",
+            account_target(account),
+            json!({"permission": p.as_str()}),
+        )
+        .await
+    }
+
+    async fn existing_account(&self, account: AccountId) -> AppResult<()> {
+        match self.store().account(account).await? {
+            Some(_) => Ok(()),
+            None => Err(AppError::NotFound(format!(
+                "there is no account #{account}"
+            ))),
+        }
+    }
+
+    /// Puts a failed job back in the queue (recorded).
+    pub async fn retry_job(&self, actor: AccountId, job: i64) -> AppResult<()> {
+        if !self.store().retry_job(job).await? {
+            return Err(AppError::Invalid(format!(
+                "job {job} is not a failed job (it may have been retried already)"
+            )));
+        }
+        self.audit(
+            Actor::Account(actor.get()),
+            "job.retried",
+            format!("job:{job}"),
+            json!({}),
+        )
+        .await
+    }
+
+    /// An administrator checked the SSO and clears the safety valve (recorded).
+    pub async fn reset_safety_valve(&self, actor: AccountId) -> AppResult<()> {
+        self.clear_safety_valve().await?;
+        self.audit(
+            Actor::Account(actor.get()),
+            "sso.safety_valve_cleared",
+            "sso",
+            json!({}),
+        )
+        .await
+    }
+}

@@ -1,0 +1,375 @@
+//! Encryption of ESI tokens at rest: XChaCha20-Poly1305 with a key ring.
+//!
+//! Each ciphertext names the key that sealed it, so keys can rotate without a flag day, and is
+//! bound to its row through associated data (`token:<character>:<login>:<kind>`), so a
+//! ciphertext copied into another row does not decrypt. The ring lives in configuration or in
+//! `<data dir>/keys.json` (mode 0600), generated on first start.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
+use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const FORMAT_VERSION: u8 = 1;
+const NONCE_LEN: usize = 24;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    #[error(
+        "the token key {0} is not in the key ring: was keys.json replaced or the configured key changed?"
+    )]
+    UnknownKey(String),
+    #[error("a stored token could not be decrypted (wrong key, or the row was tampered with)")]
+    Undecryptable,
+    #[error("a stored token is not in Jumpgate's ciphertext format")]
+    Malformed,
+    #[error(
+        "secrets.token_key must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)"
+    )]
+    BadConfiguredKey,
+    #[error("cannot read or write the key file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the key file {0} is not valid: {1}")]
+    BadKeyFile(PathBuf, String),
+}
+
+/// Where the keys come from decides whether `keys rotate` can change them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// `secrets.token_key` in configuration: rotating means changing configuration.
+    Configured,
+    /// `<data dir>/keys.json`, managed by Jumpgate.
+    File(PathBuf),
+    /// Tests only.
+    Ephemeral,
+}
+
+#[derive(Clone)]
+pub struct KeyRing {
+    primary: String,
+    keys: BTreeMap<String, Key>,
+    source: KeySource,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print key material.
+        f.debug_struct("KeyRing")
+            .field("primary", &self.primary)
+            .field("key_ids", &self.keys.keys().collect::<Vec<_>>())
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyFile {
+    primary: String,
+    keys: BTreeMap<String, String>,
+}
+
+impl KeyRing {
+    /// A ring with one random key, kept in memory only.
+    pub fn ephemeral() -> Self {
+        Self::single("ephemeral".into(), Key::generate(), KeySource::Ephemeral)
+    }
+
+    /// The key given in configuration (base64 of 32 bytes).
+    pub fn from_configured(key_b64: &SecretString) -> Result<Self, SecretsError> {
+        let bytes = B64
+            .decode(key_b64.expose_secret().trim())
+            .map_err(|_| SecretsError::BadConfiguredKey)?;
+        let key = Key::try_from(bytes.as_slice()).map_err(|_| SecretsError::BadConfiguredKey)?;
+        Ok(Self::single("config".into(), key, KeySource::Configured))
+    }
+
+    /// Loads `<dir>/keys.json`, creating it with a fresh key (mode 0600) if it does not exist.
+    pub fn load_or_create(dir: &Path) -> Result<Self, SecretsError> {
+        let path = dir.join("keys.json");
+        if path.exists() {
+            return Self::load(&path);
+        }
+        let ring = Self::single(new_key_id(), Key::generate(), KeySource::File(path.clone()));
+        ring.save()?;
+        Ok(ring)
+    }
+
+    fn load(path: &Path) -> Result<Self, SecretsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SecretsError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let file: KeyFile = serde_json::from_str(&text)
+            .map_err(|e| SecretsError::BadKeyFile(path.to_owned(), e.to_string()))?;
+        let mut keys = BTreeMap::new();
+        for (id, b64) in file.keys {
+            let bytes = B64
+                .decode(b64.trim())
+                .map_err(|e| SecretsError::BadKeyFile(path.to_owned(), e.to_string()))?;
+            let key = Key::try_from(bytes.as_slice()).map_err(|_| {
+                SecretsError::BadKeyFile(path.to_owned(), format!("key {id} is not 32 bytes"))
+            })?;
+            keys.insert(id, key);
+        }
+        if !keys.contains_key(&file.primary) {
+            return Err(SecretsError::BadKeyFile(
+                path.to_owned(),
+                format!("the primary key {} is missing", file.primary),
+            ));
+        }
+        Ok(Self {
+            primary: file.primary,
+            keys,
+            source: KeySource::File(path.to_owned()),
+        })
+    }
+
+    fn single(id: String, key: Key, source: KeySource) -> Self {
+        Self {
+            primary: id.clone(),
+            keys: BTreeMap::from([(id, key)]),
+            source,
+        }
+    }
+
+    pub fn source(&self) -> &KeySource {
+        &self.source
+    }
+
+    pub fn primary_key_id(&self) -> &str {
+        &self.primary
+    }
+
+    /// Adds a new primary key; old keys stay for decryption until `retire_old_keys`.
+    pub fn add_primary(&mut self) -> Result<(), SecretsError> {
+        let id = new_key_id();
+        self.keys.insert(id.clone(), Key::generate());
+        self.primary = id;
+        self.save()
+    }
+
+    /// Forgets every key but the primary (after everything was re-encrypted).
+    pub fn retire_old_keys(&mut self) -> Result<(), SecretsError> {
+        let primary = self.primary.clone();
+        self.keys.retain(|id, _| *id == primary);
+        self.save()
+    }
+
+    fn save(&self) -> Result<(), SecretsError> {
+        let KeySource::File(path) = &self.source else {
+            return Ok(());
+        };
+        let file = KeyFile {
+            primary: self.primary.clone(),
+            keys: self
+                .keys
+                .iter()
+                .map(|(id, k)| (id.clone(), B64.encode(k.as_slice())))
+                .collect(),
+        };
+        let text = serde_json::to_string_pretty(&file)
+            .map_err(|e| SecretsError::BadKeyFile(path.clone(), e.to_string()))?;
+        write_private(path, text.as_bytes()).map_err(|source| SecretsError::Io {
+            path: path.clone(),
+            source,
+        })
+    }
+
+    /// Seals `plaintext` with the primary key, bound to `aad`.
+    pub fn seal(&self, plaintext: &[u8], aad: &str) -> Result<Vec<u8>, SecretsError> {
+        let key = self
+            .keys
+            .get(&self.primary)
+            .ok_or_else(|| SecretsError::UnknownKey(self.primary.clone()))?;
+        let nonce = XNonce::generate();
+        let sealed = XChaCha20Poly1305::new(key)
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .map_err(|_| SecretsError::Undecryptable)?;
+        let id = self.primary.as_bytes();
+        let id_len = u8::try_from(id.len()).map_err(|_| SecretsError::Malformed)?;
+        let mut out = Vec::with_capacity(2 + id.len() + NONCE_LEN + sealed.len());
+        out.push(FORMAT_VERSION);
+        out.push(id_len);
+        out.extend_from_slice(id);
+        out.extend_from_slice(nonce.as_slice());
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// Opens a ciphertext sealed by any key of the ring, checking it belongs to `aad`.
+    pub fn open(&self, sealed: &[u8], aad: &str) -> Result<Vec<u8>, SecretsError> {
+        let (key_id, nonce, ciphertext) = split(sealed)?;
+        let key = self
+            .keys
+            .get(key_id)
+            .ok_or_else(|| SecretsError::UnknownKey(key_id.to_owned()))?;
+        XChaCha20Poly1305::new(key)
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: ciphertext,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .map_err(|_| SecretsError::Undecryptable)
+    }
+
+    pub fn seal_str(&self, secret: &SecretString, aad: &str) -> Result<Vec<u8>, SecretsError> {
+        self.seal(secret.expose_secret().as_bytes(), aad)
+    }
+
+    pub fn open_str(&self, sealed: &[u8], aad: &str) -> Result<SecretString, SecretsError> {
+        let bytes = self.open(sealed, aad)?;
+        String::from_utf8(bytes)
+            .map(SecretString::from)
+            .map_err(|_| SecretsError::Malformed)
+    }
+
+    /// The id of the key that sealed a ciphertext.
+    pub fn key_id_of(sealed: &[u8]) -> Option<&str> {
+        split(sealed).ok().map(|(id, _, _)| id)
+    }
+}
+
+fn split(sealed: &[u8]) -> Result<(&str, XNonce, &[u8]), SecretsError> {
+    let (&version, rest) = sealed.split_first().ok_or(SecretsError::Malformed)?;
+    if version != FORMAT_VERSION {
+        return Err(SecretsError::Malformed);
+    }
+    let (&id_len, rest) = rest.split_first().ok_or(SecretsError::Malformed)?;
+    let id_len = usize::from(id_len);
+    if rest.len() < id_len + NONCE_LEN {
+        return Err(SecretsError::Malformed);
+    }
+    let (id, rest) = rest.split_at(id_len);
+    let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
+    let id = std::str::from_utf8(id).map_err(|_| SecretsError::Malformed)?;
+    let nonce = XNonce::try_from(nonce).map_err(|_| SecretsError::Malformed)?;
+    Ok((id, nonce, ciphertext))
+}
+
+/// The associated data that binds a token ciphertext to its row.
+pub fn token_aad(character: i64, login: &str, kind: &str) -> String {
+    format!("token:{character}:{login}:{kind}")
+}
+
+fn new_key_id() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!("k{}-{:04x}", now.unix_timestamp(), rand::random::<u16>())
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    // Write to a temporary file created 0600 and rename, so the key file is never readable by
+    // others and never half-written.
+    let tmp = path.with_extension("json.tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(tmp, path)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_tokens_open_with_the_same_binding() {
+        let ring = KeyRing::ephemeral();
+        let sealed = ring
+            .seal(b"refresh-token", "token:1:core.default:refresh")
+            .unwrap();
+        assert!(!sealed.windows(13).any(|w| w == b"refresh-token"));
+        let opened = ring.open(&sealed, "token:1:core.default:refresh").unwrap();
+        assert_eq!(opened, b"refresh-token");
+    }
+
+    #[test]
+    fn a_ciphertext_moved_to_another_row_does_not_open() {
+        let ring = KeyRing::ephemeral();
+        let sealed = ring
+            .seal(b"secret", "token:1:core.default:refresh")
+            .unwrap();
+        assert!(matches!(
+            ring.open(&sealed, "token:2:core.default:refresh"),
+            Err(SecretsError::Undecryptable)
+        ));
+    }
+
+    #[test]
+    fn a_flipped_bit_is_detected() {
+        let ring = KeyRing::ephemeral();
+        let mut sealed = ring.seal(b"secret", "aad").unwrap();
+        let last = sealed.len() - 1;
+        sealed[last] ^= 1;
+        assert!(ring.open(&sealed, "aad").is_err());
+    }
+
+    #[test]
+    fn the_key_file_is_created_private_and_reloads() {
+        let dir = tempfile::tempdir().unwrap();
+        let ring = KeyRing::load_or_create(dir.path()).unwrap();
+        let sealed = ring.seal(b"x", "a").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("keys.json"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let again = KeyRing::load_or_create(dir.path()).unwrap();
+        assert_eq!(again.open(&sealed, "a").unwrap(), b"x");
+    }
+
+    #[test]
+    fn rotation_keeps_old_ciphertexts_readable_until_retired() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ring = KeyRing::load_or_create(dir.path()).unwrap();
+        let old = ring.seal(b"x", "a").unwrap();
+        let old_id = KeyRing::key_id_of(&old).unwrap().to_owned();
+        ring.add_primary().unwrap();
+        assert_ne!(ring.primary_key_id(), old_id);
+        assert_eq!(ring.open(&old, "a").unwrap(), b"x");
+        let new = ring.seal(b"x", "a").unwrap();
+        ring.retire_old_keys().unwrap();
+        assert!(matches!(
+            ring.open(&old, "a"),
+            Err(SecretsError::UnknownKey(_))
+        ));
+        assert_eq!(ring.open(&new, "a").unwrap(), b"x");
+    }
+
+    #[test]
+    fn configured_keys_must_be_32_bytes_of_base64() {
+        assert!(KeyRing::from_configured(&SecretString::from("not base64!")).is_err());
+        let ok = B64.encode([7u8; 32]);
+        assert!(KeyRing::from_configured(&SecretString::from(ok)).is_ok());
+    }
+}

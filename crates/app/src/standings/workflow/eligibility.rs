@@ -1,0 +1,404 @@
+//! Who may hold a standing: a member's characters (a valid sync token with the required scopes)
+//! and corporations (the coverage rule), and the member page's model built from it.
+
+use super::STANDINGS_PAGE;
+use crate::App;
+use crate::error::{AppError, AppResult};
+use crate::standings::SYNC_LOGIN;
+use jumpgate_domain::account::{Character, TokenStatus};
+use jumpgate_domain::standings::{
+    CoverageReport, CoverageRule, Entity, EntityKind, MemberStatus, Standing, evaluate,
+};
+use jumpgate_domain::{AccountId, CharacterId, CorporationId, ScopeSet};
+use jumpgate_store::{Notification, Revocation, StandingRequest, WorkflowFilter};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Why a character's token does not allow a standing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// No token of the sync login.
+    Missing,
+    /// The token is invalid or revoked.
+    Unusable(&'static str),
+    /// The token lacks these scopes.
+    MissingScopes(Vec<String>),
+}
+
+impl TokenProblem {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Missing => {
+                "no token with the standings scopes: use \"Add scopes\" to grant them".to_owned()
+            }
+            Self::Unusable(status) => format!(
+                "its standings token is {status}: use \"Add scopes\" to log in with it again"
+            ),
+            Self::MissingScopes(s) => format!(
+                "its standings token lacks {}: use \"Add scopes\" to grant them",
+                s.join(", ")
+            ),
+        }
+    }
+}
+
+/// A member's character or corporation and what it may do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubjectStatus {
+    /// It holds a standing; `revocation_id` when a revocation is waiting.
+    Approved {
+        standing: Standing,
+        revocation_id: Option<i64>,
+    },
+    /// A request is waiting for an approver.
+    Pending {
+        request_id: i64,
+    },
+    /// The character's token must be (re)granted first: "Add scopes".
+    MissingScopes {
+        reason: String,
+    },
+    CanRequest,
+    NotEligible {
+        reason: String,
+    },
+}
+
+impl SubjectStatus {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Approved { .. } => "Approved",
+            Self::Pending { .. } => "Pending",
+            Self::MissingScopes { .. } => "Missing scopes",
+            Self::CanRequest => "Can request",
+            Self::NotEligible { .. } => "Not eligible",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubjectRow {
+    pub entity: Entity,
+    pub name: String,
+    pub status: SubjectStatus,
+    /// Corporations only.
+    pub coverage: Option<CorporationCoverage>,
+}
+
+/// A corporation against the coverage rule, with who is missing by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorporationCoverage {
+    pub rule: CoverageRule,
+    pub report: CoverageReport,
+    /// Known members that do not count, with their name and why.
+    pub missing: Vec<(CharacterId, String, String)>,
+}
+
+impl CorporationCoverage {
+    /// One paragraph for the page and for refusals.
+    pub fn summary(&self) -> String {
+        let r = &self.report;
+        let mut s = format!(
+            "{} of {} members covered, {} needed ({})",
+            r.covered,
+            r.member_count,
+            r.required,
+            self.rule.describe()
+        );
+        if !self.missing.is_empty() {
+            let names: Vec<String> = self
+                .missing
+                .iter()
+                .map(|(_, name, why)| format!("{name} ({why})"))
+                .collect();
+            s.push_str(&format!("; missing: {}", names.join(", ")));
+        }
+        if r.unknown_members > 0 {
+            s.push_str(&format!(
+                "; {} member(s) are not registered in Jumpgate",
+                r.unknown_members
+            ));
+        }
+        s
+    }
+}
+
+/// The member page: own characters and corporations, recent requests, notifications.
+#[derive(Debug, Clone)]
+pub struct MemberOverview {
+    pub characters: Vec<SubjectRow>,
+    pub corporations: Vec<SubjectRow>,
+    pub requests: Vec<StandingRequest>,
+    pub revocations: Vec<Revocation>,
+    pub notifications: Vec<Notification>,
+    pub coverage_rule: CoverageRule,
+}
+
+impl App {
+    /// Whether the character has a usable sync token with the scopes a member in `state` needs.
+    pub async fn sync_token_problem(
+        &self,
+        character: CharacterId,
+        state: &str,
+    ) -> AppResult<Option<TokenProblem>> {
+        let Some(token) = self.store().token(character, SYNC_LOGIN).await? else {
+            return Ok(Some(TokenProblem::Missing));
+        };
+        if token.status != TokenStatus::Valid {
+            return Ok(Some(TokenProblem::Unusable(token.status.as_str())));
+        }
+        let required = self.settings().standings.required_scopes(state);
+        let missing = ScopeSet::parse(&token.scopes).missing(&required);
+        if missing.is_empty() {
+            Ok(None)
+        } else {
+            Ok(Some(TokenProblem::MissingScopes(
+                missing.iter().map(str::to_owned).collect(),
+            )))
+        }
+    }
+
+    async fn account_state(&self, account: AccountId) -> AppResult<String> {
+        Ok(self
+            .store()
+            .account(account)
+            .await?
+            .map(|a| a.state)
+            .unwrap_or_default())
+    }
+
+    /// Every character Jumpgate knows in a corporation (from affiliation data).
+    pub(crate) async fn known_members(
+        &self,
+        corporation: CorporationId,
+    ) -> AppResult<Vec<Character>> {
+        Ok(self
+            .store()
+            .search_characters("", i64::from(i32::MAX))
+            .await?
+            .into_iter()
+            .filter(|c| c.corporation == corporation)
+            .collect())
+    }
+
+    /// Checks a corporation against the coverage rule for `requester`: ESI's member count (cached
+    /// per its `Expires`) against the members Jumpgate knows with a usable sync token carrying
+    /// the scopes the requester's state needs.
+    pub async fn corporation_coverage(
+        &self,
+        requester: AccountId,
+        corporation: CorporationId,
+    ) -> AppResult<CorporationCoverage> {
+        let rule = self.settings().standings.coverage_rule;
+        let fresh = self.esi().corporation(corporation).await?;
+        let member_count = u32::try_from(fresh.value.member_count.max(0)).unwrap_or(u32::MAX);
+        let state = self.account_state(requester).await?;
+        let mut statuses = Vec::new();
+        let mut names = BTreeMap::new();
+        let mut why = BTreeMap::new();
+        for c in self.known_members(corporation).await? {
+            let problem = self.sync_token_problem(c.id, &state).await?;
+            let owned = c.account == requester;
+            let m = MemberStatus {
+                character: c.id,
+                owned_by_requester: owned,
+                registered_with_scopes: problem.is_none(),
+            };
+            let reason = match (&problem, owned) {
+                (Some(TokenProblem::Missing), _) => "no standings token".to_owned(),
+                (Some(TokenProblem::Unusable(s)), _) => format!("standings token {s}"),
+                (Some(TokenProblem::MissingScopes(s)), _) => {
+                    format!("token lacks {}", s.join(", "))
+                }
+                (None, false) => "belongs to another account".to_owned(),
+                (None, true) => String::new(),
+            };
+            names.insert(c.id, c.name.clone());
+            why.insert(c.id, reason);
+            statuses.push(m);
+        }
+        let report = evaluate(rule, member_count, &statuses);
+        let missing = report
+            .missing
+            .iter()
+            .map(|id| {
+                (
+                    *id,
+                    names.get(id).cloned().unwrap_or_else(|| id.to_string()),
+                    why.get(id).cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
+        Ok(CorporationCoverage {
+            rule,
+            report,
+            missing,
+        })
+    }
+
+    /// The member page's model. Needs `standings.request`.
+    pub async fn standings_overview(&self, account: AccountId) -> AppResult<MemberOverview> {
+        self.require_permission(
+            account,
+            jumpgate_domain::permissions::Permission::STANDINGS_REQUEST,
+        )
+        .await?;
+        let state = self.account_state(account).await?;
+        let characters = self.store().characters_of(account).await?;
+        let pending_requests: BTreeMap<i64, i64> = self
+            .store()
+            .requests(&WorkflowFilter {
+                pending_only: true,
+                limit: 100_000,
+                ..WorkflowFilter::default()
+            })
+            .await?
+            .into_iter()
+            .map(|r| (r.entity.id, r.id))
+            .collect();
+        let pending_revocations: BTreeMap<i64, i64> = self
+            .store()
+            .revocations(&WorkflowFilter {
+                pending_only: true,
+                limit: 100_000,
+                ..WorkflowFilter::default()
+            })
+            .await?
+            .into_iter()
+            .map(|r| (r.entity.id, r.id))
+            .collect();
+
+        let mut char_rows = Vec::new();
+        for c in &characters {
+            let entity = Entity::character(c.id);
+            let status = if let Some(e) = self.store().standing(c.id.get()).await? {
+                SubjectStatus::Approved {
+                    standing: e.standing,
+                    revocation_id: pending_revocations.get(&c.id.get()).copied(),
+                }
+            } else if let Some(id) = pending_requests.get(&c.id.get()) {
+                SubjectStatus::Pending { request_id: *id }
+            } else if let Some(p) = self.sync_token_problem(c.id, &state).await? {
+                SubjectStatus::MissingScopes {
+                    reason: p.describe(),
+                }
+            } else if crate::App::is_biomassed(c.corporation) {
+                SubjectStatus::NotEligible {
+                    reason: "the character was biomassed".to_owned(),
+                }
+            } else {
+                SubjectStatus::CanRequest
+            };
+            char_rows.push(SubjectRow {
+                entity,
+                name: c.name.clone(),
+                status,
+                coverage: None,
+            });
+        }
+
+        let corporations: BTreeSet<CorporationId> = characters
+            .iter()
+            .map(|c| c.corporation)
+            .filter(|c| !crate::App::is_biomassed(*c))
+            .collect();
+        let mut corp_rows = Vec::new();
+        for corp in corporations {
+            let entity = Entity::corporation(corp);
+            let name = self.entity_name(entity).await;
+            let (status, coverage) = if let Some(e) = self.store().standing(corp.get()).await? {
+                (
+                    SubjectStatus::Approved {
+                        standing: e.standing,
+                        revocation_id: pending_revocations.get(&corp.get()).copied(),
+                    },
+                    None,
+                )
+            } else if let Some(id) = pending_requests.get(&corp.get()) {
+                (SubjectStatus::Pending { request_id: *id }, None)
+            } else if is_npc_corporation(corp) {
+                (
+                    SubjectStatus::NotEligible {
+                        reason: "NPC corporations cannot hold a standing".to_owned(),
+                    },
+                    None,
+                )
+            } else {
+                match self.corporation_coverage(account, corp).await {
+                    Ok(cov) if cov.report.eligible => (SubjectStatus::CanRequest, Some(cov)),
+                    Ok(cov) => (
+                        SubjectStatus::NotEligible {
+                            reason: cov.summary(),
+                        },
+                        Some(cov),
+                    ),
+                    Err(AppError::Esi(e)) => (
+                        SubjectStatus::NotEligible {
+                            reason: format!(
+                                "EVE's API did not say how many members it has ({e}); try again later"
+                            ),
+                        },
+                        None,
+                    ),
+                    Err(e) => return Err(e),
+                }
+            };
+            corp_rows.push(SubjectRow {
+                entity,
+                name,
+                status,
+                coverage,
+            });
+        }
+
+        let requests = self
+            .store()
+            .requests(&WorkflowFilter {
+                requester: Some(account),
+                limit: 50,
+                ..WorkflowFilter::default()
+            })
+            .await?;
+        let revocations = self
+            .store()
+            .revocations(&WorkflowFilter {
+                requester: Some(account),
+                limit: 50,
+                ..WorkflowFilter::default()
+            })
+            .await?;
+        let notifications = self.store().notifications(account, false, 30).await?;
+        Ok(MemberOverview {
+            characters: char_rows,
+            corporations: corp_rows,
+            requests,
+            revocations,
+            notifications,
+            coverage_rule: self.settings().standings.coverage_rule,
+        })
+    }
+
+    /// Marks every notification of the account read.
+    pub async fn mark_standings_notifications_read(&self, account: AccountId) -> AppResult<u64> {
+        Ok(self.store().mark_notifications_read(account).await?)
+    }
+
+    /// The link notifications carry.
+    pub fn standings_link(&self) -> &'static str {
+        STANDINGS_PAGE
+    }
+
+    /// Whether `entity` is one of the account's own characters or the corporation of one.
+    pub(crate) async fn owns_subject(&self, account: AccountId, entity: Entity) -> AppResult<bool> {
+        let mine = self.store().characters_of(account).await?;
+        Ok(match entity.kind {
+            EntityKind::Character => mine.iter().any(|c| c.id.get() == entity.id),
+            EntityKind::Corporation => mine.iter().any(|c| c.corporation.get() == entity.id),
+            EntityKind::Alliance => false,
+        })
+    }
+}
+
+/// NPC corporations have ids from 1 000 000 to 2 000 000 (CCP's documented range).
+pub fn is_npc_corporation(corp: CorporationId) -> bool {
+    (1_000_000..2_000_000).contains(&corp.get())
+}

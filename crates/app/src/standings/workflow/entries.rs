@@ -1,0 +1,447 @@
+//! The standings database as administrators edit it: direct edits, CSV import and export, and
+//! importing an alliance's or corporation's current contact list through ESI.
+
+use super::{IMPORT_LOGIN, entity_target};
+use crate::App;
+use crate::error::{AppError, AppResult};
+use jumpgate_domain::audit::Actor;
+use jumpgate_domain::permissions::Permission;
+use jumpgate_domain::standings::{ContactKind, Entity, EntityKind, Standing};
+use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
+use jumpgate_eve::esi::ContactType;
+use jumpgate_store::{NewStandingsEntry, StandingsEntry, StandingsFilter};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The CSV columns, in order. `name` and `notes` may be empty.
+pub const CSV_HEADER: [&str; 5] = ["type", "id", "standing", "name", "notes"];
+
+/// One exported row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StandingsCsvRow {
+    pub entry: StandingsEntry,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Entries created or updated.
+    pub imported: u64,
+    /// Contacts that cannot hold a standing (factions).
+    pub skipped: u64,
+}
+
+impl App {
+    /// Entries matching the filter. Needs `standings.manage` (or `standings.approve`, who sees
+    /// the database while deciding).
+    pub async fn standings_entries(
+        &self,
+        actor: AccountId,
+        filter: &StandingsFilter,
+    ) -> AppResult<Vec<StandingsEntry>> {
+        let grants = self.grants(actor).await?;
+        if !(grants.allows(Permission::STANDINGS_MANAGE)
+            || grants.allows(Permission::STANDINGS_APPROVE))
+        {
+            return Err(AppError::Forbidden(format!(
+                "this needs the '{}' permission, which your account does not have",
+                Permission::STANDINGS_MANAGE
+            )));
+        }
+        Ok(self.store().standings(filter).await?)
+    }
+
+    /// Adds or changes an entry directly (name looked up when empty).
+    pub async fn set_standing_entry(
+        &self,
+        actor: AccountId,
+        entity: Entity,
+        name: &str,
+        standing: Standing,
+        notes: &str,
+    ) -> AppResult<StandingsEntry> {
+        self.require_permission(actor, Permission::STANDINGS_MANAGE)
+            .await?;
+        if entity.id <= 0 {
+            return Err(AppError::Invalid(format!(
+                "'{}' is not an EVE id: expected a positive whole number",
+                entity.id
+            )));
+        }
+        let before = self.store().standing(entity.id).await?;
+        if let Some(b) = &before
+            && b.entity.kind != entity.kind
+        {
+            return Err(AppError::Invalid(format!(
+                "id {} is already in the database as a {}, not a {}",
+                entity.id, b.entity.kind, entity.kind
+            )));
+        }
+        let name = match name.trim() {
+            "" => match &before {
+                Some(b) => b.name.clone(),
+                None => self.entity_name(entity).await,
+            },
+            n => n.to_owned(),
+        };
+        let notes = notes.trim().to_owned();
+        let saved = self
+            .store()
+            .upsert_standing(&NewStandingsEntry {
+                entity,
+                name: name.clone(),
+                standing,
+                notes: notes.clone(),
+                source: "admin".to_owned(),
+                added_by: before.as_ref().and_then(|b| b.added_by).or(Some(actor)),
+            })
+            .await?;
+        let by = Actor::Account(actor.get());
+        let (action, details) = match &before {
+            None => (
+                "standings.entry.created",
+                json!({"kind": entity.kind.as_str(), "name": name, "standing": standing.value(), "notes": notes}),
+            ),
+            Some(b) => (
+                "standings.entry.updated",
+                json!({"kind": entity.kind.as_str(), "name": name, "standing": standing.value(), "previous": b.standing.value(), "notes": notes}),
+            ),
+        };
+        self.audit(by.clone(), action, entity_target(entity.id), details)
+            .await?;
+        self.workflow_propagate(entity.id, &by).await;
+        Ok(saved)
+    }
+
+    /// Deletes an entry directly, with a note for the audit log.
+    pub async fn delete_standing_entry(
+        &self,
+        actor: AccountId,
+        entity_id: i64,
+        notes: &str,
+    ) -> AppResult<StandingsEntry> {
+        self.require_permission(actor, Permission::STANDINGS_MANAGE)
+            .await?;
+        let entry = self.store().standing(entity_id).await?.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "entity {entity_id} is not in the standings database"
+            ))
+        })?;
+        self.store().delete_standing(entity_id).await?;
+        let by = Actor::Account(actor.get());
+        self.audit(
+            by.clone(),
+            "standings.entry.deleted",
+            entity_target(entity_id),
+            json!({"kind": entry.entity.kind.as_str(), "name": entry.name, "standing": entry.standing.value(), "notes": notes.trim()}),
+        )
+        .await?;
+        if let Some(owner) = entry.added_by
+            && entry.source == "request"
+        {
+            self.notify_account(
+                owner,
+                "Standing removed",
+                &format!("An administrator removed the standing of {}.", entry.name),
+                Some(super::STANDINGS_PAGE),
+            )
+            .await?;
+        }
+        self.workflow_propagate(entity_id, &by).await;
+        Ok(entry)
+    }
+
+    /// The whole database as CSV (`type,id,standing,name,notes`). Needs `standings.manage`.
+    pub async fn export_standings_csv(&self, actor: AccountId) -> AppResult<String> {
+        self.require_permission(actor, Permission::STANDINGS_MANAGE)
+            .await?;
+        let entries = self.store().all_standings().await?;
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let fail = |e: csv::Error| AppError::Internal(anyhow::anyhow!("writing CSV: {e}"));
+        w.write_record(CSV_HEADER).map_err(fail)?;
+        for e in &entries {
+            w.write_record([
+                e.entity.kind.as_str().to_owned(),
+                e.entity.id.to_string(),
+                e.standing.to_string(),
+                e.name.clone(),
+                e.notes.clone(),
+            ])
+            .map_err(fail)?;
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("writing CSV: {e}")))?;
+        String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
+    }
+
+    /// Imports CSV (`type,id,standing[,name[,notes]]`, a header line optional): every row is
+    /// checked first; any bad row refuses the whole file with one message per bad row, and
+    /// nothing is imported.
+    pub async fn import_standings_csv(
+        &self,
+        actor: AccountId,
+        text: &str,
+    ) -> AppResult<ImportSummary> {
+        self.require_permission(actor, Permission::STANDINGS_MANAGE)
+            .await?;
+        let rows = parse_csv(text, actor).map_err(|errors| {
+            AppError::Invalid(format!(
+                "the CSV was not imported (nothing changed): {}",
+                errors.join("; ")
+            ))
+        })?;
+        let mut rows = rows;
+        for r in &mut rows {
+            if r.name.is_empty() {
+                r.name = self.entity_name(r.entity).await;
+            }
+        }
+        let imported = self.store().import_standings(&rows).await?;
+        let by = Actor::Account(actor.get());
+        self.audit(
+            by.clone(),
+            "standings.import",
+            "standings",
+            json!({"source": "csv", "imported": imported, "rows": rows.len()}),
+        )
+        .await?;
+        self.workflow_reconcile_all(&by).await;
+        Ok(ImportSummary {
+            imported,
+            skipped: 0,
+        })
+    }
+
+    /// Imports the current contact list of an alliance or corporation (e.g. an organisation
+    /// coming from aa-standingssync), read with `reader`'s `standings.import` token. `reader`
+    /// must be one of the actor's characters and a member of that organisation.
+    pub async fn import_standings_from_contacts(
+        &self,
+        actor: AccountId,
+        source: Entity,
+        reader: CharacterId,
+    ) -> AppResult<ImportSummary> {
+        self.require_permission(actor, Permission::STANDINGS_MANAGE)
+            .await?;
+        let character = self
+            .store()
+            .character(reader)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("there is no character {reader}")))?;
+        if character.account != actor {
+            return Err(AppError::Forbidden(format!(
+                "{} is not one of your characters",
+                character.name
+            )));
+        }
+        let token = self.access_token(reader, IMPORT_LOGIN).await.map_err(|e| match e {
+            AppError::NotFound(_) => AppError::Invalid(format!(
+                "{} has no '{IMPORT_LOGIN}' token: log in with it through \"Grant import scopes\" first",
+                character.name
+            )),
+            other => other,
+        })?;
+        let token = secrecy::ExposeSecret::expose_secret(&token).to_owned();
+        let contacts = match source.kind {
+            EntityKind::Alliance => {
+                if character.alliance != Some(AllianceId(source.id)) {
+                    return Err(AppError::Invalid(format!(
+                        "{} is not in alliance {}: the reading character must be a member",
+                        character.name, source.id
+                    )));
+                }
+                self.esi()
+                    .alliance_contacts(AllianceId(source.id), reader, &token)
+                    .await?
+                    .value
+            }
+            EntityKind::Corporation => {
+                if character.corporation != CorporationId(source.id) {
+                    return Err(AppError::Invalid(format!(
+                        "{} is not in corporation {}: the reading character must be a member",
+                        character.name, source.id
+                    )));
+                }
+                self.esi()
+                    .corporation_contacts(CorporationId(source.id), reader, &token)
+                    .await?
+                    .value
+            }
+            EntityKind::Character => {
+                return Err(AppError::Invalid(
+                    "contacts can be imported from an alliance or a corporation".to_owned(),
+                ));
+            }
+        };
+        let mut skipped = 0u64;
+        let mut wanted = Vec::new();
+        for c in &contacts {
+            let kind = match c.contact_type {
+                ContactType::Character => ContactKind::Character,
+                ContactType::Corporation => ContactKind::Corporation,
+                ContactType::Alliance => ContactKind::Alliance,
+                ContactType::Faction => ContactKind::Faction,
+            };
+            match kind.entity_kind() {
+                Some(k) => wanted.push((
+                    Entity {
+                        kind: k,
+                        id: c.contact_id,
+                    },
+                    Standing::from_esi(c.standing),
+                )),
+                None => skipped += 1,
+            }
+        }
+        let ids: Vec<i64> = wanted.iter().map(|(e, _)| e.id).collect();
+        let names: BTreeMap<i64, String> = if ids.is_empty() {
+            BTreeMap::new()
+        } else {
+            self.esi()
+                .universe_names(&ids)
+                .await
+                .map(|v| v.into_iter().map(|n| (n.id, n.name)).collect())
+                .unwrap_or_default()
+        };
+        let source_name = self.entity_name(source).await;
+        let rows: Vec<NewStandingsEntry> = wanted
+            .into_iter()
+            .map(|(entity, standing)| NewStandingsEntry {
+                entity,
+                name: names
+                    .get(&entity.id)
+                    .cloned()
+                    .unwrap_or_else(|| entity.to_string()),
+                standing,
+                notes: format!("imported from the contacts of {source_name}"),
+                source: "import".to_owned(),
+                added_by: Some(actor),
+            })
+            .collect();
+        let imported = self.store().import_standings(&rows).await?;
+        let by = Actor::Account(actor.get());
+        self.audit(
+            by.clone(),
+            "standings.import",
+            entity_target(source.id),
+            json!({"source": format!("{}_contacts", source.kind.as_str()), "from": source_name, "reader": reader.get(), "imported": imported, "skipped": skipped}),
+        )
+        .await?;
+        self.workflow_reconcile_all(&by).await;
+        Ok(ImportSummary { imported, skipped })
+    }
+}
+
+/// Checks a CSV for import without importing: every problem, one per bad row.
+pub fn check_standings_csv(text: &str) -> Result<usize, Vec<String>> {
+    parse_csv(text, AccountId(0)).map(|rows| rows.len())
+}
+
+/// Parses and checks every row; returns every problem, one per bad row.
+fn parse_csv(text: &str, actor: AccountId) -> Result<Vec<NewStandingsEntry>, Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen: BTreeMap<i64, usize> = BTreeMap::new();
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 1;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(format!("row {line}: not valid CSV ({e})"));
+                continue;
+            }
+        };
+        let field = |n: usize| rec.get(n).unwrap_or("").to_owned();
+        if rec.iter().all(str::is_empty) {
+            continue;
+        }
+        if line == 1 && field(0).eq_ignore_ascii_case("type") {
+            continue;
+        }
+        if rec.len() < 3 || rec.len() > 5 {
+            errors.push(format!(
+                "row {line}: expected 3 to 5 columns (type,id,standing[,name[,notes]]), got {}",
+                rec.len()
+            ));
+            continue;
+        }
+        let kind = match EntityKind::parse(&field(0)) {
+            Ok(k) => k,
+            Err(e) => {
+                errors.push(format!("row {line}: {e}"));
+                continue;
+            }
+        };
+        let id = match field(1).parse::<i64>() {
+            Ok(v) if v > 0 => v,
+            _ => {
+                errors.push(format!(
+                    "row {line}: '{}' is not an EVE id (a positive whole number)",
+                    field(1)
+                ));
+                continue;
+            }
+        };
+        let standing = match Standing::parse(&field(2)) {
+            Ok(s) => s,
+            Err(e) => {
+                errors.push(format!("row {line}: {e}"));
+                continue;
+            }
+        };
+        if let Some(first) = seen.insert(id, line) {
+            errors.push(format!("row {line}: id {id} is already on row {first}"));
+            continue;
+        }
+        out.push(NewStandingsEntry {
+            entity: Entity { kind, id },
+            name: field(3),
+            standing,
+            notes: field(4),
+            source: "import".to_owned(),
+            added_by: Some(actor),
+        });
+    }
+    if errors.is_empty() && out.is_empty() {
+        errors.push("the CSV holds no rows".to_owned());
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_rows_are_all_checked_and_each_error_named() {
+        let a = AccountId(1);
+        let ok = parse_csv(
+            "type,id,standing,name,notes\nalliance,99000001,10,Foo,\ncorporation,98000001,-5\n",
+            a,
+        )
+        .expect("valid");
+        assert_eq!(ok.len(), 2);
+        assert_eq!(ok[1].standing.tenths(), -50);
+        let err = parse_csv(
+            "alliance,99000001,10\nplanet,1,5\ncharacter,x,5\ncharacter,5,11\nalliance,99000001,1\n",
+            a,
+        )
+        .expect_err("invalid");
+        assert_eq!(err.len(), 4, "{err:?}");
+        assert!(err[0].starts_with("row 2:"), "{err:?}");
+        assert!(err[1].contains("'x' is not an EVE id"), "{err:?}");
+        assert!(err[2].contains("between -10 and 10"), "{err:?}");
+        assert!(err[3].contains("already on row 1"), "{err:?}");
+        assert!(parse_csv("", a).is_err());
+    }
+}

@@ -1,0 +1,151 @@
+//! Requests, revocations and the standings database: what members, approvers, administrators
+//! and the validator do. Every use case takes the acting account, checks its grants here (one
+//! place: `Grants::allows`) and ownership, records an audit entry (`standings.*`) and, once the
+//! database changed, queues the contact sync.
+//!
+//! - `requests`: members ask for a standing for a character or corporation; approvers decide.
+//! - `revocations`: members ask to remove one; approvers decide; automatic ones follow a policy.
+//! - `entries`: administrators edit the database, import (CSV, an organisation's contacts) and
+//!   export it.
+//! - `eligibility`: the member page's model and the corporation coverage report.
+//! - `validator`: the periodic job that finds standings whose holder no longer qualifies.
+
+pub mod eligibility;
+pub mod entries;
+pub mod requests;
+pub mod revocations;
+pub mod validator;
+
+use crate::App;
+use crate::error::{AppError, AppResult};
+use crate::jobs::{JobError, JobRegistry, Periodic};
+use jumpgate_domain::audit::Actor;
+use jumpgate_domain::permissions::Grants;
+use jumpgate_domain::standings::{Entity, EntityKind};
+use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
+use jumpgate_store::StoreError;
+
+pub use eligibility::{CorporationCoverage, MemberOverview, SubjectRow, SubjectStatus};
+pub use entries::{ImportSummary, StandingsCsvRow};
+pub use validator::ValidationSummary;
+
+/// The periodic validator's job kind.
+pub const VALIDATE: &str = "standings-validate";
+
+/// The EVE login an administrator uses to read an alliance's or corporation's contact list for
+/// an import.
+pub const IMPORT_LOGIN: &str = "standings.import";
+
+/// Where notifications about standings lead.
+pub const STANDINGS_PAGE: &str = "/standings";
+
+pub fn register_jobs(registry: &mut JobRegistry) {
+    registry.register(VALIDATE, |app, _| async move {
+        app.validate_standings()
+            .await
+            .map(|_| ())
+            .map_err(JobError::from)
+    });
+}
+
+pub fn schedule(app: &App) -> Vec<Periodic> {
+    vec![Periodic {
+        kind: VALIDATE,
+        interval: app.settings().standings.validation_interval,
+        max_attempts: 3,
+    }]
+}
+
+/// `entity:<id>`, the audit target of every standings action.
+pub fn entity_target(id: i64) -> String {
+    format!("entity:{id}")
+}
+
+impl App {
+    /// The acting account's grants if it holds `permission`, else a 403 naming it.
+    pub(crate) async fn require_permission(
+        &self,
+        account: AccountId,
+        permission: &str,
+    ) -> AppResult<Grants> {
+        let grants = self.grants(account).await?;
+        if grants.allows(permission) {
+            Ok(grants)
+        } else {
+            Err(AppError::Forbidden(format!(
+                "this needs the '{permission}' permission, which your account does not have"
+            )))
+        }
+    }
+
+    /// Queues the targeted contact sync of one entity. Sync trouble never undoes a decision: an
+    /// error is logged, and the periodic reconcile catches up.
+    pub(crate) async fn workflow_propagate(&self, entity_id: i64, actor: &Actor) {
+        if let Err(e) = self.queue_propagation(entity_id, actor).await {
+            tracing::warn!(entity = entity_id, error = %e, "could not queue the contact sync of a standing change");
+        }
+    }
+
+    /// Queues a full reconcile after a bulk change; errors are logged, never fatal.
+    pub(crate) async fn workflow_reconcile_all(&self, actor: &Actor) {
+        if let Err(e) = self.queue_reconcile_all(actor).await {
+            tracing::warn!(error = %e, "could not queue the full contact sync after a bulk change");
+        }
+    }
+
+    /// A display name for an entity: from Jumpgate's own records, then ESI, then its id.
+    pub async fn entity_name(&self, entity: Entity) -> String {
+        let fallback = || entity.to_string();
+        match entity.kind {
+            EntityKind::Character => {
+                if let Ok(Some(c)) = self.store().character(CharacterId(entity.id)).await {
+                    return c.name;
+                }
+                match self.esi().character(CharacterId(entity.id)).await {
+                    Ok(f) => f.value.name,
+                    Err(_) => fallback(),
+                }
+            }
+            EntityKind::Corporation => {
+                if let Ok(Some(c)) = self.store().corporation(CorporationId(entity.id)).await {
+                    return c.name;
+                }
+                match self.esi().corporation(CorporationId(entity.id)).await {
+                    Ok(f) => f.value.name,
+                    Err(_) => fallback(),
+                }
+            }
+            EntityKind::Alliance => {
+                if let Ok(Some(a)) = self.store().alliance(AllianceId(entity.id)).await {
+                    return a.name;
+                }
+                match self.esi().alliance(AllianceId(entity.id)).await {
+                    Ok(f) => f.value.name,
+                    Err(_) => fallback(),
+                }
+            }
+        }
+    }
+}
+
+/// The store's "second pending one" conflict, in words (the partial unique index decided).
+pub(crate) fn pending_conflict(e: StoreError, what: &str) -> AppError {
+    match e {
+        StoreError::Conflict(_) => AppError::Invalid(what.to_owned()),
+        StoreError::Invalid(m) => AppError::Invalid(m),
+        StoreError::NotFound(m) => AppError::NotFound(format!("{m} not found")),
+        other => AppError::Store(other),
+    }
+}
+
+/// The EVE login that reads an alliance's or corporation's contacts for an import.
+pub fn import_login() -> jumpgate_domain::EveLogin {
+    jumpgate_domain::EveLogin {
+        name: IMPORT_LOGIN.to_owned(),
+        description: "Let Jumpgate read your alliance's or corporation's contacts once, to import them as standings".to_owned(),
+        scopes: jumpgate_domain::ScopeSet::new([
+            "esi-alliances.read_contacts.v1",
+            "esi-corporations.read_contacts.v1",
+        ]),
+    }
+}

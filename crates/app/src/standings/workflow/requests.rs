@@ -1,0 +1,305 @@
+//! Standing requests: members ask for their characters and corporations; approvers decide.
+
+use super::eligibility::is_npc_corporation;
+use super::{STANDINGS_PAGE, entity_target, pending_conflict};
+use crate::App;
+use crate::error::{AppError, AppResult};
+use jumpgate_domain::audit::Actor;
+use jumpgate_domain::permissions::Permission;
+use jumpgate_domain::standings::{Entity, EntityKind, Standing, can_request};
+use jumpgate_domain::{AccountId, CharacterId, CorporationId};
+use jumpgate_store::{
+    NewStandingRequest, RequestDecision, Revocation, StandingRequest, WorkflowFilter,
+};
+use serde_json::json;
+
+impl App {
+    /// Whether a pending request / revocation exists for an entity.
+    pub(crate) async fn pending_for(&self, entity_id: i64) -> AppResult<(bool, bool)> {
+        let filter = WorkflowFilter {
+            pending_only: true,
+            entity_id: Some(entity_id),
+            limit: 1,
+            ..WorkflowFilter::default()
+        };
+        let req = !self.store().requests(&filter).await?.is_empty();
+        let rev = !self.store().revocations(&filter).await?.is_empty();
+        Ok((req, rev))
+    }
+
+    /// A member requests a standing for one of their characters or for the corporation of one.
+    /// Refusals say exactly why; nothing changes then.
+    pub async fn request_standing(
+        &self,
+        actor: AccountId,
+        entity: Entity,
+    ) -> AppResult<StandingRequest> {
+        self.require_permission(actor, Permission::STANDINGS_REQUEST)
+            .await?;
+        let name = match entity.kind {
+            EntityKind::Character => {
+                let c = self
+                    .store()
+                    .character(CharacterId(entity.id))
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::NotFound(format!("there is no character {}", entity.id))
+                    })?;
+                if c.account != actor {
+                    return Err(AppError::Forbidden(format!(
+                        "{} is not one of your characters",
+                        c.name
+                    )));
+                }
+                let state = self
+                    .store()
+                    .account(actor)
+                    .await?
+                    .map(|a| a.state)
+                    .unwrap_or_default();
+                if let Some(p) = self.sync_token_problem(c.id, &state).await? {
+                    return Err(AppError::Invalid(format!(
+                        "{} cannot have a standing yet: {}",
+                        c.name,
+                        p.describe()
+                    )));
+                }
+                c.name
+            }
+            EntityKind::Corporation => {
+                if !self.owns_subject(actor, entity).await? {
+                    return Err(AppError::Forbidden(format!(
+                        "none of your characters is in corporation {}",
+                        entity.id
+                    )));
+                }
+                let corp = CorporationId(entity.id);
+                let name = self.entity_name(entity).await;
+                if is_npc_corporation(corp) {
+                    return Err(AppError::Invalid(format!(
+                        "{name} is an NPC corporation; NPC corporations cannot hold a standing"
+                    )));
+                }
+                let coverage = self.corporation_coverage(actor, corp).await?;
+                if !coverage.report.eligible {
+                    return Err(AppError::Invalid(format!(
+                        "{name} does not meet the coverage rule: {}",
+                        coverage.summary()
+                    )));
+                }
+                name
+            }
+            EntityKind::Alliance => {
+                return Err(AppError::Invalid(
+                    "members request standings for their characters and corporations; an administrator adds alliances in the standings database".to_owned(),
+                ));
+            }
+        };
+        let has_entry = self.store().standing(entity.id).await?.is_some();
+        let (req, rev) = self.pending_for(entity.id).await?;
+        can_request(has_entry, req, rev)
+            .map_err(|r| AppError::Invalid(format!("{name}: {}", r.message())))?;
+        let created = self
+            .store()
+            .create_request(&NewStandingRequest {
+                entity,
+                name: name.clone(),
+                requester: actor,
+            })
+            .await
+            .map_err(|e| {
+                pending_conflict(
+                    e,
+                    &format!(
+                        "{name}: a request for this entity is already pending; wait for an approver's decision"
+                    ),
+                )
+            })?;
+        self.audit(
+            Actor::Account(actor.get()),
+            "standings.request.created",
+            entity_target(entity.id),
+            json!({"request": created.id, "kind": entity.kind.as_str(), "name": name}),
+        )
+        .await?;
+        Ok(created)
+    }
+
+    /// Several requests at once; each succeeds or fails on its own.
+    pub async fn request_standings(
+        &self,
+        actor: AccountId,
+        entities: &[Entity],
+    ) -> Vec<(Entity, AppResult<StandingRequest>)> {
+        let mut out = Vec::with_capacity(entities.len());
+        for e in entities {
+            out.push((*e, self.request_standing(actor, *e).await));
+        }
+        out
+    }
+
+    async fn existing_request(&self, id: i64) -> AppResult<StandingRequest> {
+        self.store()
+            .request(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("there is no standing request #{id}")))
+    }
+
+    /// The requester withdraws a pending request.
+    pub async fn cancel_request(&self, actor: AccountId, id: i64) -> AppResult<StandingRequest> {
+        let req = self.existing_request(id).await?;
+        if req.requester != actor {
+            return Err(AppError::Forbidden(
+                "only the member who made a request can cancel it".to_owned(),
+            ));
+        }
+        let done = self
+            .store()
+            .decide_request(id, &RequestDecision::Cancel { by: actor })
+            .await
+            .map_err(|e| pending_conflict(e, "this request is no longer pending"))?;
+        self.audit(
+            Actor::Account(actor.get()),
+            "standings.request.cancelled",
+            entity_target(req.entity.id),
+            json!({"request": id, "name": req.name}),
+        )
+        .await?;
+        Ok(done)
+    }
+
+    /// An approver grants the standing (the settings' default when `standing` is `None`).
+    pub async fn approve_request(
+        &self,
+        actor: AccountId,
+        id: i64,
+        standing: Option<Standing>,
+        notes: &str,
+    ) -> AppResult<StandingRequest> {
+        self.require_permission(actor, Permission::STANDINGS_APPROVE)
+            .await?;
+        let req = self.existing_request(id).await?;
+        let standing = standing.unwrap_or(self.settings().standings.default_standing);
+        let notes = notes.trim().to_owned();
+        let done = self
+            .store()
+            .decide_request(
+                id,
+                &RequestDecision::Approve {
+                    by: actor,
+                    standing,
+                    notes: notes.clone(),
+                },
+            )
+            .await
+            .map_err(|e| pending_conflict(e, "this request is no longer pending"))?;
+        let by = Actor::Account(actor.get());
+        self.audit(
+            by.clone(),
+            "standings.request.approved",
+            entity_target(req.entity.id),
+            json!({"request": id, "name": req.name, "standing": standing.value(), "notes": notes}),
+        )
+        .await?;
+        let mut message = format!(
+            "Your standing request for {} was approved with standing {standing}.",
+            req.name
+        );
+        if !notes.is_empty() {
+            message.push_str(&format!(" Note: {notes}"));
+        }
+        self.notify_account(
+            req.requester,
+            "Standing request approved",
+            &message,
+            Some(STANDINGS_PAGE),
+        )
+        .await?;
+        self.workflow_propagate(req.entity.id, &by).await;
+        Ok(done)
+    }
+
+    /// An approver refuses, with a reason the requester is told.
+    pub async fn reject_request(
+        &self,
+        actor: AccountId,
+        id: i64,
+        reason: &str,
+    ) -> AppResult<StandingRequest> {
+        self.require_permission(actor, Permission::STANDINGS_APPROVE)
+            .await?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::Invalid(
+                "give a reason for the rejection: the requester is told".to_owned(),
+            ));
+        }
+        let req = self.existing_request(id).await?;
+        let done = self
+            .store()
+            .decide_request(
+                id,
+                &RequestDecision::Reject {
+                    by: actor,
+                    reason: reason.to_owned(),
+                },
+            )
+            .await
+            .map_err(|e| pending_conflict(e, "this request is no longer pending"))?;
+        self.audit(
+            Actor::Account(actor.get()),
+            "standings.request.rejected",
+            entity_target(req.entity.id),
+            json!({"request": id, "name": req.name, "reason": reason}),
+        )
+        .await?;
+        self.notify_account(
+            req.requester,
+            "Standing request rejected",
+            &format!(
+                "Your standing request for {} was rejected: {reason}",
+                req.name
+            ),
+            Some(STANDINGS_PAGE),
+        )
+        .await?;
+        Ok(done)
+    }
+
+    /// The approver queue: pending requests, oldest first.
+    pub async fn pending_requests(&self, actor: AccountId) -> AppResult<Vec<StandingRequest>> {
+        self.require_permission(actor, Permission::STANDINGS_APPROVE)
+            .await?;
+        let mut v = self
+            .store()
+            .requests(&WorkflowFilter {
+                pending_only: true,
+                limit: 10_000,
+                ..WorkflowFilter::default()
+            })
+            .await?;
+        v.reverse();
+        Ok(v)
+    }
+
+    /// The approver queue: pending requests and pending revocations, oldest first, behind one
+    /// permission check (the page shows both; `pending_requests` + `pending_revocations` would
+    /// read the grants twice).
+    pub async fn approval_queue(
+        &self,
+        actor: AccountId,
+    ) -> AppResult<(Vec<StandingRequest>, Vec<Revocation>)> {
+        self.require_permission(actor, Permission::STANDINGS_APPROVE)
+            .await?;
+        let filter = WorkflowFilter {
+            pending_only: true,
+            limit: 10_000,
+            ..WorkflowFilter::default()
+        };
+        let mut requests = self.store().requests(&filter).await?;
+        requests.reverse();
+        let mut revocations = self.store().revocations(&filter).await?;
+        revocations.reverse();
+        Ok((requests, revocations))
+    }
+}

@@ -1,0 +1,289 @@
+//! Revocations: a member asks to remove a standing, or Jumpgate raises one automatically; the
+//! policy of the reason decides whether it waits for an approver.
+
+use super::{STANDINGS_PAGE, entity_target, pending_conflict};
+use crate::App;
+use crate::error::{AppError, AppResult};
+use jumpgate_domain::AccountId;
+use jumpgate_domain::audit::Actor;
+use jumpgate_domain::permissions::Permission;
+use jumpgate_domain::standings::{ReasonPolicy, RevocationReason, can_revoke};
+use jumpgate_store::{NewRevocation, Revocation, RevocationDecision, WorkflowFilter};
+use serde_json::json;
+
+impl App {
+    /// A member asks to remove the standing of one of their characters or corporations.
+    pub async fn request_revocation(
+        &self,
+        actor: AccountId,
+        entity_id: i64,
+    ) -> AppResult<Revocation> {
+        self.require_permission(actor, Permission::STANDINGS_REQUEST)
+            .await?;
+        let entry = self.store().standing(entity_id).await?.ok_or_else(|| {
+            AppError::NotFound(format!("entity {entity_id} has no standing to remove"))
+        })?;
+        if !self.owns_subject(actor, entry.entity).await? {
+            return Err(AppError::Forbidden(format!(
+                "{} is not one of your characters or corporations; only its owner can ask to remove its standing",
+                entry.name
+            )));
+        }
+        let (_, rev) = self.pending_for(entity_id).await?;
+        can_revoke(true, rev)
+            .map_err(|r| AppError::Invalid(format!("{}: {}", entry.name, r.message())))?;
+        self.raise_revocation(
+            entry.entity,
+            &entry.name,
+            RevocationReason::RequestedByOwner,
+            Some(actor),
+            entry.added_by,
+        )
+        .await
+    }
+
+    /// Creates a revocation and applies the reason's policy (auto-approve or queue). `owner` is
+    /// told what happened.
+    pub(crate) async fn raise_revocation(
+        &self,
+        entity: jumpgate_domain::standings::Entity,
+        name: &str,
+        reason: RevocationReason,
+        requester: Option<AccountId>,
+        owner: Option<AccountId>,
+    ) -> AppResult<Revocation> {
+        let created = self
+            .store()
+            .create_revocation(&NewRevocation {
+                entity,
+                name: name.to_owned(),
+                reason,
+                requester,
+            })
+            .await
+            .map_err(|e| {
+                pending_conflict(
+                    e,
+                    &format!("{name}: a revocation for this entity is already pending"),
+                )
+            })?;
+        let actor = match requester {
+            Some(a) => Actor::Account(a.get()),
+            None => Actor::System(super::VALIDATE.to_owned()),
+        };
+        self.audit(
+            actor,
+            "standings.revocation.created",
+            entity_target(entity.id),
+            json!({"revocation": created.id, "name": name, "reason": reason.as_str(), "automatic": reason.is_automatic()}),
+        )
+        .await?;
+        let policy = self.settings().standings.revocation_policies.get(reason);
+        if policy == ReasonPolicy::AutoApprove {
+            let system = Actor::System("standings-policy".to_owned());
+            let done = self
+                .store()
+                .decide_revocation(
+                    created.id,
+                    &RevocationDecision::Approve {
+                        by: None,
+                        notes: format!("approved automatically by policy ({})", reason.as_str()),
+                    },
+                )
+                .await
+                .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
+            self.audit(
+                system.clone(),
+                "standings.revocation.approved",
+                entity_target(entity.id),
+                json!({"revocation": created.id, "name": name, "reason": reason.as_str(), "automatic": true}),
+            )
+            .await?;
+            if let Some(o) = owner {
+                self.notify_account(
+                    o,
+                    "Standing removed",
+                    &format!(
+                        "The standing of {name} was removed because {}.",
+                        reason.describe()
+                    ),
+                    Some(STANDINGS_PAGE),
+                )
+                .await?;
+            }
+            self.workflow_propagate(entity.id, &system).await;
+            return Ok(done);
+        }
+        if let Some(o) = owner
+            && reason.is_automatic()
+        {
+            self.notify_account(
+                o,
+                "Standing under review",
+                &format!(
+                    "The standing of {name} will be reviewed for removal because {}.",
+                    reason.describe()
+                ),
+                Some(STANDINGS_PAGE),
+            )
+            .await?;
+        }
+        Ok(created)
+    }
+
+    async fn existing_revocation(&self, id: i64) -> AppResult<Revocation> {
+        self.store()
+            .revocation(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("there is no revocation #{id}")))
+    }
+
+    /// Whom to tell about a revocation's decision: its requester, else the entry's owner.
+    async fn revocation_owner(&self, rev: &Revocation) -> AppResult<Option<AccountId>> {
+        if rev.requester.is_some() {
+            return Ok(rev.requester);
+        }
+        Ok(self
+            .store()
+            .standing(rev.entity.id)
+            .await?
+            .and_then(|e| e.added_by))
+    }
+
+    /// An approver removes the standing.
+    pub async fn approve_revocation(
+        &self,
+        actor: AccountId,
+        id: i64,
+        notes: &str,
+    ) -> AppResult<Revocation> {
+        self.require_permission(actor, Permission::STANDINGS_APPROVE)
+            .await?;
+        let rev = self.existing_revocation(id).await?;
+        let owner = self.revocation_owner(&rev).await?;
+        let notes = notes.trim().to_owned();
+        let done = self
+            .store()
+            .decide_revocation(
+                id,
+                &RevocationDecision::Approve {
+                    by: Some(actor),
+                    notes: notes.clone(),
+                },
+            )
+            .await
+            .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
+        let by = Actor::Account(actor.get());
+        self.audit(
+            by.clone(),
+            "standings.revocation.approved",
+            entity_target(rev.entity.id),
+            json!({"revocation": id, "name": rev.name, "reason": rev.reason.as_str(), "notes": notes}),
+        )
+        .await?;
+        if let Some(o) = owner {
+            self.notify_account(
+                o,
+                "Standing removed",
+                &format!(
+                    "The standing of {} was removed ({}).",
+                    rev.name,
+                    rev.reason.describe()
+                ),
+                Some(STANDINGS_PAGE),
+            )
+            .await?;
+        }
+        self.workflow_propagate(rev.entity.id, &by).await;
+        Ok(done)
+    }
+
+    /// An approver keeps the standing, with a reason.
+    pub async fn reject_revocation(
+        &self,
+        actor: AccountId,
+        id: i64,
+        reason: &str,
+    ) -> AppResult<Revocation> {
+        self.require_permission(actor, Permission::STANDINGS_APPROVE)
+            .await?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::Invalid(
+                "give a reason for keeping the standing: the member is told".to_owned(),
+            ));
+        }
+        let rev = self.existing_revocation(id).await?;
+        let owner = self.revocation_owner(&rev).await?;
+        let done = self
+            .store()
+            .decide_revocation(
+                id,
+                &RevocationDecision::Reject {
+                    by: actor,
+                    reason: reason.to_owned(),
+                },
+            )
+            .await
+            .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
+        self.audit(
+            Actor::Account(actor.get()),
+            "standings.revocation.rejected",
+            entity_target(rev.entity.id),
+            json!({"revocation": id, "name": rev.name, "reason": reason}),
+        )
+        .await?;
+        if let Some(o) = owner {
+            self.notify_account(
+                o,
+                "Standing kept",
+                &format!(
+                    "The removal of the standing of {} was rejected; the standing stays: {reason}",
+                    rev.name
+                ),
+                Some(STANDINGS_PAGE),
+            )
+            .await?;
+        }
+        Ok(done)
+    }
+
+    /// The member who asked withdraws a pending revocation.
+    pub async fn cancel_revocation(&self, actor: AccountId, id: i64) -> AppResult<Revocation> {
+        let rev = self.existing_revocation(id).await?;
+        if rev.requester != Some(actor) {
+            return Err(AppError::Forbidden(
+                "only the member who asked for a removal can cancel it".to_owned(),
+            ));
+        }
+        let done = self
+            .store()
+            .decide_revocation(id, &RevocationDecision::Cancel { by: actor })
+            .await
+            .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
+        self.audit(
+            Actor::Account(actor.get()),
+            "standings.revocation.cancelled",
+            entity_target(rev.entity.id),
+            json!({"revocation": id, "name": rev.name}),
+        )
+        .await?;
+        Ok(done)
+    }
+
+    /// The approver queue of revocations, oldest first.
+    pub async fn pending_revocations(&self, actor: AccountId) -> AppResult<Vec<Revocation>> {
+        self.require_permission(actor, Permission::STANDINGS_APPROVE)
+            .await?;
+        let mut v = self
+            .store()
+            .revocations(&WorkflowFilter {
+                pending_only: true,
+                limit: 10_000,
+                ..WorkflowFilter::default()
+            })
+            .await?;
+        v.reverse();
+        Ok(v)
+    }
+}

@@ -1,0 +1,441 @@
+//! Administering states: creating them, changing their priority, permissions and criteria,
+//! deleting them. Every change is recorded and followed by recomputing every account's state,
+//! so access follows at once. The rules themselves live in `domain::states`.
+
+use crate::App;
+use crate::error::{AppError, AppResult};
+use jumpgate_domain::audit::Actor;
+use jumpgate_domain::permissions::Permission;
+use jumpgate_domain::states::{
+    CriterionKind, GUEST, State, StateCriteria, StateRuleError, check_deletable, parse_priority,
+    validate_state_name,
+};
+use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
+use jumpgate_eve::esi::{IdName, NameCategory};
+use jumpgate_store::{AllianceInfo, CorporationInfo};
+use serde_json::json;
+use std::collections::BTreeSet;
+use time::OffsetDateTime;
+
+/// How long names read while adding a criterion are kept before the periodic refresh rereads.
+const INFO_TTL: time::Duration = time::Duration::hours(1);
+
+/// A criterion as shown on the admin page: its kind, id and a label (the name where known).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CriterionView {
+    pub kind: CriterionKind,
+    pub id: i64,
+    pub label: String,
+}
+
+/// A state with its criteria named, for the admin pages.
+#[derive(Debug, Clone)]
+pub struct StateOverview {
+    pub state: State,
+    pub criteria: Vec<CriterionView>,
+}
+
+/// What a state change did to the accounts, for the page that follows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recomputed {
+    /// Accounts whose state changed.
+    pub changed: usize,
+}
+
+impl From<StateRuleError> for AppError {
+    fn from(e: StateRuleError) -> Self {
+        Self::Invalid(e.to_string())
+    }
+}
+
+fn state_target(id: i64) -> String {
+    format!("state:{id}")
+}
+
+impl App {
+    /// Every state, highest priority first, with names for their criteria where Jumpgate knows
+    /// them (characters it has, corporations and alliances it has read), else ids.
+    pub async fn state_overviews(&self) -> AppResult<Vec<StateOverview>> {
+        let mut out = Vec::new();
+        for state in self.store().states().await? {
+            let mut criteria = Vec::new();
+            for (kind, id) in state.criteria.entries() {
+                criteria.push(CriterionView {
+                    kind,
+                    id,
+                    label: self.criterion_label(kind, id).await?,
+                });
+            }
+            out.push(StateOverview { state, criteria });
+        }
+        Ok(out)
+    }
+
+    pub async fn state_overview(&self, id: i64) -> AppResult<StateOverview> {
+        self.state_overviews()
+            .await?
+            .into_iter()
+            .find(|o| o.state.id == id)
+            .ok_or_else(|| AppError::NotFound(format!("there is no state #{id}")))
+    }
+
+    async fn criterion_label(&self, kind: CriterionKind, id: i64) -> AppResult<String> {
+        let known = match kind {
+            CriterionKind::Character => self
+                .store()
+                .character(CharacterId(id))
+                .await?
+                .map(|c| c.name),
+            CriterionKind::Corporation => self
+                .store()
+                .corporation(CorporationId(id))
+                .await?
+                .map(|c| format!("{} [{}]", c.name, c.ticker)),
+            CriterionKind::Alliance => self
+                .store()
+                .alliance(AllianceId(id))
+                .await?
+                .map(|a| format!("{} <{}>", a.name, a.ticker)),
+            CriterionKind::Faction => None,
+        };
+        Ok(known.unwrap_or_else(|| format!("{} #{id}", capitalised(kind))))
+    }
+
+    async fn existing_state(&self, id: i64) -> AppResult<State> {
+        self.store()
+            .states()
+            .await?
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| AppError::NotFound(format!("there is no state #{id}")))
+    }
+
+    /// Recomputes every account's state against the current states (after any state change).
+    pub async fn recompute_all_states(&self, actor: &Actor) -> AppResult<Recomputed> {
+        let states = self.store().states().await?;
+        let mut changed = 0;
+        for account in self.store().account_ids().await? {
+            let before = self.store().account(account).await?.map(|a| a.state);
+            let after = self.recompute_state_with(account, &states, actor).await?;
+            if before.is_some_and(|b| b != after) {
+                changed += 1;
+            }
+        }
+        Ok(Recomputed { changed })
+    }
+
+    /// Creates a state without criteria or permissions. `priority` is the text as typed.
+    pub async fn create_state(
+        &self,
+        actor: AccountId,
+        name: &str,
+        priority: &str,
+    ) -> AppResult<State> {
+        let existing = self.store().states().await?;
+        let name = validate_state_name(name, &existing)?;
+        let priority = parse_priority(priority)?;
+        let state = self
+            .store()
+            .save_state(&State {
+                id: 0,
+                name: name.clone(),
+                priority,
+                criteria: StateCriteria::default(),
+                permissions: BTreeSet::new(),
+            })
+            .await
+            .map_err(|e| match e {
+                jumpgate_store::StoreError::Conflict(m) => AppError::Invalid(m),
+                other => other.into(),
+            })?;
+        self.audit(
+            Actor::Account(actor.get()),
+            "state.created",
+            state_target(state.id),
+            json!({"name": name, "priority": priority}),
+        )
+        .await?;
+        Ok(state)
+    }
+
+    /// Sets a state's priority and its permissions (the whole set, names from
+    /// `Permission::CATALOGUE`; an unknown name refuses the whole change).
+    pub async fn update_state(
+        &self,
+        actor: AccountId,
+        id: i64,
+        priority: &str,
+        permissions: &[String],
+    ) -> AppResult<Recomputed> {
+        let mut state = self.existing_state(id).await?;
+        let priority = parse_priority(priority)?;
+        let permissions = permissions
+            .iter()
+            .map(|p| Permission::parse(p).map(|p| p.as_str().to_owned()))
+            .collect::<Result<BTreeSet<String>, _>>()
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
+        let added: Vec<&String> = permissions.difference(&state.permissions).collect();
+        let removed: Vec<&String> = state.permissions.difference(&permissions).collect();
+        if priority == state.priority && added.is_empty() && removed.is_empty() {
+            return Ok(Recomputed::default());
+        }
+        let details = json!({
+            "name": state.name,
+            "priority": {"from": state.priority, "to": priority},
+            "permissions_added": added,
+            "permissions_removed": removed,
+        });
+        state.priority = priority;
+        state.permissions = permissions;
+        self.store().save_state(&state).await?;
+        self.audit(
+            Actor::Account(actor.get()),
+            "state.updated",
+            state_target(id),
+            details,
+        )
+        .await?;
+        self.recompute_all_states(&Actor::Account(actor.get()))
+            .await
+    }
+
+    /// Adds a criterion by id or by exact name (resolved through ESI). Nothing changes when EVE
+    /// knows no such entity.
+    pub async fn add_state_criterion(
+        &self,
+        actor: AccountId,
+        id: i64,
+        kind: &str,
+        entity: &str,
+    ) -> AppResult<(CriterionView, Recomputed)> {
+        let mut state = self.existing_state(id).await?;
+        if state.name == GUEST {
+            return Err(StateRuleError::GuestHasNoCriteria.into());
+        }
+        let kind = CriterionKind::parse(kind)?;
+        let (entity_id, name) = self.resolve_entity(kind, entity).await?;
+        if !state.criteria.insert(kind, entity_id) {
+            return Err(AppError::Invalid(format!(
+                "{name} is already a criterion of {}",
+                state.name
+            )));
+        }
+        self.remember_name(kind, entity_id).await;
+        self.store().save_state(&state).await?;
+        self.audit(
+            Actor::Account(actor.get()),
+            "state.updated",
+            state_target(id),
+            json!({
+                "name": state.name,
+                "criterion_added": {"kind": kind.as_str(), "id": entity_id, "name": name},
+            }),
+        )
+        .await?;
+        let recomputed = self
+            .recompute_all_states(&Actor::Account(actor.get()))
+            .await?;
+        let view = CriterionView {
+            kind,
+            id: entity_id,
+            label: name,
+        };
+        Ok((view, recomputed))
+    }
+
+    pub async fn remove_state_criterion(
+        &self,
+        actor: AccountId,
+        id: i64,
+        kind: &str,
+        entity_id: &str,
+    ) -> AppResult<(CriterionView, Recomputed)> {
+        let mut state = self.existing_state(id).await?;
+        let kind = CriterionKind::parse(kind)?;
+        let entity_id = parse_entity_id(entity_id)?;
+        if !state.criteria.remove(kind, entity_id) {
+            return Err(AppError::Invalid(format!(
+                "{kind} #{entity_id} is not a criterion of {}",
+                state.name
+            )));
+        }
+        let label = self.criterion_label(kind, entity_id).await?;
+        self.store().save_state(&state).await?;
+        self.audit(
+            Actor::Account(actor.get()),
+            "state.updated",
+            state_target(id),
+            json!({
+                "name": state.name,
+                "criterion_removed": {"kind": kind.as_str(), "id": entity_id, "name": label},
+            }),
+        )
+        .await?;
+        let recomputed = self
+            .recompute_all_states(&Actor::Account(actor.get()))
+            .await?;
+        let view = CriterionView {
+            kind,
+            id: entity_id,
+            label,
+        };
+        Ok((view, recomputed))
+    }
+
+    /// Deletes any state but Guest; its accounts fall to whatever else they match.
+    pub async fn delete_state(&self, actor: AccountId, id: i64) -> AppResult<(State, Recomputed)> {
+        let state = self.existing_state(id).await?;
+        check_deletable(&state)?;
+        self.store().delete_state(id).await?;
+        self.audit(
+            Actor::Account(actor.get()),
+            "state.deleted",
+            state_target(id),
+            json!({
+                "name": state.name,
+                "priority": state.priority,
+                "permissions": state.permissions,
+                "criteria": state.criteria.entries().iter()
+                    .map(|(k, i)| json!({"kind": k.as_str(), "id": i}))
+                    .collect::<Vec<_>>(),
+            }),
+        )
+        .await?;
+        let recomputed = self
+            .recompute_all_states(&Actor::Account(actor.get()))
+            .await?;
+        Ok((state, recomputed))
+    }
+
+    /// The id and name of the entity an administrator typed: an id (checked with
+    /// `POST /universe/names`) or an exact name (`POST /universe/ids`).
+    async fn resolve_entity(&self, kind: CriterionKind, entity: &str) -> AppResult<(i64, String)> {
+        let entity = entity.trim();
+        if entity.is_empty() {
+            return Err(AppError::Invalid(format!(
+                "type the id or the exact name of {}",
+                a_kind(kind)
+            )));
+        }
+        if entity.chars().all(|c| c.is_ascii_digit()) {
+            let id = parse_entity_id(entity)?;
+            let named = self.esi().universe_names(&[id]).await?;
+            let Some(found) = named.into_iter().find(|n| n.id == id) else {
+                return Err(AppError::Invalid(format!(
+                    "EVE knows no {kind} with id {id}; nothing was changed"
+                )));
+            };
+            if category_kind(found.category) != Some(kind) {
+                return Err(AppError::Invalid(format!(
+                    "{id} is {} ({:?}), not {}; nothing was changed",
+                    found.name,
+                    found.category,
+                    a_kind(kind)
+                )));
+            }
+            return Ok((id, found.name));
+        }
+        if entity.chars().count() > 100 {
+            return Err(AppError::Invalid(format!(
+                "EVE names have at most 100 characters; check the {kind} name"
+            )));
+        }
+        let ids = self.esi().universe_ids(&[entity.to_owned()]).await?;
+        let group: &[IdName] = match kind {
+            CriterionKind::Character => &ids.characters,
+            CriterionKind::Corporation => &ids.corporations,
+            CriterionKind::Alliance => &ids.alliances,
+            CriterionKind::Faction => &ids.factions,
+        };
+        let wanted = entity.to_lowercase();
+        group
+            .iter()
+            .find_map(|n| match (n.id, &n.name) {
+                (Some(id), Some(name)) if name.to_lowercase() == wanted => Some((id, name.clone())),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "EVE knows no {kind} named '{entity}' (names must match exactly); nothing was changed"
+                ))
+            })
+    }
+
+    /// Reads and keeps the name of a corporation or alliance just added as a criterion, so the
+    /// admin page can show it. Best effort: the periodic refresh fills it in otherwise.
+    async fn remember_name(&self, kind: CriterionKind, id: i64) {
+        let now = OffsetDateTime::now_utc();
+        let result: AppResult<()> = async {
+            match kind {
+                CriterionKind::Corporation => {
+                    let fresh = self.esi().corporation(CorporationId(id)).await?;
+                    self.store()
+                        .upsert_corporation(&CorporationInfo {
+                            id: CorporationId(id),
+                            name: fresh.value.name.clone(),
+                            ticker: fresh.value.ticker.clone(),
+                            alliance: fresh.value.alliance_id,
+                            member_count: Some(fresh.value.member_count),
+                            expires_at: fresh.expires_at.unwrap_or(now + INFO_TTL),
+                        })
+                        .await?;
+                }
+                CriterionKind::Alliance => {
+                    let fresh = self.esi().alliance(AllianceId(id)).await?;
+                    self.store()
+                        .upsert_alliance(&AllianceInfo {
+                            id: AllianceId(id),
+                            name: fresh.value.name.clone(),
+                            ticker: fresh.value.ticker.clone(),
+                            expires_at: fresh.expires_at.unwrap_or(now + INFO_TTL),
+                        })
+                        .await?;
+                }
+                CriterionKind::Character | CriterionKind::Faction => {}
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(kind = kind.as_str(), id, error = %e, "could not read the name of a new criterion");
+        }
+    }
+}
+
+fn parse_entity_id(text: &str) -> AppResult<i64> {
+    match text.trim().parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(AppError::Invalid(format!(
+            "'{}' is not a valid EVE id: expected a positive whole number",
+            text.trim()
+        ))),
+    }
+}
+
+fn category_kind(category: NameCategory) -> Option<CriterionKind> {
+    match category {
+        NameCategory::Character => Some(CriterionKind::Character),
+        NameCategory::Corporation => Some(CriterionKind::Corporation),
+        NameCategory::Alliance => Some(CriterionKind::Alliance),
+        NameCategory::Faction => Some(CriterionKind::Faction),
+        _ => None,
+    }
+}
+
+fn capitalised(kind: CriterionKind) -> &'static str {
+    match kind {
+        CriterionKind::Character => "Character",
+        CriterionKind::Corporation => "Corporation",
+        CriterionKind::Alliance => "Alliance",
+        CriterionKind::Faction => "Faction",
+    }
+}
+
+fn a_kind(kind: CriterionKind) -> &'static str {
+    match kind {
+        CriterionKind::Character => "a character",
+        CriterionKind::Corporation => "a corporation",
+        CriterionKind::Alliance => "an alliance",
+        CriterionKind::Faction => "a faction",
+    }
+}

@@ -1,0 +1,317 @@
+//! Keeping ESI tokens alive: refresh with rotation, one refresh per token across all instances,
+//! CCP's error semantics (reference §A1.8) and the safety valve.
+
+use crate::App;
+use crate::audit::character_target;
+use crate::error::{AppError, AppResult};
+use crate::safety_valve::Verdict;
+use crate::secrets::token_aad;
+use jumpgate_domain::CharacterId;
+use jumpgate_domain::account::{RemovalReason, TokenStatus};
+use jumpgate_domain::audit::Actor;
+use jumpgate_eve::SsoError;
+use jumpgate_store::{RefreshedToken, TokenRecord};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// Refresh this long before the access token expires.
+const EARLY_REFRESH: time::Duration = time::Duration::seconds(90);
+/// How long one instance may hold a token's refresh lease.
+const REFRESH_LEASE: Duration = Duration::from_secs(30);
+/// How long to stop refreshing when the SSO says our client is misconfigured.
+const MISCONFIGURED_PAUSE: Duration = Duration::from_secs(15 * 60);
+
+/// Where a tripped valve is shared, so every instance stops invalidating together.
+const VALVE_KEY: &str = "sso.safety_valve.open_until";
+
+/// What a refresh attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    Refreshed,
+    /// The access token was still fresh.
+    StillFresh,
+    /// Another instance holds the lease; it will refresh.
+    Busy,
+    /// The SSO says the token is dead; it was marked invalid.
+    Invalidated,
+    /// The SSO says the token is dead, but the safety valve is open: nothing was changed.
+    Held,
+    /// The character now belongs to another EVE account: it was removed from its account.
+    Transferred,
+    /// The SSO is unavailable or our configuration is wrong: nothing was changed; retry later.
+    Deferred(String),
+}
+
+impl App {
+    /// A usable access token for (character, login), refreshing it if needed.
+    pub async fn access_token(
+        &self,
+        character: CharacterId,
+        login: &str,
+    ) -> AppResult<SecretString> {
+        for _ in 0..3 {
+            let token = self.store().token(character, login).await?.ok_or_else(|| {
+                AppError::NotFound(format!("character {character} has no '{login}' token"))
+            })?;
+            if token.status != TokenStatus::Valid {
+                return Err(AppError::Invalid(format!(
+                    "the '{login}' token of character {character} is {}: its owner must log in with it again",
+                    token.status.as_str()
+                )));
+            }
+            if token.expires_at > OffsetDateTime::now_utc() + EARLY_REFRESH {
+                let keys = self.keys().read().await;
+                return Ok(keys.open_str(
+                    &token.access_token,
+                    &token_aad(character.get(), login, "access"),
+                )?);
+            }
+            match self.refresh_token(&token, false).await? {
+                RefreshOutcome::Refreshed | RefreshOutcome::StillFresh => continue,
+                RefreshOutcome::Busy => tokio::time::sleep(Duration::from_millis(500)).await,
+                other => {
+                    return Err(AppError::Invalid(format!(
+                        "the token of character {character} could not be refreshed ({other:?})"
+                    )));
+                }
+            }
+        }
+        Err(AppError::Invalid(format!(
+            "the token of character {character} is being refreshed elsewhere; try again shortly"
+        )))
+    }
+
+    /// Refreshes one token, applying CCP's error semantics. Never invalidates a token for a
+    /// transient failure or a configuration problem. `force` refreshes even a fresh access
+    /// token: "check this token now".
+    pub async fn refresh_token(
+        &self,
+        token: &TokenRecord,
+        force: bool,
+    ) -> AppResult<RefreshOutcome> {
+        if self.safety_valve().refreshing_paused() {
+            return Ok(RefreshOutcome::Deferred(
+                "refreshing is paused: EVE's SSO rejected our client id or secret".into(),
+            ));
+        }
+        let holder = &self.settings().instance_id;
+        if !self
+            .store()
+            .try_lease_token(token.id, holder, REFRESH_LEASE)
+            .await?
+        {
+            return Ok(RefreshOutcome::Busy);
+        }
+        let result = self
+            .refresh_leased(token.id, token.character, &token.login, force)
+            .await;
+        // Release even when the refresh failed, so another attempt need not wait for the lease.
+        if let Err(e) = self.store().release_token(token.id, holder).await {
+            tracing::warn!(token = token.id, error = %e, "could not release a token lease");
+        }
+        result
+    }
+
+    async fn refresh_leased(
+        &self,
+        token_id: i64,
+        character: CharacterId,
+        login: &str,
+        force: bool,
+    ) -> AppResult<RefreshOutcome> {
+        // Re-read under the lease: another instance may have refreshed (and rotated) it already.
+        let Some(token) = self.store().token(character, login).await? else {
+            return Ok(RefreshOutcome::Deferred("the token was deleted".into()));
+        };
+        if token.id != token_id || token.status != TokenStatus::Valid {
+            return Ok(RefreshOutcome::Deferred(
+                "the token changed meanwhile".into(),
+            ));
+        }
+        if !force && token.expires_at > OffsetDateTime::now_utc() + EARLY_REFRESH {
+            return Ok(RefreshOutcome::StillFresh);
+        }
+        let Some(sealed) = &token.refresh_token else {
+            return Ok(RefreshOutcome::Deferred(
+                "the token has no refresh token".into(),
+            ));
+        };
+        let refresh = {
+            let keys = self.keys().read().await;
+            keys.open_str(sealed, &token_aad(character.get(), login, "refresh"))?
+        };
+        let result = self.sso().refresh(refresh.expose_secret()).await;
+        metrics::counter!("sso_refreshes_total", "outcome" => refresh_label(&result)).increment(1);
+        match result {
+            Ok(fresh) => {
+                self.safety_valve().record_success();
+                if fresh.token.owner_hash != token.owner_hash {
+                    return self.character_transferred(character).await;
+                }
+                let keys = self.keys().read().await;
+                let access = keys.seal_str(
+                    &fresh.access_token,
+                    &token_aad(character.get(), login, "access"),
+                )?;
+                let rotated = fresh
+                    .refresh_token
+                    .as_ref()
+                    .map(|r| keys.seal_str(r, &token_aad(character.get(), login, "refresh")))
+                    .transpose()?;
+                drop(keys);
+                self.store()
+                    .record_refresh(
+                        token.id,
+                        &RefreshedToken {
+                            access_token: access,
+                            refresh_token: rotated,
+                            expires_at: fresh.expires_at,
+                            scopes: fresh.token.scopes.to_space_separated(),
+                        },
+                    )
+                    .await?;
+                Ok(RefreshOutcome::Refreshed)
+            }
+            Err(SsoError::TokenRevoked { description }) => match self.valve_verdict().await? {
+                Verdict::Invalidate => {
+                    self.store()
+                        .set_token_status(token.id, TokenStatus::Invalid, Some(&description))
+                        .await?;
+                    self.audit(
+                        Actor::System("token-refresh".into()),
+                        "token.invalidated",
+                        character_target(character),
+                        json!({"login": login, "reason": description}),
+                    )
+                    .await?;
+                    if let Some(c) = self.store().character(character).await? {
+                        self.revalidate_standings_after(c.account, "token invalidated")
+                            .await;
+                    }
+                    Ok(RefreshOutcome::Invalidated)
+                }
+                Verdict::Hold { just_tripped } => {
+                    if just_tripped {
+                        self.audit(
+                            Actor::System("token-refresh".into()),
+                            "sso.safety_valve_tripped",
+                            "sso",
+                            json!({"message": "an unusual share of token refreshes failed as invalid; invalidation is suspended"}),
+                        )
+                        .await?;
+                    }
+                    Ok(RefreshOutcome::Held)
+                }
+            },
+            Err(SsoError::Misconfigured { description }) => {
+                tracing::error!(
+                    "EVE's SSO rejected Jumpgate's client configuration ({description}); refreshing stops for {} minutes and no token is touched: check sso.client_id and sso.client_secret",
+                    MISCONFIGURED_PAUSE.as_secs() / 60
+                );
+                self.safety_valve()
+                    .record_misconfigured(MISCONFIGURED_PAUSE);
+                Ok(RefreshOutcome::Deferred(description))
+            }
+            Err(e) => {
+                tracing::warn!(character = character.get(), error = %e, "token refresh deferred");
+                Ok(RefreshOutcome::Deferred(e.to_string()))
+            }
+        }
+    }
+
+    /// Records an "invalid" answer in this instance's window and honours a valve tripped by any
+    /// instance.
+    async fn valve_verdict(&self) -> AppResult<Verdict> {
+        let local = self.safety_valve().record_invalid();
+        if matches!(local, Verdict::Invalidate) && self.shared_valve_open().await? {
+            return Ok(Verdict::Hold {
+                just_tripped: false,
+            });
+        }
+        Ok(local)
+    }
+
+    /// Whether any instance tripped the valve and it has not been cleared or expired.
+    pub async fn shared_valve_open(&self) -> AppResult<bool> {
+        let until = self
+            .store()
+            .kv_get(VALVE_KEY)
+            .await?
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0);
+        Ok(until > OffsetDateTime::now_utc().unix_timestamp())
+    }
+
+    /// Whether token invalidation is suspended here or by another instance.
+    pub async fn safety_valve_open(&self) -> AppResult<bool> {
+        Ok(self.safety_valve().is_tripped() || self.shared_valve_open().await?)
+    }
+
+    /// Clears the valve everywhere.
+    pub(crate) async fn clear_safety_valve(&self) -> AppResult<()> {
+        self.safety_valve().reset();
+        self.store().kv_set(VALVE_KEY, "0").await?;
+        Ok(())
+    }
+
+    /// The SSO issued a token with a new owner hash: the character was sold or moved to another
+    /// EVE account. It leaves its Jumpgate account (recorded), and that account's state is
+    /// recomputed.
+    async fn character_transferred(&self, character: CharacterId) -> AppResult<RefreshOutcome> {
+        let Some(c) = self.store().character(character).await? else {
+            return Ok(RefreshOutcome::Transferred);
+        };
+        self.store()
+            .remove_character(character, RemovalReason::Transferred, None)
+            .await?;
+        let actor = Actor::System("token-refresh".into());
+        self.audit(
+            actor.clone(),
+            "character.transferred",
+            character_target(character),
+            json!({"from_account": c.account.get(), "name": c.name}),
+        )
+        .await?;
+        self.recompute_state(c.account, &actor).await?;
+        self.revalidate_standings_after(c.account, "character transferred")
+            .await;
+        Ok(RefreshOutcome::Transferred)
+    }
+
+    /// Periodic check: refresh every valid token whose access token has expired, to learn
+    /// whether it is still valid. Returns counts by outcome.
+    pub async fn check_tokens(
+        &self,
+        limit: i64,
+    ) -> AppResult<std::collections::BTreeMap<String, u64>> {
+        let due = self
+            .store()
+            .tokens_expiring_before(OffsetDateTime::now_utc() + EARLY_REFRESH, limit)
+            .await?;
+        let mut counts = std::collections::BTreeMap::new();
+        for t in due {
+            let outcome = self.refresh_token(&t, false).await?;
+            let key = match outcome {
+                RefreshOutcome::Deferred(_) => "deferred".to_owned(),
+                other => format!("{other:?}").to_lowercase(),
+            };
+            *counts.entry(key).or_insert(0) += 1;
+            if self.safety_valve().refreshing_paused() {
+                break;
+            }
+        }
+        Ok(counts)
+    }
+}
+
+fn refresh_label(r: &Result<jumpgate_eve::TokenResponse, SsoError>) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(SsoError::TokenRevoked { .. }) => "revoked",
+        Err(SsoError::Misconfigured { .. }) => "misconfigured",
+        Err(SsoError::Unavailable { .. }) => "unavailable",
+        Err(_) => "error",
+    }
+}

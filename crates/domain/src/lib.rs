@@ -1,0 +1,19 @@
+//! Jumpgate's domain: the types and rules of accounts, characters, states and permissions.
+//!
+//! Nothing here performs I/O. Every rule can be read and tested without a database, a web
+//! server or ESI; the `app` crate combines these rules with the store and the EVE clients.
+
+pub mod account;
+pub mod audit;
+pub mod ids;
+pub mod login;
+pub mod permissions;
+pub mod scopes;
+pub mod standings;
+pub mod states;
+
+pub use ids::{
+    AccountId, AllianceId, CharacterId, CorporationId, DOOMHEIM, DOOMHEIM_ID, EveId, FactionId,
+};
+pub use permissions::Permission;
+pub use scopes::{EveLogin, ScopeSet};

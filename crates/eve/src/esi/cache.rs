@@ -1,0 +1,62 @@
+//! Where ESI answers are kept between calls: ETags for conditional requests and `Expires` so
+//! that nothing is asked again before ESI has anything new (asking earlier can get an app
+//! banned, reference §A2.3).
+
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use time::OffsetDateTime;
+
+#[async_trait]
+pub trait EsiCache: Send + Sync {
+    async fn get(&self, key: &str) -> Option<CachedResponse>;
+    async fn put(&self, key: &str, value: CachedResponse);
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedResponse {
+    pub etag: Option<String>,
+    pub expires_at: Option<OffsetDateTime>,
+    pub last_modified: Option<String>,
+    /// `X-Pages` of a paged resource.
+    pub pages: Option<i32>,
+    pub body: Vec<u8>,
+}
+
+impl CachedResponse {
+    pub fn is_fresh(&self, now: OffsetDateTime) -> bool {
+        self.expires_at.is_some_and(|at| now < at)
+    }
+}
+
+/// A process-local cache; the app can persist to its database instead so that caching
+/// survives restarts and is shared between instances.
+#[derive(Debug, Default)]
+pub struct MemoryCache {
+    entries: Mutex<HashMap<String, CachedResponse>>,
+}
+
+impl MemoryCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        crate::clock::lock(&self.entries).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[async_trait]
+impl EsiCache for MemoryCache {
+    async fn get(&self, key: &str) -> Option<CachedResponse> {
+        crate::clock::lock(&self.entries).get(key).cloned()
+    }
+
+    async fn put(&self, key: &str, value: CachedResponse) {
+        crate::clock::lock(&self.entries).insert(key.to_owned(), value);
+    }
+}

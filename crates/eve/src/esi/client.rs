@@ -1,0 +1,566 @@
+//! The request machinery every ESI route shares: headers, limiter checks, retries, caching,
+//! paging and error classification. Typed routes (in `api.rs`) are a few lines on top.
+
+use super::cache::{CachedResponse, EsiCache};
+use super::config::EsiConfig;
+use super::downtime;
+use super::error::{ErrorBody, EsiError};
+use super::gate::SharedGate;
+use super::governor::{BucketKey, Governor, GovernorSnapshot, PauseKind};
+use super::headers;
+use super::routes::{Method, Route};
+use crate::clock::{Clock, SystemClock};
+use jumpgate_domain::CharacterId;
+use rand::Rng;
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, IF_NONE_MATCH, USER_AGENT};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// First back-off step; doubled per retry, capped, then jittered down by up to half.
+const BACKOFF_BASE: Duration = Duration::from_secs(1);
+const BACKOFF_CAP: Duration = Duration::from_secs(10);
+/// Used when a 420 or 429 comes without the header that says how long to wait.
+const DEFAULT_WAIT: Duration = Duration::from_secs(60);
+/// A paged resource larger than this is surely a broken `X-Pages`.
+const MAX_PAGES: i32 = 1000;
+
+/// A value and how fresh it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fresh<T> {
+    pub value: T,
+    /// When ESI may have something newer; asking before then returns this same value.
+    pub expires_at: Option<OffsetDateTime>,
+    /// True when the value is what we already had: served from the cache before it expired,
+    /// or confirmed by a 304.
+    pub not_modified: bool,
+}
+
+/// The character whose token authenticates a request. The token is only ever put in the
+/// `Authorization` header: never logged, never part of a cache key.
+#[derive(Clone, Copy)]
+pub(crate) struct Auth<'a> {
+    pub character: CharacterId,
+    pub token: &'a str,
+}
+
+/// One request, built only from a spec-checked [`Route`].
+pub(crate) struct Call<'a> {
+    route: &'static Route,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    auth: Option<Auth<'a>>,
+    body: Option<Vec<u8>>,
+}
+
+impl<'a> Call<'a> {
+    pub fn new(route: &'static Route, ids: &[i64]) -> Self {
+        Self {
+            route,
+            path: route.path(ids),
+            query: Vec::new(),
+            auth: None,
+            body: None,
+        }
+    }
+
+    /// Adds a query parameter; only names the route declares (and so the spec allows).
+    pub fn query(mut self, name: &'static str, value: impl ToString) -> Self {
+        debug_assert!(
+            self.route.query.contains(&name),
+            "{name} is not declared for {} {}",
+            self.route.method.as_str(),
+            self.route.template
+        );
+        self.query.push((name, value.to_string()));
+        self
+    }
+
+    pub fn auth(mut self, character: CharacterId, token: &'a str) -> Self {
+        self.auth = Some(Auth { character, token });
+        self
+    }
+
+    pub fn json(mut self, body: &impl Serialize) -> Result<Self, EsiError> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| EsiError::BadRequest(format!("unserializable body: {e}")))?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    fn page(&self, page: i32) -> Self {
+        let mut query: Vec<_> = self
+            .query
+            .iter()
+            .filter(|(k, _)| *k != "page")
+            .cloned()
+            .collect();
+        query.push(("page", page.to_string()));
+        Self {
+            route: self.route,
+            path: self.path.clone(),
+            query,
+            auth: self.auth,
+            body: self.body.clone(),
+        }
+    }
+
+    fn bucket(&self) -> BucketKey {
+        BucketKey {
+            group: self.route.bucket_group().to_owned(),
+            character: self.auth.map(|a| a.character),
+        }
+    }
+
+    /// Method, path, query and (for authenticated calls) the character: answers differ by
+    /// whose token asked.
+    fn cache_key(&self) -> String {
+        let mut key = format!("{} {}", self.route.method.as_str(), self.path);
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            key.push(if i == 0 { '?' } else { '&' });
+            key.push_str(k);
+            key.push('=');
+            key.push_str(v);
+        }
+        if let Some(a) = self.auth {
+            key.push_str(&format!(" as:{}", a.character));
+        }
+        key
+    }
+}
+
+/// A 2xx or 304 answer.
+pub(crate) struct Raw {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+/// A GET answer, from the network or the cache, not yet decoded.
+struct Fetched {
+    key: String,
+    entry: CachedResponse,
+    not_modified: bool,
+    /// Whether the entry should be written back once its body decoded.
+    store: bool,
+}
+
+#[derive(Clone)]
+pub struct EsiClient {
+    config: Arc<EsiConfig>,
+    http: reqwest::Client,
+    cache: Arc<dyn EsiCache>,
+    gate: Option<Arc<dyn SharedGate>>,
+    clock: Arc<dyn Clock>,
+    governor: Arc<Governor>,
+}
+
+impl std::fmt::Debug for EsiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EsiClient")
+            .field("base_url", &self.config.base_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl EsiClient {
+    pub fn new(config: EsiConfig, http: reqwest::Client, cache: Arc<dyn EsiCache>) -> Self {
+        Self {
+            config: Arc::new(config),
+            http,
+            cache,
+            gate: None,
+            clock: Arc::new(SystemClock),
+            governor: Arc::new(Governor::default()),
+        }
+    }
+
+    pub fn with_shared_gate(mut self, gate: Arc<dyn SharedGate>) -> Self {
+        self.gate = Some(gate);
+        self
+    }
+
+    /// Replaces the clock used for cache expiry, limiter windows, downtime and back-off.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Error-limit state, this process's pause and every rate-limit bucket seen so far.
+    pub fn snapshot(&self) -> GovernorSnapshot {
+        self.governor.snapshot(self.clock.now())
+    }
+
+    /// A cached GET: served from the cache until `Expires`, then revalidated with the ETag.
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        call: Call<'_>,
+    ) -> Result<Fresh<T>, EsiError> {
+        let fetched = self.fetch(&call).await?;
+        let value = decode(&fetched.entry.body, call.route)?;
+        let fresh = Fresh {
+            value,
+            expires_at: fetched.entry.expires_at,
+            not_modified: fetched.not_modified,
+        };
+        if fetched.store {
+            self.cache.put(&fetched.key, fetched.entry).await;
+        }
+        Ok(fresh)
+    }
+
+    /// A paged GET (`X-Pages`): page 1, then 2..N. If `Last-Modified` changes mid-walk (ESI's
+    /// cache flipped), the walk starts over once. Nothing is cached unless every page decoded.
+    pub(crate) async fn get_paged<T: DeserializeOwned>(
+        &self,
+        call: Call<'_>,
+    ) -> Result<Fresh<Vec<T>>, EsiError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let first = self.fetch(&call.page(1)).await?;
+            let pages = first.entry.pages.unwrap_or(1).clamp(1, MAX_PAGES);
+            let mut fetched = vec![first];
+            for page in 2..=pages {
+                fetched.push(self.fetch(&call.page(page)).await?);
+            }
+            let first_modified = &fetched[0].entry.last_modified;
+            let consistent = fetched
+                .iter()
+                .all(|f| f.entry.last_modified == *first_modified);
+            if !consistent && attempt < 2 {
+                tracing::debug!(
+                    route = call.route.template,
+                    "pages changed mid-walk, starting over"
+                );
+                continue;
+            }
+            let mut value = Vec::new();
+            for f in &fetched {
+                value.extend(decode::<Vec<T>>(&f.entry.body, call.route)?);
+            }
+            let expires_at = fetched.iter().filter_map(|f| f.entry.expires_at).min();
+            let not_modified = fetched.iter().all(|f| f.not_modified);
+            for f in fetched.into_iter().filter(|f| f.store) {
+                self.cache.put(&f.key, f.entry).await;
+            }
+            return Ok(Fresh {
+                value,
+                expires_at,
+                not_modified,
+            });
+        }
+    }
+
+    /// An uncached request whose 2xx body is JSON (POST lookups, contact writes).
+    pub(crate) async fn send<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, EsiError> {
+        let raw = self.execute(&call, None).await?;
+        decode(&raw.body, call.route)
+    }
+
+    /// An uncached request whose 2xx answer has no body worth reading (204).
+    pub(crate) async fn send_empty(&self, call: Call<'_>) -> Result<(), EsiError> {
+        self.execute(&call, None).await.map(|_| ())
+    }
+
+    async fn fetch(&self, call: &Call<'_>) -> Result<Fetched, EsiError> {
+        let key = call.cache_key();
+        let now = self.clock.now();
+        let cached = self.cache.get(&key).await;
+        if let Some(entry) = cached.clone().filter(|c| c.is_fresh(now)) {
+            // Asking before Expires gets nothing new and may count as circumventing the cache.
+            return Ok(Fetched {
+                key,
+                entry,
+                not_modified: true,
+                store: false,
+            });
+        }
+        let etag = cached.as_ref().and_then(|c| c.etag.clone());
+        let raw = self.execute(call, etag.as_deref()).await?;
+        let now = self.clock.now();
+        if raw.status == StatusCode::NOT_MODIFIED {
+            let mut entry = cached.ok_or_else(|| {
+                EsiError::Decode("304 Not Modified without a cached body".to_owned())
+            })?;
+            entry.expires_at = headers::expires_at(&raw.headers, now);
+            entry.etag = headers::etag(&raw.headers).or(entry.etag);
+            return Ok(Fetched {
+                key,
+                entry,
+                not_modified: true,
+                store: true,
+            });
+        }
+        let entry = CachedResponse {
+            etag: headers::etag(&raw.headers),
+            expires_at: headers::expires_at(&raw.headers, now),
+            last_modified: headers::last_modified(&raw.headers),
+            pages: headers::pages(&raw.headers),
+            body: raw.body,
+        };
+        Ok(Fetched {
+            key,
+            entry,
+            not_modified: false,
+            store: true,
+        })
+    }
+
+    /// Sends `call` (retrying 502/503/504 and connection failures with back-off) and returns a
+    /// 2xx or 304 answer; every other outcome becomes an [`EsiError`].
+    pub(crate) async fn execute(
+        &self,
+        call: &Call<'_>,
+        if_none_match: Option<&str>,
+    ) -> Result<Raw, EsiError> {
+        let route = call.route;
+        let mut retries = 0;
+        loop {
+            self.admit(call).await?;
+            let sent = self.send_once(call, if_none_match).await;
+            let now = self.clock.now();
+            let retryable = route.idempotent && retries < self.config.max_retries;
+            let raw = match sent {
+                Ok(raw) => raw,
+                Err(e) => {
+                    let timed_out = e.is_timeout();
+                    count(route, if timed_out { "timeout" } else { "transport" });
+                    if let Some(end) = downtime::window_end(now) {
+                        return Err(self.enter_downtime(end).await);
+                    }
+                    if retryable && (timed_out || e.is_connect()) {
+                        retries += 1;
+                        self.back_off(retries, None).await;
+                        continue;
+                    }
+                    return Err(if timed_out {
+                        EsiError::Timeout
+                    } else {
+                        EsiError::Transport(e.without_url().to_string())
+                    });
+                }
+            };
+            count(route, raw.status.as_str());
+            self.observe(call, &raw.headers, now).await;
+            let status = raw.status;
+            tracing::debug!(
+                route = route.template,
+                status = status.as_u16(),
+                "ESI answered"
+            );
+            if status.is_success() || status == StatusCode::NOT_MODIFIED {
+                return Ok(raw);
+            }
+            let body = ErrorBody::parse(&raw.body);
+            let message = body.message(status.as_u16(), &raw.body);
+            match status.as_u16() {
+                420 => {
+                    let wait = headers::int(&raw.headers, headers::ERROR_LIMIT_RESET)
+                        .and_then(|s| u64::try_from(s).ok())
+                        .map_or(DEFAULT_WAIT, Duration::from_secs);
+                    let until = now + wait;
+                    self.pause(
+                        until,
+                        PauseKind::ErrorLimit,
+                        "ESI error limit exceeded (420)",
+                    )
+                    .await;
+                    return Err(EsiError::ErrorLimited { until });
+                }
+                429 => {
+                    let wait =
+                        crate::http_date::retry_after(&raw.headers, now).unwrap_or(DEFAULT_WAIT);
+                    let key = self.answered_bucket(call, &raw.headers);
+                    tracing::warn!(route = route.template, group = %key.group, ?wait, "ESI rate limit hit");
+                    self.governor.block_bucket(key.clone(), now + wait);
+                    return Err(EsiError::RateLimited {
+                        retry_after: wait,
+                        group: Some(key.group),
+                    });
+                }
+                s @ 500..=599 => {
+                    let gateway = matches!(s, 502..=504);
+                    let status_route = *route == super::routes::STATUS;
+                    // Outside the daily window too: ESI names Tranquility's downtime in its
+                    // answer, and retrying it would only spend the error limit.
+                    let says_down = gateway && downtime::is_downtime_message(&message);
+                    let in_window = gateway && downtime::window_end(now).is_some();
+                    if status_route || says_down || in_window {
+                        return Err(self.enter_downtime(downtime::estimate(now)).await);
+                    }
+                    if gateway && retryable {
+                        retries += 1;
+                        let hint = crate::http_date::retry_after(&raw.headers, now);
+                        self.back_off(retries, hint).await;
+                        continue;
+                    }
+                    return Err(EsiError::Server { status: s, message });
+                }
+                400 => return Err(EsiError::BadRequest(message)),
+                401 | 403 => {
+                    return Err(EsiError::Forbidden {
+                        message,
+                        sso_status: body.sso_status,
+                    });
+                }
+                404 => return Err(EsiError::NotFound(message)),
+                s => return Err(EsiError::BadRequest(format!("HTTP {s}: {message}"))),
+            }
+        }
+    }
+
+    /// Refuses what the limiters or a pause forbid, before anything leaves the process.
+    async fn admit(&self, call: &Call<'_>) -> Result<(), EsiError> {
+        let now = self.clock.now();
+        self.governor
+            .check(now, self.config.error_limit_floor, &call.bucket())?;
+        if let Some(gate) = &self.gate
+            && let Some(until) = gate.paused_until().await
+            && until > now
+        {
+            return Err(if downtime::window_end(now).is_some() {
+                EsiError::Downtime {
+                    until_estimate: until,
+                }
+            } else {
+                EsiError::ErrorLimited { until }
+            });
+        }
+        Ok(())
+    }
+
+    async fn send_once(
+        &self,
+        call: &Call<'_>,
+        if_none_match: Option<&str>,
+    ) -> Result<Raw, reqwest::Error> {
+        let base = self.config.base_url.as_str().trim_end_matches('/');
+        let url = format!("{base}{}", call.path);
+        let mut req = self
+            .http
+            .request(call.route.method.to_reqwest(), url)
+            .timeout(self.config.timeout)
+            .header(USER_AGENT, &self.config.user_agent)
+            .header(ACCEPT, "application/json")
+            .header(headers::COMPATIBILITY_DATE, &self.config.compatibility_date);
+        if !call.query.is_empty() {
+            req = req.query(&call.query);
+        }
+        if let Some(auth) = call.auth {
+            req = req.header(AUTHORIZATION, format!("Bearer {}", auth.token));
+        }
+        if let Some(etag) = if_none_match {
+            req = req.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(body) = &call.body {
+            req = req
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        } else if call.route.method != Method::Get {
+            req = req.header(CONTENT_TYPE, "application/json");
+        }
+        let response = req.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?.to_vec();
+        Ok(Raw {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Records the limiter headers of any answer.
+    async fn observe(&self, call: &Call<'_>, h: &HeaderMap, now: OffsetDateTime) {
+        if let Some(remain) =
+            headers::int(h, headers::ERROR_LIMIT_REMAIN).and_then(|r| u32::try_from(r.max(0)).ok())
+        {
+            let reset = headers::int(h, headers::ERROR_LIMIT_RESET)
+                .unwrap_or(60)
+                .max(0);
+            let reset_at = now + time::Duration::seconds(reset);
+            self.governor.observe_error_limit(remain, reset_at);
+            metrics::gauge!("esi_error_limit_remaining").set(f64::from(remain));
+            if remain <= self.config.error_limit_floor {
+                tracing::warn!(
+                    remain,
+                    "ESI error limit nearly spent, pausing until its reset"
+                );
+                self.pause(
+                    reset_at,
+                    PauseKind::ErrorLimit,
+                    "ESI error limit nearly spent",
+                )
+                .await;
+            }
+        }
+        if headers::text(h, headers::RATELIMIT_GROUP).is_some()
+            || headers::text(h, headers::RATELIMIT_REMAINING).is_some()
+        {
+            self.governor.observe_bucket(
+                self.answered_bucket(call, h),
+                headers::text(h, headers::RATELIMIT_LIMIT),
+                headers::int(h, headers::RATELIMIT_REMAINING),
+                headers::int(h, headers::RATELIMIT_USED),
+            );
+        }
+    }
+
+    /// The bucket an answer speaks of. The route's spec group is authoritative for where we
+    /// check before sending, so the header is only used for routes the spec left ungrouped.
+    fn answered_bucket(&self, call: &Call<'_>, h: &HeaderMap) -> BucketKey {
+        let mut key = call.bucket();
+        if call.route.group.is_none()
+            && let Some(group) = headers::text(h, headers::RATELIMIT_GROUP)
+        {
+            key.group = group;
+        }
+        key
+    }
+
+    async fn pause(&self, until: OffsetDateTime, kind: PauseKind, reason: &str) {
+        self.governor.pause(until, kind, reason);
+        if let Some(gate) = &self.gate {
+            gate.pause_until(until, reason).await;
+        }
+    }
+
+    async fn enter_downtime(&self, until: OffsetDateTime) -> EsiError {
+        tracing::info!(%until, "Tranquility looks down, pausing ESI traffic");
+        self.pause(until, PauseKind::Downtime, "EVE downtime").await;
+        EsiError::Downtime {
+            until_estimate: until,
+        }
+    }
+
+    /// Waits before retry number `retry` (1-based): exponential, capped, jittered, and never
+    /// shorter than a `Retry-After` the server gave.
+    async fn back_off(&self, retry: u32, hint: Option<Duration>) {
+        let exp = BACKOFF_BASE.saturating_mul(1 << retry.saturating_sub(1).min(16));
+        let capped = exp.min(BACKOFF_CAP);
+        let jitter: f64 = rand::rng().random_range(0.5..=1.0);
+        let wait = capped.mul_f64(jitter).max(hint.unwrap_or_default());
+        self.clock.sleep(wait).await;
+    }
+}
+
+fn decode<T: DeserializeOwned>(body: &[u8], route: &Route) -> Result<T, EsiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        metrics::counter!("esi_decode_errors_total", "route" => route.template).increment(1);
+        EsiError::Decode(format!("{} {}: {e}", route.method.as_str(), route.template))
+    })
+}
+
+fn count(route: &Route, status: &str) {
+    metrics::counter!(
+        "esi_requests_total",
+        "route" => route.template,
+        "method" => route.method.as_str(),
+        "status" => status.to_owned()
+    )
+    .increment(1);
+}

@@ -1,0 +1,7 @@
+//! The ESI client against a wiremock ESI, and its routes against CCP's OpenAPI spec.
+
+mod bulk;
+mod caching;
+mod harness;
+mod limits;
+mod spec;

@@ -1,0 +1,77 @@
+//! Corporation membership, member tracking (Director only; dispatch checks the role) and a
+//! character's corporation roles.
+
+use serde_json::{Value, json};
+use time::format_description::well_known::Rfc3339;
+
+use super::error::EsiError;
+use super::request::{EsiOk, EsiRequest, EsiResult};
+use crate::state::{Shared, lock};
+use crate::world::World;
+
+fn own_corporation(world: &World, req: &EsiRequest) -> Result<i64, EsiError> {
+    let corp = req.path_id("corporation_id")?;
+    let auth = req.auth()?;
+    let ok = world
+        .characters
+        .get(&auth.character_id)
+        .is_some_and(|c| c.corporation_id == corp);
+    if ok {
+        Ok(corp)
+    } else {
+        Err(EsiError::forbidden("Character is not in the corporation"))
+    }
+}
+
+pub fn members(shared: &Shared, req: &EsiRequest) -> EsiResult {
+    let world = lock(&shared.world);
+    let corp = own_corporation(&world, req)?;
+    let ids: Vec<i64> = world
+        .characters
+        .values()
+        .filter(|c| c.corporation_id == corp)
+        .map(|c| c.character_id)
+        .collect();
+    EsiOk::json(ids)
+}
+
+pub fn tracking(shared: &Shared, req: &EsiRequest) -> EsiResult {
+    let world = lock(&shared.world);
+    let corp = own_corporation(&world, req)?;
+    let fmt = |t: time::OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
+    let rows: Vec<Value> = world
+        .characters
+        .values()
+        .filter(|c| c.corporation_id == corp)
+        .map(|c| {
+            // Plausible, stable per character: joined after birth, last seen within a week.
+            let joined = c.birthday + time::Duration::days(30);
+            let logoff = world.started - time::Duration::hours(c.character_id.rem_euclid(168));
+            json!({
+                "character_id": c.character_id,
+                "base_id": 60_003_760,
+                "location_id": 60_003_760,
+                "logon_date": fmt(logoff - time::Duration::hours(2)),
+                "logoff_date": fmt(logoff),
+                "ship_type_id": 670,
+                "start_date": fmt(joined),
+            })
+        })
+        .collect();
+    EsiOk::json(rows)
+}
+
+pub fn roles(shared: &Shared, req: &EsiRequest) -> EsiResult {
+    let id = req.path_id("character_id")?;
+    let world = lock(&shared.world);
+    let ch = world
+        .characters
+        .get(&id)
+        .ok_or_else(|| EsiError::not_found("Character not found"))?;
+    EsiOk::json(json!({
+        "roles": ch.roles,
+        "roles_at_hq": ch.roles,
+        "roles_at_base": [],
+        "roles_at_other": [],
+    }))
+}

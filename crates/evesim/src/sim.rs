@@ -1,0 +1,311 @@
+//! `EveSim`: starting the server, and the Rust API to read and steer the simulated world.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use axum::Router;
+use url::Url;
+
+use crate::esi::cache::CacheState;
+use crate::esi::limits::Limits;
+use crate::log::LoggedRequest;
+use crate::sso::authorize::{self, AuthorizeParams};
+use crate::sso::keys::{self, SigningAlg};
+use crate::sso::{Client, SsoState};
+use crate::state::{Controls, Shared, lock};
+use crate::world::{self, Shape, SimAlliance, SimCharacter, SimContact, SimCorporation};
+use crate::{SimConfig, control, esi, images, log, sso};
+
+/// A running simulator. Cheap to clone; all clones steer the same server.
+#[derive(Clone)]
+pub struct EveSim {
+    shared: Arc<Shared>,
+}
+
+impl EveSim {
+    /// Generates the universe, binds `addr` (port 0 picks a free port) and spawns the server.
+    pub async fn start(config: SimConfig, addr: SocketAddr) -> anyhow::Result<EveSim> {
+        let keys = tokio::task::spawn_blocking(keys::keys)
+            .await
+            .context("key generation task")??;
+        let world = world::generate(&Shape {
+            seed: config.seed,
+            alliances: config.alliances,
+            corporations: config.corporations,
+            characters: config.characters,
+            accounts: config.accounts,
+        });
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr}"))?;
+        let bound = listener.local_addr()?;
+        let base_url = match config.public_url {
+            Some(mut u) => {
+                if !u.path().ends_with('/') {
+                    let path = format!("{}/", u.path());
+                    u.set_path(&path);
+                }
+                u
+            }
+            None => Url::parse(&format!("http://{bound}/"))?,
+        };
+        let shared = Arc::new(Shared {
+            base_url,
+            world: Mutex::new(world),
+            sso: Mutex::new(SsoState::default()),
+            keys,
+            limits: Mutex::new(Limits::default()),
+            cache: Mutex::new(CacheState::default()),
+            log: Mutex::new(Vec::new()),
+            controls: Mutex::new(Controls::new(
+                config.seed,
+                config.fault_rate,
+                config.latency,
+            )),
+            issued: AtomicU64::new(0),
+        });
+        let app = Router::new()
+            .merge(sso::router())
+            .merge(esi::router())
+            .merge(images::router())
+            .merge(control::router())
+            .fallback(esi::not_found)
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                log::record,
+            ))
+            .with_state(shared.clone());
+        tokio::spawn(async move {
+            let service = app.into_make_service_with_connect_info::<SocketAddr>();
+            if let Err(e) = axum::serve(listener, service).await {
+                tracing::error!(error = %e, "evesim server stopped");
+            }
+        });
+        tracing::info!(%bound, "EVE simulator listening");
+        Ok(EveSim { shared })
+    }
+
+    pub(crate) fn from_shared(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+
+    pub fn base_url(&self) -> Url {
+        self.shared.base_url.clone()
+    }
+
+    pub fn sso_base_url(&self) -> Url {
+        self.base_url()
+    }
+
+    pub fn esi_base_url(&self) -> Url {
+        self.base_url()
+    }
+
+    /// `{base}/image/` (with a trailing slash, so `join("characters/1/portrait")` works).
+    pub fn image_base_url(&self) -> Url {
+        let mut u = self.base_url();
+        u.set_path(&format!("{}image/", u.path()));
+        u
+    }
+
+    /// Registers an SSO application (one callback URL, as CCP allows).
+    pub fn register_client(&self, client_id: &str, client_secret: &str, callback_url: &str) {
+        lock(&self.shared.sso).clients.insert(
+            client_id.to_owned(),
+            Client {
+                secret: client_secret.to_owned(),
+                callback: callback_url.to_owned(),
+            },
+        );
+    }
+
+    pub fn characters(&self) -> Vec<SimCharacter> {
+        lock(&self.shared.world)
+            .characters
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    pub fn character(&self, id: i64) -> Option<SimCharacter> {
+        lock(&self.shared.world).characters.get(&id).cloned()
+    }
+
+    /// Player corporations (NPC ones such as Doomheim are left out; ESI still serves them).
+    pub fn corporations(&self) -> Vec<SimCorporation> {
+        lock(&self.shared.world)
+            .corporations
+            .values()
+            .filter(|c| !c.npc)
+            .cloned()
+            .collect()
+    }
+
+    pub fn corporation(&self, id: i64) -> Option<SimCorporation> {
+        lock(&self.shared.world).corporations.get(&id).cloned()
+    }
+
+    pub fn alliances(&self) -> Vec<SimAlliance> {
+        lock(&self.shared.world)
+            .alliances
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    pub fn characters_of_account(&self, owner_hash: &str) -> Vec<SimCharacter> {
+        lock(&self.shared.world)
+            .characters
+            .values()
+            .filter(|c| c.owner_hash == owner_hash)
+            .cloned()
+            .collect()
+    }
+
+    pub fn move_character(&self, character_id: i64, corporation_id: i64) {
+        lock(&self.shared.world).move_character(character_id, corporation_id);
+    }
+
+    pub fn move_corporation(&self, corporation_id: i64, alliance_id: Option<i64>) {
+        lock(&self.shared.world).move_corporation(corporation_id, alliance_id);
+    }
+
+    /// Moves the character to another EVE account; its refresh tokens die, as with CCP.
+    /// Returns the new owner hash (empty for an unknown character).
+    pub fn transfer_character(&self, character_id: i64) -> String {
+        let hash = lock(&self.shared.world).transfer_character(character_id);
+        self.revoke_tokens(character_id);
+        hash.unwrap_or_default()
+    }
+
+    /// Moves the character to Doomheim (corporation 1000001) and kills its tokens.
+    pub fn biomass_character(&self, character_id: i64) {
+        lock(&self.shared.world).biomass_character(character_id);
+        self.revoke_tokens(character_id);
+    }
+
+    /// Revokes every refresh token (and pending code) of the character. Access tokens already
+    /// issued stay valid until they expire, as CCP's stateless JWTs do.
+    pub fn revoke_tokens(&self, character_id: i64) {
+        lock(&self.shared.sso).revoke_character(character_id);
+    }
+
+    /// Replaces the contacts of a character (or of a corporation or alliance: ids don't clash).
+    pub fn set_contacts(&self, owner_id: i64, contacts: Vec<SimContact>) {
+        lock(&self.shared.world).contacts.insert(owner_id, contacts);
+    }
+
+    pub fn contacts(&self, owner_id: i64) -> Vec<SimContact> {
+        lock(&self.shared.world)
+            .contacts
+            .get(&owner_id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Replaces the contact labels of a character, corporation or alliance (labels can't be
+    /// created through ESI, only in game: this is the game).
+    pub fn set_labels(&self, owner_id: i64, labels: Vec<(i64, String)>) {
+        lock(&self.shared.world).labels.insert(owner_id, labels);
+    }
+
+    pub fn labels(&self, owner_id: i64) -> Vec<(i64, String)> {
+        lock(&self.shared.world)
+            .labels
+            .get(&owner_id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn set_roles(&self, character_id: i64, roles: Vec<String>) {
+        if let Some(c) = lock(&self.shared.world).characters.get_mut(&character_id) {
+            c.roles = roles;
+        }
+    }
+
+    /// Mail sent through ESI, oldest first.
+    pub fn mails(&self) -> Vec<crate::SimMail> {
+        lock(&self.shared.world).mails.clone()
+    }
+
+    pub fn set_downtime(&self, on: bool) {
+        lock(&self.shared.controls).downtime = on;
+    }
+
+    pub fn set_fault_rate(&self, rate: f64) {
+        lock(&self.shared.controls).fault_rate = rate.clamp(0.0, 1.0);
+    }
+
+    pub fn set_latency(&self, d: Duration) {
+        lock(&self.shared.controls).latency = d;
+    }
+
+    /// Answer 200 with invalid JSON on ESI routes whose path contains this text.
+    pub fn set_garbage(&self, route_contains: Option<String>) {
+        lock(&self.shared.controls).garbage = route_contains;
+    }
+
+    /// Items per page on paged routes (default 1000).
+    pub fn set_page_size(&self, size: usize) {
+        lock(&self.shared.controls).page_size = size.max(1);
+    }
+
+    /// Signs access tokens with one algorithm; `None` (the default) alternates RS256/ES256.
+    pub fn set_signing_alg(&self, alg: Option<SigningAlg>) {
+        lock(&self.shared.controls).signing = alg;
+    }
+
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.shared.log).clone()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.shared.log).clear();
+    }
+
+    /// Drives the SSO authorize form without a browser: validates the authorize URL exactly as
+    /// the GET would, then returns the redirect to the callback (with `code` and `state`) as
+    /// if the person picked `character_id` and consented.
+    pub async fn authorize_for_test(
+        &self,
+        authorize_url: &Url,
+        character_id: i64,
+    ) -> anyhow::Result<Url> {
+        let params = AuthorizeParams::from_url(authorize_url);
+        let valid = authorize::validate(&self.shared, &params).map_err(|e| {
+            anyhow!(
+                "SSO refused the authorize request: {}: {}",
+                e.error,
+                e.detail
+            )
+        })?;
+        authorize::issue_code(&self.shared, &valid, character_id)
+            .map_err(|e| anyhow!("SSO refused the login: {}: {}", e.error, e.detail))
+    }
+
+    /// An access token for a character without going through the SSO pages, for tests of
+    /// ESI behaviour. The token is exactly what `/v2/oauth/token` would sign.
+    pub fn access_token_for_test(
+        &self,
+        client_id: &str,
+        character_id: i64,
+        scopes: &[&str],
+    ) -> anyhow::Result<String> {
+        let ch = self
+            .character(character_id)
+            .ok_or_else(|| anyhow!("unknown character {character_id}"))?;
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        sso::token::access_token(
+            &self.shared,
+            client_id,
+            &ch.name,
+            &ch.owner_hash,
+            character_id,
+            &scopes,
+        )
+    }
+}

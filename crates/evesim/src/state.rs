@@ -1,0 +1,74 @@
+//! State shared by every handler of one simulator instance.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use url::Url;
+
+use crate::esi::cache::CacheState;
+use crate::esi::limits::Limits;
+use crate::log::LoggedRequest;
+use crate::sso::SsoState;
+use crate::sso::keys::{Keys, SigningAlg};
+use crate::world::World;
+
+/// Knobs tests and `jumpgate evesim` turn at runtime.
+pub struct Controls {
+    pub downtime: bool,
+    pub fault_rate: f64,
+    pub latency: Duration,
+    pub garbage: Option<String>,
+    /// Items per page on paged routes (contacts).
+    pub page_size: usize,
+    /// `None` alternates RS256 and ES256 so clients exercise both.
+    pub signing: Option<SigningAlg>,
+    pub fault_rng: StdRng,
+}
+
+impl Controls {
+    pub fn new(seed: u64, fault_rate: f64, latency: Duration) -> Self {
+        Self {
+            downtime: false,
+            fault_rate,
+            latency,
+            garbage: None,
+            page_size: 1000,
+            signing: None,
+            fault_rng: StdRng::seed_from_u64(seed.wrapping_add(7)),
+        }
+    }
+}
+
+pub struct Shared {
+    /// Advertised origin, always with a trailing slash.
+    pub base_url: Url,
+    pub world: Mutex<World>,
+    pub sso: Mutex<SsoState>,
+    pub keys: &'static Keys,
+    pub limits: Mutex<Limits>,
+    pub cache: Mutex<CacheState>,
+    pub log: Mutex<Vec<LoggedRequest>>,
+    pub controls: Mutex<Controls>,
+    /// Counts issued access tokens, to alternate signing algorithms.
+    pub issued: AtomicU64,
+}
+
+impl Shared {
+    /// The SSO issuer: the base URL without its trailing slash (as CCP's metadata shows).
+    pub fn issuer(&self) -> String {
+        self.base_url.as_str().trim_end_matches('/').to_owned()
+    }
+
+    /// An absolute URL on this origin; `path` starts with `/`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer())
+    }
+}
+
+/// Locks a mutex, recovering from poisoning: a panicking handler must not wedge the simulator.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

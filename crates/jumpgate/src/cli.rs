@@ -1,0 +1,99 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "jumpgate", version, about = "EVE Online alliance auth and standings, in one binary", long_about = None)]
+pub struct Cli {
+    /// Configuration file (TOML). Every setting can also come from the environment, e.g.
+    /// JUMPGATE__EVE__CLIENT_SECRET for eve.client_secret.
+    #[arg(long, short, global = true, env = "JUMPGATE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Log as JSON lines (for log collectors) instead of human-readable text.
+    #[arg(long, global = true, env = "JUMPGATE_LOG_JSON")]
+    pub log_json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server and the background workers in one process.
+    Serve,
+    /// Run only the background workers (to scale out on PostgreSQL).
+    Worker,
+    /// Run an offline demo: Jumpgate plus a simulated EVE (SSO and ESI) on this machine.
+    Demo(DemoArgs),
+    /// Run the EVE simulator alone.
+    Evesim(EvesimArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Administrative tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Audit log tasks.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Token encryption keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Make the account of a character superuser. The character must have logged in once.
+    GrantSuperuser {
+        /// Character id or exact character name.
+        who: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain: finds any edited, inserted or deleted entry.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a new token encryption key, re-encrypt every stored token with it and retire
+    /// the old key.
+    Rotate,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where Jumpgate listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Where the EVE simulator listens.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    pub sim_listen: std::net::SocketAddr,
+    /// The demo's data directory; its database is reset at every start because the simulator
+    /// forgets its tokens when it stops.
+    #[arg(long, default_value = "data/demo")]
+    pub data_dir: PathBuf,
+    /// Seed of the simulated universe.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct EvesimArgs {
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    pub listen: std::net::SocketAddr,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Register an SSO application: client id.
+    #[arg(long, default_value = "jumpgate-demo")]
+    pub client_id: String,
+    /// Register an SSO application: client secret.
+    #[arg(long, default_value = "jumpgate-demo-secret")]
+    pub client_secret: String,
+    /// Register an SSO application: callback URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080/sso/callback")]
+    pub callback_url: String,
+}

@@ -1,0 +1,8 @@
+//! One module per command beside `serve`/`worker`.
+
+pub mod admin;
+pub mod audit;
+pub mod demo;
+pub mod evesim;
+pub mod keys;
+pub mod migrate;

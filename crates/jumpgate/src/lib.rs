@@ -1,0 +1,41 @@
+//! The `jumpgate` binary's wiring: command line, configuration, and starting the parts.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod server;
+pub mod telemetry;
+pub mod wiring;
+
+use cli::{AdminCommand, AuditCommand, Cli, Command, KeysCommand};
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            server::serve(settings, server::Role::WebAndWorkers).await
+        }
+        Command::Worker => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            server::serve(settings, server::Role::WorkersOnly).await
+        }
+        Command::Demo(args) => commands::demo::run(args).await,
+        Command::Evesim(args) => commands::evesim::run(args).await,
+        Command::Migrate => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            commands::migrate::run(&settings).await
+        }
+        Command::Admin(AdminCommand::GrantSuperuser { who }) => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            commands::admin::grant_superuser(&settings, &who).await
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            commands::audit::verify(&settings).await
+        }
+        Command::Keys(KeysCommand::Rotate) => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            commands::keys::rotate(&settings).await
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! `serve` and `worker`: the web server and the background workers, with graceful shutdown.
+
+use crate::config::Settings;
+use crate::wiring;
+use anyhow::Context;
+use jumpgate_app::App;
+use jumpgate_app::jobs::{self, WorkerSettings};
+use jumpgate_app::periodic;
+use jumpgate_web::WebConfig;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    WebAndWorkers,
+    WorkersOnly,
+    /// The web server alone (tests drive jobs themselves; operators may scale web separately).
+    WebOnly,
+}
+
+pub async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
+    let store = wiring::connect_store(&settings).await?;
+    let app = wiring::build_app(&settings, store).await?;
+    let (stop, stopped) = watch::channel(false);
+    let running = start(&settings, &app, role, None, stopped).await?;
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing running jobs");
+    let _ = stop.send(true);
+    running.wait().await;
+    Ok(())
+}
+
+/// What `start` launched, to wait for after shutdown was signalled.
+pub struct Running {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    pub web_addr: Option<std::net::SocketAddr>,
+}
+
+impl Running {
+    pub async fn wait(self) {
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+/// Starts the web server (unless workers only) and the workers and scheduler. `listener`
+/// overrides `server.listen` (tests bind port 0 themselves).
+pub async fn start(
+    settings: &Settings,
+    app: &App,
+    role: Role,
+    listener: Option<tokio::net::TcpListener>,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<Running> {
+    let mut tasks = Vec::new();
+    if role != Role::WebOnly {
+        let registry = Arc::new(periodic::registry());
+        tasks.push(tokio::spawn(jobs::run_worker(
+            app.clone(),
+            registry,
+            WorkerSettings {
+                concurrency: settings.jobs.concurrency,
+                ..WorkerSettings::default()
+            },
+            shutdown.clone(),
+        )));
+        tasks.push(tokio::spawn(jobs::run_scheduler(
+            app.clone(),
+            periodic::schedule(app),
+            Duration::from_secs(15),
+            shutdown.clone(),
+        )));
+    }
+    let mut web_addr = None;
+    if role != Role::WorkersOnly {
+        let listener = match listener {
+            Some(l) => l,
+            None => tokio::net::TcpListener::bind(settings.server.listen)
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot listen on {} (server.listen)",
+                        settings.server.listen
+                    )
+                })?,
+        };
+        web_addr = Some(listener.local_addr()?);
+        let _ = jumpgate_web::metrics::handle();
+        let router = jumpgate_web::router(
+            app.clone(),
+            WebConfig {
+                public_url: settings.server.public_url.clone(),
+                image_base_url: settings.eve.image_base_url.clone(),
+                demo_notice: settings.demo.then(|| {
+                    "Demo: EVE is simulated on this machine. Log in with any character; the first one becomes superuser.".to_owned()
+                }),
+            },
+        );
+        let mut shutdown = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+                let _ = shutdown.wait_for(|s| *s).await;
+            });
+            if let Err(e) = server.await {
+                tracing::error!(error = %e, "web server stopped with an error");
+            }
+        }));
+        tracing::info!(addr = ?web_addr, "web server listening");
+    }
+    Ok(Running { tasks, web_addr })
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,127 @@
+//! Building the application from settings: store, key ring, HTTP client, SSO and ESI clients.
+
+use crate::config::{MailSettings, MailTransport, Settings};
+use anyhow::Context;
+use jumpgate_app::esi_adapters::{StoreCache, StoreGate};
+use jumpgate_app::mail::{FileMailer, Mailer, SmtpMailer};
+use jumpgate_app::secrets::KeyRing;
+use jumpgate_app::settings::SafetyValveSettings;
+use jumpgate_app::{App, AppSettings};
+use jumpgate_eve::{EsiClient, EsiConfig, SsoClient, SsoConfig};
+use jumpgate_store::{ConnectOptions, Store};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub async fn connect_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    let url = settings.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+    }
+    jumpgate_store::connect(
+        &url,
+        &ConnectOptions {
+            max_connections: settings.database.max_connections,
+        },
+    )
+    .await
+    .context("cannot open the database (database.url)")
+}
+
+pub fn key_ring(settings: &Settings) -> anyhow::Result<KeyRing> {
+    match &settings.secrets.token_key {
+        Some(key) => Ok(KeyRing::from_configured(key)?),
+        None => {
+            std::fs::create_dir_all(&settings.data_dir)?;
+            Ok(KeyRing::load_or_create(&settings.data_dir)?)
+        }
+    }
+}
+
+pub fn http_client(settings: &Settings) -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .user_agent(settings.user_agent())
+        // ESI cuts requests to the game server at 10 s; waiting longer only ties up workers.
+        .timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build()
+        .context("cannot build the HTTP client")
+}
+
+pub async fn build_app(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<App> {
+    let http = http_client(settings)?;
+    let sso = SsoClient::new(
+        SsoConfig {
+            client_id: settings.eve.client_id.clone(),
+            client_secret: settings.eve.client_secret.clone(),
+            callback_url: settings.callback_url(),
+            base_url: settings.eve.sso_base_url.clone(),
+            user_agent: settings.user_agent(),
+        },
+        http.clone(),
+    );
+    let mut esi_config = EsiConfig::new(settings.eve.esi_base_url.clone(), settings.user_agent());
+    esi_config.compatibility_date = settings.eve.compatibility_date.clone();
+    let esi = EsiClient::new(esi_config, http, Arc::new(StoreCache(store.clone())))
+        .with_shared_gate(Arc::new(StoreGate::new(store.clone())));
+    let app_settings = AppSettings {
+        state_match_mode: settings.accounts.state_match,
+        allow_alt_removal: settings.accounts.allow_alt_removal,
+        affiliation_interval: settings.jobs.affiliation_interval,
+        token_check_interval: settings.jobs.token_check_interval,
+        demo: settings.demo,
+        instance_id: format!(
+            "{}-{}",
+            hostname(),
+            uuid::Uuid::new_v4()
+                .simple()
+                .to_string()
+                .get(..8)
+                .unwrap_or("0")
+        ),
+        safety_valve: SafetyValveSettings::default(),
+        standings: settings.standings.to_settings().map_err(|problems| {
+            anyhow::anyhow!(
+                "the [standings] configuration is not valid:\n  - {}",
+                problems.join("\n  - ")
+            )
+        })?,
+    };
+    Ok(App::new(store, sso, esi, key_ring(settings)?, app_settings).with_mailer(mailer(settings)?))
+}
+
+/// The mail transport of `[mail]`: files under `<data_dir>/mail/` by default, or SMTP.
+pub fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
+    Ok(match settings.mail.transport {
+        MailTransport::File => Arc::new(
+            FileMailer::new(
+                MailSettings::mail_dir(&settings.data_dir),
+                &settings.mail.from,
+            )
+            .context("mail.from is not a valid sender")?,
+        ),
+        MailTransport::Smtp => {
+            let url = settings
+                .mail
+                .smtp_url
+                .as_ref()
+                .context("mail.smtp_url is required when mail.transport = \"smtp\"")?;
+            Arc::new(
+                SmtpMailer::new(url, &settings.mail.from)
+                    .context("cannot set up SMTP (mail.smtp_url, mail.from)")?,
+            )
+        }
+    })
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "jumpgate".to_owned())
+}

@@ -1,0 +1,271 @@
+//! Black-box test support: each test gets its own EVE simulator, its own database (SQLite file
+//! or PostgreSQL schema) and a Jumpgate web server on a random port, driven over HTTP.
+#![allow(dead_code)]
+
+pub mod browser;
+
+use jumpgate::config::{
+    AccountSettings, COMPATIBILITY_DATE, DatabaseSettings, EveSettings, JobSettings,
+    SecretSettings, ServerSettings, Settings,
+};
+use jumpgate::server::{self, Role};
+use jumpgate_app::App;
+use jumpgate_evesim::{EveSim, SimConfig};
+use jumpgate_store::Store;
+use jumpgate_store::testing::{TestStore, fresh_postgres, fresh_sqlite};
+use reqwest::StatusCode;
+use secrecy::SecretString;
+use std::sync::Arc;
+use tokio::sync::watch;
+use url::Url;
+
+pub const CLIENT_ID: &str = "jumpgate-test";
+pub const CLIENT_SECRET: &str = "jumpgate-test-secret";
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one test per backend: `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let t = $crate::support::TestApp::spawn($crate::support::Backend::Sqlite).await;
+                ($body)(t).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let t = $crate::support::TestApp::spawn($crate::support::Backend::Postgres).await;
+                ($body)(t).await;
+            }
+        }
+    };
+}
+
+pub struct TestApp {
+    pub base: Url,
+    pub sim: EveSim,
+    pub app: App,
+    pub store: Arc<dyn Store>,
+    pub db: TestStore,
+    pub settings: Settings,
+    stop: watch::Sender<bool>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
+        jumpgate::telemetry::init(false);
+        let sim = EveSim::start(SimConfig::default(), "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("simulator starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let base = Url::parse(&format!("http://{addr}/")).expect("url");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = match backend {
+            Backend::Sqlite => fresh_sqlite().await,
+            Backend::Postgres => fresh_postgres().await,
+        };
+        let mut settings = Settings {
+            data_dir: dir.path().to_owned(),
+            server: ServerSettings {
+                listen: addr,
+                public_url: base.clone(),
+            },
+            database: DatabaseSettings {
+                url: Some(SecretString::from(db.url.clone())),
+                max_connections: 5,
+            },
+            eve: EveSettings {
+                client_id: CLIENT_ID.into(),
+                client_secret: SecretString::from(CLIENT_SECRET),
+                callback_url: None,
+                contact: "tests@jumpgate.invalid".into(),
+                sso_base_url: sim.sso_base_url(),
+                esi_base_url: sim.esi_base_url(),
+                image_base_url: sim.image_base_url(),
+                compatibility_date: COMPATIBILITY_DATE.into(),
+            },
+            accounts: AccountSettings::default(),
+            jobs: JobSettings::default(),
+            secrets: SecretSettings::default(),
+            mail: jumpgate::config::MailSettings::default(),
+            standings: jumpgate::config::StandingsConfig::default(),
+            demo: true,
+        };
+        tweak(&mut settings);
+        settings.validate().expect("test settings are valid");
+        sim.register_client(CLIENT_ID, CLIENT_SECRET, settings.callback_url().as_str());
+        let store = db.store.clone();
+        let app = jumpgate::wiring::build_app(&settings, store.clone())
+            .await
+            .expect("app builds");
+        let (stop, stopped) = watch::channel(false);
+        server::start(&settings, &app, Role::WebOnly, Some(listener), stopped)
+            .await
+            .expect("server starts");
+        Self {
+            base,
+            sim,
+            app,
+            store,
+            db,
+            settings,
+            stop,
+            _dir: dir,
+        }
+    }
+
+    /// A new browser with its own cookie jar.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: self.base.clone(),
+            sim: self.sim.clone(),
+        }
+    }
+
+    /// Characters of the simulated universe that share one EVE account (owner), at least `n`.
+    pub fn characters_of_one_owner(&self, n: usize) -> Vec<i64> {
+        let all = self.sim.characters();
+        for c in &all {
+            let same: Vec<i64> = self
+                .sim
+                .characters_of_account(&c.owner_hash)
+                .iter()
+                .map(|c| c.character_id)
+                .collect();
+            if same.len() >= n {
+                return same;
+            }
+        }
+        panic!("no EVE account in the simulated universe has {n} characters");
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: Url,
+    sim: EveSim,
+}
+
+impl Browser {
+    pub fn url(&self, path: &str) -> Url {
+        self.base.join(path).expect("path")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (StatusCode, String) {
+        let r = self.get(path).await;
+        let status = r.status();
+        (status, r.text().await.expect("body"))
+    }
+
+    /// A form POST as a browser sends it from one of our pages.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("origin", self.base.origin().ascii_serialization())
+            .header("sec-fetch-site", "same-origin")
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Starts an SSO login, returning the simulator's authorize URL.
+    pub async fn start_login(&self) -> Url {
+        let r = self.get("/sso/login").await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "login start redirects to EVE"
+        );
+        location(&r)
+    }
+
+    /// The whole SSO flow for a character; returns the callback response.
+    pub async fn login(&self, character_id: i64) -> reqwest::Response {
+        let authorize = self.start_login().await;
+        let callback = self
+            .sim
+            .authorize_for_test(&authorize, character_id)
+            .await
+            .expect("simulator authorizes");
+        self.client.get(callback).send().await.expect("callback")
+    }
+
+    /// The whole SSO flow for a character with a named EVE login (e.g. `standings.sync`),
+    /// starting at `/sso/login?login=<login>`; returns the callback response.
+    pub async fn login_with(&self, login: &str, character_id: i64) -> reqwest::Response {
+        let r = self.get(&format!("/sso/login?login={login}")).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "login start with {login} redirects to EVE"
+        );
+        let authorize = location(&r);
+        let callback = self
+            .sim
+            .authorize_for_test(&authorize, character_id)
+            .await
+            .expect("simulator authorizes");
+        self.client.get(callback).send().await.expect("callback")
+    }
+
+    /// Logs in and asserts it worked (redirect to the account page).
+    pub async fn login_ok(&self, character_id: i64) {
+        let r = self.login(character_id).await;
+        let status = r.status();
+        let loc = r.headers().get("location").cloned();
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "login of {character_id} failed: {:?} {}",
+            loc,
+            r.text().await.unwrap_or_default()
+        );
+        assert_eq!(
+            loc.and_then(|l| l.to_str().ok().map(str::to_owned))
+                .as_deref(),
+            Some("/account")
+        );
+    }
+}
+
+pub fn location(r: &reqwest::Response) -> Url {
+    let loc = r
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .expect("a Location header");
+    Url::parse(loc)
+        .or_else(|_| r.url().join(loc))
+        .expect("a URL")
+}

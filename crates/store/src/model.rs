@@ -1,0 +1,177 @@
+//! The records the store reads and writes, beside the domain's own types.
+
+use jumpgate_domain::account::TokenStatus;
+use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, FactionId};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A character about to be added to an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCharacter {
+    pub id: CharacterId,
+    pub name: String,
+    pub owner_hash: String,
+    pub corporation: CorporationId,
+    pub alliance: Option<AllianceId>,
+    pub faction: Option<FactionId>,
+}
+
+/// One row of the admin's account list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub id: AccountId,
+    pub main_character: Option<CharacterId>,
+    pub main_name: Option<String>,
+    pub state: String,
+    pub superuser: bool,
+    pub character_count: i64,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorporationInfo {
+    pub id: CorporationId,
+    pub name: String,
+    pub ticker: String,
+    pub alliance: Option<AllianceId>,
+    pub member_count: Option<i64>,
+    /// When ESI says the data may have changed (`Expires`).
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllianceInfo {
+    pub id: AllianceId,
+    pub name: String,
+    pub ticker: String,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A token to store. The byte fields are AEAD ciphertexts produced above the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewToken {
+    pub character: CharacterId,
+    /// The EVE login (named scope set) this token was granted for, e.g. `core.default`.
+    pub login: String,
+    pub access_token: Vec<u8>,
+    pub refresh_token: Option<Vec<u8>>,
+    pub expires_at: OffsetDateTime,
+    /// Space-separated scopes from the JWT.
+    pub scopes: String,
+    pub owner_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub character: CharacterId,
+    pub login: String,
+    pub access_token: Vec<u8>,
+    pub refresh_token: Option<Vec<u8>>,
+    pub expires_at: OffsetDateTime,
+    pub scopes: String,
+    pub owner_hash: String,
+    pub status: TokenStatus,
+    pub status_reason: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub last_checked_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshedToken {
+    pub access_token: Vec<u8>,
+    /// The rotated refresh token, if the SSO sent a new one.
+    pub refresh_token: Option<Vec<u8>>,
+    pub expires_at: OffsetDateTime,
+    pub scopes: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// A hash of the cookie value.
+    pub id: String,
+    pub account: Option<AccountId>,
+    /// Serialized session data (JSON).
+    pub data: String,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Failed,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Queued, Self::Running, Self::Failed]
+            .into_iter()
+            .find(|j| j.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    /// What to run, e.g. `refresh-affiliations`.
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_at: OffsetDateTime,
+    pub dedupe_key: Option<String>,
+    pub max_attempts: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub status: JobStatus,
+    pub run_at: OffsetDateTime,
+    pub dedupe_key: Option<String>,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<OffsetDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    pub queued: i64,
+    pub running: i64,
+    pub failed: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Actor text, e.g. `account:12`.
+    pub actor: Option<String>,
+    /// Prefix of the action, e.g. `character.` for every character action.
+    pub action_prefix: Option<String>,
+    /// Exact target, e.g. `character:90000001`.
+    pub target: Option<String>,
+    pub since: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheEntry {
+    pub etag: Option<String>,
+    pub expires_at: Option<OffsetDateTime>,
+    pub last_modified: Option<String>,
+    /// X-Pages, for paged routes.
+    pub pages: Option<i32>,
+    pub body: Vec<u8>,
+}

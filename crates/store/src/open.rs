@@ -1,0 +1,124 @@
+//! Choosing and opening a backend from a database URL.
+
+use crate::postgres::PgStore;
+use crate::sqlite::SqliteStore;
+use crate::{Result, Store, StoreError};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names, by its scheme.
+    pub fn from_url(url: &str) -> Option<Self> {
+        let scheme = url.split_once(':')?.0;
+        match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" => Some(Self::Sqlite),
+            "postgres" | "postgresql" => Some(Self::Postgres),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectOptions {
+    /// PostgreSQL: the pool size. SQLite: the number of reader connections (there is always
+    /// exactly one writer).
+    pub max_connections: u32,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+        }
+    }
+}
+
+/// Opens the store a URL names and brings its schema up to date.
+///
+/// Accepted: `sqlite://path/to/file.db`, `sqlite:file.db`, `sqlite::memory:`,
+/// `postgres://user:password@host/db`, `postgresql://…`.
+pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Arc<dyn Store>> {
+    match Backend::from_url(url) {
+        Some(Backend::Sqlite) => Ok(Arc::new(SqliteStore::open(url, opts).await?)),
+        Some(Backend::Postgres) => Ok(Arc::new(PgStore::connect(url, opts).await?)),
+        None => Err(StoreError::Invalid(format!(
+            "unsupported database URL '{}': use sqlite://path/to/jumpgate.db, sqlite::memory: \
+             or postgres://user:password@host/database",
+            redact(url)
+        ))),
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backends_are_chosen_by_scheme() {
+        assert_eq!(Backend::from_url("sqlite://x.db"), Some(Backend::Sqlite));
+        assert_eq!(Backend::from_url("sqlite::memory:"), Some(Backend::Sqlite));
+        assert_eq!(
+            Backend::from_url("postgres://a@b/c"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://a@b/c"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(Backend::from_url("mysql://a@b/c"), None);
+        assert_eq!(Backend::from_url("jumpgate.db"), None);
+    }
+
+    #[test]
+    fn passwords_are_hidden_in_messages() {
+        assert_eq!(redact("mysql://u:secret@h/db"), "mysql://u:***@h/db");
+        assert_eq!(redact("mysql://h/db"), "mysql://h/db");
+    }
+
+    #[tokio::test]
+    async fn unknown_schemes_are_refused_with_the_accepted_forms() {
+        let err = connect("mysql://u:secret@h/db", &ConnectOptions::default())
+            .await
+            .err()
+            .expect("refused");
+        let msg = err.to_string();
+        assert!(matches!(err, StoreError::Invalid(_)));
+        assert!(
+            msg.contains("sqlite://") && msg.contains("postgres://"),
+            "{msg}"
+        );
+        assert!(!msg.contains("secret"), "{msg}");
+    }
+}

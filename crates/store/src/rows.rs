@@ -1,0 +1,378 @@
+//! Column lists and row readers shared by both backends: the schemas use the same names, and
+//! only the way times are stored differs, so each backend instantiates the readers with its own
+//! time decoding.
+
+macro_rules! account_cols {
+    () => {
+        "id, main_character_id, superuser, state, email, email_verified, timezone, created_at"
+    };
+}
+
+macro_rules! character_cols {
+    () => {
+        "id, account_id, name, owner_hash, corporation_id, alliance_id, faction_id, added_at, \
+         last_checked_at"
+    };
+}
+
+macro_rules! removed_cols {
+    () => {
+        "id, character_id, character_name, from_account_id, to_account_id, reason, \
+         actor_account_id, removed_at"
+    };
+}
+
+macro_rules! token_cols {
+    () => {
+        "id, character_id, login, access_token, refresh_token, expires_at, scopes, owner_hash, \
+         status, status_reason, created_at, last_checked_at"
+    };
+}
+
+macro_rules! job_cols {
+    () => {
+        "id, kind, CAST(payload AS TEXT) AS payload, status, run_at, dedupe_key, attempts, \
+         max_attempts, locked_by, locked_until, last_error, created_at"
+    };
+}
+
+macro_rules! audit_cols {
+    () => {
+        "id, at, actor, action, target, CAST(details AS TEXT) AS details, prev_hash, hash"
+    };
+}
+
+/// Defines the row readers for one backend. `$row` is its row type; `$time`/`$time_opt` read a
+/// (nullable) time column by name as `Result<OffsetDateTime>`.
+macro_rules! row_readers {
+    ($row:ty, $time:path, $time_opt:path) => {
+        pub(crate) mod read {
+            use crate::support;
+            use crate::{
+                AccountSummary, AllianceInfo, CacheEntry, CorporationInfo, Job, Result,
+                SessionRecord, TokenRecord,
+            };
+            use jumpgate_domain::account::{Account, Character, RemovedCharacter};
+            use jumpgate_domain::audit::AuditEntry;
+            use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, FactionId};
+            use sqlx::Row;
+
+            pub(crate) fn account(r: &$row) -> Result<Account> {
+                Ok(Account {
+                    id: AccountId(r.try_get("id")?),
+                    main_character: r
+                        .try_get::<Option<i64>, _>("main_character_id")?
+                        .map(CharacterId),
+                    superuser: r.try_get("superuser")?,
+                    state: r.try_get("state")?,
+                    email: r.try_get("email")?,
+                    email_verified: r.try_get("email_verified")?,
+                    timezone: r.try_get("timezone")?,
+                    created_at: $time(r, "created_at")?,
+                })
+            }
+
+            pub(crate) fn character(r: &$row) -> Result<Character> {
+                Ok(Character {
+                    id: CharacterId(r.try_get("id")?),
+                    account: AccountId(r.try_get("account_id")?),
+                    name: r.try_get("name")?,
+                    owner_hash: r.try_get("owner_hash")?,
+                    corporation: CorporationId(r.try_get("corporation_id")?),
+                    alliance: r.try_get::<Option<i64>, _>("alliance_id")?.map(AllianceId),
+                    faction: r.try_get::<Option<i64>, _>("faction_id")?.map(FactionId),
+                    added_at: $time(r, "added_at")?,
+                    last_checked_at: $time_opt(r, "last_checked_at")?,
+                })
+            }
+
+            pub(crate) fn account_summary(r: &$row) -> Result<AccountSummary> {
+                Ok(AccountSummary {
+                    id: AccountId(r.try_get("id")?),
+                    main_character: r
+                        .try_get::<Option<i64>, _>("main_character_id")?
+                        .map(CharacterId),
+                    main_name: r.try_get("main_name")?,
+                    state: r.try_get("state")?,
+                    superuser: r.try_get("superuser")?,
+                    character_count: r.try_get("character_count")?,
+                    created_at: $time(r, "created_at")?,
+                })
+            }
+
+            pub(crate) fn removed(r: &$row) -> Result<RemovedCharacter> {
+                Ok(RemovedCharacter {
+                    id: r.try_get("id")?,
+                    character: CharacterId(r.try_get("character_id")?),
+                    character_name: r.try_get("character_name")?,
+                    from_account: AccountId(r.try_get("from_account_id")?),
+                    to_account: r.try_get::<Option<i64>, _>("to_account_id")?.map(AccountId),
+                    reason: support::removal_reason(r.try_get("reason")?)?,
+                    actor: r
+                        .try_get::<Option<i64>, _>("actor_account_id")?
+                        .map(AccountId),
+                    removed_at: $time(r, "removed_at")?,
+                })
+            }
+
+            pub(crate) fn corporation(r: &$row) -> Result<CorporationInfo> {
+                Ok(CorporationInfo {
+                    id: CorporationId(r.try_get("id")?),
+                    name: r.try_get("name")?,
+                    ticker: r.try_get("ticker")?,
+                    alliance: r.try_get::<Option<i64>, _>("alliance_id")?.map(AllianceId),
+                    member_count: r.try_get("member_count")?,
+                    expires_at: $time(r, "expires_at")?,
+                })
+            }
+
+            pub(crate) fn alliance(r: &$row) -> Result<AllianceInfo> {
+                Ok(AllianceInfo {
+                    id: AllianceId(r.try_get("id")?),
+                    name: r.try_get("name")?,
+                    ticker: r.try_get("ticker")?,
+                    expires_at: $time(r, "expires_at")?,
+                })
+            }
+
+            pub(crate) fn token(r: &$row) -> Result<TokenRecord> {
+                Ok(TokenRecord {
+                    id: r.try_get("id")?,
+                    character: CharacterId(r.try_get("character_id")?),
+                    login: r.try_get("login")?,
+                    access_token: r.try_get("access_token")?,
+                    refresh_token: r.try_get("refresh_token")?,
+                    expires_at: $time(r, "expires_at")?,
+                    scopes: r.try_get("scopes")?,
+                    owner_hash: r.try_get("owner_hash")?,
+                    status: support::token_status(r.try_get("status")?)?,
+                    status_reason: r.try_get("status_reason")?,
+                    created_at: $time(r, "created_at")?,
+                    last_checked_at: $time_opt(r, "last_checked_at")?,
+                })
+            }
+
+            pub(crate) fn session(r: &$row) -> Result<SessionRecord> {
+                Ok(SessionRecord {
+                    id: r.try_get("id")?,
+                    account: r.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
+                    data: r.try_get("data")?,
+                    expires_at: $time(r, "expires_at")?,
+                })
+            }
+
+            pub(crate) fn job(r: &$row) -> Result<Job> {
+                Ok(Job {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    payload: support::json(r.try_get("payload")?, "job payload")?,
+                    status: support::job_status(r.try_get("status")?)?,
+                    run_at: $time(r, "run_at")?,
+                    dedupe_key: r.try_get("dedupe_key")?,
+                    attempts: r.try_get("attempts")?,
+                    max_attempts: r.try_get("max_attempts")?,
+                    locked_by: r.try_get("locked_by")?,
+                    locked_until: $time_opt(r, "locked_until")?,
+                    last_error: r.try_get("last_error")?,
+                    created_at: $time(r, "created_at")?,
+                })
+            }
+
+            pub(crate) fn audit(r: &$row) -> Result<AuditEntry> {
+                Ok(AuditEntry {
+                    id: r.try_get("id")?,
+                    at: $time(r, "at")?,
+                    actor: support::actor(r.try_get("actor")?)?,
+                    action: r.try_get("action")?,
+                    target: r.try_get("target")?,
+                    details: support::json(r.try_get("details")?, "audit details")?,
+                    prev_hash: r.try_get("prev_hash")?,
+                    hash: r.try_get("hash")?,
+                })
+            }
+
+            pub(crate) fn cache(r: &$row) -> Result<CacheEntry> {
+                Ok(CacheEntry {
+                    etag: r.try_get("etag")?,
+                    expires_at: $time_opt(r, "expires_at")?,
+                    last_modified: r.try_get("last_modified")?,
+                    pages: r.try_get("pages")?,
+                    body: r.try_get("body")?,
+                })
+            }
+
+            /// Reads every row with `f`, stopping at the first error.
+            pub(crate) fn all<T>(rows: &[$row], f: fn(&$row) -> Result<T>) -> Result<Vec<T>> {
+                rows.iter().map(f).collect()
+            }
+        }
+    };
+}
+
+macro_rules! entry_cols {
+    () => {
+        "entity_id, entity_kind, name, standing_tenths, notes, source, added_by, created_at, \
+         updated_at"
+    };
+}
+
+macro_rules! request_cols {
+    () => {
+        "id, entity_id, entity_kind, name, requester, state, created_at, decided_at, decided_by, \
+         standing_tenths, decision_note"
+    };
+}
+
+macro_rules! revocation_cols {
+    () => {
+        "id, entity_id, entity_kind, name, reason, requester, state, created_at, decided_at, \
+         decided_by, decision_note"
+    };
+}
+
+macro_rules! sync_cols {
+    () => {
+        "character_id, account_id, status, message, enrolled_at, last_sync_at, last_success_at"
+    };
+}
+
+macro_rules! notification_cols {
+    () => {
+        "id, account_id, message, link, created_at, read_at"
+    };
+}
+
+/// The standings manager's row readers for one backend (`read_standings`), like `row_readers`.
+macro_rules! standings_row_readers {
+    ($row:ty, $time:path, $time_opt:path) => {
+        pub(crate) mod read_standings {
+            use crate::{
+                Notification, Result, Revocation, StandingRequest, StandingsEntry, StoreError,
+                SyncStatus, SyncedCharacter,
+            };
+            use jumpgate_domain::standings::{
+                Entity, EntityKind, LedgerEntry, RequestState, RevocationReason, RevocationState,
+                Standing,
+            };
+            use jumpgate_domain::{AccountId, CharacterId};
+            use sqlx::Row;
+
+            fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
+                StoreError::Corrupt(format!("unknown {what} '{value}'"))
+            }
+
+            fn entity(r: &$row) -> Result<Entity> {
+                let kind: String = r.try_get("entity_kind")?;
+                Ok(Entity {
+                    kind: EntityKind::parse(&kind).map_err(|_| corrupt("entity kind", &kind))?,
+                    id: r.try_get("entity_id")?,
+                })
+            }
+
+            pub(crate) fn standing(tenths: i16) -> Result<Standing> {
+                Standing::from_tenths(tenths).map_err(|_| corrupt("standing (tenths)", tenths))
+            }
+
+            fn account_opt(r: &$row, col: &str) -> Result<Option<AccountId>> {
+                Ok(r.try_get::<Option<i64>, _>(col)?.map(AccountId))
+            }
+
+            pub(crate) fn entry(r: &$row) -> Result<StandingsEntry> {
+                Ok(StandingsEntry {
+                    entity: entity(r)?,
+                    name: r.try_get("name")?,
+                    standing: standing(r.try_get("standing_tenths")?)?,
+                    notes: r.try_get("notes")?,
+                    source: r.try_get("source")?,
+                    added_by: account_opt(r, "added_by")?,
+                    created_at: $time(r, "created_at")?,
+                    updated_at: $time(r, "updated_at")?,
+                })
+            }
+
+            pub(crate) fn request(r: &$row) -> Result<StandingRequest> {
+                let state: String = r.try_get("state")?;
+                Ok(StandingRequest {
+                    id: r.try_get("id")?,
+                    entity: entity(r)?,
+                    name: r.try_get("name")?,
+                    requester: AccountId(r.try_get("requester")?),
+                    state: RequestState::parse(&state)
+                        .map_err(|_| corrupt("request state", &state))?,
+                    created_at: $time(r, "created_at")?,
+                    decided_at: $time_opt(r, "decided_at")?,
+                    decided_by: account_opt(r, "decided_by")?,
+                    standing: r
+                        .try_get::<Option<i16>, _>("standing_tenths")?
+                        .map(standing)
+                        .transpose()?,
+                    decision_note: r.try_get("decision_note")?,
+                })
+            }
+
+            pub(crate) fn revocation(r: &$row) -> Result<Revocation> {
+                let state: String = r.try_get("state")?;
+                let reason: String = r.try_get("reason")?;
+                Ok(Revocation {
+                    id: r.try_get("id")?,
+                    entity: entity(r)?,
+                    name: r.try_get("name")?,
+                    reason: RevocationReason::parse(&reason)
+                        .map_err(|_| corrupt("revocation reason", &reason))?,
+                    requester: account_opt(r, "requester")?,
+                    state: RevocationState::parse(&state)
+                        .map_err(|_| corrupt("revocation state", &state))?,
+                    created_at: $time(r, "created_at")?,
+                    decided_at: $time_opt(r, "decided_at")?,
+                    decided_by: account_opt(r, "decided_by")?,
+                    decision_note: r.try_get("decision_note")?,
+                })
+            }
+
+            pub(crate) fn synced(r: &$row) -> Result<SyncedCharacter> {
+                let status: String = r.try_get("status")?;
+                Ok(SyncedCharacter {
+                    character: CharacterId(r.try_get("character_id")?),
+                    account: AccountId(r.try_get("account_id")?),
+                    status: SyncStatus::parse(&status)
+                        .ok_or_else(|| corrupt("sync status", &status))?,
+                    message: r.try_get("message")?,
+                    enrolled_at: $time(r, "enrolled_at")?,
+                    last_sync_at: $time_opt(r, "last_sync_at")?,
+                    last_success_at: $time_opt(r, "last_success_at")?,
+                })
+            }
+
+            pub(crate) fn ledger(r: &$row) -> Result<LedgerEntry> {
+                let labels: String = r.try_get("label_ids")?;
+                Ok(LedgerEntry {
+                    contact_id: r.try_get("contact_id")?,
+                    standing: standing(r.try_get("standing_tenths")?)?,
+                    label_ids: serde_json::from_str(&labels).map_err(|e| {
+                        StoreError::Corrupt(format!("ledger label ids {labels:?}: {e}"))
+                    })?,
+                    replaced_personal: r.try_get("replaced_personal")?,
+                })
+            }
+
+            pub(crate) fn notification(r: &$row) -> Result<Notification> {
+                Ok(Notification {
+                    id: r.try_get("id")?,
+                    account: AccountId(r.try_get("account_id")?),
+                    message: r.try_get("message")?,
+                    link: r.try_get("link")?,
+                    created_at: $time(r, "created_at")?,
+                    read_at: $time_opt(r, "read_at")?,
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use {
+    entry_cols, notification_cols, request_cols, revocation_cols, standings_row_readers, sync_cols,
+};
+
+pub(crate) use {
+    account_cols, audit_cols, character_cols, job_cols, removed_cols, row_readers, token_cols,
+};

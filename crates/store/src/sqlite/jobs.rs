@@ -1,0 +1,207 @@
+//! The durable job queue: dedupe while queued or running, leases with expiry, retries.
+
+use super::{SqliteStore, micros, read};
+use crate::rows::job_cols;
+use crate::support::{self, conflict};
+use crate::{Job, JobCounts, JobStatus, NewJob, Result};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+pub(super) async fn enqueue_job(s: &SqliteStore, job: &NewJob) -> Result<Option<i64>> {
+    // The partial unique index on dedupe_key only covers queued and running jobs, so a second
+    // copy is silently skipped while one is pending, and allowed again once it finished.
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO jobs (kind, payload, status, run_at, dedupe_key, attempts, max_attempts, created_at)
+         VALUES ($1, $2, 'queued', $3, $4, 0, $5, $6)
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(&job.kind)
+    .bind(job.payload.to_string())
+    .bind(micros(job.run_at))
+    .bind(&job.dedupe_key)
+    .bind(job.max_attempts)
+    .bind(micros(support::now()))
+    .fetch_optional(&s.writer)
+    .await?;
+    Ok(id)
+}
+
+pub(super) async fn lease_jobs(
+    s: &SqliteStore,
+    worker: &str,
+    kinds: &[&str],
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<Job>> {
+    let now = support::now();
+    // Kinds travel as one JSON array parameter: the SQL stays fixed whatever the list.
+    let kinds = serde_json::to_string(kinds).unwrap_or_else(|_| "[]".to_owned());
+    let mut tx = s.begin().await?;
+    let rows = sqlx::query(concat!(
+        "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
+         attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM jobs \
+             WHERE ((status = 'queued' AND run_at <= $3) \
+                 OR (status = 'running' AND locked_until <= $3)) \
+               AND ($4 = '[]' OR kind IN (SELECT value FROM json_each($4))) \
+             ORDER BY run_at, id LIMIT $5) \
+         RETURNING ",
+        job_cols!()
+    ))
+    .bind(worker)
+    .bind(micros(support::after(now, lease)))
+    .bind(micros(now))
+    .bind(kinds)
+    .bind(limit.max(0))
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut jobs = read::all(&rows, read::job)?;
+    jobs.sort_by_key(|j| (j.run_at, j.id));
+    Ok(jobs)
+}
+
+pub(super) async fn heartbeat_job(
+    s: &SqliteStore,
+    job_id: i64,
+    worker: &str,
+    lease: Duration,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND status = 'running'",
+    )
+    .bind(micros(support::after(support::now(), lease)))
+    .bind(job_id)
+    .bind(worker)
+    .execute(&s.writer)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn complete_job(s: &SqliteStore, job_id: i64, worker: &str) -> Result<bool> {
+    let done =
+        sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND status = 'running'")
+            .bind(job_id)
+            .bind(worker)
+            .execute(&s.writer)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn fail_job(
+    s: &SqliteStore,
+    job_id: i64,
+    worker: &str,
+    error: &str,
+    retry_at: Option<OffsetDateTime>,
+) -> Result<bool> {
+    let done = match retry_at {
+        Some(at) => {
+            sqlx::query(
+                "UPDATE jobs SET status = 'queued', run_at = $1, locked_by = NULL,
+                     locked_until = NULL, last_error = $2
+                 WHERE id = $3 AND locked_by = $4 AND status = 'running'",
+            )
+            .bind(micros(at))
+            .bind(error)
+            .bind(job_id)
+            .bind(worker)
+            .execute(&s.writer)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "UPDATE jobs SET status = 'failed', locked_by = NULL, locked_until = NULL,
+                     last_error = $1
+                 WHERE id = $2 AND locked_by = $3 AND status = 'running'",
+            )
+            .bind(error)
+            .bind(job_id)
+            .bind(worker)
+            .execute(&s.writer)
+            .await?
+        }
+    };
+    Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn postpone_job(
+    s: &SqliteStore,
+    job_id: i64,
+    worker: &str,
+    reason: &str,
+    at: OffsetDateTime,
+) -> Result<bool> {
+    // Leasing counted an attempt; a postponement gives it back.
+    let done = sqlx::query(
+        "UPDATE jobs SET status = 'queued', run_at = $1, locked_by = NULL, locked_until = NULL,
+             last_error = $2, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+         WHERE id = $3 AND locked_by = $4 AND status = 'running'",
+    )
+    .bind(micros(at))
+    .bind(reason)
+    .bind(job_id)
+    .bind(worker)
+    .execute(&s.writer)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn jobs(
+    s: &SqliteStore,
+    status: Option<JobStatus>,
+    limit: i64,
+) -> Result<Vec<Job>> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        job_cols!(),
+        " FROM jobs WHERE ($1 IS NULL OR status = $1) ORDER BY created_at DESC, id DESC LIMIT $2"
+    ))
+    .bind(status.map(JobStatus::as_str))
+    .bind(limit.max(0))
+    .fetch_all(&s.reader)
+    .await?;
+    read::all(&rows, read::job)
+}
+
+pub(super) async fn job(s: &SqliteStore, id: i64) -> Result<Option<Job>> {
+    let row = sqlx::query(concat!("SELECT ", job_cols!(), " FROM jobs WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&s.reader)
+        .await?;
+    row.as_ref().map(read::job).transpose()
+}
+
+pub(super) async fn retry_job(s: &SqliteStore, job_id: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET status = 'queued', run_at = $1, attempts = 0, locked_by = NULL,
+             locked_until = NULL
+         WHERE id = $2 AND status = 'failed'",
+    )
+    .bind(micros(support::now()))
+    .bind(job_id)
+    .execute(&s.writer)
+    .await
+    .map_err(|e| {
+        conflict(e, || {
+            format!("job {job_id}: an identical job is already queued")
+        })
+    })?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn job_counts(s: &SqliteStore) -> Result<JobCounts> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status")
+            .fetch_all(&s.reader)
+            .await?;
+    let mut counts = JobCounts::default();
+    for (status, n) in rows {
+        match support::job_status(&status)? {
+            JobStatus::Queued => counts.queued = n,
+            JobStatus::Running => counts.running = n,
+            JobStatus::Failed => counts.failed = n,
+        }
+    }
+    Ok(counts)
+}

@@ -1,0 +1,205 @@
+//! Contact sync: enrolment, status, the per-character sync lease and the ledger of contacts
+//! Jumpgate wrote.
+
+use super::{SqliteStore, micros, read_standings as read};
+use crate::rows::sync_cols;
+use crate::support;
+use crate::{Result, StoreError, SyncCounts, SyncStatus, SyncedCharacter};
+use jumpgate_domain::standings::LedgerEntry;
+use jumpgate_domain::{AccountId, CharacterId};
+use std::time::Duration;
+
+pub(super) async fn enrol_sync(
+    s: &SqliteStore,
+    character: CharacterId,
+    account: AccountId,
+) -> Result<SyncedCharacter> {
+    let mut tx = s.begin().await?;
+    let owner: Option<i64> = sqlx::query_scalar("SELECT account_id FROM characters WHERE id = $1")
+        .bind(character.get())
+        .fetch_optional(&mut *tx)
+        .await?;
+    match owner {
+        None => return Err(StoreError::NotFound(format!("character {character}"))),
+        Some(owner) if owner != account.get() => {
+            return Err(StoreError::Invalid(format!(
+                "character {character} is not on account {account}"
+            )));
+        }
+        Some(_) => {}
+    }
+    // Enrolling again changes nothing: status, history, lease and ledger stay.
+    let row = sqlx::query(concat!(
+        "INSERT INTO sync_characters (character_id, account_id, status, enrolled_at) \
+         VALUES ($1, $2, 'pending', $3) \
+         ON CONFLICT (character_id) DO UPDATE SET account_id = excluded.account_id RETURNING ",
+        sync_cols!()
+    ))
+    .bind(character.get())
+    .bind(account.get())
+    .bind(micros(support::now()))
+    .fetch_one(&mut *tx)
+    .await?;
+    let synced = read::synced(&row)?;
+    tx.commit().await?;
+    Ok(synced)
+}
+
+pub(super) async fn leave_sync(s: &SqliteStore, character: CharacterId) -> Result<bool> {
+    // The ledger goes with the enrolment (ON DELETE CASCADE).
+    let done = sqlx::query("DELETE FROM sync_characters WHERE character_id = $1")
+        .bind(character.get())
+        .execute(&s.writer)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(super) async fn synced_character(
+    s: &SqliteStore,
+    character: CharacterId,
+) -> Result<Option<SyncedCharacter>> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        sync_cols!(),
+        " FROM sync_characters WHERE character_id = $1"
+    ))
+    .bind(character.get())
+    .fetch_optional(&s.reader)
+    .await?;
+    row.as_ref().map(read::synced).transpose()
+}
+
+pub(super) async fn synced_characters(
+    s: &SqliteStore,
+    account: Option<AccountId>,
+) -> Result<Vec<SyncedCharacter>> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        sync_cols!(),
+        " FROM sync_characters WHERE ($1 IS NULL OR account_id = $1) ORDER BY character_id"
+    ))
+    .bind(account.map(|a| a.get()))
+    .fetch_all(&s.reader)
+    .await?;
+    rows.iter().map(read::synced).collect()
+}
+
+pub(super) async fn sync_counts(s: &SqliteStore) -> Result<SyncCounts> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, COUNT(*) FROM sync_characters GROUP BY status")
+            .fetch_all(&s.reader)
+            .await?;
+    support::sync_counts(rows)
+}
+
+pub(super) async fn set_sync_status(
+    s: &SqliteStore,
+    character: CharacterId,
+    status: SyncStatus,
+    message: Option<&str>,
+    success: bool,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE sync_characters SET status = $1, message = $2, last_sync_at = $3,
+             last_success_at = CASE WHEN $4 THEN $3 ELSE last_success_at END
+         WHERE character_id = $5",
+    )
+    .bind(status.as_str())
+    .bind(message)
+    .bind(micros(support::now()))
+    .bind(success)
+    .bind(character.get())
+    .execute(&s.writer)
+    .await?;
+    support::not_found_if_zero(done.rows_affected(), || {
+        format!("sync enrolment of character {character}")
+    })
+}
+
+pub(super) async fn try_lease_sync(
+    s: &SqliteStore,
+    character: CharacterId,
+    holder: &str,
+    lease: Duration,
+) -> Result<bool> {
+    let now = support::now();
+    // One conditional UPDATE: whoever's statement runs first wins, the others match no row. A
+    // character that is not enrolled matches no row either.
+    let done = sqlx::query(
+        "UPDATE sync_characters SET locked_by = $1, locked_until = $2
+         WHERE character_id = $3
+           AND (locked_by IS NULL OR locked_until IS NULL OR locked_until <= $4)",
+    )
+    .bind(holder)
+    .bind(micros(support::after(now, lease)))
+    .bind(character.get())
+    .bind(micros(now))
+    .execute(&s.writer)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn release_sync(
+    s: &SqliteStore,
+    character: CharacterId,
+    holder: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE sync_characters SET locked_by = NULL, locked_until = NULL
+         WHERE character_id = $1 AND locked_by = $2",
+    )
+    .bind(character.get())
+    .bind(holder)
+    .execute(&s.writer)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn ledger(s: &SqliteStore, character: CharacterId) -> Result<Vec<LedgerEntry>> {
+    let rows = sqlx::query(
+        "SELECT contact_id, standing_tenths, label_ids, replaced_personal FROM sync_ledger
+         WHERE character_id = $1 ORDER BY contact_id",
+    )
+    .bind(character.get())
+    .fetch_all(&s.reader)
+    .await?;
+    rows.iter().map(read::ledger).collect()
+}
+
+pub(super) async fn replace_ledger(
+    s: &SqliteStore,
+    character: CharacterId,
+    entries: &[LedgerEntry],
+) -> Result<()> {
+    support::check_ledger(character, entries)?;
+    let mut tx = s.begin().await?;
+    let enrolled: Option<i64> =
+        sqlx::query_scalar("SELECT character_id FROM sync_characters WHERE character_id = $1")
+            .bind(character.get())
+            .fetch_optional(&mut *tx)
+            .await?;
+    if enrolled.is_none() {
+        return Err(StoreError::NotFound(format!(
+            "sync enrolment of character {character}"
+        )));
+    }
+    sqlx::query("DELETE FROM sync_ledger WHERE character_id = $1")
+        .bind(character.get())
+        .execute(&mut *tx)
+        .await?;
+    for e in entries {
+        sqlx::query(
+            "INSERT INTO sync_ledger (character_id, contact_id, standing_tenths, label_ids,
+                 replaced_personal) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(character.get())
+        .bind(e.contact_id)
+        .bind(e.standing.tenths())
+        .bind(support::label_ids(&e.label_ids))
+        .bind(e.replaced_personal)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

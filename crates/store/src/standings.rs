@@ -1,0 +1,324 @@
+//! What the standings manager keeps: the approved-standings database, the history of requests
+//! and revocations, the characters enrolled in contact sync with the ledger of contacts Jumpgate
+//! wrote into each, and in-app notifications.
+//!
+//! A separate trait from `Store` so the standings manager's storage can be read on its own; every
+//! backend implements both, and `Store` requires this one.
+
+use async_trait::async_trait;
+use jumpgate_domain::standings::{
+    Entity, LedgerEntry, RequestState, RevocationReason, RevocationState, Standing,
+};
+use jumpgate_domain::{AccountId, CharacterId};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::Result;
+
+/// One approved standing: the source of truth every enrolled character's contacts follow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StandingsEntry {
+    pub entity: Entity,
+    /// The entity's name when it was last seen (display only; the id is the key).
+    pub name: String,
+    pub standing: Standing,
+    pub notes: String,
+    /// How the entry came to be: `request`, `admin`, `import`.
+    pub source: String,
+    /// The account whose request or action created it, if a person did.
+    pub added_by: Option<AccountId>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewStandingsEntry {
+    pub entity: Entity,
+    pub name: String,
+    pub standing: Standing,
+    pub notes: String,
+    pub source: String,
+    pub added_by: Option<AccountId>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StandingsFilter {
+    pub kind: Option<jumpgate_domain::standings::EntityKind>,
+    /// Inclusive bounds on the standing.
+    pub min: Option<Standing>,
+    pub max: Option<Standing>,
+    /// Case-insensitive substring of the name.
+    pub name: Option<String>,
+    pub updated_since: Option<OffsetDateTime>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A member's request for a standing for one of their characters or corporations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StandingRequest {
+    pub id: i64,
+    pub entity: Entity,
+    pub name: String,
+    pub requester: AccountId,
+    pub state: RequestState,
+    pub created_at: OffsetDateTime,
+    pub decided_at: Option<OffsetDateTime>,
+    pub decided_by: Option<AccountId>,
+    /// The standing an approver granted.
+    pub standing: Option<Standing>,
+    /// The approver's notes (approve) or reason (reject).
+    pub decision_note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewStandingRequest {
+    pub entity: Entity,
+    pub name: String,
+    pub requester: AccountId,
+}
+
+/// How a pending request ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequestDecision {
+    /// Creates or updates the entry in the same transaction.
+    Approve {
+        by: AccountId,
+        standing: Standing,
+        notes: String,
+    },
+    Reject {
+        by: AccountId,
+        reason: String,
+    },
+    /// The requester withdrew it.
+    Cancel {
+        by: AccountId,
+    },
+}
+
+/// A request to remove a standing: a member's own, or raised automatically.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revocation {
+    pub id: i64,
+    pub entity: Entity,
+    pub name: String,
+    pub reason: RevocationReason,
+    /// The account that asked; `None` when raised automatically.
+    pub requester: Option<AccountId>,
+    pub state: RevocationState,
+    pub created_at: OffsetDateTime,
+    pub decided_at: Option<OffsetDateTime>,
+    /// `None` with state approved means approved automatically by policy.
+    pub decided_by: Option<AccountId>,
+    pub decision_note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRevocation {
+    pub entity: Entity,
+    pub name: String,
+    pub reason: RevocationReason,
+    pub requester: Option<AccountId>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RevocationDecision {
+    /// Deletes the entry in the same transaction. `by: None` = automatic approval by policy.
+    Approve {
+        by: Option<AccountId>,
+        notes: String,
+    },
+    Reject {
+        by: AccountId,
+        reason: String,
+    },
+    Cancel {
+        by: AccountId,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkflowFilter {
+    pub pending_only: bool,
+    pub requester: Option<AccountId>,
+    pub entity_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// Where a character's contact sync stands, as the member sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStatus {
+    /// Enrolled, never synced yet.
+    Pending,
+    InSync,
+    Syncing,
+    LabelMissing,
+    TokenInvalid,
+    ContactListFull,
+    /// Not eligible any more (e.g. its standing was revoked); contacts removed per policy.
+    NotEligible,
+    Error,
+}
+
+impl SyncStatus {
+    pub const ALL: [SyncStatus; 8] = [
+        Self::Pending,
+        Self::InSync,
+        Self::Syncing,
+        Self::LabelMissing,
+        Self::TokenInvalid,
+        Self::ContactListFull,
+        Self::NotEligible,
+        Self::Error,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InSync => "in_sync",
+            Self::Syncing => "syncing",
+            Self::LabelMissing => "label_missing",
+            Self::TokenInvalid => "token_invalid",
+            Self::ContactListFull => "contact_list_full",
+            Self::NotEligible => "not_eligible",
+            Self::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Statuses that need someone to act (counted as `SyncCounts::problems`): the label is
+    /// missing, the token is invalid, the contact list is full, or an error. Pending, syncing,
+    /// in sync and not eligible are not problems.
+    pub fn is_problem(self) -> bool {
+        matches!(
+            self,
+            Self::LabelMissing | Self::TokenInvalid | Self::ContactListFull | Self::Error
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncedCharacter {
+    pub character: CharacterId,
+    pub account: AccountId,
+    pub status: SyncStatus,
+    /// The last error or hint, in words a member can act on.
+    pub message: Option<String>,
+    pub enrolled_at: OffsetDateTime,
+    pub last_sync_at: Option<OffsetDateTime>,
+    pub last_success_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncCounts {
+    pub total: i64,
+    pub in_sync: i64,
+    pub problems: i64,
+}
+
+/// An in-app notification ("your request was approved").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    pub id: i64,
+    pub account: AccountId,
+    pub message: String,
+    /// Where the notification leads, e.g. `/standings`.
+    pub link: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub read_at: Option<OffsetDateTime>,
+}
+
+#[async_trait]
+pub trait StandingsStore: Send + Sync + 'static {
+    // ----- the standings database ------------------------------------------------------------
+
+    /// Entries matching the filter, by kind then name.
+    async fn standings(&self, filter: &StandingsFilter) -> Result<Vec<StandingsEntry>>;
+    /// Every entry (the desired contacts of every enrolled character).
+    async fn all_standings(&self) -> Result<Vec<StandingsEntry>>;
+    async fn standing(&self, entity_id: i64) -> Result<Option<StandingsEntry>>;
+    async fn count_standings(&self) -> Result<i64>;
+    /// Creates or updates the entry of an entity (one entry per entity).
+    async fn upsert_standing(&self, entry: &NewStandingsEntry) -> Result<StandingsEntry>;
+    /// Returns whether an entry was deleted.
+    async fn delete_standing(&self, entity_id: i64) -> Result<bool>;
+    /// Upserts every entry in one transaction: all or nothing.
+    async fn import_standings(&self, entries: &[NewStandingsEntry]) -> Result<u64>;
+
+    // ----- requests and revocations (full history; ≤1 pending of each per entity, enforced by
+    // partial unique indexes: a second pending one is `StoreError::Conflict`) -----------------
+
+    async fn create_request(&self, request: &NewStandingRequest) -> Result<StandingRequest>;
+    async fn request(&self, id: i64) -> Result<Option<StandingRequest>>;
+    /// Newest first.
+    async fn requests(&self, filter: &WorkflowFilter) -> Result<Vec<StandingRequest>>;
+    /// Decides a pending request; `Invalid` if it is not pending (the message names its state).
+    /// Approving upserts the entry (source `request`) in the same transaction.
+    async fn decide_request(&self, id: i64, decision: &RequestDecision) -> Result<StandingRequest>;
+
+    async fn create_revocation(&self, revocation: &NewRevocation) -> Result<Revocation>;
+    async fn revocation(&self, id: i64) -> Result<Option<Revocation>>;
+    /// Newest first.
+    async fn revocations(&self, filter: &WorkflowFilter) -> Result<Vec<Revocation>>;
+    /// Decides a pending revocation; approving deletes the entry in the same transaction.
+    async fn decide_revocation(&self, id: i64, decision: &RevocationDecision)
+    -> Result<Revocation>;
+
+    // ----- contact sync ----------------------------------------------------------------------
+
+    /// Enrols a character (status pending); enrolling again keeps its ledger and history.
+    async fn enrol_sync(
+        &self,
+        character: CharacterId,
+        account: AccountId,
+    ) -> Result<SyncedCharacter>;
+    /// Removes the enrolment and its ledger.
+    async fn leave_sync(&self, character: CharacterId) -> Result<bool>;
+    async fn synced_character(&self, character: CharacterId) -> Result<Option<SyncedCharacter>>;
+    /// Enrolled characters, of one account when given, by character id.
+    async fn synced_characters(&self, account: Option<AccountId>) -> Result<Vec<SyncedCharacter>>;
+    async fn sync_counts(&self) -> Result<SyncCounts>;
+    /// Records the outcome of a sync attempt; `success` also sets `last_success_at`.
+    async fn set_sync_status(
+        &self,
+        character: CharacterId,
+        status: SyncStatus,
+        message: Option<&str>,
+        success: bool,
+    ) -> Result<()>;
+    /// Takes the sync lease of a character (one sync per character across instances), like
+    /// `try_lease_token`.
+    async fn try_lease_sync(
+        &self,
+        character: CharacterId,
+        holder: &str,
+        lease: std::time::Duration,
+    ) -> Result<bool>;
+    async fn release_sync(&self, character: CharacterId, holder: &str) -> Result<()>;
+    /// The contacts Jumpgate wrote into the character, by contact id.
+    async fn ledger(&self, character: CharacterId) -> Result<Vec<LedgerEntry>>;
+    /// Replaces the character's ledger in one transaction (after a sync).
+    async fn replace_ledger(&self, character: CharacterId, entries: &[LedgerEntry]) -> Result<()>;
+
+    // ----- notifications -----------------------------------------------------------------------
+
+    async fn notify(
+        &self,
+        account: AccountId,
+        message: &str,
+        link: Option<&str>,
+    ) -> Result<Notification>;
+    /// Newest first.
+    async fn notifications(
+        &self,
+        account: AccountId,
+        unread_only: bool,
+        limit: i64,
+    ) -> Result<Vec<Notification>>;
+    async fn mark_notifications_read(&self, account: AccountId) -> Result<u64>;
+}

@@ -1,0 +1,103 @@
+//! Who is asking: the signed-in account and what it may do. Every page that needs a signed-in
+//! person takes a `Viewer`; every permission check goes through `Viewer::require`, which asks the
+//! domain's single answer (`Grants::allows`).
+
+use crate::WebState;
+use crate::error::WebError;
+use crate::pages::{Layout, NavUser};
+use crate::session;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use jumpgate_domain::AccountId;
+use jumpgate_domain::permissions::{Grants, Permission};
+use tower_sessions::Session;
+
+pub struct Viewer {
+    pub account: AccountId,
+    pub grants: Grants,
+    pub layout: Layout,
+    pub session: Session,
+}
+
+impl Viewer {
+    /// Refuses with a 403 page naming the missing permission.
+    pub fn require(&self, permission: &str) -> Result<(), WebError> {
+        if self.grants.allows(permission) {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden(format!(
+                "This page needs the '{permission}' permission, which your account does not have."
+            )))
+        }
+    }
+}
+
+/// The viewer if signed in, for pages anyone may see.
+pub struct MaybeViewer(pub Option<Viewer>, pub Layout);
+
+impl FromRequestParts<WebState> for Viewer {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &WebState,
+    ) -> Result<Self, Self::Rejection> {
+        let MaybeViewer(viewer, _) = MaybeViewer::from_request_parts(parts, state).await?;
+        viewer.ok_or(WebError::SignIn)
+    }
+}
+
+impl FromRequestParts<WebState> for MaybeViewer {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &WebState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, m)| WebError::Internal(format!("session layer missing: {m}")))?;
+        let flash = session::take_flash(&session).await;
+        let mut layout = Layout::new(&state.config, flash);
+        let Some(account) = session::account(&session).await else {
+            return Ok(MaybeViewer(None, layout));
+        };
+        session::keep_alive(&session).await;
+        let app = &state.app;
+        let Some(acc) = app.store().account(account).await? else {
+            // The account was deleted meanwhile: sign the session out.
+            let _ = session.flush().await;
+            return Ok(MaybeViewer(None, layout));
+        };
+        let grants = app.grants(account).await?;
+        let main = match acc.main_character {
+            Some(id) => app.store().character(id).await?,
+            None => None,
+        };
+        layout.user = Some(NavUser {
+            name: main
+                .as_ref()
+                .map_or_else(|| format!("Account {account}"), |c| c.name.clone()),
+            portrait: main
+                .as_ref()
+                .map(|c| layout.portrait(c.id.get(), 64))
+                .unwrap_or_default(),
+            state: acc.state.clone(),
+            admin_users: grants.allows(Permission::ADMIN_USERS),
+            admin_jobs: grants.allows(Permission::ADMIN_JOBS),
+            admin_audit: grants.allows(Permission::ADMIN_AUDIT),
+            admin_states: grants.allows(Permission::ADMIN_STATES),
+            standings_request: grants.allows(Permission::STANDINGS_REQUEST),
+            standings_approve: grants.allows(Permission::STANDINGS_APPROVE),
+            standings_manage: grants.allows(Permission::STANDINGS_MANAGE),
+            standings_audit: grants.allows(Permission::STANDINGS_AUDIT),
+        });
+        let viewer = Viewer {
+            account,
+            grants,
+            layout: layout.clone(),
+            session,
+        };
+        Ok(MaybeViewer(Some(viewer), layout))
+    }
+}

@@ -1,0 +1,74 @@
+//! One error type for every handler. People see a clear message for what they can act on;
+//! internal errors are logged with detail and shown as a generic page, never as a stack of text.
+
+use crate::pages::ErrorPage;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jumpgate_app::AppError;
+
+#[derive(Debug)]
+pub enum WebError {
+    /// Not signed in: go to the login page.
+    SignIn,
+    /// Signed in, but not allowed.
+    Forbidden(String),
+    NotFound(String),
+    /// The request was wrong; nothing changed.
+    BadRequest(String),
+    /// EVE is unavailable; nothing changed, try again.
+    Unavailable(String),
+    Internal(String),
+}
+
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound(m) => Self::NotFound(m),
+            AppError::Forbidden(m) => Self::Forbidden(m),
+            AppError::Invalid(m) => Self::BadRequest(m),
+            AppError::Sso(e) if e.is_transient() => Self::Unavailable(format!(
+                "EVE's login server is not answering right now ({e}). Nothing was changed; please try again in a minute."
+            )),
+            AppError::Sso(e) => Self::BadRequest(format!(
+                "EVE's login did not complete: {e}. Nothing was changed; please start again."
+            )),
+            AppError::Esi(e) if e.is_transient() => Self::Unavailable(format!(
+                "EVE's API is not answering right now ({e}). Nothing was changed; please try again in a minute."
+            )),
+            AppError::Esi(e) => Self::BadRequest(format!(
+                "EVE's API refused the request: {e}. Nothing was changed."
+            )),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<jumpgate_store::StoreError> for WebError {
+    fn from(e: jumpgate_store::StoreError) -> Self {
+        Self::from(AppError::from(e))
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            Self::SignIn => return Redirect::to("/login").into_response(),
+            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", m),
+            Self::NotFound(m) => (StatusCode::NOT_FOUND, "Not found", m),
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "That did not work", m),
+            Self::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "EVE is not answering", m),
+            Self::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error while handling a request");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "Jumpgate hit an internal error. It was logged; nothing you did caused it."
+                        .to_owned(),
+                )
+            }
+        };
+        (status, ErrorPage::new(title, &message)).into_response()
+    }
+}
+
+pub type WebResult<T> = Result<T, WebError>;

@@ -1,0 +1,77 @@
+//! Jumpgate's web edge. Handlers extract, authorise, call a use case in `jumpgate-app` and
+//! render; nothing here writes SQL or calls ESI directly.
+
+mod auth;
+mod csrf;
+mod error;
+mod headers;
+pub mod metrics;
+mod pages;
+mod pages_standings;
+mod pages_sync;
+mod routes;
+mod session;
+
+pub use error::WebError;
+
+use axum::Router;
+use jumpgate_app::App;
+use std::sync::Arc;
+use url::Url;
+
+/// How the web edge presents itself.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The URL people use to reach Jumpgate (scheme, host, port): CSRF origin checks, Secure
+    /// cookies and HSTS follow from it.
+    pub public_url: Url,
+    /// Where portraits and logos come from (CCP's image server, or the simulator in demo).
+    pub image_base_url: Url,
+    /// Shown on every page in demo mode, with how to log in.
+    pub demo_notice: Option<String>,
+}
+
+impl WebConfig {
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// `scheme://host[:port]`, as browsers send it in `Origin`.
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+}
+
+#[derive(Clone)]
+pub struct WebState {
+    pub app: App,
+    pub config: Arc<WebConfig>,
+}
+
+/// The whole web application.
+pub fn router(app: App, config: WebConfig) -> Router {
+    let state = WebState {
+        app: app.clone(),
+        config: Arc::new(config),
+    };
+    routes::router(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::protect,
+        ))
+        .layer(session::layer(app.store().clone(), state.config.is_https()))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
+        .layer(axum::middleware::from_fn(metrics::track_http))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                // The path only: query strings carry SSO codes and states, which stay out of logs.
+                |request: &axum::http::Request<axum::body::Body>| {
+                    tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
+                },
+            ),
+        )
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+}

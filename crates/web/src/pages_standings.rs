@@ -1,0 +1,129 @@
+//! Page models of the standings workflow: the member page, the approver queue and the
+//! standings database. Plain strings and flags, as in `pages`.
+
+use crate::pages::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+
+/// A member's character or corporation with its status.
+#[derive(Debug, Clone)]
+pub struct SubjectView {
+    /// `character` or `corporation`.
+    pub kind: String,
+    pub id: i64,
+    pub name: String,
+    pub image: String,
+    /// `approved`, `pending`, `missing-scopes`, `can-request`, `not-eligible`.
+    pub status: String,
+    pub status_label: String,
+    pub standing: String,
+    pub reason: String,
+    pub request_id: Option<i64>,
+    pub revocation_id: Option<i64>,
+    pub can_request: bool,
+    pub can_revoke: bool,
+    pub add_scopes: bool,
+    /// Corporations: "3 of 5 members covered …".
+    pub coverage: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    pub id: i64,
+    pub what: String,
+    pub name: String,
+    pub state: String,
+    pub created: String,
+    pub decided: String,
+    pub note: String,
+    pub cancellable: bool,
+    /// `request` or `revocation` (for the cancel URL).
+    pub kind: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NotificationRow {
+    pub message: String,
+    pub link: String,
+    pub at: String,
+    pub unread: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "standings_member.html")]
+pub struct StandingsMemberPage {
+    pub layout: Layout,
+    pub characters: Vec<SubjectView>,
+    pub corporations: Vec<SubjectView>,
+    pub history: Vec<HistoryRow>,
+    pub notifications: Vec<NotificationRow>,
+    pub unread: usize,
+    pub coverage_rule: String,
+    pub sync_login: String,
+}
+
+/// One pending request or revocation in the approver's queue.
+#[derive(Debug, Clone)]
+pub struct QueueRow {
+    pub id: i64,
+    pub kind: String,
+    pub entity_id: i64,
+    pub name: String,
+    pub image: String,
+    pub requester: String,
+    pub main: String,
+    pub affiliation: String,
+    /// `today`, `1-2d`, `3-6d`, `7d+`.
+    pub age_class: String,
+    pub age: String,
+    pub created: String,
+    pub details: String,
+    pub reason: String,
+    pub current: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "standings_queue.html")]
+pub struct StandingsQueuePage {
+    pub layout: Layout,
+    pub requests: Vec<QueueRow>,
+    pub revocations: Vec<QueueRow>,
+    pub default_standing: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "standings_preview.html")]
+pub struct StandingsPreviewFragment {
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EntryRow {
+    pub kind: String,
+    pub id: i64,
+    pub name: String,
+    pub standing: String,
+    /// `positive`, `neutral`, `negative`.
+    pub tone: String,
+    pub notes: String,
+    pub source: String,
+    pub updated: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "standings_entries.html")]
+pub struct StandingsEntriesPage {
+    pub layout: Layout,
+    pub rows: Vec<EntryRow>,
+    pub kind: String,
+    pub min: String,
+    pub max: String,
+    pub name: String,
+    pub since: String,
+    pub total: i64,
+    pub default_standing: String,
+    pub csv: String,
+    pub errors: Vec<String>,
+    pub readers: Vec<(i64, String)>,
+    pub import_login: String,
+}

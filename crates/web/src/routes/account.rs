@@ -1,0 +1,228 @@
+//! The account page: characters, tokens, main, removing alts.
+
+use crate::WebState;
+use crate::auth::{MaybeViewer, Viewer};
+use crate::error::{WebError, WebResult};
+use crate::pages::{AccountPage, CharacterCard, Layout, TokenLine, when};
+use crate::session;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::Redirect;
+use jumpgate_app::accounts::CharacterView;
+use jumpgate_app::timezones::time_zone_names;
+use jumpgate_domain::CharacterId;
+use serde::Deserialize;
+use url::Url;
+
+pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<AccountPage> {
+    let view = state.app.account_view(viewer.account).await?;
+    let characters = view
+        .characters
+        .iter()
+        .map(|c| card(&viewer.layout, c))
+        .collect();
+    Ok(AccountPage {
+        account_id: view.account.id.get(),
+        state: view.account.state.clone(),
+        superuser: view.account.superuser,
+        characters,
+        allow_alt_removal: state.app.settings().allow_alt_removal,
+        permissions: viewer.grants.permissions.iter().cloned().collect(),
+        email: view.account.email.clone().unwrap_or_default(),
+        email_verified: view.account.email_verified,
+        timezone: view.account.timezone.clone().unwrap_or_default(),
+        timezones: time_zone_names(),
+        layout: viewer.layout,
+    })
+}
+
+pub fn card(layout: &Layout, c: &CharacterView) -> CharacterCard {
+    let ch = &c.character;
+    let corporation = match (&c.corporation_name, &c.corporation_ticker) {
+        (Some(name), Some(ticker)) => format!("{name} [{ticker}]"),
+        _ => format!("Corporation {}", ch.corporation),
+    };
+    let alliance = ch
+        .alliance
+        .map(|a| match (&c.alliance_name, &c.alliance_ticker) {
+            (Some(name), Some(ticker)) => format!("{name} <{ticker}>"),
+            _ => format!("Alliance {a}"),
+        });
+    CharacterCard {
+        id: ch.id.get(),
+        name: ch.name.clone(),
+        portrait: layout.portrait(ch.id.get(), 128),
+        is_main: c.is_main,
+        corporation,
+        corporation_logo: layout.corporation_logo(ch.corporation.get(), 32),
+        alliance,
+        alliance_logo: ch.alliance.map(|a| layout.alliance_logo(a.get(), 32)),
+        tokens: c
+            .tokens
+            .iter()
+            .map(|t| TokenLine {
+                login: t.login.clone(),
+                status: t.status.as_str().to_owned(),
+                reason: t.status_reason.clone(),
+                scopes: t.scopes.iter().map(str::to_owned).collect(),
+                missing: t.missing_scopes.iter().map(str::to_owned).collect(),
+                last_checked: when(t.last_checked_at),
+            })
+            .collect(),
+        last_checked: when(ch.last_checked_at),
+        added: when(Some(ch.added_at)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MainForm {
+    character_id: String,
+}
+
+pub async fn make_main(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Form(form): Form<MainForm>,
+) -> WebResult<Redirect> {
+    let id: CharacterId = form
+        .character_id
+        .parse()
+        .map_err(|e: jumpgate_domain::ids::InvalidId| WebError::BadRequest(e.to_string()))?;
+    state.app.set_main(viewer.account, id).await?;
+    let name = state
+        .app
+        .store()
+        .character(id)
+        .await?
+        .map_or_else(|| id.to_string(), |c| c.name);
+    session::flash(
+        &viewer.session,
+        format!("{name} is now your main character."),
+    )
+    .await;
+    Ok(Redirect::to("/account"))
+}
+
+pub async fn remove_character(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> WebResult<Redirect> {
+    let id: CharacterId = id
+        .parse()
+        .map_err(|e: jumpgate_domain::ids::InvalidId| WebError::BadRequest(e.to_string()))?;
+    let name = state
+        .app
+        .store()
+        .character(id)
+        .await?
+        .map_or_else(|| id.to_string(), |c| c.name);
+    state.app.remove_alt(viewer.account, id).await?;
+    session::flash(
+        &viewer.session,
+        format!("{name} was removed from your account."),
+    )
+    .await;
+    Ok(Redirect::to("/account"))
+}
+
+/// Where verification links point: `<public_url>/account/email/verify`.
+fn verify_url(state: &WebState) -> WebResult<Url> {
+    state
+        .config
+        .public_url
+        .join("account/email/verify")
+        .map_err(|e| WebError::Internal(format!("cannot build the verification URL: {e}")))
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+    /// `remove` clears the address; anything else sets it.
+    #[serde(default)]
+    action: String,
+}
+
+pub async fn set_email(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Form(form): Form<EmailForm>,
+) -> WebResult<Redirect> {
+    let email = (form.action != "remove").then_some(form.email.as_str());
+    let message = match state
+        .app
+        .set_email(viewer.account, email, &verify_url(&state)?)
+        .await?
+    {
+        Some(email) => format!(
+            "Saved {email}. We sent it a link: open it within 24 hours to verify the address."
+        ),
+        None => "Your email address was removed.".to_owned(),
+    };
+    session::flash(&viewer.session, message).await;
+    Ok(Redirect::to("/account"))
+}
+
+pub async fn resend_email(State(state): State<WebState>, viewer: Viewer) -> WebResult<Redirect> {
+    let email = state
+        .app
+        .resend_email_verification(viewer.account, &verify_url(&state)?)
+        .await?;
+    session::flash(
+        &viewer.session,
+        format!("We sent a new verification link to {email}."),
+    )
+    .await;
+    Ok(Redirect::to("/account"))
+}
+
+#[derive(Deserialize)]
+pub struct VerifyQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// The link from the verification mail. A GET (it comes from a mail program) that only marks an
+/// address verified; it works signed in or not, as long as the link is genuine and current.
+pub async fn verify_email(
+    State(state): State<WebState>,
+    MaybeViewer(viewer, _): MaybeViewer,
+    session: tower_sessions::Session,
+    Query(q): Query<VerifyQuery>,
+) -> WebResult<Redirect> {
+    if q.token.trim().is_empty() {
+        return Err(WebError::BadRequest(
+            "this verification link has no token; copy the whole link from the mail".to_owned(),
+        ));
+    }
+    let (_, email) = state.app.verify_email(&q.token).await?;
+    session::flash(&session, format!("{email} is verified. Thank you.")).await;
+    Ok(Redirect::to(if viewer.is_some() {
+        "/account"
+    } else {
+        "/"
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct TimezoneForm {
+    #[serde(default)]
+    timezone: String,
+}
+
+pub async fn set_timezone(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Form(form): Form<TimezoneForm>,
+) -> WebResult<Redirect> {
+    let saved = state
+        .app
+        .set_timezone(viewer.account, Some(&form.timezone))
+        .await?;
+    let message = match saved {
+        Some(tz) => format!("Your time zone is now {tz}."),
+        None => "Your time zone was cleared.".to_owned(),
+    };
+    session::flash(&viewer.session, message).await;
+    Ok(Redirect::to("/account"))
+}

@@ -1,0 +1,79 @@
+//! The job queue for administrators: what waits, what runs, what failed (with retry).
+
+use crate::WebState;
+use crate::auth::Viewer;
+use crate::error::{WebError, WebResult};
+use crate::pages::{AdminJobsPage, JobRow, when};
+use crate::session;
+use axum::extract::{Path, Query, State};
+use axum::response::Redirect;
+use jumpgate_domain::permissions::Permission;
+use jumpgate_store::JobStatus;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+pub struct JobsQuery {
+    #[serde(default)]
+    status: String,
+}
+
+pub async fn list(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Query(q): Query<JobsQuery>,
+) -> WebResult<AdminJobsPage> {
+    viewer.require(Permission::ADMIN_JOBS)?;
+    let status = match q.status.as_str() {
+        "" => None,
+        s => Some(JobStatus::parse(s).ok_or_else(|| {
+            WebError::BadRequest(format!(
+                "'{s}' is not a job status: use queued, running or failed"
+            ))
+        })?),
+    };
+    let store = state.app.store();
+    let counts = store.job_counts().await?;
+    let jobs = store.jobs(status, 200).await?;
+    Ok(AdminJobsPage {
+        filter: q.status,
+        queued: counts.queued,
+        running: counts.running,
+        failed: counts.failed,
+        rows: jobs
+            .into_iter()
+            .map(|j| JobRow {
+                id: j.id,
+                kind: j.kind,
+                status: j.status.as_str().to_owned(),
+                run_at: when(Some(j.run_at)),
+                attempts: format!("{} / {}", j.attempts, j.max_attempts),
+                locked_by: j.locked_by.unwrap_or_default(),
+                last_error: j.last_error.unwrap_or_default(),
+                can_retry: j.status == JobStatus::Failed,
+            })
+            .collect(),
+        valve_tripped: state.app.safety_valve_open().await?,
+        layout: viewer.layout,
+    })
+}
+
+pub async fn retry(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::ADMIN_JOBS)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| WebError::BadRequest(format!("'{id}' is not a job number")))?;
+    state.app.retry_job(viewer.account, id).await?;
+    session::flash(&viewer.session, format!("Job {id} is queued again.")).await;
+    Ok(Redirect::to("/admin/jobs?status=failed"))
+}
+
+pub async fn reset_valve(State(state): State<WebState>, viewer: Viewer) -> WebResult<Redirect> {
+    viewer.require(Permission::ADMIN_JOBS)?;
+    state.app.reset_safety_valve(viewer.account).await?;
+    session::flash(&viewer.session, "The SSO safety valve was cleared.").await;
+    Ok(Redirect::to("/admin/jobs"))
+}

@@ -1,0 +1,153 @@
+//! Sessions in the database (tower-sessions over Jumpgate's store), so every instance sees them.
+//! The store keeps a SHA-256 of the session id, never the cookie value itself: a leaked database
+//! does not hand out live sessions.
+
+use async_trait::async_trait;
+use jumpgate_domain::AccountId;
+use jumpgate_store::{SessionRecord, Store};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use time::OffsetDateTime;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+
+pub const COOKIE_NAME: &str = "jumpgate_session";
+/// The signed-in account.
+pub const ACCOUNT_KEY: &str = "account";
+/// The pending SSO login (state, login name, expiry).
+pub const SSO_KEY: &str = "sso";
+/// A one-shot message for the next page.
+pub const FLASH_KEY: &str = "flash";
+
+/// Idle sessions end after this long.
+const INACTIVITY: time::Duration = time::Duration::days(7);
+
+pub fn layer(store: Arc<dyn Store>, secure: bool) -> SessionManagerLayer<DbSessions> {
+    SessionManagerLayer::new(DbSessions { store })
+        .with_name(COOKIE_NAME)
+        .with_http_only(true)
+        // Lax, not Strict: the SSO callback is a cross-site redirect that must carry the cookie.
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(INACTIVITY))
+}
+
+#[derive(Clone)]
+pub struct DbSessions {
+    store: Arc<dyn Store>,
+}
+
+impl std::fmt::Debug for DbSessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DbSessions")
+    }
+}
+
+fn hashed(id: &Id) -> String {
+    hex::encode(Sha256::digest(id.to_string().as_bytes()))
+}
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+#[async_trait]
+impl SessionStore for DbSessions {
+    /// A new session never takes over an existing one, however unlikely a 128-bit collision.
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        while self
+            .store
+            .load_session(&hashed(&record.id), OffsetDateTime::now_utc())
+            .await
+            .map_err(backend)?
+            .is_some()
+        {
+            record.id = Id::default();
+        }
+        self.save(record).await
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let account = record
+            .data
+            .get(ACCOUNT_KEY)
+            .and_then(serde_json::Value::as_i64)
+            .map(AccountId);
+        let data = serde_json::to_string(&record.data).map_err(backend)?;
+        self.store
+            .save_session(&SessionRecord {
+                id: hashed(&record.id),
+                account,
+                data,
+                expires_at: record.expiry_date,
+            })
+            .await
+            .map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let Some(row) = self
+            .store
+            .load_session(&hashed(id), OffsetDateTime::now_utc())
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let data = serde_json::from_str(&row.data).map_err(backend)?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date: row.expires_at,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.store
+            .delete_session(&hashed(id))
+            .await
+            .map_err(backend)
+    }
+}
+
+/// The signed-in account of a session, if any.
+pub async fn account(session: &Session) -> Option<AccountId> {
+    session
+        .get::<i64>(ACCOUNT_KEY)
+        .await
+        .ok()
+        .flatten()
+        .map(AccountId)
+}
+
+/// Leaves a message for the next page.
+pub async fn flash(session: &Session, message: impl Into<String>) {
+    let _ = session.insert(FLASH_KEY, message.into()).await;
+}
+
+/// Takes the message left for this page. Only a page that has one changes the session: a
+/// changed session is written to the database, and a write per page view would serialise every
+/// signed-in request on SQLite's single writer.
+pub async fn take_flash(session: &Session) -> Option<String> {
+    let flash = session.get::<String>(FLASH_KEY).await.ok().flatten()?;
+    let _ = session.remove::<String>(FLASH_KEY).await;
+    Some(flash)
+}
+
+/// When the signed-in session was last written to push its inactivity expiry forward.
+const TOUCHED_KEY: &str = "touched";
+/// How often an active session's expiry moves forward (it only moves when the session is saved).
+const TOUCH_EVERY: i64 = 60 * 60;
+
+/// Keeps an active session alive without a write per request: its inactivity expiry moves at
+/// most once an hour.
+pub async fn keep_alive(session: &Session) {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let last = session.get::<i64>(TOUCHED_KEY).await.ok().flatten();
+    if last.is_none_or(|t| now - t >= TOUCH_EVERY) {
+        let _ = session.insert(TOUCHED_KEY, now).await;
+    }
+}
