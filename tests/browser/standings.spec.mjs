@@ -121,10 +121,19 @@ async function main() {
       requestId = Number((await row.getAttribute('id')).slice('request-'.length));
       const text = (await row.textContent()).replace(/\s+/g, ' ');
       expect(text.includes(String(member.id)), `the queue row does not show the character id: ${text}`);
+      // The row is light: a one-click approve at the default standing and "Decide…", which
+      // opens the full decision (standing, notes, reject, diff preview) in the row via htmx.
+      await row.locator('button', { hasText: 'Approve ' }).waitFor({ state: 'visible' });
+      expect((await row.locator('input[name=standing]').count()) === 0, 'the row carries the full decision form before "Decide…"');
+      const opened = ap.waitForResponse((r) => r.url().endsWith(`/standings/queue/${requestId}/decide`));
+      await row.locator('a', { hasText: 'Decide' }).click();
+      await opened;
       const previewBox = ap.locator(`#preview-${requestId}`);
       const standing = row.locator('input[name=standing]');
-      // The preview loads with the page (htmx, "load") and again on every change of the standing.
+      // The preview comes with the decision and again on every change of the standing.
       await previewBox.locator('.standings-preview').waitFor({ state: 'attached' });
+      const first = (await previewBox.textContent()).replace(/\s+/g, ' ').trim();
+      expect(first.startsWith('Affects '), `the decision opened without a preview: ${first}`);
       const changed = ap.waitForResponse((r) => r.url().includes(`/standings/queue/${requestId}/preview`) && r.url().includes(`standing=${STANDING}`));
       await standing.fill(STANDING);
       await standing.dispatchEvent('change');

@@ -40,6 +40,19 @@ impl EsiCache for StoreCache {
             tracing::warn!(error = %e, "ESI cache write failed");
         }
     }
+
+    async fn revalidated(&self, key: &str, value: CachedResponse) {
+        match self
+            .0
+            .cache_revalidated(key, value.etag.as_deref(), value.expires_at)
+            .await
+        {
+            Ok(true) => {}
+            // Gone meanwhile (or never stored): keep the whole answer.
+            Ok(false) => self.put(key, value).await,
+            Err(e) => tracing::warn!(error = %e, "ESI cache write failed"),
+        }
+    }
 }
 
 const PAUSE_KEY: &str = "esi.paused_until";

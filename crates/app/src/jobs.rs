@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 
 type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
 
@@ -90,11 +90,21 @@ impl JobRegistry {
 
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
-    /// Jobs run at once by this process.
+    /// Jobs run at once by this process, of the kinds no lane claims.
     pub concurrency: usize,
     pub lease: Duration,
-    /// How long to sleep when the queue is empty.
+    /// How long to sleep when the queue is empty (a finished job wakes the worker earlier).
     pub poll_interval: Duration,
+    /// Kinds with slots of their own, so that thousands of small jobs of one kind (contact
+    /// syncs, mostly waiting on ESI) neither starve the others nor wait behind them.
+    pub lanes: Vec<Lane>,
+}
+
+/// Job kinds that share their own number of slots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lane {
+    pub kinds: Vec<&'static str>,
+    pub concurrency: usize,
 }
 
 impl Default for WorkerSettings {
@@ -103,8 +113,49 @@ impl Default for WorkerSettings {
             concurrency: 4,
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_secs(2),
+            lanes: Vec::new(),
         }
     }
+}
+
+/// One lane as the worker runs it: its kinds and its free slots.
+struct Slots {
+    kinds: Vec<&'static str>,
+    slots: Arc<Semaphore>,
+    size: usize,
+}
+
+/// The lanes of `settings` restricted to registered kinds, plus the general lane (every other
+/// kind, `settings.concurrency` slots).
+fn lanes(registry: &JobRegistry, settings: &WorkerSettings) -> Vec<Slots> {
+    let kinds = registry.kinds();
+    let mut claimed = Vec::new();
+    let mut out = Vec::new();
+    for lane in &settings.lanes {
+        let own: Vec<&'static str> = lane
+            .kinds
+            .iter()
+            .copied()
+            .filter(|k| kinds.contains(k) && !claimed.contains(k))
+            .collect();
+        claimed.extend(own.iter().copied());
+        if !own.is_empty() {
+            out.push(Slots {
+                kinds: own,
+                slots: Arc::new(Semaphore::new(lane.concurrency.max(1))),
+                size: lane.concurrency.max(1),
+            });
+        }
+    }
+    let rest: Vec<&'static str> = kinds.into_iter().filter(|k| !claimed.contains(k)).collect();
+    if !rest.is_empty() {
+        out.push(Slots {
+            kinds: rest,
+            slots: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+            size: settings.concurrency.max(1),
+        });
+    }
+    out
 }
 
 /// Delay before retry `attempt` (1-based): 10 s · 2^(attempt-1), at most an hour, ±25 % jitter
@@ -125,22 +176,26 @@ pub async fn run_worker(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let worker_id = app.settings().instance_id.clone();
-    let kinds = registry.kinds();
-    let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
-    tracing::info!(worker = %worker_id, ?kinds, "job worker started");
+    let lanes = lanes(&registry, &settings);
+    // A finished job frees a slot: lease again at once instead of after the poll interval,
+    // or a lane of short jobs would sit idle for most of each interval.
+    let finished = Arc::new(Notify::new());
+    tracing::info!(worker = %worker_id, kinds = ?registry.kinds(), "job worker started");
     loop {
         if *shutdown.borrow() {
             break;
         }
-        let free = slots.available_permits();
-        let leased = if free == 0 {
-            Vec::new()
-        } else {
-            match app
+        let mut started = 0;
+        for lane in &lanes {
+            let free = lane.slots.available_permits();
+            if free == 0 {
+                continue;
+            }
+            let leased = match app
                 .store()
                 .lease_jobs(
                     &worker_id,
-                    &kinds,
+                    &lane.kinds,
                     settings.lease,
                     i64::try_from(free).unwrap_or(1),
                 )
@@ -151,33 +206,39 @@ pub async fn run_worker(
                     tracing::warn!(error = %e, "could not lease jobs");
                     Vec::new()
                 }
+            };
+            for job in leased {
+                let Ok(permit) = lane.slots.clone().acquire_owned().await else {
+                    break;
+                };
+                started += 1;
+                let app = app.clone();
+                let registry = registry.clone();
+                let worker_id = worker_id.clone();
+                let lease = settings.lease;
+                let finished = finished.clone();
+                tokio::spawn(async move {
+                    run_one(&app, &registry, &worker_id, lease, job).await;
+                    drop(permit);
+                    finished.notify_one();
+                });
             }
-        };
-        if leased.is_empty() {
+        }
+        if started == 0 {
             tokio::select! {
                 _ = tokio::time::sleep(settings.poll_interval) => {}
+                _ = finished.notified() => {}
                 _ = shutdown.changed() => {}
             }
-            continue;
-        }
-        for job in leased {
-            let Ok(permit) = slots.clone().acquire_owned().await else {
-                break;
-            };
-            let app = app.clone();
-            let registry = registry.clone();
-            let worker_id = worker_id.clone();
-            let lease = settings.lease;
-            tokio::spawn(async move {
-                run_one(&app, &registry, &worker_id, lease, job).await;
-                drop(permit);
-            });
         }
     }
     // Let running jobs finish (their leases would expire otherwise and they would run again).
-    let _ = slots
-        .acquire_many(u32::try_from(settings.concurrency.max(1)).unwrap_or(1))
-        .await;
+    for lane in &lanes {
+        let _ = lane
+            .slots
+            .acquire_many(u32::try_from(lane.size).unwrap_or(1))
+            .await;
+    }
     tracing::info!(worker = %worker_id, "job worker stopped");
 }
 
@@ -320,6 +381,34 @@ pub async fn schedule_if_due(app: &App, p: &Periodic) -> Result<bool, crate::App
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lanes_claim_their_kinds_and_the_rest_share_the_general_slots() {
+        let mut r = JobRegistry::default();
+        for kind in ["a", "b", "sync"] {
+            r.register(kind, |_, _| async { Ok(()) });
+        }
+        let settings = WorkerSettings {
+            concurrency: 3,
+            lanes: vec![
+                Lane {
+                    kinds: vec!["sync", "unknown"],
+                    concurrency: 40,
+                },
+                // A kind claimed twice stays in the first lane.
+                Lane {
+                    kinds: vec!["sync"],
+                    concurrency: 2,
+                },
+            ],
+            ..WorkerSettings::default()
+        };
+        let got: Vec<(Vec<&str>, usize)> = lanes(&r, &settings)
+            .into_iter()
+            .map(|l| (l.kinds, l.slots.available_permits()))
+            .collect();
+        assert_eq!(got, vec![(vec!["sync"], 40), (vec!["a", "b"], 3)]);
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

@@ -48,6 +48,10 @@ struct Inner {
     logins: Vec<EveLogin>,
     /// Replaceable after construction (`with_mailer`), so it sits behind a lock.
     mailer: std::sync::RwLock<Arc<dyn Mailer>>,
+    /// The standings contact sync writes, shared by every sync of this process.
+    desired: standings::sync::DesiredCache,
+    /// The approver queue last read, while no request or revocation changed.
+    queue: standings::workflow::queue::QueueCache,
 }
 
 impl App {
@@ -74,6 +78,8 @@ impl App {
                 valve,
                 logins,
                 mailer: std::sync::RwLock::new(Arc::new(NoMailer)),
+                desired: standings::sync::DesiredCache::default(),
+                queue: standings::workflow::queue::QueueCache::default(),
             }),
         }
     }
@@ -95,6 +101,14 @@ impl App {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    pub(crate) fn desired_cache(&self) -> &standings::sync::DesiredCache {
+        &self.inner.desired
+    }
+
+    pub(crate) fn queue_cache(&self) -> &standings::workflow::queue::QueueCache {
+        &self.inner.queue
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

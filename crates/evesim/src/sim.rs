@@ -16,7 +16,7 @@ use crate::log::LoggedRequest;
 use crate::sso::authorize::{self, AuthorizeParams};
 use crate::sso::keys::{self, SigningAlg};
 use crate::sso::{Client, SsoState};
-use crate::state::{Controls, Shared, lock};
+use crate::state::{Controls, Forced, Shared, lock};
 use crate::world::{self, Shape, SimAlliance, SimCharacter, SimContact, SimCorporation};
 use crate::{SimConfig, control, esi, images, log, sso};
 
@@ -247,6 +247,65 @@ impl EveSim {
     /// Answer 200 with invalid JSON on ESI routes whose path contains this text.
     pub fn set_garbage(&self, route_contains: Option<String>) {
         lock(&self.shared.controls).garbage = route_contains;
+    }
+
+    /// Replaces the spec's bucket size of a rate-limit group (e.g. `char-social`), for tests of
+    /// a client's limiter; `None` restores the spec's.
+    pub fn set_bucket_max(&self, group: &str, max_tokens: Option<u32>) {
+        let mut c = lock(&self.shared.controls);
+        match max_tokens {
+            Some(m) => c.bucket_max.insert(group.to_owned(), m),
+            None => c.bucket_max.remove(group),
+        };
+    }
+
+    /// Answers the next ESI request whose path contains `route_contains` with 429 and a
+    /// `Retry-After` of `retry_after_secs` (the game server's own limiter, without bucket
+    /// headers).
+    pub fn force_429(&self, route_contains: &str, retry_after_secs: u64) {
+        self.force_answer(route_contains, 0, 429, retry_after_secs);
+    }
+
+    /// Answers the next ESI request whose path contains `route_contains` with 420 (error limit
+    /// spent, e.g. by another application on the same IP), resetting in `reset_secs`.
+    pub fn force_420(&self, route_contains: &str, reset_secs: u64) {
+        self.force_answer(route_contains, 0, 420, reset_secs);
+    }
+
+    /// Lets `skip` ESI requests whose path contains `route_contains` through, then answers the
+    /// next one with `status` (429 or 420) and `wait_secs` (its `Retry-After`, or the error
+    /// limit's reset): a limit hit in the middle of a run of writes.
+    pub fn force_answer(&self, route_contains: &str, skip: usize, status: u16, wait_secs: u64) {
+        lock(&self.shared.controls).forced.push_back(Forced {
+            route_contains: route_contains.to_owned(),
+            skip,
+            status,
+            wait_secs,
+        });
+    }
+
+    /// Issues a refresh token for a character as a completed login with `scopes` would have,
+    /// without the SSO pages: for seeding many tokens at once (benchmarks).
+    pub fn refresh_token_for_test(
+        &self,
+        client_id: &str,
+        character_id: i64,
+        scopes: &[&str],
+    ) -> anyhow::Result<String> {
+        let ch = self
+            .character(character_id)
+            .ok_or_else(|| anyhow!("unknown character {character_id}"))?;
+        let token = sso::random_token(16, true);
+        lock(&self.shared.sso).refresh.insert(
+            token.clone(),
+            sso::RefreshGrant {
+                client_id: client_id.to_owned(),
+                character_id,
+                owner_hash: ch.owner_hash,
+                scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            },
+        );
+        Ok(token)
     }
 
     /// Items per page on paged routes (default 1000).

@@ -1,5 +1,6 @@
 //! State shared by every handler of one simulator instance.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -26,6 +27,22 @@ pub struct Controls {
     /// `None` alternates RS256 and ES256 so clients exercise both.
     pub signing: Option<SigningAlg>,
     pub fault_rng: StdRng,
+    /// Bucket sizes that replace the spec's `max-tokens` of a rate-limit group (tests of the
+    /// client's limiter with a bucket small enough to empty).
+    pub bucket_max: HashMap<String, u32>,
+    /// Answers forced onto the next ESI requests whose path contains the text, in order.
+    pub forced: VecDeque<Forced>,
+}
+
+/// One forced ESI answer: 429 (with `Retry-After`) or 420 (with the error-limit reset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forced {
+    pub route_contains: String,
+    /// Matching requests to answer normally first.
+    pub skip: usize,
+    pub status: u16,
+    /// Seconds: `Retry-After` of a 429, `X-ESI-Error-Limit-Reset` of a 420.
+    pub wait_secs: u64,
 }
 
 impl Controls {
@@ -38,6 +55,8 @@ impl Controls {
             page_size: 1000,
             signing: None,
             fault_rng: StdRng::seed_from_u64(seed.wrapping_add(7)),
+            bucket_max: HashMap::new(),
+            forced: VecDeque::new(),
         }
     }
 }

@@ -241,6 +241,9 @@ pub struct StandingsConfig {
     pub sync_concurrency: usize,
 }
 
+/// More syncs at once than this would only queue on the database (and on SQLite's one writer).
+const MAX_SYNC_CONCURRENCY: usize = 256;
+
 mod standings_defaults {
     use jumpgate_app::standings::StandingsSettings;
     use std::time::Duration;
@@ -377,8 +380,10 @@ impl StandingsConfig {
         }
         out.revocation_policies = policies;
         out.exclude_own_organisation = self.exclude_own_organisation;
-        if self.sync_concurrency == 0 || self.sync_concurrency > 64 {
-            problems.push("standings.sync_concurrency must be between 1 and 64".to_owned());
+        if self.sync_concurrency == 0 || self.sync_concurrency > MAX_SYNC_CONCURRENCY {
+            problems.push(format!(
+                "standings.sync_concurrency must be between 1 and {MAX_SYNC_CONCURRENCY}"
+            ));
         } else {
             out.sync_concurrency = self.sync_concurrency;
         }

@@ -7,6 +7,12 @@ pub mod server;
 pub mod telemetry;
 pub mod wiring;
 
+/// mimalloc for every binary that links Jumpgate (the server, the examples, the tests): a page
+/// is hundreds of small strings, and glibc's malloc took a quarter of the server's CPU under load
+/// (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use cli::{AdminCommand, AuditCommand, Cli, Command, KeysCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {

@@ -31,6 +31,16 @@ pub async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The job worker of `serve` and `worker`: `[jobs] concurrency` slots for the general jobs, and
+/// the contact syncs in a lane of `[standings] sync_concurrency` slots.
+pub fn worker_settings(settings: &Settings, app: &App) -> WorkerSettings {
+    WorkerSettings {
+        concurrency: settings.jobs.concurrency,
+        lanes: jumpgate_app::standings::sync::worker_lanes(app),
+        ..WorkerSettings::default()
+    }
+}
+
 /// What `start` launched, to wait for after shutdown was signalled.
 pub struct Running {
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -60,10 +70,7 @@ pub async fn start(
         tasks.push(tokio::spawn(jobs::run_worker(
             app.clone(),
             registry,
-            WorkerSettings {
-                concurrency: settings.jobs.concurrency,
-                ..WorkerSettings::default()
-            },
+            worker_settings(settings, app),
             shutdown.clone(),
         )));
         tasks.push(tokio::spawn(jobs::run_scheduler(

@@ -512,6 +512,7 @@ on_both_backends!(
                 concurrency: 1,
                 lease: Duration::from_secs(60),
                 poll_interval: Duration::from_millis(50),
+                lanes: Vec::new(),
             },
             stopped,
         ));

@@ -841,3 +841,214 @@ on_both_backends!(
         assert!(!progress.done());
     }
 );
+
+// ----- ESI's limits, produced by the simulator ------------------------------------------------
+
+/// 250 standings for `m` in three POST batches (100 at +5, 100 at −5, 50 at +10).
+async fn three_batches(t: &TestApp, m: &Member) {
+    let others = other_characters(t, m, 250);
+    assert_eq!(others.len(), 250);
+    for (i, id) in others.iter().enumerate() {
+        let v = match i {
+            0..100 => 5,
+            100..200 => -5,
+            _ => 10,
+        };
+        stand(t, EntityKind::Character, *id, v).await;
+    }
+}
+
+fn answered(t: &TestApp, status: u16) -> usize {
+    t.sim
+        .requests()
+        .iter()
+        .filter(|r| r.status == status)
+        .count()
+}
+
+/// The ledger names exactly the contacts that are in game: nothing half-written.
+async fn ledger_matches_game(t: &TestApp, m: &Member) -> usize {
+    let ledger: Vec<i64> = t
+        .store
+        .ledger(m.cid())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.contact_id)
+        .collect();
+    let mut game: Vec<i64> = t.sim.contacts(m.id).iter().map(|c| c.contact_id).collect();
+    game.sort_unstable();
+    assert_eq!(ledger, game, "the ledger is what ESI really did");
+    ledger.len()
+}
+
+on_both_backends!(
+    a_small_bucket_is_never_overrun_the_sync_waits_for_its_tokens,
+    |t: TestApp| async move {
+        use jumpgate_app::jobs::{self, WorkerSettings};
+        use jumpgate_app::periodic;
+        use jumpgate_store::{JobStatus, NewJob};
+        use std::sync::Arc;
+
+        let m = member(&t, 0).await;
+        three_batches(&t, &m).await;
+        // A bucket of 10 tokens: labels (2), contacts (2) and one POST (2) leave 4, less than
+        // an error would cost.
+        t.sim.set_bucket_max("char-social", Some(10));
+        t.sim.clear_requests();
+        let job = t
+            .store
+            .enqueue_job(&NewJob {
+                kind: jumpgate_app::standings::sync::SYNC_CHARACTER.into(),
+                payload: serde_json::json!({ "character_id": m.id }),
+                run_at: time::OffsetDateTime::now_utc(),
+                dedupe_key: None,
+                max_attempts: 5,
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(jobs::run_worker(
+            t.app.clone(),
+            Arc::new(periodic::registry()),
+            WorkerSettings {
+                poll_interval: Duration::from_millis(50),
+                ..WorkerSettings::default()
+            },
+            stopped,
+        ));
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let postponed = loop {
+            let j = t.store.job(job).await.unwrap().expect("the job is kept");
+            if j.status != JobStatus::Running && j.last_error.is_some() {
+                break j;
+            }
+            assert!(std::time::Instant::now() < deadline, "never ran: {j:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let _ = stop.send(true);
+        worker.await.unwrap();
+
+        assert_eq!(answered(&t, 429), 0, "the client never earns a 429");
+        assert_eq!(
+            calls(&t, "POST").len(),
+            1,
+            "it stopped before the bucket ran dry"
+        );
+        assert_eq!(postponed.status, JobStatus::Queued, "{postponed:?}");
+        assert_eq!(postponed.attempts, 0, "waiting is not held against the job");
+        assert!(
+            postponed.run_at > time::OffsetDateTime::now_utc() + Duration::from_secs(10 * 60),
+            "until the spent tokens flow back: {postponed:?}"
+        );
+        assert!(
+            postponed
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("rate limited"),
+            "{postponed:?}"
+        );
+        let written = ledger_matches_game(&t, &m).await;
+        assert!((50..=100).contains(&written), "one batch: {written}");
+        assert_ne!(status(&t, &m).await.0, SyncStatus::Error);
+
+        // Once the tokens are back (a fresh process here, as 15 minutes would), it completes
+        // without writing the first batch again.
+        t.sim.set_bucket_max("char-social", None);
+        let later = jumpgate::wiring::build_app(&t.settings, t.store.clone())
+            .await
+            .unwrap();
+        let r = later.sync_character(m.cid()).await.unwrap();
+        assert_eq!(r.outcome, SyncOutcome::Synced, "{r:?}");
+        assert_eq!(calls(&t, "POST").len(), 3);
+        assert_eq!(ledger_matches_game(&t, &m).await, 250);
+        assert_eq!(answered(&t, 429), 0);
+    }
+);
+
+on_both_backends!(
+    a_429_mid_sync_postpones_it_and_the_next_run_completes,
+    |t: TestApp| async move {
+        let m = member(&t, 0).await;
+        three_batches(&t, &m).await;
+        t.sim.clear_requests();
+        // Labels, contacts and the first POST pass; the second POST meets the game server's
+        // own limiter (a 429 no bucket header announced), with Retry-After: 2.
+        t.sim.force_answer("/contacts", 3, 429, 2);
+
+        let e = t.app.sync_character(m.cid()).await.unwrap_err();
+        assert!(
+            matches!(e, AppError::Esi(jumpgate_eve::EsiError::RateLimited { .. })),
+            "{e}"
+        );
+        assert!(matches!(JobError::from(e), JobError::Postpone { .. }));
+        assert_eq!(answered(&t, 429), 1);
+        let written = ledger_matches_game(&t, &m).await;
+        assert!((50..=100).contains(&written), "one batch: {written}");
+        assert_ne!(status(&t, &m).await.0, SyncStatus::Error);
+
+        // Retry-After is honoured: nothing is sent to that bucket before it passes.
+        let sent = t.sim.requests().len();
+        let e = t.app.sync_character(m.cid()).await.unwrap_err();
+        assert!(matches!(JobError::from(e), JobError::Postpone { .. }));
+        assert_eq!(t.sim.requests().len(), sent, "nothing sent while blocked");
+
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let r = sync(&t, &m).await;
+        assert_eq!(r.outcome, SyncOutcome::Synced, "{r:?}");
+        assert_eq!(ledger_matches_game(&t, &m).await, 250);
+        assert_eq!(
+            calls(&t, "POST").len(),
+            4,
+            "the first batch is not written twice"
+        );
+        assert_eq!(status(&t, &m).await.0, SyncStatus::InSync);
+    }
+);
+
+on_both_backends!(
+    a_420_mid_sync_pauses_esi_and_the_next_run_completes,
+    |t: TestApp| async move {
+        let m = member(&t, 0).await;
+        three_batches(&t, &m).await;
+        t.sim.clear_requests();
+        t.sim.force_answer("/contacts", 3, 420, 2);
+
+        let e = t.app.sync_character(m.cid()).await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                AppError::Esi(jumpgate_eve::EsiError::ErrorLimited { .. })
+            ),
+            "{e}"
+        );
+        assert!(matches!(JobError::from(e), JobError::Postpone { .. }));
+        assert_eq!(answered(&t, 420), 1);
+        let written = ledger_matches_game(&t, &m).await;
+        assert!((50..=100).contains(&written), "one batch: {written}");
+        assert_ne!(status(&t, &m).await.0, SyncStatus::Error);
+
+        // Every route waits for the reset, not only the one that met the 420.
+        let sent = t.sim.requests().len();
+        let e = t.app.sync_character(m.cid()).await.unwrap_err();
+        assert!(matches!(JobError::from(e), JobError::Postpone { .. }));
+        assert_eq!(
+            t.sim.requests().len(),
+            sent,
+            "nothing sent during the pause"
+        );
+
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let r = sync(&t, &m).await;
+        assert_eq!(r.outcome, SyncOutcome::Synced, "{r:?}");
+        assert_eq!(ledger_matches_game(&t, &m).await, 250);
+        assert_eq!(
+            calls(&t, "POST").len(),
+            4,
+            "the first batch is not written twice"
+        );
+        assert_eq!(answered(&t, 420), 1);
+    }
+);

@@ -213,10 +213,50 @@ on_both_backends!(
         assert_eq!(status, StatusCode::FORBIDDEN, "members cannot approve");
 
         let rid = pending_request(&t, c).await;
+        // A queue row is light: a one-click approve at the default standing and "Decide…";
+        // the full decision (standing, notes, reject with a reason, preview) opens on demand.
+        assert!(
+            page.contains(&format!("formaction=\"/standings/queue/{rid}/approve\"")),
+            "{page}"
+        );
+        assert!(
+            page.contains(&format!("hx-get=\"/standings/queue/{rid}/decide\"")),
+            "{page}"
+        );
+        assert!(
+            !page.contains("name=\"reason\" required"),
+            "rows carry no reject form: {page}"
+        );
+        for url in [
+            format!("/standings/queue/{rid}"),
+            format!("/standings/queue/{rid}/decide"),
+        ] {
+            let (status, decide) = boss.get_text(&url).await;
+            assert_eq!(status, StatusCode::OK, "{url}: {decide}");
+            assert!(
+                decide.contains("Affects "),
+                "{url} shows the preview: {decide}"
+            );
+            assert!(
+                decide.contains(&format!("action=\"/standings/queue/{rid}/reject\""))
+                    && decide.contains("name=\"reason\" required"),
+                "{url}: {decide}"
+            );
+            let (status, _) = m.get_text(&url).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "members cannot open {url}");
+        }
+        assert!(
+            boss.get_text(&format!("/standings/queue/{rid}"))
+                .await
+                .1
+                .contains(&name),
+            "the decision page names the character"
+        );
         let (status, fragment) = boss
             .get_text(&format!("/standings/queue/{rid}/preview?standing=7.5"))
             .await;
         assert_eq!(status, StatusCode::OK, "{fragment}");
+        assert!(fragment.contains("Affects "), "{fragment}");
         post_ok(
             &boss,
             &format!("/standings/queue/{rid}/approve"),
@@ -227,6 +267,14 @@ on_both_backends!(
         let entry = t.store.standing(c).await.unwrap().expect("entry");
         assert_eq!(entry.standing.tenths(), 75);
         assert_eq!(entry.added_by, Some(account));
+        let (status, gone) = boss.get_text(&format!("/standings/queue/{rid}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{gone}");
+        assert!(gone.contains("decided already"), "{gone}");
+        let (_, page) = boss.get_text("/standings/queue").await;
+        assert!(
+            !page.contains(&format!("id=\"request-{rid}\"")),
+            "the queue shows the decision at once: {page}"
+        );
         let rows = audit(&t, "standings.request.approved").await;
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].target, format!("entity:{c}"));

@@ -277,6 +277,13 @@ macro_rules! delegate_store {
                 states::delete_state(self, id).await
             }
 
+            async fn account_grants(
+                &self,
+                account: AccountId,
+            ) -> Result<Option<(bool, BTreeSet<String>)>> {
+                states::account_grants(self, account).await
+            }
+
             async fn account_permissions(&self, account: AccountId) -> Result<BTreeSet<String>> {
                 states::account_permissions(self, account).await
             }
@@ -407,6 +414,22 @@ macro_rules! delegate_store {
             async fn cache_put(&self, key: &str, entry: &CacheEntry) -> Result<()> {
                 misc::cache_put(self, key, entry).await
             }
+
+            async fn characters_in_corporation(
+                &self,
+                corporation: CorporationId,
+            ) -> Result<Vec<Character>> {
+                sync_scale::characters_in_corporation(self, corporation).await
+            }
+
+            async fn cache_revalidated(
+                &self,
+                key: &str,
+                etag: Option<&str>,
+                expires_at: Option<OffsetDateTime>,
+            ) -> Result<bool> {
+                sync_scale::cache_revalidated(self, key, etag, expires_at).await
+            }
         }
     };
 }
@@ -488,6 +511,18 @@ macro_rules! delegate_standings_store {
                 decision: &RevocationDecision,
             ) -> Result<Revocation> {
                 standings::decide_revocation(self, id, decision).await
+            }
+
+            async fn approval_queue(&self) -> Result<ApprovalQueue> {
+                queue::approval_queue(self).await
+            }
+
+            async fn change_counter(&self, name: &str) -> Result<i64> {
+                queue::change_counter(self, name).await
+            }
+
+            async fn queue_item(&self, kind: QueueKind, id: i64) -> Result<Option<QueueItem>> {
+                queue::queue_item(self, kind, id).await
             }
 
             async fn enrol_sync(
@@ -575,6 +610,26 @@ macro_rules! delegate_standings_store {
 
             async fn mark_notifications_read(&self, account: AccountId) -> Result<u64> {
                 notifications::mark_notifications_read(self, account).await
+            }
+
+            async fn apply_ledger_changes(
+                &self,
+                character: CharacterId,
+                upserts: &[LedgerEntry],
+                removals: &[i64],
+            ) -> Result<()> {
+                sync_scale::apply_ledger_changes(self, character, upserts, removals).await
+            }
+
+            async fn standings_version(&self) -> Result<(i64, Option<OffsetDateTime>)> {
+                sync_scale::standings_version(self).await
+            }
+
+            async fn ledger_of_contact(
+                &self,
+                contact_id: i64,
+            ) -> Result<Vec<(CharacterId, LedgerEntry)>> {
+                sync_scale::ledger_of_contact(self, contact_id).await
             }
         }
     };

@@ -9,6 +9,7 @@ mod delegate;
 mod model;
 mod open;
 pub mod postgres;
+mod queue;
 mod rows;
 pub mod sqlite;
 pub mod standings;
@@ -17,6 +18,7 @@ pub mod testing;
 
 pub use model::*;
 pub use open::{Backend, ConnectOptions, connect};
+pub use queue::{ApprovalQueue, QueueItem, QueueKind};
 pub use standings::*;
 
 use async_trait::async_trait;
@@ -220,6 +222,9 @@ pub trait Store: StandingsStore + Send + Sync + 'static {
     async fn delete_state(&self, id: i64) -> Result<()>;
     /// Permissions granted to the account directly.
     async fn account_permissions(&self, account: AccountId) -> Result<BTreeSet<String>>;
+    /// The superuser flag and every permission the account holds, directly or through its
+    /// state, in one query; `None` for an unknown account.
+    async fn account_grants(&self, account: AccountId) -> Result<Option<(bool, BTreeSet<String>)>>;
     async fn grant_permission(&self, account: AccountId, permission: &str) -> Result<()>;
     async fn revoke_permission(&self, account: AccountId, permission: &str) -> Result<()>;
 
@@ -296,4 +301,20 @@ pub trait Store: StandingsStore + Send + Sync + 'static {
     /// ESI response cache shared by every instance: ETag, expiry and body per request key.
     async fn cache_get(&self, key: &str) -> Result<Option<CacheEntry>>;
     async fn cache_put(&self, key: &str, entry: &CacheEntry) -> Result<()>;
+
+    // ----- lookups and cache upkeep for contact sync at scale ---------------------------------
+
+    /// The characters Jumpgate knows in a corporation (from affiliation data), by name: one
+    /// indexed query instead of scanning every character.
+    async fn characters_in_corporation(&self, corporation: CorporationId)
+    -> Result<Vec<Character>>;
+    /// After a 304: new validators and expiry for a cached answer, its body left as it is
+    /// (rewriting a thousand-contact body to move its expiry cost more than the request).
+    /// False when the key is not cached.
+    async fn cache_revalidated(
+        &self,
+        key: &str,
+        etag: Option<&str>,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<bool>;
 }

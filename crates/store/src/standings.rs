@@ -268,6 +268,15 @@ pub trait StandingsStore: Send + Sync + 'static {
     /// Decides a pending revocation; approving deletes the entry in the same transaction.
     async fn decide_revocation(&self, id: i64, decision: &RevocationDecision)
     -> Result<Revocation>;
+    /// Every pending request and revocation, oldest first, with the requester's main and state
+    /// and the subject's account, corporation and alliance (one joined query each).
+    async fn approval_queue(&self) -> Result<crate::ApprovalQueue>;
+    /// A change counter (`change_counters`): the database bumps `approval_queue` in the same
+    /// transaction as any write to requests or revocations.
+    async fn change_counter(&self, name: &str) -> Result<i64>;
+    /// One queue item, if it is still pending.
+    async fn queue_item(&self, kind: crate::QueueKind, id: i64)
+    -> Result<Option<crate::QueueItem>>;
 
     // ----- contact sync ----------------------------------------------------------------------
 
@@ -321,4 +330,22 @@ pub trait StandingsStore: Send + Sync + 'static {
         limit: i64,
     ) -> Result<Vec<Notification>>;
     async fn mark_notifications_read(&self, account: AccountId) -> Result<u64>;
+
+    // ----- contact sync at scale (thousands of characters × a thousand contacts) -------------
+
+    /// Changes a character's ledger in one transaction: `upserts` inserted or replaced,
+    /// `removals` deleted, each in one batched statement. An approval then costs one row per
+    /// character instead of rewriting a thousand-row ledger.
+    async fn apply_ledger_changes(
+        &self,
+        character: CharacterId,
+        upserts: &[LedgerEntry],
+        removals: &[i64],
+    ) -> Result<()>;
+    /// The number of entries and the newest `updated_at`: changes whenever an entry is added,
+    /// changed or deleted, so syncs can reuse the standings they read until it does.
+    async fn standings_version(&self) -> Result<(i64, Option<OffsetDateTime>)>;
+    /// Every ledger row of one contact id, with its character, by character: the approver's
+    /// preview of a change to that entity, in one indexed query.
+    async fn ledger_of_contact(&self, contact_id: i64) -> Result<Vec<(CharacterId, LedgerEntry)>>;
 }

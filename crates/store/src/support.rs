@@ -307,6 +307,19 @@ pub(crate) fn sync_counts(rows: Vec<(String, i64)>) -> Result<SyncCounts> {
     Ok(counts)
 }
 
+/// An account's superuser flag with every permission it holds, directly or through its state:
+/// one row per permission (one row with a NULL permission when it has none), none if the account
+/// does not exist. One query, because every page view asks (`Store::account_grants`).
+pub(crate) const ACCOUNT_GRANTS: &str = "
+    SELECT a.superuser, p.permission FROM accounts a
+    LEFT JOIN (
+        SELECT permission FROM account_permissions WHERE account_id = $1
+        UNION
+        SELECT sp.permission FROM state_permissions sp JOIN states st ON st.id = sp.state_id
+        WHERE st.name = (SELECT state FROM accounts WHERE id = $1)
+    ) p ON TRUE
+    WHERE a.id = $1";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,3 +335,4 @@ mod tests {
         assert_eq!(t.year(), 9999);
     }
 }
+

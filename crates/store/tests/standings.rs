@@ -1011,3 +1011,178 @@ store_test!(
         assert!(matches!(err, StoreError::NotFound(_)), "{err}");
     }
 );
+
+store_test!(
+    the_approval_queue_reads_each_pending_item_with_its_requester_and_subject,
+    |store| async move {
+        use jumpgate_store::{AllianceInfo, CorporationInfo, QueueKind};
+        let asker = account(&store, 90_000_001, "Asker Main").await;
+        store.set_account_state(asker, "Member").await.unwrap();
+        store
+            .add_character(asker, &character(90_000_002, "Asker Alt"))
+            .await
+            .unwrap();
+        store
+            .upsert_corporation(&CorporationInfo {
+                id: CORP,
+                name: "Blue Corp".to_owned(),
+                ticker: "BLUE".to_owned(),
+                alliance: Some(ALLIANCE),
+                member_count: Some(42),
+                expires_at: now() + secs(3600),
+            })
+            .await
+            .unwrap();
+        store
+            .upsert_alliance(&AllianceInfo {
+                id: ALLIANCE,
+                name: "Blue Alliance".to_owned(),
+                ticker: "BLUA".to_owned(),
+                expires_at: now() + secs(3600),
+            })
+            .await
+            .unwrap();
+        let alt = store
+            .create_request(&ask(pilot(90_000_002), "Asker Alt", asker))
+            .await
+            .unwrap();
+        let corporation = store
+            .create_request(&ask(corp(CORP.get()), "Blue Corp", asker))
+            .await
+            .unwrap();
+        // A request for a character Jumpgate does not know, then one that is decided already.
+        let stranger = store
+            .create_request(&ask(pilot(90_000_777), "Stranger", asker))
+            .await
+            .unwrap();
+        let decided = store
+            .create_request(&ask(alliance(99_000_555), "Other Alliance", asker))
+            .await
+            .unwrap();
+        store
+            .decide_request(
+                decided.id,
+                &RequestDecision::Reject {
+                    by: asker,
+                    reason: "no".to_owned(),
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .upsert_standing(&entry(alliance(99_000_900), "Old Friends", 7.5))
+            .await
+            .unwrap();
+        let automatic = store
+            .create_revocation(&revoke(alliance(99_000_900), "Old Friends", None))
+            .await
+            .unwrap();
+
+        let queue = store.approval_queue().await.unwrap();
+        let ids: Vec<i64> = queue.requests.iter().map(|i| i.id).collect();
+        assert_eq!(
+            ids,
+            vec![alt.id, corporation.id, stranger.id],
+            "oldest first, pending only"
+        );
+
+        let a = &queue.requests[0];
+        assert_eq!(a.entity, pilot(90_000_002));
+        assert_eq!(a.requester, Some(asker));
+        assert_eq!(a.requester_main.as_deref(), Some("Asker Main"));
+        assert_eq!(a.requester_state.as_deref(), Some("Member"));
+        assert_eq!(a.subject_account, Some(asker));
+        assert!(a.subject_added_at.is_some());
+        assert_eq!(a.corporation, Some(CORP));
+        assert_eq!(a.corporation_name.as_deref(), Some("Blue Corp"));
+        assert_eq!(a.alliance, Some(ALLIANCE));
+        assert_eq!(a.alliance_name.as_deref(), Some("Blue Alliance"));
+        assert_eq!((a.reason, a.current), (None, None));
+
+        let c = &queue.requests[1];
+        assert_eq!(c.corporation, Some(CORP));
+        assert_eq!(c.corporation_ticker.as_deref(), Some("BLUE"));
+        assert_eq!(c.corporation_members, Some(42));
+        assert_eq!(c.alliance_name.as_deref(), Some("Blue Alliance"));
+        assert_eq!(c.subject_account, None);
+
+        let s = &queue.requests[2];
+        assert_eq!(
+            (s.subject_account, s.corporation, s.alliance),
+            (None, None, None),
+            "an unknown character has no details"
+        );
+
+        assert_eq!(queue.revocations.len(), 1);
+        let r = &queue.revocations[0];
+        assert_eq!(r.id, automatic.id);
+        assert_eq!((r.requester, r.requester_main.clone()), (None, None));
+        assert_eq!(r.reason, Some(RevocationReason::Biomassed));
+        assert_eq!(r.current, Some(standing(7.5)));
+
+        // One item at a time, while it is pending.
+        let one = store
+            .queue_item(QueueKind::Request, corporation.id)
+            .await
+            .unwrap();
+        assert_eq!(one.as_ref(), Some(c));
+        assert_eq!(
+            store
+                .queue_item(QueueKind::Request, decided.id)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .queue_item(QueueKind::Revocation, automatic.id)
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(r)
+        );
+    }
+);
+
+store_test!(
+    the_approval_queue_counter_moves_with_every_change_to_requests_and_revocations,
+    |store| async move {
+        let version = || {
+            let store = store.clone();
+            async move { store.change_counter("approval_queue").await.unwrap() }
+        };
+        let asker = account(&store, 90_000_011, "Counter Asker").await;
+        let v0 = version().await;
+        let r = store
+            .create_request(&ask(pilot(90_000_011), "Counter Asker", asker))
+            .await
+            .unwrap();
+        let v1 = version().await;
+        assert!(v1 > v0, "a new request moves the counter");
+        // Reads and a refused duplicate do not.
+        store.approval_queue().await.unwrap();
+        assert!(
+            store
+                .create_request(&ask(pilot(90_000_011), "Counter Asker", asker))
+                .await
+                .is_err()
+        );
+        assert_eq!(version().await, v1);
+        store
+            .decide_request(r.id, &RequestDecision::Cancel { by: asker })
+            .await
+            .unwrap();
+        let v2 = version().await;
+        assert!(v2 > v1, "a decision moves the counter");
+        store
+            .upsert_standing(&entry(alliance(99_000_901), "Counted", 5.0))
+            .await
+            .unwrap();
+        store
+            .create_revocation(&revoke(alliance(99_000_901), "Counted", None))
+            .await
+            .unwrap();
+        assert!(version().await > v2, "a new revocation moves the counter");
+        assert!(store.change_counter("no such counter").await.is_err());
+    }
+);

@@ -123,3 +123,36 @@ store_test!(
         assert!(matches!(err, StoreError::NotFound(_)), "{err}");
     }
 );
+
+store_test!(
+    an_accounts_grants_join_its_own_permissions_with_its_states,
+    |store| async move {
+        let (a, _) = store
+            .create_account(&character(11, "Granted"))
+            .await
+            .unwrap();
+        // A Guest with nothing granted: no permissions, not a superuser.
+        assert_eq!(
+            store.account_grants(a.id).await.unwrap(),
+            Some((false, BTreeSet::new()))
+        );
+        store.grant_permission(a.id, "audit.read").await.unwrap();
+        store.set_account_state(a.id, "Member").await.unwrap();
+        let member = store
+            .states()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.name == "Member")
+            .unwrap();
+        let mut expected = member.permissions.clone();
+        expected.insert("audit.read".to_owned());
+        assert_eq!(
+            store.account_grants(a.id).await.unwrap(),
+            Some((false, expected))
+        );
+        store.set_superuser(a.id, true).await.unwrap();
+        assert!(store.account_grants(a.id).await.unwrap().unwrap().0);
+        assert_eq!(store.account_grants(AccountId(999)).await.unwrap(), None);
+    }
+);

@@ -8,13 +8,16 @@ use crate::pages::{Layout, NavUser};
 use crate::session;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use jumpgate_app::permissions::Caller;
 use jumpgate_domain::AccountId;
-use jumpgate_domain::permissions::{Grants, Permission};
+use jumpgate_domain::permissions::Permission;
 use tower_sessions::Session;
 
 pub struct Viewer {
     pub account: AccountId,
-    pub grants: Grants,
+    /// The account with its grants, read once for this request; use cases that take a
+    /// `&Caller` check against it.
+    pub caller: Caller,
     pub layout: Layout,
     pub session: Session,
 }
@@ -22,7 +25,7 @@ pub struct Viewer {
 impl Viewer {
     /// Refuses with a 403 page naming the missing permission.
     pub fn require(&self, permission: &str) -> Result<(), WebError> {
-        if self.grants.allows(permission) {
+        if self.caller.grants().allows(permission) {
             Ok(())
         } else {
             Err(WebError::Forbidden(format!(
@@ -69,7 +72,8 @@ impl FromRequestParts<WebState> for MaybeViewer {
             let _ = session.flush().await;
             return Ok(MaybeViewer(None, layout));
         };
-        let grants = app.grants(account).await?;
+        let caller = app.caller(account).await?;
+        let grants = caller.grants();
         let main = match acc.main_character {
             Some(id) => app.store().character(id).await?,
             None => None,
@@ -94,7 +98,7 @@ impl FromRequestParts<WebState> for MaybeViewer {
         });
         let viewer = Viewer {
             account,
-            grants,
+            caller,
             layout: layout.clone(),
             session,
         };

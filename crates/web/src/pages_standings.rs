@@ -66,19 +66,23 @@ pub struct StandingsMemberPage {
 #[derive(Debug, Clone)]
 pub struct QueueRow {
     pub id: i64,
-    pub kind: String,
+    /// `character`, `corporation` or `alliance`.
+    pub kind: &'static str,
     pub entity_id: i64,
     pub name: String,
     pub image: String,
     pub requester: String,
+    /// The requester's main with the account's state, e.g. "Ava (Member)".
     pub main: String,
     pub affiliation: String,
-    /// `today`, `1-2d`, `3-6d`, `7d+`.
-    pub age_class: String,
+    /// `today`, `1-2d`, `3-6d`, `7d`.
+    pub age_class: &'static str,
     pub age: String,
     pub created: String,
     pub details: String,
+    /// Revocations: why.
     pub reason: String,
+    /// Revocations: the standing in force.
     pub current: String,
 }
 
@@ -89,6 +93,24 @@ pub struct StandingsQueuePage {
     pub requests: Vec<QueueRow>,
     pub revocations: Vec<QueueRow>,
     pub default_standing: String,
+}
+
+/// The full decision on one queue item: approve with a standing and notes, or reject with a
+/// reason, with the diff preview. Opened in the queue's row (htmx) or as `DecidePage`.
+#[derive(Template, WebTemplate)]
+#[template(path = "standings_decide.html")]
+pub struct DecideFragment {
+    pub row: QueueRow,
+    pub revocation: bool,
+    pub default_standing: String,
+    pub preview: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "standings_decide_page.html")]
+pub struct DecidePage {
+    pub layout: Layout,
+    pub decide: DecideFragment,
 }
 
 #[derive(Template, WebTemplate)]

@@ -11,6 +11,12 @@ use time::OffsetDateTime;
 pub trait EsiCache: Send + Sync {
     async fn get(&self, key: &str) -> Option<CachedResponse>;
     async fn put(&self, key: &str, value: CachedResponse);
+    /// After a 304: `value` is the cached answer with its new validators and expiry; its body
+    /// did not change. A cache that can update the validators alone should (a contact list's
+    /// body is 100 KB and thousands of characters revalidate each round).
+    async fn revalidated(&self, key: &str, value: CachedResponse) {
+        self.put(key, value).await;
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -144,8 +144,19 @@ struct Fetched {
     key: String,
     entry: CachedResponse,
     not_modified: bool,
-    /// Whether the entry should be written back once its body decoded.
-    store: bool,
+    /// What to write back once its body decoded.
+    store: Write,
+}
+
+/// How a fetched answer goes back into the cache.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// Served from the cache: nothing changed.
+    Nothing,
+    /// A 304: new validators and expiry, the same body.
+    Validators,
+    /// A 200: everything.
+    All,
 }
 
 #[derive(Clone)]
@@ -206,9 +217,7 @@ impl EsiClient {
             expires_at: fetched.entry.expires_at,
             not_modified: fetched.not_modified,
         };
-        if fetched.store {
-            self.cache.put(&fetched.key, fetched.entry).await;
-        }
+        self.write_back(fetched).await;
         Ok(fresh)
     }
 
@@ -244,8 +253,8 @@ impl EsiClient {
             }
             let expires_at = fetched.iter().filter_map(|f| f.entry.expires_at).min();
             let not_modified = fetched.iter().all(|f| f.not_modified);
-            for f in fetched.into_iter().filter(|f| f.store) {
-                self.cache.put(&f.key, f.entry).await;
+            for f in fetched {
+                self.write_back(f).await;
             }
             return Ok(Fresh {
                 value,
@@ -266,6 +275,14 @@ impl EsiClient {
         self.execute(&call, None).await.map(|_| ())
     }
 
+    async fn write_back(&self, f: Fetched) {
+        match f.store {
+            Write::Nothing => {}
+            Write::Validators => self.cache.revalidated(&f.key, f.entry).await,
+            Write::All => self.cache.put(&f.key, f.entry).await,
+        }
+    }
+
     async fn fetch(&self, call: &Call<'_>) -> Result<Fetched, EsiError> {
         let key = call.cache_key();
         let now = self.clock.now();
@@ -276,7 +293,7 @@ impl EsiClient {
                 key,
                 entry,
                 not_modified: true,
-                store: false,
+                store: Write::Nothing,
             });
         }
         let etag = cached.as_ref().and_then(|c| c.etag.clone());
@@ -292,7 +309,7 @@ impl EsiClient {
                 key,
                 entry,
                 not_modified: true,
-                store: true,
+                store: Write::Validators,
             });
         }
         let entry = CachedResponse {
@@ -306,7 +323,7 @@ impl EsiClient {
             key,
             entry,
             not_modified: false,
-            store: true,
+            store: Write::All,
         })
     }
 
@@ -506,6 +523,7 @@ impl EsiClient {
                 headers::text(h, headers::RATELIMIT_LIMIT),
                 headers::int(h, headers::RATELIMIT_REMAINING),
                 headers::int(h, headers::RATELIMIT_USED),
+                now,
             );
         }
     }

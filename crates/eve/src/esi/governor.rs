@@ -6,12 +6,16 @@
 //! * floating-window **token buckets**, one per (rate-limit group, character); an empty bucket
 //!   answers 429 with `Retry-After`, and nothing goes to that bucket until then.
 //!
+//!   Before a bucket runs dry we stop on our own: when its last `Remaining` is below what the
+//!   costliest answer takes (a 4xx, 5 tokens), nothing more goes to it until enough of the
+//!   tokens we spent have flowed back (15 minutes after each use), so a 429 is never earned.
+//!
 //! A pause (error limit, downtime) stops every route at once.
 
 use super::error::EsiError;
 use crate::clock::lock;
 use jumpgate_domain::CharacterId;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use time::OffsetDateTime;
 
@@ -35,12 +39,69 @@ pub(crate) struct BucketKey {
     pub character: Option<CharacterId>,
 }
 
+/// Tokens the costliest answer takes (a 4xx): a bucket with fewer left gets nothing more.
+pub(crate) const BUCKET_RESERVE: i64 = 5;
+/// ESI's bucket window, when `X-Ratelimit-Limit` does not say (`600/15m`).
+const DEFAULT_WINDOW: time::Duration = time::Duration::minutes(15);
+
 #[derive(Debug, Clone, Default)]
 struct Bucket {
     limit: Option<String>,
     remaining: Option<i64>,
     used: Option<i64>,
     blocked_until: Option<OffsetDateTime>,
+    /// When `remaining` was read.
+    observed_at: Option<OffsetDateTime>,
+    /// Our own spends still inside the window, oldest first: (when, tokens).
+    spent: VecDeque<(OffsetDateTime, i64)>,
+}
+
+impl Bucket {
+    fn window(&self) -> time::Duration {
+        self.limit
+            .as_deref()
+            .and_then(window_of)
+            .unwrap_or(DEFAULT_WINDOW)
+    }
+
+    /// When the bucket will hold `BUCKET_RESERVE` tokens again, if it does not now: the last
+    /// `Remaining` plus our spends before it that have flowed back since.
+    fn refilled_at(&self, now: OffsetDateTime) -> Option<OffsetDateTime> {
+        let (remaining, at) = (self.remaining?, self.observed_at?);
+        let window = self.window();
+        if at + window <= now {
+            return None;
+        }
+        let before = || self.spent.iter().filter(|(t, _)| *t <= at);
+        let mut tokens = remaining
+            + before()
+                .filter(|(t, _)| *t + window <= now)
+                .map(|(_, c)| c)
+                .sum::<i64>();
+        if tokens >= BUCKET_RESERVE {
+            return None;
+        }
+        for (t, c) in before().filter(|(t, _)| *t + window > now) {
+            tokens += c;
+            if tokens >= BUCKET_RESERVE {
+                return Some(*t + window);
+            }
+        }
+        Some(at + window)
+    }
+}
+
+/// `600/15m` → 15 minutes (also `s` and `h`).
+fn window_of(limit: &str) -> Option<time::Duration> {
+    let (_, w) = limit.split_once('/')?;
+    let unit = w.chars().last()?;
+    let n: i64 = w[..w.len() - unit.len_utf8()].parse().ok()?;
+    match unit {
+        's' => Some(time::Duration::seconds(n)),
+        'm' => Some(time::Duration::minutes(n)),
+        'h' => Some(time::Duration::hours(n)),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Default)]
@@ -104,7 +165,10 @@ impl Governor {
         if let Some(until) = state
             .buckets
             .get(bucket)
-            .and_then(|b| b.blocked_until)
+            .and_then(|b| {
+                let blocked = b.blocked_until.filter(|u| *u > now);
+                blocked.max(b.refilled_at(now))
+            })
             .filter(|u| *u > now)
         {
             return Err(EsiError::RateLimited {
@@ -121,24 +185,41 @@ impl Governor {
         state.error_reset_at = Some(reset_at);
     }
 
+    /// An answer's bucket headers: `used` is what this answer cost.
     pub fn observe_bucket(
         &self,
         key: BucketKey,
         limit: Option<String>,
         remaining: Option<i64>,
         used: Option<i64>,
+        now: OffsetDateTime,
     ) {
         let mut state = lock(&self.state);
         let b = state.buckets.entry(key).or_default();
         b.limit = limit.or(b.limit.take());
-        b.remaining = remaining.or(b.remaining);
+        if remaining.is_some() {
+            b.remaining = remaining;
+            b.observed_at = Some(now);
+        }
         b.used = used.or(b.used);
+        // Spends older than the window had flowed back before this answer's `Remaining`.
+        let window = b.window();
+        while b.spent.front().is_some_and(|(t, _)| *t + window <= now) {
+            b.spent.pop_front();
+        }
+        if let Some(cost) = used.filter(|c| *c > 0) {
+            b.spent.push_back((now, cost));
+        }
     }
 
     pub fn block_bucket(&self, key: BucketKey, until: OffsetDateTime) {
         let mut state = lock(&self.state);
         let b = state.buckets.entry(key).or_default();
         b.blocked_until = Some(b.blocked_until.map_or(until, |u| u.max(until)));
+        // ESI's Retry-After says when the bucket has room again; the `Remaining: 0` of the
+        // same answer must not keep it closed for a whole window after that.
+        b.remaining = None;
+        b.observed_at = None;
     }
 
     /// Stops every request until `until`; a longer pause already in force is kept.
@@ -218,6 +299,36 @@ mod tests {
         ));
         assert!(g.check(now, 10, &key("char-social", Some(2))).is_ok());
         assert!(g.check(now, 10, &key("char-detail", Some(1))).is_ok());
+    }
+
+    #[test]
+    fn a_bucket_about_to_run_dry_waits_until_our_spends_flow_back() {
+        let g = Governor::default();
+        let t0 = datetime!(2026-08-18 12:00 UTC);
+        let k = key("char-social", Some(1));
+        let limit = || Some("10/15m".to_owned());
+        // Three 200s: 2 tokens each, 4 left, less than a 4xx would cost.
+        for (i, remaining) in [8, 6, 4].into_iter().enumerate() {
+            let at = t0 + Duration::from_secs(i as u64 * 60);
+            assert!(g.check(at, 10, &k).is_ok(), "request {i} may go");
+            g.observe_bucket(k.clone(), limit(), Some(remaining), Some(2), at);
+        }
+        let now = t0 + Duration::from_secs(180);
+        // The first spend (t0) brings it to 6 ≥ 5: wait until t0 + 15 min.
+        assert!(matches!(
+            g.check(now, 10, &k),
+            Err(EsiError::RateLimited { retry_after, .. })
+                if retry_after == Duration::from_secs(12 * 60)
+        ));
+        assert!(g.check(t0 + Duration::from_secs(15 * 60), 10, &k).is_ok());
+        // Other characters' buckets are not affected.
+        assert!(g.check(now, 10, &key("char-social", Some(2))).is_ok());
+        // A bucket with room is never held back.
+        g.observe_bucket(k.clone(), limit(), Some(10), Some(1), now);
+        assert!(g.check(now, 10, &k).is_ok());
+        assert_eq!(window_of("600/15m"), Some(time::Duration::minutes(15)));
+        assert_eq!(window_of("150/1h"), Some(time::Duration::hours(1)));
+        assert_eq!(window_of("nonsense"), None);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::limits::{self, ERROR_LIMIT};
 use super::request::{EsiBody, EsiOk, EsiRequest};
 use super::routes::EsiRoute;
 use crate::log::AuthCharacter;
-use crate::state::{Shared, lock};
+use crate::state::{Forced, Shared, lock};
 
 /// The newest compatibility date of the vendored spec; responses never echo a later one.
 pub const SPEC_COMPATIBILITY_DATE: &str = "2026-08-18";
@@ -42,19 +42,39 @@ struct Snapshot {
     fault: Option<u16>,
     garbage: Option<String>,
     page_size: usize,
+    /// The route's bucket size: the spec's, or the control's override.
+    max_tokens: Option<u32>,
+    forced: Option<Forced>,
 }
 
-fn snapshot(shared: &Shared) -> (Snapshot, std::time::Duration) {
+fn snapshot(shared: &Shared, route: &EsiRoute, path: &str) -> (Snapshot, std::time::Duration) {
     let mut c = lock(&shared.controls);
     let rate = c.fault_rate.clamp(0.0, 1.0);
     let fault = (rate > 0.0 && c.fault_rng.random_bool(rate))
         .then(|| [500, 502, 503, 504][c.fault_rng.random_range(0..4)]);
+    let max_tokens = route
+        .rate_limit
+        .map(|rl| c.bucket_max.get(rl.group).copied().unwrap_or(rl.max_tokens));
+    let forced = match c
+        .forced
+        .iter()
+        .position(|f| path.contains(&f.route_contains))
+    {
+        Some(i) if c.forced[i].skip > 0 => {
+            c.forced[i].skip -= 1;
+            None
+        }
+        Some(i) => c.forced.remove(i),
+        None => None,
+    };
     (
         Snapshot {
             downtime: c.downtime,
             fault,
             garbage: c.garbage.clone(),
             page_size: c.page_size.max(1),
+            max_tokens,
+            forced,
         },
         c.latency,
     )
@@ -68,7 +88,7 @@ pub async fn dispatch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (snap, latency) = snapshot(&shared);
+    let (snap, latency) = snapshot(&shared, route, uri.path());
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -94,6 +114,20 @@ pub async fn dispatch(
     };
 
     let (remain, reset) = lock(&shared.limits).error_state(ip);
+    if let Some(f) = snap.forced.as_ref().filter(|f| f.status == 420) {
+        // As if other clients on this IP had spent the error limit: 420 until `wait_secs`.
+        let mut resp = json_response(
+            StatusCode::from_u16(420).unwrap_or(StatusCode::TOO_MANY_REQUESTS),
+            &serde_json::json!({"error": ERROR_LIMITED}),
+        );
+        set(resp.headers_mut(), "x-esi-error-limit-remain", "0");
+        set(
+            resp.headers_mut(),
+            "x-esi-error-limit-reset",
+            &f.wait_secs.to_string(),
+        );
+        return finish(resp, character, &headers);
+    }
     if remain == 0 {
         let mut resp = json_response(
             StatusCode::from_u16(420).unwrap_or(StatusCode::TOO_MANY_REQUESTS),
@@ -145,7 +179,7 @@ pub async fn dispatch(
         Err(e) => json_response(e.status, &e.body),
     };
     resp.headers_mut().extend(extra);
-    account(&shared, route, ip, &user, &mut resp);
+    account(&shared, route, snap.max_tokens, ip, &user, &mut resp);
     finish(resp, character, &headers)
 }
 
@@ -167,8 +201,13 @@ fn run(
             "The datasource tranquility is temporarily unavailable",
         ));
     }
-    if let Some(rl) = route.rate_limit
-        && let Err(wait) = lock(&shared.limits).check(rl.group, user, rl.max_tokens)
+    if let Some(f) = snap.forced.as_ref().filter(|f| f.status == 429) {
+        // ESI's limiter deep in the game server: a 429 that no bucket header announced.
+        set(extra, "retry-after", &f.wait_secs.max(1).to_string());
+        return Err(EsiError::with_status(429, "Too many requests"));
+    }
+    if let (Some(rl), Some(max)) = (route.rate_limit, snap.max_tokens)
+        && let Err(wait) = lock(&shared.limits).check(rl.group, user, max)
     {
         let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
         set(extra, "retry-after", &secs.to_string());
@@ -294,7 +333,14 @@ fn cached(
 
 /// Spends bucket tokens or counts errors, and sets the matching headers (CCP sends one family
 /// or the other, never both).
-fn account(shared: &Shared, route: &EsiRoute, ip: IpAddr, user: &str, resp: &mut Response) {
+fn account(
+    shared: &Shared,
+    route: &EsiRoute,
+    max_tokens: Option<u32>,
+    ip: IpAddr,
+    user: &str,
+    resp: &mut Response,
+) {
     let status = resp.status();
     let mut limits = lock(&shared.limits);
     if status.is_client_error() || status.is_server_error() {
@@ -303,10 +349,11 @@ fn account(shared: &Shared, route: &EsiRoute, ip: IpAddr, user: &str, resp: &mut
     let h = resp.headers_mut();
     match route.rate_limit {
         Some(rl) => {
+            let max = max_tokens.unwrap_or(rl.max_tokens);
             let cost = limits::cost(status);
-            let remaining = limits.spend(rl.group, user, rl.max_tokens, cost);
+            let remaining = limits.spend(rl.group, user, max, cost);
             set(h, "x-ratelimit-group", rl.group);
-            set(h, "x-ratelimit-limit", &format!("{}/15m", rl.max_tokens));
+            set(h, "x-ratelimit-limit", &format!("{max}/15m"));
             set(h, "x-ratelimit-remaining", &remaining.to_string());
             set(h, "x-ratelimit-used", &cost.to_string());
         }

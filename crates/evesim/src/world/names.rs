@@ -111,13 +111,20 @@ impl NameForge {
     }
 
     pub fn corporation(&mut self, rng: &mut impl Rng) -> (String, String) {
-        loop {
-            let name = format!("{} {}", pick(rng, CORP_WORDS), pick(rng, CORP_NOUNS));
+        // 24 × 16 names: a large universe (benchmarks) numbers them once they run out, as the
+        // game's many "… Corp 2" do, instead of drawing forever.
+        for attempt in 0usize.. {
+            let mut name = format!("{} {}", pick(rng, CORP_WORDS), pick(rng, CORP_NOUNS));
+            if attempt >= 100 {
+                name = format!("{name} {}", attempt / 100 + 1);
+            }
             if self.used.insert(name.clone()) {
                 let ticker = self.ticker(rng, &name);
                 return (name, ticker);
             }
         }
+        // `0usize..` only ends at usize::MAX attempts, long after every numbered name.
+        (String::from("Corporation"), self.ticker(rng, "Corporation"))
     }
 
     pub fn alliance(&mut self, rng: &mut impl Rng) -> (String, String) {

@@ -11,10 +11,12 @@ mod jobs;
 mod misc;
 mod notifications;
 mod orgs;
+mod queue;
 mod standings;
 mod states;
 mod store;
 mod sync;
+mod sync_scale;
 mod tokens;
 
 use crate::{ConnectOptions, Result, StoreError};

@@ -142,3 +142,21 @@ pub(super) async fn revoke_permission(
         .await?;
     Ok(())
 }
+
+pub(super) async fn account_grants(
+    s: &PgStore,
+    account: AccountId,
+) -> Result<Option<(bool, BTreeSet<String>)>> {
+    let rows: Vec<(bool, Option<String>)> = sqlx::query_as(crate::support::ACCOUNT_GRANTS)
+        .bind(account.get())
+        .fetch_all(&s.pool)
+        .await?;
+    let Some((superuser, _)) = rows.first() else {
+        return Ok(None);
+    };
+    let superuser = *superuser;
+    Ok(Some((
+        superuser,
+        rows.into_iter().filter_map(|(_, p)| p).collect(),
+    )))
+}

@@ -187,16 +187,27 @@ pub(super) async fn replace_ledger(
         .bind(character.get())
         .execute(&mut *tx)
         .await?;
-    for e in entries {
+    // One statement for the whole ledger (up to EVE's 1024 contacts), the rows as one JSON
+    // parameter: a statement per row cost the single writer a round trip each.
+    let rows: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|e| {
+            serde_json::json!([
+                e.contact_id,
+                e.standing.tenths(),
+                support::label_ids(&e.label_ids),
+                e.replaced_personal
+            ])
+        })
+        .collect();
+    if !rows.is_empty() {
         sqlx::query(
             "INSERT INTO sync_ledger (character_id, contact_id, standing_tenths, label_ids,
-                 replaced_personal) VALUES ($1, $2, $3, $4, $5)",
+                 replaced_personal)
+             SELECT $1, value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each($2)",
         )
         .bind(character.get())
-        .bind(e.contact_id)
-        .bind(e.standing.tenths())
-        .bind(support::label_ids(&e.label_ids))
-        .bind(e.replaced_personal)
+        .bind(serde_json::Value::Array(rows).to_string())
         .execute(&mut *tx)
         .await?;
     }

@@ -26,7 +26,7 @@ pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<Ac
         superuser: view.account.superuser,
         characters,
         allow_alt_removal: state.app.settings().allow_alt_removal,
-        permissions: viewer.grants.permissions.iter().cloned().collect(),
+        permissions: viewer.caller.grants().permissions.iter().cloned().collect(),
         email: view.account.email.clone().unwrap_or_default(),
         email_verified: view.account.email_verified,
         timezone: view.account.timezone.clone().unwrap_or_default(),

@@ -60,10 +60,10 @@ fn filter(q: &AuditQuery, limit: i64) -> WebResult<AuditFilter> {
 /// Who may read which part of the log: `admin.audit` everything; `standings.audit` only the
 /// standings actions (the action filter is narrowed to `standings.`).
 fn authorise(viewer: &Viewer, q: &mut AuditQuery) -> WebResult<()> {
-    if viewer.grants.allows(Permission::ADMIN_AUDIT) {
+    if viewer.caller.grants().allows(Permission::ADMIN_AUDIT) {
         return Ok(());
     }
-    if viewer.grants.allows(Permission::STANDINGS_AUDIT) {
+    if viewer.caller.grants().allows(Permission::STANDINGS_AUDIT) {
         if !q.action.trim().starts_with(STANDINGS_PREFIX) {
             STANDINGS_PREFIX.clone_into(&mut q.action);
         }

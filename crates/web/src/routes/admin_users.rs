@@ -132,7 +132,7 @@ pub async fn show(
             .iter()
             .map(|r| removed_row(&viewer.layout, r))
             .collect(),
-        can_edit_permissions: viewer.grants.allows(Permission::ADMIN_STATES),
+        can_edit_permissions: viewer.caller.grants().allows(Permission::ADMIN_STATES),
         layout: viewer.layout,
     })
 }

@@ -279,7 +279,7 @@ impl App {
             Some(d) => d,
             None => {
                 owned = self.desired_contacts().await?;
-                &owned
+                owned.as_slice()
             }
         };
         let entry_ids = EntryIds::from_desired(desired);
@@ -418,20 +418,6 @@ impl App {
         }
     }
 
-    /// Every standings entry as a desired contact (read once per batch of syncs).
-    pub(crate) async fn desired_contacts(&self) -> AppResult<Vec<DesiredContact>> {
-        Ok(self
-            .store()
-            .all_standings()
-            .await?
-            .into_iter()
-            .map(|e| DesiredContact {
-                entity: e.entity,
-                standing: e.standing,
-            })
-            .collect())
-    }
-
     /// The token, labels and contacts of a character.
     pub(crate) async fn read_contacts(&self, character: CharacterId) -> Result<Read, Stop> {
         let token = match self.access_token(character, SYNC_LOGIN).await {
@@ -494,11 +480,11 @@ impl App {
     ) -> AppResult<Executed> {
         let done = self.execute_plan(character, &read.token, plan).await;
         let ledger_after = adjusted_ledger(plan, &ledger, &done);
-        if ledger_after != sorted(ledger) {
-            self.store()
-                .replace_ledger(character, &ledger_after)
-                .await?;
-        }
+        // Only the rows that changed: an approval changes one row of a thousand.
+        let (upserts, removals) = ledger_changes(&ledger, &ledger_after);
+        self.store()
+            .apply_ledger_changes(character, &upserts, &removals)
+            .await?;
         if done.wrote() > 0 {
             let snap = Snapshot {
                 valid_until: read.valid_until.unix_timestamp(),
@@ -716,9 +702,21 @@ fn status_message(plan: &SyncPlan) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(". "))
 }
 
-fn sorted(mut ledger: Vec<LedgerEntry>) -> Vec<LedgerEntry> {
-    ledger.sort_by_key(|l| l.contact_id);
-    ledger
+/// What turns ledger `old` into `new`: rows to insert or replace, and ids to delete.
+fn ledger_changes(old: &[LedgerEntry], new: &[LedgerEntry]) -> (Vec<LedgerEntry>, Vec<i64>) {
+    let before: HashMap<i64, &LedgerEntry> = old.iter().map(|l| (l.contact_id, l)).collect();
+    let after: BTreeSet<i64> = new.iter().map(|l| l.contact_id).collect();
+    let upserts = new
+        .iter()
+        .filter(|l| before.get(&l.contact_id).is_none_or(|b| *b != *l))
+        .cloned()
+        .collect();
+    let removals = old
+        .iter()
+        .map(|l| l.contact_id)
+        .filter(|id| !after.contains(id))
+        .collect();
+    (upserts, removals)
 }
 
 /// The plan's ledger, corrected for writes that did not happen: a contact not added is not

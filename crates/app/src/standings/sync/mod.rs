@@ -11,11 +11,13 @@
 //! The workflow side calls `queue_propagation`, `queue_reconcile_all`, `preview_change`
 //! (→ `ChangePreview`) and `sync_eligibility`.
 
+mod desired;
 mod eligibility;
 mod engine;
 mod members;
 mod propagation;
 
+pub use desired::DesiredCache;
 pub use engine::status_label;
 pub use engine::{SyncOutcome, SyncReport};
 pub use members::{ADD_SCOPES_LINK, LeaveReport, MemberSyncRow, SyncProgress};
@@ -23,8 +25,10 @@ pub use propagation::{PROPAGATE, PropagationSummary, RECONCILE, SYNC_CHARACTER};
 
 use crate::App;
 use crate::error::AppResult;
-use crate::jobs::{JobRegistry, Periodic};
+use crate::jobs::{JobRegistry, Lane, Periodic};
+use jumpgate_domain::CharacterId;
 use jumpgate_domain::standings::{Entity, Standing};
+use std::collections::HashMap;
 
 pub fn register_jobs(registry: &mut JobRegistry) {
     propagation::register_jobs(registry);
@@ -32,6 +36,16 @@ pub fn register_jobs(registry: &mut JobRegistry) {
 
 pub fn schedule(app: &App) -> Vec<Periodic> {
     propagation::schedule(app)
+}
+
+/// The worker lane of full contact syncs: `standings.sync_concurrency` slots of their own, so
+/// a reconcile of thousands of characters (each mostly waiting on ESI) runs that many at once
+/// without holding up the other jobs.
+pub fn worker_lanes(app: &App) -> Vec<Lane> {
+    vec![Lane {
+        kinds: vec![SYNC_CHARACTER],
+        concurrency: app.settings().standings.sync_concurrency,
+    }]
 }
 
 /// What a change to one entity's standing would do to enrolled characters' contacts, from the
@@ -60,24 +74,47 @@ impl App {
         standing: Option<Standing>,
     ) -> AppResult<ChangePreview> {
         let settings = &self.settings().standings;
+        let enrolled: Vec<jumpgate_store::SyncedCharacter> = self
+            .store()
+            .synced_characters(None)
+            .await?
+            .into_iter()
+            .filter(|e| {
+                e.status != jumpgate_store::SyncStatus::NotEligible
+                    && e.character.get() != entity.id
+            })
+            .collect();
+        // Three queries whatever the number of characters: the enrolments, their characters
+        // (for the exclusion of their own organisation) and the ledger rows of this one entity.
+        let characters: HashMap<CharacterId, jumpgate_domain::account::Character> =
+            if settings.exclude_own_organisation {
+                let ids: Vec<CharacterId> = enrolled.iter().map(|e| e.character).collect();
+                self.store()
+                    .characters_by_ids(&ids)
+                    .await?
+                    .into_iter()
+                    .map(|c| (c.id, c))
+                    .collect()
+            } else {
+                HashMap::new()
+            };
+        let written: HashMap<CharacterId, Standing> = self
+            .store()
+            .ledger_of_contact(entity.id)
+            .await?
+            .into_iter()
+            .map(|(c, l)| (c, l.standing))
+            .collect();
         let mut preview = ChangePreview::default();
-        for enrolled in self.store().synced_characters(None).await? {
-            if enrolled.status == jumpgate_store::SyncStatus::NotEligible
-                || enrolled.character.get() == entity.id
-            {
-                continue;
-            }
-            if settings.exclude_own_organisation
-                && let Some(ch) = self.store().character(enrolled.character).await?
+        for e in &enrolled {
+            if let Some(ch) = characters.get(&e.character)
                 && (ch.corporation.get() == entity.id
                     || ch.alliance.is_some_and(|a| a.get() == entity.id))
             {
                 continue;
             }
-            let ledger = self.store().ledger(enrolled.character).await?;
-            let written = ledger.iter().find(|l| l.contact_id == entity.id);
-            match (written, standing) {
-                (Some(l), Some(s)) if l.standing == s => preview.unchanged += 1,
+            match (written.get(&e.character), standing) {
+                (Some(l), Some(s)) if *l == s => preview.unchanged += 1,
                 (Some(_), Some(_)) => preview.edits += 1,
                 (Some(_), None) => preview.deletes += 1,
                 (None, Some(_)) => preview.adds += 1,

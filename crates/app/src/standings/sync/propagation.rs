@@ -169,7 +169,7 @@ impl App {
     /// hit) so collisions and the contact limit are respected. A character that is busy or
     /// meets ESI trouble gets a full sync job instead, so the change is never lost.
     pub async fn propagate_entity(&self, entity_id: i64) -> AppResult<PropagationSummary> {
-        let desired = Arc::new(self.desired_contacts().await?);
+        let desired = self.desired_contacts().await?;
         let settings = Arc::new(self.settings().standings.clone());
         let entry_ids = super::eligibility::EntryIds::from_desired(&desired);
         let mut characters = Vec::new();

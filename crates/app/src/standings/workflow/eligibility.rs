@@ -171,13 +171,9 @@ impl App {
         &self,
         corporation: CorporationId,
     ) -> AppResult<Vec<Character>> {
-        Ok(self
-            .store()
-            .search_characters("", i64::from(i32::MAX))
-            .await?
-            .into_iter()
-            .filter(|c| c.corporation == corporation)
-            .collect())
+        // One indexed query: scanning every character for a corporation's few members cost a
+        // full read of 10,000 characters per coverage check.
+        Ok(self.store().characters_in_corporation(corporation).await?)
     }
 
     /// Checks a corporation against the coverage rule for `requester`: ESI's member count (cached

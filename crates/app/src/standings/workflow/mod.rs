@@ -12,6 +12,7 @@
 
 pub mod eligibility;
 pub mod entries;
+pub mod queue;
 pub mod requests;
 pub mod revocations;
 pub mod validator;
@@ -68,14 +69,9 @@ impl App {
         account: AccountId,
         permission: &str,
     ) -> AppResult<Grants> {
-        let grants = self.grants(account).await?;
-        if grants.allows(permission) {
-            Ok(grants)
-        } else {
-            Err(AppError::Forbidden(format!(
-                "this needs the '{permission}' permission, which your account does not have"
-            )))
-        }
+        let caller = self.caller(account).await?;
+        caller.require(permission)?;
+        Ok(caller.grants().clone())
     }
 
     /// Queues the targeted contact sync of one entity. Sync trouble never undoes a decision: an

@@ -8,9 +8,7 @@ use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{Entity, EntityKind, Standing, can_request};
 use jumpgate_domain::{AccountId, CharacterId, CorporationId};
-use jumpgate_store::{
-    NewStandingRequest, RequestDecision, Revocation, StandingRequest, WorkflowFilter,
-};
+use jumpgate_store::{NewStandingRequest, RequestDecision, StandingRequest, WorkflowFilter};
 use serde_json::json;
 
 impl App {
@@ -280,26 +278,5 @@ impl App {
             .await?;
         v.reverse();
         Ok(v)
-    }
-
-    /// The approver queue: pending requests and pending revocations, oldest first, behind one
-    /// permission check (the page shows both; `pending_requests` + `pending_revocations` would
-    /// read the grants twice).
-    pub async fn approval_queue(
-        &self,
-        actor: AccountId,
-    ) -> AppResult<(Vec<StandingRequest>, Vec<Revocation>)> {
-        self.require_permission(actor, Permission::STANDINGS_APPROVE)
-            .await?;
-        let filter = WorkflowFilter {
-            pending_only: true,
-            limit: 10_000,
-            ..WorkflowFilter::default()
-        };
-        let mut requests = self.store().requests(&filter).await?;
-        requests.reverse();
-        let mut revocations = self.store().revocations(&filter).await?;
-        revocations.reverse();
-        Ok((requests, revocations))
     }
 }

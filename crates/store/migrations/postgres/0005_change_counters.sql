@@ -1,0 +1,21 @@
+-- Change counters: a number the database bumps whenever a set of rows changes, so a process
+-- can keep what it read while the number stays the same (the approver queue, ADR 0010). The
+-- triggers bump it in the writing transaction, whoever writes, on every instance.
+CREATE TABLE change_counters (
+    name  TEXT   PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+INSERT INTO change_counters (name, value) VALUES ('approval_queue', 0);
+
+CREATE FUNCTION bump_approval_queue() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE change_counters SET value = value + 1 WHERE name = 'approval_queue';
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER standing_requests_bump_queue
+    AFTER INSERT OR UPDATE OR DELETE ON standing_requests
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_approval_queue();
+CREATE TRIGGER standing_revocations_bump_queue
+    AFTER INSERT OR UPDATE OR DELETE ON standing_revocations
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_approval_queue();

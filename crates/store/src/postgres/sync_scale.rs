@@ -1,0 +1,128 @@
+//! Contact sync at scale (thousands of characters × a thousand contacts): ledger changes in a
+//! few batched statements, the standings' version, corporation members by index, and ESI
+//! cache revalidation without rewriting bodies.
+
+use super::{PgStore, read, read_standings, tm};
+use crate::rows::character_cols;
+use crate::{Result, StoreError, support};
+use jumpgate_domain::account::Character;
+use jumpgate_domain::standings::LedgerEntry;
+use jumpgate_domain::{CharacterId, CorporationId};
+use sqlx::Row;
+use time::OffsetDateTime;
+
+pub(super) async fn apply_ledger_changes(
+    s: &PgStore,
+    character: CharacterId,
+    upserts: &[LedgerEntry],
+    removals: &[i64],
+) -> Result<()> {
+    support::check_ledger(character, upserts)?;
+    if upserts.is_empty() && removals.is_empty() {
+        return Ok(());
+    }
+    let mut tx = s.begin().await?;
+    // Locks the enrolment so that leaving waits for this change (and vice versa).
+    let enrolled: Option<i64> = sqlx::query_scalar(
+        "SELECT character_id FROM sync_characters WHERE character_id = $1 FOR UPDATE",
+    )
+    .bind(character.get())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if enrolled.is_none() {
+        return Err(StoreError::NotFound(format!(
+            "sync enrolment of character {character}"
+        )));
+    }
+    if !removals.is_empty() {
+        sqlx::query("DELETE FROM sync_ledger WHERE character_id = $1 AND contact_id = ANY($2)")
+            .bind(character.get())
+            .bind(removals)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if !upserts.is_empty() {
+        let contacts: Vec<i64> = upserts.iter().map(|e| e.contact_id).collect();
+        let standings: Vec<i16> = upserts.iter().map(|e| e.standing.tenths()).collect();
+        let labels: Vec<String> = upserts
+            .iter()
+            .map(|e| support::label_ids(&e.label_ids))
+            .collect();
+        let replaced: Vec<Option<f64>> = upserts.iter().map(|e| e.replaced_personal).collect();
+        sqlx::query(
+            "INSERT INTO sync_ledger (character_id, contact_id, standing_tenths, label_ids,
+                 replaced_personal)
+             SELECT $1, c, st, l, r FROM UNNEST($2::bigint[], $3::smallint[], $4::text[],
+                 $5::double precision[]) AS u (c, st, l, r)
+             ON CONFLICT (character_id, contact_id) DO UPDATE SET
+                 standing_tenths = excluded.standing_tenths, label_ids = excluded.label_ids,
+                 replaced_personal = excluded.replaced_personal",
+        )
+        .bind(character.get())
+        .bind(contacts)
+        .bind(standings)
+        .bind(labels)
+        .bind(replaced)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn standings_version(s: &PgStore) -> Result<(i64, Option<OffsetDateTime>)> {
+    let (count, newest): (i64, Option<OffsetDateTime>) =
+        sqlx::query_as("SELECT COUNT(*), MAX(updated_at) FROM standings_entries")
+            .fetch_one(&s.pool)
+            .await?;
+    Ok((count, newest))
+}
+
+pub(super) async fn characters_in_corporation(
+    s: &PgStore,
+    corporation: CorporationId,
+) -> Result<Vec<Character>> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        character_cols!(),
+        " FROM characters WHERE corporation_id = $1 ORDER BY lower(name), name, id"
+    ))
+    .bind(corporation.get())
+    .fetch_all(&s.pool)
+    .await?;
+    read::all(&rows, read::character)
+}
+
+pub(super) async fn cache_revalidated(
+    s: &PgStore,
+    key: &str,
+    etag: Option<&str>,
+    expires_at: Option<OffsetDateTime>,
+) -> Result<bool> {
+    let done = sqlx::query("UPDATE esi_cache SET etag = $2, expires_at = $3 WHERE key = $1")
+        .bind(key)
+        .bind(etag)
+        .bind(expires_at.map(tm))
+        .execute(&s.pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(super) async fn ledger_of_contact(
+    s: &PgStore,
+    contact_id: i64,
+) -> Result<Vec<(CharacterId, LedgerEntry)>> {
+    let rows = sqlx::query(
+        "SELECT character_id, contact_id, standing_tenths, label_ids, replaced_personal
+         FROM sync_ledger WHERE contact_id = $1 ORDER BY character_id",
+    )
+    .bind(contact_id)
+    .fetch_all(&s.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let character: i64 = r.try_get("character_id")?;
+            Ok((CharacterId(character), read_standings::ledger(r)?))
+        })
+        .collect()
+}

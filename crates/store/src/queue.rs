@@ -1,0 +1,246 @@
+//! The approver queue as one read: every pending request and revocation with what the queue page
+//! shows about it (the requester's main and state, the subject's account, corporation and
+//! alliance, the standing in force), one joined row per item.
+//!
+//! The page lists every pending item, so its cost is per item. Reading requests, then their
+//! accounts, characters, corporations and alliances cost five queries and three rows per item;
+//! one joined query still cost the drivers a row per item with 20 values each (on SQLite a
+//! channel message per row and a copied value per column: two thirds of the page's CPU). So the
+//! database builds the queue as one JSON array, which arrives as one value and is parsed here
+//! (docs/benchmarks.md, ADR 0010). The SQL differs between backends only in the JSON function
+//! names and in how a time becomes microseconds, so it is written once (`queue_json!`).
+
+use crate::{Result, StoreError};
+use jumpgate_domain::standings::{Entity, EntityKind, RevocationReason, Standing};
+use jumpgate_domain::{AccountId, AllianceId, CorporationId};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+/// One pending item of the approver queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueItem {
+    /// The request's or the revocation's id.
+    pub id: i64,
+    pub entity: Entity,
+    pub name: String,
+    pub created_at: OffsetDateTime,
+    /// Who asked; `None` for a revocation raised automatically.
+    pub requester: Option<AccountId>,
+    /// The requester's main character's name, if the account has one.
+    pub requester_main: Option<String>,
+    /// The requester's state (e.g. `Member`).
+    pub requester_state: Option<String>,
+    /// Revocations only: why the standing should go.
+    pub reason: Option<RevocationReason>,
+    /// Revocations only: the standing in force, if the entry still exists.
+    pub current: Option<Standing>,
+    /// Character subjects registered in Jumpgate: the account that holds the character.
+    pub subject_account: Option<AccountId>,
+    /// Character subjects registered in Jumpgate: when the character was added.
+    pub subject_added_at: Option<OffsetDateTime>,
+    /// The subject's corporation: the character's, or the corporation itself.
+    pub corporation: Option<CorporationId>,
+    pub corporation_name: Option<String>,
+    pub corporation_ticker: Option<String>,
+    pub corporation_members: Option<i64>,
+    /// The subject's alliance: the character's, or the corporation's.
+    pub alliance: Option<AllianceId>,
+    pub alliance_name: Option<String>,
+}
+
+/// The two queues an approver works through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueKind {
+    Request,
+    Revocation,
+}
+
+/// The approver queue: pending requests and pending revocations, oldest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApprovalQueue {
+    pub requests: Vec<QueueItem>,
+    pub revocations: Vec<QueueItem>,
+}
+
+/// The queue as one JSON array, in no particular order (`parse_queue` sorts it). `$obj`/`$agg`: the backend's JSON object and array
+/// aggregate functions; `$created`/`$added`: the two time columns as microseconds since the
+/// epoch; `$table`: the queue's table; `$extra`: the columns only revocations have; `$joins` the
+/// joins only revocations need; `$filter`: appended to the `WHERE`.
+macro_rules! queue_json {
+    ($obj:literal, $agg:literal, $empty:literal, $created:literal, $added:literal,
+     $table:literal, $extra:literal, $joins:literal, $filter:literal) => {
+        concat!(
+            "SELECT CAST(COALESCE(",
+            $agg,
+            "(",
+            $obj,
+            "(
+                'id', x.id, 'entity_id', x.entity_id, 'entity_kind', x.entity_kind,
+                'name', x.name, 'created_at', ",
+            $created,
+            ", 'requester', x.requester,
+                'requester_main', m.name, 'requester_state', a.state,
+                'subject_account', c.account_id, 'subject_added_at', ",
+            $added,
+            ",
+                'corporation_id', CASE WHEN x.entity_kind = 'corporation' THEN x.entity_id
+                                       ELSE c.corporation_id END,
+                'corporation_name', co.name, 'corporation_ticker', co.ticker,
+                'corporation_members', co.member_count,
+                'alliance_id', CASE WHEN x.entity_kind = 'character' THEN c.alliance_id
+                                    ELSE co.alliance_id END,
+                'alliance_name', al.name",
+            $extra,
+            ")), ",
+            $empty,
+            ") AS TEXT) AS queue
+             FROM ",
+            $table,
+            " x
+             LEFT JOIN accounts a ON a.id = x.requester
+             LEFT JOIN characters m ON m.id = a.main_character_id
+             LEFT JOIN characters c ON x.entity_kind = 'character' AND c.id = x.entity_id
+             LEFT JOIN corporations co ON co.id = CASE WHEN x.entity_kind = 'corporation'
+                                                 THEN x.entity_id ELSE c.corporation_id END
+             LEFT JOIN alliances al ON al.id = CASE WHEN x.entity_kind = 'character'
+                                              THEN c.alliance_id ELSE co.alliance_id END ",
+            $joins,
+            " WHERE x.state = 'pending' ",
+            $filter
+        )
+    };
+}
+
+/// One backend's four queue queries: every pending request / revocation, and one by id (`$1`).
+macro_rules! queue_queries {
+    ($obj:literal, $agg:literal, $empty:literal, $created:literal, $added:literal) => {
+        pub(crate) const PENDING_REQUESTS: &str = crate::queue::queue_json!(
+            $obj,
+            $agg,
+            $empty,
+            $created,
+            $added,
+            "standing_requests",
+            "",
+            "",
+            ""
+        );
+        pub(crate) const PENDING_REQUEST: &str = crate::queue::queue_json!(
+            $obj,
+            $agg,
+            $empty,
+            $created,
+            $added,
+            "standing_requests",
+            "",
+            "",
+            "AND x.id = $1"
+        );
+        pub(crate) const PENDING_REVOCATIONS: &str = crate::queue::queue_json!(
+            $obj,
+            $agg,
+            $empty,
+            $created,
+            $added,
+            "standing_revocations",
+            ", 'reason', x.reason, 'current_tenths', se.standing_tenths",
+            "LEFT JOIN standings_entries se ON se.entity_id = x.entity_id",
+            ""
+        );
+        pub(crate) const PENDING_REVOCATION: &str = crate::queue::queue_json!(
+            $obj,
+            $agg,
+            $empty,
+            $created,
+            $added,
+            "standing_revocations",
+            ", 'reason', x.reason, 'current_tenths', se.standing_tenths",
+            "LEFT JOIN standings_entries se ON se.entity_id = x.entity_id",
+            "AND x.id = $1"
+        );
+    };
+}
+
+pub(crate) use {queue_json, queue_queries};
+
+/// One element of the JSON array, as the database writes it.
+#[derive(Deserialize)]
+struct JsonItem {
+    id: i64,
+    entity_id: i64,
+    entity_kind: String,
+    name: String,
+    created_at: i64,
+    requester: Option<i64>,
+    requester_main: Option<String>,
+    requester_state: Option<String>,
+    subject_account: Option<i64>,
+    subject_added_at: Option<i64>,
+    corporation_id: Option<i64>,
+    corporation_name: Option<String>,
+    corporation_ticker: Option<String>,
+    corporation_members: Option<i64>,
+    alliance_id: Option<i64>,
+    alliance_name: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    current_tenths: Option<i16>,
+}
+
+fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("unknown {what} '{value}'"))
+}
+
+fn time(micros: i64) -> Result<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+        .map_err(|_| corrupt("time (microseconds)", micros))
+}
+
+impl JsonItem {
+    fn into_item(self) -> Result<QueueItem> {
+        Ok(QueueItem {
+            id: self.id,
+            entity: Entity {
+                kind: EntityKind::parse(&self.entity_kind)
+                    .map_err(|_| corrupt("entity kind", &self.entity_kind))?,
+                id: self.entity_id,
+            },
+            name: self.name,
+            created_at: time(self.created_at)?,
+            requester: self.requester.map(AccountId),
+            requester_main: self.requester_main,
+            requester_state: self.requester_state,
+            reason: self
+                .reason
+                .map(|r| RevocationReason::parse(&r).map_err(|_| corrupt("revocation reason", &r)))
+                .transpose()?,
+            current: self
+                .current_tenths
+                .map(|t| Standing::from_tenths(t).map_err(|_| corrupt("standing (tenths)", t)))
+                .transpose()?,
+            subject_account: self.subject_account.map(AccountId),
+            subject_added_at: self.subject_added_at.map(time).transpose()?,
+            corporation: self.corporation_id.map(CorporationId),
+            corporation_name: self.corporation_name,
+            corporation_ticker: self.corporation_ticker,
+            corporation_members: self.corporation_members,
+            alliance: self.alliance_id.map(AllianceId),
+            alliance_name: self.alliance_name,
+        })
+    }
+}
+
+/// Parses a queue query's JSON array.
+pub(crate) fn parse_queue(json: &str) -> Result<Vec<QueueItem>> {
+    let items: Vec<JsonItem> = serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("the approver queue's JSON: {e}")))?;
+    let mut items = items
+        .into_iter()
+        .map(JsonItem::into_item)
+        .collect::<Result<Vec<_>>>()?;
+    // Oldest first. Sorted here rather than by the aggregate's ORDER BY: SQLite would build a
+    // sorter for it, which cost more than the rest of the query.
+    items.sort_by_key(|i| (i.created_at, i.id));
+    Ok(items)
+}

@@ -1,0 +1,304 @@
+//! The standings database (`/standings/entries`): filters, add/edit/delete, bulk delete, CSV
+//! import and export, import from an alliance's or corporation's contacts.
+
+use super::common::{bulk_message, parse_id, parse_standing, tone};
+use crate::WebState;
+use crate::auth::Viewer;
+use crate::error::{WebError, WebResult};
+use crate::pages::when;
+use crate::pages_standings::{EntryRow, StandingsEntriesPage};
+use crate::session;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use jumpgate_app::standings::workflow::IMPORT_LOGIN;
+use jumpgate_app::standings::workflow::entries::check_standings_csv;
+use jumpgate_domain::CharacterId;
+use jumpgate_domain::permissions::Permission;
+use jumpgate_domain::standings::{Entity, EntityKind};
+use jumpgate_store::StandingsFilter;
+use serde::Deserialize;
+
+// ----- the standings database -----------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+pub struct EntriesQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    min: String,
+    #[serde(default)]
+    max: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    since: String,
+}
+
+fn entries_filter(q: &EntriesQuery) -> WebResult<StandingsFilter> {
+    let kind = match q.kind.trim() {
+        "" => None,
+        k => Some(EntityKind::parse(k).map_err(|e| WebError::BadRequest(e.to_string()))?),
+    };
+    let since = if q.since.trim().is_empty() {
+        None
+    } else {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        let day = time::Date::parse(q.since.trim(), &format).map_err(|_| {
+            WebError::BadRequest(format!(
+                "'{}' is not a date for 'changed since': use YYYY-MM-DD",
+                q.since
+            ))
+        })?;
+        Some(day.midnight().assume_utc())
+    };
+    Ok(StandingsFilter {
+        kind,
+        min: parse_standing(&q.min)?,
+        max: parse_standing(&q.max)?,
+        name: (!q.name.trim().is_empty()).then(|| q.name.trim().to_owned()),
+        updated_since: since,
+        limit: 2_000,
+        offset: 0,
+    })
+}
+
+async fn entries_page(
+    state: &WebState,
+    viewer: Viewer,
+    q: EntriesQuery,
+    csv: String,
+    errors: Vec<String>,
+) -> WebResult<StandingsEntriesPage> {
+    let app = &state.app;
+    let rows = app
+        .standings_entries(viewer.account, &entries_filter(&q)?)
+        .await?
+        .into_iter()
+        .map(|e| EntryRow {
+            kind: e.entity.kind.as_str().to_owned(),
+            id: e.entity.id,
+            name: e.name,
+            standing: e.standing.to_string(),
+            tone: tone(e.standing).to_owned(),
+            notes: e.notes,
+            source: e.source,
+            updated: when(Some(e.updated_at)),
+        })
+        .collect();
+    let readers = app
+        .store()
+        .characters_of(viewer.account)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.get(), c.name))
+        .collect();
+    Ok(StandingsEntriesPage {
+        rows,
+        kind: q.kind,
+        min: q.min,
+        max: q.max,
+        name: q.name,
+        since: q.since,
+        total: app.store().count_standings().await?,
+        default_standing: app.settings().standings.default_standing.to_string(),
+        csv,
+        errors,
+        readers,
+        import_login: IMPORT_LOGIN.to_owned(),
+        layout: viewer.layout,
+    })
+}
+
+pub async fn entries(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Query(q): Query<EntriesQuery>,
+) -> WebResult<StandingsEntriesPage> {
+    viewer.require(Permission::STANDINGS_MANAGE)?;
+    entries_page(&state, viewer, q, String::new(), Vec::new()).await
+}
+
+#[derive(Deserialize)]
+pub struct EntryForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    standing: String,
+    #[serde(default)]
+    notes: String,
+}
+
+pub async fn save_entry(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Form(form): Form<EntryForm>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::STANDINGS_MANAGE)?;
+    let kind = EntityKind::parse(&form.kind).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let id = parse_id(kind.as_str(), &form.id)?;
+    let standing = parse_standing(&form.standing)?.ok_or_else(|| {
+        WebError::BadRequest("give a standing between -10 and 10, e.g. 7.5".to_owned())
+    })?;
+    let e = state
+        .app
+        .set_standing_entry(
+            viewer.account,
+            Entity { kind, id },
+            &form.name,
+            standing,
+            &form.notes,
+        )
+        .await?;
+    session::flash(
+        &viewer.session,
+        format!("{} now has standing {}.", e.name, e.standing),
+    )
+    .await;
+    Ok(Redirect::to("/standings/entries"))
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    notes: String,
+}
+
+pub async fn delete_entry(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<DeleteForm>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::STANDINGS_MANAGE)?;
+    let id = parse_id("entity", &id)?;
+    let e = state
+        .app
+        .delete_standing_entry(viewer.account, id, &form.notes)
+        .await?;
+    session::flash(
+        &viewer.session,
+        format!("The standing of {} was deleted.", e.name),
+    )
+    .await;
+    Ok(Redirect::to("/standings/entries"))
+}
+
+pub async fn bulk_delete(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::STANDINGS_MANAGE)?;
+    let ids = fields
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .map(|(_, v)| parse_id("entity", v))
+        .collect::<WebResult<Vec<_>>>()?;
+    if ids.is_empty() {
+        return Err(WebError::BadRequest(
+            "tick at least one entry to delete".to_owned(),
+        ));
+    }
+    let notes = fields
+        .iter()
+        .find(|(k, _)| k == "notes")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let (mut done, mut failed) = (0, Vec::new());
+    for id in ids {
+        match state
+            .app
+            .delete_standing_entry(viewer.account, id, &notes)
+            .await
+        {
+            Ok(_) => done += 1,
+            Err(e) => failed.push(format!("{id}: {e}")),
+        }
+    }
+    session::flash(&viewer.session, bulk_message(done, &failed, "deleted")).await;
+    Ok(Redirect::to("/standings/entries"))
+}
+
+pub async fn export_csv(State(state): State<WebState>, viewer: Viewer) -> WebResult<Response> {
+    viewer.require(Permission::STANDINGS_MANAGE)?;
+    let body = state.app.export_standings_csv(viewer.account).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"jumpgate-standings.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ImportForm {
+    #[serde(default)]
+    csv: String,
+}
+
+/// Any bad row: the page again (400) with one message per bad row and nothing imported.
+pub async fn import_csv(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Form(form): Form<ImportForm>,
+) -> WebResult<Response> {
+    viewer.require(Permission::STANDINGS_MANAGE)?;
+    if let Err(errors) = check_standings_csv(&form.csv) {
+        let page = entries_page(&state, viewer, EntriesQuery::default(), form.csv, errors).await?;
+        return Ok((StatusCode::BAD_REQUEST, page).into_response());
+    }
+    let s = state
+        .app
+        .import_standings_csv(viewer.account, &form.csv)
+        .await?;
+    session::flash(
+        &viewer.session,
+        format!("{} standing(s) imported from CSV.", s.imported),
+    )
+    .await;
+    Ok(Redirect::to("/standings/entries").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ImportContactsForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    reader: String,
+}
+
+pub async fn import_contacts(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Form(form): Form<ImportContactsForm>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::STANDINGS_MANAGE)?;
+    let kind = EntityKind::parse(&form.kind).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let id = parse_id(kind.as_str(), &form.id)?;
+    let reader = CharacterId(parse_id("character", &form.reader)?);
+    let s = state
+        .app
+        .import_standings_from_contacts(viewer.account, Entity { kind, id }, reader)
+        .await?;
+    let mut msg = format!("{} standing(s) imported from the contacts.", s.imported);
+    if s.skipped > 0 {
+        msg.push_str(&format!(
+            " {} contact(s) skipped (factions cannot hold a standing).",
+            s.skipped
+        ));
+    }
+    session::flash(&viewer.session, msg).await;
+    Ok(Redirect::to("/standings/entries"))
+}

@@ -1,0 +1,281 @@
+//! The member page (`/standings`): a member's characters and corporations with their status,
+//! requests, cancellations, removal requests and notifications.
+
+use super::common::{image, parse_id};
+use crate::WebState;
+use crate::auth::Viewer;
+use crate::error::{WebError, WebResult};
+use crate::pages::{Layout, when};
+use crate::pages_standings::{HistoryRow, NotificationRow, StandingsMemberPage, SubjectView};
+use crate::session;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use jumpgate_app::standings::SYNC_LOGIN;
+use jumpgate_app::standings::workflow::SubjectRow;
+use jumpgate_app::standings::workflow::eligibility::SubjectStatus;
+use jumpgate_domain::permissions::Permission;
+use jumpgate_domain::standings::{Entity, EntityKind};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+fn subject_view(layout: &Layout, row: &SubjectRow) -> SubjectView {
+    let (status, standing, reason, request_id, revocation_id) = match &row.status {
+        SubjectStatus::Approved {
+            standing,
+            revocation_id,
+        } => (
+            "approved",
+            standing.to_string(),
+            String::new(),
+            None,
+            *revocation_id,
+        ),
+        SubjectStatus::Pending { request_id } => (
+            "pending",
+            String::new(),
+            String::new(),
+            Some(*request_id),
+            None,
+        ),
+        SubjectStatus::MissingScopes { reason } => {
+            ("missing-scopes", String::new(), reason.clone(), None, None)
+        }
+        SubjectStatus::CanRequest => ("can-request", String::new(), String::new(), None, None),
+        SubjectStatus::NotEligible { reason } => {
+            ("not-eligible", String::new(), reason.clone(), None, None)
+        }
+    };
+    SubjectView {
+        kind: row.entity.kind.as_str().to_owned(),
+        id: row.entity.id,
+        name: row.name.clone(),
+        image: image(layout, row.entity),
+        status: status.to_owned(),
+        status_label: row.status.label().to_owned(),
+        standing,
+        reason,
+        request_id,
+        revocation_id,
+        can_request: matches!(row.status, SubjectStatus::CanRequest),
+        can_revoke: matches!(
+            row.status,
+            SubjectStatus::Approved {
+                revocation_id: None,
+                ..
+            }
+        ),
+        add_scopes: matches!(row.status, SubjectStatus::MissingScopes { .. }),
+        coverage: row
+            .coverage
+            .as_ref()
+            .map(|c| c.summary())
+            .unwrap_or_default(),
+    }
+}
+
+// ----- the member page ------------------------------------------------------------------------
+
+pub async fn member(State(state): State<WebState>, viewer: Viewer) -> WebResult<Response> {
+    viewer.require(Permission::STANDINGS_REQUEST)?;
+    let o = state.app.standings_overview(viewer.account).await?;
+    let layout = &viewer.layout;
+    let mut history: Vec<(OffsetDateTime, HistoryRow)> = o
+        .requests
+        .iter()
+        .map(|r| {
+            (
+                r.created_at,
+                HistoryRow {
+                    id: r.id,
+                    what: "Request".to_owned(),
+                    name: r.name.clone(),
+                    state: r.state.as_str().to_owned(),
+                    created: when(Some(r.created_at)),
+                    decided: r.decided_at.map(|d| when(Some(d))).unwrap_or_default(),
+                    note: match (r.standing, r.decision_note.as_deref()) {
+                        (Some(s), Some(n)) if !n.is_empty() => format!("{s} · {n}"),
+                        (Some(s), _) => s.to_string(),
+                        (None, Some(n)) => n.to_owned(),
+                        (None, None) => String::new(),
+                    },
+                    cancellable: r.state.is_pending(),
+                    kind: "requests".to_owned(),
+                },
+            )
+        })
+        .collect();
+    history.extend(o.revocations.iter().map(|r| {
+        (
+            r.created_at,
+            HistoryRow {
+                id: r.id,
+                what: "Removal".to_owned(),
+                name: r.name.clone(),
+                state: r.state.as_str().to_owned(),
+                created: when(Some(r.created_at)),
+                decided: r.decided_at.map(|d| when(Some(d))).unwrap_or_default(),
+                note: r.decision_note.clone().unwrap_or_default(),
+                cancellable: r.state.is_pending(),
+                kind: "revocations".to_owned(),
+            },
+        )
+    }));
+    history.sort_by_key(|h| std::cmp::Reverse(h.0));
+    let notifications: Vec<NotificationRow> = o
+        .notifications
+        .iter()
+        .map(|n| NotificationRow {
+            message: n.message.clone(),
+            link: n.link.clone().unwrap_or_default(),
+            at: when(Some(n.created_at)),
+            unread: n.read_at.is_none(),
+        })
+        .collect();
+    let page = StandingsMemberPage {
+        characters: o
+            .characters
+            .iter()
+            .map(|r| subject_view(layout, r))
+            .collect(),
+        corporations: o
+            .corporations
+            .iter()
+            .map(|r| subject_view(layout, r))
+            .collect(),
+        history: history.into_iter().map(|(_, h)| h).collect(),
+        unread: notifications.iter().filter(|n| n.unread).count(),
+        notifications,
+        coverage_rule: o.coverage_rule.describe(),
+        sync_login: SYNC_LOGIN.to_owned(),
+        layout: viewer.layout,
+    };
+    Ok(page.into_response())
+}
+
+fn parse_entity(s: &str) -> WebResult<Entity> {
+    let (kind, id) = s.split_once(':').ok_or_else(|| {
+        WebError::BadRequest(format!(
+            "'{s}' is not an entity: expected e.g. character:90000001"
+        ))
+    })?;
+    let kind = EntityKind::parse(kind).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    Ok(Entity {
+        kind,
+        id: parse_id(kind.as_str(), id)?,
+    })
+}
+
+/// `entity=character:1&entity=corporation:2` (one or several, for bulk).
+pub async fn request(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::STANDINGS_REQUEST)?;
+    let entities = fields
+        .iter()
+        .filter(|(k, _)| k == "entity")
+        .map(|(_, v)| parse_entity(v))
+        .collect::<WebResult<Vec<_>>>()?;
+    if entities.is_empty() {
+        return Err(WebError::BadRequest(
+            "tick at least one character or corporation to request a standing for".to_owned(),
+        ));
+    }
+    if let [one] = entities.as_slice() {
+        let r = state.app.request_standing(viewer.account, *one).await?;
+        session::flash(
+            &viewer.session,
+            format!(
+                "Standing requested for {}. An approver will decide.",
+                r.name
+            ),
+        )
+        .await;
+        return Ok(Redirect::to("/standings"));
+    }
+    let results = state.app.request_standings(viewer.account, &entities).await;
+    let ok: Vec<String> = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok().map(|r| r.name.clone()))
+        .collect();
+    let failed: Vec<String> = results
+        .iter()
+        .filter_map(|(e, r)| r.as_ref().err().map(|err| format!("{e}: {err}")))
+        .collect();
+    let mut msg = format!("{} standing(s) requested", ok.len());
+    if !ok.is_empty() {
+        msg.push_str(&format!(" ({})", ok.join(", ")));
+    }
+    msg.push('.');
+    if !failed.is_empty() {
+        msg.push_str(&format!(" Not requested: {}.", failed.join("; ")));
+    }
+    session::flash(&viewer.session, msg).await;
+    Ok(Redirect::to("/standings"))
+}
+
+pub async fn cancel_request(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> WebResult<Redirect> {
+    let id = parse_id("request", &id)?;
+    let r = state.app.cancel_request(viewer.account, id).await?;
+    session::flash(
+        &viewer.session,
+        format!("Request for {} cancelled.", r.name),
+    )
+    .await;
+    Ok(Redirect::to("/standings"))
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    #[serde(default)]
+    entity_id: String,
+}
+
+pub async fn revoke(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Form(form): Form<RevokeForm>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::STANDINGS_REQUEST)?;
+    let id = parse_id("entity", &form.entity_id)?;
+    let r = state.app.request_revocation(viewer.account, id).await?;
+    let msg = if r.state.is_pending() {
+        format!(
+            "Removal of the standing of {} requested. An approver will decide.",
+            r.name
+        )
+    } else {
+        format!("The standing of {} was removed.", r.name)
+    };
+    session::flash(&viewer.session, msg).await;
+    Ok(Redirect::to("/standings"))
+}
+
+pub async fn cancel_revocation(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> WebResult<Redirect> {
+    let id = parse_id("revocation", &id)?;
+    let r = state.app.cancel_revocation(viewer.account, id).await?;
+    session::flash(
+        &viewer.session,
+        format!("Removal request for {} cancelled.", r.name),
+    )
+    .await;
+    Ok(Redirect::to("/standings"))
+}
+
+pub async fn mark_read(State(state): State<WebState>, viewer: Viewer) -> WebResult<Redirect> {
+    let n = state
+        .app
+        .mark_standings_notifications_read(viewer.account)
+        .await?;
+    session::flash(&viewer.session, format!("{n} notification(s) marked read.")).await;
+    Ok(Redirect::to("/standings"))
+}

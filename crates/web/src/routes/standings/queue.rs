@@ -1,0 +1,501 @@
+//! The approver queue (`/standings/queue`): pending requests and revocations, oldest first.
+//!
+//! The queue lists every pending item, so each row stays light: what the approver needs to judge
+//! it, a one-click "Approve" at the default standing, and "Decide…", which opens the full
+//! decision (standing, notes, reject with a reason, the diff preview) in the row through htmx, or
+//! as its own page without JavaScript. The preview is computed when a decision is opened, not
+//! for every row on load.
+
+use super::common::{bulk_form, bulk_message, image, parse_id, parse_standing};
+use crate::WebState;
+use crate::auth::Viewer;
+use crate::error::{WebError, WebResult};
+use crate::pages::{Layout, when};
+use crate::pages_standings::{
+    DecideFragment, DecidePage, QueueRow, StandingsPreviewFragment, StandingsQueuePage,
+};
+use crate::session;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use jumpgate_app::App;
+use jumpgate_app::standings::sync::ChangePreview;
+use jumpgate_domain::permissions::Permission;
+use jumpgate_domain::standings::{EntityKind, Standing};
+use jumpgate_store::QueueItem;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+pub fn router() -> Router<WebState> {
+    Router::new()
+        .route("/standings/queue", get(queue))
+        .route("/standings/queue/{id}", get(decide_request_page))
+        .route("/standings/queue/{id}/decide", get(decide_request_fragment))
+        .route("/standings/queue/{id}/preview", get(preview))
+        .route("/standings/queue/{id}/approve", post(approve))
+        .route("/standings/queue/{id}/reject", post(reject))
+        .route("/standings/queue/bulk", post(bulk_requests))
+        .route(
+            "/standings/queue/revocations/{id}",
+            get(decide_revocation_page),
+        )
+        .route(
+            "/standings/queue/revocations/{id}/decide",
+            get(decide_revocation_fragment),
+        )
+        .route(
+            "/standings/queue/revocations/{id}/preview",
+            get(preview_revocation),
+        )
+        .route(
+            "/standings/queue/revocations/{id}/approve",
+            post(approve_revocation),
+        )
+        .route(
+            "/standings/queue/revocations/{id}/reject",
+            post(reject_revocation),
+        )
+        .route("/standings/queue/revocations/bulk", post(bulk_revocations))
+}
+
+// ----- rows -------------------------------------------------------------------------------------
+
+/// `(age class, age label)`: `today`, `1-2d`, `3-6d`, `7d` drive the badge's colour.
+fn age(now: OffsetDateTime, created: OffsetDateTime) -> (&'static str, String) {
+    match (now - created).whole_days() {
+        d if d < 1 => ("today", "Today".to_owned()),
+        d if d < 3 => ("1-2d", format!("{d} d")),
+        d if d < 7 => ("3-6d", format!("{d} d")),
+        d => ("7d", format!("{d} d")),
+    }
+}
+
+fn alliance_label(item: &QueueItem) -> String {
+    match (&item.alliance_name, item.alliance) {
+        (Some(name), _) => name.clone(),
+        (None, Some(id)) => id.to_string(),
+        (None, None) => "no alliance".to_owned(),
+    }
+}
+
+/// `(affiliation, details)` of the subject, as the row shows them.
+fn describe_subject(item: &QueueItem) -> (String, String) {
+    match item.entity.kind {
+        EntityKind::Character => match item.subject_account {
+            Some(account) => {
+                let corporation = match (&item.corporation_name, item.corporation) {
+                    (Some(name), _) => name.clone(),
+                    (None, Some(id)) => id.to_string(),
+                    (None, None) => String::new(),
+                };
+                let owner = if Some(account) == item.requester {
+                    "owned by the requester".to_owned()
+                } else {
+                    format!("on account {account}")
+                };
+                (
+                    format!("{corporation} / {}", alliance_label(item)),
+                    format!("character, added {}, {owner}", when(item.subject_added_at)),
+                )
+            }
+            None => (
+                String::new(),
+                "character not registered in Jumpgate".to_owned(),
+            ),
+        },
+        EntityKind::Corporation => match &item.corporation_ticker {
+            Some(ticker) => (
+                format!("[{ticker}] / {}", alliance_label(item)),
+                format!(
+                    "corporation, {} members",
+                    item.corporation_members
+                        .map_or_else(|| "?".to_owned(), |n| n.to_string())
+                ),
+            ),
+            None => (String::new(), "corporation".to_owned()),
+        },
+        EntityKind::Alliance => (String::new(), "alliance".to_owned()),
+    }
+}
+
+fn queue_row(layout: &Layout, now: OffsetDateTime, item: &QueueItem) -> QueueRow {
+    let (requester, main) = match item.requester {
+        None => ("Jumpgate (automatic)".to_owned(), String::new()),
+        Some(account) => match &item.requester_main {
+            Some(name) => (
+                name.clone(),
+                format!(
+                    "{name} ({})",
+                    item.requester_state.as_deref().unwrap_or_default()
+                ),
+            ),
+            None => (format!("Account {account}"), String::new()),
+        },
+    };
+    let (affiliation, details) = describe_subject(item);
+    let (age_class, age) = age(now, item.created_at);
+    QueueRow {
+        id: item.id,
+        kind: item.entity.kind.as_str(),
+        entity_id: item.entity.id,
+        name: item.name.clone(),
+        image: image(layout, item.entity),
+        requester,
+        main,
+        affiliation,
+        age_class,
+        age,
+        created: when(Some(item.created_at)),
+        details,
+        reason: item
+            .reason
+            .map(|r| r.describe().to_owned())
+            .unwrap_or_default(),
+        current: item.current.map(|s| s.to_string()).unwrap_or_default(),
+    }
+}
+
+pub async fn queue(State(state): State<WebState>, viewer: Viewer) -> WebResult<StandingsQueuePage> {
+    viewer.require(Permission::STANDINGS_APPROVE)?;
+    let queue = state.app.approval_queue(&viewer.caller).await?;
+    let now = OffsetDateTime::now_utc();
+    let rows = |items: &[QueueItem]| {
+        items
+            .iter()
+            .map(|item| queue_row(&viewer.layout, now, item))
+            .collect()
+    };
+    Ok(StandingsQueuePage {
+        requests: rows(&queue.requests),
+        revocations: rows(&queue.revocations),
+        default_standing: state.app.settings().standings.default_standing.to_string(),
+        layout: viewer.layout,
+    })
+}
+
+// ----- one decision -----------------------------------------------------------------------------
+
+fn preview_text(p: &ChangePreview) -> String {
+    format!(
+        "Affects {} enrolled character(s): adds {} contact(s), changes {}, removes {}, {} already up to date.",
+        p.characters, p.adds, p.edits, p.deletes, p.unchanged
+    )
+}
+
+/// The preview of a decision, or why there is none (the decision itself does not need it).
+async fn preview_for(app: &App, item: &QueueItem, standing: Option<Standing>) -> String {
+    match app.preview_change(item.entity, standing).await {
+        Ok(p) => preview_text(&p),
+        Err(e) => format!("No preview available: {e}"),
+    }
+}
+
+/// Which queue a decision belongs to.
+#[derive(Clone, Copy)]
+enum Queue {
+    Requests,
+    Revocations,
+}
+
+async fn decision(
+    state: &WebState,
+    viewer: &Viewer,
+    queue: Queue,
+    id: &str,
+) -> WebResult<DecideFragment> {
+    viewer.require(Permission::STANDINGS_APPROVE)?;
+    let app = &state.app;
+    let (what, item) = match queue {
+        Queue::Requests => {
+            let id = parse_id("request", id)?;
+            (
+                "standing request",
+                app.pending_request(&viewer.caller, id).await?,
+            )
+        }
+        Queue::Revocations => {
+            let id = parse_id("revocation", id)?;
+            ("removal", app.pending_revocation(&viewer.caller, id).await?)
+        }
+    };
+    let item = item.ok_or_else(|| {
+        WebError::NotFound(format!(
+            "there is no pending {what} #{id}: it may have been decided already"
+        ))
+    })?;
+    let default_standing = app.settings().standings.default_standing;
+    let standing = match queue {
+        Queue::Requests => Some(default_standing),
+        Queue::Revocations => None,
+    };
+    Ok(DecideFragment {
+        row: queue_row(&viewer.layout, OffsetDateTime::now_utc(), &item),
+        revocation: matches!(queue, Queue::Revocations),
+        default_standing: default_standing.to_string(),
+        preview: preview_for(app, &item, standing).await,
+    })
+}
+
+pub async fn decide_request_page(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> WebResult<DecidePage> {
+    let decide = decision(&state, &viewer, Queue::Requests, &id).await?;
+    Ok(DecidePage {
+        decide,
+        layout: viewer.layout,
+    })
+}
+
+pub async fn decide_request_fragment(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> WebResult<DecideFragment> {
+    decision(&state, &viewer, Queue::Requests, &id).await
+}
+
+pub async fn decide_revocation_page(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> WebResult<DecidePage> {
+    let decide = decision(&state, &viewer, Queue::Revocations, &id).await?;
+    Ok(DecidePage {
+        decide,
+        layout: viewer.layout,
+    })
+}
+
+pub async fn decide_revocation_fragment(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> WebResult<DecideFragment> {
+    decision(&state, &viewer, Queue::Revocations, &id).await
+}
+
+#[derive(Deserialize)]
+pub struct PreviewQuery {
+    #[serde(default)]
+    standing: String,
+}
+
+pub async fn preview(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<PreviewQuery>,
+) -> WebResult<StandingsPreviewFragment> {
+    viewer.require(Permission::STANDINGS_APPROVE)?;
+    let id = parse_id("request", &id)?;
+    let item = state
+        .app
+        .pending_request(&viewer.caller, id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("there is no pending standing request #{id}")))?;
+    let standing =
+        parse_standing(&q.standing)?.unwrap_or(state.app.settings().standings.default_standing);
+    Ok(StandingsPreviewFragment {
+        text: preview_for(&state.app, &item, Some(standing)).await,
+    })
+}
+
+pub async fn preview_revocation(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> WebResult<StandingsPreviewFragment> {
+    viewer.require(Permission::STANDINGS_APPROVE)?;
+    let id = parse_id("revocation", &id)?;
+    let item = state
+        .app
+        .pending_revocation(&viewer.caller, id)
+        .await?
+        .ok_or_else(|| WebError::NotFound(format!("there is no pending removal #{id}")))?;
+    Ok(StandingsPreviewFragment {
+        text: preview_for(&state.app, &item, None).await,
+    })
+}
+
+// ----- deciding -----------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+pub struct ApproveForm {
+    #[serde(default)]
+    standing: String,
+    #[serde(default)]
+    notes: String,
+}
+
+#[derive(Deserialize)]
+pub struct RejectForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn approve(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<ApproveForm>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::STANDINGS_APPROVE)?;
+    let id = parse_id("request", &id)?;
+    let standing = parse_standing(&form.standing)?;
+    let r = state
+        .app
+        .approve_request(viewer.account, id, standing, &form.notes)
+        .await?;
+    session::flash(
+        &viewer.session,
+        format!(
+            "Approved {} with standing {}.",
+            r.name,
+            r.standing.map(|s| s.to_string()).unwrap_or_default()
+        ),
+    )
+    .await;
+    Ok(Redirect::to("/standings/queue"))
+}
+
+pub async fn reject(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<RejectForm>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::STANDINGS_APPROVE)?;
+    let id = parse_id("request", &id)?;
+    let r = state
+        .app
+        .reject_request(viewer.account, id, &form.reason)
+        .await?;
+    session::flash(
+        &viewer.session,
+        format!("Rejected the request for {}.", r.name),
+    )
+    .await;
+    Ok(Redirect::to("/standings/queue"))
+}
+
+pub async fn bulk_requests(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::STANDINGS_APPROVE)?;
+    let form = bulk_form(&fields)?;
+    let standing = parse_standing(&form.standing)?;
+    if form.action == "reject" && form.reason.trim().is_empty() {
+        return Err(WebError::BadRequest(
+            "give a reason for the rejection: the requesters are told".to_owned(),
+        ));
+    }
+    let (mut done, mut failed) = (0, Vec::new());
+    for id in &form.ids {
+        let r = if form.action == "approve" {
+            state
+                .app
+                .approve_request(viewer.account, *id, standing, &form.notes)
+                .await
+        } else {
+            state
+                .app
+                .reject_request(viewer.account, *id, &form.reason)
+                .await
+        };
+        match r {
+            Ok(_) => done += 1,
+            Err(e) => failed.push(format!("#{id}: {e}")),
+        }
+    }
+    let verb = if form.action == "approve" {
+        "approved"
+    } else {
+        "rejected"
+    };
+    session::flash(&viewer.session, bulk_message(done, &failed, verb)).await;
+    Ok(Redirect::to("/standings/queue"))
+}
+
+pub async fn approve_revocation(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<ApproveForm>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::STANDINGS_APPROVE)?;
+    let id = parse_id("revocation", &id)?;
+    let r = state
+        .app
+        .approve_revocation(viewer.account, id, &form.notes)
+        .await?;
+    session::flash(
+        &viewer.session,
+        format!("The standing of {} was removed.", r.name),
+    )
+    .await;
+    Ok(Redirect::to("/standings/queue"))
+}
+
+pub async fn reject_revocation(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<RejectForm>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::STANDINGS_APPROVE)?;
+    let id = parse_id("revocation", &id)?;
+    let r = state
+        .app
+        .reject_revocation(viewer.account, id, &form.reason)
+        .await?;
+    session::flash(
+        &viewer.session,
+        format!("The standing of {} stays.", r.name),
+    )
+    .await;
+    Ok(Redirect::to("/standings/queue"))
+}
+
+pub async fn bulk_revocations(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::STANDINGS_APPROVE)?;
+    let form = bulk_form(&fields)?;
+    if form.action == "reject" && form.reason.trim().is_empty() {
+        return Err(WebError::BadRequest(
+            "give a reason for keeping the standings: the members are told".to_owned(),
+        ));
+    }
+    let (mut done, mut failed) = (0, Vec::new());
+    for id in &form.ids {
+        let r = if form.action == "approve" {
+            state
+                .app
+                .approve_revocation(viewer.account, *id, &form.notes)
+                .await
+        } else {
+            state
+                .app
+                .reject_revocation(viewer.account, *id, &form.reason)
+                .await
+        };
+        match r {
+            Ok(_) => done += 1,
+            Err(e) => failed.push(format!("#{id}: {e}")),
+        }
+    }
+    let verb = if form.action == "approve" {
+        "removed"
+    } else {
+        "kept"
+    };
+    session::flash(&viewer.session, bulk_message(done, &failed, verb)).await;
+    Ok(Redirect::to("/standings/queue"))
+}
