@@ -3,9 +3,9 @@
 use crate::App;
 use crate::audit::account_target;
 use crate::error::{AppError, AppResult};
-use jumpgate_domain::AccountId;
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::{Grants, Permission};
+use jumpgate_domain::{AccountId, CharacterId};
 use serde_json::json;
 
 /// The account a request acts for, with its grants read once (by `App::caller`). The web edge
@@ -16,6 +16,8 @@ use serde_json::json;
 pub struct Caller {
     account: AccountId,
     grants: Grants,
+    state: String,
+    main: Option<(CharacterId, String)>,
 }
 
 impl Caller {
@@ -25,6 +27,16 @@ impl Caller {
 
     pub fn grants(&self) -> &Grants {
         &self.grants
+    }
+
+    /// The account's state, e.g. `Member`.
+    pub fn state(&self) -> &str {
+        &self.state
+    }
+
+    /// The account's main character (id and name), if it has one.
+    pub fn main(&self) -> Option<&(CharacterId, String)> {
+        self.main.as_ref()
     }
 
     /// `Forbidden` naming the permission when the caller lacks it.
@@ -40,24 +52,28 @@ impl Caller {
 }
 
 impl App {
-    /// The account with its grants, for one request.
-    pub async fn caller(&self, account: AccountId) -> AppResult<Caller> {
-        Ok(Caller {
+    /// The account with its grants, state and main, for one request (one store query); `None`
+    /// if the account does not exist (any more).
+    pub async fn caller(&self, account: AccountId) -> AppResult<Option<Caller>> {
+        Ok(self.store().account_grants(account).await?.map(|a| Caller {
             account,
-            grants: self.grants(account).await?,
-        })
+            grants: Grants {
+                superuser: a.superuser,
+                permissions: a.permissions,
+            },
+            state: a.state,
+            main: a.main,
+        }))
     }
 
     /// The account's grants: superuser flag, its state's permissions and its direct permissions.
     /// A deleted account has none.
     pub async fn grants(&self, account: AccountId) -> AppResult<Grants> {
-        Ok(match self.store().account_grants(account).await? {
-            Some((superuser, permissions)) => Grants {
-                superuser,
-                permissions,
-            },
-            None => Grants::default(),
-        })
+        Ok(self
+            .caller(account)
+            .await?
+            .map(|c| c.grants)
+            .unwrap_or_default())
     }
 }
 

@@ -277,10 +277,7 @@ macro_rules! delegate_store {
                 states::delete_state(self, id).await
             }
 
-            async fn account_grants(
-                &self,
-                account: AccountId,
-            ) -> Result<Option<(bool, BTreeSet<String>)>> {
+            async fn account_grants(&self, account: AccountId) -> Result<Option<AccountAccess>> {
                 states::account_grants(self, account).await
             }
 

@@ -222,9 +222,9 @@ pub trait Store: StandingsStore + Send + Sync + 'static {
     async fn delete_state(&self, id: i64) -> Result<()>;
     /// Permissions granted to the account directly.
     async fn account_permissions(&self, account: AccountId) -> Result<BTreeSet<String>>;
-    /// The superuser flag and every permission the account holds, directly or through its
-    /// state, in one query; `None` for an unknown account.
-    async fn account_grants(&self, account: AccountId) -> Result<Option<(bool, BTreeSet<String>)>>;
+    /// The superuser flag, state, main and every permission the account holds, directly or
+    /// through its state, in one query; `None` for an unknown account.
+    async fn account_grants(&self, account: AccountId) -> Result<Option<AccountAccess>>;
     async fn grant_permission(&self, account: AccountId, permission: &str) -> Result<()>;
     async fn revoke_permission(&self, account: AccountId, permission: &str) -> Result<()>;
 

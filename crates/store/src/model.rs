@@ -175,3 +175,13 @@ pub struct CacheEntry {
     pub pages: Option<i32>,
     pub body: Vec<u8>,
 }
+
+/// What every page needs about the signed-in account, in one read: its superuser flag, state,
+/// main character (id and name) and every permission it holds, directly or through its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountAccess {
+    pub superuser: bool,
+    pub state: String,
+    pub main: Option<(CharacterId, String)>,
+    pub permissions: std::collections::BTreeSet<String>,
+}

@@ -307,11 +307,14 @@ pub(crate) fn sync_counts(rows: Vec<(String, i64)>) -> Result<SyncCounts> {
     Ok(counts)
 }
 
-/// An account's superuser flag with every permission it holds, directly or through its state:
+/// An account's superuser flag, state and main with every permission it holds, directly or
+/// through its state:
 /// one row per permission (one row with a NULL permission when it has none), none if the account
 /// does not exist. One query, because every page view asks (`Store::account_grants`).
 pub(crate) const ACCOUNT_GRANTS: &str = "
-    SELECT a.superuser, p.permission FROM accounts a
+    SELECT a.superuser, a.state, a.main_character_id, m.name AS main_name, p.permission
+    FROM accounts a
+    LEFT JOIN characters m ON m.id = a.main_character_id
     LEFT JOIN (
         SELECT permission FROM account_permissions WHERE account_id = $1
         UNION
@@ -335,4 +338,3 @@ mod tests {
         assert_eq!(t.year(), 9999);
     }
 }
-

@@ -127,14 +127,20 @@ store_test!(
 store_test!(
     an_accounts_grants_join_its_own_permissions_with_its_states,
     |store| async move {
-        let (a, _) = store
+        use jumpgate_store::AccountAccess;
+        let (a, c) = store
             .create_account(&character(11, "Granted"))
             .await
             .unwrap();
-        // A Guest with nothing granted: no permissions, not a superuser.
+        // A Guest with nothing granted: no permissions, not a superuser; its main is read along.
         assert_eq!(
             store.account_grants(a.id).await.unwrap(),
-            Some((false, BTreeSet::new()))
+            Some(AccountAccess {
+                superuser: false,
+                state: "Guest".to_owned(),
+                main: Some((c.id, "Granted".to_owned())),
+                permissions: BTreeSet::new(),
+            })
         );
         store.grant_permission(a.id, "audit.read").await.unwrap();
         store.set_account_state(a.id, "Member").await.unwrap();
@@ -147,12 +153,11 @@ store_test!(
             .unwrap();
         let mut expected = member.permissions.clone();
         expected.insert("audit.read".to_owned());
-        assert_eq!(
-            store.account_grants(a.id).await.unwrap(),
-            Some((false, expected))
-        );
+        let access = store.account_grants(a.id).await.unwrap().unwrap();
+        assert_eq!(access.permissions, expected);
+        assert_eq!(access.state, "Member");
         store.set_superuser(a.id, true).await.unwrap();
-        assert!(store.account_grants(a.id).await.unwrap().unwrap().0);
+        assert!(store.account_grants(a.id).await.unwrap().unwrap().superuser);
         assert_eq!(store.account_grants(AccountId(999)).await.unwrap(), None);
     }
 );

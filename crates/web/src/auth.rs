@@ -67,26 +67,21 @@ impl FromRequestParts<WebState> for MaybeViewer {
         };
         session::keep_alive(&session).await;
         let app = &state.app;
-        let Some(acc) = app.store().account(account).await? else {
+        let Some(caller) = app.caller(account).await? else {
             // The account was deleted meanwhile: sign the session out.
             let _ = session.flush().await;
             return Ok(MaybeViewer(None, layout));
         };
-        let caller = app.caller(account).await?;
         let grants = caller.grants();
-        let main = match acc.main_character {
-            Some(id) => app.store().character(id).await?,
-            None => None,
-        };
         layout.user = Some(NavUser {
-            name: main
-                .as_ref()
-                .map_or_else(|| format!("Account {account}"), |c| c.name.clone()),
-            portrait: main
-                .as_ref()
-                .map(|c| layout.portrait(c.id.get(), 64))
+            name: caller
+                .main()
+                .map_or_else(|| format!("Account {account}"), |(_, name)| name.clone()),
+            portrait: caller
+                .main()
+                .map(|(id, _)| layout.portrait(id.get(), 64))
                 .unwrap_or_default(),
-            state: acc.state.clone(),
+            state: caller.state().to_owned(),
             admin_users: grants.allows(Permission::ADMIN_USERS),
             admin_jobs: grants.allows(Permission::ADMIN_JOBS),
             admin_audit: grants.allows(Permission::ADMIN_AUDIT),

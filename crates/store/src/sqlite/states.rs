@@ -1,10 +1,11 @@
 //! States with their criteria and permissions, and permissions granted to accounts directly.
 
 use super::SqliteStore;
+use crate::AccountAccess;
 use crate::support::{assemble_states, conflict, criteria_rows, is_foreign_key, not_found_if_zero};
 use crate::{Result, StoreError};
-use jumpgate_domain::AccountId;
 use jumpgate_domain::states::State;
+use jumpgate_domain::{AccountId, CharacterId};
 use sqlx::SqliteConnection;
 use std::collections::BTreeSet;
 
@@ -143,17 +144,21 @@ pub(super) async fn revoke_permission(
 pub(super) async fn account_grants(
     s: &SqliteStore,
     account: AccountId,
-) -> Result<Option<(bool, BTreeSet<String>)>> {
-    let rows: Vec<(bool, Option<String>)> = sqlx::query_as(crate::support::ACCOUNT_GRANTS)
+) -> Result<Option<AccountAccess>> {
+    type Row = (bool, String, Option<i64>, Option<String>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(crate::support::ACCOUNT_GRANTS)
         .bind(account.get())
         .fetch_all(&s.reader)
         .await?;
-    let Some((superuser, _)) = rows.first() else {
+    let Some((superuser, state, main_id, main_name, _)) = rows.first().cloned() else {
         return Ok(None);
     };
-    let superuser = *superuser;
-    Ok(Some((
+    Ok(Some(AccountAccess {
         superuser,
-        rows.into_iter().filter_map(|(_, p)| p).collect(),
-    )))
+        state,
+        main: main_id
+            .zip(main_name)
+            .map(|(id, name)| (CharacterId(id), name)),
+        permissions: rows.into_iter().filter_map(|r| r.4).collect(),
+    }))
 }
