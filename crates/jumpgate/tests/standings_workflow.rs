@@ -838,3 +838,57 @@ on_both_backends!(
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
 );
+
+on_both_backends!(
+    bulk_approval_decides_every_ticked_request_and_names_the_ones_it_could_not,
+    |t: TestApp| async move {
+        let chars = distinct_characters(&t, 3);
+        let boss = admin(&t, chars[0]).await;
+        let (m, _) = member(&t, &chars[1..3], true).await;
+        for c in &chars[1..3] {
+            post_ok(
+                &m,
+                "/standings/request",
+                &[("entity", &format!("character:{c}"))],
+            )
+            .await;
+        }
+        let (r1, r2) = (
+            pending_request(&t, chars[1]).await,
+            pending_request(&t, chars[2]).await,
+        );
+
+        // Rejecting needs a reason (the members are told); nothing is decided without one.
+        let (status, body) = post_status(
+            &boss,
+            "/standings/queue/bulk",
+            &[("id", &r1.to_string()), ("action", "reject")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("give a reason"), "{body}");
+        assert_eq!(pending_request(&t, chars[1]).await, r1);
+
+        post_ok(
+            &boss,
+            "/standings/queue/bulk",
+            &[
+                ("id", &r1.to_string()),
+                ("id", &r2.to_string()),
+                ("id", "999999"),
+                ("action", "approve"),
+                ("standing", "5.0"),
+                ("notes", "batch"),
+            ],
+        )
+        .await;
+        let (_, page) = boss.get_text("/standings/queue").await;
+        assert!(page.contains("2 item(s) approved."), "{page}");
+        assert!(page.contains("Not done: #999999"), "{page}");
+        for c in &chars[1..3] {
+            let entry = t.store.standing(*c).await.unwrap().expect("approved");
+            assert_eq!(entry.standing.tenths(), 50);
+        }
+        assert_eq!(audit(&t, "standings.request.approved").await.len(), 2);
+    }
+);

@@ -81,7 +81,23 @@ pub(super) fn bulk_form(fields: &[(String, String)]) -> WebResult<BulkForm> {
     })
 }
 
-pub(super) fn bulk_message(done: usize, failed: &[String], verb: &str) -> String {
+/// Runs `act` for every id, one after the other, and says in one sentence how many were
+/// `verb` and why the others were not: one item's refusal does not stop the rest.
+pub(super) async fn run_bulk<T, Fut>(
+    ids: &[i64],
+    mut act: impl FnMut(i64) -> Fut,
+    verb: &str,
+) -> String
+where
+    Fut: std::future::Future<Output = Result<T, jumpgate_app::AppError>>,
+{
+    let (mut done, mut failed) = (0, Vec::new());
+    for &id in ids {
+        match act(id).await {
+            Ok(_) => done += 1,
+            Err(e) => failed.push(format!("#{id}: {e}")),
+        }
+    }
     let mut msg = format!("{done} item(s) {verb}.");
     if !failed.is_empty() {
         msg.push_str(&format!(" Not done: {}.", failed.join("; ")));

@@ -1,7 +1,7 @@
 //! The standings database (`/standings/entries`): filters, add/edit/delete, bulk delete, CSV
 //! import and export, import from an alliance's or corporation's contacts.
 
-use super::common::{bulk_message, parse_id, parse_standing, tone};
+use super::common::{parse_id, parse_standing, run_bulk, tone};
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
@@ -209,18 +209,14 @@ pub async fn bulk_delete(
         .find(|(k, _)| k == "notes")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    let (mut done, mut failed) = (0, Vec::new());
-    for id in ids {
-        match state
-            .app
-            .delete_standing_entry(viewer.account, id, &notes)
-            .await
-        {
-            Ok(_) => done += 1,
-            Err(e) => failed.push(format!("{id}: {e}")),
-        }
-    }
-    session::flash(&viewer.session, bulk_message(done, &failed, "deleted")).await;
+    let (app, actor, notes) = (&state.app, viewer.account, notes.as_str());
+    let message = run_bulk(
+        &ids,
+        |id| app.delete_standing_entry(actor, id, notes),
+        "deleted",
+    )
+    .await;
+    session::flash(&viewer.session, message).await;
     Ok(Redirect::to("/standings/entries"))
 }
 

@@ -6,7 +6,7 @@
 //! as its own page without JavaScript. The preview is computed when a decision is opened, not
 //! for every row on load.
 
-use super::common::{bulk_form, bulk_message, image, parse_id, parse_standing};
+use super::common::{bulk_form, image, parse_id, parse_standing, run_bulk};
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
@@ -394,30 +394,26 @@ pub async fn bulk_requests(
             "give a reason for the rejection: the requesters are told".to_owned(),
         ));
     }
-    let (mut done, mut failed) = (0, Vec::new());
-    for id in &form.ids {
-        let r = if form.action == "approve" {
-            state
-                .app
-                .approve_request(viewer.account, *id, standing, &form.notes)
-                .await
-        } else {
-            state
-                .app
-                .reject_request(viewer.account, *id, &form.reason)
-                .await
-        };
-        match r {
-            Ok(_) => done += 1,
-            Err(e) => failed.push(format!("#{id}: {e}")),
-        }
-    }
-    let verb = if form.action == "approve" {
-        "approved"
+    let app = &state.app;
+    let actor = viewer.account;
+    let message = if form.action == "approve" {
+        let notes = form.notes.as_str();
+        run_bulk(
+            &form.ids,
+            |id| app.approve_request(actor, id, standing, notes),
+            "approved",
+        )
+        .await
     } else {
-        "rejected"
+        let reason = form.reason.as_str();
+        run_bulk(
+            &form.ids,
+            |id| app.reject_request(actor, id, reason),
+            "rejected",
+        )
+        .await
     };
-    session::flash(&viewer.session, bulk_message(done, &failed, verb)).await;
+    session::flash(&viewer.session, message).await;
     Ok(Redirect::to("/standings/queue"))
 }
 
@@ -473,29 +469,25 @@ pub async fn bulk_revocations(
             "give a reason for keeping the standings: the members are told".to_owned(),
         ));
     }
-    let (mut done, mut failed) = (0, Vec::new());
-    for id in &form.ids {
-        let r = if form.action == "approve" {
-            state
-                .app
-                .approve_revocation(viewer.account, *id, &form.notes)
-                .await
-        } else {
-            state
-                .app
-                .reject_revocation(viewer.account, *id, &form.reason)
-                .await
-        };
-        match r {
-            Ok(_) => done += 1,
-            Err(e) => failed.push(format!("#{id}: {e}")),
-        }
-    }
-    let verb = if form.action == "approve" {
-        "removed"
+    let app = &state.app;
+    let actor = viewer.account;
+    let message = if form.action == "approve" {
+        let notes = form.notes.as_str();
+        run_bulk(
+            &form.ids,
+            |id| app.approve_revocation(actor, id, notes),
+            "removed",
+        )
+        .await
     } else {
-        "kept"
+        let reason = form.reason.as_str();
+        run_bulk(
+            &form.ids,
+            |id| app.reject_revocation(actor, id, reason),
+            "kept",
+        )
+        .await
     };
-    session::flash(&viewer.session, bulk_message(done, &failed, verb)).await;
+    session::flash(&viewer.session, message).await;
     Ok(Redirect::to("/standings/queue"))
 }
