@@ -169,43 +169,12 @@ pub(super) async fn replace_ledger(
 ) -> Result<()> {
     support::check_ledger(character, entries)?;
     let mut tx = s.begin().await?;
-    // Locks the enrolment so that leaving waits for this replacement (and vice versa).
-    let enrolled: Option<i64> = sqlx::query_scalar(
-        "SELECT character_id FROM sync_characters WHERE character_id = $1 FOR UPDATE",
-    )
-    .bind(character.get())
-    .fetch_optional(&mut *tx)
-    .await?;
-    if enrolled.is_none() {
-        return Err(StoreError::NotFound(format!(
-            "sync enrolment of character {character}"
-        )));
-    }
+    super::sync_scale::lock_enrolment(&mut tx, character).await?;
     sqlx::query("DELETE FROM sync_ledger WHERE character_id = $1")
         .bind(character.get())
         .execute(&mut *tx)
         .await?;
-    // One statement for the whole ledger (up to EVE's 1024 contacts).
-    let contacts: Vec<i64> = entries.iter().map(|e| e.contact_id).collect();
-    let standings: Vec<i16> = entries.iter().map(|e| e.standing.tenths()).collect();
-    let labels: Vec<String> = entries
-        .iter()
-        .map(|e| support::label_ids(&e.label_ids))
-        .collect();
-    let replaced: Vec<Option<f64>> = entries.iter().map(|e| e.replaced_personal).collect();
-    sqlx::query(
-        "INSERT INTO sync_ledger (character_id, contact_id, standing_tenths, label_ids,
-             replaced_personal)
-         SELECT $1, c, st, l, r FROM UNNEST($2::bigint[], $3::smallint[], $4::text[],
-             $5::double precision[]) AS u (c, st, l, r)",
-    )
-    .bind(character.get())
-    .bind(contacts)
-    .bind(standings)
-    .bind(labels)
-    .bind(replaced)
-    .execute(&mut *tx)
-    .await?;
+    super::sync_scale::upsert_ledger_rows(&mut tx, character, entries).await?;
     tx.commit().await?;
     Ok(())
 }

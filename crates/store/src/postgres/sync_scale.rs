@@ -22,18 +22,7 @@ pub(super) async fn apply_ledger_changes(
         return Ok(());
     }
     let mut tx = s.begin().await?;
-    // Locks the enrolment so that leaving waits for this change (and vice versa).
-    let enrolled: Option<i64> = sqlx::query_scalar(
-        "SELECT character_id FROM sync_characters WHERE character_id = $1 FOR UPDATE",
-    )
-    .bind(character.get())
-    .fetch_optional(&mut *tx)
-    .await?;
-    if enrolled.is_none() {
-        return Err(StoreError::NotFound(format!(
-            "sync enrolment of character {character}"
-        )));
-    }
+    lock_enrolment(&mut tx, character).await?;
     if !removals.is_empty() {
         sqlx::query("DELETE FROM sync_ledger WHERE character_id = $1 AND contact_id = ANY($2)")
             .bind(character.get())
@@ -41,31 +30,7 @@ pub(super) async fn apply_ledger_changes(
             .execute(&mut *tx)
             .await?;
     }
-    if !upserts.is_empty() {
-        let contacts: Vec<i64> = upserts.iter().map(|e| e.contact_id).collect();
-        let standings: Vec<i16> = upserts.iter().map(|e| e.standing.tenths()).collect();
-        let labels: Vec<String> = upserts
-            .iter()
-            .map(|e| support::label_ids(&e.label_ids))
-            .collect();
-        let replaced: Vec<Option<f64>> = upserts.iter().map(|e| e.replaced_personal).collect();
-        sqlx::query(
-            "INSERT INTO sync_ledger (character_id, contact_id, standing_tenths, label_ids,
-                 replaced_personal)
-             SELECT $1, c, st, l, r FROM UNNEST($2::bigint[], $3::smallint[], $4::text[],
-                 $5::double precision[]) AS u (c, st, l, r)
-             ON CONFLICT (character_id, contact_id) DO UPDATE SET
-                 standing_tenths = excluded.standing_tenths, label_ids = excluded.label_ids,
-                 replaced_personal = excluded.replaced_personal",
-        )
-        .bind(character.get())
-        .bind(contacts)
-        .bind(standings)
-        .bind(labels)
-        .bind(replaced)
-        .execute(&mut *tx)
-        .await?;
-    }
+    upsert_ledger_rows(&mut tx, character, upserts).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -125,4 +90,60 @@ pub(super) async fn ledger_of_contact(
             Ok((CharacterId(character), read_standings::ledger(r)?))
         })
         .collect()
+}
+
+/// Takes the character's enrolment for the transaction (PostgreSQL: row lock, so leaving waits
+/// for a ledger write and vice versa); `NotFound` when it is not enrolled.
+pub(super) async fn lock_enrolment(
+    conn: &mut sqlx::PgConnection,
+    character: CharacterId,
+) -> Result<()> {
+    let enrolled: Option<i64> = sqlx::query_scalar(
+        "SELECT character_id FROM sync_characters WHERE character_id = $1 FOR UPDATE",
+    )
+    .bind(character.get())
+    .fetch_optional(&mut *conn)
+    .await?;
+    if enrolled.is_none() {
+        return Err(StoreError::NotFound(format!(
+            "sync enrolment of character {character}"
+        )));
+    }
+    Ok(())
+}
+
+/// Inserts or replaces ledger rows in one statement (a row per statement cost a round trip
+/// each, a thousand per character).
+pub(super) async fn upsert_ledger_rows(
+    conn: &mut sqlx::PgConnection,
+    character: CharacterId,
+    entries: &[LedgerEntry],
+) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let contacts: Vec<i64> = entries.iter().map(|e| e.contact_id).collect();
+    let standings: Vec<i16> = entries.iter().map(|e| e.standing.tenths()).collect();
+    let labels: Vec<String> = entries
+        .iter()
+        .map(|e| support::label_ids(&e.label_ids))
+        .collect();
+    let replaced: Vec<Option<f64>> = entries.iter().map(|e| e.replaced_personal).collect();
+    sqlx::query(
+        "INSERT INTO sync_ledger (character_id, contact_id, standing_tenths, label_ids,
+             replaced_personal)
+         SELECT $1, c, st, l, r FROM UNNEST($2::bigint[], $3::smallint[], $4::text[],
+             $5::double precision[]) AS u (c, st, l, r)
+         ON CONFLICT (character_id, contact_id) DO UPDATE SET
+             standing_tenths = excluded.standing_tenths, label_ids = excluded.label_ids,
+             replaced_personal = excluded.replaced_personal",
+    )
+    .bind(character.get())
+    .bind(contacts)
+    .bind(standings)
+    .bind(labels)
+    .bind(replaced)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

@@ -173,44 +173,12 @@ pub(super) async fn replace_ledger(
 ) -> Result<()> {
     support::check_ledger(character, entries)?;
     let mut tx = s.begin().await?;
-    let enrolled: Option<i64> =
-        sqlx::query_scalar("SELECT character_id FROM sync_characters WHERE character_id = $1")
-            .bind(character.get())
-            .fetch_optional(&mut *tx)
-            .await?;
-    if enrolled.is_none() {
-        return Err(StoreError::NotFound(format!(
-            "sync enrolment of character {character}"
-        )));
-    }
+    super::sync_scale::lock_enrolment(&mut tx, character).await?;
     sqlx::query("DELETE FROM sync_ledger WHERE character_id = $1")
         .bind(character.get())
         .execute(&mut *tx)
         .await?;
-    // One statement for the whole ledger (up to EVE's 1024 contacts), the rows as one JSON
-    // parameter: a statement per row cost the single writer a round trip each.
-    let rows: Vec<serde_json::Value> = entries
-        .iter()
-        .map(|e| {
-            serde_json::json!([
-                e.contact_id,
-                e.standing.tenths(),
-                support::label_ids(&e.label_ids),
-                e.replaced_personal
-            ])
-        })
-        .collect();
-    if !rows.is_empty() {
-        sqlx::query(
-            "INSERT INTO sync_ledger (character_id, contact_id, standing_tenths, label_ids,
-                 replaced_personal)
-             SELECT $1, value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each($2)",
-        )
-        .bind(character.get())
-        .bind(serde_json::Value::Array(rows).to_string())
-        .execute(&mut *tx)
-        .await?;
-    }
+    super::sync_scale::upsert_ledger_rows(&mut tx, character, entries).await?;
     tx.commit().await?;
     Ok(())
 }

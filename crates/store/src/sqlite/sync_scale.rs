@@ -23,16 +23,7 @@ pub(super) async fn apply_ledger_changes(
         return Ok(());
     }
     let mut tx = s.begin().await?;
-    let enrolled: Option<i64> =
-        sqlx::query_scalar("SELECT character_id FROM sync_characters WHERE character_id = $1")
-            .bind(character.get())
-            .fetch_optional(&mut *tx)
-            .await?;
-    if enrolled.is_none() {
-        return Err(StoreError::NotFound(format!(
-            "sync enrolment of character {character}"
-        )));
-    }
+    lock_enrolment(&mut tx, character).await?;
     if !removals.is_empty() {
         sqlx::query(
             "DELETE FROM sync_ledger WHERE character_id = $1
@@ -43,34 +34,7 @@ pub(super) async fn apply_ledger_changes(
         .execute(&mut *tx)
         .await?;
     }
-    if !upserts.is_empty() {
-        // One statement for the whole batch: the rows travel as one JSON parameter (a row per
-        // statement costs the single writer a round trip each, 1,000 per character).
-        let rows: Vec<serde_json::Value> = upserts
-            .iter()
-            .map(|e| {
-                json!([
-                    e.contact_id,
-                    e.standing.tenths(),
-                    support::label_ids(&e.label_ids),
-                    e.replaced_personal
-                ])
-            })
-            .collect();
-        sqlx::query(
-            "INSERT INTO sync_ledger (character_id, contact_id, standing_tenths, label_ids,
-                 replaced_personal)
-             SELECT $1, value ->> 0, value ->> 1, value ->> 2, value ->> 3
-             FROM json_each($2) WHERE true
-             ON CONFLICT (character_id, contact_id) DO UPDATE SET
-                 standing_tenths = excluded.standing_tenths, label_ids = excluded.label_ids,
-                 replaced_personal = excluded.replaced_personal",
-        )
-        .bind(character.get())
-        .bind(serde_json::Value::Array(rows).to_string())
-        .execute(&mut *tx)
-        .await?;
-    }
+    upsert_ledger_rows(&mut tx, character, upserts).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -130,4 +94,62 @@ pub(super) async fn ledger_of_contact(
             Ok((CharacterId(character), read_standings::ledger(r)?))
         })
         .collect()
+}
+
+/// Takes the character's enrolment for the transaction (PostgreSQL: row lock, so leaving waits
+/// for a ledger write and vice versa); `NotFound` when it is not enrolled.
+pub(super) async fn lock_enrolment(
+    conn: &mut sqlx::SqliteConnection,
+    character: CharacterId,
+) -> Result<()> {
+    let enrolled: Option<i64> =
+        sqlx::query_scalar("SELECT character_id FROM sync_characters WHERE character_id = $1")
+            .bind(character.get())
+            .fetch_optional(&mut *conn)
+            .await?;
+    if enrolled.is_none() {
+        return Err(StoreError::NotFound(format!(
+            "sync enrolment of character {character}"
+        )));
+    }
+    Ok(())
+}
+
+/// Inserts or replaces ledger rows in one statement (a row per statement cost a round trip
+/// each, a thousand per character).
+pub(super) async fn upsert_ledger_rows(
+    conn: &mut sqlx::SqliteConnection,
+    character: CharacterId,
+    entries: &[LedgerEntry],
+) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    // One statement for the whole batch: the rows travel as one JSON parameter (a row per
+    // statement costs the single writer a round trip each, 1,000 per character).
+    let rows: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|e| {
+            json!([
+                e.contact_id,
+                e.standing.tenths(),
+                support::label_ids(&e.label_ids),
+                e.replaced_personal
+            ])
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO sync_ledger (character_id, contact_id, standing_tenths, label_ids,
+             replaced_personal)
+         SELECT $1, value ->> 0, value ->> 1, value ->> 2, value ->> 3
+         FROM json_each($2) WHERE true
+         ON CONFLICT (character_id, contact_id) DO UPDATE SET
+             standing_tenths = excluded.standing_tenths, label_ids = excluded.label_ids,
+             replaced_personal = excluded.replaced_personal",
+    )
+    .bind(character.get())
+    .bind(serde_json::Value::Array(rows).to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
