@@ -19,6 +19,7 @@ pub mod states;
 pub mod states_admin;
 pub mod timezones;
 pub mod tokens;
+pub mod versioned;
 
 pub use error::AppError;
 pub use settings::AppSettings;
@@ -78,8 +79,10 @@ impl App {
                 valve,
                 logins,
                 mailer: std::sync::RwLock::new(Arc::new(NoMailer)),
-                desired: standings::sync::DesiredCache::default(),
-                queue: standings::workflow::queue::QueueCache::default(),
+                desired: standings::sync::DesiredCache::new(None),
+                queue: standings::workflow::queue::QueueCache::new(Some(
+                    standings::workflow::queue::QUEUE_DETAILS_MAX_AGE,
+                )),
             }),
         }
     }

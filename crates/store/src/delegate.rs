@@ -618,10 +618,6 @@ macro_rules! delegate_standings_store {
                 sync_scale::apply_ledger_changes(self, character, upserts, removals).await
             }
 
-            async fn standings_version(&self) -> Result<(i64, Option<OffsetDateTime>)> {
-                sync_scale::standings_version(self).await
-            }
-
             async fn ledger_of_contact(
                 &self,
                 contact_id: i64,

@@ -272,7 +272,8 @@ pub trait StandingsStore: Send + Sync + 'static {
     /// and the subject's account, corporation and alliance (one joined query each).
     async fn approval_queue(&self) -> Result<crate::ApprovalQueue>;
     /// A change counter (`change_counters`): the database bumps `approval_queue` in the same
-    /// transaction as any write to requests or revocations.
+    /// transaction as any write to requests or revocations, and `standings` with any write to
+    /// the standings entries.
     async fn change_counter(&self, name: &str) -> Result<i64>;
     /// One queue item, if it is still pending.
     async fn queue_item(&self, kind: crate::QueueKind, id: i64)
@@ -342,9 +343,6 @@ pub trait StandingsStore: Send + Sync + 'static {
         upserts: &[LedgerEntry],
         removals: &[i64],
     ) -> Result<()>;
-    /// The number of entries and the newest `updated_at`: changes whenever an entry is added,
-    /// changed or deleted, so syncs can reuse the standings they read until it does.
-    async fn standings_version(&self) -> Result<(i64, Option<OffsetDateTime>)>;
     /// Every ledger row of one contact id, with its character, by character: the approver's
     /// preview of a change to that entity, in one indexed query.
     async fn ledger_of_contact(&self, contact_id: i64) -> Result<Vec<(CharacterId, LedgerEntry)>>;

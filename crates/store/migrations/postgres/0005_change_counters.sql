@@ -5,17 +5,22 @@ CREATE TABLE change_counters (
     name  TEXT   PRIMARY KEY,
     value BIGINT NOT NULL
 );
-INSERT INTO change_counters (name, value) VALUES ('approval_queue', 0);
+-- approval_queue: pending requests and revocations; standings: the standings entries.
+INSERT INTO change_counters (name, value) VALUES ('approval_queue', 0), ('standings', 0);
 
-CREATE FUNCTION bump_approval_queue() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The counter's name is the trigger's argument.
+CREATE FUNCTION bump_change_counter() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE change_counters SET value = value + 1 WHERE name = 'approval_queue';
+    UPDATE change_counters SET value = value + 1 WHERE name = TG_ARGV[0];
     RETURN NULL;
 END;
 $$;
 CREATE TRIGGER standing_requests_bump_queue
     AFTER INSERT OR UPDATE OR DELETE ON standing_requests
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_approval_queue();
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_change_counter('approval_queue');
 CREATE TRIGGER standing_revocations_bump_queue
     AFTER INSERT OR UPDATE OR DELETE ON standing_revocations
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_approval_queue();
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_change_counter('approval_queue');
+CREATE TRIGGER standings_entries_bump
+    AFTER INSERT OR UPDATE OR DELETE ON standings_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_change_counter('standings');

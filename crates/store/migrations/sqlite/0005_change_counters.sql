@@ -5,7 +5,8 @@ CREATE TABLE change_counters (
     name  TEXT   PRIMARY KEY,
     value BIGINT NOT NULL
 );
-INSERT INTO change_counters (name, value) VALUES ('approval_queue', 0);
+-- approval_queue: pending requests and revocations; standings: the standings entries.
+INSERT INTO change_counters (name, value) VALUES ('approval_queue', 0), ('standings', 0);
 
 CREATE TRIGGER standing_requests_bump_queue_on_insert AFTER INSERT ON standing_requests
 BEGIN
@@ -30,4 +31,16 @@ END;
 CREATE TRIGGER standing_revocations_bump_queue_on_delete AFTER DELETE ON standing_revocations
 BEGIN
     UPDATE change_counters SET value = value + 1 WHERE name = 'approval_queue';
+END;
+CREATE TRIGGER standings_entries_bump_on_insert AFTER INSERT ON standings_entries
+BEGIN
+    UPDATE change_counters SET value = value + 1 WHERE name = 'standings';
+END;
+CREATE TRIGGER standings_entries_bump_on_update AFTER UPDATE ON standings_entries
+BEGIN
+    UPDATE change_counters SET value = value + 1 WHERE name = 'standings';
+END;
+CREATE TRIGGER standings_entries_bump_on_delete AFTER DELETE ON standings_entries
+BEGIN
+    UPDATE change_counters SET value = value + 1 WHERE name = 'standings';
 END;

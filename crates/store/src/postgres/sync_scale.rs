@@ -1,5 +1,5 @@
 //! Contact sync at scale (thousands of characters × a thousand contacts): ledger changes in a
-//! few batched statements, the standings' version, corporation members by index, and ESI
+//! few batched statements, corporation members by index, and ESI
 //! cache revalidation without rewriting bodies.
 
 use super::{PgStore, read, read_standings, tm};
@@ -33,14 +33,6 @@ pub(super) async fn apply_ledger_changes(
     upsert_ledger_rows(&mut tx, character, upserts).await?;
     tx.commit().await?;
     Ok(())
-}
-
-pub(super) async fn standings_version(s: &PgStore) -> Result<(i64, Option<OffsetDateTime>)> {
-    let (count, newest): (i64, Option<OffsetDateTime>) =
-        sqlx::query_as("SELECT COUNT(*), MAX(updated_at) FROM standings_entries")
-            .fetch_one(&s.pool)
-            .await?;
-    Ok((count, newest))
 }
 
 pub(super) async fn characters_in_corporation(

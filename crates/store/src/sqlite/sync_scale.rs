@@ -1,8 +1,8 @@
 //! Contact sync at scale (thousands of characters × a thousand contacts): ledger changes in a
-//! few batched statements, the standings' version, corporation members by index, and ESI
+//! few batched statements, corporation members by index, and ESI
 //! cache revalidation without rewriting bodies.
 
-use super::{SqliteStore, from_micros, micros, read, read_standings};
+use super::{SqliteStore, micros, read, read_standings};
 use crate::rows::character_cols;
 use crate::{Result, StoreError, support};
 use jumpgate_domain::account::Character;
@@ -37,14 +37,6 @@ pub(super) async fn apply_ledger_changes(
     upsert_ledger_rows(&mut tx, character, upserts).await?;
     tx.commit().await?;
     Ok(())
-}
-
-pub(super) async fn standings_version(s: &SqliteStore) -> Result<(i64, Option<OffsetDateTime>)> {
-    let (count, newest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT COUNT(*), MAX(updated_at) FROM standings_entries")
-            .fetch_one(&s.reader)
-            .await?;
-    Ok((count, newest.map(from_micros).transpose()?))
 }
 
 pub(super) async fn characters_in_corporation(

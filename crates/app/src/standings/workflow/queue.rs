@@ -10,10 +10,11 @@
 use crate::App;
 use crate::error::AppResult;
 use crate::permissions::Caller;
+use crate::versioned::Versioned;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::{ApprovalQueue, QueueItem, QueueKind};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// How long the queue's details (names, states, corporations) may be reused while no request or
 /// revocation changed.
@@ -21,39 +22,21 @@ pub const QUEUE_DETAILS_MAX_AGE: Duration = Duration::from_secs(30);
 
 const COUNTER: &str = "approval_queue";
 
-/// The last queue read: the change counter it was read at, when, and the queue.
-#[derive(Default)]
-pub struct QueueCache {
-    slot: Mutex<Option<(i64, Instant, Arc<ApprovalQueue>)>>,
-}
-
-impl QueueCache {
-    fn get(&self, version: i64) -> Option<Arc<ApprovalQueue>> {
-        let slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
-        slot.as_ref()
-            .filter(|(v, at, _)| *v == version && at.elapsed() < QUEUE_DETAILS_MAX_AGE)
-            .map(|(_, _, q)| q.clone())
-    }
-
-    fn put(&self, version: i64, queue: Arc<ApprovalQueue>) {
-        *self.slot.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((version, Instant::now(), queue));
-    }
-}
+/// The last queue read, kept while the `approval_queue` counter stays the same and for at most
+/// `QUEUE_DETAILS_MAX_AGE`.
+pub type QueueCache = Versioned<ApprovalQueue>;
 
 impl App {
     /// The approver queue: pending requests and pending revocations, oldest first, with what
-    /// the page shows about requesters and subjects. The counter is read before the queue, so a
-    /// change in between makes the next call read again rather than keep a stale queue.
+    /// the page shows about requesters and subjects.
     pub async fn approval_queue(&self, caller: &Caller) -> AppResult<Arc<ApprovalQueue>> {
         caller.require(Permission::STANDINGS_APPROVE)?;
         let version = self.store().change_counter(COUNTER).await?;
-        if let Some(queue) = self.queue_cache().get(version) {
-            return Ok(queue);
-        }
-        let queue = Arc::new(self.store().approval_queue().await?);
-        self.queue_cache().put(version, queue.clone());
-        Ok(queue)
+        self.queue_cache()
+            .get_or_read(version, || async {
+                Ok(self.store().approval_queue().await?)
+            })
+            .await
     }
 
     /// One pending request as the queue shows it (`None` once decided or unknown).
