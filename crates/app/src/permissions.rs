@@ -41,13 +41,19 @@ impl Caller {
 
     /// `Forbidden` naming the permission when the caller lacks it.
     pub fn require(&self, permission: &str) -> AppResult<()> {
-        if self.grants.allows(permission) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(format!(
-                "this needs the '{permission}' permission, which your account does not have"
-            )))
-        }
+        require(&self.grants, permission)
+    }
+}
+
+/// `Forbidden` naming the permission unless `grants` allow it: the one refusal every use case
+/// gives.
+pub(crate) fn require(grants: &Grants, permission: &str) -> AppResult<()> {
+    if grants.allows(permission) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "this needs the '{permission}' permission, which your account does not have"
+        )))
     }
 }
 

@@ -40,13 +40,9 @@ impl App {
         filter: &StandingsFilter,
     ) -> AppResult<Vec<StandingsEntry>> {
         let grants = self.grants(actor).await?;
-        if !(grants.allows(Permission::STANDINGS_MANAGE)
-            || grants.allows(Permission::STANDINGS_APPROVE))
-        {
-            return Err(AppError::Forbidden(format!(
-                "this needs the '{}' permission, which your account does not have",
-                Permission::STANDINGS_MANAGE
-            )));
+        // Approvers read the database too; the refusal names the manager's permission.
+        if !grants.allows(Permission::STANDINGS_APPROVE) {
+            crate::permissions::require(&grants, Permission::STANDINGS_MANAGE)?;
         }
         Ok(self.store().standings(filter).await?)
     }

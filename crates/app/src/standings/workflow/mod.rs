@@ -70,13 +70,8 @@ impl App {
         permission: &str,
     ) -> AppResult<Grants> {
         let grants = self.grants(account).await?;
-        if grants.allows(permission) {
-            Ok(grants)
-        } else {
-            Err(AppError::Forbidden(format!(
-                "this needs the '{permission}' permission, which your account does not have"
-            )))
-        }
+        crate::permissions::require(&grants, permission)?;
+        Ok(grants)
     }
 
     /// Queues the targeted contact sync of one entity. Sync trouble never undoes a decision: an
