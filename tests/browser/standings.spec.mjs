@@ -152,6 +152,28 @@ async function main() {
       await run.shot(ap, 'approver-approved');
     });
 
+    let importSeen = '';
+    await run.step('approver imports a CSV; its page follows the import live until it is finished', async () => {
+      run.currentPage = ap;
+      const friend = character('FRIEND');
+      await goto(ap, '/standings/entries');
+      await ap.locator('textarea[name=csv]').fill(`alliance,${friend.id},10,${friend.name},re-imported from the browser test`);
+      await clickAndWaitForPage(ap, ap.locator('form[action="/standings/entries/import"] button[type=submit]'));
+      const path = new URL(ap.url()).pathname;
+      expect(/^\/standings\/operations\/\d+$/.test(path), `Import led to ${ap.url()}`);
+      const progress = ap.locator('#bulk-progress');
+      const first = ((await progress.locator('.badge').textContent()) ?? '').trim();
+      // A reload would drop this mark: the page must change in place, through htmx polling.
+      await ap.evaluate(() => { window.jumpgateMark = 'same page'; });
+      await progress.locator('.badge.bulk-finished').waitFor({ state: 'visible', timeout: 20_000 });
+      const summary = ((await progress.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+      expect(summary.includes('1 standing(s) imported from CSV.'), `the import page says: ${summary}`);
+      expect((await ap.evaluate(() => window.jumpgateMark)) === 'same page', 'the page reloaded instead of updating in place');
+      importSeen = `${first} → finished`;
+      console.log(`        import: ${importSeen}`);
+      await run.shot(ap, 'approver-import-finished');
+    });
+
     await run.step(`member sees "Approved ${STANDING}" and the notification on /standings`, async () => {
       run.currentPage = mp;
       await goto(mp, '/standings');
@@ -215,7 +237,7 @@ async function main() {
     await run.noErrors();
     await a.context.close();
     await m.context.close();
-    return { request: requestId, approver: approver.id, member: member.id, preview, status };
+    return { request: requestId, approver: approver.id, member: member.id, preview, status, import: importSeen };
   } finally {
     await browser.close();
   }

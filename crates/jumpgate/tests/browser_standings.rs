@@ -2,7 +2,9 @@
 //! driven by `playwright-core` from `tests/browser/`) with an approver and a member. The member
 //! grants the contact scopes, requests a standing for their character; the approver approves it
 //! with 7.5 in the queue; the member enrols the character in contact sync and clicks "Sync now";
-//! job workers run in this process, so the sync really writes the simulator's contacts. Then the
+//! job workers run in this process, so the sync really writes the simulator's contacts. The
+//! approver also imports a CSV and watches its page follow the import to the end without a
+//! reload. Then the
 //! database and the simulator must agree. Screenshots go to `target/browser-screenshots/`
 //! (`standings-*.png`). Needs `node`, `chromium` and `npm ci` in `tests/browser` (as `.ci/run`
 //! does); a missing piece fails the test with the command that installs it.
@@ -118,6 +120,8 @@ async fn a_real_browser_requests_approves_enrols_and_the_contacts_appear_in_game
             ("APPROVER_NAME", approver.name.clone()),
             ("MEMBER_ID", member.character_id.to_string()),
             ("MEMBER_NAME", member.name.clone()),
+            ("FRIEND_ID", friend.alliance_id.to_string()),
+            ("FRIEND_NAME", friend.name.clone()),
         ],
         TIMEOUT,
     )
@@ -132,6 +136,12 @@ async fn a_real_browser_requests_approves_enrols_and_the_contacts_appear_in_game
         .expect("the browser test reports its result");
     assert_eq!(result["member"], member.character_id);
     assert_eq!(result["status"], "sync-in_sync");
+    assert!(
+        result["import"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("→ finished")),
+        "the CSV import's page showed it finishing: {result}"
+    );
 
     // The approver's first login made it superuser; the member is in the Member state.
     let approver_account = t

@@ -5,6 +5,7 @@
 
 mod support;
 
+use jumpgate_app::standings::workflow::bulk::BULK_JOB;
 use jumpgate_domain::account::TokenStatus;
 use jumpgate_domain::standings::{RevocationReason, RevocationState};
 use jumpgate_domain::{AccountId, CharacterId};
@@ -148,6 +149,40 @@ async fn audit(t: &TestApp, prefix: &str) -> Vec<jumpgate_domain::audit::AuditEn
         })
         .await
         .unwrap()
+}
+
+/// Submits a bulk form, checks that it leads to the operation's page, which polls for progress
+/// while a job waits to carry it out, runs that job as a worker would, and returns the
+/// operation's id and its page once it is over.
+async fn run_operation(
+    t: &TestApp,
+    b: &Browser,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (i64, String) {
+    let id = start_operation(b, path, form).await;
+    let page = format!("/standings/operations/{id}");
+    let (status, before) = b.get_text(&page).await;
+    assert_eq!(status, StatusCode::OK, "{before}");
+    let polls = format!("hx-get=\"/standings/operations/{id}/progress\"");
+    assert!(before.contains(&polls), "{before}");
+    assert!(before.contains("queued"), "{before}");
+    let jobs = t
+        .store
+        .jobs(Some(jumpgate_store::JobStatus::Queued), 100)
+        .await
+        .unwrap();
+    assert!(
+        jobs.iter()
+            .any(|j| j.kind == BULK_JOB && j.payload["operation"] == id),
+        "a job carries out operation {id}: {jobs:?}"
+    );
+    t.app.run_bulk_operation(id).await.unwrap();
+    let (status, after) = b.get_text(&format!("{page}/progress")).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert!(!after.contains("hx-trigger"), "polling stops: {after}");
+    assert!(after.contains("finished"), "{after}");
+    (id, after)
 }
 
 async fn request_and_approve(
@@ -651,7 +686,8 @@ on_both_backends!(
         assert!(t.store.standing(kept).await.unwrap().is_some());
         assert_eq!(t.app.validate_standings().await.unwrap().queued, 1);
         let again = pending_revocations(&t, kept).await[0].id;
-        post_ok(
+        let (_, page) = run_operation(
+            &t,
             &boss,
             "/standings/queue/revocations/bulk",
             &[
@@ -661,6 +697,7 @@ on_both_backends!(
             ],
         )
         .await;
+        assert!(page.contains("1 item(s) removed."), "{page}");
         assert!(t.store.standing(kept).await.unwrap().is_none());
         let rev = t.store.revocation(again).await.unwrap().unwrap();
         assert_eq!(rev.state, RevocationState::Approved);
@@ -733,7 +770,12 @@ on_both_backends!(import_from_alliance_contacts, |t: TestApp| async move {
         .login_with("standings.import", boss_char.character_id)
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    post_ok(&boss, "/standings/entries/import-contacts", &form).await;
+    let (_, page) = run_operation(&t, &boss, "/standings/entries/import-contacts", &form).await;
+    assert!(
+        page.contains("2 standing(s) imported from the contacts."),
+        "{page}"
+    );
+    assert!(page.contains("1 contact(s) skipped"), "{page}");
     assert_eq!(
         t.store
             .standing(friend)
@@ -779,7 +821,9 @@ on_both_backends!(
         assert_eq!(t.store.count_standings().await.unwrap(), 0);
 
         let good = "alliance,99000001,10,Friends,old allies\ncorporation,98000001,-7.5,Foes,\n";
-        post_ok(&boss, "/standings/entries/import", &[("csv", good)]).await;
+        let (_, page) =
+            run_operation(&t, &boss, "/standings/entries/import", &[("csv", good)]).await;
+        assert!(page.contains("2 standing(s) imported from CSV."), "{page}");
         assert_eq!(t.store.count_standings().await.unwrap(), 2);
         let (status, csv) = boss.get_text("/standings/entries.csv").await;
         assert_eq!(status, StatusCode::OK);
@@ -869,26 +913,207 @@ on_both_backends!(
         assert!(body.contains("give a reason"), "{body}");
         assert_eq!(pending_request(&t, chars[1]).await, r1);
 
-        post_ok(
+        let (_, page) = run_operation(
+            &t,
             &boss,
             "/standings/queue/bulk",
             &[
                 ("id", &r1.to_string()),
-                ("id", &r2.to_string()),
                 ("id", "999999"),
+                ("id", &r2.to_string()),
                 ("action", "approve"),
                 ("standing", "5.0"),
                 ("notes", "batch"),
             ],
         )
         .await;
-        let (_, page) = boss.get_text("/standings/queue").await;
-        assert!(page.contains("2 item(s) approved."), "{page}");
-        assert!(page.contains("Not done: #999999"), "{page}");
+        assert!(page.contains("2 item(s) approved. 1 not done"), "{page}");
+        assert!(page.contains("#999999: "), "{page}");
         for c in &chars[1..3] {
             let entry = t.store.standing(*c).await.unwrap().expect("approved");
             assert_eq!(entry.standing.tenths(), 50);
         }
         assert_eq!(audit(&t, "standings.request.approved").await.len(), 2);
+    }
+);
+
+/// The operation id a bulk form leads to (its job not run yet).
+async fn start_operation(b: &Browser, path: &str, form: &[(&str, &str)]) -> i64 {
+    let r = b.post_form(path, form).await;
+    let status = r.status();
+    if status != StatusCode::SEE_OTHER {
+        panic!("POST {path} answered {status}: {}", r.text().await.unwrap());
+    }
+    support::location(&r)
+        .path()
+        .strip_prefix("/standings/operations/")
+        .and_then(|id| id.parse().ok())
+        .expect("an operation page")
+}
+
+on_both_backends!(
+    a_bulk_operation_goes_on_where_a_lost_worker_stopped_and_tells_its_starter,
+    |t: TestApp| async move {
+        let chars = distinct_characters(&t, 4);
+        let boss = admin(&t, chars[0]).await;
+        let (m, _) = member(&t, &chars[1..4], true).await;
+        let mut requests = Vec::new();
+        for c in &chars[1..4] {
+            post_ok(
+                &m,
+                "/standings/request",
+                &[("entity", &format!("character:{c}"))],
+            )
+            .await;
+            requests.push(pending_request(&t, *c).await.to_string());
+        }
+        let mut form: Vec<(&str, &str)> = requests.iter().map(|r| ("id", r.as_str())).collect();
+        form.push(("action", "approve"));
+        let id = start_operation(&boss, "/standings/queue/bulk", &form).await;
+
+        // A worker approved the first request, wrote its progress and died.
+        let boss_account = account_of(&t, chars[0]).await;
+        let first: i64 = requests[0].parse().unwrap();
+        t.app
+            .approve_request(boss_account, first, None, "")
+            .await
+            .unwrap();
+        let mut progress = t.store.bulk_operation(id).await.unwrap().unwrap().progress;
+        progress.status = jumpgate_store::BulkStatus::Running;
+        progress.done = 1;
+        assert!(t.store.record_bulk_progress(id, &progress).await.unwrap());
+        let (_, page) = boss
+            .get_text(&format!("/standings/operations/{id}/progress"))
+            .await;
+        assert!(page.contains("value=\"33\""), "a third done: {page}");
+        assert!(page.contains("hx-trigger=\"every 1s\""), "{page}");
+
+        // The next worker does the other two and does not try the first again.
+        t.app.run_bulk_operation(id).await.unwrap();
+        let op = t.store.bulk_operation(id).await.unwrap().unwrap();
+        assert_eq!((op.progress.done, op.progress.failed), (3, 0), "{op:?}");
+        assert_eq!(op.progress.summary, "3 item(s) approved.");
+        for c in &chars[1..4] {
+            assert!(t.store.standing(*c).await.unwrap().is_some());
+        }
+        // Running it again changes nothing.
+        t.app.run_bulk_operation(id).await.unwrap();
+        assert_eq!(audit(&t, "standings.request.approved").await.len(), 3);
+
+        // The starter may have left the page: a notification leads back to it.
+        let notes = t.store.notifications(boss_account, true, 10).await.unwrap();
+        let told = notes
+            .iter()
+            .find(|n| n.message == "3 item(s) approved.")
+            .expect("the starter is told");
+        assert_eq!(
+            told.link.as_deref(),
+            Some(format!("/standings/operations/{id}").as_str())
+        );
+    }
+);
+
+on_both_backends!(
+    an_operation_is_shown_to_its_starter_and_to_holders_of_its_permission_only,
+    |t: TestApp| async move {
+        let chars = distinct_characters(&t, 2);
+        let boss = admin(&t, chars[0]).await;
+        t.store
+            .upsert_standing(&jumpgate_store::NewStandingsEntry {
+                entity: jumpgate_domain::standings::Entity {
+                    kind: jumpgate_domain::standings::EntityKind::Alliance,
+                    id: 99_000_001,
+                },
+                name: "Friends".to_owned(),
+                standing: jumpgate_domain::standings::Standing::new(10.0).unwrap(),
+                notes: String::new(),
+                source: "admin".to_owned(),
+                added_by: None,
+            })
+            .await
+            .unwrap();
+        let (status, body) = post_status(&boss, "/standings/entries/bulk-delete", &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("tick at least one"), "{body}");
+
+        let (id, page) = run_operation(
+            &t,
+            &boss,
+            "/standings/entries/bulk-delete",
+            &[("id", "99000001"), ("id", "98000042"), ("notes", "cleanup")],
+        )
+        .await;
+        assert!(page.contains("1 entries deleted. 1 not done"), "{page}");
+        assert!(page.contains("#98000042: "), "{page}");
+        assert!(page.contains("href=\"/standings/entries\""), "{page}");
+        assert_eq!(t.store.count_standings().await.unwrap(), 0);
+
+        let (other, _) = member(&t, &chars[1..2], false).await;
+        let (status, _) = other.get_text(&format!("/standings/operations/{id}")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = boss.get_text("/standings/operations/424242").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = boss.get_text("/standings/operations/x/progress").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+);
+
+on_both_backends!(
+    an_import_waits_out_esi_limits_and_stops_with_the_reason_when_it_cannot_go_on,
+    |t: TestApp| async move {
+        let boss_char = t
+            .sim
+            .characters()
+            .into_iter()
+            .find(|c| c.alliance_id.is_some())
+            .unwrap();
+        let alliance = boss_char.alliance_id.unwrap().to_string();
+        let reader = boss_char.character_id.to_string();
+        let boss = admin(&t, boss_char.character_id).await;
+        boss.login_with("standings.import", boss_char.character_id)
+            .await;
+        let form = [
+            ("kind", "alliance"),
+            ("id", alliance.as_str()),
+            ("reader", reader.as_str()),
+        ];
+
+        // A rate limit: the job is postponed (not failed) and the page says why.
+        let id = start_operation(&boss, "/standings/entries/import-contacts", &form).await;
+        t.sim.force_429("/contacts", 30);
+        let err = t.app.run_bulk_operation(id).await.unwrap_err();
+        assert!(
+            matches!(err, jumpgate_app::jobs::JobError::Postpone { .. }),
+            "{err:?}"
+        );
+        let (_, page) = boss
+            .get_text(&format!("/standings/operations/{id}/progress"))
+            .await;
+        assert!(page.contains("Waiting for EVE"), "{page}");
+        assert!(page.contains("running"), "{page}");
+
+        // The reader's token died before the next import ran: it stops, saying why.
+        let second = start_operation(&boss, "/standings/entries/import-contacts", &form).await;
+        let token = t
+            .store
+            .token(CharacterId(boss_char.character_id), "standings.import")
+            .await
+            .unwrap()
+            .unwrap();
+        t.store
+            .set_token_status(token.id, TokenStatus::Revoked, Some("test"))
+            .await
+            .unwrap();
+        let err = t.app.run_bulk_operation(second).await.unwrap_err();
+        assert!(
+            matches!(err, jumpgate_app::jobs::JobError::Fatal(_)),
+            "{err:?}"
+        );
+        let (_, page) = boss
+            .get_text(&format!("/standings/operations/{second}"))
+            .await;
+        assert!(page.contains("failed"), "{page}");
+        assert!(page.contains("must log in with it again"), "{page}");
+        assert!(!page.contains("hx-trigger"), "{page}");
     }
 );

@@ -522,6 +522,18 @@ macro_rules! delegate_standings_store {
                 queue::queue_item(self, kind, id).await
             }
 
+            async fn create_bulk_operation(&self, op: &NewBulkOperation) -> Result<BulkOperation> {
+                bulk::create_bulk_operation(self, op).await
+            }
+
+            async fn bulk_operation(&self, id: i64) -> Result<Option<BulkOperation>> {
+                bulk::bulk_operation(self, id).await
+            }
+
+            async fn record_bulk_progress(&self, id: i64, progress: &BulkProgress) -> Result<bool> {
+                bulk::record_bulk_progress(self, id, progress).await
+            }
+
             async fn enrol_sync(
                 &self,
                 character: CharacterId,

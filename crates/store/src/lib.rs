@@ -5,6 +5,7 @@
 //! Everything above this crate sees only `Arc<dyn Store>`; the same conformance tests run on both
 //! implementations.
 
+pub mod bulk;
 mod delegate;
 mod model;
 mod open;
@@ -16,6 +17,7 @@ pub mod standings;
 mod support;
 pub mod testing;
 
+pub use bulk::{BulkOperation, BulkProgress, BulkStatus, NewBulkOperation};
 pub use model::*;
 pub use open::{Backend, ConnectOptions, connect};
 pub use queue::{ApprovalQueue, QueueItem, QueueKind};

@@ -275,6 +275,18 @@ pub trait StandingsStore: Send + Sync + 'static {
     /// transaction as any write to requests or revocations, and `standings` with any write to
     /// the standings entries.
     async fn change_counter(&self, name: &str) -> Result<i64>;
+    // ----- bulk operations ---------------------------------------------------------------
+
+    /// Records a bulk operation as queued.
+    async fn create_bulk_operation(
+        &self,
+        op: &crate::NewBulkOperation,
+    ) -> Result<crate::BulkOperation>;
+    async fn bulk_operation(&self, id: i64) -> Result<Option<crate::BulkOperation>>;
+    /// Writes how far an operation got (and `finished_at` when its status says it is over).
+    /// Returns false, and changes nothing, when the operation is already over or unknown.
+    async fn record_bulk_progress(&self, id: i64, progress: &crate::BulkProgress) -> Result<bool>;
+
     /// One queue item, if it is still pending.
     async fn queue_item(&self, kind: crate::QueueKind, id: i64)
     -> Result<Option<crate::QueueItem>>;

@@ -18,6 +18,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "accounts",
             "alliances",
             "audit_log",
+            "bulk_operations",
             "change_counters",
             "characters",
             "corporations",

@@ -7,6 +7,7 @@ mod error;
 mod headers;
 pub mod metrics;
 mod pages;
+mod pages_bulk;
 mod pages_standings;
 mod pages_sync;
 mod routes;

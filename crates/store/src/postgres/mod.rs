@@ -6,6 +6,7 @@
 
 mod accounts;
 mod audit;
+mod bulk;
 mod characters;
 mod jobs;
 mod misc;

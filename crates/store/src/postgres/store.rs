@@ -1,7 +1,7 @@
 //! `Store` and `StandingsStore` for `PgStore`: each method lives in the module of its topic.
 
 use super::{
-    PgStore, accounts, audit, characters, jobs, misc, notifications, orgs, queue, standings,
+    PgStore, accounts, audit, bulk, characters, jobs, misc, notifications, orgs, queue, standings,
     states, sync, sync_scale, tokens,
 };
 use crate::delegate::{delegate_standings_store, delegate_store};

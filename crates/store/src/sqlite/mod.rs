@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod bulk;
 mod characters;
 mod jobs;
 mod lock;

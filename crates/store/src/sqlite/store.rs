@@ -1,8 +1,8 @@
 //! `Store` and `StandingsStore` for `SqliteStore`: each method lives in the module of its topic.
 
 use super::{
-    SqliteStore, accounts, audit, characters, jobs, misc, notifications, orgs, queue, standings,
-    states, sync, sync_scale, tokens,
+    SqliteStore, accounts, audit, bulk, characters, jobs, misc, notifications, orgs, queue,
+    standings, states, sync, sync_scale, tokens,
 };
 use crate::delegate::{delegate_standings_store, delegate_store};
 use crate::*;

@@ -16,19 +16,18 @@ use std::collections::BTreeMap;
 /// The CSV columns, in order. `name` and `notes` may be empty.
 pub const CSV_HEADER: [&str; 5] = ["type", "id", "standing", "name", "notes"];
 
+/// An organisation's contact list as entries to import.
+pub(crate) struct ContactsForImport {
+    pub rows: Vec<NewStandingsEntry>,
+    /// Contacts that cannot hold a standing (factions).
+    pub skipped: u64,
+    pub source_name: String,
+}
+
 /// One exported row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StandingsCsvRow {
     pub entry: StandingsEntry,
-}
-
-/// What an import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ImportSummary {
-    /// Entries created or updated.
-    pub imported: u64,
-    /// Contacts that cannot hold a standing (factions).
-    pub skipped: u64,
 }
 
 impl App {
@@ -171,55 +170,15 @@ impl App {
         String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
     }
 
-    /// Imports CSV (`type,id,standing[,name[,notes]]`, a header line optional): every row is
-    /// checked first; any bad row refuses the whole file with one message per bad row, and
-    /// nothing is imported.
-    pub async fn import_standings_csv(
-        &self,
-        actor: AccountId,
-        text: &str,
-    ) -> AppResult<ImportSummary> {
-        self.require_permission(actor, Permission::STANDINGS_MANAGE)
-            .await?;
-        let rows = parse_csv(text, actor).map_err(|errors| {
-            AppError::Invalid(format!(
-                "the CSV was not imported (nothing changed): {}",
-                errors.join("; ")
-            ))
-        })?;
-        let mut rows = rows;
-        for r in &mut rows {
-            if r.name.is_empty() {
-                r.name = self.entity_name(r.entity).await;
-            }
-        }
-        let imported = self.store().import_standings(&rows).await?;
-        let by = Actor::Account(actor.get());
-        self.audit(
-            by.clone(),
-            "standings.import",
-            "standings",
-            json!({"source": "csv", "imported": imported, "rows": rows.len()}),
-        )
-        .await?;
-        self.workflow_reconcile_all(&by).await;
-        Ok(ImportSummary {
-            imported,
-            skipped: 0,
-        })
-    }
-
-    /// Imports the current contact list of an alliance or corporation (e.g. an organisation
-    /// coming from aa-standingssync), read with `reader`'s `standings.import` token. `reader`
-    /// must be one of the actor's characters and a member of that organisation.
-    pub async fn import_standings_from_contacts(
+    /// Checks that `actor` may import `source`'s contacts with `reader` and holds the token
+    /// to read them: `reader` must be one of the actor's characters, a member of that
+    /// organisation, with a `standings.import` token. Nothing is read from ESI yet.
+    pub(crate) async fn check_contacts_import(
         &self,
         actor: AccountId,
         source: Entity,
         reader: CharacterId,
-    ) -> AppResult<ImportSummary> {
-        self.require_permission(actor, Permission::STANDINGS_MANAGE)
-            .await?;
+    ) -> AppResult<()> {
         let character = self
             .store()
             .character(reader)
@@ -231,43 +190,57 @@ impl App {
                 character.name
             )));
         }
+        let member = match source.kind {
+            EntityKind::Alliance => character.alliance == Some(AllianceId(source.id)),
+            EntityKind::Corporation => character.corporation == CorporationId(source.id),
+            EntityKind::Character => {
+                return Err(AppError::Invalid(
+                    "contacts can be imported from an alliance or a corporation".to_owned(),
+                ));
+            }
+        };
+        if !member {
+            return Err(AppError::Invalid(format!(
+                "{} is not in {} {}: the reading character must be a member",
+                character.name,
+                source.kind.as_str(),
+                source.id
+            )));
+        }
+        self.import_token(reader, &character.name).await.map(drop)
+    }
+
+    async fn import_token(&self, reader: CharacterId, name: &str) -> AppResult<String> {
         let token = self.access_token(reader, IMPORT_LOGIN).await.map_err(|e| match e {
             AppError::NotFound(_) => AppError::Invalid(format!(
-                "{} has no '{IMPORT_LOGIN}' token: log in with it through \"Grant import scopes\" first",
-                character.name
+                "{name} has no '{IMPORT_LOGIN}' token: log in with it through \"Grant import scopes\" first"
             )),
             other => other,
         })?;
-        let token = secrecy::ExposeSecret::expose_secret(&token).to_owned();
+        Ok(secrecy::ExposeSecret::expose_secret(&token).to_owned())
+    }
+
+    /// Reads `source`'s contact list through ESI (after [`Self::check_contacts_import`]) as
+    /// entries to import (names still empty).
+    pub(crate) async fn read_contacts_for_import(
+        &self,
+        actor: AccountId,
+        source: Entity,
+        reader: CharacterId,
+    ) -> AppResult<ContactsForImport> {
+        let token = self.import_token(reader, &reader.to_string()).await?;
         let contacts = match source.kind {
             EntityKind::Alliance => {
-                if character.alliance != Some(AllianceId(source.id)) {
-                    return Err(AppError::Invalid(format!(
-                        "{} is not in alliance {}: the reading character must be a member",
-                        character.name, source.id
-                    )));
-                }
                 self.esi()
                     .alliance_contacts(AllianceId(source.id), reader, &token)
                     .await?
                     .value
             }
-            EntityKind::Corporation => {
-                if character.corporation != CorporationId(source.id) {
-                    return Err(AppError::Invalid(format!(
-                        "{} is not in corporation {}: the reading character must be a member",
-                        character.name, source.id
-                    )));
-                }
+            _ => {
                 self.esi()
                     .corporation_contacts(CorporationId(source.id), reader, &token)
                     .await?
                     .value
-            }
-            EntityKind::Character => {
-                return Err(AppError::Invalid(
-                    "contacts can be imported from an alliance or a corporation".to_owned(),
-                ));
             }
         };
         let mut skipped = 0u64;
@@ -290,43 +263,79 @@ impl App {
                 None => skipped += 1,
             }
         }
-        let ids: Vec<i64> = wanted.iter().map(|(e, _)| e.id).collect();
-        let names: BTreeMap<i64, String> = if ids.is_empty() {
-            BTreeMap::new()
-        } else {
-            self.esi()
-                .universe_names(&ids)
-                .await
-                .map(|v| v.into_iter().map(|n| (n.id, n.name)).collect())
-                .unwrap_or_default()
-        };
         let source_name = self.entity_name(source).await;
-        let rows: Vec<NewStandingsEntry> = wanted
+        let rows = wanted
             .into_iter()
             .map(|(entity, standing)| NewStandingsEntry {
                 entity,
-                name: names
-                    .get(&entity.id)
-                    .cloned()
-                    .unwrap_or_else(|| entity.to_string()),
+                name: String::new(),
                 standing,
                 notes: format!("imported from the contacts of {source_name}"),
                 source: "import".to_owned(),
                 added_by: Some(actor),
             })
             .collect();
-        let imported = self.store().import_standings(&rows).await?;
-        let by = Actor::Account(actor.get());
-        self.audit(
-            by.clone(),
-            "standings.import",
-            entity_target(source.id),
-            json!({"source": format!("{}_contacts", source.kind.as_str()), "from": source_name, "reader": reader.get(), "imported": imported, "skipped": skipped}),
-        )
-        .await?;
-        self.workflow_reconcile_all(&by).await;
-        Ok(ImportSummary { imported, skipped })
+        Ok(ContactsForImport {
+            rows,
+            skipped,
+            source_name,
+        })
     }
+
+    /// Fills in the names left empty, in one ESI call per 1,000 ids; an id ESI does not know
+    /// keeps its id as its name.
+    pub(crate) async fn name_import_rows(&self, rows: &mut [NewStandingsEntry]) {
+        let ids: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.name.is_empty())
+            .map(|r| r.entity.id)
+            .collect();
+        let names: BTreeMap<i64, String> = if ids.is_empty() {
+            BTreeMap::new()
+        } else {
+            match self.esi().universe_names(&ids).await {
+                Ok(found) => found.into_iter().map(|n| (n.id, n.name)).collect(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not look up the names of imported entries");
+                    BTreeMap::new()
+                }
+            }
+        };
+        for r in rows.iter_mut().filter(|r| r.name.is_empty()) {
+            r.name = names
+                .get(&r.entity.id)
+                .cloned()
+                .unwrap_or_else(|| r.entity.to_string());
+        }
+    }
+
+    /// Records a finished import in the audit log and queues the contact sync of everyone.
+    pub(crate) async fn imported(
+        &self,
+        actor: AccountId,
+        target: String,
+        details: serde_json::Value,
+    ) -> AppResult<()> {
+        let by = Actor::Account(actor.get());
+        self.audit(by.clone(), "standings.import", target, details)
+            .await?;
+        self.workflow_reconcile_all(&by).await;
+        Ok(())
+    }
+}
+
+/// The entries a CSV holds, checked, in the name of `actor`: every problem, one per bad row,
+/// and nothing when any row is bad.
+pub(crate) fn standings_csv_rows(
+    text: &str,
+    actor: AccountId,
+) -> Result<Vec<NewStandingsEntry>, AppError> {
+    parse_csv(text, actor).map_err(|errors| {
+        AppError::Invalid(format!(
+            "the CSV was not imported (nothing changed): {}",
+            errors.join("; ")
+        ))
+    })
 }
 
 /// Checks a CSV for import without importing: every problem, one per bad row.

@@ -10,6 +10,7 @@
 //! - `eligibility`: the member page's model and the corporation coverage report.
 //! - `validator`: the periodic job that finds standings whose holder no longer qualifies.
 
+pub mod bulk;
 pub mod eligibility;
 pub mod entries;
 pub mod queue;
@@ -27,7 +28,7 @@ use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
 use jumpgate_store::StoreError;
 
 pub use eligibility::{CorporationCoverage, MemberOverview, SubjectRow, SubjectStatus};
-pub use entries::{ImportSummary, StandingsCsvRow};
+pub use entries::StandingsCsvRow;
 pub use validator::ValidationSummary;
 
 /// The periodic validator's job kind.
@@ -41,6 +42,7 @@ pub const IMPORT_LOGIN: &str = "standings.import";
 pub const STANDINGS_PAGE: &str = "/standings";
 
 pub fn register_jobs(registry: &mut JobRegistry) {
+    bulk::register_jobs(registry);
     registry.register(VALIDATE, |app, _| async move {
         app.validate_standings()
             .await

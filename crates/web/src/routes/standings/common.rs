@@ -3,6 +3,7 @@
 
 use crate::error::{WebError, WebResult};
 use crate::pages::Layout;
+use jumpgate_app::standings::workflow::bulk::BulkDecision;
 use jumpgate_domain::standings::{Entity, EntityKind, Standing};
 
 pub(super) fn parse_id(what: &str, id: &str) -> WebResult<i64> {
@@ -39,16 +40,9 @@ pub(super) fn tone(s: Standing) -> &'static str {
     }
 }
 
-/// The bulk form: `id` checkboxes, `action` approve|reject, `standing`, `notes`, `reason`.
-pub(super) struct BulkForm {
-    pub ids: Vec<i64>,
-    pub action: String,
-    pub standing: String,
-    pub notes: String,
-    pub reason: String,
-}
-
-pub(super) fn bulk_form(fields: &[(String, String)]) -> WebResult<BulkForm> {
+/// The bulk form of the queues: `id` checkboxes, `action` approve|reject, `standing`,
+/// `notes`, `reason`.
+pub(super) fn bulk_decision(fields: &[(String, String)]) -> WebResult<(Vec<i64>, BulkDecision)> {
     let get = |k: &str| {
         fields
             .iter()
@@ -61,46 +55,19 @@ pub(super) fn bulk_form(fields: &[(String, String)]) -> WebResult<BulkForm> {
         .filter(|(k, _)| k == "id")
         .map(|(_, v)| parse_id("queue item", v))
         .collect::<WebResult<Vec<_>>>()?;
-    if ids.is_empty() {
-        return Err(WebError::BadRequest(
-            "tick at least one item for a bulk action".to_owned(),
-        ));
-    }
-    let action = get("action");
-    if action != "approve" && action != "reject" {
-        return Err(WebError::BadRequest(format!(
-            "'{action}' is not a bulk action: expected approve or reject"
-        )));
-    }
-    Ok(BulkForm {
-        ids,
-        action,
-        standing: get("standing"),
-        notes: get("notes"),
-        reason: get("reason"),
-    })
-}
-
-/// Runs `act` for every id, one after the other, and says in one sentence how many were
-/// `verb` and why the others were not: one item's refusal does not stop the rest.
-pub(super) async fn run_bulk<T, Fut>(
-    ids: &[i64],
-    mut act: impl FnMut(i64) -> Fut,
-    verb: &str,
-) -> String
-where
-    Fut: std::future::Future<Output = Result<T, jumpgate_app::AppError>>,
-{
-    let (mut done, mut failed) = (0, Vec::new());
-    for &id in ids {
-        match act(id).await {
-            Ok(_) => done += 1,
-            Err(e) => failed.push(format!("#{id}: {e}")),
+    let decision = match get("action").as_str() {
+        "approve" => BulkDecision::Approve {
+            standing: parse_standing(&get("standing"))?,
+            notes: get("notes"),
+        },
+        "reject" => BulkDecision::Reject {
+            reason: get("reason"),
+        },
+        other => {
+            return Err(WebError::BadRequest(format!(
+                "'{other}' is not a bulk action: expected approve or reject"
+            )));
         }
-    }
-    let mut msg = format!("{done} item(s) {verb}.");
-    if !failed.is_empty() {
-        msg.push_str(&format!(" Not done: {}.", failed.join("; ")));
-    }
-    msg
+    };
+    Ok((ids, decision))
 }

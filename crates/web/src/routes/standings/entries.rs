@@ -1,7 +1,8 @@
 //! The standings database (`/standings/entries`): filters, add/edit/delete, bulk delete, CSV
 //! import and export, import from an alliance's or corporation's contacts.
 
-use super::common::{parse_id, parse_standing, run_bulk, tone};
+use super::common::{parse_id, parse_standing, tone};
+use super::operations;
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
@@ -12,6 +13,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jumpgate_app::standings::workflow::IMPORT_LOGIN;
+use jumpgate_app::standings::workflow::bulk::BulkWork;
 use jumpgate_app::standings::workflow::entries::check_standings_csv;
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::permissions::Permission;
@@ -199,25 +201,12 @@ pub async fn bulk_delete(
         .filter(|(k, _)| k == "id")
         .map(|(_, v)| parse_id("entity", v))
         .collect::<WebResult<Vec<_>>>()?;
-    if ids.is_empty() {
-        return Err(WebError::BadRequest(
-            "tick at least one entry to delete".to_owned(),
-        ));
-    }
     let notes = fields
         .iter()
         .find(|(k, _)| k == "notes")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    let (app, actor, notes) = (&state.app, viewer.account, notes.as_str());
-    let message = run_bulk(
-        &ids,
-        |id| app.delete_standing_entry(actor, id, notes),
-        "deleted",
-    )
-    .await;
-    session::flash(&viewer.session, message).await;
-    Ok(Redirect::to("/standings/entries"))
+    operations::start(&state, &viewer, BulkWork::DeleteEntries { ids, notes }).await
 }
 
 pub async fn export_csv(State(state): State<WebState>, viewer: Viewer) -> WebResult<Response> {
@@ -242,7 +231,8 @@ pub struct ImportForm {
     csv: String,
 }
 
-/// Any bad row: the page again (400) with one message per bad row and nothing imported.
+/// Any bad row: the page again (400) with one message per bad row and nothing imported;
+/// otherwise the import runs as a bulk operation whose page shows its progress.
 pub async fn import_csv(
     State(state): State<WebState>,
     viewer: Viewer,
@@ -253,16 +243,10 @@ pub async fn import_csv(
         let page = entries_page(&state, viewer, EntriesQuery::default(), form.csv, errors).await?;
         return Ok((StatusCode::BAD_REQUEST, page).into_response());
     }
-    let s = state
-        .app
-        .import_standings_csv(viewer.account, &form.csv)
-        .await?;
-    session::flash(
-        &viewer.session,
-        format!("{} standing(s) imported from CSV.", s.imported),
-    )
-    .await;
-    Ok(Redirect::to("/standings/entries").into_response())
+    let work = BulkWork::ImportCsv { csv: form.csv };
+    Ok(operations::start(&state, &viewer, work)
+        .await?
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -284,17 +268,9 @@ pub async fn import_contacts(
     let kind = EntityKind::parse(&form.kind).map_err(|e| WebError::BadRequest(e.to_string()))?;
     let id = parse_id(kind.as_str(), &form.id)?;
     let reader = CharacterId(parse_id("character", &form.reader)?);
-    let s = state
-        .app
-        .import_standings_from_contacts(viewer.account, Entity { kind, id }, reader)
-        .await?;
-    let mut msg = format!("{} standing(s) imported from the contacts.", s.imported);
-    if s.skipped > 0 {
-        msg.push_str(&format!(
-            " {} contact(s) skipped (factions cannot hold a standing).",
-            s.skipped
-        ));
-    }
-    session::flash(&viewer.session, msg).await;
-    Ok(Redirect::to("/standings/entries"))
+    let work = BulkWork::ImportContacts {
+        source: Entity { kind, id },
+        reader,
+    };
+    operations::start(&state, &viewer, work).await
 }

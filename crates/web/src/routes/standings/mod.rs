@@ -4,6 +4,7 @@
 mod common;
 mod entries;
 mod member;
+mod operations;
 mod queue;
 mod sync;
 
@@ -40,6 +41,7 @@ pub fn router() -> Router<WebState> {
             "/standings/entries/import-contacts",
             post(entries::import_contacts),
         )
+        .merge(operations::router())
         .merge(queue::router())
         .merge(sync::router())
 }

@@ -6,7 +6,8 @@
 //! as its own page without JavaScript. The preview is computed when a decision is opened, not
 //! for every row on load.
 
-use super::common::{bulk_form, image, parse_id, parse_standing, run_bulk};
+use super::common::{bulk_decision, image, parse_id, parse_standing};
+use super::operations;
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
@@ -21,6 +22,7 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use jumpgate_app::App;
 use jumpgate_app::standings::sync::ChangePreview;
+use jumpgate_app::standings::workflow::bulk::BulkWork;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{EntityKind, Standing};
 use jumpgate_store::QueueItem;
@@ -387,34 +389,8 @@ pub async fn bulk_requests(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let form = bulk_form(&fields)?;
-    let standing = parse_standing(&form.standing)?;
-    if form.action == "reject" && form.reason.trim().is_empty() {
-        return Err(WebError::BadRequest(
-            "give a reason for the rejection: the requesters are told".to_owned(),
-        ));
-    }
-    let app = &state.app;
-    let actor = viewer.account;
-    let message = if form.action == "approve" {
-        let notes = form.notes.as_str();
-        run_bulk(
-            &form.ids,
-            |id| app.approve_request(actor, id, standing, notes),
-            "approved",
-        )
-        .await
-    } else {
-        let reason = form.reason.as_str();
-        run_bulk(
-            &form.ids,
-            |id| app.reject_request(actor, id, reason),
-            "rejected",
-        )
-        .await
-    };
-    session::flash(&viewer.session, message).await;
-    Ok(Redirect::to("/standings/queue"))
+    let (ids, decision) = bulk_decision(&fields)?;
+    operations::start(&state, &viewer, BulkWork::DecideRequests { ids, decision }).await
 }
 
 pub async fn approve_revocation(
@@ -463,31 +439,11 @@ pub async fn bulk_revocations(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let form = bulk_form(&fields)?;
-    if form.action == "reject" && form.reason.trim().is_empty() {
-        return Err(WebError::BadRequest(
-            "give a reason for keeping the standings: the members are told".to_owned(),
-        ));
-    }
-    let app = &state.app;
-    let actor = viewer.account;
-    let message = if form.action == "approve" {
-        let notes = form.notes.as_str();
-        run_bulk(
-            &form.ids,
-            |id| app.approve_revocation(actor, id, notes),
-            "removed",
-        )
-        .await
-    } else {
-        let reason = form.reason.as_str();
-        run_bulk(
-            &form.ids,
-            |id| app.reject_revocation(actor, id, reason),
-            "kept",
-        )
-        .await
-    };
-    session::flash(&viewer.session, message).await;
-    Ok(Redirect::to("/standings/queue"))
+    let (ids, decision) = bulk_decision(&fields)?;
+    operations::start(
+        &state,
+        &viewer,
+        BulkWork::DecideRevocations { ids, decision },
+    )
+    .await
 }

@@ -1,0 +1,87 @@
+//! A bulk operation's page (`/standings/operations/{id}`) and its progress fragment, which
+//! htmx polls every second until the operation is over (without JavaScript the page refreshes
+//! itself). The forms that start operations live with their resources (`queue`, `entries`)
+//! and redirect here.
+
+use super::common::parse_id;
+use crate::WebState;
+use crate::auth::Viewer;
+use crate::error::WebResult;
+use crate::pages::when;
+use crate::pages_bulk::{BulkOperationPage, BulkProgressFragment};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Redirect;
+use axum::routing::get;
+use jumpgate_app::standings::workflow::bulk::{BulkView, BulkWork};
+
+pub fn router() -> Router<WebState> {
+    Router::new()
+        .route("/standings/operations/{id}", get(page))
+        .route("/standings/operations/{id}/progress", get(progress))
+}
+
+/// Starts `work` and sends the browser to its page.
+pub(super) async fn start(
+    state: &WebState,
+    viewer: &Viewer,
+    work: BulkWork,
+) -> WebResult<Redirect> {
+    let op = state.app.start_bulk(viewer.account, work).await?;
+    Ok(Redirect::to(&format!("/standings/operations/{}", op.id)))
+}
+
+fn fragment(view: &BulkView) -> BulkProgressFragment {
+    let p = &view.operation.progress;
+    let handled = p.done + p.failed;
+    let percent = match (p.status.is_over(), p.total) {
+        (true, _) => 100,
+        (false, 0) => 0,
+        (false, total) => (handled * 100 / total).clamp(0, 100),
+    };
+    BulkProgressFragment {
+        id: view.operation.id,
+        status: p.status.as_str().to_owned(),
+        step: p.step.clone(),
+        total: p.total,
+        done: p.done,
+        failed: p.failed,
+        percent,
+        summary: p.summary.clone(),
+        problems: p.problems.clone(),
+        over: p.status.is_over(),
+        return_to: view.work.return_to().to_owned(),
+        return_label: match view.work.return_to() {
+            "/standings/queue" => "Back to the approvals",
+            _ => "Back to the standings database",
+        }
+        .to_owned(),
+    }
+}
+
+async fn view(state: &WebState, viewer: &Viewer, id: &str) -> WebResult<BulkView> {
+    let id = parse_id("bulk operation", id)?;
+    Ok(state.app.bulk_operation(viewer.account, id).await?)
+}
+
+async fn page(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> WebResult<BulkOperationPage> {
+    let view = view(&state, &viewer, &id).await?;
+    Ok(BulkOperationPage {
+        title: view.work.title(),
+        started: when(Some(view.operation.created_at)),
+        progress: fragment(&view),
+        layout: viewer.layout,
+    })
+}
+
+async fn progress(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> WebResult<BulkProgressFragment> {
+    Ok(fragment(&view(&state, &viewer, &id).await?))
+}
