@@ -5,6 +5,7 @@ mod common;
 mod entries;
 mod member;
 mod queue;
+pub(crate) mod queue_rows;
 mod sync;
 
 use crate::WebState;
