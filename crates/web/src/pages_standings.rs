@@ -111,7 +111,8 @@ pub struct QueueRowsHtml {
     pub revocations: String,
 }
 
-#[derive(Template, WebTemplate)]
+/// Rendered by its route into a buffer of the page's size (`routes::standings::queue`).
+#[derive(Template)]
 #[template(path = "standings_queue.html")]
 pub struct StandingsQueuePage {
     pub layout: Layout,
