@@ -6,7 +6,9 @@ use crate::error::{AppError, AppResult};
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::{Grants, Permission};
 use jumpgate_domain::{AccountId, CharacterId};
+use jumpgate_store::{AccountAccess, SessionRecord};
 use serde_json::json;
+use time::OffsetDateTime;
 
 /// The account a request acts for, with its grants read once (by `App::caller`). The web edge
 /// resolves it per request to draw the page; use cases that take a `&Caller` check against the
@@ -57,18 +59,57 @@ pub(crate) fn require(grants: &Grants, permission: &str) -> AppResult<()> {
     }
 }
 
+impl Caller {
+    fn new(account: AccountId, access: AccountAccess) -> Self {
+        Self {
+            account,
+            grants: Grants {
+                superuser: access.superuser,
+                permissions: access.permissions,
+            },
+            state: access.state,
+            main: access.main,
+        }
+    }
+}
+
+/// A live web session with the caller it signs in, read together (`App::session_caller`).
+#[derive(Debug, Clone)]
+pub struct SessionCaller {
+    pub session: SessionRecord,
+    /// `None` when the session is not signed in or its account no longer exists.
+    pub caller: Option<Caller>,
+}
+
 impl App {
     /// The account with its grants, state and main, for one request (one store query); `None`
     /// if the account does not exist (any more).
     pub async fn caller(&self, account: AccountId) -> AppResult<Option<Caller>> {
-        Ok(self.store().account_grants(account).await?.map(|a| Caller {
-            account,
-            grants: Grants {
-                superuser: a.superuser,
-                permissions: a.permissions,
-            },
-            state: a.state,
-            main: a.main,
+        Ok(self
+            .store()
+            .account_grants(account)
+            .await?
+            .map(|access| Caller::new(account, access)))
+    }
+
+    /// The live session `id` (already hashed, as `Store::load_session` takes it) with the caller
+    /// it signs in, in one store query: what a signed-in page reads first. `None` when there is
+    /// no such session or it has expired.
+    pub async fn session_caller(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> AppResult<Option<SessionCaller>> {
+        let Some(found) = self.store().load_session_with_grants(id, now).await? else {
+            return Ok(None);
+        };
+        Ok(Some(SessionCaller {
+            caller: found
+                .session
+                .account
+                .zip(found.access)
+                .map(|(account, access)| Caller::new(account, access)),
+            session: found.session,
         }))
     }
 

@@ -277,3 +277,43 @@ on_both_backends!(
         assert!(!second.contains("Welcome"), "a flash message shows once");
     }
 );
+
+on_both_backends!(
+    a_flash_message_or_a_sign_out_from_another_instance_shows_at_once,
+    |t: TestApp| async move {
+        let character = t.sim.characters()[0].character_id;
+        let here = t.browser();
+        here.login_ok(character).await;
+        let (_, first) = here.get_text("/account").await;
+        assert!(first.contains("Welcome"), "the login's flash message shows");
+        let (status, _) = here.get_text("/account").await;
+        assert_eq!(status, StatusCode::OK, "a plain page view");
+
+        let other = t.another_instance().await;
+        let there = here.at(&other.base);
+        let r = there
+            .post_form("/account/timezone", &[("timezone", "Europe/Berlin")])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, page) = here.get_text("/account").await;
+        assert!(
+            page.contains("Your time zone is now Europe/Berlin."),
+            "the other instance's flash message shows on the next page here: {page}"
+        );
+        let (_, page) = here.get_text("/account").await;
+        assert!(!page.contains("Your time zone is now"), "and only once");
+
+        let account = t
+            .store
+            .character(jumpgate_domain::CharacterId(character))
+            .await
+            .unwrap()
+            .unwrap()
+            .account;
+        t.store.delete_sessions_of(account).await.unwrap();
+        let r = here.get("/account").await;
+        assert_ne!(r.status(), StatusCode::OK, "signed out everywhere at once");
+        let (_, home) = here.get_text("/").await;
+        assert!(home.contains("Log in"), "{home}");
+    }
+);

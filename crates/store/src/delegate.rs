@@ -301,6 +301,14 @@ macro_rules! delegate_store {
                 misc::load_session(self, id, now).await
             }
 
+            async fn load_session_with_grants(
+                &self,
+                id: &str,
+                now: OffsetDateTime,
+            ) -> Result<Option<SessionAccess>> {
+                misc::load_session_with_grants(self, id, now).await
+            }
+
             async fn save_session(&self, session: &SessionRecord) -> Result<()> {
                 misc::save_session(self, session).await
             }

@@ -234,6 +234,13 @@ pub trait Store: StandingsStore + Send + Sync + 'static {
 
     /// `id` is already a hash of the cookie value; the store never sees the cookie itself.
     async fn load_session(&self, id: &str, now: OffsetDateTime) -> Result<Option<SessionRecord>>;
+    /// `load_session` and `account_grants` of its account in one query (one round trip): what
+    /// every signed-in page reads first.
+    async fn load_session_with_grants(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<SessionAccess>>;
     async fn save_session(&self, session: &SessionRecord) -> Result<()>;
     async fn delete_session(&self, id: &str) -> Result<()>;
     async fn delete_expired_sessions(&self, now: OffsetDateTime) -> Result<u64>;

@@ -86,6 +86,14 @@ pub struct RefreshedToken {
     pub scopes: String,
 }
 
+/// A live session with what its account may do, read together (`Store::load_session_with_grants`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionAccess {
+    pub session: SessionRecord,
+    /// The account's grants; `None` when the session has no account or it no longer exists.
+    pub access: Option<AccountAccess>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     /// A hash of the cookie value.

@@ -50,7 +50,7 @@ macro_rules! row_readers {
             use crate::support;
             use crate::{
                 AccountSummary, AllianceInfo, CacheEntry, CorporationInfo, Job, Result,
-                SessionRecord, TokenRecord,
+                SessionAccess, SessionRecord, TokenRecord,
             };
             use jumpgate_domain::account::{Account, Character, RemovedCharacter};
             use jumpgate_domain::audit::AuditEntry;
@@ -159,6 +159,37 @@ macro_rules! row_readers {
                     data: r.try_get("data")?,
                     expires_at: $time(r, "expires_at")?,
                 })
+            }
+
+            /// A session with its account's grants from its `SESSION_GRANTS` rows; `None`
+            /// without rows (no live session).
+            pub(crate) fn session_access(rows: &[$row]) -> Result<Option<SessionAccess>> {
+                let Some(first) = rows.first() else {
+                    return Ok(None);
+                };
+                let grants = rows
+                    .iter()
+                    .map(session_grant)
+                    .collect::<Result<Option<Vec<_>>>>()?;
+                Ok(Some(SessionAccess {
+                    session: session(first)?,
+                    access: grants.and_then(support::account_access),
+                }))
+            }
+
+            /// The grants columns of a `SESSION_GRANTS` row; `None` when the session has no
+            /// (existing) account.
+            fn session_grant(r: &$row) -> Result<Option<support::GrantRow>> {
+                let Some(superuser) = r.try_get::<Option<bool>, _>("superuser")? else {
+                    return Ok(None);
+                };
+                Ok(Some((
+                    superuser,
+                    r.try_get("state")?,
+                    r.try_get("main_character_id")?,
+                    r.try_get("main_name")?,
+                    r.try_get("permission")?,
+                )))
             }
 
             pub(crate) fn job(r: &$row) -> Result<Job> {

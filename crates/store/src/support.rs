@@ -1,8 +1,8 @@
 //! Helpers both backends share: clocks, text codes, error mapping and state assembly.
 
 use crate::{
-    NewStandingsEntry, RequestDecision, Result, RevocationDecision, StoreError, SyncCounts,
-    SyncStatus,
+    AccountAccess, NewStandingsEntry, RequestDecision, Result, RevocationDecision, StoreError,
+    SyncCounts, SyncStatus,
 };
 use jumpgate_domain::AccountId;
 use jumpgate_domain::account::{RemovalReason, TokenStatus};
@@ -311,17 +311,59 @@ pub(crate) fn sync_counts(rows: Vec<(String, i64)>) -> Result<SyncCounts> {
 /// through its state:
 /// one row per permission (one row with a NULL permission when it has none), none if the account
 /// does not exist. One query, because every page view asks (`Store::account_grants`).
-pub(crate) const ACCOUNT_GRANTS: &str = "
-    SELECT a.superuser, a.state, a.main_character_id, m.name AS main_name, p.permission
-    FROM accounts a
-    LEFT JOIN characters m ON m.id = a.main_character_id
-    LEFT JOIN (
-        SELECT permission FROM account_permissions WHERE account_id = $1
-        UNION
-        SELECT sp.permission FROM state_permissions sp JOIN states st ON st.id = sp.state_id
-        WHERE st.name = (SELECT state FROM accounts WHERE id = $1)
-    ) p ON TRUE
-    WHERE a.id = $1";
+/// The grants of one account (`$account`: an SQL expression for its id): one row per permission
+/// (superuser, state, main id, main name, permission), or one row with a NULL permission.
+macro_rules! account_grants {
+    ($account:literal) => {
+        concat!(
+            "SELECT a.superuser, a.state, a.main_character_id, m.name AS main_name, p.permission
+             FROM accounts a
+             LEFT JOIN characters m ON m.id = a.main_character_id
+             LEFT JOIN (
+                 SELECT permission FROM account_permissions WHERE account_id = ",
+            $account,
+            "
+                 UNION
+                 SELECT sp.permission FROM state_permissions sp JOIN states st ON st.id = sp.state_id
+                 WHERE st.name = (SELECT state FROM accounts WHERE id = ",
+            $account,
+            ")
+             ) p ON TRUE
+             WHERE a.id = ",
+            $account
+        )
+    };
+}
+
+pub(crate) const ACCOUNT_GRANTS: &str = account_grants!("$1");
+
+/// The live session `$1` (not expired at `$2`) with its account's grants, as `ACCOUNT_GRANTS`
+/// rows after the session's columns; one row with NULL grants when the session has no account.
+pub(crate) const SESSION_GRANTS: &str = concat!(
+    "SELECT s.id, s.account_id, s.data, s.expires_at,
+            g.superuser, g.state, g.main_character_id, g.main_name, g.permission
+     FROM sessions s
+     LEFT JOIN (",
+    account_grants!("(SELECT account_id FROM sessions WHERE id = $1)"),
+    ") g ON TRUE
+     WHERE s.id = $1 AND s.expires_at > $2"
+);
+
+/// One row of `ACCOUNT_GRANTS`: superuser, state, main id, main name, permission.
+pub(crate) type GrantRow = (bool, String, Option<i64>, Option<String>, Option<String>);
+
+/// The account's grants from its `ACCOUNT_GRANTS` rows; `None` without rows (no such account).
+pub(crate) fn account_access(rows: Vec<GrantRow>) -> Option<AccountAccess> {
+    let (superuser, state, main_id, main_name, _) = rows.first().cloned()?;
+    Some(AccountAccess {
+        superuser,
+        state,
+        main: main_id
+            .zip(main_name)
+            .map(|(id, name)| (CharacterId(id), name)),
+        permissions: rows.into_iter().filter_map(|r| r.4).collect(),
+    })
+}
 
 #[cfg(test)]
 mod tests {

@@ -52,6 +52,44 @@ store_test!(sessions_load_until_they_expire, |store| async move {
     assert_eq!(store.load_session("gone", now()).await.unwrap(), None);
 });
 
+store_test!(
+    a_session_loads_with_its_accounts_grants,
+    |store| async move {
+        let (a, _) = store.create_account(&character(1, "Pilot")).await.unwrap();
+        for permission in ["standings.approve", "standings.request"] {
+            store.grant_permission(a.id, permission).await.unwrap();
+        }
+        let live = session("live", Some(a.id), 3600);
+        let anonymous = session("anonymous", None, 3600);
+        for s in [&live, &anonymous, &session("old", Some(a.id), -1)] {
+            store.save_session(s).await.unwrap();
+        }
+
+        let found = store
+            .load_session_with_grants("live", now())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.session, live);
+        assert_eq!(found.access, store.account_grants(a.id).await.unwrap());
+        assert_eq!(found.access.unwrap().permissions.len(), 2);
+
+        let found = store
+            .load_session_with_grants("anonymous", now())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((found.session, found.access), (anonymous, None));
+        for gone in ["old", "nope"] {
+            assert_eq!(
+                store.load_session_with_grants(gone, now()).await.unwrap(),
+                None,
+                "{gone}"
+            );
+        }
+    }
+);
+
 store_test!(kv_values_are_set_and_set_once, |store| async move {
     assert_eq!(store.kv_get("k").await.unwrap(), None);
     store.kv_set("k", "1").await.unwrap();

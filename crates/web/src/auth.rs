@@ -60,43 +60,52 @@ impl FromRequestParts<WebState> for MaybeViewer {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, m)| WebError::Internal(format!("session layer missing: {m}")))?;
+        // Most page views change nothing in the session: one query reads it with the caller.
+        if let Some(caller) = session::signed_in_as_is(&state.app, &session).await? {
+            return Ok(signed_in(Layout::new(&state.config, None), caller, session));
+        }
         let flash = session::take_flash(&session).await;
-        let mut layout = Layout::new(&state.config, flash);
+        let layout = Layout::new(&state.config, flash);
         let Some(account) = session::account(&session).await else {
             return Ok(MaybeViewer(None, layout));
         };
         session::keep_alive(&session).await;
-        let app = &state.app;
-        let Some(caller) = app.caller(account).await? else {
+        let Some(caller) = state.app.caller(account).await? else {
             // The account was deleted meanwhile: sign the session out.
             let _ = session.flush().await;
             return Ok(MaybeViewer(None, layout));
         };
-        let grants = caller.grants();
-        layout.user = Some(NavUser {
-            name: caller
-                .main()
-                .map_or_else(|| format!("Account {account}"), |(_, name)| name.clone()),
-            portrait: caller
-                .main()
-                .map(|(id, _)| layout.portrait(id.get(), 64))
-                .unwrap_or_default(),
-            state: caller.state().to_owned(),
-            admin_users: grants.allows(Permission::ADMIN_USERS),
-            admin_jobs: grants.allows(Permission::ADMIN_JOBS),
-            admin_audit: grants.allows(Permission::ADMIN_AUDIT),
-            admin_states: grants.allows(Permission::ADMIN_STATES),
-            standings_request: grants.allows(Permission::STANDINGS_REQUEST),
-            standings_approve: grants.allows(Permission::STANDINGS_APPROVE),
-            standings_manage: grants.allows(Permission::STANDINGS_MANAGE),
-            standings_audit: grants.allows(Permission::STANDINGS_AUDIT),
-        });
-        let viewer = Viewer {
-            account,
-            caller,
-            layout: layout.clone(),
-            session,
-        };
-        Ok(MaybeViewer(Some(viewer), layout))
+        Ok(signed_in(layout, caller, session))
     }
+}
+
+/// The viewer `caller` of `session`, with the navigation its grants allow.
+fn signed_in(mut layout: Layout, caller: Caller, session: Session) -> MaybeViewer {
+    let account = caller.account();
+    let grants = caller.grants();
+    layout.user = Some(NavUser {
+        name: caller
+            .main()
+            .map_or_else(|| format!("Account {account}"), |(_, name)| name.clone()),
+        portrait: caller
+            .main()
+            .map(|(id, _)| layout.portrait(id.get(), 64))
+            .unwrap_or_default(),
+        state: caller.state().to_owned(),
+        admin_users: grants.allows(Permission::ADMIN_USERS),
+        admin_jobs: grants.allows(Permission::ADMIN_JOBS),
+        admin_audit: grants.allows(Permission::ADMIN_AUDIT),
+        admin_states: grants.allows(Permission::ADMIN_STATES),
+        standings_request: grants.allows(Permission::STANDINGS_REQUEST),
+        standings_approve: grants.allows(Permission::STANDINGS_APPROVE),
+        standings_manage: grants.allows(Permission::STANDINGS_MANAGE),
+        standings_audit: grants.allows(Permission::STANDINGS_AUDIT),
+    });
+    let viewer = Viewer {
+        account,
+        caller,
+        layout: layout.clone(),
+        session,
+    };
+    MaybeViewer(Some(viewer), layout)
 }

@@ -47,6 +47,8 @@ impl WebConfig {
 pub struct WebState {
     pub app: App,
     pub config: Arc<WebConfig>,
+    /// The approver queue's rows as HTML, kept per queue read.
+    pub(crate) queue_rows: Arc<routes::standings::queue_rows::QueueRowsCache>,
 }
 
 /// The whole web application.
@@ -54,6 +56,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
     let state = WebState {
         app: app.clone(),
         config: Arc::new(config),
+        queue_rows: Arc::default(),
     };
     routes::router(state.clone())
         .layer(axum::middleware::from_fn_with_state(

@@ -86,12 +86,37 @@ pub struct QueueRow {
     pub current: String,
 }
 
-#[derive(Template, WebTemplate)]
+/// The queue's request rows, without the page around them (`routes::standings::queue_rows`).
+#[derive(Template)]
+#[template(path = "standings_queue_requests.html")]
+pub struct QueueRequestRows<'a> {
+    pub rows: &'a [QueueRow],
+    pub default_standing: &'a str,
+}
+
+/// The queue's removal rows, without the page around them.
+#[derive(Template)]
+#[template(path = "standings_queue_revocations.html")]
+pub struct QueueRevocationRows<'a> {
+    pub rows: &'a [QueueRow],
+}
+
+/// Both lists of the queue as HTML, rendered once per queue read and shared by every page view
+/// until the queue or a row's age changes (`routes::standings::queue_rows`).
+#[derive(Debug)]
+pub struct QueueRowsHtml {
+    pub request_count: usize,
+    pub revocation_count: usize,
+    pub requests: String,
+    pub revocations: String,
+}
+
+/// Rendered by its route into a buffer of the page's size (`routes::standings::queue`).
+#[derive(Template)]
 #[template(path = "standings_queue.html")]
 pub struct StandingsQueuePage {
     pub layout: Layout,
-    pub requests: Vec<QueueRow>,
-    pub revocations: Vec<QueueRow>,
+    pub rows: std::sync::Arc<QueueRowsHtml>,
     pub default_standing: String,
 }
 

@@ -3,8 +3,13 @@
 //! does not hand out live sessions.
 
 use async_trait::async_trait;
+use jumpgate_app::App;
+use jumpgate_app::error::AppResult;
+use jumpgate_app::permissions::Caller;
 use jumpgate_domain::AccountId;
 use jumpgate_store::{SessionRecord, Store};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -142,12 +147,53 @@ const TOUCHED_KEY: &str = "touched";
 /// How often an active session's expiry moves forward (it only moves when the session is saved).
 const TOUCH_EVERY: i64 = 60 * 60;
 
+/// Whether a session last touched at `last` (Unix seconds) is due to move its expiry at `now`.
+fn touch_due(last: Option<i64>, now: i64) -> bool {
+    last.is_none_or(|t| now - t >= TOUCH_EVERY)
+}
+
 /// Keeps an active session alive without a write per request: its inactivity expiry moves at
 /// most once an hour.
 pub async fn keep_alive(session: &Session) {
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let last = session.get::<i64>(TOUCHED_KEY).await.ok().flatten();
-    if last.is_none_or(|t| now - t >= TOUCH_EVERY) {
+    if touch_due(last, now) {
         let _ = session.insert(TOUCHED_KEY, now).await;
     }
+}
+
+/// What `signed_in_as_is` looks at in a session's data.
+#[derive(Deserialize)]
+struct Glance {
+    account: Option<i64>,
+    flash: Option<IgnoredAny>,
+    touched: Option<i64>,
+}
+
+/// The caller of a signed-in session that this request leaves as it is (no flash message to
+/// show, no keep-alive due), read with the session in one query (`App::session_caller`) instead
+/// of loading the session and then the caller: one round trip less on every page view. `None`
+/// when any of that does not hold; the request then goes through the `Session` as usual.
+///
+/// The `Session` is not loaded here, so it stays unmodified and is not written back; a handler
+/// that changes it (a flash message) loads it then. The session's row is read on every request,
+/// so a sign-out or a flash message from another instance shows at once.
+pub async fn signed_in_as_is(app: &App, session: &Session) -> AppResult<Option<Caller>> {
+    let Some(id) = session.id() else {
+        return Ok(None);
+    };
+    let now = OffsetDateTime::now_utc();
+    let Some(found) = app.session_caller(&hashed(&id), now).await? else {
+        return Ok(None);
+    };
+    let Some(caller) = found.caller else {
+        return Ok(None);
+    };
+    let Ok(glance) = serde_json::from_str::<Glance>(&found.session.data) else {
+        return Ok(None);
+    };
+    let as_is = glance.account == Some(caller.account().get())
+        && glance.flash.is_none()
+        && !touch_due(glance.touched, now.unix_timestamp());
+    Ok(as_is.then_some(caller))
 }

@@ -142,6 +142,24 @@ impl TestApp {
         }
     }
 
+    /// Another Jumpgate web server on the same database, as a second instance behind a load
+    /// balancer would be: its own caches, nothing shared but the store. Runs until dropped.
+    pub async fn another_instance(&self) -> Instance {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base =
+            Url::parse(&format!("http://{}/", listener.local_addr().expect("addr"))).expect("url");
+        let app = jumpgate::wiring::build_app(&self.settings, self.store.clone())
+            .await
+            .expect("app builds");
+        let (stop, stopped) = watch::channel(false);
+        server::start(&self.settings, &app, Role::WebOnly, Some(listener), stopped)
+            .await
+            .expect("server starts");
+        Instance { base, stop }
+    }
+
     /// Characters of the simulated universe that share one EVE account (owner), at least `n`.
     pub fn characters_of_one_owner(&self, n: usize) -> Vec<i64> {
         let all = self.sim.characters();
@@ -166,6 +184,18 @@ impl Drop for TestApp {
     }
 }
 
+/// A second server (`TestApp::another_instance`).
+pub struct Instance {
+    pub base: Url,
+    stop: watch::Sender<bool>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
 pub struct Browser {
     pub client: reqwest::Client,
     pub base: Url,
@@ -173,6 +203,15 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// The same browser (same cookies: they do not depend on the port) talking to `base`.
+    pub fn at(&self, base: &Url) -> Browser {
+        Browser {
+            client: self.client.clone(),
+            base: base.clone(),
+            sim: self.sim.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> Url {
         self.base.join(path).expect("path")
     }

@@ -1,7 +1,7 @@
 //! Web sessions, the key-value table, the ESI cache and schema introspection.
 
 use super::{PgStore, read, tm};
-use crate::{CacheEntry, Result, SessionRecord};
+use crate::{CacheEntry, Result, SessionAccess, SessionRecord};
 use jumpgate_domain::AccountId;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -39,6 +39,19 @@ pub(super) async fn load_session(
     .fetch_optional(&s.pool)
     .await?;
     row.as_ref().map(read::session).transpose()
+}
+
+pub(super) async fn load_session_with_grants(
+    s: &PgStore,
+    id: &str,
+    now: OffsetDateTime,
+) -> Result<Option<SessionAccess>> {
+    let rows = sqlx::query(crate::support::SESSION_GRANTS)
+        .bind(id)
+        .bind(tm(now))
+        .fetch_all(&s.pool)
+        .await?;
+    read::session_access(&rows)
 }
 
 pub(super) async fn save_session(s: &PgStore, session: &SessionRecord) -> Result<()> {

@@ -4,8 +4,8 @@ use super::PgStore;
 use crate::AccountAccess;
 use crate::support::{assemble_states, conflict, criteria_rows, is_foreign_key, not_found_if_zero};
 use crate::{Result, StoreError};
+use jumpgate_domain::AccountId;
 use jumpgate_domain::states::State;
-use jumpgate_domain::{AccountId, CharacterId};
 use sqlx::PgConnection;
 use std::collections::BTreeSet;
 
@@ -148,20 +148,9 @@ pub(super) async fn account_grants(
     s: &PgStore,
     account: AccountId,
 ) -> Result<Option<AccountAccess>> {
-    type Row = (bool, String, Option<i64>, Option<String>, Option<String>);
-    let rows: Vec<Row> = sqlx::query_as(crate::support::ACCOUNT_GRANTS)
+    let rows: Vec<crate::support::GrantRow> = sqlx::query_as(crate::support::ACCOUNT_GRANTS)
         .bind(account.get())
         .fetch_all(&s.pool)
         .await?;
-    let Some((superuser, state, main_id, main_name, _)) = rows.first().cloned() else {
-        return Ok(None);
-    };
-    Ok(Some(AccountAccess {
-        superuser,
-        state,
-        main: main_id
-            .zip(main_name)
-            .map(|(id, name)| (CharacterId(id), name)),
-        permissions: rows.into_iter().filter_map(|r| r.4).collect(),
-    }))
+    Ok(crate::support::account_access(rows))
 }

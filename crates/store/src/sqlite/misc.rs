@@ -1,7 +1,7 @@
 //! Web sessions, the key-value table, the ESI cache and schema introspection.
 
 use super::{SqliteStore, micros, read};
-use crate::{CacheEntry, Result, SessionRecord};
+use crate::{CacheEntry, Result, SessionAccess, SessionRecord};
 use jumpgate_domain::AccountId;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -40,6 +40,19 @@ pub(super) async fn load_session(
     .fetch_optional(&s.reader)
     .await?;
     row.as_ref().map(read::session).transpose()
+}
+
+pub(super) async fn load_session_with_grants(
+    s: &SqliteStore,
+    id: &str,
+    now: OffsetDateTime,
+) -> Result<Option<SessionAccess>> {
+    let rows = sqlx::query(crate::support::SESSION_GRANTS)
+        .bind(id)
+        .bind(micros(now))
+        .fetch_all(&s.reader)
+        .await?;
+    read::session_access(&rows)
 }
 
 pub(super) async fn save_session(s: &SqliteStore, session: &SessionRecord) -> Result<()> {

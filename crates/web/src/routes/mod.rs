@@ -8,7 +8,7 @@ mod admin_users;
 mod health;
 mod home;
 mod sso;
-mod standings;
+pub(crate) mod standings;
 mod static_files;
 
 use crate::WebState;

@@ -6,6 +6,7 @@ mod entries;
 mod member;
 mod operations;
 mod queue;
+pub(crate) mod queue_rows;
 mod sync;
 
 use crate::WebState;
