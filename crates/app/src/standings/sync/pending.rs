@@ -8,6 +8,9 @@
 //! that answer expires. Only the changes are kept, with the enrolment, not the whole list: an
 //! approval's is one contact, and ids written with the same values share one group.
 
+use crate::App;
+use crate::error::AppResult;
+use jumpgate_domain::CharacterId;
 use jumpgate_domain::standings::{ContactKind, CurrentContact};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -147,6 +150,36 @@ impl Pending {
             deleted,
             written,
         }
+    }
+}
+
+/// Where the changes of a character that left sync wait for it to enrol again: the enrolment
+/// (and its column) is deleted, but ESI may serve the list from before the clean-up for minutes,
+/// and a sync right after enrolling again would take the contacts just deleted for personal ones.
+fn left_key(character: CharacterId) -> String {
+    format!("standings.sync.pending_after_leave.{character}")
+}
+
+impl App {
+    /// Before a character's enrolment is deleted: its pending writes, kept aside.
+    pub(crate) async fn keep_pending_writes(&self, character: CharacterId) -> AppResult<()> {
+        if let Some(text) = self.store().pending_writes(character).await? {
+            self.store().kv_set(&left_key(character), &text).await?;
+        }
+        Ok(())
+    }
+
+    /// After enrolling: the pending writes kept when it left, if any (expired ones are ignored
+    /// when read, so they need no clean-up).
+    pub(crate) async fn restore_pending_writes(&self, character: CharacterId) -> AppResult<()> {
+        if let Some(text) = self.store().kv_get(&left_key(character)).await?
+            && Pending::parse(Some(&text), OffsetDateTime::now_utc()).is_some()
+        {
+            self.store()
+                .record_sync_writes(character, &[], &[], &text)
+                .await?;
+        }
+        Ok(())
     }
 }
 
