@@ -108,7 +108,10 @@ impl App {
             .refresh_leased(token.id, token.character, &token.login, force)
             .await;
         // Release even when the refresh failed, so another attempt need not wait for the lease.
-        if let Err(e) = self.store().release_token(token.id, holder).await {
+        // A recorded refresh released it already.
+        if !matches!(result, Ok(RefreshOutcome::Refreshed))
+            && let Err(e) = self.store().release_token(token.id, holder).await
+        {
             tracing::warn!(token = token.id, error = %e, "could not release a token lease");
         }
         result
@@ -170,6 +173,7 @@ impl App {
                             expires_at: fresh.expires_at,
                             scopes: fresh.token.scopes.to_space_separated(),
                         },
+                        &self.settings().instance_id,
                     )
                     .await?;
                 Ok(RefreshOutcome::Refreshed)

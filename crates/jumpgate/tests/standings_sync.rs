@@ -803,6 +803,38 @@ on_both_backends!(
     }
 );
 
+/// Lets the client's cached contact list of `m` expire, as five minutes would.
+async fn expire_cached_contacts(t: &TestApp, m: &Member) {
+    let key = format!("GET /characters/{0}/contacts?page=1 as:{0}", m.id);
+    let mut entry = t.store.cache_get(&key).await.unwrap().unwrap();
+    entry.expires_at = Some(time::OffsetDateTime::now_utc() - time::Duration::seconds(1));
+    t.store.cache_put(&key, &entry).await.unwrap();
+}
+
+on_both_backends!(
+    enrolling_again_right_after_leaving_writes_the_contacts_again,
+    |t: TestApp| async move {
+        let m = member(&t, 0).await;
+        let x = other_characters(&t, &m, 1)[0];
+        stand(&t, EntityKind::Character, x, 5).await;
+        sync(&t, &m).await;
+        // Later: the list read when leaving shows the contact Jumpgate wrote …
+        expire_cached_contacts(&t, &m).await;
+        t.app.leave_sync_of(m.account, m.cid()).await.unwrap();
+        assert!(contact(&t, &m, x).is_none());
+
+        // … and ESI serves that list for minutes after the clean-up deleted it. Enrolling again
+        // at once must not take the deleted contact for a personal one.
+        t.app.enrol_in_sync(m.account, m.cid()).await.unwrap();
+        let r = sync(&t, &m).await;
+
+        assert!(r.collisions.is_empty(), "{r:?}");
+        assert_eq!(r.added, 1);
+        assert!(contact(&t, &m, x).is_some());
+        assert_eq!(status(&t, &m).await, (SyncStatus::InSync, None));
+    }
+);
+
 on_both_backends!(
     approvals_and_reconciles_queue_deduplicated_jobs,
     |t: TestApp| async move {

@@ -218,8 +218,9 @@ macro_rules! delegate_store {
                 &self,
                 token_id: i64,
                 refreshed: &RefreshedToken,
+                holder: &str,
             ) -> Result<()> {
-                tokens::record_refresh(self, token_id, refreshed).await
+                tokens::record_refresh(self, token_id, refreshed, holder).await
             }
 
             async fn set_token_status(
@@ -636,6 +637,27 @@ macro_rules! delegate_standings_store {
                 removals: &[i64],
             ) -> Result<()> {
                 sync_scale::apply_ledger_changes(self, character, upserts, removals).await
+            }
+
+            async fn record_sync_writes(
+                &self,
+                character: CharacterId,
+                upserts: &[LedgerEntry],
+                removals: &[i64],
+                pending_writes: &str,
+            ) -> Result<()> {
+                sync_scale::record_sync_writes(
+                    self,
+                    character,
+                    upserts,
+                    removals,
+                    Some(pending_writes),
+                )
+                .await
+            }
+
+            async fn pending_writes(&self, character: CharacterId) -> Result<Option<String>> {
+                sync_scale::pending_writes(self, character).await
             }
 
             async fn ledger_of_contact(

@@ -186,8 +186,14 @@ pub trait Store: StandingsStore + Send + Sync + 'static {
     async fn tokens_of_character(&self, character: CharacterId) -> Result<Vec<TokenRecord>>;
     async fn tokens_of_account(&self, account: AccountId) -> Result<Vec<TokenRecord>>;
     /// Stores the result of a refresh: new access token and expiry, and the rotated refresh
-    /// token when the SSO sent one (the old one is kept otherwise).
-    async fn record_refresh(&self, token_id: i64, refreshed: &RefreshedToken) -> Result<()>;
+    /// token when the SSO sent one (the old one is kept otherwise). Ends the refresh lease if
+    /// `holder` holds it, in the same statement (one write less per refresh).
+    async fn record_refresh(
+        &self,
+        token_id: i64,
+        refreshed: &RefreshedToken,
+        holder: &str,
+    ) -> Result<()>;
     /// Marks a token valid/invalid/revoked with an optional reason; `last_checked_at` = now.
     async fn set_token_status(
         &self,

@@ -355,6 +355,17 @@ pub trait StandingsStore: Send + Sync + 'static {
         upserts: &[LedgerEntry],
         removals: &[i64],
     ) -> Result<()>;
+    /// `apply_ledger_changes` and the character's pending writes (the contact changes ESI's
+    /// cached list does not show yet, as the sync engine encodes them) in one transaction.
+    async fn record_sync_writes(
+        &self,
+        character: CharacterId,
+        upserts: &[LedgerEntry],
+        removals: &[i64],
+        pending_writes: &str,
+    ) -> Result<()>;
+    /// What `record_sync_writes` stored last, if anything.
+    async fn pending_writes(&self, character: CharacterId) -> Result<Option<String>>;
     /// Every ledger row of one contact id, with its character, by character: the approver's
     /// preview of a change to that entity, in one indexed query.
     async fn ledger_of_contact(&self, contact_id: i64) -> Result<Vec<(CharacterId, LedgerEntry)>>;

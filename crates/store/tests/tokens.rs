@@ -84,6 +84,7 @@ store_test!(
                     expires_at: expires,
                     scopes: "publicData".into(),
                 },
+                "holder",
             )
             .await
             .unwrap();
@@ -103,6 +104,7 @@ store_test!(
                     expires_at: expires,
                     scopes: "publicData".into(),
                 },
+                "holder",
             )
             .await
             .unwrap();
@@ -118,6 +120,7 @@ store_test!(
                     expires_at: expires,
                     scopes: String::new(),
                 },
+                "holder",
             )
             .await
             .unwrap_err();
@@ -254,6 +257,34 @@ store_test!(
 
         let err = store.try_lease_token(9999, "a", minute).await.unwrap_err();
         assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    }
+);
+
+store_test!(
+    recording_a_refresh_ends_the_recorders_lease_only,
+    |store| async move {
+        store.create_account(&character(1, "Pilot")).await.unwrap();
+        let t = store
+            .upsert_token(&token(CharacterId(1), "core", now()))
+            .await
+            .unwrap();
+        let minute = Duration::from_secs(60);
+        let refreshed = RefreshedToken {
+            access_token: b"access-2".to_vec(),
+            refresh_token: None,
+            expires_at: now() + secs(1199),
+            scopes: "publicData".into(),
+        };
+
+        assert!(store.try_lease_token(t.id, "a", minute).await.unwrap());
+        // Someone else's record leaves a's lease alone …
+        store.record_refresh(t.id, &refreshed, "b").await.unwrap();
+        assert!(!store.try_lease_token(t.id, "b", minute).await.unwrap());
+        // … a's own record ends it: no separate release.
+        store.record_refresh(t.id, &refreshed, "a").await.unwrap();
+        assert!(store.try_lease_token(t.id, "b", minute).await.unwrap());
+        let got = store.token(CharacterId(1), "core").await.unwrap().unwrap();
+        assert_eq!(got.access_token, b"access-2");
     }
 );
 

@@ -17,12 +17,30 @@ pub(super) async fn apply_ledger_changes(
     upserts: &[LedgerEntry],
     removals: &[i64],
 ) -> Result<()> {
+    record_sync_writes(s, character, upserts, removals, None).await
+}
+
+/// The ledger changes and, when given, the pending writes, in one transaction.
+pub(super) async fn record_sync_writes(
+    s: &PgStore,
+    character: CharacterId,
+    upserts: &[LedgerEntry],
+    removals: &[i64],
+    pending_writes: Option<&str>,
+) -> Result<()> {
     support::check_ledger(character, upserts)?;
-    if upserts.is_empty() && removals.is_empty() {
+    if upserts.is_empty() && removals.is_empty() && pending_writes.is_none() {
         return Ok(());
     }
     let mut tx = s.begin().await?;
     lock_enrolment(&mut tx, character).await?;
+    if let Some(text) = pending_writes {
+        sqlx::query("UPDATE sync_characters SET pending_writes = $1 WHERE character_id = $2")
+            .bind(text)
+            .bind(character.get())
+            .execute(&mut *tx)
+            .await?;
+    }
     if !removals.is_empty() {
         sqlx::query("DELETE FROM sync_ledger WHERE character_id = $1 AND contact_id = ANY($2)")
             .bind(character.get())
@@ -69,9 +87,17 @@ pub(super) async fn ledger_of_contact(
     s: &PgStore,
     contact_id: i64,
 ) -> Result<Vec<(CharacterId, LedgerEntry)>> {
+    // One primary-key probe per enrolment (LIMIT 1 keeps the planner from turning the lateral
+    // subquery into a scan of every ledger): an index by contact id made every thousand-row
+    // ledger write dirty a thousand scattered index pages.
     let rows = sqlx::query(
-        "SELECT character_id, contact_id, standing_tenths, label_ids, replaced_personal
-         FROM sync_ledger WHERE contact_id = $1 ORDER BY character_id",
+        "SELECT l.character_id, l.contact_id, l.standing_tenths, l.label_ids,
+                l.replaced_personal
+         FROM sync_characters c CROSS JOIN LATERAL (
+             SELECT * FROM sync_ledger l
+             WHERE l.character_id = c.character_id AND l.contact_id = $1 LIMIT 1
+         ) l
+         ORDER BY c.character_id",
     )
     .bind(contact_id)
     .fetch_all(&s.pool)
@@ -138,4 +164,13 @@ pub(super) async fn upsert_ledger_rows(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+pub(super) async fn pending_writes(s: &PgStore, character: CharacterId) -> Result<Option<String>> {
+    let text: Option<Option<String>> =
+        sqlx::query_scalar("SELECT pending_writes FROM sync_characters WHERE character_id = $1")
+            .bind(character.get())
+            .fetch_optional(&s.pool)
+            .await?;
+    Ok(text.flatten())
 }

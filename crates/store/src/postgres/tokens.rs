@@ -90,10 +90,17 @@ pub(super) async fn tokens_of_account(s: &PgStore, account: AccountId) -> Result
     read::all(&rows, read::token)
 }
 
-pub(super) async fn record_refresh(s: &PgStore, token_id: i64, r: &RefreshedToken) -> Result<()> {
+pub(super) async fn record_refresh(
+    s: &PgStore,
+    token_id: i64,
+    r: &RefreshedToken,
+    holder: &str,
+) -> Result<()> {
     let done = sqlx::query(
         "UPDATE tokens SET access_token = $1, refresh_token = COALESCE($2, refresh_token),
-             expires_at = $3, scopes = $4, last_checked_at = $5
+             expires_at = $3, scopes = $4, last_checked_at = $5,
+             lease_until = CASE WHEN lease_holder = $7 THEN NULL ELSE lease_until END,
+             lease_holder = CASE WHEN lease_holder = $7 THEN NULL ELSE lease_holder END
          WHERE id = $6",
     )
     .bind(&r.access_token)
@@ -102,6 +109,7 @@ pub(super) async fn record_refresh(s: &PgStore, token_id: i64, r: &RefreshedToke
     .bind(&r.scopes)
     .bind(tm(support::now()))
     .bind(token_id)
+    .bind(holder)
     .execute(&s.pool)
     .await?;
     not_found_if_zero(done.rows_affected(), || format!("token {token_id}"))

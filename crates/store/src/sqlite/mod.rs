@@ -1,12 +1,14 @@
 //! The SQLite store: the embedded default, for one Jumpgate process.
 //!
 //! One process per database file (enforced with a lock file), one writer connection (so writers
-//! never race for SQLite's lock), and a small pool of readers that WAL lets run beside it.
+//! never race for SQLite's lock), a small pool of readers that WAL lets run beside it, and a
+//! background checkpointer (`checkpoint`) so the writer never waits for the disk.
 
 mod accounts;
 mod audit;
 mod bulk;
 mod characters;
+mod checkpoint;
 mod jobs;
 mod lock;
 mod misc;
@@ -51,6 +53,8 @@ pub struct SqliteStore {
     pub(crate) reader: SqlitePool,
     /// Held for the store's lifetime; `None` for in-memory databases.
     _lock: Option<LockFile>,
+    /// Stopped when the store is dropped; `None` for in-memory databases.
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl SqliteStore {
@@ -77,6 +81,7 @@ impl SqliteStore {
                 writer: pool.clone(),
                 reader: pool,
                 _lock: None,
+                _checkpointer: None,
             });
         }
 
@@ -89,9 +94,10 @@ impl SqliteStore {
 
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(checkpoint::writer_options(options.clone()))
             .await?;
         MIGRATOR.run(&writer).await?;
+        let checkpointer = checkpoint::Checkpointer::spawn(options.clone());
         let reader = SqlitePoolOptions::new()
             .max_connections(opts.max_connections.max(1))
             .connect_lazy_with(options);
@@ -99,6 +105,7 @@ impl SqliteStore {
             writer,
             reader,
             _lock: Some(lock),
+            _checkpointer: Some(checkpointer),
         })
     }
 

@@ -97,10 +97,13 @@ pub(super) async fn record_refresh(
     s: &SqliteStore,
     token_id: i64,
     r: &RefreshedToken,
+    holder: &str,
 ) -> Result<()> {
     let done = sqlx::query(
         "UPDATE tokens SET access_token = $1, refresh_token = COALESCE($2, refresh_token),
-             expires_at = $3, scopes = $4, last_checked_at = $5
+             expires_at = $3, scopes = $4, last_checked_at = $5,
+             lease_until = CASE WHEN lease_holder = $7 THEN NULL ELSE lease_until END,
+             lease_holder = CASE WHEN lease_holder = $7 THEN NULL ELSE lease_holder END
          WHERE id = $6",
     )
     .bind(&r.access_token)
@@ -109,6 +112,7 @@ pub(super) async fn record_refresh(
     .bind(&r.scopes)
     .bind(micros(support::now()))
     .bind(token_id)
+    .bind(holder)
     .execute(&s.writer)
     .await?;
     not_found_if_zero(done.rows_affected(), || format!("token {token_id}"))

@@ -6,11 +6,12 @@
 //! nothing, to ESI or to the database beyond the status.
 //!
 //! ESI caches a contact list for minutes: right after our own writes it still serves the list
-//! as it was. So after writing, the engine keeps the list as it must be now (a "snapshot" in
-//! the key-value store) and uses it instead of a cached answer until that answer expires;
-//! otherwise the next run would see its own adds missing and write them again.
+//! as it was. So after writing, the engine keeps what it changed (`pending`, stored with the
+//! ledger) and lays it over an unchanged cached answer until that answer expires; otherwise the
+//! next run would see its own adds missing and write them again.
 
 use super::eligibility::EntryIds;
+use super::pending::Pending;
 use crate::App;
 use crate::audit::character_target;
 use crate::error::{AppError, AppResult};
@@ -27,7 +28,6 @@ use jumpgate_eve::esi::{Contact, ContactType, ContactWrite};
 use jumpgate_store::{SyncStatus, SyncedCharacter};
 use rand::Rng;
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
@@ -91,17 +91,6 @@ impl SyncReport {
     pub fn wrote(&self) -> bool {
         self.write_calls > 0
     }
-}
-
-/// The contact list as it is after our last writes, valid until ESI's cached copy expires.
-#[derive(Debug, Serialize, Deserialize)]
-struct Snapshot {
-    valid_until: i64,
-    contacts: Vec<CurrentContact>,
-}
-
-fn snapshot_key(character: CharacterId) -> String {
-    format!("standings.sync.snapshot.{character}")
 }
 
 /// What the writes of one plan came to.
@@ -209,6 +198,8 @@ pub(crate) struct Read {
     pub current: Vec<CurrentContact>,
     /// Until when ESI may answer with the list we read.
     pub valid_until: OffsetDateTime,
+    /// Our earlier writes laid over ESI's answer to make `current`, if any.
+    pub pending: Option<Pending>,
 }
 
 /// Why reading or writing stopped.
@@ -445,13 +436,15 @@ impl App {
         let valid_until = contacts.expires_at.unwrap_or(now + CONTACTS_CACHE);
         let mut current: Vec<CurrentContact> =
             contacts.value.into_iter().map(current_contact).collect();
-        if contacts.not_modified
-            && let Some(text) = self.store().kv_get(&snapshot_key(character)).await?
-            && let Ok(snap) = serde_json::from_str::<Snapshot>(&text)
-            && snap.valid_until > now.unix_timestamp()
-        {
-            // ESI still serves the list from before our last writes.
-            current = snap.contacts;
+        // ESI may still serve the list from before our last writes (a new answer shows them).
+        let pending = if contacts.not_modified {
+            let text = self.store().pending_writes(character).await?;
+            Pending::parse(text.as_deref(), now)
+        } else {
+            None
+        };
+        if let Some(p) = &pending {
+            current = p.apply(current);
         }
         Ok(Read {
             token,
@@ -465,11 +458,12 @@ impl App {
                 .collect(),
             current,
             valid_until,
+            pending,
         })
     }
 
-    /// Executes a plan, then stores the ledger of what really succeeded and the contact list as
-    /// it now is (see the module docs).
+    /// Executes a plan, then stores the ledger of what really succeeded and, when it wrote, the
+    /// changes ESI's cached list does not show yet (see the module docs), in one transaction.
     pub(crate) async fn write_plan(
         &self,
         character: CharacterId,
@@ -482,16 +476,26 @@ impl App {
         let ledger_after = adjusted_ledger(plan, &ledger, &done);
         // Only the rows that changed: an approval changes one row of a thousand.
         let (upserts, removals) = ledger_changes(&ledger, &ledger_after);
-        self.store()
-            .apply_ledger_changes(character, &upserts, &removals)
-            .await?;
         if done.wrote() > 0 {
-            let snap = Snapshot {
-                valid_until: read.valid_until.unix_timestamp(),
-                contacts: apply(&read.current, &done, kinds),
-            };
-            let text = serde_json::to_string(&snap).map_err(anyhow::Error::from)?;
-            self.store().kv_set(&snapshot_key(character), &text).await?;
+            let touched = done
+                .deleted
+                .iter()
+                .copied()
+                .chain(done.added.iter().map(|(id, _)| *id))
+                .chain(done.edited.iter().map(|(id, _)| *id));
+            let pending = Pending::after_writes(
+                read.pending.as_ref(),
+                read.valid_until,
+                touched,
+                &apply(&read.current, &done, kinds),
+            );
+            self.store()
+                .record_sync_writes(character, &upserts, &removals, &pending.to_text())
+                .await?;
+        } else {
+            self.store()
+                .apply_ledger_changes(character, &upserts, &removals)
+                .await?;
         }
         Ok(done)
     }

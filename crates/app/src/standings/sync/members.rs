@@ -138,6 +138,7 @@ impl App {
             )));
         }
         self.store().enrol_sync(character, account).await?;
+        self.restore_pending_writes(character).await?;
         self.audit(
             Actor::Account(account.get()),
             "standings.sync.enrolled",
@@ -211,6 +212,7 @@ impl App {
                 ch.name, settings.label_name
             ),
         };
+        self.keep_pending_writes(character).await?;
         self.store().leave_sync(character).await?;
         self.audit(
             Actor::Account(account.get()),

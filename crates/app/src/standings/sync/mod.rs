@@ -4,6 +4,7 @@
 //! - `engine`: one sync of one character (lease → eligibility → token → read → plan → write →
 //!   ledger → status);
 //! - `eligibility`: who may receive the organisation's contacts, and stopping those who may not;
+//! - `pending`: our writes ESI's cached contact list does not show yet;
 //! - `propagation`: targeted changes after an approval or revocation, periodic reconciles, jobs;
 //! - `members`: the member's and the administrator's use cases (enrol, leave, sync now, force
 //!   sync, sync all with progress).
@@ -15,6 +16,7 @@ mod desired;
 mod eligibility;
 mod engine;
 mod members;
+mod pending;
 mod propagation;
 
 pub use desired::DesiredCache;

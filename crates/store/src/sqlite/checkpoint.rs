@@ -1,0 +1,52 @@
+//! Checkpoints in the background, beside the single writer.
+//!
+//! With WAL and `synchronous = NORMAL` a commit only appends to the WAL; the disk is synced when
+//! the WAL is copied back into the database file (a checkpoint). By default the connection that
+//! commits does that as soon as the WAL passes 1,000 pages, so the writer, which every write
+//! queues for, stalled on two fsyncs after almost every large transaction (a thousand-row ledger
+//! touches about a thousand pages): the contact-sync benchmark ran at the speed of the disk's
+//! fsync. A passive checkpoint from a connection of its own runs beside the writer and does not
+//! block it; the writer checkpoints by itself only when the WAL grows far past that (a stalled
+//! checkpointer), so the WAL stays bounded.
+
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use std::time::Duration;
+
+/// How often the WAL is copied back. Short enough that the WAL stays small.
+const EVERY: Duration = Duration::from_millis(500);
+/// The writer's own checkpoint threshold, in pages (SQLite's default is 1,000): 64 MiB of WAL.
+const WRITER_THRESHOLD: &str = "16384";
+
+/// The writer's options: it leaves checkpoints to the checkpointer unless the WAL grows large.
+pub(super) fn writer_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options.pragma("wal_autocheckpoint", WRITER_THRESHOLD)
+}
+
+/// The background checkpoint task; stopped when dropped (with the store).
+pub(crate) struct Checkpointer(tokio::task::JoinHandle<()>);
+
+impl Checkpointer {
+    pub(super) fn spawn(options: SqliteConnectOptions) -> Self {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_lazy_with(options);
+        Self(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(EVERY).await;
+                // PASSIVE: copies what no reader still needs, never waits for a lock.
+                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .execute(&pool)
+                    .await
+                {
+                    tracing::debug!(error = %e, "background WAL checkpoint failed");
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
