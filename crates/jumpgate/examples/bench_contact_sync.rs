@@ -83,6 +83,9 @@ struct Args {
     /// `[standings] sync_concurrency` (default: Jumpgate's default).
     #[arg(long)]
     sync_concurrency: Option<usize>,
+    /// `[database] max_connections` (default: Jumpgate's default).
+    #[arg(long)]
+    max_connections: Option<u32>,
     /// Idle rounds to run after every contact list's ESI cache expired (5 minutes' wait each).
     #[arg(long, default_value_t = 0)]
     expired_rounds: usize,
@@ -118,6 +121,9 @@ async fn main() -> anyhow::Result<()> {
         BackendArg::Sqlite => None,
     };
     let mut database = DatabaseSettings::default();
+    if let Some(n) = args.max_connections {
+        database.max_connections = n;
+    }
     if let Some(pg) = &pg {
         database.url = Some(SecretString::from(pg.url.clone()));
     }
