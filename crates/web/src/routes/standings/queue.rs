@@ -264,16 +264,15 @@ pub async fn approve(
         .app
         .approve_request(viewer.account, id, standing, &form.notes)
         .await?;
-    session::flash(
-        &viewer.session,
+    back_to_queue(
+        &viewer,
         format!(
             "Approved {} with standing {}.",
             r.name,
             r.standing.map(|s| s.to_string()).unwrap_or_default()
         ),
     )
-    .await;
-    Ok(Redirect::to("/standings/queue"))
+    .await
 }
 
 pub async fn reject(
@@ -288,12 +287,7 @@ pub async fn reject(
         .app
         .reject_request(viewer.account, id, &form.reason)
         .await?;
-    session::flash(
-        &viewer.session,
-        format!("Rejected the request for {}.", r.name),
-    )
-    .await;
-    Ok(Redirect::to("/standings/queue"))
+    back_to_queue(&viewer, format!("Rejected the request for {}.", r.name)).await
 }
 
 pub async fn bulk_requests(
@@ -318,12 +312,7 @@ pub async fn approve_revocation(
         .app
         .approve_revocation(viewer.account, id, &form.notes)
         .await?;
-    session::flash(
-        &viewer.session,
-        format!("The standing of {} was removed.", r.name),
-    )
-    .await;
-    Ok(Redirect::to("/standings/queue"))
+    back_to_queue(&viewer, format!("The standing of {} was removed.", r.name)).await
 }
 
 pub async fn reject_revocation(
@@ -338,12 +327,7 @@ pub async fn reject_revocation(
         .app
         .reject_revocation(viewer.account, id, &form.reason)
         .await?;
-    session::flash(
-        &viewer.session,
-        format!("The standing of {} stays.", r.name),
-    )
-    .await;
-    Ok(Redirect::to("/standings/queue"))
+    back_to_queue(&viewer, format!("The standing of {} stays.", r.name)).await
 }
 
 pub async fn bulk_revocations(
@@ -359,4 +343,10 @@ pub async fn bulk_revocations(
         BulkWork::DecideRevocations { ids, decision },
     )
     .await
+}
+
+/// Shows `message` on the queue the approver returns to after a decision.
+async fn back_to_queue(viewer: &Viewer, message: String) -> WebResult<Redirect> {
+    session::flash(&viewer.session, message).await;
+    Ok(Redirect::to("/standings/queue"))
 }
