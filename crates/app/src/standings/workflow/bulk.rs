@@ -117,11 +117,13 @@ impl BulkWork {
         }
     }
 
-    /// Where the person goes back to when it is over.
-    pub fn return_to(&self) -> &'static str {
+    /// Where the person goes back to when it is over, and the link's words.
+    pub fn return_to(&self) -> (&'static str, &'static str) {
         match self {
-            Self::DecideRequests { .. } | Self::DecideRevocations { .. } => "/standings/queue",
-            _ => "/standings/entries",
+            Self::DecideRequests { .. } | Self::DecideRevocations { .. } => {
+                ("/standings/queue", "Back to the approvals")
+            }
+            _ => ("/standings/entries", "Back to the standings database"),
         }
     }
 
@@ -318,7 +320,7 @@ impl App {
                 | EsiError::RateLimited { .. }),
             )) => {
                 run.progress.step = format!("Waiting for EVE: {e}");
-                run.save().await?;
+                run.save_last().await?;
                 Err(JobError::from(AppError::Esi(e)))
             }
             Err(e) => run.fail(shown(&e, id)).await,
@@ -358,20 +360,24 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    async fn save(&self) -> Result<(), JobError> {
+    async fn save(&self) -> AppResult<()> {
         self.app
             .store()
             .record_bulk_progress(self.id, &self.progress)
+            .await?;
+        Ok(())
+    }
+
+    /// Saves at the end of a run: if even that fails, the job is retried.
+    async fn save_last(&self) -> Result<(), JobError> {
+        self.save()
             .await
-            .map(drop)
             .map_err(|e| JobError::Retry(e.to_string()))
     }
 
     async fn step(&mut self, step: impl Into<String>) -> AppResult<()> {
         self.progress.step = step.into();
-        self.save()
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+        self.save().await
     }
 
     /// Does `act` for each id not done yet (a run after a lost worker goes on where the last
@@ -394,9 +400,7 @@ impl Run<'_> {
                     self.progress.problems.push(format!("#{id}: {why}"));
                 }
             }
-            self.save()
-                .await
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+            self.save().await?;
         }
         Ok(self.progress.done)
     }
@@ -408,7 +412,6 @@ impl Run<'_> {
         self.progress.done = 0;
         let mut saved = 0;
         for chunk in rows.chunks(IMPORT_CHUNK) {
-            self.progress.step = format!("Saving: {saved} of {} entries", rows.len());
             saved += self.app.store().import_standings(chunk).await?;
             self.progress.done = i64::try_from(saved).unwrap_or(i64::MAX);
             self.step(format!("Saved {saved} of {} entries", rows.len()))
@@ -434,12 +437,13 @@ impl Run<'_> {
 
     async fn import_contacts(&mut self, source: Entity, reader: CharacterId) -> AppResult<String> {
         self.step("Reading the contact list through ESI").await?;
-        self.app
+        let token = self
+            .app
             .check_contacts_import(self.actor, source, reader)
             .await?;
         let mut read = self
             .app
-            .read_contacts_for_import(self.actor, source, reader)
+            .read_contacts_for_import(self.actor, source, reader, &token)
             .await?;
         self.step("Looking up names").await?;
         self.app.name_import_rows(&mut read.rows).await;
@@ -472,7 +476,7 @@ impl Run<'_> {
         self.progress.status = BulkStatus::Finished;
         self.progress.step = "Finished".to_owned();
         self.progress.summary = summary;
-        self.save().await?;
+        self.save_last().await?;
         self.tell_starter().await;
         Ok(())
     }
@@ -498,7 +502,7 @@ impl Run<'_> {
             self.progress.done + self.progress.failed,
             self.progress.total
         );
-        self.save().await?;
+        self.save_last().await?;
         self.tell_starter().await;
         Err(JobError::Fatal(why))
     }

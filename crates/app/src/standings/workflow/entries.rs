@@ -172,13 +172,14 @@ impl App {
 
     /// Checks that `actor` may import `source`'s contacts with `reader` and holds the token
     /// to read them: `reader` must be one of the actor's characters, a member of that
-    /// organisation, with a `standings.import` token. Nothing is read from ESI yet.
+    /// organisation, with a `standings.import` token, which is returned (refreshed if it was
+    /// about to expire). Nothing is read from ESI yet.
     pub(crate) async fn check_contacts_import(
         &self,
         actor: AccountId,
         source: Entity,
         reader: CharacterId,
-    ) -> AppResult<()> {
+    ) -> AppResult<String> {
         let character = self
             .store()
             .character(reader)
@@ -207,38 +208,35 @@ impl App {
                 source.id
             )));
         }
-        self.import_token(reader, &character.name).await.map(drop)
-    }
-
-    async fn import_token(&self, reader: CharacterId, name: &str) -> AppResult<String> {
         let token = self.access_token(reader, IMPORT_LOGIN).await.map_err(|e| match e {
             AppError::NotFound(_) => AppError::Invalid(format!(
-                "{name} has no '{IMPORT_LOGIN}' token: log in with it through \"Grant import scopes\" first"
+                "{} has no '{IMPORT_LOGIN}' token: log in with it through \"Grant import scopes\" first",
+                character.name
             )),
             other => other,
         })?;
         Ok(secrecy::ExposeSecret::expose_secret(&token).to_owned())
     }
 
-    /// Reads `source`'s contact list through ESI (after [`Self::check_contacts_import`]) as
-    /// entries to import (names still empty).
+    /// Reads `source`'s contact list through ESI with the token [`Self::check_contacts_import`]
+    /// returned, as entries to import (names still empty).
     pub(crate) async fn read_contacts_for_import(
         &self,
         actor: AccountId,
         source: Entity,
         reader: CharacterId,
+        token: &str,
     ) -> AppResult<ContactsForImport> {
-        let token = self.import_token(reader, &reader.to_string()).await?;
         let contacts = match source.kind {
             EntityKind::Alliance => {
                 self.esi()
-                    .alliance_contacts(AllianceId(source.id), reader, &token)
+                    .alliance_contacts(AllianceId(source.id), reader, token)
                     .await?
                     .value
             }
             _ => {
                 self.esi()
-                    .corporation_contacts(CorporationId(source.id), reader, &token)
+                    .corporation_contacts(CorporationId(source.id), reader, token)
                     .await?
                     .value
             }

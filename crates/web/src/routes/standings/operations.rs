@@ -33,6 +33,7 @@ pub(super) async fn start(
 
 fn fragment(view: &BulkView) -> BulkProgressFragment {
     let p = &view.operation.progress;
+    let (return_to, return_label) = view.work.return_to();
     let handled = p.done + p.failed;
     let percent = match (p.status.is_over(), p.total) {
         (true, _) => 100,
@@ -50,12 +51,8 @@ fn fragment(view: &BulkView) -> BulkProgressFragment {
         summary: p.summary.clone(),
         problems: p.problems.clone(),
         over: p.status.is_over(),
-        return_to: view.work.return_to().to_owned(),
-        return_label: match view.work.return_to() {
-            "/standings/queue" => "Back to the approvals",
-            _ => "Back to the standings database",
-        }
-        .to_owned(),
+        return_to: return_to.to_owned(),
+        return_label: return_label.to_owned(),
     }
 }
 
