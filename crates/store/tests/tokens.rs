@@ -5,18 +5,26 @@ mod common;
 use common::*;
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::account::TokenStatus;
-use jumpgate_store::{RefreshedToken, StoreError, store_test};
+use jumpgate_store::{RefreshedToken, Store, StoreError, TokenRecord, store_test};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Character 1 ("Pilot") with its account and a valid `core` token.
+async fn pilot_with_core_token(store: &Arc<dyn Store>) -> TokenRecord {
+    store
+        .create_account(&character(1, "Pilot"))
+        .await
+        .expect("create the account");
+    store
+        .upsert_token(&token(CharacterId(1), "core", now()))
+        .await
+        .expect("store the token")
+}
 
 store_test!(
     upserting_a_token_replaces_the_old_one_in_place,
     |store| async move {
-        store.create_account(&character(1, "Pilot")).await.unwrap();
-        let first = store
-            .upsert_token(&token(CharacterId(1), "core", now()))
-            .await
-            .unwrap();
+        let first = pilot_with_core_token(&store).await;
         assert_eq!(first.status, TokenStatus::Valid);
         assert_eq!(first.refresh_token.as_deref(), Some(&b"refresh-core"[..]));
         store
@@ -69,11 +77,7 @@ store_test!(
 store_test!(
     a_refresh_keeps_the_refresh_token_unless_a_new_one_came,
     |store| async move {
-        store.create_account(&character(1, "Pilot")).await.unwrap();
-        let t = store
-            .upsert_token(&token(CharacterId(1), "core", now()))
-            .await
-            .unwrap();
+        let t = pilot_with_core_token(&store).await;
         let expires = now() + secs(1199);
         store
             .record_refresh(
@@ -131,11 +135,7 @@ store_test!(
 store_test!(
     token_status_is_recorded_with_its_reason,
     |store| async move {
-        store.create_account(&character(1, "Pilot")).await.unwrap();
-        let t = store
-            .upsert_token(&token(CharacterId(1), "core", now()))
-            .await
-            .unwrap();
+        let t = pilot_with_core_token(&store).await;
         assert_eq!(t.last_checked_at, None);
         store
             .set_token_status(t.id, TokenStatus::Revoked, Some("removed by owner"))
@@ -207,11 +207,7 @@ store_test!(
 store_test!(
     ciphertexts_can_be_replaced_for_key_rotation,
     |store| async move {
-        store.create_account(&character(1, "Pilot")).await.unwrap();
-        let t = store
-            .upsert_token(&token(CharacterId(1), "core", now()))
-            .await
-            .unwrap();
+        let t = pilot_with_core_token(&store).await;
         store
             .replace_token_ciphertexts(t.id, b"new-access", Some(b"new-refresh"))
             .await
@@ -232,11 +228,7 @@ store_test!(
 store_test!(
     the_refresh_lease_has_one_holder_until_released_or_expired,
     |store| async move {
-        store.create_account(&character(1, "Pilot")).await.unwrap();
-        let t = store
-            .upsert_token(&token(CharacterId(1), "core", now()))
-            .await
-            .unwrap();
+        let t = pilot_with_core_token(&store).await;
         let minute = Duration::from_secs(60);
 
         assert!(store.try_lease_token(t.id, "a", minute).await.unwrap());
@@ -263,11 +255,7 @@ store_test!(
 store_test!(
     recording_a_refresh_ends_the_recorders_lease_only,
     |store| async move {
-        store.create_account(&character(1, "Pilot")).await.unwrap();
-        let t = store
-            .upsert_token(&token(CharacterId(1), "core", now()))
-            .await
-            .unwrap();
+        let t = pilot_with_core_token(&store).await;
         let minute = Duration::from_secs(60);
         let refreshed = RefreshedToken {
             access_token: b"access-2".to_vec(),
@@ -291,11 +279,7 @@ store_test!(
 store_test!(
     of_twenty_racing_leasers_exactly_one_wins,
     |store| async move {
-        store.create_account(&character(1, "Pilot")).await.unwrap();
-        let t = store
-            .upsert_token(&token(CharacterId(1), "core", now()))
-            .await
-            .unwrap();
+        let t = pilot_with_core_token(&store).await;
         let start = Arc::new(tokio::sync::Barrier::new(20));
         let mut racers = tokio::task::JoinSet::new();
         for i in 0..20 {
