@@ -9,6 +9,7 @@ pub mod bulk;
 mod delegate;
 mod model;
 mod open;
+mod pool;
 pub mod postgres;
 mod queue;
 mod rows;

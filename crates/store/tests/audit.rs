@@ -210,3 +210,48 @@ store_test!(
         );
     }
 );
+
+/// Several instances on one PostgreSQL database (SQLite has one process by design): each
+/// appends from its own pool while the others do, and the chain stays one line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_appending_at_once_never_fork_the_chain() {
+    let t = jumpgate_store::testing::fresh_postgres().await;
+    // This instance knows the head after its first append; the others move it on.
+    t.store
+        .append_audit(&entry(Actor::Account(1), "before", "x", json!({})))
+        .await
+        .unwrap();
+    let mut writers = tokio::task::JoinSet::new();
+    for instance in 0..3 {
+        let store = jumpgate_store::connect(&t.url, &Default::default())
+            .await
+            .unwrap();
+        for w in 0..5 {
+            let store = store.clone();
+            writers.spawn(async move {
+                for n in 0..6 {
+                    let e = entry(
+                        Actor::System(format!("instance-{instance}-worker-{w}")),
+                        "job.ran",
+                        "job:x",
+                        json!({"n": n}),
+                    );
+                    store.append_audit(&e).await.unwrap();
+                }
+            });
+        }
+    }
+    writers.join_all().await;
+    // Its head is 89 entries old: the append finds its place taken and reads the head again.
+    t.store
+        .append_audit(&entry(Actor::Account(1), "after", "x", json!({})))
+        .await
+        .unwrap();
+    let log = whole_log(&*t.store).await;
+    assert_eq!(
+        log.iter().map(|e| e.id).collect::<Vec<_>>(),
+        (1..=92).collect::<Vec<_>>()
+    );
+    verify_chain(GENESIS_HASH, &log).unwrap();
+    t.close().await;
+}

@@ -9,9 +9,11 @@ use jumpgate_domain::standings::{
     Entity, EntityKind, LedgerEntry, RequestState, RevocationReason, RevocationState, Standing,
 };
 use jumpgate_domain::{AccountId, CharacterId};
+use jumpgate_store::testing::TestStore;
 use jumpgate_store::{
-    NewRevocation, NewStandingRequest, NewStandingsEntry, RequestDecision, RevocationDecision,
-    StandingsFilter, Store, StoreError, SyncCounts, SyncStatus, WorkflowFilter, store_test,
+    Backend, NewRevocation, NewStandingRequest, NewStandingsEntry, RequestDecision,
+    RevocationDecision, StandingsFilter, Store, StoreError, SyncCounts, SyncStatus, WorkflowFilter,
+    store_test,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -959,6 +961,67 @@ store_test!(
             .unwrap();
         assert_eq!(store.synced_character(CharacterId(2)).await.unwrap(), None);
         assert!(store.ledger(CharacterId(2)).await.unwrap().is_empty());
+    }
+);
+
+/// Runs one statement behind the store's back, as a bug or a hand-made fix might.
+async fn raw_statement(t: &TestStore, sql: &str) -> Result<u64, String> {
+    use sqlx::Connection;
+    let done = match t.backend() {
+        Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(&t.url)
+                .await
+                .expect("connect");
+            sqlx::query("PRAGMA foreign_keys = ON")
+                .execute(&mut conn)
+                .await
+                .expect("pragma");
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut conn)
+                .await
+                .map(|d| d.rows_affected())
+        }
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(&t.url).await.expect("connect");
+            sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut conn)
+                .await
+                .map(|d| d.rows_affected())
+        }
+    };
+    done.map_err(|e| e.to_string())
+}
+
+store_test!(
+    the_database_itself_refuses_ledger_rows_of_a_character_not_enrolled,
+    |t: TestStore| async move {
+        let store = t.store.clone();
+        let a = account(&store, 1, "Alpha").await;
+        store.add_character(a, &character(2, "Alt")).await.unwrap();
+        store.enrol_sync(CharacterId(2), a).await.unwrap();
+        let insert = |character: i64| {
+            format!(
+                "INSERT INTO sync_ledger (character_id, contact_id, standing_tenths, label_ids) \
+                 VALUES ({character}, 98000001, 50, '[]')"
+            )
+        };
+
+        let refused = raw_statement(t, &insert(1)).await.unwrap_err();
+        assert!(
+            refused.contains("foreign key") || refused.contains("FOREIGN KEY"),
+            "{refused}"
+        );
+        assert_eq!(raw_statement(t, &insert(2)).await, Ok(1));
+        let moved = "UPDATE sync_ledger SET character_id = 1 WHERE character_id = 2";
+        assert!(
+            raw_statement(t, moved).await.is_err(),
+            "re-keyed to a character not enrolled"
+        );
+        assert_eq!(store.ledger(CharacterId(1)).await.unwrap(), []);
+        assert_eq!(store.ledger(CharacterId(2)).await.unwrap().len(), 1);
+
+        assert!(store.leave_sync(CharacterId(2)).await.unwrap());
+        assert_eq!(store.ledger(CharacterId(2)).await.unwrap(), []);
     }
 );
 

@@ -97,6 +97,75 @@ store_test!(
     }
 );
 
+async fn pending(store: &Arc<dyn Store>) -> Option<String> {
+    store.pending_writes(CharacterId(1)).await.unwrap()
+}
+
+store_test!(
+    sync_writes_keep_the_ledger_and_the_pending_writes_together,
+    |store| async move {
+        let err = store
+            .record_sync_writes(CharacterId(1), &[row(5, 10, &[], None)], &[], "{\"a\":1}")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        enrolled(&store, 1).await;
+        assert_eq!(store.ledger(CharacterId(1)).await.unwrap(), []);
+        assert_eq!(pending(&store).await, None);
+
+        let first = vec![row(5, 10, &[1], None), row(6, -50, &[1], Some(2.5))];
+        store
+            .record_sync_writes(CharacterId(1), &first, &[], "first")
+            .await
+            .unwrap();
+        assert_eq!(store.ledger(CharacterId(1)).await.unwrap(), first);
+        assert_eq!(pending(&store).await.as_deref(), Some("first"));
+
+        // An edit, a removal and an add in one go; the pending writes are replaced.
+        let edited = row(5, 100, &[1], None);
+        let added = row(7, 50, &[], None);
+        store
+            .record_sync_writes(
+                CharacterId(1),
+                &[edited.clone(), added.clone()],
+                &[6],
+                "second",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.ledger(CharacterId(1)).await.unwrap(),
+            [edited.clone(), added.clone()]
+        );
+        assert_eq!(pending(&store).await.as_deref(), Some("second"));
+
+        // Ledger changes alone leave the pending writes as they were.
+        store
+            .apply_ledger_changes(CharacterId(1), &[], &[7])
+            .await
+            .unwrap();
+        assert_eq!(store.ledger(CharacterId(1)).await.unwrap(), [edited]);
+        assert_eq!(pending(&store).await.as_deref(), Some("second"));
+
+        // Leaving takes both; a new enrolment starts without either.
+        assert!(store.leave_sync(CharacterId(1)).await.unwrap());
+        store
+            .enrol_sync(
+                CharacterId(1),
+                store
+                    .character(CharacterId(1))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .account,
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.ledger(CharacterId(1)).await.unwrap(), []);
+        assert_eq!(pending(&store).await, None);
+    }
+);
+
 store_test!(
     the_standings_counter_moves_with_every_change,
     |store| async move {

@@ -1,41 +1,148 @@
-//! The hash-chained audit log. Appends from every instance are serialized by a transaction-level
-//! advisory lock taken before the chain head is read, so two writers can never link to the same
-//! previous entry (which would fork the chain).
+//! The hash-chained audit log.
+//!
+//! An entry's id is its predecessor's id + 1 and is part of its hash, so the primary key alone
+//! keeps the chain from forking: two instances that read the same head both try to insert the
+//! same id, and the second finds it taken (after waiting for the first to commit), reads the new
+//! head and seals again. No lock is held across round trips.
+//!
+//! Within one process, appends are committed in groups: whoever gets the turn writes every entry
+//! waiting at that moment in one statement (one commit), and the others find theirs written when
+//! their turn comes. One append per commit made a sync round (an entry per character) queue
+//! behind the database's WAL flushes.
 
 use super::{PgStore, read, tm};
 use crate::rows::audit_cols;
 use crate::support::seal_audit;
-use crate::{AuditFilter, Result};
+use crate::{AuditFilter, Result, StoreError};
 use jumpgate_domain::audit::{AuditEntry, NewAuditEntry};
+use tokio::sync::oneshot;
+
+/// Another instance appending at the same moment costs a retry; this many in a row means
+/// something else is wrong.
+const MAX_APPEND_ATTEMPTS: usize = 100;
+
+/// An entry waiting to be appended, and where its sealed form goes (`None`: the group it was in
+/// failed, so its writer appends it again).
+type Waiting = (NewAuditEntry, oneshot::Sender<Option<AuditEntry>>);
+
+/// This process's side of the chain.
+#[derive(Default)]
+pub(crate) struct AuditChain {
+    waiting: std::sync::Mutex<Vec<Waiting>>,
+    /// The turn to write, and the head as this process last wrote or read it.
+    head: tokio::sync::Mutex<Option<(i64, String)>>,
+}
 
 pub(super) async fn append_audit(s: &PgStore, entry: &NewAuditEntry) -> Result<AuditEntry> {
-    let mut tx = s.begin().await?;
-    // Keyed by schema as well, so that separate Jumpgate schemas in one database (tests) do not
-    // wait for each other. Released automatically at commit or rollback.
-    sqlx::query("SELECT pg_advisory_xact_lock(1247902817, hashtext(current_schema()))")
-        .execute(&mut *tx)
-        .await?;
-    let last: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-    let e = seal_audit(last, entry);
+    loop {
+        let (sent, mut written) = oneshot::channel();
+        s.audit.queue().push((entry.clone(), sent));
+        let mut head = s.audit.head.lock().await;
+        match written.try_recv() {
+            Ok(Some(e)) => return Ok(e),
+            // The group failed; its writer got the error. Try again, probably leading.
+            Ok(None) => continue,
+            // Still waiting: this turn writes every waiting entry, this one among them.
+            Err(_) => {}
+        }
+        let group = std::mem::take(&mut *s.audit.queue());
+        let (entries, senders): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+        let sealed = append_group(s, &mut head, &entries).await;
+        let sealed = match sealed {
+            Ok(sealed) => sealed,
+            Err(e) => {
+                for sender in senders {
+                    let _ = sender.send(None);
+                }
+                return Err(e);
+            }
+        };
+        for (sender, e) in senders.into_iter().zip(sealed) {
+            let _ = sender.send(Some(e));
+        }
+        if let Ok(Some(e)) = written.try_recv() {
+            return Ok(e);
+        }
+    }
+}
+
+impl AuditChain {
+    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<Waiting>> {
+        // Nothing panics while holding it (push and take only).
+        self.waiting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Seals `entries` after the head and inserts them in one statement, all or none.
+async fn append_group(
+    s: &PgStore,
+    head: &mut Option<(i64, String)>,
+    entries: &[NewAuditEntry],
+) -> Result<Vec<AuditEntry>> {
+    for _ in 0..MAX_APPEND_ATTEMPTS {
+        let mut last = match head.take() {
+            Some(known) => Some(known),
+            None => {
+                sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+                    .fetch_optional(&s.pool)
+                    .await?
+            }
+        };
+        let sealed: Vec<AuditEntry> = entries
+            .iter()
+            .map(|entry| {
+                let e = seal_audit(last.take(), entry);
+                last = Some((e.id, e.hash.clone()));
+                e
+            })
+            .collect();
+        match insert_all(s, &sealed).await {
+            Ok(()) => {
+                *head = last;
+                return Ok(sealed);
+            }
+            // Another instance wrote one of these ids first: read the head again.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Conflict(format!(
+        "could not append to the audit log: {MAX_APPEND_ATTEMPTS} attempts in a row found their \
+         place in the chain taken"
+    )))
+}
+
+async fn insert_all(s: &PgStore, sealed: &[AuditEntry]) -> std::result::Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log (id, at, actor, action, target, details, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8)",
+         SELECT id, at, actor, action, target, details::json, prev_hash, hash
+         FROM UNNEST($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
+             $6::text[], $7::text[], $8::text[])
+             AS u (id, at, actor, action, target, details, prev_hash, hash)",
     )
-    .bind(e.id)
-    .bind(tm(e.at))
-    .bind(e.actor.to_text())
-    .bind(&e.action)
-    .bind(&e.target)
-    .bind(e.details.to_string())
-    .bind(&e.prev_hash)
-    .bind(&e.hash)
-    .execute(&mut *tx)
+    .bind(sealed.iter().map(|e| e.id).collect::<Vec<_>>())
+    .bind(sealed.iter().map(|e| tm(e.at)).collect::<Vec<_>>())
+    .bind(sealed.iter().map(|e| e.actor.to_text()).collect::<Vec<_>>())
+    .bind(sealed.iter().map(|e| e.action.clone()).collect::<Vec<_>>())
+    .bind(sealed.iter().map(|e| e.target.clone()).collect::<Vec<_>>())
+    .bind(
+        sealed
+            .iter()
+            .map(|e| e.details.to_string())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        sealed
+            .iter()
+            .map(|e| e.prev_hash.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(sealed.iter().map(|e| e.hash.clone()).collect::<Vec<_>>())
+    .execute(&s.pool)
     .await?;
-    tx.commit().await?;
-    Ok(e)
+    Ok(())
 }
 
 /// `since` and `until` are both inclusive; a limit of 0 or less means no limit.

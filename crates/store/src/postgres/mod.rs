@@ -1,7 +1,7 @@
 //! The PostgreSQL store: for running several Jumpgate instances on one database.
 //!
 //! Every cross-instance rule is enforced by the database itself: conditional updates for leases,
-//! `FOR UPDATE SKIP LOCKED` for the job queue, an advisory lock for the audit chain, and
+//! `FOR UPDATE SKIP LOCKED` for the job queue, the primary key for the audit chain, and
 //! unique indexes for dedupe.
 
 mod accounts;
@@ -23,7 +23,7 @@ mod tokens;
 use crate::{ConnectOptions, Result, StoreError};
 use jumpgate_domain::audit::to_micros;
 use sqlx::Row;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgRow};
 use std::str::FromStr;
 use time::OffsetDateTime;
 
@@ -43,6 +43,7 @@ crate::rows::standings_row_readers!(
 
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    pub(crate) audit: audit::AuditChain,
 }
 
 impl PgStore {
@@ -65,7 +66,7 @@ impl PgStore {
             )
         })?;
         sqlx::Connection::close(probe?).await?;
-        let pool = PgPoolOptions::new()
+        let pool = crate::pool::pool_options::<sqlx::Postgres>()
             .max_connections(opts.max_connections.max(1))
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect_with(options)
@@ -73,7 +74,10 @@ impl PgStore {
         // sqlx serializes concurrent migrators with an advisory lock, so instances starting
         // together are safe.
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            audit: audit::AuditChain::default(),
+        })
     }
 
     pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {

@@ -167,14 +167,5 @@ pub(super) async fn replace_ledger(
     character: CharacterId,
     entries: &[LedgerEntry],
 ) -> Result<()> {
-    support::check_ledger(character, entries)?;
-    let mut tx = s.begin().await?;
-    super::sync_scale::lock_enrolment(&mut tx, character).await?;
-    sqlx::query("DELETE FROM sync_ledger WHERE character_id = $1")
-        .bind(character.get())
-        .execute(&mut *tx)
-        .await?;
-    super::sync_scale::upsert_ledger_rows(&mut tx, character, entries).await?;
-    tx.commit().await?;
-    Ok(())
+    super::sync_scale::write_ledger(s, character, entries, &[], None, true).await
 }

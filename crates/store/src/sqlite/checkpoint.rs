@@ -9,7 +9,7 @@
 //! block it; the writer checkpoints by itself only when the WAL grows far past that (a stalled
 //! checkpointer), so the WAL stays bounded.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
 use std::time::Duration;
 
 /// How often the WAL is copied back. Short enough that the WAL stays small.
@@ -27,7 +27,7 @@ pub(crate) struct Checkpointer(tokio::task::JoinHandle<()>);
 
 impl Checkpointer {
     pub(super) fn spawn(options: SqliteConnectOptions) -> Self {
-        let pool = SqlitePoolOptions::new()
+        let pool = crate::pool::pool_options::<sqlx::Sqlite>()
             .max_connections(1)
             .connect_lazy_with(options);
         Self(tokio::spawn(async move {

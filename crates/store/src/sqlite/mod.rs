@@ -26,8 +26,7 @@ use crate::{ConnectOptions, Result, StoreError};
 use lock::LockFile;
 use sqlx::Row;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteRow, SqliteSynchronous,
 };
 use std::str::FromStr;
 use std::time::Duration;
@@ -69,7 +68,7 @@ impl SqliteStore {
 
         if is_in_memory(url) {
             // An in-memory database lives as long as its connection: keep exactly one, forever.
-            let pool = SqlitePoolOptions::new()
+            let pool = crate::pool::pool_options::<sqlx::Sqlite>()
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
@@ -92,13 +91,13 @@ impl SqliteStore {
         // Before touching the database: a second process must not even run migrations.
         let lock = LockFile::acquire(&path)?;
 
-        let writer = SqlitePoolOptions::new()
+        let writer = crate::pool::pool_options::<sqlx::Sqlite>()
             .max_connections(1)
             .connect_with(checkpoint::writer_options(options.clone()))
             .await?;
         MIGRATOR.run(&writer).await?;
         let checkpointer = checkpoint::Checkpointer::spawn(options.clone());
-        let reader = SqlitePoolOptions::new()
+        let reader = crate::pool::pool_options::<sqlx::Sqlite>()
             .max_connections(opts.max_connections.max(1))
             .connect_lazy_with(options);
         Ok(Self {
