@@ -61,12 +61,8 @@ impl App {
                     token.status.as_str()
                 )));
             }
-            if token.expires_at > OffsetDateTime::now_utc() + EARLY_REFRESH {
-                let keys = self.keys().read().await;
-                return Ok(keys.open_str(
-                    &token.access_token,
-                    &token_aad(character.get(), login, "access"),
-                )?);
+            if let Some(access) = self.open_if_fresh(&token).await? {
+                return Ok(access);
             }
             match self.refresh_token(&token, false).await? {
                 RefreshOutcome::Refreshed | RefreshOutcome::StillFresh => continue,
@@ -81,6 +77,26 @@ impl App {
         Err(AppError::Invalid(format!(
             "the token of character {character} is being refreshed elsewhere; try again shortly"
         )))
+    }
+
+    /// `access_token` for a token record the caller has just read anyway: a fresh one is
+    /// opened without reading it again.
+    pub async fn access_token_of(&self, token: &TokenRecord) -> AppResult<SecretString> {
+        if token.status == TokenStatus::Valid
+            && let Some(access) = self.open_if_fresh(token).await?
+        {
+            return Ok(access);
+        }
+        self.access_token(token.character, &token.login).await
+    }
+
+    async fn open_if_fresh(&self, token: &TokenRecord) -> AppResult<Option<SecretString>> {
+        if token.expires_at <= OffsetDateTime::now_utc() + EARLY_REFRESH {
+            return Ok(None);
+        }
+        let keys = self.keys().read().await;
+        let aad = token_aad(token.character.get(), &token.login, "access");
+        Ok(Some(keys.open_str(&token.access_token, &aad)?))
     }
 
     /// Refreshes one token, applying CCP's error semantics. Never invalidates a token for a

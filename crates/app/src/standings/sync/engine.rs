@@ -25,7 +25,7 @@ use jumpgate_domain::standings::{
 use jumpgate_domain::{AccountId, CharacterId, ScopeSet};
 use jumpgate_eve::EsiError;
 use jumpgate_eve::esi::{Contact, ContactType, ContactWrite};
-use jumpgate_store::{SyncStatus, SyncedCharacter};
+use jumpgate_store::{SyncStatus, SyncedCharacter, TokenRecord};
 use rand::Rng;
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -158,28 +158,34 @@ pub(crate) fn how_to_create_label(label: &str) -> String {
 
 /// Why a token cannot be used, when it cannot; `None` when the failure may pass by itself.
 async fn token_problem(app: &App, character: CharacterId) -> AppResult<Option<String>> {
-    let Some(token) = app.store().token(character, SYNC_LOGIN).await? else {
-        return Ok(Some(format!(
+    let token = app.store().token(character, SYNC_LOGIN).await?;
+    Ok(usable(token.as_ref()).err())
+}
+
+/// The token, if it can be used for contact sync; otherwise why not.
+fn usable(token: Option<&TokenRecord>) -> Result<&TokenRecord, String> {
+    let Some(token) = token else {
+        return Err(format!(
             "Jumpgate has no contact token for this character: log in with \"Add scopes\" \
              (/sso/login?login={SYNC_LOGIN}) to grant it"
-        )));
+        ));
     };
     if token.status != TokenStatus::Valid {
-        return Ok(Some(format!(
+        return Err(format!(
             "the contact token is {}: log in with \"Add scopes\" (/sso/login?login={SYNC_LOGIN}) \
              again",
             token.status.as_str()
-        )));
+        ));
     }
     let missing = missing_scopes(&token.scopes);
     if !missing.is_empty() {
-        return Ok(Some(format!(
+        return Err(format!(
             "the token lacks the scopes {}: log in with \"Add scopes\" \
              (/sso/login?login={SYNC_LOGIN}) again",
             missing.join(", ")
-        )));
+        ));
     }
-    Ok(None)
+    Ok(token)
 }
 
 pub(crate) fn missing_scopes(granted: &str) -> Vec<String> {
@@ -411,8 +417,11 @@ impl App {
 
     /// The token, labels and contacts of a character.
     pub(crate) async fn read_contacts(&self, character: CharacterId) -> Result<Read, Stop> {
-        let token = match self.access_token(character, SYNC_LOGIN).await {
+        let record = self.store().token(character, SYNC_LOGIN).await?;
+        let record = usable(record.as_ref()).map_err(Stop::Token)?;
+        let token = match self.access_token_of(record).await {
             Ok(t) => t,
+            // A refresh may just have found the token revoked: say why, if it cannot be used.
             Err(e) => {
                 return Err(match token_problem(self, character).await? {
                     Some(msg) => Stop::Token(msg),
@@ -420,18 +429,15 @@ impl App {
                 });
             }
         };
-        if let Some(msg) = token_problem(self, character).await? {
-            return Err(Stop::Token(msg));
-        }
         let esi = self.esi();
-        let labels = esi
-            .character_contact_labels(character, token.expose_secret())
-            .await
-            .map_err(Stop::Esi)?;
-        let contacts = esi
-            .character_contacts(character, token.expose_secret())
-            .await
-            .map_err(Stop::Esi)?;
+        // Two reads of the same character that do not depend on each other: at once, which
+        // takes one round trip to ESI off every sync.
+        let (labels, contacts) = tokio::join!(
+            esi.character_contact_labels(character, token.expose_secret()),
+            esi.character_contacts(character, token.expose_secret()),
+        );
+        let labels = labels.map_err(Stop::Esi)?;
+        let contacts = contacts.map_err(Stop::Esi)?;
         let now = OffsetDateTime::now_utc();
         let valid_until = contacts.expires_at.unwrap_or(now + CONTACTS_CACHE);
         let mut current: Vec<CurrentContact> =
