@@ -583,13 +583,13 @@ macro_rules! delegate_standings_store {
                 sync::set_sync_status(self, character, status, message, success).await
             }
 
-            async fn try_lease_sync(
+            async fn lease_sync(
                 &self,
                 character: CharacterId,
                 holder: &str,
                 lease: Duration,
-            ) -> Result<bool> {
-                sync::try_lease_sync(self, character, holder, lease).await
+            ) -> Result<crate::SyncLease> {
+                sync::lease_sync(self, character, holder, lease).await
             }
 
             async fn release_sync(&self, character: CharacterId, holder: &str) -> Result<()> {

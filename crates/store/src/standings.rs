@@ -214,6 +214,16 @@ pub struct SyncedCharacter {
     pub last_success_at: Option<OffsetDateTime>,
 }
 
+/// What asking for a character's sync lease came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncLease {
+    /// The lease is the caller's; the enrolment as it was when taken.
+    Leased(SyncedCharacter),
+    /// Someone else holds an unexpired lease.
+    Busy,
+    NotEnrolled,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SyncCounts {
     pub total: i64,
@@ -314,13 +324,13 @@ pub trait StandingsStore: Send + Sync + 'static {
         success: bool,
     ) -> Result<()>;
     /// Takes the sync lease of a character (one sync per character across instances), like
-    /// `try_lease_token`.
-    async fn try_lease_sync(
+    /// `try_lease_token`, and reads the enrolment in the same statement.
+    async fn lease_sync(
         &self,
         character: CharacterId,
         holder: &str,
         lease: std::time::Duration,
-    ) -> Result<bool>;
+    ) -> Result<SyncLease>;
     async fn release_sync(&self, character: CharacterId, holder: &str) -> Result<()>;
     /// The contacts Jumpgate wrote into the character, by contact id.
     async fn ledger(&self, character: CharacterId) -> Result<Vec<LedgerEntry>>;

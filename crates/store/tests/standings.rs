@@ -12,8 +12,8 @@ use jumpgate_domain::{AccountId, CharacterId};
 use jumpgate_store::testing::TestStore;
 use jumpgate_store::{
     Backend, NewRevocation, NewStandingRequest, NewStandingsEntry, RequestDecision,
-    RevocationDecision, StandingsFilter, Store, StoreError, SyncCounts, SyncStatus, WorkflowFilter,
-    store_test,
+    RevocationDecision, StandingsFilter, Store, StoreError, SyncCounts, SyncLease, SyncStatus,
+    WorkflowFilter, store_test,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -821,30 +821,31 @@ store_test!(
     one_holder_at_a_time_leases_a_characters_sync,
     |store| async move {
         let a = account(&store, 1, "Alpha").await;
-        assert!(
-            !store
-                .try_lease_sync(CharacterId(1), "w0", Duration::from_secs(60))
-                .await
-                .unwrap(),
-            "not enrolled: no lease"
-        );
-        store.enrol_sync(CharacterId(1), a).await.unwrap();
+        let lease = |holder: &str, secs: u64| {
+            let store = Arc::clone(&store);
+            let holder = holder.to_owned();
+            async move {
+                store
+                    .lease_sync(CharacterId(1), &holder, Duration::from_secs(secs))
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(lease("w0", 60).await, SyncLease::NotEnrolled);
+        let enrolment = store.enrol_sync(CharacterId(1), a).await.unwrap();
 
         let mut racers = Vec::new();
         for i in 0..10 {
-            let store = Arc::clone(&store);
-            racers.push(tokio::spawn(async move {
-                store
-                    .try_lease_sync(CharacterId(1), &format!("w{i}"), Duration::from_secs(60))
-                    .await
-                    .unwrap()
-            }));
+            racers.push(tokio::spawn(lease(&format!("w{i}"), 60)));
         }
-        let mut winners = 0;
+        let mut winners = Vec::new();
         for racer in racers {
-            winners += usize::from(racer.await.unwrap());
+            match racer.await.unwrap() {
+                SyncLease::Leased(e) => winners.push(e),
+                other => assert_eq!(other, SyncLease::Busy),
+            }
         }
-        assert_eq!(winners, 1);
+        assert_eq!(winners, [enrolment], "one winner, who reads the enrolment");
 
         // Releasing someone else's lease does nothing; the holder's release frees it.
         for i in 0..10 {
@@ -853,25 +854,10 @@ store_test!(
                 .await
                 .unwrap();
         }
-        assert!(
-            store
-                .try_lease_sync(CharacterId(1), "next", Duration::ZERO)
-                .await
-                .unwrap()
-        );
+        assert!(matches!(lease("next", 0).await, SyncLease::Leased(_)));
         // An expired lease is taken over.
-        assert!(
-            store
-                .try_lease_sync(CharacterId(1), "after", Duration::from_secs(60))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !store
-                .try_lease_sync(CharacterId(1), "late", Duration::from_secs(60))
-                .await
-                .unwrap()
-        );
+        assert!(matches!(lease("after", 60).await, SyncLease::Leased(_)));
+        assert_eq!(lease("late", 60).await, SyncLease::Busy);
     }
 );
 

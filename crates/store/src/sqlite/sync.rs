@@ -4,7 +4,7 @@
 use super::{SqliteStore, micros, read_standings as read};
 use crate::rows::sync_cols;
 use crate::support;
-use crate::{Result, StoreError, SyncCounts, SyncStatus, SyncedCharacter};
+use crate::{Result, StoreError, SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
 use jumpgate_domain::standings::LedgerEntry;
 use jumpgate_domain::{AccountId, CharacterId};
 use std::time::Duration;
@@ -116,27 +116,42 @@ pub(super) async fn set_sync_status(
     })
 }
 
-pub(super) async fn try_lease_sync(
+pub(super) async fn lease_sync(
     s: &SqliteStore,
     character: CharacterId,
     holder: &str,
     lease: Duration,
-) -> Result<bool> {
+) -> Result<SyncLease> {
     let now = support::now();
     // One conditional UPDATE: whoever's statement runs first wins, the others match no row. A
-    // character that is not enrolled matches no row either.
-    let done = sqlx::query(
+    // character that is not enrolled matches no row either; telling the two apart costs a read
+    // only when the lease was not taken.
+    let row = sqlx::query(concat!(
         "UPDATE sync_characters SET locked_by = $1, locked_until = $2
          WHERE character_id = $3
-           AND (locked_by IS NULL OR locked_until IS NULL OR locked_until <= $4)",
-    )
+           AND (locked_by IS NULL OR locked_until IS NULL OR locked_until <= $4)
+         RETURNING ",
+        sync_cols!()
+    ))
     .bind(holder)
     .bind(micros(support::after(now, lease)))
     .bind(character.get())
     .bind(micros(now))
-    .execute(&s.writer)
+    .fetch_optional(&s.writer)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if let Some(row) = row {
+        return Ok(SyncLease::Leased(read::synced(&row)?));
+    }
+    let enrolled: Option<i64> =
+        sqlx::query_scalar("SELECT character_id FROM sync_characters WHERE character_id = $1")
+            .bind(character.get())
+            .fetch_optional(&s.reader)
+            .await?;
+    Ok(if enrolled.is_some() {
+        SyncLease::Busy
+    } else {
+        SyncLease::NotEnrolled
+    })
 }
 
 pub(super) async fn release_sync(

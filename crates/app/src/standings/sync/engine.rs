@@ -25,7 +25,7 @@ use jumpgate_domain::standings::{
 use jumpgate_domain::{AccountId, CharacterId, ScopeSet};
 use jumpgate_eve::EsiError;
 use jumpgate_eve::esi::{Contact, ContactType, ContactWrite};
-use jumpgate_store::{SyncStatus, SyncedCharacter, TokenRecord};
+use jumpgate_store::{SyncLease, SyncStatus, SyncedCharacter, TokenRecord};
 use rand::Rng;
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -245,17 +245,16 @@ impl App {
         only: Option<BTreeSet<i64>>,
         desired: Option<&[DesiredContact]>,
     ) -> AppResult<SyncReport> {
-        let Some(enrolled) = self.store().synced_character(character).await? else {
-            return Ok(SyncReport::only(SyncOutcome::NotEnrolled));
-        };
         let holder = holder(self);
-        if !self
+        let enrolled = match self
             .store()
-            .try_lease_sync(character, &holder, SYNC_LEASE)
+            .lease_sync(character, &holder, SYNC_LEASE)
             .await?
         {
-            return Ok(SyncReport::only(SyncOutcome::AlreadySyncing));
-        }
+            SyncLease::Leased(enrolled) => enrolled,
+            SyncLease::Busy => return Ok(SyncReport::only(SyncOutcome::AlreadySyncing)),
+            SyncLease::NotEnrolled => return Ok(SyncReport::only(SyncOutcome::NotEnrolled)),
+        };
         let result = self.sync_leased(&enrolled, settings, only, desired).await;
         if let Err(e) = self.store().release_sync(character, &holder).await {
             tracing::warn!(character = character.get(), error = %e, "could not release a sync lease");

@@ -12,7 +12,7 @@ use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::LeavePolicy;
 use jumpgate_domain::{AccountId, CharacterId};
-use jumpgate_store::{SyncCounts, SyncStatus, SyncedCharacter};
+use jumpgate_store::{SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
 use serde_json::json;
 use std::time::Duration;
 
@@ -182,11 +182,11 @@ impl App {
             )));
         }
         let holder = super::engine::holder(self);
-        if !self
+        let lease = self
             .store()
-            .try_lease_sync(character, &holder, Duration::from_secs(300))
-            .await?
-        {
+            .lease_sync(character, &holder, Duration::from_secs(300))
+            .await?;
+        if !matches!(lease, SyncLease::Leased(_)) {
             return Err(AppError::Invalid(format!(
                 "{} is being synced right now; try again in a minute",
                 ch.name
@@ -277,9 +277,9 @@ impl App {
                 .await?
             {
                 let holder = super::engine::holder(self);
-                if self
+                if let SyncLease::Leased(_) = self
                     .store()
-                    .try_lease_sync(*c, &holder, Duration::from_secs(300))
+                    .lease_sync(*c, &holder, Duration::from_secs(300))
                     .await?
                 {
                     let r = self
