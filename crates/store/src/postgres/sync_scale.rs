@@ -30,7 +30,7 @@ pub(super) async fn record_sync_writes(
     pending_writes: Option<&str>,
 ) -> Result<()> {
     if upserts.is_empty() && removals.is_empty() && pending_writes.is_none() {
-        return support::check_ledger(character, upserts);
+        return Ok(());
     }
     write_ledger(s, character, upserts, removals, pending_writes, false).await
 }
