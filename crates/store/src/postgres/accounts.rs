@@ -1,6 +1,6 @@
 //! Accounts: creation, lookup, search and the account's own settings.
 
-use super::{PgStore, characters, read, tm};
+use super::{PgDb, characters, read, tm};
 use crate::rows::account_cols;
 use crate::support::{self, contains_pattern, not_found_if_zero};
 use crate::{AccountSummary, NewCharacter, Result, StoreError};
@@ -9,10 +9,7 @@ use jumpgate_domain::states::GUEST;
 use jumpgate_domain::{AccountId, CharacterId};
 use sqlx::PgConnection;
 
-pub(super) async fn create_account(
-    s: &PgStore,
-    main: &NewCharacter,
-) -> Result<(Account, Character)> {
+pub(crate) async fn create_account(s: &PgDb, main: &NewCharacter) -> Result<(Account, Character)> {
     let now = support::now();
     let mut tx = s.begin().await?;
     let id: i64 =
@@ -48,7 +45,7 @@ async fn fetch(conn: &mut PgConnection, id: AccountId) -> Result<Option<Account>
 }
 
 /// `NotFound` unless the account exists, checked inside the caller's transaction.
-pub(super) async fn must_exist(conn: &mut PgConnection, id: AccountId) -> Result<()> {
+pub(crate) async fn must_exist(conn: &mut PgConnection, id: AccountId) -> Result<()> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1")
         .bind(id.get())
         .fetch_optional(conn)
@@ -58,12 +55,12 @@ pub(super) async fn must_exist(conn: &mut PgConnection, id: AccountId) -> Result
         .ok_or_else(|| StoreError::NotFound(format!("account {id}")))
 }
 
-pub(super) async fn account(s: &PgStore, id: AccountId) -> Result<Option<Account>> {
+pub(crate) async fn account(s: &PgDb, id: AccountId) -> Result<Option<Account>> {
     let mut conn = s.pool.acquire().await?;
     fetch(&mut conn, id).await
 }
 
-pub(super) async fn accounts_by_ids(s: &PgStore, ids: &[AccountId]) -> Result<Vec<Account>> {
+pub(crate) async fn accounts_by_ids(s: &PgDb, ids: &[AccountId]) -> Result<Vec<Account>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -79,14 +76,14 @@ pub(super) async fn accounts_by_ids(s: &PgStore, ids: &[AccountId]) -> Result<Ve
     read::all(&rows, read::account)
 }
 
-pub(super) async fn count_accounts(s: &PgStore) -> Result<i64> {
+pub(crate) async fn count_accounts(s: &PgDb) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
         .fetch_one(&s.pool)
         .await?)
 }
 
-pub(super) async fn search_accounts(
-    s: &PgStore,
+pub(crate) async fn search_accounts(
+    s: &PgDb,
     query: &str,
     limit: i64,
     offset: i64,
@@ -112,18 +109,14 @@ pub(super) async fn search_accounts(
     read::all(&rows, read::account_summary)
 }
 
-pub(super) async fn account_ids(s: &PgStore) -> Result<Vec<AccountId>> {
+pub(crate) async fn account_ids(s: &PgDb) -> Result<Vec<AccountId>> {
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM accounts ORDER BY id")
         .fetch_all(&s.pool)
         .await?;
     Ok(ids.into_iter().map(AccountId).collect())
 }
 
-pub(super) async fn set_main(
-    s: &PgStore,
-    account: AccountId,
-    character: CharacterId,
-) -> Result<()> {
+pub(crate) async fn set_main(s: &PgDb, account: AccountId, character: CharacterId) -> Result<()> {
     let mut tx = s.begin().await?;
     must_exist(&mut tx, account).await?;
     // FOR SHARE: a concurrent move of this character waits for us (and then re-picks the main)
@@ -147,7 +140,7 @@ pub(super) async fn set_main(
     Ok(())
 }
 
-pub(super) async fn set_superuser(s: &PgStore, account: AccountId, superuser: bool) -> Result<()> {
+pub(crate) async fn set_superuser(s: &PgDb, account: AccountId, superuser: bool) -> Result<()> {
     let done = sqlx::query("UPDATE accounts SET superuser = $1 WHERE id = $2")
         .bind(superuser)
         .bind(account.get())
@@ -156,7 +149,7 @@ pub(super) async fn set_superuser(s: &PgStore, account: AccountId, superuser: bo
     not_found_if_zero(done.rows_affected(), || format!("account {account}"))
 }
 
-pub(super) async fn set_account_state(s: &PgStore, account: AccountId, state: &str) -> Result<()> {
+pub(crate) async fn set_account_state(s: &PgDb, account: AccountId, state: &str) -> Result<()> {
     let done = sqlx::query("UPDATE accounts SET state = $1 WHERE id = $2")
         .bind(state)
         .bind(account.get())
@@ -165,8 +158,8 @@ pub(super) async fn set_account_state(s: &PgStore, account: AccountId, state: &s
     not_found_if_zero(done.rows_affected(), || format!("account {account}"))
 }
 
-pub(super) async fn set_account_email(
-    s: &PgStore,
+pub(crate) async fn set_account_email(
+    s: &PgDb,
     account: AccountId,
     email: Option<&str>,
     verified: bool,
@@ -180,8 +173,8 @@ pub(super) async fn set_account_email(
     not_found_if_zero(done.rows_affected(), || format!("account {account}"))
 }
 
-pub(super) async fn set_account_timezone(
-    s: &PgStore,
+pub(crate) async fn set_account_timezone(
+    s: &PgDb,
     account: AccountId,
     timezone: Option<&str>,
 ) -> Result<()> {

@@ -10,7 +10,7 @@
 //! their turn comes. One append per commit made a sync round (an entry per character) queue
 //! behind the database's WAL flushes.
 
-use super::{PgStore, read, tm};
+use super::{PgDb, read, tm};
 use crate::rows::audit_cols;
 use crate::support::seal_audit;
 use crate::{AuditFilter, Result, StoreError};
@@ -33,7 +33,7 @@ pub(crate) struct AuditChain {
     head: tokio::sync::Mutex<Option<(i64, String)>>,
 }
 
-pub(super) async fn append_audit(s: &PgStore, entry: &NewAuditEntry) -> Result<AuditEntry> {
+pub(crate) async fn append_audit(s: &PgDb, entry: &NewAuditEntry) -> Result<AuditEntry> {
     loop {
         let (sent, mut written) = oneshot::channel();
         s.audit.queue().push((entry.clone(), sent));
@@ -77,7 +77,7 @@ impl AuditChain {
 
 /// Seals `entries` after the head and inserts them in one statement, all or none.
 async fn append_group(
-    s: &PgStore,
+    s: &PgDb,
     head: &mut Option<(i64, String)>,
     entries: &[NewAuditEntry],
 ) -> Result<Vec<AuditEntry>> {
@@ -114,7 +114,7 @@ async fn append_group(
     )))
 }
 
-async fn insert_all(s: &PgStore, sealed: &[AuditEntry]) -> std::result::Result<(), sqlx::Error> {
+async fn insert_all(s: &PgDb, sealed: &[AuditEntry]) -> std::result::Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log (id, at, actor, action, target, details, prev_hash, hash)
          SELECT id, at, actor, action, target, details::json, prev_hash, hash
@@ -146,7 +146,7 @@ async fn insert_all(s: &PgStore, sealed: &[AuditEntry]) -> std::result::Result<(
 }
 
 /// `since` and `until` are both inclusive; a limit of 0 or less means no limit.
-pub(super) async fn audit_entries(s: &PgStore, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
+pub(crate) async fn audit_entries(s: &PgDb, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         audit_cols!(),
@@ -163,13 +163,13 @@ pub(super) async fn audit_entries(s: &PgStore, f: &AuditFilter) -> Result<Vec<Au
     .bind(&f.target)
     .bind(f.since.map(tm))
     .bind(f.until.map(tm))
-    .bind((f.limit > 0).then_some(f.limit))
+    .bind(crate::db::Limit::positive_or_all(f.limit))
     .fetch_all(&s.pool)
     .await?;
     read::all(&rows, read::audit)
 }
 
-pub(super) async fn audit_after(s: &PgStore, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+pub(crate) async fn audit_after(s: &PgDb, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         audit_cols!(),

@@ -1,7 +1,7 @@
 //! Characters: lookup, adding alts, moving and removing them (with history), identity and
 //! affiliation updates.
 
-use super::{PgStore, accounts, read, tm};
+use super::{PgDb, accounts, read, tm};
 use crate::rows::{character_cols, removed_cols};
 use crate::support::{self, conflict, contains_pattern, not_found_if_zero};
 use crate::{NewCharacter, Result, StoreError};
@@ -12,7 +12,7 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 /// Inserts a character on `account`; `Conflict` if it already exists anywhere.
-pub(super) async fn insert(
+pub(crate) async fn insert(
     conn: &mut PgConnection,
     account: AccountId,
     c: &NewCharacter,
@@ -129,12 +129,12 @@ async fn record_removal(
     read::removed(&row)
 }
 
-pub(super) async fn character(s: &PgStore, id: CharacterId) -> Result<Option<Character>> {
+pub(crate) async fn character(s: &PgDb, id: CharacterId) -> Result<Option<Character>> {
     let mut conn = s.pool.acquire().await?;
     fetch(&mut conn, id).await
 }
 
-pub(super) async fn characters_by_ids(s: &PgStore, ids: &[CharacterId]) -> Result<Vec<Character>> {
+pub(crate) async fn characters_by_ids(s: &PgDb, ids: &[CharacterId]) -> Result<Vec<Character>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -150,7 +150,7 @@ pub(super) async fn characters_by_ids(s: &PgStore, ids: &[CharacterId]) -> Resul
     read::all(&rows, read::character)
 }
 
-pub(super) async fn character_by_name(s: &PgStore, name: &str) -> Result<Option<Character>> {
+pub(crate) async fn character_by_name(s: &PgDb, name: &str) -> Result<Option<Character>> {
     let row = sqlx::query(concat!(
         "SELECT ",
         character_cols!(),
@@ -162,7 +162,7 @@ pub(super) async fn character_by_name(s: &PgStore, name: &str) -> Result<Option<
     row.as_ref().map(read::character).transpose()
 }
 
-pub(super) async fn characters_of(s: &PgStore, account: AccountId) -> Result<Vec<Character>> {
+pub(crate) async fn characters_of(s: &PgDb, account: AccountId) -> Result<Vec<Character>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         character_cols!(),
@@ -176,11 +176,7 @@ pub(super) async fn characters_of(s: &PgStore, account: AccountId) -> Result<Vec
     read::all(&rows, read::character)
 }
 
-pub(super) async fn search_characters(
-    s: &PgStore,
-    query: &str,
-    limit: i64,
-) -> Result<Vec<Character>> {
+pub(crate) async fn search_characters(s: &PgDb, query: &str, limit: i64) -> Result<Vec<Character>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         character_cols!(),
@@ -194,15 +190,15 @@ pub(super) async fn search_characters(
     read::all(&rows, read::character)
 }
 
-pub(super) async fn character_ids(s: &PgStore) -> Result<Vec<CharacterId>> {
+pub(crate) async fn character_ids(s: &PgDb) -> Result<Vec<CharacterId>> {
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM characters ORDER BY id")
         .fetch_all(&s.pool)
         .await?;
     Ok(ids.into_iter().map(CharacterId).collect())
 }
 
-pub(super) async fn add_character(
-    s: &PgStore,
+pub(crate) async fn add_character(
+    s: &PgDb,
     account: AccountId,
     c: &NewCharacter,
 ) -> Result<Character> {
@@ -214,8 +210,8 @@ pub(super) async fn add_character(
     Ok(character)
 }
 
-pub(super) async fn move_character(
-    s: &PgStore,
+pub(crate) async fn move_character(
+    s: &PgDb,
     character: CharacterId,
     to: AccountId,
     reason: RemovalReason,
@@ -253,8 +249,8 @@ pub(super) async fn move_character(
     Ok(removed)
 }
 
-pub(super) async fn remove_character(
-    s: &PgStore,
+pub(crate) async fn remove_character(
+    s: &PgDb,
     character: CharacterId,
     reason: RemovalReason,
     actor: Option<AccountId>,
@@ -278,8 +274,8 @@ pub(super) async fn remove_character(
     Ok(removed)
 }
 
-pub(super) async fn update_character_identity(
-    s: &PgStore,
+pub(crate) async fn update_character_identity(
+    s: &PgDb,
     character: CharacterId,
     name: &str,
     owner_hash: &str,
@@ -293,8 +289,8 @@ pub(super) async fn update_character_identity(
     not_found_if_zero(done.rows_affected(), || format!("character {character}"))
 }
 
-pub(super) async fn update_affiliations(
-    s: &PgStore,
+pub(crate) async fn update_affiliations(
+    s: &PgDb,
     affiliations: &[Affiliation],
     checked_at: OffsetDateTime,
 ) -> Result<u64> {
@@ -335,8 +331,8 @@ pub(super) async fn update_affiliations(
     Ok(changed.into_iter().filter(|&c| c).count() as u64)
 }
 
-pub(super) async fn removed_characters(
-    s: &PgStore,
+pub(crate) async fn removed_characters(
+    s: &PgDb,
     account: Option<AccountId>,
     limit: i64,
 ) -> Result<Vec<RemovedCharacter>> {

@@ -1,13 +1,13 @@
 //! The durable job queue: dedupe while queued or running, leases with expiry, retries.
 
-use super::{PgStore, read, tm};
+use super::{PgDb, read, tm};
 use crate::rows::job_cols;
 use crate::support::{self, conflict};
 use crate::{Job, JobCounts, JobStatus, NewJob, Result};
 use std::time::Duration;
 use time::OffsetDateTime;
 
-pub(super) async fn enqueue_job(s: &PgStore, job: &NewJob) -> Result<Option<i64>> {
+pub(crate) async fn enqueue_job(s: &PgDb, job: &NewJob) -> Result<Option<i64>> {
     // The partial unique index on dedupe_key only covers queued and running jobs, so a second
     // copy is silently skipped while one is pending, and allowed again once it finished.
     let id: Option<i64> = sqlx::query_scalar(
@@ -26,8 +26,8 @@ pub(super) async fn enqueue_job(s: &PgStore, job: &NewJob) -> Result<Option<i64>
     Ok(id)
 }
 
-pub(super) async fn lease_jobs(
-    s: &PgStore,
+pub(crate) async fn lease_jobs(
+    s: &PgDb,
     worker: &str,
     kinds: &[&str],
     lease: Duration,
@@ -61,8 +61,8 @@ pub(super) async fn lease_jobs(
     Ok(jobs)
 }
 
-pub(super) async fn heartbeat_job(
-    s: &PgStore,
+pub(crate) async fn heartbeat_job(
+    s: &PgDb,
     job_id: i64,
     worker: &str,
     lease: Duration,
@@ -78,7 +78,7 @@ pub(super) async fn heartbeat_job(
     Ok(done.rows_affected() == 1)
 }
 
-pub(super) async fn complete_job(s: &PgStore, job_id: i64, worker: &str) -> Result<bool> {
+pub(crate) async fn complete_job(s: &PgDb, job_id: i64, worker: &str) -> Result<bool> {
     let done =
         sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND status = 'running'")
             .bind(job_id)
@@ -88,8 +88,8 @@ pub(super) async fn complete_job(s: &PgStore, job_id: i64, worker: &str) -> Resu
     Ok(done.rows_affected() == 1)
 }
 
-pub(super) async fn fail_job(
-    s: &PgStore,
+pub(crate) async fn fail_job(
+    s: &PgDb,
     job_id: i64,
     worker: &str,
     error: &str,
@@ -125,8 +125,8 @@ pub(super) async fn fail_job(
     Ok(done.rows_affected() == 1)
 }
 
-pub(super) async fn postpone_job(
-    s: &PgStore,
+pub(crate) async fn postpone_job(
+    s: &PgDb,
     job_id: i64,
     worker: &str,
     reason: &str,
@@ -147,7 +147,7 @@ pub(super) async fn postpone_job(
     Ok(done.rows_affected() == 1)
 }
 
-pub(super) async fn jobs(s: &PgStore, status: Option<JobStatus>, limit: i64) -> Result<Vec<Job>> {
+pub(crate) async fn jobs(s: &PgDb, status: Option<JobStatus>, limit: i64) -> Result<Vec<Job>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         job_cols!(),
@@ -160,7 +160,7 @@ pub(super) async fn jobs(s: &PgStore, status: Option<JobStatus>, limit: i64) -> 
     read::all(&rows, read::job)
 }
 
-pub(super) async fn job(s: &PgStore, id: i64) -> Result<Option<Job>> {
+pub(crate) async fn job(s: &PgDb, id: i64) -> Result<Option<Job>> {
     let row = sqlx::query(concat!("SELECT ", job_cols!(), " FROM jobs WHERE id = $1"))
         .bind(id)
         .fetch_optional(&s.pool)
@@ -168,7 +168,7 @@ pub(super) async fn job(s: &PgStore, id: i64) -> Result<Option<Job>> {
     row.as_ref().map(read::job).transpose()
 }
 
-pub(super) async fn retry_job(s: &PgStore, job_id: i64) -> Result<bool> {
+pub(crate) async fn retry_job(s: &PgDb, job_id: i64) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE jobs SET status = 'queued', run_at = $1, attempts = 0, locked_by = NULL,
              locked_until = NULL
@@ -186,7 +186,7 @@ pub(super) async fn retry_job(s: &PgStore, job_id: i64) -> Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-pub(super) async fn job_counts(s: &PgStore) -> Result<JobCounts> {
+pub(crate) async fn job_counts(s: &PgDb) -> Result<JobCounts> {
     let rows: Vec<(String, i64)> =
         sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status")
             .fetch_all(&s.pool)

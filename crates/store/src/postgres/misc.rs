@@ -1,12 +1,12 @@
 //! Web sessions, the key-value table, the ESI cache and schema introspection.
 
-use super::{PgStore, read, tm};
+use super::{PgDb, read, tm};
 use crate::{CacheEntry, Result, SessionAccess, SessionRecord};
 use jumpgate_domain::AccountId;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
-pub(super) async fn schema_columns(s: &PgStore) -> Result<Vec<(String, Vec<String>)>> {
+pub(crate) async fn schema_columns(s: &PgDb) -> Result<Vec<(String, Vec<String>)>> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT table_name::text, column_name::text FROM information_schema.columns
          WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'",
@@ -26,8 +26,8 @@ pub(super) async fn schema_columns(s: &PgStore) -> Result<Vec<(String, Vec<Strin
         .collect())
 }
 
-pub(super) async fn load_session(
-    s: &PgStore,
+pub(crate) async fn load_session(
+    s: &PgDb,
     id: &str,
     now: OffsetDateTime,
 ) -> Result<Option<SessionRecord>> {
@@ -41,8 +41,8 @@ pub(super) async fn load_session(
     row.as_ref().map(read::session).transpose()
 }
 
-pub(super) async fn load_session_with_grants(
-    s: &PgStore,
+pub(crate) async fn load_session_with_grants(
+    s: &PgDb,
     id: &str,
     now: OffsetDateTime,
 ) -> Result<Option<SessionAccess>> {
@@ -54,7 +54,7 @@ pub(super) async fn load_session_with_grants(
     read::session_access(&rows)
 }
 
-pub(super) async fn save_session(s: &PgStore, session: &SessionRecord) -> Result<()> {
+pub(crate) async fn save_session(s: &PgDb, session: &SessionRecord) -> Result<()> {
     sqlx::query(
         "INSERT INTO sessions (id, account_id, data, expires_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, data = excluded.data,
@@ -77,7 +77,7 @@ pub(super) async fn save_session(s: &PgStore, session: &SessionRecord) -> Result
     Ok(())
 }
 
-pub(super) async fn delete_session(s: &PgStore, id: &str) -> Result<()> {
+pub(crate) async fn delete_session(s: &PgDb, id: &str) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(id)
         .execute(&s.pool)
@@ -85,7 +85,7 @@ pub(super) async fn delete_session(s: &PgStore, id: &str) -> Result<()> {
     Ok(())
 }
 
-pub(super) async fn delete_expired_sessions(s: &PgStore, now: OffsetDateTime) -> Result<u64> {
+pub(crate) async fn delete_expired_sessions(s: &PgDb, now: OffsetDateTime) -> Result<u64> {
     let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(tm(now))
         .execute(&s.pool)
@@ -93,7 +93,7 @@ pub(super) async fn delete_expired_sessions(s: &PgStore, now: OffsetDateTime) ->
     Ok(done.rows_affected())
 }
 
-pub(super) async fn delete_sessions_of(s: &PgStore, account: AccountId) -> Result<u64> {
+pub(crate) async fn delete_sessions_of(s: &PgDb, account: AccountId) -> Result<u64> {
     let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
         .bind(account.get())
         .execute(&s.pool)
@@ -101,14 +101,14 @@ pub(super) async fn delete_sessions_of(s: &PgStore, account: AccountId) -> Resul
     Ok(done.rows_affected())
 }
 
-pub(super) async fn kv_get(s: &PgStore, key: &str) -> Result<Option<String>> {
+pub(crate) async fn kv_get(s: &PgDb, key: &str) -> Result<Option<String>> {
     Ok(sqlx::query_scalar("SELECT value FROM kv WHERE key = $1")
         .bind(key)
         .fetch_optional(&s.pool)
         .await?)
 }
 
-pub(super) async fn kv_set(s: &PgStore, key: &str, value: &str) -> Result<()> {
+pub(crate) async fn kv_set(s: &PgDb, key: &str, value: &str) -> Result<()> {
     sqlx::query(
         "INSERT INTO kv (key, value) VALUES ($1, $2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -120,7 +120,7 @@ pub(super) async fn kv_set(s: &PgStore, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-pub(super) async fn kv_set_if_absent(s: &PgStore, key: &str, value: &str) -> Result<bool> {
+pub(crate) async fn kv_set_if_absent(s: &PgDb, key: &str, value: &str) -> Result<bool> {
     let done =
         sqlx::query("INSERT INTO kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
             .bind(key)
@@ -130,7 +130,7 @@ pub(super) async fn kv_set_if_absent(s: &PgStore, key: &str, value: &str) -> Res
     Ok(done.rows_affected() == 1)
 }
 
-pub(super) async fn cache_get(s: &PgStore, key: &str) -> Result<Option<CacheEntry>> {
+pub(crate) async fn cache_get(s: &PgDb, key: &str) -> Result<Option<CacheEntry>> {
     let row = sqlx::query(
         "SELECT etag, expires_at, last_modified, pages, body FROM esi_cache WHERE key = $1",
     )
@@ -140,7 +140,7 @@ pub(super) async fn cache_get(s: &PgStore, key: &str) -> Result<Option<CacheEntr
     row.as_ref().map(read::cache).transpose()
 }
 
-pub(super) async fn cache_put(s: &PgStore, key: &str, e: &CacheEntry) -> Result<()> {
+pub(crate) async fn cache_put(s: &PgDb, key: &str, e: &CacheEntry) -> Result<()> {
     sqlx::query(
         "INSERT INTO esi_cache (key, etag, expires_at, last_modified, pages, body)
          VALUES ($1, $2, $3, $4, $5, $6)

@@ -1,11 +1,11 @@
 //! Corporation and alliance names/tickers, refreshed when ESI's expiry passes.
 
-use super::{PgStore, read, tm};
+use super::{PgDb, read, tm};
 use crate::{AllianceInfo, CorporationInfo, Result};
 use jumpgate_domain::{AllianceId, CorporationId};
 use time::OffsetDateTime;
 
-pub(super) async fn upsert_corporation(s: &PgStore, c: &CorporationInfo) -> Result<()> {
+pub(crate) async fn upsert_corporation(s: &PgDb, c: &CorporationInfo) -> Result<()> {
     sqlx::query(
         "INSERT INTO corporations (id, name, ticker, alliance_id, member_count, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -24,7 +24,7 @@ pub(super) async fn upsert_corporation(s: &PgStore, c: &CorporationInfo) -> Resu
     Ok(())
 }
 
-pub(super) async fn corporation(s: &PgStore, id: CorporationId) -> Result<Option<CorporationInfo>> {
+pub(crate) async fn corporation(s: &PgDb, id: CorporationId) -> Result<Option<CorporationInfo>> {
     let row = sqlx::query(
         "SELECT id, name, ticker, alliance_id, member_count, expires_at FROM corporations WHERE id = $1",
     )
@@ -34,8 +34,8 @@ pub(super) async fn corporation(s: &PgStore, id: CorporationId) -> Result<Option
     row.as_ref().map(read::corporation).transpose()
 }
 
-pub(super) async fn corporations_by_ids(
-    s: &PgStore,
+pub(crate) async fn corporations_by_ids(
+    s: &PgDb,
     ids: &[CorporationId],
 ) -> Result<Vec<CorporationInfo>> {
     if ids.is_empty() {
@@ -52,7 +52,7 @@ pub(super) async fn corporations_by_ids(
     read::all(&rows, read::corporation)
 }
 
-pub(super) async fn upsert_alliance(s: &PgStore, a: &AllianceInfo) -> Result<()> {
+pub(crate) async fn upsert_alliance(s: &PgDb, a: &AllianceInfo) -> Result<()> {
     sqlx::query(
         "INSERT INTO alliances (id, name, ticker, expires_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, ticker = excluded.ticker,
@@ -67,7 +67,7 @@ pub(super) async fn upsert_alliance(s: &PgStore, a: &AllianceInfo) -> Result<()>
     Ok(())
 }
 
-pub(super) async fn alliance(s: &PgStore, id: AllianceId) -> Result<Option<AllianceInfo>> {
+pub(crate) async fn alliance(s: &PgDb, id: AllianceId) -> Result<Option<AllianceInfo>> {
     let row = sqlx::query("SELECT id, name, ticker, expires_at FROM alliances WHERE id = $1")
         .bind(id.get())
         .fetch_optional(&s.pool)
@@ -75,7 +75,7 @@ pub(super) async fn alliance(s: &PgStore, id: AllianceId) -> Result<Option<Allia
     row.as_ref().map(read::alliance).transpose()
 }
 
-pub(super) async fn alliances_by_ids(s: &PgStore, ids: &[AllianceId]) -> Result<Vec<AllianceInfo>> {
+pub(crate) async fn alliances_by_ids(s: &PgDb, ids: &[AllianceId]) -> Result<Vec<AllianceInfo>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -87,8 +87,8 @@ pub(super) async fn alliances_by_ids(s: &PgStore, ids: &[AllianceId]) -> Result<
     read::all(&rows, read::alliance)
 }
 
-pub(super) async fn stale_corporations(
-    s: &PgStore,
+pub(crate) async fn stale_corporations(
+    s: &PgDb,
     now: OffsetDateTime,
     limit: i64,
 ) -> Result<Vec<CorporationId>> {
@@ -105,8 +105,8 @@ pub(super) async fn stale_corporations(
     Ok(ids.into_iter().map(CorporationId).collect())
 }
 
-pub(super) async fn stale_alliances(
-    s: &PgStore,
+pub(crate) async fn stale_alliances(
+    s: &PgDb,
     now: OffsetDateTime,
     limit: i64,
 ) -> Result<Vec<AllianceId>> {

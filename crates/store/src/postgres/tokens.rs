@@ -1,6 +1,6 @@
 //! ESI tokens (ciphertexts) and the per-token refresh lease.
 
-use super::{PgStore, read, tm};
+use super::{PgDb, read, tm};
 use crate::rows::token_cols;
 use crate::support::{self, conflict, is_foreign_key, not_found_if_zero};
 use crate::{NewToken, RefreshedToken, Result, StoreError, TokenRecord};
@@ -9,7 +9,7 @@ use jumpgate_domain::{AccountId, CharacterId};
 use std::time::Duration;
 use time::OffsetDateTime;
 
-pub(super) async fn upsert_token(s: &PgStore, t: &NewToken) -> Result<TokenRecord> {
+pub(crate) async fn upsert_token(s: &PgDb, t: &NewToken) -> Result<TokenRecord> {
     // A new grant replaces the old one entirely but keeps its id, creation time and any lease.
     let row = sqlx::query(concat!(
         "INSERT INTO tokens (character_id, login, access_token, refresh_token, expires_at, scopes, \
@@ -45,8 +45,8 @@ pub(super) async fn upsert_token(s: &PgStore, t: &NewToken) -> Result<TokenRecor
     read::token(&row)
 }
 
-pub(super) async fn token(
-    s: &PgStore,
+pub(crate) async fn token(
+    s: &PgDb,
     character: CharacterId,
     login: &str,
 ) -> Result<Option<TokenRecord>> {
@@ -62,8 +62,8 @@ pub(super) async fn token(
     row.as_ref().map(read::token).transpose()
 }
 
-pub(super) async fn tokens_of_character(
-    s: &PgStore,
+pub(crate) async fn tokens_of_character(
+    s: &PgDb,
     character: CharacterId,
 ) -> Result<Vec<TokenRecord>> {
     let rows = sqlx::query(concat!(
@@ -77,7 +77,7 @@ pub(super) async fn tokens_of_character(
     read::all(&rows, read::token)
 }
 
-pub(super) async fn tokens_of_account(s: &PgStore, account: AccountId) -> Result<Vec<TokenRecord>> {
+pub(crate) async fn tokens_of_account(s: &PgDb, account: AccountId) -> Result<Vec<TokenRecord>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         token_cols!(),
@@ -90,8 +90,8 @@ pub(super) async fn tokens_of_account(s: &PgStore, account: AccountId) -> Result
     read::all(&rows, read::token)
 }
 
-pub(super) async fn record_refresh(
-    s: &PgStore,
+pub(crate) async fn record_refresh(
+    s: &PgDb,
     token_id: i64,
     r: &RefreshedToken,
     holder: &str,
@@ -115,8 +115,8 @@ pub(super) async fn record_refresh(
     not_found_if_zero(done.rows_affected(), || format!("token {token_id}"))
 }
 
-pub(super) async fn set_token_status(
-    s: &PgStore,
+pub(crate) async fn set_token_status(
+    s: &PgDb,
     token_id: i64,
     status: TokenStatus,
     reason: Option<&str>,
@@ -133,8 +133,8 @@ pub(super) async fn set_token_status(
     not_found_if_zero(done.rows_affected(), || format!("token {token_id}"))
 }
 
-pub(super) async fn tokens_expiring_before(
-    s: &PgStore,
+pub(crate) async fn tokens_expiring_before(
+    s: &PgDb,
     before: OffsetDateTime,
     limit: i64,
 ) -> Result<Vec<TokenRecord>> {
@@ -150,8 +150,8 @@ pub(super) async fn tokens_expiring_before(
     read::all(&rows, read::token)
 }
 
-pub(super) async fn try_lease_token(
-    s: &PgStore,
+pub(crate) async fn try_lease_token(
+    s: &PgDb,
     token_id: i64,
     holder: &str,
     lease: Duration,
@@ -181,7 +181,7 @@ pub(super) async fn try_lease_token(
     }
 }
 
-pub(super) async fn release_token(s: &PgStore, token_id: i64, holder: &str) -> Result<()> {
+pub(crate) async fn release_token(s: &PgDb, token_id: i64, holder: &str) -> Result<()> {
     sqlx::query("UPDATE tokens SET lease_holder = NULL, lease_until = NULL WHERE id = $1 AND lease_holder = $2")
         .bind(token_id)
         .bind(holder)
@@ -190,7 +190,7 @@ pub(super) async fn release_token(s: &PgStore, token_id: i64, holder: &str) -> R
     Ok(())
 }
 
-pub(super) async fn all_tokens(s: &PgStore) -> Result<Vec<TokenRecord>> {
+pub(crate) async fn all_tokens(s: &PgDb) -> Result<Vec<TokenRecord>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         token_cols!(),
@@ -201,8 +201,8 @@ pub(super) async fn all_tokens(s: &PgStore) -> Result<Vec<TokenRecord>> {
     read::all(&rows, read::token)
 }
 
-pub(super) async fn replace_token_ciphertexts(
-    s: &PgStore,
+pub(crate) async fn replace_token_ciphertexts(
+    s: &PgDb,
     token_id: i64,
     access: &[u8],
     refresh: Option<&[u8]>,

@@ -1,6 +1,6 @@
 //! Accounts: creation, lookup, search and the account's own settings.
 
-use super::{SqliteStore, characters, micros, read};
+use super::{SqliteDb, characters, micros, read};
 use crate::rows::account_cols;
 use crate::support::{self, contains_pattern, not_found_if_zero};
 use crate::{AccountSummary, NewCharacter, Result, StoreError};
@@ -9,8 +9,8 @@ use jumpgate_domain::states::GUEST;
 use jumpgate_domain::{AccountId, CharacterId};
 use sqlx::SqliteConnection;
 
-pub(super) async fn create_account(
-    s: &SqliteStore,
+pub(crate) async fn create_account(
+    s: &SqliteDb,
     main: &NewCharacter,
 ) -> Result<(Account, Character)> {
     let now = support::now();
@@ -48,7 +48,7 @@ async fn fetch(conn: &mut SqliteConnection, id: AccountId) -> Result<Option<Acco
 }
 
 /// `NotFound` unless the account exists, checked inside the caller's transaction.
-pub(super) async fn must_exist(conn: &mut SqliteConnection, id: AccountId) -> Result<()> {
+pub(crate) async fn must_exist(conn: &mut SqliteConnection, id: AccountId) -> Result<()> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1")
         .bind(id.get())
         .fetch_optional(conn)
@@ -58,12 +58,12 @@ pub(super) async fn must_exist(conn: &mut SqliteConnection, id: AccountId) -> Re
         .ok_or_else(|| StoreError::NotFound(format!("account {id}")))
 }
 
-pub(super) async fn account(s: &SqliteStore, id: AccountId) -> Result<Option<Account>> {
+pub(crate) async fn account(s: &SqliteDb, id: AccountId) -> Result<Option<Account>> {
     let mut conn = s.reader.acquire().await?;
     fetch(&mut conn, id).await
 }
 
-pub(super) async fn accounts_by_ids(s: &SqliteStore, ids: &[AccountId]) -> Result<Vec<Account>> {
+pub(crate) async fn accounts_by_ids(s: &SqliteDb, ids: &[AccountId]) -> Result<Vec<Account>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -81,14 +81,14 @@ pub(super) async fn accounts_by_ids(s: &SqliteStore, ids: &[AccountId]) -> Resul
     read::all(&rows, read::account)
 }
 
-pub(super) async fn count_accounts(s: &SqliteStore) -> Result<i64> {
+pub(crate) async fn count_accounts(s: &SqliteDb) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
         .fetch_one(&s.reader)
         .await?)
 }
 
-pub(super) async fn search_accounts(
-    s: &SqliteStore,
+pub(crate) async fn search_accounts(
+    s: &SqliteDb,
     query: &str,
     limit: i64,
     offset: i64,
@@ -114,15 +114,15 @@ pub(super) async fn search_accounts(
     read::all(&rows, read::account_summary)
 }
 
-pub(super) async fn account_ids(s: &SqliteStore) -> Result<Vec<AccountId>> {
+pub(crate) async fn account_ids(s: &SqliteDb) -> Result<Vec<AccountId>> {
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM accounts ORDER BY id")
         .fetch_all(&s.reader)
         .await?;
     Ok(ids.into_iter().map(AccountId).collect())
 }
 
-pub(super) async fn set_main(
-    s: &SqliteStore,
+pub(crate) async fn set_main(
+    s: &SqliteDb,
     account: AccountId,
     character: CharacterId,
 ) -> Result<()> {
@@ -146,11 +146,7 @@ pub(super) async fn set_main(
     Ok(())
 }
 
-pub(super) async fn set_superuser(
-    s: &SqliteStore,
-    account: AccountId,
-    superuser: bool,
-) -> Result<()> {
+pub(crate) async fn set_superuser(s: &SqliteDb, account: AccountId, superuser: bool) -> Result<()> {
     let done = sqlx::query("UPDATE accounts SET superuser = $1 WHERE id = $2")
         .bind(superuser)
         .bind(account.get())
@@ -159,11 +155,7 @@ pub(super) async fn set_superuser(
     not_found_if_zero(done.rows_affected(), || format!("account {account}"))
 }
 
-pub(super) async fn set_account_state(
-    s: &SqliteStore,
-    account: AccountId,
-    state: &str,
-) -> Result<()> {
+pub(crate) async fn set_account_state(s: &SqliteDb, account: AccountId, state: &str) -> Result<()> {
     let done = sqlx::query("UPDATE accounts SET state = $1 WHERE id = $2")
         .bind(state)
         .bind(account.get())
@@ -172,8 +164,8 @@ pub(super) async fn set_account_state(
     not_found_if_zero(done.rows_affected(), || format!("account {account}"))
 }
 
-pub(super) async fn set_account_email(
-    s: &SqliteStore,
+pub(crate) async fn set_account_email(
+    s: &SqliteDb,
     account: AccountId,
     email: Option<&str>,
     verified: bool,
@@ -187,8 +179,8 @@ pub(super) async fn set_account_email(
     not_found_if_zero(done.rows_affected(), || format!("account {account}"))
 }
 
-pub(super) async fn set_account_timezone(
-    s: &SqliteStore,
+pub(crate) async fn set_account_timezone(
+    s: &SqliteDb,
     account: AccountId,
     timezone: Option<&str>,
 ) -> Result<()> {

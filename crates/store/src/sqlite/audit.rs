@@ -1,13 +1,13 @@
 //! The hash-chained audit log. SQLite has a single writer connection and `BEGIN IMMEDIATE`
 //! takes the write lock before the chain head is read, so appends are strictly serialized.
 
-use super::{SqliteStore, micros, read};
+use super::{SqliteDb, micros, read};
 use crate::rows::audit_cols;
 use crate::support::seal_audit;
 use crate::{AuditFilter, Result};
 use jumpgate_domain::audit::{AuditEntry, NewAuditEntry};
 
-pub(super) async fn append_audit(s: &SqliteStore, entry: &NewAuditEntry) -> Result<AuditEntry> {
+pub(crate) async fn append_audit(s: &SqliteDb, entry: &NewAuditEntry) -> Result<AuditEntry> {
     let mut tx = s.begin().await?;
     let last: Option<(i64, String)> =
         sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
@@ -33,7 +33,7 @@ pub(super) async fn append_audit(s: &SqliteStore, entry: &NewAuditEntry) -> Resu
 }
 
 /// `since` and `until` are both inclusive; a limit of 0 or less means no limit.
-pub(super) async fn audit_entries(s: &SqliteStore, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
+pub(crate) async fn audit_entries(s: &SqliteDb, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         audit_cols!(),
@@ -50,14 +50,14 @@ pub(super) async fn audit_entries(s: &SqliteStore, f: &AuditFilter) -> Result<Ve
     .bind(&f.target)
     .bind(f.since.map(micros))
     .bind(f.until.map(micros))
-    .bind(if f.limit > 0 { f.limit } else { -1 })
+    .bind(crate::db::Limit::positive_or_all(f.limit))
     .fetch_all(&s.reader)
     .await?;
     read::all(&rows, read::audit)
 }
 
-pub(super) async fn audit_after(
-    s: &SqliteStore,
+pub(crate) async fn audit_after(
+    s: &SqliteDb,
     after_id: i64,
     limit: i64,
 ) -> Result<Vec<AuditEntry>> {

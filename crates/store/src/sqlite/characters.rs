@@ -1,7 +1,7 @@
 //! Characters: lookup, adding alts, moving and removing them (with history), identity and
 //! affiliation updates.
 
-use super::{SqliteStore, accounts, micros, read};
+use super::{SqliteDb, accounts, micros, read};
 use crate::rows::{character_cols, removed_cols};
 use crate::support::{self, conflict, contains_pattern, not_found_if_zero};
 use crate::{NewCharacter, Result, StoreError};
@@ -12,7 +12,7 @@ use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
 /// Inserts a character on `account`; `Conflict` if it already exists anywhere.
-pub(super) async fn insert(
+pub(crate) async fn insert(
     conn: &mut SqliteConnection,
     account: AccountId,
     c: &NewCharacter,
@@ -115,15 +115,12 @@ async fn record_removal(
     read::removed(&row)
 }
 
-pub(super) async fn character(s: &SqliteStore, id: CharacterId) -> Result<Option<Character>> {
+pub(crate) async fn character(s: &SqliteDb, id: CharacterId) -> Result<Option<Character>> {
     let mut conn = s.reader.acquire().await?;
     fetch(&mut conn, id).await
 }
 
-pub(super) async fn characters_by_ids(
-    s: &SqliteStore,
-    ids: &[CharacterId],
-) -> Result<Vec<Character>> {
+pub(crate) async fn characters_by_ids(s: &SqliteDb, ids: &[CharacterId]) -> Result<Vec<Character>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -141,7 +138,7 @@ pub(super) async fn characters_by_ids(
     read::all(&rows, read::character)
 }
 
-pub(super) async fn character_by_name(s: &SqliteStore, name: &str) -> Result<Option<Character>> {
+pub(crate) async fn character_by_name(s: &SqliteDb, name: &str) -> Result<Option<Character>> {
     let row = sqlx::query(concat!(
         "SELECT ",
         character_cols!(),
@@ -153,7 +150,7 @@ pub(super) async fn character_by_name(s: &SqliteStore, name: &str) -> Result<Opt
     row.as_ref().map(read::character).transpose()
 }
 
-pub(super) async fn characters_of(s: &SqliteStore, account: AccountId) -> Result<Vec<Character>> {
+pub(crate) async fn characters_of(s: &SqliteDb, account: AccountId) -> Result<Vec<Character>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         character_cols!(),
@@ -167,8 +164,8 @@ pub(super) async fn characters_of(s: &SqliteStore, account: AccountId) -> Result
     read::all(&rows, read::character)
 }
 
-pub(super) async fn search_characters(
-    s: &SqliteStore,
+pub(crate) async fn search_characters(
+    s: &SqliteDb,
     query: &str,
     limit: i64,
 ) -> Result<Vec<Character>> {
@@ -184,15 +181,15 @@ pub(super) async fn search_characters(
     read::all(&rows, read::character)
 }
 
-pub(super) async fn character_ids(s: &SqliteStore) -> Result<Vec<CharacterId>> {
+pub(crate) async fn character_ids(s: &SqliteDb) -> Result<Vec<CharacterId>> {
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM characters ORDER BY id")
         .fetch_all(&s.reader)
         .await?;
     Ok(ids.into_iter().map(CharacterId).collect())
 }
 
-pub(super) async fn add_character(
-    s: &SqliteStore,
+pub(crate) async fn add_character(
+    s: &SqliteDb,
     account: AccountId,
     c: &NewCharacter,
 ) -> Result<Character> {
@@ -204,8 +201,8 @@ pub(super) async fn add_character(
     Ok(character)
 }
 
-pub(super) async fn move_character(
-    s: &SqliteStore,
+pub(crate) async fn move_character(
+    s: &SqliteDb,
     character: CharacterId,
     to: AccountId,
     reason: RemovalReason,
@@ -243,8 +240,8 @@ pub(super) async fn move_character(
     Ok(removed)
 }
 
-pub(super) async fn remove_character(
-    s: &SqliteStore,
+pub(crate) async fn remove_character(
+    s: &SqliteDb,
     character: CharacterId,
     reason: RemovalReason,
     actor: Option<AccountId>,
@@ -268,8 +265,8 @@ pub(super) async fn remove_character(
     Ok(removed)
 }
 
-pub(super) async fn update_character_identity(
-    s: &SqliteStore,
+pub(crate) async fn update_character_identity(
+    s: &SqliteDb,
     character: CharacterId,
     name: &str,
     owner_hash: &str,
@@ -283,8 +280,8 @@ pub(super) async fn update_character_identity(
     not_found_if_zero(done.rows_affected(), || format!("character {character}"))
 }
 
-pub(super) async fn update_affiliations(
-    s: &SqliteStore,
+pub(crate) async fn update_affiliations(
+    s: &SqliteDb,
     affiliations: &[Affiliation],
     checked_at: OffsetDateTime,
 ) -> Result<u64> {
@@ -315,8 +312,8 @@ pub(super) async fn update_affiliations(
     Ok(changed)
 }
 
-pub(super) async fn removed_characters(
-    s: &SqliteStore,
+pub(crate) async fn removed_characters(
+    s: &SqliteDb,
     account: Option<AccountId>,
     limit: i64,
 ) -> Result<Vec<RemovedCharacter>> {

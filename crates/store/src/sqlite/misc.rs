@@ -1,12 +1,12 @@
 //! Web sessions, the key-value table, the ESI cache and schema introspection.
 
-use super::{SqliteStore, micros, read};
+use super::{SqliteDb, micros, read};
 use crate::{CacheEntry, Result, SessionAccess, SessionRecord};
 use jumpgate_domain::AccountId;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
-pub(super) async fn schema_columns(s: &SqliteStore) -> Result<Vec<(String, Vec<String>)>> {
+pub(crate) async fn schema_columns(s: &SqliteDb) -> Result<Vec<(String, Vec<String>)>> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
          WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
@@ -27,8 +27,8 @@ pub(super) async fn schema_columns(s: &SqliteStore) -> Result<Vec<(String, Vec<S
         .collect())
 }
 
-pub(super) async fn load_session(
-    s: &SqliteStore,
+pub(crate) async fn load_session(
+    s: &SqliteDb,
     id: &str,
     now: OffsetDateTime,
 ) -> Result<Option<SessionRecord>> {
@@ -42,8 +42,8 @@ pub(super) async fn load_session(
     row.as_ref().map(read::session).transpose()
 }
 
-pub(super) async fn load_session_with_grants(
-    s: &SqliteStore,
+pub(crate) async fn load_session_with_grants(
+    s: &SqliteDb,
     id: &str,
     now: OffsetDateTime,
 ) -> Result<Option<SessionAccess>> {
@@ -55,7 +55,7 @@ pub(super) async fn load_session_with_grants(
     read::session_access(&rows)
 }
 
-pub(super) async fn save_session(s: &SqliteStore, session: &SessionRecord) -> Result<()> {
+pub(crate) async fn save_session(s: &SqliteDb, session: &SessionRecord) -> Result<()> {
     sqlx::query(
         "INSERT INTO sessions (id, account_id, data, expires_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, data = excluded.data,
@@ -78,7 +78,7 @@ pub(super) async fn save_session(s: &SqliteStore, session: &SessionRecord) -> Re
     Ok(())
 }
 
-pub(super) async fn delete_session(s: &SqliteStore, id: &str) -> Result<()> {
+pub(crate) async fn delete_session(s: &SqliteDb, id: &str) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(id)
         .execute(&s.writer)
@@ -86,7 +86,7 @@ pub(super) async fn delete_session(s: &SqliteStore, id: &str) -> Result<()> {
     Ok(())
 }
 
-pub(super) async fn delete_expired_sessions(s: &SqliteStore, now: OffsetDateTime) -> Result<u64> {
+pub(crate) async fn delete_expired_sessions(s: &SqliteDb, now: OffsetDateTime) -> Result<u64> {
     let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(micros(now))
         .execute(&s.writer)
@@ -94,7 +94,7 @@ pub(super) async fn delete_expired_sessions(s: &SqliteStore, now: OffsetDateTime
     Ok(done.rows_affected())
 }
 
-pub(super) async fn delete_sessions_of(s: &SqliteStore, account: AccountId) -> Result<u64> {
+pub(crate) async fn delete_sessions_of(s: &SqliteDb, account: AccountId) -> Result<u64> {
     let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
         .bind(account.get())
         .execute(&s.writer)
@@ -102,14 +102,14 @@ pub(super) async fn delete_sessions_of(s: &SqliteStore, account: AccountId) -> R
     Ok(done.rows_affected())
 }
 
-pub(super) async fn kv_get(s: &SqliteStore, key: &str) -> Result<Option<String>> {
+pub(crate) async fn kv_get(s: &SqliteDb, key: &str) -> Result<Option<String>> {
     Ok(sqlx::query_scalar("SELECT value FROM kv WHERE key = $1")
         .bind(key)
         .fetch_optional(&s.reader)
         .await?)
 }
 
-pub(super) async fn kv_set(s: &SqliteStore, key: &str, value: &str) -> Result<()> {
+pub(crate) async fn kv_set(s: &SqliteDb, key: &str, value: &str) -> Result<()> {
     sqlx::query(
         "INSERT INTO kv (key, value) VALUES ($1, $2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -121,7 +121,7 @@ pub(super) async fn kv_set(s: &SqliteStore, key: &str, value: &str) -> Result<()
     Ok(())
 }
 
-pub(super) async fn kv_set_if_absent(s: &SqliteStore, key: &str, value: &str) -> Result<bool> {
+pub(crate) async fn kv_set_if_absent(s: &SqliteDb, key: &str, value: &str) -> Result<bool> {
     let done =
         sqlx::query("INSERT INTO kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
             .bind(key)
@@ -131,7 +131,7 @@ pub(super) async fn kv_set_if_absent(s: &SqliteStore, key: &str, value: &str) ->
     Ok(done.rows_affected() == 1)
 }
 
-pub(super) async fn cache_get(s: &SqliteStore, key: &str) -> Result<Option<CacheEntry>> {
+pub(crate) async fn cache_get(s: &SqliteDb, key: &str) -> Result<Option<CacheEntry>> {
     let row = sqlx::query(
         "SELECT etag, expires_at, last_modified, pages, body FROM esi_cache WHERE key = $1",
     )
@@ -141,7 +141,7 @@ pub(super) async fn cache_get(s: &SqliteStore, key: &str) -> Result<Option<Cache
     row.as_ref().map(read::cache).transpose()
 }
 
-pub(super) async fn cache_put(s: &SqliteStore, key: &str, e: &CacheEntry) -> Result<()> {
+pub(crate) async fn cache_put(s: &SqliteDb, key: &str, e: &CacheEntry) -> Result<()> {
     sqlx::query(
         "INSERT INTO esi_cache (key, etag, expires_at, last_modified, pages, body)
          VALUES ($1, $2, $3, $4, $5, $6)

@@ -1,11 +1,11 @@
 //! Corporation and alliance names/tickers, refreshed when ESI's expiry passes.
 
-use super::{SqliteStore, micros, read};
+use super::{SqliteDb, micros, read};
 use crate::{AllianceInfo, CorporationInfo, Result};
 use jumpgate_domain::{AllianceId, CorporationId};
 use time::OffsetDateTime;
 
-pub(super) async fn upsert_corporation(s: &SqliteStore, c: &CorporationInfo) -> Result<()> {
+pub(crate) async fn upsert_corporation(s: &SqliteDb, c: &CorporationInfo) -> Result<()> {
     sqlx::query(
         "INSERT INTO corporations (id, name, ticker, alliance_id, member_count, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -24,8 +24,8 @@ pub(super) async fn upsert_corporation(s: &SqliteStore, c: &CorporationInfo) -> 
     Ok(())
 }
 
-pub(super) async fn corporation(
-    s: &SqliteStore,
+pub(crate) async fn corporation(
+    s: &SqliteDb,
     id: CorporationId,
 ) -> Result<Option<CorporationInfo>> {
     let row = sqlx::query(
@@ -37,8 +37,8 @@ pub(super) async fn corporation(
     row.as_ref().map(read::corporation).transpose()
 }
 
-pub(super) async fn corporations_by_ids(
-    s: &SqliteStore,
+pub(crate) async fn corporations_by_ids(
+    s: &SqliteDb,
     ids: &[CorporationId],
 ) -> Result<Vec<CorporationInfo>> {
     if ids.is_empty() {
@@ -57,7 +57,7 @@ pub(super) async fn corporations_by_ids(
     read::all(&rows, read::corporation)
 }
 
-pub(super) async fn upsert_alliance(s: &SqliteStore, a: &AllianceInfo) -> Result<()> {
+pub(crate) async fn upsert_alliance(s: &SqliteDb, a: &AllianceInfo) -> Result<()> {
     sqlx::query(
         "INSERT INTO alliances (id, name, ticker, expires_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, ticker = excluded.ticker,
@@ -72,7 +72,7 @@ pub(super) async fn upsert_alliance(s: &SqliteStore, a: &AllianceInfo) -> Result
     Ok(())
 }
 
-pub(super) async fn alliance(s: &SqliteStore, id: AllianceId) -> Result<Option<AllianceInfo>> {
+pub(crate) async fn alliance(s: &SqliteDb, id: AllianceId) -> Result<Option<AllianceInfo>> {
     let row = sqlx::query("SELECT id, name, ticker, expires_at FROM alliances WHERE id = $1")
         .bind(id.get())
         .fetch_optional(&s.reader)
@@ -80,8 +80,8 @@ pub(super) async fn alliance(s: &SqliteStore, id: AllianceId) -> Result<Option<A
     row.as_ref().map(read::alliance).transpose()
 }
 
-pub(super) async fn alliances_by_ids(
-    s: &SqliteStore,
+pub(crate) async fn alliances_by_ids(
+    s: &SqliteDb,
     ids: &[AllianceId],
 ) -> Result<Vec<AllianceInfo>> {
     if ids.is_empty() {
@@ -99,8 +99,8 @@ pub(super) async fn alliances_by_ids(
     read::all(&rows, read::alliance)
 }
 
-pub(super) async fn stale_corporations(
-    s: &SqliteStore,
+pub(crate) async fn stale_corporations(
+    s: &SqliteDb,
     now: OffsetDateTime,
     limit: i64,
 ) -> Result<Vec<CorporationId>> {
@@ -117,8 +117,8 @@ pub(super) async fn stale_corporations(
     Ok(ids.into_iter().map(CorporationId).collect())
 }
 
-pub(super) async fn stale_alliances(
-    s: &SqliteStore,
+pub(crate) async fn stale_alliances(
+    s: &SqliteDb,
     now: OffsetDateTime,
     limit: i64,
 ) -> Result<Vec<AllianceId>> {

@@ -2,7 +2,7 @@
 //! few batched statements, corporation members by index, and ESI
 //! cache revalidation without rewriting bodies.
 
-use super::{SqliteStore, micros, read, read_standings};
+use super::{SqliteDb, micros, read, read_standings};
 use crate::rows::character_cols;
 use crate::{Result, StoreError, support};
 use jumpgate_domain::account::Character;
@@ -12,8 +12,8 @@ use serde_json::json;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-pub(super) async fn apply_ledger_changes(
-    s: &SqliteStore,
+pub(crate) async fn apply_ledger_changes(
+    s: &SqliteDb,
     character: CharacterId,
     upserts: &[LedgerEntry],
     removals: &[i64],
@@ -22,8 +22,8 @@ pub(super) async fn apply_ledger_changes(
 }
 
 /// The ledger changes and, when given, the pending writes, in one transaction.
-pub(super) async fn record_sync_writes(
-    s: &SqliteStore,
+pub(crate) async fn record_sync_writes(
+    s: &SqliteDb,
     character: CharacterId,
     upserts: &[LedgerEntry],
     removals: &[i64],
@@ -57,8 +57,8 @@ pub(super) async fn record_sync_writes(
     Ok(())
 }
 
-pub(super) async fn characters_in_corporation(
-    s: &SqliteStore,
+pub(crate) async fn characters_in_corporation(
+    s: &SqliteDb,
     corporation: CorporationId,
 ) -> Result<Vec<Character>> {
     let rows = sqlx::query(concat!(
@@ -72,8 +72,8 @@ pub(super) async fn characters_in_corporation(
     read::all(&rows, read::character)
 }
 
-pub(super) async fn cache_revalidated(
-    s: &SqliteStore,
+pub(crate) async fn cache_revalidated(
+    s: &SqliteDb,
     key: &str,
     etag: Option<&str>,
     expires_at: Option<OffsetDateTime>,
@@ -87,8 +87,8 @@ pub(super) async fn cache_revalidated(
     Ok(done.rows_affected() > 0)
 }
 
-pub(super) async fn ledger_of_contact(
-    s: &SqliteStore,
+pub(crate) async fn ledger_of_contact(
+    s: &SqliteDb,
     contact_id: i64,
 ) -> Result<Vec<(CharacterId, LedgerEntry)>> {
     // One primary-key probe per enrolment (CROSS JOIN keeps the enrolments the outer loop): an
@@ -114,7 +114,7 @@ pub(super) async fn ledger_of_contact(
 
 /// Takes the character's enrolment for the transaction (PostgreSQL: row lock, so leaving waits
 /// for a ledger write and vice versa); `NotFound` when it is not enrolled.
-pub(super) async fn lock_enrolment(
+pub(crate) async fn lock_enrolment(
     conn: &mut sqlx::SqliteConnection,
     character: CharacterId,
 ) -> Result<()> {
@@ -133,7 +133,7 @@ pub(super) async fn lock_enrolment(
 
 /// Inserts or replaces ledger rows in one statement (a row per statement cost a round trip
 /// each, a thousand per character).
-pub(super) async fn upsert_ledger_rows(
+pub(crate) async fn upsert_ledger_rows(
     conn: &mut sqlx::SqliteConnection,
     character: CharacterId,
     entries: &[LedgerEntry],
@@ -170,10 +170,7 @@ pub(super) async fn upsert_ledger_rows(
     Ok(())
 }
 
-pub(super) async fn pending_writes(
-    s: &SqliteStore,
-    character: CharacterId,
-) -> Result<Option<String>> {
+pub(crate) async fn pending_writes(s: &SqliteDb, character: CharacterId) -> Result<Option<String>> {
     let text: Option<Option<String>> =
         sqlx::query_scalar("SELECT pending_writes FROM sync_characters WHERE character_id = $1")
             .bind(character.get())

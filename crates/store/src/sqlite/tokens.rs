@@ -1,6 +1,6 @@
 //! ESI tokens (ciphertexts) and the per-token refresh lease.
 
-use super::{SqliteStore, micros, read};
+use super::{SqliteDb, micros, read};
 use crate::rows::token_cols;
 use crate::support::{self, conflict, is_foreign_key, not_found_if_zero};
 use crate::{NewToken, RefreshedToken, Result, StoreError, TokenRecord};
@@ -9,7 +9,7 @@ use jumpgate_domain::{AccountId, CharacterId};
 use std::time::Duration;
 use time::OffsetDateTime;
 
-pub(super) async fn upsert_token(s: &SqliteStore, t: &NewToken) -> Result<TokenRecord> {
+pub(crate) async fn upsert_token(s: &SqliteDb, t: &NewToken) -> Result<TokenRecord> {
     // A new grant replaces the old one entirely but keeps its id, creation time and any lease.
     let row = sqlx::query(concat!(
         "INSERT INTO tokens (character_id, login, access_token, refresh_token, expires_at, scopes, \
@@ -45,8 +45,8 @@ pub(super) async fn upsert_token(s: &SqliteStore, t: &NewToken) -> Result<TokenR
     read::token(&row)
 }
 
-pub(super) async fn token(
-    s: &SqliteStore,
+pub(crate) async fn token(
+    s: &SqliteDb,
     character: CharacterId,
     login: &str,
 ) -> Result<Option<TokenRecord>> {
@@ -62,8 +62,8 @@ pub(super) async fn token(
     row.as_ref().map(read::token).transpose()
 }
 
-pub(super) async fn tokens_of_character(
-    s: &SqliteStore,
+pub(crate) async fn tokens_of_character(
+    s: &SqliteDb,
     character: CharacterId,
 ) -> Result<Vec<TokenRecord>> {
     let rows = sqlx::query(concat!(
@@ -77,8 +77,8 @@ pub(super) async fn tokens_of_character(
     read::all(&rows, read::token)
 }
 
-pub(super) async fn tokens_of_account(
-    s: &SqliteStore,
+pub(crate) async fn tokens_of_account(
+    s: &SqliteDb,
     account: AccountId,
 ) -> Result<Vec<TokenRecord>> {
     let rows = sqlx::query(concat!(
@@ -93,8 +93,8 @@ pub(super) async fn tokens_of_account(
     read::all(&rows, read::token)
 }
 
-pub(super) async fn record_refresh(
-    s: &SqliteStore,
+pub(crate) async fn record_refresh(
+    s: &SqliteDb,
     token_id: i64,
     r: &RefreshedToken,
     holder: &str,
@@ -118,8 +118,8 @@ pub(super) async fn record_refresh(
     not_found_if_zero(done.rows_affected(), || format!("token {token_id}"))
 }
 
-pub(super) async fn set_token_status(
-    s: &SqliteStore,
+pub(crate) async fn set_token_status(
+    s: &SqliteDb,
     token_id: i64,
     status: TokenStatus,
     reason: Option<&str>,
@@ -136,8 +136,8 @@ pub(super) async fn set_token_status(
     not_found_if_zero(done.rows_affected(), || format!("token {token_id}"))
 }
 
-pub(super) async fn tokens_expiring_before(
-    s: &SqliteStore,
+pub(crate) async fn tokens_expiring_before(
+    s: &SqliteDb,
     before: OffsetDateTime,
     limit: i64,
 ) -> Result<Vec<TokenRecord>> {
@@ -153,8 +153,8 @@ pub(super) async fn tokens_expiring_before(
     read::all(&rows, read::token)
 }
 
-pub(super) async fn try_lease_token(
-    s: &SqliteStore,
+pub(crate) async fn try_lease_token(
+    s: &SqliteDb,
     token_id: i64,
     holder: &str,
     lease: Duration,
@@ -184,7 +184,7 @@ pub(super) async fn try_lease_token(
     }
 }
 
-pub(super) async fn release_token(s: &SqliteStore, token_id: i64, holder: &str) -> Result<()> {
+pub(crate) async fn release_token(s: &SqliteDb, token_id: i64, holder: &str) -> Result<()> {
     sqlx::query("UPDATE tokens SET lease_holder = NULL, lease_until = NULL WHERE id = $1 AND lease_holder = $2")
         .bind(token_id)
         .bind(holder)
@@ -193,7 +193,7 @@ pub(super) async fn release_token(s: &SqliteStore, token_id: i64, holder: &str) 
     Ok(())
 }
 
-pub(super) async fn all_tokens(s: &SqliteStore) -> Result<Vec<TokenRecord>> {
+pub(crate) async fn all_tokens(s: &SqliteDb) -> Result<Vec<TokenRecord>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         token_cols!(),
@@ -204,8 +204,8 @@ pub(super) async fn all_tokens(s: &SqliteStore) -> Result<Vec<TokenRecord>> {
     read::all(&rows, read::token)
 }
 
-pub(super) async fn replace_token_ciphertexts(
-    s: &SqliteStore,
+pub(crate) async fn replace_token_ciphertexts(
+    s: &SqliteDb,
     token_id: i64,
     access: &[u8],
     refresh: Option<&[u8]>,
