@@ -36,19 +36,19 @@ impl Store for SqlStore {
     }
 
     async fn create_account(&self, main: &NewCharacter) -> Result<(Account, Character)> {
-        twin!(self, accounts::create_account(main))
+        SqlStore::create_account(self, main).await
     }
 
     async fn account(&self, id: AccountId) -> Result<Option<Account>> {
-        twin!(self, accounts::account(id))
+        SqlStore::account(self, id).await
     }
 
     async fn accounts_by_ids(&self, ids: &[AccountId]) -> Result<Vec<Account>> {
-        twin!(self, accounts::accounts_by_ids(ids))
+        SqlStore::accounts_by_ids(self, ids).await
     }
 
     async fn count_accounts(&self) -> Result<i64> {
-        twin!(self, accounts::count_accounts())
+        SqlStore::count_accounts(self).await
     }
 
     async fn search_accounts(
@@ -57,23 +57,23 @@ impl Store for SqlStore {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<AccountSummary>> {
-        twin!(self, accounts::search_accounts(query, limit, offset))
+        SqlStore::search_accounts(self, query, limit, offset).await
     }
 
     async fn account_ids(&self) -> Result<Vec<AccountId>> {
-        twin!(self, accounts::account_ids())
+        SqlStore::account_ids(self).await
     }
 
     async fn set_main(&self, account: AccountId, character: CharacterId) -> Result<()> {
-        twin!(self, accounts::set_main(account, character))
+        SqlStore::set_main(self, account, character).await
     }
 
     async fn set_superuser(&self, account: AccountId, superuser: bool) -> Result<()> {
-        twin!(self, accounts::set_superuser(account, superuser))
+        SqlStore::set_superuser(self, account, superuser).await
     }
 
     async fn set_account_state(&self, account: AccountId, state: &str) -> Result<()> {
-        twin!(self, accounts::set_account_state(account, state))
+        SqlStore::set_account_state(self, account, state).await
     }
 
     async fn set_account_email(
@@ -82,35 +82,35 @@ impl Store for SqlStore {
         email: Option<&str>,
         verified: bool,
     ) -> Result<()> {
-        twin!(self, accounts::set_account_email(account, email, verified))
+        SqlStore::set_account_email(self, account, email, verified).await
     }
 
     async fn set_account_timezone(&self, account: AccountId, timezone: Option<&str>) -> Result<()> {
-        twin!(self, accounts::set_account_timezone(account, timezone))
+        SqlStore::set_account_timezone(self, account, timezone).await
     }
 
     async fn character(&self, id: CharacterId) -> Result<Option<Character>> {
-        twin!(self, characters::character(id))
+        SqlStore::character(self, id).await
     }
 
     async fn characters_by_ids(&self, ids: &[CharacterId]) -> Result<Vec<Character>> {
-        twin!(self, characters::characters_by_ids(ids))
+        SqlStore::characters_by_ids(self, ids).await
     }
 
     async fn character_by_name(&self, name: &str) -> Result<Option<Character>> {
-        twin!(self, characters::character_by_name(name))
+        SqlStore::character_by_name(self, name).await
     }
 
     async fn characters_of(&self, account: AccountId) -> Result<Vec<Character>> {
-        twin!(self, characters::characters_of(account))
+        SqlStore::characters_of(self, account).await
     }
 
     async fn search_characters(&self, query: &str, limit: i64) -> Result<Vec<Character>> {
-        twin!(self, characters::search_characters(query, limit))
+        SqlStore::search_characters(self, query, limit).await
     }
 
     async fn character_ids(&self) -> Result<Vec<CharacterId>> {
-        twin!(self, characters::character_ids())
+        SqlStore::character_ids(self).await
     }
 
     async fn add_character(
@@ -118,7 +118,7 @@ impl Store for SqlStore {
         account: AccountId,
         character: &NewCharacter,
     ) -> Result<Character> {
-        twin!(self, characters::add_character(account, character))
+        SqlStore::add_character(self, account, character).await
     }
 
     async fn move_character(
@@ -128,10 +128,7 @@ impl Store for SqlStore {
         reason: RemovalReason,
         actor: Option<AccountId>,
     ) -> Result<RemovedCharacter> {
-        twin!(
-            self,
-            characters::move_character(character, to, reason, actor)
-        )
+        SqlStore::move_character(self, character, to, reason, actor).await
     }
 
     async fn remove_character(
@@ -140,7 +137,7 @@ impl Store for SqlStore {
         reason: RemovalReason,
         actor: Option<AccountId>,
     ) -> Result<RemovedCharacter> {
-        twin!(self, characters::remove_character(character, reason, actor))
+        SqlStore::remove_character(self, character, reason, actor).await
     }
 
     async fn update_character_identity(
@@ -149,10 +146,7 @@ impl Store for SqlStore {
         name: &str,
         owner_hash: &str,
     ) -> Result<()> {
-        twin!(
-            self,
-            characters::update_character_identity(character, name, owner_hash)
-        )
+        SqlStore::update_character_identity(self, character, name, owner_hash).await
     }
 
     async fn update_affiliations(
@@ -160,10 +154,7 @@ impl Store for SqlStore {
         affiliations: &[Affiliation],
         checked_at: OffsetDateTime,
     ) -> Result<u64> {
-        twin!(
-            self,
-            characters::update_affiliations(affiliations, checked_at)
-        )
+        SqlStore::update_affiliations(self, affiliations, checked_at).await
     }
 
     async fn removed_characters(
@@ -171,31 +162,31 @@ impl Store for SqlStore {
         account: Option<AccountId>,
         limit: i64,
     ) -> Result<Vec<RemovedCharacter>> {
-        twin!(self, characters::removed_characters(account, limit))
+        SqlStore::removed_characters(self, account, limit).await
     }
 
     async fn upsert_corporation(&self, corp: &CorporationInfo) -> Result<()> {
-        twin!(self, orgs::upsert_corporation(corp))
+        SqlStore::upsert_corporation(self, corp).await
     }
 
     async fn corporation(&self, id: CorporationId) -> Result<Option<CorporationInfo>> {
-        twin!(self, orgs::corporation(id))
+        SqlStore::corporation(self, id).await
     }
 
     async fn corporations_by_ids(&self, ids: &[CorporationId]) -> Result<Vec<CorporationInfo>> {
-        twin!(self, orgs::corporations_by_ids(ids))
+        SqlStore::corporations_by_ids(self, ids).await
     }
 
     async fn upsert_alliance(&self, alliance: &AllianceInfo) -> Result<()> {
-        twin!(self, orgs::upsert_alliance(alliance))
+        SqlStore::upsert_alliance(self, alliance).await
     }
 
     async fn alliance(&self, id: AllianceId) -> Result<Option<AllianceInfo>> {
-        twin!(self, orgs::alliance(id))
+        SqlStore::alliance(self, id).await
     }
 
     async fn alliances_by_ids(&self, ids: &[AllianceId]) -> Result<Vec<AllianceInfo>> {
-        twin!(self, orgs::alliances_by_ids(ids))
+        SqlStore::alliances_by_ids(self, ids).await
     }
 
     async fn stale_corporations(
@@ -203,11 +194,11 @@ impl Store for SqlStore {
         now: OffsetDateTime,
         limit: i64,
     ) -> Result<Vec<CorporationId>> {
-        twin!(self, orgs::stale_corporations(now, limit))
+        SqlStore::stale_corporations(self, now, limit).await
     }
 
     async fn stale_alliances(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<AllianceId>> {
-        twin!(self, orgs::stale_alliances(now, limit))
+        SqlStore::stale_alliances(self, now, limit).await
     }
 
     async fn upsert_token(&self, token: &NewToken) -> Result<TokenRecord> {
@@ -426,7 +417,7 @@ impl Store for SqlStore {
         &self,
         corporation: CorporationId,
     ) -> Result<Vec<Character>> {
-        twin!(self, sync_scale::characters_in_corporation(corporation))
+        SqlStore::characters_in_corporation(self, corporation).await
     }
 
     async fn cache_revalidated(

@@ -6,6 +6,7 @@
 //! Everything above this crate sees only `Arc<dyn Store>`; the same conformance tests run on both
 //! implementations.
 
+mod accounts;
 pub mod bulk;
 mod db;
 mod delegate;

@@ -2,26 +2,6 @@
 //! only the way times are stored differs, so each backend instantiates the readers with its own
 //! time decoding.
 
-macro_rules! account_cols {
-    () => {
-        "id, main_character_id, superuser, state, email, email_verified, timezone, created_at"
-    };
-}
-
-macro_rules! character_cols {
-    () => {
-        "id, account_id, name, owner_hash, corporation_id, alliance_id, faction_id, added_at, \
-         last_checked_at"
-    };
-}
-
-macro_rules! removed_cols {
-    () => {
-        "id, character_id, character_name, from_account_id, to_account_id, reason, \
-         actor_account_id, removed_at"
-    };
-}
-
 macro_rules! token_cols {
     () => {
         "id, character_id, login, access_token, refresh_token, expires_at, scopes, owner_hash, \
@@ -48,92 +28,10 @@ macro_rules! row_readers {
     ($row:ty, $time:path, $time_opt:path) => {
         pub(crate) mod read {
             use crate::support;
-            use crate::{
-                AccountSummary, AllianceInfo, CacheEntry, CorporationInfo, Job, Result,
-                SessionAccess, SessionRecord, TokenRecord,
-            };
-            use jumpgate_domain::account::{Account, Character, RemovedCharacter};
+            use crate::{CacheEntry, Job, Result, SessionAccess, SessionRecord, TokenRecord};
             use jumpgate_domain::audit::AuditEntry;
-            use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, FactionId};
+            use jumpgate_domain::{AccountId, CharacterId};
             use sqlx::Row;
-
-            pub(crate) fn account(r: &$row) -> Result<Account> {
-                Ok(Account {
-                    id: AccountId(r.try_get("id")?),
-                    main_character: r
-                        .try_get::<Option<i64>, _>("main_character_id")?
-                        .map(CharacterId),
-                    superuser: r.try_get("superuser")?,
-                    state: r.try_get("state")?,
-                    email: r.try_get("email")?,
-                    email_verified: r.try_get("email_verified")?,
-                    timezone: r.try_get("timezone")?,
-                    created_at: $time(r, "created_at")?,
-                })
-            }
-
-            pub(crate) fn character(r: &$row) -> Result<Character> {
-                Ok(Character {
-                    id: CharacterId(r.try_get("id")?),
-                    account: AccountId(r.try_get("account_id")?),
-                    name: r.try_get("name")?,
-                    owner_hash: r.try_get("owner_hash")?,
-                    corporation: CorporationId(r.try_get("corporation_id")?),
-                    alliance: r.try_get::<Option<i64>, _>("alliance_id")?.map(AllianceId),
-                    faction: r.try_get::<Option<i64>, _>("faction_id")?.map(FactionId),
-                    added_at: $time(r, "added_at")?,
-                    last_checked_at: $time_opt(r, "last_checked_at")?,
-                })
-            }
-
-            pub(crate) fn account_summary(r: &$row) -> Result<AccountSummary> {
-                Ok(AccountSummary {
-                    id: AccountId(r.try_get("id")?),
-                    main_character: r
-                        .try_get::<Option<i64>, _>("main_character_id")?
-                        .map(CharacterId),
-                    main_name: r.try_get("main_name")?,
-                    state: r.try_get("state")?,
-                    superuser: r.try_get("superuser")?,
-                    character_count: r.try_get("character_count")?,
-                    created_at: $time(r, "created_at")?,
-                })
-            }
-
-            pub(crate) fn removed(r: &$row) -> Result<RemovedCharacter> {
-                Ok(RemovedCharacter {
-                    id: r.try_get("id")?,
-                    character: CharacterId(r.try_get("character_id")?),
-                    character_name: r.try_get("character_name")?,
-                    from_account: AccountId(r.try_get("from_account_id")?),
-                    to_account: r.try_get::<Option<i64>, _>("to_account_id")?.map(AccountId),
-                    reason: support::removal_reason(r.try_get("reason")?)?,
-                    actor: r
-                        .try_get::<Option<i64>, _>("actor_account_id")?
-                        .map(AccountId),
-                    removed_at: $time(r, "removed_at")?,
-                })
-            }
-
-            pub(crate) fn corporation(r: &$row) -> Result<CorporationInfo> {
-                Ok(CorporationInfo {
-                    id: CorporationId(r.try_get("id")?),
-                    name: r.try_get("name")?,
-                    ticker: r.try_get("ticker")?,
-                    alliance: r.try_get::<Option<i64>, _>("alliance_id")?.map(AllianceId),
-                    member_count: r.try_get("member_count")?,
-                    expires_at: $time(r, "expires_at")?,
-                })
-            }
-
-            pub(crate) fn alliance(r: &$row) -> Result<AllianceInfo> {
-                Ok(AllianceInfo {
-                    id: AllianceId(r.try_get("id")?),
-                    name: r.try_get("name")?,
-                    ticker: r.try_get("ticker")?,
-                    expires_at: $time(r, "expires_at")?,
-                })
-            }
 
             pub(crate) fn token(r: &$row) -> Result<TokenRecord> {
                 Ok(TokenRecord {
@@ -433,6 +331,4 @@ pub(crate) use {
     entry_cols, notification_cols, request_cols, revocation_cols, standings_row_readers, sync_cols,
 };
 
-pub(crate) use {
-    account_cols, audit_cols, character_cols, job_cols, removed_cols, row_readers, token_cols,
-};
+pub(crate) use {audit_cols, job_cols, row_readers, token_cols};

@@ -285,6 +285,13 @@ pub(crate) fn check_ledger(character: CharacterId, entries: &[LedgerEntry]) -> R
     Ok(())
 }
 
+/// An id list as one JSON array parameter, for SQLite's `json_each` (PostgreSQL binds an array):
+/// the SQL stays fixed whatever the list.
+pub(crate) fn json_ids(ids: &[i64]) -> String {
+    // A slice of i64 always serializes.
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned())
+}
+
 pub(crate) fn label_ids(labels: &[i64]) -> String {
     // A Vec<i64> always serializes.
     serde_json::to_string(labels).unwrap_or_else(|_| "[]".to_owned())

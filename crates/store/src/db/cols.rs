@@ -9,7 +9,6 @@ use sqlx::{Decode, Postgres, Row, Sqlite, Type};
 use time::OffsetDateTime;
 
 /// A Rust type both backends decode (integers, text, bytes, booleans, and `Option`s of them).
-#[allow(dead_code)] // first used by the topics converted after `states`
 pub(crate) trait ColumnValue:
     for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
 {
@@ -21,7 +20,6 @@ impl<T> ColumnValue for T where
 }
 
 /// The columns of a row, by name, on either backend.
-#[allow(dead_code)] // first used by the topics converted after `states`
 pub(crate) trait Cols {
     fn get<T: ColumnValue>(&self, col: &str) -> Result<T>;
     /// A text column borrowed from the row (for codes parsed at once, without a copy).

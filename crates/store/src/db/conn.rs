@@ -15,7 +15,6 @@
 use sqlx::{PgConnection, SqliteConnection};
 
 /// A borrowed connection (usually a transaction's) of either backend.
-#[allow(dead_code)] // first used by the topics converted after `states`
 pub(crate) enum Conn<'c> {
     Sqlite(&'c mut SqliteConnection),
     Postgres(&'c mut PgConnection),
@@ -35,7 +34,6 @@ impl<'c> From<&'c mut PgConnection> for Conn<'c> {
 
 /// Runs `$body` with `$c` bound to the connection (`&mut SqliteConnection` or
 /// `&mut PgConnection`) behind `$conn: impl Into<Conn>`.
-#[allow(unused_macros)]
 macro_rules! on_conn {
     ($conn:expr, |$c:ident| $body:expr) => {
         match Into::<$crate::db::Conn<'_>>::into($conn) {

@@ -28,15 +28,11 @@ mod sqlite;
 mod time;
 
 pub(crate) use cols::Cols;
-// `Conn`, `on_conn!` and `DbTime` serve the topics converted after `states`.
-#[allow(unused_imports)]
 pub(crate) use conn::{Conn, on_conn};
 pub(crate) use limit::Limit;
 pub(crate) use postgres::PgDb;
 pub(crate) use sqlite::SqliteDb;
-#[allow(unused_imports)]
-pub(crate) use time::DbTime;
-pub(crate) use time::micros;
+pub(crate) use time::{DbTime, micros};
 
 use crate::Backend;
 

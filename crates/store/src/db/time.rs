@@ -13,7 +13,6 @@ use sqlx::{Database, Encode, Postgres, Sqlite, Type};
 use time::OffsetDateTime;
 
 /// A time as a statement parameter, on either backend.
-#[allow(dead_code)] // first used by the topics converted after `states`
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DbTime(pub(crate) OffsetDateTime);
 

@@ -1,13 +1,10 @@
 //! Contact sync at scale (thousands of characters × a thousand contacts): ledger changes in a
-//! few batched statements, corporation members by index, and ESI
-//! cache revalidation without rewriting bodies.
+//! few batched statements, and ESI cache revalidation without rewriting bodies.
 
-use super::{PgDb, read, read_standings, tm};
-use crate::rows::character_cols;
+use super::{PgDb, read_standings, tm};
 use crate::{Result, support};
-use jumpgate_domain::account::Character;
+use jumpgate_domain::CharacterId;
 use jumpgate_domain::standings::LedgerEntry;
-use jumpgate_domain::{CharacterId, CorporationId};
 use sqlx::Row;
 use time::OffsetDateTime;
 
@@ -111,21 +108,6 @@ impl LedgerColumns {
             replaced: entries.iter().map(|e| e.replaced_personal).collect(),
         }
     }
-}
-
-pub(crate) async fn characters_in_corporation(
-    s: &PgDb,
-    corporation: CorporationId,
-) -> Result<Vec<Character>> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        character_cols!(),
-        " FROM characters WHERE corporation_id = $1 ORDER BY lower(name), name, id"
-    ))
-    .bind(corporation.get())
-    .fetch_all(&s.pool)
-    .await?;
-    read::all(&rows, read::character)
 }
 
 pub(crate) async fn cache_revalidated(

@@ -1,14 +1,11 @@
 //! SQLite's half of the topics not yet written once (see `crate::db`): each function takes the
 //! SQLite database and is called by `delegate.rs` when SQLite is in use.
 
-pub(crate) mod accounts;
 pub(crate) mod audit;
 pub(crate) mod bulk;
-pub(crate) mod characters;
 pub(crate) mod jobs;
 pub(crate) mod misc;
 pub(crate) mod notifications;
-pub(crate) mod orgs;
 pub(crate) mod queue;
 pub(crate) mod standings;
 pub(crate) mod sync;

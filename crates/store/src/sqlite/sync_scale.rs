@@ -1,13 +1,10 @@
 //! Contact sync at scale (thousands of characters × a thousand contacts): ledger changes in a
-//! few batched statements, corporation members by index, and ESI
-//! cache revalidation without rewriting bodies.
+//! few batched statements, and ESI cache revalidation without rewriting bodies.
 
-use super::{SqliteDb, micros, read, read_standings};
-use crate::rows::character_cols;
+use super::{SqliteDb, micros, read_standings};
 use crate::{Result, StoreError, support};
-use jumpgate_domain::account::Character;
+use jumpgate_domain::CharacterId;
 use jumpgate_domain::standings::LedgerEntry;
-use jumpgate_domain::{CharacterId, CorporationId};
 use serde_json::json;
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -55,21 +52,6 @@ pub(crate) async fn record_sync_writes(
     upsert_ledger_rows(&mut tx, character, upserts).await?;
     tx.commit().await?;
     Ok(())
-}
-
-pub(crate) async fn characters_in_corporation(
-    s: &SqliteDb,
-    corporation: CorporationId,
-) -> Result<Vec<Character>> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        character_cols!(),
-        " FROM characters WHERE corporation_id = $1 ORDER BY lower(name), name, id"
-    ))
-    .bind(corporation.get())
-    .fetch_all(&s.reader)
-    .await?;
-    read::all(&rows, read::character)
 }
 
 pub(crate) async fn cache_revalidated(
