@@ -202,19 +202,19 @@ impl Store for SqlStore {
     }
 
     async fn upsert_token(&self, token: &NewToken) -> Result<TokenRecord> {
-        twin!(self, tokens::upsert_token(token))
+        SqlStore::upsert_token(self, token).await
     }
 
     async fn token(&self, character: CharacterId, login: &str) -> Result<Option<TokenRecord>> {
-        twin!(self, tokens::token(character, login))
+        SqlStore::token(self, character, login).await
     }
 
     async fn tokens_of_character(&self, character: CharacterId) -> Result<Vec<TokenRecord>> {
-        twin!(self, tokens::tokens_of_character(character))
+        SqlStore::tokens_of_character(self, character).await
     }
 
     async fn tokens_of_account(&self, account: AccountId) -> Result<Vec<TokenRecord>> {
-        twin!(self, tokens::tokens_of_account(account))
+        SqlStore::tokens_of_account(self, account).await
     }
 
     async fn record_refresh(
@@ -223,7 +223,7 @@ impl Store for SqlStore {
         refreshed: &RefreshedToken,
         holder: &str,
     ) -> Result<()> {
-        twin!(self, tokens::record_refresh(token_id, refreshed, holder))
+        SqlStore::record_refresh(self, token_id, refreshed, holder).await
     }
 
     async fn set_token_status(
@@ -232,7 +232,7 @@ impl Store for SqlStore {
         status: TokenStatus,
         reason: Option<&str>,
     ) -> Result<()> {
-        twin!(self, tokens::set_token_status(token_id, status, reason))
+        SqlStore::set_token_status(self, token_id, status, reason).await
     }
 
     async fn tokens_expiring_before(
@@ -240,19 +240,19 @@ impl Store for SqlStore {
         before: OffsetDateTime,
         limit: i64,
     ) -> Result<Vec<TokenRecord>> {
-        twin!(self, tokens::tokens_expiring_before(before, limit))
+        SqlStore::tokens_expiring_before(self, before, limit).await
     }
 
     async fn try_lease_token(&self, token_id: i64, holder: &str, lease: Duration) -> Result<bool> {
-        twin!(self, tokens::try_lease_token(token_id, holder, lease))
+        SqlStore::try_lease_token(self, token_id, holder, lease).await
     }
 
     async fn release_token(&self, token_id: i64, holder: &str) -> Result<()> {
-        twin!(self, tokens::release_token(token_id, holder))
+        SqlStore::release_token(self, token_id, holder).await
     }
 
     async fn all_tokens(&self) -> Result<Vec<TokenRecord>> {
-        twin!(self, tokens::all_tokens())
+        SqlStore::all_tokens(self).await
     }
 
     async fn replace_token_ciphertexts(
@@ -261,10 +261,7 @@ impl Store for SqlStore {
         access: &[u8],
         refresh: Option<&[u8]>,
     ) -> Result<()> {
-        twin!(
-            self,
-            tokens::replace_token_ciphertexts(token_id, access, refresh)
-        )
+        SqlStore::replace_token_ciphertexts(self, token_id, access, refresh).await
     }
 
     async fn states(&self) -> Result<Vec<State>> {

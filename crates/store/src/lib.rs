@@ -20,6 +20,7 @@ pub mod standings;
 mod states;
 mod support;
 pub mod testing;
+mod tokens;
 
 pub use bulk::{BulkOperation, BulkProgress, BulkStatus, NewBulkOperation};
 pub use model::*;

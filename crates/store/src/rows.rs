@@ -2,13 +2,6 @@
 //! only the way times are stored differs, so each backend instantiates the readers with its own
 //! time decoding.
 
-macro_rules! token_cols {
-    () => {
-        "id, character_id, login, access_token, refresh_token, expires_at, scopes, owner_hash, \
-         status, status_reason, created_at, last_checked_at"
-    };
-}
-
 macro_rules! job_cols {
     () => {
         "id, kind, CAST(payload AS TEXT) AS payload, status, run_at, dedupe_key, attempts, \
@@ -28,27 +21,10 @@ macro_rules! row_readers {
     ($row:ty, $time:path, $time_opt:path) => {
         pub(crate) mod read {
             use crate::support;
-            use crate::{CacheEntry, Job, Result, SessionAccess, SessionRecord, TokenRecord};
+            use crate::{CacheEntry, Job, Result, SessionAccess, SessionRecord};
+            use jumpgate_domain::AccountId;
             use jumpgate_domain::audit::AuditEntry;
-            use jumpgate_domain::{AccountId, CharacterId};
             use sqlx::Row;
-
-            pub(crate) fn token(r: &$row) -> Result<TokenRecord> {
-                Ok(TokenRecord {
-                    id: r.try_get("id")?,
-                    character: CharacterId(r.try_get("character_id")?),
-                    login: r.try_get("login")?,
-                    access_token: r.try_get("access_token")?,
-                    refresh_token: r.try_get("refresh_token")?,
-                    expires_at: $time(r, "expires_at")?,
-                    scopes: r.try_get("scopes")?,
-                    owner_hash: r.try_get("owner_hash")?,
-                    status: support::token_status(r.try_get("status")?)?,
-                    status_reason: r.try_get("status_reason")?,
-                    created_at: $time(r, "created_at")?,
-                    last_checked_at: $time_opt(r, "last_checked_at")?,
-                })
-            }
 
             pub(crate) fn session(r: &$row) -> Result<SessionRecord> {
                 Ok(SessionRecord {
@@ -331,4 +307,4 @@ pub(crate) use {
     entry_cols, notification_cols, request_cols, revocation_cols, standings_row_readers, sync_cols,
 };
 
-pub(crate) use {audit_cols, job_cols, row_readers, token_cols};
+pub(crate) use {audit_cols, job_cols, row_readers};

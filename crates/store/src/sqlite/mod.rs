@@ -10,7 +10,6 @@ pub(crate) mod queue;
 pub(crate) mod standings;
 pub(crate) mod sync;
 pub(crate) mod sync_scale;
-pub(crate) mod tokens;
 
 use crate::Result;
 use crate::db::Cols;
