@@ -32,7 +32,7 @@ impl Store for SqlStore {
     }
 
     async fn schema_columns(&self) -> Result<Vec<(String, Vec<String>)>> {
-        twin!(self, misc::schema_columns())
+        SqlStore::schema_columns(self).await
     }
 
     async fn create_account(&self, main: &NewCharacter) -> Result<(Account, Character)> {
@@ -293,7 +293,7 @@ impl Store for SqlStore {
     }
 
     async fn load_session(&self, id: &str, now: OffsetDateTime) -> Result<Option<SessionRecord>> {
-        twin!(self, misc::load_session(id, now))
+        SqlStore::load_session(self, id, now).await
     }
 
     async fn load_session_with_grants(
@@ -301,23 +301,23 @@ impl Store for SqlStore {
         id: &str,
         now: OffsetDateTime,
     ) -> Result<Option<SessionAccess>> {
-        twin!(self, misc::load_session_with_grants(id, now))
+        SqlStore::load_session_with_grants(self, id, now).await
     }
 
     async fn save_session(&self, session: &SessionRecord) -> Result<()> {
-        twin!(self, misc::save_session(session))
+        SqlStore::save_session(self, session).await
     }
 
     async fn delete_session(&self, id: &str) -> Result<()> {
-        twin!(self, misc::delete_session(id))
+        SqlStore::delete_session(self, id).await
     }
 
     async fn delete_expired_sessions(&self, now: OffsetDateTime) -> Result<u64> {
-        twin!(self, misc::delete_expired_sessions(now))
+        SqlStore::delete_expired_sessions(self, now).await
     }
 
     async fn delete_sessions_of(&self, account: AccountId) -> Result<u64> {
-        twin!(self, misc::delete_sessions_of(account))
+        SqlStore::delete_sessions_of(self, account).await
     }
 
     async fn enqueue_job(&self, job: &NewJob) -> Result<Option<i64>> {
@@ -391,23 +391,23 @@ impl Store for SqlStore {
     }
 
     async fn kv_get(&self, key: &str) -> Result<Option<String>> {
-        twin!(self, misc::kv_get(key))
+        SqlStore::kv_get(self, key).await
     }
 
     async fn kv_set(&self, key: &str, value: &str) -> Result<()> {
-        twin!(self, misc::kv_set(key, value))
+        SqlStore::kv_set(self, key, value).await
     }
 
     async fn kv_set_if_absent(&self, key: &str, value: &str) -> Result<bool> {
-        twin!(self, misc::kv_set_if_absent(key, value))
+        SqlStore::kv_set_if_absent(self, key, value).await
     }
 
     async fn cache_get(&self, key: &str) -> Result<Option<CacheEntry>> {
-        twin!(self, misc::cache_get(key))
+        SqlStore::cache_get(self, key).await
     }
 
     async fn cache_put(&self, key: &str, entry: &CacheEntry) -> Result<()> {
-        twin!(self, misc::cache_put(key, entry))
+        SqlStore::cache_put(self, key, entry).await
     }
 
     async fn characters_in_corporation(
@@ -423,7 +423,7 @@ impl Store for SqlStore {
         etag: Option<&str>,
         expires_at: Option<OffsetDateTime>,
     ) -> Result<bool> {
-        twin!(self, sync_scale::cache_revalidated(key, etag, expires_at))
+        SqlStore::cache_revalidated(self, key, etag, expires_at).await
     }
 }
 

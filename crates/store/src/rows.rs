@@ -21,50 +21,9 @@ macro_rules! row_readers {
     ($row:ty, $time:path, $time_opt:path) => {
         pub(crate) mod read {
             use crate::support;
-            use crate::{CacheEntry, Job, Result, SessionAccess, SessionRecord};
-            use jumpgate_domain::AccountId;
+            use crate::{Job, Result};
             use jumpgate_domain::audit::AuditEntry;
             use sqlx::Row;
-
-            pub(crate) fn session(r: &$row) -> Result<SessionRecord> {
-                Ok(SessionRecord {
-                    id: r.try_get("id")?,
-                    account: r.try_get::<Option<i64>, _>("account_id")?.map(AccountId),
-                    data: r.try_get("data")?,
-                    expires_at: $time(r, "expires_at")?,
-                })
-            }
-
-            /// A session with its account's grants from its `SESSION_GRANTS` rows; `None`
-            /// without rows (no live session).
-            pub(crate) fn session_access(rows: &[$row]) -> Result<Option<SessionAccess>> {
-                let Some(first) = rows.first() else {
-                    return Ok(None);
-                };
-                let grants = rows
-                    .iter()
-                    .map(session_grant)
-                    .collect::<Result<Option<Vec<_>>>>()?;
-                Ok(Some(SessionAccess {
-                    session: session(first)?,
-                    access: grants.and_then(support::account_access),
-                }))
-            }
-
-            /// The grants columns of a `SESSION_GRANTS` row; `None` when the session has no
-            /// (existing) account.
-            fn session_grant(r: &$row) -> Result<Option<support::GrantRow>> {
-                let Some(superuser) = r.try_get::<Option<bool>, _>("superuser")? else {
-                    return Ok(None);
-                };
-                Ok(Some((
-                    superuser,
-                    r.try_get("state")?,
-                    r.try_get("main_character_id")?,
-                    r.try_get("main_name")?,
-                    r.try_get("permission")?,
-                )))
-            }
 
             pub(crate) fn job(r: &$row) -> Result<Job> {
                 Ok(Job {
@@ -93,16 +52,6 @@ macro_rules! row_readers {
                     details: support::json(r.try_get("details")?, "audit details")?,
                     prev_hash: r.try_get("prev_hash")?,
                     hash: r.try_get("hash")?,
-                })
-            }
-
-            pub(crate) fn cache(r: &$row) -> Result<CacheEntry> {
-                Ok(CacheEntry {
-                    etag: r.try_get("etag")?,
-                    expires_at: $time_opt(r, "expires_at")?,
-                    last_modified: r.try_get("last_modified")?,
-                    pages: r.try_get("pages")?,
-                    body: r.try_get("body")?,
                 })
             }
 

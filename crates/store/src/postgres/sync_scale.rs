@@ -1,12 +1,11 @@
 //! Contact sync at scale (thousands of characters × a thousand contacts): ledger changes in a
-//! few batched statements, and ESI cache revalidation without rewriting bodies.
+//! few batched statements.
 
-use super::{PgDb, read_standings, tm};
+use super::{PgDb, read_standings};
 use crate::{Result, support};
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::standings::LedgerEntry;
 use sqlx::Row;
-use time::OffsetDateTime;
 
 pub(crate) async fn apply_ledger_changes(
     s: &PgDb,
@@ -108,21 +107,6 @@ impl LedgerColumns {
             replaced: entries.iter().map(|e| e.replaced_personal).collect(),
         }
     }
-}
-
-pub(crate) async fn cache_revalidated(
-    s: &PgDb,
-    key: &str,
-    etag: Option<&str>,
-    expires_at: Option<OffsetDateTime>,
-) -> Result<bool> {
-    let done = sqlx::query("UPDATE esi_cache SET etag = $2, expires_at = $3 WHERE key = $1")
-        .bind(key)
-        .bind(etag)
-        .bind(expires_at.map(tm))
-        .execute(&s.pool)
-        .await?;
-    Ok(done.rows_affected() > 0)
 }
 
 pub(crate) async fn ledger_of_contact(

@@ -1,13 +1,12 @@
 //! Contact sync at scale (thousands of characters × a thousand contacts): ledger changes in a
-//! few batched statements, and ESI cache revalidation without rewriting bodies.
+//! few batched statements.
 
-use super::{SqliteDb, micros, read_standings};
+use super::{SqliteDb, read_standings};
 use crate::{Result, StoreError, support};
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::standings::LedgerEntry;
 use serde_json::json;
 use sqlx::Row;
-use time::OffsetDateTime;
 
 pub(crate) async fn apply_ledger_changes(
     s: &SqliteDb,
@@ -52,21 +51,6 @@ pub(crate) async fn record_sync_writes(
     upsert_ledger_rows(&mut tx, character, upserts).await?;
     tx.commit().await?;
     Ok(())
-}
-
-pub(crate) async fn cache_revalidated(
-    s: &SqliteDb,
-    key: &str,
-    etag: Option<&str>,
-    expires_at: Option<OffsetDateTime>,
-) -> Result<bool> {
-    let done = sqlx::query("UPDATE esi_cache SET etag = $2, expires_at = $3 WHERE key = $1")
-        .bind(key)
-        .bind(etag)
-        .bind(expires_at.map(micros))
-        .execute(&s.writer)
-        .await?;
-    Ok(done.rows_affected() > 0)
 }
 
 pub(crate) async fn ledger_of_contact(
