@@ -321,7 +321,7 @@ impl Store for SqlStore {
     }
 
     async fn enqueue_job(&self, job: &NewJob) -> Result<Option<i64>> {
-        twin!(self, jobs::enqueue_job(job))
+        SqlStore::enqueue_job(self, job).await
     }
 
     async fn lease_jobs(
@@ -331,15 +331,15 @@ impl Store for SqlStore {
         lease: Duration,
         limit: i64,
     ) -> Result<Vec<Job>> {
-        twin!(self, jobs::lease_jobs(worker, kinds, lease, limit))
+        SqlStore::lease_jobs(self, worker, kinds, lease, limit).await
     }
 
     async fn heartbeat_job(&self, job_id: i64, worker: &str, lease: Duration) -> Result<bool> {
-        twin!(self, jobs::heartbeat_job(job_id, worker, lease))
+        SqlStore::heartbeat_job(self, job_id, worker, lease).await
     }
 
     async fn complete_job(&self, job_id: i64, worker: &str) -> Result<bool> {
-        twin!(self, jobs::complete_job(job_id, worker))
+        SqlStore::complete_job(self, job_id, worker).await
     }
 
     async fn fail_job(
@@ -349,7 +349,7 @@ impl Store for SqlStore {
         error: &str,
         retry_at: Option<OffsetDateTime>,
     ) -> Result<bool> {
-        twin!(self, jobs::fail_job(job_id, worker, error, retry_at))
+        SqlStore::fail_job(self, job_id, worker, error, retry_at).await
     }
 
     async fn postpone_job(
@@ -359,23 +359,23 @@ impl Store for SqlStore {
         reason: &str,
         run_at: OffsetDateTime,
     ) -> Result<bool> {
-        twin!(self, jobs::postpone_job(job_id, worker, reason, run_at))
+        SqlStore::postpone_job(self, job_id, worker, reason, run_at).await
     }
 
     async fn jobs(&self, status: Option<JobStatus>, limit: i64) -> Result<Vec<Job>> {
-        twin!(self, jobs::jobs(status, limit))
+        SqlStore::jobs(self, status, limit).await
     }
 
     async fn job(&self, id: i64) -> Result<Option<Job>> {
-        twin!(self, jobs::job(id))
+        SqlStore::job(self, id).await
     }
 
     async fn retry_job(&self, job_id: i64) -> Result<bool> {
-        twin!(self, jobs::retry_job(job_id))
+        SqlStore::retry_job(self, job_id).await
     }
 
     async fn job_counts(&self) -> Result<JobCounts> {
-        twin!(self, jobs::job_counts())
+        SqlStore::job_counts(self).await
     }
 
     async fn append_audit(&self, entry: &NewAuditEntry) -> Result<AuditEntry> {

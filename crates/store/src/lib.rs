@@ -11,6 +11,7 @@ pub mod bulk;
 mod db;
 mod delegate;
 mod esi_cache;
+mod jobs;
 mod kv;
 mod model;
 mod open;

@@ -2,13 +2,6 @@
 //! only the way times are stored differs, so each backend instantiates the readers with its own
 //! time decoding.
 
-macro_rules! job_cols {
-    () => {
-        "id, kind, CAST(payload AS TEXT) AS payload, status, run_at, dedupe_key, attempts, \
-         max_attempts, locked_by, locked_until, last_error, created_at"
-    };
-}
-
 macro_rules! audit_cols {
     () => {
         "id, at, actor, action, target, CAST(details AS TEXT) AS details, prev_hash, hash"
@@ -20,27 +13,10 @@ macro_rules! audit_cols {
 macro_rules! row_readers {
     ($row:ty, $time:path, $time_opt:path) => {
         pub(crate) mod read {
+            use crate::Result;
             use crate::support;
-            use crate::{Job, Result};
             use jumpgate_domain::audit::AuditEntry;
             use sqlx::Row;
-
-            pub(crate) fn job(r: &$row) -> Result<Job> {
-                Ok(Job {
-                    id: r.try_get("id")?,
-                    kind: r.try_get("kind")?,
-                    payload: support::json(r.try_get("payload")?, "job payload")?,
-                    status: support::job_status(r.try_get("status")?)?,
-                    run_at: $time(r, "run_at")?,
-                    dedupe_key: r.try_get("dedupe_key")?,
-                    attempts: r.try_get("attempts")?,
-                    max_attempts: r.try_get("max_attempts")?,
-                    locked_by: r.try_get("locked_by")?,
-                    locked_until: $time_opt(r, "locked_until")?,
-                    last_error: r.try_get("last_error")?,
-                    created_at: $time(r, "created_at")?,
-                })
-            }
 
             pub(crate) fn audit(r: &$row) -> Result<AuditEntry> {
                 Ok(AuditEntry {
@@ -256,4 +232,4 @@ pub(crate) use {
     entry_cols, notification_cols, request_cols, revocation_cols, standings_row_readers, sync_cols,
 };
 
-pub(crate) use {audit_cols, job_cols, row_readers};
+pub(crate) use {audit_cols, row_readers};

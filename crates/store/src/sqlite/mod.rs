@@ -3,7 +3,6 @@
 
 pub(crate) mod audit;
 pub(crate) mod bulk;
-pub(crate) mod jobs;
 pub(crate) mod notifications;
 pub(crate) mod queue;
 pub(crate) mod standings;
