@@ -379,15 +379,15 @@ impl Store for SqlStore {
     }
 
     async fn append_audit(&self, entry: &NewAuditEntry) -> Result<AuditEntry> {
-        twin!(self, audit::append_audit(entry))
+        SqlStore::append_audit(self, entry).await
     }
 
     async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
-        twin!(self, audit::audit_entries(filter))
+        SqlStore::audit_entries(self, filter).await
     }
 
     async fn audit_after(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
-        twin!(self, audit::audit_after(after_id, limit))
+        SqlStore::audit_after(self, after_id, limit).await
     }
 
     async fn kv_get(&self, key: &str) -> Result<Option<String>> {

@@ -202,9 +202,8 @@ impl SqlStore {
         at: OffsetDateTime,
     ) -> Result<bool> {
         // Leasing counted an attempt; a postponement gives it back.
-        let done =
-            on_db!(self, |db| {
-                sqlx::query(
+        let done = on_db!(self, |db| {
+            sqlx::query(
             "UPDATE jobs SET status = 'queued', run_at = $1, locked_by = NULL, locked_until = NULL,
                  last_error = $2, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
              WHERE id = $3 AND locked_by = $4 AND status = 'running'",
@@ -216,7 +215,7 @@ impl SqlStore {
         .execute(db.writer())
         .await?
 .rows_affected()
-            });
+        });
         Ok(done == 1)
     }
 

@@ -7,6 +7,7 @@
 //! implementations.
 
 mod accounts;
+mod audit;
 pub mod bulk;
 mod db;
 mod delegate;

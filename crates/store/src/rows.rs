@@ -1,43 +1,6 @@
-//! Column lists and row readers shared by both backends: the schemas use the same names, and
-//! only the way times are stored differs, so each backend instantiates the readers with its own
-//! time decoding.
-
-macro_rules! audit_cols {
-    () => {
-        "id, at, actor, action, target, CAST(details AS TEXT) AS details, prev_hash, hash"
-    };
-}
-
-/// Defines the row readers for one backend. `$row` is its row type; `$time`/`$time_opt` read a
-/// (nullable) time column by name as `Result<OffsetDateTime>`.
-macro_rules! row_readers {
-    ($row:ty, $time:path, $time_opt:path) => {
-        pub(crate) mod read {
-            use crate::Result;
-            use crate::support;
-            use jumpgate_domain::audit::AuditEntry;
-            use sqlx::Row;
-
-            pub(crate) fn audit(r: &$row) -> Result<AuditEntry> {
-                Ok(AuditEntry {
-                    id: r.try_get("id")?,
-                    at: $time(r, "at")?,
-                    actor: support::actor(r.try_get("actor")?)?,
-                    action: r.try_get("action")?,
-                    target: r.try_get("target")?,
-                    details: support::json(r.try_get("details")?, "audit details")?,
-                    prev_hash: r.try_get("prev_hash")?,
-                    hash: r.try_get("hash")?,
-                })
-            }
-
-            /// Reads every row with `f`, stopping at the first error.
-            pub(crate) fn all<T>(rows: &[$row], f: fn(&$row) -> Result<T>) -> Result<Vec<T>> {
-                rows.iter().map(f).collect()
-            }
-        }
-    };
-}
+//! Column lists and row readers of the standings topics not yet written once (see `crate::db`):
+//! the schemas use the same names, and only the way times are stored differs, so each backend
+//! instantiates the readers with its own time decoding.
 
 macro_rules! entry_cols {
     () => {
@@ -231,5 +194,3 @@ macro_rules! standings_row_readers {
 pub(crate) use {
     entry_cols, notification_cols, request_cols, revocation_cols, standings_row_readers, sync_cols,
 };
-
-pub(crate) use {audit_cols, row_readers};

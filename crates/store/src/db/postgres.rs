@@ -14,7 +14,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres")
 /// chain's group commit (ADR 0012).
 pub(crate) struct PgDb {
     pub(crate) pool: PgPool,
-    pub(crate) audit: crate::postgres::audit::AuditChain,
+    pub(crate) audit: crate::audit::AuditChain,
 }
 
 impl PgDb {

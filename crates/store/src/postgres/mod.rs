@@ -1,7 +1,6 @@
 //! PostgreSQL's half of the topics not yet written once (see `crate::db`): each function takes
 //! the PostgreSQL database and is called by `delegate.rs` when PostgreSQL is in use.
 
-pub(crate) mod audit;
 pub(crate) mod bulk;
 pub(crate) mod notifications;
 pub(crate) mod queue;
@@ -15,12 +14,6 @@ pub(crate) use crate::db::PgDb;
 use jumpgate_domain::audit::to_micros;
 use sqlx::postgres::PgRow;
 use time::OffsetDateTime;
-
-crate::rows::row_readers!(
-    sqlx::postgres::PgRow,
-    crate::postgres::time_col,
-    crate::postgres::time_col_opt
-);
 
 crate::rows::standings_row_readers!(
     sqlx::postgres::PgRow,

@@ -1,7 +1,6 @@
 //! SQLite's half of the topics not yet written once (see `crate::db`): each function takes the
 //! SQLite database and is called by `delegate.rs` when SQLite is in use.
 
-pub(crate) mod audit;
 pub(crate) mod bulk;
 pub(crate) mod notifications;
 pub(crate) mod queue;
@@ -15,12 +14,6 @@ pub(crate) use crate::db::SqliteDb;
 pub(crate) use crate::db::micros;
 use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
-
-crate::rows::row_readers!(
-    sqlx::sqlite::SqliteRow,
-    crate::sqlite::time_col,
-    crate::sqlite::time_col_opt
-);
 
 crate::rows::standings_row_readers!(
     sqlx::sqlite::SqliteRow,
