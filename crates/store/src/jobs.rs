@@ -1,8 +1,8 @@
 //! The durable job queue: dedupe while queued or running, leases with expiry, retries.
 
 use crate::db::{Cols, Db, DbTime, SqlStore, on_db};
-use crate::support::{self, conflict, job_status, json};
-use crate::{Job, JobCounts, JobStatus, NewJob, Result};
+use crate::support::{self, conflict, json};
+use crate::{Job, JobCounts, JobStatus, NewJob, Result, StoreError};
 use const_format::concatcp;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -25,6 +25,10 @@ fn read_job<R: Cols>(r: &R) -> Result<Job> {
         last_error: r.get("last_error")?,
         created_at: r.time("created_at")?,
     })
+}
+
+fn job_status(s: &str) -> Result<JobStatus> {
+    JobStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown job status '{s}'")))
 }
 
 impl SqlStore {

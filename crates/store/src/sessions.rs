@@ -2,7 +2,8 @@
 //! the cookie itself.
 
 use crate::db::{Cols, DbTime, SqlStore, on_db};
-use crate::support::{GrantRow, SESSION_GRANTS, account_access, conflict};
+use crate::states::{GrantRow, SESSION_GRANTS, account_access};
+use crate::support::conflict;
 use crate::{Result, SessionAccess, SessionRecord};
 use jumpgate_domain::AccountId;
 use time::OffsetDateTime;

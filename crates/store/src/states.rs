@@ -1,14 +1,134 @@
-//! States with their criteria and permissions, and permissions granted to accounts directly.
+//! States with their criteria and permissions, permissions granted to accounts directly, and the
+//! grants query that sums them up for an account (or a session's account).
 
 use crate::db::{SqlStore, on_db};
-use crate::support::{
-    ACCOUNT_GRANTS, GrantRow, account_access, assemble_states, conflict, criteria_rows,
-    is_foreign_key, not_found_if_zero,
-};
+use crate::support::{conflict, is_foreign_key, not_found_if_zero};
 use crate::{AccountAccess, Result, StoreError};
-use jumpgate_domain::AccountId;
-use jumpgate_domain::states::State;
-use std::collections::BTreeSet;
+use const_format::concatcp;
+use jumpgate_domain::states::{State, StateCriteria};
+use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, FactionId};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The `(kind, entity id)` rows that store a state's criteria.
+fn criteria_rows(c: &StateCriteria) -> Vec<(&'static str, i64)> {
+    let mut rows = Vec::new();
+    rows.extend(c.characters.iter().map(|id| ("character", id.get())));
+    rows.extend(c.corporations.iter().map(|id| ("corporation", id.get())));
+    rows.extend(c.alliances.iter().map(|id| ("alliance", id.get())));
+    rows.extend(c.factions.iter().map(|id| ("faction", id.get())));
+    rows
+}
+
+/// Builds states (in the order of `states`) from their rows, criteria and permissions.
+fn assemble_states(
+    states: Vec<(i64, String, i32)>,
+    criteria: Vec<(i64, String, i64)>,
+    permissions: Vec<(i64, String)>,
+) -> Result<Vec<State>> {
+    let mut by_id: BTreeMap<i64, State> = states
+        .iter()
+        .map(|(id, name, priority)| {
+            let state = State {
+                id: *id,
+                name: name.clone(),
+                priority: *priority,
+                criteria: StateCriteria::default(),
+                permissions: Default::default(),
+            };
+            (*id, state)
+        })
+        .collect();
+    for (state_id, kind, entity) in criteria {
+        let Some(state) = by_id.get_mut(&state_id) else {
+            continue;
+        };
+        let c = &mut state.criteria;
+        match kind.as_str() {
+            "character" => c.characters.insert(CharacterId(entity)),
+            "corporation" => c.corporations.insert(CorporationId(entity)),
+            "alliance" => c.alliances.insert(AllianceId(entity)),
+            "faction" => c.factions.insert(FactionId(entity)),
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "unknown state criterion kind '{other}'"
+                )));
+            }
+        };
+    }
+    for (state_id, permission) in permissions {
+        if let Some(state) = by_id.get_mut(&state_id) {
+            state.permissions.insert(permission);
+        }
+    }
+    Ok(states
+        .iter()
+        .filter_map(|(id, ..)| by_id.remove(id))
+        .collect())
+}
+
+/// The grants of one account, as parts between which goes an SQL expression for the account's
+/// id (three times): one row per permission it holds, directly or through its state
+/// (superuser, state, main id, main name, permission), or one row with a NULL permission, and
+/// none if the account does not exist. One query, because every page view asks.
+const GRANTS_OF: &str =
+    "SELECT a.superuser, a.state, a.main_character_id, m.name AS main_name, p.permission
+             FROM accounts a
+             LEFT JOIN characters m ON m.id = a.main_character_id
+             LEFT JOIN (
+                 SELECT permission FROM account_permissions WHERE account_id = ";
+const GRANTS_OF_STATE: &str = "
+                 UNION
+                 SELECT sp.permission FROM state_permissions sp JOIN states st ON st.id = sp.state_id
+                 WHERE st.name = (SELECT state FROM accounts WHERE id = ";
+const GRANTS_OF_ACCOUNT: &str = ")
+             ) p ON TRUE
+             WHERE a.id = ";
+
+/// The grants of account `$1` (see `GRANTS_OF`).
+const ACCOUNT_GRANTS: &str = concatcp!(
+    GRANTS_OF,
+    "$1",
+    GRANTS_OF_STATE,
+    "$1",
+    GRANTS_OF_ACCOUNT,
+    "$1"
+);
+
+/// The account of session `$1`, for `SESSION_GRANTS`.
+const SESSION_ACCOUNT: &str = "(SELECT account_id FROM sessions WHERE id = $1)";
+
+/// The live session `$1` (not expired at `$2`) with its account's grants, as `ACCOUNT_GRANTS`
+/// rows after the session's columns; one row with NULL grants when the session has no account.
+pub(crate) const SESSION_GRANTS: &str = concatcp!(
+    "SELECT s.id, s.account_id, s.data, s.expires_at,
+            g.superuser, g.state, g.main_character_id, g.main_name, g.permission
+     FROM sessions s
+     LEFT JOIN (",
+    GRANTS_OF,
+    SESSION_ACCOUNT,
+    GRANTS_OF_STATE,
+    SESSION_ACCOUNT,
+    GRANTS_OF_ACCOUNT,
+    SESSION_ACCOUNT,
+    ") g ON TRUE
+     WHERE s.id = $1 AND s.expires_at > $2"
+);
+
+/// One row of `ACCOUNT_GRANTS`: superuser, state, main id, main name, permission.
+pub(crate) type GrantRow = (bool, String, Option<i64>, Option<String>, Option<String>);
+
+/// The account's grants from its `ACCOUNT_GRANTS` rows; `None` without rows (no such account).
+pub(crate) fn account_access(rows: Vec<GrantRow>) -> Option<AccountAccess> {
+    let (superuser, state, main_id, main_name, _) = rows.first().cloned()?;
+    Some(AccountAccess {
+        superuser,
+        state,
+        main: main_id
+            .zip(main_name)
+            .map(|(id, name)| (CharacterId(id), name)),
+        permissions: rows.into_iter().filter_map(|r| r.4).collect(),
+    })
+}
 
 impl SqlStore {
     /// All states, highest priority first.

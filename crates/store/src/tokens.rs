@@ -2,7 +2,7 @@
 //! lease.
 
 use crate::db::{Cols, DbTime, SqlStore, on_db};
-use crate::support::{self, conflict, is_foreign_key, not_found_if_zero, token_status};
+use crate::support::{self, conflict, is_foreign_key, not_found_if_zero};
 use crate::{NewToken, RefreshedToken, Result, StoreError, TokenRecord};
 use const_format::concatcp;
 use jumpgate_domain::account::TokenStatus;
@@ -28,6 +28,10 @@ fn read_token<R: Cols>(r: &R) -> Result<TokenRecord> {
         created_at: r.time("created_at")?,
         last_checked_at: r.time_opt("last_checked_at")?,
     })
+}
+
+fn token_status(s: &str) -> Result<TokenStatus> {
+    TokenStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown token status '{s}'")))
 }
 
 impl SqlStore {

@@ -3,7 +3,7 @@
 
 use super::account::must_exist;
 use crate::db::{Cols, Conn, Db, DbTime, SqlStore, on_conn, on_db};
-use crate::support::{self, conflict, contains_pattern, not_found_if_zero, removal_reason};
+use crate::support::{self, conflict, contains_pattern, not_found_if_zero};
 use crate::{NewCharacter, Result, StoreError};
 use const_format::concatcp;
 use jumpgate_domain::account::{Character, RemovalReason, RemovedCharacter};
@@ -45,6 +45,11 @@ fn read_removed<R: Cols>(r: &R) -> Result<RemovedCharacter> {
         actor: r.get::<Option<i64>>("actor_account_id")?.map(AccountId),
         removed_at: r.time("removed_at")?,
     })
+}
+
+fn removal_reason(s: &str) -> Result<RemovalReason> {
+    RemovalReason::parse(s)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown removal reason '{s}'")))
 }
 
 /// Inserts a character on `account`; `Conflict` if it already exists anywhere.

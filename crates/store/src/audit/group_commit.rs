@@ -11,8 +11,8 @@
 //! and the others find theirs written when their turn comes. One append per commit made a sync
 //! round (an entry per character) queue behind the database's WAL flushes.
 
+use super::seal_audit;
 use crate::db::PgDb;
-use crate::support::seal_audit;
 use crate::{Result, StoreError};
 use jumpgate_domain::audit::{AuditEntry, NewAuditEntry, to_micros};
 use tokio::sync::oneshot;

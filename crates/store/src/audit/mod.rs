@@ -6,9 +6,10 @@ mod group_commit;
 pub(crate) use group_commit::AuditChain;
 
 use crate::db::{Cols, Db, DbTime, Limit, SqlStore, on_db};
-use crate::support::{actor, json, seal_audit};
-use crate::{AuditFilter, Result};
+use crate::support::{json, now};
+use crate::{AuditFilter, Result, StoreError};
 use const_format::concatcp;
+use jumpgate_domain::audit::{Actor, GENESIS_HASH, entry_hash};
 use jumpgate_domain::audit::{AuditEntry, NewAuditEntry};
 
 const AUDIT_COLS: &str =
@@ -25,6 +26,39 @@ fn read_audit<R: Cols>(r: &R) -> Result<AuditEntry> {
         prev_hash: r.get("prev_hash")?,
         hash: r.get("hash")?,
     })
+}
+
+fn actor(s: &str) -> Result<Actor> {
+    Actor::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown audit actor '{s}'")))
+}
+
+/// The next audit entry after `last` (id and hash of the newest entry, if any). Must be called
+/// while holding the chain lock so that nobody else links to the same `last`.
+fn seal_audit(last: Option<(i64, String)>, entry: &NewAuditEntry) -> AuditEntry {
+    let (id, prev_hash) = match last {
+        Some((id, hash)) => (id + 1, hash),
+        None => (1, GENESIS_HASH.to_owned()),
+    };
+    let at = now();
+    let hash = entry_hash(
+        &prev_hash,
+        id,
+        at,
+        &entry.actor,
+        &entry.action,
+        &entry.target,
+        &entry.details,
+    );
+    AuditEntry {
+        id,
+        at,
+        actor: entry.actor.clone(),
+        action: entry.action.clone(),
+        target: entry.target.clone(),
+        details: entry.details.clone(),
+        prev_hash,
+        hash,
+    }
 }
 
 impl SqlStore {
