@@ -11,7 +11,7 @@
 //! and the others find theirs written when their turn comes. One append per commit made a sync
 //! round (an entry per character) queue behind the database's WAL flushes.
 
-use super::seal_audit;
+use super::{CHAIN_HEAD, seal_audit};
 use crate::db::PgDb;
 use crate::{Result, StoreError};
 use jumpgate_domain::audit::{AuditEntry, NewAuditEntry, to_micros};
@@ -84,11 +84,7 @@ async fn append_group(
     for _ in 0..MAX_APPEND_ATTEMPTS {
         let mut last = match head.take() {
             Some(known) => Some(known),
-            None => {
-                sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
-                    .fetch_optional(&s.pool)
-                    .await?
-            }
+            None => sqlx::query_as(CHAIN_HEAD).fetch_optional(&s.pool).await?,
         };
         let sealed: Vec<AuditEntry> = entries
             .iter()

@@ -15,6 +15,9 @@ use jumpgate_domain::audit::{AuditEntry, NewAuditEntry};
 const AUDIT_COLS: &str =
     "id, at, actor, action, target, CAST(details AS TEXT) AS details, prev_hash, hash";
 
+/// The id and hash of the newest entry, which the next one links to.
+const CHAIN_HEAD: &str = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1";
+
 fn read_audit<R: Cols>(r: &R) -> Result<AuditEntry> {
     Ok(AuditEntry {
         id: r.get("id")?,
@@ -71,9 +74,7 @@ impl SqlStore {
             Db::Sqlite(db) => {
                 let mut tx = db.begin().await?;
                 let last: Option<(i64, String)> =
-                    sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                    sqlx::query_as(CHAIN_HEAD).fetch_optional(&mut *tx).await?;
                 let e = seal_audit(last, entry);
                 sqlx::query(
                     "INSERT INTO audit_log (id, at, actor, action, target, details, prev_hash, hash)
