@@ -9,8 +9,7 @@ use crate::db::{Cols, Db, DbTime, Limit, SqlStore, on_db};
 use crate::support::{json, now};
 use crate::{AuditFilter, Result, StoreError};
 use const_format::concatcp;
-use jumpgate_domain::audit::{Actor, GENESIS_HASH, entry_hash};
-use jumpgate_domain::audit::{AuditEntry, NewAuditEntry};
+use jumpgate_domain::audit::{Actor, AuditEntry, GENESIS_HASH, NewAuditEntry, entry_hash};
 
 const AUDIT_COLS: &str =
     "id, at, actor, action, target, CAST(details AS TEXT) AS details, prev_hash, hash";

@@ -8,16 +8,18 @@
 //!     let done = on_db!(self, |db| sqlx::query("DELETE FROM states WHERE id = $1")
 //!         .bind(id)
 //!         .execute(db.writer())
-//!         .await?);
-//!     not_found_if_zero(done.rows_affected(), || format!("state {id}"))
+//!         .await?
+//!         .rows_affected());
+//!     not_found_if_zero(done, || format!("state {id}"))
 //! }
 //! ```
 //!
 //! Inside the body `db` is a [`SqliteDb`] or a [`PgDb`]; both offer `reader()`, `writer()`,
-//! `begin()` and `begin_read()`. Times are bound as [`DbTime`] and read with [`Cols`]; a limit
-//! that may be "none" is bound as [`Limit`]. Where the
-//! two dialects really differ, the method matches `&self.db` itself, with one arm per backend
-//! side by side and a comment saying why.
+//! `begin()` and `begin_read()`. Whatever has a backend's type (rows, query results) is finished
+//! inside the body, so that both arms give the same type. Times are bound as [`DbTime`] and read
+//! with [`Cols`]; a limit that may be "none" is bound as [`Limit`]. Where the two dialects really
+//! differ, the method matches `&self.db` itself, with one arm per backend side by side and a
+//! comment saying why.
 
 mod cols;
 mod conn;
