@@ -119,7 +119,7 @@ macro_rules! bulk_store_fns {
                 .map_err(|e| StoreError::Invalid(format!("bulk operation problems: {e}")))
         }
 
-        pub(super) async fn create_bulk_operation(
+        pub(crate) async fn create_bulk_operation(
             s: &$store,
             op: &NewBulkOperation,
         ) -> Result<BulkOperation> {
@@ -136,7 +136,7 @@ macro_rules! bulk_store_fns {
             read::bulk_operation(&row)
         }
 
-        pub(super) async fn bulk_operation(s: &$store, id: i64) -> Result<Option<BulkOperation>> {
+        pub(crate) async fn bulk_operation(s: &$store, id: i64) -> Result<Option<BulkOperation>> {
             let row = sqlx::query(sql::ONE)
                 .bind(id)
                 .fetch_optional(&s.$reader)
@@ -144,7 +144,7 @@ macro_rules! bulk_store_fns {
             row.as_ref().map(read::bulk_operation).transpose()
         }
 
-        pub(super) async fn record_bulk_progress(
+        pub(crate) async fn record_bulk_progress(
             s: &$store,
             id: i64,
             p: &BulkProgress,

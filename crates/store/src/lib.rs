@@ -1,22 +1,32 @@
-//! Jumpgate's store: one interface (`Store`), implemented for SQLite (the embedded default) and
-//! PostgreSQL (several instances), each with its own migrations.
+//! Jumpgate's store: one interface (`Store`) over SQLite (the embedded default) or PostgreSQL
+//! (several instances), each with its own migrations. Method bodies are being moved to one body
+//! for both backends (`db`, one file per topic); the rest still live in `sqlite/` and `postgres/`.
 //!
 //! The backend is chosen by the database URL (`sqlite://…` or `postgres://…`), see [`connect`].
 //! Everything above this crate sees only `Arc<dyn Store>`; the same conformance tests run on both
 //! implementations.
 
+mod accounts;
+mod audit;
 pub mod bulk;
+mod db;
 mod delegate;
+mod esi_cache;
+mod jobs;
+mod kv;
 mod model;
 mod open;
-mod pool;
-pub mod postgres;
+mod postgres;
 mod queue;
 mod rows;
-pub mod sqlite;
+mod schema;
+mod sessions;
+mod sqlite;
 pub mod standings;
+mod states;
 mod support;
 pub mod testing;
+mod tokens;
 
 pub use bulk::{BulkOperation, BulkProgress, BulkStatus, NewBulkOperation};
 pub use model::*;

@@ -1,7 +1,6 @@
 //! Choosing and opening a backend from a database URL.
 
-use crate::postgres::PgStore;
-use crate::sqlite::SqliteStore;
+use crate::db::{Db, PgDb, SqlStore, SqliteDb};
 use crate::{Result, Store, StoreError};
 use std::sync::Arc;
 
@@ -56,15 +55,18 @@ impl Default for ConnectOptions {
 /// Accepted: `sqlite://path/to/file.db`, `sqlite:file.db`, `sqlite::memory:`,
 /// `postgres://user:password@host/db`, `postgresql://…`.
 pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Arc<dyn Store>> {
-    match Backend::from_url(url) {
-        Some(Backend::Sqlite) => Ok(Arc::new(SqliteStore::open(url, opts).await?)),
-        Some(Backend::Postgres) => Ok(Arc::new(PgStore::connect(url, opts).await?)),
-        None => Err(StoreError::Invalid(format!(
-            "unsupported database URL '{}': use sqlite://path/to/jumpgate.db, sqlite::memory: \
-             or postgres://user:password@host/database",
-            redact(url)
-        ))),
-    }
+    let db = match Backend::from_url(url) {
+        Some(Backend::Sqlite) => Db::Sqlite(SqliteDb::open(url, opts).await?),
+        Some(Backend::Postgres) => Db::Postgres(PgDb::connect(url, opts).await?),
+        None => {
+            return Err(StoreError::Invalid(format!(
+                "unsupported database URL '{}': use sqlite://path/to/jumpgate.db, sqlite::memory: \
+                 or postgres://user:password@host/database",
+                redact(url)
+            )));
+        }
+    };
+    Ok(Arc::new(SqlStore { db }))
 }
 
 /// The URL without its password, for messages.

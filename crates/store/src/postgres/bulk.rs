@@ -1,5 +1,5 @@
 //! Bulk operations and their progress (`crate::bulk`).
 
-use super::{PgStore, tm};
+use super::{PgDb, tm};
 
-crate::bulk::bulk_store_fns!(PgStore, pool, pool, tm, super::read_standings);
+crate::bulk::bulk_store_fns!(PgDb, pool, pool, tm, super::read_standings);

@@ -1,7 +1,7 @@
 //! The standings database, and the requests and revocations that change it (full history, at
 //! most one pending of each per entity).
 
-use super::{PgStore, read_standings as read, tm};
+use super::{PgDb, read_standings as read, tm};
 use crate::rows::{entry_cols, request_cols, revocation_cols};
 use crate::support::{self, contains_pattern, is_foreign_key};
 use crate::{
@@ -14,12 +14,12 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 /// PostgreSQL's "no limit" is `LIMIT NULL`: a limit of 0 or less means no limit.
-pub(super) fn limit(n: i64) -> Option<i64> {
+pub(crate) fn limit(n: i64) -> Option<i64> {
     (n > 0).then_some(n)
 }
 
 /// A foreign key failed on an insert or update naming `account`: that account does not exist.
-pub(super) fn unknown_account(err: sqlx::Error, account: Option<AccountId>) -> StoreError {
+pub(crate) fn unknown_account(err: sqlx::Error, account: Option<AccountId>) -> StoreError {
     match account {
         Some(a) if is_foreign_key(&err) => StoreError::NotFound(format!("account {a}")),
         _ => StoreError::Database(err),
@@ -54,7 +54,7 @@ async fn upsert_entry(
     read::entry(&row)
 }
 
-pub(super) async fn standings(s: &PgStore, f: &StandingsFilter) -> Result<Vec<StandingsEntry>> {
+pub(crate) async fn standings(s: &PgDb, f: &StandingsFilter) -> Result<Vec<StandingsEntry>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         entry_cols!(),
@@ -80,11 +80,11 @@ pub(super) async fn standings(s: &PgStore, f: &StandingsFilter) -> Result<Vec<St
     rows.iter().map(read::entry).collect()
 }
 
-pub(super) async fn all_standings(s: &PgStore) -> Result<Vec<StandingsEntry>> {
+pub(crate) async fn all_standings(s: &PgDb) -> Result<Vec<StandingsEntry>> {
     standings(s, &StandingsFilter::default()).await
 }
 
-pub(super) async fn standing(s: &PgStore, entity_id: i64) -> Result<Option<StandingsEntry>> {
+pub(crate) async fn standing(s: &PgDb, entity_id: i64) -> Result<Option<StandingsEntry>> {
     let row = sqlx::query(concat!(
         "SELECT ",
         entry_cols!(),
@@ -96,21 +96,18 @@ pub(super) async fn standing(s: &PgStore, entity_id: i64) -> Result<Option<Stand
     row.as_ref().map(read::entry).transpose()
 }
 
-pub(super) async fn count_standings(s: &PgStore) -> Result<i64> {
+pub(crate) async fn count_standings(s: &PgDb) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM standings_entries")
         .fetch_one(&s.pool)
         .await?)
 }
 
-pub(super) async fn upsert_standing(
-    s: &PgStore,
-    entry: &NewStandingsEntry,
-) -> Result<StandingsEntry> {
+pub(crate) async fn upsert_standing(s: &PgDb, entry: &NewStandingsEntry) -> Result<StandingsEntry> {
     let mut conn = s.pool.acquire().await?;
     upsert_entry(&mut conn, entry, support::now()).await
 }
 
-pub(super) async fn delete_standing(s: &PgStore, entity_id: i64) -> Result<bool> {
+pub(crate) async fn delete_standing(s: &PgDb, entity_id: i64) -> Result<bool> {
     let done = sqlx::query("DELETE FROM standings_entries WHERE entity_id = $1")
         .bind(entity_id)
         .execute(&s.pool)
@@ -118,7 +115,7 @@ pub(super) async fn delete_standing(s: &PgStore, entity_id: i64) -> Result<bool>
     Ok(done.rows_affected() > 0)
 }
 
-pub(super) async fn import_standings(s: &PgStore, entries: &[NewStandingsEntry]) -> Result<u64> {
+pub(crate) async fn import_standings(s: &PgDb, entries: &[NewStandingsEntry]) -> Result<u64> {
     support::check_import(entries)?;
     let now = support::now();
     let mut tx = s.begin().await?;
@@ -129,7 +126,7 @@ pub(super) async fn import_standings(s: &PgStore, entries: &[NewStandingsEntry])
     Ok(entries.len() as u64)
 }
 
-pub(super) async fn create_request(s: &PgStore, r: &NewStandingRequest) -> Result<StandingRequest> {
+pub(crate) async fn create_request(s: &PgDb, r: &NewStandingRequest) -> Result<StandingRequest> {
     let row = sqlx::query(concat!(
         "INSERT INTO standing_requests (entity_id, entity_kind, name, requester, state, \
          created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING ",
@@ -152,7 +149,7 @@ pub(super) async fn create_request(s: &PgStore, r: &NewStandingRequest) -> Resul
     read::request(&row)
 }
 
-pub(super) async fn request(s: &PgStore, id: i64) -> Result<Option<StandingRequest>> {
+pub(crate) async fn request(s: &PgDb, id: i64) -> Result<Option<StandingRequest>> {
     let row = sqlx::query(concat!(
         "SELECT ",
         request_cols!(),
@@ -164,7 +161,7 @@ pub(super) async fn request(s: &PgStore, id: i64) -> Result<Option<StandingReque
     row.as_ref().map(read::request).transpose()
 }
 
-pub(super) async fn requests(s: &PgStore, f: &WorkflowFilter) -> Result<Vec<StandingRequest>> {
+pub(crate) async fn requests(s: &PgDb, f: &WorkflowFilter) -> Result<Vec<StandingRequest>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         request_cols!(),
@@ -183,8 +180,8 @@ pub(super) async fn requests(s: &PgStore, f: &WorkflowFilter) -> Result<Vec<Stan
     rows.iter().map(read::request).collect()
 }
 
-pub(super) async fn decide_request(
-    s: &PgStore,
+pub(crate) async fn decide_request(
+    s: &PgDb,
     id: i64,
     decision: &RequestDecision,
 ) -> Result<StandingRequest> {
@@ -234,7 +231,7 @@ pub(super) async fn decide_request(
     Ok(request)
 }
 
-pub(super) async fn create_revocation(s: &PgStore, r: &NewRevocation) -> Result<Revocation> {
+pub(crate) async fn create_revocation(s: &PgDb, r: &NewRevocation) -> Result<Revocation> {
     let row = sqlx::query(concat!(
         "INSERT INTO standing_revocations (entity_id, entity_kind, name, reason, requester, \
          state, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING ",
@@ -260,7 +257,7 @@ pub(super) async fn create_revocation(s: &PgStore, r: &NewRevocation) -> Result<
     read::revocation(&row)
 }
 
-pub(super) async fn revocation(s: &PgStore, id: i64) -> Result<Option<Revocation>> {
+pub(crate) async fn revocation(s: &PgDb, id: i64) -> Result<Option<Revocation>> {
     let row = sqlx::query(concat!(
         "SELECT ",
         revocation_cols!(),
@@ -272,7 +269,7 @@ pub(super) async fn revocation(s: &PgStore, id: i64) -> Result<Option<Revocation
     row.as_ref().map(read::revocation).transpose()
 }
 
-pub(super) async fn revocations(s: &PgStore, f: &WorkflowFilter) -> Result<Vec<Revocation>> {
+pub(crate) async fn revocations(s: &PgDb, f: &WorkflowFilter) -> Result<Vec<Revocation>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         revocation_cols!(),
@@ -291,8 +288,8 @@ pub(super) async fn revocations(s: &PgStore, f: &WorkflowFilter) -> Result<Vec<R
     rows.iter().map(read::revocation).collect()
 }
 
-pub(super) async fn decide_revocation(
-    s: &PgStore,
+pub(crate) async fn decide_revocation(
+    s: &PgDb,
     id: i64,
     decision: &RevocationDecision,
 ) -> Result<Revocation> {

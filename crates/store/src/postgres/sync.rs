@@ -1,7 +1,7 @@
 //! Contact sync: enrolment, status, the per-character sync lease and the ledger of contacts
 //! Jumpgate wrote.
 
-use super::{PgStore, read_standings as read, tm};
+use super::{PgDb, read_standings as read, tm};
 use crate::rows::sync_cols;
 use crate::support;
 use crate::{Result, StoreError, SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
@@ -9,8 +9,8 @@ use jumpgate_domain::standings::LedgerEntry;
 use jumpgate_domain::{AccountId, CharacterId};
 use std::time::Duration;
 
-pub(super) async fn enrol_sync(
-    s: &PgStore,
+pub(crate) async fn enrol_sync(
+    s: &PgDb,
     character: CharacterId,
     account: AccountId,
 ) -> Result<SyncedCharacter> {
@@ -45,7 +45,7 @@ pub(super) async fn enrol_sync(
     Ok(synced)
 }
 
-pub(super) async fn leave_sync(s: &PgStore, character: CharacterId) -> Result<bool> {
+pub(crate) async fn leave_sync(s: &PgDb, character: CharacterId) -> Result<bool> {
     // The ledger goes with the enrolment (ON DELETE CASCADE).
     let done = sqlx::query("DELETE FROM sync_characters WHERE character_id = $1")
         .bind(character.get())
@@ -54,8 +54,8 @@ pub(super) async fn leave_sync(s: &PgStore, character: CharacterId) -> Result<bo
     Ok(done.rows_affected() > 0)
 }
 
-pub(super) async fn synced_character(
-    s: &PgStore,
+pub(crate) async fn synced_character(
+    s: &PgDb,
     character: CharacterId,
 ) -> Result<Option<SyncedCharacter>> {
     let row = sqlx::query(concat!(
@@ -69,8 +69,8 @@ pub(super) async fn synced_character(
     row.as_ref().map(read::synced).transpose()
 }
 
-pub(super) async fn synced_characters(
-    s: &PgStore,
+pub(crate) async fn synced_characters(
+    s: &PgDb,
     account: Option<AccountId>,
 ) -> Result<Vec<SyncedCharacter>> {
     let rows = sqlx::query(concat!(
@@ -84,7 +84,7 @@ pub(super) async fn synced_characters(
     rows.iter().map(read::synced).collect()
 }
 
-pub(super) async fn sync_counts(s: &PgStore) -> Result<SyncCounts> {
+pub(crate) async fn sync_counts(s: &PgDb) -> Result<SyncCounts> {
     let rows: Vec<(String, i64)> =
         sqlx::query_as("SELECT status, COUNT(*) FROM sync_characters GROUP BY status")
             .fetch_all(&s.pool)
@@ -92,8 +92,8 @@ pub(super) async fn sync_counts(s: &PgStore) -> Result<SyncCounts> {
     support::sync_counts(rows)
 }
 
-pub(super) async fn set_sync_status(
-    s: &PgStore,
+pub(crate) async fn set_sync_status(
+    s: &PgDb,
     character: CharacterId,
     status: SyncStatus,
     message: Option<&str>,
@@ -116,8 +116,8 @@ pub(super) async fn set_sync_status(
     })
 }
 
-pub(super) async fn lease_sync(
-    s: &PgStore,
+pub(crate) async fn lease_sync(
+    s: &PgDb,
     character: CharacterId,
     holder: &str,
     lease: Duration,
@@ -154,7 +154,7 @@ pub(super) async fn lease_sync(
     })
 }
 
-pub(super) async fn release_sync(s: &PgStore, character: CharacterId, holder: &str) -> Result<()> {
+pub(crate) async fn release_sync(s: &PgDb, character: CharacterId, holder: &str) -> Result<()> {
     sqlx::query(
         "UPDATE sync_characters SET locked_by = NULL, locked_until = NULL
          WHERE character_id = $1 AND locked_by = $2",
@@ -166,7 +166,7 @@ pub(super) async fn release_sync(s: &PgStore, character: CharacterId, holder: &s
     Ok(())
 }
 
-pub(super) async fn ledger(s: &PgStore, character: CharacterId) -> Result<Vec<LedgerEntry>> {
+pub(crate) async fn ledger(s: &PgDb, character: CharacterId) -> Result<Vec<LedgerEntry>> {
     let rows = sqlx::query(
         "SELECT contact_id, standing_tenths, label_ids, replaced_personal FROM sync_ledger
          WHERE character_id = $1 ORDER BY contact_id",
@@ -177,8 +177,8 @@ pub(super) async fn ledger(s: &PgStore, character: CharacterId) -> Result<Vec<Le
     rows.iter().map(read::ledger).collect()
 }
 
-pub(super) async fn replace_ledger(
-    s: &PgStore,
+pub(crate) async fn replace_ledger(
+    s: &PgDb,
     character: CharacterId,
     entries: &[LedgerEntry],
 ) -> Result<()> {

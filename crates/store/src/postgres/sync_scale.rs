@@ -1,18 +1,14 @@
 //! Contact sync at scale (thousands of characters × a thousand contacts): ledger changes in a
-//! few batched statements, corporation members by index, and ESI
-//! cache revalidation without rewriting bodies.
+//! few batched statements.
 
-use super::{PgStore, read, read_standings, tm};
-use crate::rows::character_cols;
+use super::{PgDb, read_standings};
 use crate::{Result, support};
-use jumpgate_domain::account::Character;
+use jumpgate_domain::CharacterId;
 use jumpgate_domain::standings::LedgerEntry;
-use jumpgate_domain::{CharacterId, CorporationId};
 use sqlx::Row;
-use time::OffsetDateTime;
 
-pub(super) async fn apply_ledger_changes(
-    s: &PgStore,
+pub(crate) async fn apply_ledger_changes(
+    s: &PgDb,
     character: CharacterId,
     upserts: &[LedgerEntry],
     removals: &[i64],
@@ -22,8 +18,8 @@ pub(super) async fn apply_ledger_changes(
 
 /// The ledger changes and, when given, the pending writes, in one statement: one round trip
 /// and one commit (as a transaction of five statements this was a sync's slowest write).
-pub(super) async fn record_sync_writes(
-    s: &PgStore,
+pub(crate) async fn record_sync_writes(
+    s: &PgDb,
     character: CharacterId,
     upserts: &[LedgerEntry],
     removals: &[i64],
@@ -41,8 +37,8 @@ pub(super) async fn record_sync_writes(
 /// not enrolled matches nothing, changes nothing and is `NotFound`. Rows that exist are updated
 /// and the rest inserted plainly (the lock rules out a concurrent insert), a third of the cost
 /// of `ON CONFLICT`'s speculative insertion for a first sync's thousand rows.
-pub(super) async fn write_ledger(
-    s: &PgStore,
+pub(crate) async fn write_ledger(
+    s: &PgDb,
     character: CharacterId,
     upserts: &[LedgerEntry],
     removals: &[i64],
@@ -113,38 +109,8 @@ impl LedgerColumns {
     }
 }
 
-pub(super) async fn characters_in_corporation(
-    s: &PgStore,
-    corporation: CorporationId,
-) -> Result<Vec<Character>> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        character_cols!(),
-        " FROM characters WHERE corporation_id = $1 ORDER BY lower(name), name, id"
-    ))
-    .bind(corporation.get())
-    .fetch_all(&s.pool)
-    .await?;
-    read::all(&rows, read::character)
-}
-
-pub(super) async fn cache_revalidated(
-    s: &PgStore,
-    key: &str,
-    etag: Option<&str>,
-    expires_at: Option<OffsetDateTime>,
-) -> Result<bool> {
-    let done = sqlx::query("UPDATE esi_cache SET etag = $2, expires_at = $3 WHERE key = $1")
-        .bind(key)
-        .bind(etag)
-        .bind(expires_at.map(tm))
-        .execute(&s.pool)
-        .await?;
-    Ok(done.rows_affected() > 0)
-}
-
-pub(super) async fn ledger_of_contact(
-    s: &PgStore,
+pub(crate) async fn ledger_of_contact(
+    s: &PgDb,
     contact_id: i64,
 ) -> Result<Vec<(CharacterId, LedgerEntry)>> {
     // One primary-key probe per enrolment (LIMIT 1 keeps the planner from turning the lateral
@@ -170,7 +136,7 @@ pub(super) async fn ledger_of_contact(
         .collect()
 }
 
-pub(super) async fn pending_writes(s: &PgStore, character: CharacterId) -> Result<Option<String>> {
+pub(crate) async fn pending_writes(s: &PgDb, character: CharacterId) -> Result<Option<String>> {
     let text: Option<Option<String>> =
         sqlx::query_scalar("SELECT pending_writes FROM sync_characters WHERE character_id = $1")
             .bind(character.get())

@@ -1,5 +1,5 @@
 //! Bulk operations and their progress (`crate::bulk`).
 
-use super::{SqliteStore, micros};
+use super::{SqliteDb, micros};
 
-crate::bulk::bulk_store_fns!(SqliteStore, reader, writer, micros, super::read_standings);
+crate::bulk::bulk_store_fns!(SqliteDb, reader, writer, micros, super::read_standings);

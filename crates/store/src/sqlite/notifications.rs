@@ -1,14 +1,14 @@
 //! In-app notifications.
 
 use super::standings::{limit, unknown_account};
-use super::{SqliteStore, micros, read_standings as read};
+use super::{SqliteDb, micros, read_standings as read};
 use crate::rows::notification_cols;
 use crate::support;
 use crate::{Notification, Result};
 use jumpgate_domain::AccountId;
 
-pub(super) async fn notify(
-    s: &SqliteStore,
+pub(crate) async fn notify(
+    s: &SqliteDb,
     account: AccountId,
     message: &str,
     link: Option<&str>,
@@ -29,8 +29,8 @@ pub(super) async fn notify(
 }
 
 /// A limit of 0 or less means no limit.
-pub(super) async fn notifications(
-    s: &SqliteStore,
+pub(crate) async fn notifications(
+    s: &SqliteDb,
     account: AccountId,
     unread_only: bool,
     n: i64,
@@ -49,7 +49,7 @@ pub(super) async fn notifications(
     rows.iter().map(read::notification).collect()
 }
 
-pub(super) async fn mark_notifications_read(s: &SqliteStore, account: AccountId) -> Result<u64> {
+pub(crate) async fn mark_notifications_read(s: &SqliteDb, account: AccountId) -> Result<u64> {
     let done = sqlx::query(
         "UPDATE notifications SET read_at = $1 WHERE account_id = $2 AND read_at IS NULL",
     )

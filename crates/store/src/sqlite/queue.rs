@@ -1,6 +1,6 @@
 //! The approver queue: the database builds it as one JSON array (`crate::queue`).
 
-use super::SqliteStore;
+use super::SqliteDb;
 use crate::queue::{parse_queue, queue_queries};
 use crate::{ApprovalQueue, QueueItem, QueueKind, Result};
 
@@ -12,7 +12,7 @@ queue_queries!(
     "c.added_at"
 );
 
-async fn read(s: &SqliteStore, sql: &'static str, id: Option<i64>) -> Result<Vec<QueueItem>> {
+async fn read(s: &SqliteDb, sql: &'static str, id: Option<i64>) -> Result<Vec<QueueItem>> {
     let mut query = sqlx::query_scalar::<_, String>(sql);
     if let Some(id) = id {
         query = query.bind(id);
@@ -20,15 +20,15 @@ async fn read(s: &SqliteStore, sql: &'static str, id: Option<i64>) -> Result<Vec
     parse_queue(&query.fetch_one(&s.reader).await?)
 }
 
-pub(super) async fn approval_queue(s: &SqliteStore) -> Result<ApprovalQueue> {
+pub(crate) async fn approval_queue(s: &SqliteDb) -> Result<ApprovalQueue> {
     Ok(ApprovalQueue {
         requests: read(s, PENDING_REQUESTS, None).await?,
         revocations: read(s, PENDING_REVOCATIONS, None).await?,
     })
 }
 
-pub(super) async fn queue_item(
-    s: &SqliteStore,
+pub(crate) async fn queue_item(
+    s: &SqliteDb,
     kind: QueueKind,
     id: i64,
 ) -> Result<Option<QueueItem>> {
@@ -39,7 +39,7 @@ pub(super) async fn queue_item(
     Ok(read(s, sql, Some(id)).await?.into_iter().next())
 }
 
-pub(super) async fn change_counter(s: &SqliteStore, name: &str) -> Result<i64> {
+pub(crate) async fn change_counter(s: &SqliteDb, name: &str) -> Result<i64> {
     let value = sqlx::query_scalar::<_, i64>("SELECT value FROM change_counters WHERE name = $1")
         .bind(name)
         .fetch_optional(&s.reader)

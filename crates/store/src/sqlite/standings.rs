@@ -1,7 +1,7 @@
 //! The standings database, and the requests and revocations that change it (full history, at
 //! most one pending of each per entity).
 
-use super::{SqliteStore, micros, read_standings as read};
+use super::{SqliteDb, micros, read_standings as read};
 use crate::rows::{entry_cols, request_cols, revocation_cols};
 use crate::support::{self, contains_pattern, is_foreign_key};
 use crate::{
@@ -14,12 +14,12 @@ use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
 /// SQLite's "no limit" is `LIMIT -1`: a limit of 0 or less means no limit.
-pub(super) fn limit(n: i64) -> i64 {
+pub(crate) fn limit(n: i64) -> i64 {
     if n > 0 { n } else { -1 }
 }
 
 /// A foreign key failed on an insert or update naming `account`: that account does not exist.
-pub(super) fn unknown_account(err: sqlx::Error, account: Option<AccountId>) -> StoreError {
+pub(crate) fn unknown_account(err: sqlx::Error, account: Option<AccountId>) -> StoreError {
     match account {
         Some(a) if is_foreign_key(&err) => StoreError::NotFound(format!("account {a}")),
         _ => StoreError::Database(err),
@@ -54,7 +54,7 @@ async fn upsert_entry(
     read::entry(&row)
 }
 
-pub(super) async fn standings(s: &SqliteStore, f: &StandingsFilter) -> Result<Vec<StandingsEntry>> {
+pub(crate) async fn standings(s: &SqliteDb, f: &StandingsFilter) -> Result<Vec<StandingsEntry>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         entry_cols!(),
@@ -80,11 +80,11 @@ pub(super) async fn standings(s: &SqliteStore, f: &StandingsFilter) -> Result<Ve
     rows.iter().map(read::entry).collect()
 }
 
-pub(super) async fn all_standings(s: &SqliteStore) -> Result<Vec<StandingsEntry>> {
+pub(crate) async fn all_standings(s: &SqliteDb) -> Result<Vec<StandingsEntry>> {
     standings(s, &StandingsFilter::default()).await
 }
 
-pub(super) async fn standing(s: &SqliteStore, entity_id: i64) -> Result<Option<StandingsEntry>> {
+pub(crate) async fn standing(s: &SqliteDb, entity_id: i64) -> Result<Option<StandingsEntry>> {
     let row = sqlx::query(concat!(
         "SELECT ",
         entry_cols!(),
@@ -96,21 +96,21 @@ pub(super) async fn standing(s: &SqliteStore, entity_id: i64) -> Result<Option<S
     row.as_ref().map(read::entry).transpose()
 }
 
-pub(super) async fn count_standings(s: &SqliteStore) -> Result<i64> {
+pub(crate) async fn count_standings(s: &SqliteDb) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM standings_entries")
         .fetch_one(&s.reader)
         .await?)
 }
 
-pub(super) async fn upsert_standing(
-    s: &SqliteStore,
+pub(crate) async fn upsert_standing(
+    s: &SqliteDb,
     entry: &NewStandingsEntry,
 ) -> Result<StandingsEntry> {
     let mut conn = s.writer.acquire().await?;
     upsert_entry(&mut conn, entry, support::now()).await
 }
 
-pub(super) async fn delete_standing(s: &SqliteStore, entity_id: i64) -> Result<bool> {
+pub(crate) async fn delete_standing(s: &SqliteDb, entity_id: i64) -> Result<bool> {
     let done = sqlx::query("DELETE FROM standings_entries WHERE entity_id = $1")
         .bind(entity_id)
         .execute(&s.writer)
@@ -118,10 +118,7 @@ pub(super) async fn delete_standing(s: &SqliteStore, entity_id: i64) -> Result<b
     Ok(done.rows_affected() > 0)
 }
 
-pub(super) async fn import_standings(
-    s: &SqliteStore,
-    entries: &[NewStandingsEntry],
-) -> Result<u64> {
+pub(crate) async fn import_standings(s: &SqliteDb, entries: &[NewStandingsEntry]) -> Result<u64> {
     support::check_import(entries)?;
     let now = support::now();
     let mut tx = s.begin().await?;
@@ -132,8 +129,8 @@ pub(super) async fn import_standings(
     Ok(entries.len() as u64)
 }
 
-pub(super) async fn create_request(
-    s: &SqliteStore,
+pub(crate) async fn create_request(
+    s: &SqliteDb,
     r: &NewStandingRequest,
 ) -> Result<StandingRequest> {
     let row = sqlx::query(concat!(
@@ -158,7 +155,7 @@ pub(super) async fn create_request(
     read::request(&row)
 }
 
-pub(super) async fn request(s: &SqliteStore, id: i64) -> Result<Option<StandingRequest>> {
+pub(crate) async fn request(s: &SqliteDb, id: i64) -> Result<Option<StandingRequest>> {
     let row = sqlx::query(concat!(
         "SELECT ",
         request_cols!(),
@@ -170,7 +167,7 @@ pub(super) async fn request(s: &SqliteStore, id: i64) -> Result<Option<StandingR
     row.as_ref().map(read::request).transpose()
 }
 
-pub(super) async fn requests(s: &SqliteStore, f: &WorkflowFilter) -> Result<Vec<StandingRequest>> {
+pub(crate) async fn requests(s: &SqliteDb, f: &WorkflowFilter) -> Result<Vec<StandingRequest>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         request_cols!(),
@@ -189,8 +186,8 @@ pub(super) async fn requests(s: &SqliteStore, f: &WorkflowFilter) -> Result<Vec<
     rows.iter().map(read::request).collect()
 }
 
-pub(super) async fn decide_request(
-    s: &SqliteStore,
+pub(crate) async fn decide_request(
+    s: &SqliteDb,
     id: i64,
     decision: &RequestDecision,
 ) -> Result<StandingRequest> {
@@ -239,7 +236,7 @@ pub(super) async fn decide_request(
     Ok(request)
 }
 
-pub(super) async fn create_revocation(s: &SqliteStore, r: &NewRevocation) -> Result<Revocation> {
+pub(crate) async fn create_revocation(s: &SqliteDb, r: &NewRevocation) -> Result<Revocation> {
     let row = sqlx::query(concat!(
         "INSERT INTO standing_revocations (entity_id, entity_kind, name, reason, requester, \
          state, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING ",
@@ -265,7 +262,7 @@ pub(super) async fn create_revocation(s: &SqliteStore, r: &NewRevocation) -> Res
     read::revocation(&row)
 }
 
-pub(super) async fn revocation(s: &SqliteStore, id: i64) -> Result<Option<Revocation>> {
+pub(crate) async fn revocation(s: &SqliteDb, id: i64) -> Result<Option<Revocation>> {
     let row = sqlx::query(concat!(
         "SELECT ",
         revocation_cols!(),
@@ -277,7 +274,7 @@ pub(super) async fn revocation(s: &SqliteStore, id: i64) -> Result<Option<Revoca
     row.as_ref().map(read::revocation).transpose()
 }
 
-pub(super) async fn revocations(s: &SqliteStore, f: &WorkflowFilter) -> Result<Vec<Revocation>> {
+pub(crate) async fn revocations(s: &SqliteDb, f: &WorkflowFilter) -> Result<Vec<Revocation>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         revocation_cols!(),
@@ -296,8 +293,8 @@ pub(super) async fn revocations(s: &SqliteStore, f: &WorkflowFilter) -> Result<V
     rows.iter().map(read::revocation).collect()
 }
 
-pub(super) async fn decide_revocation(
-    s: &SqliteStore,
+pub(crate) async fn decide_revocation(
+    s: &SqliteDb,
     id: i64,
     decision: &RevocationDecision,
 ) -> Result<Revocation> {

@@ -1,7 +1,7 @@
 //! Contact sync: enrolment, status, the per-character sync lease and the ledger of contacts
 //! Jumpgate wrote.
 
-use super::{SqliteStore, micros, read_standings as read};
+use super::{SqliteDb, micros, read_standings as read};
 use crate::rows::sync_cols;
 use crate::support;
 use crate::{Result, StoreError, SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
@@ -9,8 +9,8 @@ use jumpgate_domain::standings::LedgerEntry;
 use jumpgate_domain::{AccountId, CharacterId};
 use std::time::Duration;
 
-pub(super) async fn enrol_sync(
-    s: &SqliteStore,
+pub(crate) async fn enrol_sync(
+    s: &SqliteDb,
     character: CharacterId,
     account: AccountId,
 ) -> Result<SyncedCharacter> {
@@ -45,7 +45,7 @@ pub(super) async fn enrol_sync(
     Ok(synced)
 }
 
-pub(super) async fn leave_sync(s: &SqliteStore, character: CharacterId) -> Result<bool> {
+pub(crate) async fn leave_sync(s: &SqliteDb, character: CharacterId) -> Result<bool> {
     // The ledger goes with the enrolment (ON DELETE CASCADE).
     let done = sqlx::query("DELETE FROM sync_characters WHERE character_id = $1")
         .bind(character.get())
@@ -54,8 +54,8 @@ pub(super) async fn leave_sync(s: &SqliteStore, character: CharacterId) -> Resul
     Ok(done.rows_affected() > 0)
 }
 
-pub(super) async fn synced_character(
-    s: &SqliteStore,
+pub(crate) async fn synced_character(
+    s: &SqliteDb,
     character: CharacterId,
 ) -> Result<Option<SyncedCharacter>> {
     let row = sqlx::query(concat!(
@@ -69,8 +69,8 @@ pub(super) async fn synced_character(
     row.as_ref().map(read::synced).transpose()
 }
 
-pub(super) async fn synced_characters(
-    s: &SqliteStore,
+pub(crate) async fn synced_characters(
+    s: &SqliteDb,
     account: Option<AccountId>,
 ) -> Result<Vec<SyncedCharacter>> {
     let rows = sqlx::query(concat!(
@@ -84,7 +84,7 @@ pub(super) async fn synced_characters(
     rows.iter().map(read::synced).collect()
 }
 
-pub(super) async fn sync_counts(s: &SqliteStore) -> Result<SyncCounts> {
+pub(crate) async fn sync_counts(s: &SqliteDb) -> Result<SyncCounts> {
     let rows: Vec<(String, i64)> =
         sqlx::query_as("SELECT status, COUNT(*) FROM sync_characters GROUP BY status")
             .fetch_all(&s.reader)
@@ -92,8 +92,8 @@ pub(super) async fn sync_counts(s: &SqliteStore) -> Result<SyncCounts> {
     support::sync_counts(rows)
 }
 
-pub(super) async fn set_sync_status(
-    s: &SqliteStore,
+pub(crate) async fn set_sync_status(
+    s: &SqliteDb,
     character: CharacterId,
     status: SyncStatus,
     message: Option<&str>,
@@ -116,8 +116,8 @@ pub(super) async fn set_sync_status(
     })
 }
 
-pub(super) async fn lease_sync(
-    s: &SqliteStore,
+pub(crate) async fn lease_sync(
+    s: &SqliteDb,
     character: CharacterId,
     holder: &str,
     lease: Duration,
@@ -154,11 +154,7 @@ pub(super) async fn lease_sync(
     })
 }
 
-pub(super) async fn release_sync(
-    s: &SqliteStore,
-    character: CharacterId,
-    holder: &str,
-) -> Result<()> {
+pub(crate) async fn release_sync(s: &SqliteDb, character: CharacterId, holder: &str) -> Result<()> {
     sqlx::query(
         "UPDATE sync_characters SET locked_by = NULL, locked_until = NULL
          WHERE character_id = $1 AND locked_by = $2",
@@ -170,7 +166,7 @@ pub(super) async fn release_sync(
     Ok(())
 }
 
-pub(super) async fn ledger(s: &SqliteStore, character: CharacterId) -> Result<Vec<LedgerEntry>> {
+pub(crate) async fn ledger(s: &SqliteDb, character: CharacterId) -> Result<Vec<LedgerEntry>> {
     let rows = sqlx::query(
         "SELECT contact_id, standing_tenths, label_ids, replaced_personal FROM sync_ledger
          WHERE character_id = $1 ORDER BY contact_id",
@@ -181,8 +177,8 @@ pub(super) async fn ledger(s: &SqliteStore, character: CharacterId) -> Result<Ve
     rows.iter().map(read::ledger).collect()
 }
 
-pub(super) async fn replace_ledger(
-    s: &SqliteStore,
+pub(crate) async fn replace_ledger(
+    s: &SqliteDb,
     character: CharacterId,
     entries: &[LedgerEntry],
 ) -> Result<()> {

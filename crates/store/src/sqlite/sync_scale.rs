@@ -1,19 +1,15 @@
 //! Contact sync at scale (thousands of characters × a thousand contacts): ledger changes in a
-//! few batched statements, corporation members by index, and ESI
-//! cache revalidation without rewriting bodies.
+//! few batched statements.
 
-use super::{SqliteStore, micros, read, read_standings};
-use crate::rows::character_cols;
+use super::{SqliteDb, read_standings};
 use crate::{Result, StoreError, support};
-use jumpgate_domain::account::Character;
+use jumpgate_domain::CharacterId;
 use jumpgate_domain::standings::LedgerEntry;
-use jumpgate_domain::{CharacterId, CorporationId};
 use serde_json::json;
 use sqlx::Row;
-use time::OffsetDateTime;
 
-pub(super) async fn apply_ledger_changes(
-    s: &SqliteStore,
+pub(crate) async fn apply_ledger_changes(
+    s: &SqliteDb,
     character: CharacterId,
     upserts: &[LedgerEntry],
     removals: &[i64],
@@ -22,8 +18,8 @@ pub(super) async fn apply_ledger_changes(
 }
 
 /// The ledger changes and, when given, the pending writes, in one transaction.
-pub(super) async fn record_sync_writes(
-    s: &SqliteStore,
+pub(crate) async fn record_sync_writes(
+    s: &SqliteDb,
     character: CharacterId,
     upserts: &[LedgerEntry],
     removals: &[i64],
@@ -57,38 +53,8 @@ pub(super) async fn record_sync_writes(
     Ok(())
 }
 
-pub(super) async fn characters_in_corporation(
-    s: &SqliteStore,
-    corporation: CorporationId,
-) -> Result<Vec<Character>> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        character_cols!(),
-        " FROM characters WHERE corporation_id = $1 ORDER BY lower(name), name, id"
-    ))
-    .bind(corporation.get())
-    .fetch_all(&s.reader)
-    .await?;
-    read::all(&rows, read::character)
-}
-
-pub(super) async fn cache_revalidated(
-    s: &SqliteStore,
-    key: &str,
-    etag: Option<&str>,
-    expires_at: Option<OffsetDateTime>,
-) -> Result<bool> {
-    let done = sqlx::query("UPDATE esi_cache SET etag = $2, expires_at = $3 WHERE key = $1")
-        .bind(key)
-        .bind(etag)
-        .bind(expires_at.map(micros))
-        .execute(&s.writer)
-        .await?;
-    Ok(done.rows_affected() > 0)
-}
-
-pub(super) async fn ledger_of_contact(
-    s: &SqliteStore,
+pub(crate) async fn ledger_of_contact(
+    s: &SqliteDb,
     contact_id: i64,
 ) -> Result<Vec<(CharacterId, LedgerEntry)>> {
     // One primary-key probe per enrolment (CROSS JOIN keeps the enrolments the outer loop): an
@@ -114,7 +80,7 @@ pub(super) async fn ledger_of_contact(
 
 /// Takes the character's enrolment for the transaction (PostgreSQL: row lock, so leaving waits
 /// for a ledger write and vice versa); `NotFound` when it is not enrolled.
-pub(super) async fn lock_enrolment(
+pub(crate) async fn lock_enrolment(
     conn: &mut sqlx::SqliteConnection,
     character: CharacterId,
 ) -> Result<()> {
@@ -133,7 +99,7 @@ pub(super) async fn lock_enrolment(
 
 /// Inserts or replaces ledger rows in one statement (a row per statement cost a round trip
 /// each, a thousand per character).
-pub(super) async fn upsert_ledger_rows(
+pub(crate) async fn upsert_ledger_rows(
     conn: &mut sqlx::SqliteConnection,
     character: CharacterId,
     entries: &[LedgerEntry],
@@ -170,10 +136,7 @@ pub(super) async fn upsert_ledger_rows(
     Ok(())
 }
 
-pub(super) async fn pending_writes(
-    s: &SqliteStore,
-    character: CharacterId,
-) -> Result<Option<String>> {
+pub(crate) async fn pending_writes(s: &SqliteDb, character: CharacterId) -> Result<Option<String>> {
     let text: Option<Option<String>> =
         sqlx::query_scalar("SELECT pending_writes FROM sync_characters WHERE character_id = $1")
             .bind(character.get())

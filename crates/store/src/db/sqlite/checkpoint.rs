@@ -27,7 +27,7 @@ pub(crate) struct Checkpointer(tokio::task::JoinHandle<()>);
 
 impl Checkpointer {
     pub(super) fn spawn(options: SqliteConnectOptions) -> Self {
-        let pool = crate::pool::pool_options::<sqlx::Sqlite>()
+        let pool = crate::db::pool::pool_options::<sqlx::Sqlite>()
             .max_connections(1)
             .connect_lazy_with(options);
         Self(tokio::spawn(async move {

@@ -1,4 +1,5 @@
-//! The hash-chained audit log.
+//! PostgreSQL's audit append (ADR 0012): several instances append to one chain, so it differs
+//! from SQLite's serialized append in how it takes its place in the chain and how it commits.
 //!
 //! An entry's id is its predecessor's id + 1 and is part of its hash, so the primary key alone
 //! keeps the chain from forking: two instances that read the same head both try to insert the
@@ -6,15 +7,14 @@
 //! head and seals again. No lock is held across round trips.
 //!
 //! Within one process, appends are committed in groups: whoever gets the turn writes every entry
-//! waiting at that moment in one statement (one commit), and the others find theirs written when
-//! their turn comes. One append per commit made a sync round (an entry per character) queue
-//! behind the database's WAL flushes.
+//! waiting at that moment in one statement (one commit, the rows as arrays through `UNNEST`),
+//! and the others find theirs written when their turn comes. One append per commit made a sync
+//! round (an entry per character) queue behind the database's WAL flushes.
 
-use super::{PgStore, read, tm};
-use crate::rows::audit_cols;
-use crate::support::seal_audit;
-use crate::{AuditFilter, Result, StoreError};
-use jumpgate_domain::audit::{AuditEntry, NewAuditEntry};
+use super::{CHAIN_HEAD, seal_audit};
+use crate::db::PgDb;
+use crate::{Result, StoreError};
+use jumpgate_domain::audit::{AuditEntry, NewAuditEntry, to_micros};
 use tokio::sync::oneshot;
 
 /// Another instance appending at the same moment costs a retry; this many in a row means
@@ -33,7 +33,7 @@ pub(crate) struct AuditChain {
     head: tokio::sync::Mutex<Option<(i64, String)>>,
 }
 
-pub(super) async fn append_audit(s: &PgStore, entry: &NewAuditEntry) -> Result<AuditEntry> {
+pub(super) async fn append(s: &PgDb, entry: &NewAuditEntry) -> Result<AuditEntry> {
     loop {
         let (sent, mut written) = oneshot::channel();
         s.audit.queue().push((entry.clone(), sent));
@@ -77,18 +77,14 @@ impl AuditChain {
 
 /// Seals `entries` after the head and inserts them in one statement, all or none.
 async fn append_group(
-    s: &PgStore,
+    s: &PgDb,
     head: &mut Option<(i64, String)>,
     entries: &[NewAuditEntry],
 ) -> Result<Vec<AuditEntry>> {
     for _ in 0..MAX_APPEND_ATTEMPTS {
         let mut last = match head.take() {
             Some(known) => Some(known),
-            None => {
-                sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
-                    .fetch_optional(&s.pool)
-                    .await?
-            }
+            None => sqlx::query_as(CHAIN_HEAD).fetch_optional(&s.pool).await?,
         };
         let sealed: Vec<AuditEntry> = entries
             .iter()
@@ -114,7 +110,7 @@ async fn append_group(
     )))
 }
 
-async fn insert_all(s: &PgStore, sealed: &[AuditEntry]) -> std::result::Result<(), sqlx::Error> {
+async fn insert_all(s: &PgDb, sealed: &[AuditEntry]) -> std::result::Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log (id, at, actor, action, target, details, prev_hash, hash)
          SELECT id, at, actor, action, target, details::json, prev_hash, hash
@@ -123,7 +119,7 @@ async fn insert_all(s: &PgStore, sealed: &[AuditEntry]) -> std::result::Result<(
              AS u (id, at, actor, action, target, details, prev_hash, hash)",
     )
     .bind(sealed.iter().map(|e| e.id).collect::<Vec<_>>())
-    .bind(sealed.iter().map(|e| tm(e.at)).collect::<Vec<_>>())
+    .bind(sealed.iter().map(|e| to_micros(e.at)).collect::<Vec<_>>())
     .bind(sealed.iter().map(|e| e.actor.to_text()).collect::<Vec<_>>())
     .bind(sealed.iter().map(|e| e.action.clone()).collect::<Vec<_>>())
     .bind(sealed.iter().map(|e| e.target.clone()).collect::<Vec<_>>())
@@ -143,41 +139,4 @@ async fn insert_all(s: &PgStore, sealed: &[AuditEntry]) -> std::result::Result<(
     .execute(&s.pool)
     .await?;
     Ok(())
-}
-
-/// `since` and `until` are both inclusive; a limit of 0 or less means no limit.
-pub(super) async fn audit_entries(s: &PgStore, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        audit_cols!(),
-        " FROM audit_log
-          WHERE ($1::text IS NULL OR actor = $1)
-            AND ($2::text IS NULL OR substr(action, 1, length($2)) = $2)
-            AND ($3::text IS NULL OR target = $3)
-            AND ($4::timestamptz IS NULL OR at >= $4)
-            AND ($5::timestamptz IS NULL OR at <= $5)
-          ORDER BY id DESC LIMIT $6"
-    ))
-    .bind(&f.actor)
-    .bind(&f.action_prefix)
-    .bind(&f.target)
-    .bind(f.since.map(tm))
-    .bind(f.until.map(tm))
-    .bind((f.limit > 0).then_some(f.limit))
-    .fetch_all(&s.pool)
-    .await?;
-    read::all(&rows, read::audit)
-}
-
-pub(super) async fn audit_after(s: &PgStore, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        audit_cols!(),
-        " FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2"
-    ))
-    .bind(after_id)
-    .bind(limit.max(0))
-    .fetch_all(&s.pool)
-    .await?;
-    read::all(&rows, read::audit)
 }

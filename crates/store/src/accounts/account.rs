@@ -1,0 +1,305 @@
+//! Accounts: creation, lookup, search and the account's own settings.
+
+use super::characters;
+use crate::db::{Cols, Conn, Db, DbTime, SqlStore, on_conn, on_db};
+use crate::support::{self, contains_pattern, not_found_if_zero};
+use crate::{AccountSummary, NewCharacter, Result, StoreError};
+use const_format::concatcp;
+use jumpgate_domain::account::{Account, Character};
+use jumpgate_domain::states::GUEST;
+use jumpgate_domain::{AccountId, CharacterId};
+
+const ACCOUNT_COLS: &str =
+    "id, main_character_id, superuser, state, email, email_verified, timezone, created_at";
+
+const ACCOUNT_BY_ID: &str = concatcp!("SELECT ", ACCOUNT_COLS, " FROM accounts WHERE id = $1");
+
+fn read_account<R: Cols>(r: &R) -> Result<Account> {
+    Ok(Account {
+        id: AccountId(r.get("id")?),
+        main_character: r.get::<Option<i64>>("main_character_id")?.map(CharacterId),
+        superuser: r.get("superuser")?,
+        state: r.get("state")?,
+        email: r.get("email")?,
+        email_verified: r.get("email_verified")?,
+        timezone: r.get("timezone")?,
+        created_at: r.time("created_at")?,
+    })
+}
+
+fn read_summary<R: Cols>(r: &R) -> Result<AccountSummary> {
+    Ok(AccountSummary {
+        id: AccountId(r.get("id")?),
+        main_character: r.get::<Option<i64>>("main_character_id")?.map(CharacterId),
+        main_name: r.get("main_name")?,
+        state: r.get("state")?,
+        superuser: r.get("superuser")?,
+        character_count: r.get("character_count")?,
+        created_at: r.time("created_at")?,
+    })
+}
+
+/// `NotFound` unless the account exists, checked inside the caller's transaction.
+pub(super) async fn must_exist<'c>(conn: impl Into<Conn<'c>>, id: AccountId) -> Result<()> {
+    let found: Option<i64> = on_conn!(conn, |conn| sqlx::query_scalar(
+        "SELECT id FROM accounts WHERE id = $1"
+    )
+    .bind(id.get())
+    .fetch_optional(conn)
+    .await?);
+    found
+        .map(|_| ())
+        .ok_or_else(|| StoreError::NotFound(format!("account {id}")))
+}
+
+/// The account a character is on, read before it becomes that account's main.
+async fn owner_to_make_main<'c>(
+    conn: impl Into<Conn<'c>>,
+    character: CharacterId,
+) -> Result<Option<i64>> {
+    const OWNER: &str = "SELECT account_id FROM characters WHERE id = $1";
+    Ok(match conn.into() {
+        // SQLite has no row locks: the transaction's BEGIN IMMEDIATE already holds the write
+        // lock, so no move can run in between.
+        Conn::Sqlite(conn) => {
+            sqlx::query_scalar(OWNER)
+                .bind(character.get())
+                .fetch_optional(conn)
+                .await?
+        }
+        // FOR SHARE: a concurrent move of this character waits for us (and then re-picks the
+        // main) instead of leaving the account's main on another account.
+        Conn::Postgres(conn) => {
+            sqlx::query_scalar(concatcp!(OWNER, " FOR SHARE"))
+                .bind(character.get())
+                .fetch_optional(conn)
+                .await?
+        }
+    })
+}
+
+impl SqlStore {
+    /// Creates an account with `main` as its main (and only) character.
+    pub async fn create_account(&self, main: &NewCharacter) -> Result<(Account, Character)> {
+        let now = support::now();
+        on_db!(self, |db| {
+            let mut tx = db.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO accounts (state, created_at) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(GUEST)
+            .bind(DbTime(now))
+            .fetch_one(&mut *tx)
+            .await?;
+            let account = AccountId(id);
+            let character = characters::insert(&mut *tx, account, main, now).await?;
+            sqlx::query("UPDATE accounts SET main_character_id = $1 WHERE id = $2")
+                .bind(main.id.get())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let account = sqlx::query(ACCOUNT_BY_ID)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .as_ref()
+                .map(read_account)
+                .transpose()?
+                .ok_or_else(|| StoreError::NotFound(format!("account {id}")))?;
+            tx.commit().await?;
+            Ok((account, character))
+        })
+    }
+
+    pub async fn account(&self, id: AccountId) -> Result<Option<Account>> {
+        on_db!(self, |db| sqlx::query(ACCOUNT_BY_ID)
+            .bind(id.get())
+            .fetch_optional(db.reader())
+            .await?
+            .as_ref()
+            .map(read_account)
+            .transpose())
+    }
+
+    /// The accounts among `ids` that exist, in no particular order: one query for a page that
+    /// shows many (the approver queue).
+    pub async fn accounts_by_ids(&self, ids: &[AccountId]) -> Result<Vec<Account>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
+        // An id list is one parameter, so the SQL stays fixed whatever the list: an array on
+        // PostgreSQL, a JSON array on SQLite (which has no arrays).
+        match &self.db {
+            Db::Sqlite(db) => sqlx::query(concatcp!(
+                "SELECT ",
+                ACCOUNT_COLS,
+                " FROM accounts WHERE id IN (SELECT value FROM json_each($1))"
+            ))
+            .bind(support::json_ids(&ids))
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(read_account)
+            .collect(),
+            Db::Postgres(db) => sqlx::query(concatcp!(
+                "SELECT ",
+                ACCOUNT_COLS,
+                " FROM accounts WHERE id = ANY($1)"
+            ))
+            .bind(ids)
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(read_account)
+            .collect(),
+        }
+    }
+
+    pub async fn count_accounts(&self) -> Result<i64> {
+        Ok(on_db!(self, |db| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM accounts"
+        )
+        .fetch_one(db.reader())
+        .await?))
+    }
+
+    /// Accounts whose main's or any character's name contains `query` (case-insensitive), or
+    /// all when empty; ordered by main name.
+    pub async fn search_accounts(
+        &self,
+        query: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AccountSummary>> {
+        const MATCHING: &str = "SELECT a.id, a.main_character_id, m.name AS main_name, \
+             a.state, a.superuser, \
+             (SELECT COUNT(*) FROM characters c WHERE c.account_id = a.id) AS character_count, \
+             a.created_at \
+             FROM accounts a \
+             LEFT JOIN characters m ON m.id = a.main_character_id \
+             WHERE $1 = '' OR EXISTS ( \
+                 SELECT 1 FROM characters c \
+                 WHERE c.account_id = a.id AND lower(c.name) LIKE $2 ESCAPE '\\') \
+             ORDER BY m.name IS NULL, ";
+        // Names sort by their bytes on both: SQLite's default collation does, PostgreSQL's
+        // follows the database's locale unless told `COLLATE "C"` (which SQLite does not know).
+        match &self.db {
+            Db::Sqlite(db) => sqlx::query(concatcp!(
+                MATCHING,
+                "lower(m.name), m.name, a.id LIMIT $3 OFFSET $4"
+            ))
+            .bind(query)
+            .bind(contains_pattern(query))
+            .bind(limit.max(0))
+            .bind(offset.max(0))
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(read_summary)
+            .collect(),
+            Db::Postgres(db) => sqlx::query(concatcp!(
+                MATCHING,
+                r#"lower(m.name) COLLATE "C", m.name COLLATE "C", a.id LIMIT $3 OFFSET $4"#
+            ))
+            .bind(query)
+            .bind(contains_pattern(query))
+            .bind(limit.max(0))
+            .bind(offset.max(0))
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(read_summary)
+            .collect(),
+        }
+    }
+
+    /// Every account id, for periodic recomputation of states.
+    pub async fn account_ids(&self) -> Result<Vec<AccountId>> {
+        let ids: Vec<i64> = on_db!(self, |db| sqlx::query_scalar(
+            "SELECT id FROM accounts ORDER BY id"
+        )
+        .fetch_all(db.reader())
+        .await?);
+        Ok(ids.into_iter().map(AccountId).collect())
+    }
+
+    /// Fails with `Invalid` when the character is not on that account.
+    pub async fn set_main(&self, account: AccountId, character: CharacterId) -> Result<()> {
+        on_db!(self, |db| {
+            let mut tx = db.begin().await?;
+            must_exist(&mut *tx, account).await?;
+            let owner = owner_to_make_main(&mut *tx, character).await?;
+            if owner != Some(account.get()) {
+                return Err(StoreError::Invalid(format!(
+                    "character {character} is not on account {account}"
+                )));
+            }
+            sqlx::query("UPDATE accounts SET main_character_id = $1 WHERE id = $2")
+                .bind(character.get())
+                .bind(account.get())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn set_superuser(&self, account: AccountId, superuser: bool) -> Result<()> {
+        let done = on_db!(self, |db| sqlx::query(
+            "UPDATE accounts SET superuser = $1 WHERE id = $2"
+        )
+        .bind(superuser)
+        .bind(account.get())
+        .execute(db.writer())
+        .await?
+        .rows_affected());
+        not_found_if_zero(done, || format!("account {account}"))
+    }
+
+    pub async fn set_account_state(&self, account: AccountId, state: &str) -> Result<()> {
+        let done = on_db!(self, |db| sqlx::query(
+            "UPDATE accounts SET state = $1 WHERE id = $2"
+        )
+        .bind(state)
+        .bind(account.get())
+        .execute(db.writer())
+        .await?
+        .rows_affected());
+        not_found_if_zero(done, || format!("account {account}"))
+    }
+
+    pub async fn set_account_email(
+        &self,
+        account: AccountId,
+        email: Option<&str>,
+        verified: bool,
+    ) -> Result<()> {
+        let done = on_db!(self, |db| sqlx::query(
+            "UPDATE accounts SET email = $1, email_verified = $2 WHERE id = $3"
+        )
+        .bind(email)
+        .bind(verified)
+        .bind(account.get())
+        .execute(db.writer())
+        .await?
+        .rows_affected());
+        not_found_if_zero(done, || format!("account {account}"))
+    }
+
+    pub async fn set_account_timezone(
+        &self,
+        account: AccountId,
+        timezone: Option<&str>,
+    ) -> Result<()> {
+        let done = on_db!(self, |db| sqlx::query(
+            "UPDATE accounts SET timezone = $1 WHERE id = $2"
+        )
+        .bind(timezone)
+        .bind(account.get())
+        .execute(db.writer())
+        .await?
+        .rows_affected());
+        not_found_if_zero(done, || format!("account {account}"))
+    }
+}

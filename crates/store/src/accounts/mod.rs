@@ -1,0 +1,6 @@
+//! Accounts and what they are made of: the accounts themselves, their characters, and the
+//! corporations and alliances those characters are in.
+
+mod account;
+mod characters;
+mod orgs;

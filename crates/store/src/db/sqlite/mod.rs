@@ -1,0 +1,122 @@
+//! The SQLite database: the embedded default, for one Jumpgate process.
+//!
+//! One process per database file (enforced with a lock file), one writer connection (so writers
+//! never race for SQLite's lock), a small pool of readers that WAL lets run beside it, and a
+//! background checkpointer (`checkpoint`) so the writer never waits for the disk.
+
+mod checkpoint;
+mod lock;
+
+use crate::{ConnectOptions, Result, StoreError};
+use lock::LockFile;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// The SQLite side of [`crate::db::Db`]: a writer, readers, the lock file and the checkpointer.
+pub(crate) struct SqliteDb {
+    /// Every write, and every read that decides a write, goes through this single connection.
+    pub(crate) writer: SqlitePool,
+    pub(crate) reader: SqlitePool,
+    /// Held for the store's lifetime; `None` for in-memory databases.
+    _lock: Option<LockFile>,
+    /// Stopped when the store is dropped; `None` for in-memory databases.
+    _checkpointer: Option<checkpoint::Checkpointer>,
+}
+
+impl SqliteDb {
+    /// Opens (creating if missing) and migrates the database a `sqlite:` URL names.
+    pub(crate) async fn open(url: &str, opts: &ConnectOptions) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true)
+            .synchronous(SqliteSynchronous::Normal);
+
+        if is_in_memory(url) {
+            // An in-memory database lives as long as its connection: keep exactly one, forever.
+            let pool = super::pool::pool_options::<sqlx::Sqlite>()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(options)
+                .await?;
+            MIGRATOR.run(&pool).await?;
+            return Ok(Self {
+                writer: pool.clone(),
+                reader: pool,
+                _lock: None,
+                _checkpointer: None,
+            });
+        }
+
+        let path = options.get_filename().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        }
+        // Before touching the database: a second process must not even run migrations.
+        let lock = LockFile::acquire(&path)?;
+
+        let writer = super::pool::pool_options::<sqlx::Sqlite>()
+            .max_connections(1)
+            .connect_with(checkpoint::writer_options(options.clone()))
+            .await?;
+        MIGRATOR.run(&writer).await?;
+        let checkpointer = checkpoint::Checkpointer::spawn(options.clone());
+        let reader = super::pool::pool_options::<sqlx::Sqlite>()
+            .max_connections(opts.max_connections.max(1))
+            .connect_lazy_with(options);
+        Ok(Self {
+            writer,
+            reader,
+            _lock: Some(lock),
+            _checkpointer: Some(checkpointer),
+        })
+    }
+
+    /// The pool for reads that decide nothing: the readers, beside the writer.
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    /// The single writer connection: every write, and every read that decides a write.
+    pub(crate) fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    /// Starts a write transaction that takes SQLite's write lock at once, so a read-modify-write
+    /// never fails half-way with SQLITE_BUSY.
+    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Starts a read transaction on a reader: WAL shows it one snapshot throughout.
+    pub(crate) async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.reader.begin().await?)
+    }
+}
+
+fn is_in_memory(url: &str) -> bool {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (db, params) = rest.split_once('?').unwrap_or((rest, ""));
+    db == ":memory:" || params.split('&').any(|p| p == "mode=memory")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_urls_are_recognised() {
+        assert!(is_in_memory("sqlite::memory:"));
+        assert!(is_in_memory("sqlite://db?mode=memory"));
+        assert!(!is_in_memory("sqlite://jumpgate.db"));
+        assert!(!is_in_memory("sqlite:data/jumpgate.db?mode=rwc"));
+    }
+}

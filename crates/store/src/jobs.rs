@@ -1,0 +1,293 @@
+//! The durable job queue: dedupe while queued or running, leases with expiry, retries.
+
+use crate::db::{Cols, Db, DbTime, SqlStore, on_db};
+use crate::support::{self, conflict, json};
+use crate::{Job, JobCounts, JobStatus, NewJob, Result, StoreError};
+use const_format::concatcp;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+const JOB_COLS: &str = "id, kind, CAST(payload AS TEXT) AS payload, status, run_at, dedupe_key, \
+     attempts, max_attempts, locked_by, locked_until, last_error, created_at";
+
+fn read_job<R: Cols>(r: &R) -> Result<Job> {
+    Ok(Job {
+        id: r.get("id")?,
+        kind: r.get("kind")?,
+        payload: json(r.str("payload")?, "job payload")?,
+        status: job_status(r.str("status")?)?,
+        run_at: r.time("run_at")?,
+        dedupe_key: r.get("dedupe_key")?,
+        attempts: r.get("attempts")?,
+        max_attempts: r.get("max_attempts")?,
+        locked_by: r.get("locked_by")?,
+        locked_until: r.time_opt("locked_until")?,
+        last_error: r.get("last_error")?,
+        created_at: r.time("created_at")?,
+    })
+}
+
+fn job_status(s: &str) -> Result<JobStatus> {
+    JobStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown job status '{s}'")))
+}
+
+impl SqlStore {
+    /// Queues a job. With a `dedupe_key`, nothing is queued (returns `None`) while a queued or
+    /// running job has the same key: N instances scheduling a periodic job queue it once.
+    pub async fn enqueue_job(&self, job: &NewJob) -> Result<Option<i64>> {
+        // The partial unique index on dedupe_key only covers queued and running jobs, so a
+        // second copy is silently skipped while one is pending, and allowed again once it
+        // finished. The payload is bound as JSON: text on SQLite, JSONB on PostgreSQL.
+        Ok(on_db!(self, |db| {
+            sqlx::query_scalar(
+            "INSERT INTO jobs (kind, payload, status, run_at, dedupe_key, attempts, max_attempts, created_at)
+             VALUES ($1, $2, 'queued', $3, $4, 0, $5, $6)
+             ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(&job.kind)
+        .bind(sqlx::types::Json(&job.payload))
+        .bind(DbTime(job.run_at))
+        .bind(&job.dedupe_key)
+        .bind(job.max_attempts)
+        .bind(DbTime(support::now()))
+        .fetch_optional(db.writer())
+        .await?
+        }))
+    }
+
+    /// Leases up to `limit` due jobs (queued with `run_at <= now`, or running with an expired
+    /// lease) to `worker` until `now + lease`, oldest `run_at` first; increments `attempts`.
+    /// Never hands one job to two workers.
+    pub async fn lease_jobs(
+        &self,
+        worker: &str,
+        kinds: &[&str],
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<Job>> {
+        let now = support::now();
+        let mut jobs: Vec<Job> = match &self.db {
+            // SQLite: the single writer's BEGIN IMMEDIATE serializes leasers. The kinds travel
+            // as one JSON array parameter (SQLite has no arrays): the SQL stays fixed whatever
+            // the list.
+            Db::Sqlite(db) => {
+                let kinds = serde_json::to_string(kinds).unwrap_or_else(|_| "[]".to_owned());
+                let mut tx = db.begin().await?;
+                let rows = sqlx::query(concatcp!(
+                    "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
+                     attempts = attempts + 1 \
+                     WHERE id IN (SELECT id FROM jobs \
+                         WHERE ((status = 'queued' AND run_at <= $3) \
+                             OR (status = 'running' AND locked_until <= $3)) \
+                           AND ($4 = '[]' OR kind IN (SELECT value FROM json_each($4))) \
+                         ORDER BY run_at, id LIMIT $5) \
+                     RETURNING ",
+                    JOB_COLS
+                ))
+                .bind(worker)
+                .bind(DbTime(support::after(now, lease)))
+                .bind(DbTime(now))
+                .bind(kinds)
+                .bind(limit.max(0))
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                rows.iter().map(read_job).collect::<Result<_>>()?
+            }
+            // PostgreSQL: several instances lease at once. SKIP LOCKED: concurrent leasers each
+            // lock different rows instead of waiting for (and then re-checking) the same ones,
+            // so every due job goes to exactly one worker. The kinds are an array.
+            Db::Postgres(db) => {
+                let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
+                sqlx::query(concatcp!(
+                    "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
+                     attempts = attempts + 1 \
+                     WHERE id IN (SELECT id FROM jobs \
+                         WHERE ((status = 'queued' AND run_at <= $3) \
+                             OR (status = 'running' AND locked_until <= $3)) \
+                           AND (cardinality($4::text[]) = 0 OR kind = ANY($4)) \
+                         ORDER BY run_at, id LIMIT $5 \
+                         FOR UPDATE SKIP LOCKED) \
+                     RETURNING ",
+                    JOB_COLS
+                ))
+                .bind(worker)
+                .bind(DbTime(support::after(now, lease)))
+                .bind(DbTime(now))
+                .bind(kinds)
+                .bind(limit.max(0))
+                .fetch_all(db.writer())
+                .await?
+                .iter()
+                .map(read_job)
+                .collect::<Result<_>>()?
+            }
+        };
+        jobs.sort_by_key(|j| (j.run_at, j.id));
+        Ok(jobs)
+    }
+
+    /// Extends a lease the worker still holds; false if it lost it.
+    pub async fn heartbeat_job(&self, job_id: i64, worker: &str, lease: Duration) -> Result<bool> {
+        let done = on_db!(self, |db| {
+            sqlx::query(
+            "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND status = 'running'",
+        )
+        .bind(DbTime(support::after(support::now(), lease)))
+        .bind(job_id)
+        .bind(worker)
+        .execute(db.writer())
+        .await?
+.rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Deletes a finished job the worker holds; false if it lost the lease.
+    pub async fn complete_job(&self, job_id: i64, worker: &str) -> Result<bool> {
+        let done = on_db!(self, |db| sqlx::query(
+            "DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND status = 'running'"
+        )
+        .bind(job_id)
+        .bind(worker)
+        .execute(db.writer())
+        .await?
+        .rows_affected());
+        Ok(done == 1)
+    }
+
+    /// Records a failure: queued again at `retry_at`, or `failed` for good when `None`.
+    pub async fn fail_job(
+        &self,
+        job_id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+    ) -> Result<bool> {
+        let done = on_db!(self, |db| match retry_at {
+            Some(at) => {
+                sqlx::query(
+                    "UPDATE jobs SET status = 'queued', run_at = $1, locked_by = NULL,
+                         locked_until = NULL, last_error = $2
+                     WHERE id = $3 AND locked_by = $4 AND status = 'running'",
+                )
+                .bind(DbTime(at))
+                .bind(error)
+                .bind(job_id)
+                .bind(worker)
+                .execute(db.writer())
+                .await?
+                .rows_affected()
+            }
+            None => {
+                sqlx::query(
+                    "UPDATE jobs SET status = 'failed', locked_by = NULL, locked_until = NULL,
+                         last_error = $1
+                     WHERE id = $2 AND locked_by = $3 AND status = 'running'",
+                )
+                .bind(error)
+                .bind(job_id)
+                .bind(worker)
+                .execute(db.writer())
+                .await?
+                .rows_affected()
+            }
+        });
+        Ok(done == 1)
+    }
+
+    /// Puts a job back in the queue at `run_at` without counting the attempt: EVE's downtime,
+    /// the error limit or a `Retry-After` are waited out, not held against the job.
+    pub async fn postpone_job(
+        &self,
+        job_id: i64,
+        worker: &str,
+        reason: &str,
+        at: OffsetDateTime,
+    ) -> Result<bool> {
+        // Leasing counted an attempt; a postponement gives it back.
+        let done = on_db!(self, |db| {
+            sqlx::query(
+            "UPDATE jobs SET status = 'queued', run_at = $1, locked_by = NULL, locked_until = NULL,
+                 last_error = $2, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+             WHERE id = $3 AND locked_by = $4 AND status = 'running'",
+        )
+        .bind(DbTime(at))
+        .bind(reason)
+        .bind(job_id)
+        .bind(worker)
+        .execute(db.writer())
+        .await?
+.rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Jobs by status (all when `None`), newest first.
+    pub async fn jobs(&self, status: Option<JobStatus>, limit: i64) -> Result<Vec<Job>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            JOB_COLS,
+            " FROM jobs WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) \
+             ORDER BY created_at DESC, id DESC LIMIT $2"
+        ))
+        .bind(status.map(JobStatus::as_str))
+        .bind(limit.max(0))
+        .fetch_all(db.reader())
+        .await?
+        .iter()
+        .map(read_job)
+        .collect())
+    }
+
+    pub async fn job(&self, id: i64) -> Result<Option<Job>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            JOB_COLS,
+            " FROM jobs WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(db.reader())
+        .await?
+        .as_ref()
+        .map(read_job)
+        .transpose())
+    }
+
+    /// Puts a failed job back in the queue, due now, with attempts reset.
+    pub async fn retry_job(&self, job_id: i64) -> Result<bool> {
+        let done = on_db!(self, |db| sqlx::query(
+            "UPDATE jobs SET status = 'queued', run_at = $1, attempts = 0, locked_by = NULL,
+                 locked_until = NULL
+             WHERE id = $2 AND status = 'failed'",
+        )
+        .bind(DbTime(support::now()))
+        .bind(job_id)
+        .execute(db.writer())
+        .await
+        .map_err(|e| {
+            conflict(e, || {
+                format!("job {job_id}: an identical job is already queued")
+            })
+        })?
+        .rows_affected());
+        Ok(done == 1)
+    }
+
+    pub async fn job_counts(&self) -> Result<JobCounts> {
+        let rows: Vec<(String, i64)> = on_db!(self, |db| sqlx::query_as(
+            "SELECT status, COUNT(*) FROM jobs GROUP BY status"
+        )
+        .fetch_all(db.reader())
+        .await?);
+        let mut counts = JobCounts::default();
+        for (status, n) in rows {
+            match job_status(&status)? {
+                JobStatus::Queued => counts.queued = n,
+                JobStatus::Running => counts.running = n,
+                JobStatus::Failed => counts.failed = n,
+            }
+        }
+        Ok(counts)
+    }
+}

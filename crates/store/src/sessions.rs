@@ -1,0 +1,144 @@
+//! Web sessions. A session's `id` is already a hash of the cookie value: the store never sees
+//! the cookie itself.
+
+use crate::db::{Cols, DbTime, SqlStore, on_db};
+use crate::states::{GrantRow, SESSION_GRANTS, account_access};
+use crate::support::conflict;
+use crate::{Result, SessionAccess, SessionRecord};
+use jumpgate_domain::AccountId;
+use time::OffsetDateTime;
+
+fn read_session<R: Cols>(r: &R) -> Result<SessionRecord> {
+    Ok(SessionRecord {
+        id: r.get("id")?,
+        account: r.get::<Option<i64>>("account_id")?.map(AccountId),
+        data: r.get("data")?,
+        expires_at: r.time("expires_at")?,
+    })
+}
+
+/// A session with its account's grants from its `SESSION_GRANTS` rows; `None` without rows (no
+/// live session).
+fn read_session_access<R: Cols>(rows: &[R]) -> Result<Option<SessionAccess>> {
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let grants = rows
+        .iter()
+        .map(read_session_grant)
+        .collect::<Result<Option<Vec<_>>>>()?;
+    Ok(Some(SessionAccess {
+        session: read_session(first)?,
+        access: grants.and_then(account_access),
+    }))
+}
+
+/// The grants columns of a `SESSION_GRANTS` row; `None` when the session has no (existing)
+/// account.
+fn read_session_grant<R: Cols>(r: &R) -> Result<Option<GrantRow>> {
+    let Some(superuser) = r.get::<Option<bool>>("superuser")? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        superuser,
+        r.get("state")?,
+        r.get("main_character_id")?,
+        r.get("main_name")?,
+        r.get("permission")?,
+    )))
+}
+
+impl SqlStore {
+    pub async fn load_session(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<SessionRecord>> {
+        on_db!(self, |db| {
+            sqlx::query(
+            "SELECT id, account_id, data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
+        )
+        .bind(id)
+        .bind(DbTime(now))
+        .fetch_optional(db.reader())
+        .await?
+        .as_ref()
+        .map(read_session)
+        .transpose()
+        })
+    }
+
+    /// `load_session` and `account_grants` of its account in one query (one round trip): what
+    /// every signed-in page reads first.
+    pub async fn load_session_with_grants(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<SessionAccess>> {
+        on_db!(self, |db| read_session_access(
+            &sqlx::query(SESSION_GRANTS)
+                .bind(id)
+                .bind(DbTime(now))
+                .fetch_all(db.reader())
+                .await?
+        ))
+    }
+
+    pub async fn save_session(&self, session: &SessionRecord) -> Result<()> {
+        on_db!(self, |db| {
+            sqlx::query(
+                "INSERT INTO sessions (id, account_id, data, expires_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id,
+                     data = excluded.data, expires_at = excluded.expires_at",
+            )
+            .bind(&session.id)
+            .bind(session.account.map(|a| a.get()))
+            .bind(&session.data)
+            .bind(DbTime(session.expires_at))
+            .execute(db.writer())
+            .await
+            .map_err(|e| {
+                conflict(e, || {
+                    format!(
+                        "session for an unknown account {:?}",
+                        session.account.map(|a| a.get())
+                    )
+                })
+            })?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, id: &str) -> Result<()> {
+        on_db!(self, |db| {
+            sqlx::query("DELETE FROM sessions WHERE id = $1")
+                .bind(id)
+                .execute(db.writer())
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_expired_sessions(&self, now: OffsetDateTime) -> Result<u64> {
+        let done = on_db!(self, |db| sqlx::query(
+            "DELETE FROM sessions WHERE expires_at <= $1"
+        )
+        .bind(DbTime(now))
+        .execute(db.writer())
+        .await?
+        .rows_affected());
+        Ok(done)
+    }
+
+    /// Signs an account out everywhere (e.g. when it is deleted).
+    pub async fn delete_sessions_of(&self, account: AccountId) -> Result<u64> {
+        let done = on_db!(self, |db| sqlx::query(
+            "DELETE FROM sessions WHERE account_id = $1"
+        )
+        .bind(account.get())
+        .execute(db.writer())
+        .await?
+        .rows_affected());
+        Ok(done)
+    }
+}

@@ -1,0 +1,281 @@
+//! States with their criteria and permissions, permissions granted to accounts directly, and the
+//! grants query that sums them up for an account (or a session's account).
+
+use crate::db::{SqlStore, on_db};
+use crate::support::{conflict, is_foreign_key, not_found_if_zero};
+use crate::{AccountAccess, Result, StoreError};
+use const_format::concatcp;
+use jumpgate_domain::states::{State, StateCriteria};
+use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, FactionId};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The `(kind, entity id)` rows that store a state's criteria.
+fn criteria_rows(c: &StateCriteria) -> Vec<(&'static str, i64)> {
+    let mut rows = Vec::new();
+    rows.extend(c.characters.iter().map(|id| ("character", id.get())));
+    rows.extend(c.corporations.iter().map(|id| ("corporation", id.get())));
+    rows.extend(c.alliances.iter().map(|id| ("alliance", id.get())));
+    rows.extend(c.factions.iter().map(|id| ("faction", id.get())));
+    rows
+}
+
+/// Builds states (in the order of `states`) from their rows, criteria and permissions.
+fn assemble_states(
+    states: Vec<(i64, String, i32)>,
+    criteria: Vec<(i64, String, i64)>,
+    permissions: Vec<(i64, String)>,
+) -> Result<Vec<State>> {
+    let mut by_id: BTreeMap<i64, State> = states
+        .iter()
+        .map(|(id, name, priority)| {
+            let state = State {
+                id: *id,
+                name: name.clone(),
+                priority: *priority,
+                criteria: StateCriteria::default(),
+                permissions: Default::default(),
+            };
+            (*id, state)
+        })
+        .collect();
+    for (state_id, kind, entity) in criteria {
+        let Some(state) = by_id.get_mut(&state_id) else {
+            continue;
+        };
+        let c = &mut state.criteria;
+        match kind.as_str() {
+            "character" => c.characters.insert(CharacterId(entity)),
+            "corporation" => c.corporations.insert(CorporationId(entity)),
+            "alliance" => c.alliances.insert(AllianceId(entity)),
+            "faction" => c.factions.insert(FactionId(entity)),
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "unknown state criterion kind '{other}'"
+                )));
+            }
+        };
+    }
+    for (state_id, permission) in permissions {
+        if let Some(state) = by_id.get_mut(&state_id) {
+            state.permissions.insert(permission);
+        }
+    }
+    Ok(states
+        .iter()
+        .filter_map(|(id, ..)| by_id.remove(id))
+        .collect())
+}
+
+/// The grants of one account, as parts between which goes an SQL expression for the account's
+/// id (three times): one row per permission it holds, directly or through its state
+/// (superuser, state, main id, main name, permission), or one row with a NULL permission, and
+/// none if the account does not exist. One query, because every page view asks.
+const GRANTS_OF: &str =
+    "SELECT a.superuser, a.state, a.main_character_id, m.name AS main_name, p.permission
+             FROM accounts a
+             LEFT JOIN characters m ON m.id = a.main_character_id
+             LEFT JOIN (
+                 SELECT permission FROM account_permissions WHERE account_id = ";
+const GRANTS_OF_STATE: &str = "
+                 UNION
+                 SELECT sp.permission FROM state_permissions sp JOIN states st ON st.id = sp.state_id
+                 WHERE st.name = (SELECT state FROM accounts WHERE id = ";
+const GRANTS_OF_ACCOUNT: &str = ")
+             ) p ON TRUE
+             WHERE a.id = ";
+
+/// The grants of account `$1` (see `GRANTS_OF`).
+const ACCOUNT_GRANTS: &str = concatcp!(
+    GRANTS_OF,
+    "$1",
+    GRANTS_OF_STATE,
+    "$1",
+    GRANTS_OF_ACCOUNT,
+    "$1"
+);
+
+/// The account of session `$1`, for `SESSION_GRANTS`.
+const SESSION_ACCOUNT: &str = "(SELECT account_id FROM sessions WHERE id = $1)";
+
+/// The live session `$1` (not expired at `$2`) with its account's grants, as `ACCOUNT_GRANTS`
+/// rows after the session's columns; one row with NULL grants when the session has no account.
+pub(crate) const SESSION_GRANTS: &str = concatcp!(
+    "SELECT s.id, s.account_id, s.data, s.expires_at,
+            g.superuser, g.state, g.main_character_id, g.main_name, g.permission
+     FROM sessions s
+     LEFT JOIN (",
+    GRANTS_OF,
+    SESSION_ACCOUNT,
+    GRANTS_OF_STATE,
+    SESSION_ACCOUNT,
+    GRANTS_OF_ACCOUNT,
+    SESSION_ACCOUNT,
+    ") g ON TRUE
+     WHERE s.id = $1 AND s.expires_at > $2"
+);
+
+/// One row of `ACCOUNT_GRANTS`: superuser, state, main id, main name, permission.
+pub(crate) type GrantRow = (bool, String, Option<i64>, Option<String>, Option<String>);
+
+/// The account's grants from its `ACCOUNT_GRANTS` rows; `None` without rows (no such account).
+pub(crate) fn account_access(rows: Vec<GrantRow>) -> Option<AccountAccess> {
+    let (superuser, state, main_id, main_name, _) = rows.first().cloned()?;
+    Some(AccountAccess {
+        superuser,
+        state,
+        main: main_id
+            .zip(main_name)
+            .map(|(id, name)| (CharacterId(id), name)),
+        permissions: rows.into_iter().filter_map(|r| r.4).collect(),
+    })
+}
+
+impl SqlStore {
+    /// All states, highest priority first.
+    pub async fn states(&self) -> Result<Vec<State>> {
+        on_db!(self, |db| {
+            // One read transaction, so a concurrent save never shows half a state.
+            let mut tx = db.begin_read().await?;
+            let states: Vec<(i64, String, i32)> = sqlx::query_as(
+                "SELECT id, name, priority FROM states ORDER BY priority DESC, name, id",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            let criteria: Vec<(i64, String, i64)> =
+                sqlx::query_as("SELECT state_id, kind, entity_id FROM state_criteria")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let permissions: Vec<(i64, String)> =
+                sqlx::query_as("SELECT state_id, permission FROM state_permissions")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            tx.commit().await?;
+            assemble_states(states, criteria, permissions)
+        })
+    }
+
+    /// Inserts (id 0) or updates a state with its criteria and permissions. Names are unique.
+    pub async fn save_state(&self, state: &State) -> Result<State> {
+        let name_taken = || format!("a state named '{}' already exists", state.name);
+        let id = on_db!(self, |db| {
+            let mut tx = db.begin().await?;
+            let id = if state.id == 0 {
+                sqlx::query_scalar(
+                    "INSERT INTO states (name, priority) VALUES ($1, $2) RETURNING id",
+                )
+                .bind(&state.name)
+                .bind(state.priority)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| conflict(e, name_taken))?
+            } else {
+                let done = sqlx::query("UPDATE states SET name = $1, priority = $2 WHERE id = $3")
+                    .bind(&state.name)
+                    .bind(state.priority)
+                    .bind(state.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| conflict(e, name_taken))?;
+                not_found_if_zero(done.rows_affected(), || format!("state {}", state.id))?;
+                state.id
+            };
+            // Criteria and permissions are replaced as a whole: the state is saved as the caller
+            // sees it.
+            sqlx::query("DELETE FROM state_criteria WHERE state_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM state_permissions WHERE state_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for (kind, entity) in criteria_rows(&state.criteria) {
+                sqlx::query(
+                    "INSERT INTO state_criteria (state_id, kind, entity_id) VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(kind)
+                .bind(entity)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for permission in &state.permissions {
+                sqlx::query("INSERT INTO state_permissions (state_id, permission) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(permission)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            id
+        });
+        Ok(State {
+            id,
+            ..state.clone()
+        })
+    }
+
+    pub async fn delete_state(&self, id: i64) -> Result<()> {
+        let done = on_db!(self, |db| sqlx::query("DELETE FROM states WHERE id = $1")
+            .bind(id)
+            .execute(db.writer())
+            .await?
+            .rows_affected());
+        not_found_if_zero(done, || format!("state {id}"))
+    }
+
+    /// Permissions granted to the account directly.
+    pub async fn account_permissions(&self, account: AccountId) -> Result<BTreeSet<String>> {
+        let rows: Vec<String> = on_db!(self, |db| sqlx::query_scalar(
+            "SELECT permission FROM account_permissions WHERE account_id = $1"
+        )
+        .bind(account.get())
+        .fetch_all(db.reader())
+        .await?);
+        Ok(rows.into_iter().collect())
+    }
+
+    pub async fn grant_permission(&self, account: AccountId, permission: &str) -> Result<()> {
+        on_db!(self, |db| {
+            sqlx::query(
+                "INSERT INTO account_permissions (account_id, permission) VALUES ($1, $2)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(account.get())
+            .bind(permission)
+            .execute(db.writer())
+            .await
+            .map_err(|e| {
+                if is_foreign_key(&e) {
+                    StoreError::NotFound(format!("account {account}"))
+                } else {
+                    StoreError::Database(e)
+                }
+            })?;
+        });
+        Ok(())
+    }
+
+    pub async fn revoke_permission(&self, account: AccountId, permission: &str) -> Result<()> {
+        on_db!(self, |db| {
+            sqlx::query(
+                "DELETE FROM account_permissions WHERE account_id = $1 AND permission = $2",
+            )
+            .bind(account.get())
+            .bind(permission)
+            .execute(db.writer())
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The superuser flag, state, main and every permission the account holds, directly or
+    /// through its state, in one query; `None` for an unknown account.
+    pub async fn account_grants(&self, account: AccountId) -> Result<Option<AccountAccess>> {
+        let rows: Vec<GrantRow> = on_db!(self, |db| sqlx::query_as(ACCOUNT_GRANTS)
+            .bind(account.get())
+            .fetch_all(db.reader())
+            .await?);
+        Ok(account_access(rows))
+    }
+}

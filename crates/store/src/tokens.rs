@@ -1,0 +1,277 @@
+//! ESI tokens (ciphertexts only; encryption happens above the store) and the per-token refresh
+//! lease.
+
+use crate::db::{Cols, DbTime, SqlStore, on_db};
+use crate::support::{self, conflict, is_foreign_key, not_found_if_zero};
+use crate::{NewToken, RefreshedToken, Result, StoreError, TokenRecord};
+use const_format::concatcp;
+use jumpgate_domain::account::TokenStatus;
+use jumpgate_domain::{AccountId, CharacterId};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+const TOKEN_COLS: &str = "id, character_id, login, access_token, refresh_token, expires_at, \
+     scopes, owner_hash, status, status_reason, created_at, last_checked_at";
+
+fn read_token<R: Cols>(r: &R) -> Result<TokenRecord> {
+    Ok(TokenRecord {
+        id: r.get("id")?,
+        character: CharacterId(r.get("character_id")?),
+        login: r.get("login")?,
+        access_token: r.get("access_token")?,
+        refresh_token: r.get("refresh_token")?,
+        expires_at: r.time("expires_at")?,
+        scopes: r.get("scopes")?,
+        owner_hash: r.get("owner_hash")?,
+        status: token_status(r.str("status")?)?,
+        status_reason: r.get("status_reason")?,
+        created_at: r.time("created_at")?,
+        last_checked_at: r.time_opt("last_checked_at")?,
+    })
+}
+
+fn token_status(s: &str) -> Result<TokenStatus> {
+    TokenStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown token status '{s}'")))
+}
+
+impl SqlStore {
+    /// Inserts or replaces the token of (character, login).
+    pub async fn upsert_token(&self, t: &NewToken) -> Result<TokenRecord> {
+        // A new grant replaces the old one entirely but keeps its id, creation time and any
+        // lease.
+        on_db!(self, |db| read_token(
+            &sqlx::query(concatcp!(
+                "INSERT INTO tokens (character_id, login, access_token, refresh_token, \
+                 expires_at, scopes, owner_hash, status, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'valid', $8) \
+                 ON CONFLICT (character_id, login) DO UPDATE SET \
+                 access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
+                 expires_at = excluded.expires_at, scopes = excluded.scopes, \
+                 owner_hash = excluded.owner_hash, status = 'valid', status_reason = NULL, \
+                 last_checked_at = NULL RETURNING ",
+                TOKEN_COLS
+            ))
+            .bind(t.character.get())
+            .bind(&t.login)
+            .bind(&t.access_token)
+            .bind(&t.refresh_token)
+            .bind(DbTime(t.expires_at))
+            .bind(&t.scopes)
+            .bind(&t.owner_hash)
+            .bind(DbTime(support::now()))
+            .fetch_one(db.writer())
+            .await
+            .map_err(|e| {
+                if is_foreign_key(&e) {
+                    StoreError::NotFound(format!("character {}", t.character))
+                } else {
+                    conflict(e, || {
+                        format!(
+                            "a token for character {} and login {} exists",
+                            t.character, t.login
+                        )
+                    })
+                }
+            })?
+        ))
+    }
+
+    pub async fn token(&self, character: CharacterId, login: &str) -> Result<Option<TokenRecord>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            TOKEN_COLS,
+            " FROM tokens WHERE character_id = $1 AND login = $2"
+        ))
+        .bind(character.get())
+        .bind(login)
+        .fetch_optional(db.reader())
+        .await?
+        .as_ref()
+        .map(read_token)
+        .transpose())
+    }
+
+    pub async fn tokens_of_character(&self, character: CharacterId) -> Result<Vec<TokenRecord>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            TOKEN_COLS,
+            " FROM tokens WHERE character_id = $1 ORDER BY login, id"
+        ))
+        .bind(character.get())
+        .fetch_all(db.reader())
+        .await?
+        .iter()
+        .map(read_token)
+        .collect())
+    }
+
+    pub async fn tokens_of_account(&self, account: AccountId) -> Result<Vec<TokenRecord>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            TOKEN_COLS,
+            " FROM tokens WHERE character_id IN (SELECT id FROM characters WHERE account_id = $1) \
+             ORDER BY character_id, login, id"
+        ))
+        .bind(account.get())
+        .fetch_all(db.reader())
+        .await?
+        .iter()
+        .map(read_token)
+        .collect())
+    }
+
+    /// Stores the result of a refresh: new access token and expiry, and the rotated refresh
+    /// token when the SSO sent one (the old one is kept otherwise). Ends the refresh lease if
+    /// `holder` holds it, in the same statement (one write less per refresh).
+    pub async fn record_refresh(
+        &self,
+        token_id: i64,
+        r: &RefreshedToken,
+        holder: &str,
+    ) -> Result<()> {
+        let done = on_db!(self, |db| sqlx::query(
+            "UPDATE tokens SET access_token = $1, refresh_token = COALESCE($2, refresh_token),
+                 expires_at = $3, scopes = $4, last_checked_at = $5,
+                 lease_until = CASE WHEN lease_holder = $7 THEN NULL ELSE lease_until END,
+                 lease_holder = CASE WHEN lease_holder = $7 THEN NULL ELSE lease_holder END
+             WHERE id = $6",
+        )
+        .bind(&r.access_token)
+        .bind(&r.refresh_token)
+        .bind(DbTime(r.expires_at))
+        .bind(&r.scopes)
+        .bind(DbTime(support::now()))
+        .bind(token_id)
+        .bind(holder)
+        .execute(db.writer())
+        .await?
+        .rows_affected());
+        not_found_if_zero(done, || format!("token {token_id}"))
+    }
+
+    /// Marks a token valid/invalid/revoked with an optional reason; `last_checked_at` = now.
+    pub async fn set_token_status(
+        &self,
+        token_id: i64,
+        status: TokenStatus,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let done = on_db!(self, |db| {
+            sqlx::query(
+            "UPDATE tokens SET status = $1, status_reason = $2, last_checked_at = $3 WHERE id = $4",
+        )
+        .bind(status.as_str())
+        .bind(reason)
+        .bind(DbTime(support::now()))
+        .bind(token_id)
+        .execute(db.writer())
+        .await?
+.rows_affected()
+        });
+        not_found_if_zero(done, || format!("token {token_id}"))
+    }
+
+    /// Valid tokens whose access token expires before `before`, soonest first.
+    pub async fn tokens_expiring_before(
+        &self,
+        before: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<TokenRecord>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            TOKEN_COLS,
+            " FROM tokens WHERE status = 'valid' AND expires_at < $1 ORDER BY expires_at, id \
+             LIMIT $2"
+        ))
+        .bind(DbTime(before))
+        .bind(limit.max(0))
+        .fetch_all(db.reader())
+        .await?
+        .iter()
+        .map(read_token)
+        .collect())
+    }
+
+    /// Takes the refresh lease of a token for `holder` until `now + lease` if nobody holds it
+    /// (or the holder's lease expired). One refresh per token at a time, across instances.
+    pub async fn try_lease_token(
+        &self,
+        token_id: i64,
+        holder: &str,
+        lease: Duration,
+    ) -> Result<bool> {
+        let now = support::now();
+        on_db!(self, |db| {
+            // One conditional UPDATE: whoever's statement runs first wins, the others match no
+            // row.
+            let done = sqlx::query(
+                "UPDATE tokens SET lease_holder = $1, lease_until = $2
+                 WHERE id = $3 AND (lease_holder IS NULL OR lease_until IS NULL OR lease_until <= $4)",
+            )
+            .bind(holder)
+            .bind(DbTime(support::after(now, lease)))
+            .bind(token_id)
+            .bind(DbTime(now))
+            .execute(db.writer())
+            .await?;
+            if done.rows_affected() == 1 {
+                return Ok(true);
+            }
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM tokens WHERE id = $1")
+                .bind(token_id)
+                .fetch_optional(db.reader())
+                .await?;
+            match exists {
+                Some(_) => Ok(false),
+                None => Err(StoreError::NotFound(format!("token {token_id}"))),
+            }
+        })
+    }
+
+    pub async fn release_token(&self, token_id: i64, holder: &str) -> Result<()> {
+        on_db!(self, |db| {
+            sqlx::query(
+                "UPDATE tokens SET lease_holder = NULL, lease_until = NULL \
+             WHERE id = $1 AND lease_holder = $2",
+            )
+            .bind(token_id)
+            .bind(holder)
+            .execute(db.writer())
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Every token, for `keys rotate`.
+    pub async fn all_tokens(&self) -> Result<Vec<TokenRecord>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            TOKEN_COLS,
+            " FROM tokens ORDER BY id"
+        ))
+        .fetch_all(db.reader())
+        .await?
+        .iter()
+        .map(read_token)
+        .collect())
+    }
+
+    /// Replaces a token's ciphertexts (re-encryption under a new key).
+    pub async fn replace_token_ciphertexts(
+        &self,
+        token_id: i64,
+        access: &[u8],
+        refresh: Option<&[u8]>,
+    ) -> Result<()> {
+        let done = on_db!(self, |db| sqlx::query(
+            "UPDATE tokens SET access_token = $1, refresh_token = $2 WHERE id = $3"
+        )
+        .bind(access)
+        .bind(refresh)
+        .bind(token_id)
+        .execute(db.writer())
+        .await?
+        .rows_affected());
+        not_found_if_zero(done, || format!("token {token_id}"))
+    }
+}
