@@ -1,5 +1,6 @@
 //! Accounts and characters: logging in, adding alts, switching main, removing alts.
-//! Semantics follow Neucore (reference neucore.md §5.2), decided by `domain::login`.
+//! Semantics follow Neucore (reference neucore.md §5.2), decided by `domain::login`. Set by the
+//! `[accounts]` section (`AccountSettings`).
 
 use crate::App;
 use crate::audit::{account_target, character_target};
@@ -358,7 +359,7 @@ impl App {
 
     /// The owner removes an alt: its tokens are revoked at CCP (best effort) and deleted.
     pub async fn remove_alt(&self, account: AccountId, character: CharacterId) -> AppResult<()> {
-        if !self.settings().allow_alt_removal {
+        if !self.settings().accounts.allow_alt_removal {
             return Err(AppError::Forbidden(
                 "removing characters is switched off here: ask an administrator".into(),
             ));
@@ -468,5 +469,24 @@ fn decision_label(d: &LoginDecision) -> &'static str {
         LoginDecision::MoveFrom { .. } => "moved",
         LoginDecision::TransferFrom { .. } => "transferred",
         LoginDecision::AlreadyOwned { .. } => "refreshed",
+    }
+}
+
+/// The `[accounts]` section of the configuration.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountSettings {
+    /// `main_only` (only the main decides the state) or `any_character`.
+    pub state_match: jumpgate_domain::states::StateMatchMode,
+    /// Whether members may remove their own alts.
+    pub allow_alt_removal: bool,
+}
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        Self {
+            state_match: jumpgate_domain::states::StateMatchMode::MainOnly,
+            allow_alt_removal: true,
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Durable jobs: a worker that leases jobs from the store, keeps its leases alive while it runs
 //! them, and retries failures with jittered exponential backoff; and a scheduler that queues
 //! periodic jobs once across every instance (deduplicated by key in the database).
-//! Why our own queue rather than apalis: see docs/adr/0003-job-queue.md.
+//! Why our own queue rather than apalis: see docs/adr/0003-job-queue.md. Set by the `[jobs]`
+//! section (`JobSettings`).
 
 use crate::App;
 use jumpgate_store::{Job, NewJob};
@@ -418,6 +419,46 @@ mod tests {
             let fifth = backoff(5).as_secs_f64();
             assert!((120.0..=200.0).contains(&fifth), "{fifth}");
             assert!(backoff(30).as_secs_f64() <= 4500.0);
+        }
+    }
+}
+
+/// The `[jobs]` section of the configuration: how often the periodic jobs run and how many jobs
+/// one process runs at once.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobSettings {
+    /// How often affiliations are re-read and states recomputed, e.g. "10m".
+    #[serde(with = "humantime_serde")]
+    pub affiliation_interval: Duration,
+    /// How often every token is checked at the SSO, e.g. "1h".
+    #[serde(with = "humantime_serde")]
+    pub token_check_interval: Duration,
+    /// Jobs one process runs at once.
+    pub concurrency: usize,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            affiliation_interval: Duration::from_secs(10 * 60),
+            token_check_interval: Duration::from_secs(60 * 60),
+            concurrency: 4,
+        }
+    }
+}
+
+impl JobSettings {
+    /// Adds every problem with this section to `problems`, each named with its setting and fix.
+    pub fn validate(&self, problems: &mut Vec<String>) {
+        if self.affiliation_interval < Duration::from_secs(60) {
+            problems.push("jobs.affiliation_interval must be at least 1m: ESI caches affiliations for an hour, and more often only costs error budget".to_owned());
+        }
+        if self.token_check_interval < Duration::from_secs(300) {
+            problems.push("jobs.token_check_interval must be at least 5m: refreshing more often only loads EVE's SSO".to_owned());
+        }
+        if self.concurrency == 0 || self.concurrency > 64 {
+            problems.push("jobs.concurrency must be between 1 and 64".to_owned());
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Sending mail: one small interface, a file transport (every mail becomes an `.eml` file: the
-//! demo and tests) and SMTP through lettre. Credentials in the SMTP URL are never logged.
+//! demo and tests) and SMTP through lettre, chosen by the `[mail]` section (`MailSettings`).
+//! Credentials in the SMTP URL are never logged.
 
 use async_trait::async_trait;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
@@ -221,5 +222,71 @@ mod tests {
             .expect_err("no host")
             .to_string();
         assert!(!err.contains("hunter2"), "{err}");
+    }
+}
+
+/// How mail (email verification links) is sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTransport {
+    /// Every mail is written as an .eml file under `<data_dir>/mail/` (demo, tests, trying out).
+    #[default]
+    File,
+    /// Sent through the SMTP server of `mail.smtp_url`.
+    Smtp,
+}
+
+/// The `[mail]` section of the configuration.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    /// The sender, e.g. `Jumpgate <auth@example.org>`.
+    pub from: String,
+    /// `smtps://user:password@host:465` or `smtp://user:password@host:587?tls=required`; a
+    /// secret (it holds the password), never logged.
+    pub smtp_url: Option<SecretString>,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            transport: MailTransport::default(),
+            from: "Jumpgate <jumpgate@localhost>".to_owned(),
+            smtp_url: None,
+        }
+    }
+}
+
+impl MailSettings {
+    /// Where the file transport writes.
+    pub fn mail_dir(data_dir: &Path) -> PathBuf {
+        data_dir.join("mail")
+    }
+
+    /// Adds every problem with this section to `problems`, each named with its setting and fix.
+    pub fn validate(&self, problems: &mut Vec<String>) {
+        if let Err(e) = parse_mailbox(&self.from) {
+            problems.push(format!(
+                "mail.from: {e}; write it as \"Jumpgate <auth@example.org>\" or auth@example.org"
+            ));
+        }
+        match (self.transport, &self.smtp_url) {
+            (MailTransport::Smtp, None) => problems.push(
+                "mail.smtp_url is missing: mail.transport = \"smtp\" needs e.g. smtps://user:password@mail.example.org:465 (or set JUMPGATE__MAIL__SMTP_URL)".to_owned(),
+            ),
+            (MailTransport::Smtp, Some(url)) => {
+                // The URL holds a password: only its scheme is ever repeated.
+                let scheme = url.expose_secret().split("://").next().unwrap_or_default();
+                if !matches!(scheme, "smtp" | "smtps") {
+                    problems.push(format!(
+                        "mail.smtp_url must start with smtps:// (TLS, usually port 465) or smtp:// (add ?tls=required for STARTTLS on port 587), not {scheme}://"
+                    ));
+                } else if let Err(e) = check_smtp_url(url) {
+                    problems.push(format!("mail.smtp_url is not valid: {e}"));
+                }
+            }
+            (MailTransport::File, _) => {}
+        }
     }
 }

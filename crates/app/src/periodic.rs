@@ -67,12 +67,12 @@ pub fn schedule(app: &App) -> Vec<Periodic> {
     let mut periodic = vec![
         Periodic {
             kind: REFRESH_AFFILIATIONS,
-            interval: app.settings().affiliation_interval,
+            interval: app.settings().jobs.affiliation_interval,
             max_attempts: 5,
         },
         Periodic {
             kind: CHECK_TOKENS,
-            interval: app.settings().token_check_interval,
+            interval: app.settings().jobs.token_check_interval,
             max_attempts: 5,
         },
         Periodic {

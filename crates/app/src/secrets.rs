@@ -2,8 +2,9 @@
 //!
 //! Each ciphertext names the key that sealed it, so keys can rotate without a flag day, and is
 //! bound to its row through associated data (`token:<character>:<login>:<kind>`), so a
-//! ciphertext copied into another row does not decrypt. The ring lives in configuration or in
-//! `<data dir>/keys.json` (mode 0600), generated on first start.
+//! ciphertext copied into another row does not decrypt. The ring lives in configuration (the
+//! `[secrets]` section, `SecretSettings`) or in `<data dir>/keys.json` (mode 0600), generated on
+//! first start.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -371,5 +372,25 @@ mod tests {
         assert!(KeyRing::from_configured(&SecretString::from("not base64!")).is_err());
         let ok = B64.encode([7u8; 32]);
         assert!(KeyRing::from_configured(&SecretString::from(ok)).is_ok());
+    }
+}
+
+/// The `[secrets]` section of the configuration.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretSettings {
+    /// Base64 of 32 random bytes (`openssl rand -base64 32`). Needed when several instances
+    /// share one PostgreSQL database; otherwise a key file is generated in the data directory.
+    pub token_key: Option<SecretString>,
+}
+
+impl SecretSettings {
+    /// Adds every problem with this section to `problems`, each named with its setting and fix.
+    pub fn validate(&self, problems: &mut Vec<String>) {
+        if let Some(key) = &self.token_key
+            && KeyRing::from_configured(key).is_err()
+        {
+            problems.push("secrets.token_key must be 32 bytes in base64: create one with `openssl rand -base64 32`".to_owned());
+        }
     }
 }

@@ -1,18 +1,16 @@
-//! Settings of the use cases, validated by the binary's configuration loader.
+//! Settings of the use cases: each feature's section (defined beside the feature, validated by
+//! the binary's configuration loader) and what the binary decides at start.
 
-use jumpgate_domain::states::StateMatchMode;
+use crate::accounts::AccountSettings;
+use crate::jobs::JobSettings;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct AppSettings {
-    /// Whether only the main or any character decides an account's state.
-    pub state_match_mode: StateMatchMode,
-    /// Whether members may remove their own alts.
-    pub allow_alt_removal: bool,
-    /// How often every character's corporation and alliance is re-read from ESI.
-    pub affiliation_interval: Duration,
-    /// How often every token is refreshed to learn whether it is still valid.
-    pub token_check_interval: Duration,
+    /// `[accounts]`: how states are matched, whether members may remove alts.
+    pub accounts: AccountSettings,
+    /// `[jobs]`: how often affiliations and tokens are checked, jobs at once.
+    pub jobs: JobSettings,
     /// Demo mode: the first character to log in on an empty database becomes superuser.
     pub demo: bool,
     /// Identifies this process in job and token leases.
@@ -47,10 +45,8 @@ impl Default for SafetyValveSettings {
 impl Default for AppSettings {
     fn default() -> Self {
         Self {
-            state_match_mode: StateMatchMode::MainOnly,
-            allow_alt_removal: true,
-            affiliation_interval: Duration::from_secs(10 * 60),
-            token_check_interval: Duration::from_secs(60 * 60),
+            accounts: AccountSettings::default(),
+            jobs: JobSettings::default(),
             demo: false,
             instance_id: format!("jumpgate-{}", uuid::Uuid::new_v4().simple()),
             safety_valve: SafetyValveSettings::default(),

@@ -41,7 +41,7 @@ impl App {
             .and_then(|m| affiliations.iter().find(|a| a.character == m));
         let new_state = resolve_state(
             states,
-            self.settings().state_match_mode,
+            self.settings().accounts.state_match,
             main,
             &affiliations,
         )

@@ -8,12 +8,14 @@
 pub mod clock;
 pub mod esi;
 mod http_date;
+pub mod settings;
 pub mod sso;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use esi::{
-    AlliancePublic, CachedResponse, CharacterPublic, CharacterRoles, CorporationPublic, EsiCache,
-    EsiClient, EsiConfig, EsiError, Fresh, GovernorSnapshot, MemoryCache, ServerStatus, SharedGate,
-    UniverseIds, UniverseName,
+    AlliancePublic, COMPATIBILITY_DATE, CachedResponse, CharacterPublic, CharacterRoles,
+    CorporationPublic, EsiCache, EsiClient, EsiConfig, EsiError, Fresh, GovernorSnapshot,
+    MemoryCache, ServerStatus, SharedGate, UniverseIds, UniverseName,
 };
+pub use settings::EveSettings;
 pub use sso::{SsoClient, SsoConfig, SsoError, TokenResponse, VerifiedToken};

@@ -26,7 +26,7 @@ use anyhow::{Context, bail, ensure};
 use clap::{Parser, ValueEnum};
 use jumpgate::config::{
     AccountSettings, COMPATIBILITY_DATE, DatabaseSettings, EveSettings, JobSettings, MailSettings,
-    SecretSettings, ServerSettings, Settings, StandingsConfig,
+    SecretSettings, ServerSettings, Settings, StandingsSection,
 };
 use jumpgate::server::{self, Role};
 use jumpgate_domain::standings::Entity;
@@ -135,7 +135,7 @@ async fn main() -> anyhow::Result<()> {
         jobs: JobSettings::default(),
         secrets: SecretSettings::default(),
         mail: MailSettings::default(),
-        standings: StandingsConfig::default(),
+        standings: StandingsSection::default(),
         // Demo mode: the first login becomes superuser, so it may approve.
         demo: true,
     };

@@ -30,7 +30,7 @@ use anyhow::{Context, bail, ensure};
 use clap::{Parser, ValueEnum};
 use jumpgate::config::{
     AccountSettings, COMPATIBILITY_DATE, DatabaseSettings, EveSettings, JobSettings, MailSettings,
-    SecretSettings, ServerSettings, Settings, StandingsConfig,
+    SecretSettings, ServerSettings, Settings, StandingsSection,
 };
 use jumpgate_app::App;
 use jumpgate_app::jobs;
@@ -127,9 +127,9 @@ async fn main() -> anyhow::Result<()> {
     if let Some(pg) = &pg {
         database.url = Some(SecretString::from(pg.url.clone()));
     }
-    let mut standings = StandingsConfig {
+    let mut standings = StandingsSection {
         label_name: LABEL_NAME.to_owned(),
-        ..StandingsConfig::default()
+        ..StandingsSection::default()
     };
     if let Some(n) = args.sync_concurrency {
         standings.sync_concurrency = n;

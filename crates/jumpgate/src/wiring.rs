@@ -7,8 +7,8 @@ use jumpgate_app::mail::{FileMailer, Mailer, SmtpMailer};
 use jumpgate_app::secrets::KeyRing;
 use jumpgate_app::settings::SafetyValveSettings;
 use jumpgate_app::{App, AppSettings};
-use jumpgate_eve::{EsiClient, EsiConfig, SsoClient, SsoConfig};
-use jumpgate_store::{ConnectOptions, Store};
+use jumpgate_eve::{EsiClient, SsoClient};
+use jumpgate_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,14 +22,9 @@ pub async fn connect_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>
             )
         })?;
     }
-    jumpgate_store::connect(
-        &url,
-        &ConnectOptions {
-            max_connections: settings.database.max_connections,
-        },
-    )
-    .await
-    .context("cannot open the database (database.url)")
+    jumpgate_store::connect(&url, &settings.database.connect_options())
+        .await
+        .context("cannot open the database (database.url)")
 }
 
 pub fn key_ring(settings: &Settings) -> anyhow::Result<KeyRing> {
@@ -56,24 +51,17 @@ pub fn http_client(settings: &Settings) -> anyhow::Result<reqwest::Client> {
 pub async fn build_app(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<App> {
     let http = http_client(settings)?;
     let sso = SsoClient::new(
-        SsoConfig {
-            client_id: settings.eve.client_id.clone(),
-            client_secret: settings.eve.client_secret.clone(),
-            callback_url: settings.callback_url(),
-            base_url: settings.eve.sso_base_url.clone(),
-            user_agent: settings.user_agent(),
-        },
+        settings
+            .eve
+            .sso_config(settings.callback_url(), settings.user_agent()),
         http.clone(),
     );
-    let mut esi_config = EsiConfig::new(settings.eve.esi_base_url.clone(), settings.user_agent());
-    esi_config.compatibility_date = settings.eve.compatibility_date.clone();
+    let esi_config = settings.eve.esi_config(settings.user_agent());
     let esi = EsiClient::new(esi_config, http, Arc::new(StoreCache(store.clone())))
         .with_shared_gate(Arc::new(StoreGate::new(store.clone())));
     let app_settings = AppSettings {
-        state_match_mode: settings.accounts.state_match,
-        allow_alt_removal: settings.accounts.allow_alt_removal,
-        affiliation_interval: settings.jobs.affiliation_interval,
-        token_check_interval: settings.jobs.token_check_interval,
+        accounts: settings.accounts.clone(),
+        jobs: settings.jobs.clone(),
         demo: settings.demo,
         instance_id: format!(
             "{}-{}",
@@ -85,7 +73,7 @@ pub async fn build_app(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Re
                 .unwrap_or("0")
         ),
         safety_valve: SafetyValveSettings::default(),
-        standings: settings.standings.to_settings().map_err(|problems| {
+        standings: settings.standings.validate().map_err(|problems| {
             anyhow::anyhow!(
                 "the [standings] configuration is not valid:\n  - {}",
                 problems.join("\n  - ")

@@ -21,6 +21,7 @@ mod queue;
 mod rows;
 mod schema;
 mod sessions;
+mod settings;
 mod sqlite;
 pub mod standings;
 mod states;
@@ -32,6 +33,7 @@ pub use bulk::{BulkOperation, BulkProgress, BulkStatus, NewBulkOperation};
 pub use model::*;
 pub use open::{Backend, ConnectOptions, connect};
 pub use queue::{ApprovalQueue, QueueItem, QueueKind};
+pub use settings::DatabaseSettings;
 pub use standings::*;
 
 use async_trait::async_trait;

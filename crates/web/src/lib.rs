@@ -12,8 +12,10 @@ mod pages_standings;
 mod pages_sync;
 mod routes;
 mod session;
+pub mod settings;
 
 pub use error::WebError;
+pub use settings::ServerSettings;
 
 use axum::Router;
 use jumpgate_app::App;

@@ -8,7 +8,7 @@ pub mod settings;
 pub mod sync;
 pub mod workflow;
 
-pub use settings::{SYNC_LOGIN, StandingsSettings};
+pub use settings::{SYNC_LOGIN, StandingsSection, StandingsSettings, StateScopes};
 
 use crate::App;
 use crate::jobs::{JobRegistry, Periodic};

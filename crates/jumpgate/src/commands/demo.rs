@@ -4,7 +4,7 @@
 use crate::cli::DemoArgs;
 use crate::config::{
     AccountSettings, COMPATIBILITY_DATE, DatabaseSettings, EveSettings, JobSettings, MailSettings,
-    SecretSettings, ServerSettings, Settings, StandingsConfig,
+    SecretSettings, ServerSettings, Settings, StandingsSection,
 };
 use crate::{server, wiring};
 use anyhow::Context;
@@ -144,13 +144,13 @@ fn demo_settings(args: &DemoArgs, sim: &EveSim, public_url: url::Url) -> Setting
         },
         secrets: SecretSettings::default(),
         mail: MailSettings::default(),
-        standings: StandingsConfig {
+        standings: StandingsSection {
             // Every simulated character already has a contact label named "Blue" (ESI cannot
             // create labels; real members create Jumpgate's label in game once).
             label_name: "Blue".to_owned(),
             validation_interval: std::time::Duration::from_secs(5 * 60),
             sync_interval: std::time::Duration::from_secs(10 * 60),
-            ..StandingsConfig::default()
+            ..StandingsSection::default()
         },
         demo: true,
     }

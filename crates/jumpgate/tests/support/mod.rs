@@ -103,7 +103,7 @@ impl TestApp {
             jobs: JobSettings::default(),
             secrets: SecretSettings::default(),
             mail: jumpgate::config::MailSettings::default(),
-            standings: jumpgate::config::StandingsConfig::default(),
+            standings: jumpgate::config::StandingsSection::default(),
             demo: true,
         };
         tweak(&mut settings);

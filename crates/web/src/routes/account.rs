@@ -25,7 +25,7 @@ pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<Ac
         state: view.account.state.clone(),
         superuser: view.account.superuser,
         characters,
-        allow_alt_removal: state.app.settings().allow_alt_removal,
+        allow_alt_removal: state.app.settings().accounts.allow_alt_removal,
         permissions: viewer.caller.grants().permissions.iter().cloned().collect(),
         email: view.account.email.clone().unwrap_or_default(),
         email_verified: view.account.email_verified,
