@@ -2,7 +2,7 @@
 // playwright-core) logs in through the EVE simulator, adds an alt, makes the alt main and removes
 // the old main, taking a screenshot after every step.
 //
-//   JUMPGATE_URL=http://127.0.0.1:8080 SCREENSHOT_DIR=../../target/browser-screenshots \
+//   JUMPGATE_URL=http://127.0.0.1:8080 SCREENSHOT_DIR=../../target/browser-screenshots/account \
 //     node account.spec.mjs
 //
 // Usually started by `cargo test -p jumpgate --test browser`, which spawns a fresh Jumpgate and

@@ -5,13 +5,13 @@
 // queue; the member sees it approved (and the notification), enrols the character in contact
 // sync, clicks "Sync now" and waits until the character is in sync.
 //
-//   JUMPGATE_URL=http://127.0.0.1:8080 SCREENSHOT_DIR=../../target/browser-screenshots \
+//   JUMPGATE_URL=http://127.0.0.1:8080 SCREENSHOT_DIR=../../target/browser-screenshots/standings \
 //   APPROVER_ID=… APPROVER_NAME=… MEMBER_ID=… MEMBER_NAME=… node standings.spec.mjs
 //
 // The approver must log in first on a fresh Jumpgate in demo mode (the first login becomes
 // superuser); the member's account must get `standings.request` from its state, and job workers
-// must run (the sync is a job). Usually started by `cargo test -p jumpgate --test
-// browser_standings`, which sets all that up and afterwards checks the database and the
+// must run (the sync is a job). Usually started by `cargo test -p jumpgate --test browser
+// standings::`, which sets all that up and afterwards checks the database and the
 // simulator's contacts. Screenshots are `standings-NN-….png`. Exits non-zero when any step fails;
 // the last line on stdout on success is `JUMPGATE_STANDINGS_RESULT {"request":…,…}`.
 

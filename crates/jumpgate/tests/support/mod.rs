@@ -2,8 +2,6 @@
 //! or PostgreSQL schema) and a Jumpgate web server on a random port, driven over HTTP.
 #![allow(dead_code)]
 
-pub mod browser;
-
 use jumpgate::config::{
     AccountSettings, COMPATIBILITY_DATE, DatabaseSettings, EveSettings, JobSettings,
     SecretSettings, ServerSettings, Settings,

@@ -1,0 +1,668 @@
+//! The simulated ESI answers like esi.evetech.net: shapes, limits, caching, limiters, auth.
+
+// Test helpers outside #[test] fns unwrap too (allowed in tests by the workspace rules).
+#![allow(clippy::unwrap_used)]
+
+use crate::support::*;
+use jumpgate_evesim::{ContactType, EveSim, SimContact};
+use serde_json::{Value, json};
+
+const READ: &str = "esi-characters.read_contacts.v1";
+const WRITE: &str = "esi-characters.write_contacts.v1";
+
+async fn post_json(sim: &EveSim, path: &str, body: &Value) -> reqwest::Response {
+    http()
+        .post(sim.esi_base_url().join(path).unwrap())
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn token(sim: &EveSim, id: i64, scopes: &[&str]) -> String {
+    sim.access_token_for_test(CLIENT_ID, id, scopes).unwrap()
+}
+
+// --- identity ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn identity_routes_return_ccp_shapes() {
+    let sim = start().await;
+    let ch = sim
+        .characters()
+        .into_iter()
+        .find(|c| c.alliance_id.is_some())
+        .unwrap();
+    let body: Value = esi_get(&sim, &format!("/characters/{}", ch.character_id), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["name"], ch.name);
+    assert_eq!(body["corporation_id"], ch.corporation_id);
+    assert_eq!(body["alliance_id"], ch.alliance_id.unwrap());
+    for field in ["birthday", "bloodline_id", "race_id", "gender"] {
+        assert!(body.get(field).is_some(), "{field}");
+    }
+    let corp: Value = esi_get(&sim, &format!("/corporations/{}", ch.corporation_id), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(corp["ticker"].is_string() && corp["member_count"].as_i64().unwrap() >= 1);
+    let alliances: Vec<i64> = esi_get(&sim, "/alliances", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(alliances.len(), 3);
+    let members: Vec<i64> = esi_get(
+        &sim,
+        &format!("/alliances/{}/corporations", alliances[0]),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(!members.is_empty());
+    let status: Value = esi_get(&sim, "/status", None).await.json().await.unwrap();
+    assert!(status["players"].is_i64() && status["start_time"].is_string());
+    assert_eq!(esi_get(&sim, "/characters/1", None).await.status(), 404);
+}
+
+#[tokio::test]
+async fn affiliation_takes_1_to_1000_unique_ids() {
+    let sim = start().await;
+    let ids: Vec<i64> = sim
+        .characters()
+        .iter()
+        .take(5)
+        .map(|c| c.character_id)
+        .collect();
+    let resp = post_json(&sim, "characters/affiliation", &json!(ids)).await;
+    assert_eq!(resp.status(), 200);
+    let rows: Vec<Value> = resp.json().await.unwrap();
+    assert_eq!(rows.len(), 5);
+    assert!(
+        rows.iter()
+            .all(|r| r["character_id"].is_i64() && r["corporation_id"].is_i64())
+    );
+
+    assert_eq!(
+        post_json(&sim, "characters/affiliation", &json!([]))
+            .await
+            .status(),
+        400
+    );
+    let too_many: Vec<i64> = (0..1001).map(|i| 90_000_000 + i).collect();
+    assert_eq!(
+        post_json(&sim, "characters/affiliation", &json!(too_many))
+            .await
+            .status(),
+        400
+    );
+    let dup = [ids[0], ids[0]];
+    assert_eq!(
+        post_json(&sim, "characters/affiliation", &json!(dup))
+            .await
+            .status(),
+        400
+    );
+}
+
+#[tokio::test]
+async fn names_resolve_everything_or_fail_the_whole_batch() {
+    let sim = start().await;
+    let ch = sim.characters()[0].clone();
+    let corp = ch.corporation_id;
+    let resp = post_json(&sim, "universe/names", &json!([ch.character_id, corp])).await;
+    let rows: Vec<Value> = resp.json().await.unwrap();
+    assert_eq!(rows[0]["category"], "character");
+    assert_eq!(rows[0]["name"], ch.name);
+    assert_eq!(rows[1]["category"], "corporation");
+
+    let resp = post_json(&sim, "universe/names", &json!([ch.character_id, 12345])).await;
+    assert_eq!(resp.status(), 404);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "Ensure all IDs are valid before resolving.");
+
+    let ids: Value = post_json(
+        &sim,
+        "universe/ids",
+        &json!([ch.name.to_uppercase(), "Nobody Here"]),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(ids["characters"][0]["id"], ch.character_id);
+    assert!(ids.get("alliances").is_none());
+}
+
+// --- caching and paging -----------------------------------------------------------------
+
+#[tokio::test]
+async fn etag_and_if_none_match_give_304_with_cache_headers() {
+    let sim = start().await;
+    let path = format!("/characters/{}", sim.characters()[0].character_id);
+    let first = esi_get(&sim, &path, None).await;
+    let etag = header(&first, "etag").unwrap();
+    assert!(header(&first, "expires").is_some());
+    assert!(header(&first, "last-modified").is_some());
+    let again = http()
+        .get(sim.esi_base_url().join(&path[1..]).unwrap())
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(header(&again, "etag").unwrap(), etag);
+    let logged = sim.requests();
+    let last = logged.last().unwrap();
+    assert_eq!(last.if_none_match.as_deref(), Some(etag.as_str()));
+    assert_eq!(last.status, 304);
+    assert_eq!(logged[0].user_agent.as_deref(), Some(USER_AGENT));
+    assert_eq!(logged[0].compatibility_date.as_deref(), Some("2026-08-18"));
+}
+
+#[tokio::test]
+async fn contacts_are_paged_with_x_pages_and_a_shared_last_modified() {
+    let sim = start().await;
+    let id = sim.characters()[0].character_id;
+    let others: Vec<SimContact> = sim
+        .characters()
+        .iter()
+        .skip(1)
+        .take(25)
+        .map(|c| SimContact {
+            contact_id: c.character_id,
+            contact_type: ContactType::Character,
+            standing: 5.0,
+            label_ids: vec![],
+            is_watched: false,
+            is_blocked: false,
+        })
+        .collect();
+    sim.set_contacts(id, others);
+    sim.set_page_size(10);
+    let t = token(&sim, id, &[READ]);
+    let p1 = esi_get(&sim, &format!("/characters/{id}/contacts"), Some(&t)).await;
+    assert_eq!(header(&p1, "x-pages").as_deref(), Some("3"));
+    let lm = header(&p1, "last-modified");
+    let p3 = esi_get(&sim, &format!("/characters/{id}/contacts?page=3"), Some(&t)).await;
+    assert_eq!(header(&p3, "last-modified"), lm);
+    let rows: Vec<Value> = p3.json().await.unwrap();
+    assert_eq!(rows.len(), 5);
+    assert_eq!(
+        esi_get(&sim, &format!("/characters/{id}/contacts?page=4"), Some(&t))
+            .await
+            .status(),
+        404
+    );
+}
+
+// --- limiters -----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn bucket_costs_follow_ccp_and_exhaustion_gives_429_with_retry_after() {
+    let sim = start().await;
+    let id = sim.characters()[0].character_id;
+    let t = token(&sim, id, &["esi-characters.read_notifications.v1"]);
+    let path = format!("/characters/{id}/notifications");
+    // char-notification: 15 tokens per 15 minutes, 2 per 200.
+    let first = esi_get(&sim, &path, Some(&t)).await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(
+        header(&first, "x-ratelimit-group").as_deref(),
+        Some("char-notification")
+    );
+    assert_eq!(
+        header(&first, "x-ratelimit-limit").as_deref(),
+        Some("15/15m")
+    );
+    assert_eq!(header(&first, "x-ratelimit-used").as_deref(), Some("2"));
+    assert_eq!(
+        header(&first, "x-ratelimit-remaining").as_deref(),
+        Some("13")
+    );
+    assert!(
+        header(&first, "x-esi-error-limit-remain").is_none(),
+        "one header family only"
+    );
+    // A 304 costs 1.
+    let etag = header(&first, "etag").unwrap();
+    let cond = http()
+        .get(sim.esi_base_url().join(&path[1..]).unwrap())
+        .bearer_auth(&t)
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cond.status(), 304);
+    assert_eq!(
+        header(&cond, "x-ratelimit-remaining").as_deref(),
+        Some("12")
+    );
+    let mut last = cond;
+    while last.status() != 429 {
+        last = esi_get(&sim, &path, Some(&t)).await;
+    }
+    let retry: u64 = header(&last, "retry-after").unwrap().parse().unwrap();
+    assert!(retry > 800 && retry <= 900, "{retry}");
+}
+
+#[tokio::test]
+async fn a_4xx_costs_five_tokens() {
+    let sim = start().await;
+    let ch = sim.characters()[0].clone();
+    let t = token(&sim, ch.character_id, &[READ, WRITE]);
+    let resp = http()
+        .delete(
+            sim.esi_base_url()
+                .join(&format!("characters/{}/contacts", ch.character_id))
+                .unwrap(),
+        )
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert_eq!(header(&resp, "x-ratelimit-used").as_deref(), Some("5"));
+    assert_eq!(
+        header(&resp, "x-ratelimit-remaining").as_deref(),
+        Some("595")
+    );
+}
+
+#[tokio::test]
+async fn the_error_limiter_answers_420_after_100_errors() {
+    let sim = start().await;
+    let first = esi_get(&sim, "/characters/1", None).await;
+    assert_eq!(
+        header(&first, "x-esi-error-limit-remain").as_deref(),
+        Some("99")
+    );
+    for _ in 0..99 {
+        esi_get(&sim, "/characters/1", None).await;
+    }
+    let limited = esi_get(
+        &sim,
+        &format!("/characters/{}", sim.characters()[0].character_id),
+        None,
+    )
+    .await;
+    assert_eq!(limited.status().as_u16(), 420);
+    assert_eq!(
+        header(&limited, "x-esi-error-limit-remain").as_deref(),
+        Some("0")
+    );
+    assert!(header(&limited, "x-esi-error-limit-reset").is_some());
+}
+
+// --- modes ---------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn downtime_answers_503_everywhere_including_status() {
+    let sim = start().await;
+    sim.set_downtime(true);
+    let resp = esi_get(&sim, "/status", None).await;
+    assert_eq!(resp.status(), 503);
+    let body: Value = resp.json().await.unwrap();
+    assert!(body["error"].is_string());
+    let resp = post_json(
+        &sim,
+        "universe/names",
+        &json!([sim.characters()[0].character_id]),
+    )
+    .await;
+    assert_eq!(resp.status(), 503);
+    sim.set_downtime(false);
+    assert_eq!(esi_get(&sim, "/status", None).await.status(), 200);
+}
+
+#[tokio::test]
+async fn faults_and_garbage_can_be_switched_on() {
+    let sim = start().await;
+    sim.set_fault_rate(1.0);
+    assert!(
+        esi_get(&sim, "/alliances", None)
+            .await
+            .status()
+            .is_server_error()
+    );
+    sim.set_fault_rate(0.0);
+    sim.set_garbage(Some("/alliances".into()));
+    let resp = esi_get(&sim, "/alliances", None).await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.json::<Value>().await.is_err());
+    sim.set_garbage(None);
+    assert!(
+        esi_get(&sim, "/alliances", None)
+            .await
+            .json::<Value>()
+            .await
+            .is_ok()
+    );
+}
+
+// --- auth ---------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn authenticated_routes_need_a_token_for_that_character_with_the_scope() {
+    let sim = start().await;
+    let me = sim.characters()[0].character_id;
+    let other = sim.characters()[1].character_id;
+    let path = format!("/characters/{me}/contacts");
+    assert_eq!(esi_get(&sim, &path, None).await.status(), 403);
+    let wrong_scope = token(&sim, me, &["esi-mail.send_mail.v1"]);
+    let resp = esi_get(&sim, &path, Some(&wrong_scope)).await;
+    assert_eq!(resp.status(), 403);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "token not valid for scope");
+    let others = token(&sim, other, &[READ]);
+    assert_eq!(esi_get(&sim, &path, Some(&others)).await.status(), 403);
+    let resp = esi_get(&sim, &path, Some("not-a-jwt")).await;
+    assert_eq!(resp.status(), 403);
+    let body: Value = resp.json().await.unwrap();
+    assert!(body["sso_status"].is_number());
+
+    // A real login works, and the log records whose token it was.
+    let tokens = login(&sim, me, &[READ]).await;
+    assert_eq!(
+        esi_get(&sim, &path, Some(&tokens.access_token))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(sim.requests().last().unwrap().character_id, Some(me));
+}
+
+#[tokio::test]
+async fn membertracking_needs_the_director_role_and_members_need_membership() {
+    let sim = start().await;
+    let corp = sim.corporations()[0].clone();
+    let members: Vec<_> = sim
+        .characters()
+        .into_iter()
+        .filter(|c| c.corporation_id == corp.corporation_id)
+        .collect();
+    let ceo = corp.ceo_id;
+    let plain = members
+        .iter()
+        .find(|c| c.roles.is_empty())
+        .unwrap()
+        .character_id;
+    let track = "esi-corporations.track_members.v1";
+    let path = format!("/corporations/{}/membertracking", corp.corporation_id);
+    assert_eq!(
+        esi_get(&sim, &path, Some(&token(&sim, ceo, &[track])))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        esi_get(&sim, &path, Some(&token(&sim, plain, &[track])))
+            .await
+            .status(),
+        403
+    );
+
+    let membership = "esi-corporations.read_corporation_membership.v1";
+    let path = format!("/corporations/{}/members", corp.corporation_id);
+    let ids: Vec<i64> = esi_get(&sim, &path, Some(&token(&sim, plain, &[membership])))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), members.len());
+    let outsider = sim
+        .characters()
+        .into_iter()
+        .find(|c| c.corporation_id != corp.corporation_id)
+        .unwrap()
+        .character_id;
+    assert_eq!(
+        esi_get(&sim, &path, Some(&token(&sim, outsider, &[membership])))
+            .await
+            .status(),
+        403
+    );
+
+    let roles: Value = esi_get(
+        &sim,
+        &format!("/characters/{ceo}/roles"),
+        Some(&token(
+            &sim,
+            ceo,
+            &["esi-characters.read_corporation_roles.v1"],
+        )),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(roles["roles"][0], "Director");
+}
+
+// --- contacts -------------------------------------------------------------------------------
+
+async fn write(
+    sim: &EveSim,
+    method: reqwest::Method,
+    id: i64,
+    t: &str,
+    query: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let url = sim
+        .esi_base_url()
+        .join(&format!("characters/{id}/contacts?{query}"))
+        .unwrap();
+    let mut req = http().request(method, url).bearer_auth(t);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn contacts_can_be_added_edited_and_deleted_within_ccp_limits() {
+    let sim = start().await;
+    let chars = sim.characters();
+    let me = chars[0].character_id;
+    let t = token(&sim, me, &[READ, WRITE]);
+    let targets: Vec<i64> = chars[1..4].iter().map(|c| c.character_id).collect();
+
+    let resp = write(
+        &sim,
+        reqwest::Method::POST,
+        me,
+        &t,
+        "standing=-10&label_ids=4&watched=true",
+        Some(json!(targets)),
+    )
+    .await;
+    assert_eq!(resp.status(), 201);
+    let created: Vec<i64> = resp.json().await.unwrap();
+    assert_eq!(created, targets);
+    // Existing ones are not created twice.
+    let again: Vec<i64> = write(
+        &sim,
+        reqwest::Method::POST,
+        me,
+        &t,
+        "standing=-10",
+        Some(json!(targets)),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(again.is_empty());
+
+    let resp = write(
+        &sim,
+        reqwest::Method::PUT,
+        me,
+        &t,
+        "standing=5",
+        Some(json!([targets[0]])),
+    )
+    .await;
+    assert_eq!(resp.status(), 204);
+    let listed: Vec<Value> = esi_get(&sim, &format!("/characters/{me}/contacts"), Some(&t))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first = listed
+        .iter()
+        .find(|c| c["contact_id"] == targets[0])
+        .unwrap();
+    assert_eq!(first["standing"], 5.0);
+    let second = listed
+        .iter()
+        .find(|c| c["contact_id"] == targets[1])
+        .unwrap();
+    assert_eq!(second["label_ids"], json!([4]));
+    assert_eq!(second["is_watched"], true);
+
+    let q = format!("contact_ids={}&contact_ids={}", targets[0], targets[1]);
+    assert_eq!(
+        write(&sim, reqwest::Method::DELETE, me, &t, &q, None)
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(sim.contacts(me).len(), 1);
+
+    // The other side hears about it, as in game.
+    let notes: Vec<Value> = esi_get(
+        &sim,
+        &format!("/characters/{}/notifications", targets[2]),
+        Some(&token(
+            &sim,
+            targets[2],
+            &["esi-characters.read_notifications.v1"],
+        )),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(notes.iter().any(|n| n["type"] == "ContactAdd"));
+}
+
+#[tokio::test]
+async fn contact_writes_refuse_101_ids_21_deletes_and_the_1025th_contact() {
+    let sim = start().await;
+    let chars = sim.characters();
+    let me = chars[0].character_id;
+    let t = token(&sim, me, &[WRITE]);
+    let ids: Vec<i64> = chars[1..102].iter().map(|c| c.character_id).collect();
+    let resp = write(
+        &sim,
+        reqwest::Method::POST,
+        me,
+        &t,
+        "standing=0",
+        Some(json!(ids)),
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    let resp = write(
+        &sim,
+        reqwest::Method::PUT,
+        me,
+        &t,
+        "standing=0",
+        Some(json!(ids)),
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    let q: Vec<String> = ids[..21]
+        .iter()
+        .map(|i| format!("contact_ids={i}"))
+        .collect();
+    assert_eq!(
+        write(&sim, reqwest::Method::DELETE, me, &t, &q.join("&"), None)
+            .await
+            .status(),
+        400
+    );
+
+    // Fill the list to 1024 through the game, then one more through ESI is refused.
+    let full: Vec<SimContact> = (0..1024)
+        .map(|i| SimContact {
+            contact_id: 3_000_000 + i,
+            contact_type: ContactType::Character,
+            standing: 0.0,
+            label_ids: vec![],
+            is_watched: false,
+            is_blocked: false,
+        })
+        .collect();
+    sim.set_contacts(me, full);
+    let resp = write(
+        &sim,
+        reqwest::Method::POST,
+        me,
+        &t,
+        "standing=10",
+        Some(json!([chars[1].character_id])),
+    )
+    .await;
+    assert_eq!(resp.status().as_u16(), 520);
+    assert_eq!(sim.contacts(me).len(), 1024);
+}
+
+#[tokio::test]
+async fn alliance_contacts_and_labels_are_readable_by_members() {
+    let sim = start().await;
+    let member = sim
+        .characters()
+        .into_iter()
+        .find(|c| c.alliance_id.is_some())
+        .unwrap();
+    let alliance = member.alliance_id.unwrap();
+    let t = token(
+        &sim,
+        member.character_id,
+        &["esi-alliances.read_contacts.v1"],
+    );
+    let contacts: Vec<Value> = esi_get(&sim, &format!("/alliances/{alliance}/contacts"), Some(&t))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!contacts.is_empty());
+    assert!(contacts.iter().all(|c| c.get("is_blocked").is_none()));
+    let labels: Vec<Value> = esi_get(
+        &sim,
+        &format!("/alliances/{alliance}/contacts/labels"),
+        Some(&t),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(labels.iter().any(|l| l["label_name"] == "WT"));
+}
+
+#[tokio::test]
+async fn mail_can_be_sent() {
+    let sim = start().await;
+    let me = sim.characters()[0].character_id;
+    let to = sim.characters()[1].character_id;
+    let resp = http()
+        .post(sim.esi_base_url().join(&format!("characters/{me}/mail")).unwrap())
+        .bearer_auth(token(&sim, me, &["esi-mail.send_mail.v1"]))
+        .json(&json!({"recipients": [{"recipient_id": to, "recipient_type": "character"}], "subject": "Hi", "body": "o7"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let mail_id: i64 = resp.json().await.unwrap();
+    assert_eq!(sim.mails()[0].mail_id, mail_id);
+}

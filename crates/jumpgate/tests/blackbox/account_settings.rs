@@ -1,0 +1,281 @@
+//! The account page's settings: an email address verified by a signed link, and a time zone.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use crate::support::{Browser, TestApp, location};
+use jumpgate_app::email::{SIGNING_KEY, sign_token};
+use jumpgate_domain::account::Account;
+use jumpgate_domain::{AccountId, CharacterId};
+use jumpgate_store::AuditFilter;
+use reqwest::StatusCode;
+use std::path::PathBuf;
+
+async fn signed_in(t: &TestApp) -> (Browser, AccountId) {
+    let character = t.sim.characters()[0].character_id;
+    let b = t.browser();
+    b.login_ok(character).await;
+    let account = t
+        .store
+        .character(CharacterId(character))
+        .await
+        .unwrap()
+        .unwrap()
+        .account;
+    (b, account)
+}
+
+async fn account(t: &TestApp, id: AccountId) -> Account {
+    t.store.account(id).await.unwrap().unwrap()
+}
+
+fn mail_dir(t: &TestApp) -> PathBuf {
+    t.settings.data_dir.join("mail")
+}
+
+/// Every mail written so far, oldest first.
+fn mails(t: &TestApp) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir(mail_dir(t)) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = dir.map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
+/// The verification link in a mail, as a path with its query.
+fn link_in(t: &TestApp, mail: &str) -> String {
+    let start = mail
+        .find("/account/email/verify?token=")
+        .expect("a verification link in the mail");
+    let prefix = t.base.as_str().trim_end_matches('/');
+    assert_eq!(
+        &mail[start - prefix.len()..start],
+        prefix,
+        "the link starts with the public URL"
+    );
+    let end = mail[start..]
+        .find(char::is_whitespace)
+        .map_or(mail.len(), |e| start + e);
+    mail[start..end].to_owned()
+}
+
+async fn audit_count(t: &TestApp, action: &str, account: AccountId) -> usize {
+    t.store
+        .audit_entries(&AuditFilter {
+            action_prefix: Some(action.into()),
+            target: Some(format!("account:{account}")),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn set_email(b: &Browser, email: &str) -> reqwest::Response {
+    b.post_form("/account/email", &[("email", email), ("action", "set")])
+        .await
+}
+
+on_both_backends!(
+    an_email_is_verified_by_the_link_mailed_to_it,
+    |t: TestApp| async move {
+        let (b, id) = signed_in(&t).await;
+        let r = set_email(&b, "pilot@example.org").await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            r.text().await.unwrap()
+        );
+        assert_eq!(location(&r).path(), "/account");
+        let acc = account(&t, id).await;
+        assert_eq!(acc.email.as_deref(), Some("pilot@example.org"));
+        assert!(!acc.email_verified);
+        assert_eq!(audit_count(&t, "account.email_set", id).await, 1);
+        let (_, page) = b.get_text("/account").await;
+        assert!(page.contains("We sent it a link"), "flash");
+        assert!(page.contains("Not verified"));
+
+        let sent = mails(&t);
+        assert_eq!(sent.len(), 1);
+        assert!(sent[0].contains("To: pilot@example.org"), "{}", sent[0]);
+        let link = link_in(&t, &sent[0]);
+        assert!(
+            t.store.kv_get(SIGNING_KEY).await.unwrap().is_some(),
+            "the signing key is kept in the store"
+        );
+
+        let r = b.get(&link).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&r).path(), "/account");
+        assert!(account(&t, id).await.email_verified);
+        assert_eq!(audit_count(&t, "account.email_verified", id).await, 1);
+        let (_, page) = b.get_text("/account").await;
+        assert!(page.contains("pilot@example.org is verified"), "flash");
+        assert!(page.contains(">Verified<"));
+
+        // Opening it again, even signed out, is harmless.
+        let r = t.browser().get(&link).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&r).path(), "/");
+        assert_eq!(audit_count(&t, "account.email_verified", id).await, 1);
+
+        // Removing the address clears it.
+        let r = b
+            .post_form("/account/email", &[("email", ""), ("action", "remove")])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let acc = account(&t, id).await;
+        assert_eq!(acc.email, None);
+        assert!(!acc.email_verified);
+    }
+);
+
+on_both_backends!(
+    a_link_opened_signed_out_verifies_too,
+    |t: TestApp| async move {
+        let (b, id) = signed_in(&t).await;
+        set_email(&b, "pilot@example.org").await;
+        let link = link_in(&t, &mails(&t)[0]);
+        let r = t.browser().get(&link).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert!(account(&t, id).await.email_verified);
+    }
+);
+
+on_both_backends!(
+    bad_links_are_refused_and_leave_the_address_unverified,
+    |t: TestApp| async move {
+        let (b, id) = signed_in(&t).await;
+        set_email(&b, "first@example.org").await;
+        let first = link_in(&t, &mails(&t)[0]);
+
+        // Tampered: one character of the signature changed, or the payload swapped.
+        let mut tampered = first.clone();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == 'A' { 'B' } else { 'A' });
+        let key = t.app.email_signing_key().await.unwrap();
+        let expired = sign_token(
+            &key,
+            id,
+            "first@example.org",
+            time::OffsetDateTime::now_utc() - time::Duration::minutes(1),
+        );
+        let other_key = sign_token(
+            &[7u8; 32],
+            id,
+            "first@example.org",
+            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        );
+        for (path, reason) in [
+            (tampered, "damaged"),
+            (
+                format!("/account/email/verify?token={expired}"),
+                "has expired",
+            ),
+            (
+                format!("/account/email/verify?token={other_key}"),
+                "damaged",
+            ),
+            ("/account/email/verify?token=".to_owned(), "no token"),
+            ("/account/email/verify?token=abc".to_owned(), "damaged"),
+        ] {
+            let (status, page) = b.get_text(&path).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+            assert!(page.contains(reason), "{path}: '{reason}' missing: {page}");
+            assert!(!account(&t, id).await.email_verified, "{path}");
+        }
+
+        // The address changed since the link was sent: the old link no longer verifies.
+        set_email(&b, "second@example.org").await;
+        assert_eq!(mails(&t).len(), 2);
+        let (status, page) = b.get_text(&first).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(page.contains("has changed since"), "{page}");
+        let acc = account(&t, id).await;
+        assert_eq!(acc.email.as_deref(), Some("second@example.org"));
+        assert!(!acc.email_verified);
+        assert_eq!(audit_count(&t, "account.email_verified", id).await, 0);
+
+        // A new link for the current address can be asked for, and works.
+        let r = b.post_form("/account/email/resend", &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let sent = mails(&t);
+        assert_eq!(sent.len(), 3);
+        assert!(sent[2].contains("To: second@example.org"));
+        let r = b.get(&link_in(&t, &sent[2])).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert!(account(&t, id).await.email_verified);
+    }
+);
+
+on_both_backends!(
+    invalid_addresses_are_refused_with_the_reason,
+    |t: TestApp| async move {
+        let (b, id) = signed_in(&t).await;
+        let too_long = format!("{}@example.org", "a".repeat(250));
+        for (email, reason) in [
+            ("pilot.example.org", "exactly one @"),
+            ("a@b@example.org", "exactly one @"),
+            ("pilot@localhost", "must contain a dot"),
+            ("pi lot@example.org", "space"),
+            ("@example.org", "nothing before the @"),
+            (too_long.as_str(), "at most 254"),
+            ("   ", "type an email address"),
+        ] {
+            let r = set_email(&b, email).await;
+            let status = r.status();
+            let page = r.text().await.unwrap();
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{email}");
+            assert!(page.contains(reason), "{email}: '{reason}' missing: {page}");
+        }
+        assert_eq!(account(&t, id).await.email, None, "nothing changed");
+        assert!(mails(&t).is_empty(), "no mail was sent");
+        assert_eq!(audit_count(&t, "account.email", id).await, 0);
+    }
+);
+
+on_both_backends!(
+    a_time_zone_is_chosen_from_the_real_list,
+    |t: TestApp| async move {
+        let (b, id) = signed_in(&t).await;
+        let (_, page) = b.get_text("/account").await;
+        assert!(page.contains("<option value=\"Europe/Berlin\""));
+        assert!(page.contains("<option value=\"Pacific/Auckland\""));
+
+        let r = b
+            .post_form("/account/timezone", &[("timezone", "Europe/Berlin")])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            account(&t, id).await.timezone.as_deref(),
+            Some("Europe/Berlin")
+        );
+        let (_, page) = b.get_text("/account").await;
+        assert!(page.contains("Your time zone is now Europe/Berlin"));
+        assert!(page.contains("<option value=\"Europe/Berlin\" selected>"));
+        assert_eq!(audit_count(&t, "account.timezone_set", id).await, 1);
+
+        for bad in ["Mars/Olympus_Mons", "Europe/Berlin; DROP TABLE", "+02:00"] {
+            let r = b.post_form("/account/timezone", &[("timezone", bad)]).await;
+            let status = r.status();
+            let page = r.text().await.unwrap();
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+            assert!(page.contains("not a time zone name"), "{bad}: {page}");
+        }
+        assert_eq!(
+            account(&t, id).await.timezone.as_deref(),
+            Some("Europe/Berlin"),
+            "nothing changed"
+        );
+        assert_eq!(audit_count(&t, "account.timezone_set", id).await, 1);
+
+        let r = b.post_form("/account/timezone", &[("timezone", "")]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(account(&t, id).await.timezone, None);
+    }
+);

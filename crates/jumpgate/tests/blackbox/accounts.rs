@@ -1,0 +1,296 @@
+//! Accounts and characters, end to end over HTTP through the simulated EVE SSO.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use crate::support::TestApp;
+use jumpgate_domain::account::RemovalReason;
+use jumpgate_domain::{AccountId, CharacterId};
+use reqwest::StatusCode;
+
+on_both_backends!(
+    first_login_creates_an_account_with_that_character_as_main,
+    |t: TestApp| async move {
+        let [main, ..] = t.characters_of_one_owner(1)[..] else {
+            unreachable!()
+        };
+        let browser = t.browser();
+        browser.login_ok(main).await;
+
+        let c = t
+            .store
+            .character(CharacterId(main))
+            .await
+            .unwrap()
+            .expect("character stored");
+        let account = t.store.account(c.account).await.unwrap().expect("account");
+        assert_eq!(account.main_character, Some(CharacterId(main)));
+        assert!(
+            account.superuser,
+            "the demo's first login becomes superuser"
+        );
+
+        let (status, page) = browser.get_text("/account").await;
+        assert_eq!(status, StatusCode::OK);
+        let name = t.sim.character(main).unwrap().name;
+        assert!(page.contains(&name), "account page names the character");
+        assert!(
+            page.contains("Token valid"),
+            "account page shows the token state"
+        );
+        assert!(
+            page.contains("/characters/"),
+            "account page shows portraits"
+        );
+    }
+);
+
+on_both_backends!(
+    only_the_first_demo_login_becomes_superuser,
+    |t: TestApp| async move {
+        let chars = t.sim.characters();
+        t.browser().login_ok(chars[0].character_id).await;
+        t.browser().login_ok(chars[300].character_id).await;
+        let second = t
+            .store
+            .character(CharacterId(chars[300].character_id))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            !t.store
+                .account(second.account)
+                .await
+                .unwrap()
+                .unwrap()
+                .superuser
+        );
+    }
+);
+
+on_both_backends!(
+    logging_in_while_signed_in_adds_an_alt,
+    |t: TestApp| async move {
+        let ids = t.characters_of_one_owner(2);
+        let browser = t.browser();
+        browser.login_ok(ids[0]).await;
+        browser.login_ok(ids[1]).await;
+
+        let main = t
+            .store
+            .character(CharacterId(ids[0]))
+            .await
+            .unwrap()
+            .unwrap();
+        let alt = t
+            .store
+            .character(CharacterId(ids[1]))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(main.account, alt.account);
+        assert_eq!(t.store.count_accounts().await.unwrap(), 1);
+        let (_, page) = browser.get_text("/account").await;
+        assert!(page.contains(&main.name) && page.contains(&alt.name));
+    }
+);
+
+on_both_backends!(the_main_can_be_switched, |t: TestApp| async move {
+    let ids = t.characters_of_one_owner(2);
+    let browser = t.browser();
+    browser.login_ok(ids[0]).await;
+    browser.login_ok(ids[1]).await;
+
+    let r = browser
+        .post_form("/account/main", &[("character_id", &ids[1].to_string())])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let acc = t
+        .store
+        .character(CharacterId(ids[1]))
+        .await
+        .unwrap()
+        .unwrap()
+        .account;
+    assert_eq!(
+        t.store.account(acc).await.unwrap().unwrap().main_character,
+        Some(CharacterId(ids[1]))
+    );
+});
+
+on_both_backends!(
+    an_alt_can_be_removed_but_not_the_main,
+    |t: TestApp| async move {
+        let ids = t.characters_of_one_owner(2);
+        let browser = t.browser();
+        browser.login_ok(ids[0]).await;
+        browser.login_ok(ids[1]).await;
+        let account = t
+            .store
+            .character(CharacterId(ids[0]))
+            .await
+            .unwrap()
+            .unwrap()
+            .account;
+
+        let r = browser
+            .post_form(&format!("/account/characters/{}/remove", ids[0]), &[])
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::BAD_REQUEST,
+            "the main cannot be removed"
+        );
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("make another character main first")
+        );
+
+        let r = browser
+            .post_form(&format!("/account/characters/{}/remove", ids[1]), &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert!(
+            t.store
+                .character(CharacterId(ids[1]))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let history = t.store.removed_characters(Some(account), 10).await.unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].reason, RemovalReason::RemovedByOwner);
+    }
+);
+
+on_both_backends!(
+    nobody_can_touch_a_character_of_another_account,
+    |t: TestApp| async move {
+        let chars = t.sim.characters();
+        let (mine, theirs) = (chars[0].character_id, chars[400].character_id);
+        let me = t.browser();
+        me.login_ok(mine).await;
+        t.browser().login_ok(theirs).await;
+
+        let r = me
+            .post_form(&format!("/account/characters/{theirs}/remove"), &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let r = me
+            .post_form("/account/main", &[("character_id", &theirs.to_string())])
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert!(
+            t.store
+                .character(CharacterId(theirs))
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+);
+
+on_both_backends!(
+    a_character_of_another_account_moves_when_logged_in_and_is_recorded,
+    |t: TestApp| async move {
+        let ids = t.characters_of_one_owner(2);
+        let first = t.browser();
+        first.login_ok(ids[0]).await;
+        let second = t.browser();
+        second.login_ok(ids[1]).await;
+        let from = t
+            .store
+            .character(CharacterId(ids[1]))
+            .await
+            .unwrap()
+            .unwrap()
+            .account;
+
+        // Signed in as ids[0], log in with ids[1]: it moves here.
+        first.login_ok(ids[1]).await;
+        let to = t
+            .store
+            .character(CharacterId(ids[0]))
+            .await
+            .unwrap()
+            .unwrap()
+            .account;
+        assert_eq!(
+            t.store
+                .character(CharacterId(ids[1]))
+                .await
+                .unwrap()
+                .unwrap()
+                .account,
+            to
+        );
+        let history = t.store.removed_characters(Some(from), 10).await.unwrap();
+        assert_eq!(history[0].reason, RemovalReason::Moved);
+        assert_eq!(history[0].to_account, Some(to));
+    }
+);
+
+on_both_backends!(
+    a_transferred_character_leaves_its_old_account,
+    |t: TestApp| async move {
+        let ids = t.characters_of_one_owner(2);
+        let owner = t.browser();
+        owner.login_ok(ids[0]).await;
+        owner.login_ok(ids[1]).await;
+        let old = t
+            .store
+            .character(CharacterId(ids[1]))
+            .await
+            .unwrap()
+            .unwrap()
+            .account;
+
+        // Sold to another player, who logs in with it.
+        t.sim.transfer_character(ids[1]);
+        let buyer = t.browser();
+        buyer.login_ok(ids[1]).await;
+
+        let now = t
+            .store
+            .character(CharacterId(ids[1]))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_ne!(now.account, old, "the buyer gets a new account");
+        assert_eq!(t.store.characters_of(old).await.unwrap().len(), 1);
+        let history = t.store.removed_characters(Some(old), 10).await.unwrap();
+        assert_eq!(history[0].reason, RemovalReason::Transferred);
+    }
+);
+
+on_both_backends!(
+    the_admin_cli_grants_superuser_by_name,
+    |t: TestApp| async move {
+        let chars = t.sim.characters();
+        t.browser().login_ok(chars[0].character_id).await;
+        t.browser().login_ok(chars[250].character_id).await;
+        let account = t
+            .app
+            .grant_superuser(&chars[250].name)
+            .await
+            .expect("granted");
+        assert!(t.store.account(account).await.unwrap().unwrap().superuser);
+        assert!(t.app.grant_superuser("Nobody Atall").await.is_err());
+        let entries = t
+            .store
+            .audit_entries(&jumpgate_store::AuditFilter {
+                action_prefix: Some("account.superuser_granted".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.target == format!("account:{account}"))
+        );
+        let _: AccountId = account;
+    }
+);

@@ -1,0 +1,842 @@
+//! The `jumpgate` binary as an operator meets it: help texts, configuration errors, `migrate`,
+//! `audit verify`, `keys rotate`, `admin grant-superuser`, the one-process rule of SQLite and a
+//! worker that dies in the middle of a job. Every test runs the real binary as a subprocess.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use crate::support::{Backend, TestApp};
+use jumpgate_app::tokens::RefreshOutcome;
+use jumpgate_domain::audit::{Actor, NewAuditEntry};
+use jumpgate_domain::{CharacterId, CorporationId};
+use jumpgate_evesim::{EveSim, SimConfig};
+use jumpgate_store::testing::{DEFAULT_TEST_DATABASE_URL, fresh_postgres};
+use jumpgate_store::{ConnectOptions, JobStatus, NewCharacter, NewJob, Store};
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::{AssertSqlSafe, Connection};
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::process::Command;
+
+/// A client secret distinctive enough that finding it in any output means it leaked.
+const CLIENT_SECRET: &str = "cli-test-secret-Zq7Xw3Lk9Pv2";
+/// Nothing listens here: commands that must not talk to EVE fail loudly if they try.
+const NOWHERE: &str = "http://127.0.0.1:9/";
+/// How long any one command may take before the test gives up on it.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a finished command printed.
+struct Ran {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+impl Ran {
+    /// Everything the operator saw, both streams.
+    fn output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    #[track_caller]
+    fn assert_success(&self) {
+        assert!(
+            self.status.success(),
+            "expected success, got {}:\n{}",
+            self.status,
+            self.output()
+        );
+    }
+
+    #[track_caller]
+    fn assert_failure_saying(&self, expected: &[&str]) {
+        assert!(
+            !self.status.success(),
+            "expected a failure, got success:\n{}",
+            self.output()
+        );
+        let output = self.output();
+        for text in expected {
+            assert!(output.contains(text), "'{text}' missing from:\n{output}");
+        }
+    }
+
+    #[track_caller]
+    fn assert_never_shows(&self, secrets: &[&str]) {
+        let output = self.output();
+        for secret in secrets {
+            assert!(!output.contains(secret), "a secret was printed:\n{output}");
+        }
+    }
+}
+
+/// The binary with an empty environment (nothing of the developer's leaks in) and logs at
+/// `info`, so that whatever a command logs is part of what the tests check.
+fn jumpgate() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_jumpgate"));
+    c.env_clear()
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    c
+}
+
+/// The binary with a minimal valid configuration from the environment: a data directory and an
+/// EVE application whose SSO and ESI are nowhere.
+fn configured(data_dir: &Path) -> Command {
+    let mut c = jumpgate();
+    c.env("JUMPGATE__DATA_DIR", data_dir)
+        .env("JUMPGATE__EVE__CLIENT_ID", "cli-test")
+        .env("JUMPGATE__EVE__CLIENT_SECRET", CLIENT_SECRET)
+        .env("JUMPGATE__EVE__CONTACT", "tests@jumpgate.invalid")
+        .env("JUMPGATE__EVE__SSO_BASE_URL", NOWHERE)
+        .env("JUMPGATE__EVE__ESI_BASE_URL", NOWHERE);
+    c
+}
+
+/// `configured`, on the database at `url`.
+fn configured_on(data_dir: &Path, url: &str) -> Command {
+    let mut c = configured(data_dir);
+    c.env("JUMPGATE__DATABASE__URL", url);
+    c
+}
+
+async fn run(mut command: Command, args: &[&str]) -> Ran {
+    let out = tokio::time::timeout(COMMAND_TIMEOUT, command.args(args).output())
+        .await
+        .unwrap_or_else(|_| panic!("jumpgate {args:?} did not finish in {COMMAND_TIMEOUT:?}"))
+        .expect("the jumpgate binary runs");
+    Ran {
+        status: out.status,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("jumpgate.db").display())
+}
+
+/// The PostgreSQL server the tests use (see the README).
+fn test_postgres_url() -> String {
+    std::env::var("JUMPGATE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_owned())
+}
+
+async fn open(url: &str) -> Arc<dyn Store> {
+    jumpgate_store::connect(url, &ConnectOptions { max_connections: 2 })
+        .await
+        .unwrap_or_else(|e| panic!("open {url}: {e}"))
+}
+
+/// Waits until `path` holds `pid`: the SQLite lock file of a process that opened the database.
+async fn wait_for_lock_of(path: &Path, pid: u32) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if std::fs::read_to_string(path).is_ok_and(|s| s.trim() == pid.to_string()) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "process {pid} never locked {}",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+// ----- help ----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn every_command_explains_itself_in_its_help() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &[],
+            &[
+                "EVE Online alliance auth",
+                "serve",
+                "worker",
+                "demo",
+                "evesim",
+                "migrate",
+                "admin",
+                "audit",
+                "keys",
+                "--config",
+                "JUMPGATE__EVE__CLIENT_SECRET",
+            ],
+        ),
+        (&["serve"], &["web server and the background workers"]),
+        (&["worker"], &["only the background workers", "PostgreSQL"]),
+        (&["demo"], &["offline demo", "simulated EVE", "--listen"]),
+        (&["evesim"], &["EVE simulator", "--client-id", "--seed"]),
+        (&["migrate"], &["Apply database migrations"]),
+        (&["admin"], &["grant-superuser"]),
+        (
+            &["admin", "grant-superuser"],
+            &[
+                "superuser",
+                "logged in once",
+                "Character id or exact character name",
+            ],
+        ),
+        (&["audit"], &["verify"]),
+        (
+            &["audit", "verify"],
+            &["hash chain", "edited, inserted or deleted"],
+        ),
+        (&["keys"], &["rotate"]),
+        (
+            &["keys", "rotate"],
+            &["new token encryption key", "re-encrypt every stored token"],
+        ),
+    ];
+    for (command, expected) in cases {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let ran = run(jumpgate(), &args).await;
+        assert!(
+            ran.status.success(),
+            "jumpgate {args:?} failed:\n{}",
+            ran.output()
+        );
+        for text in *expected {
+            assert!(
+                ran.stdout.contains(text),
+                "jumpgate {args:?} does not mention '{text}':\n{}",
+                ran.stdout
+            );
+        }
+    }
+}
+
+// ----- configuration -------------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_invalid_configuration_names_every_wrong_setting_with_its_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("jumpgate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+            data_dir = "{data}"
+            [eve]
+            client_id = ""
+            client_secret = "{CLIENT_SECRET}"
+            contact = "nobody"
+            [jobs]
+            affiliation_interval = "5s"
+            "#,
+            data = dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let ran = run(
+        jumpgate(),
+        &["migrate", "--config", config.to_str().unwrap()],
+    )
+    .await;
+    ran.assert_failure_saying(&[
+        "eve.client_id",
+        "https://developers.eveonline.com",
+        "eve.contact",
+        "email address",
+        "jobs.affiliation_interval",
+        "at least 1m",
+    ]);
+    ran.assert_never_shows(&[CLIENT_SECRET]);
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing is touched before the configuration is valid"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_setting_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut from_env = configured(dir.path());
+    from_env.env("JUMPGATE__SERVER__LISTEN_PORT", "8080");
+    let ran = run(from_env, &["migrate"]).await;
+    ran.assert_failure_saying(&["listen_port", "jumpgate.example.toml"]);
+    ran.assert_never_shows(&[CLIENT_SECRET]);
+
+    let config = dir.path().join("jumpgate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[eve]\nclient_id = \"x\"\nclient_secret = \"{CLIENT_SECRET}\"\ncontact = \"a@b.c\"\nclient_sceret = \"{CLIENT_SECRET}\"\n"
+        ),
+    )
+    .unwrap();
+    let ran = run(
+        jumpgate(),
+        &["migrate", "--config", config.to_str().unwrap()],
+    )
+    .await;
+    ran.assert_failure_saying(&["client_sceret"]);
+    ran.assert_never_shows(&[CLIENT_SECRET]);
+}
+
+#[tokio::test]
+async fn a_missing_configuration_file_is_named_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.toml");
+    let ran = run(
+        jumpgate(),
+        &["serve", "--config", missing.to_str().unwrap()],
+    )
+    .await;
+    ran.assert_failure_saying(&["nope.toml", "does not exist", "jumpgate.example.toml"]);
+}
+
+#[tokio::test]
+async fn secrets_never_appear_in_the_output_even_when_something_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    const DB_PASSWORD: &str = "db-password-Hq4Tm8Rs1";
+    const TOKEN_KEY: &str = "token-key-Vy6Nc2Wd5 not base64";
+
+    // A token key that is not a key: named, not shown.
+    let mut bad_key = configured(dir.path());
+    bad_key.env("JUMPGATE__SECRETS__TOKEN_KEY", TOKEN_KEY);
+    let ran = run(bad_key, &["migrate"]).await;
+    ran.assert_failure_saying(&["secrets.token_key", "openssl rand -base64 32"]);
+    ran.assert_never_shows(&[CLIENT_SECRET, TOKEN_KEY]);
+
+    // A database URL of an unsupported kind, with a password in it.
+    let ran = run(
+        configured_on(
+            dir.path(),
+            &format!("mysql://jumpgate:{DB_PASSWORD}@127.0.0.1/jumpgate"),
+        ),
+        &["migrate"],
+    )
+    .await;
+    ran.assert_failure_saying(&["database.url", "postgres://"]);
+    ran.assert_never_shows(&[CLIENT_SECRET, DB_PASSWORD]);
+
+    // A PostgreSQL server that refuses the database: its error keeps the password to itself.
+    let mut refused = url::Url::parse(&test_postgres_url()).unwrap();
+    refused.set_password(Some(DB_PASSWORD)).unwrap();
+    refused.set_path("/jumpgate_no_such_database");
+    refused.set_query(None);
+    let ran = run(configured_on(dir.path(), refused.as_str()), &["migrate"]).await;
+    ran.assert_failure_saying(&["database.url", "jumpgate_no_such_database"]);
+    ran.assert_never_shows(&[CLIENT_SECRET, DB_PASSWORD]);
+
+    // And a command that works logs no secret either.
+    let ran = run(configured(dir.path()), &["migrate"]).await;
+    ran.assert_success();
+    ran.assert_never_shows(&[CLIENT_SECRET]);
+}
+
+// ----- migrate -------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn migrate_creates_a_fresh_sqlite_database_in_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("not-yet-there");
+    let ran = run(configured(&data), &["migrate"]).await;
+    ran.assert_success();
+    assert!(
+        data.join("jumpgate.db").is_file(),
+        "the database was created"
+    );
+
+    // Running it again is harmless, and the schema is complete: the default states are seeded.
+    run(configured(&data), &["migrate"]).await.assert_success();
+    let store = open(&sqlite_url(&data)).await;
+    let states = store.states().await.unwrap();
+    assert!(states.iter().any(|s| s.name == "Member"), "{states:?}");
+}
+
+#[tokio::test]
+async fn migrate_prepares_an_empty_postgresql_schema() {
+    // An empty schema of our own (`fresh_postgres` hands out migrated ones), named the way the
+    // test support names them so that a killed run's left-over is swept later.
+    let admin_url = test_postgres_url();
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let schema = format!("t_{secs}_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let sep = if admin_url.contains('?') { '&' } else { '?' };
+    let url = format!("{admin_url}{sep}options[search_path]={schema}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let ran = run(configured_on(dir.path(), &url), &["migrate"]).await;
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = $1",
+    )
+    .bind(&schema)
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    sqlx::raw_sql(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    ran.assert_success();
+    assert!(tables >= 10, "only {tables} tables were created");
+    assert!(
+        !dir.path().join("jumpgate.db").exists(),
+        "no SQLite database on the side"
+    );
+}
+
+// ----- audit verify --------------------------------------------------------------------------
+
+async fn write_audit_entries(store: &dyn Store, n: usize) {
+    for i in 0..n {
+        store
+            .append_audit(&NewAuditEntry {
+                actor: Actor::System("cli-test".into()),
+                action: "test.entry".into(),
+                target: format!("test:{i}"),
+                details: serde_json::json!({"n": i}),
+            })
+            .await
+            .unwrap();
+    }
+}
+
+/// The database reached directly with SQL, not through Jumpgate: as someone with access to the
+/// database would tamper with it.
+enum Direct {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl Direct {
+    async fn connect(url: &str) -> Self {
+        if url.starts_with("sqlite:") {
+            Self::Sqlite(sqlx::SqliteConnection::connect(url).await.unwrap())
+        } else {
+            Self::Postgres(sqlx::PgConnection::connect(url).await.unwrap())
+        }
+    }
+
+    /// Runs `statement`, binding `args` to `$1`, `$2` …
+    async fn execute(&mut self, statement: &str, args: &[&str]) {
+        match self {
+            Self::Sqlite(db) => {
+                let mut q = sqlx::query(AssertSqlSafe(statement.to_owned()));
+                for a in args {
+                    q = q.bind((*a).to_owned());
+                }
+                q.execute(db).await.unwrap();
+            }
+            Self::Postgres(db) => {
+                let mut q = sqlx::query(AssertSqlSafe(statement.to_owned()));
+                for a in args {
+                    q = q.bind((*a).to_owned());
+                }
+                q.execute(db).await.unwrap();
+            }
+        }
+    }
+
+    /// The details of an audit entry exactly as stored.
+    async fn audit_details(&mut self, id: i64) -> String {
+        match self {
+            Self::Sqlite(db) => sqlx::query_scalar("SELECT details FROM audit_log WHERE id = $1")
+                .bind(id)
+                .fetch_one(db)
+                .await
+                .unwrap(),
+            Self::Postgres(db) => {
+                sqlx::query_scalar("SELECT details::text FROM audit_log WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(db)
+                    .await
+                    .unwrap()
+            }
+        }
+    }
+
+    /// Sets the details of an audit entry to `json`, exactly as given.
+    async fn set_audit_details(&mut self, id: i64, json: &str) {
+        let statement = match self {
+            Self::Sqlite(_) => "UPDATE audit_log SET details = $1 WHERE id = CAST($2 AS INTEGER)",
+            Self::Postgres(_) => "UPDATE audit_log SET details = $1::json WHERE id = $2::bigint",
+        };
+        self.execute(statement, &[json, &id.to_string()]).await;
+    }
+
+    async fn close(self) {
+        match self {
+            Self::Sqlite(db) => db.close().await.unwrap(),
+            Self::Postgres(db) => db.close().await.unwrap(),
+        }
+    }
+}
+
+/// Writes five audit entries (unless already written), checks `audit verify` passes, then edits
+/// and deletes entries behind Jumpgate's back and checks it names them.
+async fn audit_verify_finds_tampering(url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let verify = || run(configured_on(dir.path(), url), &["audit", "verify"]);
+    let ran = verify().await;
+    ran.assert_success();
+    assert!(ran.output().contains("intact"), "{}", ran.output());
+
+    let mut db = Direct::connect(url).await;
+    let original = db.audit_details(2).await;
+    db.set_audit_details(2, r#"{"n": 99}"#).await;
+    verify()
+        .await
+        .assert_failure_saying(&["audit entry 2 was edited"]);
+
+    // Put back exactly what was there: the chain holds again, so it was the edit that broke it.
+    db.set_audit_details(2, &original).await;
+    verify().await.assert_success();
+
+    db.execute("DELETE FROM audit_log WHERE id = 3", &[]).await;
+    db.close().await;
+    verify()
+        .await
+        .assert_failure_saying(&["broken before entry 4", "deleted"]);
+}
+
+#[tokio::test]
+async fn audit_verify_names_the_edited_or_deleted_entry_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path());
+    let store = open(&url).await;
+    write_audit_entries(store.as_ref(), 5).await;
+    // The SQLite store holds the database's lock file until its last handle is gone.
+    drop(store);
+    audit_verify_finds_tampering(&url).await;
+}
+
+#[tokio::test]
+async fn audit_verify_names_the_edited_or_deleted_entry_on_postgres() {
+    let db = fresh_postgres().await;
+    write_audit_entries(db.store.as_ref(), 5).await;
+    audit_verify_finds_tampering(&db.url).await;
+    db.close().await;
+}
+
+// ----- keys rotate ---------------------------------------------------------------------------
+
+fn key_file(data_dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(data_dir.join("keys.json")).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_rotate_reencrypts_every_token_under_a_single_new_key() {
+    // Jumpgate's keys.json lives in a data directory that outlives the running app.
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_owned();
+    let t = TestApp::spawn_with(Backend::Sqlite, |s| s.data_dir = data_dir.clone()).await;
+    let character = t.sim.characters()[0].character_id;
+    t.browser().login_ok(character).await;
+    let old_key = key_file(&data_dir)["primary"].as_str().unwrap().to_owned();
+
+    // SQLite allows one process, so the operator stops Jumpgate first; here the running test
+    // app keeps its database and the command works on a consistent copy (VACUUM INTO) in the
+    // data directory, where the default database URL points.
+    let copy = data_dir.join("jumpgate.db");
+    let mut live = sqlx::SqliteConnection::connect(&t.db.url).await.unwrap();
+    sqlx::query("VACUUM INTO $1")
+        .bind(copy.to_str().unwrap())
+        .execute(&mut live)
+        .await
+        .unwrap();
+    live.close().await.unwrap();
+    let url = sqlite_url(&data_dir);
+    let before = {
+        let store = open(&url).await;
+        store
+            .token(CharacterId(character), "core.default")
+            .await
+            .unwrap()
+            .unwrap()
+    };
+
+    let ran = run(configured_on(&data_dir, &url), &["keys", "rotate"]).await;
+    ran.assert_success();
+    ran.assert_never_shows(&[CLIENT_SECRET]);
+
+    let keys = key_file(&data_dir);
+    let new_key = keys["primary"].as_str().unwrap();
+    assert_ne!(new_key, old_key, "a new key is primary");
+    let ids: Vec<&String> = keys["keys"].as_object().unwrap().keys().collect();
+    assert_eq!(ids, [new_key], "the old key is retired");
+
+    // Jumpgate started anew with the rotated key file reads and uses the token.
+    let store = open(&url).await;
+    let after = store
+        .token(CharacterId(character), "core.default")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(after.access_token, before.access_token, "re-encrypted");
+    assert_ne!(after.refresh_token, before.refresh_token, "re-encrypted");
+    let mut settings = t.settings.clone();
+    settings.database.url = Some(SecretString::from(url.clone()));
+    let app = jumpgate::wiring::build_app(&settings, store).await.unwrap();
+    let access = app
+        .access_token(CharacterId(character), "core.default")
+        .await
+        .expect("the access token decrypts");
+    assert!(!access.expose_secret().is_empty());
+    assert_eq!(
+        app.refresh_token(&after, true).await.unwrap(),
+        RefreshOutcome::Refreshed,
+        "the refresh token decrypts and EVE accepts it"
+    );
+}
+
+#[tokio::test]
+async fn keys_rotate_refuses_a_key_from_the_configuration_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    const KEY: &str = "Fq3kV8sYp2Lw9Xc4Bn7Mt1Rz6Hd5Jg0QaEuWiOyTlSo=";
+    let mut command = configured(dir.path());
+    command.env("JUMPGATE__SECRETS__TOKEN_KEY", KEY);
+    let ran = run(command, &["keys", "rotate"]).await;
+    ran.assert_failure_saying(&[
+        "secrets.token_key",
+        "changing the configuration",
+        "keys.json",
+    ]);
+    ran.assert_never_shows(&[KEY, CLIENT_SECRET]);
+    assert!(
+        !dir.path().join("keys.json").exists(),
+        "no key file appears"
+    );
+}
+
+// ----- admin grant-superuser -----------------------------------------------------------------
+
+#[tokio::test]
+async fn grant_superuser_makes_a_registered_character_superuser_and_refuses_an_unknown_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path());
+    let account = {
+        let store = open(&url).await;
+        let (account, _) = store
+            .create_account(&NewCharacter {
+                id: CharacterId(2_112_000_042),
+                name: "Ada Lovelace".into(),
+                owner_hash: "owner-ada".into(),
+                corporation: CorporationId(98_000_001),
+                alliance: None,
+                faction: None,
+            })
+            .await
+            .unwrap();
+        assert!(!account.superuser);
+        account.id
+    };
+
+    let ran = run(
+        configured_on(dir.path(), &url),
+        &["admin", "grant-superuser", "Ada Lovelace"],
+    )
+    .await;
+    ran.assert_success();
+
+    let ran = run(
+        configured_on(dir.path(), &url),
+        &["admin", "grant-superuser", "Nobody Here"],
+    )
+    .await;
+    ran.assert_failure_saying(&["Nobody Here", "must log in once first"]);
+
+    let store = open(&url).await;
+    assert!(store.account(account).await.unwrap().unwrap().superuser);
+    let granted = store
+        .audit_entries(&jumpgate_store::AuditFilter {
+            action_prefix: Some("account.superuser_granted".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(granted.len(), 1, "one grant, recorded");
+    assert_eq!(granted[0].actor.to_text(), "cli:admin grant-superuser");
+}
+
+// ----- processes -----------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_on_one_sqlite_database_is_refused_with_the_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = configured(dir.path())
+        .arg("worker")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = first.id().unwrap();
+    wait_for_lock_of(&dir.path().join("jumpgate.db.lock"), pid).await;
+
+    for second in ["worker", "serve"] {
+        let mut command = configured(dir.path());
+        // A free port, in case `serve` got as far as listening.
+        command.env("JUMPGATE__SERVER__LISTEN", "127.0.0.1:0");
+        let ran = run(command, &[second]).await;
+        ran.assert_failure_saying(&[
+            "already used by another Jumpgate process",
+            &format!("pid {pid}"),
+            "use PostgreSQL to run several instances",
+        ]);
+    }
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the first process is not disturbed"
+    );
+    first.kill().await.unwrap();
+}
+
+/// A worker process on `db_url`, named `name` (its job leases carry the name).
+fn worker_process(
+    name: &str,
+    data_dir: &Path,
+    db_url: &str,
+    sim: &EveSim,
+) -> tokio::process::Child {
+    let mut command = configured_on(data_dir, db_url);
+    command
+        .arg("worker")
+        .env("HOSTNAME", name)
+        .env("JUMPGATE__EVE__SSO_BASE_URL", sim.sso_base_url().as_str())
+        .env("JUMPGATE__EVE__ESI_BASE_URL", sim.esi_base_url().as_str())
+        .env(
+            "JUMPGATE__SECRETS__TOKEN_KEY",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        )
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the jumpgate binary starts")
+}
+
+async fn wait_for<T>(what: &str, limit: Duration, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_of_a_worker_killed_mid_run_is_taken_over_once_its_lease_expires() {
+    let db = fresh_postgres().await;
+    let sim = EveSim::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Only our job runs: the schedulers find every periodic job far from due.
+    for kind in [
+        "refresh-affiliations",
+        "check-tokens",
+        "cleanup-sessions",
+        "verify-audit",
+    ] {
+        db.store
+            .kv_set(&format!("periodic.{kind}.next_due"), "99999999999")
+            .await
+            .unwrap();
+    }
+    let someone = sim.characters()[0].clone();
+    db.store
+        .create_account(&NewCharacter {
+            id: CharacterId(someone.character_id),
+            name: someone.name.clone(),
+            owner_hash: someone.owner_hash.clone(),
+            corporation: CorporationId(someone.corporation_id),
+            alliance: someone.alliance_id.map(jumpgate_domain::AllianceId),
+            faction: None,
+        })
+        .await
+        .unwrap();
+    let job = db
+        .store
+        .enqueue_job(&NewJob {
+            kind: "refresh-affiliations".into(),
+            payload: serde_json::Value::Null,
+            run_at: time::OffsetDateTime::now_utc(),
+            dedupe_key: None,
+            max_attempts: 3,
+        })
+        .await
+        .unwrap()
+        .unwrap();
+
+    // ESI hangs, so the first worker is in the middle of the sweep when it dies.
+    sim.set_latency(Duration::from_secs(60));
+    let mut doomed = worker_process("worker-doomed", dir.path(), &db.url, &sim);
+    let leased = wait_for(
+        "the first worker to lease the job",
+        Duration::from_secs(20),
+        async || {
+            db.store
+                .job(job)
+                .await
+                .unwrap()
+                .filter(|j| j.status == JobStatus::Running)
+        },
+    )
+    .await;
+    let holder = leased.locked_by.clone().unwrap();
+    assert!(holder.starts_with("worker-doomed"), "{holder}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    doomed.kill().await.unwrap(); // SIGKILL: no shutdown, no cleanup
+    doomed.wait().await.unwrap();
+
+    let orphan = db.store.job(job).await.unwrap().unwrap();
+    assert_eq!(
+        orphan.status,
+        JobStatus::Running,
+        "the dead worker still holds it"
+    );
+    assert_eq!(orphan.locked_by.as_deref(), Some(holder.as_str()));
+    // Let the dead worker's lease run out now rather than in a minute (a zero-length renewal).
+    assert!(
+        db.store
+            .heartbeat_job(job, &holder, Duration::ZERO)
+            .await
+            .unwrap()
+    );
+
+    sim.set_latency(Duration::ZERO);
+    let elsewhere = sim
+        .corporations()
+        .into_iter()
+        .find(|c| c.corporation_id != someone.corporation_id)
+        .unwrap();
+    sim.move_character(someone.character_id, elsewhere.corporation_id);
+    let mut rescuer = worker_process("worker-rescuer", dir.path(), &db.url, &sim);
+    wait_for(
+        "the second worker to finish the job",
+        Duration::from_secs(20),
+        async || db.store.job(job).await.unwrap().is_none().then_some(()),
+    )
+    .await;
+    let _ = rescuer.kill().await;
+
+    assert_eq!(
+        db.store
+            .character(CharacterId(someone.character_id))
+            .await
+            .unwrap()
+            .unwrap()
+            .corporation,
+        CorporationId(elsewhere.corporation_id),
+        "the sweep ran to the end in the second worker"
+    );
+    assert_eq!(db.store.job_counts().await.unwrap().failed, 0);
+    db.close().await;
+}

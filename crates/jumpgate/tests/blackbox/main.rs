@@ -1,0 +1,19 @@
+//! Black-box tests: each test starts its own EVE simulator, its own database (a SQLite file, or a
+//! PostgreSQL schema from `JUMPGATE_TEST_DATABASE_URL`) and a Jumpgate server on a random port,
+//! and drives it over HTTP (or runs the `jumpgate` binary). Most run on both backends
+//! (`on_both_backends!`). One module per feature; the spawned app in `../support/`.
+
+#[macro_use]
+#[path = "../support/mod.rs"]
+mod support;
+
+mod account_settings;
+mod accounts;
+mod cli;
+mod esi_faults;
+mod membership;
+mod standings_sync;
+mod standings_workflow;
+mod states_admin;
+mod web_security;
+mod workers;

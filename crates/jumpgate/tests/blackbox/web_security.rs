@@ -1,0 +1,317 @@
+//! What the web edge refuses: forged requests, replayed logins, people without permission.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use crate::support::{TestApp, location};
+use reqwest::StatusCode;
+
+on_both_backends!(
+    a_cross_site_post_is_refused_and_changes_nothing,
+    |t: TestApp| async move {
+        let ids = t.characters_of_one_owner(2);
+        let b = t.browser();
+        b.login_ok(ids[0]).await;
+        b.login_ok(ids[1]).await;
+        for (header, value) in [
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://evil.example"),
+        ] {
+            let r = b
+                .client
+                .post(b.url("/account/main"))
+                .header(header, value)
+                .form(&[("character_id", ids[1].to_string())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{header}: {value}");
+        }
+        let acc = t
+            .store
+            .character(jumpgate_domain::CharacterId(ids[0]))
+            .await
+            .unwrap()
+            .unwrap()
+            .account;
+        assert_eq!(
+            t.store.account(acc).await.unwrap().unwrap().main_character,
+            Some(jumpgate_domain::CharacterId(ids[0]))
+        );
+    }
+);
+
+on_both_backends!(
+    a_callback_with_a_foreign_state_is_refused,
+    |t: TestApp| async move {
+        let id = t.sim.characters()[0].character_id;
+        let b = t.browser();
+        let authorize = b.start_login().await;
+        let mut callback = t.sim.authorize_for_test(&authorize, id).await.unwrap();
+        let code = callback
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .unwrap()
+            .1
+            .into_owned();
+        callback
+            .query_pairs_mut()
+            .clear()
+            .append_pair("code", &code)
+            .append_pair("state", "forged");
+        let r = b.client.get(callback).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert!(r.text().await.unwrap().contains("does not match"));
+        assert_eq!(
+            t.store.count_accounts().await.unwrap(),
+            0,
+            "nothing was created"
+        );
+    }
+);
+
+on_both_backends!(a_replayed_callback_is_refused, |t: TestApp| async move {
+    let id = t.sim.characters()[0].character_id;
+    let b = t.browser();
+    let authorize = b.start_login().await;
+    let callback = t.sim.authorize_for_test(&authorize, id).await.unwrap();
+    let first = b.client.get(callback.clone()).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let again = b.client.get(callback).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(t.store.count_accounts().await.unwrap(), 1);
+});
+
+on_both_backends!(
+    a_callback_in_another_browser_is_refused,
+    |t: TestApp| async move {
+        let id = t.sim.characters()[0].character_id;
+        let victim = t.browser();
+        let authorize = victim.start_login().await;
+        let callback = t.sim.authorize_for_test(&authorize, id).await.unwrap();
+        let attacker = t.browser();
+        let r = attacker.client.get(callback).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(t.store.count_accounts().await.unwrap(), 0);
+    }
+);
+
+on_both_backends!(a_cancelled_login_says_so, |t: TestApp| async move {
+    let b = t.browser();
+    let authorize = b.start_login().await;
+    let state = authorize
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let r = b
+        .get(&format!("/sso/callback?error=access_denied&state={state}"))
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("cancelled"));
+});
+
+on_both_backends!(
+    anonymous_visitors_are_sent_to_login,
+    |t: TestApp| async move {
+        let b = t.browser();
+        for path in ["/account", "/admin/users", "/admin/jobs", "/admin/audit"] {
+            let r = b.get(path).await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+            assert_eq!(location(&r).path(), "/login", "{path}");
+        }
+    }
+);
+
+on_both_backends!(
+    members_without_permission_get_a_403_page,
+    |t: TestApp| async move {
+        let chars = t.sim.characters();
+        t.browser().login_ok(chars[0].character_id).await; // the demo's superuser
+        let member = t.browser();
+        member.login_ok(chars[300].character_id).await;
+        for path in [
+            "/admin/users",
+            "/admin/jobs",
+            "/admin/audit",
+            "/admin/audit.csv",
+            "/admin/characters",
+        ] {
+            let (status, body) = member.get_text(path).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+            assert!(
+                body.contains("permission"),
+                "{path} explains what is missing"
+            );
+        }
+    }
+);
+
+on_both_backends!(
+    every_page_carries_security_headers,
+    |t: TestApp| async move {
+        let r = t.browser().get("/").await;
+        let h = r.headers();
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "same-origin");
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "no HSTS over plain http"
+        );
+    }
+);
+
+on_both_backends!(
+    the_session_cookie_is_http_only_and_lax_and_renewed_at_login,
+    |t: TestApp| async move {
+        let b = t.browser();
+        let r = b.get("/sso/login").await;
+        let before = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(
+            before.contains("HttpOnly") && before.contains("SameSite=Lax"),
+            "{before}"
+        );
+        let authorize = location(&r);
+        let callback = t
+            .sim
+            .authorize_for_test(&authorize, t.sim.characters()[0].character_id)
+            .await
+            .unwrap();
+        let r = b.client.get(callback).send().await.unwrap();
+        let after = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+        let value = |c: &str| c.split(';').next().unwrap().to_owned();
+        assert_ne!(value(&before), value(&after), "a new session id at login");
+    }
+);
+
+on_both_backends!(
+    admins_see_users_jobs_and_the_audit_log,
+    |t: TestApp| async move {
+        let chars = t.sim.characters();
+        let admin = t.browser();
+        admin.login_ok(chars[0].character_id).await;
+        t.browser().login_ok(chars[300].character_id).await;
+        let (s, users) = admin.get_text("/admin/users").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(users.contains(&chars[300].name));
+        let (s, rows) = admin
+            .get_text(&format!("/admin/users/rows?q={}", &chars[300].name[..4]))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(rows.contains(&chars[300].name) && !rows.contains("<html"));
+        let (s, _) = admin.get_text("/admin/jobs").await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, audit) = admin.get_text("/admin/audit?action=account.").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(audit.contains("account.created"));
+        let r = admin.get("/admin/audit.csv?action=account.created").await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let csv = r.text().await.unwrap();
+        assert!(csv.starts_with("id,at,actor,action,target,details,prev_hash,hash"));
+        assert_eq!(
+            csv.lines().count(),
+            3,
+            "header and two account.created rows"
+        );
+        let (s, body) = admin.get_text("/admin/audit?since=yesterday").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(body.contains("YYYY-MM-DD"));
+    }
+);
+
+on_both_backends!(
+    health_readiness_and_metrics_answer,
+    |t: TestApp| async move {
+        let b = t.browser();
+        assert_eq!(
+            b.get_text("/healthz").await,
+            (StatusCode::OK, "ok".to_owned())
+        );
+        assert_eq!(b.get("/readyz").await.status(), StatusCode::OK);
+        let (s, metrics) = b.get_text("/metrics").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(metrics.contains("http_requests_total"), "{metrics}");
+    }
+);
+
+/// The same app as seen through a TLS-terminating proxy: only the public URL differs. Headers
+/// do not depend on the database, so one backend is enough.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_https_cookies_are_secure_and_hsts_is_sent() {
+    let t = TestApp::spawn_with(crate::support::Backend::Sqlite, |s| {
+        s.server.public_url = url::Url::parse("https://auth.example.org/").unwrap();
+    })
+    .await;
+    let r = t.browser().get("/sso/login").await;
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(
+        r.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
+}
+
+on_both_backends!(
+    page_views_do_not_rewrite_the_session_but_flash_messages_show_once,
+    |t: TestApp| async move {
+        let b = t.browser();
+        b.login_ok(t.sim.characters()[0].character_id).await;
+        let (_, first) = b.get_text("/account").await;
+        assert!(first.contains("Welcome"), "the login's flash message shows");
+        let r = b.get("/account").await;
+        assert!(
+            r.headers().get("set-cookie").is_none(),
+            "a plain page view does not write the session"
+        );
+        let second = r.text().await.unwrap();
+        assert!(!second.contains("Welcome"), "a flash message shows once");
+    }
+);
+
+on_both_backends!(
+    a_flash_message_or_a_sign_out_from_another_instance_shows_at_once,
+    |t: TestApp| async move {
+        let character = t.sim.characters()[0].character_id;
+        let here = t.browser();
+        here.login_ok(character).await;
+        let (_, first) = here.get_text("/account").await;
+        assert!(first.contains("Welcome"), "the login's flash message shows");
+        let (status, _) = here.get_text("/account").await;
+        assert_eq!(status, StatusCode::OK, "a plain page view");
+
+        let other = t.another_instance().await;
+        let there = here.at(&other.base);
+        let r = there
+            .post_form("/account/timezone", &[("timezone", "Europe/Berlin")])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, page) = here.get_text("/account").await;
+        assert!(
+            page.contains("Your time zone is now Europe/Berlin."),
+            "the other instance's flash message shows on the next page here: {page}"
+        );
+        let (_, page) = here.get_text("/account").await;
+        assert!(!page.contains("Your time zone is now"), "and only once");
+
+        let account = t
+            .store
+            .character(jumpgate_domain::CharacterId(character))
+            .await
+            .unwrap()
+            .unwrap()
+            .account;
+        t.store.delete_sessions_of(account).await.unwrap();
+        let r = here.get("/account").await;
+        assert_ne!(r.status(), StatusCode::OK, "signed out everywhere at once");
+        let (_, home) = here.get_text("/").await;
+        assert!(home.contains("Log in"), "{home}");
+    }
+);

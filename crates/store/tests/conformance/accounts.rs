@@ -1,0 +1,617 @@
+//! Accounts and characters: creation, alts, mains, moves, removals, affiliations and search.
+
+use crate::support::*;
+use jumpgate_domain::account::RemovalReason;
+use jumpgate_domain::states::Affiliation;
+use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, FactionId};
+use jumpgate_store::{AllianceInfo, CorporationInfo, StoreError, store_test};
+
+store_test!(
+    creating_an_account_makes_the_character_its_main,
+    |store| async move {
+        let (account, main) = store
+            .create_account(&character(2_112_000_001, "Big Id"))
+            .await
+            .unwrap();
+        assert_eq!(account.main_character, Some(CharacterId(2_112_000_001)));
+        assert_eq!(account.state, "Guest");
+        assert!(!account.superuser);
+        assert_eq!(main.account, account.id);
+        assert_eq!(main.corporation, CORP);
+        assert_eq!(main.alliance, Some(ALLIANCE));
+        assert_eq!(main.last_checked_at, None);
+
+        assert_eq!(
+            store.account(account.id).await.unwrap(),
+            Some(account.clone())
+        );
+        assert_eq!(store.character(main.id).await.unwrap(), Some(main.clone()));
+        assert_eq!(store.characters_of(account.id).await.unwrap(), vec![main]);
+        assert_eq!(store.count_accounts().await.unwrap(), 1);
+        assert_eq!(store.account(AccountId(999)).await.unwrap(), None);
+    }
+);
+
+store_test!(a_character_cannot_be_created_twice, |store| async move {
+    store.create_account(&character(1, "One")).await.unwrap();
+    let err = store
+        .create_account(&character(1, "One"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    // The failed attempt left no half-made account behind.
+    assert_eq!(store.count_accounts().await.unwrap(), 1);
+});
+
+store_test!(alts_are_listed_after_the_main_by_name, |store| async move {
+    let (account, _) = store.create_account(&character(1, "Zed")).await.unwrap();
+    store
+        .add_character(account.id, &character(2, "bob"))
+        .await
+        .unwrap();
+    store
+        .add_character(account.id, &character(3, "Alice"))
+        .await
+        .unwrap();
+    let names: Vec<_> = store
+        .characters_of(account.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["Zed", "Alice", "bob"]);
+
+    let err = store
+        .add_character(account.id, &character(2, "bob"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let err = store
+        .add_character(AccountId(999), &character(4, "Nobody"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+});
+
+store_test!(
+    set_main_accepts_own_characters_and_refuses_others,
+    |store| async move {
+        let (a, _) = store.create_account(&character(1, "A Main")).await.unwrap();
+        store
+            .add_character(a.id, &character(2, "A Alt"))
+            .await
+            .unwrap();
+        let (b, _) = store.create_account(&character(3, "B Main")).await.unwrap();
+
+        store.set_main(a.id, CharacterId(2)).await.unwrap();
+        assert_eq!(
+            store.account(a.id).await.unwrap().unwrap().main_character,
+            Some(CharacterId(2))
+        );
+
+        let err = store.set_main(a.id, CharacterId(3)).await.unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+        let err = store.set_main(a.id, CharacterId(12345)).await.unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+        let err = store
+            .set_main(AccountId(999), CharacterId(1))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        assert_eq!(
+            store.account(b.id).await.unwrap().unwrap().main_character,
+            Some(CharacterId(3))
+        );
+    }
+);
+
+store_test!(
+    moving_the_main_records_history_and_makes_the_oldest_alt_main,
+    |store| async move {
+        let (a, _) = store.create_account(&character(1, "Main")).await.unwrap();
+        store
+            .add_character(a.id, &character(2, "Older Alt"))
+            .await
+            .unwrap();
+        store
+            .add_character(a.id, &character(3, "Newer Alt"))
+            .await
+            .unwrap();
+        let (b, _) = store.create_account(&character(10, "Other")).await.unwrap();
+        store
+            .upsert_token(&token(CharacterId(1), "core", now()))
+            .await
+            .unwrap();
+
+        let moved = store
+            .move_character(CharacterId(1), b.id, RemovalReason::Moved, Some(b.id))
+            .await
+            .unwrap();
+        assert_eq!(moved.character, CharacterId(1));
+        assert_eq!(moved.character_name, "Main");
+        assert_eq!(moved.from_account, a.id);
+        assert_eq!(moved.to_account, Some(b.id));
+        assert_eq!(moved.reason, RemovalReason::Moved);
+        assert_eq!(moved.actor, Some(b.id));
+
+        assert_eq!(
+            store.account(a.id).await.unwrap().unwrap().main_character,
+            Some(CharacterId(2))
+        );
+        // The target keeps its own main; the moved character is an alt there, tokens and all.
+        assert_eq!(
+            store.account(b.id).await.unwrap().unwrap().main_character,
+            Some(CharacterId(10))
+        );
+        assert_eq!(
+            store
+                .character(CharacterId(1))
+                .await
+                .unwrap()
+                .unwrap()
+                .account,
+            b.id
+        );
+        assert_eq!(
+            store
+                .tokens_of_character(CharacterId(1))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            store.removed_characters(Some(a.id), 10).await.unwrap(),
+            vec![moved.clone()]
+        );
+        assert_eq!(
+            store.removed_characters(Some(b.id), 10).await.unwrap(),
+            vec![]
+        );
+        assert_eq!(
+            store.removed_characters(None, 10).await.unwrap(),
+            vec![moved]
+        );
+
+        let err = store
+            .move_character(CharacterId(1), b.id, RemovalReason::Moved, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+        let err = store
+            .move_character(CharacterId(1), AccountId(999), RemovalReason::Moved, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        let err = store
+            .move_character(CharacterId(777), b.id, RemovalReason::Moved, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    }
+);
+
+store_test!(
+    moving_the_last_character_leaves_an_account_without_main,
+    |store| async move {
+        let (a, _) = store.create_account(&character(1, "Lonely")).await.unwrap();
+        let (b, _) = store.create_account(&character(2, "Taker")).await.unwrap();
+        store
+            .move_character(CharacterId(1), b.id, RemovalReason::Moved, None)
+            .await
+            .unwrap();
+        let a_now = store
+            .account(a.id)
+            .await
+            .unwrap()
+            .expect("accounts are kept");
+        assert_eq!(a_now.main_character, None);
+        assert_eq!(store.characters_of(a.id).await.unwrap(), vec![]);
+
+        // An account without a main takes the next character it gets as main.
+        store
+            .move_character(CharacterId(2), a.id, RemovalReason::Moved, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.account(a.id).await.unwrap().unwrap().main_character,
+            Some(CharacterId(2))
+        );
+    }
+);
+
+store_test!(
+    removing_a_character_deletes_its_tokens_and_records_history,
+    |store| async move {
+        let (a, _) = store.create_account(&character(1, "Main")).await.unwrap();
+        store
+            .add_character(a.id, &character(2, "Alt"))
+            .await
+            .unwrap();
+        store
+            .upsert_token(&token(CharacterId(1), "core", now()))
+            .await
+            .unwrap();
+        store
+            .upsert_token(&token(CharacterId(1), "director", now()))
+            .await
+            .unwrap();
+        store
+            .upsert_token(&token(CharacterId(2), "core", now()))
+            .await
+            .unwrap();
+
+        let removed = store
+            .remove_character(CharacterId(1), RemovalReason::Biomassed, None)
+            .await
+            .unwrap();
+        assert_eq!(removed.to_account, None);
+        assert_eq!(removed.reason, RemovalReason::Biomassed);
+        assert_eq!(store.character(CharacterId(1)).await.unwrap(), None);
+        assert_eq!(
+            store.tokens_of_character(CharacterId(1)).await.unwrap(),
+            vec![]
+        );
+        assert_eq!(store.all_tokens().await.unwrap().len(), 1);
+        assert_eq!(
+            store.account(a.id).await.unwrap().unwrap().main_character,
+            Some(CharacterId(2))
+        );
+
+        let last = store
+            .remove_character(CharacterId(2), RemovalReason::RemovedByAdmin, Some(a.id))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.account(a.id).await.unwrap().unwrap().main_character,
+            None
+        );
+        assert_eq!(store.count_accounts().await.unwrap(), 1);
+        // Newest first.
+        assert_eq!(
+            store.removed_characters(Some(a.id), 10).await.unwrap(),
+            vec![last.clone(), removed]
+        );
+        assert_eq!(store.removed_characters(None, 1).await.unwrap(), vec![last]);
+
+        let err = store
+            .remove_character(CharacterId(1), RemovalReason::Biomassed, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    }
+);
+
+store_test!(
+    affiliation_updates_count_only_real_changes,
+    |store| async move {
+        let (a, _) = store.create_account(&character(1, "Same")).await.unwrap();
+        store
+            .add_character(a.id, &character(2, "New Corp"))
+            .await
+            .unwrap();
+        store
+            .add_character(a.id, &character(3, "Left Alliance"))
+            .await
+            .unwrap();
+        store
+            .add_character(a.id, &character(4, "Joined Faction"))
+            .await
+            .unwrap();
+        let checked = now() - secs(5);
+        let aff = |id, corp: CorporationId, alliance: Option<AllianceId>, faction| Affiliation {
+            character: CharacterId(id),
+            corporation: corp,
+            alliance,
+            faction,
+        };
+        let changed = store
+            .update_affiliations(
+                &[
+                    aff(1, CORP, Some(ALLIANCE), None),
+                    aff(2, CorporationId(98_000_002), Some(ALLIANCE), None),
+                    aff(3, CORP, None, None),
+                    aff(4, CORP, Some(ALLIANCE), Some(FactionId(500_001))),
+                    aff(99, CORP, None, None),
+                ],
+                checked,
+            )
+            .await
+            .unwrap();
+        assert_eq!(changed, 3);
+
+        let by_id = |id| {
+            let store = store.clone();
+            async move { store.character(CharacterId(id)).await.unwrap().unwrap() }
+        };
+        assert_eq!(by_id(1).await.last_checked_at, Some(checked));
+        assert_eq!(by_id(2).await.corporation, CorporationId(98_000_002));
+        assert_eq!(by_id(3).await.alliance, None);
+        assert_eq!(by_id(4).await.faction, Some(FactionId(500_001)));
+        assert_eq!(by_id(4).await.last_checked_at, Some(checked));
+        assert_eq!(store.character(CharacterId(99)).await.unwrap(), None);
+
+        // The same data again changes nothing.
+        let again = store
+            .update_affiliations(&[aff(3, CORP, None, None)], checked)
+            .await
+            .unwrap();
+        assert_eq!(again, 0);
+        assert_eq!(store.update_affiliations(&[], checked).await.unwrap(), 0);
+    }
+);
+
+store_test!(identity_updates_rename_and_rehash, |store| async move {
+    store
+        .create_account(&character(1, "Old Name"))
+        .await
+        .unwrap();
+    store
+        .update_character_identity(CharacterId(1), "New Name", "new-hash")
+        .await
+        .unwrap();
+    let c = store.character(CharacterId(1)).await.unwrap().unwrap();
+    assert_eq!(
+        (c.name.as_str(), c.owner_hash.as_str()),
+        ("New Name", "new-hash")
+    );
+    let err = store
+        .update_character_identity(CharacterId(9), "X", "y")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+});
+
+store_test!(
+    search_finds_accounts_by_any_character_ordered_by_main,
+    |store| async move {
+        let (zulu, _) = store
+            .create_account(&character(1, "Zulu Main"))
+            .await
+            .unwrap();
+        store
+            .add_character(zulu.id, &character(2, "Hidden Falcon"))
+            .await
+            .unwrap();
+        let (alpha, _) = store
+            .create_account(&character(3, "alpha main"))
+            .await
+            .unwrap();
+        let (_mike, _) = store
+            .create_account(&character(4, "Mike_50%"))
+            .await
+            .unwrap();
+
+        let all = store.search_accounts("", 10, 0).await.unwrap();
+        let mains: Vec<_> = all.iter().map(|s| s.main_name.clone().unwrap()).collect();
+        assert_eq!(mains, ["alpha main", "Mike_50%", "Zulu Main"]);
+        assert_eq!(all[2].character_count, 2);
+        assert_eq!(all[2].main_character, Some(CharacterId(1)));
+        assert_eq!(all[2].state, "Guest");
+
+        let found = store.search_accounts("FALCON", 10, 0).await.unwrap();
+        assert_eq!(found.iter().map(|s| s.id).collect::<Vec<_>>(), [zulu.id]);
+        let found = store.search_accounts("main", 10, 0).await.unwrap();
+        assert_eq!(
+            found.iter().map(|s| s.id).collect::<Vec<_>>(),
+            [alpha.id, zulu.id]
+        );
+        // LIKE wildcards in the query are literal text.
+        assert_eq!(store.search_accounts("_50%", 10, 0).await.unwrap().len(), 1);
+        assert_eq!(store.search_accounts("%", 10, 0).await.unwrap().len(), 1);
+        let page = store.search_accounts("", 1, 1).await.unwrap();
+        assert_eq!(page[0].main_name.as_deref(), Some("Mike_50%"));
+
+        let chars = store.search_characters("MAIN", 10).await.unwrap();
+        assert_eq!(chars.iter().map(|c| c.id.get()).collect::<Vec<_>>(), [3, 1]);
+        assert_eq!(
+            store
+                .character_by_name("hidden falcon")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            CharacterId(2)
+        );
+        assert_eq!(store.character_by_name("hidden").await.unwrap(), None);
+        assert_eq!(
+            store.character_ids().await.unwrap(),
+            (1..=4).map(CharacterId).collect::<Vec<_>>()
+        );
+        let mut ids = store.account_ids().await.unwrap();
+        ids.sort();
+        assert_eq!(store.account_ids().await.unwrap(), ids);
+        assert_eq!(ids.len(), 3);
+    }
+);
+
+store_test!(account_settings_round_trip, |store| async move {
+    let (a, _) = store
+        .create_account(&character(1, "Settings"))
+        .await
+        .unwrap();
+    store.set_superuser(a.id, true).await.unwrap();
+    store.set_account_state(a.id, "Member").await.unwrap();
+    store
+        .set_account_email(a.id, Some("pilot@example.org"), true)
+        .await
+        .unwrap();
+    store
+        .set_account_timezone(a.id, Some("Europe/Berlin"))
+        .await
+        .unwrap();
+    let got = store.account(a.id).await.unwrap().unwrap();
+    assert!(got.superuser);
+    assert_eq!(got.state, "Member");
+    assert_eq!(got.email.as_deref(), Some("pilot@example.org"));
+    assert!(got.email_verified);
+    assert_eq!(got.timezone.as_deref(), Some("Europe/Berlin"));
+    assert_eq!(got.created_at, a.created_at);
+
+    store.set_account_email(a.id, None, false).await.unwrap();
+    store.set_account_timezone(a.id, None).await.unwrap();
+    let got = store.account(a.id).await.unwrap().unwrap();
+    assert_eq!(
+        (got.email, got.email_verified, got.timezone),
+        (None, false, None)
+    );
+
+    let missing = AccountId(999);
+    for err in [
+        store.set_superuser(missing, true).await.unwrap_err(),
+        store
+            .set_account_state(missing, "Member")
+            .await
+            .unwrap_err(),
+        store
+            .set_account_email(missing, None, false)
+            .await
+            .unwrap_err(),
+        store.set_account_timezone(missing, None).await.unwrap_err(),
+    ] {
+        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    }
+});
+
+store_test!(
+    corporations_and_alliances_go_stale_when_missing_or_expired,
+    |store| async move {
+        let (a, _) = store.create_account(&character(1, "One")).await.unwrap();
+        let mut alt = character(2, "Two");
+        alt.corporation = CorporationId(98_000_002);
+        alt.alliance = None;
+        store.add_character(a.id, &alt).await.unwrap();
+        let t = now();
+
+        assert_eq!(
+            store.stale_corporations(t, 10).await.unwrap(),
+            [CORP, CorporationId(98_000_002)]
+        );
+        assert_eq!(store.stale_alliances(t, 10).await.unwrap(), [ALLIANCE]);
+
+        let corp = CorporationInfo {
+            id: CORP,
+            name: "Corp".into(),
+            ticker: "CRP".into(),
+            alliance: Some(AllianceId(99_000_002)),
+            member_count: Some(42),
+            expires_at: t + secs(3600),
+        };
+        store.upsert_corporation(&corp).await.unwrap();
+        assert_eq!(store.corporation(CORP).await.unwrap(), Some(corp.clone()));
+        let expired = CorporationInfo {
+            id: CorporationId(98_000_002),
+            name: "Old".into(),
+            ticker: "OLD".into(),
+            alliance: None,
+            member_count: None,
+            expires_at: t - secs(1),
+        };
+        store.upsert_corporation(&expired).await.unwrap();
+        assert_eq!(
+            store.stale_corporations(t, 10).await.unwrap(),
+            [CorporationId(98_000_002)]
+        );
+        // Alliances referenced only by a corporation count too.
+        assert_eq!(
+            store.stale_alliances(t, 10).await.unwrap(),
+            [ALLIANCE, AllianceId(99_000_002)]
+        );
+
+        let alliance = AllianceInfo {
+            id: ALLIANCE,
+            name: "Alliance".into(),
+            ticker: "ALLY".into(),
+            expires_at: t + secs(60),
+        };
+        store.upsert_alliance(&alliance).await.unwrap();
+        let renamed = AllianceInfo {
+            name: "Renamed".into(),
+            ..alliance.clone()
+        };
+        store.upsert_alliance(&renamed).await.unwrap();
+        assert_eq!(store.alliance(ALLIANCE).await.unwrap(), Some(renamed));
+        assert_eq!(
+            store.stale_alliances(t, 10).await.unwrap(),
+            [AllianceId(99_000_002)]
+        );
+        assert_eq!(store.stale_alliances(t, 0).await.unwrap(), []);
+        assert_eq!(store.alliance(AllianceId(1)).await.unwrap(), None);
+    }
+);
+
+store_test!(
+    batch_reads_return_the_known_ones_among_the_ids,
+    |store| async move {
+        let (a, one) = store.create_account(&character(1, "One")).await.unwrap();
+        let (b, two) = store.create_account(&character(2, "Two")).await.unwrap();
+        let sorted = |mut v: Vec<_>| {
+            v.sort_by_key(|x: &(i64, String)| x.0);
+            v
+        };
+
+        let accounts = store
+            .accounts_by_ids(&[b.id, AccountId(999), a.id, a.id])
+            .await
+            .unwrap();
+        assert_eq!(
+            sorted(
+                accounts
+                    .iter()
+                    .map(|x| (x.id.get(), x.state.clone()))
+                    .collect()
+            ),
+            [(a.id.get(), a.state.clone()), (b.id.get(), b.state.clone())]
+        );
+        let characters = store
+            .characters_by_ids(&[two.id, CharacterId(999), one.id])
+            .await
+            .unwrap();
+        assert_eq!(
+            sorted(
+                characters
+                    .iter()
+                    .map(|c| (c.id.get(), c.name.clone()))
+                    .collect()
+            ),
+            [(1, "One".to_owned()), (2, "Two".to_owned())]
+        );
+        assert!(store.accounts_by_ids(&[]).await.unwrap().is_empty());
+        assert!(store.characters_by_ids(&[]).await.unwrap().is_empty());
+
+        let t = now();
+        let corp = CorporationInfo {
+            id: CORP,
+            name: "Corp".into(),
+            ticker: "CRP".into(),
+            alliance: Some(ALLIANCE),
+            member_count: Some(42),
+            expires_at: t + secs(3600),
+        };
+        store.upsert_corporation(&corp).await.unwrap();
+        let alliance = AllianceInfo {
+            id: ALLIANCE,
+            name: "Alliance".into(),
+            ticker: "ALLY".into(),
+            expires_at: t + secs(3600),
+        };
+        store.upsert_alliance(&alliance).await.unwrap();
+        assert_eq!(
+            store
+                .corporations_by_ids(&[CorporationId(5), CORP])
+                .await
+                .unwrap(),
+            [corp]
+        );
+        assert_eq!(
+            store
+                .alliances_by_ids(&[ALLIANCE, AllianceId(5)])
+                .await
+                .unwrap(),
+            [alliance]
+        );
+        assert!(store.corporations_by_ids(&[]).await.unwrap().is_empty());
+        assert!(store.alliances_by_ids(&[]).await.unwrap().is_empty());
+    }
+);

@@ -1,0 +1,407 @@
+//! The durable job queue: dedupe, exclusive leases, expiry, completion, failure and retry.
+
+use crate::support::*;
+use jumpgate_store::{ConnectOptions, JobCounts, JobStatus, connect, store_test, testing};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+store_test!(
+    a_dedupe_key_queues_a_job_once_while_pending,
+    |store| async move {
+        let first = store
+            .enqueue_job(&job("sweep", now(), Some("sweep")))
+            .await
+            .unwrap();
+        assert!(first.is_some());
+        assert_eq!(
+            store
+                .enqueue_job(&job("sweep", now(), Some("sweep")))
+                .await
+                .unwrap(),
+            None
+        );
+        // Without a key nothing is deduplicated.
+        assert!(
+            store
+                .enqueue_job(&job("sweep", now(), None))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            store
+                .enqueue_job(&job("sweep", now(), None))
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        // Still deduplicated while running …
+        let leased = store.lease_jobs("w", &["sweep"], MINUTE, 10).await.unwrap();
+        assert_eq!(leased.len(), 3);
+        assert_eq!(
+            store
+                .enqueue_job(&job("sweep", now(), Some("sweep")))
+                .await
+                .unwrap(),
+            None
+        );
+        // … but not once it finished or failed for good.
+        assert!(store.complete_job(first.unwrap(), "w").await.unwrap());
+        let second = store
+            .enqueue_job(&job("sweep", now(), Some("sweep")))
+            .await
+            .unwrap()
+            .unwrap();
+        store.lease_jobs("w", &[], MINUTE, 10).await.unwrap();
+        assert!(store.fail_job(second, "w", "boom", None).await.unwrap());
+        assert!(
+            store
+                .enqueue_job(&job("sweep", now(), Some("sweep")))
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+);
+
+store_test!(
+    leasing_takes_due_jobs_of_the_asked_kinds_oldest_first,
+    |store| async move {
+        let t = now();
+        let late = store
+            .enqueue_job(&job("a", t - secs(10), None))
+            .await
+            .unwrap()
+            .unwrap();
+        let early = store
+            .enqueue_job(&job("a", t - secs(20), None))
+            .await
+            .unwrap()
+            .unwrap();
+        let other = store
+            .enqueue_job(&job("b", t - secs(30), None))
+            .await
+            .unwrap()
+            .unwrap();
+        let future = store
+            .enqueue_job(&job("a", t + secs(3600), None))
+            .await
+            .unwrap()
+            .unwrap();
+
+        let leased = store.lease_jobs("w1", &["a"], MINUTE, 10).await.unwrap();
+        assert_eq!(
+            leased.iter().map(|j| j.id).collect::<Vec<_>>(),
+            [early, late]
+        );
+        let j = &leased[0];
+        assert_eq!(j.status, JobStatus::Running);
+        assert_eq!(j.attempts, 1);
+        assert_eq!(j.locked_by.as_deref(), Some("w1"));
+        assert!(j.locked_until.unwrap() > now());
+        assert_eq!(j.payload, serde_json::json!({"kind": "a", "n": 1}));
+        assert_eq!(store.job(early).await.unwrap().as_ref(), Some(j));
+
+        // An empty kind list means any kind; the future job is not due.
+        let rest = store.lease_jobs("w2", &[], MINUTE, 10).await.unwrap();
+        assert_eq!(rest.iter().map(|j| j.id).collect::<Vec<_>>(), [other]);
+        assert!(
+            store
+                .lease_jobs("w2", &["a", "b"], MINUTE, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store.job(future).await.unwrap().unwrap().status,
+            JobStatus::Queued
+        );
+        assert_eq!(
+            store.job_counts().await.unwrap(),
+            JobCounts {
+                queued: 1,
+                running: 3,
+                failed: 0
+            }
+        );
+    }
+);
+
+store_test!(
+    concurrent_workers_never_lease_the_same_job,
+    |store| async move {
+        for _ in 0..40 {
+            store
+                .enqueue_job(&job("work", now() - secs(1), None))
+                .await
+                .unwrap();
+        }
+        let mut workers = tokio::task::JoinSet::new();
+        for w in 0..8 {
+            let store = store.clone();
+            workers.spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let got = store
+                        .lease_jobs(&format!("w{w}"), &["work"], MINUTE, 3)
+                        .await
+                        .unwrap();
+                    if got.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(got.into_iter().map(|j| j.id));
+                }
+            });
+        }
+        let all: Vec<i64> = workers.join_all().await.into_iter().flatten().collect();
+        let unique: BTreeSet<_> = all.iter().copied().collect();
+        assert_eq!(all.len(), 40, "every job leased exactly once");
+        assert_eq!(unique.len(), 40);
+    }
+);
+
+store_test!(
+    an_expired_lease_is_taken_over_and_the_old_worker_loses_it,
+    |store| async move {
+        let id = store
+            .enqueue_job(&job("slow", now(), None))
+            .await
+            .unwrap()
+            .unwrap();
+        let first = store
+            .lease_jobs("old", &[], Duration::from_millis(1), 1)
+            .await
+            .unwrap();
+        assert_eq!(first.len(), 1);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+
+        let second = store.lease_jobs("new", &[], MINUTE, 1).await.unwrap();
+        assert_eq!(
+            second
+                .iter()
+                .map(|j| (j.id, j.attempts))
+                .collect::<Vec<_>>(),
+            [(id, 2)]
+        );
+        assert!(!store.heartbeat_job(id, "old", MINUTE).await.unwrap());
+        assert!(!store.complete_job(id, "old").await.unwrap());
+        assert!(!store.fail_job(id, "old", "late", None).await.unwrap());
+        assert!(store.heartbeat_job(id, "new", MINUTE).await.unwrap());
+        // A live lease is not taken over.
+        assert!(
+            store
+                .lease_jobs("third", &[], MINUTE, 1)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(store.complete_job(id, "new").await.unwrap());
+        assert_eq!(store.job(id).await.unwrap(), None);
+        assert!(!store.complete_job(id, "new").await.unwrap());
+    }
+);
+
+store_test!(
+    a_postponed_job_waits_without_losing_an_attempt,
+    |store| async move {
+        let id = store
+            .enqueue_job(&job("sweep", now(), None))
+            .await
+            .unwrap()
+            .unwrap();
+        let leased = store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
+        assert_eq!(leased[0].attempts, 1);
+        let until = now() + secs(900);
+        assert!(
+            !store
+                .postpone_job(id, "other", "downtime", until)
+                .await
+                .unwrap(),
+            "only the holder may postpone"
+        );
+        assert!(
+            store
+                .postpone_job(id, "w", "downtime", until)
+                .await
+                .unwrap()
+        );
+        let j = store.job(id).await.unwrap().unwrap();
+        assert_eq!(j.status, JobStatus::Queued);
+        assert_eq!(j.run_at, until);
+        assert_eq!(j.attempts, 0, "the attempt is given back");
+        assert_eq!(j.last_error.as_deref(), Some("downtime"));
+        assert!(
+            store
+                .lease_jobs("w", &[], MINUTE, 1)
+                .await
+                .unwrap()
+                .is_empty(),
+            "not due before the end of downtime"
+        );
+    }
+);
+
+store_test!(
+    failures_retry_later_or_stop_until_retried_by_hand,
+    |store| async move {
+        let id = store
+            .enqueue_job(&job("flaky", now(), None))
+            .await
+            .unwrap()
+            .unwrap();
+        store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
+        let retry_at = now() + secs(30);
+        assert!(
+            store
+                .fail_job(id, "w", "timeout", Some(retry_at))
+                .await
+                .unwrap()
+        );
+        let j = store.job(id).await.unwrap().unwrap();
+        assert_eq!(j.status, JobStatus::Queued);
+        assert_eq!(j.run_at, retry_at);
+        assert_eq!(j.attempts, 1);
+        assert_eq!(j.last_error.as_deref(), Some("timeout"));
+        assert_eq!((j.locked_by, j.locked_until), (None, None));
+        // Backed off: not due yet.
+        assert!(
+            store
+                .lease_jobs("w", &[], MINUTE, 1)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            !store.retry_job(id).await.unwrap(),
+            "only failed jobs are retried by hand"
+        );
+
+        let other = store
+            .enqueue_job(&job("broken", now(), None))
+            .await
+            .unwrap()
+            .unwrap();
+        store.lease_jobs("w", &["broken"], MINUTE, 1).await.unwrap();
+        assert!(
+            store
+                .fail_job(other, "w", "bad payload", None)
+                .await
+                .unwrap()
+        );
+        let failed = store.jobs(Some(JobStatus::Failed), 10).await.unwrap();
+        assert_eq!(failed.iter().map(|j| j.id).collect::<Vec<_>>(), [other]);
+        assert_eq!(failed[0].last_error.as_deref(), Some("bad payload"));
+        assert_eq!(
+            store.job_counts().await.unwrap(),
+            JobCounts {
+                queued: 1,
+                running: 0,
+                failed: 1
+            }
+        );
+
+        assert!(store.retry_job(other).await.unwrap());
+        let j = store.job(other).await.unwrap().unwrap();
+        assert_eq!((j.status, j.attempts), (JobStatus::Queued, 0));
+        assert!(j.run_at <= now());
+        assert_eq!(
+            store
+                .lease_jobs("w", &["broken"], MINUTE, 1)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(!store.retry_job(9999).await.unwrap());
+    }
+);
+
+store_test!(jobs_are_listed_newest_first, |store| async move {
+    let a = store
+        .enqueue_job(&job("a", now(), None))
+        .await
+        .unwrap()
+        .unwrap();
+    let b = store
+        .enqueue_job(&job("b", now(), None))
+        .await
+        .unwrap()
+        .unwrap();
+    let ids: Vec<_> = store
+        .jobs(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    assert_eq!(ids, [b, a]);
+    assert_eq!(
+        store.jobs(Some(JobStatus::Queued), 1).await.unwrap().len(),
+        1
+    );
+    assert!(
+        store
+            .jobs(Some(JobStatus::Running), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+});
+
+/// Several instances (separate pools) on one PostgreSQL database share one queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_instances_share_one_queue_without_double_leases() {
+    let t = testing::fresh_postgres().await;
+    let other = connect(&t.url, &ConnectOptions { max_connections: 3 })
+        .await
+        .unwrap();
+    for _ in 0..20 {
+        t.store
+            .enqueue_job(&job("work", now() - secs(1), None))
+            .await
+            .unwrap();
+    }
+    assert!(
+        other
+            .enqueue_job(&job("x", now(), Some("k")))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        t.store
+            .enqueue_job(&job("x", now(), Some("k")))
+            .await
+            .unwrap(),
+        None
+    );
+
+    let mut workers = tokio::task::JoinSet::new();
+    for (w, store) in [t.store.clone(), other.clone(), t.store.clone(), other]
+        .into_iter()
+        .enumerate()
+    {
+        let store = Arc::clone(&store);
+        workers.spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = store
+                    .lease_jobs(&format!("i{w}"), &["work"], MINUTE, 2)
+                    .await
+                    .unwrap();
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got.into_iter().map(|j| j.id));
+            }
+        });
+    }
+    let all: Vec<i64> = workers.join_all().await.into_iter().flatten().collect();
+    assert_eq!(all.len(), 20);
+    assert_eq!(all.iter().collect::<BTreeSet<_>>().len(), 20);
+    t.close().await;
+}

@@ -1,0 +1,18 @@
+//! The store conformance suite: what every store method does, checked on SQLite and on
+//! PostgreSQL (each test runs once per backend, `<test>::sqlite` and `<test>::postgres`; see
+//! `jumpgate_store::store_test!`). One module per feature; builders in `support`.
+//! One binary for the whole suite: each test binary links the store and sqlx again.
+
+mod support;
+
+mod accounts;
+mod audit;
+mod bulk;
+mod contact_sync;
+mod jobs;
+mod schema;
+mod shared_state;
+mod sqlite_lock;
+mod standings;
+mod states;
+mod tokens;

@@ -1,0 +1,50 @@
+//! Builders shared by the conformance tests.
+
+use jumpgate_domain::audit::to_micros;
+use jumpgate_domain::{AllianceId, CharacterId, CorporationId};
+use jumpgate_store::{NewCharacter, NewJob, NewToken};
+use time::OffsetDateTime;
+
+pub const CORP: CorporationId = CorporationId(98_000_001);
+pub const ALLIANCE: AllianceId = AllianceId(99_000_001);
+
+pub fn now() -> OffsetDateTime {
+    to_micros(OffsetDateTime::now_utc())
+}
+
+pub fn secs(n: i64) -> time::Duration {
+    time::Duration::seconds(n)
+}
+
+pub fn character(id: i64, name: &str) -> NewCharacter {
+    NewCharacter {
+        id: CharacterId(id),
+        name: name.to_owned(),
+        owner_hash: format!("owner-{id}"),
+        corporation: CORP,
+        alliance: Some(ALLIANCE),
+        faction: None,
+    }
+}
+
+pub fn token(character: CharacterId, login: &str, expires_at: OffsetDateTime) -> NewToken {
+    NewToken {
+        character,
+        login: login.to_owned(),
+        access_token: format!("access-{login}").into_bytes(),
+        refresh_token: Some(format!("refresh-{login}").into_bytes()),
+        expires_at,
+        scopes: "publicData esi-characters.read_corporation_roles.v1".to_owned(),
+        owner_hash: format!("owner-{}", character.get()),
+    }
+}
+
+pub fn job(kind: &str, run_at: OffsetDateTime, dedupe_key: Option<&str>) -> NewJob {
+    NewJob {
+        kind: kind.to_owned(),
+        payload: serde_json::json!({"kind": kind, "n": 1}),
+        run_at,
+        dedupe_key: dedupe_key.map(str::to_owned),
+        max_attempts: 5,
+    }
+}
