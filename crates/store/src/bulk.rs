@@ -132,7 +132,7 @@ macro_rules! bulk_store_fns {
                 .bind($time(support::now()))
                 .fetch_one(&s.$writer)
                 .await
-                .map_err(|e| super::standings::unknown_account(e, Some(op.account)))?;
+                .map_err(|e| crate::support::unknown_account(e, Some(op.account)))?;
             read::bulk_operation(&row)
         }
 

@@ -442,59 +442,59 @@ impl Store for SqlStore {
 #[async_trait]
 impl StandingsStore for SqlStore {
     async fn standings(&self, filter: &StandingsFilter) -> Result<Vec<StandingsEntry>> {
-        twin!(self, standings::standings(filter))
+        SqlStore::standings(self, filter).await
     }
 
     async fn all_standings(&self) -> Result<Vec<StandingsEntry>> {
-        twin!(self, standings::all_standings())
+        SqlStore::all_standings(self).await
     }
 
     async fn standing(&self, entity_id: i64) -> Result<Option<StandingsEntry>> {
-        twin!(self, standings::standing(entity_id))
+        SqlStore::standing(self, entity_id).await
     }
 
     async fn count_standings(&self) -> Result<i64> {
-        twin!(self, standings::count_standings())
+        SqlStore::count_standings(self).await
     }
 
     async fn upsert_standing(&self, entry: &NewStandingsEntry) -> Result<StandingsEntry> {
-        twin!(self, standings::upsert_standing(entry))
+        SqlStore::upsert_standing(self, entry).await
     }
 
     async fn delete_standing(&self, entity_id: i64) -> Result<bool> {
-        twin!(self, standings::delete_standing(entity_id))
+        SqlStore::delete_standing(self, entity_id).await
     }
 
     async fn import_standings(&self, entries: &[NewStandingsEntry]) -> Result<u64> {
-        twin!(self, standings::import_standings(entries))
+        SqlStore::import_standings(self, entries).await
     }
 
     async fn create_request(&self, request: &NewStandingRequest) -> Result<StandingRequest> {
-        twin!(self, standings::create_request(request))
+        SqlStore::create_request(self, request).await
     }
 
     async fn request(&self, id: i64) -> Result<Option<StandingRequest>> {
-        twin!(self, standings::request(id))
+        SqlStore::request(self, id).await
     }
 
     async fn requests(&self, filter: &WorkflowFilter) -> Result<Vec<StandingRequest>> {
-        twin!(self, standings::requests(filter))
+        SqlStore::requests(self, filter).await
     }
 
     async fn decide_request(&self, id: i64, decision: &RequestDecision) -> Result<StandingRequest> {
-        twin!(self, standings::decide_request(id, decision))
+        SqlStore::decide_request(self, id, decision).await
     }
 
     async fn create_revocation(&self, revocation: &NewRevocation) -> Result<Revocation> {
-        twin!(self, standings::create_revocation(revocation))
+        SqlStore::create_revocation(self, revocation).await
     }
 
     async fn revocation(&self, id: i64) -> Result<Option<Revocation>> {
-        twin!(self, standings::revocation(id))
+        SqlStore::revocation(self, id).await
     }
 
     async fn revocations(&self, filter: &WorkflowFilter) -> Result<Vec<Revocation>> {
-        twin!(self, standings::revocations(filter))
+        SqlStore::revocations(self, filter).await
     }
 
     async fn decide_revocation(
@@ -502,7 +502,7 @@ impl StandingsStore for SqlStore {
         id: i64,
         decision: &RevocationDecision,
     ) -> Result<Revocation> {
-        twin!(self, standings::decide_revocation(id, decision))
+        SqlStore::decide_revocation(self, id, decision).await
     }
 
     async fn approval_queue(&self) -> Result<ApprovalQueue> {

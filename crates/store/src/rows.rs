@@ -240,27 +240,6 @@ macro_rules! row_readers {
     };
 }
 
-macro_rules! entry_cols {
-    () => {
-        "entity_id, entity_kind, name, standing_tenths, notes, source, added_by, created_at, \
-         updated_at"
-    };
-}
-
-macro_rules! request_cols {
-    () => {
-        "id, entity_id, entity_kind, name, requester, state, created_at, decided_at, decided_by, \
-         standing_tenths, decision_note"
-    };
-}
-
-macro_rules! revocation_cols {
-    () => {
-        "id, entity_id, entity_kind, name, reason, requester, state, created_at, decided_at, \
-         decided_by, decision_note"
-    };
-}
-
 macro_rules! sync_cols {
     () => {
         "character_id, account_id, status, message, enrolled_at, last_sync_at, last_success_at"
@@ -277,14 +256,8 @@ macro_rules! notification_cols {
 macro_rules! standings_row_readers {
     ($row:ty, $time:path, $time_opt:path) => {
         pub(crate) mod read_standings {
-            use crate::{
-                Notification, Result, Revocation, StandingRequest, StandingsEntry, StoreError,
-                SyncStatus, SyncedCharacter,
-            };
-            use jumpgate_domain::standings::{
-                Entity, EntityKind, LedgerEntry, RequestState, RevocationReason, RevocationState,
-                Standing,
-            };
+            use crate::{Notification, Result, StoreError, SyncStatus, SyncedCharacter};
+            use jumpgate_domain::standings::{LedgerEntry, Standing};
             use jumpgate_domain::{AccountId, CharacterId};
             use sqlx::Row;
 
@@ -292,72 +265,8 @@ macro_rules! standings_row_readers {
                 StoreError::Corrupt(format!("unknown {what} '{value}'"))
             }
 
-            fn entity(r: &$row) -> Result<Entity> {
-                let kind: String = r.try_get("entity_kind")?;
-                Ok(Entity {
-                    kind: EntityKind::parse(&kind).map_err(|_| corrupt("entity kind", &kind))?,
-                    id: r.try_get("entity_id")?,
-                })
-            }
-
             pub(crate) fn standing(tenths: i16) -> Result<Standing> {
                 Standing::from_tenths(tenths).map_err(|_| corrupt("standing (tenths)", tenths))
-            }
-
-            fn account_opt(r: &$row, col: &str) -> Result<Option<AccountId>> {
-                Ok(r.try_get::<Option<i64>, _>(col)?.map(AccountId))
-            }
-
-            pub(crate) fn entry(r: &$row) -> Result<StandingsEntry> {
-                Ok(StandingsEntry {
-                    entity: entity(r)?,
-                    name: r.try_get("name")?,
-                    standing: standing(r.try_get("standing_tenths")?)?,
-                    notes: r.try_get("notes")?,
-                    source: r.try_get("source")?,
-                    added_by: account_opt(r, "added_by")?,
-                    created_at: $time(r, "created_at")?,
-                    updated_at: $time(r, "updated_at")?,
-                })
-            }
-
-            pub(crate) fn request(r: &$row) -> Result<StandingRequest> {
-                let state: String = r.try_get("state")?;
-                Ok(StandingRequest {
-                    id: r.try_get("id")?,
-                    entity: entity(r)?,
-                    name: r.try_get("name")?,
-                    requester: AccountId(r.try_get("requester")?),
-                    state: RequestState::parse(&state)
-                        .map_err(|_| corrupt("request state", &state))?,
-                    created_at: $time(r, "created_at")?,
-                    decided_at: $time_opt(r, "decided_at")?,
-                    decided_by: account_opt(r, "decided_by")?,
-                    standing: r
-                        .try_get::<Option<i16>, _>("standing_tenths")?
-                        .map(standing)
-                        .transpose()?,
-                    decision_note: r.try_get("decision_note")?,
-                })
-            }
-
-            pub(crate) fn revocation(r: &$row) -> Result<Revocation> {
-                let state: String = r.try_get("state")?;
-                let reason: String = r.try_get("reason")?;
-                Ok(Revocation {
-                    id: r.try_get("id")?,
-                    entity: entity(r)?,
-                    name: r.try_get("name")?,
-                    reason: RevocationReason::parse(&reason)
-                        .map_err(|_| corrupt("revocation reason", &reason))?,
-                    requester: account_opt(r, "requester")?,
-                    state: RevocationState::parse(&state)
-                        .map_err(|_| corrupt("revocation state", &state))?,
-                    created_at: $time(r, "created_at")?,
-                    decided_at: $time_opt(r, "decided_at")?,
-                    decided_by: account_opt(r, "decided_by")?,
-                    decision_note: r.try_get("decision_note")?,
-                })
             }
 
             pub(crate) fn synced(r: &$row) -> Result<SyncedCharacter> {
@@ -429,9 +338,7 @@ macro_rules! standings_row_readers {
     };
 }
 
-pub(crate) use {
-    entry_cols, notification_cols, request_cols, revocation_cols, standings_row_readers, sync_cols,
-};
+pub(crate) use {notification_cols, standings_row_readers, sync_cols};
 
 pub(crate) use {
     account_cols, audit_cols, character_cols, job_cols, removed_cols, row_readers, token_cols,

@@ -1,15 +1,12 @@
 //! Helpers both backends share: clocks, text codes, error mapping and state assembly.
 
-use crate::{
-    AccountAccess, NewStandingsEntry, RequestDecision, Result, RevocationDecision, StoreError,
-    SyncCounts, SyncStatus,
-};
+use crate::{AccountAccess, Result, StoreError, SyncCounts, SyncStatus};
 use jumpgate_domain::AccountId;
 use jumpgate_domain::account::{RemovalReason, TokenStatus};
 use jumpgate_domain::audit::{
     Actor, AuditEntry, GENESIS_HASH, NewAuditEntry, entry_hash, to_micros,
 };
-use jumpgate_domain::standings::{LedgerEntry, RequestState, RevocationState};
+use jumpgate_domain::standings::LedgerEntry;
 use jumpgate_domain::states::{State, StateCriteria};
 use jumpgate_domain::{AllianceId, CharacterId, CorporationId, FactionId};
 use std::collections::BTreeMap;
@@ -65,6 +62,14 @@ pub(crate) fn conflict(err: sqlx::Error, message: impl FnOnce() -> String) -> St
 
 pub(crate) fn is_foreign_key(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
+}
+
+/// A foreign key failed on an insert or update naming `account`: that account does not exist.
+pub(crate) fn unknown_account(err: sqlx::Error, account: Option<AccountId>) -> StoreError {
+    match account {
+        Some(a) if is_foreign_key(&err) => StoreError::NotFound(format!("account {a}")),
+        _ => StoreError::Database(err),
+    }
 }
 
 pub(crate) fn not_found_if_zero(rows: u64, what: impl FnOnce() -> String) -> Result<()> {
@@ -181,94 +186,6 @@ pub(crate) fn assemble_states(
         .iter()
         .filter_map(|(id, ..)| by_id.remove(id))
         .collect())
-}
-
-/// What a decision writes into a request or revocation row.
-pub(crate) struct Decided<'a> {
-    pub state: &'static str,
-    pub by: Option<AccountId>,
-    /// Whole tenths, for approved requests.
-    pub standing: Option<i16>,
-    pub note: Option<&'a str>,
-}
-
-pub(crate) fn request_decision(d: &RequestDecision) -> Decided<'_> {
-    match d {
-        RequestDecision::Approve {
-            by,
-            standing,
-            notes,
-        } => Decided {
-            state: RequestState::Approved.as_str(),
-            by: Some(*by),
-            standing: Some(standing.tenths()),
-            note: Some(notes),
-        },
-        RequestDecision::Reject { by, reason } => Decided {
-            state: RequestState::Rejected.as_str(),
-            by: Some(*by),
-            standing: None,
-            note: Some(reason),
-        },
-        RequestDecision::Cancel { by } => Decided {
-            state: RequestState::Cancelled.as_str(),
-            by: Some(*by),
-            standing: None,
-            note: None,
-        },
-    }
-}
-
-pub(crate) fn revocation_decision(d: &RevocationDecision) -> Decided<'_> {
-    match d {
-        RevocationDecision::Approve { by, notes } => Decided {
-            state: RevocationState::Approved.as_str(),
-            by: *by,
-            standing: None,
-            note: Some(notes),
-        },
-        RevocationDecision::Reject { by, reason } => Decided {
-            state: RevocationState::Rejected.as_str(),
-            by: Some(*by),
-            standing: None,
-            note: Some(reason),
-        },
-        RevocationDecision::Cancel { by } => Decided {
-            state: RevocationState::Cancelled.as_str(),
-            by: Some(*by),
-            standing: None,
-            note: None,
-        },
-    }
-}
-
-/// Why a decision matched no pending row: `what` (`request`, `revocation`) `id` is missing, or
-/// already decided (`state` is what the row holds).
-pub(crate) fn not_pending(what: &str, id: i64, state: Option<String>) -> StoreError {
-    match state {
-        None => StoreError::NotFound(format!("{what} {id}")),
-        Some(state) => StoreError::Invalid(format!(
-            "{what} {id} is already {state}: only a pending {what} can be decided"
-        )),
-    }
-}
-
-/// An import names each entity once: a second row for the same entity is a mistake in the
-/// import (which value was meant?), so the whole import is refused before anything is written.
-pub(crate) fn check_import(entries: &[NewStandingsEntry]) -> Result<()> {
-    let mut seen = BTreeMap::new();
-    for (i, e) in entries.iter().enumerate() {
-        if let Some(first) = seen.insert(e.entity.id, i) {
-            return Err(StoreError::Invalid(format!(
-                "{} ({}) appears twice in the import (entries {} and {}); nothing was imported",
-                e.name,
-                e.entity,
-                first + 1,
-                i + 1
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// A ledger holds each contact once.

@@ -10,7 +10,6 @@ pub(crate) mod misc;
 pub(crate) mod notifications;
 pub(crate) mod orgs;
 pub(crate) mod queue;
-pub(crate) mod standings;
 pub(crate) mod sync;
 pub(crate) mod sync_scale;
 pub(crate) mod tokens;

@@ -1,9 +1,10 @@
 //! In-app notifications.
 
-use super::standings::{limit, unknown_account};
 use super::{PgDb, read_standings as read, tm};
+use crate::db::Limit;
 use crate::rows::notification_cols;
 use crate::support;
+use crate::support::unknown_account;
 use crate::{Notification, Result};
 use jumpgate_domain::AccountId;
 
@@ -43,7 +44,7 @@ pub(crate) async fn notifications(
     ))
     .bind(account.get())
     .bind(unread_only)
-    .bind(limit(n))
+    .bind(Limit::positive_or_all(n))
     .fetch_all(&s.pool)
     .await?;
     rows.iter().map(read::notification).collect()
