@@ -593,7 +593,7 @@ impl StandingsStore for SqlStore {
         message: &str,
         link: Option<&str>,
     ) -> Result<Notification> {
-        twin!(self, notifications::notify(account, message, link))
+        SqlStore::notify(self, account, message, link).await
     }
 
     async fn notifications(
@@ -602,14 +602,11 @@ impl StandingsStore for SqlStore {
         unread_only: bool,
         limit: i64,
     ) -> Result<Vec<Notification>> {
-        twin!(
-            self,
-            notifications::notifications(account, unread_only, limit)
-        )
+        SqlStore::notifications(self, account, unread_only, limit).await
     }
 
     async fn mark_notifications_read(&self, account: AccountId) -> Result<u64> {
-        twin!(self, notifications::mark_notifications_read(account))
+        SqlStore::mark_notifications_read(self, account).await
     }
 
     async fn apply_ledger_changes(

@@ -10,6 +10,7 @@ pub mod bulk;
 mod db;
 mod delegate;
 mod model;
+mod notifications;
 mod open;
 mod postgres;
 mod queue;
@@ -22,6 +23,7 @@ pub mod testing;
 
 pub use bulk::{BulkOperation, BulkProgress, BulkStatus, NewBulkOperation};
 pub use model::*;
+pub use notifications::Notification;
 pub use open::{Backend, ConnectOptions, connect};
 pub use queue::{ApprovalQueue, QueueItem, QueueKind};
 pub use standings::*;

@@ -246,17 +246,11 @@ macro_rules! sync_cols {
     };
 }
 
-macro_rules! notification_cols {
-    () => {
-        "id, account_id, message, link, created_at, read_at"
-    };
-}
-
 /// The standings manager's row readers for one backend (`read_standings`), like `row_readers`.
 macro_rules! standings_row_readers {
     ($row:ty, $time:path, $time_opt:path) => {
         pub(crate) mod read_standings {
-            use crate::{Notification, Result, StoreError, SyncStatus, SyncedCharacter};
+            use crate::{Result, StoreError, SyncStatus, SyncedCharacter};
             use jumpgate_domain::standings::{LedgerEntry, Standing};
             use jumpgate_domain::{AccountId, CharacterId};
             use sqlx::Row;
@@ -323,22 +317,11 @@ macro_rules! standings_row_readers {
                     finished_at: $time_opt(r, "finished_at")?,
                 })
             }
-
-            pub(crate) fn notification(r: &$row) -> Result<Notification> {
-                Ok(Notification {
-                    id: r.try_get("id")?,
-                    account: AccountId(r.try_get("account_id")?),
-                    message: r.try_get("message")?,
-                    link: r.try_get("link")?,
-                    created_at: $time(r, "created_at")?,
-                    read_at: $time_opt(r, "read_at")?,
-                })
-            }
         }
     };
 }
 
-pub(crate) use {notification_cols, standings_row_readers, sync_cols};
+pub(crate) use {standings_row_readers, sync_cols};
 
 pub(crate) use {
     account_cols, audit_cols, character_cols, job_cols, removed_cols, row_readers, token_cols,

@@ -14,7 +14,7 @@ pub use requests::{NewStandingRequest, RequestDecision, StandingRequest};
 pub use revocations::{NewRevocation, Revocation, RevocationDecision};
 
 use crate::db::Cols;
-use crate::{Result, StoreError};
+use crate::{Notification, Result, StoreError};
 use async_trait::async_trait;
 use jumpgate_domain::standings::{Entity, EntityKind, LedgerEntry, Standing};
 use jumpgate_domain::{AccountId, CharacterId};
@@ -152,18 +152,6 @@ pub struct SyncCounts {
     pub total: i64,
     pub in_sync: i64,
     pub problems: i64,
-}
-
-/// An in-app notification ("your request was approved").
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notification {
-    pub id: i64,
-    pub account: AccountId,
-    pub message: String,
-    /// Where the notification leads, e.g. `/standings`.
-    pub link: Option<String>,
-    pub created_at: OffsetDateTime,
-    pub read_at: Option<OffsetDateTime>,
 }
 
 #[async_trait]
