@@ -518,15 +518,15 @@ impl StandingsStore for SqlStore {
     }
 
     async fn create_bulk_operation(&self, op: &NewBulkOperation) -> Result<BulkOperation> {
-        twin!(self, bulk::create_bulk_operation(op))
+        SqlStore::create_bulk_operation(self, op).await
     }
 
     async fn bulk_operation(&self, id: i64) -> Result<Option<BulkOperation>> {
-        twin!(self, bulk::bulk_operation(id))
+        SqlStore::bulk_operation(self, id).await
     }
 
     async fn record_bulk_progress(&self, id: i64, progress: &BulkProgress) -> Result<bool> {
-        twin!(self, bulk::record_bulk_progress(id, progress))
+        SqlStore::record_bulk_progress(self, id, progress).await
     }
 
     async fn enrol_sync(

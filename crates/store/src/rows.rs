@@ -288,35 +288,6 @@ macro_rules! standings_row_readers {
                     replaced_personal: r.try_get("replaced_personal")?,
                 })
             }
-
-            pub(crate) fn bulk_operation(r: &$row) -> Result<crate::BulkOperation> {
-                let status: String = r.try_get("status")?;
-                let input: String = r.try_get("input")?;
-                let problems: String = r.try_get("problems")?;
-                let json = |what: &str, e: serde_json::Error| {
-                    StoreError::Corrupt(format!("bulk operation {what}: {e}"))
-                };
-                Ok(crate::BulkOperation {
-                    id: r.try_get("id")?,
-                    kind: r.try_get("kind")?,
-                    account: AccountId(r.try_get("account_id")?),
-                    input: serde_json::from_str(&input).map_err(|e| json("input", e))?,
-                    progress: crate::BulkProgress {
-                        status: crate::BulkStatus::parse(&status)
-                            .ok_or_else(|| corrupt("bulk operation status", &status))?,
-                        step: r.try_get("step")?,
-                        total: r.try_get("total")?,
-                        done: r.try_get("done")?,
-                        failed: r.try_get("failed")?,
-                        problems: serde_json::from_str(&problems)
-                            .map_err(|e| json("problems", e))?,
-                        summary: r.try_get("summary")?,
-                    },
-                    created_at: $time(r, "created_at")?,
-                    updated_at: $time(r, "updated_at")?,
-                    finished_at: $time_opt(r, "finished_at")?,
-                })
-            }
         }
     };
 }

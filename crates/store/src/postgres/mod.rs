@@ -3,7 +3,6 @@
 
 pub(crate) mod accounts;
 pub(crate) mod audit;
-pub(crate) mod bulk;
 pub(crate) mod characters;
 pub(crate) mod jobs;
 pub(crate) mod misc;
