@@ -506,15 +506,15 @@ impl StandingsStore for SqlStore {
     }
 
     async fn approval_queue(&self) -> Result<ApprovalQueue> {
-        twin!(self, queue::approval_queue())
+        SqlStore::approval_queue(self).await
     }
 
     async fn change_counter(&self, name: &str) -> Result<i64> {
-        twin!(self, queue::change_counter(name))
+        SqlStore::change_counter(self, name).await
     }
 
     async fn queue_item(&self, kind: QueueKind, id: i64) -> Result<Option<QueueItem>> {
-        twin!(self, queue::queue_item(kind, id))
+        SqlStore::queue_item(self, kind, id).await
     }
 
     async fn create_bulk_operation(&self, op: &NewBulkOperation) -> Result<BulkOperation> {

@@ -13,7 +13,6 @@ mod model;
 mod notifications;
 mod open;
 mod postgres;
-mod queue;
 mod rows;
 mod sqlite;
 pub mod standings;
@@ -25,7 +24,6 @@ pub use bulk::{BulkOperation, BulkProgress, BulkStatus, NewBulkOperation};
 pub use model::*;
 pub use notifications::Notification;
 pub use open::{Backend, ConnectOptions, connect};
-pub use queue::{ApprovalQueue, QueueItem, QueueKind};
 pub use standings::*;
 
 use async_trait::async_trait;

@@ -7,7 +7,6 @@ pub(crate) mod characters;
 pub(crate) mod jobs;
 pub(crate) mod misc;
 pub(crate) mod orgs;
-pub(crate) mod queue;
 pub(crate) mod sync;
 pub(crate) mod sync_scale;
 pub(crate) mod tokens;

@@ -5,10 +5,12 @@
 //! A separate trait from `Store` so the standings manager's storage can be read on its own; every
 //! backend implements both, and `Store` requires this one.
 
+mod approval_queue;
 mod entries;
 mod requests;
 mod revocations;
 
+pub use approval_queue::{ApprovalQueue, QueueItem, QueueKind};
 pub use entries::{NewStandingsEntry, StandingsEntry, StandingsFilter};
 pub use requests::{NewStandingRequest, RequestDecision, StandingRequest};
 pub use revocations::{NewRevocation, Revocation, RevocationDecision};
