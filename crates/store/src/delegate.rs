@@ -534,23 +534,23 @@ impl StandingsStore for SqlStore {
         character: CharacterId,
         account: AccountId,
     ) -> Result<SyncedCharacter> {
-        twin!(self, sync::enrol_sync(character, account))
+        SqlStore::enrol_sync(self, character, account).await
     }
 
     async fn leave_sync(&self, character: CharacterId) -> Result<bool> {
-        twin!(self, sync::leave_sync(character))
+        SqlStore::leave_sync(self, character).await
     }
 
     async fn synced_character(&self, character: CharacterId) -> Result<Option<SyncedCharacter>> {
-        twin!(self, sync::synced_character(character))
+        SqlStore::synced_character(self, character).await
     }
 
     async fn synced_characters(&self, account: Option<AccountId>) -> Result<Vec<SyncedCharacter>> {
-        twin!(self, sync::synced_characters(account))
+        SqlStore::synced_characters(self, account).await
     }
 
     async fn sync_counts(&self) -> Result<SyncCounts> {
-        twin!(self, sync::sync_counts())
+        SqlStore::sync_counts(self).await
     }
 
     async fn set_sync_status(
@@ -560,10 +560,7 @@ impl StandingsStore for SqlStore {
         message: Option<&str>,
         success: bool,
     ) -> Result<()> {
-        twin!(
-            self,
-            sync::set_sync_status(character, status, message, success)
-        )
+        SqlStore::set_sync_status(self, character, status, message, success).await
     }
 
     async fn lease_sync(
@@ -572,19 +569,19 @@ impl StandingsStore for SqlStore {
         holder: &str,
         lease: Duration,
     ) -> Result<crate::SyncLease> {
-        twin!(self, sync::lease_sync(character, holder, lease))
+        SqlStore::lease_sync(self, character, holder, lease).await
     }
 
     async fn release_sync(&self, character: CharacterId, holder: &str) -> Result<()> {
-        twin!(self, sync::release_sync(character, holder))
+        SqlStore::release_sync(self, character, holder).await
     }
 
     async fn ledger(&self, character: CharacterId) -> Result<Vec<LedgerEntry>> {
-        twin!(self, sync::ledger(character))
+        SqlStore::ledger(self, character).await
     }
 
     async fn replace_ledger(&self, character: CharacterId, entries: &[LedgerEntry]) -> Result<()> {
-        twin!(self, sync::replace_ledger(character, entries))
+        SqlStore::replace_ledger(self, character, entries).await
     }
 
     async fn notify(
@@ -615,10 +612,7 @@ impl StandingsStore for SqlStore {
         upserts: &[LedgerEntry],
         removals: &[i64],
     ) -> Result<()> {
-        twin!(
-            self,
-            sync_scale::apply_ledger_changes(character, upserts, removals)
-        )
+        SqlStore::apply_ledger_changes(self, character, upserts, removals).await
     }
 
     async fn record_sync_writes(
@@ -628,17 +622,14 @@ impl StandingsStore for SqlStore {
         removals: &[i64],
         pending_writes: &str,
     ) -> Result<()> {
-        twin!(
-            self,
-            sync_scale::record_sync_writes(character, upserts, removals, Some(pending_writes),)
-        )
+        SqlStore::record_sync_writes(self, character, upserts, removals, pending_writes).await
     }
 
     async fn pending_writes(&self, character: CharacterId) -> Result<Option<String>> {
-        twin!(self, sync_scale::pending_writes(character))
+        SqlStore::pending_writes(self, character).await
     }
 
     async fn ledger_of_contact(&self, contact_id: i64) -> Result<Vec<(CharacterId, LedgerEntry)>> {
-        twin!(self, sync_scale::ledger_of_contact(contact_id))
+        SqlStore::ledger_of_contact(self, contact_id).await
     }
 }

@@ -7,6 +7,7 @@
 //! implementations.
 
 pub mod bulk;
+mod contact_sync;
 mod db;
 mod delegate;
 mod model;
@@ -21,6 +22,7 @@ mod support;
 pub mod testing;
 
 pub use bulk::{BulkOperation, BulkProgress, BulkStatus, NewBulkOperation};
+pub use contact_sync::{SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
 pub use model::*;
 pub use notifications::Notification;
 pub use open::{Backend, ConnectOptions, connect};

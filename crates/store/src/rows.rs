@@ -240,60 +240,6 @@ macro_rules! row_readers {
     };
 }
 
-macro_rules! sync_cols {
-    () => {
-        "character_id, account_id, status, message, enrolled_at, last_sync_at, last_success_at"
-    };
-}
-
-/// The standings manager's row readers for one backend (`read_standings`), like `row_readers`.
-macro_rules! standings_row_readers {
-    ($row:ty, $time:path, $time_opt:path) => {
-        pub(crate) mod read_standings {
-            use crate::{Result, StoreError, SyncStatus, SyncedCharacter};
-            use jumpgate_domain::standings::{LedgerEntry, Standing};
-            use jumpgate_domain::{AccountId, CharacterId};
-            use sqlx::Row;
-
-            fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
-                StoreError::Corrupt(format!("unknown {what} '{value}'"))
-            }
-
-            pub(crate) fn standing(tenths: i16) -> Result<Standing> {
-                Standing::from_tenths(tenths).map_err(|_| corrupt("standing (tenths)", tenths))
-            }
-
-            pub(crate) fn synced(r: &$row) -> Result<SyncedCharacter> {
-                let status: String = r.try_get("status")?;
-                Ok(SyncedCharacter {
-                    character: CharacterId(r.try_get("character_id")?),
-                    account: AccountId(r.try_get("account_id")?),
-                    status: SyncStatus::parse(&status)
-                        .ok_or_else(|| corrupt("sync status", &status))?,
-                    message: r.try_get("message")?,
-                    enrolled_at: $time(r, "enrolled_at")?,
-                    last_sync_at: $time_opt(r, "last_sync_at")?,
-                    last_success_at: $time_opt(r, "last_success_at")?,
-                })
-            }
-
-            pub(crate) fn ledger(r: &$row) -> Result<LedgerEntry> {
-                let labels: String = r.try_get("label_ids")?;
-                Ok(LedgerEntry {
-                    contact_id: r.try_get("contact_id")?,
-                    standing: standing(r.try_get("standing_tenths")?)?,
-                    label_ids: serde_json::from_str(&labels).map_err(|e| {
-                        StoreError::Corrupt(format!("ledger label ids {labels:?}: {e}"))
-                    })?,
-                    replaced_personal: r.try_get("replaced_personal")?,
-                })
-            }
-        }
-    };
-}
-
-pub(crate) use {standings_row_readers, sync_cols};
-
 pub(crate) use {
     account_cols, audit_cols, character_cols, job_cols, removed_cols, row_readers, token_cols,
 };

@@ -1,12 +1,11 @@
 //! Helpers both backends share: clocks, text codes, error mapping and state assembly.
 
-use crate::{AccountAccess, Result, StoreError, SyncCounts, SyncStatus};
+use crate::{AccountAccess, Result, StoreError};
 use jumpgate_domain::AccountId;
 use jumpgate_domain::account::{RemovalReason, TokenStatus};
 use jumpgate_domain::audit::{
     Actor, AuditEntry, GENESIS_HASH, NewAuditEntry, entry_hash, to_micros,
 };
-use jumpgate_domain::standings::LedgerEntry;
 use jumpgate_domain::states::{State, StateCriteria};
 use jumpgate_domain::{AllianceId, CharacterId, CorporationId, FactionId};
 use std::collections::BTreeMap;
@@ -188,40 +187,9 @@ pub(crate) fn assemble_states(
         .collect())
 }
 
-/// A ledger holds each contact once.
-pub(crate) fn check_ledger(character: CharacterId, entries: &[LedgerEntry]) -> Result<()> {
-    let mut seen = std::collections::BTreeSet::new();
-    for e in entries {
-        if !seen.insert(e.contact_id) {
-            return Err(StoreError::Invalid(format!(
-                "contact {} appears twice in the ledger of character {character}",
-                e.contact_id
-            )));
-        }
-    }
-    Ok(())
-}
-
 pub(crate) fn label_ids(labels: &[i64]) -> String {
     // A Vec<i64> always serializes.
     serde_json::to_string(labels).unwrap_or_else(|_| "[]".to_owned())
-}
-
-/// Builds the counts from `(status, count)` rows.
-pub(crate) fn sync_counts(rows: Vec<(String, i64)>) -> Result<SyncCounts> {
-    let mut counts = SyncCounts::default();
-    for (status, n) in rows {
-        let status = SyncStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown sync status '{status}'")))?;
-        counts.total += n;
-        if status == SyncStatus::InSync {
-            counts.in_sync += n;
-        }
-        if status.is_problem() {
-            counts.problems += n;
-        }
-    }
-    Ok(counts)
 }
 
 /// An account's superuser flag, state and main with every permission it holds, directly or

@@ -7,7 +7,6 @@ pub(crate) mod characters;
 pub(crate) mod jobs;
 pub(crate) mod misc;
 pub(crate) mod orgs;
-pub(crate) mod sync;
 pub(crate) mod sync_scale;
 pub(crate) mod tokens;
 
@@ -19,12 +18,6 @@ use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 
 crate::rows::row_readers!(
-    sqlx::sqlite::SqliteRow,
-    crate::sqlite::time_col,
-    crate::sqlite::time_col_opt
-);
-
-crate::rows::standings_row_readers!(
     sqlx::sqlite::SqliteRow,
     crate::sqlite::time_col,
     crate::sqlite::time_col_opt

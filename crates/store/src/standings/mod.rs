@@ -16,12 +16,10 @@ pub use requests::{NewStandingRequest, RequestDecision, StandingRequest};
 pub use revocations::{NewRevocation, Revocation, RevocationDecision};
 
 use crate::db::Cols;
-use crate::{Notification, Result, StoreError};
+use crate::{Notification, Result, StoreError, SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
 use async_trait::async_trait;
 use jumpgate_domain::standings::{Entity, EntityKind, LedgerEntry, Standing};
 use jumpgate_domain::{AccountId, CharacterId};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 /// Which requests or revocations to list.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -69,91 +67,6 @@ fn read_entity<R: Cols>(r: &R) -> Result<Entity> {
 /// A standing as stored: whole tenths.
 pub(crate) fn read_standing(tenths: i16) -> Result<Standing> {
     Standing::from_tenths(tenths).map_err(|_| corrupt("standing (tenths)", tenths))
-}
-
-/// Where a character's contact sync stands, as the member sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SyncStatus {
-    /// Enrolled, never synced yet.
-    Pending,
-    InSync,
-    Syncing,
-    LabelMissing,
-    TokenInvalid,
-    ContactListFull,
-    /// Not eligible any more (e.g. its standing was revoked); contacts removed per policy.
-    NotEligible,
-    Error,
-}
-
-impl SyncStatus {
-    pub const ALL: [SyncStatus; 8] = [
-        Self::Pending,
-        Self::InSync,
-        Self::Syncing,
-        Self::LabelMissing,
-        Self::TokenInvalid,
-        Self::ContactListFull,
-        Self::NotEligible,
-        Self::Error,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::InSync => "in_sync",
-            Self::Syncing => "syncing",
-            Self::LabelMissing => "label_missing",
-            Self::TokenInvalid => "token_invalid",
-            Self::ContactListFull => "contact_list_full",
-            Self::NotEligible => "not_eligible",
-            Self::Error => "error",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    /// Statuses that need someone to act (counted as `SyncCounts::problems`): the label is
-    /// missing, the token is invalid, the contact list is full, or an error. Pending, syncing,
-    /// in sync and not eligible are not problems.
-    pub fn is_problem(self) -> bool {
-        matches!(
-            self,
-            Self::LabelMissing | Self::TokenInvalid | Self::ContactListFull | Self::Error
-        )
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SyncedCharacter {
-    pub character: CharacterId,
-    pub account: AccountId,
-    pub status: SyncStatus,
-    /// The last error or hint, in words a member can act on.
-    pub message: Option<String>,
-    pub enrolled_at: OffsetDateTime,
-    pub last_sync_at: Option<OffsetDateTime>,
-    pub last_success_at: Option<OffsetDateTime>,
-}
-
-/// What asking for a character's sync lease came to.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SyncLease {
-    /// The lease is the caller's; the enrolment as it was when taken.
-    Leased(SyncedCharacter),
-    /// Someone else holds an unexpired lease.
-    Busy,
-    NotEnrolled,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SyncCounts {
-    pub total: i64,
-    pub in_sync: i64,
-    pub problems: i64,
 }
 
 #[async_trait]
