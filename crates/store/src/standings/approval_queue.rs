@@ -11,6 +11,7 @@
 //! names and in how a time becomes microseconds: each backend's statement is composed from the
 //! same shared parts (`queue_statement`).
 
+use super::corrupt;
 use crate::db::{Db, SqlStore, on_db};
 use crate::{Result, StoreError};
 use const_format::concatcp;
@@ -246,10 +247,6 @@ struct JsonItem {
     reason: Option<String>,
     #[serde(default)]
     current_tenths: Option<i16>,
-}
-
-fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("unknown {what} '{value}'"))
 }
 
 fn time(micros: i64) -> Result<OffsetDateTime> {

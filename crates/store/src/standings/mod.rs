@@ -1,9 +1,11 @@
-//! What the standings manager keeps: the approved-standings database, the history of requests
-//! and revocations, the characters enrolled in contact sync with the ledger of contacts Jumpgate
-//! wrote into each, and in-app notifications.
+//! What the standings manager keeps: the approved-standings database (`entries`), the history of
+//! requests and revocations that change it (`requests`, `revocations`) and the approvers' queue
+//! of the pending ones (`approval_queue`).
 //!
-//! A separate trait from `Store` so the standings manager's storage can be read on its own; every
-//! backend implements both, and `Store` requires this one.
+//! The `StandingsStore` trait below also lists contact sync (`crate::contact_sync`), bulk
+//! operations (`crate::bulk`) and notifications (`crate::notifications`): a separate trait from
+//! `Store` so the standings manager's storage can be read on its own. `Store` requires it; both
+//! go once every topic is written once (`crate::db`).
 
 mod approval_queue;
 mod entries;
@@ -51,7 +53,7 @@ fn not_pending(what: &str, id: i64, state: Option<String>) -> StoreError {
 }
 
 /// A stored code (`what`) that the domain does not know.
-pub(crate) fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
+fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("unknown {what} '{value}'"))
 }
 
