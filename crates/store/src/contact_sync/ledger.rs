@@ -3,8 +3,9 @@
 //!
 //! Contact sync runs at scale (thousands of characters × a thousand contacts), so a ledger is
 //! written in batches, never a row per statement, and each backend writes it the way that
-//! measured fastest on it (ADR 0012): SQLite in one `BEGIN IMMEDIATE` transaction on its single
-//! writer, PostgreSQL in one statement (`write_ledger_postgres`).
+//! measured fastest on it (docs/benchmarks.md): SQLite in one `BEGIN IMMEDIATE` transaction on
+//! its single writer, PostgreSQL in one statement whose enrolment-row update stands in for the
+//! foreign key's lock (`write_ledger_postgres`, ADR 0012).
 
 use crate::db::{Cols, Db, SqlStore, on_db};
 use crate::standings::read_standing;
