@@ -1,6 +1,10 @@
 //! Bulk operations: long actions (imports, bulk decisions, bulk deletes) that a job carries out
 //! item by item while the page that started them shows how far it got.
 
+use crate::db::{Cols, DbTime, SqlStore, on_db};
+use crate::support::{self, unknown_account};
+use crate::{Result, StoreError};
+use const_format::concatcp;
 use jumpgate_domain::AccountId;
 use time::OffsetDateTime;
 
@@ -79,93 +83,101 @@ pub struct BulkOperation {
     pub finished_at: Option<OffsetDateTime>,
 }
 
-macro_rules! bulk_cols {
-    () => {
-        "id, kind, account_id, input, status, step, total, done, failed, problems, summary, \
-         created_at, updated_at, finished_at"
+const BULK_COLS: &str = "id, kind, account_id, input, status, step, total, done, failed, \
+     problems, summary, created_at, updated_at, finished_at";
+
+fn read_bulk_operation<R: Cols>(r: &R) -> Result<BulkOperation> {
+    let status = r.str("status")?;
+    let json = |what: &str, e: serde_json::Error| {
+        StoreError::Corrupt(format!("bulk operation {what}: {e}"))
     };
+    Ok(BulkOperation {
+        id: r.get("id")?,
+        kind: r.get("kind")?,
+        account: AccountId(r.get("account_id")?),
+        input: serde_json::from_str(r.str("input")?).map_err(|e| json("input", e))?,
+        progress: BulkProgress {
+            status: BulkStatus::parse(status).ok_or_else(|| {
+                StoreError::Corrupt(format!("unknown bulk operation status '{status}'"))
+            })?,
+            step: r.get("step")?,
+            total: r.get("total")?,
+            done: r.get("done")?,
+            failed: r.get("failed")?,
+            problems: serde_json::from_str(r.str("problems")?).map_err(|e| json("problems", e))?,
+            summary: r.get("summary")?,
+        },
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+        finished_at: r.time_opt("finished_at")?,
+    })
 }
 
-/// The SQL both backends run (placeholders and types are the same on both; only time binding
-/// differs, which the callers do).
-pub(crate) mod sql {
-    pub const CREATE: &str = concat!(
-        "INSERT INTO bulk_operations (kind, account_id, input, status, step, total, done, failed, \
-         problems, summary, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'queued', $4, $5, 0, 0, '[]', '', $6, $6) RETURNING ",
-        bulk_cols!()
-    );
-    pub const ONE: &str = concat!(
-        "SELECT ",
-        bulk_cols!(),
-        " FROM bulk_operations WHERE id = $1"
-    );
-    /// Finished operations keep their figures: a late write of a lost lease cannot undo them.
-    pub const PROGRESS: &str = "UPDATE bulk_operations SET status = $2, step = $3, total = $4, \
-         done = $5, failed = $6, problems = $7, summary = $8, updated_at = $9, finished_at = $10 \
-         WHERE id = $1 AND status IN ('queued', 'running')";
+fn problems_json(p: &BulkProgress) -> Result<String> {
+    serde_json::to_string(&p.problems)
+        .map_err(|e| StoreError::Invalid(format!("bulk operation problems: {e}")))
 }
 
-/// The store functions of one backend: `$reader`/`$writer` name its pools, `$time` turns a time
-/// into what it binds, `$read` is its row-reader module.
-macro_rules! bulk_store_fns {
-    ($store:ty, $reader:ident, $writer:ident, $time:path, $read:path) => {
-        use crate::bulk::sql;
-        use crate::{BulkOperation, BulkProgress, NewBulkOperation, Result, StoreError, support};
-        use $read as read;
+impl SqlStore {
+    /// Records a bulk operation as queued.
+    pub async fn create_bulk_operation(&self, op: &NewBulkOperation) -> Result<BulkOperation> {
+        on_db!(self, |db| read_bulk_operation(
+            &sqlx::query(concatcp!(
+                "INSERT INTO bulk_operations (kind, account_id, input, status, step, total, \
+                 done, failed, problems, summary, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'queued', $4, $5, 0, 0, '[]', '', $6, $6) RETURNING ",
+                BULK_COLS
+            ))
+            .bind(&op.kind)
+            .bind(op.account.get())
+            .bind(op.input.to_string())
+            .bind(&op.step)
+            .bind(op.total)
+            .bind(DbTime(support::now()))
+            .fetch_one(db.writer())
+            .await
+            .map_err(|e| unknown_account(e, Some(op.account)))?
+        ))
+    }
 
-        fn problems_json(p: &BulkProgress) -> Result<String> {
-            serde_json::to_string(&p.problems)
-                .map_err(|e| StoreError::Invalid(format!("bulk operation problems: {e}")))
-        }
+    pub async fn bulk_operation(&self, id: i64) -> Result<Option<BulkOperation>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            BULK_COLS,
+            " FROM bulk_operations WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(db.reader())
+        .await?
+        .as_ref()
+        .map(read_bulk_operation)
+        .transpose())
+    }
 
-        pub(crate) async fn create_bulk_operation(
-            s: &$store,
-            op: &NewBulkOperation,
-        ) -> Result<BulkOperation> {
-            let row = sqlx::query(sql::CREATE)
-                .bind(&op.kind)
-                .bind(op.account.get())
-                .bind(op.input.to_string())
-                .bind(&op.step)
-                .bind(op.total)
-                .bind($time(support::now()))
-                .fetch_one(&s.$writer)
-                .await
-                .map_err(|e| super::standings::unknown_account(e, Some(op.account)))?;
-            read::bulk_operation(&row)
-        }
-
-        pub(crate) async fn bulk_operation(s: &$store, id: i64) -> Result<Option<BulkOperation>> {
-            let row = sqlx::query(sql::ONE)
-                .bind(id)
-                .fetch_optional(&s.$reader)
-                .await?;
-            row.as_ref().map(read::bulk_operation).transpose()
-        }
-
-        pub(crate) async fn record_bulk_progress(
-            s: &$store,
-            id: i64,
-            p: &BulkProgress,
-        ) -> Result<bool> {
-            let now = support::now();
-            let done = sqlx::query(sql::PROGRESS)
-                .bind(id)
-                .bind(p.status.as_str())
-                .bind(&p.step)
-                .bind(p.total)
-                .bind(p.done)
-                .bind(p.failed)
-                .bind(problems_json(p)?)
-                .bind(&p.summary)
-                .bind($time(now))
-                .bind(p.status.is_over().then(|| $time(now)))
-                .execute(&s.$writer)
-                .await?;
-            Ok(done.rows_affected() == 1)
-        }
-    };
+    /// Writes how far an operation got (and `finished_at` when its status says it is over).
+    /// Returns false, and changes nothing, when the operation is already over or unknown.
+    pub async fn record_bulk_progress(&self, id: i64, p: &BulkProgress) -> Result<bool> {
+        let now = support::now();
+        let problems = problems_json(p)?;
+        // Finished operations keep their figures: a late write of a lost lease cannot undo them.
+        let done = on_db!(self, |db| sqlx::query(
+            "UPDATE bulk_operations SET status = $2, step = $3, total = $4, done = $5, \
+             failed = $6, problems = $7, summary = $8, updated_at = $9, finished_at = $10 \
+             WHERE id = $1 AND status IN ('queued', 'running')"
+        )
+        .bind(id)
+        .bind(p.status.as_str())
+        .bind(&p.step)
+        .bind(p.total)
+        .bind(p.done)
+        .bind(p.failed)
+        .bind(&problems)
+        .bind(&p.summary)
+        .bind(DbTime(now))
+        .bind(p.status.is_over().then_some(DbTime(now)))
+        .execute(db.writer())
+        .await?
+        .rows_affected());
+        Ok(done == 1)
+    }
 }
-
-pub(crate) use bulk_store_fns;

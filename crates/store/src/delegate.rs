@@ -1,9 +1,7 @@
-//! The `Store` and `StandingsStore` traits on [`SqlStore`], while the store moves to one body
-//! per method (see `crate::db`): converted topics call their `SqlStore` method, the others the
-//! old function of the backend in use (`twin!`). Goes away with the traits once every topic is
-//! converted.
+//! The `Store` and `StandingsStore` traits on [`SqlStore`]: every method calls the `SqlStore`
+//! method of the same name (one body per method, see `crate::db`). Goes away with the traits.
 
-use crate::db::{Db, SqlStore};
+use crate::db::SqlStore;
 use crate::*;
 use async_trait::async_trait;
 use jumpgate_domain::account::{Account, Character, RemovalReason, RemovedCharacter, TokenStatus};
@@ -14,16 +12,6 @@ use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use time::OffsetDateTime;
-
-/// Calls `$topic::$f` of the backend in use, for a topic not yet written once.
-macro_rules! twin {
-    ($store:expr, $topic:ident :: $f:ident ($($arg:expr),* $(,)?)) => {
-        match &$store.db {
-            Db::Sqlite(db) => crate::sqlite::$topic::$f(db, $($arg),*).await,
-            Db::Postgres(db) => crate::postgres::$topic::$f(db, $($arg),*).await,
-        }
-    };
-}
 
 #[async_trait]
 impl Store for SqlStore {
@@ -430,59 +418,59 @@ impl Store for SqlStore {
 #[async_trait]
 impl StandingsStore for SqlStore {
     async fn standings(&self, filter: &StandingsFilter) -> Result<Vec<StandingsEntry>> {
-        twin!(self, standings::standings(filter))
+        SqlStore::standings(self, filter).await
     }
 
     async fn all_standings(&self) -> Result<Vec<StandingsEntry>> {
-        twin!(self, standings::all_standings())
+        SqlStore::all_standings(self).await
     }
 
     async fn standing(&self, entity_id: i64) -> Result<Option<StandingsEntry>> {
-        twin!(self, standings::standing(entity_id))
+        SqlStore::standing(self, entity_id).await
     }
 
     async fn count_standings(&self) -> Result<i64> {
-        twin!(self, standings::count_standings())
+        SqlStore::count_standings(self).await
     }
 
     async fn upsert_standing(&self, entry: &NewStandingsEntry) -> Result<StandingsEntry> {
-        twin!(self, standings::upsert_standing(entry))
+        SqlStore::upsert_standing(self, entry).await
     }
 
     async fn delete_standing(&self, entity_id: i64) -> Result<bool> {
-        twin!(self, standings::delete_standing(entity_id))
+        SqlStore::delete_standing(self, entity_id).await
     }
 
     async fn import_standings(&self, entries: &[NewStandingsEntry]) -> Result<u64> {
-        twin!(self, standings::import_standings(entries))
+        SqlStore::import_standings(self, entries).await
     }
 
     async fn create_request(&self, request: &NewStandingRequest) -> Result<StandingRequest> {
-        twin!(self, standings::create_request(request))
+        SqlStore::create_request(self, request).await
     }
 
     async fn request(&self, id: i64) -> Result<Option<StandingRequest>> {
-        twin!(self, standings::request(id))
+        SqlStore::request(self, id).await
     }
 
     async fn requests(&self, filter: &WorkflowFilter) -> Result<Vec<StandingRequest>> {
-        twin!(self, standings::requests(filter))
+        SqlStore::requests(self, filter).await
     }
 
     async fn decide_request(&self, id: i64, decision: &RequestDecision) -> Result<StandingRequest> {
-        twin!(self, standings::decide_request(id, decision))
+        SqlStore::decide_request(self, id, decision).await
     }
 
     async fn create_revocation(&self, revocation: &NewRevocation) -> Result<Revocation> {
-        twin!(self, standings::create_revocation(revocation))
+        SqlStore::create_revocation(self, revocation).await
     }
 
     async fn revocation(&self, id: i64) -> Result<Option<Revocation>> {
-        twin!(self, standings::revocation(id))
+        SqlStore::revocation(self, id).await
     }
 
     async fn revocations(&self, filter: &WorkflowFilter) -> Result<Vec<Revocation>> {
-        twin!(self, standings::revocations(filter))
+        SqlStore::revocations(self, filter).await
     }
 
     async fn decide_revocation(
@@ -490,31 +478,31 @@ impl StandingsStore for SqlStore {
         id: i64,
         decision: &RevocationDecision,
     ) -> Result<Revocation> {
-        twin!(self, standings::decide_revocation(id, decision))
+        SqlStore::decide_revocation(self, id, decision).await
     }
 
     async fn approval_queue(&self) -> Result<ApprovalQueue> {
-        twin!(self, queue::approval_queue())
+        SqlStore::approval_queue(self).await
     }
 
     async fn change_counter(&self, name: &str) -> Result<i64> {
-        twin!(self, queue::change_counter(name))
+        SqlStore::change_counter(self, name).await
     }
 
     async fn queue_item(&self, kind: QueueKind, id: i64) -> Result<Option<QueueItem>> {
-        twin!(self, queue::queue_item(kind, id))
+        SqlStore::queue_item(self, kind, id).await
     }
 
     async fn create_bulk_operation(&self, op: &NewBulkOperation) -> Result<BulkOperation> {
-        twin!(self, bulk::create_bulk_operation(op))
+        SqlStore::create_bulk_operation(self, op).await
     }
 
     async fn bulk_operation(&self, id: i64) -> Result<Option<BulkOperation>> {
-        twin!(self, bulk::bulk_operation(id))
+        SqlStore::bulk_operation(self, id).await
     }
 
     async fn record_bulk_progress(&self, id: i64, progress: &BulkProgress) -> Result<bool> {
-        twin!(self, bulk::record_bulk_progress(id, progress))
+        SqlStore::record_bulk_progress(self, id, progress).await
     }
 
     async fn enrol_sync(
@@ -522,23 +510,23 @@ impl StandingsStore for SqlStore {
         character: CharacterId,
         account: AccountId,
     ) -> Result<SyncedCharacter> {
-        twin!(self, sync::enrol_sync(character, account))
+        SqlStore::enrol_sync(self, character, account).await
     }
 
     async fn leave_sync(&self, character: CharacterId) -> Result<bool> {
-        twin!(self, sync::leave_sync(character))
+        SqlStore::leave_sync(self, character).await
     }
 
     async fn synced_character(&self, character: CharacterId) -> Result<Option<SyncedCharacter>> {
-        twin!(self, sync::synced_character(character))
+        SqlStore::synced_character(self, character).await
     }
 
     async fn synced_characters(&self, account: Option<AccountId>) -> Result<Vec<SyncedCharacter>> {
-        twin!(self, sync::synced_characters(account))
+        SqlStore::synced_characters(self, account).await
     }
 
     async fn sync_counts(&self) -> Result<SyncCounts> {
-        twin!(self, sync::sync_counts())
+        SqlStore::sync_counts(self).await
     }
 
     async fn set_sync_status(
@@ -548,10 +536,7 @@ impl StandingsStore for SqlStore {
         message: Option<&str>,
         success: bool,
     ) -> Result<()> {
-        twin!(
-            self,
-            sync::set_sync_status(character, status, message, success)
-        )
+        SqlStore::set_sync_status(self, character, status, message, success).await
     }
 
     async fn lease_sync(
@@ -560,19 +545,19 @@ impl StandingsStore for SqlStore {
         holder: &str,
         lease: Duration,
     ) -> Result<crate::SyncLease> {
-        twin!(self, sync::lease_sync(character, holder, lease))
+        SqlStore::lease_sync(self, character, holder, lease).await
     }
 
     async fn release_sync(&self, character: CharacterId, holder: &str) -> Result<()> {
-        twin!(self, sync::release_sync(character, holder))
+        SqlStore::release_sync(self, character, holder).await
     }
 
     async fn ledger(&self, character: CharacterId) -> Result<Vec<LedgerEntry>> {
-        twin!(self, sync::ledger(character))
+        SqlStore::ledger(self, character).await
     }
 
     async fn replace_ledger(&self, character: CharacterId, entries: &[LedgerEntry]) -> Result<()> {
-        twin!(self, sync::replace_ledger(character, entries))
+        SqlStore::replace_ledger(self, character, entries).await
     }
 
     async fn notify(
@@ -581,7 +566,7 @@ impl StandingsStore for SqlStore {
         message: &str,
         link: Option<&str>,
     ) -> Result<Notification> {
-        twin!(self, notifications::notify(account, message, link))
+        SqlStore::notify(self, account, message, link).await
     }
 
     async fn notifications(
@@ -590,14 +575,11 @@ impl StandingsStore for SqlStore {
         unread_only: bool,
         limit: i64,
     ) -> Result<Vec<Notification>> {
-        twin!(
-            self,
-            notifications::notifications(account, unread_only, limit)
-        )
+        SqlStore::notifications(self, account, unread_only, limit).await
     }
 
     async fn mark_notifications_read(&self, account: AccountId) -> Result<u64> {
-        twin!(self, notifications::mark_notifications_read(account))
+        SqlStore::mark_notifications_read(self, account).await
     }
 
     async fn apply_ledger_changes(
@@ -606,10 +588,7 @@ impl StandingsStore for SqlStore {
         upserts: &[LedgerEntry],
         removals: &[i64],
     ) -> Result<()> {
-        twin!(
-            self,
-            sync_scale::apply_ledger_changes(character, upserts, removals)
-        )
+        SqlStore::apply_ledger_changes(self, character, upserts, removals).await
     }
 
     async fn record_sync_writes(
@@ -619,17 +598,14 @@ impl StandingsStore for SqlStore {
         removals: &[i64],
         pending_writes: &str,
     ) -> Result<()> {
-        twin!(
-            self,
-            sync_scale::record_sync_writes(character, upserts, removals, Some(pending_writes),)
-        )
+        SqlStore::record_sync_writes(self, character, upserts, removals, pending_writes).await
     }
 
     async fn pending_writes(&self, character: CharacterId) -> Result<Option<String>> {
-        twin!(self, sync_scale::pending_writes(character))
+        SqlStore::pending_writes(self, character).await
     }
 
     async fn ledger_of_contact(&self, contact_id: i64) -> Result<Vec<(CharacterId, LedgerEntry)>> {
-        twin!(self, sync_scale::ledger_of_contact(contact_id))
+        SqlStore::ledger_of_contact(self, contact_id).await
     }
 }

@@ -9,20 +9,18 @@
 mod accounts;
 mod audit;
 pub mod bulk;
+mod contact_sync;
 mod db;
 mod delegate;
 mod esi_cache;
 mod jobs;
 mod kv;
 mod model;
+mod notifications;
 mod open;
-mod postgres;
-mod queue;
-mod rows;
 mod schema;
 mod sessions;
 mod settings;
-mod sqlite;
 pub mod standings;
 mod states;
 mod support;
@@ -30,9 +28,10 @@ pub mod testing;
 mod tokens;
 
 pub use bulk::{BulkOperation, BulkProgress, BulkStatus, NewBulkOperation};
+pub use contact_sync::{SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
 pub use model::*;
+pub use notifications::Notification;
 pub use open::{Backend, ConnectOptions, connect};
-pub use queue::{ApprovalQueue, QueueItem, QueueKind};
 pub use settings::DatabaseSettings;
 pub use standings::*;
 

@@ -34,7 +34,7 @@ pub(crate) use conn::{Conn, on_conn};
 pub(crate) use limit::Limit;
 pub(crate) use postgres::PgDb;
 pub(crate) use sqlite::SqliteDb;
-pub(crate) use time::{DbTime, micros};
+pub(crate) use time::DbTime;
 
 use crate::Backend;
 

@@ -8,9 +8,13 @@
 //! channel message per row and a copied value per column: two thirds of the page's CPU). So the
 //! database builds the queue as one JSON array, which arrives as one value and is parsed here
 //! (docs/benchmarks.md, ADR 0010). The SQL differs between backends only in the JSON function
-//! names and in how a time becomes microseconds, so it is written once (`queue_json!`).
+//! names and in how a time becomes microseconds: each backend's statement is composed from the
+//! same shared parts (`queue_statement`).
 
+use super::corrupt;
+use crate::db::{Db, SqlStore, on_db};
 use crate::{Result, StoreError};
+use const_format::concatcp;
 use jumpgate_domain::standings::{Entity, EntityKind, RevocationReason, Standing};
 use jumpgate_domain::{AccountId, AllianceId, CorporationId};
 use serde::Deserialize;
@@ -62,106 +66,163 @@ pub struct ApprovalQueue {
     pub revocations: Vec<QueueItem>,
 }
 
-/// The queue as one JSON array, in no particular order (`parse_queue` sorts it). `$obj`/`$agg`: the backend's JSON object and array
-/// aggregate functions; `$created`/`$added`: the two time columns as microseconds since the
-/// epoch; `$table`: the queue's table; `$extra`: the columns only revocations have; `$joins` the
-/// joins only revocations need; `$filter`: appended to the `WHERE`.
-macro_rules! queue_json {
-    ($obj:literal, $agg:literal, $empty:literal, $created:literal, $added:literal,
-     $table:literal, $extra:literal, $joins:literal, $filter:literal) => {
-        concat!(
-            "SELECT CAST(COALESCE(",
-            $agg,
-            "(",
-            $obj,
-            "(
+/// The fields of one item up to its creation time, which each backend turns into microseconds
+/// its own way (`x`: the request or revocation).
+const ITEM_HEAD: &str = "
                 'id', x.id, 'entity_id', x.entity_id, 'entity_kind', x.entity_kind,
-                'name', x.name, 'created_at', ",
-            $created,
-            ", 'requester', x.requester,
+                'name', x.name, 'created_at', ";
+
+/// The requester's fields, up to the subject's time added (another time to convert).
+const ITEM_REQUESTER: &str = ", 'requester', x.requester,
                 'requester_main', m.name, 'requester_state', a.state,
-                'subject_account', c.account_id, 'subject_added_at', ",
-            $added,
-            ",
+                'subject_account', c.account_id, 'subject_added_at', ";
+
+/// The subject's corporation and alliance.
+const ITEM_SUBJECT: &str = ",
                 'corporation_id', CASE WHEN x.entity_kind = 'corporation' THEN x.entity_id
                                        ELSE c.corporation_id END,
                 'corporation_name', co.name, 'corporation_ticker', co.ticker,
                 'corporation_members', co.member_count,
                 'alliance_id', CASE WHEN x.entity_kind = 'character' THEN c.alliance_id
                                     ELSE co.alliance_id END,
-                'alliance_name', al.name",
-            $extra,
-            ")), ",
-            $empty,
-            ") AS TEXT) AS queue
-             FROM ",
-            $table,
-            " x
+                'alliance_name', al.name";
+
+/// The fields only revocations have.
+const REVOCATION_FIELDS: &str = ", 'reason', x.reason, 'current_tenths', se.standing_tenths";
+
+/// Who asked and what about, joined to the pending item `x`.
+const JOINS: &str = " x
              LEFT JOIN accounts a ON a.id = x.requester
              LEFT JOIN characters m ON m.id = a.main_character_id
              LEFT JOIN characters c ON x.entity_kind = 'character' AND c.id = x.entity_id
              LEFT JOIN corporations co ON co.id = CASE WHEN x.entity_kind = 'corporation'
                                                  THEN x.entity_id ELSE c.corporation_id END
              LEFT JOIN alliances al ON al.id = CASE WHEN x.entity_kind = 'character'
-                                              THEN c.alliance_id ELSE co.alliance_id END ",
-            $joins,
-            " WHERE x.state = 'pending' ",
-            $filter
+                                              THEN c.alliance_id ELSE co.alliance_id END ";
+
+/// The standing in force, which only revocations show.
+const REVOCATION_JOIN: &str = "LEFT JOIN standings_entries se ON se.entity_id = x.entity_id";
+
+const PENDING: &str = " WHERE x.state = 'pending' ";
+
+/// Narrows a queue statement to one item.
+const BY_ID: &str = "AND x.id = $1";
+
+// The queue statements of each backend. They differ in the JSON functions' names (SQLite's
+// `json_object`/`json_group_array`, PostgreSQL's `json_build_object`/`json_agg`) and in the two
+// times: SQLite stores microseconds already, PostgreSQL a TIMESTAMPTZ it converts. The rest is
+// the consts above, shared.
+
+const SQLITE_ITEM: &str = concatcp!(
+    "json_object(",
+    ITEM_HEAD,
+    "x.created_at",
+    ITEM_REQUESTER,
+    "c.added_at",
+    ITEM_SUBJECT
+);
+const SQLITE_REQUESTS: &str = concatcp!(
+    "SELECT CAST(COALESCE(json_group_array(",
+    SQLITE_ITEM,
+    ")), '[]') AS TEXT) AS queue
+             FROM standing_requests",
+    JOINS,
+    PENDING
+);
+const SQLITE_REVOCATIONS: &str = concatcp!(
+    "SELECT CAST(COALESCE(json_group_array(",
+    SQLITE_ITEM,
+    REVOCATION_FIELDS,
+    ")), '[]') AS TEXT) AS queue
+             FROM standing_revocations",
+    JOINS,
+    REVOCATION_JOIN,
+    PENDING
+);
+
+const POSTGRES_ITEM: &str = concatcp!(
+    "json_build_object(",
+    ITEM_HEAD,
+    "(EXTRACT(EPOCH FROM x.created_at) * 1000000)::bigint",
+    ITEM_REQUESTER,
+    "(EXTRACT(EPOCH FROM c.added_at) * 1000000)::bigint",
+    ITEM_SUBJECT
+);
+const POSTGRES_REQUESTS: &str = concatcp!(
+    "SELECT CAST(COALESCE(json_agg(",
+    POSTGRES_ITEM,
+    ")), '[]'::json) AS TEXT) AS queue
+             FROM standing_requests",
+    JOINS,
+    PENDING
+);
+const POSTGRES_REVOCATIONS: &str = concatcp!(
+    "SELECT CAST(COALESCE(json_agg(",
+    POSTGRES_ITEM,
+    REVOCATION_FIELDS,
+    ")), '[]'::json) AS TEXT) AS queue
+             FROM standing_revocations",
+    JOINS,
+    REVOCATION_JOIN,
+    PENDING
+);
+
+/// The statement that builds the `kind` queue as one JSON array in no particular order
+/// (`parse_queue` sorts it); with `one`, only the item `$1`.
+fn queue_statement(db: &Db, kind: QueueKind, one: bool) -> &'static str {
+    match (db, kind, one) {
+        (Db::Sqlite(_), QueueKind::Request, false) => SQLITE_REQUESTS,
+        (Db::Sqlite(_), QueueKind::Request, true) => concatcp!(SQLITE_REQUESTS, BY_ID),
+        (Db::Sqlite(_), QueueKind::Revocation, false) => SQLITE_REVOCATIONS,
+        (Db::Sqlite(_), QueueKind::Revocation, true) => concatcp!(SQLITE_REVOCATIONS, BY_ID),
+        (Db::Postgres(_), QueueKind::Request, false) => POSTGRES_REQUESTS,
+        (Db::Postgres(_), QueueKind::Request, true) => concatcp!(POSTGRES_REQUESTS, BY_ID),
+        (Db::Postgres(_), QueueKind::Revocation, false) => POSTGRES_REVOCATIONS,
+        (Db::Postgres(_), QueueKind::Revocation, true) => concatcp!(POSTGRES_REVOCATIONS, BY_ID),
+    }
+}
+
+impl SqlStore {
+    /// The `kind` queue (only the item `id` when given), oldest first.
+    async fn read_queue(&self, kind: QueueKind, id: Option<i64>) -> Result<Vec<QueueItem>> {
+        let sql = queue_statement(&self.db, kind, id.is_some());
+        let json: String = on_db!(self, |db| {
+            let mut query = sqlx::query_scalar(sql);
+            if let Some(id) = id {
+                query = query.bind(id);
+            }
+            query.fetch_one(db.reader()).await?
+        });
+        parse_queue(&json)
+    }
+
+    /// Every pending request and revocation, oldest first, with the requester's main and state
+    /// and the subject's account, corporation and alliance (one joined query each).
+    pub async fn approval_queue(&self) -> Result<ApprovalQueue> {
+        Ok(ApprovalQueue {
+            requests: self.read_queue(QueueKind::Request, None).await?,
+            revocations: self.read_queue(QueueKind::Revocation, None).await?,
+        })
+    }
+
+    /// One queue item, if it is still pending.
+    pub async fn queue_item(&self, kind: QueueKind, id: i64) -> Result<Option<QueueItem>> {
+        Ok(self.read_queue(kind, Some(id)).await?.into_iter().next())
+    }
+
+    /// A change counter (`change_counters`): the database bumps `approval_queue` in the same
+    /// transaction as any write to requests or revocations, and `standings` with any write to
+    /// the standings entries.
+    pub async fn change_counter(&self, name: &str) -> Result<i64> {
+        let value: Option<i64> = on_db!(self, |db| sqlx::query_scalar(
+            "SELECT value FROM change_counters WHERE name = $1"
         )
-    };
+        .bind(name)
+        .fetch_optional(db.reader())
+        .await?);
+        value.ok_or_else(|| StoreError::NotFound(format!("change counter '{name}'")))
+    }
 }
-
-/// One backend's four queue queries: every pending request / revocation, and one by id (`$1`).
-macro_rules! queue_queries {
-    ($obj:literal, $agg:literal, $empty:literal, $created:literal, $added:literal) => {
-        pub(crate) const PENDING_REQUESTS: &str = crate::queue::queue_json!(
-            $obj,
-            $agg,
-            $empty,
-            $created,
-            $added,
-            "standing_requests",
-            "",
-            "",
-            ""
-        );
-        pub(crate) const PENDING_REQUEST: &str = crate::queue::queue_json!(
-            $obj,
-            $agg,
-            $empty,
-            $created,
-            $added,
-            "standing_requests",
-            "",
-            "",
-            "AND x.id = $1"
-        );
-        pub(crate) const PENDING_REVOCATIONS: &str = crate::queue::queue_json!(
-            $obj,
-            $agg,
-            $empty,
-            $created,
-            $added,
-            "standing_revocations",
-            ", 'reason', x.reason, 'current_tenths', se.standing_tenths",
-            "LEFT JOIN standings_entries se ON se.entity_id = x.entity_id",
-            ""
-        );
-        pub(crate) const PENDING_REVOCATION: &str = crate::queue::queue_json!(
-            $obj,
-            $agg,
-            $empty,
-            $created,
-            $added,
-            "standing_revocations",
-            ", 'reason', x.reason, 'current_tenths', se.standing_tenths",
-            "LEFT JOIN standings_entries se ON se.entity_id = x.entity_id",
-            "AND x.id = $1"
-        );
-    };
-}
-
-pub(crate) use {queue_json, queue_queries};
 
 /// One element of the JSON array, as the database writes it.
 #[derive(Deserialize)]
@@ -186,10 +247,6 @@ struct JsonItem {
     reason: Option<String>,
     #[serde(default)]
     current_tenths: Option<i16>,
-}
-
-fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("unknown {what} '{value}'"))
 }
 
 fn time(micros: i64) -> Result<OffsetDateTime> {
@@ -232,7 +289,7 @@ impl JsonItem {
 }
 
 /// Parses a queue query's JSON array.
-pub(crate) fn parse_queue(json: &str) -> Result<Vec<QueueItem>> {
+fn parse_queue(json: &str) -> Result<Vec<QueueItem>> {
     let items: Vec<JsonItem> = serde_json::from_str(json)
         .map_err(|e| StoreError::Corrupt(format!("the approver queue's JSON: {e}")))?;
     let mut items = items

@@ -1,143 +1,29 @@
-//! What the standings manager keeps: the approved-standings database, the history of requests
-//! and revocations, the characters enrolled in contact sync with the ledger of contacts Jumpgate
-//! wrote into each, and in-app notifications.
+//! What the standings manager keeps: the approved-standings database (`entries`), the history of
+//! requests and revocations that change it (`requests`, `revocations`) and the approvers' queue
+//! of the pending ones (`approval_queue`).
 //!
-//! A separate trait from `Store` so the standings manager's storage can be read on its own; every
-//! backend implements both, and `Store` requires this one.
+//! The `StandingsStore` trait below also lists contact sync (`crate::contact_sync`), bulk
+//! operations (`crate::bulk`) and notifications (`crate::notifications`): a separate trait from
+//! `Store` so the standings manager's storage can be read on its own. `Store` requires it; both
+//! go once every topic is written once (`crate::db`).
 
+mod approval_queue;
+mod entries;
+mod requests;
+mod revocations;
+
+pub use approval_queue::{ApprovalQueue, QueueItem, QueueKind};
+pub use entries::{NewStandingsEntry, StandingsEntry, StandingsFilter};
+pub use requests::{NewStandingRequest, RequestDecision, StandingRequest};
+pub use revocations::{NewRevocation, Revocation, RevocationDecision};
+
+use crate::db::Cols;
+use crate::{Notification, Result, StoreError, SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
 use async_trait::async_trait;
-use jumpgate_domain::standings::{
-    Entity, LedgerEntry, RequestState, RevocationReason, RevocationState, Standing,
-};
+use jumpgate_domain::standings::{Entity, EntityKind, LedgerEntry, Standing};
 use jumpgate_domain::{AccountId, CharacterId};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
-use crate::Result;
-
-/// One approved standing: the source of truth every enrolled character's contacts follow.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StandingsEntry {
-    pub entity: Entity,
-    /// The entity's name when it was last seen (display only; the id is the key).
-    pub name: String,
-    pub standing: Standing,
-    pub notes: String,
-    /// How the entry came to be: `request`, `admin`, `import`.
-    pub source: String,
-    /// The account whose request or action created it, if a person did.
-    pub added_by: Option<AccountId>,
-    pub created_at: OffsetDateTime,
-    pub updated_at: OffsetDateTime,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewStandingsEntry {
-    pub entity: Entity,
-    pub name: String,
-    pub standing: Standing,
-    pub notes: String,
-    pub source: String,
-    pub added_by: Option<AccountId>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StandingsFilter {
-    pub kind: Option<jumpgate_domain::standings::EntityKind>,
-    /// Inclusive bounds on the standing.
-    pub min: Option<Standing>,
-    pub max: Option<Standing>,
-    /// Case-insensitive substring of the name.
-    pub name: Option<String>,
-    pub updated_since: Option<OffsetDateTime>,
-    pub limit: i64,
-    pub offset: i64,
-}
-
-/// A member's request for a standing for one of their characters or corporations.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StandingRequest {
-    pub id: i64,
-    pub entity: Entity,
-    pub name: String,
-    pub requester: AccountId,
-    pub state: RequestState,
-    pub created_at: OffsetDateTime,
-    pub decided_at: Option<OffsetDateTime>,
-    pub decided_by: Option<AccountId>,
-    /// The standing an approver granted.
-    pub standing: Option<Standing>,
-    /// The approver's notes (approve) or reason (reject).
-    pub decision_note: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewStandingRequest {
-    pub entity: Entity,
-    pub name: String,
-    pub requester: AccountId,
-}
-
-/// How a pending request ends.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RequestDecision {
-    /// Creates or updates the entry in the same transaction.
-    Approve {
-        by: AccountId,
-        standing: Standing,
-        notes: String,
-    },
-    Reject {
-        by: AccountId,
-        reason: String,
-    },
-    /// The requester withdrew it.
-    Cancel {
-        by: AccountId,
-    },
-}
-
-/// A request to remove a standing: a member's own, or raised automatically.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Revocation {
-    pub id: i64,
-    pub entity: Entity,
-    pub name: String,
-    pub reason: RevocationReason,
-    /// The account that asked; `None` when raised automatically.
-    pub requester: Option<AccountId>,
-    pub state: RevocationState,
-    pub created_at: OffsetDateTime,
-    pub decided_at: Option<OffsetDateTime>,
-    /// `None` with state approved means approved automatically by policy.
-    pub decided_by: Option<AccountId>,
-    pub decision_note: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewRevocation {
-    pub entity: Entity,
-    pub name: String,
-    pub reason: RevocationReason,
-    pub requester: Option<AccountId>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum RevocationDecision {
-    /// Deletes the entry in the same transaction. `by: None` = automatic approval by policy.
-    Approve {
-        by: Option<AccountId>,
-        notes: String,
-    },
-    Reject {
-        by: AccountId,
-        reason: String,
-    },
-    Cancel {
-        by: AccountId,
-    },
-}
-
+/// Which requests or revocations to list.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkflowFilter {
     pub pending_only: bool,
@@ -146,101 +32,43 @@ pub struct WorkflowFilter {
     pub limit: i64,
 }
 
-/// Where a character's contact sync stands, as the member sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SyncStatus {
-    /// Enrolled, never synced yet.
-    Pending,
-    InSync,
-    Syncing,
-    LabelMissing,
-    TokenInvalid,
-    ContactListFull,
-    /// Not eligible any more (e.g. its standing was revoked); contacts removed per policy.
-    NotEligible,
-    Error,
+/// What a decision writes into a request or revocation row.
+struct Decided<'a> {
+    state: &'static str,
+    by: Option<AccountId>,
+    /// Whole tenths, for approved requests.
+    standing: Option<i16>,
+    note: Option<&'a str>,
 }
 
-impl SyncStatus {
-    pub const ALL: [SyncStatus; 8] = [
-        Self::Pending,
-        Self::InSync,
-        Self::Syncing,
-        Self::LabelMissing,
-        Self::TokenInvalid,
-        Self::ContactListFull,
-        Self::NotEligible,
-        Self::Error,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::InSync => "in_sync",
-            Self::Syncing => "syncing",
-            Self::LabelMissing => "label_missing",
-            Self::TokenInvalid => "token_invalid",
-            Self::ContactListFull => "contact_list_full",
-            Self::NotEligible => "not_eligible",
-            Self::Error => "error",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    /// Statuses that need someone to act (counted as `SyncCounts::problems`): the label is
-    /// missing, the token is invalid, the contact list is full, or an error. Pending, syncing,
-    /// in sync and not eligible are not problems.
-    pub fn is_problem(self) -> bool {
-        matches!(
-            self,
-            Self::LabelMissing | Self::TokenInvalid | Self::ContactListFull | Self::Error
-        )
+/// Why a decision matched no pending row: `what` (`request`, `revocation`) `id` is missing, or
+/// already decided (`state` is what the row holds).
+fn not_pending(what: &str, id: i64, state: Option<String>) -> StoreError {
+    match state {
+        None => StoreError::NotFound(format!("{what} {id}")),
+        Some(state) => StoreError::Invalid(format!(
+            "{what} {id} is already {state}: only a pending {what} can be decided"
+        )),
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct SyncedCharacter {
-    pub character: CharacterId,
-    pub account: AccountId,
-    pub status: SyncStatus,
-    /// The last error or hint, in words a member can act on.
-    pub message: Option<String>,
-    pub enrolled_at: OffsetDateTime,
-    pub last_sync_at: Option<OffsetDateTime>,
-    pub last_success_at: Option<OffsetDateTime>,
+/// A stored code (`what`) that the domain does not know.
+fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("unknown {what} '{value}'"))
 }
 
-/// What asking for a character's sync lease came to.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SyncLease {
-    /// The lease is the caller's; the enrolment as it was when taken.
-    Leased(SyncedCharacter),
-    /// Someone else holds an unexpired lease.
-    Busy,
-    NotEnrolled,
+/// The entity of an entry, request or revocation row (`entity_kind`, `entity_id`).
+fn read_entity<R: Cols>(r: &R) -> Result<Entity> {
+    let kind = r.str("entity_kind")?;
+    Ok(Entity {
+        kind: EntityKind::parse(kind).map_err(|_| corrupt("entity kind", kind))?,
+        id: r.get("entity_id")?,
+    })
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SyncCounts {
-    pub total: i64,
-    pub in_sync: i64,
-    pub problems: i64,
-}
-
-/// An in-app notification ("your request was approved").
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notification {
-    pub id: i64,
-    pub account: AccountId,
-    pub message: String,
-    /// Where the notification leads, e.g. `/standings`.
-    pub link: Option<String>,
-    pub created_at: OffsetDateTime,
-    pub read_at: Option<OffsetDateTime>,
+/// A standing as stored: whole tenths.
+pub(crate) fn read_standing(tenths: i16) -> Result<Standing> {
+    Standing::from_tenths(tenths).map_err(|_| corrupt("standing (tenths)", tenths))
 }
 
 #[async_trait]

@@ -1,0 +1,311 @@
+//! Enrolment in contact sync: which characters Jumpgate keeps contacts in, where each one's
+//! sync stands, and the per-character sync lease (one sync per character across instances).
+
+use crate::db::{Cols, DbTime, SqlStore, on_db};
+use crate::support;
+use crate::{Result, StoreError};
+use const_format::concatcp;
+use jumpgate_domain::{AccountId, CharacterId};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// Where a character's contact sync stands, as the member sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStatus {
+    /// Enrolled, never synced yet.
+    Pending,
+    InSync,
+    Syncing,
+    LabelMissing,
+    TokenInvalid,
+    ContactListFull,
+    /// Not eligible any more (e.g. its standing was revoked); contacts removed per policy.
+    NotEligible,
+    Error,
+}
+
+impl SyncStatus {
+    pub const ALL: [SyncStatus; 8] = [
+        Self::Pending,
+        Self::InSync,
+        Self::Syncing,
+        Self::LabelMissing,
+        Self::TokenInvalid,
+        Self::ContactListFull,
+        Self::NotEligible,
+        Self::Error,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InSync => "in_sync",
+            Self::Syncing => "syncing",
+            Self::LabelMissing => "label_missing",
+            Self::TokenInvalid => "token_invalid",
+            Self::ContactListFull => "contact_list_full",
+            Self::NotEligible => "not_eligible",
+            Self::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Statuses that need someone to act (counted as `SyncCounts::problems`): the label is
+    /// missing, the token is invalid, the contact list is full, or an error. Pending, syncing,
+    /// in sync and not eligible are not problems.
+    pub fn is_problem(self) -> bool {
+        matches!(
+            self,
+            Self::LabelMissing | Self::TokenInvalid | Self::ContactListFull | Self::Error
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncedCharacter {
+    pub character: CharacterId,
+    pub account: AccountId,
+    pub status: SyncStatus,
+    /// The last error or hint, in words a member can act on.
+    pub message: Option<String>,
+    pub enrolled_at: OffsetDateTime,
+    pub last_sync_at: Option<OffsetDateTime>,
+    pub last_success_at: Option<OffsetDateTime>,
+}
+
+/// What asking for a character's sync lease came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncLease {
+    /// The lease is the caller's; the enrolment as it was when taken.
+    Leased(SyncedCharacter),
+    /// Someone else holds an unexpired lease.
+    Busy,
+    NotEnrolled,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncCounts {
+    pub total: i64,
+    pub in_sync: i64,
+    pub problems: i64,
+}
+
+const SYNC_COLS: &str =
+    "character_id, account_id, status, message, enrolled_at, last_sync_at, last_success_at";
+
+fn read_synced<R: Cols>(r: &R) -> Result<SyncedCharacter> {
+    let status = r.str("status")?;
+    Ok(SyncedCharacter {
+        character: CharacterId(r.get("character_id")?),
+        account: AccountId(r.get("account_id")?),
+        status: SyncStatus::parse(status)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown sync status '{status}'")))?,
+        message: r.get("message")?,
+        enrolled_at: r.time("enrolled_at")?,
+        last_sync_at: r.time_opt("last_sync_at")?,
+        last_success_at: r.time_opt("last_success_at")?,
+    })
+}
+
+/// Builds the counts from `(status, count)` rows.
+fn sync_counts(rows: Vec<(String, i64)>) -> Result<SyncCounts> {
+    let mut counts = SyncCounts::default();
+    for (status, n) in rows {
+        let status = SyncStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown sync status '{status}'")))?;
+        counts.total += n;
+        if status == SyncStatus::InSync {
+            counts.in_sync += n;
+        }
+        if status.is_problem() {
+            counts.problems += n;
+        }
+    }
+    Ok(counts)
+}
+
+impl SqlStore {
+    /// Enrols a character (status pending); enrolling again keeps its ledger and history.
+    pub async fn enrol_sync(
+        &self,
+        character: CharacterId,
+        account: AccountId,
+    ) -> Result<SyncedCharacter> {
+        on_db!(self, |db| {
+            let mut tx = db.begin().await?;
+            let owner: Option<i64> =
+                sqlx::query_scalar("SELECT account_id FROM characters WHERE id = $1")
+                    .bind(character.get())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match owner {
+                None => return Err(StoreError::NotFound(format!("character {character}"))),
+                Some(owner) if owner != account.get() => {
+                    return Err(StoreError::Invalid(format!(
+                        "character {character} is not on account {account}"
+                    )));
+                }
+                Some(_) => {}
+            }
+            // Enrolling again changes nothing: status, history, lease and ledger stay.
+            let row = sqlx::query(concatcp!(
+                "INSERT INTO sync_characters (character_id, account_id, status, enrolled_at) \
+                 VALUES ($1, $2, 'pending', $3) \
+                 ON CONFLICT (character_id) DO UPDATE SET account_id = excluded.account_id \
+                 RETURNING ",
+                SYNC_COLS
+            ))
+            .bind(character.get())
+            .bind(account.get())
+            .bind(DbTime(support::now()))
+            .fetch_one(&mut *tx)
+            .await?;
+            let synced = read_synced(&row)?;
+            tx.commit().await?;
+            Ok(synced)
+        })
+    }
+
+    /// Removes the enrolment and its ledger.
+    pub async fn leave_sync(&self, character: CharacterId) -> Result<bool> {
+        // The ledger goes with the enrolment (ON DELETE CASCADE).
+        let done = on_db!(self, |db| sqlx::query(
+            "DELETE FROM sync_characters WHERE character_id = $1"
+        )
+        .bind(character.get())
+        .execute(db.writer())
+        .await?
+        .rows_affected());
+        Ok(done > 0)
+    }
+
+    pub async fn synced_character(
+        &self,
+        character: CharacterId,
+    ) -> Result<Option<SyncedCharacter>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            SYNC_COLS,
+            " FROM sync_characters WHERE character_id = $1"
+        ))
+        .bind(character.get())
+        .fetch_optional(db.reader())
+        .await?
+        .as_ref()
+        .map(read_synced)
+        .transpose())
+    }
+
+    /// Enrolled characters, of one account when given, by character id.
+    pub async fn synced_characters(
+        &self,
+        account: Option<AccountId>,
+    ) -> Result<Vec<SyncedCharacter>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            SYNC_COLS,
+            " FROM sync_characters WHERE ($1 IS NULL OR account_id = $1) ORDER BY character_id"
+        ))
+        .bind(account.map(|a| a.get()))
+        .fetch_all(db.reader())
+        .await?
+        .iter()
+        .map(read_synced)
+        .collect())
+    }
+
+    pub async fn sync_counts(&self) -> Result<SyncCounts> {
+        let rows: Vec<(String, i64)> = on_db!(self, |db| sqlx::query_as(
+            "SELECT status, COUNT(*) FROM sync_characters GROUP BY status"
+        )
+        .fetch_all(db.reader())
+        .await?);
+        sync_counts(rows)
+    }
+
+    /// Records the outcome of a sync attempt; `success` also sets `last_success_at`.
+    pub async fn set_sync_status(
+        &self,
+        character: CharacterId,
+        status: SyncStatus,
+        message: Option<&str>,
+        success: bool,
+    ) -> Result<()> {
+        let done = on_db!(self, |db| sqlx::query(
+            "UPDATE sync_characters SET status = $1, message = $2, last_sync_at = $3,
+                 last_success_at = CASE WHEN $4 THEN $3 ELSE last_success_at END
+             WHERE character_id = $5",
+        )
+        .bind(status.as_str())
+        .bind(message)
+        .bind(DbTime(support::now()))
+        .bind(success)
+        .bind(character.get())
+        .execute(db.writer())
+        .await?
+        .rows_affected());
+        support::not_found_if_zero(done, || format!("sync enrolment of character {character}"))
+    }
+
+    /// Takes the sync lease of a character (one sync per character across instances), like
+    /// `try_lease_token`, and reads the enrolment in the same statement.
+    pub async fn lease_sync(
+        &self,
+        character: CharacterId,
+        holder: &str,
+        lease: Duration,
+    ) -> Result<SyncLease> {
+        let now = support::now();
+        on_db!(self, |db| {
+            // One conditional UPDATE: whoever's statement runs first wins, the others match no
+            // row. A character that is not enrolled matches no row either; telling the two apart
+            // costs a read only when the lease was not taken.
+            let row = sqlx::query(concatcp!(
+                "UPDATE sync_characters SET locked_by = $1, locked_until = $2
+                 WHERE character_id = $3
+                   AND (locked_by IS NULL OR locked_until IS NULL OR locked_until <= $4)
+                 RETURNING ",
+                SYNC_COLS
+            ))
+            .bind(holder)
+            .bind(DbTime(support::after(now, lease)))
+            .bind(character.get())
+            .bind(DbTime(now))
+            .fetch_optional(db.writer())
+            .await?;
+            if let Some(row) = row {
+                return Ok(SyncLease::Leased(read_synced(&row)?));
+            }
+            let enrolled: Option<i64> = sqlx::query_scalar(
+                "SELECT character_id FROM sync_characters WHERE character_id = $1",
+            )
+            .bind(character.get())
+            .fetch_optional(db.reader())
+            .await?;
+            Ok(if enrolled.is_some() {
+                SyncLease::Busy
+            } else {
+                SyncLease::NotEnrolled
+            })
+        })
+    }
+
+    pub async fn release_sync(&self, character: CharacterId, holder: &str) -> Result<()> {
+        on_db!(self, |db| {
+            sqlx::query(
+                "UPDATE sync_characters SET locked_by = NULL, locked_until = NULL
+                 WHERE character_id = $1 AND locked_by = $2",
+            )
+            .bind(character.get())
+            .bind(holder)
+            .execute(db.writer())
+            .await?;
+        });
+        Ok(())
+    }
+}

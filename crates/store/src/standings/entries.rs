@@ -1,0 +1,208 @@
+//! The standings database: one approved standing per entity, the source of truth every enrolled
+//! character's contacts follow.
+
+use super::{read_entity, read_standing};
+use crate::db::{Cols, Conn, DbTime, Limit, SqlStore, on_conn, on_db};
+use crate::support::{self, contains_pattern, unknown_account};
+use crate::{Result, StoreError};
+use const_format::concatcp;
+use jumpgate_domain::AccountId;
+use jumpgate_domain::standings::{Entity, EntityKind, Standing};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// One approved standing: the source of truth every enrolled character's contacts follow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StandingsEntry {
+    pub entity: Entity,
+    /// The entity's name when it was last seen (display only; the id is the key).
+    pub name: String,
+    pub standing: Standing,
+    pub notes: String,
+    /// How the entry came to be: `request`, `admin`, `import`.
+    pub source: String,
+    /// The account whose request or action created it, if a person did.
+    pub added_by: Option<AccountId>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewStandingsEntry {
+    pub entity: Entity,
+    pub name: String,
+    pub standing: Standing,
+    pub notes: String,
+    pub source: String,
+    pub added_by: Option<AccountId>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StandingsFilter {
+    pub kind: Option<EntityKind>,
+    /// Inclusive bounds on the standing.
+    pub min: Option<Standing>,
+    pub max: Option<Standing>,
+    /// Case-insensitive substring of the name.
+    pub name: Option<String>,
+    pub updated_since: Option<OffsetDateTime>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+const ENTRY_COLS: &str = "entity_id, entity_kind, name, standing_tenths, notes, source, \
+     added_by, created_at, updated_at";
+
+fn read_entry<R: Cols>(r: &R) -> Result<StandingsEntry> {
+    Ok(StandingsEntry {
+        entity: read_entity(r)?,
+        name: r.get("name")?,
+        standing: read_standing(r.get("standing_tenths")?)?,
+        notes: r.get("notes")?,
+        source: r.get("source")?,
+        added_by: r.get::<Option<i64>>("added_by")?.map(AccountId),
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+/// Creates or updates the entry of `e.entity` (also how an approved request writes its entry).
+pub(super) async fn upsert_entry<'c>(
+    conn: impl Into<Conn<'c>>,
+    e: &NewStandingsEntry,
+    now: OffsetDateTime,
+) -> Result<StandingsEntry> {
+    on_conn!(conn, |conn| read_entry(
+        &sqlx::query(concatcp!(
+            "INSERT INTO standings_entries (entity_id, entity_kind, name, standing_tenths, notes, \
+             source, added_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+             ON CONFLICT (entity_id) DO UPDATE SET entity_kind = excluded.entity_kind, \
+             name = excluded.name, standing_tenths = excluded.standing_tenths, \
+             notes = excluded.notes, source = excluded.source, added_by = excluded.added_by, \
+             updated_at = excluded.updated_at RETURNING ",
+            ENTRY_COLS
+        ))
+        .bind(e.entity.id)
+        .bind(e.entity.kind.as_str())
+        .bind(&e.name)
+        .bind(e.standing.tenths())
+        .bind(&e.notes)
+        .bind(&e.source)
+        .bind(e.added_by.map(|a| a.get()))
+        .bind(DbTime(now))
+        .fetch_one(conn)
+        .await
+        .map_err(|err| unknown_account(err, e.added_by))?
+    ))
+}
+
+/// An import names each entity once: a second row for the same entity is a mistake in the
+/// import (which value was meant?), so the whole import is refused before anything is written.
+fn check_import(entries: &[NewStandingsEntry]) -> Result<()> {
+    let mut seen = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if let Some(first) = seen.insert(e.entity.id, i) {
+            return Err(StoreError::Invalid(format!(
+                "{} ({}) appears twice in the import (entries {} and {}); nothing was imported",
+                e.name,
+                e.entity,
+                first + 1,
+                i + 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl SqlStore {
+    /// Entries matching the filter, by kind then name.
+    pub async fn standings(&self, f: &StandingsFilter) -> Result<Vec<StandingsEntry>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            ENTRY_COLS,
+            r" FROM standings_entries
+             WHERE ($1 IS NULL OR entity_kind = $1)
+               AND ($2 IS NULL OR standing_tenths >= $2)
+               AND ($3 IS NULL OR standing_tenths <= $3)
+               AND ($4 IS NULL OR lower(name) LIKE $4 ESCAPE '\')
+               AND ($5 IS NULL OR updated_at >= $5)
+             ORDER BY CASE entity_kind WHEN 'character' THEN 0 WHEN 'corporation' THEN 1 ELSE 2 END,
+                 lower(name), name, entity_id
+             LIMIT $6 OFFSET $7"
+        ))
+        .bind(f.kind.map(|k| k.as_str()))
+        .bind(f.min.map(|m| m.tenths()))
+        .bind(f.max.map(|m| m.tenths()))
+        .bind(f.name.as_deref().map(contains_pattern))
+        .bind(f.updated_since.map(DbTime))
+        .bind(Limit::positive_or_all(f.limit))
+        .bind(f.offset.max(0))
+        .fetch_all(db.reader())
+        .await?
+        .iter()
+        .map(read_entry)
+        .collect())
+    }
+
+    /// Every entry (the desired contacts of every enrolled character).
+    pub async fn all_standings(&self) -> Result<Vec<StandingsEntry>> {
+        self.standings(&StandingsFilter::default()).await
+    }
+
+    pub async fn standing(&self, entity_id: i64) -> Result<Option<StandingsEntry>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            ENTRY_COLS,
+            " FROM standings_entries WHERE entity_id = $1"
+        ))
+        .bind(entity_id)
+        .fetch_optional(db.reader())
+        .await?
+        .as_ref()
+        .map(read_entry)
+        .transpose())
+    }
+
+    pub async fn count_standings(&self) -> Result<i64> {
+        Ok(on_db!(self, |db| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM standings_entries"
+        )
+        .fetch_one(db.reader())
+        .await?))
+    }
+
+    /// Creates or updates the entry of an entity (one entry per entity).
+    pub async fn upsert_standing(&self, entry: &NewStandingsEntry) -> Result<StandingsEntry> {
+        on_db!(self, |db| {
+            let mut conn = db.writer().acquire().await?;
+            upsert_entry(&mut *conn, entry, support::now()).await
+        })
+    }
+
+    /// Returns whether an entry was deleted.
+    pub async fn delete_standing(&self, entity_id: i64) -> Result<bool> {
+        let done = on_db!(self, |db| sqlx::query(
+            "DELETE FROM standings_entries WHERE entity_id = $1"
+        )
+        .bind(entity_id)
+        .execute(db.writer())
+        .await?
+        .rows_affected());
+        Ok(done > 0)
+    }
+
+    /// Upserts every entry in one transaction: all or nothing.
+    pub async fn import_standings(&self, entries: &[NewStandingsEntry]) -> Result<u64> {
+        check_import(entries)?;
+        let now = support::now();
+        on_db!(self, |db| {
+            let mut tx = db.begin().await?;
+            for e in entries {
+                upsert_entry(&mut *tx, e, now).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(entries.len() as u64)
+    }
+}

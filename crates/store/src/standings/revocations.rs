@@ -1,0 +1,208 @@
+//! Revocations: requests to remove a standing, a member's own or raised automatically (full
+//! history; at most one pending revocation per entity, enforced by a partial unique index).
+
+use super::{Decided, WorkflowFilter, not_pending, read_entity};
+use crate::Result;
+use crate::db::{Cols, DbTime, Limit, SqlStore, on_db};
+use crate::support::{self, is_foreign_key, unknown_account};
+use const_format::concatcp;
+use jumpgate_domain::AccountId;
+use jumpgate_domain::standings::{Entity, RevocationReason, RevocationState};
+use time::OffsetDateTime;
+
+/// A request to remove a standing: a member's own, or raised automatically.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revocation {
+    pub id: i64,
+    pub entity: Entity,
+    pub name: String,
+    pub reason: RevocationReason,
+    /// The account that asked; `None` when raised automatically.
+    pub requester: Option<AccountId>,
+    pub state: RevocationState,
+    pub created_at: OffsetDateTime,
+    pub decided_at: Option<OffsetDateTime>,
+    /// `None` with state approved means approved automatically by policy.
+    pub decided_by: Option<AccountId>,
+    pub decision_note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRevocation {
+    pub entity: Entity,
+    pub name: String,
+    pub reason: RevocationReason,
+    pub requester: Option<AccountId>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RevocationDecision {
+    /// Deletes the entry in the same transaction. `by: None` = automatic approval by policy.
+    Approve {
+        by: Option<AccountId>,
+        notes: String,
+    },
+    Reject {
+        by: AccountId,
+        reason: String,
+    },
+    Cancel {
+        by: AccountId,
+    },
+}
+
+const REVOCATION_COLS: &str = "id, entity_id, entity_kind, name, reason, requester, state, \
+     created_at, decided_at, decided_by, decision_note";
+
+fn read_revocation<R: Cols>(r: &R) -> Result<Revocation> {
+    let state = r.str("state")?;
+    let reason = r.str("reason")?;
+    Ok(Revocation {
+        id: r.get("id")?,
+        entity: read_entity(r)?,
+        name: r.get("name")?,
+        reason: RevocationReason::parse(reason)
+            .map_err(|_| super::corrupt("revocation reason", reason))?,
+        requester: r.get::<Option<i64>>("requester")?.map(AccountId),
+        state: RevocationState::parse(state)
+            .map_err(|_| super::corrupt("revocation state", state))?,
+        created_at: r.time("created_at")?,
+        decided_at: r.time_opt("decided_at")?,
+        decided_by: r.get::<Option<i64>>("decided_by")?.map(AccountId),
+        decision_note: r.get("decision_note")?,
+    })
+}
+
+/// What a revocation decision writes into its row.
+fn decided(d: &RevocationDecision) -> Decided<'_> {
+    match d {
+        RevocationDecision::Approve { by, notes } => Decided {
+            state: RevocationState::Approved.as_str(),
+            by: *by,
+            standing: None,
+            note: Some(notes),
+        },
+        RevocationDecision::Reject { by, reason } => Decided {
+            state: RevocationState::Rejected.as_str(),
+            by: Some(*by),
+            standing: None,
+            note: Some(reason),
+        },
+        RevocationDecision::Cancel { by } => Decided {
+            state: RevocationState::Cancelled.as_str(),
+            by: Some(*by),
+            standing: None,
+            note: None,
+        },
+    }
+}
+
+impl SqlStore {
+    pub async fn create_revocation(&self, r: &NewRevocation) -> Result<Revocation> {
+        on_db!(self, |db| read_revocation(
+            &sqlx::query(concatcp!(
+                "INSERT INTO standing_revocations (entity_id, entity_kind, name, reason, \
+                 requester, state, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6) \
+                 RETURNING ",
+                REVOCATION_COLS
+            ))
+            .bind(r.entity.id)
+            .bind(r.entity.kind.as_str())
+            .bind(&r.name)
+            .bind(r.reason.as_str())
+            .bind(r.requester.map(|a| a.get()))
+            .bind(DbTime(support::now()))
+            .fetch_one(db.writer())
+            .await
+            .map_err(|e| {
+                if is_foreign_key(&e) {
+                    unknown_account(e, r.requester)
+                } else {
+                    support::conflict(e, || {
+                        format!("a revocation for {} is already pending", r.name)
+                    })
+                }
+            })?
+        ))
+    }
+
+    pub async fn revocation(&self, id: i64) -> Result<Option<Revocation>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            REVOCATION_COLS,
+            " FROM standing_revocations WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(db.reader())
+        .await?
+        .as_ref()
+        .map(read_revocation)
+        .transpose())
+    }
+
+    /// Newest first.
+    pub async fn revocations(&self, f: &WorkflowFilter) -> Result<Vec<Revocation>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            REVOCATION_COLS,
+            " FROM standing_revocations
+             WHERE (NOT $1 OR state = 'pending')
+               AND ($2 IS NULL OR requester = $2)
+               AND ($3 IS NULL OR entity_id = $3)
+             ORDER BY created_at DESC, id DESC LIMIT $4"
+        ))
+        .bind(f.pending_only)
+        .bind(f.requester.map(|a| a.get()))
+        .bind(f.entity_id)
+        .bind(Limit::positive_or_all(f.limit))
+        .fetch_all(db.reader())
+        .await?
+        .iter()
+        .map(read_revocation)
+        .collect())
+    }
+
+    /// Decides a pending revocation; approving deletes the entry in the same transaction.
+    pub async fn decide_revocation(
+        &self,
+        id: i64,
+        decision: &RevocationDecision,
+    ) -> Result<Revocation> {
+        let d = decided(decision);
+        let now = support::now();
+        on_db!(self, |db| {
+            let mut tx = db.begin().await?;
+            // Only a pending revocation changes: the guard makes a second decision match no row.
+            let row = sqlx::query(concatcp!(
+                "UPDATE standing_revocations SET state = $1, decided_at = $2, decided_by = $3, \
+                 decision_note = $4 WHERE id = $5 AND state = 'pending' RETURNING ",
+                REVOCATION_COLS
+            ))
+            .bind(d.state)
+            .bind(DbTime(now))
+            .bind(d.by.map(|a| a.get()))
+            .bind(d.note)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| unknown_account(e, d.by))?;
+            let Some(row) = row else {
+                let state: Option<String> =
+                    sqlx::query_scalar("SELECT state FROM standing_revocations WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                return Err(not_pending("revocation", id, state));
+            };
+            let revocation = read_revocation(&row)?;
+            if matches!(decision, RevocationDecision::Approve { .. }) {
+                sqlx::query("DELETE FROM standings_entries WHERE entity_id = $1")
+                    .bind(revocation.entity.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(revocation)
+        })
+    }
+}
