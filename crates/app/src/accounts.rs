@@ -4,11 +4,13 @@
 
 use crate::App;
 use crate::audit::{account_target, character_target};
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::secrets::token_aad;
 use jumpgate_domain::account::{Account, Character, RemovalReason, TokenStatus};
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::login::{LoginDecision, decide_login};
+use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::{AccountId, CharacterId, DOOMHEIM_ID, EveLogin, ScopeSet};
 use jumpgate_eve::TokenResponse;
 use jumpgate_store::{NewCharacter, NewToken, TokenRecord};
@@ -56,7 +58,7 @@ pub struct AccountView {
 }
 
 impl App {
-    /// The SSO URL that starts a login with the scopes of `login_name`.
+    /// The SSO URL that starts a login with the scopes of `login_name`. Anyone may start one.
     pub async fn begin_login(&self, login_name: &str, state: &str) -> AppResult<Url> {
         let login = self.login(login_name).ok_or_else(|| {
             AppError::NotFound(format!("there is no EVE login named '{login_name}'"))
@@ -66,9 +68,11 @@ impl App {
 
     /// Completes an SSO login: exchanges the code, decides what the login means for accounts and
     /// carries it out. When anything fails before the writes start, nothing has changed.
+    /// Anyone may log in; `signed_in` is the person already signed in on this browser (the
+    /// character then joins their account), `None` when nobody is.
     pub async fn complete_login(
         &self,
-        signed_in: Option<AccountId>,
+        signed_in: Option<&Caller>,
         login_name: &str,
         code: &str,
     ) -> AppResult<LoginOutcome> {
@@ -86,7 +90,7 @@ impl App {
         }
 
         // A signed-in account that no longer exists (deleted meanwhile) is treated as signed out.
-        let signed_in = match signed_in {
+        let signed_in = match signed_in.and_then(Caller::account) {
             Some(a) if self.store().account(a).await?.is_some() => Some(a),
             _ => None,
         };
@@ -288,8 +292,14 @@ impl App {
             .ok_or_else(|| AppError::Invalid(format!("EVE does not know character {id}")))
     }
 
-    /// Everything the account page shows.
-    pub async fn account_view(&self, account: AccountId) -> AppResult<AccountView> {
+    /// Everything the account page shows: the caller's own account, or any account for an
+    /// `admin.users` holder.
+    pub async fn account_view(
+        &self,
+        caller: &Caller,
+        account: AccountId,
+    ) -> AppResult<AccountView> {
+        caller.require_self_or(account, Permission::ADMIN_USERS)?;
         let acc = self
             .store()
             .account(account)
@@ -325,6 +335,12 @@ impl App {
         })
     }
 
+    /// The caller's own characters (to pick one that reads an organisation's contacts).
+    pub async fn own_characters(&self, caller: &Caller) -> AppResult<Vec<Character>> {
+        let account = caller.own_account()?;
+        Ok(self.store().characters_of(account).await?)
+    }
+
     fn token_view(&self, t: &TokenRecord) -> TokenView {
         let scopes = ScopeSet::parse(&t.scopes);
         let missing = self
@@ -341,24 +357,26 @@ impl App {
         }
     }
 
-    /// Makes one of the account's characters its main.
-    pub async fn set_main(&self, account: AccountId, character: CharacterId) -> AppResult<()> {
+    /// Makes one of the caller's own characters their main. Returns its name.
+    pub async fn set_main(&self, caller: &Caller, character: CharacterId) -> AppResult<String> {
+        let account = caller.own_account()?;
         let c = self.owned_character(account, character).await?;
         self.store().set_main(account, character).await?;
         self.audit(
-            Actor::Account(account.get()),
+            caller.actor(),
             "account.main_changed",
             account_target(account),
             json!({"main": character.get(), "name": c.name}),
         )
         .await?;
-        self.recompute_state(account, &Actor::Account(account.get()))
-            .await?;
-        Ok(())
+        self.recompute_state(account, &caller.actor()).await?;
+        Ok(c.name)
     }
 
     /// The owner removes an alt: its tokens are revoked at CCP (best effort) and deleted.
-    pub async fn remove_alt(&self, account: AccountId, character: CharacterId) -> AppResult<()> {
+    /// Returns its name.
+    pub async fn remove_alt(&self, caller: &Caller, character: CharacterId) -> AppResult<String> {
+        let account = caller.own_account()?;
         if !self.settings().accounts.allow_alt_removal {
             return Err(AppError::Forbidden(
                 "removing characters is switched off here: ask an administrator".into(),
@@ -381,17 +399,16 @@ impl App {
             .remove_character(character, RemovalReason::RemovedByOwner, Some(account))
             .await?;
         self.audit(
-            Actor::Account(account.get()),
+            caller.actor(),
             "character.removed",
             character_target(character),
             json!({"account": account.get(), "name": c.name, "reason": RemovalReason::RemovedByOwner.as_str()}),
         )
         .await?;
-        self.recompute_state(account, &Actor::Account(account.get()))
-            .await?;
+        self.recompute_state(account, &caller.actor()).await?;
         self.revalidate_standings_after(account, "character removed")
             .await;
-        Ok(())
+        Ok(c.name)
     }
 
     async fn owned_character(
@@ -433,8 +450,10 @@ impl App {
         }
     }
 
-    /// `jumpgate admin grant-superuser`: by character id or exact name.
-    pub async fn grant_superuser(&self, who: &str) -> AppResult<AccountId> {
+    /// `jumpgate admin grant-superuser`: by character id or exact name. Only the command line
+    /// may: no page, not even a superuser's, makes another superuser.
+    pub async fn grant_superuser(&self, caller: &Caller, who: &str) -> AppResult<AccountId> {
+        caller.require_cli()?;
         let character = match who.parse::<CharacterId>() {
             Ok(id) => self.store().character(id).await?,
             Err(_) => self.store().character_by_name(who).await?,
@@ -446,7 +465,7 @@ impl App {
         })?;
         self.store().set_superuser(character.account, true).await?;
         self.audit(
-            Actor::Cli("admin grant-superuser".into()),
+            caller.actor(),
             "account.superuser_granted",
             account_target(character.account),
             json!({"character": character.id.get(), "name": character.name}),

@@ -8,6 +8,7 @@
 
 use crate::App;
 use crate::audit::account_target;
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -161,9 +162,16 @@ impl From<TokenError> for AppError {
 }
 
 impl App {
+    /// The key that signs verification links, for background work and the command line only
+    /// (it forges any link).
+    pub async fn email_signing_key(&self, caller: &Caller) -> AppResult<Vec<u8>> {
+        caller.require_background()?;
+        self.signing_key().await
+    }
+
     /// The key that signs verification links, created on first use and shared by every instance
     /// through the store.
-    pub async fn email_signing_key(&self) -> AppResult<Vec<u8>> {
+    async fn signing_key(&self) -> AppResult<Vec<u8>> {
         if let Some(key) = self.store().kv_get(SIGNING_KEY).await? {
             return decode_key(&key);
         }
@@ -181,13 +189,15 @@ impl App {
     }
 
     /// Sets the account's address (unverified) and mails it a verification link to
-    /// `verify_url?token=…`; `None` clears it. Invalid addresses change nothing.
+    /// `verify_url?token=…`; `None` clears it. Invalid addresses change nothing. The caller's
+    /// own account only.
     pub async fn set_email(
         &self,
-        account: AccountId,
+        caller: &Caller,
         email: Option<&str>,
         verify_url: &Url,
     ) -> AppResult<Option<String>> {
+        let account = caller.own_account()?;
         let acc = self
             .store()
             .account(account)
@@ -197,7 +207,7 @@ impl App {
             if acc.email.is_some() {
                 self.store().set_account_email(account, None, false).await?;
                 self.audit(
-                    Actor::Account(account.get()),
+                    caller.actor(),
                     "account.email_cleared",
                     account_target(account),
                     json!({}),
@@ -215,7 +225,7 @@ impl App {
             .set_account_email(account, Some(&email), false)
             .await?;
         self.audit(
-            Actor::Account(account.get()),
+            caller.actor(),
             "account.email_set",
             account_target(account),
             json!({"email": email, "previous": acc.email}),
@@ -224,12 +234,13 @@ impl App {
         Ok(Some(email))
     }
 
-    /// Mails a new link for the account's current, unverified address.
+    /// Mails a new link for the caller's current, unverified address.
     pub async fn resend_email_verification(
         &self,
-        account: AccountId,
+        caller: &Caller,
         verify_url: &Url,
     ) -> AppResult<String> {
+        let account = caller.own_account()?;
         let acc = self
             .store()
             .account(account)
@@ -254,7 +265,7 @@ impl App {
         email: &str,
         verify_url: &Url,
     ) -> AppResult<Url> {
-        let key = self.email_signing_key().await?;
+        let key = self.signing_key().await?;
         let token = sign_token(
             &key,
             account,
@@ -281,9 +292,10 @@ impl App {
     }
 
     /// Marks the address a link names as verified, if the link is genuine, unexpired and the
-    /// account still has that address. Returns the account and the address.
+    /// account still has that address. Returns the account and the address. Anyone holding the
+    /// link may open it, signed in or not: the link is the authority.
     pub async fn verify_email(&self, token: &str) -> AppResult<(AccountId, String)> {
-        let key = self.email_signing_key().await?;
+        let key = self.signing_key().await?;
         let claim = verify_token(&key, token, OffsetDateTime::now_utc())?;
         let acc = self.store().account(claim.account).await?.ok_or_else(|| {
             AppError::Invalid("the account this link was sent for no longer exists".to_owned())

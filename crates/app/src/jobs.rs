@@ -5,6 +5,7 @@
 //! section (`JobSettings`).
 
 use crate::App;
+use crate::caller::Caller;
 use jumpgate_store::{Job, NewJob};
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -59,8 +60,10 @@ impl From<crate::AppError> for JobError {
     }
 }
 
+/// What runs a job: the app, the job's caller (`Caller::system(<kind>)`: the job acts as
+/// background work of its kind, and the audit log names it so) and the payload.
 pub type Handler =
-    Arc<dyn Fn(App, serde_json::Value) -> BoxFuture<Result<(), JobError>> + Send + Sync>;
+    Arc<dyn Fn(App, Caller, serde_json::Value) -> BoxFuture<Result<(), JobError>> + Send + Sync>;
 
 /// Job kinds and what runs them.
 #[derive(Clone, Default)]
@@ -71,12 +74,12 @@ pub struct JobRegistry {
 impl JobRegistry {
     pub fn register<F, Fut>(&mut self, kind: &'static str, f: F)
     where
-        F: Fn(App, serde_json::Value) -> Fut + Send + Sync + 'static,
+        F: Fn(App, Caller, serde_json::Value) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<(), JobError>> + Send + 'static,
     {
         self.handlers.insert(
             kind,
-            Arc::new(move |app, payload| Box::pin(f(app, payload))),
+            Arc::new(move |app, caller, payload| Box::pin(f(app, caller, payload))),
         );
     }
 
@@ -278,7 +281,7 @@ async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duratio
             }
         })
     };
-    let result = handler(app.clone(), job.payload.clone()).await;
+    let result = handler(app.clone(), Caller::system(&job.kind), job.payload.clone()).await;
     let _ = stop_beat.send(true);
     let _ = beat.await;
     let outcome = match &result {
@@ -387,7 +390,7 @@ mod tests {
     fn lanes_claim_their_kinds_and_the_rest_share_the_general_slots() {
         let mut r = JobRegistry::default();
         for kind in ["a", "b", "sync"] {
-            r.register(kind, |_, _| async { Ok(()) });
+            r.register(kind, |_, _, _| async { Ok(()) });
         }
         let settings = WorkerSettings {
             concurrency: 3,

@@ -2,10 +2,10 @@
 
 use crate::App;
 use crate::audit::character_target;
+use crate::caller::Caller;
 use crate::error::AppResult;
 use crate::jobs::{JobError, JobRegistry, Periodic};
 use jumpgate_domain::account::RemovalReason;
-use jumpgate_domain::audit::Actor;
 use jumpgate_domain::states::Affiliation;
 use jumpgate_store::{AllianceInfo, CorporationInfo};
 use serde_json::json;
@@ -34,19 +34,19 @@ pub struct SweepSummary {
 
 pub fn registry() -> JobRegistry {
     let mut r = JobRegistry::default();
-    r.register(REFRESH_AFFILIATIONS, |app, _| async move {
-        app.refresh_affiliations()
+    r.register(REFRESH_AFFILIATIONS, |app, caller, _| async move {
+        app.refresh_affiliations(&caller)
             .await
             .map(|_| ())
             .map_err(JobError::from)
     });
-    r.register(CHECK_TOKENS, |app, _| async move {
-        app.check_tokens(5_000)
+    r.register(CHECK_TOKENS, |app, caller, _| async move {
+        app.check_tokens(&caller, 5_000)
             .await
             .map(|_| ())
             .map_err(JobError::from)
     });
-    r.register(CLEANUP_SESSIONS, |app, _| async move {
+    r.register(CLEANUP_SESSIONS, |app, _, _| async move {
         app.store()
             .delete_expired_sessions(OffsetDateTime::now_utc())
             .await
@@ -54,8 +54,8 @@ pub fn registry() -> JobRegistry {
             .map_err(|e| JobError::Retry(e.to_string()))
     });
     crate::standings::register_jobs(&mut r);
-    r.register(VERIFY_AUDIT, |app, _| async move {
-        app.verify_audit_log()
+    r.register(VERIFY_AUDIT, |app, caller, _| async move {
+        app.verify_audit_log(&caller)
             .await
             .map(|_| ())
             .map_err(JobError::from)
@@ -93,7 +93,9 @@ pub fn schedule(app: &App) -> Vec<Periodic> {
 impl App {
     /// Checks the whole audit chain and records the result in the log itself, so an auditor
     /// sees that (and by which worker) the log was verified. A broken chain raises an alert.
-    pub async fn verify_audit_log(&self) -> AppResult<usize> {
+    /// Background work (the job `verify-audit`).
+    pub async fn verify_audit_log(&self, caller: &Caller) -> AppResult<usize> {
+        caller.require_background()?;
         use jumpgate_domain::audit::{GENESIS_HASH, verify_chain};
         let mut prev = GENESIS_HASH.to_owned();
         let mut after = 0;
@@ -108,7 +110,7 @@ impl App {
                 Err(b) => break Some(b),
             }
         };
-        let actor = Actor::System(VERIFY_AUDIT.into());
+        let actor = caller.actor();
         match broken {
             None => {
                 self.audit(
@@ -143,8 +145,10 @@ impl App {
     /// Re-reads every character's corporation and alliance (1000 per call), removes biomassed
     /// characters, recomputes every account's state (someone who left the alliance loses Member
     /// access here) and refreshes corporation and alliance names whose cache expired.
-    pub async fn refresh_affiliations(&self) -> AppResult<SweepSummary> {
-        let actor = Actor::System(REFRESH_AFFILIATIONS.into());
+    /// Background work (the job `refresh-affiliations`).
+    pub async fn refresh_affiliations(&self, caller: &Caller) -> AppResult<SweepSummary> {
+        caller.require_background()?;
+        let actor = caller.actor();
         let ids = self.store().character_ids().await?;
         let mut summary = SweepSummary {
             characters: ids.len(),
@@ -193,7 +197,7 @@ impl App {
 
     /// Refreshes corporation and alliance names whose cache expired (corporations first: they
     /// name the alliances to read).
-    pub async fn refresh_entity_names(&self) -> AppResult<(usize, usize)> {
+    pub(crate) async fn refresh_entity_names(&self) -> AppResult<(usize, usize)> {
         Ok((
             self.refresh_corporations().await?,
             self.refresh_alliances().await?,

@@ -1,77 +1,14 @@
-//! Gathering what an account may do. Routes ask `Grants::allows`, never anything else.
+//! Gathering what an account may do (`App::caller`), and granting and revoking permissions.
 
 use crate::App;
 use crate::audit::account_target;
+pub use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
-use jumpgate_domain::audit::Actor;
+use jumpgate_domain::AccountId;
 use jumpgate_domain::permissions::{Grants, Permission};
-use jumpgate_domain::{AccountId, CharacterId};
-use jumpgate_store::{AccountAccess, SessionRecord};
+use jumpgate_store::SessionRecord;
 use serde_json::json;
 use time::OffsetDateTime;
-
-/// The account a request acts for, with its grants read once (by `App::caller`). The web edge
-/// resolves it per request to draw the page; use cases that take a `&Caller` check against the
-/// same grants instead of reading them again (four queries a page saved, ADR 0010). Only
-/// `App::caller` makes one, so the grants are always the store's.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Caller {
-    account: AccountId,
-    grants: Grants,
-    state: String,
-    main: Option<(CharacterId, String)>,
-}
-
-impl Caller {
-    pub fn account(&self) -> AccountId {
-        self.account
-    }
-
-    pub fn grants(&self) -> &Grants {
-        &self.grants
-    }
-
-    /// The account's state, e.g. `Member`.
-    pub fn state(&self) -> &str {
-        &self.state
-    }
-
-    /// The account's main character (id and name), if it has one.
-    pub fn main(&self) -> Option<&(CharacterId, String)> {
-        self.main.as_ref()
-    }
-
-    /// `Forbidden` naming the permission when the caller lacks it.
-    pub fn require(&self, permission: &str) -> AppResult<()> {
-        require(&self.grants, permission)
-    }
-}
-
-/// `Forbidden` naming the permission unless `grants` allow it: the one refusal every use case
-/// gives.
-pub(crate) fn require(grants: &Grants, permission: &str) -> AppResult<()> {
-    if grants.allows(permission) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(format!(
-            "this needs the '{permission}' permission, which your account does not have"
-        )))
-    }
-}
-
-impl Caller {
-    fn new(account: AccountId, access: AccountAccess) -> Self {
-        Self {
-            account,
-            grants: Grants {
-                superuser: access.superuser,
-                permissions: access.permissions,
-            },
-            state: access.state,
-            main: access.main,
-        }
-    }
-}
 
 /// A live web session with the caller it signs in, read together (`App::session_caller`).
 #[derive(Debug, Clone)]
@@ -89,7 +26,7 @@ impl App {
             .store()
             .account_grants(account)
             .await?
-            .map(|access| Caller::new(account, access)))
+            .map(|access| Caller::person(account, access)))
     }
 
     /// The live session `id` (already hashed, as `Store::load_session` takes it) with the caller
@@ -108,35 +45,36 @@ impl App {
                 .session
                 .account
                 .zip(found.access)
-                .map(|(account, access)| Caller::new(account, access)),
+                .map(|(account, access)| Caller::person(account, access)),
             session: found.session,
         }))
     }
 
     /// The account's grants: superuser flag, its state's permissions and its direct permissions.
     /// A deleted account has none.
-    pub async fn grants(&self, account: AccountId) -> AppResult<Grants> {
+    pub(crate) async fn grants(&self, account: AccountId) -> AppResult<Grants> {
         Ok(self
             .caller(account)
             .await?
-            .map(|c| c.grants)
+            .map(|c| c.grants().clone())
             .unwrap_or_default())
     }
 }
 
 impl App {
-    /// Grants a permission to an account directly (recorded).
+    /// Grants a permission to an account directly (recorded). Needs `admin.states`.
     pub async fn grant_permission(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         account: AccountId,
         permission: &str,
     ) -> AppResult<()> {
+        caller.require(Permission::ADMIN_STATES)?;
         let p = Permission::parse(permission).map_err(|e| AppError::Invalid(e.to_string()))?;
         self.existing_account(account).await?;
         self.store().grant_permission(account, p.as_str()).await?;
         self.audit(
-            Actor::Account(actor.get()),
+            caller.actor(),
             "permission.granted",
             account_target(account),
             json!({"permission": p.as_str()}),
@@ -144,18 +82,19 @@ impl App {
         .await
     }
 
-    /// Revokes a permission granted directly (recorded).
+    /// Revokes a permission granted directly (recorded). Needs `admin.states`.
     pub async fn revoke_permission(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         account: AccountId,
         permission: &str,
     ) -> AppResult<()> {
+        caller.require(Permission::ADMIN_STATES)?;
         let p = Permission::parse(permission).map_err(|e| AppError::Invalid(e.to_string()))?;
         self.existing_account(account).await?;
         self.store().revoke_permission(account, p.as_str()).await?;
         self.audit(
-            Actor::Account(actor.get()),
+            caller.actor(),
             "permission.revoked",
             account_target(account),
             json!({"permission": p.as_str()}),
@@ -170,33 +109,5 @@ impl App {
                 "there is no account #{account}"
             ))),
         }
-    }
-
-    /// Puts a failed job back in the queue (recorded).
-    pub async fn retry_job(&self, actor: AccountId, job: i64) -> AppResult<()> {
-        if !self.store().retry_job(job).await? {
-            return Err(AppError::Invalid(format!(
-                "job {job} is not a failed job (it may have been retried already)"
-            )));
-        }
-        self.audit(
-            Actor::Account(actor.get()),
-            "job.retried",
-            format!("job:{job}"),
-            json!({}),
-        )
-        .await
-    }
-
-    /// An administrator checked the SSO and clears the safety valve (recorded).
-    pub async fn reset_safety_valve(&self, actor: AccountId) -> AppResult<()> {
-        self.clear_safety_valve().await?;
-        self.audit(
-            Actor::Account(actor.get()),
-            "sso.safety_valve_cleared",
-            "sso",
-            json!({}),
-        )
-        .await
     }
 }

@@ -11,13 +11,17 @@ use serde_json::json;
 impl App {
     /// Recomputes and stores an account's state; records a change in the audit log.
     /// Returns the new state name.
-    pub async fn recompute_state(&self, account: AccountId, actor: &Actor) -> AppResult<String> {
+    pub(crate) async fn recompute_state(
+        &self,
+        account: AccountId,
+        actor: &Actor,
+    ) -> AppResult<String> {
         let states = self.store().states().await?;
         self.recompute_state_with(account, &states, actor).await
     }
 
     /// As `recompute_state`, with the states already loaded (for sweeps over every account).
-    pub async fn recompute_state_with(
+    pub(crate) async fn recompute_state_with(
         &self,
         account: AccountId,
         states: &[State],

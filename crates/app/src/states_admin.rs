@@ -3,6 +3,7 @@
 //! so access follows at once. The rules themselves live in `domain::states`.
 
 use crate::App;
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::Permission;
@@ -10,7 +11,7 @@ use jumpgate_domain::states::{
     CriterionKind, GUEST, State, StateCriteria, StateRuleError, check_deletable, parse_priority,
     validate_state_name,
 };
-use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
+use jumpgate_domain::{AllianceId, CharacterId, CorporationId};
 use jumpgate_eve::esi::{IdName, NameCategory};
 use jumpgate_store::{AllianceInfo, CorporationInfo};
 use serde_json::json;
@@ -55,7 +56,9 @@ fn state_target(id: i64) -> String {
 impl App {
     /// Every state, highest priority first, with names for their criteria where Jumpgate knows
     /// them (characters it has, corporations and alliances it has read), else ids.
-    pub async fn state_overviews(&self) -> AppResult<Vec<StateOverview>> {
+    /// Needs `admin.states`.
+    pub async fn state_overviews(&self, caller: &Caller) -> AppResult<Vec<StateOverview>> {
+        caller.require(Permission::ADMIN_STATES)?;
         let mut out = Vec::new();
         for state in self.store().states().await? {
             let mut criteria = Vec::new();
@@ -71,8 +74,9 @@ impl App {
         Ok(out)
     }
 
-    pub async fn state_overview(&self, id: i64) -> AppResult<StateOverview> {
-        self.state_overviews()
+    /// One state as `state_overviews` shows it. Needs `admin.states`.
+    pub async fn state_overview(&self, caller: &Caller, id: i64) -> AppResult<StateOverview> {
+        self.state_overviews(caller)
             .await?
             .into_iter()
             .find(|o| o.state.id == id)
@@ -111,7 +115,7 @@ impl App {
     }
 
     /// Recomputes every account's state against the current states (after any state change).
-    pub async fn recompute_all_states(&self, actor: &Actor) -> AppResult<Recomputed> {
+    pub(crate) async fn recompute_all_states(&self, actor: &Actor) -> AppResult<Recomputed> {
         let states = self.store().states().await?;
         let mut changed = 0;
         for account in self.store().account_ids().await? {
@@ -127,10 +131,11 @@ impl App {
     /// Creates a state without criteria or permissions. `priority` is the text as typed.
     pub async fn create_state(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         name: &str,
         priority: &str,
     ) -> AppResult<State> {
+        caller.require(Permission::ADMIN_STATES)?;
         let existing = self.store().states().await?;
         let name = validate_state_name(name, &existing)?;
         let priority = parse_priority(priority)?;
@@ -149,7 +154,7 @@ impl App {
                 other => other.into(),
             })?;
         self.audit(
-            Actor::Account(actor.get()),
+            caller.actor(),
             "state.created",
             state_target(state.id),
             json!({"name": name, "priority": priority}),
@@ -162,11 +167,12 @@ impl App {
     /// `Permission::CATALOGUE`; an unknown name refuses the whole change).
     pub async fn update_state(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         id: i64,
         priority: &str,
         permissions: &[String],
     ) -> AppResult<Recomputed> {
+        caller.require(Permission::ADMIN_STATES)?;
         let mut state = self.existing_state(id).await?;
         let priority = parse_priority(priority)?;
         let permissions = permissions
@@ -188,26 +194,21 @@ impl App {
         state.priority = priority;
         state.permissions = permissions;
         self.store().save_state(&state).await?;
-        self.audit(
-            Actor::Account(actor.get()),
-            "state.updated",
-            state_target(id),
-            details,
-        )
-        .await?;
-        self.recompute_all_states(&Actor::Account(actor.get()))
-            .await
+        self.audit(caller.actor(), "state.updated", state_target(id), details)
+            .await?;
+        self.recompute_all_states(&caller.actor()).await
     }
 
     /// Adds a criterion by id or by exact name (resolved through ESI). Nothing changes when EVE
     /// knows no such entity.
     pub async fn add_state_criterion(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         id: i64,
         kind: &str,
         entity: &str,
     ) -> AppResult<(CriterionView, Recomputed)> {
+        caller.require(Permission::ADMIN_STATES)?;
         let mut state = self.existing_state(id).await?;
         if state.name == GUEST {
             return Err(StateRuleError::GuestHasNoCriteria.into());
@@ -223,7 +224,7 @@ impl App {
         self.remember_name(kind, entity_id).await;
         self.store().save_state(&state).await?;
         self.audit(
-            Actor::Account(actor.get()),
+            caller.actor(),
             "state.updated",
             state_target(id),
             json!({
@@ -232,9 +233,7 @@ impl App {
             }),
         )
         .await?;
-        let recomputed = self
-            .recompute_all_states(&Actor::Account(actor.get()))
-            .await?;
+        let recomputed = self.recompute_all_states(&caller.actor()).await?;
         let view = CriterionView {
             kind,
             id: entity_id,
@@ -245,11 +244,12 @@ impl App {
 
     pub async fn remove_state_criterion(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         id: i64,
         kind: &str,
         entity_id: &str,
     ) -> AppResult<(CriterionView, Recomputed)> {
+        caller.require(Permission::ADMIN_STATES)?;
         let mut state = self.existing_state(id).await?;
         let kind = CriterionKind::parse(kind)?;
         let entity_id = parse_entity_id(entity_id)?;
@@ -262,7 +262,7 @@ impl App {
         let label = self.criterion_label(kind, entity_id).await?;
         self.store().save_state(&state).await?;
         self.audit(
-            Actor::Account(actor.get()),
+            caller.actor(),
             "state.updated",
             state_target(id),
             json!({
@@ -271,9 +271,7 @@ impl App {
             }),
         )
         .await?;
-        let recomputed = self
-            .recompute_all_states(&Actor::Account(actor.get()))
-            .await?;
+        let recomputed = self.recompute_all_states(&caller.actor()).await?;
         let view = CriterionView {
             kind,
             id: entity_id,
@@ -283,12 +281,13 @@ impl App {
     }
 
     /// Deletes any state but Guest; its accounts fall to whatever else they match.
-    pub async fn delete_state(&self, actor: AccountId, id: i64) -> AppResult<(State, Recomputed)> {
+    pub async fn delete_state(&self, caller: &Caller, id: i64) -> AppResult<(State, Recomputed)> {
+        caller.require(Permission::ADMIN_STATES)?;
         let state = self.existing_state(id).await?;
         check_deletable(&state)?;
         self.store().delete_state(id).await?;
         self.audit(
-            Actor::Account(actor.get()),
+            caller.actor(),
             "state.deleted",
             state_target(id),
             json!({
@@ -301,9 +300,7 @@ impl App {
             }),
         )
         .await?;
-        let recomputed = self
-            .recompute_all_states(&Actor::Account(actor.get()))
-            .await?;
+        let recomputed = self.recompute_all_states(&caller.actor()).await?;
         Ok((state, recomputed))
     }
 

@@ -3,9 +3,8 @@
 
 use crate::App;
 use crate::audit::account_target;
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
-use jumpgate_domain::AccountId;
-use jumpgate_domain::audit::Actor;
 use serde_json::json;
 use std::sync::OnceLock;
 
@@ -38,13 +37,14 @@ pub fn known_time_zone(name: &str) -> Option<&'static str> {
 }
 
 impl App {
-    /// Sets (or with `None` or an empty name clears) the account's time zone; unknown names
+    /// Sets (or with `None` or an empty name clears) the caller's own time zone; unknown names
     /// change nothing.
     pub async fn set_timezone(
         &self,
-        account: AccountId,
+        caller: &Caller,
         timezone: Option<&str>,
     ) -> AppResult<Option<String>> {
+        let account = caller.own_account()?;
         let acc = self
             .store()
             .account(account)
@@ -63,7 +63,7 @@ impl App {
         }
         self.store().set_account_timezone(account, wanted).await?;
         self.audit(
-            Actor::Account(account.get()),
+            caller.actor(),
             "account.timezone_set",
             account_target(account),
             json!({"from": acc.timezone, "to": wanted}),

@@ -3,6 +3,7 @@
 
 use crate::App;
 use crate::audit::character_target;
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::safety_valve::Verdict;
 use crate::secrets::token_aad;
@@ -45,8 +46,21 @@ pub enum RefreshOutcome {
 }
 
 impl App {
-    /// A usable access token for (character, login), refreshing it if needed.
+    /// A usable access token for (character, login), refreshing it if needed. Background work
+    /// and the command line only: it hands out a secret.
     pub async fn access_token(
+        &self,
+        caller: &Caller,
+        character: CharacterId,
+        login: &str,
+    ) -> AppResult<SecretString> {
+        caller.require_background()?;
+        self.fresh_access_token(character, login).await
+    }
+
+    /// `access_token` for use cases that already checked that their caller may use that
+    /// character's token.
+    pub(crate) async fn fresh_access_token(
         &self,
         character: CharacterId,
         login: &str,
@@ -64,7 +78,7 @@ impl App {
             if let Some(access) = self.open_if_fresh(&token).await? {
                 return Ok(access);
             }
-            match self.refresh_token(&token, false).await? {
+            match self.refresh(&token, false).await? {
                 RefreshOutcome::Refreshed | RefreshOutcome::StillFresh => continue,
                 RefreshOutcome::Busy => tokio::time::sleep(Duration::from_millis(500)).await,
                 other => {
@@ -81,13 +95,13 @@ impl App {
 
     /// `access_token` for a token record the caller has just read anyway: a fresh one is
     /// opened without reading it again.
-    pub async fn access_token_of(&self, token: &TokenRecord) -> AppResult<SecretString> {
+    pub(crate) async fn access_token_of(&self, token: &TokenRecord) -> AppResult<SecretString> {
         if token.status == TokenStatus::Valid
             && let Some(access) = self.open_if_fresh(token).await?
         {
             return Ok(access);
         }
-        self.access_token(token.character, &token.login).await
+        self.fresh_access_token(token.character, &token.login).await
     }
 
     async fn open_if_fresh(&self, token: &TokenRecord) -> AppResult<Option<SecretString>> {
@@ -101,12 +115,19 @@ impl App {
 
     /// Refreshes one token, applying CCP's error semantics. Never invalidates a token for a
     /// transient failure or a configuration problem. `force` refreshes even a fresh access
-    /// token: "check this token now".
+    /// token: "check this token now". Background work (token checks).
     pub async fn refresh_token(
         &self,
+        caller: &Caller,
         token: &TokenRecord,
         force: bool,
     ) -> AppResult<RefreshOutcome> {
+        caller.require_background()?;
+        self.refresh(token, force).await
+    }
+
+    /// `refresh_token` for use cases that already checked their caller.
+    async fn refresh(&self, token: &TokenRecord, force: bool) -> AppResult<RefreshOutcome> {
         if self.safety_valve().refreshing_paused() {
             return Ok(RefreshOutcome::Deferred(
                 "refreshing is paused: EVE's SSO rejected our client id or secret".into(),
@@ -254,7 +275,7 @@ impl App {
     }
 
     /// Whether any instance tripped the valve and it has not been cleared or expired.
-    pub async fn shared_valve_open(&self) -> AppResult<bool> {
+    pub(crate) async fn shared_valve_open(&self) -> AppResult<bool> {
         let until = self
             .store()
             .kv_get(VALVE_KEY)
@@ -265,7 +286,7 @@ impl App {
     }
 
     /// Whether token invalidation is suspended here or by another instance.
-    pub async fn safety_valve_open(&self) -> AppResult<bool> {
+    pub(crate) async fn safety_valve_open(&self) -> AppResult<bool> {
         Ok(self.safety_valve().is_tripped() || self.shared_valve_open().await?)
     }
 
@@ -301,18 +322,21 @@ impl App {
     }
 
     /// Periodic check: refresh every valid token whose access token has expired, to learn
-    /// whether it is still valid. Returns counts by outcome.
+    /// whether it is still valid. Returns counts by outcome. Background work (the job
+    /// `check-tokens`).
     pub async fn check_tokens(
         &self,
+        caller: &Caller,
         limit: i64,
     ) -> AppResult<std::collections::BTreeMap<String, u64>> {
+        caller.require_background()?;
         let due = self
             .store()
             .tokens_expiring_before(OffsetDateTime::now_utc() + EARLY_REFRESH, limit)
             .await?;
         let mut counts = std::collections::BTreeMap::new();
         for t in due {
-            let outcome = self.refresh_token(&t, false).await?;
+            let outcome = self.refresh(&t, false).await?;
             let key = match outcome {
                 RefreshOutcome::Deferred(_) => "deferred".to_owned(),
                 other => format!("{other:?}").to_lowercase(),

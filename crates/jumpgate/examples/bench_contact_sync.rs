@@ -37,12 +37,12 @@ use jumpgate_app::jobs;
 use jumpgate_app::periodic;
 use jumpgate_app::secrets::token_aad;
 use jumpgate_app::standings::{SYNC_LOGIN, StandingsSettings};
-use jumpgate_domain::audit::Actor;
+
 use jumpgate_domain::standings::{Entity, EntityKind, Standing};
 use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
 use jumpgate_evesim::{EveSim, LoggedRequest, SimCharacter, SimConfig};
 use jumpgate_store::testing::{TestStore, fresh_postgres};
-use jumpgate_store::{NewCharacter, NewStandingsEntry, NewToken, SyncStatus};
+use jumpgate_store::{NewCharacter, NewStandingsEntry, NewToken, Store, SyncStatus};
 use secrecy::SecretString;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -166,7 +166,7 @@ async fn main() -> anyhow::Result<()> {
 
     let mut world = World::pick(&sim, args.characters, args.standings)?;
     let seeded = Instant::now();
-    seed(&app, &sim, &world).await?;
+    seed(&app, &store, &sim, &world).await?;
     println!(
         "backend={:?} characters={} standings={} latency_ms={} sync_concurrency={} \
          jobs_concurrency={} (seeded in {:.1} s)",
@@ -197,13 +197,13 @@ async fn main() -> anyhow::Result<()> {
     let minimum = world.minimum_initial();
 
     // 1. The initial sync.
-    let initial = round(&app, &sim, "initial sync", timeout).await?;
+    let initial = round(&app, &store, &sim, "initial sync", timeout).await?;
     initial.print(Some(&minimum));
     check_contacts(&sim, &world)?;
     let mut last_read = Instant::now();
 
     // 2. A round with nothing changed, at once (every contact list still in ESI's cache) …
-    let idle = round(&app, &sim, "idle round (caches fresh)", timeout).await?;
+    let idle = round(&app, &store, &sim, "idle round (caches fresh)", timeout).await?;
     idle.print(None);
     // … and after ESI's cache of the lists expired: conditional GETs.
     for n in 1..=args.expired_rounds {
@@ -215,6 +215,7 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(wait).await;
         let r = round(
             &app,
+            &store,
             &sim,
             &format!("idle round {n} (caches expired)"),
             timeout,
@@ -225,7 +226,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // 3. One approval, through the workflow as a member and an approver do it.
-    let approval = approve_one(&app, &sim, &mut world, timeout).await?;
+    let approval = approve_one(&app, &store, &sim, &mut world, timeout).await?;
     approval.print(None);
     check_contacts(&sim, &world)?;
 
@@ -371,8 +372,12 @@ struct Minimum {
 /// Accounts (one per EVE account, as logins would make them), characters, contact tokens
 /// whose access tokens have expired (the first sync refreshes each, as a periodic round does),
 /// the permission to use standings, enrolment, and the standings database.
-async fn seed(app: &App, sim: &EveSim, world: &World) -> anyhow::Result<()> {
-    let store = app.store().clone();
+async fn seed(
+    app: &App,
+    store: &Arc<dyn Store>,
+    sim: &EveSim,
+    world: &World,
+) -> anyhow::Result<()> {
     store.import_standings(&world.entries).await?;
     let mut by_owner: BTreeMap<String, Vec<SimCharacter>> = BTreeMap::new();
     for c in &world.enrolled {
@@ -388,11 +393,11 @@ async fn seed(app: &App, sim: &EveSim, world: &World) -> anyhow::Result<()> {
     for chunk in groups.chunks(groups.len().div_ceil(8).max(1)) {
         let chunk = chunk.to_vec();
         let app = app.clone();
+        let store = store.clone();
         let sim = sim.clone();
         let scopes_text = scopes.to_space_separated();
         let scope_list: Vec<String> = scope_list.iter().map(|s| (*s).to_owned()).collect();
         tasks.spawn(async move {
-            let store = app.store().clone();
             let scope_refs: Vec<&str> = scope_list.iter().map(String::as_str).collect();
             for group in chunk {
                 let mut account: Option<AccountId> = None;
@@ -563,26 +568,36 @@ impl Round {
 }
 
 /// Runs one reconcile of every enrolled character through the job worker and measures it.
-async fn round(app: &App, sim: &EveSim, name: &str, timeout: Duration) -> anyhow::Result<Round> {
+async fn round(
+    app: &App,
+    store: &Arc<dyn Store>,
+    sim: &EveSim,
+    name: &str,
+    timeout: Duration,
+) -> anyhow::Result<Round> {
     sim.clear_requests();
     let started = Instant::now();
     let queued = app
-        .queue_reconcile(&Actor::System("bench".into()), Duration::ZERO)
+        .queue_reconcile(&jumpgate_app::Caller::system("bench"), Duration::ZERO)
         .await?;
-    wait_for_jobs(app, started, timeout).await?;
+    wait_for_jobs(store, started, timeout).await?;
     let elapsed = started.elapsed();
     Ok(Round {
         name: name.to_owned(),
         elapsed,
         calls: Calls::from_log(&sim.requests()),
-        statuses: statuses(app).await?,
+        statuses: statuses(store).await?,
         characters: queued,
     })
 }
 
-async fn wait_for_jobs(app: &App, started: Instant, timeout: Duration) -> anyhow::Result<()> {
+async fn wait_for_jobs(
+    store: &Arc<dyn Store>,
+    started: Instant,
+    timeout: Duration,
+) -> anyhow::Result<()> {
     loop {
-        let c = app.store().job_counts().await?;
+        let c = store.job_counts().await?;
         if c.queued == 0 && c.running == 0 {
             return Ok(());
         }
@@ -593,9 +608,9 @@ async fn wait_for_jobs(app: &App, started: Instant, timeout: Duration) -> anyhow
     }
 }
 
-async fn statuses(app: &App) -> anyhow::Result<BTreeMap<String, i64>> {
+async fn statuses(store: &Arc<dyn Store>) -> anyhow::Result<BTreeMap<String, i64>> {
     let mut out = BTreeMap::new();
-    for s in app.store().synced_characters(None).await? {
+    for s in store.synced_characters(None).await? {
         *out.entry(s.status.as_str().to_owned()).or_default() += 1;
     }
     Ok(out)
@@ -630,11 +645,11 @@ fn check_contacts(sim: &EveSim, world: &World) -> anyhow::Result<()> {
 /// and the propagation job (with any full syncs it hands characters to) runs to the end.
 async fn approve_one(
     app: &App,
+    store: &Arc<dyn Store>,
     sim: &EveSim,
     world: &mut World,
     timeout: Duration,
 ) -> anyhow::Result<Round> {
-    let store = app.store();
     let a = &world.approver;
     let (approver, _) = store
         .create_account(&NewCharacter {
@@ -655,15 +670,23 @@ async fn approve_one(
         .await?
         .context("the requester is seeded")?
         .account;
+    let requester = app
+        .caller(requester)
+        .await?
+        .context("the requester's account")?;
+    let approver = app
+        .caller(approver.id)
+        .await?
+        .context("the approver's account")?;
     let request = app
-        .request_standing(requester, Entity::character(subject))
+        .request_standing(&requester, Entity::character(subject))
         .await?;
     sim.clear_requests();
     let started = Instant::now();
-    app.approve_request(approver.id, request.id, None, "benchmark")
+    app.approve_request(&approver, request.id, None, "benchmark")
         .await?;
     let approved = started.elapsed();
-    wait_for_jobs(app, started, timeout).await?;
+    wait_for_jobs(store, started, timeout).await?;
     let elapsed = started.elapsed();
     println!(
         "\napproval of {subject} took {:.1} ms; propagation until every job finished {:.1} s",
@@ -682,7 +705,7 @@ async fn approve_one(
         source: entry.source,
         added_by: entry.added_by,
     });
-    let statuses = statuses(app).await?;
+    let statuses = statuses(store).await?;
     let in_sync = statuses
         .get(SyncStatus::InSync.as_str())
         .copied()

@@ -1,6 +1,7 @@
 //! Who is asking: the signed-in account and what it may do. Every page that needs a signed-in
-//! person takes a `Viewer`; every permission check goes through `Viewer::require`, which asks the
-//! domain's single answer (`Grants::allows`).
+//! person takes a `Viewer` and hands its `caller` to the use cases, which decide what it may do.
+//! `Viewer::require` only decides what a page renders (a 403 page naming the permission before
+//! any work); the use case checks again and is the authority.
 
 use crate::WebState;
 use crate::error::WebError;
@@ -8,7 +9,7 @@ use crate::pages::{Layout, NavUser};
 use crate::session;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use jumpgate_app::permissions::Caller;
+use jumpgate_app::Caller;
 use jumpgate_domain::AccountId;
 use jumpgate_domain::permissions::Permission;
 use tower_sessions::Session;
@@ -81,7 +82,9 @@ impl FromRequestParts<WebState> for MaybeViewer {
 
 /// The viewer `caller` of `session`, with the navigation its grants allow.
 fn signed_in(mut layout: Layout, caller: Caller, session: Session) -> MaybeViewer {
-    let account = caller.account();
+    let Some(account) = caller.account() else {
+        return MaybeViewer(None, layout);
+    };
     let grants = caller.grants();
     layout.user = Some(NavUser {
         name: caller

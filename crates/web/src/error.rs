@@ -1,5 +1,7 @@
-//! One error type for every handler. People see a clear message for what they can act on;
-//! internal errors are logged with detail and shown as a generic page, never as a stack of text.
+//! The HTML edge's error: every handler returns it, and it renders as a page. People see a clear
+//! message for what they can act on; internal errors are logged with detail and the request's
+//! id, and shown as a generic page that names the same id, never as a stack of text. (The coming
+//! application API gets its own error type with JSON bodies, from the same `AppError`.)
 
 use crate::pages::ErrorPage;
 use axum::http::StatusCode;
@@ -15,6 +17,8 @@ pub enum WebError {
     NotFound(String),
     /// The request was wrong; nothing changed.
     BadRequest(String),
+    /// Something changed meanwhile (another person or instance was faster); nothing changed.
+    Conflict(String),
     /// EVE is unavailable; nothing changed, try again.
     Unavailable(String),
     Internal(String),
@@ -26,6 +30,7 @@ impl From<AppError> for WebError {
             AppError::NotFound(m) => Self::NotFound(m),
             AppError::Forbidden(m) => Self::Forbidden(m),
             AppError::Invalid(m) => Self::BadRequest(m),
+            AppError::Conflict(m) => Self::Conflict(m),
             AppError::Sso(e) if e.is_transient() => Self::Unavailable(format!(
                 "EVE's login server is not answering right now ({e}). Nothing was changed; please try again in a minute."
             )),
@@ -43,12 +48,6 @@ impl From<AppError> for WebError {
     }
 }
 
-impl From<jumpgate_store::StoreError> for WebError {
-    fn from(e: jumpgate_store::StoreError) -> Self {
-        Self::from(AppError::from(e))
-    }
-}
-
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, message) = match self {
@@ -56,14 +55,17 @@ impl IntoResponse for WebError {
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", m),
             Self::NotFound(m) => (StatusCode::NOT_FOUND, "Not found", m),
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "That did not work", m),
+            Self::Conflict(m) => (StatusCode::CONFLICT, "That changed meanwhile", m),
             Self::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "EVE is not answering", m),
             Self::Internal(detail) => {
-                tracing::error!(error = %detail, "internal error while handling a request");
+                let id = crate::request_id::current().unwrap_or_else(|| "-".to_owned());
+                tracing::error!(request_id = %id, error = %detail, "internal error while handling a request");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something went wrong",
-                    "Jumpgate hit an internal error. It was logged; nothing you did caused it."
-                        .to_owned(),
+                    format!(
+                        "Jumpgate hit an internal error. It was logged with request id {id}; nothing you did caused it. Quote that id if you report it."
+                    ),
                 )
             }
         };

@@ -10,6 +10,7 @@ mod pages;
 mod pages_bulk;
 mod pages_standings;
 mod pages_sync;
+mod request_id;
 mod routes;
 mod session;
 pub mod settings;
@@ -61,11 +62,12 @@ pub fn router(app: App, config: WebConfig) -> Router {
         queue_rows: Arc::default(),
     };
     routes::router(state.clone())
+        .layer(axum::middleware::from_fn(request_id::scope))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::protect,
         ))
-        .layer(session::layer(app.store().clone(), state.config.is_https()))
+        .layer(session::layer(app.sessions(), state.config.is_https()))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,
@@ -75,9 +77,11 @@ pub fn router(app: App, config: WebConfig) -> Router {
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
                 // The path only: query strings carry SSO codes and states, which stay out of logs.
                 |request: &axum::http::Request<axum::body::Body>| {
-                    tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
+                    tracing::info_span!("http", request_id = %request_id::of(request), method = %request.method(), path = %request.uri().path())
                 },
             ),
         )
+        .layer(request_id::propagate_layer())
+        .layer(request_id::set_layer())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
 }

@@ -3,15 +3,14 @@
 //! does not hand out live sessions.
 
 use async_trait::async_trait;
-use jumpgate_app::App;
 use jumpgate_app::error::AppResult;
-use jumpgate_app::permissions::Caller;
+use jumpgate_app::sessions::Sessions;
+use jumpgate_app::{App, Caller};
 use jumpgate_domain::AccountId;
-use jumpgate_store::{SessionRecord, Store};
+use jumpgate_store::SessionRecord;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
 use time::OffsetDateTime;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session::{Id, Record};
@@ -29,8 +28,8 @@ pub const FLASH_KEY: &str = "flash";
 /// Idle sessions end after this long.
 const INACTIVITY: time::Duration = time::Duration::days(7);
 
-pub fn layer(store: Arc<dyn Store>, secure: bool) -> SessionManagerLayer<DbSessions> {
-    SessionManagerLayer::new(DbSessions { store })
+pub fn layer(sessions: Sessions, secure: bool) -> SessionManagerLayer<DbSessions> {
+    SessionManagerLayer::new(DbSessions { sessions })
         .with_name(COOKIE_NAME)
         .with_http_only(true)
         // Lax, not Strict: the SSO callback is a cross-site redirect that must carry the cookie.
@@ -42,7 +41,7 @@ pub fn layer(store: Arc<dyn Store>, secure: bool) -> SessionManagerLayer<DbSessi
 
 #[derive(Clone)]
 pub struct DbSessions {
-    store: Arc<dyn Store>,
+    sessions: Sessions,
 }
 
 impl std::fmt::Debug for DbSessions {
@@ -64,8 +63,8 @@ impl SessionStore for DbSessions {
     /// A new session never takes over an existing one, however unlikely a 128-bit collision.
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         while self
-            .store
-            .load_session(&hashed(&record.id), OffsetDateTime::now_utc())
+            .sessions
+            .load(&hashed(&record.id), OffsetDateTime::now_utc())
             .await
             .map_err(backend)?
             .is_some()
@@ -82,8 +81,8 @@ impl SessionStore for DbSessions {
             .and_then(serde_json::Value::as_i64)
             .map(AccountId);
         let data = serde_json::to_string(&record.data).map_err(backend)?;
-        self.store
-            .save_session(&SessionRecord {
+        self.sessions
+            .save(&SessionRecord {
                 id: hashed(&record.id),
                 account,
                 data,
@@ -95,8 +94,8 @@ impl SessionStore for DbSessions {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let Some(row) = self
-            .store
-            .load_session(&hashed(id), OffsetDateTime::now_utc())
+            .sessions
+            .load(&hashed(id), OffsetDateTime::now_utc())
             .await
             .map_err(backend)?
         else {
@@ -111,10 +110,7 @@ impl SessionStore for DbSessions {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.store
-            .delete_session(&hashed(id))
-            .await
-            .map_err(backend)
+        self.sessions.delete(&hashed(id)).await.map_err(backend)
     }
 }
 
@@ -192,7 +188,8 @@ pub async fn signed_in_as_is(app: &App, session: &Session) -> AppResult<Option<C
     let Ok(glance) = serde_json::from_str::<Glance>(&found.session.data) else {
         return Ok(None);
     };
-    let as_is = glance.account == Some(caller.account().get())
+    let as_is = glance.account.is_some()
+        && glance.account == caller.account().map(AccountId::get)
         && glance.flash.is_none()
         && !touch_due(glance.touched, now.unix_timestamp());
     Ok(as_is.then_some(caller))

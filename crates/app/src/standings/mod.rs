@@ -17,7 +17,7 @@ impl App {
     /// Re-checks the standings an account holds right after an event that can cost it one (a
     /// character left or was removed, its state changed, a token died), instead of waiting for
     /// the periodic validator. Failures are logged: the periodic run catches up.
-    pub async fn revalidate_standings_after(
+    pub(crate) async fn revalidate_standings_after(
         &self,
         account: jumpgate_domain::AccountId,
         event: &str,

@@ -8,7 +8,7 @@ use jumpgate_domain::AccountId;
 impl App {
     /// Notifies an account. A mail that cannot be sent is logged, never fatal: the in-app
     /// notification is the record.
-    pub async fn notify_account(
+    pub(crate) async fn notify_account(
         &self,
         account: AccountId,
         subject: &str,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use crate::support::{Browser, TestApp, location};
+use jumpgate_app::Caller;
 use jumpgate_app::email::{SIGNING_KEY, sign_token};
 use jumpgate_domain::account::Account;
 use jumpgate_domain::{AccountId, CharacterId};
@@ -158,7 +159,11 @@ on_both_backends!(
         let mut tampered = first.clone();
         let last = tampered.pop().unwrap();
         tampered.push(if last == 'A' { 'B' } else { 'A' });
-        let key = t.app.email_signing_key().await.unwrap();
+        let key = t
+            .app
+            .email_signing_key(&Caller::cli("tests"))
+            .await
+            .unwrap();
         let expired = sign_token(
             &key,
             id,

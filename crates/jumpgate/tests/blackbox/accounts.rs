@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use crate::support::TestApp;
+use jumpgate_app::Caller;
 use jumpgate_domain::account::RemovalReason;
 use jumpgate_domain::{AccountId, CharacterId};
 use reqwest::StatusCode;
@@ -272,11 +273,16 @@ on_both_backends!(
         t.browser().login_ok(chars[250].character_id).await;
         let account = t
             .app
-            .grant_superuser(&chars[250].name)
+            .grant_superuser(&Caller::cli("admin grant-superuser"), &chars[250].name)
             .await
             .expect("granted");
         assert!(t.store.account(account).await.unwrap().unwrap().superuser);
-        assert!(t.app.grant_superuser("Nobody Atall").await.is_err());
+        assert!(
+            t.app
+                .grant_superuser(&Caller::cli("admin grant-superuser"), "Nobody Atall")
+                .await
+                .is_err()
+        );
         let entries = t
             .store
             .audit_entries(&jumpgate_store::AuditFilter {

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use crate::support::{Backend, TestApp};
+use jumpgate_app::Caller;
 use jumpgate_app::tokens::RefreshOutcome;
 use jumpgate_domain::audit::{Actor, NewAuditEntry};
 use jumpgate_domain::{CharacterId, CorporationId};
@@ -583,12 +584,18 @@ async fn keys_rotate_reencrypts_every_token_under_a_single_new_key() {
     settings.database.url = Some(SecretString::from(url.clone()));
     let app = jumpgate::wiring::build_app(&settings, store).await.unwrap();
     let access = app
-        .access_token(CharacterId(character), "core.default")
+        .access_token(
+            &Caller::cli("tests"),
+            CharacterId(character),
+            "core.default",
+        )
         .await
         .expect("the access token decrypts");
     assert!(!access.expose_secret().is_empty());
     assert_eq!(
-        app.refresh_token(&after, true).await.unwrap(),
+        app.refresh_token(&Caller::system("check-tokens"), &after, true)
+            .await
+            .unwrap(),
         RefreshOutcome::Refreshed,
         "the refresh token decrypts and EVE accepts it"
     );

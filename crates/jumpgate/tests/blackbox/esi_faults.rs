@@ -6,6 +6,7 @@
 
 use crate::support::TestApp;
 use jumpgate_app::AppError;
+use jumpgate_app::Caller;
 use jumpgate_app::jobs::{self, WorkerSettings};
 use jumpgate_app::periodic;
 use jumpgate_domain::account::TokenStatus;
@@ -130,7 +131,10 @@ on_both_backends!(
         let mut got_through = false;
         for _ in 0..5 {
             t.sim.clear_requests();
-            let result = t.app.refresh_affiliations().await;
+            let result = t
+                .app
+                .refresh_affiliations(&Caller::system("refresh-affiliations"))
+                .await;
             let sent = affiliation_requests(&t.sim.requests());
             assert!(
                 (1..=tries_per_call()).contains(&sent),
@@ -185,7 +189,10 @@ on_both_backends!(
         let mut retried = false;
         for _ in 0..6 {
             t.sim.clear_requests();
-            let result = t.app.refresh_affiliations().await;
+            let result = t
+                .app
+                .refresh_affiliations(&Caller::system("refresh-affiliations"))
+                .await;
             assert!(
                 matches!(
                     result,
@@ -282,7 +289,10 @@ on_both_backends!(
 
         // Paused: no route sends anything, and the sweep says why it did not run.
         t.sim.clear_requests();
-        let sweep = t.app.refresh_affiliations().await;
+        let sweep = t
+            .app
+            .refresh_affiliations(&Caller::system("refresh-affiliations"))
+            .await;
         assert!(
             matches!(sweep, Err(AppError::Esi(EsiError::ErrorLimited { .. }))),
             "{sweep:?}"
@@ -320,7 +330,10 @@ on_both_backends!(
         }
         t.sim.clear_requests();
 
-        let sweep = t.app.refresh_affiliations().await;
+        let sweep = t
+            .app
+            .refresh_affiliations(&Caller::system("refresh-affiliations"))
+            .await;
         assert!(
             matches!(sweep, Err(AppError::Esi(EsiError::ErrorLimited { .. }))),
             "{sweep:?}"
@@ -331,7 +344,9 @@ on_both_backends!(
 
         for _ in 0..3 {
             assert!(matches!(
-                t.app.refresh_affiliations().await,
+                t.app
+                    .refresh_affiliations(&Caller::system("refresh-affiliations"))
+                    .await,
                 Err(AppError::Esi(EsiError::ErrorLimited { .. }))
             ));
             assert!(matches!(
@@ -445,7 +460,10 @@ on_both_backends!(
             "nobody was in that corporation yet"
         );
         t.sim.set_garbage(Some("/corporations/".into()));
-        let sweep = t.app.refresh_affiliations().await;
+        let sweep = t
+            .app
+            .refresh_affiliations(&Caller::system("refresh-affiliations"))
+            .await;
         assert!(
             matches!(sweep, Err(AppError::Esi(EsiError::Decode(_)))),
             "{sweep:?}"
@@ -468,7 +486,11 @@ on_both_backends!(
 
         // Once ESI answers properly again, the name arrives with the next sweep.
         t.sim.set_garbage(None);
-        let summary = t.app.refresh_affiliations().await.unwrap();
+        let summary = t
+            .app
+            .refresh_affiliations(&Caller::system("refresh-affiliations"))
+            .await
+            .unwrap();
         assert!(summary.corporations_refreshed >= 1, "{summary:?}");
         let corp = t
             .store
@@ -550,7 +572,10 @@ on_both_backends!(
         );
 
         // The sweep itself says so, and sends nothing more until the estimate.
-        let sweep = t.app.refresh_affiliations().await;
+        let sweep = t
+            .app
+            .refresh_affiliations(&Caller::system("refresh-affiliations"))
+            .await;
         assert!(
             matches!(sweep, Err(AppError::Esi(EsiError::Downtime { .. }))),
             "{sweep:?}"

@@ -12,6 +12,7 @@ mod accounts;
 mod cli;
 mod esi_faults;
 mod membership;
+mod permission_matrix;
 mod standings_sync;
 mod standings_workflow;
 mod states_admin;

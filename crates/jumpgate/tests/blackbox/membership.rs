@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use crate::support::TestApp;
+use jumpgate_app::Caller;
 use jumpgate_app::tokens::RefreshOutcome;
 use jumpgate_domain::account::{RemovalReason, TokenStatus};
 use jumpgate_domain::states::GUEST;
@@ -59,7 +60,11 @@ on_both_backends!(
         );
 
         t.sim.move_character(character, outside);
-        let summary = t.app.refresh_affiliations().await.expect("sweep");
+        let summary = t
+            .app
+            .refresh_affiliations(&Caller::system("refresh-affiliations"))
+            .await
+            .expect("sweep");
         assert_eq!(summary.changed, 1);
         assert_eq!(
             t.store.account(account).await.unwrap().unwrap().state,
@@ -87,7 +92,10 @@ on_both_backends!(
             t.browser().login_ok(c.character_id).await;
         }
         t.sim.clear_requests();
-        t.app.refresh_affiliations().await.expect("sweep");
+        t.app
+            .refresh_affiliations(&Caller::system("refresh-affiliations"))
+            .await
+            .expect("sweep");
         let requests = t.sim.requests();
         let affiliation: Vec<_> = requests
             .iter()
@@ -122,7 +130,11 @@ on_both_backends!(
             .unwrap()
             .account;
         t.sim.biomass_character(ids[1]);
-        let summary = t.app.refresh_affiliations().await.expect("sweep");
+        let summary = t
+            .app
+            .refresh_affiliations(&Caller::system("refresh-affiliations"))
+            .await
+            .expect("sweep");
         assert_eq!(summary.biomassed, 1);
         assert!(
             t.store
@@ -153,13 +165,19 @@ on_both_backends!(
 
         t.sim.set_garbage(Some("/characters/affiliation".into()));
         assert!(
-            t.app.refresh_affiliations().await.is_err(),
+            t.app
+                .refresh_affiliations(&Caller::system("refresh-affiliations"))
+                .await
+                .is_err(),
             "garbage JSON is an error"
         );
         t.sim.set_garbage(None);
         t.sim.set_downtime(true);
         assert!(
-            t.app.refresh_affiliations().await.is_err(),
+            t.app
+                .refresh_affiliations(&Caller::system("refresh-affiliations"))
+                .await
+                .is_err(),
             "downtime is an error"
         );
         t.sim.set_downtime(false);
@@ -193,7 +211,11 @@ on_both_backends!(
             .await
             .unwrap()
             .unwrap();
-        let outcome = t.app.refresh_token(&token, true).await.unwrap();
+        let outcome = t
+            .app
+            .refresh_token(&Caller::system("check-tokens"), &token, true)
+            .await
+            .unwrap();
         assert_eq!(outcome, RefreshOutcome::Invalidated);
         let token = t
             .store
@@ -217,7 +239,10 @@ on_both_backends!(
             .unwrap()
             .unwrap();
         assert_eq!(
-            t.app.refresh_token(&before, true).await.unwrap(),
+            t.app
+                .refresh_token(&Caller::system("check-tokens"), &before, true)
+                .await
+                .unwrap(),
             RefreshOutcome::Refreshed
         );
         let after = t
@@ -232,7 +257,10 @@ on_both_backends!(
         );
         // And the new one works again.
         assert_eq!(
-            t.app.refresh_token(&after, true).await.unwrap(),
+            t.app
+                .refresh_token(&Caller::system("check-tokens"), &after, true)
+                .await
+                .unwrap(),
             RefreshOutcome::Refreshed
         );
     }
@@ -263,7 +291,12 @@ on_both_backends!(
                 .await
                 .unwrap()
                 .unwrap();
-            outcomes.push(t.app.refresh_token(&token, true).await.unwrap());
+            outcomes.push(
+                t.app
+                    .refresh_token(&Caller::system("check-tokens"), &token, true)
+                    .await
+                    .unwrap(),
+            );
         }
         let invalidated = outcomes
             .iter()

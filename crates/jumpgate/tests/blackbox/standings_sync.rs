@@ -6,6 +6,7 @@
 
 use crate::support::{Browser, TestApp, location};
 use jumpgate_app::AppError;
+use jumpgate_app::Caller;
 use jumpgate_app::jobs::JobError;
 use jumpgate_app::standings::StandingsSettings;
 use jumpgate_app::standings::sync::{SyncOutcome, SyncReport};
@@ -163,7 +164,10 @@ fn contact(t: &TestApp, m: &Member, id: i64) -> Option<SimContact> {
 }
 
 async fn sync(t: &TestApp, m: &Member) -> SyncReport {
-    t.app.sync_character(m.cid()).await.unwrap()
+    t.app
+        .sync_character(&Caller::system("standings-sync-character"), m.cid())
+        .await
+        .unwrap()
 }
 
 async fn sync_with(t: &TestApp, m: &Member, policy: CollisionPolicy) -> SyncReport {
@@ -172,7 +176,13 @@ async fn sync_with(t: &TestApp, m: &Member, policy: CollisionPolicy) -> SyncRepo
         ..StandingsSettings::default()
     };
     t.app
-        .sync_character_with(m.cid(), &settings, None, None)
+        .sync_character_with(
+            &Caller::system("standings-sync-character"),
+            m.cid(),
+            &settings,
+            None,
+            None,
+        )
         .await
         .unwrap()
 }
@@ -424,7 +434,13 @@ on_both_backends!(
 
         let r = t
             .app
-            .sync_character_with(m.cid(), &settings, None, None)
+            .sync_character_with(
+                &Caller::system("standings-sync-character"),
+                m.cid(),
+                &settings,
+                None,
+                None,
+            )
             .await
             .unwrap();
 
@@ -522,7 +538,11 @@ on_both_backends!(
         }
         // Server errors on every call: retried by the client, then reported.
         t.sim.set_fault_rate(1.0);
-        let e = t.app.sync_character(m.cid()).await.unwrap_err();
+        let e = t
+            .app
+            .sync_character(&Caller::system("standings-sync-character"), m.cid())
+            .await
+            .unwrap_err();
         assert!(matches!(e, AppError::Esi(_)), "{e}");
         let (s, msg) = status(&t, &m).await;
         assert_eq!(s, SyncStatus::Error);
@@ -558,7 +578,11 @@ on_both_backends!(
             .await
             .unwrap();
         let before = t.store.ledger(m.cid()).await.unwrap();
-        let e = t.app.sync_character(m.cid()).await.unwrap_err();
+        let e = t
+            .app
+            .sync_character(&Caller::system("standings-sync-character"), m.cid())
+            .await
+            .unwrap_err();
         assert!(matches!(JobError::from(e), JobError::Postpone { .. }));
         assert_eq!(status(&t, &m).await.0, SyncStatus::InSync);
         assert_eq!(t.store.ledger(m.cid()).await.unwrap(), before);
@@ -573,7 +597,11 @@ on_both_backends!(two_triggers_at_once_run_one_sync, |t: TestApp| async move {
     t.sim.set_latency(Duration::from_millis(150));
     t.sim.clear_requests();
 
-    let (a, b) = tokio::join!(t.app.sync_character(m.cid()), t.app.sync_character(m.cid()));
+    let job = Caller::system("standings-sync-character");
+    let (a, b) = tokio::join!(
+        t.app.sync_character(&job, m.cid()),
+        t.app.sync_character(&job, m.cid())
+    );
 
     let outcomes = [a.unwrap().outcome, b.unwrap().outcome];
     assert!(outcomes.contains(&SyncOutcome::Synced), "{outcomes:?}");
@@ -615,7 +643,14 @@ on_both_backends!(
             .unwrap();
         t.sim.clear_requests();
 
-        let r = t.app.sync_character(CharacterId(alt)).await.unwrap();
+        let r = t
+            .app
+            .sync_character(
+                &Caller::system("standings-sync-character"),
+                CharacterId(alt),
+            )
+            .await
+            .unwrap();
 
         assert!(matches!(r.outcome, SyncOutcome::TokenInvalid(_)), "{r:?}");
         assert!(t.sim.requests().is_empty(), "nothing is asked of ESI");
@@ -631,7 +666,13 @@ on_both_backends!(
                 .unwrap()
                 .contains("/sso/login?login=standings.sync")
         );
-        t.app.sync_character(CharacterId(alt)).await.unwrap();
+        t.app
+            .sync_character(
+                &Caller::system("standings-sync-character"),
+                CharacterId(alt),
+            )
+            .await
+            .unwrap();
         assert_eq!(notifications(&t, &m).await.len(), 1, "told once");
     }
 );
@@ -651,7 +692,13 @@ on_both_backends!(
 
         // Its standing is revoked.
         t.store.delete_standing(m.id).await.unwrap();
-        assert!(t.app.sync_eligibility(m.cid()).await.unwrap().is_err());
+        assert!(
+            t.app
+                .sync_eligibility(&Caller::cli("tests"), m.cid())
+                .await
+                .unwrap()
+                .is_err()
+        );
         t.sim.clear_requests();
         let r = sync(&t, &m).await;
 
@@ -703,7 +750,11 @@ on_both_backends!(
         let x = others[20];
         stand(&t, EntityKind::Character, x, 10).await;
         t.sim.clear_requests();
-        let summary = t.app.propagate_entity(x).await.unwrap();
+        let summary = t
+            .app
+            .propagate_entity(&Caller::system("standings-propagate"), x)
+            .await
+            .unwrap();
 
         assert_eq!(summary.characters, 2);
         let posts: Vec<LoggedRequest> = writes(&t);
@@ -715,7 +766,11 @@ on_both_backends!(
         // The preview (ledgers only) of removing it.
         let preview = t
             .app
-            .preview_change(Entity::character(CharacterId(x)), None)
+            .preview_change(
+                &Caller::cli("tests"),
+                Entity::character(CharacterId(x)),
+                None,
+            )
             .await
             .unwrap();
         assert_eq!((preview.characters, preview.deletes), (2, 2));
@@ -723,7 +778,10 @@ on_both_backends!(
         // Revoked: deleted everywhere, nothing else written.
         t.store.delete_standing(x).await.unwrap();
         t.sim.clear_requests();
-        t.app.propagate_entity(x).await.unwrap();
+        t.app
+            .propagate_entity(&Caller::system("standings-propagate"), x)
+            .await
+            .unwrap();
         let deletes = calls(&t, "DELETE");
         assert_eq!(deletes, vec![format!("contact_ids={x}"); 2]);
         assert!(contact(&t, &a, x).is_none() && contact(&t, &b, x).is_none());
@@ -757,13 +815,16 @@ on_both_backends!(
             .post_form(&format!("/standings/sync/{}/now", m.id), &[])
             .await;
         assert_eq!(r.status(), 303);
-        let (queued, _, busy) = t.app.sync_jobs().await.unwrap();
+        let (queued, _, busy) = t.app.sync_jobs(&Caller::cli("tests")).await.unwrap();
         assert_eq!(queued, 1);
         assert!(busy.contains(&m.id));
         let (_, page) = b.get_text("/standings/sync").await;
         assert!(page.contains("syncing"), "{page}");
 
-        t.app.sync_character(m.cid()).await.unwrap();
+        t.app
+            .sync_character(&Caller::system("standings-sync-character"), m.cid())
+            .await
+            .unwrap();
         assert!(contact(&t, &m, x).is_some());
 
         // Someone else's character cannot be touched.
@@ -818,12 +879,13 @@ on_both_backends!(
         sync(&t, &m).await;
         // Later: the list read when leaving shows the contact Jumpgate wrote …
         expire_cached_contacts(&t, &m).await;
-        t.app.leave_sync_of(m.account, m.cid()).await.unwrap();
+        let owner = t.app.caller(m.account).await.unwrap().unwrap();
+        t.app.leave_sync_of(&owner, m.cid()).await.unwrap();
         assert!(contact(&t, &m, x).is_none());
 
         // … and ESI serves that list for minutes after the clean-up deleted it. Enrolling again
         // at once must not take the deleted contact for a personal one.
-        t.app.enrol_in_sync(m.account, m.cid()).await.unwrap();
+        t.app.enrol_in_sync(&owner, m.cid()).await.unwrap();
         let r = sync(&t, &m).await;
 
         assert!(r.collisions.is_empty(), "{r:?}");
@@ -838,11 +900,11 @@ on_both_backends!(
     |t: TestApp| async move {
         let a = member(&t, 0).await;
         let b = member(&t, 40).await;
-        let actor = jumpgate_domain::audit::Actor::Account(a.account.get());
-        t.app.queue_propagation(123, &actor).await.unwrap();
-        t.app.queue_propagation(123, &actor).await.unwrap();
-        t.app.queue_reconcile_all(&actor).await.unwrap();
-        t.app.queue_reconcile_all(&actor).await.unwrap();
+        let caller = Caller::cli("tests");
+        t.app.queue_propagation(&caller, 123).await.unwrap();
+        t.app.queue_propagation(&caller, 123).await.unwrap();
+        t.app.queue_reconcile_all(&caller).await.unwrap();
+        t.app.queue_reconcile_all(&caller).await.unwrap();
         let jobs = t
             .store
             .jobs(Some(jumpgate_store::JobStatus::Queued), 100)
@@ -866,7 +928,7 @@ on_both_backends!(
                 1
             );
         }
-        let progress = t.app.sync_progress().await.unwrap();
+        let progress = t.app.sync_progress(&Caller::cli("tests")).await.unwrap();
         assert_eq!(progress.queued, 3);
         assert!(!progress.done());
     }
@@ -990,7 +1052,10 @@ on_both_backends!(
         let later = jumpgate::wiring::build_app(&t.settings, t.store.clone())
             .await
             .unwrap();
-        let r = later.sync_character(m.cid()).await.unwrap();
+        let r = later
+            .sync_character(&Caller::system("standings-sync-character"), m.cid())
+            .await
+            .unwrap();
         assert_eq!(r.outcome, SyncOutcome::Synced, "{r:?}");
         assert_eq!(calls(&t, "POST").len(), 3);
         assert_eq!(ledger_matches_game(&t, &m).await, 250);
@@ -1008,7 +1073,11 @@ on_both_backends!(
         // own limiter (a 429 no bucket header announced), with Retry-After: 2.
         t.sim.force_answer("/contacts", 3, 429, 2);
 
-        let e = t.app.sync_character(m.cid()).await.unwrap_err();
+        let e = t
+            .app
+            .sync_character(&Caller::system("standings-sync-character"), m.cid())
+            .await
+            .unwrap_err();
         assert!(
             matches!(e, AppError::Esi(jumpgate_eve::EsiError::RateLimited { .. })),
             "{e}"
@@ -1021,7 +1090,11 @@ on_both_backends!(
 
         // Retry-After is honoured: nothing is sent to that bucket before it passes.
         let sent = t.sim.requests().len();
-        let e = t.app.sync_character(m.cid()).await.unwrap_err();
+        let e = t
+            .app
+            .sync_character(&Caller::system("standings-sync-character"), m.cid())
+            .await
+            .unwrap_err();
         assert!(matches!(JobError::from(e), JobError::Postpone { .. }));
         assert_eq!(t.sim.requests().len(), sent, "nothing sent while blocked");
 
@@ -1046,7 +1119,11 @@ on_both_backends!(
         t.sim.clear_requests();
         t.sim.force_answer("/contacts", 3, 420, 2);
 
-        let e = t.app.sync_character(m.cid()).await.unwrap_err();
+        let e = t
+            .app
+            .sync_character(&Caller::system("standings-sync-character"), m.cid())
+            .await
+            .unwrap_err();
         assert!(
             matches!(
                 e,
@@ -1062,7 +1139,11 @@ on_both_backends!(
 
         // Every route waits for the reset, not only the one that met the 420.
         let sent = t.sim.requests().len();
-        let e = t.app.sync_character(m.cid()).await.unwrap_err();
+        let e = t
+            .app
+            .sync_character(&Caller::system("standings-sync-character"), m.cid())
+            .await
+            .unwrap_err();
         assert!(matches!(JobError::from(e), JobError::Postpone { .. }));
         assert_eq!(
             t.sim.requests().len(),

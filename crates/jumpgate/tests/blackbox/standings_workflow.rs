@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use crate::support::{Backend, Browser, TestApp};
+use jumpgate_app::Caller;
 use jumpgate_app::standings::workflow::bulk::BULK_JOB;
 use jumpgate_domain::account::TokenStatus;
 use jumpgate_domain::standings::{RevocationReason, RevocationState};
@@ -175,7 +176,10 @@ async fn run_operation(
             .any(|j| j.kind == BULK_JOB && j.payload["operation"] == id),
         "a job carries out operation {id}: {jobs:?}"
     );
-    t.app.run_bulk_operation(id).await.unwrap();
+    t.app
+        .run_bulk_operation(&Caller::system("standings-bulk"), id)
+        .await
+        .unwrap();
     let (status, after) = b.get_text(&format!("{page}/progress")).await;
     assert_eq!(status, StatusCode::OK, "{after}");
     assert!(!after.contains("hx-trigger"), "polling stops: {after}");
@@ -593,7 +597,11 @@ on_both_backends!(
         request_and_approve(&t, &m, &boss, &format!("corporation:{corp}"), corp).await;
         assert!(t.store.standing(corp).await.unwrap().is_some());
         assert_eq!(
-            t.app.validate_standings().await.unwrap().queued,
+            t.app
+                .validate_standings(&Caller::system("standings-validate"))
+                .await
+                .unwrap()
+                .queued,
             0,
             "still covered"
         );
@@ -608,14 +616,22 @@ on_both_backends!(
             .set_token_status(token.id, TokenStatus::Invalid, Some("test"))
             .await
             .unwrap();
-        let summary = t.app.validate_standings().await.unwrap();
+        let summary = t
+            .app
+            .validate_standings(&Caller::system("standings-validate"))
+            .await
+            .unwrap();
         assert_eq!(summary.queued, 1, "{summary:?}");
         let revs = pending_revocations(&t, corp).await;
         assert_eq!(revs.len(), 1);
         assert_eq!(revs[0].reason, RevocationReason::CoverageLost);
         assert_eq!(revs[0].requester, None);
         assert_eq!(
-            t.app.validate_standings().await.unwrap().queued,
+            t.app
+                .validate_standings(&Caller::system("standings-validate"))
+                .await
+                .unwrap()
+                .queued,
             0,
             "not raised twice"
         );
@@ -650,7 +666,11 @@ on_both_backends!(
         t.sim.transfer_character(sold);
         t.browser().login_ok(sold).await;
         assert!(t.store.standing(sold).await.unwrap().is_none());
-        let summary = t.app.validate_standings().await.unwrap();
+        let summary = t
+            .app
+            .validate_standings(&Caller::system("standings-validate"))
+            .await
+            .unwrap();
         assert_eq!(
             (summary.removed, summary.queued),
             (0, 0),
@@ -670,7 +690,11 @@ on_both_backends!(
             .revoke_permission(account, "standings.request")
             .await
             .unwrap();
-        let summary = t.app.validate_standings().await.unwrap();
+        let summary = t
+            .app
+            .validate_standings(&Caller::system("standings-validate"))
+            .await
+            .unwrap();
         assert_eq!(summary.queued, 1, "{summary:?}");
         let revs = pending_revocations(&t, kept).await;
         assert_eq!(revs[0].reason, RevocationReason::LostPermission);
@@ -682,7 +706,14 @@ on_both_backends!(
         )
         .await;
         assert!(t.store.standing(kept).await.unwrap().is_some());
-        assert_eq!(t.app.validate_standings().await.unwrap().queued, 1);
+        assert_eq!(
+            t.app
+                .validate_standings(&Caller::system("standings-validate"))
+                .await
+                .unwrap()
+                .queued,
+            1
+        );
         let again = pending_revocations(&t, kept).await[0].id;
         let (_, page) = run_operation(
             &t,
@@ -972,8 +1003,9 @@ on_both_backends!(
         // A worker approved the first request, wrote its progress and died.
         let boss_account = account_of(&t, chars[0]).await;
         let first: i64 = requests[0].parse().unwrap();
+        let boss_caller = t.app.caller(boss_account).await.unwrap().unwrap();
         t.app
-            .approve_request(boss_account, first, None, "")
+            .approve_request(&boss_caller, first, None, "")
             .await
             .unwrap();
         let mut progress = t.store.bulk_operation(id).await.unwrap().unwrap().progress;
@@ -987,7 +1019,10 @@ on_both_backends!(
         assert!(page.contains("hx-trigger=\"every 1s\""), "{page}");
 
         // The next worker does the other two and does not try the first again.
-        t.app.run_bulk_operation(id).await.unwrap();
+        t.app
+            .run_bulk_operation(&Caller::system("standings-bulk"), id)
+            .await
+            .unwrap();
         let op = t.store.bulk_operation(id).await.unwrap().unwrap();
         assert_eq!((op.progress.done, op.progress.failed), (3, 0), "{op:?}");
         assert_eq!(op.progress.summary, "3 item(s) approved.");
@@ -995,7 +1030,10 @@ on_both_backends!(
             assert!(t.store.standing(*c).await.unwrap().is_some());
         }
         // Running it again changes nothing.
-        t.app.run_bulk_operation(id).await.unwrap();
+        t.app
+            .run_bulk_operation(&Caller::system("standings-bulk"), id)
+            .await
+            .unwrap();
         assert_eq!(audit(&t, "standings.request.approved").await.len(), 3);
 
         // The starter may have left the page: a notification leads back to it.
@@ -1079,7 +1117,11 @@ on_both_backends!(
         // A rate limit: the job is postponed (not failed) and the page says why.
         let id = start_operation(&boss, "/standings/entries/import-contacts", &form).await;
         t.sim.force_429("/contacts", 30);
-        let err = t.app.run_bulk_operation(id).await.unwrap_err();
+        let err = t
+            .app
+            .run_bulk_operation(&Caller::system("standings-bulk"), id)
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, jumpgate_app::jobs::JobError::Postpone { .. }),
             "{err:?}"
@@ -1102,7 +1144,11 @@ on_both_backends!(
             .set_token_status(token.id, TokenStatus::Revoked, Some("test"))
             .await
             .unwrap();
-        let err = t.app.run_bulk_operation(second).await.unwrap_err();
+        let err = t
+            .app
+            .run_bulk_operation(&Caller::system("standings-bulk"), second)
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, jumpgate_app::jobs::JobError::Fatal(_)),
             "{err:?}"

@@ -14,7 +14,10 @@ use serde::Deserialize;
 use url::Url;
 
 pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<AccountPage> {
-    let view = state.app.account_view(viewer.account).await?;
+    let view = state
+        .app
+        .account_view(&viewer.caller, viewer.account)
+        .await?;
     let characters = view
         .characters
         .iter()
@@ -87,13 +90,7 @@ pub async fn make_main(
         .character_id
         .parse()
         .map_err(|e: jumpgate_domain::ids::InvalidId| WebError::BadRequest(e.to_string()))?;
-    state.app.set_main(viewer.account, id).await?;
-    let name = state
-        .app
-        .store()
-        .character(id)
-        .await?
-        .map_or_else(|| id.to_string(), |c| c.name);
+    let name = state.app.set_main(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,
         format!("{name} is now your main character."),
@@ -110,13 +107,7 @@ pub async fn remove_character(
     let id: CharacterId = id
         .parse()
         .map_err(|e: jumpgate_domain::ids::InvalidId| WebError::BadRequest(e.to_string()))?;
-    let name = state
-        .app
-        .store()
-        .character(id)
-        .await?
-        .map_or_else(|| id.to_string(), |c| c.name);
-    state.app.remove_alt(viewer.account, id).await?;
+    let name = state.app.remove_alt(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,
         format!("{name} was removed from your account."),
@@ -151,7 +142,7 @@ pub async fn set_email(
     let email = (form.action != "remove").then_some(form.email.as_str());
     let message = match state
         .app
-        .set_email(viewer.account, email, &verify_url(&state)?)
+        .set_email(&viewer.caller, email, &verify_url(&state)?)
         .await?
     {
         Some(email) => format!(
@@ -166,7 +157,7 @@ pub async fn set_email(
 pub async fn resend_email(State(state): State<WebState>, viewer: Viewer) -> WebResult<Redirect> {
     let email = state
         .app
-        .resend_email_verification(viewer.account, &verify_url(&state)?)
+        .resend_email_verification(&viewer.caller, &verify_url(&state)?)
         .await?;
     session::flash(
         &viewer.session,
@@ -217,7 +208,7 @@ pub async fn set_timezone(
 ) -> WebResult<Redirect> {
     let saved = state
         .app
-        .set_timezone(viewer.account, Some(&form.timezone))
+        .set_timezone(&viewer.caller, Some(&form.timezone))
         .await?;
     let message = match saved {
         Some(tz) => format!("Your time zone is now {tz}."),

@@ -7,6 +7,7 @@ use crate::pages::{AdminAuditPage, AuditRow, when};
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use jumpgate_app::audit::STANDINGS_PREFIX;
 use jumpgate_domain::audit::AuditEntry;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::AuditFilter;
@@ -58,7 +59,8 @@ fn filter(q: &AuditQuery, limit: i64) -> WebResult<AuditFilter> {
 }
 
 /// Who may read which part of the log: `admin.audit` everything; `standings.audit` only the
-/// standings actions (the action filter is narrowed to `standings.`).
+/// standings actions (the action filter is narrowed to `standings.`, so the form shows what was
+/// read). `App::audit_entries` enforces the same.
 fn authorise(viewer: &Viewer, q: &mut AuditQuery) -> WebResult<()> {
     if viewer.caller.grants().allows(Permission::ADMIN_AUDIT) {
         return Ok(());
@@ -71,8 +73,6 @@ fn authorise(viewer: &Viewer, q: &mut AuditQuery) -> WebResult<()> {
     }
     viewer.require(Permission::ADMIN_AUDIT)
 }
-
-const STANDINGS_PREFIX: &str = "standings.";
 
 fn row(e: &AuditEntry) -> AuditRow {
     AuditRow {
@@ -91,7 +91,10 @@ pub async fn list(
     Query(mut q): Query<AuditQuery>,
 ) -> WebResult<AdminAuditPage> {
     authorise(&viewer, &mut q)?;
-    let entries = state.app.store().audit_entries(&filter(&q, 500)?).await?;
+    let entries = state
+        .app
+        .audit_entries(&viewer.caller, filter(&q, 500)?)
+        .await?;
     let export_query = serde_urlencoded_like(&q);
     Ok(AdminAuditPage {
         rows: entries.iter().map(row).collect(),
@@ -123,8 +126,7 @@ pub async fn export(
     authorise(&viewer, &mut q)?;
     let entries = state
         .app
-        .store()
-        .audit_entries(&filter(&q, 100_000)?)
+        .audit_entries(&viewer.caller, filter(&q, 100_000)?)
         .await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let write = |out: &mut csv::Writer<Vec<u8>>, rec: &[String]| {

@@ -31,15 +31,15 @@ pub async fn list(
             ))
         })?),
     };
-    let store = state.app.store();
-    let counts = store.job_counts().await?;
-    let jobs = store.jobs(status, 200).await?;
+    let overview = state.app.job_overview(&viewer.caller, status, 200).await?;
+    let counts = overview.counts;
     Ok(AdminJobsPage {
         filter: q.status,
         queued: counts.queued,
         running: counts.running,
         failed: counts.failed,
-        rows: jobs
+        rows: overview
+            .jobs
             .into_iter()
             .map(|j| JobRow {
                 id: j.id,
@@ -52,7 +52,7 @@ pub async fn list(
                 can_retry: j.status == JobStatus::Failed,
             })
             .collect(),
-        valve_tripped: state.app.safety_valve_open().await?,
+        valve_tripped: overview.valve_open,
         layout: viewer.layout,
     })
 }
@@ -66,14 +66,14 @@ pub async fn retry(
     let id: i64 = id
         .parse()
         .map_err(|_| WebError::BadRequest(format!("'{id}' is not a job number")))?;
-    state.app.retry_job(viewer.account, id).await?;
+    state.app.retry_job(&viewer.caller, id).await?;
     session::flash(&viewer.session, format!("Job {id} is queued again.")).await;
     Ok(Redirect::to("/admin/jobs?status=failed"))
 }
 
 pub async fn reset_valve(State(state): State<WebState>, viewer: Viewer) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_JOBS)?;
-    state.app.reset_safety_valve(viewer.account).await?;
+    state.app.reset_safety_valve(&viewer.caller).await?;
     session::flash(&viewer.session, "The SSO safety valve was cleared.").await;
     Ok(Redirect::to("/admin/jobs"))
 }

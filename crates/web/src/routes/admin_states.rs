@@ -51,7 +51,13 @@ fn moved(r: Recomputed) -> String {
 
 pub async fn list(State(state): State<WebState>, viewer: Viewer) -> WebResult<AdminStatesPage> {
     viewer.require(Permission::ADMIN_STATES)?;
-    let rows = state.app.state_overviews().await?.iter().map(row).collect();
+    let rows = state
+        .app
+        .state_overviews(&viewer.caller)
+        .await?
+        .iter()
+        .map(row)
+        .collect();
     Ok(AdminStatesPage {
         layout: viewer.layout,
         rows,
@@ -65,7 +71,7 @@ pub async fn show(
 ) -> WebResult<AdminStatePage> {
     viewer.require(Permission::ADMIN_STATES)?;
     let id = parse_state_id(&id)?;
-    let overview = state.app.state_overview(id).await?;
+    let overview = state.app.state_overview(&viewer.caller, id).await?;
     let permissions = Permission::CATALOGUE
         .iter()
         .map(|(name, what)| PermissionBox {
@@ -101,7 +107,7 @@ pub async fn create(
     viewer.require(Permission::ADMIN_STATES)?;
     let created = state
         .app
-        .create_state(viewer.account, &form.name, &form.priority)
+        .create_state(&viewer.caller, &form.name, &form.priority)
         .await?;
     session::flash(
         &viewer.session,
@@ -135,7 +141,7 @@ pub async fn update(
         .collect();
     let recomputed = state
         .app
-        .update_state(viewer.account, id, priority, &permissions)
+        .update_state(&viewer.caller, id, priority, &permissions)
         .await?;
     session::flash(
         &viewer.session,
@@ -163,7 +169,7 @@ pub async fn add_criterion(
     let id = parse_state_id(&id)?;
     let (added, recomputed) = state
         .app
-        .add_state_criterion(viewer.account, id, &form.kind, &form.entity)
+        .add_state_criterion(&viewer.caller, id, &form.kind, &form.entity)
         .await?;
     session::flash(
         &viewer.session,
@@ -197,7 +203,7 @@ pub async fn remove_criterion(
     let id = parse_state_id(&id)?;
     let (removed, recomputed) = state
         .app
-        .remove_state_criterion(viewer.account, id, &form.kind, &form.entity_id)
+        .remove_state_criterion(&viewer.caller, id, &form.kind, &form.entity_id)
         .await?;
     session::flash(
         &viewer.session,
@@ -219,7 +225,7 @@ pub async fn delete(
 ) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_STATES)?;
     let id = parse_state_id(&id)?;
-    let (deleted, recomputed) = state.app.delete_state(viewer.account, id).await?;
+    let (deleted, recomputed) = state.app.delete_state(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,
         format!("State {} deleted.{}", deleted.name, moved(recomputed)),

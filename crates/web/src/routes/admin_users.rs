@@ -56,8 +56,9 @@ pub fn removed_row(layout: &Layout, r: &RemovedCharacter) -> RemovedRow {
     }
 }
 
-async fn search(state: &WebState, layout: &Layout, q: &str) -> WebResult<Vec<AccountRow>> {
-    let accounts = state.app.store().search_accounts(q.trim(), PAGE, 0).await?;
+async fn search(state: &WebState, viewer: &Viewer, q: &str) -> WebResult<Vec<AccountRow>> {
+    let layout = &viewer.layout;
+    let accounts = state.app.search_accounts(&viewer.caller, q, PAGE).await?;
     Ok(accounts.iter().map(|a| account_row(layout, a)).collect())
 }
 
@@ -67,7 +68,7 @@ pub async fn list(
     Query(q): Query<SearchQuery>,
 ) -> WebResult<AdminUsersPage> {
     viewer.require(Permission::ADMIN_USERS)?;
-    let rows = search(&state, &viewer.layout, &q.q).await?;
+    let rows = search(&state, &viewer, &q.q).await?;
     Ok(AdminUsersPage {
         layout: viewer.layout,
         query: q.q,
@@ -82,7 +83,7 @@ pub async fn rows(
     Query(q): Query<SearchQuery>,
 ) -> WebResult<AdminUsersRows> {
     viewer.require(Permission::ADMIN_USERS)?;
-    let rows = search(&state, &viewer.layout, &q.q).await?;
+    let rows = search(&state, &viewer, &q.q).await?;
     Ok(AdminUsersRows { rows })
 }
 
@@ -98,7 +99,7 @@ pub async fn show(
 ) -> WebResult<AdminUserPage> {
     viewer.require(Permission::ADMIN_USERS)?;
     let id = parse_account(&id)?;
-    let view = state.app.account_view(id).await?;
+    let view = state.app.account_view(&viewer.caller, id).await?;
     let main_name = view
         .characters
         .iter()
@@ -106,12 +107,14 @@ pub async fn show(
         .map_or_else(|| format!("Account {id}"), |c| c.character.name.clone());
     let direct: Vec<String> = state
         .app
-        .store()
-        .account_permissions(id)
+        .direct_permissions(&viewer.caller, id)
         .await?
         .into_iter()
         .collect();
-    let removed = state.app.store().removed_characters(Some(id), 100).await?;
+    let removed = state
+        .app
+        .removed_characters(&viewer.caller, Some(id), 100)
+        .await?;
     Ok(AdminUserPage {
         account_id: id.get(),
         main_name,
@@ -152,7 +155,7 @@ pub async fn grant(
     let id = parse_account(&id)?;
     state
         .app
-        .grant_permission(viewer.account, id, &form.permission)
+        .grant_permission(&viewer.caller, id, &form.permission)
         .await?;
     session::flash(
         &viewer.session,
@@ -172,7 +175,7 @@ pub async fn revoke(
     let id = parse_account(&id)?;
     state
         .app
-        .revoke_permission(viewer.account, id, &form.permission)
+        .revoke_permission(&viewer.caller, id, &form.permission)
         .await?;
     session::flash(
         &viewer.session,
@@ -193,11 +196,13 @@ pub async fn characters(
     } else {
         state
             .app
-            .store()
-            .search_characters(q.q.trim(), PAGE)
+            .search_characters(&viewer.caller, &q.q, PAGE)
             .await?
     };
-    let removed = state.app.store().removed_characters(None, PAGE).await?;
+    let removed = state
+        .app
+        .removed_characters(&viewer.caller, None, PAGE)
+        .await?;
     Ok(AdminCharactersPage {
         rows: found
             .iter()

@@ -12,7 +12,7 @@ pub async fn healthz() -> &'static str {
 
 /// The process can serve: the database answers.
 pub async fn readyz(State(state): State<WebState>) -> Response {
-    match state.app.store().count_accounts().await {
+    match state.app.readiness().await {
         Ok(_) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
@@ -26,16 +26,16 @@ pub async fn metrics(State(state): State<WebState>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, "metrics are not available").into_response();
     };
     // Gauges that are cheaper to read on scrape than to keep up to date.
-    if let Ok(counts) = state.app.store().job_counts().await {
+    let gauges = state.app.gauges().await;
+    if let Some(counts) = gauges.jobs {
         metrics::gauge!("jobs", "status" => "queued").set(counts.queued as f64);
         metrics::gauge!("jobs", "status" => "running").set(counts.running as f64);
         metrics::gauge!("jobs", "status" => "failed").set(counts.failed as f64);
     }
-    let esi = state.app.esi().snapshot();
-    if let Some(remain) = esi.error_limit_remaining {
+    if let Some(remain) = gauges.esi_error_limit_remaining {
         metrics::gauge!("esi_error_limit_remaining").set(f64::from(remain));
     }
-    metrics::gauge!("sso_safety_valve_open").set(if state.app.safety_valve().is_tripped() {
+    metrics::gauge!("sso_safety_valve_open").set(if gauges.safety_valve_tripped {
         1.0
     } else {
         0.0

@@ -98,10 +98,14 @@ pub async fn callback(
             "This login took longer than ten minutes and expired. Nothing was changed; please start again.".into(),
         ));
     }
-    let signed_in = session::account(&session).await;
+    // The person signed in on this browser, if any: the character then joins their account.
+    let signed_in = match session::account(&session).await {
+        Some(account) => state.app.caller(account).await?,
+        None => None,
+    };
     let outcome = state
         .app
-        .complete_login(signed_in, &pending.login, &code)
+        .complete_login(signed_in.as_ref(), &pending.login, &code)
         .await?;
     // A new session id at every login defeats session fixation.
     session

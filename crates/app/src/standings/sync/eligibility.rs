@@ -47,7 +47,13 @@ impl EntryIds {
 
 impl App {
     /// Whether a character may receive the organisation's contacts; `Err(reason)` says why not.
-    pub async fn sync_eligibility(&self, character: CharacterId) -> AppResult<Result<(), String>> {
+    /// Needs `standings.manage`.
+    pub async fn sync_eligibility(
+        &self,
+        caller: &crate::Caller,
+        character: CharacterId,
+    ) -> AppResult<Result<(), String>> {
+        caller.require(jumpgate_domain::permissions::Permission::STANDINGS_MANAGE)?;
         let enrolled = self.store().synced_character(character).await?;
         Ok(self
             .eligibility_of(character, enrolled.map(|e| e.account), None)

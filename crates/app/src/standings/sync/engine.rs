@@ -229,16 +229,35 @@ impl From<jumpgate_store::StoreError> for Stop {
 }
 
 impl App {
-    /// Syncs one character fully, with the configured settings.
-    pub async fn sync_character(&self, character: CharacterId) -> AppResult<SyncReport> {
+    /// Syncs one character fully, with the configured settings. Background work (the job
+    /// `standings-sync-character`).
+    pub async fn sync_character(
+        &self,
+        caller: &crate::Caller,
+        character: CharacterId,
+    ) -> AppResult<SyncReport> {
+        caller.require_background()?;
         let settings = self.settings().standings.clone();
-        self.sync_character_with(character, &settings, None, None)
-            .await
+        self.sync_one(character, &settings, None, None).await
     }
 
     /// Syncs one character with explicit settings (tests and tools), optionally only the
     /// contact ids in `only` (a targeted change) and with the standings already read.
+    /// Background work.
     pub async fn sync_character_with(
+        &self,
+        caller: &crate::Caller,
+        character: CharacterId,
+        settings: &StandingsSettings,
+        only: Option<BTreeSet<i64>>,
+        desired: Option<&[DesiredContact]>,
+    ) -> AppResult<SyncReport> {
+        caller.require_background()?;
+        self.sync_one(character, settings, only, desired).await
+    }
+
+    /// `sync_character_with` for use cases that already checked their caller.
+    pub(crate) async fn sync_one(
         &self,
         character: CharacterId,
         settings: &StandingsSettings,

@@ -5,10 +5,10 @@ use super::eligibility::CleanUp;
 use super::engine::{missing_scopes, status_label};
 use crate::App;
 use crate::audit::character_target;
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::standings::settings::SYNC_LOGIN;
 use jumpgate_domain::account::TokenStatus;
-use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::LeavePolicy;
 use jumpgate_domain::{AccountId, CharacterId};
@@ -70,10 +70,11 @@ impl SyncProgress {
 }
 
 impl App {
-    /// The characters of an account with their sync enrolment.
-    pub async fn member_sync_rows(&self, account: AccountId) -> AppResult<Vec<MemberSyncRow>> {
+    /// The caller's own characters with their sync enrolment. Needs `standings.request`.
+    pub async fn member_sync_rows(&self, caller: &Caller) -> AppResult<Vec<MemberSyncRow>> {
+        let account = caller.person_with(Permission::STANDINGS_REQUEST)?;
         let enrolled = self.store().synced_characters(Some(account)).await?;
-        let (_, _, busy) = self.sync_jobs().await?;
+        let (_, _, busy) = self.sync_job_counts().await?;
         let mut rows = Vec::new();
         for ch in self.store().characters_of(account).await? {
             let has_token = self.has_sync_token(ch.id).await?;
@@ -112,13 +113,11 @@ impl App {
         }
     }
 
-    /// Enrols one of the member's own characters and queues its first sync.
-    pub async fn enrol_in_sync(&self, account: AccountId, character: CharacterId) -> AppResult<()> {
-        if !self
-            .grants(account)
-            .await?
-            .allows(Permission::STANDINGS_REQUEST)
-        {
+    /// Enrols one of the member's own characters and queues its first sync. Needs
+    /// `standings.request`.
+    pub async fn enrol_in_sync(&self, caller: &Caller, character: CharacterId) -> AppResult<()> {
+        let account = caller.own_account()?;
+        if !caller.allows(Permission::STANDINGS_REQUEST) {
             return Err(AppError::Forbidden(
                 "you do not have the permission to use standings".into(),
             ));
@@ -140,7 +139,7 @@ impl App {
         self.store().enrol_sync(character, account).await?;
         self.restore_pending_writes(character).await?;
         self.audit(
-            Actor::Account(account.get()),
+            caller.actor(),
             "standings.sync.enrolled",
             character_target(character),
             json!({}),
@@ -150,12 +149,10 @@ impl App {
         Ok(())
     }
 
-    /// Queues a full sync of one of the member's enrolled characters ("sync now").
-    pub async fn request_sync_now(
-        &self,
-        account: AccountId,
-        character: CharacterId,
-    ) -> AppResult<()> {
+    /// Queues a full sync of one of the member's enrolled characters ("sync now"). Needs
+    /// `standings.request`.
+    pub async fn request_sync_now(&self, caller: &Caller, character: CharacterId) -> AppResult<()> {
+        let account = caller.person_with(Permission::STANDINGS_REQUEST)?;
         self.own_sync_character(account, character).await?;
         if self.store().synced_character(character).await?.is_none() {
             return Err(AppError::Invalid(
@@ -167,12 +164,14 @@ impl App {
     }
 
     /// Takes one of the member's characters out of sync: Jumpgate's contacts are removed (or
-    /// left, per `leave_policy`) first, then the enrolment and its ledger.
+    /// left, per `leave_policy`) first, then the enrolment and its ledger. Any owner may leave,
+    /// with or without `standings.request` (someone who lost it must be able to stop the sync).
     pub async fn leave_sync_of(
         &self,
-        account: AccountId,
+        caller: &Caller,
         character: CharacterId,
     ) -> AppResult<LeaveReport> {
+        let account = caller.own_account()?;
         let ch = self.own_sync_character(account, character).await?;
         let settings = self.settings().standings.clone();
         if self.store().synced_character(character).await?.is_none() {
@@ -215,7 +214,7 @@ impl App {
         self.keep_pending_writes(character).await?;
         self.store().leave_sync(character).await?;
         self.audit(
-            Actor::Account(account.get()),
+            caller.actor(),
             "standings.sync.left",
             character_target(character),
             json!({ "policy": settings.leave_policy.as_str() }),
@@ -224,8 +223,8 @@ impl App {
         Ok(LeaveReport { message })
     }
 
-    fn require_manage(grants: &jumpgate_domain::permissions::Grants) -> AppResult<()> {
-        if grants.allows(Permission::STANDINGS_MANAGE) {
+    fn require_manage(caller: &Caller) -> AppResult<()> {
+        if caller.allows(Permission::STANDINGS_MANAGE) {
             Ok(())
         } else {
             Err(AppError::Forbidden(
@@ -234,22 +233,32 @@ impl App {
         }
     }
 
-    /// Every enrolled character, for the admin page.
-    pub async fn all_synced(&self, actor: AccountId) -> AppResult<Vec<SyncedCharacter>> {
-        Self::require_manage(&self.grants(actor).await?)?;
-        Ok(self.store().synced_characters(None).await?)
+    /// Every enrolled character with its name (its id where Jumpgate has none), for the admin
+    /// page. Needs `standings.manage`.
+    pub async fn all_synced(&self, caller: &Caller) -> AppResult<Vec<(SyncedCharacter, String)>> {
+        Self::require_manage(caller)?;
+        let mut named = Vec::new();
+        for s in self.store().synced_characters(None).await? {
+            let name = self
+                .store()
+                .character(s.character)
+                .await?
+                .map_or_else(|| s.character.to_string(), |c| c.name);
+            named.push((s, name));
+        }
+        Ok(named)
     }
 
     /// Queues a full sync of chosen enrolled characters now (admin); returns how many.
     pub async fn force_sync(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         characters: &[CharacterId],
     ) -> AppResult<usize> {
-        Self::require_manage(&self.grants(actor).await?)?;
+        Self::require_manage(caller)?;
         let queued = self.queue_syncs(characters, Duration::ZERO).await?;
         self.audit(
-            Actor::Account(actor.get()),
+            caller.actor(),
             "standings.sync.forced",
             "standings",
             json!({ "characters": characters.iter().map(|c| c.get()).collect::<Vec<_>>() }),
@@ -262,10 +271,10 @@ impl App {
     /// at once (contacts removed per policy). Returns (character, reason) of those stopped.
     pub async fn validate_sync(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         characters: &[CharacterId],
     ) -> AppResult<Vec<(CharacterId, String)>> {
-        Self::require_manage(&self.grants(actor).await?)?;
+        Self::require_manage(caller)?;
         let settings = self.settings().standings.clone();
         let mut stopped = Vec::new();
         for c in characters {
@@ -295,15 +304,17 @@ impl App {
     }
 
     /// Queues a full sync of every enrolled character now (admin "sync all").
-    pub async fn sync_all(&self, actor: AccountId) -> AppResult<usize> {
-        Self::require_manage(&self.grants(actor).await?)?;
-        self.queue_reconcile(&Actor::Account(actor.get()), Duration::from_secs(30))
+    pub async fn sync_all(&self, caller: &Caller) -> AppResult<usize> {
+        Self::require_manage(caller)?;
+        self.reconcile_within(&caller.actor(), Duration::from_secs(30))
             .await
     }
 
-    /// Progress of bulk syncs: jobs waiting and running, and the status counts.
-    pub async fn sync_progress(&self) -> AppResult<SyncProgress> {
-        let (queued, running, _) = self.sync_jobs().await?;
+    /// Progress of bulk syncs: jobs waiting and running, and the status counts. Needs
+    /// `standings.manage`.
+    pub async fn sync_progress(&self, caller: &Caller) -> AppResult<SyncProgress> {
+        Self::require_manage(caller)?;
+        let (queued, running, _) = self.sync_job_counts().await?;
         Ok(SyncProgress {
             queued,
             running,

@@ -70,11 +70,17 @@ impl App {
     /// show, is then handled by the collision policy). The character itself, and its own
     /// corporation and alliance when they are excluded, never receive it. Characters that are
     /// not eligible any more are left out.
+    /// Needs `standings.approve` or `standings.manage`.
     pub async fn preview_change(
         &self,
+        caller: &crate::Caller,
         entity: Entity,
         standing: Option<Standing>,
     ) -> AppResult<ChangePreview> {
+        caller.require_any(&[
+            jumpgate_domain::permissions::Permission::STANDINGS_APPROVE,
+            jumpgate_domain::permissions::Permission::STANDINGS_MANAGE,
+        ])?;
         let settings = &self.settings().standings;
         let enrolled: Vec<jumpgate_store::SyncedCharacter> = self
             .store()

@@ -5,10 +5,12 @@
 
 use super::engine::SyncOutcome;
 use crate::App;
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::jobs::{JobError, JobRegistry, Periodic};
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::audit::Actor;
+use jumpgate_domain::permissions::Permission;
 use jumpgate_store::{JobStatus, NewJob, SyncStatus};
 use rand::Rng;
 use serde_json::json;
@@ -28,12 +30,12 @@ pub const RECONCILE: &str = "standings-reconcile";
 const SHORT_WINDOW: Duration = Duration::from_secs(30);
 
 pub(super) fn register_jobs(registry: &mut JobRegistry) {
-    registry.register(SYNC_CHARACTER, |app, payload| async move {
+    registry.register(SYNC_CHARACTER, |app, caller, payload| async move {
         let id = payload
             .get("character_id")
             .and_then(serde_json::Value::as_i64)
             .ok_or_else(|| JobError::Fatal("payload has no character_id".into()))?;
-        match app.sync_character(CharacterId(id)).await {
+        match app.sync_character(&caller, CharacterId(id)).await {
             Ok(report) if report.outcome == SyncOutcome::AlreadySyncing => {
                 // Another sync of it runs now; it may have read the standings before the change
                 // that queued this one, so run again shortly.
@@ -46,19 +48,19 @@ pub(super) fn register_jobs(registry: &mut JobRegistry) {
             Err(e) => Err(JobError::from(e)),
         }
     });
-    registry.register(PROPAGATE, |app, payload| async move {
+    registry.register(PROPAGATE, |app, caller, payload| async move {
         let id = payload
             .get("entity_id")
             .and_then(serde_json::Value::as_i64)
             .ok_or_else(|| JobError::Fatal("payload has no entity_id".into()))?;
-        app.propagate_entity(id)
+        app.propagate_entity(&caller, id)
             .await
             .map(|_| ())
             .map_err(JobError::from)
     });
-    registry.register(RECONCILE, |app, _| async move {
+    registry.register(RECONCILE, |app, caller, _| async move {
         let window = app.settings().standings.sync_interval.mul_f64(0.8);
-        app.queue_reconcile(&Actor::System(RECONCILE.to_owned()), window)
+        app.queue_reconcile(&caller, window)
             .await
             .map(|_| ())
             .map_err(JobError::from)
@@ -94,8 +96,15 @@ pub struct PropagationSummary {
 
 impl App {
     /// Queues the targeted propagation of one entity's standing (now in the database, or gone)
-    /// to every enrolled character: one contact written per character, no full resync.
-    pub async fn queue_propagation(&self, entity_id: i64, actor: &Actor) -> AppResult<()> {
+    /// to every enrolled character: one contact written per character, no full resync. Needs
+    /// `standings.approve` or `standings.manage` (who change standings).
+    pub async fn queue_propagation(&self, caller: &Caller, entity_id: i64) -> AppResult<()> {
+        caller.require_any(&[Permission::STANDINGS_MANAGE, Permission::STANDINGS_APPROVE])?;
+        self.enqueue_propagation(entity_id, &caller.actor()).await
+    }
+
+    /// `queue_propagation` for use cases that already checked their caller.
+    pub(crate) async fn enqueue_propagation(&self, entity_id: i64, actor: &Actor) -> AppResult<()> {
         let queued = self
             .store()
             .enqueue_job(&NewJob {
@@ -111,13 +120,31 @@ impl App {
     }
 
     /// Queues a full reconcile of every enrolled character (after an import or bulk change).
-    pub async fn queue_reconcile_all(&self, actor: &Actor) -> AppResult<()> {
-        self.queue_reconcile(actor, SHORT_WINDOW).await.map(|_| ())
+    /// Needs `standings.approve` or `standings.manage`.
+    pub async fn queue_reconcile_all(&self, caller: &Caller) -> AppResult<()> {
+        caller.require_any(&[Permission::STANDINGS_MANAGE, Permission::STANDINGS_APPROVE])?;
+        self.reconcile_all(&caller.actor()).await
+    }
+
+    /// `queue_reconcile_all` for use cases that already checked their caller.
+    pub(crate) async fn reconcile_all(&self, actor: &Actor) -> AppResult<()> {
+        self.reconcile_within(actor, SHORT_WINDOW).await.map(|_| ())
     }
 
     /// Queues one full sync per enrolled character, at jittered times within `window`; returns
     /// how many were queued (characters with a sync already waiting are not queued twice).
-    pub async fn queue_reconcile(&self, actor: &Actor, window: Duration) -> AppResult<usize> {
+    /// Background work (the job `standings-reconcile`, benchmarks).
+    pub async fn queue_reconcile(&self, caller: &Caller, window: Duration) -> AppResult<usize> {
+        caller.require_background()?;
+        self.reconcile_within(&caller.actor(), window).await
+    }
+
+    /// `queue_reconcile` for use cases that already checked their caller.
+    pub(crate) async fn reconcile_within(
+        &self,
+        actor: &Actor,
+        window: Duration,
+    ) -> AppResult<usize> {
         let characters: Vec<CharacterId> = self
             .store()
             .synced_characters(None)
@@ -167,8 +194,14 @@ impl App {
     /// Writes one entity's standing (or its absence) into every enrolled character, with at
     /// most `sync_concurrency` at once. Contacts are still read first (a cheap 304 or cache
     /// hit) so collisions and the contact limit are respected. A character that is busy or
-    /// meets ESI trouble gets a full sync job instead, so the change is never lost.
-    pub async fn propagate_entity(&self, entity_id: i64) -> AppResult<PropagationSummary> {
+    /// meets ESI trouble gets a full sync job instead, so the change is never lost. Background
+    /// work (the job `standings-propagate`).
+    pub async fn propagate_entity(
+        &self,
+        caller: &Caller,
+        entity_id: i64,
+    ) -> AppResult<PropagationSummary> {
+        caller.require_background()?;
         let desired = self.desired_contacts().await?;
         let settings = Arc::new(self.settings().standings.clone());
         let entry_ids = super::eligibility::EntryIds::from_desired(&desired);
@@ -199,7 +232,7 @@ impl App {
                 let _permit = limit.acquire_owned().await;
                 let only = BTreeSet::from([entity_id]);
                 let r = app
-                    .sync_character_with(character, &settings, Some(only), Some(desired.as_slice()))
+                    .sync_one(character, &settings, Some(only), Some(desired.as_slice()))
                     .await;
                 (character, r)
             });
@@ -226,8 +259,14 @@ impl App {
     }
 
     /// Jobs of contact sync waiting or running: (queued, running), and the characters with a
-    /// full sync waiting or running.
-    pub async fn sync_jobs(&self) -> AppResult<(usize, usize, BTreeSet<i64>)> {
+    /// full sync waiting or running. Needs `standings.manage`.
+    pub async fn sync_jobs(&self, caller: &Caller) -> AppResult<(usize, usize, BTreeSet<i64>)> {
+        caller.require(Permission::STANDINGS_MANAGE)?;
+        self.sync_job_counts().await
+    }
+
+    /// `sync_jobs` for use cases that already checked their caller.
+    pub(crate) async fn sync_job_counts(&self) -> AppResult<(usize, usize, BTreeSet<i64>)> {
         let mut queued = 0;
         let mut running = 0;
         let mut characters = BTreeSet::new();

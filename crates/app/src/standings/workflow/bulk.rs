@@ -8,6 +8,7 @@
 use super::entity_target;
 use super::entries::standings_csv_rows;
 use crate::App;
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::jobs::{JobError, JobRegistry};
 use jumpgate_domain::permissions::Permission;
@@ -145,20 +146,22 @@ pub struct BulkView {
 }
 
 pub fn register_jobs(registry: &mut JobRegistry) {
-    registry.register(BULK_JOB, |app, payload| async move {
+    registry.register(BULK_JOB, |app, caller, payload| async move {
         let id = payload
             .get("operation")
             .and_then(serde_json::Value::as_i64)
             .ok_or_else(|| JobError::Fatal(format!("no operation id in {payload}")))?;
-        app.run_bulk_operation(id).await
+        app.run_bulk_operation(&caller, id).await
     });
 }
 
 impl App {
     /// Checks `work` and queues it; the operation's page follows its progress. Refusals
-    /// (missing permission, a bad CSV row, no token, no reason) change nothing.
-    pub async fn start_bulk(&self, actor: AccountId, work: BulkWork) -> AppResult<BulkOperation> {
-        self.require_permission(actor, work.permission()).await?;
+    /// (missing permission, a bad CSV row, no token, no reason) change nothing. A person holding
+    /// the work's permission starts it (the operation is theirs: they watch it and are told when
+    /// it ends).
+    pub async fn start_bulk(&self, caller: &Caller, work: BulkWork) -> AppResult<BulkOperation> {
+        let actor = caller.person_with(work.permission())?;
         let total = self.check_bulk(actor, &work).await?;
         let op = self
             .store()
@@ -232,20 +235,25 @@ impl App {
     }
 
     /// The operation `id`, for its starter or anyone holding the permission it needs.
-    pub async fn bulk_operation(&self, actor: AccountId, id: i64) -> AppResult<BulkView> {
+    pub async fn bulk_operation(&self, caller: &Caller, id: i64) -> AppResult<BulkView> {
         let missing = || AppError::NotFound(format!("there is no bulk operation {id}"));
         let operation = self.store().bulk_operation(id).await?.ok_or_else(missing)?;
         let work: BulkWork = serde_json::from_value(operation.input.clone())
             .map_err(|e| AppError::Internal(anyhow::anyhow!("bulk operation {id}: {e}")))?;
-        if operation.account != actor {
-            self.require_permission(actor, work.permission()).await?;
+        if caller.account() != Some(operation.account) {
+            caller.require(work.permission())?;
         }
         Ok(BulkView { operation, work })
     }
 
     /// The job: carries out operation `id` from where it stopped. ESI downtime and limits
     /// postpone it; any other failure ends it as failed, saying why and how far it got.
-    pub async fn run_bulk_operation(&self, id: i64) -> Result<(), JobError> {
+    /// Background work (the job `standings-bulk`); each item acts as the operation's starter,
+    /// whose permission is read again for every item.
+    pub async fn run_bulk_operation(&self, caller: &Caller, id: i64) -> Result<(), JobError> {
+        caller
+            .require_background()
+            .map_err(|e| JobError::Fatal(e.to_string()))?;
         let store = self.store();
         let op = store
             .bulk_operation(id)
@@ -272,16 +280,16 @@ impl App {
                 run.import_contacts(*source, *reader).await
             }
             BulkWork::DecideRequests { ids, decision } => run
-                .items(ids, |app, actor, id| {
+                .items(ids, |app, starter, id| {
                     let decision = decision.clone();
                     async move {
                         match decision {
                             BulkDecision::Approve { standing, notes } => app
-                                .approve_request(actor, id, standing, &notes)
+                                .approve_request(&starter, id, standing, &notes)
                                 .await
                                 .map(drop),
                             BulkDecision::Reject { reason } => {
-                                app.reject_request(actor, id, &reason).await.map(drop)
+                                app.reject_request(&starter, id, &reason).await.map(drop)
                             }
                         }
                     }
@@ -289,15 +297,15 @@ impl App {
                 .await
                 .map(|n| decided(n, decision, "approved", "rejected")),
             BulkWork::DecideRevocations { ids, decision } => run
-                .items(ids, |app, actor, id| {
+                .items(ids, |app, starter, id| {
                     let decision = decision.clone();
                     async move {
                         match decision {
                             BulkDecision::Approve { notes, .. } => {
-                                app.approve_revocation(actor, id, &notes).await.map(drop)
+                                app.approve_revocation(&starter, id, &notes).await.map(drop)
                             }
                             BulkDecision::Reject { reason } => {
-                                app.reject_revocation(actor, id, &reason).await.map(drop)
+                                app.reject_revocation(&starter, id, &reason).await.map(drop)
                             }
                         }
                     }
@@ -305,9 +313,13 @@ impl App {
                 .await
                 .map(|n| decided(n, decision, "removed", "kept")),
             BulkWork::DeleteEntries { ids, notes } => run
-                .items(ids, |app, actor, id| {
+                .items(ids, |app, starter, id| {
                     let notes = notes.clone();
-                    async move { app.delete_standing_entry(actor, id, &notes).await.map(drop) }
+                    async move {
+                        app.delete_standing_entry(&starter, id, &notes)
+                            .await
+                            .map(drop)
+                    }
                 })
                 .await
                 .map(|n| format!("{n} entries deleted.")),
@@ -380,19 +392,33 @@ impl Run<'_> {
         self.save().await
     }
 
+    /// The operation's starter as a caller, with their grants as they are now (so a permission
+    /// taken away stops the rest of the items).
+    async fn starter(&self) -> AppResult<Caller> {
+        self.app.caller(self.actor).await?.ok_or_else(|| {
+            AppError::Forbidden(
+                "the account that started this operation no longer exists".to_owned(),
+            )
+        })
+    }
+
     /// Does `act` for each id not done yet (a run after a lost worker goes on where the last
-    /// one wrote its progress); one item's refusal is noted and the rest go on. Returns how
-    /// many were done.
+    /// one wrote its progress), as the starter with their current grants; one item's refusal is
+    /// noted and the rest go on. Returns how many were done.
     async fn items<F, Fut>(&mut self, ids: &[i64], act: F) -> AppResult<i64>
     where
-        F: Fn(App, AccountId, i64) -> Fut,
+        F: Fn(App, Caller, i64) -> Fut,
         Fut: std::future::Future<Output = AppResult<()>>,
     {
         self.progress.total = to_i64(ids.len());
         let start = usize::try_from(self.progress.done + self.progress.failed).unwrap_or(0);
         for (n, &id) in ids.iter().enumerate().skip(start) {
             self.progress.step = format!("Item {} of {}", n + 1, ids.len());
-            match act(self.app.clone(), self.actor, id).await {
+            let result = match self.starter().await {
+                Ok(starter) => act(self.app.clone(), starter, id).await,
+                Err(e) => Err(e),
+            };
+            match result {
                 Ok(()) => self.progress.done += 1,
                 Err(e) => {
                     self.progress.failed += 1;
@@ -427,7 +453,7 @@ impl Run<'_> {
         let imported = self.save_rows(&rows).await?;
         self.app
             .imported(
-                self.actor,
+                &self.starter().await?,
                 "standings".to_owned(),
                 json!({"source": "csv", "imported": imported, "rows": rows.len()}),
             )
@@ -450,7 +476,7 @@ impl Run<'_> {
         let imported = self.save_rows(&read.rows).await?;
         self.app
             .imported(
-                self.actor,
+                &self.starter().await?,
                 entity_target(source.id),
                 json!({"source": format!("{}_contacts", source.kind.as_str()), "from": read.source_name, "reader": reader.get(), "imported": imported, "skipped": read.skipped}),
             )

@@ -1,7 +1,6 @@
 //! Who may hold a standing: a member's characters (a valid sync token with the required scopes)
 //! and corporations (the coverage rule), and the member page's model built from it.
 
-use super::STANDINGS_PAGE;
 use crate::App;
 use crate::error::{AppError, AppResult};
 use crate::standings::SYNC_LOGIN;
@@ -135,7 +134,7 @@ pub struct MemberOverview {
 
 impl App {
     /// Whether the character has a usable sync token with the scopes a member in `state` needs.
-    pub async fn sync_token_problem(
+    pub(crate) async fn sync_token_problem(
         &self,
         character: CharacterId,
         state: &str,
@@ -179,7 +178,7 @@ impl App {
     /// Checks a corporation against the coverage rule for `requester`: ESI's member count (cached
     /// per its `Expires`) against the members Jumpgate knows with a usable sync token carrying
     /// the scopes the requester's state needs.
-    pub async fn corporation_coverage(
+    pub(crate) async fn corporation_coverage(
         &self,
         requester: AccountId,
         corporation: CorporationId,
@@ -231,13 +230,11 @@ impl App {
         })
     }
 
-    /// The member page's model. Needs `standings.request`.
-    pub async fn standings_overview(&self, account: AccountId) -> AppResult<MemberOverview> {
-        self.require_permission(
-            account,
-            jumpgate_domain::permissions::Permission::STANDINGS_REQUEST,
-        )
-        .await?;
+    /// The member page's model: the caller's own characters and corporations. Needs
+    /// `standings.request`.
+    pub async fn standings_overview(&self, caller: &crate::Caller) -> AppResult<MemberOverview> {
+        let account =
+            caller.person_with(jumpgate_domain::permissions::Permission::STANDINGS_REQUEST)?;
         let state = self.account_state(account).await?;
         let characters = self.store().characters_of(account).await?;
         let pending_requests: BTreeMap<i64, i64> = self
@@ -373,14 +370,13 @@ impl App {
         })
     }
 
-    /// Marks every notification of the account read.
-    pub async fn mark_standings_notifications_read(&self, account: AccountId) -> AppResult<u64> {
+    /// Marks every notification of the caller's own account read.
+    pub async fn mark_standings_notifications_read(
+        &self,
+        caller: &crate::Caller,
+    ) -> AppResult<u64> {
+        let account = caller.own_account()?;
         Ok(self.store().mark_notifications_read(account).await?)
-    }
-
-    /// The link notifications carry.
-    pub fn standings_link(&self) -> &'static str {
-        STANDINGS_PAGE
     }
 
     /// Whether `entity` is one of the account's own characters or the corporation of one.

@@ -3,8 +3,8 @@
 
 use super::{IMPORT_LOGIN, entity_target};
 use crate::App;
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
-use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{ContactKind, Entity, EntityKind, Standing};
 use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
@@ -35,28 +35,30 @@ impl App {
     /// the database while deciding).
     pub async fn standings_entries(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         filter: &StandingsFilter,
     ) -> AppResult<Vec<StandingsEntry>> {
-        let grants = self.grants(actor).await?;
         // Approvers read the database too; the refusal names the manager's permission.
-        if !grants.allows(Permission::STANDINGS_APPROVE) {
-            crate::permissions::require(&grants, Permission::STANDINGS_MANAGE)?;
-        }
+        caller.require_any(&[Permission::STANDINGS_MANAGE, Permission::STANDINGS_APPROVE])?;
         Ok(self.store().standings(filter).await?)
     }
 
-    /// Adds or changes an entry directly (name looked up when empty).
+    /// How many entries the database holds. Needs what `standings_entries` needs.
+    pub async fn count_standings(&self, caller: &Caller) -> AppResult<i64> {
+        caller.require_any(&[Permission::STANDINGS_MANAGE, Permission::STANDINGS_APPROVE])?;
+        Ok(self.store().count_standings().await?)
+    }
+
+    /// Adds or changes an entry directly (name looked up when empty). Needs `standings.manage`.
     pub async fn set_standing_entry(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         entity: Entity,
         name: &str,
         standing: Standing,
         notes: &str,
     ) -> AppResult<StandingsEntry> {
-        self.require_permission(actor, Permission::STANDINGS_MANAGE)
-            .await?;
+        caller.require(Permission::STANDINGS_MANAGE)?;
         if entity.id <= 0 {
             return Err(AppError::Invalid(format!(
                 "'{}' is not an EVE id: expected a positive whole number",
@@ -88,10 +90,13 @@ impl App {
                 standing,
                 notes: notes.clone(),
                 source: "admin".to_owned(),
-                added_by: before.as_ref().and_then(|b| b.added_by).or(Some(actor)),
+                added_by: before
+                    .as_ref()
+                    .and_then(|b| b.added_by)
+                    .or(caller.account()),
             })
             .await?;
-        let by = Actor::Account(actor.get());
+        let by = caller.actor();
         let (action, details) = match &before {
             None => (
                 "standings.entry.created",
@@ -108,22 +113,21 @@ impl App {
         Ok(saved)
     }
 
-    /// Deletes an entry directly, with a note for the audit log.
+    /// Deletes an entry directly, with a note for the audit log. Needs `standings.manage`.
     pub async fn delete_standing_entry(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         entity_id: i64,
         notes: &str,
     ) -> AppResult<StandingsEntry> {
-        self.require_permission(actor, Permission::STANDINGS_MANAGE)
-            .await?;
+        caller.require(Permission::STANDINGS_MANAGE)?;
         let entry = self.store().standing(entity_id).await?.ok_or_else(|| {
             AppError::NotFound(format!(
                 "entity {entity_id} is not in the standings database"
             ))
         })?;
         self.store().delete_standing(entity_id).await?;
-        let by = Actor::Account(actor.get());
+        let by = caller.actor();
         self.audit(
             by.clone(),
             "standings.entry.deleted",
@@ -147,9 +151,8 @@ impl App {
     }
 
     /// The whole database as CSV (`type,id,standing,name,notes`). Needs `standings.manage`.
-    pub async fn export_standings_csv(&self, actor: AccountId) -> AppResult<String> {
-        self.require_permission(actor, Permission::STANDINGS_MANAGE)
-            .await?;
+    pub async fn export_standings_csv(&self, caller: &Caller) -> AppResult<String> {
+        caller.require(Permission::STANDINGS_MANAGE)?;
         let entries = self.store().all_standings().await?;
         let mut w = csv::Writer::from_writer(Vec::new());
         let fail = |e: csv::Error| AppError::Internal(anyhow::anyhow!("writing CSV: {e}"));
@@ -208,7 +211,7 @@ impl App {
                 source.id
             )));
         }
-        let token = self.access_token(reader, IMPORT_LOGIN).await.map_err(|e| match e {
+        let token = self.fresh_access_token(reader, IMPORT_LOGIN).await.map_err(|e| match e {
             AppError::NotFound(_) => AppError::Invalid(format!(
                 "{} has no '{IMPORT_LOGIN}' token: log in with it through \"Grant import scopes\" first",
                 character.name
@@ -310,11 +313,11 @@ impl App {
     /// Records a finished import in the audit log and queues the contact sync of everyone.
     pub(crate) async fn imported(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         target: String,
         details: serde_json::Value,
     ) -> AppResult<()> {
-        let by = Actor::Account(actor.get());
+        let by = caller.actor();
         self.audit(by.clone(), "standings.import", target, details)
             .await?;
         self.workflow_reconcile_all(&by).await;

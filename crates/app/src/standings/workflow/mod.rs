@@ -1,7 +1,7 @@
 //! Requests, revocations and the standings database: what members, approvers, administrators
-//! and the validator do. Every use case takes the acting account, checks its grants here (one
-//! place: `Grants::allows`) and ownership, records an audit entry (`standings.*`) and, once the
-//! database changed, queues the contact sync.
+//! and the validator do. Every use case takes its `Caller` first, checks its permission and
+//! ownership before anything else, records an audit entry (`standings.*`) under the caller's
+//! name and, once the database changed, queues the contact sync.
 //!
 //! - `requests`: members ask for a standing for a character or corporation; approvers decide.
 //! - `revocations`: members ask to remove one; approvers decide; automatic ones follow a policy.
@@ -19,12 +19,11 @@ pub mod revocations;
 pub mod validator;
 
 use crate::App;
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::jobs::{JobError, JobRegistry, Periodic};
 use jumpgate_domain::audit::Actor;
-use jumpgate_domain::permissions::Grants;
 use jumpgate_domain::standings::{Entity, EntityKind};
-use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
+use jumpgate_domain::{AllianceId, CharacterId, CorporationId};
 use jumpgate_store::StoreError;
 
 pub use eligibility::{CorporationCoverage, MemberOverview, SubjectRow, SubjectStatus};
@@ -43,8 +42,8 @@ pub const STANDINGS_PAGE: &str = "/standings";
 
 pub fn register_jobs(registry: &mut JobRegistry) {
     bulk::register_jobs(registry);
-    registry.register(VALIDATE, |app, _| async move {
-        app.validate_standings()
+    registry.register(VALIDATE, |app, caller, _| async move {
+        app.validate_standings(&caller)
             .await
             .map(|_| ())
             .map_err(JobError::from)
@@ -65,34 +64,23 @@ pub fn entity_target(id: i64) -> String {
 }
 
 impl App {
-    /// The acting account's grants if it holds `permission`, else a 403 naming it.
-    pub(crate) async fn require_permission(
-        &self,
-        account: AccountId,
-        permission: &str,
-    ) -> AppResult<Grants> {
-        let grants = self.grants(account).await?;
-        crate::permissions::require(&grants, permission)?;
-        Ok(grants)
-    }
-
     /// Queues the targeted contact sync of one entity. Sync trouble never undoes a decision: an
     /// error is logged, and the periodic reconcile catches up.
     pub(crate) async fn workflow_propagate(&self, entity_id: i64, actor: &Actor) {
-        if let Err(e) = self.queue_propagation(entity_id, actor).await {
+        if let Err(e) = self.enqueue_propagation(entity_id, actor).await {
             tracing::warn!(entity = entity_id, error = %e, "could not queue the contact sync of a standing change");
         }
     }
 
     /// Queues a full reconcile after a bulk change; errors are logged, never fatal.
     pub(crate) async fn workflow_reconcile_all(&self, actor: &Actor) {
-        if let Err(e) = self.queue_reconcile_all(actor).await {
+        if let Err(e) = self.reconcile_all(actor).await {
             tracing::warn!(error = %e, "could not queue the full contact sync after a bulk change");
         }
     }
 
     /// A display name for an entity: from Jumpgate's own records, then ESI, then its id.
-    pub async fn entity_name(&self, entity: Entity) -> String {
+    pub(crate) async fn entity_name(&self, entity: Entity) -> String {
         let fallback = || entity.to_string();
         match entity.kind {
             EntityKind::Character => {
@@ -132,7 +120,7 @@ pub(crate) fn pending_conflict(e: StoreError, what: &str) -> AppError {
         StoreError::Conflict(_) => AppError::Invalid(what.to_owned()),
         StoreError::Invalid(m) => AppError::Invalid(m),
         StoreError::NotFound(m) => AppError::NotFound(format!("{m} not found")),
-        other => AppError::Store(other),
+        other => other.into(),
     }
 }
 

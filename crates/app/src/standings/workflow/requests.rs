@@ -3,11 +3,11 @@
 use super::eligibility::is_npc_corporation;
 use super::{STANDINGS_PAGE, entity_target, pending_conflict};
 use crate::App;
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
-use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{Entity, EntityKind, Standing, can_request};
-use jumpgate_domain::{AccountId, CharacterId, CorporationId};
+use jumpgate_domain::{CharacterId, CorporationId};
 use jumpgate_store::{NewStandingRequest, RequestDecision, StandingRequest, WorkflowFilter};
 use serde_json::json;
 
@@ -26,14 +26,14 @@ impl App {
     }
 
     /// A member requests a standing for one of their characters or for the corporation of one.
-    /// Refusals say exactly why; nothing changes then.
+    /// Refusals say exactly why; nothing changes then. Needs `standings.request`, as a person
+    /// (the requester is told the decision).
     pub async fn request_standing(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         entity: Entity,
     ) -> AppResult<StandingRequest> {
-        self.require_permission(actor, Permission::STANDINGS_REQUEST)
-            .await?;
+        let actor = caller.person_with(Permission::STANDINGS_REQUEST)?;
         let name = match entity.kind {
             EntityKind::Character => {
                 let c = self
@@ -114,7 +114,7 @@ impl App {
                 )
             })?;
         self.audit(
-            Actor::Account(actor.get()),
+            caller.actor(),
             "standings.request.created",
             entity_target(entity.id),
             json!({"request": created.id, "kind": entity.kind.as_str(), "name": name}),
@@ -126,12 +126,12 @@ impl App {
     /// Several requests at once; each succeeds or fails on its own.
     pub async fn request_standings(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         entities: &[Entity],
     ) -> Vec<(Entity, AppResult<StandingRequest>)> {
         let mut out = Vec::with_capacity(entities.len());
         for e in entities {
-            out.push((*e, self.request_standing(actor, *e).await));
+            out.push((*e, self.request_standing(caller, *e).await));
         }
         out
     }
@@ -143,8 +143,9 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("there is no standing request #{id}")))
     }
 
-    /// The requester withdraws a pending request.
-    pub async fn cancel_request(&self, actor: AccountId, id: i64) -> AppResult<StandingRequest> {
+    /// The requester withdraws a pending request (only their own).
+    pub async fn cancel_request(&self, caller: &Caller, id: i64) -> AppResult<StandingRequest> {
+        let actor = caller.own_account()?;
         let req = self.existing_request(id).await?;
         if req.requester != actor {
             return Err(AppError::Forbidden(
@@ -157,7 +158,7 @@ impl App {
             .await
             .map_err(|e| pending_conflict(e, "this request is no longer pending"))?;
         self.audit(
-            Actor::Account(actor.get()),
+            caller.actor(),
             "standings.request.cancelled",
             entity_target(req.entity.id),
             json!({"request": id, "name": req.name}),
@@ -167,15 +168,15 @@ impl App {
     }
 
     /// An approver grants the standing (the settings' default when `standing` is `None`).
+    /// Needs `standings.approve`, as a person (the decision is recorded as theirs).
     pub async fn approve_request(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         id: i64,
         standing: Option<Standing>,
         notes: &str,
     ) -> AppResult<StandingRequest> {
-        self.require_permission(actor, Permission::STANDINGS_APPROVE)
-            .await?;
+        let actor = caller.person_with(Permission::STANDINGS_APPROVE)?;
         let req = self.existing_request(id).await?;
         let standing = standing.unwrap_or(self.settings().standings.default_standing);
         let notes = notes.trim().to_owned();
@@ -191,7 +192,7 @@ impl App {
             )
             .await
             .map_err(|e| pending_conflict(e, "this request is no longer pending"))?;
-        let by = Actor::Account(actor.get());
+        let by = caller.actor();
         self.audit(
             by.clone(),
             "standings.request.approved",
@@ -217,15 +218,15 @@ impl App {
         Ok(done)
     }
 
-    /// An approver refuses, with a reason the requester is told.
+    /// An approver refuses, with a reason the requester is told. Needs `standings.approve`, as
+    /// a person.
     pub async fn reject_request(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         id: i64,
         reason: &str,
     ) -> AppResult<StandingRequest> {
-        self.require_permission(actor, Permission::STANDINGS_APPROVE)
-            .await?;
+        let actor = caller.person_with(Permission::STANDINGS_APPROVE)?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(AppError::Invalid(
@@ -245,7 +246,7 @@ impl App {
             .await
             .map_err(|e| pending_conflict(e, "this request is no longer pending"))?;
         self.audit(
-            Actor::Account(actor.get()),
+            caller.actor(),
             "standings.request.rejected",
             entity_target(req.entity.id),
             json!({"request": id, "name": req.name, "reason": reason}),
@@ -264,10 +265,9 @@ impl App {
         Ok(done)
     }
 
-    /// The approver queue: pending requests, oldest first.
-    pub async fn pending_requests(&self, actor: AccountId) -> AppResult<Vec<StandingRequest>> {
-        self.require_permission(actor, Permission::STANDINGS_APPROVE)
-            .await?;
+    /// The approver queue: pending requests, oldest first. Needs `standings.approve`.
+    pub async fn pending_requests(&self, caller: &Caller) -> AppResult<Vec<StandingRequest>> {
+        caller.require(Permission::STANDINGS_APPROVE)?;
         let mut v = self
             .store()
             .requests(&WorkflowFilter {

@@ -3,6 +3,7 @@
 
 use super::{STANDINGS_PAGE, entity_target, pending_conflict};
 use crate::App;
+use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::AccountId;
 use jumpgate_domain::audit::Actor;
@@ -12,14 +13,14 @@ use jumpgate_store::{NewRevocation, Revocation, RevocationDecision, WorkflowFilt
 use serde_json::json;
 
 impl App {
-    /// A member asks to remove the standing of one of their characters or corporations.
+    /// A member asks to remove the standing of one of their characters or corporations. Needs
+    /// `standings.request`, as a person who owns the subject.
     pub async fn request_revocation(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         entity_id: i64,
     ) -> AppResult<Revocation> {
-        self.require_permission(actor, Permission::STANDINGS_REQUEST)
-            .await?;
+        let actor = caller.person_with(Permission::STANDINGS_REQUEST)?;
         let entry = self.store().standing(entity_id).await?.ok_or_else(|| {
             AppError::NotFound(format!("entity {entity_id} has no standing to remove"))
         })?;
@@ -150,15 +151,14 @@ impl App {
             .and_then(|e| e.added_by))
     }
 
-    /// An approver removes the standing.
+    /// An approver removes the standing. Needs `standings.approve`, as a person.
     pub async fn approve_revocation(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         id: i64,
         notes: &str,
     ) -> AppResult<Revocation> {
-        self.require_permission(actor, Permission::STANDINGS_APPROVE)
-            .await?;
+        let actor = caller.person_with(Permission::STANDINGS_APPROVE)?;
         let rev = self.existing_revocation(id).await?;
         let owner = self.revocation_owner(&rev).await?;
         let notes = notes.trim().to_owned();
@@ -173,7 +173,7 @@ impl App {
             )
             .await
             .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
-        let by = Actor::Account(actor.get());
+        let by = caller.actor();
         self.audit(
             by.clone(),
             "standings.revocation.approved",
@@ -198,15 +198,14 @@ impl App {
         Ok(done)
     }
 
-    /// An approver keeps the standing, with a reason.
+    /// An approver keeps the standing, with a reason. Needs `standings.approve`, as a person.
     pub async fn reject_revocation(
         &self,
-        actor: AccountId,
+        caller: &Caller,
         id: i64,
         reason: &str,
     ) -> AppResult<Revocation> {
-        self.require_permission(actor, Permission::STANDINGS_APPROVE)
-            .await?;
+        let actor = caller.person_with(Permission::STANDINGS_APPROVE)?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(AppError::Invalid(
@@ -227,7 +226,7 @@ impl App {
             .await
             .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
         self.audit(
-            Actor::Account(actor.get()),
+            caller.actor(),
             "standings.revocation.rejected",
             entity_target(rev.entity.id),
             json!({"revocation": id, "name": rev.name, "reason": reason}),
@@ -248,8 +247,9 @@ impl App {
         Ok(done)
     }
 
-    /// The member who asked withdraws a pending revocation.
-    pub async fn cancel_revocation(&self, actor: AccountId, id: i64) -> AppResult<Revocation> {
+    /// The member who asked withdraws a pending revocation (only their own).
+    pub async fn cancel_revocation(&self, caller: &Caller, id: i64) -> AppResult<Revocation> {
+        let actor = caller.own_account()?;
         let rev = self.existing_revocation(id).await?;
         if rev.requester != Some(actor) {
             return Err(AppError::Forbidden(
@@ -262,7 +262,7 @@ impl App {
             .await
             .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
         self.audit(
-            Actor::Account(actor.get()),
+            caller.actor(),
             "standings.revocation.cancelled",
             entity_target(rev.entity.id),
             json!({"revocation": id, "name": rev.name}),
@@ -271,10 +271,9 @@ impl App {
         Ok(done)
     }
 
-    /// The approver queue of revocations, oldest first.
-    pub async fn pending_revocations(&self, actor: AccountId) -> AppResult<Vec<Revocation>> {
-        self.require_permission(actor, Permission::STANDINGS_APPROVE)
-            .await?;
+    /// The approver queue of revocations, oldest first. Needs `standings.approve`.
+    pub async fn pending_revocations(&self, caller: &Caller) -> AppResult<Vec<Revocation>> {
+        caller.require(Permission::STANDINGS_APPROVE)?;
         let mut v = self
             .store()
             .revocations(&WorkflowFilter {

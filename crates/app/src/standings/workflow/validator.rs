@@ -28,13 +28,15 @@ pub struct ValidationSummary {
 
 impl App {
     /// Checks every member-requested standing (the periodic job `standings-validate`).
-    pub async fn validate_standings(&self) -> AppResult<ValidationSummary> {
+    /// Background work.
+    pub async fn validate_standings(&self, caller: &crate::Caller) -> AppResult<ValidationSummary> {
+        caller.require_background()?;
         self.validate_standings_of(None).await
     }
 
     /// Checks the standings one account requested, or all when `None` (cheap enough to call
     /// after events such as a transfer).
-    pub async fn validate_standings_of(
+    pub(crate) async fn validate_standings_of(
         &self,
         account: Option<AccountId>,
     ) -> AppResult<ValidationSummary> {

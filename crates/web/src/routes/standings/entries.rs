@@ -74,7 +74,7 @@ async fn entries_page(
 ) -> WebResult<StandingsEntriesPage> {
     let app = &state.app;
     let rows = app
-        .standings_entries(viewer.account, &entries_filter(&q)?)
+        .standings_entries(&viewer.caller, &entries_filter(&q)?)
         .await?
         .into_iter()
         .map(|e| EntryRow {
@@ -89,8 +89,7 @@ async fn entries_page(
         })
         .collect();
     let readers = app
-        .store()
-        .characters_of(viewer.account)
+        .own_characters(&viewer.caller)
         .await?
         .into_iter()
         .map(|c| (c.id.get(), c.name))
@@ -102,7 +101,7 @@ async fn entries_page(
         max: q.max,
         name: q.name,
         since: q.since,
-        total: app.store().count_standings().await?,
+        total: app.count_standings(&viewer.caller).await?,
         default_standing: app.settings().standings.default_standing.to_string(),
         csv,
         errors,
@@ -149,7 +148,7 @@ pub async fn save_entry(
     let e = state
         .app
         .set_standing_entry(
-            viewer.account,
+            &viewer.caller,
             Entity { kind, id },
             &form.name,
             standing,
@@ -180,7 +179,7 @@ pub async fn delete_entry(
     let id = parse_id("entity", &id)?;
     let e = state
         .app
-        .delete_standing_entry(viewer.account, id, &form.notes)
+        .delete_standing_entry(&viewer.caller, id, &form.notes)
         .await?;
     session::flash(
         &viewer.session,
@@ -211,7 +210,7 @@ pub async fn bulk_delete(
 
 pub async fn export_csv(State(state): State<WebState>, viewer: Viewer) -> WebResult<Response> {
     viewer.require(Permission::STANDINGS_MANAGE)?;
-    let body = state.app.export_standings_csv(viewer.account).await?;
+    let body = state.app.export_standings_csv(&viewer.caller).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -77,7 +77,7 @@ fn subject_view(layout: &Layout, row: &SubjectRow) -> SubjectView {
 
 pub async fn member(State(state): State<WebState>, viewer: Viewer) -> WebResult<Response> {
     viewer.require(Permission::STANDINGS_REQUEST)?;
-    let o = state.app.standings_overview(viewer.account).await?;
+    let o = state.app.standings_overview(&viewer.caller).await?;
     let layout = &viewer.layout;
     let mut history: Vec<(OffsetDateTime, HistoryRow)> = o
         .requests
@@ -183,7 +183,7 @@ pub async fn request(
         ));
     }
     if let [one] = entities.as_slice() {
-        let r = state.app.request_standing(viewer.account, *one).await?;
+        let r = state.app.request_standing(&viewer.caller, *one).await?;
         session::flash(
             &viewer.session,
             format!(
@@ -194,7 +194,7 @@ pub async fn request(
         .await;
         return Ok(Redirect::to("/standings"));
     }
-    let results = state.app.request_standings(viewer.account, &entities).await;
+    let results = state.app.request_standings(&viewer.caller, &entities).await;
     let ok: Vec<String> = results
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok().map(|r| r.name.clone()))
@@ -221,7 +221,7 @@ pub async fn cancel_request(
     Path(id): Path<String>,
 ) -> WebResult<Redirect> {
     let id = parse_id("request", &id)?;
-    let r = state.app.cancel_request(viewer.account, id).await?;
+    let r = state.app.cancel_request(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,
         format!("Request for {} cancelled.", r.name),
@@ -243,7 +243,7 @@ pub async fn revoke(
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_REQUEST)?;
     let id = parse_id("entity", &form.entity_id)?;
-    let r = state.app.request_revocation(viewer.account, id).await?;
+    let r = state.app.request_revocation(&viewer.caller, id).await?;
     let msg = if r.state.is_pending() {
         format!(
             "Removal of the standing of {} requested. An approver will decide.",
@@ -262,7 +262,7 @@ pub async fn cancel_revocation(
     Path(id): Path<String>,
 ) -> WebResult<Redirect> {
     let id = parse_id("revocation", &id)?;
-    let r = state.app.cancel_revocation(viewer.account, id).await?;
+    let r = state.app.cancel_revocation(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,
         format!("Removal request for {} cancelled.", r.name),
@@ -274,7 +274,7 @@ pub async fn cancel_revocation(
 pub async fn mark_read(State(state): State<WebState>, viewer: Viewer) -> WebResult<Redirect> {
     let n = state
         .app
-        .mark_standings_notifications_read(viewer.account)
+        .mark_standings_notifications_read(&viewer.caller)
         .await?;
     session::flash(&viewer.session, format!("{n} notification(s) marked read.")).await;
     Ok(Redirect::to("/standings"))

@@ -27,7 +27,7 @@ pub(super) async fn start(
     viewer: &Viewer,
     work: BulkWork,
 ) -> WebResult<Redirect> {
-    let op = state.app.start_bulk(viewer.account, work).await?;
+    let op = state.app.start_bulk(&viewer.caller, work).await?;
     Ok(Redirect::to(&format!("/standings/operations/{}", op.id)))
 }
 
@@ -58,7 +58,7 @@ fn fragment(view: &BulkView) -> BulkProgressFragment {
 
 async fn view(state: &WebState, viewer: &Viewer, id: &str) -> WebResult<BulkView> {
     let id = parse_id("bulk operation", id)?;
-    Ok(state.app.bulk_operation(viewer.account, id).await?)
+    Ok(state.app.bulk_operation(&viewer.caller, id).await?)
 }
 
 async fn page(

@@ -21,9 +21,9 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
-use jumpgate_app::App;
 use jumpgate_app::standings::sync::ChangePreview;
 use jumpgate_app::standings::workflow::bulk::BulkWork;
+use jumpgate_app::{App, Caller};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::Standing;
 use jumpgate_store::QueueItem;
@@ -99,8 +99,13 @@ fn preview_text(p: &ChangePreview) -> String {
 }
 
 /// The preview of a decision, or why there is none (the decision itself does not need it).
-async fn preview_for(app: &App, item: &QueueItem, standing: Option<Standing>) -> String {
-    match app.preview_change(item.entity, standing).await {
+async fn preview_for(
+    app: &App,
+    caller: &Caller,
+    item: &QueueItem,
+    standing: Option<Standing>,
+) -> String {
+    match app.preview_change(caller, item.entity, standing).await {
         Ok(p) => preview_text(&p),
         Err(e) => format!("No preview available: {e}"),
     }
@@ -148,7 +153,7 @@ async fn decision(
         row: queue_row(&viewer.layout, OffsetDateTime::now_utc(), &item),
         revocation: matches!(queue, Queue::Revocations),
         default_standing: default_standing.to_string(),
-        preview: preview_for(app, &item, standing).await,
+        preview: preview_for(app, &viewer.caller, &item, standing).await,
     })
 }
 
@@ -214,7 +219,7 @@ pub async fn preview(
     let standing =
         parse_standing(&q.standing)?.unwrap_or(state.app.settings().standings.default_standing);
     Ok(StandingsPreviewFragment {
-        text: preview_for(&state.app, &item, Some(standing)).await,
+        text: preview_for(&state.app, &viewer.caller, &item, Some(standing)).await,
     })
 }
 
@@ -231,7 +236,7 @@ pub async fn preview_revocation(
         .await?
         .ok_or_else(|| WebError::NotFound(format!("there is no pending removal #{id}")))?;
     Ok(StandingsPreviewFragment {
-        text: preview_for(&state.app, &item, None).await,
+        text: preview_for(&state.app, &viewer.caller, &item, None).await,
     })
 }
 
@@ -262,7 +267,7 @@ pub async fn approve(
     let standing = parse_standing(&form.standing)?;
     let r = state
         .app
-        .approve_request(viewer.account, id, standing, &form.notes)
+        .approve_request(&viewer.caller, id, standing, &form.notes)
         .await?;
     back_to_queue(
         &viewer,
@@ -285,7 +290,7 @@ pub async fn reject(
     let id = parse_id("request", &id)?;
     let r = state
         .app
-        .reject_request(viewer.account, id, &form.reason)
+        .reject_request(&viewer.caller, id, &form.reason)
         .await?;
     back_to_queue(&viewer, format!("Rejected the request for {}.", r.name)).await
 }
@@ -310,7 +315,7 @@ pub async fn approve_revocation(
     let id = parse_id("revocation", &id)?;
     let r = state
         .app
-        .approve_revocation(viewer.account, id, &form.notes)
+        .approve_revocation(&viewer.caller, id, &form.notes)
         .await?;
     back_to_queue(&viewer, format!("The standing of {} was removed.", r.name)).await
 }
@@ -325,7 +330,7 @@ pub async fn reject_revocation(
     let id = parse_id("revocation", &id)?;
     let r = state
         .app
-        .reject_revocation(viewer.account, id, &form.reason)
+        .reject_revocation(&viewer.caller, id, &form.reason)
         .await?;
     back_to_queue(&viewer, format!("The standing of {} stays.", r.name)).await
 }

@@ -52,7 +52,7 @@ async fn flash_result(viewer: &Viewer, result: Result<String, AppError>) -> WebR
 
 async fn member_page(State(state): State<WebState>, viewer: Viewer) -> WebResult<SyncMemberPage> {
     viewer.require(Permission::STANDINGS_REQUEST)?;
-    let rows = state.app.member_sync_rows(viewer.account).await?;
+    let rows = state.app.member_sync_rows(&viewer.caller).await?;
     let lines = rows
         .iter()
         .map(|r| {
@@ -88,7 +88,7 @@ async fn enrol(
     let id = character_id(&character)?;
     let r = state
         .app
-        .enrol_in_sync(viewer.account, id)
+        .enrol_in_sync(&viewer.caller, id)
         .await
         .map(|()| "Enrolled: its contacts are being written now.".to_owned());
     flash_result(&viewer, r).await
@@ -103,7 +103,7 @@ async fn sync_now(
     let id = character_id(&character)?;
     let r = state
         .app
-        .request_sync_now(viewer.account, id)
+        .request_sync_now(&viewer.caller, id)
         .await
         .map(|()| "A sync is queued.".to_owned());
     flash_result(&viewer, r).await
@@ -117,7 +117,7 @@ async fn leave(
     let id = character_id(&character)?;
     let r = state
         .app
-        .leave_sync_of(viewer.account, id)
+        .leave_sync_of(&viewer.caller, id)
         .await
         .map(|r| r.message);
     flash_result(&viewer, r).await
@@ -136,18 +136,12 @@ fn progress_fragment(p: &SyncProgress) -> SyncProgressFragment {
 
 async fn admin_page(State(state): State<WebState>, viewer: Viewer) -> WebResult<SyncAdminPage> {
     viewer.require(Permission::STANDINGS_MANAGE)?;
-    let synced = state.app.all_synced(viewer.account).await?;
-    let progress = state.app.sync_progress().await?;
+    let synced = state.app.all_synced(&viewer.caller).await?;
+    let progress = state.app.sync_progress(&viewer.caller).await?;
     let mut by_status: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut lines = Vec::with_capacity(synced.len());
-    for s in &synced {
+    for (s, name) in synced {
         *by_status.entry(s.status.as_str()).or_default() += 1;
-        let name = state
-            .app
-            .store()
-            .character(s.character)
-            .await?
-            .map_or_else(|| s.character.to_string(), |c| c.name);
         lines.push(AdminSyncLine {
             character: s.character.get(),
             name,
@@ -179,7 +173,9 @@ async fn progress(
     viewer: Viewer,
 ) -> WebResult<SyncProgressFragment> {
     viewer.require(Permission::STANDINGS_MANAGE)?;
-    Ok(progress_fragment(&state.app.sync_progress().await?))
+    Ok(progress_fragment(
+        &state.app.sync_progress(&viewer.caller).await?,
+    ))
 }
 
 /// `character=1&character=2&action=sync|validate` (checkboxes repeat the name).
@@ -204,7 +200,7 @@ async fn selected(
     }
     let msg = match action.as_str() {
         "validate" => {
-            let stopped = state.app.validate_sync(viewer.account, &characters).await?;
+            let stopped = state.app.validate_sync(&viewer.caller, &characters).await?;
             format!(
                 "{} character(s) checked; {} stopped as not eligible.",
                 characters.len(),
@@ -212,7 +208,7 @@ async fn selected(
             )
         }
         _ => {
-            let queued = state.app.force_sync(viewer.account, &characters).await?;
+            let queued = state.app.force_sync(&viewer.caller, &characters).await?;
             format!("{queued} sync(s) queued.")
         }
     };
@@ -222,7 +218,7 @@ async fn selected(
 
 async fn sync_all(State(state): State<WebState>, viewer: Viewer) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_MANAGE)?;
-    let queued = state.app.sync_all(viewer.account).await?;
+    let queued = state.app.sync_all(&viewer.caller).await?;
     session::flash(
         &viewer.session,
         format!("{queued} sync(s) queued; progress below."),

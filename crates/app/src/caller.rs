@@ -1,0 +1,282 @@
+//! Who a use case acts for, and the checks every use case makes against it before it reads or
+//! writes anything (kanidm's `Identity`).
+//!
+//! Every edge (the web pages, the job runner, the command line; later the application API and
+//! the OIDC provider) turns its request into a `Caller` and hands it to the use case FIRST. The
+//! use case is the authority: it refuses by itself, whatever the edge checked. What each kind may
+//! do:
+//! - a **person**: what their grants allow (superuser: everything), and what they own (their own
+//!   account, characters, requests). Only the store's grants make one (`App::caller`,
+//!   `App::session_caller`), so a person never carries grants the database does not hold.
+//! - **system** (a background job, by kind) and **cli** (an operator's command, by name): every
+//!   permission, as they had before `Caller` existed. Jobs only do what the code queued, and
+//!   whoever runs the command line already holds the server and its configuration. They own no
+//!   account, so what only a person can do for themselves (choosing a main, a request they will
+//!   be told about, a decision recorded as theirs) is refused to them.
+//!
+//! `Caller::actor` is the audit log's name for the caller (`account:12`, `system:<job>`,
+//! `cli:<command>`): every use case records what it did under it.
+
+use crate::error::{AppError, AppResult};
+use jumpgate_domain::audit::Actor;
+use jumpgate_domain::permissions::Grants;
+use jumpgate_domain::{AccountId, CharacterId};
+use jumpgate_store::AccountAccess;
+use std::collections::BTreeSet;
+
+/// What system and CLI callers hold: every permission.
+static FULL_AUTHORITY: Grants = Grants {
+    superuser: true,
+    permissions: BTreeSet::new(),
+};
+
+/// Who a use case acts for. Cheap to clone; the web edge reads it once per request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    who: Who,
+}
+
+/// The kinds of caller. An application (app API) and an OIDC client will be further kinds, each
+/// with its own rule in `require` and its own audit actor.
+#[derive(Debug, Clone, PartialEq)]
+enum Who {
+    Person(Person),
+    /// A background job, by kind (`refresh-affiliations`).
+    System(String),
+    /// A command-line operation, by command (`admin grant-superuser`).
+    Cli(String),
+}
+
+/// A signed-in person: the account with its grants, state and main, read together.
+#[derive(Debug, Clone, PartialEq)]
+struct Person {
+    account: AccountId,
+    grants: Grants,
+    state: String,
+    main: Option<(CharacterId, String)>,
+}
+
+impl Caller {
+    /// The person of `account` as the store describes it (only `App::caller` and
+    /// `App::session_caller` call this).
+    pub(crate) fn person(account: AccountId, access: AccountAccess) -> Self {
+        Self {
+            who: Who::Person(Person {
+                account,
+                grants: Grants {
+                    superuser: access.superuser,
+                    permissions: access.permissions,
+                },
+                state: access.state,
+                main: access.main,
+            }),
+        }
+    }
+
+    /// A background job of `kind` (the job registry makes one per job it runs).
+    pub fn system(kind: &str) -> Self {
+        Self {
+            who: Who::System(kind.to_owned()),
+        }
+    }
+
+    /// An operator's `command` at the command line (`admin grant-superuser`).
+    pub fn cli(command: &str) -> Self {
+        Self {
+            who: Who::Cli(command.to_owned()),
+        }
+    }
+
+    /// The caller's account, when the caller is a person.
+    pub fn account(&self) -> Option<AccountId> {
+        match &self.who {
+            Who::Person(p) => Some(p.account),
+            Who::System(_) | Who::Cli(_) => None,
+        }
+    }
+
+    /// What the caller may do: a person's grants; every permission for system and CLI.
+    pub fn grants(&self) -> &Grants {
+        match &self.who {
+            Who::Person(p) => &p.grants,
+            Who::System(_) | Who::Cli(_) => &FULL_AUTHORITY,
+        }
+    }
+
+    /// Whether the caller holds `permission`.
+    pub fn allows(&self, permission: &str) -> bool {
+        self.grants().allows(permission)
+    }
+
+    /// A person's state (e.g. `Member`); empty for system and CLI.
+    pub fn state(&self) -> &str {
+        match &self.who {
+            Who::Person(p) => &p.state,
+            Who::System(_) | Who::Cli(_) => "",
+        }
+    }
+
+    /// A person's main character (id and name), if it has one.
+    pub fn main(&self) -> Option<&(CharacterId, String)> {
+        match &self.who {
+            Who::Person(p) => p.main.as_ref(),
+            Who::System(_) | Who::Cli(_) => None,
+        }
+    }
+
+    /// The audit log's name for the caller.
+    pub fn actor(&self) -> Actor {
+        match &self.who {
+            Who::Person(p) => Actor::Account(p.account.get()),
+            Who::System(kind) => Actor::System(kind.clone()),
+            Who::Cli(command) => Actor::Cli(command.clone()),
+        }
+    }
+
+    /// `Forbidden` naming the permission when the caller lacks it.
+    pub fn require(&self, permission: &str) -> AppResult<()> {
+        require(self.grants(), permission)
+    }
+
+    /// `Forbidden` naming the first permission unless the caller holds one of `permissions`.
+    pub fn require_any(&self, permissions: &[&str]) -> AppResult<()> {
+        match permissions.iter().find(|p| self.allows(p)) {
+            Some(_) => Ok(()),
+            None => self.require(permissions.first().copied().unwrap_or_default()),
+        }
+    }
+
+    /// The caller's own account, for what a person does for themselves; `Forbidden` for system
+    /// and CLI, which have none.
+    pub fn own_account(&self) -> AppResult<AccountId> {
+        self.account().ok_or_else(|| {
+            AppError::Forbidden(format!(
+                "only a signed-in person can do this for their own account ({} has none)",
+                self.actor().to_text()
+            ))
+        })
+    }
+
+    /// The caller's own account when the caller is a person holding `permission`: for decisions
+    /// recorded as a person's.
+    pub fn person_with(&self, permission: &str) -> AppResult<AccountId> {
+        let account = self.own_account()?;
+        self.require(permission)?;
+        Ok(account)
+    }
+
+    /// `Ok` when the caller acts on its own `account`, or holds `permission` (an administrator
+    /// looking at someone else's).
+    pub fn require_self_or(&self, account: AccountId, permission: &str) -> AppResult<()> {
+        if self.account() == Some(account) {
+            Ok(())
+        } else {
+            self.require(permission)
+        }
+    }
+
+    /// `Ok` for background work: a system job or the command line. People never start it
+    /// directly; a page queues it through a use case that checks their permission.
+    pub fn require_background(&self) -> AppResult<()> {
+        match &self.who {
+            Who::System(_) | Who::Cli(_) => Ok(()),
+            Who::Person(_) => Err(AppError::Forbidden(
+                "this is background work Jumpgate runs by itself; nobody starts it from a page"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    /// `Ok` only for the command line: what even a superuser's page may not do.
+    pub fn require_cli(&self) -> AppResult<()> {
+        match &self.who {
+            Who::Cli(_) => Ok(()),
+            Who::Person(_) | Who::System(_) => Err(AppError::Forbidden(
+                "only an operator at the server's command line can do this".to_owned(),
+            )),
+        }
+    }
+}
+
+/// `Forbidden` naming the permission unless `grants` allow it: the one refusal every use case
+/// gives.
+pub(crate) fn require(grants: &Grants, permission: &str) -> AppResult<()> {
+    if grants.allows(permission) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "this needs the '{permission}' permission, which your account does not have"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jumpgate_domain::permissions::Permission;
+
+    fn person(superuser: bool, permissions: &[&str]) -> Caller {
+        Caller::person(
+            AccountId(7),
+            AccountAccess {
+                superuser,
+                permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+                state: "Member".to_owned(),
+                main: None,
+            },
+        )
+    }
+
+    #[test]
+    fn each_kind_of_caller_is_named_in_the_audit_log() {
+        assert_eq!(person(false, &[]).actor(), Actor::Account(7));
+        assert_eq!(
+            Caller::system("check-tokens").actor(),
+            Actor::System("check-tokens".into())
+        );
+        assert_eq!(
+            Caller::cli("admin grant-superuser").actor(),
+            Actor::Cli("admin grant-superuser".into())
+        );
+    }
+
+    #[test]
+    fn system_and_cli_hold_every_permission_but_own_no_account() {
+        for c in [Caller::system("job"), Caller::cli("command")] {
+            assert!(c.require(Permission::ADMIN_STATES).is_ok());
+            assert!(c.require_background().is_ok());
+            assert!(matches!(c.own_account(), Err(AppError::Forbidden(_))));
+            assert!(matches!(
+                c.person_with(Permission::STANDINGS_APPROVE),
+                Err(AppError::Forbidden(_))
+            ));
+        }
+        assert!(Caller::cli("c").require_cli().is_ok());
+        assert!(Caller::system("j").require_cli().is_err());
+    }
+
+    #[test]
+    fn a_person_may_do_what_their_grants_allow_and_act_on_their_own_account() {
+        let member = person(false, &[Permission::STANDINGS_REQUEST]);
+        assert!(member.require(Permission::STANDINGS_REQUEST).is_ok());
+        assert!(member.require(Permission::STANDINGS_APPROVE).is_err());
+        assert!(
+            member
+                .require_any(&[Permission::STANDINGS_APPROVE, Permission::STANDINGS_REQUEST])
+                .is_ok()
+        );
+        assert!(
+            member
+                .require_self_or(AccountId(7), Permission::ADMIN_USERS)
+                .is_ok()
+        );
+        assert!(
+            member
+                .require_self_or(AccountId(8), Permission::ADMIN_USERS)
+                .is_err()
+        );
+        assert!(member.require_background().is_err());
+        assert!(person(true, &[]).require_cli().is_err());
+        assert!(person(true, &[]).require(Permission::ADMIN_STATES).is_ok());
+    }
+}

@@ -1,0 +1,41 @@
+//! What orchestrators and Prometheus may ask without signing in: whether the database answers,
+//! and the gauges read at scrape time. Nothing here reveals or changes anyone's data.
+
+use crate::App;
+use crate::error::AppResult;
+use jumpgate_store::JobCounts;
+
+/// The gauges that are cheaper to read on scrape than to keep up to date.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Gauges {
+    /// Jobs queued, running and failed; `None` when the database did not answer.
+    pub jobs: Option<JobCounts>,
+    /// What ESI's error limit allows before it blocks us, as last seen.
+    pub esi_error_limit_remaining: Option<u32>,
+    /// Whether this instance's SSO safety valve is tripped.
+    pub safety_valve_tripped: bool,
+}
+
+impl App {
+    /// `Ok` when the database answers (the readiness probe). Anyone may ask.
+    pub async fn readiness(&self) -> AppResult<()> {
+        self.store().count_accounts().await?;
+        Ok(())
+    }
+
+    /// The scrape-time gauges. Anyone who may scrape the metrics may ask.
+    pub async fn gauges(&self) -> Gauges {
+        let jobs = match self.store().job_counts().await {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not count jobs for the metrics");
+                None
+            }
+        };
+        Gauges {
+            jobs,
+            esi_error_limit_remaining: self.esi().snapshot().error_limit_remaining,
+            safety_valve_tripped: self.safety_valve().is_tripped(),
+        }
+    }
+}

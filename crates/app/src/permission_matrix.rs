@@ -1,0 +1,714 @@
+//! The permission matrix one layer below the web: every public method of `App` × every kind of
+//! caller, on both databases, asserting who is refused (`AppError::Forbidden`) and who is not.
+//!
+//! How it cannot be forgotten: `every_public_method_of_app_has_a_row` reads the app crate's
+//! source and lists every `pub fn` / `pub async fn` inside an `impl App` block; each must have a
+//! row in `ROWS` (its rule) and an arm in `call` (how to call it). A new use case without both
+//! fails that test, with a message saying what to add.
+//!
+//! "Allowed" means the use case did not refuse: it may still answer `NotFound` or `Invalid` for
+//! the fixture's data (a request id that does not exist), which is fine here; what it may not do
+//! is let a refused caller get that far. So a use case must check its caller before it reads
+//! anything, or a refused caller would see "not found" instead of "forbidden" and fail this test.
+
+use crate::caller::Caller;
+use crate::error::{AppError, AppResult};
+use crate::esi_adapters::StoreCache;
+use crate::jobs::JobError;
+use crate::secrets::KeyRing;
+use crate::standings::workflow::bulk::BulkWork;
+use crate::{App, AppSettings};
+use jumpgate_domain::permissions::Permission;
+use jumpgate_domain::standings::{Entity, Standing};
+use jumpgate_domain::states::StateCriteria;
+use jumpgate_domain::{AccountId, CharacterId, CorporationId, EveLogin, states::State};
+use jumpgate_eve::{COMPATIBILITY_DATE, EsiClient, EveSettings, SsoClient};
+use jumpgate_evesim::{EveSim, SimConfig};
+use jumpgate_store::testing::{TestStore, fresh_postgres, fresh_sqlite};
+use jumpgate_store::{AuditFilter, NewCharacter, NewToken, StandingsFilter, TokenRecord};
+use secrecy::SecretString;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use url::Url;
+
+/// Who may call a use case.
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    /// Anyone, signed in or not, and background work: logging in, a verification link, health.
+    Open,
+    /// A signed-in person, for their own account (system and CLI own none).
+    Person,
+    /// A person holding one of these permissions (the decision or request is recorded as
+    /// theirs, so system and CLI are refused).
+    PersonWith(&'static [&'static str]),
+    /// Anyone holding one of these permissions: persons by their grants, system and CLI always.
+    Holds(&'static [&'static str]),
+    /// Background work: system jobs and the command line, never a person.
+    Background,
+    /// The command line only.
+    Cli,
+    /// Not a use case (construction, accessors, how an edge makes a caller); says why.
+    NotAUseCase(&'static str),
+}
+
+const REQUEST: &str = Permission::STANDINGS_REQUEST;
+const APPROVE: &str = Permission::STANDINGS_APPROVE;
+const MANAGE: &str = Permission::STANDINGS_MANAGE;
+
+/// Every public method of `App`, by name, with who may call it.
+const ROWS: &[(&str, Rule)] = &[
+    // construction and accessors
+    ("new", Rule::NotAUseCase("builds the app")),
+    (
+        "with_mailer",
+        Rule::NotAUseCase("wiring: sets the mail transport"),
+    ),
+    ("mailer", Rule::NotAUseCase("accessor")),
+    (
+        "sso",
+        Rule::NotAUseCase("accessor for the binary and tests"),
+    ),
+    (
+        "esi",
+        Rule::NotAUseCase("accessor for the binary and tests"),
+    ),
+    (
+        "settings",
+        Rule::NotAUseCase("the configuration, not anyone's data"),
+    ),
+    (
+        "keys",
+        Rule::NotAUseCase("accessor for the binary's key rotation"),
+    ),
+    ("safety_valve", Rule::NotAUseCase("accessor for tests")),
+    ("logins", Rule::NotAUseCase("the configured EVE logins")),
+    ("login", Rule::NotAUseCase("one configured EVE login")),
+    (
+        "is_biomassed",
+        Rule::NotAUseCase("a rule about corporation ids"),
+    ),
+    (
+        "caller",
+        Rule::NotAUseCase("how an edge makes a person's Caller"),
+    ),
+    (
+        "session_caller",
+        Rule::NotAUseCase("how the web makes a session's Caller"),
+    ),
+    (
+        "sessions",
+        Rule::NotAUseCase("the session layer's narrow handle: sessions make callers"),
+    ),
+    // open to anyone
+    ("begin_login", Rule::Open),
+    ("complete_login", Rule::Open),
+    ("verify_email", Rule::Open),
+    ("readiness", Rule::Open),
+    ("gauges", Rule::Open),
+    // a person's own account
+    ("own_characters", Rule::Person),
+    ("set_main", Rule::Person),
+    ("remove_alt", Rule::Person),
+    ("set_email", Rule::Person),
+    ("resend_email_verification", Rule::Person),
+    ("set_timezone", Rule::Person),
+    ("mark_standings_notifications_read", Rule::Person),
+    ("cancel_request", Rule::Person),
+    ("cancel_revocation", Rule::Person),
+    ("leave_sync_of", Rule::Person),
+    // administrators
+    ("account_view", Rule::Holds(&[Permission::ADMIN_USERS])),
+    ("search_accounts", Rule::Holds(&[Permission::ADMIN_USERS])),
+    ("search_characters", Rule::Holds(&[Permission::ADMIN_USERS])),
+    (
+        "direct_permissions",
+        Rule::Holds(&[Permission::ADMIN_USERS]),
+    ),
+    (
+        "removed_characters",
+        Rule::Holds(&[Permission::ADMIN_USERS]),
+    ),
+    ("grant_permission", Rule::Holds(&[Permission::ADMIN_STATES])),
+    (
+        "revoke_permission",
+        Rule::Holds(&[Permission::ADMIN_STATES]),
+    ),
+    ("state_overviews", Rule::Holds(&[Permission::ADMIN_STATES])),
+    ("state_overview", Rule::Holds(&[Permission::ADMIN_STATES])),
+    ("create_state", Rule::Holds(&[Permission::ADMIN_STATES])),
+    ("update_state", Rule::Holds(&[Permission::ADMIN_STATES])),
+    (
+        "add_state_criterion",
+        Rule::Holds(&[Permission::ADMIN_STATES]),
+    ),
+    (
+        "remove_state_criterion",
+        Rule::Holds(&[Permission::ADMIN_STATES]),
+    ),
+    ("delete_state", Rule::Holds(&[Permission::ADMIN_STATES])),
+    ("job_overview", Rule::Holds(&[Permission::ADMIN_JOBS])),
+    ("retry_job", Rule::Holds(&[Permission::ADMIN_JOBS])),
+    ("reset_safety_valve", Rule::Holds(&[Permission::ADMIN_JOBS])),
+    (
+        "audit_entries",
+        Rule::Holds(&[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT]),
+    ),
+    ("grant_superuser", Rule::Cli),
+    // standings: members
+    ("standings_overview", Rule::PersonWith(&[REQUEST])),
+    ("request_standing", Rule::PersonWith(&[REQUEST])),
+    ("request_standings", Rule::PersonWith(&[REQUEST])),
+    ("request_revocation", Rule::PersonWith(&[REQUEST])),
+    ("member_sync_rows", Rule::PersonWith(&[REQUEST])),
+    ("enrol_in_sync", Rule::PersonWith(&[REQUEST])),
+    ("request_sync_now", Rule::PersonWith(&[REQUEST])),
+    // standings: approvers
+    ("approval_queue", Rule::Holds(&[APPROVE])),
+    ("pending_request", Rule::Holds(&[APPROVE])),
+    ("pending_revocation", Rule::Holds(&[APPROVE])),
+    ("pending_requests", Rule::Holds(&[APPROVE])),
+    ("pending_revocations", Rule::Holds(&[APPROVE])),
+    ("approve_request", Rule::PersonWith(&[APPROVE])),
+    ("reject_request", Rule::PersonWith(&[APPROVE])),
+    ("approve_revocation", Rule::PersonWith(&[APPROVE])),
+    ("reject_revocation", Rule::PersonWith(&[APPROVE])),
+    ("preview_change", Rule::Holds(&[APPROVE, MANAGE])),
+    ("standings_entries", Rule::Holds(&[MANAGE, APPROVE])),
+    ("count_standings", Rule::Holds(&[MANAGE, APPROVE])),
+    ("queue_propagation", Rule::Holds(&[MANAGE, APPROVE])),
+    ("queue_reconcile_all", Rule::Holds(&[MANAGE, APPROVE])),
+    // standings: managers
+    ("set_standing_entry", Rule::Holds(&[MANAGE])),
+    ("delete_standing_entry", Rule::Holds(&[MANAGE])),
+    ("export_standings_csv", Rule::Holds(&[MANAGE])),
+    ("start_bulk", Rule::PersonWith(&[MANAGE])),
+    ("bulk_operation", Rule::Holds(&[MANAGE])),
+    ("all_synced", Rule::Holds(&[MANAGE])),
+    ("force_sync", Rule::Holds(&[MANAGE])),
+    ("validate_sync", Rule::Holds(&[MANAGE])),
+    ("sync_all", Rule::Holds(&[MANAGE])),
+    ("sync_progress", Rule::Holds(&[MANAGE])),
+    ("sync_jobs", Rule::Holds(&[MANAGE])),
+    ("sync_eligibility", Rule::Holds(&[MANAGE])),
+    // background work
+    ("refresh_affiliations", Rule::Background),
+    ("verify_audit_log", Rule::Background),
+    ("check_tokens", Rule::Background),
+    ("refresh_token", Rule::Background),
+    ("access_token", Rule::Background),
+    ("email_signing_key", Rule::Background),
+    ("sync_character", Rule::Background),
+    ("sync_character_with", Rule::Background),
+    ("propagate_entity", Rule::Background),
+    ("queue_reconcile", Rule::Background),
+    ("validate_standings", Rule::Background),
+    ("run_bulk_operation", Rule::Background),
+];
+
+/// The callers of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Anonymous,
+    /// A person without any grant.
+    Guest,
+    Member,
+    Approver,
+    StandingsAdmin,
+    Admin,
+    Superuser,
+    System,
+    Cli,
+}
+
+impl Kind {
+    const ALL: [Kind; 9] = [
+        Kind::Anonymous,
+        Kind::Guest,
+        Kind::Member,
+        Kind::Approver,
+        Kind::StandingsAdmin,
+        Kind::Admin,
+        Kind::Superuser,
+        Kind::System,
+        Kind::Cli,
+    ];
+
+    /// The permissions granted to this kind's account (superuser: none, it holds all).
+    fn granted(self) -> &'static [&'static str] {
+        match self {
+            Kind::Member => &[REQUEST],
+            Kind::Approver => &[APPROVE],
+            Kind::StandingsAdmin => &[MANAGE],
+            Kind::Admin => &[
+                Permission::ADMIN_USERS,
+                Permission::ADMIN_JOBS,
+                Permission::ADMIN_STATES,
+                Permission::ADMIN_AUDIT,
+            ],
+            _ => &[],
+        }
+    }
+
+    fn is_person(self) -> bool {
+        !matches!(self, Kind::Anonymous | Kind::System | Kind::Cli)
+    }
+
+    fn holds_any(self, permissions: &[&str]) -> bool {
+        match self {
+            Kind::Superuser | Kind::System | Kind::Cli => true,
+            Kind::Anonymous => false,
+            k => permissions.iter().any(|p| k.granted().contains(p)),
+        }
+    }
+}
+
+/// Whether `kind` may call a use case of `rule`; `None` when it cannot even be asked (an
+/// anonymous caller of a use case that takes a `&Caller`).
+fn allowed(rule: Rule, kind: Kind) -> Option<bool> {
+    if kind == Kind::Anonymous && !matches!(rule, Rule::Open) {
+        return None;
+    }
+    Some(match rule {
+        Rule::Open => true,
+        Rule::Person => kind.is_person(),
+        Rule::PersonWith(p) => kind.is_person() && kind.holds_any(p),
+        Rule::Holds(p) => kind.holds_any(p),
+        Rule::Background => matches!(kind, Kind::System | Kind::Cli),
+        Rule::Cli => kind == Kind::Cli,
+        Rule::NotAUseCase(_) => return None,
+    })
+}
+
+/// An app on a fresh store with the simulator, one account per kind of person, and data the
+/// use cases can be pointed at.
+struct World {
+    app: App,
+    _sim: EveSim,
+    _db: TestStore,
+    callers: BTreeMap<Kind, Caller>,
+    /// Each person's own character (their main).
+    own: BTreeMap<AccountId, CharacterId>,
+    /// An account none of the callers owns.
+    target: AccountId,
+    target_character: CharacterId,
+    state: i64,
+    bulk: i64,
+    token: TokenRecord,
+}
+
+const CORPORATION: CorporationId = CorporationId(98_000_001);
+
+impl World {
+    async fn new(db: TestStore) -> Self {
+        let store = db.store.clone();
+        let sim = EveSim::start(SimConfig::default(), "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("the simulator starts");
+        let eve = EveSettings {
+            client_id: "matrix".into(),
+            client_secret: SecretString::from("matrix-secret"),
+            callback_url: None,
+            contact: "tests@jumpgate.invalid".into(),
+            sso_base_url: sim.sso_base_url(),
+            esi_base_url: sim.esi_base_url(),
+            image_base_url: sim.image_base_url(),
+            compatibility_date: COMPATIBILITY_DATE.into(),
+        };
+        let http = reqwest::Client::new();
+        let callback = Url::parse("http://127.0.0.1/sso/callback").expect("url");
+        let sso = SsoClient::new(eve.sso_config(callback, "matrix".into()), http.clone());
+        let esi = EsiClient::new(
+            eve.esi_config("matrix".into()),
+            http,
+            Arc::new(StoreCache(store.clone())),
+        );
+        let app = App::new(
+            store.clone(),
+            sso,
+            esi,
+            KeyRing::ephemeral(),
+            AppSettings::default(),
+        );
+
+        let mut next = 2_112_000_001;
+        let mut account = |name: &str| {
+            let id = CharacterId(next);
+            next += 1;
+            let store = store.clone();
+            let name = name.to_owned();
+            async move {
+                let (acc, _) = store
+                    .create_account(&NewCharacter {
+                        id,
+                        name,
+                        owner_hash: format!("owner-{id}"),
+                        corporation: CORPORATION,
+                        alliance: None,
+                        faction: None,
+                    })
+                    .await
+                    .expect("account");
+                (acc.id, id)
+            }
+        };
+        let mut callers = BTreeMap::new();
+        let mut own = BTreeMap::new();
+        for kind in Kind::ALL.into_iter().filter(|k| k.is_person()) {
+            let (id, character) = account(&format!("{kind:?} Pilot")).await;
+            for p in kind.granted() {
+                store.grant_permission(id, p).await.expect("grant");
+            }
+            if kind == Kind::Superuser {
+                store.set_superuser(id, true).await.expect("superuser");
+            }
+            let caller = app.caller(id).await.expect("caller").expect("exists");
+            callers.insert(kind, caller);
+            own.insert(id, character);
+        }
+        callers.insert(Kind::System, Caller::system("matrix-job"));
+        callers.insert(Kind::Cli, Caller::cli("matrix command"));
+        let (target, target_character) = account("Target Pilot").await;
+        let state = store
+            .save_state(&State {
+                id: 0,
+                name: "Matrix".into(),
+                priority: 50,
+                criteria: StateCriteria::default(),
+                permissions: BTreeSet::new(),
+            })
+            .await
+            .expect("state")
+            .id;
+        let bulk = app
+            .start_bulk(
+                &callers[&Kind::StandingsAdmin],
+                BulkWork::DeleteEntries {
+                    ids: vec![999_999],
+                    notes: "matrix".into(),
+                },
+            )
+            .await
+            .expect("bulk operation")
+            .id;
+        let token = store
+            .upsert_token(&NewToken {
+                character: target_character,
+                login: EveLogin::DEFAULT.into(),
+                access_token: Vec::new(),
+                refresh_token: None,
+                expires_at: time::OffsetDateTime::now_utc(),
+                scopes: String::new(),
+                owner_hash: format!("owner-{target_character}"),
+            })
+            .await
+            .expect("token");
+        Self {
+            app,
+            _sim: sim,
+            _db: db,
+            callers,
+            own,
+            target,
+            target_character,
+            state,
+            bulk,
+            token,
+        }
+    }
+
+    /// The caller's own character, or the target's for callers without an account.
+    fn character_of(&self, caller: &Caller) -> CharacterId {
+        caller
+            .account()
+            .and_then(|a| self.own.get(&a).copied())
+            .unwrap_or(self.target_character)
+    }
+}
+
+/// Runs use case `name` as `caller` (`None`: anonymous). `None` when this function has no arm for
+/// it yet. Results are reduced to "refused or not".
+async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResult<()>> {
+    let app = &w.app;
+    let c = || caller.expect("only open use cases are called without a caller");
+    let mine = caller
+        .map(|c| w.character_of(c))
+        .unwrap_or(w.target_character);
+    let nobody = 999_999;
+    let entity = Entity::character(CharacterId(nobody));
+    let r = match name {
+        "begin_login" => app.begin_login(EveLogin::DEFAULT, "state").await.map(drop),
+        "complete_login" => app
+            .complete_login(caller, EveLogin::DEFAULT, "not-a-code")
+            .await
+            .map(drop),
+        "verify_email" => app.verify_email("not.a-token").await.map(drop),
+        "readiness" => app.readiness().await,
+        "gauges" => {
+            app.gauges().await;
+            Ok(())
+        }
+        "own_characters" => app.own_characters(c()).await.map(drop),
+        "set_main" => app.set_main(c(), w.target_character).await.map(drop),
+        "remove_alt" => app.remove_alt(c(), w.target_character).await.map(drop),
+        "set_email" => {
+            let url = Url::parse("http://127.0.0.1/account/email/verify").expect("url");
+            app.set_email(c(), None, &url).await.map(drop)
+        }
+        "resend_email_verification" => {
+            let url = Url::parse("http://127.0.0.1/account/email/verify").expect("url");
+            app.resend_email_verification(c(), &url).await.map(drop)
+        }
+        "set_timezone" => app.set_timezone(c(), Some("UTC")).await.map(drop),
+        "mark_standings_notifications_read" => {
+            app.mark_standings_notifications_read(c()).await.map(drop)
+        }
+        "cancel_request" => app.cancel_request(c(), nobody).await.map(drop),
+        "cancel_revocation" => app.cancel_revocation(c(), nobody).await.map(drop),
+        "leave_sync_of" => app.leave_sync_of(c(), mine).await.map(drop),
+        "account_view" => app.account_view(c(), w.target).await.map(drop),
+        "search_accounts" => app.search_accounts(c(), "", 10).await.map(drop),
+        "search_characters" => app.search_characters(c(), "Pilot", 10).await.map(drop),
+        "direct_permissions" => app.direct_permissions(c(), w.target).await.map(drop),
+        "removed_characters" => app.removed_characters(c(), None, 10).await.map(drop),
+        "grant_permission" => {
+            app.grant_permission(c(), w.target, Permission::ADMIN_USERS)
+                .await
+        }
+        "revoke_permission" => {
+            app.revoke_permission(c(), w.target, Permission::ADMIN_USERS)
+                .await
+        }
+        "state_overviews" => app.state_overviews(c()).await.map(drop),
+        "state_overview" => app.state_overview(c(), w.state).await.map(drop),
+        "create_state" => app.create_state(c(), "Matrix", "10").await.map(drop),
+        "update_state" => app.update_state(c(), w.state, "50", &[]).await.map(drop),
+        "add_state_criterion" => app
+            .add_state_criterion(c(), w.state, "faction", "")
+            .await
+            .map(drop),
+        "remove_state_criterion" => app
+            .remove_state_criterion(c(), w.state, "corporation", "1")
+            .await
+            .map(drop),
+        "delete_state" => app.delete_state(c(), nobody).await.map(drop),
+        "job_overview" => app.job_overview(c(), None, 10).await.map(drop),
+        "retry_job" => app.retry_job(c(), nobody).await,
+        "reset_safety_valve" => app.reset_safety_valve(c()).await,
+        "audit_entries" => app
+            .audit_entries(
+                c(),
+                AuditFilter {
+                    limit: 10,
+                    ..AuditFilter::default()
+                },
+            )
+            .await
+            .map(drop),
+        "grant_superuser" => app.grant_superuser(c(), "Nobody Atall").await.map(drop),
+        "standings_overview" => app.standings_overview(c()).await.map(drop),
+        "request_standing" => app.request_standing(c(), entity).await.map(drop),
+        "request_standings" => app
+            .request_standings(c(), &[entity])
+            .await
+            .into_iter()
+            .map(|(_, r)| r.map(drop))
+            .next()
+            .unwrap_or(Ok(())),
+        "request_revocation" => app.request_revocation(c(), nobody).await.map(drop),
+        "member_sync_rows" => app.member_sync_rows(c()).await.map(drop),
+        "enrol_in_sync" => app.enrol_in_sync(c(), mine).await,
+        "request_sync_now" => app.request_sync_now(c(), mine).await,
+        "approval_queue" => app.approval_queue(c()).await.map(drop),
+        "pending_request" => app.pending_request(c(), nobody).await.map(drop),
+        "pending_revocation" => app.pending_revocation(c(), nobody).await.map(drop),
+        "pending_requests" => app.pending_requests(c()).await.map(drop),
+        "pending_revocations" => app.pending_revocations(c()).await.map(drop),
+        "approve_request" => app.approve_request(c(), nobody, None, "").await.map(drop),
+        "reject_request" => app.reject_request(c(), nobody, "no").await.map(drop),
+        "approve_revocation" => app.approve_revocation(c(), nobody, "").await.map(drop),
+        "reject_revocation" => app.reject_revocation(c(), nobody, "no").await.map(drop),
+        "preview_change" => app.preview_change(c(), entity, None).await.map(drop),
+        "standings_entries" => app
+            .standings_entries(
+                c(),
+                &StandingsFilter {
+                    limit: 10,
+                    ..StandingsFilter::default()
+                },
+            )
+            .await
+            .map(drop),
+        "count_standings" => app.count_standings(c()).await.map(drop),
+        "queue_propagation" => app.queue_propagation(c(), nobody).await,
+        "queue_reconcile_all" => app.queue_reconcile_all(c()).await,
+        "set_standing_entry" => {
+            let standing = Standing::parse("5").expect("standing");
+            app.set_standing_entry(c(), entity, "Nobody", standing, "")
+                .await
+                .map(drop)
+        }
+        "delete_standing_entry" => app
+            .delete_standing_entry(c(), nobody + 1, "")
+            .await
+            .map(drop),
+        "export_standings_csv" => app.export_standings_csv(c()).await.map(drop),
+        "start_bulk" => app
+            .start_bulk(
+                c(),
+                BulkWork::DeleteEntries {
+                    ids: Vec::new(),
+                    notes: String::new(),
+                },
+            )
+            .await
+            .map(drop),
+        "bulk_operation" => app.bulk_operation(c(), w.bulk).await.map(drop),
+        "all_synced" => app.all_synced(c()).await.map(drop),
+        "force_sync" => app.force_sync(c(), &[]).await.map(drop),
+        "validate_sync" => app.validate_sync(c(), &[]).await.map(drop),
+        "sync_all" => app.sync_all(c()).await.map(drop),
+        "sync_progress" => app.sync_progress(c()).await.map(drop),
+        "sync_jobs" => app.sync_jobs(c()).await.map(drop),
+        "sync_eligibility" => app.sync_eligibility(c(), mine).await.map(drop),
+        "refresh_affiliations" => app.refresh_affiliations(c()).await.map(drop),
+        "verify_audit_log" => app.verify_audit_log(c()).await.map(drop),
+        "check_tokens" => app.check_tokens(c(), 10).await.map(drop),
+        "refresh_token" => app.refresh_token(c(), &w.token, false).await.map(drop),
+        "access_token" => app
+            .access_token(c(), w.target_character, EveLogin::DEFAULT)
+            .await
+            .map(drop),
+        "email_signing_key" => app.email_signing_key(c()).await.map(drop),
+        "sync_character" => app.sync_character(c(), mine).await.map(drop),
+        "sync_character_with" => {
+            let settings = app.settings().standings.clone();
+            app.sync_character_with(c(), mine, &settings, None, None)
+                .await
+                .map(drop)
+        }
+        "propagate_entity" => app.propagate_entity(c(), nobody).await.map(drop),
+        "queue_reconcile" => app
+            .queue_reconcile(c(), std::time::Duration::ZERO)
+            .await
+            .map(drop),
+        "validate_standings" => app.validate_standings(c()).await.map(drop),
+        // A job's handler answers `JobError`; its refusal is a fatal error saying why.
+        "run_bulk_operation" => match app.run_bulk_operation(c(), nobody).await {
+            Err(JobError::Fatal(m)) if m.contains("background work") => Err(AppError::Forbidden(m)),
+            _ => Ok(()),
+        },
+        _ => return None,
+    };
+    Some(r)
+}
+
+/// Runs every row for every kind of caller and collects what differs from the rules.
+async fn run_matrix(db: TestStore) {
+    let w = World::new(db).await;
+    let mut wrong = Vec::new();
+    for (name, rule) in ROWS {
+        for kind in Kind::ALL {
+            let Some(expected) = allowed(*rule, kind) else {
+                continue;
+            };
+            let caller = w.callers.get(&kind);
+            let Some(result) = call(name, &w, caller).await else {
+                wrong.push(format!("{name}: `call` has no arm for it"));
+                break;
+            };
+            let refused = matches!(result, Err(AppError::Forbidden(_)));
+            if refused == expected {
+                wrong.push(format!(
+                    "{name} as {kind:?}: expected {}, got {result:?}",
+                    if expected { "allowed" } else { "forbidden" }
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "the permission matrix does not hold:\n  {}",
+        wrong.join("\n  ")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_use_case_refuses_exactly_the_callers_its_rule_refuses_on_sqlite() {
+    run_matrix(fresh_sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_use_case_refuses_exactly_the_callers_its_rule_refuses_on_postgres() {
+    run_matrix(fresh_postgres().await).await;
+}
+
+/// Every `pub fn` / `pub async fn` written directly inside an `impl App {` block of this crate
+/// (rustfmt puts the block's braces in column 0 and methods at four spaces).
+fn public_methods_of_app() -> BTreeSet<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("src is readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut names = BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable");
+        let mut in_app = false;
+        for line in text.lines() {
+            if line.starts_with("impl App {") {
+                in_app = true;
+            } else if in_app && line.starts_with('}') {
+                in_app = false;
+            } else if in_app {
+                let rest = line
+                    .strip_prefix("    pub async fn ")
+                    .or_else(|| line.strip_prefix("    pub fn "));
+                if let Some(rest) = rest {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    names.insert(name);
+                }
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn every_public_method_of_app_has_a_row() {
+    let found = public_methods_of_app();
+    assert!(
+        found.len() > 50,
+        "the source scan found only {found:?}: did the layout of impl App blocks change?"
+    );
+    for (name, rule) in ROWS {
+        if let Rule::NotAUseCase(why) = rule {
+            assert!(!why.is_empty(), "{name}: say why it is not a use case");
+        }
+    }
+    let rows: BTreeSet<String> = ROWS.iter().map(|(n, _)| (*n).to_owned()).collect();
+    let missing: Vec<&String> = found.difference(&rows).collect();
+    assert!(
+        missing.is_empty(),
+        "these public methods of App have no row in the permission matrix \
+         (crates/app/src/permission_matrix.rs): add each to ROWS with the rule it checks, and an \
+         arm to `call`: {missing:?}"
+    );
+    let stale: Vec<&String> = rows.difference(&found).collect();
+    assert!(
+        stale.is_empty(),
+        "ROWS names methods App no longer has: {stale:?}"
+    );
+}
