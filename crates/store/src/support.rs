@@ -78,13 +78,6 @@ pub(crate) fn json(s: &str, what: &str) -> Result<serde_json::Value> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what} is not JSON: {e}")))
 }
 
-/// An id list as one JSON array parameter, for SQLite's `json_each` (PostgreSQL binds an array):
-/// the SQL stays fixed whatever the list. Also how the ledger stores a contact's label ids.
-pub(crate) fn json_ids(ids: &[i64]) -> String {
-    // A slice of i64 always serializes.
-    serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

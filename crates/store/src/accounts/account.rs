@@ -1,7 +1,7 @@
 //! Accounts: creation, lookup, search and the account's own settings.
 
 use super::characters;
-use crate::db::{Cols, Conn, Db, DbTime, SqlStore, on_conn, on_db};
+use crate::db::{Cols, Conn, Db, DbTime, Dialects, IdList, SqlStore, on_conn, on_db, where_in_ids};
 use crate::support::{self, contains_pattern, not_found_if_zero};
 use crate::{AccountSummary, NewCharacter, Result, StoreError};
 use const_format::concatcp;
@@ -127,33 +127,16 @@ impl SqlStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
-        // An id list is one parameter, so the SQL stays fixed whatever the list: an array on
-        // PostgreSQL, a JSON array on SQLite (which has no arrays).
-        match &self.db {
-            Db::Sqlite(db) => sqlx::query(concatcp!(
-                "SELECT ",
-                ACCOUNT_COLS,
-                " FROM accounts WHERE id IN (SELECT value FROM json_each($1))"
-            ))
-            .bind(support::json_ids(&ids))
-            .fetch_all(db.reader())
-            .await?
-            .iter()
-            .map(read_account)
-            .collect(),
-            Db::Postgres(db) => sqlx::query(concatcp!(
-                "SELECT ",
-                ACCOUNT_COLS,
-                " FROM accounts WHERE id = ANY($1)"
-            ))
+        const ACCOUNTS_BY_IDS: Dialects =
+            where_in_ids!("SELECT ", ACCOUNT_COLS, " FROM accounts WHERE id");
+        let ids = IdList::new(ids.iter().map(|id| id.get()));
+        on_db!(self, |db| sqlx::query(db.sql(&ACCOUNTS_BY_IDS))
             .bind(ids)
             .fetch_all(db.reader())
             .await?
             .iter()
             .map(read_account)
-            .collect(),
-        }
+            .collect())
     }
 
     pub async fn count_accounts(&self) -> Result<i64> {

@@ -2,7 +2,7 @@
 //! affiliation updates.
 
 use super::account::must_exist;
-use crate::db::{Cols, Conn, Db, DbTime, SqlStore, on_conn, on_db};
+use crate::db::{Cols, Conn, Db, DbTime, Dialects, IdList, SqlStore, on_conn, on_db, where_in_ids};
 use crate::support::{self, conflict, contains_pattern, not_found_if_zero};
 use crate::{NewCharacter, Result, StoreError};
 use const_format::concatcp;
@@ -192,33 +192,16 @@ impl SqlStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
-        // An id list is one parameter, so the SQL stays fixed whatever the list: an array on
-        // PostgreSQL, a JSON array on SQLite (which has no arrays).
-        match &self.db {
-            Db::Sqlite(db) => sqlx::query(concatcp!(
-                "SELECT ",
-                CHARACTER_COLS,
-                " FROM characters WHERE id IN (SELECT value FROM json_each($1))"
-            ))
-            .bind(support::json_ids(&ids))
-            .fetch_all(db.reader())
-            .await?
-            .iter()
-            .map(read_character)
-            .collect(),
-            Db::Postgres(db) => sqlx::query(concatcp!(
-                "SELECT ",
-                CHARACTER_COLS,
-                " FROM characters WHERE id = ANY($1)"
-            ))
+        const CHARACTERS_BY_IDS: Dialects =
+            where_in_ids!("SELECT ", CHARACTER_COLS, " FROM characters WHERE id");
+        let ids = IdList::new(ids.iter().map(|id| id.get()));
+        on_db!(self, |db| sqlx::query(db.sql(&CHARACTERS_BY_IDS))
             .bind(ids)
             .fetch_all(db.reader())
             .await?
             .iter()
             .map(read_character)
-            .collect(),
-        }
+            .collect())
     }
 
     /// Exact, case-insensitive name match.

@@ -1,7 +1,6 @@
 //! Corporation and alliance names/tickers, refreshed when ESI's expiry passes.
 
-use crate::db::{Cols, Db, DbTime, SqlStore, on_db};
-use crate::support::json_ids;
+use crate::db::{Cols, DbTime, Dialects, IdList, SqlStore, on_db, where_in_ids};
 use crate::{AllianceInfo, CorporationInfo, Result};
 use const_format::concatcp;
 use jumpgate_domain::{AllianceId, CorporationId};
@@ -71,33 +70,16 @@ impl SqlStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
-        // An id list is one parameter, so the SQL stays fixed whatever the list: an array on
-        // PostgreSQL, a JSON array on SQLite (which has no arrays).
-        match &self.db {
-            Db::Sqlite(db) => sqlx::query(concatcp!(
-                "SELECT ",
-                CORPORATION_COLS,
-                " FROM corporations WHERE id IN (SELECT value FROM json_each($1))"
-            ))
-            .bind(json_ids(&ids))
-            .fetch_all(db.reader())
-            .await?
-            .iter()
-            .map(read_corporation)
-            .collect(),
-            Db::Postgres(db) => sqlx::query(concatcp!(
-                "SELECT ",
-                CORPORATION_COLS,
-                " FROM corporations WHERE id = ANY($1)"
-            ))
+        const CORPORATIONS_BY_IDS: Dialects =
+            where_in_ids!("SELECT ", CORPORATION_COLS, " FROM corporations WHERE id");
+        let ids = IdList::new(ids.iter().map(|id| id.get()));
+        on_db!(self, |db| sqlx::query(db.sql(&CORPORATIONS_BY_IDS))
             .bind(ids)
             .fetch_all(db.reader())
             .await?
             .iter()
             .map(read_corporation)
-            .collect(),
-        }
+            .collect())
     }
 
     pub async fn upsert_alliance(&self, a: &AllianceInfo) -> Result<()> {
@@ -136,32 +118,16 @@ impl SqlStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
-        // An id list, as in `corporations_by_ids`.
-        match &self.db {
-            Db::Sqlite(db) => sqlx::query(concatcp!(
-                "SELECT ",
-                ALLIANCE_COLS,
-                " FROM alliances WHERE id IN (SELECT value FROM json_each($1))"
-            ))
-            .bind(json_ids(&ids))
-            .fetch_all(db.reader())
-            .await?
-            .iter()
-            .map(read_alliance)
-            .collect(),
-            Db::Postgres(db) => sqlx::query(concatcp!(
-                "SELECT ",
-                ALLIANCE_COLS,
-                " FROM alliances WHERE id = ANY($1)"
-            ))
+        const ALLIANCES_BY_IDS: Dialects =
+            where_in_ids!("SELECT ", ALLIANCE_COLS, " FROM alliances WHERE id");
+        let ids = IdList::new(ids.iter().map(|id| id.get()));
+        on_db!(self, |db| sqlx::query(db.sql(&ALLIANCES_BY_IDS))
             .bind(ids)
             .fetch_all(db.reader())
             .await?
             .iter()
             .map(read_alliance)
-            .collect(),
-        }
+            .collect())
     }
 
     /// Corporations referenced by characters whose info is missing or expired at `now`.

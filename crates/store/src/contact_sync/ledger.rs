@@ -7,9 +7,9 @@
 //! its single writer, PostgreSQL in one statement whose enrolment-row update stands in for the
 //! foreign key's lock (`write_ledger_postgres`, ADR 0012).
 
+use crate::db::json_ids;
 use crate::db::{Cols, Db, SqlStore, on_db};
 use crate::standings::read_standing;
-use crate::support::json_ids;
 use crate::{Result, StoreError};
 use const_format::concatcp;
 use jumpgate_domain::CharacterId;

@@ -51,6 +51,11 @@ impl PgDb {
         })
     }
 
+    /// This backend's text of a statement written in both dialects.
+    pub(crate) fn sql(&self, statement: &super::Dialects) -> &'static str {
+        statement.postgres
+    }
+
     /// Reads and writes share one pool: PostgreSQL runs them side by side.
     pub(crate) fn reader(&self) -> &PgPool {
         &self.pool

@@ -78,6 +78,11 @@ impl SqliteDb {
         })
     }
 
+    /// This backend's text of a statement written in both dialects.
+    pub(crate) fn sql(&self, statement: &crate::db::Dialects) -> &'static str {
+        statement.sqlite
+    }
+
     /// The pool for reads that decide nothing: the readers, beside the writer.
     pub(crate) fn reader(&self) -> &SqlitePool {
         &self.reader
