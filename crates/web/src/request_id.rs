@@ -1,4 +1,6 @@
-//! Every request gets an id (`x-request-id`, a UUID unless a trusted proxy already sent one):
+//! Every request gets an id (`x-request-id`: a UUID, unless the request already carries one, as a
+//! reverse proxy that tags requests sends it; any client can send one, so it is a correlation
+//! aid, never trusted for anything else):
 //! it is in every log line of the request (the `http` span), in the response header, and on the
 //! 500 page, so a person who reports an error hands over the line to look for.
 
