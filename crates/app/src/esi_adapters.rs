@@ -7,7 +7,7 @@ use jumpgate_store::{CacheEntry, Store};
 use std::sync::Arc;
 use time::OffsetDateTime;
 
-pub struct StoreCache(pub Arc<dyn Store>);
+pub struct StoreCache(pub Arc<Store>);
 
 #[async_trait]
 impl EsiCache for StoreCache {
@@ -62,12 +62,12 @@ const PAUSE_KEY: &str = "esi.paused_until";
 const GATE_READ_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub struct StoreGate {
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     last_read: std::sync::Mutex<Option<(std::time::Instant, Option<OffsetDateTime>)>>,
 }
 
 impl StoreGate {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<Store>) -> Self {
         Self {
             store,
             last_read: std::sync::Mutex::new(None),

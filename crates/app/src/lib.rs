@@ -48,7 +48,7 @@ pub struct App {
 }
 
 struct Inner {
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     sso: SsoClient,
     esi: EsiClient,
     keys: RwLock<KeyRing>,
@@ -65,7 +65,7 @@ struct Inner {
 
 impl App {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<Store>,
         sso: SsoClient,
         esi: EsiClient,
         keys: KeyRing,
@@ -125,7 +125,7 @@ impl App {
     /// The store, for use cases only: edges go through a use case that checks its caller (or
     /// the narrow `sessions()` and `health` handles), so the compiler finds any page that would
     /// read around them.
-    pub(crate) fn store(&self) -> &Arc<dyn Store> {
+    pub(crate) fn store(&self) -> &Arc<Store> {
         &self.inner.store
     }
 

@@ -251,7 +251,7 @@ fn location(r: &reqwest::Response) -> anyhow::Result<Url> {
 }
 
 async fn seed(
-    store: &Arc<dyn Store>,
+    store: &Arc<Store>,
     sim: &EveSim,
     members: &[jumpgate_evesim::SimCharacter],
 ) -> anyhow::Result<()> {

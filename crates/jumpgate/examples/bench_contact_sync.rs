@@ -372,12 +372,7 @@ struct Minimum {
 /// Accounts (one per EVE account, as logins would make them), characters, contact tokens
 /// whose access tokens have expired (the first sync refreshes each, as a periodic round does),
 /// the permission to use standings, enrolment, and the standings database.
-async fn seed(
-    app: &App,
-    store: &Arc<dyn Store>,
-    sim: &EveSim,
-    world: &World,
-) -> anyhow::Result<()> {
+async fn seed(app: &App, store: &Arc<Store>, sim: &EveSim, world: &World) -> anyhow::Result<()> {
     store.import_standings(&world.entries).await?;
     let mut by_owner: BTreeMap<String, Vec<SimCharacter>> = BTreeMap::new();
     for c in &world.enrolled {
@@ -570,7 +565,7 @@ impl Round {
 /// Runs one reconcile of every enrolled character through the job worker and measures it.
 async fn round(
     app: &App,
-    store: &Arc<dyn Store>,
+    store: &Arc<Store>,
     sim: &EveSim,
     name: &str,
     timeout: Duration,
@@ -592,7 +587,7 @@ async fn round(
 }
 
 async fn wait_for_jobs(
-    store: &Arc<dyn Store>,
+    store: &Arc<Store>,
     started: Instant,
     timeout: Duration,
 ) -> anyhow::Result<()> {
@@ -608,7 +603,7 @@ async fn wait_for_jobs(
     }
 }
 
-async fn statuses(store: &Arc<dyn Store>) -> anyhow::Result<BTreeMap<String, i64>> {
+async fn statuses(store: &Arc<Store>) -> anyhow::Result<BTreeMap<String, i64>> {
     let mut out = BTreeMap::new();
     for s in store.synced_characters(None).await? {
         *out.entry(s.status.as_str().to_owned()).or_default() += 1;
@@ -645,7 +640,7 @@ fn check_contacts(sim: &EveSim, world: &World) -> anyhow::Result<()> {
 /// and the propagation job (with any full syncs it hands characters to) runs to the end.
 async fn approve_one(
     app: &App,
-    store: &Arc<dyn Store>,
+    store: &Arc<Store>,
     sim: &EveSim,
     world: &mut World,
     timeout: Duration,

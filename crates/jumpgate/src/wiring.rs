@@ -12,7 +12,7 @@ use jumpgate_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub async fn connect_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+pub async fn connect_store(settings: &Settings) -> anyhow::Result<Arc<Store>> {
     let url = settings.database_url();
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&settings.data_dir).with_context(|| {
@@ -48,7 +48,7 @@ pub fn http_client(settings: &Settings) -> anyhow::Result<reqwest::Client> {
         .context("cannot build the HTTP client")
 }
 
-pub async fn build_app(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<App> {
+pub async fn build_app(settings: &Settings, store: Arc<Store>) -> anyhow::Result<App> {
     let http = http_client(settings)?;
     let sso = SsoClient::new(
         settings

@@ -1,7 +1,8 @@
 //! Bulk operations: long actions (imports, bulk decisions, bulk deletes) that a job carries out
 //! item by item while the page that started them shows how far it got.
 
-use crate::db::{Cols, DbTime, SqlStore, on_db};
+use crate::Store;
+use crate::db::{Cols, DbTime, on_db};
 use crate::support::{self, unknown_account};
 use crate::{Result, StoreError};
 use const_format::concatcp;
@@ -118,7 +119,7 @@ fn problems_json(p: &BulkProgress) -> Result<String> {
         .map_err(|e| StoreError::Invalid(format!("bulk operation problems: {e}")))
 }
 
-impl SqlStore {
+impl Store {
     /// Records a bulk operation as queued.
     pub async fn create_bulk_operation(&self, op: &NewBulkOperation) -> Result<BulkOperation> {
         on_db!(self, |db| read_bulk_operation(

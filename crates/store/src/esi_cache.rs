@@ -1,6 +1,7 @@
 //! The ESI response cache shared by every instance: ETag, expiry and body per request key.
 
-use crate::db::{Cols, DbTime, SqlStore, on_db};
+use crate::Store;
+use crate::db::{Cols, DbTime, on_db};
 use crate::{CacheEntry, Result};
 use time::OffsetDateTime;
 
@@ -14,7 +15,8 @@ fn read_cache<R: Cols>(r: &R) -> Result<CacheEntry> {
     })
 }
 
-impl SqlStore {
+impl Store {
+    /// ESI response cache shared by every instance: ETag, expiry and body per request key.
     pub async fn cache_get(&self, key: &str) -> Result<Option<CacheEntry>> {
         on_db!(self, |db| sqlx::query(
             "SELECT etag, expires_at, last_modified, pages, body FROM esi_cache WHERE key = $1",

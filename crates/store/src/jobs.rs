@@ -1,6 +1,7 @@
 //! The durable job queue: dedupe while queued or running, leases with expiry, retries.
 
-use crate::db::{Cols, Db, DbTime, SqlStore, on_db};
+use crate::Store;
+use crate::db::{Cols, Db, DbTime, on_db};
 use crate::support::{self, conflict, json};
 use crate::{Job, JobCounts, JobStatus, NewJob, Result, StoreError};
 use const_format::concatcp;
@@ -31,7 +32,7 @@ fn job_status(s: &str) -> Result<JobStatus> {
     JobStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown job status '{s}'")))
 }
 
-impl SqlStore {
+impl Store {
     /// Queues a job. With a `dedupe_key`, nothing is queued (returns `None`) while a queued or
     /// running job has the same key: N instances scheduling a periodic job queue it once.
     pub async fn enqueue_job(&self, job: &NewJob) -> Result<Option<i64>> {

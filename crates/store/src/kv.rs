@@ -1,9 +1,10 @@
 //! A small key-value table for state shared by every instance (settings, markers).
 
 use crate::Result;
-use crate::db::{SqlStore, on_db};
+use crate::Store;
+use crate::db::on_db;
 
-impl SqlStore {
+impl Store {
     pub async fn kv_get(&self, key: &str) -> Result<Option<String>> {
         Ok(on_db!(self, |db| sqlx::query_scalar(
             "SELECT value FROM kv WHERE key = $1"

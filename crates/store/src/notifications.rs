@@ -1,7 +1,8 @@
 //! In-app notifications ("your request was approved").
 
 use crate::Result;
-use crate::db::{Cols, DbTime, Limit, SqlStore, on_db};
+use crate::Store;
+use crate::db::{Cols, DbTime, Limit, on_db};
 use crate::support::{self, unknown_account};
 use const_format::concatcp;
 use jumpgate_domain::AccountId;
@@ -32,7 +33,7 @@ fn read_notification<R: Cols>(r: &R) -> Result<Notification> {
     })
 }
 
-impl SqlStore {
+impl Store {
     pub async fn notify(
         &self,
         account: AccountId,

@@ -1,6 +1,6 @@
 //! Choosing and opening a backend from a database URL.
 
-use crate::db::{Db, PgDb, SqlStore, SqliteDb};
+use crate::db::{Db, PgDb, SqliteDb};
 use crate::{Result, Store, StoreError};
 use std::sync::Arc;
 
@@ -54,7 +54,7 @@ impl Default for ConnectOptions {
 ///
 /// Accepted: `sqlite://path/to/file.db`, `sqlite:file.db`, `sqlite::memory:`,
 /// `postgres://user:password@host/db`, `postgresql://…`.
-pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Arc<dyn Store>> {
+pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Arc<Store>> {
     let db = match Backend::from_url(url) {
         Some(Backend::Sqlite) => Db::Sqlite(SqliteDb::open(url, opts).await?),
         Some(Backend::Postgres) => Db::Postgres(PgDb::connect(url, opts).await?),
@@ -66,7 +66,7 @@ pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Arc<dyn Store>>
             )));
         }
     };
-    Ok(Arc::new(SqlStore { db }))
+    Ok(Arc::new(Store { db }))
 }
 
 /// The URL without its password, for messages.

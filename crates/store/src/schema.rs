@@ -1,10 +1,11 @@
 //! The schema as the database describes it, for the test that keeps both schemas alike.
 
 use crate::Result;
-use crate::db::{Db, SqlStore};
+use crate::Store;
+use crate::db::Db;
 use std::collections::BTreeMap;
 
-impl SqlStore {
+impl Store {
     /// Tables and their columns (sorted), without sqlx's migration table.
     pub async fn schema_columns(&self) -> Result<Vec<(String, Vec<String>)>> {
         // Each database describes itself its own way: SQLite in `sqlite_master` and the

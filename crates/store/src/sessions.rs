@@ -1,7 +1,8 @@
 //! Web sessions. A session's `id` is already a hash of the cookie value: the store never sees
 //! the cookie itself.
 
-use crate::db::{Cols, DbTime, SqlStore, on_db};
+use crate::Store;
+use crate::db::{Cols, DbTime, on_db};
 use crate::states::{GrantRow, SESSION_GRANTS, account_access};
 use crate::support::conflict;
 use crate::{Result, SessionAccess, SessionRecord};
@@ -48,7 +49,8 @@ fn read_session_grant<R: Cols>(r: &R) -> Result<Option<GrantRow>> {
     )))
 }
 
-impl SqlStore {
+impl Store {
+    /// `id` is already a hash of the cookie value; the store never sees the cookie itself.
     pub async fn load_session(
         &self,
         id: &str,

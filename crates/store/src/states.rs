@@ -1,9 +1,10 @@
 //! States with their criteria and permissions, permissions granted to accounts directly, and the
 //! grants query that sums them up for an account (or a session's account).
 
-use crate::db::{SqlStore, on_db};
+use crate::db::{on_conn, on_db};
 use crate::support::{conflict, is_foreign_key, not_found_if_zero};
 use crate::{AccountAccess, Result, StoreError};
+use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::states::{State, StateCriteria};
 use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, FactionId};
@@ -117,48 +118,13 @@ pub(crate) const SESSION_GRANTS: &str = concatcp!(
 /// One row of `ACCOUNT_GRANTS`: superuser, state, main id, main name, permission.
 pub(crate) type GrantRow = (bool, String, Option<i64>, Option<String>, Option<String>);
 
-/// The account's grants from its `ACCOUNT_GRANTS` rows; `None` without rows (no such account).
-pub(crate) fn account_access(rows: Vec<GrantRow>) -> Option<AccountAccess> {
-    let (superuser, state, main_id, main_name, _) = rows.first().cloned()?;
-    Some(AccountAccess {
-        superuser,
-        state,
-        main: main_id
-            .zip(main_name)
-            .map(|(id, name)| (CharacterId(id), name)),
-        permissions: rows.into_iter().filter_map(|r| r.4).collect(),
-    })
-}
-
-impl SqlStore {
-    /// All states, highest priority first.
-    pub async fn states(&self) -> Result<Vec<State>> {
-        on_db!(self, |db| {
-            // One read transaction, so a concurrent save never shows half a state.
-            let mut tx = db.begin_read().await?;
-            let states: Vec<(i64, String, i32)> = sqlx::query_as(
-                "SELECT id, name, priority FROM states ORDER BY priority DESC, name, id",
-            )
-            .fetch_all(&mut *tx)
-            .await?;
-            let criteria: Vec<(i64, String, i64)> =
-                sqlx::query_as("SELECT state_id, kind, entity_id FROM state_criteria")
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let permissions: Vec<(i64, String)> =
-                sqlx::query_as("SELECT state_id, permission FROM state_permissions")
-                    .fetch_all(&mut *tx)
-                    .await?;
-            tx.commit().await?;
-            assemble_states(states, criteria, permissions)
-        })
-    }
-
+/// The state and permission writes a use case combines with its audit entry in one transaction;
+/// the `Store` methods of the same names run each in its own.
+impl Transaction {
     /// Inserts (id 0) or updates a state with its criteria and permissions. Names are unique.
-    pub async fn save_state(&self, state: &State) -> Result<State> {
+    pub async fn save_state(&mut self, state: &State) -> Result<State> {
         let name_taken = || format!("a state named '{}' already exists", state.name);
-        let id = on_db!(self, |db| {
-            let mut tx = db.begin().await?;
+        let id = on_conn!(self.conn(), |tx| {
             let id = if state.id == 0 {
                 sqlx::query_scalar(
                     "INSERT INTO states (name, priority) VALUES ($1, $2) RETURNING id",
@@ -206,7 +172,6 @@ impl SqlStore {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await?;
             id
         });
         Ok(State {
@@ -215,13 +180,101 @@ impl SqlStore {
         })
     }
 
-    pub async fn delete_state(&self, id: i64) -> Result<()> {
-        let done = on_db!(self, |db| sqlx::query("DELETE FROM states WHERE id = $1")
-            .bind(id)
-            .execute(db.writer())
-            .await?
-            .rows_affected());
+    pub async fn delete_state(&mut self, id: i64) -> Result<()> {
+        let done = on_conn!(self.conn(), |c| sqlx::query(
+            "DELETE FROM states WHERE id = $1"
+        )
+        .bind(id)
+        .execute(c)
+        .await?
+        .rows_affected());
         not_found_if_zero(done, || format!("state {id}"))
+    }
+
+    pub async fn grant_permission(&mut self, account: AccountId, permission: &str) -> Result<()> {
+        on_conn!(self.conn(), |c| {
+            sqlx::query(
+                "INSERT INTO account_permissions (account_id, permission) VALUES ($1, $2)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(account.get())
+            .bind(permission)
+            .execute(c)
+            .await
+            .map_err(|e| {
+                if is_foreign_key(&e) {
+                    StoreError::NotFound(format!("account {account}"))
+                } else {
+                    StoreError::Database(e)
+                }
+            })?;
+        });
+        Ok(())
+    }
+
+    pub async fn revoke_permission(&mut self, account: AccountId, permission: &str) -> Result<()> {
+        on_conn!(self.conn(), |c| {
+            sqlx::query(
+                "DELETE FROM account_permissions WHERE account_id = $1 AND permission = $2",
+            )
+            .bind(account.get())
+            .bind(permission)
+            .execute(c)
+            .await?;
+        });
+        Ok(())
+    }
+}
+
+/// The account's grants from its `ACCOUNT_GRANTS` rows; `None` without rows (no such account).
+pub(crate) fn account_access(rows: Vec<GrantRow>) -> Option<AccountAccess> {
+    let (superuser, state, main_id, main_name, _) = rows.first().cloned()?;
+    Some(AccountAccess {
+        superuser,
+        state,
+        main: main_id
+            .zip(main_name)
+            .map(|(id, name)| (CharacterId(id), name)),
+        permissions: rows.into_iter().filter_map(|r| r.4).collect(),
+    })
+}
+
+impl Store {
+    /// All states, highest priority first.
+    pub async fn states(&self) -> Result<Vec<State>> {
+        on_db!(self, |db| {
+            // One read transaction, so a concurrent save never shows half a state.
+            let mut tx = db.begin_read().await?;
+            let states: Vec<(i64, String, i32)> = sqlx::query_as(
+                "SELECT id, name, priority FROM states ORDER BY priority DESC, name, id",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            let criteria: Vec<(i64, String, i64)> =
+                sqlx::query_as("SELECT state_id, kind, entity_id FROM state_criteria")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let permissions: Vec<(i64, String)> =
+                sqlx::query_as("SELECT state_id, permission FROM state_permissions")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            tx.commit().await?;
+            assemble_states(states, criteria, permissions)
+        })
+    }
+
+    /// Inserts (id 0) or updates a state with its criteria and permissions. Names are unique.
+    pub async fn save_state(&self, state: &State) -> Result<State> {
+        let mut tx = self.transaction().await?;
+        let saved = tx.save_state(state).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    pub async fn delete_state(&self, id: i64) -> Result<()> {
+        let mut tx = self.transaction().await?;
+        tx.delete_state(id).await?;
+        tx.commit().await
     }
 
     /// Permissions granted to the account directly.
@@ -236,37 +289,15 @@ impl SqlStore {
     }
 
     pub async fn grant_permission(&self, account: AccountId, permission: &str) -> Result<()> {
-        on_db!(self, |db| {
-            sqlx::query(
-                "INSERT INTO account_permissions (account_id, permission) VALUES ($1, $2)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(account.get())
-            .bind(permission)
-            .execute(db.writer())
-            .await
-            .map_err(|e| {
-                if is_foreign_key(&e) {
-                    StoreError::NotFound(format!("account {account}"))
-                } else {
-                    StoreError::Database(e)
-                }
-            })?;
-        });
-        Ok(())
+        let mut tx = self.transaction().await?;
+        tx.grant_permission(account, permission).await?;
+        tx.commit().await
     }
 
     pub async fn revoke_permission(&self, account: AccountId, permission: &str) -> Result<()> {
-        on_db!(self, |db| {
-            sqlx::query(
-                "DELETE FROM account_permissions WHERE account_id = $1 AND permission = $2",
-            )
-            .bind(account.get())
-            .bind(permission)
-            .execute(db.writer())
-            .await?;
-        });
-        Ok(())
+        let mut tx = self.transaction().await?;
+        tx.revoke_permission(account, permission).await?;
+        tx.commit().await
     }
 
     /// The superuser flag, state, main and every permission the account holds, directly or

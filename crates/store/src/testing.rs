@@ -23,7 +23,7 @@ pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/
 const STALE_SCHEMA_AGE: Duration = Duration::from_secs(3600);
 
 pub struct TestStore {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     /// Reaches this very store from another process (`connect(url)`). For SQLite that process
     /// is refused while this one holds the database, by design.
     pub url: String,
@@ -207,7 +207,7 @@ async fn sweep_stale_schemas(conn: &mut PgConnection) {
 
 /// Defines one test per backend: `$name::sqlite` and `$name::postgres`.
 ///
-/// `|store|` binds an `Arc<dyn Store>`; `|t: TestStore|` binds a `&TestStore` (for its URL).
+/// `|store|` binds an `Arc<Store>`; `|t: TestStore|` binds a `&TestStore` (for its URL).
 /// The body is an async block. The test database is removed when the body returns.
 #[macro_export]
 macro_rules! store_test {

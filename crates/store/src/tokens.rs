@@ -1,7 +1,8 @@
 //! ESI tokens (ciphertexts only; encryption happens above the store) and the per-token refresh
 //! lease.
 
-use crate::db::{Cols, DbTime, SqlStore, on_db};
+use crate::Store;
+use crate::db::{Cols, DbTime, on_db};
 use crate::support::{self, conflict, is_foreign_key, not_found_if_zero};
 use crate::{NewToken, RefreshedToken, Result, StoreError, TokenRecord};
 use const_format::concatcp;
@@ -34,7 +35,7 @@ fn token_status(s: &str) -> Result<TokenStatus> {
     TokenStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown token status '{s}'")))
 }
 
-impl SqlStore {
+impl Store {
     /// Inserts or replaces the token of (character, login).
     pub async fn upsert_token(&self, t: &NewToken) -> Result<TokenRecord> {
         // A new grant replaces the old one entirely but keeps its id, creation time and any

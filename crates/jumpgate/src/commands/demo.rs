@@ -64,7 +64,7 @@ fn reset_demo_database(args: &DemoArgs) -> anyhow::Result<()> {
 
 /// Members are the simulated universe's first alliance, blues its second: so the demo shows
 /// states changing when the simulator moves characters around.
-async fn seed_demo_states(store: &dyn jumpgate_store::Store, sim: &EveSim) -> anyhow::Result<()> {
+async fn seed_demo_states(store: &jumpgate_store::Store, sim: &EveSim) -> anyhow::Result<()> {
     let alliances = sim.alliances();
     for mut state in store.states().await? {
         let alliance = match state.name.as_str() {
@@ -89,10 +89,7 @@ async fn seed_demo_states(store: &dyn jumpgate_store::Store, sim: &EveSim) -> an
 }
 
 /// A few standings so the standings pages show something: the first alliance +10, the second +5.
-async fn seed_demo_standings(
-    store: &dyn jumpgate_store::Store,
-    sim: &EveSim,
-) -> anyhow::Result<()> {
+async fn seed_demo_standings(store: &jumpgate_store::Store, sim: &EveSim) -> anyhow::Result<()> {
     use jumpgate_domain::standings::{Entity, Standing};
     let alliances = sim.alliances();
     for (a, tenths) in alliances.iter().zip([100i16, 50]) {

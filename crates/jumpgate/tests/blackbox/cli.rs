@@ -125,7 +125,7 @@ fn test_postgres_url() -> String {
         .unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_owned())
 }
 
-async fn open(url: &str) -> Arc<dyn Store> {
+async fn open(url: &str) -> Arc<Store> {
     jumpgate_store::connect(url, &ConnectOptions { max_connections: 2 })
         .await
         .unwrap_or_else(|e| panic!("open {url}: {e}"))
@@ -393,7 +393,7 @@ async fn migrate_prepares_an_empty_postgresql_schema() {
 
 // ----- audit verify --------------------------------------------------------------------------
 
-async fn write_audit_entries(store: &dyn Store, n: usize) {
+async fn write_audit_entries(store: &Store, n: usize) {
     for i in 0..n {
         store
             .append_audit(&NewAuditEntry {

@@ -50,7 +50,7 @@ pub struct TestApp {
     pub base: Url,
     pub sim: EveSim,
     pub app: App,
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub db: TestStore,
     pub settings: Settings,
     stop: watch::Sender<bool>,

@@ -1,9 +1,10 @@
 //! Accounts: creation, lookup, search and the account's own settings.
 
 use super::characters;
-use crate::db::{Cols, Conn, Db, DbTime, Dialects, IdList, SqlStore, on_conn, on_db, where_in_ids};
+use crate::db::{Cols, Conn, Db, DbTime, Dialects, IdList, on_conn, on_db, where_in_ids};
 use crate::support::{self, contains_pattern, not_found_if_zero};
 use crate::{AccountSummary, NewCharacter, Result, StoreError};
+use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::account::{Account, Character};
 use jumpgate_domain::states::GUEST;
@@ -78,7 +79,7 @@ async fn owner_to_make_main<'c>(
     })
 }
 
-impl SqlStore {
+impl Store {
     /// Creates an account with `main` as its main (and only) character.
     pub async fn create_account(&self, main: &NewCharacter) -> Result<(Account, Character)> {
         let now = support::now();
@@ -209,47 +210,21 @@ impl SqlStore {
 
     /// Fails with `Invalid` when the character is not on that account.
     pub async fn set_main(&self, account: AccountId, character: CharacterId) -> Result<()> {
-        on_db!(self, |db| {
-            let mut tx = db.begin().await?;
-            must_exist(&mut *tx, account).await?;
-            let owner = owner_to_make_main(&mut *tx, character).await?;
-            if owner != Some(account.get()) {
-                return Err(StoreError::Invalid(format!(
-                    "character {character} is not on account {account}"
-                )));
-            }
-            sqlx::query("UPDATE accounts SET main_character_id = $1 WHERE id = $2")
-                .bind(character.get())
-                .bind(account.get())
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            Ok(())
-        })
+        let mut tx = self.transaction().await?;
+        tx.set_main(account, character).await?;
+        tx.commit().await
     }
 
     pub async fn set_superuser(&self, account: AccountId, superuser: bool) -> Result<()> {
-        let done = on_db!(self, |db| sqlx::query(
-            "UPDATE accounts SET superuser = $1 WHERE id = $2"
-        )
-        .bind(superuser)
-        .bind(account.get())
-        .execute(db.writer())
-        .await?
-        .rows_affected());
-        not_found_if_zero(done, || format!("account {account}"))
+        let mut tx = self.transaction().await?;
+        tx.set_superuser(account, superuser).await?;
+        tx.commit().await
     }
 
     pub async fn set_account_state(&self, account: AccountId, state: &str) -> Result<()> {
-        let done = on_db!(self, |db| sqlx::query(
-            "UPDATE accounts SET state = $1 WHERE id = $2"
-        )
-        .bind(state)
-        .bind(account.get())
-        .execute(db.writer())
-        .await?
-        .rows_affected());
-        not_found_if_zero(done, || format!("account {account}"))
+        let mut tx = self.transaction().await?;
+        tx.set_account_state(account, state).await?;
+        tx.commit().await
     }
 
     pub async fn set_account_email(
@@ -258,16 +233,9 @@ impl SqlStore {
         email: Option<&str>,
         verified: bool,
     ) -> Result<()> {
-        let done = on_db!(self, |db| sqlx::query(
-            "UPDATE accounts SET email = $1, email_verified = $2 WHERE id = $3"
-        )
-        .bind(email)
-        .bind(verified)
-        .bind(account.get())
-        .execute(db.writer())
-        .await?
-        .rows_affected());
-        not_found_if_zero(done, || format!("account {account}"))
+        let mut tx = self.transaction().await?;
+        tx.set_account_email(account, email, verified).await?;
+        tx.commit().await
     }
 
     pub async fn set_account_timezone(
@@ -275,12 +243,87 @@ impl SqlStore {
         account: AccountId,
         timezone: Option<&str>,
     ) -> Result<()> {
-        let done = on_db!(self, |db| sqlx::query(
+        let mut tx = self.transaction().await?;
+        tx.set_account_timezone(account, timezone).await?;
+        tx.commit().await
+    }
+}
+
+/// The account writes a use case combines with others (and its audit entry) in one transaction;
+/// the `Store` methods of the same names run each in its own.
+impl Transaction {
+    /// Fails with `Invalid` when the character is not on that account.
+    pub async fn set_main(&mut self, account: AccountId, character: CharacterId) -> Result<()> {
+        must_exist(self.conn(), account).await?;
+        let owner = owner_to_make_main(self.conn(), character).await?;
+        if owner != Some(account.get()) {
+            return Err(StoreError::Invalid(format!(
+                "character {character} is not on account {account}"
+            )));
+        }
+        on_conn!(self.conn(), |c| {
+            sqlx::query("UPDATE accounts SET main_character_id = $1 WHERE id = $2")
+                .bind(character.get())
+                .bind(account.get())
+                .execute(c)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn set_superuser(&mut self, account: AccountId, superuser: bool) -> Result<()> {
+        let done = on_conn!(self.conn(), |c| sqlx::query(
+            "UPDATE accounts SET superuser = $1 WHERE id = $2"
+        )
+        .bind(superuser)
+        .bind(account.get())
+        .execute(c)
+        .await?
+        .rows_affected());
+        not_found_if_zero(done, || format!("account {account}"))
+    }
+
+    pub async fn set_account_state(&mut self, account: AccountId, state: &str) -> Result<()> {
+        let done = on_conn!(self.conn(), |c| sqlx::query(
+            "UPDATE accounts SET state = $1 WHERE id = $2"
+        )
+        .bind(state)
+        .bind(account.get())
+        .execute(c)
+        .await?
+        .rows_affected());
+        not_found_if_zero(done, || format!("account {account}"))
+    }
+
+    pub async fn set_account_email(
+        &mut self,
+        account: AccountId,
+        email: Option<&str>,
+        verified: bool,
+    ) -> Result<()> {
+        let done = on_conn!(self.conn(), |c| sqlx::query(
+            "UPDATE accounts SET email = $1, email_verified = $2 WHERE id = $3"
+        )
+        .bind(email)
+        .bind(verified)
+        .bind(account.get())
+        .execute(c)
+        .await?
+        .rows_affected());
+        not_found_if_zero(done, || format!("account {account}"))
+    }
+
+    pub async fn set_account_timezone(
+        &mut self,
+        account: AccountId,
+        timezone: Option<&str>,
+    ) -> Result<()> {
+        let done = on_conn!(self.conn(), |c| sqlx::query(
             "UPDATE accounts SET timezone = $1 WHERE id = $2"
         )
         .bind(timezone)
         .bind(account.get())
-        .execute(db.writer())
+        .execute(c)
         .await?
         .rows_affected());
         not_found_if_zero(done, || format!("account {account}"))

@@ -2,7 +2,8 @@
 //! affiliation updates.
 
 use super::account::must_exist;
-use crate::db::{Cols, Conn, Db, DbTime, Dialects, IdList, SqlStore, on_conn, on_db, where_in_ids};
+use crate::Store;
+use crate::db::{Cols, Conn, Db, DbTime, Dialects, IdList, on_conn, on_db, where_in_ids};
 use crate::support::{self, conflict, contains_pattern, not_found_if_zero};
 use crate::{NewCharacter, Result, StoreError};
 use const_format::concatcp;
@@ -175,7 +176,7 @@ async fn record_removal<'c>(
     ))
 }
 
-impl SqlStore {
+impl Store {
     pub async fn character(&self, id: CharacterId) -> Result<Option<Character>> {
         on_db!(self, |db| sqlx::query(CHARACTER_BY_ID)
             .bind(id.get())

@@ -1,6 +1,7 @@
 //! Corporation and alliance names/tickers, refreshed when ESI's expiry passes.
 
-use crate::db::{Cols, DbTime, Dialects, IdList, SqlStore, on_db, where_in_ids};
+use crate::Store;
+use crate::db::{Cols, DbTime, Dialects, IdList, on_db, where_in_ids};
 use crate::{AllianceInfo, CorporationInfo, Result};
 use const_format::concatcp;
 use jumpgate_domain::{AllianceId, CorporationId};
@@ -29,7 +30,7 @@ fn read_alliance<R: Cols>(r: &R) -> Result<AllianceInfo> {
     })
 }
 
-impl SqlStore {
+impl Store {
     pub async fn upsert_corporation(&self, c: &CorporationInfo) -> Result<()> {
         on_db!(self, |db| {
             sqlx::query(

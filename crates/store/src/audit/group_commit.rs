@@ -11,15 +11,11 @@
 //! and the others find theirs written when their turn comes. One append per commit made a sync
 //! round (an entry per character) queue behind the database's WAL flushes.
 
-use super::{CHAIN_HEAD, seal_audit};
+use super::{CHAIN_HEAD, MAX_APPEND_ATTEMPTS, chain_contended, seal_audit};
+use crate::Result;
 use crate::db::PgDb;
-use crate::{Result, StoreError};
 use jumpgate_domain::audit::{AuditEntry, NewAuditEntry, to_micros};
 use tokio::sync::oneshot;
-
-/// Another instance appending at the same moment costs a retry; this many in a row means
-/// something else is wrong.
-const MAX_APPEND_ATTEMPTS: usize = 100;
 
 /// An entry waiting to be appended, and where its sealed form goes (`None`: the group it was in
 /// failed, so its writer appends it again).
@@ -104,10 +100,7 @@ async fn append_group(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(StoreError::Conflict(format!(
-        "could not append to the audit log: {MAX_APPEND_ATTEMPTS} attempts in a row found their \
-         place in the chain taken"
-    )))
+    Err(chain_contended())
 }
 
 async fn insert_all(s: &PgDb, sealed: &[AuditEntry]) -> std::result::Result<(), sqlx::Error> {

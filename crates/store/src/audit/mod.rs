@@ -5,14 +5,26 @@ mod group_commit;
 
 pub(crate) use group_commit::AuditChain;
 
-use crate::db::{Cols, Db, DbTime, Limit, SqlStore, on_db};
+use crate::db::{Cols, Db, DbTime, Dialects, Limit, on_conn, on_db};
 use crate::support::{json, now};
 use crate::{AuditFilter, Result, StoreError};
+use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::audit::{Actor, AuditEntry, GENESIS_HASH, NewAuditEntry, entry_hash};
 
 const AUDIT_COLS: &str =
     "id, at, actor, action, target, CAST(details AS TEXT) AS details, prev_hash, hash";
+
+/// Another writer appending at the same moment costs a retry; this many in a row means
+/// something else is wrong.
+const MAX_APPEND_ATTEMPTS: usize = 100;
+
+fn chain_contended() -> StoreError {
+    StoreError::Conflict(format!(
+        "could not append to the audit log: {MAX_APPEND_ATTEMPTS} attempts in a row found their \
+         place in the chain taken"
+    ))
+}
 
 /// The id and hash of the newest entry, which the next one links to.
 const CHAIN_HEAD: &str = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1";
@@ -63,32 +75,17 @@ fn seal_audit(last: Option<(i64, String)>, entry: &NewAuditEntry) -> AuditEntry 
     }
 }
 
-impl SqlStore {
+impl Store {
     /// Appends an entry: the id, time and hash chain are assigned so that concurrent writers
     /// (several instances) cannot fork the chain.
     pub async fn append_audit(&self, entry: &NewAuditEntry) -> Result<AuditEntry> {
         match &self.db {
             // SQLite: one process with a single writer connection, and `BEGIN IMMEDIATE` takes
-            // the write lock before the chain head is read, so appends are strictly serialized.
-            Db::Sqlite(db) => {
-                let mut tx = db.begin().await?;
-                let last: Option<(i64, String)> =
-                    sqlx::query_as(CHAIN_HEAD).fetch_optional(&mut *tx).await?;
-                let e = seal_audit(last, entry);
-                sqlx::query(
-                    "INSERT INTO audit_log (id, at, actor, action, target, details, prev_hash, hash)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(e.id)
-                .bind(DbTime(e.at))
-                .bind(e.actor.to_text())
-                .bind(&e.action)
-                .bind(&e.target)
-                .bind(e.details.to_string())
-                .bind(&e.prev_hash)
-                .bind(&e.hash)
-                .execute(&mut *tx)
-                .await?;
+            // the write lock before the chain head is read, so appends are strictly serialized:
+            // each in a transaction of its own.
+            Db::Sqlite(_) => {
+                let mut tx = self.transaction().await?;
+                let e = tx.append_audit(entry).await?;
                 tx.commit().await?;
                 Ok(e)
             }
@@ -139,5 +136,62 @@ impl SqlStore {
         .iter()
         .map(read_audit)
         .collect())
+    }
+}
+
+/// A single entry's insert; PostgreSQL's column is `JSON`, which text is not cast to implicitly
+/// (SQLite keeps the text as it is).
+const INSERT_ONE: Dialects = Dialects {
+    sqlite: "INSERT INTO audit_log (id, at, actor, action, target, details, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    postgres: "INSERT INTO audit_log (id, at, actor, action, target, details, prev_hash, hash)
+               VALUES ($1, $2, $3, $4, $5, CAST($6 AS JSON), $7, $8)",
+};
+
+impl Transaction {
+    /// Appends an entry that commits with the rest of the transaction, or not at all.
+    ///
+    /// The head is read and the next id inserted inside a savepoint. On PostgreSQL another writer
+    /// (an instance, or this process's group commit) may take that id first: the insert then
+    /// fails on the primary key once the other commits, the savepoint is rolled back and the
+    /// head read again, as the group commit does. Until this transaction commits, a writer that
+    /// wants the id after this entry's waits for it, so keep such transactions short.
+    pub async fn append_audit(&mut self, entry: &NewAuditEntry) -> Result<AuditEntry> {
+        let insert = self.sql(&INSERT_ONE);
+        for _ in 0..MAX_APPEND_ATTEMPTS {
+            let appended = on_conn!(self.conn(), |c| {
+                let mut savepoint = sqlx::Connection::begin(&mut *c).await?;
+                let last: Option<(i64, String)> = sqlx::query_as(CHAIN_HEAD)
+                    .fetch_optional(&mut *savepoint)
+                    .await?;
+                let e = seal_audit(last, entry);
+                let inserted = sqlx::query(insert)
+                    .bind(e.id)
+                    .bind(DbTime(e.at))
+                    .bind(e.actor.to_text())
+                    .bind(&e.action)
+                    .bind(&e.target)
+                    .bind(e.details.to_string())
+                    .bind(&e.prev_hash)
+                    .bind(&e.hash)
+                    .execute(&mut *savepoint)
+                    .await;
+                match inserted {
+                    Ok(_) => {
+                        savepoint.commit().await?;
+                        Some(e)
+                    }
+                    Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
+                        savepoint.rollback().await?;
+                        None
+                    }
+                    Err(err) => return Err(err.into()),
+                }
+            });
+            if let Some(e) = appended {
+                return Ok(e);
+            }
+        }
+        Err(chain_contended())
     }
 }

@@ -1,7 +1,8 @@
 //! Enrolment in contact sync: which characters Jumpgate keeps contacts in, where each one's
 //! sync stands, and the per-character sync lease (one sync per character across instances).
 
-use crate::db::{Cols, DbTime, SqlStore, on_db};
+use crate::Store;
+use crate::db::{Cols, DbTime, on_db};
 use crate::support;
 use crate::{Result, StoreError};
 use const_format::concatcp;
@@ -129,7 +130,7 @@ fn sync_counts(rows: Vec<(String, i64)>) -> Result<SyncCounts> {
     Ok(counts)
 }
 
-impl SqlStore {
+impl Store {
     /// Enrols a character (status pending); enrolling again keeps its ledger and history.
     pub async fn enrol_sync(
         &self,

@@ -7,8 +7,9 @@
 //! its single writer, PostgreSQL in one statement whose enrolment-row update stands in for the
 //! foreign key's lock (`write_ledger_postgres`, ADR 0012).
 
+use crate::Store;
 use crate::db::json_ids;
-use crate::db::{Cols, Db, SqlStore, on_db};
+use crate::db::{Cols, Db, on_db};
 use crate::standings::read_standing;
 use crate::{Result, StoreError};
 use const_format::concatcp;
@@ -52,7 +53,7 @@ fn not_enrolled(character: CharacterId) -> StoreError {
     StoreError::NotFound(format!("sync enrolment of character {character}"))
 }
 
-impl SqlStore {
+impl Store {
     /// The contacts Jumpgate wrote into the character, by contact id.
     pub async fn ledger(&self, character: CharacterId) -> Result<Vec<LedgerEntry>> {
         on_db!(self, |db| sqlx::query(concatcp!(

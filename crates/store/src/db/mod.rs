@@ -39,8 +39,6 @@ pub(crate) use postgres::PgDb;
 pub(crate) use sqlite::SqliteDb;
 pub(crate) use time::DbTime;
 
-use crate::Backend;
-
 /// The backend in use, with its pools.
 pub(crate) enum Db {
     Sqlite(SqliteDb),
@@ -58,21 +56,3 @@ macro_rules! on_db {
 }
 
 pub(crate) use on_db;
-
-/// Everything Jumpgate keeps, on the database a URL names (see [`crate::connect`]).
-///
-/// Each topic (`states`, `accounts`, …) adds its methods in its own file. Until every topic is
-/// converted, `delegate.rs` implements the `Store` and `StandingsStore` traits on it, calling
-/// these methods or, for topics not yet converted, the old per-backend functions.
-pub(crate) struct SqlStore {
-    pub(crate) db: Db,
-}
-
-impl SqlStore {
-    pub(crate) fn backend(&self) -> Backend {
-        match &self.db {
-            Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
-        }
-    }
-}

@@ -12,7 +12,8 @@
 //! same shared parts (`queue_statement`).
 
 use super::corrupt;
-use crate::db::{Db, SqlStore, on_db};
+use crate::Store;
+use crate::db::{Db, on_db};
 use crate::{Result, StoreError};
 use const_format::concatcp;
 use jumpgate_domain::standings::{Entity, EntityKind, RevocationReason, Standing};
@@ -182,7 +183,7 @@ fn queue_statement(db: &Db, kind: QueueKind, one: bool) -> &'static str {
     }
 }
 
-impl SqlStore {
+impl Store {
     /// The `kind` queue (only the item `id` when given), oldest first.
     async fn read_queue(&self, kind: QueueKind, id: Option<i64>) -> Result<Vec<QueueItem>> {
         let sql = queue_statement(&self.db, kind, id.is_some());

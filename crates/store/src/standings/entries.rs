@@ -2,7 +2,8 @@
 //! character's contacts follow.
 
 use super::{read_entity, read_standing};
-use crate::db::{Cols, Conn, DbTime, Limit, SqlStore, on_conn, on_db};
+use crate::Store;
+use crate::db::{Cols, Conn, DbTime, Limit, on_conn, on_db};
 use crate::support::{self, contains_pattern, unknown_account};
 use crate::{Result, StoreError};
 use const_format::concatcp;
@@ -115,7 +116,7 @@ fn check_import(entries: &[NewStandingsEntry]) -> Result<()> {
     Ok(())
 }
 
-impl SqlStore {
+impl Store {
     /// Entries matching the filter, by kind then name.
     pub async fn standings(&self, f: &StandingsFilter) -> Result<Vec<StandingsEntry>> {
         on_db!(self, |db| sqlx::query(concatcp!(

@@ -3,7 +3,8 @@
 
 use super::entries::upsert_entry;
 use super::{Decided, WorkflowFilter, not_pending, read_entity, read_standing};
-use crate::db::{Cols, DbTime, Limit, SqlStore, on_db};
+use crate::Store;
+use crate::db::{Cols, DbTime, Limit, on_db};
 use crate::support::{self, is_foreign_key, unknown_account};
 use crate::{NewStandingsEntry, Result, StoreError};
 use const_format::concatcp;
@@ -104,7 +105,7 @@ fn decided(d: &RequestDecision) -> Decided<'_> {
     }
 }
 
-impl SqlStore {
+impl Store {
     pub async fn create_request(&self, r: &NewStandingRequest) -> Result<StandingRequest> {
         on_db!(self, |db| read_request(
             &sqlx::query(concatcp!(

@@ -3,7 +3,8 @@
 
 use super::{Decided, WorkflowFilter, not_pending, read_entity};
 use crate::Result;
-use crate::db::{Cols, DbTime, Limit, SqlStore, on_db};
+use crate::Store;
+use crate::db::{Cols, DbTime, Limit, on_db};
 use crate::support::{self, is_foreign_key, unknown_account};
 use const_format::concatcp;
 use jumpgate_domain::AccountId;
@@ -97,7 +98,7 @@ fn decided(d: &RevocationDecision) -> Decided<'_> {
     }
 }
 
-impl SqlStore {
+impl Store {
     pub async fn create_revocation(&self, r: &NewRevocation) -> Result<Revocation> {
         on_db!(self, |db| read_revocation(
             &sqlx::query(concatcp!(

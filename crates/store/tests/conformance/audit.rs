@@ -17,7 +17,7 @@ fn entry(actor: Actor, action: &str, target: &str, details: serde_json::Value) -
     }
 }
 
-async fn whole_log(store: &dyn Store) -> Vec<AuditEntry> {
+async fn whole_log(store: &Store) -> Vec<AuditEntry> {
     store.audit_after(0, 10_000).await.expect("read the log")
 }
 
@@ -44,7 +44,7 @@ store_test!(
             (1..=25).collect::<Vec<_>>()
         );
 
-        let read = whole_log(&*store).await;
+        let read = whole_log(&store).await;
         assert_eq!(read, written);
         let head = verify_chain(GENESIS_HASH, &read).unwrap();
         assert_eq!(head, written[24].hash);
@@ -74,7 +74,7 @@ store_test!(
             });
         }
         writers.join_all().await;
-        let log = whole_log(&*store).await;
+        let log = whole_log(&store).await;
         assert_eq!(log.len(), 60);
         assert_eq!(
             log.iter().map(|e| e.id).collect::<Vec<_>>(),
@@ -189,7 +189,7 @@ store_test!(
                 .await
                 .unwrap();
         }
-        verify_chain(GENESIS_HASH, &whole_log(&*store).await).unwrap();
+        verify_chain(GENESIS_HASH, &whole_log(&store).await).unwrap();
 
         let tamper = "UPDATE audit_log SET target = 'account:2' WHERE id = 3";
         match t.backend() {
@@ -203,7 +203,7 @@ store_test!(
             }
         }
         assert_eq!(
-            verify_chain(GENESIS_HASH, &whole_log(&*store).await),
+            verify_chain(GENESIS_HASH, &whole_log(&store).await),
             Err(ChainBreak::Edited { id: 3 })
         );
     }
@@ -245,7 +245,7 @@ async fn instances_appending_at_once_never_fork_the_chain() {
         .append_audit(&entry(Actor::Account(1), "after", "x", json!({})))
         .await
         .unwrap();
-    let log = whole_log(&*t.store).await;
+    let log = whole_log(&t.store).await;
     assert_eq!(
         log.iter().map(|e| e.id).collect::<Vec<_>>(),
         (1..=92).collect::<Vec<_>>()

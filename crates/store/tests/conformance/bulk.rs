@@ -7,7 +7,7 @@ use jumpgate_store::{BulkProgress, BulkStatus, NewBulkOperation, Store, StoreErr
 use serde_json::json;
 use std::sync::Arc;
 
-async fn account(store: &Arc<dyn Store>) -> AccountId {
+async fn account(store: &Arc<Store>) -> AccountId {
     store
         .create_account(&character(90_000_001, "Importer"))
         .await

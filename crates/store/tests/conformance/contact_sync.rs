@@ -18,7 +18,7 @@ fn row(contact_id: i64, tenths: i16, labels: &[i64], personal: Option<f64>) -> L
     }
 }
 
-async fn enrolled(store: &Arc<dyn Store>, id: i64) -> AccountId {
+async fn enrolled(store: &Arc<Store>, id: i64) -> AccountId {
     let (a, _) = store.create_account(&character(id, "Alpha")).await.unwrap();
     store.enrol_sync(CharacterId(id), a.id).await.unwrap();
     a.id
@@ -95,7 +95,7 @@ store_test!(
     }
 );
 
-async fn pending(store: &Arc<dyn Store>) -> Option<String> {
+async fn pending(store: &Arc<Store>) -> Option<String> {
     store.pending_writes(CharacterId(1)).await.unwrap()
 }
 

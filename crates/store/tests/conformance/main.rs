@@ -16,3 +16,4 @@ mod sqlite_lock;
 mod standings;
 mod states;
 mod tokens;
+mod transactions;

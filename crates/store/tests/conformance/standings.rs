@@ -52,7 +52,7 @@ fn entry(entity: Entity, name: &str, value: f64) -> NewStandingsEntry {
     }
 }
 
-async fn account(store: &Arc<dyn Store>, id: i64, name: &str) -> AccountId {
+async fn account(store: &Arc<Store>, id: i64, name: &str) -> AccountId {
     store
         .create_account(&character(id, name))
         .await

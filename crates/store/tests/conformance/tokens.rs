@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Character 1 ("Pilot") with its account and a valid `core` token.
-async fn pilot_with_core_token(store: &Arc<dyn Store>) -> TokenRecord {
+async fn pilot_with_core_token(store: &Arc<Store>) -> TokenRecord {
     store
         .create_account(&character(1, "Pilot"))
         .await

@@ -1,0 +1,148 @@
+//! Transactions a use case spans: a change and its audit entry are written together or not at
+//! all, and the chain stays one line when transactional appends meet the store's own.
+
+use crate::support::*;
+use jumpgate_domain::audit::{Actor, GENESIS_HASH, NewAuditEntry, verify_chain};
+use jumpgate_domain::states::State;
+use jumpgate_store::{Store, store_test};
+use serde_json::json;
+
+fn granted(account: i64, permission: &str) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: Actor::Account(1),
+        action: "permission.granted".to_owned(),
+        target: format!("account:{account}"),
+        details: json!({ "permission": permission }),
+    }
+}
+
+async fn log_len(store: &Store) -> usize {
+    store
+        .audit_after(0, 10_000)
+        .await
+        .expect("read the log")
+        .len()
+}
+
+store_test!(
+    a_committed_transaction_writes_the_change_and_its_audit_entry,
+    |store| async move {
+        let (account, _) = store.create_account(&character(10, "Pilot")).await.unwrap();
+        let mut tx = store.transaction().await.unwrap();
+        tx.grant_permission(account.id, "admin.audit")
+            .await
+            .unwrap();
+        let entry = tx
+            .append_audit(&granted(account.id.get(), "admin.audit"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        assert!(
+            store
+                .account_permissions(account.id)
+                .await
+                .unwrap()
+                .contains("admin.audit")
+        );
+        let log = store.audit_after(0, 10).await.unwrap();
+        assert_eq!(log, vec![entry]);
+        verify_chain(GENESIS_HASH, &log).unwrap();
+    }
+);
+
+store_test!(
+    a_transaction_dropped_before_commit_writes_nothing,
+    |store| async move {
+        let (account, _) = store.create_account(&character(10, "Pilot")).await.unwrap();
+        {
+            let mut tx = store.transaction().await.unwrap();
+            tx.grant_permission(account.id, "admin.audit")
+                .await
+                .unwrap();
+            tx.set_account_timezone(account.id, Some("Europe/Berlin"))
+                .await
+                .unwrap();
+            tx.append_audit(&granted(account.id.get(), "admin.audit"))
+                .await
+                .unwrap();
+            // A use case that fails here returns its error; the transaction is dropped.
+        }
+        assert!(
+            store
+                .account_permissions(account.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let account = store.account(account.id).await.unwrap().unwrap();
+        assert_eq!(account.timezone, None);
+        assert_eq!(log_len(&store).await, 0);
+
+        // The store is usable afterwards (SQLite's writer was given back).
+        store
+            .grant_permission(account.id, "admin.jobs")
+            .await
+            .unwrap();
+    }
+);
+
+store_test!(
+    a_failing_write_inside_a_transaction_leaves_the_earlier_ones_unwritten,
+    |store| async move {
+        let seeded = store.states().await.unwrap();
+        let taken = seeded.iter().find(|s| s.name == "Blue").unwrap();
+        let (account, _) = store.create_account(&character(10, "Pilot")).await.unwrap();
+        let mut tx = store.transaction().await.unwrap();
+        tx.set_account_state(account.id, "Blue").await.unwrap();
+        // A new state under a name that is taken fails inside the transaction.
+        let clash = tx
+            .save_state(&State {
+                id: 0,
+                ..taken.clone()
+            })
+            .await;
+        assert!(clash.is_err(), "a second state named Blue is refused");
+        drop(tx);
+        let account = store.account(account.id).await.unwrap().unwrap();
+        assert_ne!(account.state, "Blue");
+    }
+);
+
+store_test!(
+    transactional_appends_and_plain_appends_form_one_chain,
+    |store| async move {
+        let (account, _) = store.create_account(&character(10, "Pilot")).await.unwrap();
+        let mut writers = tokio::task::JoinSet::new();
+        for w in 0..4 {
+            let store = store.clone();
+            writers.spawn(async move {
+                for n in 0..5 {
+                    if (w + n) % 2 == 0 {
+                        let mut tx = store.transaction().await.unwrap();
+                        tx.set_superuser(account.id, n % 2 == 0).await.unwrap();
+                        tx.append_audit(&granted(account.id.get(), &format!("p{w}.{n}")))
+                            .await
+                            .unwrap();
+                        tx.commit().await.unwrap();
+                    } else {
+                        store
+                            .append_audit(&granted(account.id.get(), &format!("p{w}.{n}")))
+                            .await
+                            .unwrap();
+                    }
+                }
+            });
+        }
+        while let Some(done) = writers.join_next().await {
+            done.unwrap();
+        }
+        let log = store.audit_after(0, 100).await.unwrap();
+        assert_eq!(log.len(), 20);
+        assert_eq!(
+            log.iter().map(|e| e.id).collect::<Vec<_>>(),
+            (1..=20).collect::<Vec<_>>()
+        );
+        verify_chain(GENESIS_HASH, &log).unwrap();
+    }
+);
