@@ -3,7 +3,7 @@
 //! `[accounts]` section (`AccountSettings`).
 
 use crate::App;
-use crate::audit::{account_target, character_target};
+use crate::audit::{account_target, audit_in, character_target};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::secrets::token_aad;
@@ -144,15 +144,18 @@ impl App {
                         .kv_set_if_absent("demo.superuser", &account.id.to_string())
                         .await?
                 {
-                    self.store().set_superuser(account.id, true).await?;
-                    became_superuser = true;
-                    self.audit(
+                    let mut tx = self.store().transaction().await?;
+                    tx.set_superuser(account.id, true).await?;
+                    audit_in(
+                        &mut tx,
                         Actor::System("demo".into()),
                         "account.superuser_granted",
                         account_target(account.id),
                         json!({"reason": "first login on an empty demo database"}),
                     )
                     .await?;
+                    tx.commit().await?;
+                    became_superuser = true;
                 }
                 account.id
             }
@@ -361,14 +364,17 @@ impl App {
     pub async fn set_main(&self, caller: &Caller, character: CharacterId) -> AppResult<String> {
         let account = caller.own_account()?;
         let c = self.owned_character(account, character).await?;
-        self.store().set_main(account, character).await?;
-        self.audit(
+        let mut tx = self.store().transaction().await?;
+        tx.set_main(account, character).await?;
+        audit_in(
+            &mut tx,
             caller.actor(),
             "account.main_changed",
             account_target(account),
             json!({"main": character.get(), "name": c.name}),
         )
         .await?;
+        tx.commit().await?;
         self.recompute_state(account, &caller.actor()).await?;
         Ok(c.name)
     }
@@ -463,14 +469,17 @@ impl App {
                 "no character '{who}' is registered: that person must log in once first"
             ))
         })?;
-        self.store().set_superuser(character.account, true).await?;
-        self.audit(
+        let mut tx = self.store().transaction().await?;
+        tx.set_superuser(character.account, true).await?;
+        audit_in(
+            &mut tx,
             caller.actor(),
             "account.superuser_granted",
             account_target(character.account),
             json!({"character": character.id.get(), "name": character.name}),
         )
         .await?;
+        tx.commit().await?;
         Ok(character.account)
     }
 

@@ -6,13 +6,14 @@ use crate::caller::Caller;
 use crate::error::AppResult;
 use jumpgate_domain::audit::{Actor, AuditEntry, NewAuditEntry};
 use jumpgate_domain::permissions::Permission;
-use jumpgate_store::AuditFilter;
+use jumpgate_store::{AuditFilter, Transaction};
 
 /// The actions a `standings.audit` holder may read start with this.
 pub const STANDINGS_PREFIX: &str = "standings.";
 
 impl App {
-    /// Appends one entry. Details must never hold secrets.
+    /// Appends one entry on its own. Details must never hold secrets. A use case that changes
+    /// something records it with [`audit_in`] inside the change's transaction instead.
     pub(crate) async fn audit(
         &self,
         actor: Actor,
@@ -21,12 +22,7 @@ impl App {
         details: serde_json::Value,
     ) -> AppResult<()> {
         self.store()
-            .append_audit(&NewAuditEntry {
-                actor,
-                action: action.to_owned(),
-                target: target.into(),
-                details,
-            })
+            .append_audit(&entry(actor, action, target, details))
             .await?;
         Ok(())
     }
@@ -49,6 +45,34 @@ impl App {
             filter.action_prefix = Some(STANDINGS_PREFIX.to_owned());
         }
         Ok(self.store().audit_entries(&filter).await?)
+    }
+}
+
+/// Appends one entry inside `tx`, so that it commits with the change it records or not at all.
+/// Details must never hold secrets.
+pub(crate) async fn audit_in(
+    tx: &mut Transaction,
+    actor: Actor,
+    action: &str,
+    target: impl Into<String>,
+    details: serde_json::Value,
+) -> AppResult<()> {
+    tx.append_audit(&entry(actor, action, target, details))
+        .await?;
+    Ok(())
+}
+
+fn entry(
+    actor: Actor,
+    action: &str,
+    target: impl Into<String>,
+    details: serde_json::Value,
+) -> NewAuditEntry {
+    NewAuditEntry {
+        actor,
+        action: action.to_owned(),
+        target: target.into(),
+        details,
     }
 }
 

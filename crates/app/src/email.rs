@@ -7,7 +7,7 @@
 //! the signature holds, it has not expired and the account's address is still the one it names.
 
 use crate::App;
-use crate::audit::account_target;
+use crate::audit::{account_target, audit_in};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use base64::Engine;
@@ -205,14 +205,17 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("there is no account #{account}")))?;
         let Some(email) = email else {
             if acc.email.is_some() {
-                self.store().set_account_email(account, None, false).await?;
-                self.audit(
+                let mut tx = self.store().transaction().await?;
+                tx.set_account_email(account, None, false).await?;
+                audit_in(
+                    &mut tx,
                     caller.actor(),
                     "account.email_cleared",
                     account_target(account),
                     json!({}),
                 )
                 .await?;
+                tx.commit().await?;
             }
             return Ok(None);
         };
@@ -221,16 +224,17 @@ impl App {
         // (A link for an address that then fails to be stored verifies nothing.)
         let link = self.verification_link(account, &email, verify_url).await?;
         self.send_verification(&email, &link).await?;
-        self.store()
-            .set_account_email(account, Some(&email), false)
-            .await?;
-        self.audit(
+        let mut tx = self.store().transaction().await?;
+        tx.set_account_email(account, Some(&email), false).await?;
+        audit_in(
+            &mut tx,
             caller.actor(),
             "account.email_set",
             account_target(account),
             json!({"email": email, "previous": acc.email}),
         )
         .await?;
+        tx.commit().await?;
         Ok(Some(email))
     }
 
@@ -307,16 +311,18 @@ impl App {
             )));
         }
         if !acc.email_verified {
-            self.store()
-                .set_account_email(claim.account, Some(&claim.email), true)
+            let mut tx = self.store().transaction().await?;
+            tx.set_account_email(claim.account, Some(&claim.email), true)
                 .await?;
-            self.audit(
+            audit_in(
+                &mut tx,
                 Actor::Account(claim.account.get()),
                 "account.email_verified",
                 account_target(claim.account),
                 json!({"email": claim.email}),
             )
             .await?;
+            tx.commit().await?;
         }
         Ok((claim.account, claim.email))
     }

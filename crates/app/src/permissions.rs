@@ -1,7 +1,7 @@
 //! Gathering what an account may do (`App::caller`), and granting and revoking permissions.
 
 use crate::App;
-use crate::audit::account_target;
+use crate::audit::{account_target, audit_in};
 pub use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::AccountId;
@@ -72,14 +72,18 @@ impl App {
         caller.require(Permission::ADMIN_STATES)?;
         let p = Permission::parse(permission).map_err(|e| AppError::Invalid(e.to_string()))?;
         self.existing_account(account).await?;
-        self.store().grant_permission(account, p.as_str()).await?;
-        self.audit(
+        let mut tx = self.store().transaction().await?;
+        tx.grant_permission(account, p.as_str()).await?;
+        audit_in(
+            &mut tx,
             caller.actor(),
             "permission.granted",
             account_target(account),
             json!({"permission": p.as_str()}),
         )
-        .await
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Revokes a permission granted directly (recorded). Needs `admin.states`.
@@ -92,14 +96,18 @@ impl App {
         caller.require(Permission::ADMIN_STATES)?;
         let p = Permission::parse(permission).map_err(|e| AppError::Invalid(e.to_string()))?;
         self.existing_account(account).await?;
-        self.store().revoke_permission(account, p.as_str()).await?;
-        self.audit(
+        let mut tx = self.store().transaction().await?;
+        tx.revoke_permission(account, p.as_str()).await?;
+        audit_in(
+            &mut tx,
             caller.actor(),
             "permission.revoked",
             account_target(account),
             json!({"permission": p.as_str()}),
         )
-        .await
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn existing_account(&self, account: AccountId) -> AppResult<()> {

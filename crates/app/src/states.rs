@@ -1,7 +1,7 @@
 //! Recomputing an account's state from its characters' affiliations.
 
 use crate::App;
-use crate::audit::account_target;
+use crate::audit::{account_target, audit_in};
 use crate::error::AppResult;
 use jumpgate_domain::AccountId;
 use jumpgate_domain::audit::Actor;
@@ -52,14 +52,17 @@ impl App {
         .map_or(GUEST, |s| s.name.as_str())
         .to_owned();
         if new_state != acc.state {
-            self.store().set_account_state(account, &new_state).await?;
-            self.audit(
+            let mut tx = self.store().transaction().await?;
+            tx.set_account_state(account, &new_state).await?;
+            audit_in(
+                &mut tx,
                 actor.clone(),
                 "account.state_changed",
                 account_target(account),
                 json!({"from": acc.state, "to": new_state}),
             )
             .await?;
+            tx.commit().await?;
             metrics::counter!("account_state_changes_total", "to" => new_state.clone())
                 .increment(1);
             self.revalidate_standings_after(account, "state changed")

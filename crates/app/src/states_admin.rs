@@ -3,6 +3,7 @@
 //! so access follows at once. The rules themselves live in `domain::states`.
 
 use crate::App;
+use crate::audit::audit_in;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::audit::Actor;
@@ -139,8 +140,8 @@ impl App {
         let existing = self.store().states().await?;
         let name = validate_state_name(name, &existing)?;
         let priority = parse_priority(priority)?;
-        let state = self
-            .store()
+        let mut tx = self.store().transaction().await?;
+        let state = tx
             .save_state(&State {
                 id: 0,
                 name: name.clone(),
@@ -153,13 +154,15 @@ impl App {
                 jumpgate_store::StoreError::Conflict(m) => AppError::Invalid(m),
                 other => other.into(),
             })?;
-        self.audit(
+        audit_in(
+            &mut tx,
             caller.actor(),
             "state.created",
             state_target(state.id),
             json!({"name": name, "priority": priority}),
         )
         .await?;
+        tx.commit().await?;
         Ok(state)
     }
 
@@ -193,9 +196,17 @@ impl App {
         });
         state.priority = priority;
         state.permissions = permissions;
-        self.store().save_state(&state).await?;
-        self.audit(caller.actor(), "state.updated", state_target(id), details)
-            .await?;
+        let mut tx = self.store().transaction().await?;
+        tx.save_state(&state).await?;
+        audit_in(
+            &mut tx,
+            caller.actor(),
+            "state.updated",
+            state_target(id),
+            details,
+        )
+        .await?;
+        tx.commit().await?;
         self.recompute_all_states(&caller.actor()).await
     }
 
@@ -222,8 +233,10 @@ impl App {
             )));
         }
         self.remember_name(kind, entity_id).await;
-        self.store().save_state(&state).await?;
-        self.audit(
+        let mut tx = self.store().transaction().await?;
+        tx.save_state(&state).await?;
+        audit_in(
+            &mut tx,
             caller.actor(),
             "state.updated",
             state_target(id),
@@ -233,6 +246,7 @@ impl App {
             }),
         )
         .await?;
+        tx.commit().await?;
         let recomputed = self.recompute_all_states(&caller.actor()).await?;
         let view = CriterionView {
             kind,
@@ -260,8 +274,10 @@ impl App {
             )));
         }
         let label = self.criterion_label(kind, entity_id).await?;
-        self.store().save_state(&state).await?;
-        self.audit(
+        let mut tx = self.store().transaction().await?;
+        tx.save_state(&state).await?;
+        audit_in(
+            &mut tx,
             caller.actor(),
             "state.updated",
             state_target(id),
@@ -271,6 +287,7 @@ impl App {
             }),
         )
         .await?;
+        tx.commit().await?;
         let recomputed = self.recompute_all_states(&caller.actor()).await?;
         let view = CriterionView {
             kind,
@@ -285,8 +302,10 @@ impl App {
         caller.require(Permission::ADMIN_STATES)?;
         let state = self.existing_state(id).await?;
         check_deletable(&state)?;
-        self.store().delete_state(id).await?;
-        self.audit(
+        let mut tx = self.store().transaction().await?;
+        tx.delete_state(id).await?;
+        audit_in(
+            &mut tx,
             caller.actor(),
             "state.deleted",
             state_target(id),
@@ -300,6 +319,7 @@ impl App {
             }),
         )
         .await?;
+        tx.commit().await?;
         let recomputed = self.recompute_all_states(&caller.actor()).await?;
         Ok((state, recomputed))
     }

@@ -2,7 +2,7 @@
 //! (so every machine accepts the same names, whatever its /usr/share/zoneinfo holds).
 
 use crate::App;
-use crate::audit::account_target;
+use crate::audit::{account_target, audit_in};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use serde_json::json;
@@ -61,14 +61,17 @@ impl App {
         if acc.timezone.as_deref() == wanted {
             return Ok(wanted.map(str::to_owned));
         }
-        self.store().set_account_timezone(account, wanted).await?;
-        self.audit(
+        let mut tx = self.store().transaction().await?;
+        tx.set_account_timezone(account, wanted).await?;
+        audit_in(
+            &mut tx,
             caller.actor(),
             "account.timezone_set",
             account_target(account),
             json!({"from": acc.timezone, "to": wanted}),
         )
         .await?;
+        tx.commit().await?;
         Ok(wanted.map(str::to_owned))
     }
 }
