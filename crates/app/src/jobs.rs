@@ -272,8 +272,8 @@ async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duratio
                     _ = tokio::time::sleep(lease / 3) => {
                         match store.heartbeat_job(id, &worker, lease).await {
                             Ok(true) => {}
-                            Ok(false) => { tracing::warn!(job = id, "lost the lease of a running job"); break; }
-                            Err(e) => tracing::warn!(job = id, error = %e, "job heartbeat failed"),
+                            Ok(false) => { tracing::warn!(job = id.get(), "lost the lease of a running job"); break; }
+                            Err(e) => tracing::warn!(job = id.get(), error = %e, "job heartbeat failed"),
                         }
                     }
                     _ = beat_stopped.changed() => break,
@@ -302,7 +302,7 @@ async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duratio
             store.postpone_job(job.id, worker, &reason, until).await
         }
         Err(JobError::Retry(msg)) if job.attempts >= job.max_attempts => {
-            tracing::warn!(job = job.id, kind = %job.kind, error = %msg, "job failed for good");
+            tracing::warn!(job = job.id.get(), kind = %job.kind, error = %msg, "job failed for good");
             store.fail_job(job.id, worker, &msg, None).await
         }
         Err(JobError::Retry(msg)) => {
@@ -312,8 +312,10 @@ async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duratio
     };
     match written {
         Ok(true) => {}
-        Ok(false) => tracing::warn!(job = job.id, "job finished after its lease was lost"),
-        Err(e) => tracing::warn!(job = job.id, error = %e, "could not record a job's outcome"),
+        Ok(false) => tracing::warn!(job = job.id.get(), "job finished after its lease was lost"),
+        Err(e) => {
+            tracing::warn!(job = job.id.get(), error = %e, "could not record a job's outcome")
+        }
     }
 }
 

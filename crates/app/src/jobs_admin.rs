@@ -4,6 +4,7 @@
 use crate::App;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
+use jumpgate_domain::JobId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::{Job, JobCounts, JobStatus};
 use serde_json::json;
@@ -36,7 +37,7 @@ impl App {
     }
 
     /// Puts a failed job back in the queue (recorded). Needs `admin.jobs`.
-    pub async fn retry_job(&self, caller: &Caller, job: i64) -> AppResult<()> {
+    pub async fn retry_job(&self, caller: &Caller, job: JobId) -> AppResult<()> {
         caller.require(Permission::ADMIN_JOBS)?;
         if !self.store().retry_job(job).await? {
             return Err(AppError::Invalid(format!(

@@ -22,6 +22,7 @@ use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{Entity, Standing};
 use jumpgate_domain::states::StateCriteria;
 use jumpgate_domain::{AccountId, CharacterId, CorporationId, EveLogin, states::State};
+use jumpgate_domain::{BulkOperationId, JobId, RequestId, RevocationId, StateId};
 use jumpgate_eve::{COMPATIBILITY_DATE, EsiClient, EveSettings, SsoClient};
 use jumpgate_evesim::{EveSim, SimConfig};
 use jumpgate_store::testing::{TestStore, fresh_postgres, fresh_sqlite};
@@ -291,8 +292,8 @@ struct World {
     /// An account none of the callers owns.
     target: AccountId,
     target_character: CharacterId,
-    state: i64,
-    bulk: i64,
+    state: StateId,
+    bulk: BulkOperationId,
     token: TokenRecord,
 }
 
@@ -370,7 +371,7 @@ impl World {
         let (target, target_character) = account("Target Pilot").await;
         let state = store
             .save_state(&State {
-                id: 0,
+                id: StateId::UNSAVED,
                 name: "Matrix".into(),
                 priority: 50,
                 criteria: StateCriteria::default(),
@@ -462,8 +463,11 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "mark_standings_notifications_read" => {
             app.mark_standings_notifications_read(c()).await.map(drop)
         }
-        "cancel_request" => app.cancel_request(c(), nobody).await.map(drop),
-        "cancel_revocation" => app.cancel_revocation(c(), nobody).await.map(drop),
+        "cancel_request" => app.cancel_request(c(), RequestId(nobody)).await.map(drop),
+        "cancel_revocation" => app
+            .cancel_revocation(c(), RevocationId(nobody))
+            .await
+            .map(drop),
         "leave_sync_of" => app.leave_sync_of(c(), mine).await.map(drop),
         "account_view" => app.account_view(c(), w.target).await.map(drop),
         "search_accounts" => app.search_accounts(c(), "", 10).await.map(drop),
@@ -490,9 +494,9 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .remove_state_criterion(c(), w.state, "corporation", "1")
             .await
             .map(drop),
-        "delete_state" => app.delete_state(c(), nobody).await.map(drop),
+        "delete_state" => app.delete_state(c(), StateId(nobody)).await.map(drop),
         "job_overview" => app.job_overview(c(), None, 10).await.map(drop),
-        "retry_job" => app.retry_job(c(), nobody).await,
+        "retry_job" => app.retry_job(c(), JobId(nobody)).await,
         "reset_safety_valve" => app.reset_safety_valve(c()).await,
         "audit_entries" => app
             .audit_entries(
@@ -519,14 +523,29 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "enrol_in_sync" => app.enrol_in_sync(c(), mine).await,
         "request_sync_now" => app.request_sync_now(c(), mine).await,
         "approval_queue" => app.approval_queue(c()).await.map(drop),
-        "pending_request" => app.pending_request(c(), nobody).await.map(drop),
-        "pending_revocation" => app.pending_revocation(c(), nobody).await.map(drop),
+        "pending_request" => app.pending_request(c(), RequestId(nobody)).await.map(drop),
+        "pending_revocation" => app
+            .pending_revocation(c(), RevocationId(nobody))
+            .await
+            .map(drop),
         "pending_requests" => app.pending_requests(c()).await.map(drop),
         "pending_revocations" => app.pending_revocations(c()).await.map(drop),
-        "approve_request" => app.approve_request(c(), nobody, None, "").await.map(drop),
-        "reject_request" => app.reject_request(c(), nobody, "no").await.map(drop),
-        "approve_revocation" => app.approve_revocation(c(), nobody, "").await.map(drop),
-        "reject_revocation" => app.reject_revocation(c(), nobody, "no").await.map(drop),
+        "approve_request" => app
+            .approve_request(c(), RequestId(nobody), None, "")
+            .await
+            .map(drop),
+        "reject_request" => app
+            .reject_request(c(), RequestId(nobody), "no")
+            .await
+            .map(drop),
+        "approve_revocation" => app
+            .approve_revocation(c(), RevocationId(nobody), "")
+            .await
+            .map(drop),
+        "reject_revocation" => app
+            .reject_revocation(c(), RevocationId(nobody), "no")
+            .await
+            .map(drop),
         "preview_change" => app.preview_change(c(), entity, None).await.map(drop),
         "standings_entries" => app
             .standings_entries(
@@ -593,7 +612,7 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .map(drop),
         "validate_standings" => app.validate_standings(c()).await.map(drop),
         // A job's handler answers `JobError`; its refusal is a fatal error saying why.
-        "run_bulk_operation" => match app.run_bulk_operation(c(), nobody).await {
+        "run_bulk_operation" => match app.run_bulk_operation(c(), BulkOperationId(nobody)).await {
             Err(JobError::Fatal(m)) if m.contains("background work") => Err(AppError::Forbidden(m)),
             _ => Ok(()),
         },

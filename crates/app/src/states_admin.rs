@@ -6,6 +6,7 @@ use crate::App;
 use crate::audit::audit_in;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
+use jumpgate_domain::StateId;
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::states::{
@@ -50,7 +51,7 @@ impl From<StateRuleError> for AppError {
     }
 }
 
-fn state_target(id: i64) -> String {
+fn state_target(id: StateId) -> String {
     format!("state:{id}")
 }
 
@@ -76,7 +77,7 @@ impl App {
     }
 
     /// One state as `state_overviews` shows it. Needs `admin.states`.
-    pub async fn state_overview(&self, caller: &Caller, id: i64) -> AppResult<StateOverview> {
+    pub async fn state_overview(&self, caller: &Caller, id: StateId) -> AppResult<StateOverview> {
         self.state_overviews(caller)
             .await?
             .into_iter()
@@ -106,7 +107,7 @@ impl App {
         Ok(known.unwrap_or_else(|| format!("{} #{id}", capitalised(kind))))
     }
 
-    async fn existing_state(&self, id: i64) -> AppResult<State> {
+    async fn existing_state(&self, id: StateId) -> AppResult<State> {
         self.store()
             .states()
             .await?
@@ -143,7 +144,7 @@ impl App {
         let mut tx = self.store().transaction().await?;
         let state = tx
             .save_state(&State {
-                id: 0,
+                id: StateId::UNSAVED,
                 name: name.clone(),
                 priority,
                 criteria: StateCriteria::default(),
@@ -171,7 +172,7 @@ impl App {
     pub async fn update_state(
         &self,
         caller: &Caller,
-        id: i64,
+        id: StateId,
         priority: &str,
         permissions: &[String],
     ) -> AppResult<Recomputed> {
@@ -215,7 +216,7 @@ impl App {
     pub async fn add_state_criterion(
         &self,
         caller: &Caller,
-        id: i64,
+        id: StateId,
         kind: &str,
         entity: &str,
     ) -> AppResult<(CriterionView, Recomputed)> {
@@ -259,7 +260,7 @@ impl App {
     pub async fn remove_state_criterion(
         &self,
         caller: &Caller,
-        id: i64,
+        id: StateId,
         kind: &str,
         entity_id: &str,
     ) -> AppResult<(CriterionView, Recomputed)> {
@@ -298,7 +299,11 @@ impl App {
     }
 
     /// Deletes any state but Guest; its accounts fall to whatever else they match.
-    pub async fn delete_state(&self, caller: &Caller, id: i64) -> AppResult<(State, Recomputed)> {
+    pub async fn delete_state(
+        &self,
+        caller: &Caller,
+        id: StateId,
+    ) -> AppResult<(State, Recomputed)> {
         caller.require(Permission::ADMIN_STATES)?;
         let state = self.existing_state(id).await?;
         check_deletable(&state)?;

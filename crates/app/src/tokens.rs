@@ -8,6 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::safety_valve::Verdict;
 use crate::secrets::token_aad;
 use jumpgate_domain::CharacterId;
+use jumpgate_domain::TokenId;
 use jumpgate_domain::account::{RemovalReason, TokenStatus};
 use jumpgate_domain::audit::Actor;
 use jumpgate_eve::SsoError;
@@ -149,14 +150,14 @@ impl App {
         if !matches!(result, Ok(RefreshOutcome::Refreshed))
             && let Err(e) = self.store().release_token(token.id, holder).await
         {
-            tracing::warn!(token = token.id, error = %e, "could not release a token lease");
+            tracing::warn!(token = token.id.get(), error = %e, "could not release a token lease");
         }
         result
     }
 
     async fn refresh_leased(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         character: CharacterId,
         login: &str,
         force: bool,

@@ -1,4 +1,5 @@
-//! EVE entity ids and Jumpgate's own ids.
+//! EVE entity ids and Jumpgate's own ids (accounts, jobs, tokens, states, requests,
+//! revocations, bulk operations).
 //!
 //! EVE ids are 64-bit: character ids above 2^31 exist (e.g. 2112000000+), so every id is an
 //! `i64`, matching `BIGINT` in both databases. Distinct newtypes stop a corporation id from being
@@ -65,6 +66,35 @@ id_type!(
     /// A Jumpgate account ("player" in Neucore, "user" in Alliance Auth).
     AccountId
 );
+id_type!(
+    /// A job in Jumpgate's queue.
+    JobId
+);
+id_type!(
+    /// A stored SSO token (one per character and EVE login).
+    TokenId
+);
+id_type!(
+    /// A state (Member, Blue, Guest, …). `StateId::UNSAVED` (0) is a state not yet stored.
+    StateId
+);
+id_type!(
+    /// A standing request.
+    RequestId
+);
+id_type!(
+    /// A standing revocation.
+    RevocationId
+);
+id_type!(
+    /// A bulk standings operation (an import or a mass change).
+    BulkOperationId
+);
+
+impl StateId {
+    /// The id of a state that is not stored yet: saving it inserts it.
+    pub const UNSAVED: Self = Self(0);
+}
 
 /// Any EVE entity id, when the kind is carried separately.
 pub type EveId = i64;

@@ -13,7 +13,8 @@ pub mod standings;
 pub mod states;
 
 pub use ids::{
-    AccountId, AllianceId, CharacterId, CorporationId, DOOMHEIM, DOOMHEIM_ID, EveId, FactionId,
+    AccountId, AllianceId, BulkOperationId, CharacterId, CorporationId, DOOMHEIM, DOOMHEIM_ID,
+    EveId, FactionId, JobId, RequestId, RevocationId, StateId, TokenId,
 };
 pub use permissions::Permission;
 pub use scopes::{EveLogin, ScopeSet};

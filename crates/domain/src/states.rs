@@ -4,7 +4,7 @@
 //! highest priority wins; an account that matches nothing is Guest. Whether only the main
 //! character or any character counts is a setting (`StateMatchMode`).
 
-use crate::ids::{AllianceId, CharacterId, CorporationId, FactionId};
+use crate::ids::{AllianceId, CharacterId, CorporationId, FactionId, StateId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -22,7 +22,7 @@ pub struct StateCriteria {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
-    pub id: i64,
+    pub id: StateId,
     pub name: String,
     /// Higher wins when several states match.
     pub priority: i32,
@@ -311,7 +311,7 @@ mod tests {
 
     fn state(name: &str, priority: i32, alliances: &[i64], corps: &[i64]) -> State {
         State {
-            id: priority.into(),
+            id: StateId(priority.into()),
             name: name.into(),
             priority,
             criteria: StateCriteria {

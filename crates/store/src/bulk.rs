@@ -6,7 +6,7 @@ use crate::db::{Cols, DbTime, on_db};
 use crate::support::{self, unknown_account};
 use crate::{Result, StoreError};
 use const_format::concatcp;
-use jumpgate_domain::AccountId;
+use jumpgate_domain::{AccountId, BulkOperationId};
 use time::OffsetDateTime;
 
 /// Where a bulk operation is.
@@ -74,7 +74,7 @@ pub struct BulkProgress {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct BulkOperation {
-    pub id: i64,
+    pub id: BulkOperationId,
     pub kind: String,
     pub account: AccountId,
     pub input: serde_json::Value,
@@ -93,7 +93,7 @@ fn read_bulk_operation<R: Cols>(r: &R) -> Result<BulkOperation> {
         StoreError::Corrupt(format!("bulk operation {what}: {e}"))
     };
     Ok(BulkOperation {
-        id: r.get("id")?,
+        id: BulkOperationId(r.get("id")?),
         kind: r.get("kind")?,
         account: AccountId(r.get("account_id")?),
         input: serde_json::from_str(r.str("input")?).map_err(|e| json("input", e))?,
@@ -141,13 +141,13 @@ impl Store {
         ))
     }
 
-    pub async fn bulk_operation(&self, id: i64) -> Result<Option<BulkOperation>> {
+    pub async fn bulk_operation(&self, id: BulkOperationId) -> Result<Option<BulkOperation>> {
         on_db!(self, |db| sqlx::query(concatcp!(
             "SELECT ",
             BULK_COLS,
             " FROM bulk_operations WHERE id = $1"
         ))
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(db.reader())
         .await?
         .as_ref()
@@ -157,7 +157,11 @@ impl Store {
 
     /// Writes how far an operation got (and `finished_at` when its status says it is over).
     /// Returns false, and changes nothing, when the operation is already over or unknown.
-    pub async fn record_bulk_progress(&self, id: i64, p: &BulkProgress) -> Result<bool> {
+    pub async fn record_bulk_progress(
+        &self,
+        id: BulkOperationId,
+        p: &BulkProgress,
+    ) -> Result<bool> {
         let now = support::now();
         let problems = problems_json(p)?;
         // Finished operations keep their figures: a late write of a lost lease cannot undo them.
@@ -166,7 +170,7 @@ impl Store {
              failed = $6, problems = $7, summary = $8, updated_at = $9, finished_at = $10 \
              WHERE id = $1 AND status IN ('queued', 'running')"
         )
-        .bind(id)
+        .bind(id.get())
         .bind(p.status.as_str())
         .bind(&p.step)
         .bind(p.total)

@@ -5,6 +5,7 @@ use crate::db::{Cols, Db, DbTime, on_db};
 use crate::support::{self, conflict, json};
 use crate::{Job, JobCounts, JobStatus, NewJob, Result, StoreError};
 use const_format::concatcp;
+use jumpgate_domain::JobId;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -13,7 +14,7 @@ const JOB_COLS: &str = "id, kind, CAST(payload AS TEXT) AS payload, status, run_
 
 fn read_job<R: Cols>(r: &R) -> Result<Job> {
     Ok(Job {
-        id: r.get("id")?,
+        id: JobId(r.get("id")?),
         kind: r.get("kind")?,
         payload: json(r.str("payload")?, "job payload")?,
         status: job_status(r.str("status")?)?,
@@ -35,11 +36,11 @@ fn job_status(s: &str) -> Result<JobStatus> {
 impl Store {
     /// Queues a job. With a `dedupe_key`, nothing is queued (returns `None`) while a queued or
     /// running job has the same key: N instances scheduling a periodic job queue it once.
-    pub async fn enqueue_job(&self, job: &NewJob) -> Result<Option<i64>> {
+    pub async fn enqueue_job(&self, job: &NewJob) -> Result<Option<JobId>> {
         // The partial unique index on dedupe_key only covers queued and running jobs, so a
         // second copy is silently skipped while one is pending, and allowed again once it
         // finished. The payload is bound as JSON: text on SQLite, JSONB on PostgreSQL.
-        Ok(on_db!(self, |db| {
+        let id: Option<i64> = on_db!(self, |db| {
             sqlx::query_scalar(
             "INSERT INTO jobs (kind, payload, status, run_at, dedupe_key, attempts, max_attempts, created_at)
              VALUES ($1, $2, 'queued', $3, $4, 0, $5, $6)
@@ -53,7 +54,8 @@ impl Store {
         .bind(DbTime(support::now()))
         .fetch_optional(db.writer())
         .await?
-        }))
+        });
+        Ok(id.map(JobId))
     }
 
     /// Leases up to `limit` due jobs (queued with `run_at <= now`, or running with an expired
@@ -129,13 +131,18 @@ impl Store {
     }
 
     /// Extends a lease the worker still holds; false if it lost it.
-    pub async fn heartbeat_job(&self, job_id: i64, worker: &str, lease: Duration) -> Result<bool> {
+    pub async fn heartbeat_job(
+        &self,
+        job_id: JobId,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<bool> {
         let done = on_db!(self, |db| {
             sqlx::query(
             "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND status = 'running'",
         )
         .bind(DbTime(support::after(support::now(), lease)))
-        .bind(job_id)
+        .bind(job_id.get())
         .bind(worker)
         .execute(db.writer())
         .await?
@@ -145,11 +152,11 @@ impl Store {
     }
 
     /// Deletes a finished job the worker holds; false if it lost the lease.
-    pub async fn complete_job(&self, job_id: i64, worker: &str) -> Result<bool> {
+    pub async fn complete_job(&self, job_id: JobId, worker: &str) -> Result<bool> {
         let done = on_db!(self, |db| sqlx::query(
             "DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND status = 'running'"
         )
-        .bind(job_id)
+        .bind(job_id.get())
         .bind(worker)
         .execute(db.writer())
         .await?
@@ -160,7 +167,7 @@ impl Store {
     /// Records a failure: queued again at `retry_at`, or `failed` for good when `None`.
     pub async fn fail_job(
         &self,
-        job_id: i64,
+        job_id: JobId,
         worker: &str,
         error: &str,
         retry_at: Option<OffsetDateTime>,
@@ -174,7 +181,7 @@ impl Store {
                 )
                 .bind(DbTime(at))
                 .bind(error)
-                .bind(job_id)
+                .bind(job_id.get())
                 .bind(worker)
                 .execute(db.writer())
                 .await?
@@ -187,7 +194,7 @@ impl Store {
                      WHERE id = $2 AND locked_by = $3 AND status = 'running'",
                 )
                 .bind(error)
-                .bind(job_id)
+                .bind(job_id.get())
                 .bind(worker)
                 .execute(db.writer())
                 .await?
@@ -201,7 +208,7 @@ impl Store {
     /// the error limit or a `Retry-After` are waited out, not held against the job.
     pub async fn postpone_job(
         &self,
-        job_id: i64,
+        job_id: JobId,
         worker: &str,
         reason: &str,
         at: OffsetDateTime,
@@ -215,7 +222,7 @@ impl Store {
         )
         .bind(DbTime(at))
         .bind(reason)
-        .bind(job_id)
+        .bind(job_id.get())
         .bind(worker)
         .execute(db.writer())
         .await?
@@ -241,13 +248,13 @@ impl Store {
         .collect())
     }
 
-    pub async fn job(&self, id: i64) -> Result<Option<Job>> {
+    pub async fn job(&self, id: JobId) -> Result<Option<Job>> {
         on_db!(self, |db| sqlx::query(concatcp!(
             "SELECT ",
             JOB_COLS,
             " FROM jobs WHERE id = $1"
         ))
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(db.reader())
         .await?
         .as_ref()
@@ -256,14 +263,14 @@ impl Store {
     }
 
     /// Puts a failed job back in the queue, due now, with attempts reset.
-    pub async fn retry_job(&self, job_id: i64) -> Result<bool> {
+    pub async fn retry_job(&self, job_id: JobId) -> Result<bool> {
         let done = on_db!(self, |db| sqlx::query(
             "UPDATE jobs SET status = 'queued', run_at = $1, attempts = 0, locked_by = NULL,
                  locked_until = NULL
              WHERE id = $2 AND status = 'failed'",
         )
         .bind(DbTime(support::now()))
-        .bind(job_id)
+        .bind(job_id.get())
         .execute(db.writer())
         .await
         .map_err(|e| {

@@ -1,7 +1,9 @@
 //! The records the store reads and writes, beside the domain's own types.
 
 use jumpgate_domain::account::TokenStatus;
-use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, FactionId};
+use jumpgate_domain::{
+    AccountId, AllianceId, CharacterId, CorporationId, FactionId, JobId, TokenId,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -63,7 +65,7 @@ pub struct NewToken {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRecord {
-    pub id: i64,
+    pub id: TokenId,
     pub character: CharacterId,
     pub login: String,
     pub access_token: Vec<u8>,
@@ -140,7 +142,7 @@ pub struct NewJob {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
-    pub id: i64,
+    pub id: JobId,
     pub kind: String,
     pub payload: serde_json::Value,
     pub status: JobStatus,

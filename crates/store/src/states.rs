@@ -7,7 +7,7 @@ use crate::{AccountAccess, Result, StoreError};
 use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::states::{State, StateCriteria};
-use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, FactionId};
+use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, FactionId, StateId};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The `(kind, entity id)` rows that store a state's criteria.
@@ -30,7 +30,7 @@ fn assemble_states(
         .iter()
         .map(|(id, name, priority)| {
             let state = State {
-                id: *id,
+                id: StateId(*id),
                 name: name.clone(),
                 priority: *priority,
                 criteria: StateCriteria::default(),
@@ -124,8 +124,8 @@ impl Transaction {
     /// Inserts (id 0) or updates a state with its criteria and permissions. Names are unique.
     pub async fn save_state(&mut self, state: &State) -> Result<State> {
         let name_taken = || format!("a state named '{}' already exists", state.name);
-        let id = on_conn!(self.conn(), |tx| {
-            let id = if state.id == 0 {
+        let id: i64 = on_conn!(self.conn(), |tx| {
+            let id = if state.id == StateId::UNSAVED {
                 sqlx::query_scalar(
                     "INSERT INTO states (name, priority) VALUES ($1, $2) RETURNING id",
                 )
@@ -138,12 +138,12 @@ impl Transaction {
                 let done = sqlx::query("UPDATE states SET name = $1, priority = $2 WHERE id = $3")
                     .bind(&state.name)
                     .bind(state.priority)
-                    .bind(state.id)
+                    .bind(state.id.get())
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| conflict(e, name_taken))?;
                 not_found_if_zero(done.rows_affected(), || format!("state {}", state.id))?;
-                state.id
+                state.id.get()
             };
             // Criteria and permissions are replaced as a whole: the state is saved as the caller
             // sees it.
@@ -175,16 +175,16 @@ impl Transaction {
             id
         });
         Ok(State {
-            id,
+            id: StateId(id),
             ..state.clone()
         })
     }
 
-    pub async fn delete_state(&mut self, id: i64) -> Result<()> {
+    pub async fn delete_state(&mut self, id: StateId) -> Result<()> {
         let done = on_conn!(self.conn(), |c| sqlx::query(
             "DELETE FROM states WHERE id = $1"
         )
-        .bind(id)
+        .bind(id.get())
         .execute(c)
         .await?
         .rows_affected());
@@ -271,7 +271,7 @@ impl Store {
         Ok(saved)
     }
 
-    pub async fn delete_state(&self, id: i64) -> Result<()> {
+    pub async fn delete_state(&self, id: StateId) -> Result<()> {
         let mut tx = self.transaction().await?;
         tx.delete_state(id).await?;
         tx.commit().await

@@ -7,7 +7,7 @@ use crate::support::{self, conflict, is_foreign_key, not_found_if_zero};
 use crate::{NewToken, RefreshedToken, Result, StoreError, TokenRecord};
 use const_format::concatcp;
 use jumpgate_domain::account::TokenStatus;
-use jumpgate_domain::{AccountId, CharacterId};
+use jumpgate_domain::{AccountId, CharacterId, TokenId};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -16,7 +16,7 @@ const TOKEN_COLS: &str = "id, character_id, login, access_token, refresh_token, 
 
 fn read_token<R: Cols>(r: &R) -> Result<TokenRecord> {
     Ok(TokenRecord {
-        id: r.get("id")?,
+        id: TokenId(r.get("id")?),
         character: CharacterId(r.get("character_id")?),
         login: r.get("login")?,
         access_token: r.get("access_token")?,
@@ -126,7 +126,7 @@ impl Store {
     /// `holder` holds it, in the same statement (one write less per refresh).
     pub async fn record_refresh(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         r: &RefreshedToken,
         holder: &str,
     ) -> Result<()> {
@@ -142,7 +142,7 @@ impl Store {
         .bind(DbTime(r.expires_at))
         .bind(&r.scopes)
         .bind(DbTime(support::now()))
-        .bind(token_id)
+        .bind(token_id.get())
         .bind(holder)
         .execute(db.writer())
         .await?
@@ -153,7 +153,7 @@ impl Store {
     /// Marks a token valid/invalid/revoked with an optional reason; `last_checked_at` = now.
     pub async fn set_token_status(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         status: TokenStatus,
         reason: Option<&str>,
     ) -> Result<()> {
@@ -164,7 +164,7 @@ impl Store {
         .bind(status.as_str())
         .bind(reason)
         .bind(DbTime(support::now()))
-        .bind(token_id)
+        .bind(token_id.get())
         .execute(db.writer())
         .await?
 .rows_affected()
@@ -197,7 +197,7 @@ impl Store {
     /// (or the holder's lease expired). One refresh per token at a time, across instances.
     pub async fn try_lease_token(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         holder: &str,
         lease: Duration,
     ) -> Result<bool> {
@@ -211,7 +211,7 @@ impl Store {
             )
             .bind(holder)
             .bind(DbTime(support::after(now, lease)))
-            .bind(token_id)
+            .bind(token_id.get())
             .bind(DbTime(now))
             .execute(db.writer())
             .await?;
@@ -219,7 +219,7 @@ impl Store {
                 return Ok(true);
             }
             let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM tokens WHERE id = $1")
-                .bind(token_id)
+                .bind(token_id.get())
                 .fetch_optional(db.reader())
                 .await?;
             match exists {
@@ -229,13 +229,13 @@ impl Store {
         })
     }
 
-    pub async fn release_token(&self, token_id: i64, holder: &str) -> Result<()> {
+    pub async fn release_token(&self, token_id: TokenId, holder: &str) -> Result<()> {
         on_db!(self, |db| {
             sqlx::query(
                 "UPDATE tokens SET lease_holder = NULL, lease_until = NULL \
              WHERE id = $1 AND lease_holder = $2",
             )
-            .bind(token_id)
+            .bind(token_id.get())
             .bind(holder)
             .execute(db.writer())
             .await?;
@@ -260,7 +260,7 @@ impl Store {
     /// Replaces a token's ciphertexts (re-encryption under a new key).
     pub async fn replace_token_ciphertexts(
         &self,
-        token_id: i64,
+        token_id: TokenId,
         access: &[u8],
         refresh: Option<&[u8]>,
     ) -> Result<()> {
@@ -269,7 +269,7 @@ impl Store {
         )
         .bind(access)
         .bind(refresh)
-        .bind(token_id)
+        .bind(token_id.get())
         .execute(db.writer())
         .await?
         .rows_affected());

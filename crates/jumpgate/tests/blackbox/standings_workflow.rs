@@ -6,6 +6,8 @@
 use crate::support::{Backend, Browser, TestApp};
 use jumpgate_app::Caller;
 use jumpgate_app::standings::workflow::bulk::BULK_JOB;
+use jumpgate_domain::BulkOperationId;
+use jumpgate_domain::RequestId;
 use jumpgate_domain::account::TokenStatus;
 use jumpgate_domain::standings::{RevocationReason, RevocationState};
 use jumpgate_domain::{AccountId, CharacterId};
@@ -112,7 +114,7 @@ async fn post_status(b: &Browser, path: &str, form: &[(&str, &str)]) -> (StatusC
     (r.status(), r.text().await.unwrap())
 }
 
-async fn pending_request(t: &TestApp, entity: i64) -> i64 {
+async fn pending_request(t: &TestApp, entity: i64) -> RequestId {
     t.store
         .requests(&WorkflowFilter {
             pending_only: true,
@@ -177,7 +179,7 @@ async fn run_operation(
         "a job carries out operation {id}: {jobs:?}"
     );
     t.app
-        .run_bulk_operation(&Caller::system("standings-bulk"), id)
+        .run_bulk_operation(&Caller::system("standings-bulk"), BulkOperationId(id))
         .await
         .unwrap();
     let (status, after) = b.get_text(&format!("{page}/progress")).await;
@@ -1005,13 +1007,24 @@ on_both_backends!(
         let first: i64 = requests[0].parse().unwrap();
         let boss_caller = t.app.caller(boss_account).await.unwrap().unwrap();
         t.app
-            .approve_request(&boss_caller, first, None, "")
+            .approve_request(&boss_caller, RequestId(first), None, "")
             .await
             .unwrap();
-        let mut progress = t.store.bulk_operation(id).await.unwrap().unwrap().progress;
+        let mut progress = t
+            .store
+            .bulk_operation(BulkOperationId(id))
+            .await
+            .unwrap()
+            .unwrap()
+            .progress;
         progress.status = jumpgate_store::BulkStatus::Running;
         progress.done = 1;
-        assert!(t.store.record_bulk_progress(id, &progress).await.unwrap());
+        assert!(
+            t.store
+                .record_bulk_progress(BulkOperationId(id), &progress)
+                .await
+                .unwrap()
+        );
         let (_, page) = boss
             .get_text(&format!("/standings/operations/{id}/progress"))
             .await;
@@ -1020,10 +1033,15 @@ on_both_backends!(
 
         // The next worker does the other two and does not try the first again.
         t.app
-            .run_bulk_operation(&Caller::system("standings-bulk"), id)
+            .run_bulk_operation(&Caller::system("standings-bulk"), BulkOperationId(id))
             .await
             .unwrap();
-        let op = t.store.bulk_operation(id).await.unwrap().unwrap();
+        let op = t
+            .store
+            .bulk_operation(BulkOperationId(id))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((op.progress.done, op.progress.failed), (3, 0), "{op:?}");
         assert_eq!(op.progress.summary, "3 item(s) approved.");
         for c in &chars[1..4] {
@@ -1031,7 +1049,7 @@ on_both_backends!(
         }
         // Running it again changes nothing.
         t.app
-            .run_bulk_operation(&Caller::system("standings-bulk"), id)
+            .run_bulk_operation(&Caller::system("standings-bulk"), BulkOperationId(id))
             .await
             .unwrap();
         assert_eq!(audit(&t, "standings.request.approved").await.len(), 3);
@@ -1119,7 +1137,7 @@ on_both_backends!(
         t.sim.force_429("/contacts", 30);
         let err = t
             .app
-            .run_bulk_operation(&Caller::system("standings-bulk"), id)
+            .run_bulk_operation(&Caller::system("standings-bulk"), BulkOperationId(id))
             .await
             .unwrap_err();
         assert!(
@@ -1146,7 +1164,7 @@ on_both_backends!(
             .unwrap();
         let err = t
             .app
-            .run_bulk_operation(&Caller::system("standings-bulk"), second)
+            .run_bulk_operation(&Caller::system("standings-bulk"), BulkOperationId(second))
             .await
             .unwrap_err();
         assert!(

@@ -16,6 +16,7 @@ use crate::node as browser;
 use crate::support::{Backend, TestApp};
 use jumpgate_app::jobs::{WorkerSettings, run_worker};
 use jumpgate_app::periodic;
+use jumpgate_domain::RequestId;
 use jumpgate_domain::standings::{Entity, EntityKind, RequestState, Standing};
 use jumpgate_domain::{AllianceId, CharacterId};
 use jumpgate_evesim::ContactType;
@@ -174,7 +175,7 @@ async fn a_real_browser_requests_approves_enrols_and_the_contacts_appear_in_game
     // The request the browser made and the approver approved.
     let request = t
         .store
-        .request(result["request"].as_i64().unwrap())
+        .request(RequestId(result["request"].as_i64().unwrap()))
         .await
         .unwrap()
         .expect("the request is kept");

@@ -37,7 +37,7 @@ struct Decided<'a> {
 
 /// Why a decision matched no pending row: `what` (`request`, `revocation`) `id` is missing, or
 /// already decided (`state` is what the row holds).
-fn not_pending(what: &str, id: i64, state: Option<String>) -> StoreError {
+fn not_pending(what: &str, id: impl std::fmt::Display, state: Option<String>) -> StoreError {
     match state {
         None => StoreError::NotFound(format!("{what} {id}")),
         Some(state) => StoreError::Invalid(format!(

@@ -8,14 +8,14 @@ use crate::db::{Cols, DbTime, Limit, on_db};
 use crate::support::{self, is_foreign_key, unknown_account};
 use crate::{NewStandingsEntry, Result, StoreError};
 use const_format::concatcp;
-use jumpgate_domain::AccountId;
 use jumpgate_domain::standings::{Entity, RequestState, Standing};
+use jumpgate_domain::{AccountId, RequestId};
 use time::OffsetDateTime;
 
 /// A member's request for a standing for one of their characters or corporations.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StandingRequest {
-    pub id: i64,
+    pub id: RequestId,
     pub entity: Entity,
     pub name: String,
     pub requester: AccountId,
@@ -61,7 +61,7 @@ const REQUEST_COLS: &str = "id, entity_id, entity_kind, name, requester, state, 
 fn read_request<R: Cols>(r: &R) -> Result<StandingRequest> {
     let state = r.str("state")?;
     Ok(StandingRequest {
-        id: r.get("id")?,
+        id: RequestId(r.get("id")?),
         entity: read_entity(r)?,
         name: r.get("name")?,
         requester: AccountId(r.get("requester")?),
@@ -130,13 +130,13 @@ impl Store {
         ))
     }
 
-    pub async fn request(&self, id: i64) -> Result<Option<StandingRequest>> {
+    pub async fn request(&self, id: RequestId) -> Result<Option<StandingRequest>> {
         on_db!(self, |db| sqlx::query(concatcp!(
             "SELECT ",
             REQUEST_COLS,
             " FROM standing_requests WHERE id = $1"
         ))
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(db.reader())
         .await?
         .as_ref()
@@ -170,7 +170,7 @@ impl Store {
     /// Approving upserts the entry (source `request`) in the same transaction.
     pub async fn decide_request(
         &self,
-        id: i64,
+        id: RequestId,
         decision: &RequestDecision,
     ) -> Result<StandingRequest> {
         let d = decided(decision);
@@ -191,14 +191,14 @@ impl Store {
             .bind(d.by.map(|a| a.get()))
             .bind(d.standing)
             .bind(d.note)
-            .bind(id)
+            .bind(id.get())
             .fetch_optional(&mut *tx)
             .await
             .map_err(|e| unknown_account(e, d.by))?;
             let Some(row) = row else {
                 let state: Option<String> =
                     sqlx::query_scalar("SELECT state FROM standing_requests WHERE id = $1")
-                        .bind(id)
+                        .bind(id.get())
                         .fetch_optional(&mut *tx)
                         .await?;
                 return Err(not_pending("request", id, state));

@@ -7,14 +7,14 @@ use crate::Store;
 use crate::db::{Cols, DbTime, Limit, on_db};
 use crate::support::{self, is_foreign_key, unknown_account};
 use const_format::concatcp;
-use jumpgate_domain::AccountId;
 use jumpgate_domain::standings::{Entity, RevocationReason, RevocationState};
+use jumpgate_domain::{AccountId, RevocationId};
 use time::OffsetDateTime;
 
 /// A request to remove a standing: a member's own, or raised automatically.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Revocation {
-    pub id: i64,
+    pub id: RevocationId,
     pub entity: Entity,
     pub name: String,
     pub reason: RevocationReason,
@@ -59,7 +59,7 @@ fn read_revocation<R: Cols>(r: &R) -> Result<Revocation> {
     let state = r.str("state")?;
     let reason = r.str("reason")?;
     Ok(Revocation {
-        id: r.get("id")?,
+        id: RevocationId(r.get("id")?),
         entity: read_entity(r)?,
         name: r.get("name")?,
         reason: RevocationReason::parse(reason)
@@ -127,13 +127,13 @@ impl Store {
         ))
     }
 
-    pub async fn revocation(&self, id: i64) -> Result<Option<Revocation>> {
+    pub async fn revocation(&self, id: RevocationId) -> Result<Option<Revocation>> {
         on_db!(self, |db| sqlx::query(concatcp!(
             "SELECT ",
             REVOCATION_COLS,
             " FROM standing_revocations WHERE id = $1"
         ))
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(db.reader())
         .await?
         .as_ref()
@@ -166,7 +166,7 @@ impl Store {
     /// Decides a pending revocation; approving deletes the entry in the same transaction.
     pub async fn decide_revocation(
         &self,
-        id: i64,
+        id: RevocationId,
         decision: &RevocationDecision,
     ) -> Result<Revocation> {
         let d = decided(decision);
@@ -183,14 +183,14 @@ impl Store {
             .bind(DbTime(now))
             .bind(d.by.map(|a| a.get()))
             .bind(d.note)
-            .bind(id)
+            .bind(id.get())
             .fetch_optional(&mut *tx)
             .await
             .map_err(|e| unknown_account(e, d.by))?;
             let Some(row) = row else {
                 let state: Option<String> =
                     sqlx::query_scalar("SELECT state FROM standing_revocations WHERE id = $1")
-                        .bind(id)
+                        .bind(id.get())
                         .fetch_optional(&mut *tx)
                         .await?;
                 return Err(not_pending("revocation", id, state));

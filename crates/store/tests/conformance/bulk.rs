@@ -3,6 +3,7 @@
 
 use crate::support::*;
 use jumpgate_domain::AccountId;
+use jumpgate_domain::BulkOperationId;
 use jumpgate_store::{BulkProgress, BulkStatus, NewBulkOperation, Store, StoreError, store_test};
 use serde_json::json;
 use std::sync::Arc;
@@ -70,8 +71,19 @@ store_test!(
             store.bulk_operation(op.id).await.unwrap().unwrap().progress,
             over
         );
-        assert!(!store.record_bulk_progress(999_999, &late).await.unwrap());
-        assert!(store.bulk_operation(999_999).await.unwrap().is_none());
+        assert!(
+            !store
+                .record_bulk_progress(BulkOperationId(999_999), &late)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .bulk_operation(BulkOperationId(999_999))
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 );
 

@@ -1,6 +1,7 @@
 //! The durable job queue: dedupe, exclusive leases, expiry, completion, failure and retry.
 
 use crate::support::*;
+use jumpgate_domain::JobId;
 use jumpgate_store::{ConnectOptions, JobCounts, JobStatus, connect, store_test, testing};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -157,7 +158,7 @@ store_test!(
                 }
             });
         }
-        let all: Vec<i64> = workers.join_all().await.into_iter().flatten().collect();
+        let all: Vec<JobId> = workers.join_all().await.into_iter().flatten().collect();
         let unique: BTreeSet<_> = all.iter().copied().collect();
         assert_eq!(all.len(), 40, "every job leased exactly once");
         assert_eq!(unique.len(), 40);
@@ -316,7 +317,7 @@ store_test!(
                 .len(),
             1
         );
-        assert!(!store.retry_job(9999).await.unwrap());
+        assert!(!store.retry_job(JobId(9999)).await.unwrap());
     }
 );
 
@@ -400,7 +401,7 @@ async fn postgres_instances_share_one_queue_without_double_leases() {
             }
         });
     }
-    let all: Vec<i64> = workers.join_all().await.into_iter().flatten().collect();
+    let all: Vec<JobId> = workers.join_all().await.into_iter().flatten().collect();
     assert_eq!(all.len(), 20);
     assert_eq!(all.iter().collect::<BTreeSet<_>>().len(), 20);
     t.close().await;

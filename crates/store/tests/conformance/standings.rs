@@ -2,6 +2,7 @@
 //! history, contact sync enrolment with its lease and ledger, and notifications.
 
 use crate::support::*;
+use jumpgate_domain::RequestId;
 use jumpgate_domain::account::RemovalReason;
 use jumpgate_domain::standings::{
     Entity, EntityKind, LedgerEntry, RequestState, RevocationReason, RevocationState, Standing,
@@ -576,7 +577,7 @@ store_test!(
         assert_eq!(store.request(r.id).await.unwrap(), Some(approved));
         assert_eq!(store.standing(blue.id).await.unwrap(), entry);
         let err = store
-            .decide_request(9999, &RequestDecision::Cancel { by: member })
+            .decide_request(RequestId(9999), &RequestDecision::Cancel { by: member })
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::NotFound(_)), "{err}");
@@ -1129,7 +1130,7 @@ store_test!(
         let ids: Vec<i64> = queue.requests.iter().map(|i| i.id).collect();
         assert_eq!(
             ids,
-            vec![alt.id, corporation.id, stranger.id],
+            vec![alt.id.get(), corporation.id.get(), stranger.id.get()],
             "oldest first, pending only"
         );
 
@@ -1162,27 +1163,27 @@ store_test!(
 
         assert_eq!(queue.revocations.len(), 1);
         let r = &queue.revocations[0];
-        assert_eq!(r.id, automatic.id);
+        assert_eq!(r.id, automatic.id.get());
         assert_eq!((r.requester, r.requester_main.clone()), (None, None));
         assert_eq!(r.reason, Some(RevocationReason::Biomassed));
         assert_eq!(r.current, Some(standing(7.5)));
 
         // One item at a time, while it is pending.
         let one = store
-            .queue_item(QueueKind::Request, corporation.id)
+            .queue_item(QueueKind::Request, corporation.id.get())
             .await
             .unwrap();
         assert_eq!(one.as_ref(), Some(c));
         assert_eq!(
             store
-                .queue_item(QueueKind::Request, decided.id)
+                .queue_item(QueueKind::Request, decided.id.get())
                 .await
                 .unwrap(),
             None
         );
         assert_eq!(
             store
-                .queue_item(QueueKind::Revocation, automatic.id)
+                .queue_item(QueueKind::Revocation, automatic.id.get())
                 .await
                 .unwrap()
                 .as_ref(),

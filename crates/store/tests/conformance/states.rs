@@ -1,6 +1,7 @@
 //! States (seeded defaults, criteria, permissions) and permissions granted to accounts.
 
 use crate::support::*;
+use jumpgate_domain::StateId;
 use jumpgate_domain::states::{State, StateCriteria};
 use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, FactionId};
 use jumpgate_store::{StoreError, store_test};
@@ -37,7 +38,7 @@ store_test!(
         };
         let saved = store
             .save_state(&State {
-                id: 0,
+                id: StateId::UNSAVED,
                 name: "Director".into(),
                 priority: 200,
                 criteria: criteria.clone(),
@@ -45,7 +46,7 @@ store_test!(
             })
             .await
             .unwrap();
-        assert!(saved.id > 0);
+        assert!(saved.id > StateId::UNSAVED);
         let states = store.states().await.unwrap();
         assert_eq!(states[0], saved);
         assert_eq!(states[0].criteria, criteria);
@@ -67,7 +68,7 @@ store_test!(
         assert_eq!(states[2], updated);
 
         let clash = State {
-            id: 0,
+            id: StateId::UNSAVED,
             name: "Member".into(),
             ..updated.clone()
         };
@@ -75,7 +76,7 @@ store_test!(
         assert!(matches!(err, StoreError::Conflict(_)), "{err}");
         let err = store
             .save_state(&State {
-                id: 9999,
+                id: StateId(9999),
                 ..updated.clone()
             })
             .await

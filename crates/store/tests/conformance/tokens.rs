@@ -2,6 +2,7 @@
 
 use crate::support::*;
 use jumpgate_domain::CharacterId;
+use jumpgate_domain::TokenId;
 use jumpgate_domain::account::TokenStatus;
 use jumpgate_store::{RefreshedToken, Store, StoreError, TokenRecord, store_test};
 use std::sync::Arc;
@@ -115,7 +116,7 @@ store_test!(
 
         let err = store
             .record_refresh(
-                9999,
+                TokenId(9999),
                 &RefreshedToken {
                     access_token: vec![],
                     refresh_token: None,
@@ -144,7 +145,7 @@ store_test!(
         assert_eq!(got.status_reason.as_deref(), Some("removed by owner"));
         assert!(got.last_checked_at.is_some());
         let err = store
-            .set_token_status(9999, TokenStatus::Valid, None)
+            .set_token_status(TokenId(9999), TokenStatus::Valid, None)
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::NotFound(_)), "{err}");
@@ -216,7 +217,7 @@ store_test!(
             (&b"new-access"[..], Some(&b"new-refresh"[..]))
         );
         let err = store
-            .replace_token_ciphertexts(9999, b"x", None)
+            .replace_token_ciphertexts(TokenId(9999), b"x", None)
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::NotFound(_)), "{err}");
@@ -245,7 +246,10 @@ store_test!(
         // b's lease expired: a may take it.
         assert!(store.try_lease_token(t.id, "a", minute).await.unwrap());
 
-        let err = store.try_lease_token(9999, "a", minute).await.unwrap_err();
+        let err = store
+            .try_lease_token(TokenId(9999), "a", minute)
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::NotFound(_)), "{err}");
     }
 );

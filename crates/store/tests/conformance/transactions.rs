@@ -2,6 +2,7 @@
 //! all, and the chain stays one line when transactional appends meet the store's own.
 
 use crate::support::*;
+use jumpgate_domain::StateId;
 use jumpgate_domain::audit::{Actor, GENESIS_HASH, NewAuditEntry, verify_chain};
 use jumpgate_domain::states::State;
 use jumpgate_store::{Store, store_test};
@@ -98,7 +99,7 @@ store_test!(
         // A new state under a name that is taken fails inside the transaction.
         let clash = tx
             .save_state(&State {
-                id: 0,
+                id: StateId::UNSAVED,
                 ..taken.clone()
             })
             .await;

@@ -7,6 +7,7 @@ use crate::pages::{AdminJobsPage, JobRow, when};
 use crate::session;
 use axum::extract::{Path, Query, State};
 use axum::response::Redirect;
+use jumpgate_domain::JobId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::JobStatus;
 use serde::Deserialize;
@@ -42,7 +43,7 @@ pub async fn list(
             .jobs
             .into_iter()
             .map(|j| JobRow {
-                id: j.id,
+                id: j.id.get(),
                 kind: j.kind,
                 status: j.status.as_str().to_owned(),
                 run_at: when(Some(j.run_at)),
@@ -66,7 +67,7 @@ pub async fn retry(
     let id: i64 = id
         .parse()
         .map_err(|_| WebError::BadRequest(format!("'{id}' is not a job number")))?;
-    state.app.retry_job(&viewer.caller, id).await?;
+    state.app.retry_job(&viewer.caller, JobId(id)).await?;
     session::flash(&viewer.session, format!("Job {id} is queued again.")).await;
     Ok(Redirect::to("/admin/jobs?status=failed"))
 }

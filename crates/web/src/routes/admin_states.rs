@@ -8,13 +8,14 @@ use crate::session;
 use axum::extract::{Form, Path, State};
 use axum::response::Redirect;
 use jumpgate_app::states_admin::{Recomputed, StateOverview};
+use jumpgate_domain::StateId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::states::{CriterionKind, GUEST};
 use serde::Deserialize;
 
 fn row(o: &StateOverview) -> StateRow {
     StateRow {
-        id: o.state.id,
+        id: o.state.id.get(),
         name: o.state.name.clone(),
         priority: o.state.priority,
         is_guest: o.state.name == GUEST,
@@ -31,9 +32,9 @@ fn row(o: &StateOverview) -> StateRow {
     }
 }
 
-fn parse_state_id(id: &str) -> WebResult<i64> {
+fn parse_state_id(id: &str) -> WebResult<StateId> {
     match id.trim().parse::<i64>() {
-        Ok(v) if v > 0 => Ok(v),
+        Ok(v) if v > 0 => Ok(StateId(v)),
         _ => Err(WebError::BadRequest(format!(
             "'{id}' is not a state id: expected a positive whole number"
         ))),

@@ -11,9 +11,11 @@ use crate::App;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::jobs::{JobError, JobRegistry};
+use jumpgate_domain::BulkOperationId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{Entity, Standing};
 use jumpgate_domain::{AccountId, CharacterId};
+use jumpgate_domain::{RequestId, RevocationId};
 use jumpgate_eve::EsiError;
 use jumpgate_store::{
     BulkOperation, BulkProgress, BulkStatus, NewBulkOperation, NewJob, NewStandingsEntry,
@@ -151,7 +153,7 @@ pub fn register_jobs(registry: &mut JobRegistry) {
             .get("operation")
             .and_then(serde_json::Value::as_i64)
             .ok_or_else(|| JobError::Fatal(format!("no operation id in {payload}")))?;
-        app.run_bulk_operation(&caller, id).await
+        app.run_bulk_operation(&caller, BulkOperationId(id)).await
     });
 }
 
@@ -235,7 +237,11 @@ impl App {
     }
 
     /// The operation `id`, for its starter or anyone holding the permission it needs.
-    pub async fn bulk_operation(&self, caller: &Caller, id: i64) -> AppResult<BulkView> {
+    pub async fn bulk_operation(
+        &self,
+        caller: &Caller,
+        id: BulkOperationId,
+    ) -> AppResult<BulkView> {
         let missing = || AppError::NotFound(format!("there is no bulk operation {id}"));
         let operation = self.store().bulk_operation(id).await?.ok_or_else(missing)?;
         let work: BulkWork = serde_json::from_value(operation.input.clone())
@@ -250,7 +256,11 @@ impl App {
     /// postpone it; any other failure ends it as failed, saying why and how far it got.
     /// Background work (the job `standings-bulk`); each item acts as the operation's starter,
     /// whose permission is read again for every item.
-    pub async fn run_bulk_operation(&self, caller: &Caller, id: i64) -> Result<(), JobError> {
+    pub async fn run_bulk_operation(
+        &self,
+        caller: &Caller,
+        id: BulkOperationId,
+    ) -> Result<(), JobError> {
         caller
             .require_background()
             .map_err(|e| JobError::Fatal(e.to_string()))?;
@@ -285,12 +295,13 @@ impl App {
                     async move {
                         match decision {
                             BulkDecision::Approve { standing, notes } => app
-                                .approve_request(&starter, id, standing, &notes)
+                                .approve_request(&starter, RequestId(id), standing, &notes)
                                 .await
                                 .map(drop),
-                            BulkDecision::Reject { reason } => {
-                                app.reject_request(&starter, id, &reason).await.map(drop)
-                            }
+                            BulkDecision::Reject { reason } => app
+                                .reject_request(&starter, RequestId(id), &reason)
+                                .await
+                                .map(drop),
                         }
                     }
                 })
@@ -301,12 +312,14 @@ impl App {
                     let decision = decision.clone();
                     async move {
                         match decision {
-                            BulkDecision::Approve { notes, .. } => {
-                                app.approve_revocation(&starter, id, &notes).await.map(drop)
-                            }
-                            BulkDecision::Reject { reason } => {
-                                app.reject_revocation(&starter, id, &reason).await.map(drop)
-                            }
+                            BulkDecision::Approve { notes, .. } => app
+                                .approve_revocation(&starter, RevocationId(id), &notes)
+                                .await
+                                .map(drop),
+                            BulkDecision::Reject { reason } => app
+                                .reject_revocation(&starter, RevocationId(id), &reason)
+                                .await
+                                .map(drop),
                         }
                     }
                 })
@@ -342,11 +355,11 @@ impl App {
 
 /// What the page may say of `e`: a person's error as it is, an internal one only as such
 /// (logged with the details).
-fn shown(e: &AppError, operation: i64) -> String {
+fn shown(e: &AppError, operation: BulkOperationId) -> String {
     if e.is_user_facing() {
         e.to_string()
     } else {
-        tracing::warn!(operation, error = %e, "bulk operation: internal error");
+        tracing::warn!(operation = operation.get(), error = %e, "bulk operation: internal error");
         "an internal error (see the server log)".to_owned()
     }
 }
@@ -366,7 +379,7 @@ fn decided(n: i64, decision: &BulkDecision, approve: &str, reject: &str) -> Stri
 /// One run of an operation: its progress as last written.
 struct Run<'a> {
     app: &'a App,
-    id: i64,
+    id: BulkOperationId,
     actor: AccountId,
     progress: BulkProgress,
 }
@@ -515,7 +528,7 @@ impl Run<'_> {
             .notify(self.actor, &self.progress.summary, Some(&page))
             .await;
         if let Err(e) = told {
-            tracing::warn!(operation = self.id, error = %e, "could not notify the end of a bulk operation");
+            tracing::warn!(operation = self.id.get(), error = %e, "could not notify the end of a bulk operation");
         }
     }
 

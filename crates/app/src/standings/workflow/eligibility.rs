@@ -9,6 +9,7 @@ use jumpgate_domain::standings::{
     CoverageReport, CoverageRule, Entity, EntityKind, MemberStatus, Standing, evaluate,
 };
 use jumpgate_domain::{AccountId, CharacterId, CorporationId, ScopeSet};
+use jumpgate_domain::{RequestId, RevocationId};
 use jumpgate_store::{Notification, Revocation, StandingRequest, WorkflowFilter};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -46,11 +47,11 @@ pub enum SubjectStatus {
     /// It holds a standing; `revocation_id` when a revocation is waiting.
     Approved {
         standing: Standing,
-        revocation_id: Option<i64>,
+        revocation_id: Option<RevocationId>,
     },
     /// A request is waiting for an approver.
     Pending {
-        request_id: i64,
+        request_id: RequestId,
     },
     /// The character's token must be (re)granted first: "Add scopes".
     MissingScopes {
@@ -237,7 +238,7 @@ impl App {
             caller.person_with(jumpgate_domain::permissions::Permission::STANDINGS_REQUEST)?;
         let state = self.account_state(account).await?;
         let characters = self.store().characters_of(account).await?;
-        let pending_requests: BTreeMap<i64, i64> = self
+        let pending_requests: BTreeMap<i64, RequestId> = self
             .store()
             .requests(&WorkflowFilter {
                 pending_only: true,
@@ -248,7 +249,7 @@ impl App {
             .into_iter()
             .map(|r| (r.entity.id, r.id))
             .collect();
-        let pending_revocations: BTreeMap<i64, i64> = self
+        let pending_revocations: BTreeMap<i64, RevocationId> = self
             .store()
             .revocations(&WorkflowFilter {
                 pending_only: true,

@@ -12,6 +12,7 @@ use crate::error::AppResult;
 use crate::permissions::Caller;
 use crate::versioned::Versioned;
 use jumpgate_domain::permissions::Permission;
+use jumpgate_domain::{RequestId, RevocationId};
 use jumpgate_store::{ApprovalQueue, QueueItem, QueueKind};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,18 +41,28 @@ impl App {
     }
 
     /// One pending request as the queue shows it (`None` once decided or unknown).
-    pub async fn pending_request(&self, caller: &Caller, id: i64) -> AppResult<Option<QueueItem>> {
+    pub async fn pending_request(
+        &self,
+        caller: &Caller,
+        id: RequestId,
+    ) -> AppResult<Option<QueueItem>> {
         caller.require(Permission::STANDINGS_APPROVE)?;
-        Ok(self.store().queue_item(QueueKind::Request, id).await?)
+        Ok(self
+            .store()
+            .queue_item(QueueKind::Request, id.get())
+            .await?)
     }
 
     /// One pending revocation as the queue shows it (`None` once decided or unknown).
     pub async fn pending_revocation(
         &self,
         caller: &Caller,
-        id: i64,
+        id: RevocationId,
     ) -> AppResult<Option<QueueItem>> {
         caller.require(Permission::STANDINGS_APPROVE)?;
-        Ok(self.store().queue_item(QueueKind::Revocation, id).await?)
+        Ok(self
+            .store()
+            .queue_item(QueueKind::Revocation, id.get())
+            .await?)
     }
 }

@@ -5,6 +5,7 @@ use super::{STANDINGS_PAGE, entity_target, pending_conflict};
 use crate::App;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
+use jumpgate_domain::RequestId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{Entity, EntityKind, Standing, can_request};
 use jumpgate_domain::{CharacterId, CorporationId};
@@ -136,7 +137,7 @@ impl App {
         out
     }
 
-    async fn existing_request(&self, id: i64) -> AppResult<StandingRequest> {
+    async fn existing_request(&self, id: RequestId) -> AppResult<StandingRequest> {
         self.store()
             .request(id)
             .await?
@@ -144,7 +145,11 @@ impl App {
     }
 
     /// The requester withdraws a pending request (only their own).
-    pub async fn cancel_request(&self, caller: &Caller, id: i64) -> AppResult<StandingRequest> {
+    pub async fn cancel_request(
+        &self,
+        caller: &Caller,
+        id: RequestId,
+    ) -> AppResult<StandingRequest> {
         let actor = caller.own_account()?;
         let req = self.existing_request(id).await?;
         if req.requester != actor {
@@ -172,7 +177,7 @@ impl App {
     pub async fn approve_request(
         &self,
         caller: &Caller,
-        id: i64,
+        id: RequestId,
         standing: Option<Standing>,
         notes: &str,
     ) -> AppResult<StandingRequest> {
@@ -223,7 +228,7 @@ impl App {
     pub async fn reject_request(
         &self,
         caller: &Caller,
-        id: i64,
+        id: RequestId,
         reason: &str,
     ) -> AppResult<StandingRequest> {
         let actor = caller.person_with(Permission::STANDINGS_APPROVE)?;

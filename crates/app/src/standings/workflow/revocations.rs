@@ -6,6 +6,7 @@ use crate::App;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::AccountId;
+use jumpgate_domain::RevocationId;
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{ReasonPolicy, RevocationReason, can_revoke};
@@ -132,7 +133,7 @@ impl App {
         Ok(created)
     }
 
-    async fn existing_revocation(&self, id: i64) -> AppResult<Revocation> {
+    async fn existing_revocation(&self, id: RevocationId) -> AppResult<Revocation> {
         self.store()
             .revocation(id)
             .await?
@@ -155,7 +156,7 @@ impl App {
     pub async fn approve_revocation(
         &self,
         caller: &Caller,
-        id: i64,
+        id: RevocationId,
         notes: &str,
     ) -> AppResult<Revocation> {
         let actor = caller.person_with(Permission::STANDINGS_APPROVE)?;
@@ -202,7 +203,7 @@ impl App {
     pub async fn reject_revocation(
         &self,
         caller: &Caller,
-        id: i64,
+        id: RevocationId,
         reason: &str,
     ) -> AppResult<Revocation> {
         let actor = caller.person_with(Permission::STANDINGS_APPROVE)?;
@@ -248,7 +249,11 @@ impl App {
     }
 
     /// The member who asked withdraws a pending revocation (only their own).
-    pub async fn cancel_revocation(&self, caller: &Caller, id: i64) -> AppResult<Revocation> {
+    pub async fn cancel_revocation(
+        &self,
+        caller: &Caller,
+        id: RevocationId,
+    ) -> AppResult<Revocation> {
         let actor = caller.own_account()?;
         let rev = self.existing_revocation(id).await?;
         if rev.requester != Some(actor) {

@@ -15,6 +15,7 @@ use jumpgate_app::standings::workflow::SubjectRow;
 use jumpgate_app::standings::workflow::eligibility::SubjectStatus;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{Entity, EntityKind};
+use jumpgate_domain::{RequestId, RevocationId};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -28,13 +29,13 @@ fn subject_view(layout: &Layout, row: &SubjectRow) -> SubjectView {
             standing.to_string(),
             String::new(),
             None,
-            *revocation_id,
+            revocation_id.map(RevocationId::get),
         ),
         SubjectStatus::Pending { request_id } => (
             "pending",
             String::new(),
             String::new(),
-            Some(*request_id),
+            Some(request_id.get()),
             None,
         ),
         SubjectStatus::MissingScopes { reason } => {
@@ -86,7 +87,7 @@ pub async fn member(State(state): State<WebState>, viewer: Viewer) -> WebResult<
             (
                 r.created_at,
                 HistoryRow {
-                    id: r.id,
+                    id: r.id.get(),
                     what: "Request".to_owned(),
                     name: r.name.clone(),
                     state: r.state.as_str().to_owned(),
@@ -108,7 +109,7 @@ pub async fn member(State(state): State<WebState>, viewer: Viewer) -> WebResult<
         (
             r.created_at,
             HistoryRow {
-                id: r.id,
+                id: r.id.get(),
                 what: "Removal".to_owned(),
                 name: r.name.clone(),
                 state: r.state.as_str().to_owned(),
@@ -220,7 +221,7 @@ pub async fn cancel_request(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> WebResult<Redirect> {
-    let id = parse_id("request", &id)?;
+    let id = RequestId(parse_id("request", &id)?);
     let r = state.app.cancel_request(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,
@@ -261,7 +262,7 @@ pub async fn cancel_revocation(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> WebResult<Redirect> {
-    let id = parse_id("revocation", &id)?;
+    let id = RevocationId(parse_id("revocation", &id)?);
     let r = state.app.cancel_revocation(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::response::Redirect;
 use axum::routing::get;
 use jumpgate_app::standings::workflow::bulk::{BulkView, BulkWork};
+use jumpgate_domain::BulkOperationId;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -41,7 +42,7 @@ fn fragment(view: &BulkView) -> BulkProgressFragment {
         (false, total) => (handled * 100 / total).clamp(0, 100),
     };
     BulkProgressFragment {
-        id: view.operation.id,
+        id: view.operation.id.get(),
         status: p.status.as_str().to_owned(),
         step: p.step.clone(),
         total: p.total,
@@ -57,7 +58,7 @@ fn fragment(view: &BulkView) -> BulkProgressFragment {
 }
 
 async fn view(state: &WebState, viewer: &Viewer, id: &str) -> WebResult<BulkView> {
-    let id = parse_id("bulk operation", id)?;
+    let id = BulkOperationId(parse_id("bulk operation", id)?);
     Ok(state.app.bulk_operation(&viewer.caller, id).await?)
 }
 

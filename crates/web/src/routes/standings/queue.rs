@@ -26,6 +26,7 @@ use jumpgate_app::standings::workflow::bulk::BulkWork;
 use jumpgate_app::{App, Caller};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::Standing;
+use jumpgate_domain::{RequestId, RevocationId};
 use jumpgate_store::QueueItem;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -128,14 +129,14 @@ async fn decision(
     let app = &state.app;
     let (what, item) = match queue {
         Queue::Requests => {
-            let id = parse_id("request", id)?;
+            let id = RequestId(parse_id("request", id)?);
             (
                 "standing request",
                 app.pending_request(&viewer.caller, id).await?,
             )
         }
         Queue::Revocations => {
-            let id = parse_id("revocation", id)?;
+            let id = RevocationId(parse_id("revocation", id)?);
             ("removal", app.pending_revocation(&viewer.caller, id).await?)
         }
     };
@@ -210,7 +211,7 @@ pub async fn preview(
     Query(q): Query<PreviewQuery>,
 ) -> WebResult<StandingsPreviewFragment> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = parse_id("request", &id)?;
+    let id = RequestId(parse_id("request", &id)?);
     let item = state
         .app
         .pending_request(&viewer.caller, id)
@@ -229,7 +230,7 @@ pub async fn preview_revocation(
     Path(id): Path<String>,
 ) -> WebResult<StandingsPreviewFragment> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = parse_id("revocation", &id)?;
+    let id = RevocationId(parse_id("revocation", &id)?);
     let item = state
         .app
         .pending_revocation(&viewer.caller, id)
@@ -263,7 +264,7 @@ pub async fn approve(
     Form(form): Form<ApproveForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = parse_id("request", &id)?;
+    let id = RequestId(parse_id("request", &id)?);
     let standing = parse_standing(&form.standing)?;
     let r = state
         .app
@@ -287,7 +288,7 @@ pub async fn reject(
     Form(form): Form<RejectForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = parse_id("request", &id)?;
+    let id = RequestId(parse_id("request", &id)?);
     let r = state
         .app
         .reject_request(&viewer.caller, id, &form.reason)
@@ -312,7 +313,7 @@ pub async fn approve_revocation(
     Form(form): Form<ApproveForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = parse_id("revocation", &id)?;
+    let id = RevocationId(parse_id("revocation", &id)?);
     let r = state
         .app
         .approve_revocation(&viewer.caller, id, &form.notes)
@@ -327,7 +328,7 @@ pub async fn reject_revocation(
     Form(form): Form<RejectForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = parse_id("revocation", &id)?;
+    let id = RevocationId(parse_id("revocation", &id)?);
     let r = state
         .app
         .reject_revocation(&viewer.caller, id, &form.reason)
