@@ -222,7 +222,7 @@ impl App {
         if let Some(aff) = &affiliation {
             // A moved character's corporation may have changed since it was last seen.
             self.store()
-                .update_affiliations(std::slice::from_ref(aff), time::OffsetDateTime::now_utc())
+                .update_affiliations(std::slice::from_ref(aff), self.now())
                 .await?;
             // Names for the account page now rather than at the next sweep; not worth failing
             // a login over.

@@ -270,12 +270,7 @@ impl App {
         verify_url: &Url,
     ) -> AppResult<Url> {
         let key = self.signing_key().await?;
-        let token = sign_token(
-            &key,
-            account,
-            email,
-            OffsetDateTime::now_utc() + LINK_VALIDITY,
-        );
+        let token = sign_token(&key, account, email, self.now() + LINK_VALIDITY);
         let mut link = verify_url.clone();
         link.query_pairs_mut().clear().append_pair("token", &token);
         Ok(link)
@@ -300,7 +295,7 @@ impl App {
     /// link may open it, signed in or not: the link is the authority.
     pub async fn verify_email(&self, token: &str) -> AppResult<(AccountId, String)> {
         let key = self.signing_key().await?;
-        let claim = verify_token(&key, token, OffsetDateTime::now_utc())?;
+        let claim = verify_token(&key, token, self.now())?;
         let acc = self.store().account(claim.account).await?.ok_or_else(|| {
             AppError::Invalid("the account this link was sent for no longer exists".to_owned())
         })?;
@@ -341,17 +336,22 @@ fn decode_key(text: &str) -> AppResult<Vec<u8>> {
 mod tests {
     use super::*;
 
+    /// A fixed moment: these tests are about the tokens, not the time.
+    fn test_now() -> OffsetDateTime {
+        time::macros::datetime!(2026-12-05 12:00 UTC)
+    }
+
     const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
 
     fn later() -> OffsetDateTime {
-        OffsetDateTime::now_utc() + time::Duration::hours(1)
+        test_now() + time::Duration::hours(1)
     }
 
     #[test]
     fn a_token_round_trips() {
         let expires = OffsetDateTime::from_unix_timestamp(later().unix_timestamp()).expect("ts");
         let token = sign_token(KEY, AccountId(7), "pilot@example.org", expires);
-        let claim = verify_token(KEY, &token, OffsetDateTime::now_utc()).expect("valid");
+        let claim = verify_token(KEY, &token, test_now()).expect("valid");
         assert_eq!(
             claim,
             EmailClaim {
@@ -377,7 +377,7 @@ mod tests {
             "v1\n8\n{}\nmallory@example.org",
             later().unix_timestamp()
         ));
-        let now = OffsetDateTime::now_utc();
+        let now = test_now();
         for bad in [
             format!("{forged_payload}.{signature}"),
             format!("{payload}.{}", URL_SAFE_NO_PAD.encode([0u8; 32])),
@@ -401,10 +401,10 @@ mod tests {
 
     #[test]
     fn expired_tokens_are_refused() {
-        let expires = OffsetDateTime::now_utc() - time::Duration::seconds(1);
+        let expires = test_now() - time::Duration::seconds(1);
         let token = sign_token(KEY, AccountId(7), "pilot@example.org", expires);
         assert_eq!(
-            verify_token(KEY, &token, OffsetDateTime::now_utc()),
+            verify_token(KEY, &token, test_now()),
             Err(TokenError::Expired)
         );
     }

@@ -26,6 +26,11 @@ pub enum JobError {
         until: OffsetDateTime,
         reason: String,
     },
+    /// Run again once `after` has passed (from when the runner records it).
+    PostponeFor {
+        after: std::time::Duration,
+        reason: String,
+    },
     /// Retrying cannot help (bad payload): fail for good.
     Fatal(String),
 }
@@ -35,6 +40,7 @@ impl std::fmt::Display for JobError {
         match self {
             Self::Retry(m) | Self::Fatal(m) => f.write_str(m),
             Self::Postpone { until, reason } => write!(f, "postponed until {until}: {reason}"),
+            Self::PostponeFor { after, reason } => write!(f, "postponed for {after:?}: {reason}"),
         }
     }
 }
@@ -51,8 +57,8 @@ impl From<crate::AppError> for JobError {
                 until: *until,
                 reason: e.to_string(),
             },
-            crate::AppError::Esi(EsiError::RateLimited { retry_after, .. }) => Self::Postpone {
-                until: OffsetDateTime::now_utc() + *retry_after,
+            crate::AppError::Esi(EsiError::RateLimited { retry_after, .. }) => Self::PostponeFor {
+                after: *retry_after,
                 reason: e.to_string(),
             },
             _ => Self::Retry(e.to_string()),
@@ -286,7 +292,7 @@ async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duratio
     let _ = beat.await;
     let outcome = match &result {
         Ok(()) => "ok",
-        Err(JobError::Postpone { .. }) => "postponed",
+        Err(JobError::Postpone { .. } | JobError::PostponeFor { .. }) => "postponed",
         Err(_) => "error",
     };
     metrics::counter!("jobs_finished_total", "kind" => job.kind.clone(), "outcome" => outcome)
@@ -301,12 +307,17 @@ async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duratio
         Err(JobError::Postpone { until, reason }) => {
             store.postpone_job(job.id, worker, &reason, until).await
         }
+        Err(JobError::PostponeFor { after, reason }) => {
+            store
+                .postpone_job(job.id, worker, &reason, app.now() + after)
+                .await
+        }
         Err(JobError::Retry(msg)) if job.attempts >= job.max_attempts => {
             tracing::warn!(job = job.id.get(), kind = %job.kind, error = %msg, "job failed for good");
             store.fail_job(job.id, worker, &msg, None).await
         }
         Err(JobError::Retry(msg)) => {
-            let at = OffsetDateTime::now_utc() + backoff(job.attempts);
+            let at = app.now() + backoff(job.attempts);
             store.fail_job(job.id, worker, &msg, Some(at)).await
         }
     };
@@ -353,7 +364,7 @@ pub async fn run_scheduler(
 
 /// Queues `p` if its next due time has come. Returns whether this call queued it.
 pub async fn schedule_if_due(app: &App, p: &Periodic) -> Result<bool, crate::AppError> {
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let key = format!("periodic.{}.next_due", p.kind);
     let due = app
         .store()

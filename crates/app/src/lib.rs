@@ -39,6 +39,7 @@ use mail::{Mailer, NoMailer};
 use safety_valve::SafetyValve;
 use secrets::KeyRing;
 use std::sync::Arc;
+use time::OffsetDateTime;
 use tokio::sync::RwLock;
 
 /// Everything a use case needs, cheap to clone.
@@ -112,6 +113,12 @@ impl App {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    /// Now, by the clock the store writes times by (one clock for the store, the use cases, the
+    /// web and the EVE clients: `jumpgate_domain::clock`).
+    pub fn now(&self) -> OffsetDateTime {
+        self.inner.store.clock().now()
     }
 
     pub(crate) fn desired_cache(&self) -> &standings::sync::DesiredCache {

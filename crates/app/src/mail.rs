@@ -3,12 +3,12 @@
 //! Credentials in the SMTP URL are never logged.
 
 use async_trait::async_trait;
+use jumpgate_domain::clock::{Clock, SystemClock};
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Body, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 use std::path::{Path, PathBuf};
-use time::OffsetDateTime;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -94,7 +94,8 @@ impl FileMailer {
 impl Mailer for FileMailer {
     async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), MailError> {
         let msg = message(&self.from, to, subject, body)?;
-        let now = OffsetDateTime::now_utc();
+        // Files sort by when they were written, in real time.
+        let now = SystemClock.now();
         let name = format!(
             "{}-{}.eml",
             now.unix_timestamp_nanos(),

@@ -10,7 +10,6 @@ use jumpgate_domain::states::Affiliation;
 use jumpgate_store::{AllianceInfo, CorporationInfo};
 use serde_json::json;
 use std::time::Duration;
-use time::OffsetDateTime;
 
 pub const REFRESH_AFFILIATIONS: &str = "refresh-affiliations";
 pub const CHECK_TOKENS: &str = "check-tokens";
@@ -48,7 +47,7 @@ pub fn registry() -> JobRegistry {
     });
     r.register(CLEANUP_SESSIONS, |app, _, _| async move {
         app.store()
-            .delete_expired_sessions(OffsetDateTime::now_utc())
+            .delete_expired_sessions(app.now())
             .await
             .map(|_| ())
             .map_err(|e| JobError::Retry(e.to_string()))
@@ -159,10 +158,7 @@ impl App {
             let (biomassed, alive): (Vec<Affiliation>, Vec<Affiliation>) = affiliations
                 .into_iter()
                 .partition(|a| Self::is_biomassed(a.corporation));
-            summary.changed += self
-                .store()
-                .update_affiliations(&alive, OffsetDateTime::now_utc())
-                .await?;
+            summary.changed += self.store().update_affiliations(&alive, self.now()).await?;
             for a in biomassed {
                 let Some(c) = self.store().character(a.character).await? else {
                     continue;
@@ -205,7 +201,7 @@ impl App {
     }
 
     async fn refresh_corporations(&self) -> AppResult<usize> {
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         let stale = self.store().stale_corporations(now, 500).await?;
         for id in &stale {
             let fresh = self.esi().corporation(*id).await?;
@@ -224,7 +220,7 @@ impl App {
     }
 
     async fn refresh_alliances(&self) -> AppResult<usize> {
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         let stale = self.store().stale_alliances(now, 500).await?;
         for id in &stale {
             let fresh = self.esi().alliance(*id).await?;

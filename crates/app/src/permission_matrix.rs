@@ -397,7 +397,7 @@ impl World {
                 login: EveLogin::DEFAULT.into(),
                 access_token: Vec::new(),
                 refresh_token: None,
-                expires_at: time::OffsetDateTime::now_utc(),
+                expires_at: app.now(),
                 scopes: String::new(),
                 owner_hash: format!("owner-{target_character}"),
             })

@@ -10,6 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use jumpgate_domain::clock::{Clock, SystemClock};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -268,7 +269,8 @@ pub fn token_aad(character: i64, login: &str, kind: &str) -> String {
 }
 
 fn new_key_id() -> String {
-    let now = time::OffsetDateTime::now_utc();
+    // A key is named by the real time it was made.
+    let now = SystemClock.now();
     format!("k{}-{:04x}", now.unix_timestamp(), rand::random::<u16>())
 }
 

@@ -21,6 +21,11 @@ impl std::fmt::Debug for Sessions {
 
 impl Sessions {
     /// The live session `id` (already hashed); `None` when unknown or expired at `now`.
+    /// Now, by the application's clock: when a stored session counts as expired.
+    pub fn now(&self) -> OffsetDateTime {
+        self.app.now()
+    }
+
     pub async fn load(&self, id: &str, now: OffsetDateTime) -> AppResult<Option<SessionRecord>> {
         Ok(self.app.store().load_session(id, now).await?)
     }

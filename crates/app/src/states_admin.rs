@@ -18,7 +18,6 @@ use jumpgate_eve::esi::{IdName, NameCategory};
 use jumpgate_store::{AllianceInfo, CorporationInfo};
 use serde_json::json;
 use std::collections::BTreeSet;
-use time::OffsetDateTime;
 
 /// How long names read while adding a criterion are kept before the periodic refresh rereads.
 const INFO_TTL: time::Duration = time::Duration::hours(1);
@@ -386,7 +385,7 @@ impl App {
     /// Reads and keeps the name of a corporation or alliance just added as a criterion, so the
     /// admin page can show it. Best effort: the periodic refresh fills it in otherwise.
     async fn remember_name(&self, kind: CriterionKind, id: i64) {
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         let result: AppResult<()> = async {
             match kind {
                 CriterionKind::Corporation => {

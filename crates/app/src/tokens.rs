@@ -16,7 +16,6 @@ use jumpgate_store::{RefreshedToken, TokenRecord};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use std::time::Duration;
-use time::OffsetDateTime;
 
 /// Refresh this long before the access token expires.
 const EARLY_REFRESH: time::Duration = time::Duration::seconds(90);
@@ -106,7 +105,7 @@ impl App {
     }
 
     async fn open_if_fresh(&self, token: &TokenRecord) -> AppResult<Option<SecretString>> {
-        if token.expires_at <= OffsetDateTime::now_utc() + EARLY_REFRESH {
+        if token.expires_at <= self.now() + EARLY_REFRESH {
             return Ok(None);
         }
         let keys = self.keys().read().await;
@@ -171,7 +170,7 @@ impl App {
                 "the token changed meanwhile".into(),
             ));
         }
-        if !force && token.expires_at > OffsetDateTime::now_utc() + EARLY_REFRESH {
+        if !force && token.expires_at > self.now() + EARLY_REFRESH {
             return Ok(RefreshOutcome::StillFresh);
         }
         let Some(sealed) = &token.refresh_token else {
@@ -283,7 +282,7 @@ impl App {
             .await?
             .and_then(|v| v.parse::<i64>().ok())
             .unwrap_or(0);
-        Ok(until > OffsetDateTime::now_utc().unix_timestamp())
+        Ok(until > self.now().unix_timestamp())
     }
 
     /// Whether token invalidation is suspended here or by another instance.
@@ -333,7 +332,7 @@ impl App {
         caller.require_background()?;
         let due = self
             .store()
-            .tokens_expiring_before(OffsetDateTime::now_utc() + EARLY_REFRESH, limit)
+            .tokens_expiring_before(self.now() + EARLY_REFRESH, limit)
             .await?;
         let mut counts = std::collections::BTreeMap::new();
         for t in due {

@@ -1,10 +1,12 @@
 //! Jumpgate's domain: the types and rules of accounts, characters, states and permissions.
 //!
-//! Nothing here performs I/O. Every rule can be read and tested without a database, a web
-//! server or ESI; the `app` crate combines these rules with the store and the EVE clients.
+//! Nothing here performs I/O but reading the time (`clock`, the one place that does). Every rule
+//! can be read and tested without a database, a web server or ESI; the `app` crate combines these
+//! rules with the store and the EVE clients.
 
 pub mod account;
 pub mod audit;
+pub mod clock;
 pub mod ids;
 pub mod login;
 pub mod permissions;

@@ -40,7 +40,6 @@ use secrecy::SecretString;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use time::OffsetDateTime;
 use tokio::sync::watch;
 use url::Url;
 
@@ -255,7 +254,7 @@ async fn seed(
     sim: &EveSim,
     members: &[jumpgate_evesim::SimCharacter],
 ) -> anyhow::Result<()> {
-    let far = OffsetDateTime::now_utc() + time::Duration::days(1);
+    let far = store.clock().now() + time::Duration::days(1);
     let corps: BTreeSet<i64> = members.iter().map(|c| c.corporation_id).collect();
     for c in sim
         .corporations()

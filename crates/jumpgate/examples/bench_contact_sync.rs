@@ -47,7 +47,6 @@ use secrecy::SecretString;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use time::OffsetDateTime;
 use tokio::sync::watch;
 use url::Url;
 
@@ -433,7 +432,7 @@ async fn seed(app: &App, store: &Arc<Store>, sim: &EveSim, world: &World) -> any
                             login: SYNC_LOGIN.to_owned(),
                             access_token: access,
                             refresh_token: Some(refresh),
-                            expires_at: OffsetDateTime::now_utc() - time::Duration::minutes(1),
+                            expires_at: app.now() - time::Duration::minutes(1),
                             scopes: scopes_text.clone(),
                             owner_hash: c.owner_hash.clone(),
                         })

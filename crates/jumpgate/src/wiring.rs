@@ -55,10 +55,12 @@ pub async fn build_app(settings: &Settings, store: Arc<Store>) -> anyhow::Result
             .eve
             .sso_config(settings.callback_url(), settings.user_agent()),
         http.clone(),
-    );
+    )
+    .with_clock(store.clock().clone());
     let esi_config = settings.eve.esi_config(settings.user_agent());
     let esi = EsiClient::new(esi_config, http, Arc::new(StoreCache(store.clone())))
-        .with_shared_gate(Arc::new(StoreGate::new(store.clone())));
+        .with_shared_gate(Arc::new(StoreGate::new(store.clone())))
+        .with_clock(store.clock().clone());
     let app_settings = AppSettings {
         accounts: settings.accounts.clone(),
         jobs: settings.jobs.clone(),

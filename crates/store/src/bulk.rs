@@ -3,7 +3,7 @@
 
 use crate::Store;
 use crate::db::{Cols, DbTime, on_db};
-use crate::support::{self, unknown_account};
+use crate::support::unknown_account;
 use crate::{Result, StoreError};
 use const_format::concatcp;
 use jumpgate_domain::{AccountId, BulkOperationId};
@@ -134,7 +134,7 @@ impl Store {
             .bind(op.input.to_string())
             .bind(&op.step)
             .bind(op.total)
-            .bind(DbTime(support::now()))
+            .bind(DbTime(self.now()))
             .fetch_one(db.writer())
             .await
             .map_err(|e| unknown_account(e, Some(op.account)))?
@@ -162,7 +162,7 @@ impl Store {
         id: BulkOperationId,
         p: &BulkProgress,
     ) -> Result<bool> {
-        let now = support::now();
+        let now = self.now();
         let problems = problems_json(p)?;
         // Finished operations keep their figures: a late write of a lost lease cannot undo them.
         let done = on_db!(self, |db| sqlx::query(

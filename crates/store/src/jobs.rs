@@ -51,7 +51,7 @@ impl Store {
         .bind(DbTime(job.run_at))
         .bind(&job.dedupe_key)
         .bind(job.max_attempts)
-        .bind(DbTime(support::now()))
+        .bind(DbTime(self.now()))
         .fetch_optional(db.writer())
         .await?
         });
@@ -68,7 +68,7 @@ impl Store {
         lease: Duration,
         limit: i64,
     ) -> Result<Vec<Job>> {
-        let now = support::now();
+        let now = self.now();
         let mut jobs: Vec<Job> = match &self.db {
             // SQLite: the single writer's BEGIN IMMEDIATE serializes leasers. The kinds travel
             // as one JSON array parameter (SQLite has no arrays): the SQL stays fixed whatever
@@ -141,7 +141,7 @@ impl Store {
             sqlx::query(
             "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND status = 'running'",
         )
-        .bind(DbTime(support::after(support::now(), lease)))
+        .bind(DbTime(support::after(self.now(), lease)))
         .bind(job_id.get())
         .bind(worker)
         .execute(db.writer())
@@ -269,7 +269,7 @@ impl Store {
                  locked_until = NULL
              WHERE id = $2 AND status = 'failed'",
         )
-        .bind(DbTime(support::now()))
+        .bind(DbTime(self.now()))
         .bind(job_id.get())
         .execute(db.writer())
         .await

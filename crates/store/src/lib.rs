@@ -31,12 +31,16 @@ pub use bulk::{BulkOperation, BulkProgress, BulkStatus, NewBulkOperation};
 pub use contact_sync::{SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
 pub use model::*;
 pub use notifications::Notification;
-pub use open::{Backend, ConnectOptions, connect};
+pub use open::{Backend, ConnectOptions, connect, connect_with_clock};
 pub use settings::DatabaseSettings;
 pub use standings::*;
 pub use transaction::Transaction;
 
 use db::Db;
+use jumpgate_domain::audit::to_micros;
+use jumpgate_domain::clock::Clock;
+use std::sync::Arc;
+use time::OffsetDateTime;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -70,9 +74,22 @@ pub enum StoreError {
 /// Each feature adds its methods in its own file (`impl Store` blocks across the crate).
 pub struct Store {
     pub(crate) db: Db,
+    /// Where every write reads "now": shared with the use cases and the EVE clients.
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Store {
+    /// The clock the store writes times by; the use cases and the EVE clients read the same one.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Now, truncated to the microseconds both backends keep, so that callers' times compare
+    /// with stored ones.
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        to_micros(self.clock.now())
+    }
+
     pub fn backend(&self) -> Backend {
         match &self.db {
             Db::Sqlite(_) => Backend::Sqlite,

@@ -3,7 +3,7 @@
 use crate::Result;
 use crate::Store;
 use crate::db::{Cols, DbTime, Limit, on_db};
-use crate::support::{self, unknown_account};
+use crate::support::unknown_account;
 use const_format::concatcp;
 use jumpgate_domain::AccountId;
 use time::OffsetDateTime;
@@ -49,7 +49,7 @@ impl Store {
             .bind(account.get())
             .bind(message)
             .bind(link)
-            .bind(DbTime(support::now()))
+            .bind(DbTime(self.now()))
             .fetch_one(db.writer())
             .await
             .map_err(|e| unknown_account(e, Some(account)))?
@@ -83,7 +83,7 @@ impl Store {
         Ok(on_db!(self, |db| sqlx::query(
             "UPDATE notifications SET read_at = $1 WHERE account_id = $2 AND read_at IS NULL",
         )
-        .bind(DbTime(support::now()))
+        .bind(DbTime(self.now()))
         .bind(account.get())
         .execute(db.writer())
         .await?

@@ -2,6 +2,7 @@
 
 use crate::db::{Db, PgDb, SqliteDb};
 use crate::{Result, Store, StoreError};
+use jumpgate_domain::clock::{Clock, SystemClock};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,6 +56,15 @@ impl Default for ConnectOptions {
 /// Accepted: `sqlite://path/to/file.db`, `sqlite:file.db`, `sqlite::memory:`,
 /// `postgres://user:password@host/db`, `postgresql://…`.
 pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Arc<Store>> {
+    connect_with_clock(url, opts, Arc::new(SystemClock)).await
+}
+
+/// [`connect`] with the clock the store writes times by (tests pass a `ManualClock`).
+pub async fn connect_with_clock(
+    url: &str,
+    opts: &ConnectOptions,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<Store>> {
     let db = match Backend::from_url(url) {
         Some(Backend::Sqlite) => Db::Sqlite(SqliteDb::open(url, opts).await?),
         Some(Backend::Postgres) => Db::Postgres(PgDb::connect(url, opts).await?),
@@ -66,7 +76,7 @@ pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Arc<Store>> {
             )));
         }
     };
-    Ok(Arc::new(Store { db }))
+    Ok(Arc::new(Store { db, clock }))
 }
 
 /// The URL without its password, for messages.

@@ -11,7 +11,8 @@
 //! `JUMPGATE_TEST_DATABASE_URL` (default [`DEFAULT_TEST_DATABASE_URL`]); each store gets its own
 //! schema there, dropped again when the [`TestStore`] is dropped.
 
-use crate::{ConnectOptions, Store, connect};
+use crate::{ConnectOptions, Store, connect_with_clock};
+use jumpgate_domain::clock::{Clock, SystemClock};
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -91,9 +92,14 @@ fn test_options() -> ConnectOptions {
 
 /// A new SQLite database file in a fresh temporary directory.
 pub async fn fresh_sqlite() -> TestStore {
+    fresh_sqlite_with_clock(Arc::new(SystemClock)).await
+}
+
+/// [`fresh_sqlite`] writing times by `clock`.
+pub async fn fresh_sqlite_with_clock(clock: Arc<dyn Clock>) -> TestStore {
     let dir = tempfile::tempdir().expect("create a temporary directory for the test database");
     let url = format!("sqlite://{}", dir.path().join("jumpgate.db").display());
-    let store = connect(&url, &test_options())
+    let store = connect_with_clock(&url, &test_options(), clock.clone())
         .await
         .unwrap_or_else(|e| panic!("open test SQLite database {url}: {e}"));
     TestStore {
@@ -105,6 +111,11 @@ pub async fn fresh_sqlite() -> TestStore {
 
 /// A new, empty, migrated schema in the test PostgreSQL database.
 pub async fn fresh_postgres() -> TestStore {
+    fresh_postgres_with_clock(Arc::new(SystemClock)).await
+}
+
+/// [`fresh_postgres`] writing times by `clock`.
+pub async fn fresh_postgres_with_clock(clock: Arc<dyn Clock>) -> TestStore {
     let admin_url = std::env::var("JUMPGATE_TEST_DATABASE_URL")
         .unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_owned());
     let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
@@ -114,6 +125,7 @@ pub async fn fresh_postgres() -> TestStore {
     });
     sweep_stale_schemas(&mut admin).await;
 
+    #[allow(clippy::disallowed_methods)] // names the schema; old ones are swept by age
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -127,7 +139,7 @@ pub async fn fresh_postgres() -> TestStore {
     let _ = admin.close().await;
 
     let url = with_search_path(&admin_url, &schema);
-    let store = connect(&url, &test_options())
+    let store = connect_with_clock(&url, &test_options(), clock.clone())
         .await
         .unwrap_or_else(|e| panic!("open test PostgreSQL schema {schema}: {e}"));
     TestStore {
@@ -192,6 +204,7 @@ async fn sweep_stale_schemas(conn: &mut PgConnection) {
     else {
         return;
     };
+    #[allow(clippy::disallowed_methods)] // the age of left-over schemas, in real time
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())

@@ -59,7 +59,7 @@ impl Store {
             .bind(DbTime(t.expires_at))
             .bind(&t.scopes)
             .bind(&t.owner_hash)
-            .bind(DbTime(support::now()))
+            .bind(DbTime(self.now()))
             .fetch_one(db.writer())
             .await
             .map_err(|e| {
@@ -141,7 +141,7 @@ impl Store {
         .bind(&r.refresh_token)
         .bind(DbTime(r.expires_at))
         .bind(&r.scopes)
-        .bind(DbTime(support::now()))
+        .bind(DbTime(self.now()))
         .bind(token_id.get())
         .bind(holder)
         .execute(db.writer())
@@ -163,7 +163,7 @@ impl Store {
         )
         .bind(status.as_str())
         .bind(reason)
-        .bind(DbTime(support::now()))
+        .bind(DbTime(self.now()))
         .bind(token_id.get())
         .execute(db.writer())
         .await?
@@ -201,7 +201,7 @@ impl Store {
         holder: &str,
         lease: Duration,
     ) -> Result<bool> {
-        let now = support::now();
+        let now = self.now();
         on_db!(self, |db| {
             // One conditional UPDATE: whoever's statement runs first wins, the others match no
             // row.

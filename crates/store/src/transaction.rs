@@ -19,11 +19,16 @@
 
 use crate::db::{Conn, Db, Dialects};
 use crate::{Result, Store};
+use jumpgate_domain::audit::to_micros;
+use jumpgate_domain::clock::Clock;
+use std::sync::Arc;
+use time::OffsetDateTime;
 
 /// An open write transaction; see the module doc. Rolled back when dropped without
 /// [`commit`](Self::commit).
 pub struct Transaction {
     open: Open,
+    clock: Arc<dyn Clock>,
 }
 
 enum Open {
@@ -39,7 +44,10 @@ impl Store {
             Db::Sqlite(db) => Open::Sqlite(db.begin().await?),
             Db::Postgres(db) => Open::Postgres(db.begin().await?),
         };
-        Ok(Transaction { open })
+        Ok(Transaction {
+            open,
+            clock: self.clock.clone(),
+        })
     }
 }
 
@@ -51,6 +59,11 @@ impl Transaction {
             Open::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
+    }
+
+    /// Now, as [`Store`]'s writes read it.
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        to_micros(self.clock.now())
     }
 
     /// The statement's text for this transaction's backend.

@@ -70,7 +70,7 @@ impl FromRequestParts<WebState> for MaybeViewer {
         let Some(account) = session::account(&session).await else {
             return Ok(MaybeViewer(None, layout));
         };
-        session::keep_alive(&session).await;
+        session::keep_alive(&session, state.app.now()).await;
         let Some(caller) = state.app.caller(account).await? else {
             // The account was deleted meanwhile: sign the session out.
             let _ = session.flush().await;

@@ -64,7 +64,7 @@ impl SessionStore for DbSessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         while self
             .sessions
-            .load(&hashed(&record.id), OffsetDateTime::now_utc())
+            .load(&hashed(&record.id), self.sessions.now())
             .await
             .map_err(backend)?
             .is_some()
@@ -95,7 +95,7 @@ impl SessionStore for DbSessions {
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let Some(row) = self
             .sessions
-            .load(&hashed(id), OffsetDateTime::now_utc())
+            .load(&hashed(id), self.sessions.now())
             .await
             .map_err(backend)?
         else {
@@ -150,8 +150,8 @@ fn touch_due(last: Option<i64>, now: i64) -> bool {
 
 /// Keeps an active session alive without a write per request: its inactivity expiry moves at
 /// most once an hour.
-pub async fn keep_alive(session: &Session) {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+pub async fn keep_alive(session: &Session, now: OffsetDateTime) {
+    let now = now.unix_timestamp();
     let last = session.get::<i64>(TOUCHED_KEY).await.ok().flatten();
     if touch_due(last, now) {
         let _ = session.insert(TOUCHED_KEY, now).await;
@@ -178,7 +178,7 @@ pub async fn signed_in_as_is(app: &App, session: &Session) -> AppResult<Option<C
     let Some(id) = session.id() else {
         return Ok(None);
     };
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let Some(found) = app.session_caller(&hashed(&id), now).await? else {
         return Ok(None);
     };

@@ -57,9 +57,8 @@ impl EsiError {
     }
 
     /// How long to wait before trying again, when ESI said so. Times given as instants are
-    /// measured against the system clock.
-    pub fn retry_after(&self) -> Option<Duration> {
-        let now = OffsetDateTime::now_utc();
+    /// measured from `now`.
+    pub fn retry_after(&self, now: OffsetDateTime) -> Option<Duration> {
         match self {
             EsiError::RateLimited { retry_after, .. } => Some(*retry_after),
             EsiError::ErrorLimited { until } => Some(crate::clock::until(*until, now)),
@@ -121,7 +120,13 @@ mod tests {
             retry_after: Duration::from_secs(9),
             group: Some("char-social".into()),
         };
-        assert_eq!(e.retry_after(), Some(Duration::from_secs(9)));
-        assert_eq!(EsiError::Timeout.retry_after(), None);
+        assert_eq!(
+            e.retry_after(OffsetDateTime::UNIX_EPOCH),
+            Some(Duration::from_secs(9))
+        );
+        assert_eq!(
+            EsiError::Timeout.retry_after(OffsetDateTime::UNIX_EPOCH),
+            None
+        );
     }
 }

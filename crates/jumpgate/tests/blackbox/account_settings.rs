@@ -168,13 +168,13 @@ on_both_backends!(
             &key,
             id,
             "first@example.org",
-            time::OffsetDateTime::now_utc() - time::Duration::minutes(1),
+            t.app.now() - time::Duration::minutes(1),
         );
         let other_key = sign_token(
             &[7u8; 32],
             id,
             "first@example.org",
-            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+            t.app.now() + time::Duration::hours(1),
         );
         for (path, reason) in [
             (tampered, "damaged"),

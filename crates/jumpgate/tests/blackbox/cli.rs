@@ -357,6 +357,7 @@ async fn migrate_prepares_an_empty_postgresql_schema() {
     // An empty schema of our own (`fresh_postgres` hands out migrated ones), named the way the
     // test support names them so that a killed run's left-over is swept later.
     let admin_url = test_postgres_url();
+    #[allow(clippy::disallowed_methods)] // named like the test support's schemas, by real time
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -774,7 +775,7 @@ async fn a_job_of_a_worker_killed_mid_run_is_taken_over_once_its_lease_expires()
         .enqueue_job(&NewJob {
             kind: "refresh-affiliations".into(),
             payload: serde_json::Value::Null,
-            run_at: time::OffsetDateTime::now_utc(),
+            run_at: db.store.clock().now(),
             dedupe_key: None,
             max_attempts: 3,
         })

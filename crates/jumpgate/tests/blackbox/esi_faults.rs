@@ -16,7 +16,6 @@ use jumpgate_evesim::LoggedRequest;
 use jumpgate_store::{JobStatus, NewJob};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use time::OffsetDateTime;
 
 /// No entity in the simulated universe has this id: ESI answers 404 for it.
 const UNKNOWN_ID: i64 = 1;
@@ -281,7 +280,7 @@ on_both_backends!(
             100 - error_limit_floor(),
             "stopped with the floor's worth of errors left"
         );
-        let wait = until - OffsetDateTime::now_utc();
+        let wait = until - t.app.now();
         assert!(
             wait > time::Duration::ZERO && wait <= time::Duration::seconds(61),
             "paused until the window resets: {wait}"
@@ -423,7 +422,7 @@ async fn a_429_is_honoured_for_its_retry_after_and_only_for_its_own_bucket() {
         group: Some("status".into()),
     }));
     assert!(
-        matches!(postponed, jobs::JobError::Postpone { until, .. } if until > OffsetDateTime::now_utc() + Duration::from_secs(60)),
+        matches!(postponed, jobs::JobError::Postpone { until, .. } if until > t.app.now() + Duration::from_secs(60)),
         "{postponed:?}"
     );
 }
@@ -517,7 +516,7 @@ on_both_backends!(
             .enqueue_job(&NewJob {
                 kind: periodic::REFRESH_AFFILIATIONS.into(),
                 payload: serde_json::Value::Null,
-                run_at: OffsetDateTime::now_utc(),
+                run_at: t.app.now(),
                 dedupe_key: None,
                 max_attempts: 5,
             })
@@ -558,7 +557,7 @@ on_both_backends!(
             "downtime is not held against the job"
         );
         assert!(
-            postponed.run_at > OffsetDateTime::now_utc() + Duration::from_secs(30),
+            postponed.run_at > t.app.now() + Duration::from_secs(30),
             "queued for after the downtime: {postponed:?}"
         );
         assert!(

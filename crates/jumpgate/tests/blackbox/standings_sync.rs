@@ -561,9 +561,7 @@ on_both_backends!(
                 retry_after: Duration::from_secs(5),
                 group: None,
             },
-            jumpgate_eve::EsiError::ErrorLimited {
-                until: time::OffsetDateTime::now_utc(),
-            },
+            jumpgate_eve::EsiError::ErrorLimited { until: t.app.now() },
         ] {
             assert!(matches!(
                 JobError::from(AppError::Esi(e)),
@@ -866,7 +864,7 @@ on_both_backends!(
 async fn expire_cached_contacts(t: &TestApp, m: &Member) {
     let key = format!("GET /characters/{0}/contacts?page=1 as:{0}", m.id);
     let mut entry = t.store.cache_get(&key).await.unwrap().unwrap();
-    entry.expires_at = Some(time::OffsetDateTime::now_utc() - time::Duration::seconds(1));
+    entry.expires_at = Some(t.app.now() - time::Duration::seconds(1));
     t.store.cache_put(&key, &entry).await.unwrap();
 }
 
@@ -993,7 +991,7 @@ on_both_backends!(
             .enqueue_job(&NewJob {
                 kind: jumpgate_app::standings::sync::SYNC_CHARACTER.into(),
                 payload: serde_json::json!({ "character_id": m.id }),
-                run_at: time::OffsetDateTime::now_utc(),
+                run_at: t.app.now(),
                 dedupe_key: None,
                 max_attempts: 5,
             })
@@ -1031,7 +1029,7 @@ on_both_backends!(
         assert_eq!(postponed.status, JobStatus::Queued, "{postponed:?}");
         assert_eq!(postponed.attempts, 0, "waiting is not held against the job");
         assert!(
-            postponed.run_at > time::OffsetDateTime::now_utc() + Duration::from_secs(10 * 60),
+            postponed.run_at > t.app.now() + Duration::from_secs(10 * 60),
             "until the spent tokens flow back: {postponed:?}"
         );
         assert!(

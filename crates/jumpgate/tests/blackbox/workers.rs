@@ -32,7 +32,7 @@ async fn two_worker_processes_share_the_queue_and_never_run_a_job_twice() {
             .enqueue_job(&NewJob {
                 kind: "verify-audit".into(),
                 payload: serde_json::Value::Null,
-                run_at: time::OffsetDateTime::now_utc(),
+                run_at: db.store.clock().now(),
                 dedupe_key: None,
                 max_attempts: 3,
             })

@@ -2,7 +2,7 @@
 
 use super::characters;
 use crate::db::{Cols, Conn, Db, DbTime, Dialects, IdList, on_conn, on_db, where_in_ids};
-use crate::support::{self, contains_pattern, not_found_if_zero};
+use crate::support::{contains_pattern, not_found_if_zero};
 use crate::{AccountSummary, NewCharacter, Result, StoreError};
 use crate::{Store, Transaction};
 use const_format::concatcp;
@@ -82,7 +82,7 @@ async fn owner_to_make_main<'c>(
 impl Store {
     /// Creates an account with `main` as its main (and only) character.
     pub async fn create_account(&self, main: &NewCharacter) -> Result<(Account, Character)> {
-        let now = support::now();
+        let now = self.now();
         on_db!(self, |db| {
             let mut tx = db.begin().await?;
             let id: i64 = sqlx::query_scalar(

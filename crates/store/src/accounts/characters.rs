@@ -4,7 +4,7 @@
 use super::account::must_exist;
 use crate::Store;
 use crate::db::{Cols, Conn, Db, DbTime, Dialects, IdList, on_conn, on_db, where_in_ids};
-use crate::support::{self, conflict, contains_pattern, not_found_if_zero};
+use crate::support::{conflict, contains_pattern, not_found_if_zero};
 use crate::{NewCharacter, Result, StoreError};
 use const_format::concatcp;
 use jumpgate_domain::account::{Character, RemovalReason, RemovedCharacter};
@@ -317,7 +317,7 @@ impl Store {
         on_db!(self, |db| {
             let mut tx = db.begin().await?;
             must_exist(&mut *tx, account).await?;
-            let character = insert(&mut *tx, account, c, support::now()).await?;
+            let character = insert(&mut *tx, account, c, self.now()).await?;
             fill_empty_main(&mut *tx, account, c.id).await?;
             tx.commit().await?;
             Ok(character)
@@ -334,7 +334,7 @@ impl Store {
         reason: RemovalReason,
         actor: Option<AccountId>,
     ) -> Result<RemovedCharacter> {
-        let now = support::now();
+        let now = self.now();
         on_db!(self, |db| {
             let mut tx = db.begin().await?;
             let c = lock(&mut *tx, character)
@@ -376,7 +376,7 @@ impl Store {
         reason: RemovalReason,
         actor: Option<AccountId>,
     ) -> Result<RemovedCharacter> {
-        let now = support::now();
+        let now = self.now();
         on_db!(self, |db| {
             let mut tx = db.begin().await?;
             let c = lock(&mut *tx, character)

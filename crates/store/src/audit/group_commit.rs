@@ -15,6 +15,7 @@ use super::{CHAIN_HEAD, MAX_APPEND_ATTEMPTS, chain_contended, seal_audit};
 use crate::Result;
 use crate::db::PgDb;
 use jumpgate_domain::audit::{AuditEntry, NewAuditEntry, to_micros};
+use jumpgate_domain::clock::Clock;
 use tokio::sync::oneshot;
 
 /// An entry waiting to be appended, and where its sealed form goes (`None`: the group it was in
@@ -29,7 +30,11 @@ pub(crate) struct AuditChain {
     head: tokio::sync::Mutex<Option<(i64, String)>>,
 }
 
-pub(super) async fn append(s: &PgDb, entry: &NewAuditEntry) -> Result<AuditEntry> {
+pub(super) async fn append(
+    s: &PgDb,
+    entry: &NewAuditEntry,
+    clock: &dyn Clock,
+) -> Result<AuditEntry> {
     loop {
         let (sent, mut written) = oneshot::channel();
         s.audit.queue().push((entry.clone(), sent));
@@ -43,7 +48,7 @@ pub(super) async fn append(s: &PgDb, entry: &NewAuditEntry) -> Result<AuditEntry
         }
         let group = std::mem::take(&mut *s.audit.queue());
         let (entries, senders): (Vec<_>, Vec<_>) = group.into_iter().unzip();
-        let sealed = append_group(s, &mut head, &entries).await;
+        let sealed = append_group(s, &mut head, &entries, clock).await;
         let sealed = match sealed {
             Ok(sealed) => sealed,
             Err(e) => {
@@ -76,16 +81,18 @@ async fn append_group(
     s: &PgDb,
     head: &mut Option<(i64, String)>,
     entries: &[NewAuditEntry],
+    clock: &dyn Clock,
 ) -> Result<Vec<AuditEntry>> {
     for _ in 0..MAX_APPEND_ATTEMPTS {
         let mut last = match head.take() {
             Some(known) => Some(known),
             None => sqlx::query_as(CHAIN_HEAD).fetch_optional(&s.pool).await?,
         };
+        let at = to_micros(clock.now());
         let sealed: Vec<AuditEntry> = entries
             .iter()
             .map(|entry| {
-                let e = seal_audit(last.take(), entry);
+                let e = seal_audit(last.take(), entry, at);
                 last = Some((e.id, e.hash.clone()));
                 e
             })

@@ -6,11 +6,12 @@ mod group_commit;
 pub(crate) use group_commit::AuditChain;
 
 use crate::db::{Cols, Db, DbTime, Dialects, Limit, on_conn, on_db};
-use crate::support::{json, now};
+use crate::support::json;
 use crate::{AuditFilter, Result, StoreError};
 use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::audit::{Actor, AuditEntry, GENESIS_HASH, NewAuditEntry, entry_hash};
+use time::OffsetDateTime;
 
 const AUDIT_COLS: &str =
     "id, at, actor, action, target, CAST(details AS TEXT) AS details, prev_hash, hash";
@@ -48,12 +49,15 @@ fn actor(s: &str) -> Result<Actor> {
 
 /// The next audit entry after `last` (id and hash of the newest entry, if any). Must be called
 /// while holding the chain lock so that nobody else links to the same `last`.
-fn seal_audit(last: Option<(i64, String)>, entry: &NewAuditEntry) -> AuditEntry {
+fn seal_audit(
+    last: Option<(i64, String)>,
+    entry: &NewAuditEntry,
+    at: OffsetDateTime,
+) -> AuditEntry {
     let (id, prev_hash) = match last {
         Some((id, hash)) => (id + 1, hash),
         None => (1, GENESIS_HASH.to_owned()),
     };
-    let at = now();
     let hash = entry_hash(
         &prev_hash,
         id,
@@ -91,7 +95,7 @@ impl Store {
             }
             // PostgreSQL: several instances append at once, without holding a lock across round
             // trips, and each process commits its waiting entries in groups (ADR 0012).
-            Db::Postgres(db) => group_commit::append(db, entry).await,
+            Db::Postgres(db) => group_commit::append(db, entry, &*self.clock).await,
         }
     }
 
@@ -158,13 +162,14 @@ impl Transaction {
     /// wants the id after this entry's waits for it, so keep such transactions short.
     pub async fn append_audit(&mut self, entry: &NewAuditEntry) -> Result<AuditEntry> {
         let insert = self.sql(&INSERT_ONE);
+        let at = self.now();
         for _ in 0..MAX_APPEND_ATTEMPTS {
             let appended = on_conn!(self.conn(), |c| {
                 let mut savepoint = sqlx::Connection::begin(&mut *c).await?;
                 let last: Option<(i64, String)> = sqlx::query_as(CHAIN_HEAD)
                     .fetch_optional(&mut *savepoint)
                     .await?;
-                let e = seal_audit(last, entry);
+                let e = seal_audit(last, entry, at);
                 let inserted = sqlx::query(insert)
                     .bind(e.id)
                     .bind(DbTime(e.at))

@@ -163,7 +163,7 @@ impl Store {
             ))
             .bind(character.get())
             .bind(account.get())
-            .bind(DbTime(support::now()))
+            .bind(DbTime(self.now()))
             .fetch_one(&mut *tx)
             .await?;
             let synced = read_synced(&row)?;
@@ -244,7 +244,7 @@ impl Store {
         )
         .bind(status.as_str())
         .bind(message)
-        .bind(DbTime(support::now()))
+        .bind(DbTime(self.now()))
         .bind(success)
         .bind(character.get())
         .execute(db.writer())
@@ -261,7 +261,7 @@ impl Store {
         holder: &str,
         lease: Duration,
     ) -> Result<SyncLease> {
-        let now = support::now();
+        let now = self.now();
         on_db!(self, |db| {
             // One conditional UPDATE: whoever's statement runs first wins, the others match no
             // row. A character that is not enrolled matches no row either; telling the two apart

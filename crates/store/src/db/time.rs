@@ -63,7 +63,7 @@ mod tests {
 
     #[test]
     fn times_round_trip_through_micros() {
-        let t = to_micros(OffsetDateTime::now_utc());
+        let t = to_micros(time::macros::datetime!(2026-12-05 12:34:56.789_012_345 UTC));
         assert_eq!(from_micros(micros(t)).expect("in range"), t);
         let before_epoch = OffsetDateTime::UNIX_EPOCH - time::Duration::nanoseconds(1_500);
         assert_eq!(micros(before_epoch), -2);

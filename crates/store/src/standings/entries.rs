@@ -4,7 +4,7 @@
 use super::{read_entity, read_standing};
 use crate::Store;
 use crate::db::{Cols, Conn, DbTime, Limit, on_conn, on_db};
-use crate::support::{self, contains_pattern, unknown_account};
+use crate::support::{contains_pattern, unknown_account};
 use crate::{Result, StoreError};
 use const_format::concatcp;
 use jumpgate_domain::AccountId;
@@ -177,7 +177,7 @@ impl Store {
     pub async fn upsert_standing(&self, entry: &NewStandingsEntry) -> Result<StandingsEntry> {
         on_db!(self, |db| {
             let mut conn = db.writer().acquire().await?;
-            upsert_entry(&mut *conn, entry, support::now()).await
+            upsert_entry(&mut *conn, entry, self.now()).await
         })
     }
 
@@ -196,7 +196,7 @@ impl Store {
     /// Upserts every entry in one transaction: all or nothing.
     pub async fn import_standings(&self, entries: &[NewStandingsEntry]) -> Result<u64> {
         check_import(entries)?;
-        let now = support::now();
+        let now = self.now();
         on_db!(self, |db| {
             let mut tx = db.begin().await?;
             for e in entries {

@@ -117,7 +117,7 @@ impl Store {
             .bind(r.entity.kind.as_str())
             .bind(&r.name)
             .bind(r.requester.get())
-            .bind(DbTime(support::now()))
+            .bind(DbTime(self.now()))
             .fetch_one(db.writer())
             .await
             .map_err(|e| {
@@ -174,7 +174,7 @@ impl Store {
         decision: &RequestDecision,
     ) -> Result<StandingRequest> {
         let d = decided(decision);
-        let now = support::now();
+        let now = self.now();
         on_db!(self, |db| {
             let mut tx = db.begin().await?;
             // Only a pending request changes: the guard makes a second decision match no row

@@ -112,7 +112,7 @@ impl Store {
             .bind(&r.name)
             .bind(r.reason.as_str())
             .bind(r.requester.map(|a| a.get()))
-            .bind(DbTime(support::now()))
+            .bind(DbTime(self.now()))
             .fetch_one(db.writer())
             .await
             .map_err(|e| {
@@ -170,7 +170,7 @@ impl Store {
         decision: &RevocationDecision,
     ) -> Result<Revocation> {
         let d = decided(decision);
-        let now = support::now();
+        let now = self.now();
         on_db!(self, |db| {
             let mut tx = db.begin().await?;
             // Only a pending revocation changes: the guard makes a second decision match no row.

@@ -8,6 +8,7 @@ mod support;
 mod accounts;
 mod audit;
 mod bulk;
+mod clock;
 mod contact_sync;
 mod jobs;
 mod schema;

@@ -12,7 +12,6 @@ use base64::Engine;
 use jumpgate_domain::EveLogin;
 use jumpgate_domain::login::LoginDecision;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 use tower_sessions::Session;
 
 const STATE_LIFETIME: time::Duration = time::Duration::minutes(10);
@@ -41,7 +40,7 @@ pub async fn start(
     let pending = PendingLogin {
         state: value,
         login,
-        expires_at: (OffsetDateTime::now_utc() + STATE_LIFETIME).unix_timestamp(),
+        expires_at: (state.app.now() + STATE_LIFETIME).unix_timestamp(),
     };
     session
         .insert(SSO_KEY, pending)
@@ -93,7 +92,7 @@ pub async fn callback(
             "This login link does not match the login you started. Nothing was changed; please start again from Jumpgate.".into(),
         ));
     }
-    if OffsetDateTime::now_utc().unix_timestamp() > pending.expires_at {
+    if state.app.now().unix_timestamp() > pending.expires_at {
         return Err(WebError::BadRequest(
             "This login took longer than ten minutes and expired. Nothing was changed; please start again.".into(),
         ));

@@ -456,7 +456,7 @@ impl App {
         );
         let labels = labels.map_err(Stop::Esi)?;
         let contacts = contacts.map_err(Stop::Esi)?;
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         let valid_until = contacts.expires_at.unwrap_or(now + CONTACTS_CACHE);
         let mut current: Vec<CurrentContact> =
             contacts.value.into_iter().map(current_contact).collect();

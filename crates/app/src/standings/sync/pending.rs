@@ -173,7 +173,7 @@ impl App {
     /// when read, so they need no clean-up).
     pub(crate) async fn restore_pending_writes(&self, character: CharacterId) -> AppResult<()> {
         if let Some(text) = self.store().kv_get(&left_key(character)).await?
-            && Pending::parse(Some(&text), OffsetDateTime::now_utc()).is_some()
+            && Pending::parse(Some(&text), self.now()).is_some()
         {
             self.store()
                 .record_sync_writes(character, &[], &[], &text)

@@ -39,8 +39,8 @@ pub(super) fn register_jobs(registry: &mut JobRegistry) {
             Ok(report) if report.outcome == SyncOutcome::AlreadySyncing => {
                 // Another sync of it runs now; it may have read the standings before the change
                 // that queued this one, so run again shortly.
-                Err(JobError::Postpone {
-                    until: OffsetDateTime::now_utc() + time::Duration::seconds(30),
+                Err(JobError::PostponeFor {
+                    after: std::time::Duration::from_secs(30),
                     reason: "another sync of this character is running".into(),
                 })
             }
@@ -110,7 +110,7 @@ impl App {
             .enqueue_job(&NewJob {
                 kind: PROPAGATE.to_owned(),
                 payload: json!({ "entity_id": entity_id, "actor": actor.to_text() }),
-                run_at: OffsetDateTime::now_utc(),
+                run_at: self.now(),
                 dedupe_key: Some(format!("{PROPAGATE}:{entity_id}")),
                 max_attempts: 5,
             })
@@ -171,7 +171,7 @@ impl App {
         characters: &[CharacterId],
         window: Duration,
     ) -> AppResult<usize> {
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         let mut queued = 0;
         for c in characters {
             let jitter = if window.is_zero() {

@@ -179,7 +179,7 @@ impl App {
         let job = NewJob {
             kind: BULK_JOB.to_owned(),
             payload: json!({ "operation": op.id }),
-            run_at: time::OffsetDateTime::now_utc(),
+            run_at: self.now(),
             dedupe_key: Some(format!("bulk:{}", op.id)),
             max_attempts: 3,
         };

@@ -29,7 +29,6 @@ use jumpgate_domain::standings::Standing;
 use jumpgate_domain::{RequestId, RevocationId};
 use jumpgate_store::QueueItem;
 use serde::Deserialize;
-use time::OffsetDateTime;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -70,12 +69,9 @@ pub async fn queue(State(state): State<WebState>, viewer: Viewer) -> WebResult<H
     viewer.require(Permission::STANDINGS_APPROVE)?;
     let queue = state.app.approval_queue(&viewer.caller).await?;
     let default_standing = state.app.settings().standings.default_standing.to_string();
-    let rows = state.queue_rows.rows(
-        &viewer.layout,
-        &default_standing,
-        &queue,
-        OffsetDateTime::now_utc(),
-    )?;
+    let rows = state
+        .queue_rows
+        .rows(&viewer.layout, &default_standing, &queue, state.app.now())?;
     // Rendered into a buffer of the page's size: askama's own estimate is a few KiB, and
     // growing to 200 KiB by doubling copied the page eight times over.
     let mut html =
@@ -151,7 +147,7 @@ async fn decision(
         Queue::Revocations => None,
     };
     Ok(DecideFragment {
-        row: queue_row(&viewer.layout, OffsetDateTime::now_utc(), &item),
+        row: queue_row(&viewer.layout, state.app.now(), &item),
         revocation: matches!(queue, Queue::Revocations),
         default_standing: default_standing.to_string(),
         preview: preview_for(app, &viewer.caller, &item, standing).await,
