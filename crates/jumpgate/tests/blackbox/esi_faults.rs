@@ -416,13 +416,14 @@ async fn a_429_is_honoured_for_its_retry_after_and_only_for_its_own_bucket() {
         .expect("affiliations have no bucket of their own");
     assert_eq!(affiliation_requests(&t.sim.requests()), 1);
 
-    // A job stopped by it would wait (not fail): `Retry-After` becomes its new start.
+    // A job stopped by it would wait (not fail): `Retry-After` becomes its new start (the
+    // runner adds it to the clock's now).
     let postponed = jobs::JobError::from(AppError::Esi(EsiError::RateLimited {
         retry_after: wait,
         group: Some("status".into()),
     }));
     assert!(
-        matches!(postponed, jobs::JobError::Postpone { until, .. } if until > t.app.now() + Duration::from_secs(60)),
+        matches!(postponed, jobs::JobError::PostponeFor { after, .. } if after == wait && after > Duration::from_secs(60)),
         "{postponed:?}"
     );
 }

@@ -565,7 +565,7 @@ on_both_backends!(
         ] {
             assert!(matches!(
                 JobError::from(AppError::Esi(e)),
-                JobError::Postpone { .. }
+                JobError::Postpone { .. } | JobError::PostponeFor { .. }
             ));
         }
 
@@ -1080,7 +1080,7 @@ on_both_backends!(
             matches!(e, AppError::Esi(jumpgate_eve::EsiError::RateLimited { .. })),
             "{e}"
         );
-        assert!(matches!(JobError::from(e), JobError::Postpone { .. }));
+        assert!(matches!(JobError::from(e), JobError::PostponeFor { .. }));
         assert_eq!(answered(&t, 429), 1);
         let written = ledger_matches_game(&t, &m).await;
         assert!((50..=100).contains(&written), "one batch: {written}");
@@ -1093,7 +1093,7 @@ on_both_backends!(
             .sync_character(&Caller::system("standings-sync-character"), m.cid())
             .await
             .unwrap_err();
-        assert!(matches!(JobError::from(e), JobError::Postpone { .. }));
+        assert!(matches!(JobError::from(e), JobError::PostponeFor { .. }));
         assert_eq!(t.sim.requests().len(), sent, "nothing sent while blocked");
 
         tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -1129,7 +1129,7 @@ on_both_backends!(
             ),
             "{e}"
         );
-        assert!(matches!(JobError::from(e), JobError::Postpone { .. }));
+        assert!(matches!(JobError::from(e), JobError::PostponeFor { .. }));
         assert_eq!(answered(&t, 420), 1);
         let written = ledger_matches_game(&t, &m).await;
         assert!((50..=100).contains(&written), "one batch: {written}");
@@ -1142,7 +1142,7 @@ on_both_backends!(
             .sync_character(&Caller::system("standings-sync-character"), m.cid())
             .await
             .unwrap_err();
-        assert!(matches!(JobError::from(e), JobError::Postpone { .. }));
+        assert!(matches!(JobError::from(e), JobError::PostponeFor { .. }));
         assert_eq!(
             t.sim.requests().len(),
             sent,

@@ -1141,7 +1141,7 @@ on_both_backends!(
             .await
             .unwrap_err();
         assert!(
-            matches!(err, jumpgate_app::jobs::JobError::Postpone { .. }),
+            matches!(err, jumpgate_app::jobs::JobError::PostponeFor { .. }),
             "{err:?}"
         );
         let (_, page) = boss
