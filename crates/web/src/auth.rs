@@ -5,8 +5,9 @@
 
 use crate::WebState;
 use crate::error::WebError;
-use crate::pages::{Layout, NavUser};
 use crate::session;
+use crate::ui::Layout;
+use crate::ui::nav::NavUser;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use jumpgate_app::Caller;

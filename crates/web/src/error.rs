@@ -3,7 +3,7 @@
 //! id, and shown as a generic page that names the same id, never as a stack of text. (The coming
 //! application API gets its own error type with JSON bodies, from the same `AppError`.)
 
-use crate::pages::ErrorPage;
+use crate::ui::ErrorPage;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jumpgate_app::AppError;

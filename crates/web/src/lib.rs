@@ -14,6 +14,7 @@ mod request_id;
 mod routes;
 mod session;
 pub mod settings;
+mod ui;
 
 pub use error::WebError;
 pub use settings::ServerSettings;

@@ -1,93 +1,9 @@
 //! Page models: one askama template per struct. Everything a template shows is prepared here
 //! as plain strings and flags, so templates stay free of logic.
 
-use crate::WebConfig;
+use crate::ui::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
-
-/// What every page's frame shows.
-#[derive(Debug, Clone)]
-pub struct Layout {
-    pub user: Option<NavUser>,
-    pub demo_notice: Option<String>,
-    pub flash: Option<String>,
-    image_base: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct NavUser {
-    pub name: String,
-    pub portrait: String,
-    pub state: String,
-    pub admin_users: bool,
-    pub admin_jobs: bool,
-    pub admin_audit: bool,
-    pub admin_states: bool,
-    pub standings_request: bool,
-    pub standings_approve: bool,
-    pub standings_manage: bool,
-    pub standings_audit: bool,
-}
-
-impl Layout {
-    pub fn new(config: &WebConfig, flash: Option<String>) -> Self {
-        Self {
-            user: None,
-            demo_notice: config.demo_notice.clone(),
-            flash,
-            image_base: config
-                .image_base_url
-                .as_str()
-                .trim_end_matches('/')
-                .to_owned(),
-        }
-    }
-
-    pub fn anonymous() -> Self {
-        Self {
-            user: None,
-            demo_notice: None,
-            flash: None,
-            image_base: "https://images.evetech.net".into(),
-        }
-    }
-
-    pub fn portrait(&self, character: i64, size: u32) -> String {
-        format!(
-            "{}/characters/{character}/portrait?size={size}",
-            self.image_base
-        )
-    }
-
-    pub fn corporation_logo(&self, corporation: i64, size: u32) -> String {
-        format!(
-            "{}/corporations/{corporation}/logo?size={size}",
-            self.image_base
-        )
-    }
-
-    pub fn alliance_logo(&self, alliance: i64, size: u32) -> String {
-        format!("{}/alliances/{alliance}/logo?size={size}", self.image_base)
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    pub layout: Layout,
-    pub title: String,
-    pub message: String,
-}
-
-impl ErrorPage {
-    pub fn new(title: &str, message: &str) -> Self {
-        Self {
-            layout: Layout::anonymous(),
-            title: title.to_owned(),
-            message: message.to_owned(),
-        }
-    }
-}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
@@ -299,23 +215,4 @@ pub struct AdminStatePage {
     pub state: StateRow,
     pub permissions: Vec<PermissionBox>,
     pub kinds: Vec<String>,
-}
-
-/// `2026-11-21 12:34 UTC`, or `never`.
-pub fn when(at: Option<time::OffsetDateTime>) -> String {
-    at.map_or_else(
-        || "never".to_owned(),
-        |t| {
-            // By hand: `time`'s formatter parses its description on every call, and lists
-            // print hundreds of times (the approver queue).
-            let t = t.to_offset(time::UtcOffset::UTC);
-            let (year, month, day) = t.to_calendar_date();
-            format!(
-                "{year:04}-{:02}-{day:02} {:02}:{:02} UTC",
-                u8::from(month),
-                t.hour(),
-                t.minute()
-            )
-        },
-    )
 }

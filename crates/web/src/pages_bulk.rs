@@ -1,6 +1,6 @@
 //! Page models of a bulk operation: its page and the progress fragment htmx polls.
 
-use crate::pages::Layout;
+use crate::ui::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 

@@ -1,7 +1,7 @@
 //! Page models of the standings workflow: the member page, the approver queue and the
 //! standings database. Plain strings and flags, as in `pages`.
 
-use crate::pages::Layout;
+use crate::ui::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 

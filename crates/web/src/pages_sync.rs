@@ -1,6 +1,6 @@
 //! Page models of contact sync: the member's page and the administrators' overview.
 
-use crate::pages::Layout;
+use crate::ui::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 

@@ -3,9 +3,10 @@
 use crate::WebState;
 use crate::auth::{MaybeViewer, Viewer};
 use crate::error::{WebError, WebResult};
-use crate::pages::{AccountPage, CharacterCard, Layout, TokenLine, when};
+use crate::pages::{AccountPage, CharacterCard, TokenLine};
 use crate::session;
-use axum::extract::{Form, Path, Query, State};
+use crate::ui::{IdPath, Layout, when};
+use axum::extract::{Form, Query, State};
 use axum::response::Redirect;
 use jumpgate_app::accounts::CharacterView;
 use jumpgate_app::timezones::time_zone_names;
@@ -102,11 +103,8 @@ pub async fn make_main(
 pub async fn remove_character(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CharacterId>,
 ) -> WebResult<Redirect> {
-    let id: CharacterId = id
-        .parse()
-        .map_err(|e: jumpgate_domain::ids::InvalidId| WebError::BadRequest(e.to_string()))?;
     let name = state.app.remove_alt(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,

@@ -3,7 +3,8 @@
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages::{AdminAuditPage, AuditRow, when};
+use crate::pages::{AdminAuditPage, AuditRow};
+use crate::ui::when;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

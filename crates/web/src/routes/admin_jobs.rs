@@ -3,9 +3,10 @@
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages::{AdminJobsPage, JobRow, when};
+use crate::pages::{AdminJobsPage, JobRow};
 use crate::session;
-use axum::extract::{Path, Query, State};
+use crate::ui::{IdPath, when};
+use axum::extract::{Query, State};
 use axum::response::Redirect;
 use jumpgate_domain::JobId;
 use jumpgate_domain::permissions::Permission;
@@ -61,13 +62,10 @@ pub async fn list(
 pub async fn retry(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<JobId>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_JOBS)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| WebError::BadRequest(format!("'{id}' is not a job number")))?;
-    state.app.retry_job(&viewer.caller, JobId(id)).await?;
+    state.app.retry_job(&viewer.caller, id).await?;
     session::flash(&viewer.session, format!("Job {id} is queued again.")).await;
     Ok(Redirect::to("/admin/jobs?status=failed"))
 }

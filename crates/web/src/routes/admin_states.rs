@@ -5,7 +5,8 @@ use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
 use crate::pages::{AdminStatePage, AdminStatesPage, CriterionChip, PermissionBox, StateRow};
 use crate::session;
-use axum::extract::{Form, Path, State};
+use crate::ui::IdPath;
+use axum::extract::{Form, State};
 use axum::response::Redirect;
 use jumpgate_app::states_admin::{Recomputed, StateOverview};
 use jumpgate_domain::StateId;
@@ -29,15 +30,6 @@ fn row(o: &StateOverview) -> StateRow {
             })
             .collect(),
         permissions: o.state.permissions.iter().cloned().collect(),
-    }
-}
-
-fn parse_state_id(id: &str) -> WebResult<StateId> {
-    match id.trim().parse::<i64>() {
-        Ok(v) if v > 0 => Ok(StateId(v)),
-        _ => Err(WebError::BadRequest(format!(
-            "'{id}' is not a state id: expected a positive whole number"
-        ))),
     }
 }
 
@@ -68,10 +60,9 @@ pub async fn list(State(state): State<WebState>, viewer: Viewer) -> WebResult<Ad
 pub async fn show(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<StateId>,
 ) -> WebResult<AdminStatePage> {
     viewer.require(Permission::ADMIN_STATES)?;
-    let id = parse_state_id(&id)?;
     let overview = state.app.state_overview(&viewer.caller, id).await?;
     let permissions = Permission::CATALOGUE
         .iter()
@@ -125,11 +116,10 @@ pub async fn create(
 pub async fn update(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<StateId>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_STATES)?;
-    let id = parse_state_id(&id)?;
     let priority = fields
         .iter()
         .find(|(k, _)| k == "priority")
@@ -163,11 +153,10 @@ pub struct AddCriterionForm {
 pub async fn add_criterion(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<StateId>,
     Form(form): Form<AddCriterionForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_STATES)?;
-    let id = parse_state_id(&id)?;
     let (added, recomputed) = state
         .app
         .add_state_criterion(&viewer.caller, id, &form.kind, &form.entity)
@@ -197,11 +186,10 @@ pub struct RemoveCriterionForm {
 pub async fn remove_criterion(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<StateId>,
     Form(form): Form<RemoveCriterionForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_STATES)?;
-    let id = parse_state_id(&id)?;
     let (removed, recomputed) = state
         .app
         .remove_state_criterion(&viewer.caller, id, &form.kind, &form.entity_id)
@@ -222,10 +210,9 @@ pub async fn remove_criterion(
 pub async fn delete(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<StateId>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_STATES)?;
-    let id = parse_state_id(&id)?;
     let (deleted, recomputed) = state.app.delete_state(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,

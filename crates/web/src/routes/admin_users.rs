@@ -2,14 +2,15 @@
 
 use crate::WebState;
 use crate::auth::Viewer;
-use crate::error::{WebError, WebResult};
+use crate::error::WebResult;
 use crate::pages::{
     AccountRow, AdminCharactersPage, AdminUserPage, AdminUsersPage, AdminUsersRows, CharacterRow,
-    Layout, RemovedRow, when,
+    RemovedRow,
 };
 use crate::routes::account::card;
 use crate::session;
-use axum::extract::{Form, Path, Query, State};
+use crate::ui::{IdPath, Layout, when};
+use axum::extract::{Form, Query, State};
 use axum::response::Redirect;
 use jumpgate_domain::AccountId;
 use jumpgate_domain::account::RemovedCharacter;
@@ -87,18 +88,12 @@ pub async fn rows(
     Ok(AdminUsersRows { rows })
 }
 
-fn parse_account(id: &str) -> WebResult<AccountId> {
-    id.parse()
-        .map_err(|e: jumpgate_domain::ids::InvalidId| WebError::BadRequest(e.to_string()))
-}
-
 pub async fn show(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
 ) -> WebResult<AdminUserPage> {
     viewer.require(Permission::ADMIN_USERS)?;
-    let id = parse_account(&id)?;
     let view = state.app.account_view(&viewer.caller, id).await?;
     let main_name = view
         .characters
@@ -148,11 +143,10 @@ pub struct PermissionForm {
 pub async fn grant(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
     Form(form): Form<PermissionForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_STATES)?;
-    let id = parse_account(&id)?;
     state
         .app
         .grant_permission(&viewer.caller, id, &form.permission)
@@ -168,11 +162,10 @@ pub async fn grant(
 pub async fn revoke(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<AccountId>,
     Form(form): Form<PermissionForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_STATES)?;
-    let id = parse_account(&id)?;
     state
         .app
         .revoke_permission(&viewer.caller, id, &form.permission)

@@ -2,16 +2,14 @@
 //! standing tones and bulk-form parsing.
 
 use crate::error::{WebError, WebResult};
-use crate::pages::Layout;
+use crate::ui::id_path::not_an_id;
 use jumpgate_app::standings::workflow::bulk::BulkDecision;
-use jumpgate_domain::standings::{Entity, EntityKind, Standing};
+use jumpgate_domain::standings::Standing;
 
 pub(super) fn parse_id(what: &str, id: &str) -> WebResult<i64> {
     match id.trim().parse::<i64>() {
         Ok(v) if v > 0 => Ok(v),
-        _ => Err(WebError::BadRequest(format!(
-            "'{id}' is not a {what} id: expected a positive whole number"
-        ))),
+        _ => Err(WebError::BadRequest(not_an_id(what, id))),
     }
 }
 
@@ -22,14 +20,6 @@ pub(super) fn parse_standing(s: &str) -> WebResult<Option<Standing>> {
     Standing::parse(s)
         .map(Some)
         .map_err(|e| WebError::BadRequest(e.to_string()))
-}
-
-pub(super) fn image(layout: &Layout, entity: Entity) -> String {
-    match entity.kind {
-        EntityKind::Character => layout.portrait(entity.id, 64),
-        EntityKind::Corporation => layout.corporation_logo(entity.id, 64),
-        EntityKind::Alliance => layout.alliance_logo(entity.id, 64),
-    }
 }
 
 pub(super) fn tone(s: Standing) -> &'static str {

@@ -6,10 +6,11 @@ use super::operations;
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages::when;
 use crate::pages_standings::{EntryRow, StandingsEntriesPage};
 use crate::session;
-use axum::extract::{Form, Path, Query, State};
+use crate::ui::id_path::PathId;
+use crate::ui::{IdPath, when};
+use axum::extract::{Form, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jumpgate_app::standings::workflow::IMPORT_LOGIN;
@@ -20,6 +21,7 @@ use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{Entity, EntityKind};
 use jumpgate_store::StandingsFilter;
 use serde::Deserialize;
+use std::str::FromStr;
 
 // ----- the standings database -----------------------------------------------------------------
 
@@ -163,6 +165,23 @@ pub async fn save_entry(
     Ok(Redirect::to("/standings/entries"))
 }
 
+/// The EVE id of a standings entry, in its delete link (the kind is the entry's).
+pub struct EntryId(i64);
+
+impl FromStr for EntryId {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s.trim().parse::<i64>() {
+            Ok(id) if id > 0 => Ok(Self(id)),
+            _ => Err(()),
+        }
+    }
+}
+
+impl PathId for EntryId {
+    const WHAT: &'static str = "entity";
+}
+
 #[derive(Deserialize)]
 pub struct DeleteForm {
     #[serde(default)]
@@ -172,11 +191,10 @@ pub struct DeleteForm {
 pub async fn delete_entry(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(EntryId(id)): IdPath<EntryId>,
     Form(form): Form<DeleteForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_MANAGE)?;
-    let id = parse_id("entity", &id)?;
     let e = state
         .app
         .delete_standing_entry(&viewer.caller, id, &form.notes)

@@ -1,14 +1,14 @@
 //! The member page (`/standings`): a member's characters and corporations with their status,
 //! requests, cancellations, removal requests and notifications.
 
-use super::common::{image, parse_id};
+use super::common::parse_id;
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages::{Layout, when};
 use crate::pages_standings::{HistoryRow, NotificationRow, StandingsMemberPage, SubjectView};
 use crate::session;
-use axum::extract::{Form, Path, State};
+use crate::ui::{IdPath, Layout, when};
+use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jumpgate_app::standings::SYNC_LOGIN;
 use jumpgate_app::standings::workflow::SubjectRow;
@@ -50,7 +50,7 @@ fn subject_view(layout: &Layout, row: &SubjectRow) -> SubjectView {
         kind: row.entity.kind.as_str().to_owned(),
         id: row.entity.id,
         name: row.name.clone(),
-        image: image(layout, row.entity),
+        image: layout.entity_image(row.entity),
         status: status.to_owned(),
         status_label: row.status.label().to_owned(),
         standing,
@@ -219,9 +219,8 @@ pub async fn request(
 pub async fn cancel_request(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RequestId>,
 ) -> WebResult<Redirect> {
-    let id = RequestId(parse_id("request", &id)?);
     let r = state.app.cancel_request(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,
@@ -260,9 +259,8 @@ pub async fn revoke(
 pub async fn cancel_revocation(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RevocationId>,
 ) -> WebResult<Redirect> {
-    let id = RevocationId(parse_id("revocation", &id)?);
     let r = state.app.cancel_revocation(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,

@@ -3,14 +3,13 @@
 //! itself). The forms that start operations live with their resources (`queue`, `entries`)
 //! and redirect here.
 
-use super::common::parse_id;
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::WebResult;
-use crate::pages::when;
 use crate::pages_bulk::{BulkOperationPage, BulkProgressFragment};
+use crate::ui::{IdPath, when};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Redirect;
 use axum::routing::get;
 use jumpgate_app::standings::workflow::bulk::{BulkView, BulkWork};
@@ -57,17 +56,16 @@ fn fragment(view: &BulkView) -> BulkProgressFragment {
     }
 }
 
-async fn view(state: &WebState, viewer: &Viewer, id: &str) -> WebResult<BulkView> {
-    let id = BulkOperationId(parse_id("bulk operation", id)?);
+async fn view(state: &WebState, viewer: &Viewer, id: BulkOperationId) -> WebResult<BulkView> {
     Ok(state.app.bulk_operation(&viewer.caller, id).await?)
 }
 
 async fn page(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<BulkOperationId>,
 ) -> WebResult<BulkOperationPage> {
-    let view = view(&state, &viewer, &id).await?;
+    let view = view(&state, &viewer, id).await?;
     Ok(BulkOperationPage {
         title: view.work.title(),
         started: when(Some(view.operation.created_at)),
@@ -79,7 +77,7 @@ async fn page(
 async fn progress(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<BulkOperationId>,
 ) -> WebResult<BulkProgressFragment> {
-    Ok(fragment(&view(&state, &viewer, &id).await?))
+    Ok(fragment(&view(&state, &viewer, id).await?))
 }

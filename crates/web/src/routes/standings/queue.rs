@@ -6,7 +6,7 @@
 //! as its own page without JavaScript. The preview is computed when a decision is opened, not
 //! for every row on load.
 
-use super::common::{bulk_decision, parse_id, parse_standing};
+use super::common::{bulk_decision, parse_standing};
 use super::operations;
 use super::queue_rows::queue_row;
 use crate::WebState;
@@ -16,9 +16,10 @@ use crate::pages_standings::{
     DecideFragment, DecidePage, StandingsPreviewFragment, StandingsQueuePage,
 };
 use crate::session;
+use crate::ui::IdPath;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Query, State};
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
 use jumpgate_app::standings::sync::ChangePreview;
@@ -112,33 +113,31 @@ async fn preview_for(
     }
 }
 
-/// Which queue a decision belongs to.
+/// The pending item a decision is about.
 #[derive(Clone, Copy)]
-enum Queue {
-    Requests,
-    Revocations,
+enum Pending {
+    Request(RequestId),
+    Revocation(RevocationId),
 }
 
 async fn decision(
     state: &WebState,
     viewer: &Viewer,
-    queue: Queue,
-    id: &str,
+    pending: Pending,
 ) -> WebResult<DecideFragment> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
     let app = &state.app;
-    let (what, item) = match queue {
-        Queue::Requests => {
-            let id = RequestId(parse_id("request", id)?);
-            (
-                "standing request",
-                app.pending_request(&viewer.caller, id).await?,
-            )
-        }
-        Queue::Revocations => {
-            let id = RevocationId(parse_id("revocation", id)?);
-            ("removal", app.pending_revocation(&viewer.caller, id).await?)
-        }
+    let (what, id, item) = match pending {
+        Pending::Request(id) => (
+            "standing request",
+            id.get(),
+            app.pending_request(&viewer.caller, id).await?,
+        ),
+        Pending::Revocation(id) => (
+            "removal",
+            id.get(),
+            app.pending_revocation(&viewer.caller, id).await?,
+        ),
     };
     let item = item.ok_or_else(|| {
         WebError::NotFound(format!(
@@ -146,13 +145,13 @@ async fn decision(
         ))
     })?;
     let default_standing = app.settings().standings.default_standing;
-    let standing = match queue {
-        Queue::Requests => Some(default_standing),
-        Queue::Revocations => None,
+    let standing = match pending {
+        Pending::Request(_) => Some(default_standing),
+        Pending::Revocation(_) => None,
     };
     Ok(DecideFragment {
         row: queue_row(&viewer.layout, OffsetDateTime::now_utc(), &item),
-        revocation: matches!(queue, Queue::Revocations),
+        revocation: matches!(pending, Pending::Revocation(_)),
         default_standing: default_standing.to_string(),
         preview: preview_for(app, &viewer.caller, &item, standing).await,
     })
@@ -161,9 +160,9 @@ async fn decision(
 pub async fn decide_request_page(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RequestId>,
 ) -> WebResult<DecidePage> {
-    let decide = decision(&state, &viewer, Queue::Requests, &id).await?;
+    let decide = decision(&state, &viewer, Pending::Request(id)).await?;
     Ok(DecidePage {
         decide,
         layout: viewer.layout,
@@ -173,17 +172,17 @@ pub async fn decide_request_page(
 pub async fn decide_request_fragment(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RequestId>,
 ) -> WebResult<DecideFragment> {
-    decision(&state, &viewer, Queue::Requests, &id).await
+    decision(&state, &viewer, Pending::Request(id)).await
 }
 
 pub async fn decide_revocation_page(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RevocationId>,
 ) -> WebResult<DecidePage> {
-    let decide = decision(&state, &viewer, Queue::Revocations, &id).await?;
+    let decide = decision(&state, &viewer, Pending::Revocation(id)).await?;
     Ok(DecidePage {
         decide,
         layout: viewer.layout,
@@ -193,9 +192,9 @@ pub async fn decide_revocation_page(
 pub async fn decide_revocation_fragment(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RevocationId>,
 ) -> WebResult<DecideFragment> {
-    decision(&state, &viewer, Queue::Revocations, &id).await
+    decision(&state, &viewer, Pending::Revocation(id)).await
 }
 
 #[derive(Deserialize)]
@@ -207,11 +206,10 @@ pub struct PreviewQuery {
 pub async fn preview(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RequestId>,
     Query(q): Query<PreviewQuery>,
 ) -> WebResult<StandingsPreviewFragment> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = RequestId(parse_id("request", &id)?);
     let item = state
         .app
         .pending_request(&viewer.caller, id)
@@ -227,10 +225,9 @@ pub async fn preview(
 pub async fn preview_revocation(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RevocationId>,
 ) -> WebResult<StandingsPreviewFragment> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = RevocationId(parse_id("revocation", &id)?);
     let item = state
         .app
         .pending_revocation(&viewer.caller, id)
@@ -260,11 +257,10 @@ pub struct RejectForm {
 pub async fn approve(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RequestId>,
     Form(form): Form<ApproveForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = RequestId(parse_id("request", &id)?);
     let standing = parse_standing(&form.standing)?;
     let r = state
         .app
@@ -284,11 +280,10 @@ pub async fn approve(
 pub async fn reject(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RequestId>,
     Form(form): Form<RejectForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = RequestId(parse_id("request", &id)?);
     let r = state
         .app
         .reject_request(&viewer.caller, id, &form.reason)
@@ -309,11 +304,10 @@ pub async fn bulk_requests(
 pub async fn approve_revocation(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RevocationId>,
     Form(form): Form<ApproveForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = RevocationId(parse_id("revocation", &id)?);
     let r = state
         .app
         .approve_revocation(&viewer.caller, id, &form.notes)
@@ -324,11 +318,10 @@ pub async fn approve_revocation(
 pub async fn reject_revocation(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RevocationId>,
     Form(form): Form<RejectForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = RevocationId(parse_id("revocation", &id)?);
     let r = state
         .app
         .reject_revocation(&viewer.caller, id, &form.reason)

@@ -9,10 +9,9 @@
 //! depends on the viewer (navigation, flash message, the permission check) is rendered around it
 //! on every request (ADR 0010).
 
-use super::common::image;
 use crate::error::{WebError, WebResult};
-use crate::pages::{Layout, when};
 use crate::pages_standings::{QueueRequestRows, QueueRevocationRows, QueueRow, QueueRowsHtml};
+use crate::ui::{Layout, when};
 use askama::Template;
 use jumpgate_domain::standings::EntityKind;
 use jumpgate_store::{ApprovalQueue, QueueItem};
@@ -187,7 +186,7 @@ pub(super) fn queue_row(layout: &Layout, now: OffsetDateTime, item: &QueueItem) 
         kind: item.entity.kind.as_str(),
         entity_id: item.entity.id,
         name: item.name.clone(),
-        image: image(layout, item.entity),
+        image: layout.entity_image(item.entity),
         requester,
         main,
         affiliation,

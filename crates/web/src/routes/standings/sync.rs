@@ -5,13 +5,14 @@
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages::when;
 use crate::pages_sync::{
     AdminSyncLine, MemberSyncLine, SyncAdminPage, SyncMemberPage, SyncProgressFragment,
 };
 use crate::session;
+use crate::ui::id_path::{PathId, not_an_id};
+use crate::ui::{IdPath, when};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use jumpgate_app::AppError;
@@ -37,7 +38,7 @@ pub fn router() -> Router<WebState> {
 
 fn character_id(raw: &str) -> WebResult<CharacterId> {
     raw.parse()
-        .map_err(|_| WebError::BadRequest(format!("'{raw}' is not a character id")))
+        .map_err(|_| WebError::BadRequest(not_an_id(CharacterId::WHAT, raw)))
 }
 
 /// A use case's refusal the member can act on is shown on the page, not as an error page.
@@ -82,10 +83,9 @@ async fn member_page(State(state): State<WebState>, viewer: Viewer) -> WebResult
 async fn enrol(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(character): Path<String>,
+    IdPath(id): IdPath<CharacterId>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_REQUEST)?;
-    let id = character_id(&character)?;
     let r = state
         .app
         .enrol_in_sync(&viewer.caller, id)
@@ -97,10 +97,9 @@ async fn enrol(
 async fn sync_now(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(character): Path<String>,
+    IdPath(id): IdPath<CharacterId>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_REQUEST)?;
-    let id = character_id(&character)?;
     let r = state
         .app
         .request_sync_now(&viewer.caller, id)
@@ -112,9 +111,8 @@ async fn sync_now(
 async fn leave(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(character): Path<String>,
+    IdPath(id): IdPath<CharacterId>,
 ) -> WebResult<Redirect> {
-    let id = character_id(&character)?;
     let r = state
         .app
         .leave_sync_of(&viewer.caller, id)
