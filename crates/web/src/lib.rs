@@ -6,10 +6,6 @@ mod csrf;
 mod error;
 mod headers;
 pub mod metrics;
-mod pages;
-mod pages_bulk;
-mod pages_standings;
-mod pages_sync;
 mod request_id;
 mod routes;
 mod session;
@@ -52,7 +48,7 @@ pub struct WebState {
     pub app: App,
     pub config: Arc<WebConfig>,
     /// The approver queue's rows as HTML, kept per queue read.
-    pub(crate) queue_rows: Arc<routes::standings::queue_rows::QueueRowsCache>,
+    pub(crate) approval_rows: Arc<routes::standings::approval_rows::ApprovalRowsCache>,
 }
 
 /// The whole web application.
@@ -60,7 +56,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
     let state = WebState {
         app: app.clone(),
         config: Arc::new(config),
-        queue_rows: Arc::default(),
+        approval_rows: Arc::default(),
     };
     routes::router(state.clone())
         .layer(axum::middleware::from_fn(request_id::scope))

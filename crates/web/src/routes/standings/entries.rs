@@ -1,15 +1,16 @@
 //! The standings database (`/standings/entries`): filters, add/edit/delete, bulk delete, CSV
 //! import and export, import from an alliance's or corporation's contacts.
 
-use super::common::{parse_id, parse_standing, tone};
+use super::forms::{parse_id, parse_standing};
 use super::operations;
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages_standings::{EntryRow, StandingsEntriesPage};
 use crate::session;
 use crate::ui::id_path::PathId;
-use crate::ui::{IdPath, when};
+use crate::ui::{IdPath, Layout, when};
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,12 +19,49 @@ use jumpgate_app::standings::workflow::bulk::BulkWork;
 use jumpgate_app::standings::workflow::entries::check_standings_csv;
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::permissions::Permission;
-use jumpgate_domain::standings::{Entity, EntityKind};
+use jumpgate_domain::standings::{Entity, EntityKind, Standing};
 use jumpgate_store::StandingsFilter;
 use serde::Deserialize;
 use std::str::FromStr;
 
-// ----- the standings database -----------------------------------------------------------------
+#[derive(Debug, Clone)]
+pub struct EntryRow {
+    pub kind: String,
+    pub id: i64,
+    pub name: String,
+    pub standing: String,
+    /// `positive`, `neutral`, `negative`.
+    pub tone: String,
+    pub notes: String,
+    pub source: String,
+    pub updated: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "standings_entries.html")]
+pub struct StandingsEntriesPage {
+    pub layout: Layout,
+    pub rows: Vec<EntryRow>,
+    pub kind: String,
+    pub min: String,
+    pub max: String,
+    pub name: String,
+    pub since: String,
+    pub total: i64,
+    pub default_standing: String,
+    pub csv: String,
+    pub errors: Vec<String>,
+    pub readers: Vec<(i64, String)>,
+    pub import_login: String,
+}
+
+fn tone(s: Standing) -> &'static str {
+    match s.tenths() {
+        t if t > 0 => "positive",
+        0 => "neutral",
+        _ => "negative",
+    }
+}
 
 #[derive(Deserialize, Default)]
 pub struct EntriesQuery {

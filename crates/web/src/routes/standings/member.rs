@@ -1,13 +1,14 @@
 //! The member page (`/standings`): a member's characters and corporations with their status,
 //! requests, cancellations, removal requests and notifications.
 
-use super::common::parse_id;
+use super::forms::parse_id;
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages_standings::{HistoryRow, NotificationRow, StandingsMemberPage, SubjectView};
 use crate::session;
 use crate::ui::{IdPath, Layout, when};
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jumpgate_app::standings::SYNC_LOGIN;
@@ -18,6 +19,63 @@ use jumpgate_domain::standings::{Entity, EntityKind};
 use jumpgate_domain::{RequestId, RevocationId};
 use serde::Deserialize;
 use time::OffsetDateTime;
+
+/// A member's character or corporation with its status.
+#[derive(Debug, Clone)]
+pub struct SubjectView {
+    /// `character` or `corporation`.
+    pub kind: String,
+    pub id: i64,
+    pub name: String,
+    pub image: String,
+    /// `approved`, `pending`, `missing-scopes`, `can-request`, `not-eligible`.
+    pub status: String,
+    pub status_label: String,
+    pub standing: String,
+    pub reason: String,
+    pub request_id: Option<i64>,
+    pub revocation_id: Option<i64>,
+    pub can_request: bool,
+    pub can_revoke: bool,
+    pub add_scopes: bool,
+    /// Corporations: "3 of 5 members covered …".
+    pub coverage: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    pub id: i64,
+    pub what: String,
+    pub name: String,
+    pub state: String,
+    pub created: String,
+    pub decided: String,
+    pub note: String,
+    pub cancellable: bool,
+    /// `request` or `revocation` (for the cancel URL).
+    pub kind: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NotificationRow {
+    pub message: String,
+    pub link: String,
+    pub at: String,
+    pub unread: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "standings_member.html")]
+pub struct StandingsMemberPage {
+    pub layout: Layout,
+    pub characters: Vec<SubjectView>,
+    pub corporations: Vec<SubjectView>,
+    pub history: Vec<HistoryRow>,
+    pub notifications: Vec<NotificationRow>,
+    pub unread: usize,
+    pub coverage_rule: String,
+    pub sync_login: String,
+}
 
 fn subject_view(layout: &Layout, row: &SubjectRow) -> SubjectView {
     let (status, standing, reason, request_id, revocation_id) = match &row.status {

@@ -6,27 +6,45 @@
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::WebResult;
-use crate::pages_bulk::{BulkOperationPage, BulkProgressFragment};
-use crate::ui::{IdPath, when};
-use axum::Router;
+use crate::ui::{IdPath, Layout, when};
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::Redirect;
-use axum::routing::get;
 use jumpgate_app::standings::workflow::bulk::{BulkView, BulkWork};
 use jumpgate_domain::BulkOperationId;
 
-pub fn router() -> Router<WebState> {
-    Router::new()
-        .route("/standings/operations/{id}", get(page))
-        .route("/standings/operations/{id}/progress", get(progress))
+#[derive(Template, WebTemplate)]
+#[template(path = "bulk_progress.html")]
+pub struct BulkProgressFragment {
+    pub id: i64,
+    /// `queued`, `running`, `finished` or `failed` (the badge's class).
+    pub status: String,
+    pub step: String,
+    pub total: i64,
+    pub done: i64,
+    pub failed: i64,
+    /// Done and failed out of total, 0–100.
+    pub percent: i64,
+    pub summary: String,
+    pub problems: Vec<String>,
+    /// Nothing more will happen: stop polling.
+    pub over: bool,
+    pub return_to: String,
+    pub return_label: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "bulk_operation.html")]
+pub struct BulkOperationPage {
+    pub layout: Layout,
+    pub title: String,
+    pub started: String,
+    pub progress: BulkProgressFragment,
 }
 
 /// Starts `work` and sends the browser to its page.
-pub(super) async fn start(
-    state: &WebState,
-    viewer: &Viewer,
-    work: BulkWork,
-) -> WebResult<Redirect> {
+pub async fn start(state: &WebState, viewer: &Viewer, work: BulkWork) -> WebResult<Redirect> {
     let op = state.app.start_bulk(&viewer.caller, work).await?;
     Ok(Redirect::to(&format!("/standings/operations/{}", op.id)))
 }
@@ -60,7 +78,7 @@ async fn view(state: &WebState, viewer: &Viewer, id: BulkOperationId) -> WebResu
     Ok(state.app.bulk_operation(&viewer.caller, id).await?)
 }
 
-async fn page(
+pub async fn page(
     State(state): State<WebState>,
     viewer: Viewer,
     IdPath(id): IdPath<BulkOperationId>,
@@ -74,7 +92,7 @@ async fn page(
     })
 }
 
-async fn progress(
+pub async fn progress(
     State(state): State<WebState>,
     viewer: Viewer,
     IdPath(id): IdPath<BulkOperationId>,

@@ -1,5 +1,5 @@
-//! Helpers the standings pages share: parsing ids and standings from forms, entity images,
-//! standing tones and bulk-form parsing.
+//! Reading the standings pages' forms: ids and standings typed or ticked, and the approver
+//! queue's bulk form.
 
 use crate::error::{WebError, WebResult};
 use crate::ui::id_path::not_an_id;
@@ -20,14 +20,6 @@ pub(super) fn parse_standing(s: &str) -> WebResult<Option<Standing>> {
     Standing::parse(s)
         .map(Some)
         .map_err(|e| WebError::BadRequest(e.to_string()))
-}
-
-pub(super) fn tone(s: Standing) -> &'static str {
-    match s.tenths() {
-        t if t > 0 => "positive",
-        0 => "neutral",
-        _ => "negative",
-    }
 }
 
 /// The bulk form of the queues: `id` checkboxes, `action` approve|reject, `standing`,

@@ -6,22 +6,18 @@
 //! as its own page without JavaScript. The preview is computed when a decision is opened, not
 //! for every row on load.
 
-use super::common::{bulk_decision, parse_standing};
+use super::approval_rows::{ApprovalRow, ApprovalRowsHtml, approval_row};
+use super::forms::{bulk_decision, parse_standing};
 use super::operations;
-use super::queue_rows::queue_row;
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages_standings::{
-    DecideFragment, DecidePage, StandingsPreviewFragment, StandingsQueuePage,
-};
 use crate::session;
-use crate::ui::IdPath;
+use crate::ui::{IdPath, Layout};
 use askama::Template;
-use axum::Router;
+use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
 use axum::response::{Html, Redirect};
-use axum::routing::{get, post};
 use jumpgate_app::standings::sync::ChangePreview;
 use jumpgate_app::standings::workflow::bulk::BulkWork;
 use jumpgate_app::{App, Caller};
@@ -32,46 +28,47 @@ use jumpgate_store::QueueItem;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-pub fn router() -> Router<WebState> {
-    Router::new()
-        .route("/standings/queue", get(queue))
-        .route("/standings/queue/{id}", get(decide_request_page))
-        .route("/standings/queue/{id}/decide", get(decide_request_fragment))
-        .route("/standings/queue/{id}/preview", get(preview))
-        .route("/standings/queue/{id}/approve", post(approve))
-        .route("/standings/queue/{id}/reject", post(reject))
-        .route("/standings/queue/bulk", post(bulk_requests))
-        .route(
-            "/standings/queue/revocations/{id}",
-            get(decide_revocation_page),
-        )
-        .route(
-            "/standings/queue/revocations/{id}/decide",
-            get(decide_revocation_fragment),
-        )
-        .route(
-            "/standings/queue/revocations/{id}/preview",
-            get(preview_revocation),
-        )
-        .route(
-            "/standings/queue/revocations/{id}/approve",
-            post(approve_revocation),
-        )
-        .route(
-            "/standings/queue/revocations/{id}/reject",
-            post(reject_revocation),
-        )
-        .route("/standings/queue/revocations/bulk", post(bulk_revocations))
+/// Rendered by its route into a buffer of the page's size (`page`).
+#[derive(Template)]
+#[template(path = "standings_queue.html")]
+pub struct ApprovalsPage {
+    pub layout: Layout,
+    pub rows: std::sync::Arc<ApprovalRowsHtml>,
+    pub default_standing: String,
+}
+
+/// The full decision on one queue item: approve with a standing and notes, or reject with a
+/// reason, with the diff preview. Opened in the queue's row (htmx) or as `DecidePage`.
+#[derive(Template, WebTemplate)]
+#[template(path = "standings_decide.html")]
+pub struct DecideFragment {
+    pub row: ApprovalRow,
+    pub revocation: bool,
+    pub default_standing: String,
+    pub preview: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "standings_decide_page.html")]
+pub struct DecidePage {
+    pub layout: Layout,
+    pub decide: DecideFragment,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "standings_preview.html")]
+pub struct PreviewFragment {
+    pub text: String,
 }
 
 /// The page around the rows (frame, headings, bulk forms), with room to spare.
 const PAGE_FRAME_BYTES: usize = 16 * 1024;
 
-pub async fn queue(State(state): State<WebState>, viewer: Viewer) -> WebResult<Html<String>> {
+pub async fn page(State(state): State<WebState>, viewer: Viewer) -> WebResult<Html<String>> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
     let queue = state.app.approval_queue(&viewer.caller).await?;
     let default_standing = state.app.settings().standings.default_standing.to_string();
-    let rows = state.queue_rows.rows(
+    let rows = state.approval_rows.rows(
         &viewer.layout,
         &default_standing,
         &queue,
@@ -81,7 +78,7 @@ pub async fn queue(State(state): State<WebState>, viewer: Viewer) -> WebResult<H
     // growing to 200 KiB by doubling copied the page eight times over.
     let mut html =
         String::with_capacity(rows.requests.len() + rows.revocations.len() + PAGE_FRAME_BYTES);
-    StandingsQueuePage {
+    ApprovalsPage {
         rows,
         default_standing,
         layout: viewer.layout,
@@ -150,7 +147,7 @@ async fn decision(
         Pending::Revocation(_) => None,
     };
     Ok(DecideFragment {
-        row: queue_row(&viewer.layout, OffsetDateTime::now_utc(), &item),
+        row: approval_row(&viewer.layout, OffsetDateTime::now_utc(), &item),
         revocation: matches!(pending, Pending::Revocation(_)),
         default_standing: default_standing.to_string(),
         preview: preview_for(app, &viewer.caller, &item, standing).await,
@@ -208,7 +205,7 @@ pub async fn preview(
     viewer: Viewer,
     IdPath(id): IdPath<RequestId>,
     Query(q): Query<PreviewQuery>,
-) -> WebResult<StandingsPreviewFragment> {
+) -> WebResult<PreviewFragment> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
     let item = state
         .app
@@ -217,7 +214,7 @@ pub async fn preview(
         .ok_or_else(|| WebError::NotFound(format!("there is no pending standing request #{id}")))?;
     let standing =
         parse_standing(&q.standing)?.unwrap_or(state.app.settings().standings.default_standing);
-    Ok(StandingsPreviewFragment {
+    Ok(PreviewFragment {
         text: preview_for(&state.app, &viewer.caller, &item, Some(standing)).await,
     })
 }
@@ -226,14 +223,14 @@ pub async fn preview_revocation(
     State(state): State<WebState>,
     viewer: Viewer,
     IdPath(id): IdPath<RevocationId>,
-) -> WebResult<StandingsPreviewFragment> {
+) -> WebResult<PreviewFragment> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
     let item = state
         .app
         .pending_revocation(&viewer.caller, id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("there is no pending removal #{id}")))?;
-    Ok(StandingsPreviewFragment {
+    Ok(PreviewFragment {
         text: preview_for(&state.app, &viewer.caller, &item, None).await,
     })
 }

@@ -1,10 +1,11 @@
-//! The audit log: filters and CSV export.
+//! The audit log (`/admin/audit`): filters, and the same entries as CSV (`/admin/audit.csv`).
 
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages::{AdminAuditPage, AuditRow};
-use crate::ui::when;
+use crate::ui::{Layout, when};
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -14,6 +15,29 @@ use jumpgate_domain::permissions::Permission;
 use jumpgate_store::AuditFilter;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub details: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_audit.html")]
+pub struct AdminAuditPage {
+    pub layout: Layout,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub since: String,
+    pub until: String,
+    pub export_query: String,
+    pub rows: Vec<AuditRow>,
+}
 
 #[derive(Deserialize, Serialize, Default)]
 pub struct AuditQuery {

@@ -1,36 +1,38 @@
-//! Administering states: who is Member, Blue … and what each state may do.
+//! One state (`/admin/states/{id}`): its priority and permissions, the characters,
+//! corporations, alliances and factions that belong to it, and deleting it. Every change
+//! recomputes the accounts' states and says how many moved.
 
+use super::list::{StateRow, row};
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages::{AdminStatePage, AdminStatesPage, CriterionChip, PermissionBox, StateRow};
 use crate::session;
-use crate::ui::IdPath;
+use crate::ui::{IdPath, Layout};
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Form, State};
 use axum::response::Redirect;
-use jumpgate_app::states_admin::{Recomputed, StateOverview};
+use jumpgate_app::states_admin::Recomputed;
 use jumpgate_domain::StateId;
 use jumpgate_domain::permissions::Permission;
-use jumpgate_domain::states::{CriterionKind, GUEST};
+use jumpgate_domain::states::CriterionKind;
 use serde::Deserialize;
 
-fn row(o: &StateOverview) -> StateRow {
-    StateRow {
-        id: o.state.id.get(),
-        name: o.state.name.clone(),
-        priority: o.state.priority,
-        is_guest: o.state.name == GUEST,
-        criteria: o
-            .criteria
-            .iter()
-            .map(|c| CriterionChip {
-                kind: c.kind.as_str().to_owned(),
-                id: c.id,
-                label: c.label.clone(),
-            })
-            .collect(),
-        permissions: o.state.permissions.iter().cloned().collect(),
-    }
+/// A permission checkbox on the state page.
+#[derive(Debug, Clone)]
+pub struct PermissionBox {
+    pub name: String,
+    pub what: String,
+    pub checked: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_state.html")]
+pub struct AdminStatePage {
+    pub layout: Layout,
+    pub state: StateRow,
+    pub permissions: Vec<PermissionBox>,
+    pub kinds: Vec<String>,
 }
 
 /// "; 3 accounts changed state" when any did.
@@ -40,21 +42,6 @@ fn moved(r: Recomputed) -> String {
         1 => " One account changed state.".to_owned(),
         n => format!(" {n} accounts changed state."),
     }
-}
-
-pub async fn list(State(state): State<WebState>, viewer: Viewer) -> WebResult<AdminStatesPage> {
-    viewer.require(Permission::ADMIN_STATES)?;
-    let rows = state
-        .app
-        .state_overviews(&viewer.caller)
-        .await?
-        .iter()
-        .map(row)
-        .collect();
-    Ok(AdminStatesPage {
-        layout: viewer.layout,
-        rows,
-    })
 }
 
 pub async fn show(
@@ -81,35 +68,6 @@ pub async fn show(
             .collect(),
         layout: viewer.layout,
     })
-}
-
-#[derive(Deserialize)]
-pub struct NewStateForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    priority: String,
-}
-
-pub async fn create(
-    State(state): State<WebState>,
-    viewer: Viewer,
-    Form(form): Form<NewStateForm>,
-) -> WebResult<Redirect> {
-    viewer.require(Permission::ADMIN_STATES)?;
-    let created = state
-        .app
-        .create_state(&viewer.caller, &form.name, &form.priority)
-        .await?;
-    session::flash(
-        &viewer.session,
-        format!(
-            "State {} created. Add who belongs to it and what it may do.",
-            created.name
-        ),
-    )
-    .await;
-    Ok(Redirect::to(&format!("/admin/states/{}", created.id)))
 }
 
 /// The edit form: `priority` and any number of `permission` checkboxes, so it is read as pairs.

@@ -1,17 +1,43 @@
-//! The job queue for administrators: what waits, what runs, what failed (with retry).
+//! The jobs page (`/admin/jobs`): what waits, what runs, what failed (with retry), and the SSO
+//! safety valve.
 
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages::{AdminJobsPage, JobRow};
 use crate::session;
-use crate::ui::{IdPath, when};
+use crate::ui::{IdPath, Layout, when};
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::Redirect;
 use jumpgate_domain::JobId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::JobStatus;
 use serde::Deserialize;
+
+#[derive(Debug, Clone)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub run_at: String,
+    pub attempts: String,
+    pub locked_by: String,
+    pub last_error: String,
+    pub can_retry: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_jobs.html")]
+pub struct AdminJobsPage {
+    pub layout: Layout,
+    pub filter: String,
+    pub queued: i64,
+    pub running: i64,
+    pub failed: i64,
+    pub rows: Vec<JobRow>,
+    pub valve_tripped: bool,
+}
 
 #[derive(Deserialize, Default)]
 pub struct JobsQuery {
