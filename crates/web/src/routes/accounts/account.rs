@@ -17,7 +17,7 @@ use serde::Deserialize;
 use url::Url;
 
 #[derive(Template, WebTemplate)]
-#[template(path = "account.html")]
+#[template(path = "accounts/account.html")]
 pub struct AccountPage {
     pub layout: Layout,
     pub account_id: i64,

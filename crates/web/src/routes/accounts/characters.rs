@@ -23,8 +23,8 @@ pub struct CharacterRow {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "admin_characters.html")]
-pub struct AdminCharactersPage {
+#[template(path = "accounts/characters.html")]
+pub struct CharactersPage {
     pub layout: Layout,
     pub query: String,
     pub rows: Vec<CharacterRow>,
@@ -35,7 +35,7 @@ pub async fn characters(
     State(state): State<WebState>,
     viewer: Viewer,
     Query(q): Query<SearchQuery>,
-) -> WebResult<AdminCharactersPage> {
+) -> WebResult<CharactersPage> {
     viewer.require(Permission::ADMIN_USERS)?;
     let found = if q.q.trim().is_empty() {
         Vec::new()
@@ -49,7 +49,7 @@ pub async fn characters(
         .app
         .removed_characters(&viewer.caller, None, PAGE)
         .await?;
-    Ok(AdminCharactersPage {
+    Ok(CharactersPage {
         rows: found
             .iter()
             .map(|c| CharacterRow {

@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 #[derive(Template, WebTemplate)]
-#[template(path = "home.html")]
+#[template(path = "accounts/home.html")]
 pub struct HomePage {
     pub layout: Layout,
 }

@@ -17,8 +17,8 @@ use jumpgate_domain::permissions::Permission;
 use serde::Deserialize;
 
 #[derive(Template, WebTemplate)]
-#[template(path = "admin_user.html")]
-pub struct AdminUserPage {
+#[template(path = "accounts/user.html")]
+pub struct UserPage {
     pub layout: Layout,
     pub account_id: i64,
     pub main_name: String,
@@ -35,7 +35,7 @@ pub async fn show(
     State(state): State<WebState>,
     viewer: Viewer,
     IdPath(id): IdPath<AccountId>,
-) -> WebResult<AdminUserPage> {
+) -> WebResult<UserPage> {
     viewer.require(Permission::ADMIN_USERS)?;
     let view = state.app.account_view(&viewer.caller, id).await?;
     let main_name = view
@@ -53,7 +53,7 @@ pub async fn show(
         .app
         .removed_characters(&viewer.caller, Some(id), 100)
         .await?;
-    Ok(AdminUserPage {
+    Ok(UserPage {
         account_id: id.get(),
         main_name,
         state: view.account.state.clone(),

@@ -27,16 +27,16 @@ pub struct AccountRow {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "admin_users.html")]
-pub struct AdminUsersPage {
+#[template(path = "accounts/users.html")]
+pub struct UsersPage {
     pub layout: Layout,
     pub query: String,
     pub rows: Vec<AccountRow>,
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "admin_users_rows.html")]
-pub struct AdminUsersRows {
+#[template(path = "accounts/users_rows.html")]
+pub struct UsersRows {
     pub rows: Vec<AccountRow>,
 }
 
@@ -74,10 +74,10 @@ pub async fn list(
     State(state): State<WebState>,
     viewer: Viewer,
     Query(q): Query<SearchQuery>,
-) -> WebResult<AdminUsersPage> {
+) -> WebResult<UsersPage> {
     viewer.require(Permission::ADMIN_USERS)?;
     let rows = search(&state, &viewer, &q.q).await?;
-    Ok(AdminUsersPage {
+    Ok(UsersPage {
         layout: viewer.layout,
         query: q.q,
         rows,
@@ -89,8 +89,8 @@ pub async fn rows(
     State(state): State<WebState>,
     viewer: Viewer,
     Query(q): Query<SearchQuery>,
-) -> WebResult<AdminUsersRows> {
+) -> WebResult<UsersRows> {
     viewer.require(Permission::ADMIN_USERS)?;
     let rows = search(&state, &viewer, &q.q).await?;
-    Ok(AdminUsersRows { rows })
+    Ok(UsersRows { rows })
 }

@@ -27,8 +27,8 @@ pub struct AuditRow {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "admin_audit.html")]
-pub struct AdminAuditPage {
+#[template(path = "audit/log.html")]
+pub struct AuditPage {
     pub layout: Layout,
     pub actor: String,
     pub action: String,
@@ -114,14 +114,14 @@ pub async fn list(
     State(state): State<WebState>,
     viewer: Viewer,
     Query(mut q): Query<AuditQuery>,
-) -> WebResult<AdminAuditPage> {
+) -> WebResult<AuditPage> {
     authorise(&viewer, &mut q)?;
     let entries = state
         .app
         .audit_entries(&viewer.caller, filter(&q, 500)?)
         .await?;
     let export_query = serde_urlencoded_like(&q);
-    Ok(AdminAuditPage {
+    Ok(AuditPage {
         rows: entries.iter().map(row).collect(),
         actor: q.actor,
         action: q.action,

@@ -28,8 +28,8 @@ pub struct JobRow {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "admin_jobs.html")]
-pub struct AdminJobsPage {
+#[template(path = "jobs/overview.html")]
+pub struct JobsPage {
     pub layout: Layout,
     pub filter: String,
     pub queued: i64,
@@ -49,7 +49,7 @@ pub async fn list(
     State(state): State<WebState>,
     viewer: Viewer,
     Query(q): Query<JobsQuery>,
-) -> WebResult<AdminJobsPage> {
+) -> WebResult<JobsPage> {
     viewer.require(Permission::ADMIN_JOBS)?;
     let status = match q.status.as_str() {
         "" => None,
@@ -61,7 +61,7 @@ pub async fn list(
     };
     let overview = state.app.job_overview(&viewer.caller, status, 200).await?;
     let counts = overview.counts;
-    Ok(AdminJobsPage {
+    Ok(JobsPage {
         filter: q.status,
         queued: counts.queued,
         running: counts.running,

@@ -30,7 +30,7 @@ use time::OffsetDateTime;
 
 /// Rendered by its route into a buffer of the page's size (`page`).
 #[derive(Template)]
-#[template(path = "standings_queue.html")]
+#[template(path = "standings/approvals.html")]
 pub struct ApprovalsPage {
     pub layout: Layout,
     pub rows: std::sync::Arc<ApprovalRowsHtml>,
@@ -40,7 +40,7 @@ pub struct ApprovalsPage {
 /// The full decision on one queue item: approve with a standing and notes, or reject with a
 /// reason, with the diff preview. Opened in the queue's row (htmx) or as `DecidePage`.
 #[derive(Template, WebTemplate)]
-#[template(path = "standings_decide.html")]
+#[template(path = "standings/decide.html")]
 pub struct DecideFragment {
     pub row: ApprovalRow,
     pub revocation: bool,
@@ -49,14 +49,14 @@ pub struct DecideFragment {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "standings_decide_page.html")]
+#[template(path = "standings/decide_page.html")]
 pub struct DecidePage {
     pub layout: Layout,
     pub decide: DecideFragment,
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "standings_preview.html")]
+#[template(path = "standings/preview.html")]
 pub struct PreviewFragment {
     pub text: String,
 }

@@ -38,8 +38,8 @@ pub struct EntryRow {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "standings_entries.html")]
-pub struct StandingsEntriesPage {
+#[template(path = "standings/entries.html")]
+pub struct EntriesPage {
     pub layout: Layout,
     pub rows: Vec<EntryRow>,
     pub kind: String,
@@ -111,7 +111,7 @@ async fn entries_page(
     q: EntriesQuery,
     csv: String,
     errors: Vec<String>,
-) -> WebResult<StandingsEntriesPage> {
+) -> WebResult<EntriesPage> {
     let app = &state.app;
     let rows = app
         .standings_entries(&viewer.caller, &entries_filter(&q)?)
@@ -134,7 +134,7 @@ async fn entries_page(
         .into_iter()
         .map(|c| (c.id.get(), c.name))
         .collect();
-    Ok(StandingsEntriesPage {
+    Ok(EntriesPage {
         rows,
         kind: q.kind,
         min: q.min,
@@ -155,7 +155,7 @@ pub async fn entries(
     State(state): State<WebState>,
     viewer: Viewer,
     Query(q): Query<EntriesQuery>,
-) -> WebResult<StandingsEntriesPage> {
+) -> WebResult<EntriesPage> {
     viewer.require(Permission::STANDINGS_MANAGE)?;
     entries_page(&state, viewer, q, String::new(), Vec::new()).await
 }

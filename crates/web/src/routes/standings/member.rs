@@ -65,8 +65,8 @@ pub struct NotificationRow {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "standings_member.html")]
-pub struct StandingsMemberPage {
+#[template(path = "standings/member.html")]
+pub struct MemberPage {
     pub layout: Layout,
     pub characters: Vec<SubjectView>,
     pub corporations: Vec<SubjectView>,
@@ -190,7 +190,7 @@ pub async fn member(State(state): State<WebState>, viewer: Viewer) -> WebResult<
             unread: n.read_at.is_none(),
         })
         .collect();
-    let page = StandingsMemberPage {
+    let page = MemberPage {
         characters: o
             .characters
             .iter()

@@ -15,8 +15,8 @@ use jumpgate_app::standings::workflow::bulk::{BulkView, BulkWork};
 use jumpgate_domain::BulkOperationId;
 
 #[derive(Template, WebTemplate)]
-#[template(path = "bulk_progress.html")]
-pub struct BulkProgressFragment {
+#[template(path = "standings/operation_progress.html")]
+pub struct ProgressFragment {
     pub id: i64,
     /// `queued`, `running`, `finished` or `failed` (the badge's class).
     pub status: String,
@@ -35,12 +35,12 @@ pub struct BulkProgressFragment {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "bulk_operation.html")]
-pub struct BulkOperationPage {
+#[template(path = "standings/operation.html")]
+pub struct OperationPage {
     pub layout: Layout,
     pub title: String,
     pub started: String,
-    pub progress: BulkProgressFragment,
+    pub progress: ProgressFragment,
 }
 
 /// Starts `work` and sends the browser to its page.
@@ -49,7 +49,7 @@ pub async fn start(state: &WebState, viewer: &Viewer, work: BulkWork) -> WebResu
     Ok(Redirect::to(&format!("/standings/operations/{}", op.id)))
 }
 
-fn fragment(view: &BulkView) -> BulkProgressFragment {
+fn fragment(view: &BulkView) -> ProgressFragment {
     let p = &view.operation.progress;
     let (return_to, return_label) = view.work.return_to();
     let handled = p.done + p.failed;
@@ -58,7 +58,7 @@ fn fragment(view: &BulkView) -> BulkProgressFragment {
         (false, 0) => 0,
         (false, total) => (handled * 100 / total).clamp(0, 100),
     };
-    BulkProgressFragment {
+    ProgressFragment {
         id: view.operation.id.get(),
         status: p.status.as_str().to_owned(),
         step: p.step.clone(),
@@ -82,9 +82,9 @@ pub async fn page(
     State(state): State<WebState>,
     viewer: Viewer,
     IdPath(id): IdPath<BulkOperationId>,
-) -> WebResult<BulkOperationPage> {
+) -> WebResult<OperationPage> {
     let view = view(&state, &viewer, id).await?;
-    Ok(BulkOperationPage {
+    Ok(OperationPage {
         title: view.work.title(),
         started: when(Some(view.operation.created_at)),
         progress: fragment(&view),
@@ -96,6 +96,6 @@ pub async fn progress(
     State(state): State<WebState>,
     viewer: Viewer,
     IdPath(id): IdPath<BulkOperationId>,
-) -> WebResult<BulkProgressFragment> {
+) -> WebResult<ProgressFragment> {
     Ok(fragment(&view(&state, &viewer, id).await?))
 }

@@ -33,7 +33,7 @@ pub struct MemberSyncLine {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "sync_member.html")]
+#[template(path = "standings/sync.html")]
 pub struct SyncMemberPage {
     pub layout: Layout,
     pub label_name: String,

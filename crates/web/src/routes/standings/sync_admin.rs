@@ -30,7 +30,7 @@ pub struct AdminSyncLine {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "sync_progress.html")]
+#[template(path = "standings/sync_progress.html")]
 pub struct SyncProgressFragment {
     pub queued: usize,
     pub running: usize,
@@ -41,7 +41,7 @@ pub struct SyncProgressFragment {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "sync_admin.html")]
+#[template(path = "standings/sync_admin.html")]
 pub struct SyncAdminPage {
     pub layout: Layout,
     pub progress: SyncProgressFragment,

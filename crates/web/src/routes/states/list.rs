@@ -35,8 +35,8 @@ pub struct StateRow {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "admin_states.html")]
-pub struct AdminStatesPage {
+#[template(path = "states/list.html")]
+pub struct StatesPage {
     pub layout: Layout,
     pub rows: Vec<StateRow>,
 }
@@ -60,7 +60,7 @@ pub fn row(o: &StateOverview) -> StateRow {
     }
 }
 
-pub async fn list(State(state): State<WebState>, viewer: Viewer) -> WebResult<AdminStatesPage> {
+pub async fn list(State(state): State<WebState>, viewer: Viewer) -> WebResult<StatesPage> {
     viewer.require(Permission::ADMIN_STATES)?;
     let rows = state
         .app
@@ -69,7 +69,7 @@ pub async fn list(State(state): State<WebState>, viewer: Viewer) -> WebResult<Ad
         .iter()
         .map(row)
         .collect();
-    Ok(AdminStatesPage {
+    Ok(StatesPage {
         layout: viewer.layout,
         rows,
     })

@@ -27,8 +27,8 @@ pub struct PermissionBox {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "admin_state.html")]
-pub struct AdminStatePage {
+#[template(path = "states/state.html")]
+pub struct StatePage {
     pub layout: Layout,
     pub state: StateRow,
     pub permissions: Vec<PermissionBox>,
@@ -48,7 +48,7 @@ pub async fn show(
     State(state): State<WebState>,
     viewer: Viewer,
     IdPath(id): IdPath<StateId>,
-) -> WebResult<AdminStatePage> {
+) -> WebResult<StatePage> {
     viewer.require(Permission::ADMIN_STATES)?;
     let overview = state.app.state_overview(&viewer.caller, id).await?;
     let permissions = Permission::CATALOGUE
@@ -59,7 +59,7 @@ pub async fn show(
             checked: overview.state.permissions.contains(*name),
         })
         .collect();
-    Ok(AdminStatePage {
+    Ok(StatePage {
         state: row(&overview),
         permissions,
         kinds: CriterionKind::ALL
