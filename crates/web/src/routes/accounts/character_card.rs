@@ -1,4 +1,4 @@
-//! One character as a card (`templates/accounts/_character_card.html`): portrait, corporation and alliance,
+//! One character as a card (`templates/_components/character_card.html`): portrait, corporation and alliance,
 //! its tokens with their scopes. On the account page and an administrator's view of an account.
 
 use crate::ui::{Layout, when};

@@ -11,8 +11,11 @@ mod user;
 mod users;
 
 use crate::WebState;
+use crate::ui::nav::NavItem;
 use axum::Router;
 use axum::routing::{get, post};
+use jumpgate_app::Caller;
+use jumpgate_domain::permissions::Permission;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -37,4 +40,14 @@ pub fn router() -> Router<WebState> {
         .route("/admin/users/{id}/permissions/grant", post(user::grant))
         .route("/admin/users/{id}/permissions/revoke", post(user::revoke))
         .route("/admin/characters", get(characters::characters))
+}
+
+/// Everyone's own account; the account and character lists for user administrators.
+pub fn nav(caller: &Caller) -> Vec<NavItem> {
+    let mut items = vec![NavItem::main("Account", "/account")];
+    if caller.grants().allows(Permission::ADMIN_USERS) {
+        items.push(NavItem::admin("Users", "/admin/users"));
+        items.push(NavItem::admin("Characters", "/admin/characters"));
+    }
+    items
 }

@@ -1,5 +1,5 @@
 //! Characters removed from an account (moved, biomassed, removed by hand) as a table
-//! (`templates/accounts/_removed_table.html`): on an account's page and the character search.
+//! (`templates/_components/removed_table.html`): on an account's page and the character search.
 
 use crate::ui::{Layout, when};
 use jumpgate_domain::AccountId;

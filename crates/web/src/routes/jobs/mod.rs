@@ -3,8 +3,11 @@
 mod overview;
 
 use crate::WebState;
+use crate::ui::nav::NavItem;
 use axum::Router;
 use axum::routing::{get, post};
+use jumpgate_app::Caller;
+use jumpgate_domain::permissions::Permission;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -14,4 +17,12 @@ pub fn router() -> Router<WebState> {
             "/admin/jobs/safety-valve/reset",
             post(overview::reset_valve),
         )
+}
+
+pub fn nav(caller: &Caller) -> Vec<NavItem> {
+    if caller.grants().allows(Permission::ADMIN_JOBS) {
+        vec![NavItem::admin("Jobs", "/admin/jobs")]
+    } else {
+        Vec::new()
+    }
 }

@@ -12,8 +12,11 @@ mod sync;
 mod sync_admin;
 
 use crate::WebState;
+use crate::ui::nav::NavItem;
 use axum::Router;
 use axum::routing::{get, post};
+use jumpgate_app::Caller;
+use jumpgate_domain::permissions::Permission;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -91,4 +94,22 @@ pub fn router() -> Router<WebState> {
         .route("/standings/sync/admin/progress", get(sync_admin::progress))
         .route("/standings/sync/admin/selected", post(sync_admin::selected))
         .route("/standings/sync/admin/all", post(sync_admin::sync_all))
+}
+
+/// The member page and contact sync for those who may request standings, the queue for
+/// approvers, the standings database for standings managers.
+pub fn nav(caller: &Caller) -> Vec<NavItem> {
+    let grants = caller.grants();
+    let mut items = Vec::new();
+    if grants.allows(Permission::STANDINGS_REQUEST) {
+        items.push(NavItem::main("Standings", "/standings"));
+        items.push(NavItem::main("Contact sync", "/standings/sync"));
+    }
+    if grants.allows(Permission::STANDINGS_APPROVE) {
+        items.push(NavItem::main("Approvals", "/standings/queue"));
+    }
+    if grants.allows(Permission::STANDINGS_MANAGE) {
+        items.push(NavItem::main("Standings DB", "/standings/entries"));
+    }
+    items
 }

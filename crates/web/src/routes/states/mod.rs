@@ -5,8 +5,11 @@ mod list;
 mod state;
 
 use crate::WebState;
+use crate::ui::nav::NavItem;
 use axum::Router;
 use axum::routing::{get, post};
+use jumpgate_app::Caller;
+use jumpgate_domain::permissions::Permission;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -21,4 +24,12 @@ pub fn router() -> Router<WebState> {
             post(state::remove_criterion),
         )
         .route("/admin/states/{id}/delete", post(state::delete))
+}
+
+pub fn nav(caller: &Caller) -> Vec<NavItem> {
+    if caller.grants().allows(Permission::ADMIN_STATES) {
+        vec![NavItem::admin("States", "/admin/states")]
+    } else {
+        Vec::new()
+    }
 }
