@@ -1,6 +1,7 @@
 //! Jumpgate's web edge. Handlers extract, authorise, call a use case in `jumpgate-app` and
 //! render; nothing here writes SQL or calls ESI directly.
 
+pub mod api;
 mod auth;
 mod csrf;
 mod error;
