@@ -92,7 +92,12 @@ fn signed_in(mut layout: Layout, caller: Caller, session: Session) -> MaybeViewe
         .main()
         .map(|(id, _)| layout.portrait(id.get(), 64))
         .unwrap_or_default();
-    layout.user = Some(NavUser::new(&caller, name, portrait));
+    layout.user = Some(NavUser {
+        name,
+        portrait,
+        state: caller.state().to_owned(),
+        menu: crate::routes::nav(&caller),
+    });
     let viewer = Viewer {
         account,
         caller,

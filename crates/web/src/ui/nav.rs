@@ -1,8 +1,6 @@
 //! The menu in every page's frame. Each feature's `nav(&Caller)` returns the entries it has for
 //! this person (by what they may do); `routes::nav` concatenates the features' lists in one place
-//! and `templates/base.html` renders the result with one loop.
-
-use jumpgate_app::Caller;
+//! (`auth` asks it once per request) and `templates/base.html` renders the result with one loop.
 
 /// The signed-in person in the page's frame, with their menu.
 #[derive(Debug, Clone)]
@@ -11,17 +9,6 @@ pub struct NavUser {
     pub portrait: String,
     pub state: String,
     pub menu: Vec<NavItem>,
-}
-
-impl NavUser {
-    pub fn new(caller: &Caller, name: String, portrait: String) -> Self {
-        Self {
-            name,
-            portrait,
-            state: caller.state().to_owned(),
-            menu: crate::routes::nav(caller),
-        }
-    }
 }
 
 /// Where in the menu an entry goes: the pages people work with first, administration after.
