@@ -5,13 +5,13 @@
 
 use crate::WebState;
 use crate::error::WebError;
-use crate::pages::{Layout, NavUser};
 use crate::session;
+use crate::ui::Layout;
+use crate::ui::nav::NavUser;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use jumpgate_app::Caller;
 use jumpgate_domain::AccountId;
-use jumpgate_domain::permissions::Permission;
 use tower_sessions::Session;
 
 pub struct Viewer {
@@ -85,24 +85,18 @@ fn signed_in(mut layout: Layout, caller: Caller, session: Session) -> MaybeViewe
     let Some(account) = caller.account() else {
         return MaybeViewer(None, layout);
     };
-    let grants = caller.grants();
+    let name = caller
+        .main()
+        .map_or_else(|| format!("Account {account}"), |(_, name)| name.clone());
+    let portrait = caller
+        .main()
+        .map(|(id, _)| layout.portrait(id.get(), 64))
+        .unwrap_or_default();
     layout.user = Some(NavUser {
-        name: caller
-            .main()
-            .map_or_else(|| format!("Account {account}"), |(_, name)| name.clone()),
-        portrait: caller
-            .main()
-            .map(|(id, _)| layout.portrait(id.get(), 64))
-            .unwrap_or_default(),
+        name,
+        portrait,
         state: caller.state().to_owned(),
-        admin_users: grants.allows(Permission::ADMIN_USERS),
-        admin_jobs: grants.allows(Permission::ADMIN_JOBS),
-        admin_audit: grants.allows(Permission::ADMIN_AUDIT),
-        admin_states: grants.allows(Permission::ADMIN_STATES),
-        standings_request: grants.allows(Permission::STANDINGS_REQUEST),
-        standings_approve: grants.allows(Permission::STANDINGS_APPROVE),
-        standings_manage: grants.allows(Permission::STANDINGS_MANAGE),
-        standings_audit: grants.allows(Permission::STANDINGS_AUDIT),
+        menu: crate::routes::nav(&caller),
     });
     let viewer = Viewer {
         account,

@@ -3,7 +3,7 @@
 //! threaded through forms. With SameSite=Lax cookies this covers forms and htmx requests.
 
 use crate::WebState;
-use crate::pages::ErrorPage;
+use crate::ui::ErrorPage;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;

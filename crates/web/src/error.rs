@@ -1,9 +1,10 @@
 //! The HTML edge's error: every handler returns it, and it renders as a page. People see a clear
 //! message for what they can act on; internal errors are logged with detail and the request's
-//! id, and shown as a generic page that names the same id, never as a stack of text. (The coming
-//! application API gets its own error type with JSON bodies, from the same `AppError`.)
+//! id, and shown as a generic page that names the same id, never as a stack of text. The
+//! application API has its own error type with JSON bodies (`crate::api::ApiError`), built from
+//! this one's mapping of `AppError`.
 
-use crate::pages::ErrorPage;
+use crate::ui::ErrorPage;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jumpgate_app::AppError;
@@ -57,20 +58,24 @@ impl IntoResponse for WebError {
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "That did not work", m),
             Self::Conflict(m) => (StatusCode::CONFLICT, "That changed meanwhile", m),
             Self::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "EVE is not answering", m),
-            Self::Internal(detail) => {
-                let id = crate::request_id::current().unwrap_or_else(|| "-".to_owned());
-                tracing::error!(request_id = %id, error = %detail, "internal error while handling a request");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    format!(
-                        "Jumpgate hit an internal error. It was logged with request id {id}; nothing you did caused it. Quote that id if you report it."
-                    ),
-                )
-            }
+            Self::Internal(detail) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                logged_internal(&detail),
+            ),
         };
         (status, ErrorPage::new(title, &message)).into_response()
     }
 }
 
 pub type WebResult<T> = Result<T, WebError>;
+
+/// Logs an internal error's `detail` with the request's id and returns what may be shown instead:
+/// that id, never the detail. Every edge's error type renders its internal errors with this.
+pub(crate) fn logged_internal(detail: &str) -> String {
+    let id = crate::request_id::current().unwrap_or_else(|| "-".to_owned());
+    tracing::error!(request_id = %id, error = %detail, "internal error while handling a request");
+    format!(
+        "Jumpgate hit an internal error. It was logged with request id {id}; nothing you did caused it. Quote that id if you report it."
+    )
+}

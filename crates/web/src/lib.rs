@@ -1,19 +1,17 @@
 //! Jumpgate's web edge. Handlers extract, authorise, call a use case in `jumpgate-app` and
 //! render; nothing here writes SQL or calls ESI directly.
 
+pub mod api;
 mod auth;
 mod csrf;
 mod error;
 mod headers;
 pub mod metrics;
-mod pages;
-mod pages_bulk;
-mod pages_standings;
-mod pages_sync;
 mod request_id;
 mod routes;
 mod session;
 pub mod settings;
+mod ui;
 
 pub use error::WebError;
 pub use settings::ServerSettings;
@@ -51,7 +49,7 @@ pub struct WebState {
     pub app: App,
     pub config: Arc<WebConfig>,
     /// The approver queue's rows as HTML, kept per queue read.
-    pub(crate) queue_rows: Arc<routes::standings::queue_rows::QueueRowsCache>,
+    pub(crate) approval_rows: Arc<routes::standings::approval_rows::ApprovalRowsCache>,
 }
 
 /// The whole web application.
@@ -59,7 +57,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
     let state = WebState {
         app: app.clone(),
         config: Arc::new(config),
-        queue_rows: Arc::default(),
+        approval_rows: Arc::default(),
     };
     routes::router(state.clone())
         .layer(axum::middleware::from_fn(request_id::scope))

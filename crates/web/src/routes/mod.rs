@@ -1,81 +1,67 @@
-//! Every route, one module per resource.
+//! Every route and the menu: one folder per feature, each with its `router()` and its `nav()`
+//! (the menu entries it has for a person). This file only composes them, one line per feature.
 
-mod account;
-mod admin_audit;
-mod admin_jobs;
-mod admin_states;
-mod admin_users;
-mod health;
-mod home;
-mod sso;
+mod accounts;
+mod audit;
+mod jobs;
 pub(crate) mod standings;
-mod static_files;
+mod states;
+mod system;
 
 use crate::WebState;
+use crate::ui::nav::{NavItem, menu};
 use axum::Router;
-use axum::routing::{get, post};
+use jumpgate_app::Caller;
 
 pub fn router(state: WebState) -> Router {
     Router::new()
-        .route("/", get(home::home))
-        .route("/login", get(home::home))
-        .route("/logout", post(sso::logout))
-        .route("/sso/login", get(sso::start))
-        .route("/sso/callback", get(sso::callback))
-        .route("/account", get(account::show))
-        .route("/account/main", post(account::make_main))
-        .route("/account/email", post(account::set_email))
-        .route("/account/email/resend", post(account::resend_email))
-        .route("/account/email/verify", get(account::verify_email))
-        .route("/account/timezone", post(account::set_timezone))
-        .route(
-            "/account/characters/{id}/remove",
-            post(account::remove_character),
-        )
-        .route("/admin/users", get(admin_users::list))
-        .route("/admin/users/rows", get(admin_users::rows))
-        .route("/admin/users/{id}", get(admin_users::show))
-        .route(
-            "/admin/users/{id}/permissions/grant",
-            post(admin_users::grant),
-        )
-        .route(
-            "/admin/users/{id}/permissions/revoke",
-            post(admin_users::revoke),
-        )
-        .route("/admin/characters", get(admin_users::characters))
-        .route("/admin/jobs", get(admin_jobs::list))
-        .route("/admin/jobs/{id}/retry", post(admin_jobs::retry))
-        .route(
-            "/admin/jobs/safety-valve/reset",
-            post(admin_jobs::reset_valve),
-        )
-        .route(
-            "/admin/states",
-            get(admin_states::list).post(admin_states::create),
-        )
-        .route(
-            "/admin/states/{id}",
-            get(admin_states::show).post(admin_states::update),
-        )
-        .route(
-            "/admin/states/{id}/criteria/add",
-            post(admin_states::add_criterion),
-        )
-        .route(
-            "/admin/states/{id}/criteria/remove",
-            post(admin_states::remove_criterion),
-        )
-        .route("/admin/states/{id}/delete", post(admin_states::delete))
-        .route("/admin/audit", get(admin_audit::list))
-        .route("/admin/audit.csv", get(admin_audit::export))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
-        .route("/static/{file}", get(static_files::serve))
-        .route("/favicon.ico", get(static_files::favicon))
+        .merge(accounts::router())
         .merge(standings::router())
+        .merge(jobs::router())
+        .merge(states::router())
+        .merge(audit::router())
+        .merge(system::router())
         .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
-        .fallback(home::not_found)
+        .fallback(system::not_found)
         .with_state(state)
+}
+
+/// The menu `caller` sees: every feature's entries, in this order within each section.
+pub fn nav(caller: &Caller) -> Vec<NavItem> {
+    menu([
+        accounts::nav(caller),
+        standings::nav(caller),
+        jobs::nav(caller),
+        states::nav(caller),
+        audit::nav(caller),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_menu_keeps_its_order_people_first_administration_after() {
+        // A system caller may do everything: the whole menu.
+        let labels: Vec<&str> = nav(&Caller::system("test"))
+            .iter()
+            .map(|item| item.label)
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "Account",
+                "Standings",
+                "Contact sync",
+                "Approvals",
+                "Standings DB",
+                "Users",
+                "Characters",
+                "Jobs",
+                "States",
+                "Audit log",
+            ]
+        );
+    }
 }

@@ -1,15 +1,17 @@
 //! The standings database (`/standings/entries`): filters, add/edit/delete, bulk delete, CSV
 //! import and export, import from an alliance's or corporation's contacts.
 
-use super::common::{parse_id, parse_standing, tone};
+use super::forms::{parse_id, parse_standing};
 use super::operations;
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages::when;
-use crate::pages_standings::{EntryRow, StandingsEntriesPage};
 use crate::session;
-use axum::extract::{Form, Path, Query, State};
+use crate::ui::id_path::PathId;
+use crate::ui::{IdPath, Layout, when};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jumpgate_app::standings::workflow::IMPORT_LOGIN;
@@ -17,11 +19,49 @@ use jumpgate_app::standings::workflow::bulk::BulkWork;
 use jumpgate_app::standings::workflow::entries::check_standings_csv;
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::permissions::Permission;
-use jumpgate_domain::standings::{Entity, EntityKind};
+use jumpgate_domain::standings::{Entity, EntityKind, Standing};
 use jumpgate_store::StandingsFilter;
 use serde::Deserialize;
+use std::str::FromStr;
 
-// ----- the standings database -----------------------------------------------------------------
+#[derive(Debug, Clone)]
+pub struct EntryRow {
+    pub kind: String,
+    pub id: i64,
+    pub name: String,
+    pub standing: String,
+    /// `positive`, `neutral`, `negative`.
+    pub tone: String,
+    pub notes: String,
+    pub source: String,
+    pub updated: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "standings/entries.html")]
+pub struct EntriesPage {
+    pub layout: Layout,
+    pub rows: Vec<EntryRow>,
+    pub kind: String,
+    pub min: String,
+    pub max: String,
+    pub name: String,
+    pub since: String,
+    pub total: i64,
+    pub default_standing: String,
+    pub csv: String,
+    pub errors: Vec<String>,
+    pub readers: Vec<(i64, String)>,
+    pub import_login: String,
+}
+
+fn tone(s: Standing) -> &'static str {
+    match s.tenths() {
+        t if t > 0 => "positive",
+        0 => "neutral",
+        _ => "negative",
+    }
+}
 
 #[derive(Deserialize, Default)]
 pub struct EntriesQuery {
@@ -71,7 +111,7 @@ async fn entries_page(
     q: EntriesQuery,
     csv: String,
     errors: Vec<String>,
-) -> WebResult<StandingsEntriesPage> {
+) -> WebResult<EntriesPage> {
     let app = &state.app;
     let rows = app
         .standings_entries(&viewer.caller, &entries_filter(&q)?)
@@ -94,7 +134,7 @@ async fn entries_page(
         .into_iter()
         .map(|c| (c.id.get(), c.name))
         .collect();
-    Ok(StandingsEntriesPage {
+    Ok(EntriesPage {
         rows,
         kind: q.kind,
         min: q.min,
@@ -115,7 +155,7 @@ pub async fn entries(
     State(state): State<WebState>,
     viewer: Viewer,
     Query(q): Query<EntriesQuery>,
-) -> WebResult<StandingsEntriesPage> {
+) -> WebResult<EntriesPage> {
     viewer.require(Permission::STANDINGS_MANAGE)?;
     entries_page(&state, viewer, q, String::new(), Vec::new()).await
 }
@@ -163,6 +203,23 @@ pub async fn save_entry(
     Ok(Redirect::to("/standings/entries"))
 }
 
+/// The EVE id of a standings entry, in its delete link (the kind is the entry's).
+pub struct EntryId(i64);
+
+impl FromStr for EntryId {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s.trim().parse::<i64>() {
+            Ok(id) if id > 0 => Ok(Self(id)),
+            _ => Err(()),
+        }
+    }
+}
+
+impl PathId for EntryId {
+    const WHAT: &'static str = "entity";
+}
+
 #[derive(Deserialize)]
 pub struct DeleteForm {
     #[serde(default)]
@@ -172,11 +229,10 @@ pub struct DeleteForm {
 pub async fn delete_entry(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(EntryId(id)): IdPath<EntryId>,
     Form(form): Form<DeleteForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_MANAGE)?;
-    let id = parse_id("entity", &id)?;
     let e = state
         .app
         .delete_standing_entry(&viewer.caller, id, &form.notes)

@@ -1,14 +1,15 @@
 //! The member page (`/standings`): a member's characters and corporations with their status,
 //! requests, cancellations, removal requests and notifications.
 
-use super::common::{image, parse_id};
+use super::forms::parse_id;
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages::{Layout, when};
-use crate::pages_standings::{HistoryRow, NotificationRow, StandingsMemberPage, SubjectView};
 use crate::session;
-use axum::extract::{Form, Path, State};
+use crate::ui::{IdPath, Layout, when};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jumpgate_app::standings::SYNC_LOGIN;
 use jumpgate_app::standings::workflow::SubjectRow;
@@ -18,6 +19,63 @@ use jumpgate_domain::standings::{Entity, EntityKind};
 use jumpgate_domain::{RequestId, RevocationId};
 use serde::Deserialize;
 use time::OffsetDateTime;
+
+/// A member's character or corporation with its status.
+#[derive(Debug, Clone)]
+pub struct SubjectView {
+    /// `character` or `corporation`.
+    pub kind: String,
+    pub id: i64,
+    pub name: String,
+    pub image: String,
+    /// `approved`, `pending`, `missing-scopes`, `can-request`, `not-eligible`.
+    pub status: String,
+    pub status_label: String,
+    pub standing: String,
+    pub reason: String,
+    pub request_id: Option<i64>,
+    pub revocation_id: Option<i64>,
+    pub can_request: bool,
+    pub can_revoke: bool,
+    pub add_scopes: bool,
+    /// Corporations: "3 of 5 members covered …".
+    pub coverage: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    pub id: i64,
+    pub what: String,
+    pub name: String,
+    pub state: String,
+    pub created: String,
+    pub decided: String,
+    pub note: String,
+    pub cancellable: bool,
+    /// `request` or `revocation` (for the cancel URL).
+    pub kind: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NotificationRow {
+    pub message: String,
+    pub link: String,
+    pub at: String,
+    pub unread: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "standings/member.html")]
+pub struct MemberPage {
+    pub layout: Layout,
+    pub characters: Vec<SubjectView>,
+    pub corporations: Vec<SubjectView>,
+    pub history: Vec<HistoryRow>,
+    pub notifications: Vec<NotificationRow>,
+    pub unread: usize,
+    pub coverage_rule: String,
+    pub sync_login: String,
+}
 
 fn subject_view(layout: &Layout, row: &SubjectRow) -> SubjectView {
     let (status, standing, reason, request_id, revocation_id) = match &row.status {
@@ -50,7 +108,7 @@ fn subject_view(layout: &Layout, row: &SubjectRow) -> SubjectView {
         kind: row.entity.kind.as_str().to_owned(),
         id: row.entity.id,
         name: row.name.clone(),
-        image: image(layout, row.entity),
+        image: layout.entity_image(row.entity),
         status: status.to_owned(),
         status_label: row.status.label().to_owned(),
         standing,
@@ -132,7 +190,7 @@ pub async fn member(State(state): State<WebState>, viewer: Viewer) -> WebResult<
             unread: n.read_at.is_none(),
         })
         .collect();
-    let page = StandingsMemberPage {
+    let page = MemberPage {
         characters: o
             .characters
             .iter()
@@ -219,9 +277,8 @@ pub async fn request(
 pub async fn cancel_request(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RequestId>,
 ) -> WebResult<Redirect> {
-    let id = RequestId(parse_id("request", &id)?);
     let r = state.app.cancel_request(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,
@@ -260,9 +317,8 @@ pub async fn revoke(
 pub async fn cancel_revocation(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RevocationId>,
 ) -> WebResult<Redirect> {
-    let id = RevocationId(parse_id("revocation", &id)?);
     let r = state.app.cancel_revocation(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,

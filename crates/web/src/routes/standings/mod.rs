@@ -1,17 +1,22 @@
-//! The standings manager's pages: the member page (`member`), the approver queue (`queue`), the
-//! standings database (`entries`) and contact sync (`sync`).
+//! Standings: the member page (`member`), the approver queue (`approvals`, at
+//! `/standings/queue`), the standings database (`entries`), bulk operations (`operations`) and
+//! contact sync (`sync` for a member, `sync_admin` for standings managers). One file per page.
 
-mod common;
+pub(crate) mod approval_rows;
+mod approvals;
 mod entries;
+mod forms;
 mod member;
 mod operations;
-mod queue;
-pub(crate) mod queue_rows;
 mod sync;
+mod sync_admin;
 
 use crate::WebState;
+use crate::ui::nav::NavItem;
 use axum::Router;
 use axum::routing::{get, post};
+use jumpgate_app::Caller;
+use jumpgate_domain::permissions::Permission;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -27,6 +32,40 @@ pub fn router() -> Router<WebState> {
             post(member::cancel_revocation),
         )
         .route("/standings/notifications/read", post(member::mark_read))
+        .route("/standings/queue", get(approvals::page))
+        .route("/standings/queue/{id}", get(approvals::decide_request_page))
+        .route(
+            "/standings/queue/{id}/decide",
+            get(approvals::decide_request_fragment),
+        )
+        .route("/standings/queue/{id}/preview", get(approvals::preview))
+        .route("/standings/queue/{id}/approve", post(approvals::approve))
+        .route("/standings/queue/{id}/reject", post(approvals::reject))
+        .route("/standings/queue/bulk", post(approvals::bulk_requests))
+        .route(
+            "/standings/queue/revocations/{id}",
+            get(approvals::decide_revocation_page),
+        )
+        .route(
+            "/standings/queue/revocations/{id}/decide",
+            get(approvals::decide_revocation_fragment),
+        )
+        .route(
+            "/standings/queue/revocations/{id}/preview",
+            get(approvals::preview_revocation),
+        )
+        .route(
+            "/standings/queue/revocations/{id}/approve",
+            post(approvals::approve_revocation),
+        )
+        .route(
+            "/standings/queue/revocations/{id}/reject",
+            post(approvals::reject_revocation),
+        )
+        .route(
+            "/standings/queue/revocations/bulk",
+            post(approvals::bulk_revocations),
+        )
         .route(
             "/standings/entries",
             get(entries::entries).post(entries::save_entry),
@@ -42,7 +81,35 @@ pub fn router() -> Router<WebState> {
             "/standings/entries/import-contacts",
             post(entries::import_contacts),
         )
-        .merge(operations::router())
-        .merge(queue::router())
-        .merge(sync::router())
+        .route("/standings/operations/{id}", get(operations::page))
+        .route(
+            "/standings/operations/{id}/progress",
+            get(operations::progress),
+        )
+        .route("/standings/sync", get(sync::page))
+        .route("/standings/sync/{character}/enrol", post(sync::enrol))
+        .route("/standings/sync/{character}/now", post(sync::sync_now))
+        .route("/standings/sync/{character}/leave", post(sync::leave))
+        .route("/standings/sync/admin", get(sync_admin::page))
+        .route("/standings/sync/admin/progress", get(sync_admin::progress))
+        .route("/standings/sync/admin/selected", post(sync_admin::selected))
+        .route("/standings/sync/admin/all", post(sync_admin::sync_all))
+}
+
+/// The member page and contact sync for those who may request standings, the queue for
+/// approvers, the standings database for standings managers.
+pub fn nav(caller: &Caller) -> Vec<NavItem> {
+    let grants = caller.grants();
+    let mut items = Vec::new();
+    if grants.allows(Permission::STANDINGS_REQUEST) {
+        items.push(NavItem::main("Standings", "/standings"));
+        items.push(NavItem::main("Contact sync", "/standings/sync"));
+    }
+    if grants.allows(Permission::STANDINGS_APPROVE) {
+        items.push(NavItem::main("Approvals", "/standings/queue"));
+    }
+    if grants.allows(Permission::STANDINGS_MANAGE) {
+        items.push(NavItem::main("Standings DB", "/standings/entries"));
+    }
+    items
 }

@@ -3,36 +3,53 @@
 //! itself). The forms that start operations live with their resources (`queue`, `entries`)
 //! and redirect here.
 
-use super::common::parse_id;
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::WebResult;
-use crate::pages::when;
-use crate::pages_bulk::{BulkOperationPage, BulkProgressFragment};
-use axum::Router;
-use axum::extract::{Path, State};
+use crate::ui::{IdPath, Layout, when};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
 use axum::response::Redirect;
-use axum::routing::get;
 use jumpgate_app::standings::workflow::bulk::{BulkView, BulkWork};
 use jumpgate_domain::BulkOperationId;
 
-pub fn router() -> Router<WebState> {
-    Router::new()
-        .route("/standings/operations/{id}", get(page))
-        .route("/standings/operations/{id}/progress", get(progress))
+#[derive(Template, WebTemplate)]
+#[template(path = "standings/operation_progress.html")]
+pub struct ProgressFragment {
+    pub id: i64,
+    /// `queued`, `running`, `finished` or `failed` (the badge's class).
+    pub status: String,
+    pub step: String,
+    pub total: i64,
+    pub done: i64,
+    pub failed: i64,
+    /// Done and failed out of total, 0–100.
+    pub percent: i64,
+    pub summary: String,
+    pub problems: Vec<String>,
+    /// Nothing more will happen: stop polling.
+    pub over: bool,
+    pub return_to: String,
+    pub return_label: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "standings/operation.html")]
+pub struct OperationPage {
+    pub layout: Layout,
+    pub title: String,
+    pub started: String,
+    pub progress: ProgressFragment,
 }
 
 /// Starts `work` and sends the browser to its page.
-pub(super) async fn start(
-    state: &WebState,
-    viewer: &Viewer,
-    work: BulkWork,
-) -> WebResult<Redirect> {
+pub async fn start(state: &WebState, viewer: &Viewer, work: BulkWork) -> WebResult<Redirect> {
     let op = state.app.start_bulk(&viewer.caller, work).await?;
     Ok(Redirect::to(&format!("/standings/operations/{}", op.id)))
 }
 
-fn fragment(view: &BulkView) -> BulkProgressFragment {
+fn fragment(view: &BulkView) -> ProgressFragment {
     let p = &view.operation.progress;
     let (return_to, return_label) = view.work.return_to();
     let handled = p.done + p.failed;
@@ -41,7 +58,7 @@ fn fragment(view: &BulkView) -> BulkProgressFragment {
         (false, 0) => 0,
         (false, total) => (handled * 100 / total).clamp(0, 100),
     };
-    BulkProgressFragment {
+    ProgressFragment {
         id: view.operation.id.get(),
         status: p.status.as_str().to_owned(),
         step: p.step.clone(),
@@ -57,18 +74,17 @@ fn fragment(view: &BulkView) -> BulkProgressFragment {
     }
 }
 
-async fn view(state: &WebState, viewer: &Viewer, id: &str) -> WebResult<BulkView> {
-    let id = BulkOperationId(parse_id("bulk operation", id)?);
+async fn view(state: &WebState, viewer: &Viewer, id: BulkOperationId) -> WebResult<BulkView> {
     Ok(state.app.bulk_operation(&viewer.caller, id).await?)
 }
 
-async fn page(
+pub async fn page(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
-) -> WebResult<BulkOperationPage> {
-    let view = view(&state, &viewer, &id).await?;
-    Ok(BulkOperationPage {
+    IdPath(id): IdPath<BulkOperationId>,
+) -> WebResult<OperationPage> {
+    let view = view(&state, &viewer, id).await?;
+    Ok(OperationPage {
         title: view.work.title(),
         started: when(Some(view.operation.created_at)),
         progress: fragment(&view),
@@ -76,10 +92,10 @@ async fn page(
     })
 }
 
-async fn progress(
+pub async fn progress(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
-) -> WebResult<BulkProgressFragment> {
-    Ok(fragment(&view(&state, &viewer, &id).await?))
+    IdPath(id): IdPath<BulkOperationId>,
+) -> WebResult<ProgressFragment> {
+    Ok(fragment(&view(&state, &viewer, id).await?))
 }

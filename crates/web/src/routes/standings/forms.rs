@@ -1,17 +1,15 @@
-//! Helpers the standings pages share: parsing ids and standings from forms, entity images,
-//! standing tones and bulk-form parsing.
+//! Reading the standings pages' forms: ids and standings typed or ticked, and the approver
+//! queue's bulk form.
 
 use crate::error::{WebError, WebResult};
-use crate::pages::Layout;
+use crate::ui::id_path::not_an_id;
 use jumpgate_app::standings::workflow::bulk::BulkDecision;
-use jumpgate_domain::standings::{Entity, EntityKind, Standing};
+use jumpgate_domain::standings::Standing;
 
 pub(super) fn parse_id(what: &str, id: &str) -> WebResult<i64> {
     match id.trim().parse::<i64>() {
         Ok(v) if v > 0 => Ok(v),
-        _ => Err(WebError::BadRequest(format!(
-            "'{id}' is not a {what} id: expected a positive whole number"
-        ))),
+        _ => Err(WebError::BadRequest(not_an_id(what, id))),
     }
 }
 
@@ -22,22 +20,6 @@ pub(super) fn parse_standing(s: &str) -> WebResult<Option<Standing>> {
     Standing::parse(s)
         .map(Some)
         .map_err(|e| WebError::BadRequest(e.to_string()))
-}
-
-pub(super) fn image(layout: &Layout, entity: Entity) -> String {
-    match entity.kind {
-        EntityKind::Character => layout.portrait(entity.id, 64),
-        EntityKind::Corporation => layout.corporation_logo(entity.id, 64),
-        EntityKind::Alliance => layout.alliance_logo(entity.id, 64),
-    }
-}
-
-pub(super) fn tone(s: Standing) -> &'static str {
-    match s.tenths() {
-        t if t > 0 => "positive",
-        0 => "neutral",
-        _ => "negative",
-    }
 }
 
 /// The bulk form of the queues: `id` checkboxes, `action` approve|reject, `standing`,

@@ -9,19 +9,66 @@
 //! depends on the viewer (navigation, flash message, the permission check) is rendered around it
 //! on every request (ADR 0010).
 
-use super::common::image;
 use crate::error::{WebError, WebResult};
-use crate::pages::{Layout, when};
-use crate::pages_standings::{QueueRequestRows, QueueRevocationRows, QueueRow, QueueRowsHtml};
+use crate::ui::{Layout, when};
 use askama::Template;
 use jumpgate_domain::standings::EntityKind;
 use jumpgate_store::{ApprovalQueue, QueueItem};
 use std::sync::{Arc, Mutex, PoisonError};
 use time::OffsetDateTime;
 
+/// One pending request or revocation in the approver's queue.
+#[derive(Debug, Clone)]
+pub struct ApprovalRow {
+    pub id: i64,
+    /// `character`, `corporation` or `alliance`.
+    pub kind: &'static str,
+    pub entity_id: i64,
+    pub name: String,
+    pub image: String,
+    pub requester: String,
+    /// The requester's main with the account's state, e.g. "Ava (Member)".
+    pub main: String,
+    pub affiliation: String,
+    /// `today`, `1-2d`, `3-6d`, `7d`.
+    pub age_class: &'static str,
+    pub age: String,
+    pub created: String,
+    pub details: String,
+    /// Revocations: why.
+    pub reason: String,
+    /// Revocations: the standing in force.
+    pub current: String,
+}
+
+/// The queue's request rows, without the page around them.
+#[derive(Template)]
+#[template(path = "standings/approval_requests.html")]
+pub struct RequestRows<'a> {
+    pub rows: &'a [ApprovalRow],
+    pub default_standing: &'a str,
+}
+
+/// The queue's removal rows, without the page around them.
+#[derive(Template)]
+#[template(path = "standings/approval_revocations.html")]
+pub struct RevocationRows<'a> {
+    pub rows: &'a [ApprovalRow],
+}
+
+/// Both lists of the queue as HTML, rendered once per queue read and shared by every page view
+/// until the queue or a row's age changes.
+#[derive(Debug)]
+pub struct ApprovalRowsHtml {
+    pub request_count: usize,
+    pub revocation_count: usize,
+    pub requests: String,
+    pub revocations: String,
+}
+
 /// The rows rendered last, with the queue they were rendered from.
 #[derive(Default)]
-pub struct QueueRowsCache {
+pub struct ApprovalRowsCache {
     slot: Mutex<Option<Kept>>,
 }
 
@@ -30,10 +77,10 @@ struct Kept {
     queue: Arc<ApprovalQueue>,
     /// When the first age badge moves to its next day (`None`: no badge at all).
     until: Option<OffsetDateTime>,
-    html: Arc<QueueRowsHtml>,
+    html: Arc<ApprovalRowsHtml>,
 }
 
-impl QueueRowsCache {
+impl ApprovalRowsCache {
     /// The rows of `queue` as HTML at `now`: the kept ones if they were rendered from this very
     /// queue and no badge has aged since, else rendered (and kept).
     pub fn rows(
@@ -42,7 +89,7 @@ impl QueueRowsCache {
         default_standing: &str,
         queue: &Arc<ApprovalQueue>,
         now: OffsetDateTime,
-    ) -> WebResult<Arc<QueueRowsHtml>> {
+    ) -> WebResult<Arc<ApprovalRowsHtml>> {
         if let Some(kept) = self
             .slot
             .lock()
@@ -68,24 +115,24 @@ fn render(
     default_standing: &str,
     queue: &ApprovalQueue,
     now: OffsetDateTime,
-) -> WebResult<QueueRowsHtml> {
-    let rows = |items: &[QueueItem]| -> Vec<QueueRow> {
+) -> WebResult<ApprovalRowsHtml> {
+    let rows = |items: &[QueueItem]| -> Vec<ApprovalRow> {
         items
             .iter()
-            .map(|item| queue_row(layout, now, item))
+            .map(|item| approval_row(layout, now, item))
             .collect()
     };
     let failed = |e: askama::Error| WebError::Internal(format!("the queue's rows: {e}"));
-    Ok(QueueRowsHtml {
+    Ok(ApprovalRowsHtml {
         request_count: queue.requests.len(),
         revocation_count: queue.revocations.len(),
-        requests: QueueRequestRows {
+        requests: RequestRows {
             rows: &rows(&queue.requests),
             default_standing,
         }
         .render()
         .map_err(failed)?,
-        revocations: QueueRevocationRows {
+        revocations: RevocationRows {
             rows: &rows(&queue.revocations),
         }
         .render()
@@ -166,7 +213,7 @@ fn describe_subject(item: &QueueItem) -> (String, String) {
     }
 }
 
-pub(super) fn queue_row(layout: &Layout, now: OffsetDateTime, item: &QueueItem) -> QueueRow {
+pub(super) fn approval_row(layout: &Layout, now: OffsetDateTime, item: &QueueItem) -> ApprovalRow {
     let (requester, main) = match item.requester {
         None => ("Jumpgate (automatic)".to_owned(), String::new()),
         Some(account) => match &item.requester_main {
@@ -182,12 +229,12 @@ pub(super) fn queue_row(layout: &Layout, now: OffsetDateTime, item: &QueueItem) 
     };
     let (affiliation, details) = describe_subject(item);
     let (age_class, age) = age(now, item.created_at);
-    QueueRow {
+    ApprovalRow {
         id: item.id,
         kind: item.entity.kind.as_str(),
         entity_id: item.entity.id,
         name: item.name.clone(),
-        image: image(layout, item.entity),
+        image: layout.entity_image(item.entity),
         requester,
         main,
         affiliation,
@@ -240,7 +287,7 @@ mod tests {
 
     #[test]
     fn rows_are_rendered_again_only_for_another_queue_or_when_a_badge_ages() {
-        let cache = QueueRowsCache::default();
+        let cache = ApprovalRowsCache::default();
         let layout = Layout::anonymous();
         let created = datetime!(2026-11-20 10:00 UTC);
         let q = queue(created);

@@ -1,9 +1,11 @@
-//! The audit log: filters and CSV export.
+//! The audit log (`/admin/audit`): filters, and the same entries as CSV (`/admin/audit.csv`).
 
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages::{AdminAuditPage, AuditRow, when};
+use crate::ui::{Layout, when};
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -13,6 +15,29 @@ use jumpgate_domain::permissions::Permission;
 use jumpgate_store::AuditFilter;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub details: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "audit/log.html")]
+pub struct AuditPage {
+    pub layout: Layout,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub since: String,
+    pub until: String,
+    pub export_query: String,
+    pub rows: Vec<AuditRow>,
+}
 
 #[derive(Deserialize, Serialize, Default)]
 pub struct AuditQuery {
@@ -89,14 +114,14 @@ pub async fn list(
     State(state): State<WebState>,
     viewer: Viewer,
     Query(mut q): Query<AuditQuery>,
-) -> WebResult<AdminAuditPage> {
+) -> WebResult<AuditPage> {
     authorise(&viewer, &mut q)?;
     let entries = state
         .app
         .audit_entries(&viewer.caller, filter(&q, 500)?)
         .await?;
     let export_query = serde_urlencoded_like(&q);
-    Ok(AdminAuditPage {
+    Ok(AuditPage {
         rows: entries.iter().map(row).collect(),
         actor: q.actor,
         action: q.action,

@@ -6,21 +6,18 @@
 //! as its own page without JavaScript. The preview is computed when a decision is opened, not
 //! for every row on load.
 
-use super::common::{bulk_decision, parse_id, parse_standing};
+use super::approval_rows::{ApprovalRow, ApprovalRowsHtml, approval_row};
+use super::forms::{bulk_decision, parse_standing};
 use super::operations;
-use super::queue_rows::queue_row;
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages_standings::{
-    DecideFragment, DecidePage, StandingsPreviewFragment, StandingsQueuePage,
-};
 use crate::session;
+use crate::ui::{IdPath, Layout};
 use askama::Template;
-use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use askama_web::WebTemplate;
+use axum::extract::{Form, Query, State};
 use axum::response::{Html, Redirect};
-use axum::routing::{get, post};
 use jumpgate_app::standings::sync::ChangePreview;
 use jumpgate_app::standings::workflow::bulk::BulkWork;
 use jumpgate_app::{App, Caller};
@@ -30,53 +27,55 @@ use jumpgate_domain::{RequestId, RevocationId};
 use jumpgate_store::QueueItem;
 use serde::Deserialize;
 
-pub fn router() -> Router<WebState> {
-    Router::new()
-        .route("/standings/queue", get(queue))
-        .route("/standings/queue/{id}", get(decide_request_page))
-        .route("/standings/queue/{id}/decide", get(decide_request_fragment))
-        .route("/standings/queue/{id}/preview", get(preview))
-        .route("/standings/queue/{id}/approve", post(approve))
-        .route("/standings/queue/{id}/reject", post(reject))
-        .route("/standings/queue/bulk", post(bulk_requests))
-        .route(
-            "/standings/queue/revocations/{id}",
-            get(decide_revocation_page),
-        )
-        .route(
-            "/standings/queue/revocations/{id}/decide",
-            get(decide_revocation_fragment),
-        )
-        .route(
-            "/standings/queue/revocations/{id}/preview",
-            get(preview_revocation),
-        )
-        .route(
-            "/standings/queue/revocations/{id}/approve",
-            post(approve_revocation),
-        )
-        .route(
-            "/standings/queue/revocations/{id}/reject",
-            post(reject_revocation),
-        )
-        .route("/standings/queue/revocations/bulk", post(bulk_revocations))
+/// Rendered by its route into a buffer of the page's size (`page`).
+#[derive(Template)]
+#[template(path = "standings/approvals.html")]
+pub struct ApprovalsPage {
+    pub layout: Layout,
+    pub rows: std::sync::Arc<ApprovalRowsHtml>,
+    pub default_standing: String,
+}
+
+/// The full decision on one queue item: approve with a standing and notes, or reject with a
+/// reason, with the diff preview. Opened in the queue's row (htmx) or as `DecidePage`.
+#[derive(Template, WebTemplate)]
+#[template(path = "standings/decide.html")]
+pub struct DecideFragment {
+    pub row: ApprovalRow,
+    pub revocation: bool,
+    pub default_standing: String,
+    pub preview: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "standings/decide_page.html")]
+pub struct DecidePage {
+    pub layout: Layout,
+    pub decide: DecideFragment,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "standings/preview.html")]
+pub struct PreviewFragment {
+    pub text: String,
 }
 
 /// The page around the rows (frame, headings, bulk forms), with room to spare.
 const PAGE_FRAME_BYTES: usize = 16 * 1024;
 
-pub async fn queue(State(state): State<WebState>, viewer: Viewer) -> WebResult<Html<String>> {
+pub async fn page(State(state): State<WebState>, viewer: Viewer) -> WebResult<Html<String>> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
     let queue = state.app.approval_queue(&viewer.caller).await?;
     let default_standing = state.app.settings().standings.default_standing.to_string();
-    let rows = state
-        .queue_rows
-        .rows(&viewer.layout, &default_standing, &queue, state.app.now())?;
+    let rows =
+        state
+            .approval_rows
+            .rows(&viewer.layout, &default_standing, &queue, state.app.now())?;
     // Rendered into a buffer of the page's size: askama's own estimate is a few KiB, and
     // growing to 200 KiB by doubling copied the page eight times over.
     let mut html =
         String::with_capacity(rows.requests.len() + rows.revocations.len() + PAGE_FRAME_BYTES);
-    StandingsQueuePage {
+    ApprovalsPage {
         rows,
         default_standing,
         layout: viewer.layout,
@@ -108,33 +107,31 @@ async fn preview_for(
     }
 }
 
-/// Which queue a decision belongs to.
+/// The pending item a decision is about.
 #[derive(Clone, Copy)]
-enum Queue {
-    Requests,
-    Revocations,
+enum Pending {
+    Request(RequestId),
+    Revocation(RevocationId),
 }
 
 async fn decision(
     state: &WebState,
     viewer: &Viewer,
-    queue: Queue,
-    id: &str,
+    pending: Pending,
 ) -> WebResult<DecideFragment> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
     let app = &state.app;
-    let (what, item) = match queue {
-        Queue::Requests => {
-            let id = RequestId(parse_id("request", id)?);
-            (
-                "standing request",
-                app.pending_request(&viewer.caller, id).await?,
-            )
-        }
-        Queue::Revocations => {
-            let id = RevocationId(parse_id("revocation", id)?);
-            ("removal", app.pending_revocation(&viewer.caller, id).await?)
-        }
+    let (what, id, item) = match pending {
+        Pending::Request(id) => (
+            "standing request",
+            id.get(),
+            app.pending_request(&viewer.caller, id).await?,
+        ),
+        Pending::Revocation(id) => (
+            "removal",
+            id.get(),
+            app.pending_revocation(&viewer.caller, id).await?,
+        ),
     };
     let item = item.ok_or_else(|| {
         WebError::NotFound(format!(
@@ -142,13 +139,13 @@ async fn decision(
         ))
     })?;
     let default_standing = app.settings().standings.default_standing;
-    let standing = match queue {
-        Queue::Requests => Some(default_standing),
-        Queue::Revocations => None,
+    let standing = match pending {
+        Pending::Request(_) => Some(default_standing),
+        Pending::Revocation(_) => None,
     };
     Ok(DecideFragment {
-        row: queue_row(&viewer.layout, state.app.now(), &item),
-        revocation: matches!(queue, Queue::Revocations),
+        row: approval_row(&viewer.layout, state.app.now(), &item),
+        revocation: matches!(pending, Pending::Revocation(_)),
         default_standing: default_standing.to_string(),
         preview: preview_for(app, &viewer.caller, &item, standing).await,
     })
@@ -157,9 +154,9 @@ async fn decision(
 pub async fn decide_request_page(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RequestId>,
 ) -> WebResult<DecidePage> {
-    let decide = decision(&state, &viewer, Queue::Requests, &id).await?;
+    let decide = decision(&state, &viewer, Pending::Request(id)).await?;
     Ok(DecidePage {
         decide,
         layout: viewer.layout,
@@ -169,17 +166,17 @@ pub async fn decide_request_page(
 pub async fn decide_request_fragment(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RequestId>,
 ) -> WebResult<DecideFragment> {
-    decision(&state, &viewer, Queue::Requests, &id).await
+    decision(&state, &viewer, Pending::Request(id)).await
 }
 
 pub async fn decide_revocation_page(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RevocationId>,
 ) -> WebResult<DecidePage> {
-    let decide = decision(&state, &viewer, Queue::Revocations, &id).await?;
+    let decide = decision(&state, &viewer, Pending::Revocation(id)).await?;
     Ok(DecidePage {
         decide,
         layout: viewer.layout,
@@ -189,9 +186,9 @@ pub async fn decide_revocation_page(
 pub async fn decide_revocation_fragment(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RevocationId>,
 ) -> WebResult<DecideFragment> {
-    decision(&state, &viewer, Queue::Revocations, &id).await
+    decision(&state, &viewer, Pending::Revocation(id)).await
 }
 
 #[derive(Deserialize)]
@@ -203,11 +200,10 @@ pub struct PreviewQuery {
 pub async fn preview(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RequestId>,
     Query(q): Query<PreviewQuery>,
-) -> WebResult<StandingsPreviewFragment> {
+) -> WebResult<PreviewFragment> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = RequestId(parse_id("request", &id)?);
     let item = state
         .app
         .pending_request(&viewer.caller, id)
@@ -215,7 +211,7 @@ pub async fn preview(
         .ok_or_else(|| WebError::NotFound(format!("there is no pending standing request #{id}")))?;
     let standing =
         parse_standing(&q.standing)?.unwrap_or(state.app.settings().standings.default_standing);
-    Ok(StandingsPreviewFragment {
+    Ok(PreviewFragment {
         text: preview_for(&state.app, &viewer.caller, &item, Some(standing)).await,
     })
 }
@@ -223,16 +219,15 @@ pub async fn preview(
 pub async fn preview_revocation(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
-) -> WebResult<StandingsPreviewFragment> {
+    IdPath(id): IdPath<RevocationId>,
+) -> WebResult<PreviewFragment> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = RevocationId(parse_id("revocation", &id)?);
     let item = state
         .app
         .pending_revocation(&viewer.caller, id)
         .await?
         .ok_or_else(|| WebError::NotFound(format!("there is no pending removal #{id}")))?;
-    Ok(StandingsPreviewFragment {
+    Ok(PreviewFragment {
         text: preview_for(&state.app, &viewer.caller, &item, None).await,
     })
 }
@@ -256,11 +251,10 @@ pub struct RejectForm {
 pub async fn approve(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RequestId>,
     Form(form): Form<ApproveForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = RequestId(parse_id("request", &id)?);
     let standing = parse_standing(&form.standing)?;
     let r = state
         .app
@@ -280,11 +274,10 @@ pub async fn approve(
 pub async fn reject(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RequestId>,
     Form(form): Form<RejectForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = RequestId(parse_id("request", &id)?);
     let r = state
         .app
         .reject_request(&viewer.caller, id, &form.reason)
@@ -305,11 +298,10 @@ pub async fn bulk_requests(
 pub async fn approve_revocation(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RevocationId>,
     Form(form): Form<ApproveForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = RevocationId(parse_id("revocation", &id)?);
     let r = state
         .app
         .approve_revocation(&viewer.caller, id, &form.notes)
@@ -320,11 +312,10 @@ pub async fn approve_revocation(
 pub async fn reject_revocation(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RevocationId>,
     Form(form): Form<RejectForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_APPROVE)?;
-    let id = RevocationId(parse_id("revocation", &id)?);
     let r = state
         .app
         .reject_revocation(&viewer.caller, id, &form.reason)

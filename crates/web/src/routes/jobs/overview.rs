@@ -1,16 +1,43 @@
-//! The job queue for administrators: what waits, what runs, what failed (with retry).
+//! The jobs page (`/admin/jobs`): what waits, what runs, what failed (with retry), and the SSO
+//! safety valve.
 
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages::{AdminJobsPage, JobRow, when};
 use crate::session;
-use axum::extract::{Path, Query, State};
+use crate::ui::{IdPath, Layout, when};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
 use axum::response::Redirect;
 use jumpgate_domain::JobId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::JobStatus;
 use serde::Deserialize;
+
+#[derive(Debug, Clone)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub run_at: String,
+    pub attempts: String,
+    pub locked_by: String,
+    pub last_error: String,
+    pub can_retry: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "jobs/overview.html")]
+pub struct JobsPage {
+    pub layout: Layout,
+    pub filter: String,
+    pub queued: i64,
+    pub running: i64,
+    pub failed: i64,
+    pub rows: Vec<JobRow>,
+    pub valve_tripped: bool,
+}
 
 #[derive(Deserialize, Default)]
 pub struct JobsQuery {
@@ -22,7 +49,7 @@ pub async fn list(
     State(state): State<WebState>,
     viewer: Viewer,
     Query(q): Query<JobsQuery>,
-) -> WebResult<AdminJobsPage> {
+) -> WebResult<JobsPage> {
     viewer.require(Permission::ADMIN_JOBS)?;
     let status = match q.status.as_str() {
         "" => None,
@@ -34,7 +61,7 @@ pub async fn list(
     };
     let overview = state.app.job_overview(&viewer.caller, status, 200).await?;
     let counts = overview.counts;
-    Ok(AdminJobsPage {
+    Ok(JobsPage {
         filter: q.status,
         queued: counts.queued,
         running: counts.running,
@@ -61,13 +88,10 @@ pub async fn list(
 pub async fn retry(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<JobId>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_JOBS)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| WebError::BadRequest(format!("'{id}' is not a job number")))?;
-    state.app.retry_job(&viewer.caller, JobId(id)).await?;
+    state.app.retry_job(&viewer.caller, id).await?;
     session::flash(&viewer.session, format!("Job {id} is queued again.")).await;
     Ok(Redirect::to("/admin/jobs?status=failed"))
 }

@@ -8,22 +8,22 @@ const FILES: &[(&str, &str, &str)] = &[
     (
         "app.css",
         "text/css; charset=utf-8",
-        include_str!("../../static/app.css"),
+        include_str!("../../../static/app.css"),
     ),
     (
         "app.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../static/app.js"),
+        include_str!("../../../static/app.js"),
     ),
     (
         "htmx.min.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../static/htmx.min.js"),
+        include_str!("../../../static/htmx.min.js"),
     ),
     (
         "favicon.svg",
         "image/svg+xml",
-        include_str!("../../static/favicon.svg"),
+        include_str!("../../../static/favicon.svg"),
     ),
 ];
 

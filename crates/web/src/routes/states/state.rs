@@ -1,44 +1,38 @@
-//! Administering states: who is Member, Blue … and what each state may do.
+//! One state (`/admin/states/{id}`): its priority and permissions, the characters,
+//! corporations, alliances and factions that belong to it, and deleting it. Every change
+//! recomputes the accounts' states and says how many moved.
 
+use super::list::{StateRow, row};
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::pages::{AdminStatePage, AdminStatesPage, CriterionChip, PermissionBox, StateRow};
 use crate::session;
-use axum::extract::{Form, Path, State};
+use crate::ui::{IdPath, Layout};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, State};
 use axum::response::Redirect;
-use jumpgate_app::states_admin::{Recomputed, StateOverview};
+use jumpgate_app::states_admin::Recomputed;
 use jumpgate_domain::StateId;
 use jumpgate_domain::permissions::Permission;
-use jumpgate_domain::states::{CriterionKind, GUEST};
+use jumpgate_domain::states::CriterionKind;
 use serde::Deserialize;
 
-fn row(o: &StateOverview) -> StateRow {
-    StateRow {
-        id: o.state.id.get(),
-        name: o.state.name.clone(),
-        priority: o.state.priority,
-        is_guest: o.state.name == GUEST,
-        criteria: o
-            .criteria
-            .iter()
-            .map(|c| CriterionChip {
-                kind: c.kind.as_str().to_owned(),
-                id: c.id,
-                label: c.label.clone(),
-            })
-            .collect(),
-        permissions: o.state.permissions.iter().cloned().collect(),
-    }
+/// A permission checkbox on the state page.
+#[derive(Debug, Clone)]
+pub struct PermissionBox {
+    pub name: String,
+    pub what: String,
+    pub checked: bool,
 }
 
-fn parse_state_id(id: &str) -> WebResult<StateId> {
-    match id.trim().parse::<i64>() {
-        Ok(v) if v > 0 => Ok(StateId(v)),
-        _ => Err(WebError::BadRequest(format!(
-            "'{id}' is not a state id: expected a positive whole number"
-        ))),
-    }
+#[derive(Template, WebTemplate)]
+#[template(path = "states/state.html")]
+pub struct StatePage {
+    pub layout: Layout,
+    pub state: StateRow,
+    pub permissions: Vec<PermissionBox>,
+    pub kinds: Vec<String>,
 }
 
 /// "; 3 accounts changed state" when any did.
@@ -50,28 +44,12 @@ fn moved(r: Recomputed) -> String {
     }
 }
 
-pub async fn list(State(state): State<WebState>, viewer: Viewer) -> WebResult<AdminStatesPage> {
-    viewer.require(Permission::ADMIN_STATES)?;
-    let rows = state
-        .app
-        .state_overviews(&viewer.caller)
-        .await?
-        .iter()
-        .map(row)
-        .collect();
-    Ok(AdminStatesPage {
-        layout: viewer.layout,
-        rows,
-    })
-}
-
 pub async fn show(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
-) -> WebResult<AdminStatePage> {
+    IdPath(id): IdPath<StateId>,
+) -> WebResult<StatePage> {
     viewer.require(Permission::ADMIN_STATES)?;
-    let id = parse_state_id(&id)?;
     let overview = state.app.state_overview(&viewer.caller, id).await?;
     let permissions = Permission::CATALOGUE
         .iter()
@@ -81,7 +59,7 @@ pub async fn show(
             checked: overview.state.permissions.contains(*name),
         })
         .collect();
-    Ok(AdminStatePage {
+    Ok(StatePage {
         state: row(&overview),
         permissions,
         kinds: CriterionKind::ALL
@@ -92,44 +70,14 @@ pub async fn show(
     })
 }
 
-#[derive(Deserialize)]
-pub struct NewStateForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    priority: String,
-}
-
-pub async fn create(
-    State(state): State<WebState>,
-    viewer: Viewer,
-    Form(form): Form<NewStateForm>,
-) -> WebResult<Redirect> {
-    viewer.require(Permission::ADMIN_STATES)?;
-    let created = state
-        .app
-        .create_state(&viewer.caller, &form.name, &form.priority)
-        .await?;
-    session::flash(
-        &viewer.session,
-        format!(
-            "State {} created. Add who belongs to it and what it may do.",
-            created.name
-        ),
-    )
-    .await;
-    Ok(Redirect::to(&format!("/admin/states/{}", created.id)))
-}
-
 /// The edit form: `priority` and any number of `permission` checkboxes, so it is read as pairs.
 pub async fn update(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<StateId>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_STATES)?;
-    let id = parse_state_id(&id)?;
     let priority = fields
         .iter()
         .find(|(k, _)| k == "priority")
@@ -163,11 +111,10 @@ pub struct AddCriterionForm {
 pub async fn add_criterion(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<StateId>,
     Form(form): Form<AddCriterionForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_STATES)?;
-    let id = parse_state_id(&id)?;
     let (added, recomputed) = state
         .app
         .add_state_criterion(&viewer.caller, id, &form.kind, &form.entity)
@@ -197,11 +144,10 @@ pub struct RemoveCriterionForm {
 pub async fn remove_criterion(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<StateId>,
     Form(form): Form<RemoveCriterionForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_STATES)?;
-    let id = parse_state_id(&id)?;
     let (removed, recomputed) = state
         .app
         .remove_state_criterion(&viewer.caller, id, &form.kind, &form.entity_id)
@@ -222,10 +168,9 @@ pub async fn remove_criterion(
 pub async fn delete(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<StateId>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_STATES)?;
-    let id = parse_state_id(&id)?;
     let (deleted, recomputed) = state.app.delete_state(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,

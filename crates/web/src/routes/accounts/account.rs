@@ -1,17 +1,38 @@
-//! The account page: characters, tokens, main, removing alts.
+//! The account page (`/account`): characters, tokens, main, removing alts, email address and
+//! time zone.
 
+use super::character_card::{CharacterCard, card};
 use crate::WebState;
 use crate::auth::{MaybeViewer, Viewer};
 use crate::error::{WebError, WebResult};
-use crate::pages::{AccountPage, CharacterCard, Layout, TokenLine, when};
 use crate::session;
-use axum::extract::{Form, Path, Query, State};
+use crate::ui::{IdPath, Layout};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Query, State};
 use axum::response::Redirect;
-use jumpgate_app::accounts::CharacterView;
 use jumpgate_app::timezones::time_zone_names;
 use jumpgate_domain::CharacterId;
 use serde::Deserialize;
 use url::Url;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "accounts/account.html")]
+pub struct AccountPage {
+    pub layout: Layout,
+    pub account_id: i64,
+    pub state: String,
+    pub superuser: bool,
+    pub characters: Vec<CharacterCard>,
+    pub allow_alt_removal: bool,
+    pub permissions: Vec<String>,
+    /// The account's address, empty when none.
+    pub email: String,
+    pub email_verified: bool,
+    /// The account's time zone name, empty when none.
+    pub timezone: String,
+    pub timezones: &'static [String],
+}
 
 pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<AccountPage> {
     let view = state
@@ -36,44 +57,6 @@ pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<Ac
         timezones: time_zone_names(),
         layout: viewer.layout,
     })
-}
-
-pub fn card(layout: &Layout, c: &CharacterView) -> CharacterCard {
-    let ch = &c.character;
-    let corporation = match (&c.corporation_name, &c.corporation_ticker) {
-        (Some(name), Some(ticker)) => format!("{name} [{ticker}]"),
-        _ => format!("Corporation {}", ch.corporation),
-    };
-    let alliance = ch
-        .alliance
-        .map(|a| match (&c.alliance_name, &c.alliance_ticker) {
-            (Some(name), Some(ticker)) => format!("{name} <{ticker}>"),
-            _ => format!("Alliance {a}"),
-        });
-    CharacterCard {
-        id: ch.id.get(),
-        name: ch.name.clone(),
-        portrait: layout.portrait(ch.id.get(), 128),
-        is_main: c.is_main,
-        corporation,
-        corporation_logo: layout.corporation_logo(ch.corporation.get(), 32),
-        alliance,
-        alliance_logo: ch.alliance.map(|a| layout.alliance_logo(a.get(), 32)),
-        tokens: c
-            .tokens
-            .iter()
-            .map(|t| TokenLine {
-                login: t.login.clone(),
-                status: t.status.as_str().to_owned(),
-                reason: t.status_reason.clone(),
-                scopes: t.scopes.iter().map(str::to_owned).collect(),
-                missing: t.missing_scopes.iter().map(str::to_owned).collect(),
-                last_checked: when(t.last_checked_at),
-            })
-            .collect(),
-        last_checked: when(ch.last_checked_at),
-        added: when(Some(ch.added_at)),
-    }
 }
 
 #[derive(Deserialize)]
@@ -102,11 +85,8 @@ pub async fn make_main(
 pub async fn remove_character(
     State(state): State<WebState>,
     viewer: Viewer,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CharacterId>,
 ) -> WebResult<Redirect> {
-    let id: CharacterId = id
-        .parse()
-        .map_err(|e: jumpgate_domain::ids::InvalidId| WebError::BadRequest(e.to_string()))?;
     let name = state.app.remove_alt(&viewer.caller, id).await?;
     session::flash(
         &viewer.session,

@@ -1,0 +1,122 @@
+//! Administrators' view of one account (`/admin/users/{id}`): its characters and tokens, the
+//! characters it lost, and its direct permissions, granted and revoked here.
+
+use super::character_card::{CharacterCard, card};
+use super::removed::{RemovedRow, removed_row};
+use crate::WebState;
+use crate::auth::Viewer;
+use crate::error::WebResult;
+use crate::session;
+use crate::ui::{IdPath, Layout};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, State};
+use axum::response::Redirect;
+use jumpgate_domain::AccountId;
+use jumpgate_domain::permissions::Permission;
+use serde::Deserialize;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "accounts/user.html")]
+pub struct UserPage {
+    pub layout: Layout,
+    pub account_id: i64,
+    pub main_name: String,
+    pub state: String,
+    pub superuser: bool,
+    pub characters: Vec<CharacterCard>,
+    pub direct_permissions: Vec<String>,
+    pub grantable: Vec<(String, String)>,
+    pub removed: Vec<RemovedRow>,
+    pub can_edit_permissions: bool,
+}
+
+pub async fn show(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    IdPath(id): IdPath<AccountId>,
+) -> WebResult<UserPage> {
+    viewer.require(Permission::ADMIN_USERS)?;
+    let view = state.app.account_view(&viewer.caller, id).await?;
+    let main_name = view
+        .characters
+        .iter()
+        .find(|c| c.is_main)
+        .map_or_else(|| format!("Account {id}"), |c| c.character.name.clone());
+    let direct: Vec<String> = state
+        .app
+        .direct_permissions(&viewer.caller, id)
+        .await?
+        .into_iter()
+        .collect();
+    let removed = state
+        .app
+        .removed_characters(&viewer.caller, Some(id), 100)
+        .await?;
+    Ok(UserPage {
+        account_id: id.get(),
+        main_name,
+        state: view.account.state.clone(),
+        superuser: view.account.superuser,
+        characters: view
+            .characters
+            .iter()
+            .map(|c| card(&viewer.layout, c))
+            .collect(),
+        grantable: Permission::CATALOGUE
+            .iter()
+            .filter(|(p, _)| !direct.iter().any(|d| d == p))
+            .map(|(p, what)| ((*p).to_owned(), (*what).to_owned()))
+            .collect(),
+        direct_permissions: direct,
+        removed: removed
+            .iter()
+            .map(|r| removed_row(&viewer.layout, r))
+            .collect(),
+        can_edit_permissions: viewer.caller.grants().allows(Permission::ADMIN_STATES),
+        layout: viewer.layout,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PermissionForm {
+    permission: String,
+}
+
+pub async fn grant(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    IdPath(id): IdPath<AccountId>,
+    Form(form): Form<PermissionForm>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::ADMIN_STATES)?;
+    state
+        .app
+        .grant_permission(&viewer.caller, id, &form.permission)
+        .await?;
+    session::flash(
+        &viewer.session,
+        format!("Granted {}.", form.permission.trim()),
+    )
+    .await;
+    Ok(Redirect::to(&format!("/admin/users/{id}")))
+}
+
+pub async fn revoke(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    IdPath(id): IdPath<AccountId>,
+    Form(form): Form<PermissionForm>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::ADMIN_STATES)?;
+    state
+        .app
+        .revoke_permission(&viewer.caller, id, &form.permission)
+        .await?;
+    session::flash(
+        &viewer.session,
+        format!("Revoked {}.", form.permission.trim()),
+    )
+    .await;
+    Ok(Redirect::to(&format!("/admin/users/{id}")))
+}
