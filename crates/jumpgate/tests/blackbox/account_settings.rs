@@ -2,14 +2,17 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use crate::support::{Browser, TestApp, location};
+use crate::support::{Backend, Browser, TestApp, location};
 use jumpgate_app::Caller;
-use jumpgate_app::email::{SIGNING_KEY, sign_token};
+use jumpgate_app::email::{LINK_VALIDITY, SIGNING_KEY, sign_token};
 use jumpgate_domain::account::Account;
+use jumpgate_domain::clock::{Clock, ManualClock, SystemClock};
 use jumpgate_domain::{AccountId, CharacterId};
 use jumpgate_store::AuditFilter;
 use reqwest::StatusCode;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 async fn signed_in(t: &TestApp) -> (Browser, AccountId) {
     let character = t.sim.characters()[0].character_id;
@@ -217,6 +220,47 @@ on_both_backends!(
         assert!(account(&t, id).await.email_verified);
     }
 );
+
+/// Time is a parameter (ADR 0014): this Jumpgate runs on a manual clock, and a mailed link
+/// expires when that clock passes its day, without the test waiting a day.
+mod a_mailed_link_expires_when_the_clock_passes_its_day {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        run(Backend::Postgres).await;
+    }
+
+    async fn run(backend: Backend) {
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let t = TestApp::spawn_with_clock(backend, clock.clone()).await;
+        let (b, id) = signed_in(&t).await;
+        set_email(&b, "pilot@example.org").await;
+        let link = link_in(&t, &mails(&t)[0]);
+        let day = Duration::try_from(LINK_VALIDITY).unwrap();
+
+        clock.advance(day + Duration::from_secs(1));
+        let (status, page) = b.get_text(&link).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(page.contains("has expired"), "{page}");
+        assert!(!account(&t, id).await.email_verified);
+
+        // A new link is made at the clock's new time and lasts its day from then.
+        let r = b.post_form("/account/email/resend", &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let sent = mails(&t);
+        assert_eq!(sent.len(), 2);
+        clock.advance(day - Duration::from_secs(60));
+        let r = b.get(&link_in(&t, &sent[1])).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert!(account(&t, id).await.email_verified);
+    }
+}
 
 on_both_backends!(
     invalid_addresses_are_refused_with_the_reason,

@@ -8,9 +8,10 @@ use jumpgate::config::{
 };
 use jumpgate::server::{self, Role};
 use jumpgate_app::App;
+use jumpgate_domain::clock::{Clock, SystemClock};
 use jumpgate_evesim::{EveSim, SimConfig};
 use jumpgate_store::Store;
-use jumpgate_store::testing::{TestStore, fresh_postgres, fresh_sqlite};
+use jumpgate_store::testing::{TestStore, fresh_postgres_with_clock, fresh_sqlite_with_clock};
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -63,6 +64,21 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
+        Self::start(backend, Arc::new(SystemClock), tweak).await
+    }
+
+    /// [`TestApp::spawn`] with every "now" of Jumpgate (store, use cases, web, EVE clients) read
+    /// from `clock`: with a `ManualClock` a test moves time instead of sleeping. The simulated
+    /// EVE keeps the wall clock, as CCP's servers do, so start the clock at the real time.
+    pub async fn spawn_with_clock(backend: Backend, clock: Arc<dyn Clock>) -> Self {
+        Self::start(backend, clock, |_| {}).await
+    }
+
+    async fn start(
+        backend: Backend,
+        clock: Arc<dyn Clock>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Self {
         jumpgate::telemetry::init(false);
         let sim = EveSim::start(SimConfig::default(), "127.0.0.1:0".parse().expect("addr"))
             .await
@@ -74,8 +90,8 @@ impl TestApp {
         let base = Url::parse(&format!("http://{addr}/")).expect("url");
         let dir = tempfile::tempdir().expect("tempdir");
         let db = match backend {
-            Backend::Sqlite => fresh_sqlite().await,
-            Backend::Postgres => fresh_postgres().await,
+            Backend::Sqlite => fresh_sqlite_with_clock(clock).await,
+            Backend::Postgres => fresh_postgres_with_clock(clock).await,
         };
         let mut settings = Settings {
             data_dir: dir.path().to_owned(),
