@@ -29,7 +29,7 @@ pub enum AppError {
     #[error("EVE's API did not answer as expected: {0}")]
     Esi(#[from] EsiError),
     #[error(transparent)]
-    Secrets(#[from] crate::secrets::SecretsError),
+    Secrets(#[from] crate::tokens::secrets::SecretsError),
     /// A fault of Jumpgate or its database: logged with detail, shown to people as such.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

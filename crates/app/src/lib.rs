@@ -2,29 +2,29 @@
 //! the alliance. Combines the domain's rules with the store and the EVE clients; knows nothing of
 //! HTTP.
 
+//!
+//! One folder (or, while it is small, one file) per feature, named as in the store and the web:
+//! `accounts/` (login, alts, email, time zone, the admin's reads), `states/` (states, grants and
+//! the `Caller` they make), `tokens/` (refresh, the safety valve, encryption at rest),
+//! `standings/`, `audit.rs`, `sessions.rs`, and `jobs/` (the runner, the job registry and the
+//! periodic jobs). The files beside them only compose or serve every feature: `caller.rs`,
+//! `error.rs`, `settings.rs`, `mail.rs` and `esi_adapters.rs` (transports), `versioned.rs`,
+//! `health.rs`.
+
 pub mod accounts;
-pub mod accounts_admin;
 pub mod audit;
 pub mod caller;
-pub mod email;
 pub mod error;
 pub mod esi_adapters;
 pub mod health;
 pub mod jobs;
-pub mod jobs_admin;
 pub mod mail;
-pub mod periodic;
 #[cfg(test)]
 mod permission_matrix;
-pub mod permissions;
-pub mod safety_valve;
-pub mod secrets;
 pub mod sessions;
 pub mod settings;
 pub mod standings;
 pub mod states;
-pub mod states_admin;
-pub mod timezones;
 pub mod tokens;
 pub mod versioned;
 
@@ -36,10 +36,10 @@ use jumpgate_domain::EveLogin;
 use jumpgate_eve::{EsiClient, SsoClient};
 use jumpgate_store::Store;
 use mail::{Mailer, NoMailer};
-use safety_valve::SafetyValve;
-use secrets::KeyRing;
 use std::sync::Arc;
 use time::OffsetDateTime;
+use tokens::safety_valve::SafetyValve;
+use tokens::secrets::KeyRing;
 use tokio::sync::RwLock;
 
 /// Everything a use case needs, cheap to clone.

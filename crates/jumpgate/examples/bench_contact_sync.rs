@@ -34,9 +34,9 @@ use jumpgate::config::{
 };
 use jumpgate_app::App;
 use jumpgate_app::jobs;
-use jumpgate_app::periodic;
-use jumpgate_app::secrets::token_aad;
+use jumpgate_app::jobs::periodic;
 use jumpgate_app::standings::{SYNC_LOGIN, StandingsSettings};
+use jumpgate_app::tokens::secrets::token_aad;
 
 use jumpgate_domain::standings::{Entity, EntityKind, Standing};
 use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};

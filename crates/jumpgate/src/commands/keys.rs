@@ -1,7 +1,7 @@
 use crate::config::Settings;
 use crate::wiring;
 use anyhow::bail;
-use jumpgate_app::secrets::{KeySource, token_aad};
+use jumpgate_app::tokens::secrets::{KeySource, token_aad};
 
 /// New key, every token re-encrypted with it, old key retired. Run it with Jumpgate stopped:
 /// a running instance would keep the old ring in memory.

@@ -4,7 +4,7 @@
 
 use crate::support::{Backend, Browser, TestApp, location};
 use jumpgate_app::Caller;
-use jumpgate_app::email::{LINK_VALIDITY, SIGNING_KEY, sign_token};
+use jumpgate_app::accounts::email::{LINK_VALIDITY, SIGNING_KEY, sign_token};
 use jumpgate_domain::account::Account;
 use jumpgate_domain::clock::{Clock, ManualClock, SystemClock};
 use jumpgate_domain::{AccountId, CharacterId};

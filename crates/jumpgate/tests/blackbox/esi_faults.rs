@@ -7,8 +7,8 @@
 use crate::support::TestApp;
 use jumpgate_app::AppError;
 use jumpgate_app::Caller;
+use jumpgate_app::jobs::periodic;
 use jumpgate_app::jobs::{self, WorkerSettings};
-use jumpgate_app::periodic;
 use jumpgate_domain::account::TokenStatus;
 use jumpgate_domain::{AllianceId, CharacterId};
 use jumpgate_eve::{EsiConfig, EsiError};

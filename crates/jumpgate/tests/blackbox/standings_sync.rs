@@ -975,8 +975,8 @@ async fn ledger_matches_game(t: &TestApp, m: &Member) -> usize {
 on_both_backends!(
     a_small_bucket_is_never_overrun_the_sync_waits_for_its_tokens,
     |t: TestApp| async move {
+        use jumpgate_app::jobs::periodic;
         use jumpgate_app::jobs::{self, WorkerSettings};
-        use jumpgate_app::periodic;
         use jumpgate_store::{JobStatus, NewJob};
         use std::sync::Arc;
 

@@ -14,8 +14,8 @@
 
 use crate::node as browser;
 use crate::support::{Backend, TestApp};
+use jumpgate_app::jobs::periodic;
 use jumpgate_app::jobs::{WorkerSettings, run_worker};
-use jumpgate_app::periodic;
 use jumpgate_domain::RequestId;
 use jumpgate_domain::standings::{Entity, EntityKind, RequestState, Standing};
 use jumpgate_domain::{AllianceId, CharacterId};

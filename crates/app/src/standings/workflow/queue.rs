@@ -9,7 +9,7 @@
 
 use crate::App;
 use crate::error::AppResult;
-use crate::permissions::Caller;
+use crate::states::permissions::Caller;
 use crate::versioned::Versioned;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::{RequestId, RevocationId};

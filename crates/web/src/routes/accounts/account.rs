@@ -11,7 +11,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
 use axum::response::Redirect;
-use jumpgate_app::timezones::time_zone_names;
+use jumpgate_app::accounts::timezones::time_zone_names;
 use jumpgate_domain::CharacterId;
 use serde::Deserialize;
 use url::Url;

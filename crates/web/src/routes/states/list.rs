@@ -10,7 +10,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, State};
 use axum::response::Redirect;
-use jumpgate_app::states_admin::StateOverview;
+use jumpgate_app::states::admin::StateOverview;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::states::GUEST;
 use serde::Deserialize;

@@ -12,7 +12,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, State};
 use axum::response::Redirect;
-use jumpgate_app::states_admin::Recomputed;
+use jumpgate_app::states::admin::Recomputed;
 use jumpgate_domain::StateId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::states::CriterionKind;

@@ -3,6 +3,12 @@
 //! periodic jobs once across every instance (deduplicated by key in the database).
 //! Why our own queue rather than apalis: see docs/adr/0003-job-queue.md. Set by the `[jobs]`
 //! section (`JobSettings`).
+//!
+//! Beside it: `admin` (what administrators do with jobs) and `periodic` (the job registry and
+//! the core's periodic jobs).
+
+pub mod admin;
+pub mod periodic;
 
 use crate::App;
 use crate::caller::Caller;

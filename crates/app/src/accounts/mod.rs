@@ -1,12 +1,19 @@
 //! Accounts and characters: logging in, adding alts, switching main, removing alts.
 //! Semantics follow Neucore (reference neucore.md §5.2), decided by `domain::login`. Set by the
 //! `[accounts]` section (`AccountSettings`).
+//!
+//! Beside it: `admin` (what administrators read about accounts), `email` (a verified
+//! address) and `timezones` (an account's time zone).
+
+pub mod admin;
+pub mod email;
+pub mod timezones;
 
 use crate::App;
 use crate::audit::{account_target, audit_in, character_target};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
-use crate::secrets::token_aad;
+use crate::tokens::secrets::token_aad;
 use jumpgate_domain::account::{Account, Character, RemovalReason, TokenStatus};
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::login::{LoginDecision, decide_login};

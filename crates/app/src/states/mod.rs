@@ -1,4 +1,10 @@
 //! Recomputing an account's state from its characters' affiliations.
+//!
+//! Beside it, as in the store's `states.rs`: `admin` (creating and changing states) and
+//! `permissions` (the grants that make a `Caller`, granting and revoking).
+
+pub mod admin;
+pub mod permissions;
 
 use crate::App;
 use crate::audit::{account_target, audit_in};

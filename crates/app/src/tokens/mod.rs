@@ -1,12 +1,17 @@
 //! Keeping ESI tokens alive: refresh with rotation, one refresh per token across all instances,
 //! CCP's error semantics (reference §A1.8) and the safety valve.
+//!
+//! Beside it: `safety_valve` and `secrets` (the tokens' encryption at rest).
+
+pub mod safety_valve;
+pub mod secrets;
 
 use crate::App;
 use crate::audit::character_target;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
-use crate::safety_valve::Verdict;
-use crate::secrets::token_aad;
+use crate::tokens::safety_valve::Verdict;
+use crate::tokens::secrets::token_aad;
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::TokenId;
 use jumpgate_domain::account::{RemovalReason, TokenStatus};

@@ -1,6 +1,6 @@
 //! What administrators read about accounts and characters (`admin.users`): searching them, an
 //! account's direct permissions and the characters that left accounts. Changing permissions is
-//! in `permissions`; states in `states_admin`.
+//! in `states::permissions`; states in `states::admin`.
 
 use crate::App;
 use crate::caller::Caller;
