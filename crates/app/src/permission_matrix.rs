@@ -66,6 +66,10 @@ const ROWS: &[(&str, Rule)] = &[
     ),
     ("mailer", Rule::NotAUseCase("accessor")),
     (
+        "now",
+        Rule::NotAUseCase("the time on the app's clock, not anyone's data"),
+    ),
+    (
         "sso",
         Rule::NotAUseCase("accessor for the binary and tests"),
     ),

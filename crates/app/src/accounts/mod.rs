@@ -2,10 +2,12 @@
 //! Semantics follow Neucore (reference neucore.md §5.2), decided by `domain::login`. Set by the
 //! `[accounts]` section (`AccountSettings`).
 //!
-//! Beside it: `admin` (what administrators read about accounts), `email` (a verified
+//! Beside it: `admin` (what administrators read about accounts), `affiliations` (the periodic
+//! sweep of every character's corporation and alliance), `email` (a verified
 //! address) and `timezones` (an account's time zone).
 
 pub mod admin;
+pub mod affiliations;
 pub mod email;
 pub mod timezones;
 

@@ -1,0 +1,124 @@
+//! The affiliation sweep (the job `refresh-affiliations`): every character's corporation and
+//! alliance re-read from ESI, biomassed characters removed, every account's state recomputed, and
+//! the names of corporations and alliances refreshed when their cache expired.
+
+use crate::App;
+use crate::audit::character_target;
+use crate::caller::Caller;
+use crate::error::AppResult;
+use jumpgate_domain::account::RemovalReason;
+use jumpgate_domain::states::Affiliation;
+use jumpgate_store::{AllianceInfo, CorporationInfo};
+use serde_json::json;
+
+/// `POST /characters/affiliation` takes at most this many ids.
+const AFFILIATION_BATCH: usize = 1000;
+/// Used when ESI sends no `Expires`: the spec's cache age for these routes.
+const DEFAULT_INFO_TTL: time::Duration = time::Duration::hours(1);
+
+/// What one affiliation sweep did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepSummary {
+    pub characters: usize,
+    pub changed: u64,
+    pub biomassed: usize,
+    pub corporations_refreshed: usize,
+    pub alliances_refreshed: usize,
+}
+
+impl App {
+    /// Re-reads every character's corporation and alliance (1000 per call), removes biomassed
+    /// characters, recomputes every account's state (someone who left the alliance loses Member
+    /// access here) and refreshes corporation and alliance names whose cache expired.
+    /// Background work (the job `refresh-affiliations`).
+    pub async fn refresh_affiliations(&self, caller: &Caller) -> AppResult<SweepSummary> {
+        caller.require_background()?;
+        let actor = caller.actor();
+        let ids = self.store().character_ids().await?;
+        let mut summary = SweepSummary {
+            characters: ids.len(),
+            ..Default::default()
+        };
+        for batch in ids.chunks(AFFILIATION_BATCH) {
+            let affiliations = self.esi().affiliations(batch).await?;
+            let (biomassed, alive): (Vec<Affiliation>, Vec<Affiliation>) = affiliations
+                .into_iter()
+                .partition(|a| Self::is_biomassed(a.corporation));
+            summary.changed += self.store().update_affiliations(&alive, self.now()).await?;
+            for a in biomassed {
+                let Some(c) = self.store().character(a.character).await? else {
+                    continue;
+                };
+                self.store()
+                    .remove_character(a.character, RemovalReason::Biomassed, None)
+                    .await?;
+                self.audit(
+                    actor.clone(),
+                    "character.biomassed",
+                    character_target(a.character),
+                    json!({"account": c.account.get(), "name": c.name}),
+                )
+                .await?;
+                summary.biomassed += 1;
+                self.revalidate_standings_after(c.account, "character biomassed")
+                    .await;
+            }
+        }
+        // States first: they depend only on the ids just written, so a failing name lookup
+        // must not leave someone who left with the access of before.
+        let states = self.store().states().await?;
+        for account in self.store().account_ids().await? {
+            self.recompute_state_with(account, &states, &actor).await?;
+        }
+        (summary.corporations_refreshed, summary.alliances_refreshed) =
+            self.refresh_entity_names().await?;
+        metrics::counter!("affiliation_sweeps_total").increment(1);
+        tracing::info!(?summary, "affiliation sweep finished");
+        Ok(summary)
+    }
+
+    /// Refreshes corporation and alliance names whose cache expired (corporations first: they
+    /// name the alliances to read).
+    pub(crate) async fn refresh_entity_names(&self) -> AppResult<(usize, usize)> {
+        Ok((
+            self.refresh_corporations().await?,
+            self.refresh_alliances().await?,
+        ))
+    }
+
+    async fn refresh_corporations(&self) -> AppResult<usize> {
+        let now = self.now();
+        let stale = self.store().stale_corporations(now, 500).await?;
+        for id in &stale {
+            let fresh = self.esi().corporation(*id).await?;
+            self.store()
+                .upsert_corporation(&CorporationInfo {
+                    id: *id,
+                    name: fresh.value.name.clone(),
+                    ticker: fresh.value.ticker.clone(),
+                    alliance: fresh.value.alliance_id,
+                    member_count: Some(fresh.value.member_count),
+                    expires_at: fresh.expires_at.unwrap_or(now + DEFAULT_INFO_TTL),
+                })
+                .await?;
+        }
+        Ok(stale.len())
+    }
+
+    async fn refresh_alliances(&self) -> AppResult<usize> {
+        let now = self.now();
+        let stale = self.store().stale_alliances(now, 500).await?;
+        for id in &stale {
+            let fresh = self.esi().alliance(*id).await?;
+            self.store()
+                .upsert_alliance(&AllianceInfo {
+                    id: *id,
+                    name: fresh.value.name.clone(),
+                    ticker: fresh.value.ticker.clone(),
+                    expires_at: fresh.expires_at.unwrap_or(now + DEFAULT_INFO_TTL),
+                })
+                .await?;
+        }
+        Ok(stale.len())
+    }
+}
