@@ -1129,7 +1129,7 @@ on_both_backends!(
             ),
             "{e}"
         );
-        assert!(matches!(JobError::from(e), JobError::PostponeFor { .. }));
+        assert!(matches!(JobError::from(e), JobError::Postpone { .. }));
         assert_eq!(answered(&t, 420), 1);
         let written = ledger_matches_game(&t, &m).await;
         assert!((50..=100).contains(&written), "one batch: {written}");
@@ -1142,7 +1142,7 @@ on_both_backends!(
             .sync_character(&Caller::system("standings-sync-character"), m.cid())
             .await
             .unwrap_err();
-        assert!(matches!(JobError::from(e), JobError::PostponeFor { .. }));
+        assert!(matches!(JobError::from(e), JobError::Postpone { .. }));
         assert_eq!(
             t.sim.requests().len(),
             sent,
