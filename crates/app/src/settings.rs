@@ -3,7 +3,7 @@
 
 use crate::accounts::AccountSettings;
 use crate::jobs::JobSettings;
-use std::time::Duration;
+use crate::tokens::safety_valve::SafetyValveSettings;
 
 #[derive(Debug, Clone)]
 pub struct AppSettings {
@@ -17,29 +17,6 @@ pub struct AppSettings {
     pub instance_id: String,
     pub safety_valve: SafetyValveSettings,
     pub standings: crate::standings::StandingsSettings,
-}
-
-#[derive(Debug, Clone)]
-pub struct SafetyValveSettings {
-    /// The window over which refresh outcomes are counted.
-    pub window: Duration,
-    /// Fewer invalid answers than this never trip the valve.
-    pub min_invalid: u32,
-    /// The share of refreshes answered "invalid" within the window that trips the valve.
-    pub max_invalid_share: f64,
-    /// How long invalidation stays suspended once tripped (an admin can clear it sooner).
-    pub hold: Duration,
-}
-
-impl Default for SafetyValveSettings {
-    fn default() -> Self {
-        Self {
-            window: Duration::from_secs(10 * 60),
-            min_invalid: 10,
-            max_invalid_share: 0.2,
-            hold: Duration::from_secs(60 * 60),
-        }
-    }
 }
 
 impl Default for AppSettings {

@@ -4,7 +4,7 @@ use crate::config::{MailSettings, MailTransport, Settings};
 use anyhow::Context;
 use jumpgate_app::esi_adapters::{StoreCache, StoreGate};
 use jumpgate_app::mail::{FileMailer, Mailer, SmtpMailer};
-use jumpgate_app::settings::SafetyValveSettings;
+use jumpgate_app::tokens::safety_valve::SafetyValveSettings;
 use jumpgate_app::tokens::secrets::KeyRing;
 use jumpgate_app::{App, AppSettings};
 use jumpgate_eve::{EsiClient, SsoClient};

@@ -3,10 +3,34 @@
 //! revoking at once. Alliance Auth lost whole alliances' access this way during an SSO outage.
 //! While tripped, tokens are not invalidated and nobody loses access; an alert is raised.
 
-use crate::settings::SafetyValveSettings;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// When the valve trips and for how long (`AppSettings::safety_valve`; the binary uses the
+/// defaults, there is no configuration section for it).
+#[derive(Debug, Clone)]
+pub struct SafetyValveSettings {
+    /// The window over which refresh outcomes are counted.
+    pub window: Duration,
+    /// Fewer invalid answers than this never trip the valve.
+    pub min_invalid: u32,
+    /// The share of refreshes answered "invalid" within the window that trips the valve.
+    pub max_invalid_share: f64,
+    /// How long invalidation stays suspended once tripped (an admin can clear it sooner).
+    pub hold: Duration,
+}
+
+impl Default for SafetyValveSettings {
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(10 * 60),
+            min_invalid: 10,
+            max_invalid_share: 0.2,
+            hold: Duration::from_secs(60 * 60),
+        }
+    }
+}
 
 #[derive(Debug)]
 pub struct SafetyValve {
