@@ -1,9 +1,9 @@
 //! The durable job queue: dedupe while queued or running, leases with expiry, retries.
 
-use crate::Store;
-use crate::db::{Cols, Db, DbTime, on_db};
+use crate::db::{Cols, Db, DbTime, on_conn, on_db};
 use crate::support::{self, conflict, json};
 use crate::{Job, JobCounts, JobStatus, NewJob, Result, StoreError};
+use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::JobId;
 use std::time::Duration;
@@ -264,22 +264,10 @@ impl Store {
 
     /// Puts a failed job back in the queue, due now, with attempts reset.
     pub async fn retry_job(&self, job_id: JobId) -> Result<bool> {
-        let done = on_db!(self, |db| sqlx::query(
-            "UPDATE jobs SET status = 'queued', run_at = $1, attempts = 0, locked_by = NULL,
-                 locked_until = NULL
-             WHERE id = $2 AND status = 'failed'",
-        )
-        .bind(DbTime(self.now()))
-        .bind(job_id.get())
-        .execute(db.writer())
-        .await
-        .map_err(|e| {
-            conflict(e, || {
-                format!("job {job_id}: an identical job is already queued")
-            })
-        })?
-        .rows_affected());
-        Ok(done == 1)
+        let mut tx = self.transaction().await?;
+        let out = tx.retry_job(job_id).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     pub async fn job_counts(&self) -> Result<JobCounts> {
@@ -297,5 +285,30 @@ impl Store {
             }
         }
         Ok(counts)
+    }
+}
+
+/// The writes a use case combines with others (and its audit entry) in one transaction; the
+/// `Store` methods of the same names run each in its own.
+impl Transaction {
+    /// Puts a failed job back in the queue, due now, with attempts reset.
+    pub async fn retry_job(&mut self, job_id: JobId) -> Result<bool> {
+        let now = self.now();
+        let done = on_conn!(self.conn(), |tx| sqlx::query(
+            "UPDATE jobs SET status = 'queued', run_at = $1, attempts = 0, locked_by = NULL,
+                 locked_until = NULL
+             WHERE id = $2 AND status = 'failed'",
+        )
+        .bind(DbTime(now))
+        .bind(job_id.get())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            conflict(e, || {
+                format!("job {job_id}: an identical job is already queued")
+            })
+        })?
+        .rows_affected());
+        Ok(done == 1)
     }
 }

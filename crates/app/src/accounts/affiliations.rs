@@ -3,7 +3,7 @@
 //! the names of corporations and alliances refreshed when their cache expired.
 
 use crate::App;
-use crate::audit::character_target;
+use crate::audit::{audit_in, character_target};
 use crate::caller::Caller;
 use crate::error::AppResult;
 use jumpgate_domain::account::RemovalReason;
@@ -49,16 +49,18 @@ impl App {
                 let Some(c) = self.store().character(a.character).await? else {
                     continue;
                 };
-                self.store()
-                    .remove_character(a.character, RemovalReason::Biomassed, None)
+                let mut tx = self.store().transaction().await?;
+                tx.remove_character(a.character, RemovalReason::Biomassed, None)
                     .await?;
-                self.audit(
+                audit_in(
+                    &mut tx,
                     actor.clone(),
                     "character.biomassed",
                     character_target(a.character),
                     json!({"account": c.account.get(), "name": c.name}),
                 )
                 .await?;
+                tx.commit().await?;
                 summary.biomassed += 1;
                 self.revalidate_standings_after(c.account, "character biomassed")
                     .await;

@@ -124,29 +124,34 @@ impl App {
         let account = match (&decision, affiliation.as_ref()) {
             (LoginDecision::CreateAccount { transferred_from }, Some(aff)) => {
                 if let Some(old) = transferred_from {
-                    self.store()
-                        .remove_character(id, RemovalReason::Transferred, None)
+                    let mut tx = self.store().transaction().await?;
+                    tx.remove_character(id, RemovalReason::Transferred, None)
                         .await?;
-                    self.audit(
+                    audit_in(
+                        &mut tx,
                         Actor::System("login".into()),
                         "character.transferred",
                         character_target(id),
                         json!({"from_account": old.get(), "name": verified.character_name}),
                     )
                     .await?;
+                    tx.commit().await?;
                     self.recompute_state(*old, &Actor::System("login".into()))
                         .await?;
                     self.revalidate_standings_after(*old, "character transferred")
                         .await;
                 }
-                let (account, _) = self.store().create_account(&new_character(aff)).await?;
-                self.audit(
+                let mut tx = self.store().transaction().await?;
+                let (account, _) = tx.create_account(&new_character(aff)).await?;
+                audit_in(
+                    &mut tx,
                     Actor::Account(account.id.get()),
                     "account.created",
                     account_target(account.id),
                     json!({"main": id.get(), "name": verified.character_name}),
                 )
                 .await?;
+                tx.commit().await?;
                 if self.settings().demo
                     && self
                         .store()
@@ -169,29 +174,28 @@ impl App {
                 account.id
             }
             (LoginDecision::AddAlt { account }, Some(aff)) => {
-                self.store()
-                    .add_character(*account, &new_character(aff))
-                    .await?;
-                self.audit(
+                let mut tx = self.store().transaction().await?;
+                tx.add_character(*account, &new_character(aff)).await?;
+                audit_in(
+                    &mut tx,
                     Actor::Account(account.get()),
                     "character.added",
                     character_target(id),
                     json!({"account": account.get(), "name": verified.character_name}),
                 )
                 .await?;
+                tx.commit().await?;
                 *account
             }
             (LoginDecision::MoveFrom { from, to }, Some(_)) => {
-                self.store()
-                    .move_character(id, *to, RemovalReason::Moved, Some(*to))
+                let mut tx = self.store().transaction().await?;
+                tx.move_character(id, *to, RemovalReason::Moved, Some(*to))
                     .await?;
-                self.audit(
-                    Actor::Account(to.get()),
+                audit_in(&mut tx, Actor::Account(to.get()),
                     "character.moved",
                     character_target(id),
-                    json!({"from_account": from.get(), "to_account": to.get(), "name": verified.character_name}),
-                )
-                .await?;
+                    json!({"from_account": from.get(), "to_account": to.get(), "name": verified.character_name}),).await?;
+                tx.commit().await?;
                 self.recompute_state(*from, &Actor::Account(to.get()))
                     .await?;
                 self.revalidate_standings_after(*from, "character left")
@@ -199,19 +203,16 @@ impl App {
                 *to
             }
             (LoginDecision::TransferFrom { from, to }, Some(_)) => {
-                self.store()
-                    .move_character(id, *to, RemovalReason::Transferred, Some(*to))
+                let mut tx = self.store().transaction().await?;
+                tx.move_character(id, *to, RemovalReason::Transferred, Some(*to))
                     .await?;
-                self.store()
-                    .update_character_identity(id, &verified.character_name, &verified.owner_hash)
+                tx.update_character_identity(id, &verified.character_name, &verified.owner_hash)
                     .await?;
-                self.audit(
-                    Actor::Account(to.get()),
+                audit_in(&mut tx, Actor::Account(to.get()),
                     "character.transferred",
                     character_target(id),
-                    json!({"from_account": from.get(), "to_account": to.get(), "name": verified.character_name}),
-                )
-                .await?;
+                    json!({"from_account": from.get(), "to_account": to.get(), "name": verified.character_name}),).await?;
+                tx.commit().await?;
                 self.recompute_state(*from, &Actor::Account(to.get()))
                     .await?;
                 self.revalidate_standings_after(*from, "character left")
@@ -410,16 +411,14 @@ impl App {
             )));
         }
         self.revoke_tokens_at_ccp(character).await;
-        self.store()
-            .remove_character(character, RemovalReason::RemovedByOwner, Some(account))
+        let mut tx = self.store().transaction().await?;
+        tx.remove_character(character, RemovalReason::RemovedByOwner, Some(account))
             .await?;
-        self.audit(
-            caller.actor(),
+        audit_in(&mut tx, caller.actor(),
             "character.removed",
             character_target(character),
-            json!({"account": account.get(), "name": c.name, "reason": RemovalReason::RemovedByOwner.as_str()}),
-        )
-        .await?;
+            json!({"account": account.get(), "name": c.name, "reason": RemovalReason::RemovedByOwner.as_str()}),).await?;
+        tx.commit().await?;
         self.recompute_state(account, &caller.actor()).await?;
         self.revalidate_standings_after(account, "character removed")
             .await;

@@ -2,6 +2,7 @@
 //! job, clear the SSO safety valve after checking EVE's SSO.
 
 use crate::App;
+use crate::audit::audit_in;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::JobId;
@@ -39,18 +40,22 @@ impl App {
     /// Puts a failed job back in the queue (recorded). Needs `admin.jobs`.
     pub async fn retry_job(&self, caller: &Caller, job: JobId) -> AppResult<()> {
         caller.require(Permission::ADMIN_JOBS)?;
-        if !self.store().retry_job(job).await? {
+        let mut tx = self.store().transaction().await?;
+        if !tx.retry_job(job).await? {
             return Err(AppError::Invalid(format!(
                 "job {job} is not a failed job (it may have been retried already)"
             )));
         }
-        self.audit(
+        audit_in(
+            &mut tx,
             caller.actor(),
             "job.retried",
             format!("job:{job}"),
             json!({}),
         )
-        .await
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// An administrator checked the SSO and clears the safety valve (recorded). Needs

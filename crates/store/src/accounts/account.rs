@@ -82,34 +82,10 @@ async fn owner_to_make_main<'c>(
 impl Store {
     /// Creates an account with `main` as its main (and only) character.
     pub async fn create_account(&self, main: &NewCharacter) -> Result<(Account, Character)> {
-        let now = self.now();
-        on_db!(self, |db| {
-            let mut tx = db.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO accounts (state, created_at) VALUES ($1, $2) RETURNING id",
-            )
-            .bind(GUEST)
-            .bind(DbTime(now))
-            .fetch_one(&mut *tx)
-            .await?;
-            let account = AccountId(id);
-            let character = characters::insert(&mut *tx, account, main, now).await?;
-            sqlx::query("UPDATE accounts SET main_character_id = $1 WHERE id = $2")
-                .bind(main.id.get())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            let account = sqlx::query(ACCOUNT_BY_ID)
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .as_ref()
-                .map(read_account)
-                .transpose()?
-                .ok_or_else(|| StoreError::NotFound(format!("account {id}")))?;
-            tx.commit().await?;
-            Ok((account, character))
-        })
+        let mut tx = self.transaction().await?;
+        let out = tx.create_account(main).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     pub async fn account(&self, id: AccountId) -> Result<Option<Account>> {
@@ -327,5 +303,39 @@ impl Transaction {
         .await?
         .rows_affected());
         not_found_if_zero(done, || format!("account {account}"))
+    }
+}
+
+/// The writes a use case combines with others (and its audit entry) in one transaction; the
+/// `Store` methods of the same names run each in its own.
+impl Transaction {
+    /// Creates an account with `main` as its main (and only) character.
+    pub async fn create_account(&mut self, main: &NewCharacter) -> Result<(Account, Character)> {
+        let now = self.now();
+        on_conn!(self.conn(), |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO accounts (state, created_at) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(GUEST)
+            .bind(DbTime(now))
+            .fetch_one(&mut *tx)
+            .await?;
+            let account = AccountId(id);
+            let character = characters::insert(&mut *tx, account, main, now).await?;
+            sqlx::query("UPDATE accounts SET main_character_id = $1 WHERE id = $2")
+                .bind(main.id.get())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let account = sqlx::query(ACCOUNT_BY_ID)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .as_ref()
+                .map(read_account)
+                .transpose()?
+                .ok_or_else(|| StoreError::NotFound(format!("account {id}")))?;
+            Ok((account, character))
+        })
     }
 }

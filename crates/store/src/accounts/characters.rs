@@ -2,10 +2,10 @@
 //! affiliation updates.
 
 use super::account::must_exist;
-use crate::Store;
 use crate::db::{Cols, Conn, Db, DbTime, Dialects, IdList, on_conn, on_db, where_in_ids};
 use crate::support::{conflict, contains_pattern, not_found_if_zero};
 use crate::{NewCharacter, Result, StoreError};
+use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::account::{Character, RemovalReason, RemovedCharacter};
 use jumpgate_domain::states::Affiliation;
@@ -314,14 +314,10 @@ impl Store {
 
     /// Adds an alt to an existing account. `Conflict` if the character exists.
     pub async fn add_character(&self, account: AccountId, c: &NewCharacter) -> Result<Character> {
-        on_db!(self, |db| {
-            let mut tx = db.begin().await?;
-            must_exist(&mut *tx, account).await?;
-            let character = insert(&mut *tx, account, c, self.now()).await?;
-            fill_empty_main(&mut *tx, account, c.id).await?;
-            tx.commit().await?;
-            Ok(character)
-        })
+        let mut tx = self.transaction().await?;
+        let out = tx.add_character(account, c).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Moves a character to another account in one transaction: records a `RemovedCharacter`
@@ -334,38 +330,10 @@ impl Store {
         reason: RemovalReason,
         actor: Option<AccountId>,
     ) -> Result<RemovedCharacter> {
-        let now = self.now();
-        on_db!(self, |db| {
-            let mut tx = db.begin().await?;
-            let c = lock(&mut *tx, character)
-                .await?
-                .ok_or_else(|| StoreError::NotFound(format!("character {character}")))?;
-            must_exist(&mut *tx, to).await?;
-            if c.account == to {
-                return Err(StoreError::Invalid(format!(
-                    "character {} ({character}) is already on account {to}",
-                    c.name
-                )));
-            }
-            repick_main(&mut *tx, c.account, character).await?;
-            // It joins the new account now: that is what "oldest character" means there.
-            sqlx::query("UPDATE characters SET account_id = $1, added_at = $2 WHERE id = $3")
-                .bind(to.get())
-                .bind(DbTime(now))
-                .bind(character.get())
-                .execute(&mut *tx)
-                .await?;
-            fill_empty_main(&mut *tx, to, character).await?;
-            // A character enrolled in contact sync stays enrolled, now for its new account.
-            sqlx::query("UPDATE sync_characters SET account_id = $1 WHERE character_id = $2")
-                .bind(to.get())
-                .bind(character.get())
-                .execute(&mut *tx)
-                .await?;
-            let removed = record_removal(&mut *tx, &c, Some(to), reason, actor, now).await?;
-            tx.commit().await?;
-            Ok(removed)
-        })
+        let mut tx = self.transaction().await?;
+        let out = tx.move_character(character, to, reason, actor).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Deletes a character and its tokens in one transaction, records the `RemovedCharacter`,
@@ -376,25 +344,10 @@ impl Store {
         reason: RemovalReason,
         actor: Option<AccountId>,
     ) -> Result<RemovedCharacter> {
-        let now = self.now();
-        on_db!(self, |db| {
-            let mut tx = db.begin().await?;
-            let c = lock(&mut *tx, character)
-                .await?
-                .ok_or_else(|| StoreError::NotFound(format!("character {character}")))?;
-            repick_main(&mut *tx, c.account, character).await?;
-            sqlx::query("DELETE FROM tokens WHERE character_id = $1")
-                .bind(character.get())
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM characters WHERE id = $1")
-                .bind(character.get())
-                .execute(&mut *tx)
-                .await?;
-            let removed = record_removal(&mut *tx, &c, None, reason, actor, now).await?;
-            tx.commit().await?;
-            Ok(removed)
-        })
+        let mut tx = self.transaction().await?;
+        let out = tx.remove_character(character, reason, actor).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     pub async fn update_character_identity(
@@ -403,16 +356,10 @@ impl Store {
         name: &str,
         owner_hash: &str,
     ) -> Result<()> {
-        let done = on_db!(self, |db| sqlx::query(
-            "UPDATE characters SET name = $1, owner_hash = $2 WHERE id = $3"
-        )
-        .bind(name)
-        .bind(owner_hash)
-        .bind(character.get())
-        .execute(db.writer())
-        .await?
-        .rows_affected());
-        not_found_if_zero(done, || format!("character {character}"))
+        let mut tx = self.transaction().await?;
+        tx.update_character_identity(character, name, owner_hash)
+            .await?;
+        tx.commit().await
     }
 
     /// Writes corporation/alliance/faction for each affiliation of a known character (unknown
@@ -514,5 +461,111 @@ impl Store {
         .iter()
         .map(read_removed)
         .collect())
+    }
+}
+
+/// The writes a use case combines with others (and its audit entry) in one transaction; the
+/// `Store` methods of the same names run each in its own.
+impl Transaction {
+    /// Adds an alt to an existing account. `Conflict` if the character exists.
+    pub async fn add_character(
+        &mut self,
+        account: AccountId,
+        c: &NewCharacter,
+    ) -> Result<Character> {
+        let now = self.now();
+        on_conn!(self.conn(), |tx| {
+            must_exist(&mut *tx, account).await?;
+            let character = insert(&mut *tx, account, c, now).await?;
+            fill_empty_main(&mut *tx, account, c.id).await?;
+            Ok(character)
+        })
+    }
+
+    /// Moves a character to another account in one transaction: records a `RemovedCharacter`
+    /// (with `to_account`), keeps its tokens, and if it was the old account's main, makes the
+    /// old account's oldest remaining character main (or none).
+    pub async fn move_character(
+        &mut self,
+        character: CharacterId,
+        to: AccountId,
+        reason: RemovalReason,
+        actor: Option<AccountId>,
+    ) -> Result<RemovedCharacter> {
+        let now = self.now();
+        on_conn!(self.conn(), |tx| {
+            let c = lock(&mut *tx, character)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("character {character}")))?;
+            must_exist(&mut *tx, to).await?;
+            if c.account == to {
+                return Err(StoreError::Invalid(format!(
+                    "character {} ({character}) is already on account {to}",
+                    c.name
+                )));
+            }
+            repick_main(&mut *tx, c.account, character).await?;
+            // It joins the new account now: that is what "oldest character" means there.
+            sqlx::query("UPDATE characters SET account_id = $1, added_at = $2 WHERE id = $3")
+                .bind(to.get())
+                .bind(DbTime(now))
+                .bind(character.get())
+                .execute(&mut *tx)
+                .await?;
+            fill_empty_main(&mut *tx, to, character).await?;
+            // A character enrolled in contact sync stays enrolled, now for its new account.
+            sqlx::query("UPDATE sync_characters SET account_id = $1 WHERE character_id = $2")
+                .bind(to.get())
+                .bind(character.get())
+                .execute(&mut *tx)
+                .await?;
+            let removed = record_removal(&mut *tx, &c, Some(to), reason, actor, now).await?;
+            Ok(removed)
+        })
+    }
+
+    /// Deletes a character and its tokens in one transaction, records the `RemovedCharacter`,
+    /// and re-picks the main as `move_character` does.
+    pub async fn remove_character(
+        &mut self,
+        character: CharacterId,
+        reason: RemovalReason,
+        actor: Option<AccountId>,
+    ) -> Result<RemovedCharacter> {
+        let now = self.now();
+        on_conn!(self.conn(), |tx| {
+            let c = lock(&mut *tx, character)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("character {character}")))?;
+            repick_main(&mut *tx, c.account, character).await?;
+            sqlx::query("DELETE FROM tokens WHERE character_id = $1")
+                .bind(character.get())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM characters WHERE id = $1")
+                .bind(character.get())
+                .execute(&mut *tx)
+                .await?;
+            let removed = record_removal(&mut *tx, &c, None, reason, actor, now).await?;
+            Ok(removed)
+        })
+    }
+
+    pub async fn update_character_identity(
+        &mut self,
+        character: CharacterId,
+        name: &str,
+        owner_hash: &str,
+    ) -> Result<()> {
+        let done = on_conn!(self.conn(), |tx| sqlx::query(
+            "UPDATE characters SET name = $1, owner_hash = $2 WHERE id = $3"
+        )
+        .bind(name)
+        .bind(owner_hash)
+        .bind(character.get())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected());
+        not_found_if_zero(done, || format!("character {character}"))
     }
 }

@@ -2,10 +2,10 @@
 //! character's contacts follow.
 
 use super::{read_entity, read_standing};
-use crate::Store;
 use crate::db::{Cols, Conn, DbTime, Limit, on_conn, on_db};
 use crate::support::{contains_pattern, unknown_account};
 use crate::{Result, StoreError};
+use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::AccountId;
 use jumpgate_domain::standings::{Entity, EntityKind, Standing};
@@ -175,22 +175,18 @@ impl Store {
 
     /// Creates or updates the entry of an entity (one entry per entity).
     pub async fn upsert_standing(&self, entry: &NewStandingsEntry) -> Result<StandingsEntry> {
-        on_db!(self, |db| {
-            let mut conn = db.writer().acquire().await?;
-            upsert_entry(&mut *conn, entry, self.now()).await
-        })
+        let mut tx = self.transaction().await?;
+        let out = tx.upsert_standing(entry).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Returns whether an entry was deleted.
     pub async fn delete_standing(&self, entity_id: i64) -> Result<bool> {
-        let done = on_db!(self, |db| sqlx::query(
-            "DELETE FROM standings_entries WHERE entity_id = $1"
-        )
-        .bind(entity_id)
-        .execute(db.writer())
-        .await?
-        .rows_affected());
-        Ok(done > 0)
+        let mut tx = self.transaction().await?;
+        let out = tx.delete_standing(entity_id).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Upserts every entry in one transaction: all or nothing.
@@ -205,5 +201,29 @@ impl Store {
             tx.commit().await?;
         });
         Ok(entries.len() as u64)
+    }
+}
+
+/// The writes a use case combines with others (and its audit entry) in one transaction; the
+/// `Store` methods of the same names run each in its own.
+impl Transaction {
+    /// Creates or updates the entry of an entity (one entry per entity).
+    pub async fn upsert_standing(&mut self, entry: &NewStandingsEntry) -> Result<StandingsEntry> {
+        let now = self.now();
+        on_conn!(self.conn(), |tx| {
+            upsert_entry(&mut *tx, entry, now).await
+        })
+    }
+
+    /// Returns whether an entry was deleted.
+    pub async fn delete_standing(&mut self, entity_id: i64) -> Result<bool> {
+        let done = on_conn!(self.conn(), |tx| sqlx::query(
+            "DELETE FROM standings_entries WHERE entity_id = $1"
+        )
+        .bind(entity_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected());
+        Ok(done > 0)
     }
 }

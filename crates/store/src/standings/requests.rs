@@ -3,10 +3,10 @@
 
 use super::entries::upsert_entry;
 use super::{Decided, WorkflowFilter, not_pending, read_entity, read_standing};
-use crate::Store;
-use crate::db::{Cols, DbTime, Limit, on_db};
+use crate::db::{Cols, DbTime, Limit, on_conn, on_db};
 use crate::support::{self, is_foreign_key, unknown_account};
 use crate::{NewStandingsEntry, Result, StoreError};
+use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::standings::{Entity, RequestState, Standing};
 use jumpgate_domain::{AccountId, RequestId};
@@ -107,27 +107,10 @@ fn decided(d: &RequestDecision) -> Decided<'_> {
 
 impl Store {
     pub async fn create_request(&self, r: &NewStandingRequest) -> Result<StandingRequest> {
-        on_db!(self, |db| read_request(
-            &sqlx::query(concatcp!(
-                "INSERT INTO standing_requests (entity_id, entity_kind, name, requester, state, \
-                 created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING ",
-                REQUEST_COLS
-            ))
-            .bind(r.entity.id)
-            .bind(r.entity.kind.as_str())
-            .bind(&r.name)
-            .bind(r.requester.get())
-            .bind(DbTime(self.now()))
-            .fetch_one(db.writer())
-            .await
-            .map_err(|e| {
-                if is_foreign_key(&e) {
-                    StoreError::NotFound(format!("account {}", r.requester))
-                } else {
-                    support::conflict(e, || format!("a request for {} is already pending", r.name))
-                }
-            })?
-        ))
+        let mut tx = self.transaction().await?;
+        let out = tx.create_request(r).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     pub async fn request(&self, id: RequestId) -> Result<Option<StandingRequest>> {
@@ -173,10 +156,51 @@ impl Store {
         id: RequestId,
         decision: &RequestDecision,
     ) -> Result<StandingRequest> {
+        let mut tx = self.transaction().await?;
+        let out = tx.decide_request(id, decision).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// The writes a use case combines with others (and its audit entry) in one transaction; the
+/// `Store` methods of the same names run each in its own.
+impl Transaction {
+    pub async fn create_request(&mut self, r: &NewStandingRequest) -> Result<StandingRequest> {
+        let now = self.now();
+        on_conn!(self.conn(), |tx| read_request(
+            &sqlx::query(concatcp!(
+                "INSERT INTO standing_requests (entity_id, entity_kind, name, requester, state, \
+                 created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING ",
+                REQUEST_COLS
+            ))
+            .bind(r.entity.id)
+            .bind(r.entity.kind.as_str())
+            .bind(&r.name)
+            .bind(r.requester.get())
+            .bind(DbTime(now))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| {
+                if is_foreign_key(&e) {
+                    StoreError::NotFound(format!("account {}", r.requester))
+                } else {
+                    support::conflict(e, || format!("a request for {} is already pending", r.name))
+                }
+            })?
+        ))
+    }
+
+    /// Decides a pending request; `Invalid` if it is not pending (the message names its state).
+    /// Approving upserts the entry (source `request`) in the same transaction.
+    pub async fn decide_request(
+        &mut self,
+        id: RequestId,
+        decision: &RequestDecision,
+    ) -> Result<StandingRequest> {
         let d = decided(decision);
         let now = self.now();
-        on_db!(self, |db| {
-            let mut tx = db.begin().await?;
+        on_conn!(self.conn(), |tx| {
             // Only a pending request changes: the guard makes a second decision match no row
             // (on PostgreSQL a concurrent one waits for the row lock, then re-checks the state
             // and finds it decided).
@@ -218,7 +242,6 @@ impl Store {
                 };
                 upsert_entry(&mut *tx, &entry, now).await?;
             }
-            tx.commit().await?;
             Ok(request)
         })
     }

@@ -3,9 +3,9 @@
 
 use super::{Decided, WorkflowFilter, not_pending, read_entity};
 use crate::Result;
-use crate::Store;
-use crate::db::{Cols, DbTime, Limit, on_db};
+use crate::db::{Cols, DbTime, Limit, on_conn, on_db};
 use crate::support::{self, is_foreign_key, unknown_account};
+use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::standings::{Entity, RevocationReason, RevocationState};
 use jumpgate_domain::{AccountId, RevocationId};
@@ -100,31 +100,10 @@ fn decided(d: &RevocationDecision) -> Decided<'_> {
 
 impl Store {
     pub async fn create_revocation(&self, r: &NewRevocation) -> Result<Revocation> {
-        on_db!(self, |db| read_revocation(
-            &sqlx::query(concatcp!(
-                "INSERT INTO standing_revocations (entity_id, entity_kind, name, reason, \
-                 requester, state, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6) \
-                 RETURNING ",
-                REVOCATION_COLS
-            ))
-            .bind(r.entity.id)
-            .bind(r.entity.kind.as_str())
-            .bind(&r.name)
-            .bind(r.reason.as_str())
-            .bind(r.requester.map(|a| a.get()))
-            .bind(DbTime(self.now()))
-            .fetch_one(db.writer())
-            .await
-            .map_err(|e| {
-                if is_foreign_key(&e) {
-                    unknown_account(e, r.requester)
-                } else {
-                    support::conflict(e, || {
-                        format!("a revocation for {} is already pending", r.name)
-                    })
-                }
-            })?
-        ))
+        let mut tx = self.transaction().await?;
+        let out = tx.create_revocation(r).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     pub async fn revocation(&self, id: RevocationId) -> Result<Option<Revocation>> {
@@ -169,10 +148,54 @@ impl Store {
         id: RevocationId,
         decision: &RevocationDecision,
     ) -> Result<Revocation> {
+        let mut tx = self.transaction().await?;
+        let out = tx.decide_revocation(id, decision).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// The writes a use case combines with others (and its audit entry) in one transaction; the
+/// `Store` methods of the same names run each in its own.
+impl Transaction {
+    pub async fn create_revocation(&mut self, r: &NewRevocation) -> Result<Revocation> {
+        let now = self.now();
+        on_conn!(self.conn(), |tx| read_revocation(
+            &sqlx::query(concatcp!(
+                "INSERT INTO standing_revocations (entity_id, entity_kind, name, reason, \
+                 requester, state, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6) \
+                 RETURNING ",
+                REVOCATION_COLS
+            ))
+            .bind(r.entity.id)
+            .bind(r.entity.kind.as_str())
+            .bind(&r.name)
+            .bind(r.reason.as_str())
+            .bind(r.requester.map(|a| a.get()))
+            .bind(DbTime(now))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| {
+                if is_foreign_key(&e) {
+                    unknown_account(e, r.requester)
+                } else {
+                    support::conflict(e, || {
+                        format!("a revocation for {} is already pending", r.name)
+                    })
+                }
+            })?
+        ))
+    }
+
+    /// Decides a pending revocation; approving deletes the entry in the same transaction.
+    pub async fn decide_revocation(
+        &mut self,
+        id: RevocationId,
+        decision: &RevocationDecision,
+    ) -> Result<Revocation> {
         let d = decided(decision);
         let now = self.now();
-        on_db!(self, |db| {
-            let mut tx = db.begin().await?;
+        on_conn!(self.conn(), |tx| {
             // Only a pending revocation changes: the guard makes a second decision match no row.
             let row = sqlx::query(concatcp!(
                 "UPDATE standing_revocations SET state = $1, decided_at = $2, decided_by = $3, \
@@ -202,7 +225,6 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await?;
             Ok(revocation)
         })
     }

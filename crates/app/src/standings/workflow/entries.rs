@@ -3,6 +3,7 @@
 
 use super::{IMPORT_LOGIN, entity_target};
 use crate::App;
+use crate::audit::audit_in;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::permissions::Permission;
@@ -82,8 +83,8 @@ impl App {
             n => n.to_owned(),
         };
         let notes = notes.trim().to_owned();
-        let saved = self
-            .store()
+        let mut tx = self.store().transaction().await?;
+        let saved = tx
             .upsert_standing(&NewStandingsEntry {
                 entity,
                 name: name.clone(),
@@ -107,8 +108,15 @@ impl App {
                 json!({"kind": entity.kind.as_str(), "name": name, "standing": standing.value(), "previous": b.standing.value(), "notes": notes}),
             ),
         };
-        self.audit(by.clone(), action, entity_target(entity.id), details)
-            .await?;
+        audit_in(
+            &mut tx,
+            by.clone(),
+            action,
+            entity_target(entity.id),
+            details,
+        )
+        .await?;
+        tx.commit().await?;
         self.workflow_propagate(entity.id, &by).await;
         Ok(saved)
     }
@@ -126,15 +134,16 @@ impl App {
                 "entity {entity_id} is not in the standings database"
             ))
         })?;
-        self.store().delete_standing(entity_id).await?;
+        let mut tx = self.store().transaction().await?;
+        tx.delete_standing(entity_id).await?;
         let by = caller.actor();
-        self.audit(
+        audit_in(&mut tx,
             by.clone(),
             "standings.entry.deleted",
             entity_target(entity_id),
             json!({"kind": entry.entity.kind.as_str(), "name": entry.name, "standing": entry.standing.value(), "notes": notes.trim()}),
-        )
-        .await?;
+        ).await?;
+        tx.commit().await?;
         if let Some(owner) = entry.added_by
             && entry.source == "request"
         {

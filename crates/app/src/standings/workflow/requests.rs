@@ -3,6 +3,7 @@
 use super::eligibility::is_npc_corporation;
 use super::{STANDINGS_PAGE, entity_target, pending_conflict};
 use crate::App;
+use crate::audit::audit_in;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::RequestId;
@@ -98,9 +99,8 @@ impl App {
         let (req, rev) = self.pending_for(entity.id).await?;
         can_request(has_entry, req, rev)
             .map_err(|r| AppError::Invalid(format!("{name}: {}", r.message())))?;
-        let created = self
-            .store()
-            .create_request(&NewStandingRequest {
+        let mut tx = self.store().transaction().await?;
+        let created = tx.create_request(&NewStandingRequest {
                 entity,
                 name: name.clone(),
                 requester: actor,
@@ -114,13 +114,15 @@ impl App {
                     ),
                 )
             })?;
-        self.audit(
+        audit_in(
+            &mut tx,
             caller.actor(),
             "standings.request.created",
             entity_target(entity.id),
             json!({"request": created.id, "kind": entity.kind.as_str(), "name": name}),
         )
         .await?;
+        tx.commit().await?;
         Ok(created)
     }
 
@@ -157,18 +159,20 @@ impl App {
                 "only the member who made a request can cancel it".to_owned(),
             ));
         }
-        let done = self
-            .store()
+        let mut tx = self.store().transaction().await?;
+        let done = tx
             .decide_request(id, &RequestDecision::Cancel { by: actor })
             .await
             .map_err(|e| pending_conflict(e, "this request is no longer pending"))?;
-        self.audit(
+        audit_in(
+            &mut tx,
             caller.actor(),
             "standings.request.cancelled",
             entity_target(req.entity.id),
             json!({"request": id, "name": req.name}),
         )
         .await?;
+        tx.commit().await?;
         Ok(done)
     }
 
@@ -185,8 +189,8 @@ impl App {
         let req = self.existing_request(id).await?;
         let standing = standing.unwrap_or(self.settings().standings.default_standing);
         let notes = notes.trim().to_owned();
-        let done = self
-            .store()
+        let mut tx = self.store().transaction().await?;
+        let done = tx
             .decide_request(
                 id,
                 &RequestDecision::Approve {
@@ -198,13 +202,15 @@ impl App {
             .await
             .map_err(|e| pending_conflict(e, "this request is no longer pending"))?;
         let by = caller.actor();
-        self.audit(
+        audit_in(
+            &mut tx,
             by.clone(),
             "standings.request.approved",
             entity_target(req.entity.id),
             json!({"request": id, "name": req.name, "standing": standing.value(), "notes": notes}),
         )
         .await?;
+        tx.commit().await?;
         let mut message = format!(
             "Your standing request for {} was approved with standing {standing}.",
             req.name
@@ -239,8 +245,8 @@ impl App {
             ));
         }
         let req = self.existing_request(id).await?;
-        let done = self
-            .store()
+        let mut tx = self.store().transaction().await?;
+        let done = tx
             .decide_request(
                 id,
                 &RequestDecision::Reject {
@@ -250,13 +256,15 @@ impl App {
             )
             .await
             .map_err(|e| pending_conflict(e, "this request is no longer pending"))?;
-        self.audit(
+        audit_in(
+            &mut tx,
             caller.actor(),
             "standings.request.rejected",
             entity_target(req.entity.id),
             json!({"request": id, "name": req.name, "reason": reason}),
         )
         .await?;
+        tx.commit().await?;
         self.notify_account(
             req.requester,
             "Standing request rejected",

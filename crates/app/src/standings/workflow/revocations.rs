@@ -3,6 +3,7 @@
 
 use super::{STANDINGS_PAGE, entity_target, pending_conflict};
 use crate::App;
+use crate::audit::audit_in;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::AccountId;
@@ -54,8 +55,8 @@ impl App {
         requester: Option<AccountId>,
         owner: Option<AccountId>,
     ) -> AppResult<Revocation> {
-        let created = self
-            .store()
+        let mut tx = self.store().transaction().await?;
+        let created = tx
             .create_revocation(&NewRevocation {
                 entity,
                 name: name.to_owned(),
@@ -73,18 +74,18 @@ impl App {
             Some(a) => Actor::Account(a.get()),
             None => Actor::System(super::VALIDATE.to_owned()),
         };
-        self.audit(
+        audit_in(&mut tx,
             actor,
             "standings.revocation.created",
             entity_target(entity.id),
             json!({"revocation": created.id, "name": name, "reason": reason.as_str(), "automatic": reason.is_automatic()}),
-        )
-        .await?;
+        ).await?;
+        tx.commit().await?;
         let policy = self.settings().standings.revocation_policies.get(reason);
         if policy == ReasonPolicy::AutoApprove {
             let system = Actor::System("standings-policy".to_owned());
-            let done = self
-                .store()
+            let mut tx = self.store().transaction().await?;
+            let done = tx
                 .decide_revocation(
                     created.id,
                     &RevocationDecision::Approve {
@@ -94,13 +95,13 @@ impl App {
                 )
                 .await
                 .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
-            self.audit(
+            audit_in(&mut tx,
                 system.clone(),
                 "standings.revocation.approved",
                 entity_target(entity.id),
                 json!({"revocation": created.id, "name": name, "reason": reason.as_str(), "automatic": true}),
-            )
-            .await?;
+            ).await?;
+            tx.commit().await?;
             if let Some(o) = owner {
                 self.notify_account(
                     o,
@@ -163,8 +164,8 @@ impl App {
         let rev = self.existing_revocation(id).await?;
         let owner = self.revocation_owner(&rev).await?;
         let notes = notes.trim().to_owned();
-        let done = self
-            .store()
+        let mut tx = self.store().transaction().await?;
+        let done = tx
             .decide_revocation(
                 id,
                 &RevocationDecision::Approve {
@@ -175,13 +176,13 @@ impl App {
             .await
             .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
         let by = caller.actor();
-        self.audit(
+        audit_in(&mut tx,
             by.clone(),
             "standings.revocation.approved",
             entity_target(rev.entity.id),
             json!({"revocation": id, "name": rev.name, "reason": rev.reason.as_str(), "notes": notes}),
-        )
-        .await?;
+        ).await?;
+        tx.commit().await?;
         if let Some(o) = owner {
             self.notify_account(
                 o,
@@ -215,8 +216,8 @@ impl App {
         }
         let rev = self.existing_revocation(id).await?;
         let owner = self.revocation_owner(&rev).await?;
-        let done = self
-            .store()
+        let mut tx = self.store().transaction().await?;
+        let done = tx
             .decide_revocation(
                 id,
                 &RevocationDecision::Reject {
@@ -226,13 +227,15 @@ impl App {
             )
             .await
             .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
-        self.audit(
+        audit_in(
+            &mut tx,
             caller.actor(),
             "standings.revocation.rejected",
             entity_target(rev.entity.id),
             json!({"revocation": id, "name": rev.name, "reason": reason}),
         )
         .await?;
+        tx.commit().await?;
         if let Some(o) = owner {
             self.notify_account(
                 o,
@@ -261,18 +264,20 @@ impl App {
                 "only the member who asked for a removal can cancel it".to_owned(),
             ));
         }
-        let done = self
-            .store()
+        let mut tx = self.store().transaction().await?;
+        let done = tx
             .decide_revocation(id, &RevocationDecision::Cancel { by: actor })
             .await
             .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
-        self.audit(
+        audit_in(
+            &mut tx,
             caller.actor(),
             "standings.revocation.cancelled",
             entity_target(rev.entity.id),
             json!({"revocation": id, "name": rev.name}),
         )
         .await?;
+        tx.commit().await?;
         Ok(done)
     }
 
