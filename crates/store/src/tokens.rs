@@ -1,10 +1,10 @@
 //! ESI tokens (ciphertexts only; encryption happens above the store) and the per-token refresh
 //! lease.
 
-use crate::Store;
-use crate::db::{Cols, DbTime, on_db};
+use crate::db::{Cols, DbTime, on_conn, on_db};
 use crate::support::{self, conflict, is_foreign_key, not_found_if_zero};
 use crate::{NewToken, RefreshedToken, Result, StoreError, TokenRecord};
+use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::account::TokenStatus;
 use jumpgate_domain::{AccountId, CharacterId, TokenId};
@@ -157,19 +157,9 @@ impl Store {
         status: TokenStatus,
         reason: Option<&str>,
     ) -> Result<()> {
-        let done = on_db!(self, |db| {
-            sqlx::query(
-            "UPDATE tokens SET status = $1, status_reason = $2, last_checked_at = $3 WHERE id = $4",
-        )
-        .bind(status.as_str())
-        .bind(reason)
-        .bind(DbTime(self.now()))
-        .bind(token_id.get())
-        .execute(db.writer())
-        .await?
-.rows_affected()
-        });
-        not_found_if_zero(done, || format!("token {token_id}"))
+        let mut tx = self.transaction().await?;
+        tx.set_token_status(token_id, status, reason).await?;
+        tx.commit().await
     }
 
     /// Valid tokens whose access token expires before `before`, soonest first.
@@ -273,6 +263,33 @@ impl Store {
         .execute(db.writer())
         .await?
         .rows_affected());
+        not_found_if_zero(done, || format!("token {token_id}"))
+    }
+}
+
+/// The writes a use case combines with others (and its audit entry) in one transaction; the
+/// `Store` methods of the same names run each in its own.
+impl Transaction {
+    /// Marks a token valid/invalid/revoked with an optional reason; `last_checked_at` = now.
+    pub async fn set_token_status(
+        &mut self,
+        token_id: TokenId,
+        status: TokenStatus,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let now = self.now();
+        let done = on_conn!(self.conn(), |tx| {
+            sqlx::query(
+            "UPDATE tokens SET status = $1, status_reason = $2, last_checked_at = $3 WHERE id = $4",
+        )
+        .bind(status.as_str())
+        .bind(reason)
+        .bind(DbTime(now))
+        .bind(token_id.get())
+        .execute(&mut *tx)
+        .await?
+.rows_affected()
+        });
         not_found_if_zero(done, || format!("token {token_id}"))
     }
 }

@@ -7,7 +7,7 @@ pub mod safety_valve;
 pub mod secrets;
 
 use crate::App;
-use crate::audit::character_target;
+use crate::audit::{audit_in, character_target};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::tokens::safety_valve::Verdict;
@@ -222,16 +222,18 @@ impl App {
             }
             Err(SsoError::TokenRevoked { description }) => match self.valve_verdict().await? {
                 Verdict::Invalidate => {
-                    self.store()
-                        .set_token_status(token.id, TokenStatus::Invalid, Some(&description))
+                    let mut tx = self.store().transaction().await?;
+                    tx.set_token_status(token.id, TokenStatus::Invalid, Some(&description))
                         .await?;
-                    self.audit(
+                    audit_in(
+                        &mut tx,
                         Actor::System("token-refresh".into()),
                         "token.invalidated",
                         character_target(character),
                         json!({"login": login, "reason": description}),
                     )
                     .await?;
+                    tx.commit().await?;
                     if let Some(c) = self.store().character(character).await? {
                         self.revalidate_standings_after(c.account, "token invalidated")
                             .await;
@@ -309,17 +311,19 @@ impl App {
         let Some(c) = self.store().character(character).await? else {
             return Ok(RefreshOutcome::Transferred);
         };
-        self.store()
-            .remove_character(character, RemovalReason::Transferred, None)
+        let mut tx = self.store().transaction().await?;
+        tx.remove_character(character, RemovalReason::Transferred, None)
             .await?;
         let actor = Actor::System("token-refresh".into());
-        self.audit(
+        audit_in(
+            &mut tx,
             actor.clone(),
             "character.transferred",
             character_target(character),
             json!({"from_account": c.account.get(), "name": c.name}),
         )
         .await?;
+        tx.commit().await?;
         self.recompute_state(c.account, &actor).await?;
         self.revalidate_standings_after(c.account, "character transferred")
             .await;
