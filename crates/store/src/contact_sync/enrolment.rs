@@ -1,10 +1,10 @@
 //! Enrolment in contact sync: which characters Jumpgate keeps contacts in, where each one's
 //! sync stands, and the per-character sync lease (one sync per character across instances).
 
-use crate::Store;
-use crate::db::{Cols, DbTime, on_db};
+use crate::db::{Cols, DbTime, on_conn, on_db};
 use crate::support;
 use crate::{Result, StoreError};
+use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::{AccountId, CharacterId};
 use serde::{Deserialize, Serialize};
@@ -174,15 +174,10 @@ impl Store {
 
     /// Removes the enrolment and its ledger.
     pub async fn leave_sync(&self, character: CharacterId) -> Result<bool> {
-        // The ledger goes with the enrolment (ON DELETE CASCADE).
-        let done = on_db!(self, |db| sqlx::query(
-            "DELETE FROM sync_characters WHERE character_id = $1"
-        )
-        .bind(character.get())
-        .execute(db.writer())
-        .await?
-        .rows_affected());
-        Ok(done > 0)
+        let mut tx = self.transaction().await?;
+        let out = tx.leave_sync(character).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     pub async fn synced_character(
@@ -308,5 +303,22 @@ impl Store {
             .await?;
         });
         Ok(())
+    }
+}
+
+/// The writes a use case combines with others (and its audit entry) in one transaction; the
+/// `Store` methods of the same names run each in its own.
+impl Transaction {
+    /// Removes the enrolment and its ledger.
+    pub async fn leave_sync(&mut self, character: CharacterId) -> Result<bool> {
+        // The ledger goes with the enrolment (ON DELETE CASCADE).
+        let done = on_conn!(self.conn(), |tx| sqlx::query(
+            "DELETE FROM sync_characters WHERE character_id = $1"
+        )
+        .bind(character.get())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected());
+        Ok(done > 0)
     }
 }

@@ -4,7 +4,7 @@
 use super::eligibility::CleanUp;
 use super::engine::{missing_scopes, status_label};
 use crate::App;
-use crate::audit::character_target;
+use crate::audit::{audit_in, character_target};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::standings::settings::SYNC_LOGIN;
@@ -212,14 +212,17 @@ impl App {
             ),
         };
         self.keep_pending_writes(character).await?;
-        self.store().leave_sync(character).await?;
-        self.audit(
+        let mut tx = self.store().transaction().await?;
+        tx.leave_sync(character).await?;
+        audit_in(
+            &mut tx,
             caller.actor(),
             "standings.sync.left",
             character_target(character),
             json!({ "policy": settings.leave_policy.as_str() }),
         )
         .await?;
+        tx.commit().await?;
         Ok(LeaveReport { message })
     }
 
