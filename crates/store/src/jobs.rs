@@ -1,6 +1,6 @@
 //! The durable job queue: dedupe while queued or running, leases with expiry, retries.
 
-use crate::db::{Cols, Db, DbTime, on_conn, on_db};
+use crate::db::{Cols, Conn, Db, DbTime, on_conn, on_db};
 use crate::support::{self, conflict, json};
 use crate::{Job, JobCounts, JobStatus, NewJob, Result, StoreError};
 use crate::{Store, Transaction};
@@ -37,25 +37,13 @@ impl Store {
     /// Queues a job. With a `dedupe_key`, nothing is queued (returns `None`) while a queued or
     /// running job has the same key: N instances scheduling a periodic job queue it once.
     pub async fn enqueue_job(&self, job: &NewJob) -> Result<Option<JobId>> {
-        // The partial unique index on dedupe_key only covers queued and running jobs, so a
-        // second copy is silently skipped while one is pending, and allowed again once it
-        // finished. The payload is bound as JSON: text on SQLite, JSONB on PostgreSQL.
-        let id: Option<i64> = on_db!(self, |db| {
-            sqlx::query_scalar(
-            "INSERT INTO jobs (kind, payload, status, run_at, dedupe_key, attempts, max_attempts, created_at)
-             VALUES ($1, $2, 'queued', $3, $4, 0, $5, $6)
-             ON CONFLICT DO NOTHING RETURNING id",
+        let now = self.now();
+        on_db!(self, |db| insert_job(
+            &mut *db.writer().acquire().await?,
+            job,
+            now
         )
-        .bind(&job.kind)
-        .bind(sqlx::types::Json(&job.payload))
-        .bind(DbTime(job.run_at))
-        .bind(&job.dedupe_key)
-        .bind(job.max_attempts)
-        .bind(DbTime(self.now()))
-        .fetch_optional(db.writer())
-        .await?
-        });
-        Ok(id.map(JobId))
+        .await)
     }
 
     /// Leases up to `limit` due jobs (queued with `run_at <= now`, or running with an expired
@@ -291,6 +279,12 @@ impl Store {
 /// The writes a use case combines with others (and its audit entry) in one transaction; the
 /// `Store` methods of the same names run each in its own.
 impl Transaction {
+    /// Queues a job, as [`Store::enqueue_job`].
+    pub async fn enqueue_job(&mut self, job: &NewJob) -> Result<Option<JobId>> {
+        let now = self.now();
+        insert_job(self.conn(), job, now).await
+    }
+
     /// Puts a failed job back in the queue, due now, with attempts reset.
     pub async fn retry_job(&mut self, job_id: JobId) -> Result<bool> {
         let now = self.now();
@@ -311,4 +305,32 @@ impl Transaction {
         .rows_affected());
         Ok(done == 1)
     }
+}
+
+/// The one body of `enqueue_job`, on a pool connection (jobs are queued often, one at a time)
+/// or a transaction's.
+async fn insert_job<'c>(
+    conn: impl Into<Conn<'c>>,
+    job: &NewJob,
+    now: OffsetDateTime,
+) -> Result<Option<JobId>> {
+    // The partial unique index on dedupe_key only covers queued and running jobs, so a second
+    // copy is silently skipped while one is pending, and allowed again once it finished. The
+    // payload is bound as JSON: text on SQLite, JSONB on PostgreSQL.
+    let id: Option<i64> = on_conn!(conn, |c| {
+        sqlx::query_scalar(
+        "INSERT INTO jobs (kind, payload, status, run_at, dedupe_key, attempts, max_attempts, created_at)
+         VALUES ($1, $2, 'queued', $3, $4, 0, $5, $6)
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(&job.kind)
+    .bind(sqlx::types::Json(&job.payload))
+    .bind(DbTime(job.run_at))
+    .bind(&job.dedupe_key)
+    .bind(job.max_attempts)
+    .bind(DbTime(now))
+    .fetch_optional(c)
+    .await?
+    });
+    Ok(id.map(JobId))
 }

@@ -1,8 +1,7 @@
 //! A small key-value table for state shared by every instance (settings, markers).
 
-use crate::Result;
-use crate::Store;
-use crate::db::on_db;
+use crate::db::{Conn, on_conn, on_db};
+use crate::{Result, Store, Transaction};
 
 impl Store {
     pub async fn kv_get(&self, key: &str) -> Result<Option<String>> {
@@ -14,18 +13,15 @@ impl Store {
         .await?))
     }
 
+    /// Sets `key` to `value`. Written often (rate-limit pauses, job schedules), so on its own
+    /// connection rather than in a transaction of one statement.
     pub async fn kv_set(&self, key: &str, value: &str) -> Result<()> {
-        on_db!(self, |db| {
-            sqlx::query(
-                "INSERT INTO kv (key, value) VALUES ($1, $2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )
-            .bind(key)
-            .bind(value)
-            .execute(db.writer())
-            .await?;
-        });
-        Ok(())
+        on_db!(self, |db| put(
+            &mut *db.writer().acquire().await?,
+            key,
+            value
+        )
+        .await)
     }
 
     /// Sets `key` only if it is absent; true if this call set it.
@@ -40,4 +36,26 @@ impl Store {
         .rows_affected());
         Ok(done == 1)
     }
+}
+
+/// The writes a use case combines with others (and its audit entry) in one transaction.
+impl Transaction {
+    /// Sets `key` to `value`, as [`Store::kv_set`].
+    pub async fn kv_set(&mut self, key: &str, value: &str) -> Result<()> {
+        put(self.conn(), key, value).await
+    }
+}
+
+/// The one body of `kv_set`, on a pool connection or a transaction's.
+async fn put<'c>(conn: impl Into<Conn<'c>>, key: &str, value: &str) -> Result<()> {
+    on_conn!(conn, |c| sqlx::query(
+        "INSERT INTO kv (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(c)
+    .await?
+    .rows_affected());
+    Ok(())
 }

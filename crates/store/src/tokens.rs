@@ -38,43 +38,10 @@ fn token_status(s: &str) -> Result<TokenStatus> {
 impl Store {
     /// Inserts or replaces the token of (character, login).
     pub async fn upsert_token(&self, t: &NewToken) -> Result<TokenRecord> {
-        // A new grant replaces the old one entirely but keeps its id, creation time and any
-        // lease.
-        on_db!(self, |db| read_token(
-            &sqlx::query(concatcp!(
-                "INSERT INTO tokens (character_id, login, access_token, refresh_token, \
-                 expires_at, scopes, owner_hash, status, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'valid', $8) \
-                 ON CONFLICT (character_id, login) DO UPDATE SET \
-                 access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
-                 expires_at = excluded.expires_at, scopes = excluded.scopes, \
-                 owner_hash = excluded.owner_hash, status = 'valid', status_reason = NULL, \
-                 last_checked_at = NULL RETURNING ",
-                TOKEN_COLS
-            ))
-            .bind(t.character.get())
-            .bind(&t.login)
-            .bind(&t.access_token)
-            .bind(&t.refresh_token)
-            .bind(DbTime(t.expires_at))
-            .bind(&t.scopes)
-            .bind(&t.owner_hash)
-            .bind(DbTime(self.now()))
-            .fetch_one(db.writer())
-            .await
-            .map_err(|e| {
-                if is_foreign_key(&e) {
-                    StoreError::NotFound(format!("character {}", t.character))
-                } else {
-                    conflict(e, || {
-                        format!(
-                            "a token for character {} and login {} exists",
-                            t.character, t.login
-                        )
-                    })
-                }
-            })?
-        ))
+        let mut tx = self.transaction().await?;
+        let token = tx.upsert_token(t).await?;
+        tx.commit().await?;
+        Ok(token)
     }
 
     pub async fn token(&self, character: CharacterId, login: &str) -> Result<Option<TokenRecord>> {
@@ -270,6 +237,48 @@ impl Store {
 /// The writes a use case combines with others (and its audit entry) in one transaction; the
 /// `Store` methods of the same names run each in its own.
 impl Transaction {
+    /// Inserts or replaces the token of (character, login).
+    pub async fn upsert_token(&mut self, t: &NewToken) -> Result<TokenRecord> {
+        // A new grant replaces the old one entirely but keeps its id, creation time and any
+        // lease.
+        let now = self.now();
+        on_conn!(self.conn(), |tx| read_token(
+            &sqlx::query(concatcp!(
+                "INSERT INTO tokens (character_id, login, access_token, refresh_token, \
+                 expires_at, scopes, owner_hash, status, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'valid', $8) \
+                 ON CONFLICT (character_id, login) DO UPDATE SET \
+                 access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
+                 expires_at = excluded.expires_at, scopes = excluded.scopes, \
+                 owner_hash = excluded.owner_hash, status = 'valid', status_reason = NULL, \
+                 last_checked_at = NULL RETURNING ",
+                TOKEN_COLS
+            ))
+            .bind(t.character.get())
+            .bind(&t.login)
+            .bind(&t.access_token)
+            .bind(&t.refresh_token)
+            .bind(DbTime(t.expires_at))
+            .bind(&t.scopes)
+            .bind(&t.owner_hash)
+            .bind(DbTime(now))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| {
+                if is_foreign_key(&e) {
+                    StoreError::NotFound(format!("character {}", t.character))
+                } else {
+                    conflict(e, || {
+                        format!(
+                            "a token for character {} and login {} exists",
+                            t.character, t.login
+                        )
+                    })
+                }
+            })?
+        ))
+    }
+
     /// Marks a token valid/invalid/revoked with an optional reason; `last_checked_at` = now.
     pub async fn set_token_status(
         &mut self,
@@ -278,9 +287,9 @@ impl Transaction {
         reason: Option<&str>,
     ) -> Result<()> {
         let now = self.now();
-        let done = on_conn!(self.conn(), |tx| {
-            sqlx::query(
-            "UPDATE tokens SET status = $1, status_reason = $2, last_checked_at = $3 WHERE id = $4",
+        let done = on_conn!(self.conn(), |tx| sqlx::query(
+            "UPDATE tokens SET status = $1, status_reason = $2, last_checked_at = $3
+             WHERE id = $4",
         )
         .bind(status.as_str())
         .bind(reason)
@@ -288,8 +297,7 @@ impl Transaction {
         .bind(token_id.get())
         .execute(&mut *tx)
         .await?
-.rows_affected()
-        });
+        .rows_affected());
         not_found_if_zero(done, || format!("token {token_id}"))
     }
 }

@@ -274,24 +274,27 @@ impl App {
         )?;
         let refresh = keys.seal_str(refresh, &token_aad(id.get(), &login.name, "refresh"))?;
         drop(keys);
-        self.store()
-            .upsert_token(&NewToken {
-                character: id,
-                login: login.name.clone(),
-                access_token: access,
-                refresh_token: Some(refresh),
-                expires_at: tokens.expires_at,
-                scopes: tokens.token.scopes.to_space_separated(),
-                owner_hash: tokens.token.owner_hash.clone(),
-            })
-            .await?;
-        self.audit(
+        let mut tx = self.store().transaction().await?;
+        tx.upsert_token(&NewToken {
+            character: id,
+            login: login.name.clone(),
+            access_token: access,
+            refresh_token: Some(refresh),
+            expires_at: tokens.expires_at,
+            scopes: tokens.token.scopes.to_space_separated(),
+            owner_hash: tokens.token.owner_hash.clone(),
+        })
+        .await?;
+        audit_in(
+            &mut tx,
             Actor::System("login".into()),
             "token.stored",
             character_target(id),
             json!({"login": login.name, "scopes": tokens.token.scopes.to_space_separated()}),
         )
-        .await
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn affiliation_of(

@@ -62,8 +62,15 @@ impl App {
     /// `admin.jobs`.
     pub async fn reset_safety_valve(&self, caller: &Caller) -> AppResult<()> {
         caller.require(Permission::ADMIN_JOBS)?;
-        self.clear_safety_valve().await?;
-        self.audit(caller.actor(), "sso.safety_valve_cleared", "sso", json!({}))
-            .await
+        let mut tx = self.store().transaction().await?;
+        audit_in(
+            &mut tx,
+            caller.actor(),
+            "sso.safety_valve_cleared",
+            "sso",
+            json!({}),
+        )
+        .await?;
+        self.clear_safety_valve(tx).await
     }
 }

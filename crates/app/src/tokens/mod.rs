@@ -17,7 +17,7 @@ use jumpgate_domain::TokenId;
 use jumpgate_domain::account::{RemovalReason, TokenStatus};
 use jumpgate_domain::audit::Actor;
 use jumpgate_eve::SsoError;
-use jumpgate_store::{RefreshedToken, TokenRecord};
+use jumpgate_store::{RefreshedToken, TokenRecord, Transaction};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use std::time::Duration;
@@ -297,10 +297,12 @@ impl App {
         Ok(self.safety_valve().is_tripped() || self.shared_valve_open().await?)
     }
 
-    /// Clears the valve everywhere.
-    pub(crate) async fn clear_safety_valve(&self) -> AppResult<()> {
+    /// Clears the valve everywhere: the shared marker in `tx` (beside the caller's audit entry),
+    /// then, once that committed, this instance's own.
+    pub(crate) async fn clear_safety_valve(&self, mut tx: Transaction) -> AppResult<()> {
+        tx.kv_set(VALVE_KEY, "0").await?;
+        tx.commit().await?;
         self.safety_valve().reset();
-        self.store().kv_set(VALVE_KEY, "0").await?;
         Ok(())
     }
 

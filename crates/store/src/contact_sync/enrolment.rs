@@ -137,39 +137,10 @@ impl Store {
         character: CharacterId,
         account: AccountId,
     ) -> Result<SyncedCharacter> {
-        on_db!(self, |db| {
-            let mut tx = db.begin().await?;
-            let owner: Option<i64> =
-                sqlx::query_scalar("SELECT account_id FROM characters WHERE id = $1")
-                    .bind(character.get())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match owner {
-                None => return Err(StoreError::NotFound(format!("character {character}"))),
-                Some(owner) if owner != account.get() => {
-                    return Err(StoreError::Invalid(format!(
-                        "character {character} is not on account {account}"
-                    )));
-                }
-                Some(_) => {}
-            }
-            // Enrolling again changes nothing: status, history, lease and ledger stay.
-            let row = sqlx::query(concatcp!(
-                "INSERT INTO sync_characters (character_id, account_id, status, enrolled_at) \
-                 VALUES ($1, $2, 'pending', $3) \
-                 ON CONFLICT (character_id) DO UPDATE SET account_id = excluded.account_id \
-                 RETURNING ",
-                SYNC_COLS
-            ))
-            .bind(character.get())
-            .bind(account.get())
-            .bind(DbTime(self.now()))
-            .fetch_one(&mut *tx)
-            .await?;
-            let synced = read_synced(&row)?;
-            tx.commit().await?;
-            Ok(synced)
-        })
+        let mut tx = self.transaction().await?;
+        let synced = tx.enrol_sync(character, account).await?;
+        tx.commit().await?;
+        Ok(synced)
     }
 
     /// Removes the enrolment and its ledger.
@@ -309,6 +280,59 @@ impl Store {
 /// The writes a use case combines with others (and its audit entry) in one transaction; the
 /// `Store` methods of the same names run each in its own.
 impl Transaction {
+    /// Enrols a character (status pending); enrolling again keeps its ledger and history.
+    pub async fn enrol_sync(
+        &mut self,
+        character: CharacterId,
+        account: AccountId,
+    ) -> Result<SyncedCharacter> {
+        let now = self.now();
+        on_conn!(self.conn(), |tx| {
+            let owner: Option<i64> =
+                sqlx::query_scalar("SELECT account_id FROM characters WHERE id = $1")
+                    .bind(character.get())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match owner {
+                None => return Err(StoreError::NotFound(format!("character {character}"))),
+                Some(owner) if owner != account.get() => {
+                    return Err(StoreError::Invalid(format!(
+                        "character {character} is not on account {account}"
+                    )));
+                }
+                Some(_) => {}
+            }
+            // Enrolling again changes nothing: status, history, lease and ledger stay.
+            let row = sqlx::query(concatcp!(
+                "INSERT INTO sync_characters (character_id, account_id, status, enrolled_at) \
+                 VALUES ($1, $2, 'pending', $3) \
+                 ON CONFLICT (character_id) DO UPDATE SET account_id = excluded.account_id \
+                 RETURNING ",
+                SYNC_COLS
+            ))
+            .bind(character.get())
+            .bind(account.get())
+            .bind(DbTime(now))
+            .fetch_one(&mut *tx)
+            .await?;
+            read_synced(&row)
+        })
+    }
+
+    /// Gives an enrolment the pending writes it had when it left (what `record_sync_writes`
+    /// stored then), so that ESI's cached contact list is read as it was left.
+    pub async fn set_pending_writes(&mut self, character: CharacterId, text: &str) -> Result<()> {
+        on_conn!(self.conn(), |tx| sqlx::query(
+            "UPDATE sync_characters SET pending_writes = $1 WHERE character_id = $2"
+        )
+        .bind(text)
+        .bind(character.get())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
     /// Removes the enrolment and its ledger.
     pub async fn leave_sync(&mut self, character: CharacterId) -> Result<bool> {
         // The ledger goes with the enrolment (ON DELETE CASCADE).

@@ -5,7 +5,7 @@ use crate::support::*;
 use jumpgate_domain::StateId;
 use jumpgate_domain::audit::{Actor, GENESIS_HASH, NewAuditEntry, verify_chain};
 use jumpgate_domain::states::State;
-use jumpgate_store::{Store, store_test};
+use jumpgate_store::{Store, Transaction, store_test};
 use serde_json::json;
 
 fn granted(account: i64, permission: &str) -> NewAuditEntry {
@@ -145,5 +145,51 @@ store_test!(
             (1..=20).collect::<Vec<_>>()
         );
         verify_chain(GENESIS_HASH, &log).unwrap();
+    }
+);
+
+store_test!(
+    a_token_a_setting_a_queued_job_and_an_enrolment_are_written_only_when_committed,
+    |store| async move {
+        let (account, main) = store.create_account(&character(10, "Pilot")).await.unwrap();
+        let writes = |mut tx: Transaction| async move {
+            tx.upsert_token(&token(main.id, "standings.sync", now() + secs(600)))
+                .await
+                .unwrap();
+            tx.kv_set("sso.safety_valve.open_until", "0").await.unwrap();
+            tx.enqueue_job(&job("standings-sync", now(), Some("standings-sync:10")))
+                .await
+                .unwrap()
+                .expect("queued");
+            tx.enrol_sync(main.id, account.id).await.unwrap();
+            tx.set_pending_writes(main.id, "kept").await.unwrap();
+            tx
+        };
+
+        drop(writes(store.transaction().await.unwrap()).await);
+        assert!(store.tokens_of_character(main.id).await.unwrap().is_empty());
+        assert_eq!(
+            store.kv_get("sso.safety_valve.open_until").await.unwrap(),
+            None
+        );
+        assert!(store.jobs(None, 10).await.unwrap().is_empty());
+        assert!(store.synced_character(main.id).await.unwrap().is_none());
+
+        writes(store.transaction().await.unwrap())
+            .await
+            .commit()
+            .await
+            .unwrap();
+        assert_eq!(store.tokens_of_character(main.id).await.unwrap().len(), 1);
+        assert_eq!(
+            store.kv_get("sso.safety_valve.open_until").await.unwrap(),
+            Some("0".to_owned())
+        );
+        assert_eq!(store.jobs(None, 10).await.unwrap().len(), 1);
+        assert!(store.synced_character(main.id).await.unwrap().is_some());
+        assert_eq!(
+            store.pending_writes(main.id).await.unwrap(),
+            Some("kept".to_owned())
+        );
     }
 );

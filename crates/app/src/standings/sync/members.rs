@@ -136,15 +136,21 @@ impl App {
                 ch.name
             )));
         }
-        self.store().enrol_sync(character, account).await?;
-        self.restore_pending_writes(character).await?;
-        self.audit(
+        let kept = self.pending_writes_kept(character).await?;
+        let mut tx = self.store().transaction().await?;
+        tx.enrol_sync(character, account).await?;
+        if let Some(text) = kept {
+            tx.set_pending_writes(character, &text).await?;
+        }
+        audit_in(
+            &mut tx,
             caller.actor(),
             "standings.sync.enrolled",
             character_target(character),
             json!({}),
         )
         .await?;
+        tx.commit().await?;
         self.queue_syncs(&[character], Duration::ZERO).await?;
         Ok(())
     }
@@ -259,14 +265,19 @@ impl App {
         characters: &[CharacterId],
     ) -> AppResult<usize> {
         Self::require_manage(caller)?;
-        let queued = self.queue_syncs(characters, Duration::ZERO).await?;
-        self.audit(
+        let mut tx = self.store().transaction().await?;
+        let queued = self
+            .queue_syncs_in(&mut tx, characters, Duration::ZERO)
+            .await?;
+        audit_in(
+            &mut tx,
             caller.actor(),
             "standings.sync.forced",
             "standings",
             json!({ "characters": characters.iter().map(|c| c.get()).collect::<Vec<_>>() }),
         )
         .await?;
+        tx.commit().await?;
         Ok(queued)
     }
 

@@ -169,17 +169,13 @@ impl App {
         Ok(())
     }
 
-    /// After enrolling: the pending writes kept when it left, if any (expired ones are ignored
-    /// when read, so they need no clean-up).
-    pub(crate) async fn restore_pending_writes(&self, character: CharacterId) -> AppResult<()> {
-        if let Some(text) = self.store().kv_get(&left_key(character)).await?
-            && Pending::parse(Some(&text), self.now()).is_some()
-        {
-            self.store()
-                .record_sync_writes(character, &[], &[], &text)
-                .await?;
-        }
-        Ok(())
+    /// For enrolling again: the pending writes kept when it left, unless they expired.
+    pub(crate) async fn pending_writes_kept(
+        &self,
+        character: CharacterId,
+    ) -> AppResult<Option<String>> {
+        let kept = self.store().kv_get(&left_key(character)).await?;
+        Ok(kept.filter(|text| Pending::parse(Some(text), self.now()).is_some()))
     }
 }
 

@@ -5,13 +5,14 @@
 
 use super::engine::SyncOutcome;
 use crate::App;
+use crate::audit::audit_in;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::jobs::{JobError, JobRegistry, Periodic};
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::Permission;
-use jumpgate_store::{JobStatus, NewJob, SyncStatus};
+use jumpgate_store::{JobStatus, NewJob, SyncStatus, Transaction};
 use rand::Rng;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -152,9 +153,11 @@ impl App {
             .into_iter()
             .map(|s| s.character)
             .collect();
-        let queued = self.queue_syncs(&characters, window).await?;
+        let mut tx = self.store().transaction().await?;
+        let queued = self.queue_syncs_in(&mut tx, &characters, window).await?;
         if matches!(actor, Actor::Account(_)) {
-            self.audit(
+            audit_in(
+                &mut tx,
                 actor.clone(),
                 "standings.sync.reconcile_all",
                 "standings",
@@ -162,12 +165,26 @@ impl App {
             )
             .await?;
         }
+        tx.commit().await?;
         Ok(queued)
     }
 
     /// Queues a full sync of each character, spread over `window`.
     pub(crate) async fn queue_syncs(
         &self,
+        characters: &[CharacterId],
+        window: Duration,
+    ) -> AppResult<usize> {
+        let mut tx = self.store().transaction().await?;
+        let queued = self.queue_syncs_in(&mut tx, characters, window).await?;
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    /// `queue_syncs` in a use case's transaction, beside its audit entry.
+    pub(crate) async fn queue_syncs_in(
+        &self,
+        tx: &mut Transaction,
         characters: &[CharacterId],
         window: Duration,
     ) -> AppResult<usize> {
@@ -179,12 +196,7 @@ impl App {
             } else {
                 Duration::from_secs_f64(rand::rng().random_range(0.0..window.as_secs_f64()))
             };
-            if self
-                .store()
-                .enqueue_job(&sync_job(*c, now + jitter))
-                .await?
-                .is_some()
-            {
+            if tx.enqueue_job(&sync_job(*c, now + jitter)).await?.is_some() {
                 queued += 1;
             }
         }
