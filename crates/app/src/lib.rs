@@ -61,7 +61,7 @@ struct Inner {
     /// The standings contact sync writes, shared by every sync of this process.
     desired: standings::sync::DesiredCache,
     /// The approver queue last read, while no request or revocation changed.
-    queue: standings::workflow::queue::QueueCache,
+    approval_queue: standings::workflow::approval_queue::ApprovalQueueCache,
 }
 
 impl App {
@@ -89,8 +89,8 @@ impl App {
                 logins,
                 mailer: std::sync::RwLock::new(Arc::new(NoMailer)),
                 desired: standings::sync::DesiredCache::new(None),
-                queue: standings::workflow::queue::QueueCache::new(Some(
-                    standings::workflow::queue::QUEUE_DETAILS_MAX_AGE,
+                approval_queue: standings::workflow::approval_queue::ApprovalQueueCache::new(Some(
+                    standings::workflow::approval_queue::QUEUE_DETAILS_MAX_AGE,
                 )),
             }),
         }
@@ -125,8 +125,10 @@ impl App {
         &self.inner.desired
     }
 
-    pub(crate) fn queue_cache(&self) -> &standings::workflow::queue::QueueCache {
-        &self.inner.queue
+    pub(crate) fn approval_queue_cache(
+        &self,
+    ) -> &standings::workflow::approval_queue::ApprovalQueueCache {
+        &self.inner.approval_queue
     }
 
     /// The store, for use cases only: edges go through a use case that checks its caller (or
@@ -136,11 +138,13 @@ impl App {
         &self.inner.store
     }
 
-    pub fn sso(&self) -> &SsoClient {
+    /// The EVE clients, the key ring and the safety valve are the use cases' own: the web and
+    /// the CLI act through use cases (tests and benchmarks reach them through [`testing`]).
+    pub(crate) fn sso(&self) -> &SsoClient {
         &self.inner.sso
     }
 
-    pub fn esi(&self) -> &EsiClient {
+    pub(crate) fn esi(&self) -> &EsiClient {
         &self.inner.esi
     }
 
@@ -148,11 +152,11 @@ impl App {
         &self.inner.settings
     }
 
-    pub fn keys(&self) -> &RwLock<KeyRing> {
+    pub(crate) fn keys(&self) -> &RwLock<KeyRing> {
         &self.inner.keys
     }
 
-    pub fn safety_valve(&self) -> &SafetyValve {
+    pub(crate) fn safety_valve(&self) -> &SafetyValve {
         &self.inner.valve
     }
 
@@ -163,5 +167,25 @@ impl App {
 
     pub fn login(&self, name: &str) -> Option<&EveLogin> {
         self.inner.logins.iter().find(|l| l.name == name)
+    }
+}
+
+/// What tests and benchmarks may reach past the use cases in a running `App`: its ESI client,
+/// key ring and safety valve. Only with the `testing` feature, which the binary's
+/// dev-dependencies turn on, so the web and the CLI cannot.
+#[cfg(feature = "testing")]
+pub mod testing {
+    use super::*;
+
+    pub fn esi(app: &App) -> &EsiClient {
+        app.esi()
+    }
+
+    pub fn keys(app: &App) -> &RwLock<KeyRing> {
+        app.keys()
+    }
+
+    pub fn safety_valve(app: &App) -> &SafetyValve {
+        app.safety_valve()
     }
 }

@@ -70,22 +70,9 @@ const ROWS: &[(&str, Rule)] = &[
         Rule::NotAUseCase("the time on the app's clock, not anyone's data"),
     ),
     (
-        "sso",
-        Rule::NotAUseCase("accessor for the binary and tests"),
-    ),
-    (
-        "esi",
-        Rule::NotAUseCase("accessor for the binary and tests"),
-    ),
-    (
         "settings",
         Rule::NotAUseCase("the configuration, not anyone's data"),
     ),
-    (
-        "keys",
-        Rule::NotAUseCase("accessor for the binary's key rotation"),
-    ),
-    ("safety_valve", Rule::NotAUseCase("accessor for tests")),
     ("logins", Rule::NotAUseCase("the configured EVE logins")),
     ("login", Rule::NotAUseCase("one configured EVE login")),
     (

@@ -419,7 +419,7 @@ async fn seed(app: &App, store: &Arc<Store>, sim: &EveSim, world: &World) -> any
                     let refresh =
                         sim.refresh_token_for_test(CLIENT_ID, c.character_id, &scope_refs)?;
                     let (access, refresh) = {
-                        let keys = app.keys().read().await;
+                        let keys = jumpgate_app::testing::keys(&app).read().await;
                         let aad = |kind| token_aad(c.character_id, SYNC_LOGIN, kind);
                         (
                             keys.seal_str(&SecretString::from("expired"), &aad("access"))?,

@@ -9,7 +9,6 @@
 mod accounts;
 mod audit;
 pub mod bulk;
-mod contact_sync;
 mod db;
 mod esi_cache;
 mod jobs;
@@ -28,11 +27,11 @@ mod tokens;
 mod transaction;
 
 pub use bulk::{BulkOperation, BulkProgress, BulkStatus, NewBulkOperation};
-pub use contact_sync::{SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
 pub use model::*;
 pub use notifications::Notification;
 pub use open::{Backend, ConnectOptions, connect, connect_with_clock};
 pub use settings::DatabaseSettings;
+pub use standings::sync::{SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
 pub use standings::*;
 pub use transaction::Transaction;
 

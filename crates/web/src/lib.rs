@@ -49,7 +49,7 @@ pub struct WebState {
     pub app: App,
     pub config: Arc<WebConfig>,
     /// The approver queue's rows as HTML, kept per queue read.
-    pub(crate) approval_rows: Arc<routes::standings::approval_rows::ApprovalRowsCache>,
+    pub(crate) approval_rows: Arc<routes::standings::approval_queue_rows::ApprovalRowsCache>,
 }
 
 /// The whole web application.

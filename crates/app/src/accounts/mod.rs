@@ -187,31 +187,40 @@ impl App {
                 tx.commit().await?;
                 *account
             }
-            (LoginDecision::MoveFrom { from, to }, Some(_)) => {
+            (
+                LoginDecision::MoveFrom { from, to } | LoginDecision::TransferFrom { from, to },
+                Some(_),
+            ) => {
+                // A transfer (new owner hash: the character was sold) also renews the identity.
+                let transferred = matches!(decision, LoginDecision::TransferFrom { .. });
+                let (reason, action) = if transferred {
+                    (RemovalReason::Transferred, "character.transferred")
+                } else {
+                    (RemovalReason::Moved, "character.moved")
+                };
                 let mut tx = self.store().transaction().await?;
-                tx.move_character(id, *to, RemovalReason::Moved, Some(*to))
+                tx.move_character(id, *to, reason, Some(*to)).await?;
+                if transferred {
+                    tx.update_character_identity(
+                        id,
+                        &verified.character_name,
+                        &verified.owner_hash,
+                    )
                     .await?;
-                audit_in(&mut tx, Actor::Account(to.get()),
-                    "character.moved",
+                }
+                let details = json!({
+                    "from_account": from.get(),
+                    "to_account": to.get(),
+                    "name": verified.character_name,
+                });
+                audit_in(
+                    &mut tx,
+                    Actor::Account(to.get()),
+                    action,
                     character_target(id),
-                    json!({"from_account": from.get(), "to_account": to.get(), "name": verified.character_name}),).await?;
-                tx.commit().await?;
-                self.recompute_state(*from, &Actor::Account(to.get()))
-                    .await?;
-                self.revalidate_standings_after(*from, "character left")
-                    .await;
-                *to
-            }
-            (LoginDecision::TransferFrom { from, to }, Some(_)) => {
-                let mut tx = self.store().transaction().await?;
-                tx.move_character(id, *to, RemovalReason::Transferred, Some(*to))
-                    .await?;
-                tx.update_character_identity(id, &verified.character_name, &verified.owner_hash)
-                    .await?;
-                audit_in(&mut tx, Actor::Account(to.get()),
-                    "character.transferred",
-                    character_target(id),
-                    json!({"from_account": from.get(), "to_account": to.get(), "name": verified.character_name}),).await?;
+                    details,
+                )
+                .await?;
                 tx.commit().await?;
                 self.recompute_state(*from, &Actor::Account(to.get()))
                     .await?;

@@ -9,6 +9,7 @@ use jumpgate_app::AppError;
 use jumpgate_app::Caller;
 use jumpgate_app::jobs::periodic;
 use jumpgate_app::jobs::{self, WorkerSettings};
+use jumpgate_app::testing::esi;
 use jumpgate_domain::account::TokenStatus;
 use jumpgate_domain::{AllianceId, CharacterId};
 use jumpgate_eve::{EsiConfig, EsiError};
@@ -259,7 +260,7 @@ on_both_backends!(
         // window in the simulator, as at CCP).
         let mut answered = 0;
         let until = loop {
-            match t.app.esi().universe_names(&[UNKNOWN_ID]).await {
+            match esi(&t.app).universe_names(&[UNKNOWN_ID]).await {
                 Ok(names) => {
                     assert!(names.is_empty());
                     answered += 1;
@@ -297,17 +298,17 @@ on_both_backends!(
             "{sweep:?}"
         );
         assert!(matches!(
-            t.app.esi().status().await,
+            esi(&t.app).status().await,
             Err(EsiError::ErrorLimited { .. })
         ));
         // (A character nobody asked about: what is cached and fresh is still served.)
         let stranger = t.sim.characters()[1].character_id;
         assert!(matches!(
-            t.app.esi().character(CharacterId(stranger)).await,
+            esi(&t.app).character(CharacterId(stranger)).await,
             Err(EsiError::ErrorLimited { .. })
         ));
         assert_eq!(t.sim.requests(), vec![], "nothing was sent while paused");
-        assert!(t.app.esi().snapshot().paused_until.is_some());
+        assert!(esi(&t.app).snapshot().paused_until.is_some());
     }
 );
 
@@ -349,7 +350,7 @@ on_both_backends!(
                 Err(AppError::Esi(EsiError::ErrorLimited { .. }))
             ));
             assert!(matches!(
-                t.app.esi().universe_names(&[someone]).await,
+                esi(&t.app).universe_names(&[someone]).await,
                 Err(EsiError::ErrorLimited { .. })
             ));
         }
@@ -380,7 +381,7 @@ async fn a_429_is_honoured_for_its_retry_after_and_only_for_its_own_bucket() {
     };
     t.sim.clear_requests();
 
-    let e = t.app.esi().status().await.expect_err("rate limited");
+    let e = esi(&t.app).status().await.expect_err("rate limited");
     let EsiError::RateLimited {
         retry_after: wait,
         group,
@@ -398,7 +399,7 @@ async fn a_429_is_honoured_for_its_retry_after_and_only_for_its_own_bucket() {
     // Until then nothing goes to that bucket …
     for _ in 0..3 {
         assert!(matches!(
-            t.app.esi().status().await,
+            esi(&t.app).status().await,
             Err(EsiError::RateLimited { .. })
         ));
     }
@@ -409,8 +410,7 @@ async fn a_429_is_honoured_for_its_retry_after_and_only_for_its_own_bucket() {
     );
     // … while routes of other buckets are unaffected.
     let someone = t.sim.characters()[0].character_id;
-    t.app
-        .esi()
+    esi(&t.app)
         .affiliations(&[CharacterId(someone)])
         .await
         .expect("affiliations have no bucket of their own");
@@ -436,9 +436,7 @@ async fn an_unreadable_answer_is_an_error_and_is_not_asked_again() {
     let someone = t.sim.characters()[0].character_id;
     t.sim.set_garbage(Some("/universe/names".into()));
     t.sim.clear_requests();
-    let e = t
-        .app
-        .esi()
+    let e = esi(&t.app)
         .universe_names(&[someone])
         .await
         .expect_err("garbage");

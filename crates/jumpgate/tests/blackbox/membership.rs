@@ -311,7 +311,7 @@ on_both_backends!(
             "the valve stops invalidation early ({invalidated})"
         );
         assert!(held >= 4, "the rest are held ({held})");
-        assert!(t.app.safety_valve().is_tripped());
+        assert!(jumpgate_app::testing::safety_valve(&t.app).is_tripped());
         let valid = {
             let mut n = 0;
             for id in &chars {

@@ -304,11 +304,7 @@ impl Transaction {
         .rows_affected());
         not_found_if_zero(done, || format!("account {account}"))
     }
-}
 
-/// The writes a use case combines with others (and its audit entry) in one transaction; the
-/// `Store` methods of the same names run each in its own.
-impl Transaction {
     /// Creates an account with `main` as its main (and only) character.
     pub async fn create_account(&mut self, main: &NewCharacter) -> Result<(Account, Character)> {
         let now = self.now();

@@ -1,11 +1,13 @@
 //! What the standings manager keeps: the approved-standings database (`entries`), the history of
-//! requests and revocations that change it (`requests`, `revocations`) and the approvers' queue
-//! of the pending ones (`approval_queue`).
+//! requests and revocations that change it (`requests`, `revocations`), the approvers' queue
+//! of the pending ones (`approval_queue`) and contact sync (`sync`): the characters enrolled in it
+//! and the ledger of the contacts Jumpgate wrote into each.
 
 mod approval_queue;
 mod entries;
 mod requests;
 mod revocations;
+pub(crate) mod sync;
 
 pub use approval_queue::{ApprovalQueue, QueueItem, QueueKind};
 pub use entries::{NewStandingsEntry, StandingsEntry, StandingsFilter};

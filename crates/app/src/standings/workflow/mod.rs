@@ -10,10 +10,10 @@
 //! - `eligibility`: the member page's model and the corporation coverage report.
 //! - `validator`: the periodic job that finds standings whose holder no longer qualifies.
 
+pub mod approval_queue;
 pub mod bulk;
 pub mod eligibility;
 pub mod entries;
-pub mod queue;
 pub mod requests;
 pub mod revocations;
 pub mod validator;

@@ -1,9 +1,9 @@
-//! Standings: the member page (`member`), the approver queue (`approvals`, at
+//! Standings: the member page (`member`), the approver queue (`approval_queue`, at
 //! `/standings/queue`), the standings database (`entries`), bulk operations (`operations`) and
 //! contact sync (`sync` for a member, `sync_admin` for standings managers). One file per page.
 
-pub(crate) mod approval_rows;
-mod approvals;
+mod approval_queue;
+pub(crate) mod approval_queue_rows;
 mod entries;
 mod forms;
 mod member;
@@ -32,39 +32,48 @@ pub fn router() -> Router<WebState> {
             post(member::cancel_revocation),
         )
         .route("/standings/notifications/read", post(member::mark_read))
-        .route("/standings/queue", get(approvals::page))
-        .route("/standings/queue/{id}", get(approvals::decide_request_page))
+        .route("/standings/queue", get(approval_queue::page))
+        .route(
+            "/standings/queue/{id}",
+            get(approval_queue::decide_request_page),
+        )
         .route(
             "/standings/queue/{id}/decide",
-            get(approvals::decide_request_fragment),
+            get(approval_queue::decide_request_fragment),
         )
-        .route("/standings/queue/{id}/preview", get(approvals::preview))
-        .route("/standings/queue/{id}/approve", post(approvals::approve))
-        .route("/standings/queue/{id}/reject", post(approvals::reject))
-        .route("/standings/queue/bulk", post(approvals::bulk_requests))
+        .route(
+            "/standings/queue/{id}/preview",
+            get(approval_queue::preview),
+        )
+        .route(
+            "/standings/queue/{id}/approve",
+            post(approval_queue::approve),
+        )
+        .route("/standings/queue/{id}/reject", post(approval_queue::reject))
+        .route("/standings/queue/bulk", post(approval_queue::bulk_requests))
         .route(
             "/standings/queue/revocations/{id}",
-            get(approvals::decide_revocation_page),
+            get(approval_queue::decide_revocation_page),
         )
         .route(
             "/standings/queue/revocations/{id}/decide",
-            get(approvals::decide_revocation_fragment),
+            get(approval_queue::decide_revocation_fragment),
         )
         .route(
             "/standings/queue/revocations/{id}/preview",
-            get(approvals::preview_revocation),
+            get(approval_queue::preview_revocation),
         )
         .route(
             "/standings/queue/revocations/{id}/approve",
-            post(approvals::approve_revocation),
+            post(approval_queue::approve_revocation),
         )
         .route(
             "/standings/queue/revocations/{id}/reject",
-            post(approvals::reject_revocation),
+            post(approval_queue::reject_revocation),
         )
         .route(
             "/standings/queue/revocations/bulk",
-            post(approvals::bulk_revocations),
+            post(approval_queue::bulk_revocations),
         )
         .route(
             "/standings/entries",

@@ -6,7 +6,7 @@
 //! as its own page without JavaScript. The preview is computed when a decision is opened, not
 //! for every row on load.
 
-use super::approval_rows::{ApprovalRow, ApprovalRowsHtml, approval_row};
+use super::approval_queue_rows::{ApprovalRow, ApprovalRowsHtml, approval_row};
 use super::forms::{bulk_decision, parse_standing};
 use super::operations;
 use crate::WebState;
@@ -29,7 +29,7 @@ use serde::Deserialize;
 
 /// Rendered by its route into a buffer of the page's size (`page`).
 #[derive(Template)]
-#[template(path = "standings/approvals.html")]
+#[template(path = "standings/approval_queue.html")]
 pub struct ApprovalsPage {
     pub layout: Layout,
     pub rows: std::sync::Arc<ApprovalRowsHtml>,

@@ -25,7 +25,7 @@ const COUNTER: &str = "approval_queue";
 
 /// The last queue read, kept while the `approval_queue` counter stays the same and for at most
 /// `QUEUE_DETAILS_MAX_AGE`.
-pub type QueueCache = Versioned<ApprovalQueue>;
+pub type ApprovalQueueCache = Versioned<ApprovalQueue>;
 
 impl App {
     /// The approver queue: pending requests and pending revocations, oldest first, with what
@@ -33,7 +33,7 @@ impl App {
     pub async fn approval_queue(&self, caller: &Caller) -> AppResult<Arc<ApprovalQueue>> {
         caller.require(Permission::STANDINGS_APPROVE)?;
         let version = self.store().change_counter(COUNTER).await?;
-        self.queue_cache()
+        self.approval_queue_cache()
             .get_or_read(version, || async {
                 Ok(self.store().approval_queue().await?)
             })

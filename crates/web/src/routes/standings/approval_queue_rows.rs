@@ -43,7 +43,7 @@ pub struct ApprovalRow {
 
 /// The queue's request rows, without the page around them.
 #[derive(Template)]
-#[template(path = "standings/approval_requests.html")]
+#[template(path = "standings/approval_queue_requests.html")]
 pub struct RequestRows<'a> {
     pub rows: &'a [ApprovalRow],
     pub default_standing: &'a str,
@@ -51,7 +51,7 @@ pub struct RequestRows<'a> {
 
 /// The queue's removal rows, without the page around them.
 #[derive(Template)]
-#[template(path = "standings/approval_revocations.html")]
+#[template(path = "standings/approval_queue_revocations.html")]
 pub struct RevocationRows<'a> {
     pub rows: &'a [ApprovalRow],
 }
