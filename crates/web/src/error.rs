@@ -79,3 +79,84 @@ pub(crate) fn logged_internal(detail: &str) -> String {
         "Jumpgate hit an internal error. It was logged with request id {id}; nothing you did caused it. Quote that id if you report it."
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use axum::Router;
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use axum::routing::get;
+    use std::sync::{Arc, Mutex};
+    use tower::ServiceExt;
+
+    /// Collects what the log subscriber writes.
+    #[derive(Clone, Default)]
+    struct Log(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Log {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_internal_error_page_names_the_request_id_that_is_logged_with_the_detail() {
+        let log = Log::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _logging = tracing::subscriber::set_default(subscriber);
+        // The request id layers as `crate::router` stacks them.
+        let app = Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    Err::<(), _>(WebError::Internal(
+                        "the database said: disk I/O error".into(),
+                    ))
+                }),
+            )
+            .layer(axum::middleware::from_fn(crate::request_id::scope))
+            .layer(crate::request_id::propagate_layer())
+            .layer(crate::request_id::set_layer());
+
+        let response = app
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let id = response.headers()[crate::request_id::HEADER]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(id.len(), 36, "a UUID: {id}");
+        let page = String::from_utf8(
+            to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap()
+                .to_vec(),
+        )
+        .unwrap();
+        assert!(page.contains(&id), "the page names the request id: {page}");
+        assert!(
+            !page.contains("disk I/O"),
+            "the page hides the detail: {page}"
+        );
+        let logged = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        let line = logged
+            .lines()
+            .find(|l| l.contains("internal error while handling a request"))
+            .expect("the error is logged");
+        assert!(line.contains(&id), "{line}");
+        assert!(line.contains("disk I/O error"), "{line}");
+    }
+}
