@@ -1,7 +1,9 @@
 //! Accounts: creation, lookup, search and the account's own settings.
 
 use super::characters;
-use crate::db::{Cols, Conn, Db, DbTime, Dialects, IdList, on_conn, on_db, where_in_ids};
+use crate::db::{
+    Cols, Conn, DbTime, Dialects, IdList, by_name_in_byte_order, on_conn, on_db, where_in_ids,
+};
 use crate::support::{contains_pattern, not_found_if_zero};
 use crate::{AccountSummary, NewCharacter, Result, StoreError};
 use crate::{Store, Transaction};
@@ -132,7 +134,8 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<AccountSummary>> {
-        const MATCHING: &str = "SELECT a.id, a.main_character_id, m.name AS main_name, \
+        const MATCHING: Dialects = by_name_in_byte_order!(
+            "SELECT a.id, a.main_character_id, m.name AS main_name, \
              a.state, a.superuser, \
              (SELECT COUNT(*) FROM characters c WHERE c.account_id = a.id) AS character_count, \
              a.created_at \
@@ -141,14 +144,11 @@ impl Store {
              WHERE $1 = '' OR EXISTS ( \
                  SELECT 1 FROM characters c \
                  WHERE c.account_id = a.id AND lower(c.name) LIKE $2 ESCAPE '\\') \
-             ORDER BY m.name IS NULL, ";
-        // Names sort by their bytes on both: SQLite's default collation does, PostgreSQL's
-        // follows the database's locale unless told `COLLATE "C"` (which SQLite does not know).
-        match &self.db {
-            Db::Sqlite(db) => sqlx::query(concatcp!(
-                MATCHING,
-                "lower(m.name), m.name, a.id LIMIT $3 OFFSET $4"
-            ))
+             ORDER BY m.name IS NULL, ",
+            "m.name",
+            ", a.id LIMIT $3 OFFSET $4"
+        );
+        on_db!(self, |db| sqlx::query(db.sql(&MATCHING))
             .bind(query)
             .bind(contains_pattern(query))
             .bind(limit.max(0))
@@ -157,21 +157,7 @@ impl Store {
             .await?
             .iter()
             .map(read_summary)
-            .collect(),
-            Db::Postgres(db) => sqlx::query(concatcp!(
-                MATCHING,
-                r#"lower(m.name) COLLATE "C", m.name COLLATE "C", a.id LIMIT $3 OFFSET $4"#
-            ))
-            .bind(query)
-            .bind(contains_pattern(query))
-            .bind(limit.max(0))
-            .bind(offset.max(0))
-            .fetch_all(db.reader())
-            .await?
-            .iter()
-            .map(read_summary)
-            .collect(),
-        }
+            .collect())
     }
 
     /// Every account id, for periodic recomputation of states.

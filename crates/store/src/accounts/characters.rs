@@ -2,7 +2,9 @@
 //! affiliation updates.
 
 use super::account::must_exist;
-use crate::db::{Cols, Conn, Db, DbTime, Dialects, IdList, on_conn, on_db, where_in_ids};
+use crate::db::{
+    Cols, Conn, Db, DbTime, Dialects, IdList, by_name_in_byte_order, on_conn, on_db, where_in_ids,
+};
 use crate::support::{conflict, contains_pattern, not_found_if_zero};
 use crate::{NewCharacter, Result, StoreError};
 use crate::{Store, Transaction};
@@ -222,65 +224,46 @@ impl Store {
 
     /// The characters of an account, main first, then by name.
     pub async fn characters_of(&self, account: AccountId) -> Result<Vec<Character>> {
-        const MAIN_FIRST: &str = concatcp!(
-            "SELECT ",
-            CHARACTER_COLS,
-            " FROM characters WHERE account_id = $1 ORDER BY \
-             CASE WHEN id = (SELECT main_character_id FROM accounts WHERE id = $1) THEN 0 \
-             ELSE 1 END, "
+        // The main first, then by name.
+        const MAIN_FIRST: Dialects = by_name_in_byte_order!(
+            concatcp!(
+                "SELECT ",
+                CHARACTER_COLS,
+                " FROM characters WHERE account_id = $1 ORDER BY \
+                 CASE WHEN id = (SELECT main_character_id FROM accounts WHERE id = $1) THEN 0 \
+                 ELSE 1 END, "
+            ),
+            "name",
+            ", id"
         );
-        // Names sort by their bytes on both: SQLite's default collation does, PostgreSQL's
-        // follows the database's locale unless told `COLLATE "C"` (which SQLite does not know).
-        match &self.db {
-            Db::Sqlite(db) => sqlx::query(concatcp!(MAIN_FIRST, "lower(name), name, id"))
-                .bind(account.get())
-                .fetch_all(db.reader())
-                .await?
-                .iter()
-                .map(read_character)
-                .collect(),
-            Db::Postgres(db) => sqlx::query(concatcp!(
-                MAIN_FIRST,
-                r#"lower(name) COLLATE "C", name COLLATE "C", id"#
-            ))
+        on_db!(self, |db| sqlx::query(db.sql(&MAIN_FIRST))
             .bind(account.get())
             .fetch_all(db.reader())
             .await?
             .iter()
             .map(read_character)
-            .collect(),
-        }
+            .collect())
     }
 
     /// Characters whose name contains `query` (case-insensitive), by name.
     pub async fn search_characters(&self, query: &str, limit: i64) -> Result<Vec<Character>> {
-        const MATCHING: &str = concatcp!(
-            "SELECT ",
-            CHARACTER_COLS,
-            r" FROM characters WHERE lower(name) LIKE $1 ESCAPE '\' ORDER BY "
+        const MATCHING: Dialects = by_name_in_byte_order!(
+            concatcp!(
+                "SELECT ",
+                CHARACTER_COLS,
+                r" FROM characters WHERE lower(name) LIKE $1 ESCAPE '\' ORDER BY "
+            ),
+            "name",
+            ", id LIMIT $2"
         );
-        // Byte order on both, as in `characters_of`.
-        match &self.db {
-            Db::Sqlite(db) => sqlx::query(concatcp!(MATCHING, "lower(name), name, id LIMIT $2"))
-                .bind(contains_pattern(query))
-                .bind(limit.max(0))
-                .fetch_all(db.reader())
-                .await?
-                .iter()
-                .map(read_character)
-                .collect(),
-            Db::Postgres(db) => sqlx::query(concatcp!(
-                MATCHING,
-                r#"lower(name) COLLATE "C", name COLLATE "C", id LIMIT $2"#
-            ))
+        on_db!(self, |db| sqlx::query(db.sql(&MATCHING))
             .bind(contains_pattern(query))
             .bind(limit.max(0))
             .fetch_all(db.reader())
             .await?
             .iter()
             .map(read_character)
-            .collect(),
-        }
+            .collect())
     }
 
     /// Every character id, ascending, for the affiliation sweep.
@@ -299,17 +282,22 @@ impl Store {
         &self,
         corporation: CorporationId,
     ) -> Result<Vec<Character>> {
-        on_db!(self, |db| sqlx::query(concatcp!(
-            "SELECT ",
-            CHARACTER_COLS,
-            " FROM characters WHERE corporation_id = $1 ORDER BY lower(name), name, id"
-        ))
-        .bind(corporation.get())
-        .fetch_all(db.reader())
-        .await?
-        .iter()
-        .map(read_character)
-        .collect())
+        const IN_CORPORATION: Dialects = by_name_in_byte_order!(
+            concatcp!(
+                "SELECT ",
+                CHARACTER_COLS,
+                " FROM characters WHERE corporation_id = $1 ORDER BY "
+            ),
+            "name",
+            ", id"
+        );
+        on_db!(self, |db| sqlx::query(db.sql(&IN_CORPORATION))
+            .bind(corporation.get())
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(read_character)
+            .collect())
     }
 
     /// Adds an alt to an existing account. `Conflict` if the character exists.

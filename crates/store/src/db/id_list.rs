@@ -4,7 +4,7 @@
 //! `id IN (SELECT value FROM json_each($1))`.
 //!
 //! [`IdList`] encodes itself for the backend in use, and a statement that filters by a list is
-//! written once as a [`Dialects`] pair built by [`where_in_ids!`] (only the "in the list" part
+//! written once as a [`Dialects`](crate::db::Dialects) pair built by [`where_in_ids!`] (only the "in the list" part
 //! differs); the backend picks its text with `db.sql(&STATEMENT)` inside `on_db!`.
 
 use sqlx::encode::IsNull;
@@ -55,12 +55,6 @@ impl Encode<'_, Postgres> for IdList {
     ) -> Result<IsNull, BoxDynError> {
         <Vec<i64> as Encode<Postgres>>::encode_by_ref(&self.0, buf)
     }
-}
-
-/// One statement in each backend's spelling, for the few places where only a fragment differs.
-pub(crate) struct Dialects {
-    pub(crate) sqlite: &'static str,
-    pub(crate) postgres: &'static str,
 }
 
 /// `Dialects` of a statement that ends by filtering `column` by an [`IdList`] bound as `$1`:

@@ -18,12 +18,13 @@
 //! `begin()` and `begin_read()`. Whatever has a backend's type (rows, query results) is finished
 //! inside the body, so that both arms give the same type. Times are bound as [`DbTime`] and read
 //! with [`Cols`]; a limit that may be "none" is bound as [`Limit`]. Where the two dialects really
-//! differ, the method matches `&self.db` itself (or, where only an id list's test differs, binds an
-//! [`IdList`] and picks its statement's text with `db.sql(&DIALECTS)`), with one arm per backend side by side and a
-//! comment saying why.
+//! differ, the method matches `&self.db` itself, with one arm per backend side by side and a comment
+//! saying why; where only a fragment differs (an id list's test, a byte-order sort), the statement
+//! is one [`Dialects`] pair and the body picks its text with `db.sql(&STATEMENT)`.
 
 mod cols;
 mod conn;
+mod dialects;
 mod id_list;
 mod limit;
 pub(crate) mod pool;
@@ -33,7 +34,8 @@ mod time;
 
 pub(crate) use cols::Cols;
 pub(crate) use conn::{Conn, on_conn};
-pub(crate) use id_list::{Dialects, IdList, json_ids, where_in_ids};
+pub(crate) use dialects::{Dialects, by_name_in_byte_order};
+pub(crate) use id_list::{IdList, json_ids, where_in_ids};
 pub(crate) use limit::Limit;
 pub(crate) use postgres::PgDb;
 pub(crate) use sqlite::SqliteDb;

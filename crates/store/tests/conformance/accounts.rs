@@ -615,3 +615,46 @@ store_test!(
         assert!(store.alliances_by_ids(&[]).await.unwrap().is_empty());
     }
 );
+
+store_test!(
+    names_sort_case_insensitively_then_by_their_bytes_whatever_the_database_locale,
+    |store| async move {
+        // A locale collation (en_US on PostgreSQL) ignores the hyphen and sorts "ab" before
+        // "a-c"; by bytes '-' comes before 'b', as on SQLite. Lists sort the same on both.
+        let (account, _) = store.create_account(&character(1, "Main")).await.unwrap();
+        for (id, name) in [(2, "ab"), (3, "a-c"), (4, "AB")] {
+            store
+                .add_character(account.id, &character(id, name))
+                .await
+                .unwrap();
+        }
+        let in_order = ["a-c", "AB", "ab", "Main"];
+
+        let names = |chars: Vec<jumpgate_domain::account::Character>| -> Vec<String> {
+            chars.into_iter().map(|c| c.name).collect()
+        };
+        assert_eq!(
+            names(store.characters_of(account.id).await.unwrap())[1..],
+            ["a-c", "AB", "ab"]
+        );
+        assert_eq!(
+            names(store.characters_in_corporation(CORP).await.unwrap()),
+            in_order
+        );
+        assert_eq!(
+            names(store.search_characters("a", 10).await.unwrap()),
+            in_order
+        );
+        for (id, name) in [(10, "b-c"), (11, "bb")] {
+            store.create_account(&character(id, name)).await.unwrap();
+        }
+        let mains: Vec<String> = store
+            .search_accounts("b", 10, 0)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|s| s.main_name)
+            .collect();
+        assert_eq!(mains, ["b-c", "bb", "Main"]);
+    }
+);
