@@ -112,6 +112,25 @@ on_both_backends!(a_cancelled_login_says_so, |t: TestApp| async move {
 });
 
 on_both_backends!(
+    a_callback_error_shows_none_of_the_text_the_link_carried,
+    |t: TestApp| async move {
+        let b = t.browser();
+        b.start_login().await;
+        let r = b
+            .get(
+                "/sso/callback?error=Your+account+was+compromised&error_description=\
+                 contact+Director+X+on+Discord",
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let page = r.text().await.unwrap();
+        assert!(!page.contains("compromised"), "{page}");
+        assert!(!page.contains("Director X"), "{page}");
+        assert!(page.contains("Nothing was changed"), "{page}");
+    }
+);
+
+on_both_backends!(
     anonymous_visitors_are_sent_to_login,
     |t: TestApp| async move {
         let b = t.browser();

@@ -171,8 +171,8 @@ impl App {
                 e.entity.kind.as_str().to_owned(),
                 e.entity.id.to_string(),
                 e.standing.to_string(),
-                e.name.clone(),
-                e.notes.clone(),
+                spreadsheet_safe(&e.name),
+                spreadsheet_safe(&e.notes),
             ])
             .map_err(fail)?;
         }
@@ -353,6 +353,29 @@ pub fn check_standings_csv(text: &str) -> Result<usize, Vec<String>> {
     parse_csv(text, AccountId(0)).map(|rows| rows.len())
 }
 
+/// The characters that make a spreadsheet read a cell as a formula (or, for tab and carriage
+/// return, shift it), whatever follows.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell for the exported CSV that no spreadsheet runs as a formula: names come from EVE
+/// (corporation and alliance names may start with `-`) and notes from people, so a cell starting
+/// with a formula character gets a leading `'`, which spreadsheets show as text.
+fn spreadsheet_safe(text: &str) -> String {
+    if text.starts_with(FORMULA_STARTS) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// A text cell as it was before [`spreadsheet_safe`], so that an exported file imports as it was.
+fn as_written(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
+    }
+}
+
 /// Parses and checks every row; returns every problem, one per bad row.
 fn parse_csv(text: &str, actor: AccountId) -> Result<Vec<NewStandingsEntry>, Vec<String>> {
     let mut reader = csv::ReaderBuilder::new()
@@ -416,9 +439,9 @@ fn parse_csv(text: &str, actor: AccountId) -> Result<Vec<NewStandingsEntry>, Vec
         }
         out.push(NewStandingsEntry {
             entity: Entity { kind, id },
-            name: field(3),
+            name: as_written(&field(3)).to_owned(),
             standing,
-            notes: field(4),
+            notes: as_written(&field(4)).to_owned(),
             source: "import".to_owned(),
             added_by: Some(actor),
         });
@@ -436,6 +459,28 @@ fn parse_csv(text: &str, actor: AccountId) -> Result<Vec<NewStandingsEntry>, Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exported_text_that_a_spreadsheet_would_run_is_quoted_and_imports_as_it_was() {
+        for (text, cell) in [
+            ("-A-", "'-A-"),
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1", "'+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("Goonswarm", "Goonswarm"),
+            ("'quoted'", "'quoted'"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(text), cell, "{text:?}");
+            assert_eq!(as_written(cell), text, "{cell:?}");
+        }
+        let rows =
+            standings_csv_rows("corporation,98000001,-5,'-A-,'=1+1\n", AccountId(1)).unwrap();
+        assert_eq!(rows[0].name, "-A-");
+        assert_eq!(rows[0].notes, "=1+1");
+        assert_eq!(rows[0].standing.tenths(), -50, "numbers are not text cells");
+    }
 
     #[test]
     fn csv_rows_are_all_checked_and_each_error_named() {

@@ -68,14 +68,9 @@ pub async fn callback(
         .await
         .map_err(|e| WebError::Internal(e.to_string()))?;
     if let Some(error) = q.error {
-        let detail = q.error_description.unwrap_or_default();
-        return Err(WebError::BadRequest(if error == "access_denied" {
-            "You cancelled the login at EVE Online. Nothing was changed.".to_owned()
-        } else {
-            format!(
-                "EVE Online's login answered with an error ({error}: {detail}). Nothing was changed; please start again."
-            )
-        }));
+        return Err(WebError::BadRequest(
+            callback_error(&error, q.error_description.as_deref()).to_owned(),
+        ));
     }
     let (Some(code), Some(returned)) = (q.code, q.state) else {
         return Err(WebError::BadRequest(
@@ -143,4 +138,54 @@ pub async fn logout(session: Session) -> WebResult<Redirect> {
         .await
         .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(Redirect::to("/"))
+}
+
+/// What the page says when EVE's login redirects back with an error. Anyone can send a person a
+/// callback link with any `error` and `error_description`, so the page never shows them (it
+/// would be text on Jumpgate's page that an attacker wrote); it names the standard OAuth errors
+/// in its own words, and the log keeps what was sent.
+fn callback_error(error: &str, description: Option<&str>) -> &'static str {
+    let shown = match error {
+        "access_denied" => "You cancelled the login at EVE Online. Nothing was changed.",
+        "server_error" | "temporarily_unavailable" => {
+            "EVE Online's login is not working right now. Nothing was changed; please try again in a few minutes."
+        }
+        "invalid_scope"
+        | "unauthorized_client"
+        | "invalid_request"
+        | "unsupported_response_type" => {
+            "EVE Online's login refused Jumpgate's request. Nothing was changed; an administrator should check Jumpgate's EVE application settings."
+        }
+        _ => {
+            "EVE Online's login answered with an error. Nothing was changed; please start again from Jumpgate."
+        }
+    };
+    tracing::info!(
+        error = %truncated(error),
+        description = %truncated(description.unwrap_or_default()),
+        "EVE's login redirected back with an error"
+    );
+    shown
+}
+
+/// At most 200 characters of a value someone else chose, for the log.
+fn truncated(value: &str) -> String {
+    value.chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::callback_error;
+
+    #[test]
+    fn a_callback_error_is_told_in_jumpgates_words_never_in_the_senders() {
+        let phishing = "your token was compromised, contact Director X on Discord";
+        for error in ["access_denied", "server_error", "invalid_scope", phishing] {
+            let shown = callback_error(error, Some(phishing));
+            assert!(!shown.contains("Director X"), "{error}: {shown}");
+            assert!(shown.contains("Nothing was changed"), "{error}: {shown}");
+        }
+        assert!(callback_error("access_denied", None).contains("cancelled"));
+        assert!(callback_error("temporarily_unavailable", None).contains("try again"));
+    }
 }
