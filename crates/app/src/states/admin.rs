@@ -233,27 +233,13 @@ impl App {
             )));
         }
         self.remember_name(kind, entity_id).await;
-        let mut tx = self.store().transaction().await?;
-        tx.save_state(&state).await?;
-        audit_in(
-            &mut tx,
-            caller.actor(),
-            "state.updated",
-            state_target(id),
-            json!({
-                "name": state.name,
-                "criterion_added": {"kind": kind.as_str(), "id": entity_id, "name": name},
-            }),
-        )
-        .await?;
-        tx.commit().await?;
-        let recomputed = self.recompute_all_states(&caller.actor()).await?;
-        let view = CriterionView {
+        let added = CriterionView {
             kind,
             id: entity_id,
             label: name,
         };
-        Ok((view, recomputed))
+        self.save_criterion_change(caller, &state, "criterion_added", added)
+            .await
     }
 
     pub async fn remove_state_criterion(
@@ -273,28 +259,40 @@ impl App {
                 state.name
             )));
         }
-        let label = self.criterion_label(kind, entity_id).await?;
+        let removed = CriterionView {
+            kind,
+            id: entity_id,
+            label: self.criterion_label(kind, entity_id).await?,
+        };
+        self.save_criterion_change(caller, &state, "criterion_removed", removed)
+            .await
+    }
+
+    /// Saves `state` with one criterion (`criterion`) added or removed, records it (`change`:
+    /// `criterion_added`, `criterion_removed`) and recomputes every account's state.
+    async fn save_criterion_change(
+        &self,
+        caller: &Caller,
+        state: &State,
+        change: &str,
+        criterion: CriterionView,
+    ) -> AppResult<(CriterionView, Recomputed)> {
         let mut tx = self.store().transaction().await?;
-        tx.save_state(&state).await?;
+        tx.save_state(state).await?;
         audit_in(
             &mut tx,
             caller.actor(),
             "state.updated",
-            state_target(id),
+            state_target(state.id),
             json!({
                 "name": state.name,
-                "criterion_removed": {"kind": kind.as_str(), "id": entity_id, "name": label},
+                change: {"kind": criterion.kind.as_str(), "id": criterion.id, "name": criterion.label},
             }),
         )
         .await?;
         tx.commit().await?;
         let recomputed = self.recompute_all_states(&caller.actor()).await?;
-        let view = CriterionView {
-            kind,
-            id: entity_id,
-            label,
-        };
-        Ok((view, recomputed))
+        Ok((criterion, recomputed))
     }
 
     /// Deletes any state but Guest; its accounts fall to whatever else they match.

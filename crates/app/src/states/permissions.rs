@@ -6,7 +6,7 @@ pub use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::AccountId;
 use jumpgate_domain::permissions::{Grants, Permission};
-use jumpgate_store::SessionRecord;
+use jumpgate_store::{SessionRecord, Transaction};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -61,6 +61,36 @@ impl App {
     }
 }
 
+/// Whether an administrator gives an account a permission directly or takes one away: the
+/// two differ only in the write and the audit entry's action.
+#[derive(Debug, Clone, Copy)]
+enum PermissionChange {
+    Grant,
+    Revoke,
+}
+
+impl PermissionChange {
+    fn audit_action(self) -> &'static str {
+        match self {
+            Self::Grant => "permission.granted",
+            Self::Revoke => "permission.revoked",
+        }
+    }
+
+    async fn write(
+        self,
+        tx: &mut Transaction,
+        account: AccountId,
+        permission: &str,
+    ) -> AppResult<()> {
+        match self {
+            Self::Grant => tx.grant_permission(account, permission).await?,
+            Self::Revoke => tx.revoke_permission(account, permission).await?,
+        }
+        Ok(())
+    }
+}
+
 impl App {
     /// Grants a permission to an account directly (recorded). Needs `admin.states`.
     pub async fn grant_permission(
@@ -69,21 +99,8 @@ impl App {
         account: AccountId,
         permission: &str,
     ) -> AppResult<()> {
-        caller.require(Permission::ADMIN_STATES)?;
-        let p = Permission::parse(permission).map_err(|e| AppError::Invalid(e.to_string()))?;
-        self.existing_account(account).await?;
-        let mut tx = self.store().transaction().await?;
-        tx.grant_permission(account, p.as_str()).await?;
-        audit_in(
-            &mut tx,
-            caller.actor(),
-            "permission.granted",
-            account_target(account),
-            json!({"permission": p.as_str()}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.change_permission(caller, account, permission, PermissionChange::Grant)
+            .await
     }
 
     /// Revokes a permission granted directly (recorded). Needs `admin.states`.
@@ -93,15 +110,28 @@ impl App {
         account: AccountId,
         permission: &str,
     ) -> AppResult<()> {
+        self.change_permission(caller, account, permission, PermissionChange::Revoke)
+            .await
+    }
+
+    /// Checks the caller, the permission's name and the account, then writes the change and its
+    /// audit entry in one transaction.
+    async fn change_permission(
+        &self,
+        caller: &Caller,
+        account: AccountId,
+        permission: &str,
+        change: PermissionChange,
+    ) -> AppResult<()> {
         caller.require(Permission::ADMIN_STATES)?;
         let p = Permission::parse(permission).map_err(|e| AppError::Invalid(e.to_string()))?;
         self.existing_account(account).await?;
         let mut tx = self.store().transaction().await?;
-        tx.revoke_permission(account, p.as_str()).await?;
+        change.write(&mut tx, account, p.as_str()).await?;
         audit_in(
             &mut tx,
             caller.actor(),
-            "permission.revoked",
+            change.audit_action(),
             account_target(account),
             json!({"permission": p.as_str()}),
         )

@@ -1,13 +1,15 @@
 //! What the standings manager keeps: the approved-standings database (`entries`), the history of
-//! requests and revocations that change it (`requests`, `revocations`), the approvers' queue
-//! of the pending ones (`approval_queue`) and contact sync (`sync`): the characters enrolled in it
-//! and the ledger of the contacts Jumpgate wrote into each.
+//! requests and revocations that change it (`requests`, `revocations`; their common lifecycle is
+//! written once in `workflow`), the approvers' queue of the pending ones (`approval_queue`) and
+//! contact sync (`sync`): the characters enrolled in it and the ledger of the contacts Jumpgate
+//! wrote into each.
 
 mod approval_queue;
 mod entries;
 mod requests;
 mod revocations;
 pub(crate) mod sync;
+mod workflow;
 
 pub use approval_queue::{ApprovalQueue, QueueItem, QueueKind};
 pub use entries::{NewStandingsEntry, StandingsEntry, StandingsFilter};
@@ -26,26 +28,6 @@ pub struct WorkflowFilter {
     pub requester: Option<AccountId>,
     pub entity_id: Option<i64>,
     pub limit: i64,
-}
-
-/// What a decision writes into a request or revocation row.
-struct Decided<'a> {
-    state: &'static str,
-    by: Option<AccountId>,
-    /// Whole tenths, for approved requests.
-    standing: Option<i16>,
-    note: Option<&'a str>,
-}
-
-/// Why a decision matched no pending row: `what` (`request`, `revocation`) `id` is missing, or
-/// already decided (`state` is what the row holds).
-fn not_pending(what: &str, id: impl std::fmt::Display, state: Option<String>) -> StoreError {
-    match state {
-        None => StoreError::NotFound(format!("{what} {id}")),
-        Some(state) => StoreError::Invalid(format!(
-            "{what} {id} is already {state}: only a pending {what} can be decided"
-        )),
-    }
 }
 
 /// A stored code (`what`) that the domain does not know.

@@ -2,10 +2,12 @@
 //! one pending request per entity, enforced by a partial unique index).
 
 use super::entries::upsert_entry;
-use super::{Decided, WorkflowFilter, not_pending, read_entity, read_standing};
-use crate::db::{Cols, DbTime, Limit, on_conn, on_db};
-use crate::support::{self, is_foreign_key, unknown_account};
-use crate::{NewStandingsEntry, Result, StoreError};
+use super::workflow::{
+    Decided, WorkflowRow, WorkflowTable, decide_pending, refused_create, workflow_table,
+};
+use super::{WorkflowFilter, read_entity, read_standing};
+use crate::db::{Cols, DbTime, on_conn};
+use crate::{NewStandingsEntry, Result};
 use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::standings::{Entity, RequestState, Standing};
@@ -58,6 +60,19 @@ pub enum RequestDecision {
 const REQUEST_COLS: &str = "id, entity_id, entity_kind, name, requester, state, created_at, \
      decided_at, decided_by, standing_tenths, decision_note";
 
+impl WorkflowRow for StandingRequest {
+    const TABLE: WorkflowTable = workflow_table!(
+        "request",
+        "standing_requests",
+        REQUEST_COLS,
+        standing_tenths
+    );
+
+    fn read<R: Cols>(r: &R) -> Result<Self> {
+        read_request(r)
+    }
+}
+
 fn read_request<R: Cols>(r: &R) -> Result<StandingRequest> {
     let state = r.str("state")?;
     Ok(StandingRequest {
@@ -90,18 +105,10 @@ fn decided(d: &RequestDecision) -> Decided<'_> {
             standing: Some(standing.tenths()),
             note: Some(notes),
         },
-        RequestDecision::Reject { by, reason } => Decided {
-            state: RequestState::Rejected.as_str(),
-            by: Some(*by),
-            standing: None,
-            note: Some(reason),
-        },
-        RequestDecision::Cancel { by } => Decided {
-            state: RequestState::Cancelled.as_str(),
-            by: Some(*by),
-            standing: None,
-            note: None,
-        },
+        RequestDecision::Reject { by, reason } => {
+            Decided::rejected(RequestState::Rejected.as_str(), *by, reason)
+        }
+        RequestDecision::Cancel { by } => Decided::cancelled(RequestState::Cancelled.as_str(), *by),
     }
 }
 
@@ -114,39 +121,12 @@ impl Store {
     }
 
     pub async fn request(&self, id: RequestId) -> Result<Option<StandingRequest>> {
-        on_db!(self, |db| sqlx::query(concatcp!(
-            "SELECT ",
-            REQUEST_COLS,
-            " FROM standing_requests WHERE id = $1"
-        ))
-        .bind(id.get())
-        .fetch_optional(db.reader())
-        .await?
-        .as_ref()
-        .map(read_request)
-        .transpose())
+        self.workflow_row(id.get()).await
     }
 
     /// Newest first.
     pub async fn requests(&self, f: &WorkflowFilter) -> Result<Vec<StandingRequest>> {
-        on_db!(self, |db| sqlx::query(concatcp!(
-            "SELECT ",
-            REQUEST_COLS,
-            " FROM standing_requests
-             WHERE (NOT $1 OR state = 'pending')
-               AND ($2 IS NULL OR requester = $2)
-               AND ($3 IS NULL OR entity_id = $3)
-             ORDER BY created_at DESC, id DESC LIMIT $4"
-        ))
-        .bind(f.pending_only)
-        .bind(f.requester.map(|a| a.get()))
-        .bind(f.entity_id)
-        .bind(Limit::positive_or_all(f.limit))
-        .fetch_all(db.reader())
-        .await?
-        .iter()
-        .map(read_request)
-        .collect())
+        self.workflow_rows(f).await
     }
 
     /// Decides a pending request; `Invalid` if it is not pending (the message names its state).
@@ -181,13 +161,7 @@ impl Transaction {
             .bind(DbTime(now))
             .fetch_one(&mut *tx)
             .await
-            .map_err(|e| {
-                if is_foreign_key(&e) {
-                    StoreError::NotFound(format!("account {}", r.requester))
-                } else {
-                    support::conflict(e, || format!("a request for {} is already pending", r.name))
-                }
-            })?
+            .map_err(|e| refused_create::<StandingRequest>(e, Some(r.requester), &r.name))?
         ))
     }
 
@@ -198,51 +172,23 @@ impl Transaction {
         id: RequestId,
         decision: &RequestDecision,
     ) -> Result<StandingRequest> {
-        let d = decided(decision);
         let now = self.now();
-        on_conn!(self.conn(), |tx| {
-            // Only a pending request changes: the guard makes a second decision match no row
-            // (on PostgreSQL a concurrent one waits for the row lock, then re-checks the state
-            // and finds it decided).
-            let row = sqlx::query(concatcp!(
-                "UPDATE standing_requests SET state = $1, decided_at = $2, decided_by = $3, \
-                 standing_tenths = $4, decision_note = $5 WHERE id = $6 AND state = 'pending' \
-                 RETURNING ",
-                REQUEST_COLS
-            ))
-            .bind(d.state)
-            .bind(DbTime(now))
-            .bind(d.by.map(|a| a.get()))
-            .bind(d.standing)
-            .bind(d.note)
-            .bind(id.get())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(|e| unknown_account(e, d.by))?;
-            let Some(row) = row else {
-                let state: Option<String> =
-                    sqlx::query_scalar("SELECT state FROM standing_requests WHERE id = $1")
-                        .bind(id.get())
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                return Err(not_pending("request", id, state));
+        let request: StandingRequest =
+            decide_pending(self.conn(), id.get(), &decided(decision), now).await?;
+        if let RequestDecision::Approve {
+            standing, notes, ..
+        } = decision
+        {
+            let entry = NewStandingsEntry {
+                entity: request.entity,
+                name: request.name.clone(),
+                standing: *standing,
+                notes: notes.clone(),
+                source: "request".to_owned(),
+                added_by: Some(request.requester),
             };
-            let request = read_request(&row)?;
-            if let RequestDecision::Approve {
-                standing, notes, ..
-            } = decision
-            {
-                let entry = NewStandingsEntry {
-                    entity: request.entity,
-                    name: request.name.clone(),
-                    standing: *standing,
-                    notes: notes.clone(),
-                    source: "request".to_owned(),
-                    added_by: Some(request.requester),
-                };
-                upsert_entry(&mut *tx, &entry, now).await?;
-            }
-            Ok(request)
-        })
+            upsert_entry(self.conn(), &entry, now).await?;
+        }
+        Ok(request)
     }
 }

@@ -1,10 +1,12 @@
 //! Revocations: requests to remove a standing, a member's own or raised automatically (full
 //! history; at most one pending revocation per entity, enforced by a partial unique index).
 
-use super::{Decided, WorkflowFilter, not_pending, read_entity};
+use super::workflow::{
+    Decided, WorkflowRow, WorkflowTable, decide_pending, refused_create, workflow_table,
+};
+use super::{WorkflowFilter, read_entity};
 use crate::Result;
-use crate::db::{Cols, DbTime, Limit, on_conn, on_db};
-use crate::support::{self, is_foreign_key, unknown_account};
+use crate::db::{Cols, DbTime, on_conn};
 use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::standings::{Entity, RevocationReason, RevocationState};
@@ -55,6 +57,15 @@ pub enum RevocationDecision {
 const REVOCATION_COLS: &str = "id, entity_id, entity_kind, name, reason, requester, state, \
      created_at, decided_at, decided_by, decision_note";
 
+impl WorkflowRow for Revocation {
+    const TABLE: WorkflowTable =
+        workflow_table!("revocation", "standing_revocations", REVOCATION_COLS);
+
+    fn read<R: Cols>(r: &R) -> Result<Self> {
+        read_revocation(r)
+    }
+}
+
 fn read_revocation<R: Cols>(r: &R) -> Result<Revocation> {
     let state = r.str("state")?;
     let reason = r.str("reason")?;
@@ -83,18 +94,12 @@ fn decided(d: &RevocationDecision) -> Decided<'_> {
             standing: None,
             note: Some(notes),
         },
-        RevocationDecision::Reject { by, reason } => Decided {
-            state: RevocationState::Rejected.as_str(),
-            by: Some(*by),
-            standing: None,
-            note: Some(reason),
-        },
-        RevocationDecision::Cancel { by } => Decided {
-            state: RevocationState::Cancelled.as_str(),
-            by: Some(*by),
-            standing: None,
-            note: None,
-        },
+        RevocationDecision::Reject { by, reason } => {
+            Decided::rejected(RevocationState::Rejected.as_str(), *by, reason)
+        }
+        RevocationDecision::Cancel { by } => {
+            Decided::cancelled(RevocationState::Cancelled.as_str(), *by)
+        }
     }
 }
 
@@ -107,39 +112,12 @@ impl Store {
     }
 
     pub async fn revocation(&self, id: RevocationId) -> Result<Option<Revocation>> {
-        on_db!(self, |db| sqlx::query(concatcp!(
-            "SELECT ",
-            REVOCATION_COLS,
-            " FROM standing_revocations WHERE id = $1"
-        ))
-        .bind(id.get())
-        .fetch_optional(db.reader())
-        .await?
-        .as_ref()
-        .map(read_revocation)
-        .transpose())
+        self.workflow_row(id.get()).await
     }
 
     /// Newest first.
     pub async fn revocations(&self, f: &WorkflowFilter) -> Result<Vec<Revocation>> {
-        on_db!(self, |db| sqlx::query(concatcp!(
-            "SELECT ",
-            REVOCATION_COLS,
-            " FROM standing_revocations
-             WHERE (NOT $1 OR state = 'pending')
-               AND ($2 IS NULL OR requester = $2)
-               AND ($3 IS NULL OR entity_id = $3)
-             ORDER BY created_at DESC, id DESC LIMIT $4"
-        ))
-        .bind(f.pending_only)
-        .bind(f.requester.map(|a| a.get()))
-        .bind(f.entity_id)
-        .bind(Limit::positive_or_all(f.limit))
-        .fetch_all(db.reader())
-        .await?
-        .iter()
-        .map(read_revocation)
-        .collect())
+        self.workflow_rows(f).await
     }
 
     /// Decides a pending revocation; approving deletes the entry in the same transaction.
@@ -175,15 +153,7 @@ impl Transaction {
             .bind(DbTime(now))
             .fetch_one(&mut *tx)
             .await
-            .map_err(|e| {
-                if is_foreign_key(&e) {
-                    unknown_account(e, r.requester)
-                } else {
-                    support::conflict(e, || {
-                        format!("a revocation for {} is already pending", r.name)
-                    })
-                }
-            })?
+            .map_err(|e| refused_create::<Revocation>(e, r.requester, &r.name))?
         ))
     }
 
@@ -193,39 +163,17 @@ impl Transaction {
         id: RevocationId,
         decision: &RevocationDecision,
     ) -> Result<Revocation> {
-        let d = decided(decision);
         let now = self.now();
-        on_conn!(self.conn(), |tx| {
-            // Only a pending revocation changes: the guard makes a second decision match no row.
-            let row = sqlx::query(concatcp!(
-                "UPDATE standing_revocations SET state = $1, decided_at = $2, decided_by = $3, \
-                 decision_note = $4 WHERE id = $5 AND state = 'pending' RETURNING ",
-                REVOCATION_COLS
-            ))
-            .bind(d.state)
-            .bind(DbTime(now))
-            .bind(d.by.map(|a| a.get()))
-            .bind(d.note)
-            .bind(id.get())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(|e| unknown_account(e, d.by))?;
-            let Some(row) = row else {
-                let state: Option<String> =
-                    sqlx::query_scalar("SELECT state FROM standing_revocations WHERE id = $1")
-                        .bind(id.get())
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                return Err(not_pending("revocation", id, state));
-            };
-            let revocation = read_revocation(&row)?;
-            if matches!(decision, RevocationDecision::Approve { .. }) {
+        let revocation: Revocation =
+            decide_pending(self.conn(), id.get(), &decided(decision), now).await?;
+        if matches!(decision, RevocationDecision::Approve { .. }) {
+            on_conn!(self.conn(), |tx| {
                 sqlx::query("DELETE FROM standings_entries WHERE entity_id = $1")
                     .bind(revocation.entity.id)
-                    .execute(&mut *tx)
+                    .execute(tx)
                     .await?;
-            }
-            Ok(revocation)
-        })
+            });
+        }
+        Ok(revocation)
     }
 }

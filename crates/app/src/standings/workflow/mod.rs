@@ -19,12 +19,13 @@ pub mod revocations;
 pub mod validator;
 
 use crate::App;
-use crate::error::AppError;
+use crate::audit::audit_in;
+use crate::error::{AppError, AppResult};
 use crate::jobs::{JobError, JobRegistry, Periodic};
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::standings::{Entity, EntityKind};
 use jumpgate_domain::{AllianceId, CharacterId, CorporationId};
-use jumpgate_store::StoreError;
+use jumpgate_store::{Revocation, StandingRequest, StoreError, Transaction, WorkflowFilter};
 
 pub use eligibility::{CorporationCoverage, MemberOverview, SubjectRow, SubjectStatus};
 pub use entries::StandingsCsvRow;
@@ -39,6 +40,15 @@ pub const IMPORT_LOGIN: &str = "standings.import";
 
 /// Where notifications about standings lead.
 pub const STANDINGS_PAGE: &str = "/standings";
+
+/// What an approver's queue of requests or of revocations lists: every pending one (newest
+/// first, as the store lists them; the queue shows them reversed).
+const PENDING_QUEUE: WorkflowFilter = WorkflowFilter {
+    pending_only: true,
+    requester: None,
+    entity_id: None,
+    limit: 10_000,
+};
 
 pub fn register_jobs(registry: &mut JobRegistry) {
     bulk::register_jobs(registry);
@@ -70,6 +80,27 @@ impl App {
         if let Err(e) = self.enqueue_propagation(entity_id, actor).await {
             tracing::warn!(entity = entity_id, error = %e, "could not queue the contact sync of a standing change");
         }
+    }
+
+    /// Decides a pending request or revocation (`decide` writes the decision) and records its
+    /// audit entry (`action` on the row's entity, under `actor`'s name) in one transaction, so
+    /// that a decision the store refused records nothing.
+    pub(crate) async fn decide_recorded<T: Decidable>(
+        &self,
+        decide: impl AsyncFnOnce(&mut Transaction) -> jumpgate_store::Result<T>,
+        actor: Actor,
+        action: &str,
+        details: serde_json::Value,
+    ) -> AppResult<T> {
+        let mut tx = self.store().transaction().await?;
+        let no_longer_pending = format!("this {} is no longer pending", T::WHAT);
+        let done = decide(&mut tx)
+            .await
+            .map_err(|e| pending_conflict(e, &no_longer_pending))?;
+        let target = entity_target(done.entity_id());
+        audit_in(&mut tx, actor, action, target, details).await?;
+        tx.commit().await?;
+        Ok(done)
     }
 
     /// Queues a full reconcile after a bulk change; errors are logged, never fatal.
@@ -111,6 +142,27 @@ impl App {
                 }
             }
         }
+    }
+}
+
+/// A request or revocation, as `App::decide_recorded` names it and targets its audit entry.
+pub(crate) trait Decidable {
+    /// How the approver is told it is no longer pending (`request`, `revocation`).
+    const WHAT: &'static str;
+    fn entity_id(&self) -> i64;
+}
+
+impl Decidable for StandingRequest {
+    const WHAT: &'static str = "request";
+    fn entity_id(&self) -> i64 {
+        self.entity.id
+    }
+}
+
+impl Decidable for Revocation {
+    const WHAT: &'static str = "revocation";
+    fn entity_id(&self) -> i64 {
+        self.entity.id
     }
 }
 

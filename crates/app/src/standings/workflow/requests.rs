@@ -1,7 +1,7 @@
 //! Standing requests: members ask for their characters and corporations; approvers decide.
 
 use super::eligibility::is_npc_corporation;
-use super::{STANDINGS_PAGE, entity_target, pending_conflict};
+use super::{PENDING_QUEUE, STANDINGS_PAGE, entity_target, pending_conflict};
 use crate::App;
 use crate::audit::audit_in;
 use crate::caller::Caller;
@@ -159,21 +159,14 @@ impl App {
                 "only the member who made a request can cancel it".to_owned(),
             ));
         }
-        let mut tx = self.store().transaction().await?;
-        let done = tx
-            .decide_request(id, &RequestDecision::Cancel { by: actor })
-            .await
-            .map_err(|e| pending_conflict(e, "this request is no longer pending"))?;
-        audit_in(
-            &mut tx,
+        let cancel = RequestDecision::Cancel { by: actor };
+        self.decide_recorded(
+            async |tx| tx.decide_request(id, &cancel).await,
             caller.actor(),
             "standings.request.cancelled",
-            entity_target(req.entity.id),
             json!({"request": id, "name": req.name}),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(done)
+        .await
     }
 
     /// An approver grants the standing (the settings' default when `standing` is `None`).
@@ -189,28 +182,20 @@ impl App {
         let req = self.existing_request(id).await?;
         let standing = standing.unwrap_or(self.settings().standings.default_standing);
         let notes = notes.trim().to_owned();
-        let mut tx = self.store().transaction().await?;
-        let done = tx
-            .decide_request(
-                id,
-                &RequestDecision::Approve {
-                    by: actor,
-                    standing,
-                    notes: notes.clone(),
-                },
-            )
-            .await
-            .map_err(|e| pending_conflict(e, "this request is no longer pending"))?;
+        let approve = RequestDecision::Approve {
+            by: actor,
+            standing,
+            notes: notes.clone(),
+        };
         let by = caller.actor();
-        audit_in(
-            &mut tx,
-            by.clone(),
-            "standings.request.approved",
-            entity_target(req.entity.id),
-            json!({"request": id, "name": req.name, "standing": standing.value(), "notes": notes}),
-        )
-        .await?;
-        tx.commit().await?;
+        let done = self
+            .decide_recorded(
+                async |tx| tx.decide_request(id, &approve).await,
+                by.clone(),
+                "standings.request.approved",
+                json!({"request": id, "name": req.name, "standing": standing.value(), "notes": notes}),
+            )
+            .await?;
         let mut message = format!(
             "Your standing request for {} was approved with standing {standing}.",
             req.name
@@ -245,26 +230,18 @@ impl App {
             ));
         }
         let req = self.existing_request(id).await?;
-        let mut tx = self.store().transaction().await?;
-        let done = tx
-            .decide_request(
-                id,
-                &RequestDecision::Reject {
-                    by: actor,
-                    reason: reason.to_owned(),
-                },
+        let reject = RequestDecision::Reject {
+            by: actor,
+            reason: reason.to_owned(),
+        };
+        let done = self
+            .decide_recorded(
+                async |tx| tx.decide_request(id, &reject).await,
+                caller.actor(),
+                "standings.request.rejected",
+                json!({"request": id, "name": req.name, "reason": reason}),
             )
-            .await
-            .map_err(|e| pending_conflict(e, "this request is no longer pending"))?;
-        audit_in(
-            &mut tx,
-            caller.actor(),
-            "standings.request.rejected",
-            entity_target(req.entity.id),
-            json!({"request": id, "name": req.name, "reason": reason}),
-        )
-        .await?;
-        tx.commit().await?;
+            .await?;
         self.notify_account(
             req.requester,
             "Standing request rejected",
@@ -281,14 +258,7 @@ impl App {
     /// The approver queue: pending requests, oldest first. Needs `standings.approve`.
     pub async fn pending_requests(&self, caller: &Caller) -> AppResult<Vec<StandingRequest>> {
         caller.require(Permission::STANDINGS_APPROVE)?;
-        let mut v = self
-            .store()
-            .requests(&WorkflowFilter {
-                pending_only: true,
-                limit: 10_000,
-                ..WorkflowFilter::default()
-            })
-            .await?;
+        let mut v = self.store().requests(&PENDING_QUEUE).await?;
         v.reverse();
         Ok(v)
     }

@@ -1,7 +1,7 @@
 //! Revocations: a member asks to remove a standing, or Jumpgate raises one automatically; the
 //! policy of the reason decides whether it waits for an approver.
 
-use super::{STANDINGS_PAGE, entity_target, pending_conflict};
+use super::{PENDING_QUEUE, STANDINGS_PAGE, entity_target, pending_conflict};
 use crate::App;
 use crate::audit::audit_in;
 use crate::caller::Caller;
@@ -11,7 +11,7 @@ use jumpgate_domain::RevocationId;
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{ReasonPolicy, RevocationReason, can_revoke};
-use jumpgate_store::{NewRevocation, Revocation, RevocationDecision, WorkflowFilter};
+use jumpgate_store::{NewRevocation, Revocation, RevocationDecision};
 use serde_json::json;
 
 impl App {
@@ -84,24 +84,18 @@ impl App {
         let policy = self.settings().standings.revocation_policies.get(reason);
         if policy == ReasonPolicy::AutoApprove {
             let system = Actor::System("standings-policy".to_owned());
-            let mut tx = self.store().transaction().await?;
-            let done = tx
-                .decide_revocation(
-                    created.id,
-                    &RevocationDecision::Approve {
-                        by: None,
-                        notes: format!("approved automatically by policy ({})", reason.as_str()),
-                    },
+            let approve = RevocationDecision::Approve {
+                by: None,
+                notes: format!("approved automatically by policy ({})", reason.as_str()),
+            };
+            let done = self
+                .decide_recorded(
+                    async |tx| tx.decide_revocation(created.id, &approve).await,
+                    system.clone(),
+                    "standings.revocation.approved",
+                    json!({"revocation": created.id, "name": name, "reason": reason.as_str(), "automatic": true}),
                 )
-                .await
-                .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
-            audit_in(&mut tx,
-                system.clone(),
-                "standings.revocation.approved",
-                entity_target(entity.id),
-                json!({"revocation": created.id, "name": name, "reason": reason.as_str(), "automatic": true}),
-            ).await?;
-            tx.commit().await?;
+                .await?;
             if let Some(o) = owner {
                 self.notify_account(
                     o,
@@ -164,25 +158,19 @@ impl App {
         let rev = self.existing_revocation(id).await?;
         let owner = self.revocation_owner(&rev).await?;
         let notes = notes.trim().to_owned();
-        let mut tx = self.store().transaction().await?;
-        let done = tx
-            .decide_revocation(
-                id,
-                &RevocationDecision::Approve {
-                    by: Some(actor),
-                    notes: notes.clone(),
-                },
-            )
-            .await
-            .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
+        let approve = RevocationDecision::Approve {
+            by: Some(actor),
+            notes: notes.clone(),
+        };
         let by = caller.actor();
-        audit_in(&mut tx,
-            by.clone(),
-            "standings.revocation.approved",
-            entity_target(rev.entity.id),
-            json!({"revocation": id, "name": rev.name, "reason": rev.reason.as_str(), "notes": notes}),
-        ).await?;
-        tx.commit().await?;
+        let done = self
+            .decide_recorded(
+                async |tx| tx.decide_revocation(id, &approve).await,
+                by.clone(),
+                "standings.revocation.approved",
+                json!({"revocation": id, "name": rev.name, "reason": rev.reason.as_str(), "notes": notes}),
+            )
+            .await?;
         if let Some(o) = owner {
             self.notify_account(
                 o,
@@ -216,26 +204,18 @@ impl App {
         }
         let rev = self.existing_revocation(id).await?;
         let owner = self.revocation_owner(&rev).await?;
-        let mut tx = self.store().transaction().await?;
-        let done = tx
-            .decide_revocation(
-                id,
-                &RevocationDecision::Reject {
-                    by: actor,
-                    reason: reason.to_owned(),
-                },
+        let reject = RevocationDecision::Reject {
+            by: actor,
+            reason: reason.to_owned(),
+        };
+        let done = self
+            .decide_recorded(
+                async |tx| tx.decide_revocation(id, &reject).await,
+                caller.actor(),
+                "standings.revocation.rejected",
+                json!({"revocation": id, "name": rev.name, "reason": reason}),
             )
-            .await
-            .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
-        audit_in(
-            &mut tx,
-            caller.actor(),
-            "standings.revocation.rejected",
-            entity_target(rev.entity.id),
-            json!({"revocation": id, "name": rev.name, "reason": reason}),
-        )
-        .await?;
-        tx.commit().await?;
+            .await?;
         if let Some(o) = owner {
             self.notify_account(
                 o,
@@ -264,34 +244,20 @@ impl App {
                 "only the member who asked for a removal can cancel it".to_owned(),
             ));
         }
-        let mut tx = self.store().transaction().await?;
-        let done = tx
-            .decide_revocation(id, &RevocationDecision::Cancel { by: actor })
-            .await
-            .map_err(|e| pending_conflict(e, "this revocation is no longer pending"))?;
-        audit_in(
-            &mut tx,
+        let cancel = RevocationDecision::Cancel { by: actor };
+        self.decide_recorded(
+            async |tx| tx.decide_revocation(id, &cancel).await,
             caller.actor(),
             "standings.revocation.cancelled",
-            entity_target(rev.entity.id),
             json!({"revocation": id, "name": rev.name}),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(done)
+        .await
     }
 
     /// The approver queue of revocations, oldest first. Needs `standings.approve`.
     pub async fn pending_revocations(&self, caller: &Caller) -> AppResult<Vec<Revocation>> {
         caller.require(Permission::STANDINGS_APPROVE)?;
-        let mut v = self
-            .store()
-            .revocations(&WorkflowFilter {
-                pending_only: true,
-                limit: 10_000,
-                ..WorkflowFilter::default()
-            })
-            .await?;
+        let mut v = self.store().revocations(&PENDING_QUEUE).await?;
         v.reverse();
         Ok(v)
     }

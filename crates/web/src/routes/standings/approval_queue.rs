@@ -19,7 +19,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
 use axum::response::{Html, Redirect};
 use jumpgate_app::standings::sync::ChangePreview;
-use jumpgate_app::standings::workflow::bulk::BulkWork;
+use jumpgate_app::standings::workflow::bulk::{BulkDecision, BulkWork};
 use jumpgate_app::{App, Caller};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::Standing;
@@ -114,30 +114,43 @@ enum Pending {
     Revocation(RevocationId),
 }
 
+impl Pending {
+    /// The item as the queue shows it while it is still pending (`None` once decided or
+    /// unknown); only an approver may look.
+    async fn still_pending(
+        self,
+        state: &WebState,
+        viewer: &Viewer,
+    ) -> WebResult<Option<QueueItem>> {
+        viewer.require(Permission::STANDINGS_APPROVE)?;
+        let (app, caller) = (&state.app, &viewer.caller);
+        Ok(match self {
+            Self::Request(id) => app.pending_request(caller, id).await?,
+            Self::Revocation(id) => app.pending_revocation(caller, id).await?,
+        })
+    }
+
+    /// What the approver is told when the item is not (or no longer) pending.
+    fn missing(self) -> String {
+        match self {
+            Self::Request(id) => format!("there is no pending standing request #{id}"),
+            Self::Revocation(id) => format!("there is no pending removal #{id}"),
+        }
+    }
+}
+
 async fn decision(
     state: &WebState,
     viewer: &Viewer,
     pending: Pending,
 ) -> WebResult<DecideFragment> {
-    viewer.require(Permission::STANDINGS_APPROVE)?;
-    let app = &state.app;
-    let (what, id, item) = match pending {
-        Pending::Request(id) => (
-            "standing request",
-            id.get(),
-            app.pending_request(&viewer.caller, id).await?,
-        ),
-        Pending::Revocation(id) => (
-            "removal",
-            id.get(),
-            app.pending_revocation(&viewer.caller, id).await?,
-        ),
-    };
-    let item = item.ok_or_else(|| {
+    let item = pending.still_pending(state, viewer).await?.ok_or_else(|| {
         WebError::NotFound(format!(
-            "there is no pending {what} #{id}: it may have been decided already"
+            "{}: it may have been decided already",
+            pending.missing()
         ))
     })?;
+    let app = &state.app;
     let default_standing = app.settings().standings.default_standing;
     let standing = match pending {
         Pending::Request(_) => Some(default_standing),
@@ -156,11 +169,7 @@ pub async fn decide_request_page(
     viewer: Viewer,
     IdPath(id): IdPath<RequestId>,
 ) -> WebResult<DecidePage> {
-    let decide = decision(&state, &viewer, Pending::Request(id)).await?;
-    Ok(DecidePage {
-        decide,
-        layout: viewer.layout,
-    })
+    decision_page(&state, viewer, Pending::Request(id)).await
 }
 
 pub async fn decide_request_fragment(
@@ -176,11 +185,7 @@ pub async fn decide_revocation_page(
     viewer: Viewer,
     IdPath(id): IdPath<RevocationId>,
 ) -> WebResult<DecidePage> {
-    let decide = decision(&state, &viewer, Pending::Revocation(id)).await?;
-    Ok(DecidePage {
-        decide,
-        layout: viewer.layout,
-    })
+    decision_page(&state, viewer, Pending::Revocation(id)).await
 }
 
 pub async fn decide_revocation_fragment(
@@ -189,6 +194,19 @@ pub async fn decide_revocation_fragment(
     IdPath(id): IdPath<RevocationId>,
 ) -> WebResult<DecideFragment> {
     decision(&state, &viewer, Pending::Revocation(id)).await
+}
+
+/// The decision as its own page (without JavaScript).
+async fn decision_page(
+    state: &WebState,
+    viewer: Viewer,
+    pending: Pending,
+) -> WebResult<DecidePage> {
+    let decide = decision(state, &viewer, pending).await?;
+    Ok(DecidePage {
+        decide,
+        layout: viewer.layout,
+    })
 }
 
 #[derive(Deserialize)]
@@ -203,12 +221,9 @@ pub async fn preview(
     IdPath(id): IdPath<RequestId>,
     Query(q): Query<PreviewQuery>,
 ) -> WebResult<PreviewFragment> {
-    viewer.require(Permission::STANDINGS_APPROVE)?;
-    let item = state
-        .app
-        .pending_request(&viewer.caller, id)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("there is no pending standing request #{id}")))?;
+    let pending = Pending::Request(id);
+    let item = pending.still_pending(&state, &viewer).await?;
+    let item = item.ok_or_else(|| WebError::NotFound(pending.missing()))?;
     let standing =
         parse_standing(&q.standing)?.unwrap_or(state.app.settings().standings.default_standing);
     Ok(PreviewFragment {
@@ -221,12 +236,9 @@ pub async fn preview_revocation(
     viewer: Viewer,
     IdPath(id): IdPath<RevocationId>,
 ) -> WebResult<PreviewFragment> {
-    viewer.require(Permission::STANDINGS_APPROVE)?;
-    let item = state
-        .app
-        .pending_revocation(&viewer.caller, id)
-        .await?
-        .ok_or_else(|| WebError::NotFound(format!("there is no pending removal #{id}")))?;
+    let pending = Pending::Revocation(id);
+    let item = pending.still_pending(&state, &viewer).await?;
+    let item = item.ok_or_else(|| WebError::NotFound(pending.missing()))?;
     Ok(PreviewFragment {
         text: preview_for(&state.app, &viewer.caller, &item, None).await,
     })
@@ -290,9 +302,10 @@ pub async fn bulk_requests(
     viewer: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult<Redirect> {
-    viewer.require(Permission::STANDINGS_APPROVE)?;
-    let (ids, decision) = bulk_decision(&fields)?;
-    operations::start(&state, &viewer, BulkWork::DecideRequests { ids, decision }).await
+    start_bulk_decision(&state, &viewer, &fields, |ids, decision| {
+        BulkWork::DecideRequests { ids, decision }
+    })
+    .await
 }
 
 pub async fn approve_revocation(
@@ -328,14 +341,23 @@ pub async fn bulk_revocations(
     viewer: Viewer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> WebResult<Redirect> {
-    viewer.require(Permission::STANDINGS_APPROVE)?;
-    let (ids, decision) = bulk_decision(&fields)?;
-    operations::start(
-        &state,
-        &viewer,
-        BulkWork::DecideRevocations { ids, decision },
-    )
+    start_bulk_decision(&state, &viewer, &fields, |ids, decision| {
+        BulkWork::DecideRevocations { ids, decision }
+    })
     .await
+}
+
+/// Starts the decision the bulk form asks for on every ticked item of one queue (`work` says
+/// which: requests or revocations).
+async fn start_bulk_decision(
+    state: &WebState,
+    viewer: &Viewer,
+    fields: &[(String, String)],
+    work: impl FnOnce(Vec<i64>, BulkDecision) -> BulkWork,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::STANDINGS_APPROVE)?;
+    let (ids, decision) = bulk_decision(fields)?;
+    operations::start(state, viewer, work(ids, decision)).await
 }
 
 /// Shows `message` on the queue the approver returns to after a decision.
