@@ -112,7 +112,12 @@ impl Mailer for FileMailer {
         tokio::fs::write(&path, msg.formatted())
             .await
             .map_err(file_error)?;
-        tracing::info!(to, path = %path.display(), "mail to {to} written to {}", path.display());
+        tracing::info!(
+            to_domain = recipient_domain(to),
+            path = %path.display(),
+            "mail written to {}",
+            path.display()
+        );
         Ok(())
     }
 }
@@ -141,9 +146,38 @@ pub fn check_smtp_url(url: &SecretString) -> Result<(), MailError> {
 fn smtp_builder(
     url: &SecretString,
 ) -> Result<lettre::transport::smtp::AsyncSmtpTransportBuilder, MailError> {
+    refuse_cleartext_password(url.expose_secret())?;
     AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
         // lettre's message may quote the URL, so only the kind of problem is kept.
         .map_err(|e| MailError::Config(describe_url_error(&e)))
+}
+
+/// `smtp://` without `tls=required` or `tls=opportunistic` talks in the clear (lettre's
+/// default), so a password in it would cross the network readable.
+fn refuse_cleartext_password(url: &str) -> Result<(), MailError> {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return Ok(()); // lettre names the problem.
+    };
+    let has_password = !parsed.username().is_empty() || parsed.password().is_some();
+    let encrypted = parsed.scheme() == "smtps"
+        || parsed
+            .query_pairs()
+            .any(|(k, v)| k == "tls" && (v == "required" || v == "opportunistic"));
+    if has_password && !encrypted {
+        return Err(MailError::Config(
+            "it would send the password unencrypted: use smtps://user:password@host:465, or \
+             add ?tls=required to smtp://"
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Where a mail went, for the log: the domain only (an address is personal data; the account's
+/// audit entries say whose it is).
+fn recipient_domain(to: &str) -> &str {
+    to.rsplit_once('@')
+        .map_or("(no domain)", |(_, domain)| domain)
 }
 
 fn describe_url_error(e: &lettre::transport::smtp::Error) -> String {
@@ -164,7 +198,7 @@ impl Mailer for SmtpMailer {
             .send(msg)
             .await
             .map_err(|e| MailError::Smtp(e.to_string()))?;
-        tracing::info!(to, "mail to {to} sent over SMTP");
+        tracing::info!(to_domain = recipient_domain(to), "mail sent over SMTP");
         Ok(())
     }
 }
@@ -223,6 +257,62 @@ mod tests {
             .expect_err("no host")
             .to_string();
         assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn a_password_is_never_sent_over_unencrypted_smtp() {
+        let refused = |url: &str| {
+            check_smtp_url(&SecretString::from(url))
+                .expect_err(url)
+                .to_string()
+        };
+        let err = refused("smtp://user:hunter2@mail.example.org:587");
+        assert!(err.contains("unencrypted"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        refused("smtp://user:hunter2@mail.example.org:587?tls=none");
+        refused("smtp://user@mail.example.org:25");
+        for fine in [
+            "smtp://user:pw@mail.example.org:587?tls=required",
+            "smtp://user:pw@mail.example.org:587?tls=opportunistic",
+            "smtps://user:pw@mail.example.org:465",
+            "smtp://localhost:25",
+        ] {
+            assert!(check_smtp_url(&SecretString::from(fine)).is_ok(), "{fine}");
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_log_names_a_recipients_domain_not_the_address() {
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let sink = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || LogSink(sink.clone()))
+            .finish();
+        let _logging = tracing::subscriber::set_default(subscriber);
+        let dir = tempfile::tempdir().expect("tempdir");
+        FileMailer::new(dir.path(), "Jumpgate <auth@example.org>")
+            .expect("mailer")
+            .send("pilot.name@example.org", "Hello", "Hi")
+            .await
+            .expect("sent");
+        let logged = String::from_utf8(log.lock().expect("log").clone()).expect("utf-8");
+        assert!(logged.contains("example.org"), "{logged}");
+        assert!(!logged.contains("pilot.name"), "{logged}");
+        assert_eq!(recipient_domain("no-at-sign"), "(no domain)");
+    }
+
+    /// Where the test's log lines go.
+    struct LogSink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for LogSink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("log").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
 }
 

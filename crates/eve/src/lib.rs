@@ -5,6 +5,7 @@
 //! Both clients take an injectable [`Clock`] so that expiry, cooldowns, back-off and the daily
 //! downtime window can be tested without sleeping.
 
+mod body;
 pub mod clock;
 pub mod esi;
 mod http_date;

@@ -118,6 +118,7 @@ async fn main() -> anyhow::Result<()> {
         server: ServerSettings {
             listen: addr,
             public_url: base.clone(),
+            ..ServerSettings::default()
         },
         database,
         eve: EveSettings {

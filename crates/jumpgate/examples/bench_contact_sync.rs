@@ -139,6 +139,7 @@ async fn main() -> anyhow::Result<()> {
         server: ServerSettings {
             listen: "127.0.0.1:0".parse()?,
             public_url: base,
+            ..ServerSettings::default()
         },
         database,
         eve: EveSettings {

@@ -11,6 +11,9 @@ pub struct ServerSettings {
     pub listen: SocketAddr,
     /// The address people use, e.g. https://auth.example.org (behind a reverse proxy).
     pub public_url: Url,
+    /// Accept an `http://` public URL while listening on an address other machines reach:
+    /// session cookies then travel unencrypted. Off: such a configuration is refused.
+    pub insecure_http: bool,
 }
 
 impl Default for ServerSettings {
@@ -18,6 +21,7 @@ impl Default for ServerSettings {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: Url::parse("http://127.0.0.1:8080/").expect("a valid literal URL"),
+            insecure_http: false,
         }
     }
 }
@@ -31,5 +35,49 @@ impl ServerSettings {
                 self.public_url
             ));
         }
+        // Over http:// the session cookie has no `Secure` flag and there is no HSTS: fine on
+        // this machine, not where others can listen in.
+        if self.public_url.scheme() == "http"
+            && !self.listen.ip().is_loopback()
+            && !self.insecure_http
+        {
+            problems.push(format!(
+                "server.public_url is http:// while server.listen ({}) is reachable from other \
+                 machines, so sign-in cookies would travel unencrypted: serve Jumpgate over \
+                 HTTPS (public_url = \"https://…\", e.g. behind a reverse proxy), listen on \
+                 127.0.0.1 behind the proxy, or set server.insecure_http = true to accept the risk",
+                self.listen
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn problems(listen: &str, public_url: &str, insecure_http: bool) -> Vec<String> {
+        let settings = ServerSettings {
+            listen: listen.parse().unwrap(),
+            public_url: Url::parse(public_url).unwrap(),
+            insecure_http,
+        };
+        let mut found = Vec::new();
+        settings.validate(&mut found);
+        found
+    }
+
+    #[test]
+    fn plain_http_is_refused_where_other_machines_can_reach_it_unless_accepted() {
+        let refused = problems("0.0.0.0:8080", "http://auth.example.org/", false);
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert!(refused[0].contains("server.insecure_http"), "{refused:?}");
+        assert!(problems("[::]:8080", "http://auth.example.org/", false).len() == 1);
+
+        assert!(problems("0.0.0.0:8080", "http://auth.example.org/", true).is_empty());
+        assert!(problems("0.0.0.0:8080", "https://auth.example.org/", false).is_empty());
+        assert!(problems("127.0.0.1:8080", "http://127.0.0.1:8080/", false).is_empty());
+        assert!(problems("[::1]:8080", "http://localhost:8080/", false).is_empty());
     }
 }

@@ -9,6 +9,7 @@ use super::gate::SharedGate;
 use super::governor::{BucketKey, Governor, GovernorSnapshot, PauseKind};
 use super::headers;
 use super::routes::{Method, Route};
+use crate::body::{BodyError, ESI_MAX_BODY, read_capped};
 use crate::clock::{Clock, SystemClock};
 use jumpgate_domain::CharacterId;
 use rand::Rng;
@@ -133,6 +134,14 @@ impl<'a> Call<'a> {
 }
 
 /// A 2xx or 304 answer.
+/// Why `send_once` has no answer to judge.
+enum SendFailure {
+    /// No answer, or one that broke off.
+    Transport(reqwest::Error),
+    /// An answer (with its headers, which still count for the limits) whose body passed the cap.
+    TooLarge { headers: HeaderMap, cap: usize },
+}
+
 pub(crate) struct Raw {
     status: StatusCode,
     headers: HeaderMap,
@@ -343,7 +352,17 @@ impl EsiClient {
             let retryable = route.idempotent && retries < self.config.max_retries;
             let raw = match sent {
                 Ok(raw) => raw,
-                Err(e) => {
+                Err(SendFailure::TooLarge { headers, cap }) => {
+                    count(route, "too_large");
+                    self.observe(call, &headers, now).await;
+                    tracing::warn!(
+                        route = route.template,
+                        cap,
+                        "ESI sent an answer too long to read"
+                    );
+                    return Err(EsiError::Decode(BodyError::too_large(cap)));
+                }
+                Err(SendFailure::Transport(e)) => {
                     let timed_out = e.is_timeout();
                     count(route, if timed_out { "timeout" } else { "transport" });
                     if let Some(end) = downtime::window_end(now) {
@@ -454,7 +473,7 @@ impl EsiClient {
         &self,
         call: &Call<'_>,
         if_none_match: Option<&str>,
-    ) -> Result<Raw, reqwest::Error> {
+    ) -> Result<Raw, SendFailure> {
         let base = self.config.base_url.as_str().trim_end_matches('/');
         let url = format!("{base}{}", call.path);
         let mut req = self
@@ -480,10 +499,14 @@ impl EsiClient {
         } else if call.route.method != Method::Get {
             req = req.header(CONTENT_TYPE, "application/json");
         }
-        let response = req.send().await?;
+        let response = req.send().await.map_err(SendFailure::Transport)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await?.to_vec();
+        let body = match read_capped(response, ESI_MAX_BODY).await {
+            Ok(body) => body,
+            Err(BodyError::Transport(e)) => return Err(SendFailure::Transport(e)),
+            Err(BodyError::TooLarge { cap }) => return Err(SendFailure::TooLarge { headers, cap }),
+        };
         Ok(Raw {
             status,
             headers,

@@ -14,6 +14,7 @@ pub use config::SsoConfig;
 pub use errors::SsoError;
 pub use token::{TokenResponse, VerifiedToken};
 
+use crate::body::{BodyError, SSO_MAX_BODY, read_capped};
 use crate::clock::{Clock, SystemClock};
 use errors::{Grant, classify, snippet};
 use jsonwebtoken::jwk::Jwk;
@@ -214,11 +215,7 @@ impl SsoClient {
         };
         let status = response.status();
         let retry_after = crate::http_date::retry_after(response.headers(), self.clock.now());
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| unavailable(&e))?
-            .to_vec();
+        let body = read_sso_body(response).await?;
         if status.is_success() {
             Ok(body)
         } else {
@@ -277,9 +274,9 @@ impl SsoClient {
             .map_err(|e| unavailable(&e))?;
         let status = response.status();
         let retry_after = crate::http_date::retry_after(response.headers(), self.clock.now());
-        let body = response.bytes().await.map_err(|e| unavailable(&e))?;
+        let body = read_sso_body(response).await?;
         if status.is_success() {
-            Ok(body.to_vec())
+            Ok(body)
         } else if status.is_server_error() || status.as_u16() == 429 {
             Err(SsoError::Unavailable {
                 retry_after,
@@ -330,6 +327,20 @@ impl SsoClient {
 }
 
 /// A request that failed without an HTTP answer: timeouts, refused connections, resets.
+/// An SSO answer's body, at most [`SSO_MAX_BODY`]. One that is longer is an outage, like one that
+/// breaks off: nothing is judged from it, no token is touched.
+async fn read_sso_body(response: reqwest::Response) -> Result<Vec<u8>, SsoError> {
+    read_capped(response, SSO_MAX_BODY)
+        .await
+        .map_err(|e| match e {
+            BodyError::Transport(e) => unavailable(&e),
+            BodyError::TooLarge { cap } => SsoError::Unavailable {
+                retry_after: None,
+                description: BodyError::too_large(cap),
+            },
+        })
+}
+
 fn unavailable(e: &reqwest::Error) -> SsoError {
     let kind = if e.is_timeout() {
         "timed out"

@@ -114,6 +114,7 @@ fn demo_settings(args: &DemoArgs, sim: &EveSim, public_url: url::Url) -> Setting
         server: ServerSettings {
             listen: args.listen,
             public_url,
+            ..ServerSettings::default()
         },
         database: DatabaseSettings {
             url: None,

@@ -98,6 +98,7 @@ impl TestApp {
             server: ServerSettings {
                 listen: addr,
                 public_url: base.clone(),
+                ..ServerSettings::default()
             },
             database: DatabaseSettings {
                 url: Some(SecretString::from(db.url.clone())),

@@ -182,6 +182,34 @@ async fn garbage_json_is_a_decode_error_and_nothing_is_cached() {
 }
 
 #[tokio::test]
+async fn an_answer_longer_than_any_esi_sends_is_refused_unread_and_not_cached() {
+    let esi = Esi::start().await;
+    // 9 MiB of a JSON string: valid, but longer than the 8 MiB cap.
+    let endless = format!("{{\"name\": \"{}\"}}", "x".repeat(9 * 1024 * 1024));
+    Mock::given(path("/characters/2112000001"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(endless)
+                .insert_header(
+                    "Expires",
+                    http_date(NOON + Duration::from_secs(3600)).as_str(),
+                ),
+        )
+        .mount(&esi.server)
+        .await;
+    let e = esi
+        .client
+        .character(CharacterId(CHARACTER))
+        .await
+        .expect_err("too long");
+    assert!(
+        matches!(&e, EsiError::Decode(m) if m.contains("longer than 8192 KiB")),
+        "{e:?}"
+    );
+    assert!(esi.cache.is_empty());
+}
+
+#[tokio::test]
 async fn paged_resources_are_walked_from_page_one_to_x_pages() {
     let esi = Esi::start().await;
     for page in 1..=3 {

@@ -57,6 +57,25 @@ async fn exchange_error(status: u16, body: serde_json::Value) -> SsoError {
 }
 
 #[tokio::test]
+async fn a_token_answer_longer_than_any_sso_sends_is_an_outage_not_a_verdict() {
+    let sso = Sso::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/oauth/token"))
+        .respond_with(ResponseTemplate::new(400).set_body_string(format!(
+            "{{\"error\": \"invalid_grant\", \"error_description\": \"{}\"}}",
+            "x".repeat(2 * 1024 * 1024)
+        )))
+        .mount(&sso.server)
+        .await;
+    let e = sso.client.refresh("old").await.expect_err("too long");
+    // An unread answer says nothing about the token: it is not judged invalid.
+    assert!(
+        matches!(&e, SsoError::Unavailable { description, .. } if description.contains("longer than 1024 KiB")),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
 async fn the_authorize_url_comes_from_the_metadata_and_carries_every_parameter() {
     let sso = Sso::start().await;
     let scopes = ScopeSet::parse("publicData esi-characters.read_contacts.v1");
