@@ -158,13 +158,14 @@ async fn an_expired_entry_is_revalidated_with_its_etag_and_a_304_reuses_the_body
     assert_eq!(esi.requests().await, 2);
 }
 
-#[tokio::test]
-async fn garbage_json_is_a_decode_error_and_nothing_is_cached() {
+/// A character record ESI answers with `body` (200, cacheable for an hour), which the client
+/// must refuse; the error, and the client to look at afterwards.
+async fn refused_character_answer(body: String) -> (EsiError, Esi) {
     let esi = Esi::start().await;
     Mock::given(path("/characters/2112000001"))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_string("{\"name\": \"Some Bl")
+                .set_body_string(body)
                 .insert_header(
                     "Expires",
                     http_date(NOON + Duration::from_secs(3600)).as_str(),
@@ -176,32 +177,22 @@ async fn garbage_json_is_a_decode_error_and_nothing_is_cached() {
         .client
         .character(CharacterId(CHARACTER))
         .await
-        .expect_err("garbage");
+        .expect_err("refused");
+    (e, esi)
+}
+
+#[tokio::test]
+async fn garbage_json_is_a_decode_error_and_nothing_is_cached() {
+    let (e, esi) = refused_character_answer("{\"name\": \"Some Bl".to_owned()).await;
     assert!(matches!(e, EsiError::Decode(_)), "{e:?}");
     assert!(esi.cache.is_empty());
 }
 
 #[tokio::test]
 async fn an_answer_longer_than_any_esi_sends_is_refused_unread_and_not_cached() {
-    let esi = Esi::start().await;
     // 9 MiB of a JSON string: valid, but longer than the 8 MiB cap.
     let endless = format!("{{\"name\": \"{}\"}}", "x".repeat(9 * 1024 * 1024));
-    Mock::given(path("/characters/2112000001"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_string(endless)
-                .insert_header(
-                    "Expires",
-                    http_date(NOON + Duration::from_secs(3600)).as_str(),
-                ),
-        )
-        .mount(&esi.server)
-        .await;
-    let e = esi
-        .client
-        .character(CharacterId(CHARACTER))
-        .await
-        .expect_err("too long");
+    let (e, esi) = refused_character_answer(endless).await;
     assert!(
         matches!(&e, EsiError::Decode(m) if m.contains("longer than 8192 KiB")),
         "{e:?}"
