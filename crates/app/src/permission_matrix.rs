@@ -505,10 +505,13 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "request_standings" => app
             .request_standings(c(), &[entity])
             .await
-            .into_iter()
-            .map(|(_, r)| r.map(drop))
-            .next()
-            .unwrap_or(Ok(())),
+            .and_then(|results| {
+                results
+                    .into_iter()
+                    .map(|(_, r)| r.map(drop))
+                    .next()
+                    .unwrap_or(Ok(()))
+            }),
         "request_revocation" => app.request_revocation(c(), nobody).await.map(drop),
         "member_sync_rows" => app.member_sync_rows(c()).await.map(drop),
         "enrol_in_sync" => app.enrol_in_sync(c(), mine).await,

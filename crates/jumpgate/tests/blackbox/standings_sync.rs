@@ -842,6 +842,14 @@ on_both_backends!(
             admin.contains("hx-get=\"/standings/sync/admin/progress\""),
             "{admin}"
         );
+        // A selection is bounded: each check may call ESI.
+        let ids: Vec<String> = (0..1_001).map(|n| (m.id + n).to_string()).collect();
+        let mut form: Vec<(&str, &str)> = ids.iter().map(|id| ("character", id.as_str())).collect();
+        form.push(("action", "sync"));
+        let r = b.post_form("/standings/sync/admin/selected", &form).await;
+        assert_eq!(r.status(), 400);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("at most 1000 characters"), "{body}");
         let r = b
             .post_form(
                 "/standings/sync/admin/selected",

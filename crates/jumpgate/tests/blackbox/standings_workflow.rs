@@ -207,6 +207,32 @@ async fn request_and_approve(
 }
 
 on_both_backends!(
+    one_form_requests_at_most_a_hundred_standings,
+    |t: TestApp| async move {
+        let chars = distinct_characters(&t, 1);
+        let (m, _) = member(&t, &chars, false).await;
+        let fields: Vec<(&str, String)> = (0..101)
+            .map(|n| ("entity", format!("corporation:{}", 98_500_000 + n)))
+            .collect();
+        let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, body) = post_status(&m, "/standings/request", &form).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("at most 100 standings"), "{body}");
+        assert!(
+            t.store
+                .requests(&WorkflowFilter {
+                    limit: 1_000,
+                    ..WorkflowFilter::default()
+                })
+                .await
+                .unwrap()
+                .is_empty(),
+            "nothing was requested"
+        );
+    }
+);
+
+on_both_backends!(
     request_approve_creates_entry_audit_notification_and_sync,
     |t: TestApp| async move {
         let chars = distinct_characters(&t, 2);

@@ -69,6 +69,21 @@ impl SyncProgress {
     }
 }
 
+/// The most characters an administrator may select for one "sync" or "check" (checking one may
+/// call ESI and clean contacts up; everyone at once is "sync all", which queues jobs).
+pub const MAX_SELECTED: usize = 1_000;
+
+fn check_selection(characters: &[CharacterId]) -> AppResult<()> {
+    if characters.len() > MAX_SELECTED {
+        return Err(AppError::Invalid(format!(
+            "at most {MAX_SELECTED} characters can be selected at once, and {} were; nothing \
+             was done (\"Sync all\" syncs every enrolled character)",
+            characters.len()
+        )));
+    }
+    Ok(())
+}
+
 impl App {
     /// The caller's own characters with their sync enrolment. Needs `standings.request`.
     pub async fn member_sync_rows(&self, caller: &Caller) -> AppResult<Vec<MemberSyncRow>> {
@@ -265,6 +280,7 @@ impl App {
         characters: &[CharacterId],
     ) -> AppResult<usize> {
         Self::require_manage(caller)?;
+        check_selection(characters)?;
         let mut tx = self.store().transaction().await?;
         let queued = self
             .queue_syncs_in(&mut tx, characters, Duration::ZERO)
@@ -289,6 +305,7 @@ impl App {
         characters: &[CharacterId],
     ) -> AppResult<Vec<(CharacterId, String)>> {
         Self::require_manage(caller)?;
+        check_selection(characters)?;
         let settings = self.settings().standings.clone();
         let mut stopped = Vec::new();
         for c in characters {

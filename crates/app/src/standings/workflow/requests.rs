@@ -13,6 +13,9 @@ use jumpgate_domain::{CharacterId, CorporationId};
 use jumpgate_store::{NewStandingRequest, RequestDecision, StandingRequest, WorkflowFilter};
 use serde_json::json;
 
+/// The most standings one form may request.
+pub const MAX_REQUESTS_AT_ONCE: usize = 100;
+
 impl App {
     /// Whether a pending request / revocation exists for an entity.
     pub(crate) async fn pending_for(&self, entity_id: i64) -> AppResult<(bool, bool)> {
@@ -126,17 +129,27 @@ impl App {
         Ok(created)
     }
 
-    /// Several requests at once; each succeeds or fails on its own.
+    /// Several requests at once (at most [`MAX_REQUESTS_AT_ONCE`]); each succeeds or fails on
+    /// its own.
     pub async fn request_standings(
         &self,
         caller: &Caller,
         entities: &[Entity],
-    ) -> Vec<(Entity, AppResult<StandingRequest>)> {
+    ) -> AppResult<Vec<(Entity, AppResult<StandingRequest>)>> {
+        caller.person_with(Permission::STANDINGS_REQUEST)?;
+        // Each request costs queries and perhaps an ESI lookup: one form must not cost thousands.
+        if entities.len() > MAX_REQUESTS_AT_ONCE {
+            return Err(AppError::Invalid(format!(
+                "at most {MAX_REQUESTS_AT_ONCE} standings can be requested at once, and this \
+                 asked for {}; nothing was requested",
+                entities.len()
+            )));
+        }
         let mut out = Vec::with_capacity(entities.len());
         for e in entities {
             out.push((*e, self.request_standing(caller, *e).await));
         }
-        out
+        Ok(out)
     }
 
     async fn existing_request(&self, id: RequestId) -> AppResult<StandingRequest> {

@@ -253,7 +253,10 @@ pub async fn request(
         .await;
         return Ok(Redirect::to("/standings"));
     }
-    let results = state.app.request_standings(&viewer.caller, &entities).await;
+    let results = state
+        .app
+        .request_standings(&viewer.caller, &entities)
+        .await?;
     let ok: Vec<String> = results
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok().map(|r| r.name.clone()))
