@@ -187,6 +187,16 @@ impl Caller {
         }
     }
 
+    /// `Ok` for a superuser, the command line and system work (which hold every permission);
+    /// `Forbidden` saying what needs it otherwise.
+    pub fn require_superuser(&self, what: &str) -> AppResult<()> {
+        if self.grants().superuser {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!("only a superuser can {what}")))
+        }
+    }
+
     /// `Ok` only for the command line: what even a superuser's page may not do.
     pub fn require_cli(&self) -> AppResult<()> {
         match &self.who {

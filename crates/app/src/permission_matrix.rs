@@ -465,12 +465,13 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "search_characters" => app.search_characters(c(), "Pilot", 10).await.map(drop),
         "direct_permissions" => app.direct_permissions(c(), w.target).await.map(drop),
         "removed_characters" => app.removed_characters(c(), None, 10).await.map(drop),
+        // An `admin.*` permission needs superuser besides (its own test below).
         "grant_permission" => {
-            app.grant_permission(c(), w.target, Permission::ADMIN_USERS)
+            app.grant_permission(c(), w.target, Permission::STANDINGS_AUDIT)
                 .await
         }
         "revoke_permission" => {
-            app.revoke_permission(c(), w.target, Permission::ADMIN_USERS)
+            app.revoke_permission(c(), w.target, Permission::STANDINGS_AUDIT)
                 .await
         }
         "state_overviews" => app.state_overviews(c()).await.map(drop),

@@ -43,7 +43,7 @@ impl Permission {
         ),
         (
             Self::ADMIN_STATES,
-            "Edit states and who has which permission",
+            "Edit states and who has which permission (admin.* ones: superusers only)",
         ),
         (
             Self::STANDINGS_REQUEST,
@@ -70,6 +70,13 @@ impl Permission {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Whether it administers Jumpgate itself (`admin.*`). Only a superuser gives or takes one,
+    /// to an account or to a state: `admin.states` edits who holds what, so its holders could
+    /// otherwise make anyone, themselves included, an administrator.
+    pub fn is_administrative(&self) -> bool {
+        self.0.starts_with("admin.")
     }
 }
 

@@ -167,7 +167,8 @@ impl App {
     }
 
     /// Sets a state's priority and its permissions (the whole set, names from
-    /// `Permission::CATALOGUE`; an unknown name refuses the whole change).
+    /// `Permission::CATALOGUE`; an unknown name refuses the whole change). Adding or removing an
+    /// `admin.*` permission needs superuser.
     pub async fn update_state(
         &self,
         caller: &Caller,
@@ -185,6 +186,15 @@ impl App {
             .map_err(|e| AppError::Invalid(e.to_string()))?;
         let added: Vec<&String> = permissions.difference(&state.permissions).collect();
         let removed: Vec<&String> = state.permissions.difference(&permissions).collect();
+        // A state gives its permissions to everyone in it: an `admin.*` one is a superuser's
+        // to give or take, as when granted directly.
+        if let Some(p) = added
+            .iter()
+            .chain(&removed)
+            .find(|p| Permission::parse(p).is_ok_and(|p| p.is_administrative()))
+        {
+            caller.require_superuser(&format!("give or take '{p}' through a state"))?;
+        }
         if priority == state.priority && added.is_empty() && removed.is_empty() {
             return Ok(Recomputed::default());
         }

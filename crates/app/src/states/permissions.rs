@@ -92,7 +92,8 @@ impl PermissionChange {
 }
 
 impl App {
-    /// Grants a permission to an account directly (recorded). Needs `admin.states`.
+    /// Grants a permission to an account directly (recorded). Needs `admin.states`, and
+    /// superuser for an `admin.*` permission.
     pub async fn grant_permission(
         &self,
         caller: &Caller,
@@ -103,7 +104,8 @@ impl App {
             .await
     }
 
-    /// Revokes a permission granted directly (recorded). Needs `admin.states`.
+    /// Revokes a permission granted directly (recorded). Needs `admin.states`, and superuser
+    /// for an `admin.*` permission.
     pub async fn revoke_permission(
         &self,
         caller: &Caller,
@@ -125,6 +127,9 @@ impl App {
     ) -> AppResult<()> {
         caller.require(Permission::ADMIN_STATES)?;
         let p = Permission::parse(permission).map_err(|e| AppError::Invalid(e.to_string()))?;
+        if p.is_administrative() {
+            caller.require_superuser(&format!("give or take '{p}'"))?;
+        }
         self.existing_account(account).await?;
         let mut tx = self.store().transaction().await?;
         change.write(&mut tx, account, p.as_str()).await?;

@@ -396,3 +396,89 @@ on_both_backends!(
         assert_eq!(audit_actions(&t, "state.").await.len(), audit_before);
     }
 );
+
+on_both_backends!(
+    only_a_superuser_gives_or_takes_admin_permissions_directly_or_through_a_state,
+    |t: TestApp| async move {
+        let chars = t.sim.characters();
+        let superuser = t.browser();
+        superuser.login_ok(chars[0].character_id).await; // the demo's superuser
+        let states_admin = t.browser();
+        states_admin.login_ok(chars[1].character_id).await;
+        let other = t.browser();
+        other.login_ok(chars[2].character_id).await;
+        let account = |i: usize| {
+            let store = t.store.clone();
+            let id = chars[i].character_id;
+            async move {
+                store
+                    .character(CharacterId(id))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .account
+            }
+        };
+        let (admin_account, other_account) = (account(1).await, account(2).await);
+        t.store
+            .grant_permission(admin_account, "admin.states")
+            .await
+            .unwrap();
+        t.store
+            .grant_permission(other_account, "admin.users")
+            .await
+            .unwrap();
+        let direct = |id| {
+            let store = t.store.clone();
+            async move { store.account_permissions(id).await.unwrap() }
+        };
+
+        // admin.states alone: other permissions yes, admin.* no (not even for itself).
+        let grant = format!("/admin/users/{other_account}/permissions/grant");
+        let revoke = format!("/admin/users/{other_account}/permissions/revoke");
+        let own = format!("/admin/users/{admin_account}/permissions/grant");
+        for (path, permission) in [
+            (&grant, "admin.states"),
+            (&own, "admin.users"),
+            (&revoke, "admin.users"),
+        ] {
+            let r = states_admin
+                .post_form(path, &[("permission", permission)])
+                .await;
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path} {permission}");
+            let page = r.text().await.unwrap();
+            assert!(page.contains("only a superuser"), "{page}");
+        }
+        assert_eq!(
+            direct(other_account).await.into_iter().collect::<Vec<_>>(),
+            ["admin.users"]
+        );
+        assert_eq!(
+            direct(admin_account).await.into_iter().collect::<Vec<_>>(),
+            ["admin.states"]
+        );
+        let r = states_admin
+            .post_form(&grant, &[("permission", "standings.audit")])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+        // Nor through a state, which gives its permissions to everyone in it.
+        let member = state_named(&t, "Member").await.unwrap();
+        let state_page = format!("/admin/states/{}", member.id);
+        let r = states_admin
+            .post_form(
+                &state_page,
+                &[("priority", "100"), ("permission", "admin.users")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(state_named(&t, "Member").await.unwrap(), member);
+
+        // A superuser may.
+        let r = superuser
+            .post_form(&grant, &[("permission", "admin.states")])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert!(direct(other_account).await.contains("admin.states"));
+    }
+);
