@@ -17,7 +17,22 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
+/// The session cookie's name over plain HTTP (this machine only: `server.insecure_http` aside,
+/// Jumpgate refuses plain HTTP where others can reach it).
 pub const COOKIE_NAME: &str = "jumpgate_session";
+/// Its name over HTTPS. Browsers accept a `__Host-` cookie only when it is `Secure`, has
+/// `Path=/` and no `Domain`, so another site on a sibling subdomain (a forum at
+/// forum.example.org beside auth.example.org) can neither set nor overwrite it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-jumpgate_session";
+
+/// The session cookie's name when served over HTTPS (`secure`) or not.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
 /// The signed-in account.
 pub const ACCOUNT_KEY: &str = "account";
 /// The pending SSO login (state, login name, expiry).
@@ -30,7 +45,7 @@ const INACTIVITY: time::Duration = time::Duration::days(7);
 
 pub fn layer(sessions: Sessions, secure: bool) -> SessionManagerLayer<DbSessions> {
     SessionManagerLayer::new(DbSessions { sessions })
-        .with_name(COOKIE_NAME)
+        .with_name(cookie_name(secure))
         .with_http_only(true)
         // Lax, not Strict: the SSO callback is a cross-site redirect that must carry the cookie.
         .with_same_site(SameSite::Lax)

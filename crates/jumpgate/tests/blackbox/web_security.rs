@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use crate::support::{TestApp, location};
+use crate::support::{Backend, TestApp, location};
 use reqwest::StatusCode;
 
 on_both_backends!(
@@ -208,6 +208,26 @@ on_both_backends!(
         assert_ne!(value(&before), value(&after), "a new session id at login");
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_the_session_cookie_is_host_prefixed_so_no_sibling_site_can_set_it() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let t = TestApp::spawn_with(backend, |s| {
+            s.server.public_url = url::Url::parse("https://auth.example.org/").unwrap();
+        })
+        .await;
+        let r = t.browser().get("/sso/login").await;
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(
+            cookie.starts_with("__Host-jumpgate_session="),
+            "{backend:?}: {cookie}"
+        );
+        assert!(
+            cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"),
+            "{backend:?}: {cookie}"
+        );
+    }
+}
 
 on_both_backends!(
     admins_see_users_jobs_and_the_audit_log,
