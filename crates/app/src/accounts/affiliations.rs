@@ -52,6 +52,7 @@ impl App {
                 let mut tx = self.store().transaction().await?;
                 tx.remove_character(a.character, RemovalReason::Biomassed, None)
                     .await?;
+                super::strip_if_left_empty(&mut tx, c.account, actor.clone()).await?;
                 audit_in(
                     &mut tx,
                     actor.clone(),

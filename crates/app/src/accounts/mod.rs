@@ -22,7 +22,7 @@ use jumpgate_domain::login::{LoginDecision, decide_login};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::{AccountId, CharacterId, DOOMHEIM_ID, EveLogin, ScopeSet};
 use jumpgate_eve::TokenResponse;
-use jumpgate_store::{NewCharacter, NewToken, TokenRecord};
+use jumpgate_store::{NewCharacter, NewToken, TokenRecord, Transaction};
 use serde_json::json;
 use url::Url;
 
@@ -127,6 +127,7 @@ impl App {
                     let mut tx = self.store().transaction().await?;
                     tx.remove_character(id, RemovalReason::Transferred, None)
                         .await?;
+                    strip_if_left_empty(&mut tx, *old, Actor::System("login".into())).await?;
                     audit_in(
                         &mut tx,
                         Actor::System("login".into()),
@@ -200,6 +201,7 @@ impl App {
                 };
                 let mut tx = self.store().transaction().await?;
                 tx.move_character(id, *to, reason, Some(*to)).await?;
+                strip_if_left_empty(&mut tx, *from, Actor::Account(to.get())).await?;
                 if transferred {
                     tx.update_character_identity(
                         id,
@@ -537,4 +539,25 @@ impl Default for AccountSettings {
             allow_alt_removal: true,
         }
     }
+}
+
+/// After a character left `account` in `tx`: an account with no character left keeps no direct
+/// permission, superuser flag or session (recorded), so whoever sold or lost their last
+/// character keeps no access through a session still open.
+pub(crate) async fn strip_if_left_empty(
+    tx: &mut Transaction,
+    account: AccountId,
+    actor: Actor,
+) -> AppResult<()> {
+    if tx.strip_if_empty(account).await? {
+        audit_in(
+            tx,
+            actor,
+            "account.emptied",
+            account_target(account),
+            json!({"removed": ["direct permissions", "superuser", "sessions"]}),
+        )
+        .await?;
+    }
+    Ok(())
 }

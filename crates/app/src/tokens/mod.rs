@@ -317,6 +317,7 @@ impl App {
         tx.remove_character(character, RemovalReason::Transferred, None)
             .await?;
         let actor = Actor::System("token-refresh".into());
+        crate::accounts::strip_if_left_empty(&mut tx, c.account, actor.clone()).await?;
         audit_in(
             &mut tx,
             actor.clone(),

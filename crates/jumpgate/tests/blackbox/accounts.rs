@@ -2,10 +2,11 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use crate::support::TestApp;
+use crate::support::{TestApp, location};
 use jumpgate_app::Caller;
 use jumpgate_domain::account::RemovalReason;
 use jumpgate_domain::{AccountId, CharacterId};
+use jumpgate_store::AuditFilter;
 use reqwest::StatusCode;
 
 on_both_backends!(
@@ -229,6 +230,52 @@ on_both_backends!(
         let history = t.store.removed_characters(Some(from), 10).await.unwrap();
         assert_eq!(history[0].reason, RemovalReason::Moved);
         assert_eq!(history[0].to_account, Some(to));
+    }
+);
+
+on_both_backends!(
+    an_account_whose_last_character_leaves_keeps_no_permission_and_no_session,
+    |t: TestApp| async move {
+        let ids = t.characters_of_one_owner(2);
+        // The first login of the demo is its superuser; give it a direct permission too.
+        let emptied = t.browser();
+        emptied.login_ok(ids[0]).await;
+        let old = t
+            .store
+            .character(CharacterId(ids[0]))
+            .await
+            .unwrap()
+            .unwrap()
+            .account;
+        t.store.grant_permission(old, "admin.audit").await.unwrap();
+        assert_eq!(emptied.get("/account").await.status(), StatusCode::OK);
+
+        // Its only character is taken to another account.
+        let other = t.browser();
+        other.login_ok(ids[1]).await;
+        other.login_ok(ids[0]).await;
+
+        assert!(t.store.characters_of(old).await.unwrap().is_empty());
+        let account = t.store.account(old).await.unwrap().unwrap();
+        assert!(!account.superuser, "superuser taken");
+        assert!(t.store.account_permissions(old).await.unwrap().is_empty());
+        let r = emptied.get("/account").await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed out");
+        assert_eq!(location(&r).path(), "/login");
+        let audit = t
+            .store
+            .audit_entries(&AuditFilter {
+                action_prefix: Some("account.emptied".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].target, format!("account:{old}"));
+
+        // The account that still has characters keeps its sessions.
+        assert_eq!(other.get("/account").await.status(), StatusCode::OK);
     }
 );
 

@@ -291,6 +291,35 @@ impl Transaction {
         not_found_if_zero(done, || format!("account {account}"))
     }
 
+    /// An account whose last character left keeps nothing: its direct permissions, superuser
+    /// flag and sessions go (its state drops to Guest when recomputed). True if it had no
+    /// character left and was stripped; an account with characters is untouched.
+    pub async fn strip_if_empty(&mut self, account: AccountId) -> Result<bool> {
+        on_conn!(self.conn(), |tx| {
+            let characters: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM characters WHERE account_id = $1")
+                    .bind(account.get())
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if characters > 0 {
+                return Ok(false);
+            }
+            sqlx::query("DELETE FROM account_permissions WHERE account_id = $1")
+                .bind(account.get())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE accounts SET superuser = FALSE WHERE id = $1")
+                .bind(account.get())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+                .bind(account.get())
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(true)
+    }
+
     /// Creates an account with `main` as its main (and only) character.
     pub async fn create_account(&mut self, main: &NewCharacter) -> Result<(Account, Character)> {
         let now = self.now();

@@ -658,3 +658,66 @@ store_test!(
         assert_eq!(mains, ["b-c", "bb", "Main"]);
     }
 );
+
+store_test!(
+    an_account_left_without_characters_is_stripped_of_grants_and_sessions,
+    |store| async move {
+        let (emptied, main) = store.create_account(&character(1, "Seller")).await.unwrap();
+        let (kept, _) = store.create_account(&character(2, "Keeper")).await.unwrap();
+        for account in [emptied.id, kept.id] {
+            store.set_superuser(account, true).await.unwrap();
+            store
+                .grant_permission(account, "admin.audit")
+                .await
+                .unwrap();
+            store
+                .save_session(&jumpgate_store::SessionRecord {
+                    id: format!("session-{account}"),
+                    account: Some(account),
+                    data: "{}".to_owned(),
+                    expires_at: now() + secs(3600),
+                })
+                .await
+                .unwrap();
+        }
+        store
+            .move_character(main.id, kept.id, RemovalReason::Moved, None)
+            .await
+            .unwrap();
+
+        let mut tx = store.transaction().await.unwrap();
+        assert!(tx.strip_if_empty(emptied.id).await.unwrap());
+        assert!(
+            !tx.strip_if_empty(kept.id).await.unwrap(),
+            "it has characters"
+        );
+        tx.commit().await.unwrap();
+
+        let stripped = store.account(emptied.id).await.unwrap().unwrap();
+        assert!(!stripped.superuser);
+        assert!(
+            store
+                .account_permissions(emptied.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store
+                .load_session(&format!("session-{}", emptied.id), now())
+                .await
+                .unwrap(),
+            None
+        );
+        let untouched = store.account(kept.id).await.unwrap().unwrap();
+        assert!(untouched.superuser);
+        assert!(!store.account_permissions(kept.id).await.unwrap().is_empty());
+        assert!(
+            store
+                .load_session(&format!("session-{}", kept.id), now())
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+);
