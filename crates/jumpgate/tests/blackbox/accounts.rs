@@ -106,13 +106,7 @@ on_both_backends!(the_main_can_be_switched, |t: TestApp| async move {
         .post_form("/account/main", &[("character_id", &ids[1].to_string())])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let acc = t
-        .store
-        .character(CharacterId(ids[1]))
-        .await
-        .unwrap()
-        .unwrap()
-        .account;
+    let acc = t.account_of(ids[1]).await;
     assert_eq!(
         t.store.account(acc).await.unwrap().unwrap().main_character,
         Some(CharacterId(ids[1]))
@@ -126,13 +120,7 @@ on_both_backends!(
         let browser = t.browser();
         browser.login_ok(ids[0]).await;
         browser.login_ok(ids[1]).await;
-        let account = t
-            .store
-            .character(CharacterId(ids[0]))
-            .await
-            .unwrap()
-            .unwrap()
-            .account;
+        let account = t.account_of(ids[0]).await;
 
         let r = browser
             .post_form(&format!("/account/characters/{}/remove", ids[0]), &[])
@@ -201,32 +189,12 @@ on_both_backends!(
         first.login_ok(ids[0]).await;
         let second = t.browser();
         second.login_ok(ids[1]).await;
-        let from = t
-            .store
-            .character(CharacterId(ids[1]))
-            .await
-            .unwrap()
-            .unwrap()
-            .account;
+        let from = t.account_of(ids[1]).await;
 
         // Signed in as ids[0], log in with ids[1]: it moves here.
         first.login_ok(ids[1]).await;
-        let to = t
-            .store
-            .character(CharacterId(ids[0]))
-            .await
-            .unwrap()
-            .unwrap()
-            .account;
-        assert_eq!(
-            t.store
-                .character(CharacterId(ids[1]))
-                .await
-                .unwrap()
-                .unwrap()
-                .account,
-            to
-        );
+        let to = t.account_of(ids[0]).await;
+        assert_eq!(t.account_of(ids[1]).await, to);
         let history = t.store.removed_characters(Some(from), 10).await.unwrap();
         assert_eq!(history[0].reason, RemovalReason::Moved);
         assert_eq!(history[0].to_account, Some(to));
@@ -240,13 +208,7 @@ on_both_backends!(
         // The first login of the demo is its superuser; give it a direct permission too.
         let emptied = t.browser();
         emptied.login_ok(ids[0]).await;
-        let old = t
-            .store
-            .character(CharacterId(ids[0]))
-            .await
-            .unwrap()
-            .unwrap()
-            .account;
+        let old = t.account_of(ids[0]).await;
         t.store.grant_permission(old, "admin.audit").await.unwrap();
         assert_eq!(emptied.get("/account").await.status(), StatusCode::OK);
 
@@ -286,13 +248,7 @@ on_both_backends!(
         let owner = t.browser();
         owner.login_ok(ids[0]).await;
         owner.login_ok(ids[1]).await;
-        let old = t
-            .store
-            .character(CharacterId(ids[1]))
-            .await
-            .unwrap()
-            .unwrap()
-            .account;
+        let old = t.account_of(ids[1]).await;
 
         // Sold to another player, who logs in with it.
         t.sim.transfer_character(ids[1]);

@@ -34,15 +34,6 @@ macro_rules! on_both_backends_with {
     };
 }
 
-async fn account_of(t: &TestApp, character: i64) -> AccountId {
-    t.store
-        .character(CharacterId(character))
-        .await
-        .unwrap()
-        .unwrap()
-        .account
-}
-
 /// Non-NPC characters of the universe, each in a different corporation.
 fn distinct_characters(t: &TestApp, n: usize) -> Vec<i64> {
     let npc: std::collections::BTreeSet<i64> = t
@@ -81,7 +72,7 @@ async fn member(t: &TestApp, characters: &[i64], sync: bool) -> (Browser, Accoun
             grant_sync(&b, *c).await;
         }
     }
-    let account = account_of(t, characters[0]).await;
+    let account = t.account_of(characters[0]).await;
     t.store
         .grant_permission(account, "standings.request")
         .await
@@ -922,7 +913,7 @@ on_both_backends!(
         // An auditor reads the standings part of the log, and only that part.
         let auditor = t.browser();
         auditor.login_ok(chars[1]).await;
-        let account = account_of(&t, chars[1]).await;
+        let account = t.account_of(chars[1]).await;
         t.store
             .grant_permission(account, "standings.audit")
             .await
@@ -1029,7 +1020,7 @@ on_both_backends!(
         let id = start_operation(&boss, "/standings/queue/bulk", &form).await;
 
         // A worker approved the first request, wrote its progress and died.
-        let boss_account = account_of(&t, chars[0]).await;
+        let boss_account = t.account_of(chars[0]).await;
         let first: i64 = requests[0].parse().unwrap();
         let boss_caller = t.app.caller(boss_account).await.unwrap().unwrap();
         t.app

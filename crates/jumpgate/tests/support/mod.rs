@@ -59,6 +59,16 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The account a known character is on.
+    pub async fn account_of(&self, character: i64) -> jumpgate_domain::AccountId {
+        self.store
+            .character(jumpgate_domain::CharacterId(character))
+            .await
+            .expect("read the character")
+            .expect("a known character")
+            .account
+    }
+
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, |_| {}).await
     }
