@@ -79,6 +79,10 @@ pub struct DemoArgs {
     /// Seed of the simulated universe.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Allow listening on an address other machines reach. In the demo anyone who can open the
+    /// page logs in as any simulated character, and the first login becomes superuser.
+    #[arg(long)]
+    pub public: bool,
 }
 
 #[derive(Debug, Args)]

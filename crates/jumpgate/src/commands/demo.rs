@@ -13,6 +13,8 @@ use secrecy::SecretString;
 use tokio::sync::watch;
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    refuse_a_public_address(&args)?;
+    claim_data_dir(&args.data_dir)?;
     let sim = EveSim::start(
         SimConfig {
             seed: args.seed,
@@ -45,6 +47,53 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     server::shutdown_signal().await;
     let _ = stop.send(true);
     running.wait().await;
+    Ok(())
+}
+
+/// In the demo anyone who reaches the page logs in as any simulated character and the first
+/// login becomes superuser: it stays on this machine unless `--public` says otherwise.
+fn refuse_a_public_address(args: &DemoArgs) -> anyhow::Result<()> {
+    for (what, addr) in [("--listen", args.listen), ("--sim-listen", args.sim_listen)] {
+        if !addr.ip().is_loopback() && !args.public {
+            anyhow::bail!(
+                "{what} {addr} is reachable from other machines, and in the demo anyone who \
+                 opens it can log in as any simulated character (the first becomes superuser): \
+                 use a 127.0.0.1 address, or add --public if that is what you want"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The file that marks a data directory as the demo's own.
+const DEMO_MARKER: &str = ".jumpgate-demo";
+
+/// The demo resets its database at every start, so it only uses a data directory that is empty
+/// or that it made itself (marked with [`DEMO_MARKER`]): pointed at a real installation's
+/// directory by mistake, it refuses instead of deleting that database.
+fn claim_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    if dir.join(DEMO_MARKER).exists() {
+        return Ok(());
+    }
+    let installation = ["jumpgate.db", "keys.json"]
+        .into_iter()
+        .find(|f| dir.join(f).exists());
+    if let Some(found) = installation {
+        anyhow::bail!(
+            "{} holds {found} but was not made by the demo, which deletes its database at every \
+             start: it is left as it is. Pass another --data-dir, or, if it is an earlier \
+             demo's, delete it ({})",
+            dir.display(),
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the demo's directory {}", dir.display()))?;
+    std::fs::write(
+        dir.join(DEMO_MARKER),
+        "This directory belongs to `jumpgate demo`, which resets its database at every start.\n",
+    )
+    .with_context(|| format!("cannot mark {} as the demo's", dir.display()))?;
     Ok(())
 }
 
@@ -114,7 +163,8 @@ fn demo_settings(args: &DemoArgs, sim: &EveSim, public_url: url::Url) -> Setting
         server: ServerSettings {
             listen: args.listen,
             public_url,
-            ..ServerSettings::default()
+            // The demo speaks plain HTTP; `--public` accepted that (refuse_a_public_address).
+            insecure_http: args.public,
         },
         database: DatabaseSettings {
             url: None,

@@ -147,6 +147,42 @@ async fn wait_for_lock_of(path: &Path, pid: u32) {
     }
 }
 
+// ----- demo ----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_demo_stays_on_this_machine_unless_told_public() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let data_arg = data.display().to_string();
+    for listen in [["--listen", "0.0.0.0:0"], ["--sim-listen", "0.0.0.0:0"]] {
+        let ran = run(
+            jumpgate(),
+            &["demo", listen[0], listen[1], "--data-dir", &data_arg],
+        )
+        .await;
+        ran.assert_failure_saying(&[listen[0], "any simulated character", "--public"]);
+    }
+    assert!(!data.exists(), "nothing was created");
+}
+
+#[tokio::test]
+async fn the_demo_never_resets_a_database_it_did_not_create() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("jumpgate.db"), "a real installation").unwrap();
+    let data_arg = dir.path().display().to_string();
+    let ran = run(
+        jumpgate(),
+        &["demo", "--listen", "127.0.0.1:0", "--data-dir", &data_arg],
+    )
+    .await;
+    ran.assert_failure_saying(&["jumpgate.db", "not made by the demo", "--data-dir"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("jumpgate.db")).unwrap(),
+        "a real installation"
+    );
+    assert!(!dir.path().join(".jumpgate-demo").exists());
+}
+
 // ----- help ----------------------------------------------------------------------------------
 
 #[tokio::test]
