@@ -460,8 +460,24 @@ on_both_backends!(
         )
         .await;
         let rid = pending_request(&t, c).await;
-        let (status, _) = post_status(&b, &format!("/standings/requests/{rid}/cancel"), &[]).await;
-        assert_eq!(status, StatusCode::FORBIDDEN);
+        // Someone else's request is answered as one that does not exist, so ids tell nothing.
+        let (status, body) =
+            post_status(&b, &format!("/standings/requests/{rid}/cancel"), &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(
+            body.contains(&format!("there is no standing request #{rid}")),
+            "{body}"
+        );
+        let missing = RequestId(rid.get() + 1_000);
+        let (status, body_missing) =
+            post_status(&b, &format!("/standings/requests/{missing}/cancel"), &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let phrase = |id: RequestId| format!("there is no standing request #{id}");
+        assert_eq!(
+            body.replace(&phrase(rid), "…"),
+            body_missing.replace(&phrase(missing), "…"),
+            "the same page as for a missing id"
+        );
         post_ok(
             &boss,
             &format!("/standings/queue/{rid}/approve"),

@@ -16,6 +16,10 @@ use serde_json::json;
 /// The most standings one form may request.
 pub const MAX_REQUESTS_AT_ONCE: usize = 100;
 
+fn no_request(id: RequestId) -> AppError {
+    AppError::NotFound(format!("there is no standing request #{id}"))
+}
+
 impl App {
     /// Whether a pending request / revocation exists for an entity.
     pub(crate) async fn pending_for(&self, entity_id: i64) -> AppResult<(bool, bool)> {
@@ -156,7 +160,7 @@ impl App {
         self.store()
             .request(id)
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("there is no standing request #{id}")))
+            .ok_or_else(|| no_request(id))
     }
 
     /// The requester withdraws a pending request (only their own).
@@ -167,10 +171,10 @@ impl App {
     ) -> AppResult<StandingRequest> {
         let actor = caller.own_account()?;
         let req = self.existing_request(id).await?;
+        // Someone else's request is answered as a missing one: ids are sequential, and "not
+        // yours" would tell which exist.
         if req.requester != actor {
-            return Err(AppError::Forbidden(
-                "only the member who made a request can cancel it".to_owned(),
-            ));
+            return Err(no_request(id));
         }
         let cancel = RequestDecision::Cancel { by: actor };
         self.decide_recorded(

@@ -14,6 +14,10 @@ use jumpgate_domain::standings::{ReasonPolicy, RevocationReason, can_revoke};
 use jumpgate_store::{NewRevocation, Revocation, RevocationDecision};
 use serde_json::json;
 
+fn no_revocation(id: RevocationId) -> AppError {
+    AppError::NotFound(format!("there is no revocation #{id}"))
+}
+
 impl App {
     /// A member asks to remove the standing of one of their characters or corporations. Needs
     /// `standings.request`, as a person who owns the subject.
@@ -132,7 +136,7 @@ impl App {
         self.store()
             .revocation(id)
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("there is no revocation #{id}")))
+            .ok_or_else(|| no_revocation(id))
     }
 
     /// Whom to tell about a revocation's decision: its requester, else the entry's owner.
@@ -239,10 +243,9 @@ impl App {
     ) -> AppResult<Revocation> {
         let actor = caller.own_account()?;
         let rev = self.existing_revocation(id).await?;
+        // Someone else's is answered as a missing one (ids are sequential; see cancel_request).
         if rev.requester != Some(actor) {
-            return Err(AppError::Forbidden(
-                "only the member who asked for a removal can cancel it".to_owned(),
-            ));
+            return Err(no_revocation(id));
         }
         let cancel = RevocationDecision::Cancel { by: actor };
         self.decide_recorded(
