@@ -106,13 +106,12 @@ pub async fn start(
             },
         );
         let mut shutdown = shutdown.clone();
+        let limits = settings.server.clone();
         tasks.push(tokio::spawn(async move {
-            let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+            jumpgate_web::serve::serve(listener, router, &limits, async move {
                 let _ = shutdown.wait_for(|s| *s).await;
-            });
-            if let Err(e) = server.await {
-                tracing::error!(error = %e, "web server stopped with an error");
-            }
+            })
+            .await;
         }));
         tracing::info!(addr = ?web_addr, "web server listening");
     }

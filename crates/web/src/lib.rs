@@ -9,6 +9,7 @@ mod headers;
 pub mod metrics;
 mod request_id;
 mod routes;
+pub mod serve;
 mod session;
 pub mod settings;
 mod ui;

@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 use std::net::SocketAddr;
+use std::time::Duration;
 use url::Url;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -14,6 +15,15 @@ pub struct ServerSettings {
     /// Accept an `http://` public URL while listening on an address other machines reach:
     /// session cookies then travel unencrypted. Off: such a configuration is refused.
     pub insecure_http: bool,
+    /// A client must have sent its request's headers within this time, or it is disconnected
+    /// (a slow client cannot hold a connection by trickling bytes).
+    #[serde(with = "humantime_serde")]
+    pub header_read_timeout: Duration,
+    /// A request not answered within this time gets 408.
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// At most this many connections are served at once; more wait to be accepted.
+    pub max_connections: usize,
 }
 
 impl Default for ServerSettings {
@@ -22,6 +32,9 @@ impl Default for ServerSettings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: Url::parse("http://127.0.0.1:8080/").expect("a valid literal URL"),
             insecure_http: false,
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_connections: 1024,
         }
     }
 }
@@ -34,6 +47,17 @@ impl ServerSettings {
                 "server.public_url must be an http(s) URL, not '{}'",
                 self.public_url
             ));
+        }
+        for (name, value) in [
+            ("server.header_read_timeout", self.header_read_timeout),
+            ("server.request_timeout", self.request_timeout),
+        ] {
+            if value.is_zero() {
+                problems.push(format!("{name} must be longer than 0s, e.g. \"10s\""));
+            }
+        }
+        if self.max_connections == 0 {
+            problems.push("server.max_connections must be at least 1".to_owned());
         }
         // Over http:// the session cookie has no `Secure` flag and there is no HSTS: fine on
         // this machine, not where others can listen in.
@@ -62,6 +86,7 @@ mod tests {
             listen: listen.parse().unwrap(),
             public_url: Url::parse(public_url).unwrap(),
             insecure_http,
+            ..ServerSettings::default()
         };
         let mut found = Vec::new();
         settings.validate(&mut found);

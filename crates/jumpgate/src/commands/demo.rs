@@ -165,6 +165,7 @@ fn demo_settings(args: &DemoArgs, sim: &EveSim, public_url: url::Url) -> Setting
             public_url,
             // The demo speaks plain HTTP; `--public` accepted that (refuse_a_public_address).
             insecure_http: args.public,
+            ..ServerSettings::default()
         },
         database: DatabaseSettings {
             url: None,
