@@ -32,6 +32,8 @@ pub struct WebConfig {
     pub image_base_url: Url,
     /// Shown on every page in demo mode, with how to log in.
     pub demo_notice: Option<String>,
+    /// What `/metrics` requires as a bearer token; `None`: `/metrics` is off.
+    pub metrics_token: Option<secrecy::SecretString>,
 }
 
 impl WebConfig {

@@ -149,7 +149,10 @@ mod tests {
             outcome.is_ok(),
             "the server closes (or resets) the connection well before three seconds"
         );
-        assert!(fetch(addr, "/").await.ends_with("hello"), "others are served");
+        assert!(
+            fetch(addr, "/").await.ends_with("hello"),
+            "others are served"
+        );
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! The `[server]` section of the configuration: where the web server listens and the address
 //! people use. The binary's configuration composes it.
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -24,6 +25,9 @@ pub struct ServerSettings {
     pub request_timeout: Duration,
     /// At most this many connections are served at once; more wait to be accepted.
     pub max_connections: usize,
+    /// The bearer token Prometheus sends for `/metrics` (`Authorization: Bearer …`). Unset,
+    /// `/metrics` is off: it tells the public how busy Jumpgate is and what fails.
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Default for ServerSettings {
@@ -35,6 +39,7 @@ impl Default for ServerSettings {
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             max_connections: 1024,
+            metrics_token: None,
         }
     }
 }
@@ -58,6 +63,17 @@ impl ServerSettings {
         }
         if self.max_connections == 0 {
             problems.push("server.max_connections must be at least 1".to_owned());
+        }
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret().trim().len() < 16)
+        {
+            problems.push(
+                "server.metrics_token must be at least 16 characters (e.g. the output of \
+                 `openssl rand -hex 16`)"
+                    .to_owned(),
+            );
         }
         // Over http:// the session cookie has no `Secure` flag and there is no HSTS: fine on
         // this machine, not where others can listen in.
@@ -104,5 +120,20 @@ mod tests {
         assert!(problems("0.0.0.0:8080", "https://auth.example.org/", false).is_empty());
         assert!(problems("127.0.0.1:8080", "http://127.0.0.1:8080/", false).is_empty());
         assert!(problems("[::1]:8080", "http://localhost:8080/", false).is_empty());
+    }
+
+    #[test]
+    fn a_metrics_token_is_long_enough_to_be_a_secret() {
+        let with_token = |token: &str| {
+            let settings = ServerSettings {
+                metrics_token: Some(SecretString::from(token)),
+                ..ServerSettings::default()
+            };
+            let mut found = Vec::new();
+            settings.validate(&mut found);
+            found
+        };
+        assert_eq!(with_token("short").len(), 1);
+        assert!(with_token("0123456789abcdef0123").is_empty());
     }
 }

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use crate::support::{Backend, TestApp, location};
+use crate::support::{Backend, METRICS_TOKEN, TestApp, location};
 use reqwest::StatusCode;
 
 on_both_backends!(
@@ -273,11 +273,34 @@ on_both_backends!(
             (StatusCode::OK, "ok".to_owned())
         );
         assert_eq!(b.get("/readyz").await.status(), StatusCode::OK);
-        let (s, metrics) = b.get_text("/metrics").await;
-        assert_eq!(s, StatusCode::OK);
+        let scrape = |token: Option<&str>| {
+            let mut request = b.client.get(t.base.join("/metrics").unwrap());
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            request.send()
+        };
+        let r = scrape(Some(METRICS_TOKEN)).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let metrics = r.text().await.unwrap();
         assert!(metrics.contains("http_requests_total"), "{metrics}");
+        // Only for the holder of the token.
+        for token in [None, Some("test-metrics-token-wrong-one")] {
+            let r = scrape(token).await.unwrap();
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{token:?}");
+            assert_eq!(r.headers()["www-authenticate"], "Bearer");
+            assert!(!r.text().await.unwrap().contains("http_requests_total"));
+        }
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_metrics_token_metrics_are_off() {
+    let t = TestApp::spawn_with(Backend::Sqlite, |s| s.server.metrics_token = None).await;
+    let (status, body) = t.browser().get_text("/metrics").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("server.metrics_token"), "{body}");
+}
 
 /// The same app as seen through a TLS-terminating proxy: only the public URL differs. Headers
 /// do not depend on the database, so one backend is enough.

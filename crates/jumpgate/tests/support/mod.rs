@@ -20,6 +20,8 @@ use url::Url;
 
 pub const CLIENT_ID: &str = "jumpgate-test";
 pub const CLIENT_SECRET: &str = "jumpgate-test-secret";
+/// What the test apps' `/metrics` requires as its bearer token.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
 
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
@@ -108,6 +110,7 @@ impl TestApp {
             server: ServerSettings {
                 listen: addr,
                 public_url: base.clone(),
+                metrics_token: Some(SecretString::from(METRICS_TOKEN)),
                 ..ServerSettings::default()
             },
             database: DatabaseSettings {

@@ -2,8 +2,10 @@
 
 use crate::WebState;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
 
 /// The process is up.
 pub async fn healthz() -> &'static str {
@@ -21,7 +23,23 @@ pub async fn readyz(State(state): State<WebState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<WebState>) -> Response {
+/// Prometheus's scrape, for the holder of `server.metrics_token` only.
+pub async fn metrics(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let Some(token) = &state.config.metrics_token else {
+        return (
+            StatusCode::NOT_FOUND,
+            "metrics are off: set server.metrics_token and send it as a bearer token",
+        )
+            .into_response();
+    };
+    if !bearer_matches(&headers, token) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "send server.metrics_token as 'Authorization: Bearer <token>'",
+        )
+            .into_response();
+    }
     let Some(handle) = crate::metrics::handle() else {
         return (StatusCode::SERVICE_UNAVAILABLE, "metrics are not available").into_response();
     };
@@ -45,4 +63,18 @@ pub async fn metrics(State(state): State<WebState>) -> Response {
         handle.render(),
     )
         .into_response()
+}
+
+/// Whether the request carries `token` as its bearer token. Compared as SHA-256 digests, so the
+/// time the comparison takes says nothing about the token.
+fn bearer_matches(headers: &HeaderMap, token: &SecretString) -> bool {
+    let Some(sent) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    Sha256::digest(sent.trim().as_bytes())
+        == Sha256::digest(token.expose_secret().trim().as_bytes())
 }
