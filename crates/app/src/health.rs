@@ -5,6 +5,9 @@ use crate::App;
 use crate::error::AppResult;
 use jumpgate_store::JobCounts;
 
+/// How long a database that answered counts as ready without asking again.
+pub const READINESS_TTL: time::Duration = time::Duration::seconds(1);
+
 /// The gauges that are cheaper to read on scrape than to keep up to date.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Gauges {
@@ -17,9 +20,22 @@ pub struct Gauges {
 }
 
 impl App {
-    /// `Ok` when the database answers (the readiness probe). Anyone may ask.
+    /// `Ok` when the database answers (the readiness probe). Anyone may ask: an answer is reused
+    /// for [`READINESS_TTL`], so probes, however many, cost at most one trivial query a second.
     pub async fn readiness(&self) -> AppResult<()> {
-        self.store().count_accounts().await?;
+        let now = self.now();
+        let answered = *self
+            .readiness_seen()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if answered.is_some_and(|at| now - at < READINESS_TTL) {
+            return Ok(());
+        }
+        self.store().ping().await?;
+        *self
+            .readiness_seen()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(now);
         Ok(())
     }
 

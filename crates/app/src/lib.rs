@@ -62,6 +62,8 @@ struct Inner {
     desired: standings::sync::DesiredCache,
     /// The approver queue last read, while no request or revocation changed.
     approval_queue: standings::workflow::approval_queue::ApprovalQueueCache,
+    /// When the database last answered the readiness probe.
+    readiness_seen: std::sync::Mutex<Option<OffsetDateTime>>,
 }
 
 impl App {
@@ -92,6 +94,7 @@ impl App {
                 approval_queue: standings::workflow::approval_queue::ApprovalQueueCache::new(Some(
                     standings::workflow::approval_queue::QUEUE_DETAILS_MAX_AGE,
                 )),
+                readiness_seen: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -129,6 +132,10 @@ impl App {
         &self,
     ) -> &standings::workflow::approval_queue::ApprovalQueueCache {
         &self.inner.approval_queue
+    }
+
+    pub(crate) fn readiness_seen(&self) -> &std::sync::Mutex<Option<OffsetDateTime>> {
+        &self.inner.readiness_seen
     }
 
     /// The store, for use cases only: edges go through a use case that checks its caller (or

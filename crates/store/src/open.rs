@@ -1,6 +1,6 @@
 //! Choosing and opening a backend from a database URL.
 
-use crate::db::{Db, PgDb, SqliteDb};
+use crate::db::{Db, PgDb, SqliteDb, on_db};
 use crate::{Result, Store, StoreError};
 use jumpgate_domain::clock::{Clock, SystemClock};
 use std::sync::Arc;
@@ -90,6 +90,25 @@ fn redact(url: &str) -> String {
             }
         }
         _ => url.to_owned(),
+    }
+}
+
+impl Store {
+    /// Whether the database answers: one trivial query, whatever the tables hold.
+    pub async fn ping(&self) -> Result<()> {
+        on_db!(self, |db| {
+            sqlx::query("SELECT 1").execute(db.reader()).await?;
+        });
+        Ok(())
+    }
+
+    /// Closes every connection: what is running fails, and nothing more is asked of the
+    /// database (at shutdown, and in tests of what an unreachable database does).
+    pub async fn close(&self) {
+        on_db!(self, |db| {
+            db.reader().close().await;
+            db.writer().close().await;
+        });
     }
 }
 

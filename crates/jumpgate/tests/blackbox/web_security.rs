@@ -3,7 +3,10 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use crate::support::{Backend, METRICS_TOKEN, TestApp, location};
+use jumpgate_domain::clock::{Clock, ManualClock, SystemClock};
 use reqwest::StatusCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 on_both_backends!(
     a_cross_site_post_is_refused_and_changes_nothing,
@@ -293,6 +296,30 @@ on_both_backends!(
         }
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_asks_the_database_at_most_once_a_second() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let t = TestApp::spawn_with_clock(backend, clock.clone()).await;
+        let b = t.browser();
+        assert_eq!(b.get("/readyz").await.status(), StatusCode::OK);
+        // The database goes away; within the second the answer stands …
+        t.store.close().await;
+        assert_eq!(
+            b.get("/readyz").await.status(),
+            StatusCode::OK,
+            "{backend:?}"
+        );
+        // … and the next probe after it asks again.
+        clock.advance(Duration::from_secs(2));
+        assert_eq!(
+            b.get("/readyz").await.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{backend:?}"
+        );
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_metrics_token_metrics_are_off() {
