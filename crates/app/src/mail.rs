@@ -283,13 +283,21 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn the_log_names_a_recipients_domain_not_the_address() {
-        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
-        let sink = log.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_writer(move || LogSink(sink.clone()))
-            .finish();
-        let _logging = tracing::subscriber::set_default(subscriber);
+        // One global subscriber for the crate's tests: a scoped one misses lines that another
+        // test logs at the same moment (the file-mailer test above writes the same line).
+        static LOG: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> =
+            std::sync::OnceLock::new();
+        let log = LOG.get_or_init(|| {
+            let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+            let sink = log.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_ansi(false)
+                .with_writer(move || LogSink(sink.clone()))
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other test of this crate installs a subscriber");
+            log
+        });
         let dir = tempfile::tempdir().expect("tempdir");
         FileMailer::new(dir.path(), "Jumpgate <auth@example.org>")
             .expect("mailer")

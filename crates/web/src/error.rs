@@ -95,6 +95,24 @@ mod tests {
     #[derive(Clone, Default)]
     struct Log(Arc<Mutex<Vec<u8>>>);
 
+    /// Every log line of this test binary. One global subscriber, installed once: a scoped one
+    /// (`set_default`) misses lines when another test logs the same line on another thread at
+    /// the same moment (tracing caches each log line's interest across threads).
+    fn captured_log() -> &'static Log {
+        static LOG: std::sync::OnceLock<Log> = std::sync::OnceLock::new();
+        LOG.get_or_init(|| {
+            let log = Log::default();
+            let writer = log.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other test of this binary installs a subscriber");
+            log
+        })
+    }
+
     impl std::io::Write for Log {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
             self.0.lock().unwrap().extend_from_slice(buf);
@@ -107,13 +125,7 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn an_internal_error_page_names_the_request_id_that_is_logged_with_the_detail() {
-        let log = Log::default();
-        let writer = log.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        let _logging = tracing::subscriber::set_default(subscriber);
+        let log = captured_log();
         // The request id layers as `crate::router` stacks them.
         let app = Router::new()
             .route(
@@ -154,9 +166,8 @@ mod tests {
         let logged = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
         let line = logged
             .lines()
-            .find(|l| l.contains("internal error while handling a request"))
-            .expect("the error is logged");
-        assert!(line.contains(&id), "{line}");
+            .find(|l| l.contains("internal error while handling a request") && l.contains(&id))
+            .unwrap_or_else(|| panic!("the error is logged with the request id {id}:\n{logged}"));
         assert!(line.contains("disk I/O error"), "{line}");
     }
 }
