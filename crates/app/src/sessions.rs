@@ -30,9 +30,18 @@ impl Sessions {
         Ok(self.app.store().load_session(id, now).await?)
     }
 
-    /// Writes the session (created or updated).
-    pub async fn save(&self, record: &SessionRecord) -> AppResult<()> {
+    /// Writes a new session.
+    pub async fn create(&self, record: &SessionRecord) -> AppResult<()> {
         Ok(self.app.store().save_session(record).await?)
+    }
+
+    /// Writes a session that still exists. One deleted meanwhile (logged out, signed out
+    /// everywhere, its account emptied) stays deleted: a request in flight cannot revive it.
+    pub async fn save(&self, record: &SessionRecord) -> AppResult<()> {
+        if !self.app.store().update_session(record).await? {
+            tracing::debug!("a session ended while a request was using it; it stays ended");
+        }
+        Ok(())
     }
 
     /// Ends the session `id` (already hashed).

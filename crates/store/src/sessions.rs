@@ -86,13 +86,34 @@ impl Store {
         ))
     }
 
+    /// Writes a session, new or not.
     pub async fn save_session(&self, session: &SessionRecord) -> Result<()> {
-        on_db!(self, |db| {
-            sqlx::query(
-                "INSERT INTO sessions (id, account_id, data, expires_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id,
-                     data = excluded.data, expires_at = excluded.expires_at",
+        self.write_session(
+            "INSERT INTO sessions (id, account_id, data, expires_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id,
+                 data = excluded.data, expires_at = excluded.expires_at",
+            session,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Writes a session that exists; false (and nothing written) when its row is gone: a
+    /// request that loaded a session before a logout deleted it must not bring it back.
+    pub async fn update_session(&self, session: &SessionRecord) -> Result<bool> {
+        let done = self
+            .write_session(
+                "UPDATE sessions SET account_id = $2, data = $3, expires_at = $4 WHERE id = $1",
+                session,
             )
+            .await?;
+        Ok(done > 0)
+    }
+
+    /// Runs `statement` with the session's id, account, data and expiry as `$1`..`$4`; the rows
+    /// it wrote.
+    async fn write_session(&self, statement: &'static str, session: &SessionRecord) -> Result<u64> {
+        Ok(on_db!(self, |db| sqlx::query(statement)
             .bind(&session.id)
             .bind(session.account.map(|a| a.get()))
             .bind(&session.data)
@@ -106,9 +127,8 @@ impl Store {
                         session.account.map(|a| a.get())
                     )
                 })
-            })?;
-        });
-        Ok(())
+            })?
+            .rows_affected()))
     }
 
     pub async fn delete_session(&self, id: &str) -> Result<()> {

@@ -69,6 +69,21 @@ fn hashed(id: &Id) -> String {
     hex::encode(Sha256::digest(id.to_string().as_bytes()))
 }
 
+/// The stored form of a session: its hashed id, its account and its data as JSON.
+fn row(record: &Record) -> session_store::Result<SessionRecord> {
+    let account = record
+        .data
+        .get(ACCOUNT_KEY)
+        .and_then(serde_json::Value::as_i64)
+        .map(AccountId);
+    Ok(SessionRecord {
+        id: hashed(&record.id),
+        account,
+        data: serde_json::to_string(&record.data).map_err(backend)?,
+        expires_at: record.expiry_date,
+    })
+}
+
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
@@ -86,25 +101,13 @@ impl SessionStore for DbSessions {
         {
             record.id = Id::default();
         }
-        self.save(record).await
+        self.sessions.create(&row(record)?).await.map_err(backend)
     }
 
+    /// Writes a session that still exists: one a logout deleted while this request was running
+    /// stays deleted (security review L5).
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let account = record
-            .data
-            .get(ACCOUNT_KEY)
-            .and_then(serde_json::Value::as_i64)
-            .map(AccountId);
-        let data = serde_json::to_string(&record.data).map_err(backend)?;
-        self.sessions
-            .save(&SessionRecord {
-                id: hashed(&record.id),
-                account,
-                data,
-                expires_at: record.expiry_date,
-            })
-            .await
-            .map_err(backend)
+        self.sessions.save(&row(record)?).await.map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {

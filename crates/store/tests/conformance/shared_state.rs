@@ -13,6 +13,29 @@ fn session(id: &str, account: Option<AccountId>, expires_in: i64) -> SessionReco
     }
 }
 
+store_test!(
+    a_session_deleted_at_logout_is_not_written_back_by_a_request_in_flight,
+    |store| async move {
+        let (a, _) = store.create_account(&character(1, "Pilot")).await.unwrap();
+        let live = session("live", Some(a.id), 3600);
+        store.save_session(&live).await.unwrap();
+        let changed = SessionRecord {
+            data: r#"{"flash":"saved"}"#.into(),
+            ..live.clone()
+        };
+        assert!(store.update_session(&changed).await.unwrap());
+        assert_eq!(
+            store.load_session("live", now()).await.unwrap(),
+            Some(changed.clone())
+        );
+
+        // Logout deletes it; a request that loaded it before then saves what it changed.
+        store.delete_session("live").await.unwrap();
+        assert!(!store.update_session(&changed).await.unwrap());
+        assert_eq!(store.load_session("live", now()).await.unwrap(), None);
+    }
+);
+
 store_test!(sessions_load_until_they_expire, |store| async move {
     let (a, _) = store.create_account(&character(1, "Pilot")).await.unwrap();
     let live = session("live", Some(a.id), 3600);
