@@ -45,6 +45,9 @@ pub struct StandingsSettings {
     /// minutes at 100 ms per call need about 50 at once. ESI's buckets are per character, so
     /// this does not spend any one bucket faster.
     pub sync_concurrency: usize,
+    /// Whether an approver may decide their own request or removal, or one about their own
+    /// characters or corporations. Off: another approver must (separation of duties).
+    pub allow_self_approval: bool,
 }
 
 impl Default for StandingsSettings {
@@ -61,6 +64,7 @@ impl Default for StandingsSettings {
             exclude_own_organisation: true,
             leave_policy: LeavePolicy::RemoveManaged,
             sync_concurrency: 64,
+            allow_self_approval: false,
         }
     }
 }
@@ -138,6 +142,9 @@ pub struct StandingsSection {
     pub leave_policy: String,
     /// Characters synced at once by one process.
     pub sync_concurrency: usize,
+    /// Let an approver decide their own requests and removals, and those about their own
+    /// characters and corporations.
+    pub allow_self_approval: bool,
 }
 
 impl Default for StandingsSection {
@@ -155,6 +162,7 @@ impl Default for StandingsSection {
             exclude_own_organisation: d.exclude_own_organisation,
             leave_policy: d.leave_policy.as_str().to_owned(),
             sync_concurrency: d.sync_concurrency,
+            allow_self_approval: d.allow_self_approval,
         }
     }
 }
@@ -213,6 +221,7 @@ impl StandingsSection {
         }
         out.revocation_policies = policies;
         out.exclude_own_organisation = self.exclude_own_organisation;
+        out.allow_self_approval = self.allow_self_approval;
         if self.sync_concurrency == 0 || self.sync_concurrency > MAX_SYNC_CONCURRENCY {
             problems.push(format!(
                 "standings.sync_concurrency must be between 1 and {MAX_SYNC_CONCURRENCY}"

@@ -197,6 +197,76 @@ async fn request_and_approve(
     .await;
 }
 
+/// A superuser, and a member who may approve and has requested a standing for their own
+/// character: (superuser, member, character, request).
+async fn approver_with_own_request(t: &TestApp) -> (Browser, Browser, i64, RequestId) {
+    let chars = distinct_characters(t, 2);
+    let boss = admin(t, chars[0]).await;
+    let (m, account) = member(t, &chars[1..2], true).await;
+    t.store
+        .grant_permission(account, "standings.approve")
+        .await
+        .unwrap();
+    let c = chars[1];
+    post_ok(
+        &m,
+        "/standings/request",
+        &[("entity", &format!("character:{c}"))],
+    )
+    .await;
+    let rid = pending_request(t, c).await;
+    (boss, m, c, rid)
+}
+
+on_both_backends!(
+    an_approver_does_not_decide_their_own_request,
+    |t: TestApp| async move {
+        let (boss, m, c, rid) = approver_with_own_request(&t).await;
+
+        let (status, body) = post_status(
+            &m,
+            &format!("/standings/queue/{rid}/approve"),
+            &[("standing", "10")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(body.contains("another approver must decide this"), "{body}");
+        assert_eq!(pending_request(&t, c).await, rid, "still pending");
+
+        post_ok(
+            &boss,
+            &format!("/standings/queue/{rid}/approve"),
+            &[("standing", "5")],
+        )
+        .await;
+        assert_eq!(
+            t.store
+                .standing(c)
+                .await
+                .unwrap()
+                .unwrap()
+                .standing
+                .tenths(),
+            50
+        );
+    }
+);
+
+on_both_backends_with!(
+    with_allow_self_approval_an_approver_decides_their_own_request,
+    |s: &mut jumpgate::config::Settings| s.standings.allow_self_approval = true,
+    |t: TestApp| async move {
+        let (_boss, m, c, rid) = approver_with_own_request(&t).await;
+        post_ok(
+            &m,
+            &format!("/standings/queue/{rid}/approve"),
+            &[("standing", "10")],
+        )
+        .await;
+        assert!(t.store.standing(c).await.unwrap().is_some());
+    }
+);
+
 on_both_backends!(
     one_form_requests_at_most_a_hundred_standings,
     |t: TestApp| async move {

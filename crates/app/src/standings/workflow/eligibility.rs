@@ -380,6 +380,28 @@ impl App {
         Ok(self.store().mark_notifications_read(account).await?)
     }
 
+    /// Separation of duties (unless `standings.allow_self_approval`): an approver does not
+    /// decide their own request or removal, nor one about their own characters or
+    /// corporations.
+    pub(crate) async fn refuse_self_approval(
+        &self,
+        approver: AccountId,
+        requester: Option<AccountId>,
+        subject: Entity,
+    ) -> AppResult<()> {
+        if self.settings().standings.allow_self_approval {
+            return Ok(());
+        }
+        if requester == Some(approver) || self.owns_subject(approver, subject).await? {
+            return Err(AppError::Forbidden(
+                "another approver must decide this: it is your own, or about one of your \
+                 characters or corporations"
+                    .to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether `entity` is one of the account's own characters or the corporation of one.
     pub(crate) async fn owns_subject(&self, account: AccountId, entity: Entity) -> AppResult<bool> {
         let mine = self.store().characters_of(account).await?;

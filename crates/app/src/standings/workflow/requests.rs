@@ -197,6 +197,8 @@ impl App {
     ) -> AppResult<StandingRequest> {
         let actor = caller.person_with(Permission::STANDINGS_APPROVE)?;
         let req = self.existing_request(id).await?;
+        self.refuse_self_approval(actor, Some(req.requester), req.entity)
+            .await?;
         let standing = standing.unwrap_or(self.settings().standings.default_standing);
         let notes = notes.trim().to_owned();
         let approve = RequestDecision::Approve {

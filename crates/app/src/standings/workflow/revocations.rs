@@ -160,6 +160,8 @@ impl App {
     ) -> AppResult<Revocation> {
         let actor = caller.person_with(Permission::STANDINGS_APPROVE)?;
         let rev = self.existing_revocation(id).await?;
+        self.refuse_self_approval(actor, rev.requester, rev.entity)
+            .await?;
         let owner = self.revocation_owner(&rev).await?;
         let notes = notes.trim().to_owned();
         let approve = RevocationDecision::Approve {
