@@ -433,6 +433,45 @@ on_both_backends!(
     }
 );
 
+on_both_backends_with!(
+    a_members_removal_request_is_approved_by_policy_only_for_their_own_characters_request,
+    |s: &mut jumpgate::config::Settings| {
+        s.standings
+            .revocation_policies
+            .insert("requested_by_owner".into(), "auto_approve".into());
+    },
+    |t: TestApp| async move {
+        let chars = distinct_characters(&t, 2);
+        let boss = admin(&t, chars[0]).await;
+        let (m, _) = member(&t, &chars[1..2], true).await;
+        let c = chars[1];
+
+        // Their own character's standing, from their own request: removed at once.
+        request_and_approve(&t, &m, &boss, &format!("character:{c}"), c).await;
+        post_ok(&m, "/standings/revoke", &[("entity_id", &c.to_string())]).await;
+        assert!(t.store.standing(c).await.unwrap().is_none());
+
+        // Their corporation's standing, set by an administrator: an approver decides.
+        let corp = t.sim.character(c).unwrap().corporation_id.to_string();
+        post_ok(
+            &boss,
+            "/standings/entries",
+            &[
+                ("kind", "corporation"),
+                ("id", &corp),
+                ("name", ""),
+                ("standing", "5"),
+                ("notes", ""),
+            ],
+        )
+        .await;
+        let corp_id: i64 = corp.parse().unwrap();
+        post_ok(&m, "/standings/revoke", &[("entity_id", &corp)]).await;
+        assert_eq!(pending_revocations(&t, corp_id).await.len(), 1);
+        assert!(t.store.standing(corp_id).await.unwrap().is_some());
+    }
+);
+
 on_both_backends!(
     revoked_standings_can_be_requested_again_and_rejections_repeat,
     |t: TestApp| async move {

@@ -39,18 +39,26 @@ impl App {
         let (_, rev) = self.pending_for(entity_id).await?;
         can_revoke(true, rev)
             .map_err(|r| AppError::Invalid(format!("{}: {}", entry.name, r.message())))?;
+        // A corporation's standing concerns every member of it, and one an administrator or an
+        // import set was not the member's to begin with: those always go to an approver, even
+        // when `requested_by_owner` is "auto_approve" (one member, or a spy's alt, must not
+        // strip a whole corporation's standing).
+        let own_character_request = entry.entity.kind
+            == jumpgate_domain::standings::EntityKind::Character
+            && entry.source == "request";
         self.raise_revocation(
             entry.entity,
             &entry.name,
             RevocationReason::RequestedByOwner,
             Some(actor),
             entry.added_by,
+            own_character_request,
         )
         .await
     }
 
-    /// Creates a revocation and applies the reason's policy (auto-approve or queue). `owner` is
-    /// told what happened.
+    /// Creates a revocation and applies the reason's policy (auto-approve or queue; only queue
+    /// unless `may_auto_approve`). `owner` is told what happened.
     pub(crate) async fn raise_revocation(
         &self,
         entity: jumpgate_domain::standings::Entity,
@@ -58,6 +66,7 @@ impl App {
         reason: RevocationReason,
         requester: Option<AccountId>,
         owner: Option<AccountId>,
+        may_auto_approve: bool,
     ) -> AppResult<Revocation> {
         let mut tx = self.store().transaction().await?;
         let created = tx
@@ -86,7 +95,7 @@ impl App {
         ).await?;
         tx.commit().await?;
         let policy = self.settings().standings.revocation_policies.get(reason);
-        if policy == ReasonPolicy::AutoApprove {
+        if policy == ReasonPolicy::AutoApprove && may_auto_approve {
             let system = Actor::System("standings-policy".to_owned());
             let approve = RevocationDecision::Approve {
                 by: None,

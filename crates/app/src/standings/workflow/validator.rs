@@ -72,7 +72,7 @@ impl App {
                 Err(e) => return Err(e),
             };
             let Some(reason) = reason else { continue };
-            self.raise_revocation(entry.entity, &entry.name, reason, None, Some(owner))
+            self.raise_revocation(entry.entity, &entry.name, reason, None, Some(owner), true)
                 .await?;
             match self.settings().standings.revocation_policies.get(reason) {
                 ReasonPolicy::AutoApprove => summary.removed += 1,
