@@ -198,11 +198,7 @@ impl App {
         verify_url: &Url,
     ) -> AppResult<Option<String>> {
         let account = caller.own_account()?;
-        let acc = self
-            .store()
-            .account(account)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("there is no account #{account}")))?;
+        let acc = self.existing_account(account).await?;
         let Some(email) = email else {
             if acc.email.is_some() {
                 let mut tx = self.store().transaction().await?;
@@ -245,11 +241,7 @@ impl App {
         verify_url: &Url,
     ) -> AppResult<String> {
         let account = caller.own_account()?;
-        let acc = self
-            .store()
-            .account(account)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("there is no account #{account}")))?;
+        let acc = self.existing_account(account).await?;
         let Some(email) = acc.email else {
             return Err(AppError::Invalid(
                 "your account has no email address to verify; set one first".to_owned(),

@@ -541,6 +541,16 @@ impl Default for AccountSettings {
     }
 }
 
+impl App {
+    /// The account `account`, or `NotFound` naming it.
+    pub(crate) async fn existing_account(&self, account: AccountId) -> AppResult<Account> {
+        self.store()
+            .account(account)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("there is no account #{account}")))
+    }
+}
+
 /// After a character left `account` in `tx`: an account with no character left keeps no direct
 /// permission, superuser flag or session (recorded), so whoever sold or lost their last
 /// character keeps no access through a session still open.

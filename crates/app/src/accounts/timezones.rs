@@ -45,11 +45,7 @@ impl App {
         timezone: Option<&str>,
     ) -> AppResult<Option<String>> {
         let account = caller.own_account()?;
-        let acc = self
-            .store()
-            .account(account)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("there is no account #{account}")))?;
+        let acc = self.existing_account(account).await?;
         let wanted = match timezone.map(str::trim).filter(|t| !t.is_empty()) {
             None => None,
             Some(name) => Some(known_time_zone(name).ok_or_else(|| {

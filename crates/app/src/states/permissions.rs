@@ -144,13 +144,4 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
-
-    async fn existing_account(&self, account: AccountId) -> AppResult<()> {
-        match self.store().account(account).await? {
-            Some(_) => Ok(()),
-            None => Err(AppError::NotFound(format!(
-                "there is no account #{account}"
-            ))),
-        }
-    }
 }

@@ -83,6 +83,12 @@ pub struct PermissionForm {
     permission: String,
 }
 
+/// After a permission change: the message on the user's page, and back to it.
+async fn back_to_user(viewer: &Viewer, id: AccountId, message: &str) -> Redirect {
+    session::flash(&viewer.session, message.to_owned()).await;
+    Redirect::to(&format!("/admin/users/{id}"))
+}
+
 pub async fn grant(
     State(state): State<WebState>,
     viewer: Viewer,
@@ -94,12 +100,7 @@ pub async fn grant(
         .app
         .grant_permission(&viewer.caller, id, &form.permission)
         .await?;
-    session::flash(
-        &viewer.session,
-        format!("Granted {}.", form.permission.trim()),
-    )
-    .await;
-    Ok(Redirect::to(&format!("/admin/users/{id}")))
+    Ok(back_to_user(&viewer, id, &format!("Granted {}.", form.permission.trim())).await)
 }
 
 pub async fn revoke(
@@ -113,10 +114,5 @@ pub async fn revoke(
         .app
         .revoke_permission(&viewer.caller, id, &form.permission)
         .await?;
-    session::flash(
-        &viewer.session,
-        format!("Revoked {}.", form.permission.trim()),
-    )
-    .await;
-    Ok(Redirect::to(&format!("/admin/users/{id}")))
+    Ok(back_to_user(&viewer, id, &format!("Revoked {}.", form.permission.trim())).await)
 }
