@@ -103,7 +103,7 @@ impl Store {
     }
 
     /// Closes every connection: what is running fails, and nothing more is asked of the
-    /// database (at shutdown, and in tests of what an unreachable database does).
+    /// database (tests of what an unreachable database does; the processes do not call it yet).
     pub async fn close(&self) {
         on_db!(self, |db| {
             db.reader().close().await;
