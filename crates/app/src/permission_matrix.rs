@@ -104,6 +104,7 @@ const ROWS: &[(&str, Rule)] = &[
     ("set_email", Rule::Person),
     ("resend_email_verification", Rule::Person),
     ("set_timezone", Rule::Person),
+    ("end_own_sessions", Rule::Person),
     ("mark_standings_notifications_read", Rule::Person),
     ("cancel_request", Rule::Person),
     ("cancel_revocation", Rule::Person),
@@ -120,6 +121,10 @@ const ROWS: &[(&str, Rule)] = &[
         "removed_characters",
         Rule::Holds(&[Permission::ADMIN_USERS]),
     ),
+    // Someone else's; their own is open to every person.
+    ("session_count", Rule::Holds(&[Permission::ADMIN_USERS])),
+    // A superuser's need superuser besides (tested in the black-box sessions tests).
+    ("end_sessions_of", Rule::Holds(&[Permission::ADMIN_USERS])),
     ("grant_permission", Rule::Holds(&[Permission::ADMIN_STATES])),
     (
         "revoke_permission",
@@ -451,6 +456,9 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             app.resend_email_verification(c(), &url).await.map(drop)
         }
         "set_timezone" => app.set_timezone(c(), Some("UTC")).await.map(drop),
+        "end_own_sessions" => app.end_own_sessions(c()).await.map(drop),
+        "session_count" => app.session_count(c(), w.target).await.map(drop),
+        "end_sessions_of" => app.end_sessions_of(c(), w.target).await.map(drop),
         "mark_standings_notifications_read" => {
             app.mark_standings_notifications_read(c()).await.map(drop)
         }

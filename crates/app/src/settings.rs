@@ -17,6 +17,8 @@ pub struct AppSettings {
     pub instance_id: String,
     pub safety_valve: SafetyValveSettings,
     pub standings: crate::standings::StandingsSettings,
+    /// `[sessions]`: how long a sign-in lasts.
+    pub sessions: crate::sessions::SessionSettings,
 }
 
 impl Default for AppSettings {
@@ -28,6 +30,7 @@ impl Default for AppSettings {
             instance_id: format!("jumpgate-{}", uuid::Uuid::new_v4().simple()),
             safety_valve: SafetyValveSettings::default(),
             standings: crate::standings::StandingsSettings::default(),
+            sessions: crate::sessions::SessionSettings::default(),
         }
     }
 }

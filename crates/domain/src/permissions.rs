@@ -113,11 +113,40 @@ impl Grants {
     pub fn allows(&self, permission: &str) -> bool {
         self.superuser || self.permissions.contains(permission)
     }
+
+    /// Whether these grants reach beyond a member's own things: superuser, any `admin.*`, or
+    /// deciding and managing standings. A stolen session of such an account does the most
+    /// harm, so it lives shorter (`[sessions] privileged_lifetime`).
+    pub fn is_privileged(&self) -> bool {
+        self.superuser
+            || self.permissions.iter().any(|p| {
+                p.starts_with("admin.")
+                    || p == Permission::STANDINGS_APPROVE
+                    || p == Permission::STANDINGS_MANAGE
+            })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn administrators_approvers_and_managers_are_privileged_members_are_not() {
+        assert!(Grants::new(true, Vec::<String>::new()).is_privileged());
+        for p in [
+            Permission::ADMIN_AUDIT,
+            Permission::STANDINGS_APPROVE,
+            Permission::STANDINGS_MANAGE,
+        ] {
+            assert!(Grants::new(false, [p]).is_privileged(), "{p}");
+        }
+        let member = Grants::new(
+            false,
+            [Permission::STANDINGS_REQUEST, Permission::STANDINGS_AUDIT],
+        );
+        assert!(!member.is_privileged());
+    }
 
     #[test]
     fn superuser_may_do_everything() {

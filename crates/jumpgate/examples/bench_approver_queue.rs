@@ -136,6 +136,7 @@ async fn main() -> anyhow::Result<()> {
         secrets: SecretSettings::default(),
         mail: MailSettings::default(),
         standings: StandingsSection::default(),
+        sessions: jumpgate::config::SessionSettings::default(),
         // Demo mode: the first login becomes superuser, so it may approve.
         demo: true,
     };

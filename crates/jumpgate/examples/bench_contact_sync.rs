@@ -157,6 +157,7 @@ async fn main() -> anyhow::Result<()> {
         secrets: SecretSettings::default(),
         mail: MailSettings::default(),
         standings,
+        sessions: jumpgate::config::SessionSettings::default(),
         demo: false,
     };
     settings.validate()?;

@@ -11,6 +11,7 @@ use url::Url;
 pub use jumpgate_app::accounts::AccountSettings;
 pub use jumpgate_app::jobs::JobSettings;
 pub use jumpgate_app::mail::{MailSettings, MailTransport};
+pub use jumpgate_app::sessions::SessionSettings;
 pub use jumpgate_app::standings::{StandingsSection, StateScopes};
 pub use jumpgate_app::tokens::secrets::SecretSettings;
 pub use jumpgate_eve::{COMPATIBILITY_DATE, EveSettings};
@@ -38,6 +39,8 @@ pub struct Settings {
     pub mail: MailSettings,
     #[serde(default)]
     pub standings: StandingsSection,
+    #[serde(default)]
+    pub sessions: SessionSettings,
     #[serde(skip)]
     pub demo: bool,
 }
@@ -84,6 +87,7 @@ impl Settings {
         self.database.validate(&mut problems);
         self.secrets.validate(&mut problems);
         self.mail.validate(&mut problems);
+        self.sessions.validate(&mut problems);
         if let Err(mut p) = self.standings.validate() {
             problems.append(&mut p);
         }

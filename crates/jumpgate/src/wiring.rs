@@ -75,6 +75,7 @@ pub async fn build_app(settings: &Settings, store: Arc<Store>) -> anyhow::Result
                 .unwrap_or("0")
         ),
         safety_valve: SafetyValveSettings::default(),
+        sessions: settings.sessions.clone(),
         standings: settings.standings.validate().map_err(|problems| {
             anyhow::anyhow!(
                 "the [standings] configuration is not valid:\n  - {}",

@@ -1,11 +1,11 @@
 //! Web sessions. A session's `id` is already a hash of the cookie value: the store never sees
 //! the cookie itself.
 
-use crate::Store;
-use crate::db::{Cols, DbTime, on_db};
+use crate::db::{Cols, Conn, DbTime, on_conn, on_db};
 use crate::states::{GrantRow, SESSION_GRANTS, account_access};
 use crate::support::conflict;
 use crate::{Result, SessionAccess, SessionRecord};
+use crate::{Store, Transaction};
 use jumpgate_domain::AccountId;
 use time::OffsetDateTime;
 
@@ -152,15 +152,43 @@ impl Store {
         Ok(done)
     }
 
-    /// Signs an account out everywhere (e.g. when it is deleted).
+    /// Signs an account out everywhere (e.g. when it is deleted); the sessions it ended.
     pub async fn delete_sessions_of(&self, account: AccountId) -> Result<u64> {
-        let done = on_db!(self, |db| sqlx::query(
-            "DELETE FROM sessions WHERE account_id = $1"
+        on_db!(self, |db| delete_of(
+            &mut *db.writer().acquire().await?,
+            account
+        )
+        .await)
+    }
+
+    /// How many sessions of `account` are live at `now` (browsers it is signed in on).
+    pub async fn count_sessions_of(&self, account: AccountId, now: OffsetDateTime) -> Result<u64> {
+        let live: i64 = on_db!(self, |db| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions WHERE account_id = $1 AND expires_at > $2"
         )
         .bind(account.get())
-        .execute(db.writer())
-        .await?
-        .rows_affected());
-        Ok(done)
+        .bind(DbTime(now))
+        .fetch_one(db.reader())
+        .await?);
+        Ok(u64::try_from(live).unwrap_or_default())
     }
+}
+
+/// The writes a use case combines with others (and its audit entry) in one transaction.
+impl Transaction {
+    /// Signs an account out everywhere, as [`Store::delete_sessions_of`].
+    pub async fn delete_sessions_of(&mut self, account: AccountId) -> Result<u64> {
+        delete_of(self.conn(), account).await
+    }
+}
+
+/// The one body of `delete_sessions_of`, on a pool connection or a transaction's.
+pub(crate) async fn delete_of<'c>(conn: impl Into<Conn<'c>>, account: AccountId) -> Result<u64> {
+    Ok(on_conn!(conn, |c| sqlx::query(
+        "DELETE FROM sessions WHERE account_id = $1"
+    )
+    .bind(account.get())
+    .execute(c)
+    .await?
+    .rows_affected()))
 }

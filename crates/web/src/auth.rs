@@ -46,8 +46,18 @@ impl FromRequestParts<WebState> for Viewer {
         parts: &mut Parts,
         state: &WebState,
     ) -> Result<Self, Self::Rejection> {
-        let MaybeViewer(viewer, _) = MaybeViewer::from_request_parts(parts, state).await?;
-        viewer.ok_or(WebError::SignIn)
+        let MaybeViewer(viewer, layout) = MaybeViewer::from_request_parts(parts, state).await?;
+        if let Some(viewer) = viewer {
+            return Ok(viewer);
+        }
+        // The sign-in page this sends the person to shows the message ("You were signed out …")
+        // instead of this page, which is never rendered.
+        if let Some(message) = layout.flash
+            && let Some(session) = parts.extensions.get::<Session>()
+        {
+            session::flash(session, message).await;
+        }
+        Err(WebError::SignIn)
     }
 }
 
@@ -76,6 +86,10 @@ impl FromRequestParts<WebState> for MaybeViewer {
             let _ = session.flush().await;
             return Ok(MaybeViewer(None, layout));
         };
+        if session::expire_if_outlived(&state.app, &session, &caller).await {
+            let flash = session::take_flash(&session).await;
+            return Ok(MaybeViewer(None, Layout::new(&state.config, flash)));
+        }
         Ok(signed_in(layout, caller, session))
     }
 }

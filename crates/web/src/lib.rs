@@ -68,7 +68,11 @@ pub fn router(app: App, config: WebConfig) -> Router {
             state.clone(),
             csrf::protect,
         ))
-        .layer(session::layer(app.sessions(), state.config.is_https()))
+        .layer(session::layer(
+            app.sessions(),
+            state.config.is_https(),
+            app.settings().sessions.idle_timeout,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,

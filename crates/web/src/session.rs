@@ -39,24 +39,36 @@ pub const ACCOUNT_KEY: &str = "account";
 pub const SSO_KEY: &str = "sso";
 /// A one-shot message for the next page.
 pub const FLASH_KEY: &str = "flash";
+/// When the account signed in (Unix seconds): the session ends a lifetime after it
+/// (`[sessions] lifetime`, shorter for privileged accounts), however busy it is.
+const SIGNED_IN_KEY: &str = "signed_in";
 
-/// Idle sessions end after this long.
-const INACTIVITY: time::Duration = time::Duration::days(7);
+/// A session without an account (a flash message for someone signed out) is kept this long,
+/// not the idle timeout: anonymous requests cost nothing lasting.
+const ANONYMOUS_LIFETIME: time::Duration = time::Duration::minutes(10);
 
-pub fn layer(sessions: Sessions, secure: bool) -> SessionManagerLayer<DbSessions> {
-    SessionManagerLayer::new(DbSessions { sessions })
+/// The session layer: sessions end after `idle` without use.
+pub fn layer(
+    sessions: Sessions,
+    secure: bool,
+    idle: std::time::Duration,
+) -> SessionManagerLayer<DbSessions> {
+    let idle = time::Duration::try_from(idle).unwrap_or(time::Duration::days(7));
+    SessionManagerLayer::new(DbSessions { sessions, idle })
         .with_name(cookie_name(secure))
         .with_http_only(true)
         // Lax, not Strict: the SSO callback is a cross-site redirect that must carry the cookie.
         .with_same_site(SameSite::Lax)
         .with_secure(secure)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(INACTIVITY))
+        .with_expiry(Expiry::OnInactivity(idle))
 }
 
 #[derive(Clone)]
 pub struct DbSessions {
     sessions: Sessions,
+    /// How long a signed-in session lasts unused.
+    idle: time::Duration,
 }
 
 impl std::fmt::Debug for DbSessions {
@@ -69,19 +81,27 @@ fn hashed(id: &Id) -> String {
     hex::encode(Sha256::digest(id.to_string().as_bytes()))
 }
 
-/// The stored form of a session: its hashed id, its account and its data as JSON.
-fn row(record: &Record) -> session_store::Result<SessionRecord> {
-    let account = record
-        .data
-        .get(ACCOUNT_KEY)
-        .and_then(serde_json::Value::as_i64)
-        .map(AccountId);
-    Ok(SessionRecord {
-        id: hashed(&record.id),
-        account,
-        data: serde_json::to_string(&record.data).map_err(backend)?,
-        expires_at: record.expiry_date,
-    })
+impl DbSessions {
+    /// The stored form of a session written now: its hashed id, its account, its data as JSON
+    /// and its expiry: the idle timeout from now by Jumpgate's clock (tower-sessions' own
+    /// expiry reads the system clock), [`ANONYMOUS_LIFETIME`] for a session without an account.
+    fn row(&self, record: &Record) -> session_store::Result<SessionRecord> {
+        let account = record
+            .data
+            .get(ACCOUNT_KEY)
+            .and_then(serde_json::Value::as_i64)
+            .map(AccountId);
+        let lasts = match account {
+            Some(_) => self.idle,
+            None => ANONYMOUS_LIFETIME,
+        };
+        Ok(SessionRecord {
+            id: hashed(&record.id),
+            account,
+            data: serde_json::to_string(&record.data).map_err(backend)?,
+            expires_at: self.sessions.now() + lasts,
+        })
+    }
 }
 
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
@@ -101,13 +121,19 @@ impl SessionStore for DbSessions {
         {
             record.id = Id::default();
         }
-        self.sessions.create(&row(record)?).await.map_err(backend)
+        self.sessions
+            .create(&self.row(record)?)
+            .await
+            .map_err(backend)
     }
 
     /// Writes a session that still exists: one a logout deleted while this request was running
     /// stays deleted (security review L5).
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.sessions.save(&row(record)?).await.map_err(backend)
+        self.sessions
+            .save(&self.row(record)?)
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
@@ -140,6 +166,56 @@ pub async fn account(session: &Session) -> Option<AccountId> {
         .ok()
         .flatten()
         .map(AccountId)
+}
+
+/// Signs `account` in on this browser at `now`, under a new session id (a session id known
+/// before the login, planted by someone else, is worth nothing after it).
+pub async fn sign_in(
+    session: &Session,
+    account: AccountId,
+    now: OffsetDateTime,
+) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.insert(ACCOUNT_KEY, account.get()).await?;
+    session.insert(SIGNED_IN_KEY, now.unix_timestamp()).await
+}
+
+/// Whether a session that signed in at `signed_in` (Unix seconds) may still be used at `now` by
+/// `caller`. A session from before sign-in times were recorded has none; it counts from now.
+fn within_lifetime(app: &App, caller: &Caller, signed_in: i64, now: OffsetDateTime) -> bool {
+    let lifetime = app.settings().sessions.lifetime_of(caller);
+    let age = now.unix_timestamp().saturating_sub(signed_in);
+    u64::try_from(age).unwrap_or(0) < lifetime.as_secs()
+}
+
+/// Ends the signed-in `session` of `caller` if it has outlived its lifetime (true then), with a
+/// message saying why. A session without a recorded sign-in time gets one now.
+pub async fn expire_if_outlived(app: &App, session: &Session, caller: &Caller) -> bool {
+    let now = app.now();
+    let Some(signed_in) = session.get::<i64>(SIGNED_IN_KEY).await.ok().flatten() else {
+        let _ = session.insert(SIGNED_IN_KEY, now.unix_timestamp()).await;
+        return false;
+    };
+    if within_lifetime(app, caller, signed_in, now) {
+        return false;
+    }
+    let lifetime = app.settings().sessions.lifetime_of(caller);
+    signed_out(
+        session,
+        format!(
+            "You were signed out: a sign-in lasts {} for your account. Log in again with EVE Online to go on.",
+            humantime_serde::re::humantime::format_duration(lifetime)
+        ),
+    )
+    .await;
+    true
+}
+
+/// Ends this browser's session and leaves `message` for the next page (in a new session without
+/// an account: the ended one is never written again).
+pub async fn signed_out(session: &Session, message: impl Into<String>) {
+    let _ = session.flush().await;
+    flash(session, message).await;
 }
 
 /// Leaves a message for the next page.
@@ -182,10 +258,11 @@ struct Glance {
     account: Option<i64>,
     flash: Option<IgnoredAny>,
     touched: Option<i64>,
+    signed_in: Option<i64>,
 }
 
 /// The caller of a signed-in session that this request leaves as it is (no flash message to
-/// show, no keep-alive due), read with the session in one query (`App::session_caller`) instead
+/// show, no keep-alive due, within its lifetime), read with the session in one query (`App::session_caller`) instead
 /// of loading the session and then the caller: one round trip less on every page view. `None`
 /// when any of that does not hold; the request then goes through the `Session` as usual.
 ///
@@ -209,6 +286,9 @@ pub async fn signed_in_as_is(app: &App, session: &Session) -> AppResult<Option<C
     let as_is = glance.account.is_some()
         && glance.account == caller.account().map(AccountId::get)
         && glance.flash.is_none()
-        && !touch_due(glance.touched, now.unix_timestamp());
+        && !touch_due(glance.touched, now.unix_timestamp())
+        && glance
+            .signed_in
+            .is_some_and(|at| within_lifetime(app, &caller, at, now));
     Ok(as_is.then_some(caller))
 }

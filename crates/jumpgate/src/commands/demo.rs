@@ -201,6 +201,7 @@ fn demo_settings(args: &DemoArgs, sim: &EveSim, public_url: url::Url) -> Setting
             sync_interval: std::time::Duration::from_secs(10 * 60),
             ..StandingsSection::default()
         },
+        sessions: crate::config::SessionSettings::default(),
         demo: true,
     }
 }

@@ -117,6 +117,7 @@ const ROUTES: &[Route] = &[
         404,
         &[("permission", "standings.audit")],
     ),
+    post("/admin/users/{id}/sessions/end", Needs(USERS), 404, &[]),
     get("/admin/jobs", Needs(JOBS), 200),
     post("/admin/jobs/{id}/retry", Needs(JOBS), 400, &[]),
     post("/admin/jobs/safety-valve/reset", Needs(JOBS), 303, &[]),
@@ -252,6 +253,8 @@ const ROUTES: &[Route] = &[
     post("/standings/sync/admin/selected", Needs(MANAGE), 303, &[]),
     post("/standings/sync/admin/all", Needs(MANAGE), 303, &[]),
     // last: it signs the browser out
+    // Last, as /logout: it signs the caller out on every browser.
+    post("/account/sessions/end", SignedIn, 303, &[]),
     post("/logout", Public, 303, &[]),
 ];
 

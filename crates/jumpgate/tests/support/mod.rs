@@ -71,6 +71,20 @@ impl TestApp {
             .account
     }
 
+    /// How many audit entries about `account` have an action starting with `action`.
+    pub async fn audit_count(&self, action: &str, account: jumpgate_domain::AccountId) -> usize {
+        self.store
+            .audit_entries(&jumpgate_store::AuditFilter {
+                action_prefix: Some(action.into()),
+                target: Some(format!("account:{account}")),
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .expect("read the audit log")
+            .len()
+    }
+
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, |_| {}).await
     }
@@ -132,6 +146,7 @@ impl TestApp {
             secrets: SecretSettings::default(),
             mail: jumpgate::config::MailSettings::default(),
             standings: jumpgate::config::StandingsSection::default(),
+            sessions: jumpgate::config::SessionSettings::default(),
             demo: true,
         };
         tweak(&mut settings);

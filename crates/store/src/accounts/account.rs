@@ -312,10 +312,7 @@ impl Transaction {
                 .bind(account.get())
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-                .bind(account.get())
-                .execute(&mut *tx)
-                .await?;
+            crate::sessions::delete_of(&mut *tx, account).await?;
         });
         Ok(true)
     }

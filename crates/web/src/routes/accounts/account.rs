@@ -32,6 +32,8 @@ pub struct AccountPage {
     /// The account's time zone name, empty when none.
     pub timezone: String,
     pub timezones: &'static [String],
+    /// "3 browsers": where this account is signed in.
+    pub signed_in_on: String,
 }
 
 pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<AccountPage> {
@@ -44,7 +46,12 @@ pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<Ac
         .iter()
         .map(|c| card(&viewer.layout, c))
         .collect();
+    let sessions = state
+        .app
+        .session_count(&viewer.caller, viewer.account)
+        .await?;
     Ok(AccountPage {
+        signed_in_on: super::sessions::browsers(sessions),
         account_id: view.account.id.get(),
         state: view.account.state.clone(),
         superuser: view.account.superuser,

@@ -6,6 +6,7 @@ mod character_card;
 mod characters;
 mod home;
 mod removed;
+mod sessions;
 mod sso;
 mod user;
 mod users;
@@ -30,6 +31,7 @@ pub fn router() -> Router<WebState> {
         .route("/account/email/resend", post(account::resend_email))
         .route("/account/email/verify", get(account::verify_email))
         .route("/account/timezone", post(account::set_timezone))
+        .route("/account/sessions/end", post(sessions::end_own))
         .route(
             "/account/characters/{id}/remove",
             post(account::remove_character),
@@ -39,6 +41,7 @@ pub fn router() -> Router<WebState> {
         .route("/admin/users/{id}", get(user::show))
         .route("/admin/users/{id}/permissions/grant", post(user::grant))
         .route("/admin/users/{id}/permissions/revoke", post(user::revoke))
+        .route("/admin/users/{id}/sessions/end", post(sessions::end_of))
         .route("/admin/characters", get(characters::characters))
 }
 

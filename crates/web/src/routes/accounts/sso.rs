@@ -5,7 +5,7 @@
 
 use crate::WebState;
 use crate::error::{WebError, WebResult};
-use crate::session::{self, ACCOUNT_KEY, SSO_KEY};
+use crate::session::{self, SSO_KEY};
 use axum::extract::{Query, State};
 use axum::response::Redirect;
 use base64::Engine;
@@ -101,13 +101,7 @@ pub async fn callback(
         .app
         .complete_login(signed_in.as_ref(), &pending.login, &code)
         .await?;
-    // A new session id at every login defeats session fixation.
-    session
-        .cycle_id()
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?;
-    session
-        .insert(ACCOUNT_KEY, outcome.account.get())
+    session::sign_in(&session, outcome.account, state.app.now())
         .await
         .map_err(|e| WebError::Internal(e.to_string()))?;
     let name = &outcome.character_name;

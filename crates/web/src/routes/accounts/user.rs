@@ -29,6 +29,8 @@ pub struct UserPage {
     pub grantable: Vec<(String, String)>,
     pub removed: Vec<RemovedRow>,
     pub can_edit_permissions: bool,
+    /// "3 browsers": where this account is signed in.
+    pub signed_in_on: String,
 }
 
 pub async fn show(
@@ -53,7 +55,9 @@ pub async fn show(
         .app
         .removed_characters(&viewer.caller, Some(id), 100)
         .await?;
+    let sessions = state.app.session_count(&viewer.caller, id).await?;
     Ok(UserPage {
+        signed_in_on: super::sessions::browsers(sessions),
         account_id: id.get(),
         main_name,
         state: view.account.state.clone(),

@@ -2,6 +2,11 @@
 //! hashed id, and nothing else. Sessions are how a person becomes a `Caller` in the first place,
 //! so these calls take none; what a session may do is decided by the use cases it reaches.
 
+mod ending;
+mod lifetime;
+
+pub use lifetime::SessionSettings;
+
 use crate::App;
 use crate::error::AppResult;
 use jumpgate_store::SessionRecord;
