@@ -101,6 +101,7 @@ pub async fn start(
                 public_url: settings.server.public_url.clone(),
                 image_base_url: settings.eve.image_base_url.clone(),
                 metrics_token: settings.server.metrics_token.clone(),
+                rate_limits: std::sync::Arc::new(settings.server.rate_limits()),
                 demo_notice: settings.demo.then(|| {
                     "Demo: EVE is simulated on this machine. Log in with any character; the first one becomes superuser.".to_owned()
                 }),

@@ -5,6 +5,7 @@
 
 use crate::WebState;
 use crate::error::WebError;
+use crate::rate_limit::ClientIp;
 use crate::session;
 use crate::ui::Layout;
 use crate::ui::nav::NavUser;
@@ -64,10 +65,27 @@ impl FromRequestParts<WebState> for Viewer {
 impl FromRequestParts<WebState> for MaybeViewer {
     type Rejection = WebError;
 
+    /// The viewer; for someone not signed in, within the per-address limit on such pages
+    /// (`crate::rate_limit`), checked here because only here is it known who is signed in.
     async fn from_request_parts(
         parts: &mut Parts,
         state: &WebState,
     ) -> Result<Self, Self::Rejection> {
+        let found = Self::find(parts, state).await?;
+        if found.0.is_none()
+            && let Some(ClientIp(client)) = parts.extensions.get::<ClientIp>().copied()
+            && let Err(wait) = state.config.rate_limits.check_anonymous(client)
+        {
+            tracing::info!(client = %client, "pages for someone not signed in rate-limited");
+            metrics::counter!("http_rate_limited_total", "limit" => "anonymous").increment(1);
+            return Err(WebError::TooManyRequests(wait));
+        }
+        Ok(found)
+    }
+}
+
+impl MaybeViewer {
+    async fn find(parts: &mut Parts, state: &WebState) -> Result<Self, WebError> {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, m)| WebError::Internal(format!("session layer missing: {m}")))?;

@@ -22,6 +22,8 @@ pub enum WebError {
     Conflict(String),
     /// EVE is unavailable; nothing changed, try again.
     Unavailable(String),
+    /// This client sent too many requests (`crate::rate_limit`); nothing changed, wait this long.
+    TooManyRequests(std::time::Duration),
     Internal(String),
 }
 
@@ -58,6 +60,16 @@ impl IntoResponse for WebError {
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "That did not work", m),
             Self::Conflict(m) => (StatusCode::CONFLICT, "That changed meanwhile", m),
             Self::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "EVE is not answering", m),
+            Self::TooManyRequests(wait) => {
+                let seconds = retry_after(wait);
+                let page = ErrorPage::new("Slow down", &too_many_requests(seconds));
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", seconds.to_string())],
+                    page,
+                )
+                    .into_response();
+            }
             Self::Internal(detail) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
@@ -69,6 +81,18 @@ impl IntoResponse for WebError {
 }
 
 pub type WebResult<T> = Result<T, WebError>;
+
+/// Whole seconds to wait, at least one (`Retry-After` has no fractions).
+pub(crate) fn retry_after(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+/// What a client that sent too many requests is told.
+pub(crate) fn too_many_requests(seconds: u64) -> String {
+    format!(
+        "Too many requests from your address. Wait {seconds} seconds, then try again. Nothing was changed."
+    )
+}
 
 /// Logs an internal error's `detail` with the request's id and returns what may be shown instead:
 /// that id, never the detail. Every edge's error type renders its internal errors with this.

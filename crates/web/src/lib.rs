@@ -7,6 +7,7 @@ mod csrf;
 mod error;
 mod headers;
 pub mod metrics;
+pub mod rate_limit;
 mod request_id;
 mod routes;
 pub mod serve;
@@ -34,6 +35,8 @@ pub struct WebConfig {
     pub demo_notice: Option<String>,
     /// What `/metrics` requires as a bearer token; `None`: `/metrics` is off.
     pub metrics_token: Option<secrecy::SecretString>,
+    /// Per-client limits on the EVE login and on pages for people not signed in.
+    pub rate_limits: Arc<rate_limit::RateLimits>,
 }
 
 impl WebConfig {
@@ -86,6 +89,10 @@ pub fn router(app: App, config: WebConfig) -> Router {
                 },
             ),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.rate_limits.clone(),
+            rate_limit::limit_sso,
+        ))
         .layer(request_id::propagate_layer())
         .layer(request_id::set_layer())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tower::ServiceExt;
 use tower_http::timeout::TimeoutLayer;
 
 /// How long a shutdown waits for requests in flight before it drops them.
@@ -54,7 +55,7 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
@@ -66,7 +67,8 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(router.clone());
+        // Every request knows its connection's peer (`ConnectInfo`), as under `axum::serve`.
+        let service = TowerToHyperService::new(router.clone().map_request(with_peer(peer)));
         let connection = builder
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();
@@ -83,6 +85,18 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!("requests still running after the shutdown grace period were dropped");
+    }
+}
+
+/// Adds the connection's peer address to each request, as `ConnectInfo`.
+fn with_peer<B>(
+    peer: std::net::SocketAddr,
+) -> impl Fn(axum::http::Request<B>) -> axum::http::Request<B> + Clone {
+    move |mut request| {
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        request
     }
 }
 

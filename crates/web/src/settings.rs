@@ -1,6 +1,8 @@
 //! The `[server]` section of the configuration: where the web server listens and the address
 //! people use. The binary's configuration composes it.
 
+use crate::rate_limit::RateLimits;
+use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -28,6 +30,13 @@ pub struct ServerSettings {
     /// The bearer token Prometheus sends for `/metrics` (`Authorization: Bearer …`). Unset,
     /// `/metrics` is off: it tells the public how busy Jumpgate is and what fails.
     pub metrics_token: Option<SecretString>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (addresses or networks, e.g.
+    /// "10.0.0.0/8"). Loopback by default: a proxy on this machine. Any other peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Requests to the EVE login (`/sso/login`, `/sso/callback`) per client address per minute.
+    pub sso_requests_per_minute: u32,
+    /// Pages for someone not signed in, per client address per minute.
+    pub anonymous_requests_per_minute: u32,
 }
 
 impl Default for ServerSettings {
@@ -40,11 +49,25 @@ impl Default for ServerSettings {
             request_timeout: Duration::from_secs(60),
             max_connections: 1024,
             metrics_token: None,
+            trusted_proxies: ["127.0.0.0/8", "::1/128"]
+                .map(|net| net.parse().expect("a valid literal network"))
+                .to_vec(),
+            sso_requests_per_minute: 30,
+            anonymous_requests_per_minute: 300,
         }
     }
 }
 
 impl ServerSettings {
+    /// The rate limits these settings describe, for one process.
+    pub fn rate_limits(&self) -> RateLimits {
+        RateLimits::new(
+            self.sso_requests_per_minute,
+            self.anonymous_requests_per_minute,
+            self.trusted_proxies.clone(),
+        )
+    }
+
     /// Adds every problem with this section to `problems`, each named with its setting and fix.
     pub fn validate(&self, problems: &mut Vec<String>) {
         if !matches!(self.public_url.scheme(), "http" | "https") {
@@ -59,6 +82,22 @@ impl ServerSettings {
         ] {
             if value.is_zero() {
                 problems.push(format!("{name} must be longer than 0s, e.g. \"10s\""));
+            }
+        }
+        for (name, value) in [
+            (
+                "server.sso_requests_per_minute",
+                self.sso_requests_per_minute,
+            ),
+            (
+                "server.anonymous_requests_per_minute",
+                self.anonymous_requests_per_minute,
+            ),
+        ] {
+            if value == 0 {
+                problems.push(format!(
+                    "{name} must be at least 1 (it limits each client address; raise it rather than turn it off)"
+                ));
             }
         }
         if self.max_connections == 0 {

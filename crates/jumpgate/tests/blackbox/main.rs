@@ -13,6 +13,7 @@ mod cli;
 mod esi_faults;
 mod membership;
 mod permission_matrix;
+mod rate_limits;
 mod sessions;
 mod standings_sync;
 mod standings_workflow;

@@ -31,6 +31,8 @@ pub enum ApiError {
     Conflict(String),
     /// EVE is unavailable; nothing changed, try again.
     Unavailable(String),
+    /// The caller sent too many requests; nothing changed, wait.
+    TooManyRequests(String),
     /// A fault of Jumpgate: logged with the request's id, never shown.
     Internal(String),
 }
@@ -52,6 +54,9 @@ impl From<WebError> for ApiError {
             WebError::BadRequest(m) => Self::BadRequest(m),
             WebError::Conflict(m) => Self::Conflict(m),
             WebError::Unavailable(m) => Self::Unavailable(m),
+            WebError::TooManyRequests(wait) => Self::TooManyRequests(
+                crate::error::too_many_requests(crate::error::retry_after(wait)),
+            ),
             WebError::Internal(detail) => Self::Internal(detail),
         }
     }
@@ -65,6 +70,7 @@ impl IntoResponse for ApiError {
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             Self::Conflict(m) => (StatusCode::CONFLICT, m),
             Self::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
+            Self::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, m),
             Self::Internal(detail) => (StatusCode::INTERNAL_SERVER_ERROR, logged_internal(&detail)),
         };
         (status, Json(message)).into_response()
