@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use jumpgate_domain::clock::{Clock, SystemClock};
+use jumpgate_domain::verification_mail::MailLimits;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Body, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -24,6 +25,10 @@ pub enum MailError {
     Config(String),
     #[error("no mail transport is configured")]
     NotConfigured,
+    #[error(
+        "the mail directory {dir} already holds {files} mails (mail.max_files): an administrator should move or delete them"
+    )]
+    DirectoryFull { dir: String, files: usize },
 }
 
 /// Where mail goes. Implementations must not log secrets or message bodies at info level.
@@ -71,10 +76,13 @@ impl Mailer for NoMailer {
     }
 }
 
-/// Writes each mail as an `.eml` file (RFC 5322, readable in any mail program) into a folder.
+/// Writes each mail as an `.eml` file (RFC 5322, readable in any mail program) into a folder,
+/// at most `max_files` of them: the folder is usually beside the database, which a full disk
+/// would stop.
 pub struct FileMailer {
     dir: PathBuf,
     from: Mailbox,
+    max_files: usize,
 }
 
 impl FileMailer {
@@ -82,7 +90,34 @@ impl FileMailer {
         Ok(Self {
             dir: dir.into(),
             from: parse_mailbox(from)?,
+            max_files: MailSettings::default().max_files,
         })
+    }
+
+    /// The same, holding at most `max_files` mails.
+    pub fn with_max_files(mut self, max_files: usize) -> Self {
+        self.max_files = max_files;
+        self
+    }
+
+    /// Refuses when the folder already holds `max_files` mails.
+    async fn check_room(&self) -> Result<(), MailError> {
+        let Ok(mut entries) = tokio::fs::read_dir(&self.dir).await else {
+            return Ok(()); // Not there yet: created on the first mail.
+        };
+        let mut files = 0;
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            if entry.path().extension().is_some_and(|e| e == "eml") {
+                files += 1;
+            }
+        }
+        if files >= self.max_files {
+            return Err(MailError::DirectoryFull {
+                dir: self.dir.display().to_string(),
+                files,
+            });
+        }
+        Ok(())
     }
 
     pub fn dir(&self) -> &Path {
@@ -94,6 +129,7 @@ impl FileMailer {
 impl Mailer for FileMailer {
     async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), MailError> {
         let msg = message(&self.from, to, subject, body)?;
+        self.check_room().await?;
         // Files sort by when they were written, in real time.
         let now = SystemClock.now();
         let name = format!(
@@ -206,6 +242,30 @@ impl Mailer for SmtpMailer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_file_mailer_stops_at_its_cap_instead_of_filling_the_disk() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mailer = FileMailer::new(dir.path(), "Jumpgate <auth@example.org>")
+            .expect("mailer")
+            .with_max_files(2);
+        for _ in 0..2 {
+            mailer
+                .send("pilot@example.org", "Hello", "Hi")
+                .await
+                .expect("sent");
+        }
+        let err = mailer
+            .send("pilot@example.org", "Hello", "Hi")
+            .await
+            .expect_err("full");
+        assert!(
+            err.to_string()
+                .contains("already holds 2 mails (mail.max_files)"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 2);
+    }
 
     #[tokio::test]
     async fn the_file_mailer_writes_a_readable_mail() {
@@ -345,19 +405,42 @@ pub struct MailSettings {
     /// `smtps://user:password@host:465` or `smtp://user:password@host:587?tls=required`; a
     /// secret (it holds the password), never logged.
     pub smtp_url: Option<SecretString>,
+    /// The file transport writes at most this many mails into its folder.
+    pub max_files: usize,
+    /// Between two verification mails of one account, e.g. "1m".
+    #[serde(with = "humantime_serde")]
+    pub verification_cooldown: std::time::Duration,
+    /// Verification mails one account may send in any 24 hours.
+    pub verification_mails_per_account_per_day: usize,
+    /// Verification mails one address may receive in any 24 hours.
+    pub verification_mails_per_address_per_day: usize,
 }
 
 impl Default for MailSettings {
     fn default() -> Self {
+        let limits = MailLimits::default();
         Self {
             transport: MailTransport::default(),
             from: "Jumpgate <jumpgate@localhost>".to_owned(),
             smtp_url: None,
+            max_files: 10_000,
+            verification_cooldown: limits.cooldown,
+            verification_mails_per_account_per_day: limits.per_account_per_day,
+            verification_mails_per_address_per_day: limits.per_address_per_day,
         }
     }
 }
 
 impl MailSettings {
+    /// How often verification mail may go out.
+    pub fn limits(&self) -> MailLimits {
+        MailLimits {
+            cooldown: self.verification_cooldown,
+            per_account_per_day: self.verification_mails_per_account_per_day,
+            per_address_per_day: self.verification_mails_per_address_per_day,
+        }
+    }
+
     /// Where the file transport writes.
     pub fn mail_dir(data_dir: &Path) -> PathBuf {
         data_dir.join("mail")
@@ -386,6 +469,21 @@ impl MailSettings {
                 }
             }
             (MailTransport::File, _) => {}
+        }
+        for (name, value) in [
+            ("mail.max_files", self.max_files),
+            (
+                "mail.verification_mails_per_account_per_day",
+                self.verification_mails_per_account_per_day,
+            ),
+            (
+                "mail.verification_mails_per_address_per_day",
+                self.verification_mails_per_address_per_day,
+            ),
+        ] {
+            if value == 0 {
+                problems.push(format!("{name} must be at least 1"));
+            }
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct AppSettings {
     pub standings: crate::standings::StandingsSettings,
     /// `[sessions]`: how long a sign-in lasts.
     pub sessions: crate::sessions::SessionSettings,
+    /// From `[mail]`: how often verification mail may go out.
+    pub mail_limits: jumpgate_domain::verification_mail::MailLimits,
 }
 
 impl Default for AppSettings {
@@ -31,6 +33,7 @@ impl Default for AppSettings {
             safety_valve: SafetyValveSettings::default(),
             standings: crate::standings::StandingsSettings::default(),
             sessions: crate::sessions::SessionSettings::default(),
+            mail_limits: jumpgate_domain::verification_mail::MailLimits::default(),
         }
     }
 }

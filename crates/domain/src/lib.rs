@@ -13,6 +13,7 @@ pub mod permissions;
 pub mod scopes;
 pub mod standings;
 pub mod states;
+pub mod verification_mail;
 
 pub use ids::{
     AccountId, AllianceId, BulkOperationId, CharacterId, CorporationId, DOOMHEIM, DOOMHEIM_ID,

@@ -76,6 +76,7 @@ pub async fn build_app(settings: &Settings, store: Arc<Store>) -> anyhow::Result
         ),
         safety_valve: SafetyValveSettings::default(),
         sessions: settings.sessions.clone(),
+        mail_limits: settings.mail.limits(),
         standings: settings.standings.validate().map_err(|problems| {
             anyhow::anyhow!(
                 "the [standings] configuration is not valid:\n  - {}",
@@ -94,7 +95,8 @@ pub fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
                 MailSettings::mail_dir(&settings.data_dir),
                 &settings.mail.from,
             )
-            .context("mail.from is not a valid sender")?,
+            .context("mail.from is not a valid sender")?
+            .with_max_files(settings.mail.max_files),
         ),
         MailTransport::Smtp => {
             let url = settings

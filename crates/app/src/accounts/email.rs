@@ -216,12 +216,15 @@ impl App {
             return Ok(None);
         };
         let email = validate_email(email).map_err(AppError::Invalid)?;
+        self.refuse_mail_until_allowed(account, &email).await?;
         // The mail goes out before anything is written: if it cannot be sent, nothing changed.
         // (A link for an address that then fails to be stored verifies nothing.)
         let link = self.verification_link(account, &email, verify_url).await?;
         self.send_verification(&email, &link).await?;
         let mut tx = self.store().transaction().await?;
         tx.set_account_email(account, Some(&email), false).await?;
+        tx.record_verification_mail(account, &address_hash(&email))
+            .await?;
         audit_in(
             &mut tx,
             caller.actor(),
@@ -250,9 +253,56 @@ impl App {
         if acc.email_verified {
             return Err(AppError::Invalid(format!("{email} is already verified")));
         }
+        self.refuse_mail_until_allowed(account, &email).await?;
         let link = self.verification_link(account, &email, verify_url).await?;
         self.send_verification(&email, &link).await?;
+        let mut tx = self.store().transaction().await?;
+        tx.record_verification_mail(account, &address_hash(&email))
+            .await?;
+        tx.commit().await?;
         Ok(email)
+    }
+
+    /// When the caller may send the next verification mail to their unverified address; `None`
+    /// when now (or when there is nothing to verify). For the account page.
+    pub async fn next_verification_mail_at(
+        &self,
+        caller: &Caller,
+    ) -> AppResult<Option<OffsetDateTime>> {
+        let account = caller.own_account()?;
+        let acc = self.existing_account(account).await?;
+        match acc.email {
+            Some(email) if !acc.email_verified => self.mail_allowed_at(account, &email).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// When `account` may next mail `email` under the limits; `None`: now.
+    async fn mail_allowed_at(
+        &self,
+        account: AccountId,
+        email: &str,
+    ) -> AppResult<Option<OffsetDateTime>> {
+        let now = self.now();
+        let sent = self
+            .store()
+            .verification_mails_since(account, &address_hash(email), now - time::Duration::days(1))
+            .await?;
+        Ok(self.settings().mail_limits.next_allowed(&sent, now))
+    }
+
+    /// `Invalid`, saying when, unless `account` may mail `email` now.
+    async fn refuse_mail_until_allowed(&self, account: AccountId, email: &str) -> AppResult<()> {
+        let Some(at) = self.mail_allowed_at(account, email).await? else {
+            return Ok(());
+        };
+        let limits = self.settings().mail_limits;
+        Err(AppError::Invalid(format!(
+            "You can send the next verification mail {}. Jumpgate sends at most one a minute, {} a day per account and {} a day to one address, so nobody can flood an inbox through it. Nothing was changed.",
+            when(at, self.now()),
+            limits.per_account_per_day,
+            limits.per_address_per_day,
+        )))
     }
 
     async fn verification_link(
@@ -282,10 +332,19 @@ impl App {
             })
     }
 
-    /// Marks the address a link names as verified, if the link is genuine, unexpired and the
-    /// account still has that address. Returns the account and the address. Anyone holding the
-    /// link may open it, signed in or not: the link is the authority.
-    pub async fn verify_email(&self, token: &str) -> AppResult<(AccountId, String)> {
+    /// What a verification link would verify, checked as [`App::verify_email`] checks it but
+    /// changing nothing: the page that asks the person to confirm (mail scanners open links;
+    /// only a person presses the button).
+    pub async fn email_link(&self, token: &str) -> AppResult<EmailClaim> {
+        Ok(self.checked_link(token).await?.0)
+    }
+
+    /// A link's claim and its account, if the link is genuine, unexpired and the account still
+    /// has the address it names.
+    async fn checked_link(
+        &self,
+        token: &str,
+    ) -> AppResult<(EmailClaim, jumpgate_domain::account::Account)> {
         let key = self.signing_key().await?;
         let claim = verify_token(&key, token, self.now())?;
         let acc = self.store().account(claim.account).await?.ok_or_else(|| {
@@ -297,6 +356,14 @@ impl App {
                 claim.email
             )));
         }
+        Ok((claim, acc))
+    }
+
+    /// Marks the address a link names as verified, if the link is genuine, unexpired and the
+    /// account still has that address. Returns the account and the address. Anyone holding the
+    /// link may open it, signed in or not: the link is the authority.
+    pub async fn verify_email(&self, token: &str) -> AppResult<(AccountId, String)> {
+        let (claim, acc) = self.checked_link(token).await?;
         if !acc.email_verified {
             let mut tx = self.store().transaction().await?;
             tx.set_account_email(claim.account, Some(&claim.email), true)
@@ -313,6 +380,28 @@ impl App {
         }
         Ok((claim.account, claim.email))
     }
+}
+
+/// How the mail limits know an address: a SHA-256 of its lower-case form.
+fn address_hash(email: &str) -> String {
+    use sha2::Digest;
+    let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// "at 2026-12-05 22:15 UTC (in 3 minutes)".
+pub fn when(at: OffsetDateTime, now: OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    let stamp = at.format(&format).unwrap_or_else(|_| at.to_string());
+    let seconds = (at - now).whole_seconds().max(1);
+    let wait = if seconds < 120 {
+        format!("{seconds} seconds")
+    } else if seconds < 2 * 60 * 60 {
+        format!("{} minutes", (seconds + 59) / 60)
+    } else {
+        format!("{} hours", (seconds + 3599) / 3600)
+    };
+    format!("at {stamp} (in {wait})")
 }
 
 fn decode_key(text: &str) -> AppResult<Vec<u8>> {

@@ -26,12 +26,18 @@ pub fn registry() -> JobRegistry {
             .map(|_| ())
             .map_err(JobError::from)
     });
+    // Expired sessions, and the verification mails the limits no longer look at (a day old).
     r.register(CLEANUP_SESSIONS, |app, _, _| async move {
+        let retry = |e: jumpgate_store::StoreError| JobError::Retry(e.to_string());
         app.store()
             .delete_expired_sessions(app.now())
             .await
+            .map_err(retry)?;
+        app.store()
+            .delete_verification_mails_before(app.now() - time::Duration::days(1))
+            .await
             .map(|_| ())
-            .map_err(|e| JobError::Retry(e.to_string()))
+            .map_err(retry)
     });
     crate::standings::register_jobs(&mut r);
     r.register(VERIFY_AUDIT, |app, caller, _| async move {

@@ -27,6 +27,16 @@ async fn signed_in(t: &TestApp) -> (Browser, AccountId) {
     (b, account)
 }
 
+/// Opens a verification link as a person does: the page it shows, then its button.
+async fn open_and_confirm(b: &Browser, link: &str) -> reqwest::Response {
+    let (status, page) = b.get_text(link).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Verify your email address"), "{page}");
+    let (_, token) = link.split_once("token=").expect("a token in the link");
+    b.post_form("/account/email/verify", &[("token", token)])
+        .await
+}
+
 async fn account(t: &TestApp, id: AccountId) -> Account {
     t.store.account(id).await.unwrap().unwrap()
 }
@@ -99,7 +109,7 @@ on_both_backends!(
             "the signing key is kept in the store"
         );
 
-        let r = b.get(&link).await;
+        let r = open_and_confirm(&b, &link).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&r).path(), "/account");
         assert!(account(&t, id).await.email_verified);
@@ -109,7 +119,7 @@ on_both_backends!(
         assert!(page.contains(">Verified<"));
 
         // Opening it again, even signed out, is harmless.
-        let r = t.browser().get(&link).await;
+        let r = open_and_confirm(&t.browser(), &link).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&r).path(), "/");
         assert_eq!(t.audit_count("account.email_verified", id).await, 1);
@@ -131,11 +141,93 @@ on_both_backends!(
         let (b, id) = signed_in(&t).await;
         set_email(&b, "pilot@example.org").await;
         let link = link_in(&t, &mails(&t)[0]);
-        let r = t.browser().get(&link).await;
+        let r = open_and_confirm(&t.browser(), &link).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert!(account(&t, id).await.email_verified);
     }
 );
+
+on_both_backends!(
+    opening_the_link_verifies_nothing_until_the_person_confirms,
+    |t: TestApp| async move {
+        // Mail scanners open every link in a mail; only a person presses the button.
+        let (b, id) = signed_in(&t).await;
+        set_email(&b, "pilot@example.org").await;
+        let link = link_in(&t, &mails(&t)[0]);
+        for _ in 0..2 {
+            let (status, page) = t.browser().get_text(&link).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(page.contains("Verify pilot@example.org"), "{page}");
+        }
+        assert!(!account(&t, id).await.email_verified);
+        assert_eq!(t.audit_count("account.email_verified", id).await, 0);
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_mail_waits_a_minute_between_sends_and_the_page_says_until_when() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let t = TestApp::spawn_with(backend, |s| {
+            s.mail.verification_cooldown = Duration::from_secs(60);
+        })
+        .await;
+        let (b, id) = signed_in(&t).await;
+        set_email(&b, "pilot@example.org").await;
+        let r = b.post_form("/account/email/resend", &[]).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{backend:?}");
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("You can send the next verification mail at")
+                && page.contains("Nothing was changed"),
+            "{page}"
+        );
+        // Another address is no way around it, and the address stays as it was.
+        let r = b
+            .post_form(
+                "/account/email",
+                &[("email", "other@example.org"), ("action", "set")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            account(&t, id).await.email.as_deref(),
+            Some("pilot@example.org")
+        );
+        assert_eq!(mails(&t).len(), 1, "{backend:?}: one mail went out");
+        let (_, page) = b.get_text("/account").await;
+        assert!(page.contains("You can have it sent again at"), "{page}");
+        assert!(page.contains("disabled>Send the link again"), "{page}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_receives_only_a_few_verification_mails_a_day_from_all_accounts() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let t = TestApp::spawn_with(backend, |s| {
+            s.mail.verification_mails_per_address_per_day = 2;
+        })
+        .await;
+        let (b, _) = signed_in(&t).await;
+        set_email(&b, "victim@example.org").await;
+        let r = b.post_form("/account/email/resend", &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{backend:?}");
+
+        // A second account (a rival's alt) cannot add a third mail to that inbox.
+        let other = t.member_character();
+        let rival = t.browser();
+        rival.login_ok(other).await;
+        let r = rival
+            .post_form(
+                "/account/email",
+                &[("email", "Victim@Example.org"), ("action", "set")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{backend:?}");
+        assert!(r.text().await.unwrap().contains("2 a day to one address"));
+        assert_eq!(account(&t, t.account_of(other).await).await.email, None);
+        assert_eq!(mails(&t).len(), 2, "{backend:?}");
+    }
+}
 
 on_both_backends!(
     bad_links_are_refused_and_leave_the_address_unverified,
@@ -201,7 +293,7 @@ on_both_backends!(
         let sent = mails(&t);
         assert_eq!(sent.len(), 3);
         assert!(sent[2].contains("To: second@example.org"));
-        let r = b.get(&link_in(&t, &sent[2])).await;
+        let r = open_and_confirm(&b, &link_in(&t, &sent[2])).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert!(account(&t, id).await.email_verified);
     }
@@ -230,13 +322,7 @@ mod a_mailed_link_expires_when_the_clock_passes_its_day {
         t.browser()
             .login_ok(t.sim.characters()[0].character_id)
             .await;
-        let member = t
-            .sim
-            .characters()
-            .into_iter()
-            .find(|c| c.owner_hash != t.sim.characters()[0].owner_hash)
-            .unwrap()
-            .character_id;
+        let member = t.member_character();
         let b = t.browser();
         b.login_ok(member).await;
         let id = t.account_of(member).await;
@@ -256,7 +342,7 @@ mod a_mailed_link_expires_when_the_clock_passes_its_day {
         let sent = mails(&t);
         assert_eq!(sent.len(), 2);
         clock.advance(day - Duration::from_secs(60));
-        let r = b.get(&link_in(&t, &sent[1])).await;
+        let r = open_and_confirm(&b, &link_in(&t, &sent[1])).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert!(account(&t, id).await.email_verified);
     }

@@ -82,6 +82,7 @@ const ROUTES: &[Route] = &[
     get("/sso/login", Public, 303),
     get("/sso/callback", Public, 400),
     get("/account/email/verify", Public, 400),
+    post("/account/email/verify", Public, 400, &[("token", "")]),
     get("/healthz", Public, 200),
     get("/readyz", Public, 200),
     // Prometheus sends a bearer token (web_security tests it); a browser session is not one.

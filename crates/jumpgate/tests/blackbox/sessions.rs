@@ -16,13 +16,7 @@ const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 /// Two characters of different EVE accounts: the first to log in becomes the demo's superuser,
 /// the second is a member.
 fn superuser_and_member(t: &TestApp) -> (i64, i64) {
-    let all = t.sim.characters();
-    let first = &all[0];
-    let other = all
-        .iter()
-        .find(|c| c.owner_hash != first.owner_hash)
-        .expect("two EVE accounts");
-    (first.character_id, other.character_id)
+    (t.sim.characters()[0].character_id, t.member_character())
 }
 
 async fn signed_in(b: &Browser) -> bool {

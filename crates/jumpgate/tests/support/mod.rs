@@ -148,7 +148,11 @@ impl TestApp {
             accounts: AccountSettings::default(),
             jobs: JobSettings::default(),
             secrets: SecretSettings::default(),
-            mail: jumpgate::config::MailSettings::default(),
+            // Tests send mails seconds apart; the cooldown's own test sets it.
+            mail: jumpgate::config::MailSettings {
+                verification_cooldown: std::time::Duration::ZERO,
+                ..jumpgate::config::MailSettings::default()
+            },
             standings: jumpgate::config::StandingsSection::default(),
             sessions: jumpgate::config::SessionSettings::default(),
             demo: true,
@@ -205,6 +209,16 @@ impl TestApp {
             .await
             .expect("server starts");
         Instance { base, stop }
+    }
+
+    /// A character of another EVE account than the first character's: with the first to log in
+    /// as the demo's superuser, this one logs in as a member.
+    pub fn member_character(&self) -> i64 {
+        let all = self.sim.characters();
+        all.iter()
+            .find(|c| c.owner_hash != all[0].owner_hash)
+            .expect("two EVE accounts in the simulated universe")
+            .character_id
     }
 
     /// Characters of the simulated universe that share one EVE account (owner), at least `n`.

@@ -4,3 +4,4 @@
 mod account;
 mod characters;
 mod orgs;
+mod verification_mails;

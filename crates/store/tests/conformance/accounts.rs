@@ -721,3 +721,54 @@ store_test!(
         );
     }
 );
+
+store_test!(
+    verification_mails_are_found_by_account_or_address_and_forgotten_after_cleanup,
+    |store| async move {
+        let (a, _) = store.create_account(&character(1, "Pilot")).await.unwrap();
+        let (b, _) = store.create_account(&character(2, "Rival")).await.unwrap();
+        let before = now() - secs(60);
+        let mut tx = store.transaction().await.unwrap();
+        tx.record_verification_mail(a.id, "victim").await.unwrap();
+        tx.record_verification_mail(a.id, "own").await.unwrap();
+        tx.record_verification_mail(b.id, "victim").await.unwrap();
+        tx.record_verification_mail(b.id, "elsewhere")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut seen: Vec<(bool, bool)> = store
+            .verification_mails_since(a.id, "victim", before)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| (m.by_account, m.to_address))
+            .collect();
+        seen.sort();
+        // Not b's mail elsewhere: neither this account's nor to this address.
+        assert_eq!(seen, [(false, true), (true, false), (true, true)]);
+        assert!(
+            store
+                .verification_mails_since(a.id, "victim", now() + secs(60))
+                .await
+                .unwrap()
+                .is_empty(),
+            "only mails after `since`"
+        );
+
+        assert_eq!(
+            store
+                .delete_verification_mails_before(now() + secs(60))
+                .await
+                .unwrap(),
+            4
+        );
+        assert!(
+            store
+                .verification_mails_since(a.id, "victim", before)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+);

@@ -37,6 +37,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "sync_characters",
             "sync_ledger",
             "tokens",
+            "verification_mails",
         ]
     );
     for (table, columns) in &sqlite {

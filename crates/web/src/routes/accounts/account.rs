@@ -11,6 +11,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
 use axum::response::Redirect;
+use jumpgate_app::accounts::email::when;
 use jumpgate_app::accounts::timezones::time_zone_names;
 use jumpgate_domain::CharacterId;
 use serde::Deserialize;
@@ -34,6 +35,8 @@ pub struct AccountPage {
     pub timezones: &'static [String],
     /// "3 browsers": where this account is signed in.
     pub signed_in_on: String,
+    /// When the next verification mail may go ("at … (in 40 seconds)"); empty: now.
+    pub next_mail: String,
 }
 
 pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<AccountPage> {
@@ -50,8 +53,15 @@ pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<Ac
         .app
         .session_count(&viewer.caller, viewer.account)
         .await?;
+    let next_mail = state
+        .app
+        .next_verification_mail_at(&viewer.caller)
+        .await?
+        .map(|at| when(at, state.app.now()))
+        .unwrap_or_default();
     Ok(AccountPage {
         signed_in_on: super::sessions::browsers(sessions),
+        next_mail,
         account_id: view.account.id.get(),
         state: view.account.state.clone(),
         superuser: view.account.superuser,
@@ -155,25 +165,55 @@ pub async fn resend_email(State(state): State<WebState>, viewer: Viewer) -> WebR
 }
 
 #[derive(Deserialize)]
-pub struct VerifyQuery {
+pub struct VerifyLink {
     #[serde(default)]
     token: String,
 }
 
-/// The link from the verification mail. A GET (it comes from a mail program) that only marks an
-/// address verified; it works signed in or not, as long as the link is genuine and current.
+impl VerifyLink {
+    fn token(&self) -> WebResult<&str> {
+        let token = self.token.trim();
+        if token.is_empty() {
+            return Err(WebError::BadRequest(
+                "this verification link has no token; copy the whole link from the mail".to_owned(),
+            ));
+        }
+        Ok(token)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "accounts/verify_email.html")]
+pub struct VerifyEmailPage {
+    pub layout: Layout,
+    pub email: String,
+    pub token: String,
+}
+
+/// The link from the verification mail: a page asking to confirm the address. Opening it
+/// changes nothing, because mail scanners open every link in a mail; the person's button does.
+pub async fn confirm_email(
+    State(state): State<WebState>,
+    MaybeViewer(_, layout): MaybeViewer,
+    Query(link): Query<VerifyLink>,
+) -> WebResult<VerifyEmailPage> {
+    let claim = state.app.email_link(link.token()?).await?;
+    Ok(VerifyEmailPage {
+        layout,
+        email: claim.email,
+        token: link.token,
+    })
+}
+
+/// The confirmation: marks the address verified. Works signed in or not, as long as the link is
+/// genuine and current (the link is the authority).
 pub async fn verify_email(
     State(state): State<WebState>,
     MaybeViewer(viewer, _): MaybeViewer,
     session: tower_sessions::Session,
-    Query(q): Query<VerifyQuery>,
+    Form(link): Form<VerifyLink>,
 ) -> WebResult<Redirect> {
-    if q.token.trim().is_empty() {
-        return Err(WebError::BadRequest(
-            "this verification link has no token; copy the whole link from the mail".to_owned(),
-        ));
-    }
-    let (_, email) = state.app.verify_email(&q.token).await?;
+    let (_, email) = state.app.verify_email(link.token()?).await?;
     session::flash(&session, format!("{email} is verified. Thank you.")).await;
     Ok(Redirect::to(if viewer.is_some() {
         "/account"

@@ -29,7 +29,10 @@ pub fn router() -> Router<WebState> {
         .route("/account/main", post(account::make_main))
         .route("/account/email", post(account::set_email))
         .route("/account/email/resend", post(account::resend_email))
-        .route("/account/email/verify", get(account::verify_email))
+        .route(
+            "/account/email/verify",
+            get(account::confirm_email).post(account::verify_email),
+        )
         .route("/account/timezone", post(account::set_timezone))
         .route("/account/sessions/end", post(sessions::end_own))
         .route(
