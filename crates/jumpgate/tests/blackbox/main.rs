@@ -13,6 +13,7 @@ mod cli;
 mod esi_faults;
 mod membership;
 mod permission_matrix;
+mod sso_login;
 mod standings_sync;
 mod standings_workflow;
 mod states_admin;
