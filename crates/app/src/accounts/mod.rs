@@ -84,7 +84,7 @@ impl App {
         let login = self.login(login_name).cloned().ok_or_else(|| {
             AppError::NotFound(format!("there is no EVE login named '{login_name}'"))
         })?;
-        let tokens = self.sso().exchange_code(code).await?;
+        let tokens = self.sso().exchange_code(code, &pending.verifier()?).await?;
         let verified = &tokens.token;
         let id = verified.character_id;
         if !verified.scopes.is_superset_of(&login.scopes) {

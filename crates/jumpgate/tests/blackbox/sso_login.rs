@@ -1,10 +1,11 @@
 //! The EVE login's pending state: kept in a sealed cookie of its own, not in the database
 //! (security review M2), shared by every instance of a deployment, refused when changed or from
-//! elsewhere, and good for one callback only, whatever that callback answered (I1).
+//! elsewhere, and good for one callback only, whatever that callback answered (I1). Its PKCE
+//! verifier makes a code worthless in any other browser's login (L2).
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use crate::support::{TestApp, callback_at, cookie_pair, plain_client};
+use crate::support::{TestApp, callback_at, cookie_pair, location, plain_client};
 use reqwest::StatusCode;
 use secrecy::SecretString;
 
@@ -134,5 +135,45 @@ on_both_backends!(
         let page = r.text().await.unwrap();
         assert!(page.contains(NOT_THIS_BROWSER), "{page}");
         assert_eq!(t.store.count_accounts().await.unwrap(), 0);
+    }
+);
+
+/// The value of the query parameter `name`.
+fn param(url: &url::Url, name: &str) -> String {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap()
+}
+
+on_both_backends!(
+    a_code_injected_into_another_browsers_login_is_refused,
+    |t: TestApp| async move {
+        let id = t.sim.characters()[0].character_id;
+        // The victim logs in; the callback URL with its code leaks (a proxy's access log).
+        let victim = t.browser();
+        let authorize = victim.start_login().await;
+        let leaked = t.sim.authorize_for_test(&authorize, id).await.unwrap();
+
+        // The attacker starts a login of their own and brings the victim's code back to it, with
+        // their own state: the state check passes, the code is genuine and unused.
+        let attacker = t.browser();
+        let own = attacker.start_login().await;
+        let mut injected = t.base.join("/sso/callback").unwrap();
+        injected
+            .query_pairs_mut()
+            .append_pair("code", &param(&leaked, "code"))
+            .append_pair("state", &param(&own, "state"));
+        let r = attacker.client.get(injected).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("login did not complete"), "{page}");
+        assert_eq!(t.store.count_accounts().await.unwrap(), 0);
+        let r = attacker.get("/account").await;
+        assert_eq!(
+            location(&r).path(),
+            "/login",
+            "the attacker is not signed in"
+        );
     }
 );

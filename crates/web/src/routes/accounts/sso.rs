@@ -1,12 +1,14 @@
 //! EVE SSO: starting a login, the callback, logging out.
 //!
 //! Starting a login writes nothing on the server: the pending login (its random `state`, the EVE
-//! login asked for, its ten-minute expiry) goes to the browser in a sealed cookie of its own
-//! (`pending_cookie`, ADR 0018), so anonymous hits on `/sso/login` cannot fill the sessions table
-//! (security review M2). The callback clears that cookie in every answer, errors and 5xx
-//! included (I1), and checks it before anything else: a callback from another browser, with a
-//! forged or replayed `state`, or later than ten minutes is refused before any code is exchanged,
-//! and the session is touched only after that.
+//! login asked for, its ten-minute expiry, its PKCE verifier) goes to the browser in a sealed
+//! cookie of its own (`pending_cookie`, ADR 0018), so anonymous hits on `/sso/login` cannot fill
+//! the sessions table (security review M2). The callback clears that cookie in every answer,
+//! errors and 5xx included (I1), and checks it before anything else: a callback from another
+//! browser, with a forged or replayed `state`, or later than ten minutes is refused before any
+//! code is exchanged, and the session is touched only after that. The code is exchanged with the
+//! cookie's verifier, whose S256 challenge went to EVE with the login (L2): a code taken from
+//! another login's callback fails in this one, even with a state that matches.
 
 use super::pending_cookie;
 use crate::WebState;
