@@ -137,7 +137,10 @@ pub async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
     let grant = if grant_type == "authorization_code" {
         exchange_code(&shared, &client_id, &form)
     } else {
-        refresh(&shared, &client_id, &form)
+        refresh(&shared, &client_id, &form).map(|(character_id, scopes)| {
+            let faulty = lock(&shared.controls).refresh_answers_for;
+            (faulty.unwrap_or(character_id), scopes)
+        })
     };
     match grant {
         Ok((character_id, scopes)) => issue(&shared, &client_id, character_id, scopes),

@@ -201,6 +201,43 @@ async fn refresh_tokens_rotate_and_the_old_one_dies() {
 }
 
 #[tokio::test]
+async fn a_faulty_sso_answers_refreshes_for_another_character_until_switched_off() {
+    let sim = start().await;
+    let (mine, other) = (sim.characters()[0].clone(), sim.characters()[1].clone());
+    let token = login(&sim, mine.character_id, &[CONTACTS])
+        .await
+        .refresh_token
+        .unwrap();
+    let controls = |body: Value| {
+        let url = sim.base_url().join("_sim/controls").unwrap();
+        async move { http().post(url).json(&body).send().await.unwrap().status() }
+    };
+    let subject = |resp: reqwest::Response| async {
+        let tokens: Tokens = resp.json().await.unwrap();
+        let (_, claims) = verify(&sim, &tokens.access_token).await;
+        claims.sub
+    };
+
+    assert_eq!(
+        controls(serde_json::json!({"refresh_answers_for": other.character_id})).await,
+        204
+    );
+    let sub = subject(refresh(&sim, &token).await).await;
+    assert_eq!(sub, format!("CHARACTER:EVE:{}", other.character_id));
+
+    assert_eq!(
+        controls(serde_json::json!({"refresh_answers_for": null})).await,
+        204
+    );
+    let own = login(&sim, mine.character_id, &[CONTACTS])
+        .await
+        .refresh_token
+        .unwrap();
+    let sub = subject(refresh(&sim, &own).await).await;
+    assert_eq!(sub, format!("CHARACTER:EVE:{}", mine.character_id));
+}
+
+#[tokio::test]
 async fn revoke_answers_200_and_kills_the_refresh_token() {
     let sim = start().await;
     let token = login(&sim, some_character(&sim), &[CONTACTS])
