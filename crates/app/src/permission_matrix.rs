@@ -93,6 +93,7 @@ const ROWS: &[(&str, Rule)] = &[
     ),
     // open to anyone
     ("begin_login", Rule::Open),
+    ("pending_login", Rule::Open),
     ("complete_login", Rule::Open),
     ("verify_email", Rule::Open),
     ("email_link", Rule::Open),
@@ -435,11 +436,21 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
     let nobody = 999_999;
     let entity = Entity::character(CharacterId(nobody));
     let r = match name {
-        "begin_login" => app.begin_login(EveLogin::DEFAULT, "state").await.map(drop),
-        "complete_login" => app
-            .complete_login(caller, EveLogin::DEFAULT, "not-a-code")
-            .await
-            .map(drop),
+        "begin_login" => app.begin_login(EveLogin::DEFAULT).await.map(drop),
+        "pending_login" => {
+            app.pending_login("not-a-cookie").await;
+            Ok(())
+        }
+        "complete_login" => {
+            let begun = app
+                .begin_login(EveLogin::DEFAULT)
+                .await
+                .expect("a login starts");
+            let pending = app.pending_login(&begun.cookie).await.expect("and opens");
+            app.complete_login(caller, &pending, "not-a-code")
+                .await
+                .map(drop)
+        }
         "verify_email" => app.verify_email("not.a-token").await.map(drop),
         "email_link" => app.email_link("not.a-token").await.map(drop),
         "readiness" => app.readiness().await,

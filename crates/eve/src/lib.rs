@@ -19,4 +19,4 @@ pub use esi::{
     MemoryCache, ServerStatus, SharedGate, UniverseIds, UniverseName,
 };
 pub use settings::EveSettings;
-pub use sso::{SsoClient, SsoConfig, SsoError, TokenResponse, VerifiedToken};
+pub use sso::{CodeVerifier, SsoClient, SsoConfig, SsoError, TokenResponse, VerifiedToken};

@@ -56,7 +56,7 @@ async fn index(State(s): St) -> impl IntoResponse {
             "POST /_sim/corporations/{id}/move {alliance_id|null}",
             "GET|PUT /_sim/contacts/{owner_id}", "GET|PUT /_sim/labels/{owner_id}",
             "POST /_sim/clients {client_id, client_secret, callback_url}",
-            "POST /_sim/controls {downtime?, fault_rate?, latency_ms?, garbage?, page_size?}",
+            "POST /_sim/controls {downtime?, fault_rate?, latency_ms?, garbage?, page_size?, refresh_answers_for?}",
             "GET|DELETE /_sim/requests",
         ],
     }))
@@ -181,7 +181,7 @@ async fn register_client(State(s): St, Json(c): Json<NewClient>) -> impl IntoRes
     StatusCode::NO_CONTENT
 }
 
-/// Every field optional; `garbage` may be `null` to switch garbage mode off.
+/// Every field optional; `garbage` and `refresh_answers_for` may be `null` to switch them off.
 #[derive(Deserialize)]
 struct ControlChange {
     downtime: Option<bool>,
@@ -190,15 +190,19 @@ struct ControlChange {
     #[serde(default, with = "double_option")]
     garbage: Option<Option<String>>,
     page_size: Option<usize>,
+    /// A character id: every refresh answers for that character (a faulty SSO).
+    #[serde(default, with = "double_option")]
+    refresh_answers_for: Option<Option<i64>>,
 }
 
+/// A field that may be absent (leave it), `null` (switch it off) or a value.
 mod double_option {
     use serde::{Deserialize, Deserializer};
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
         d: D,
-    ) -> Result<Option<Option<String>>, D::Error> {
-        Option::<String>::deserialize(d).map(Some)
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
     }
 }
 
@@ -218,6 +222,9 @@ async fn controls(State(s): St, Json(c): Json<ControlChange>) -> impl IntoRespon
     }
     if let Some(n) = c.page_size {
         sim.set_page_size(n);
+    }
+    if let Some(character) = c.refresh_answers_for {
+        sim.set_refresh_answers_for(character);
     }
     StatusCode::NO_CONTENT
 }

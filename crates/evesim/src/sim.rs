@@ -308,6 +308,13 @@ impl EveSim {
         Ok(token)
     }
 
+    /// A faulty SSO: while `Some(character)`, every refresh answers with a token for that
+    /// character, whatever the refresh token was issued for (a client must not store it for
+    /// its own character). `None` (the default) answers correctly again.
+    pub fn set_refresh_answers_for(&self, character_id: Option<i64>) {
+        lock(&self.shared.controls).refresh_answers_for = character_id;
+    }
+
     /// Items per page on paged routes (default 1000).
     pub fn set_page_size(&self, size: usize) {
         lock(&self.shared.controls).page_size = size.max(1);

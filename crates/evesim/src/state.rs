@@ -32,6 +32,9 @@ pub struct Controls {
     pub bucket_max: HashMap<String, u32>,
     /// Answers forced onto the next ESI requests whose path contains the text, in order.
     pub forced: VecDeque<Forced>,
+    /// A faulty SSO: every refresh answers with a token for this character instead of the
+    /// refresh token's own.
+    pub refresh_answers_for: Option<i64>,
 }
 
 /// One forced ESI answer: 429 (with `Retry-After`) or 420 (with the error-limit reset).
@@ -57,6 +60,7 @@ impl Controls {
             fault_rng: StdRng::seed_from_u64(seed.wrapping_add(7)),
             bucket_max: HashMap::new(),
             forced: VecDeque::new(),
+            refresh_answers_for: None,
         }
     }
 }

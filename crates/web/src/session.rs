@@ -35,8 +35,6 @@ pub fn cookie_name(secure: bool) -> &'static str {
 }
 /// The signed-in account.
 pub const ACCOUNT_KEY: &str = "account";
-/// The pending SSO login (state, login name, expiry).
-pub const SSO_KEY: &str = "sso";
 /// A one-shot message for the next page.
 pub const FLASH_KEY: &str = "flash";
 /// When the account signed in (Unix seconds): the session ends a lifetime after it

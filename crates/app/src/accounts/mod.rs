@@ -4,14 +4,17 @@
 //!
 //! Beside it: `admin` (what administrators read about accounts), `affiliations` (the periodic
 //! sweep of every character's corporation and alliance), `email` (a verified
-//! address) and `timezones` (an account's time zone).
+//! address), `pending_login` (a login begun, kept in the browser until EVE sends it back) and
+//! `timezones` (an account's time zone).
 
 pub mod admin;
 pub mod affiliations;
 pub mod email;
+pub mod pending_login;
 pub mod timezones;
 
 use crate::App;
+use crate::accounts::pending_login::PendingLogin;
 use crate::audit::{account_target, audit_in, character_target};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
@@ -24,7 +27,6 @@ use jumpgate_domain::{AccountId, CharacterId, DOOMHEIM_ID, EveLogin, ScopeSet};
 use jumpgate_eve::TokenResponse;
 use jumpgate_store::{NewCharacter, NewToken, TokenRecord, Transaction};
 use serde_json::json;
-use url::Url;
 
 /// What a completed login did, for the page that follows.
 #[derive(Debug, Clone)]
@@ -67,28 +69,22 @@ pub struct AccountView {
 }
 
 impl App {
-    /// The SSO URL that starts a login with the scopes of `login_name`. Anyone may start one.
-    pub async fn begin_login(&self, login_name: &str, state: &str) -> AppResult<Url> {
-        let login = self.login(login_name).ok_or_else(|| {
-            AppError::NotFound(format!("there is no EVE login named '{login_name}'"))
-        })?;
-        Ok(self.sso().authorize_url(state, &login.scopes).await?)
-    }
-
-    /// Completes an SSO login: exchanges the code, decides what the login means for accounts and
+    /// Completes an SSO login begun with `begin_login` (the edge has checked that EVE sent back
+    /// its `state` in time): exchanges the code, decides what the login means for accounts and
     /// carries it out. When anything fails before the writes start, nothing has changed.
     /// Anyone may log in; `signed_in` is the person already signed in on this browser (the
     /// character then joins their account), `None` when nobody is.
     pub async fn complete_login(
         &self,
         signed_in: Option<&Caller>,
-        login_name: &str,
+        pending: &PendingLogin,
         code: &str,
     ) -> AppResult<LoginOutcome> {
+        let login_name = pending.login.as_str();
         let login = self.login(login_name).cloned().ok_or_else(|| {
             AppError::NotFound(format!("there is no EVE login named '{login_name}'"))
         })?;
-        let tokens = self.sso().exchange_code(code).await?;
+        let tokens = self.sso().exchange_code(code, &pending.verifier()?).await?;
         let verified = &tokens.token;
         let id = verified.character_id;
         if !verified.scopes.is_superset_of(&login.scopes) {

@@ -188,8 +188,24 @@ impl App {
             keys.open_str(sealed, &token_aad(character.get(), login, "refresh"))?
         };
         let result = self.sso().refresh(refresh.expose_secret()).await;
-        metrics::counter!("sso_refreshes_total", "outcome" => refresh_label(&result)).increment(1);
+        metrics::counter!("sso_refreshes_total", "outcome" => refresh_label(&result, character))
+            .increment(1);
         match result {
+            // Never another character's token in this character's row (security review I2). The
+            // refresh token was spent on it, so this one is as dead as a revoked one; the owner
+            // hash says nothing here (it is the other character's).
+            Ok(fresh) if fresh.token.character_id != character => {
+                tracing::error!(
+                    character = character.get(),
+                    answered_for = fresh.token.character_id.get(),
+                    "EVE's SSO answered a token refresh for another character; it was not stored"
+                );
+                let description = format!(
+                    "EVE's login answered a refresh of this token for another character ({}); it was not kept: log in with this character again",
+                    fresh.token.character_id
+                );
+                self.token_refused(&token, description).await
+            }
             Ok(fresh) => {
                 self.safety_valve().record_success();
                 if fresh.token.owner_hash != token.owner_hash {
@@ -220,39 +236,9 @@ impl App {
                     .await?;
                 Ok(RefreshOutcome::Refreshed)
             }
-            Err(SsoError::TokenRevoked { description }) => match self.valve_verdict().await? {
-                Verdict::Invalidate => {
-                    let mut tx = self.store().transaction().await?;
-                    tx.set_token_status(token.id, TokenStatus::Invalid, Some(&description))
-                        .await?;
-                    audit_in(
-                        &mut tx,
-                        Actor::System("token-refresh".into()),
-                        "token.invalidated",
-                        character_target(character),
-                        json!({"login": login, "reason": description}),
-                    )
-                    .await?;
-                    tx.commit().await?;
-                    if let Some(c) = self.store().character(character).await? {
-                        self.revalidate_standings_after(c.account, "token invalidated")
-                            .await;
-                    }
-                    Ok(RefreshOutcome::Invalidated)
-                }
-                Verdict::Hold { just_tripped } => {
-                    if just_tripped {
-                        self.audit(
-                            Actor::System("token-refresh".into()),
-                            "sso.safety_valve_tripped",
-                            "sso",
-                            json!({"message": "an unusual share of token refreshes failed as invalid; invalidation is suspended"}),
-                        )
-                        .await?;
-                    }
-                    Ok(RefreshOutcome::Held)
-                }
-            },
+            Err(SsoError::TokenRevoked { description }) => {
+                self.token_refused(&token, description).await
+            }
             Err(SsoError::Misconfigured { description }) => {
                 tracing::error!(
                     "EVE's SSO rejected Jumpgate's client configuration ({description}); refreshing stops for {} minutes and no token is touched: check sso.client_id and sso.client_secret",
@@ -265,6 +251,49 @@ impl App {
             Err(e) => {
                 tracing::warn!(character = character.get(), error = %e, "token refresh deferred");
                 Ok(RefreshOutcome::Deferred(e.to_string()))
+            }
+        }
+    }
+
+    /// The SSO says `token` is dead (`description`, in words for its owner): it is marked
+    /// invalid (kept, audited), unless the safety valve holds invalidation back.
+    async fn token_refused(
+        &self,
+        token: &TokenRecord,
+        description: String,
+    ) -> AppResult<RefreshOutcome> {
+        let character = token.character;
+        match self.valve_verdict().await? {
+            Verdict::Invalidate => {
+                let mut tx = self.store().transaction().await?;
+                tx.set_token_status(token.id, TokenStatus::Invalid, Some(&description))
+                    .await?;
+                audit_in(
+                    &mut tx,
+                    Actor::System("token-refresh".into()),
+                    "token.invalidated",
+                    character_target(character),
+                    json!({"login": token.login, "reason": description}),
+                )
+                .await?;
+                tx.commit().await?;
+                if let Some(c) = self.store().character(character).await? {
+                    self.revalidate_standings_after(c.account, "token invalidated")
+                        .await;
+                }
+                Ok(RefreshOutcome::Invalidated)
+            }
+            Verdict::Hold { just_tripped } => {
+                if just_tripped {
+                    self.audit(
+                        Actor::System("token-refresh".into()),
+                        "sso.safety_valve_tripped",
+                        "sso",
+                        json!({"message": "an unusual share of token refreshes failed as invalid; invalidation is suspended"}),
+                    )
+                    .await?;
+                }
+                Ok(RefreshOutcome::Held)
             }
         }
     }
@@ -362,8 +391,13 @@ impl App {
     }
 }
 
-fn refresh_label(r: &Result<jumpgate_eve::TokenResponse, SsoError>) -> &'static str {
+/// The `outcome` label of a refresh of `character`'s token.
+fn refresh_label(
+    r: &Result<jumpgate_eve::TokenResponse, SsoError>,
+    character: CharacterId,
+) -> &'static str {
     match r {
+        Ok(t) if t.token.character_id != character => "wrong_character",
         Ok(_) => "ok",
         Err(SsoError::TokenRevoked { .. }) => "revoked",
         Err(SsoError::Misconfigured { .. }) => "misconfigured",

@@ -5,14 +5,20 @@
 //! ciphertext copied into another row does not decrypt. The ring lives in configuration (the
 //! `[secrets]` section, `SecretSettings`) or in `<data dir>/keys.json` (mode 0600), generated on
 //! first start.
+//!
+//! The ring also gives other secrets a key of their own, derived from its primary key
+//! (`derive_key`), and seals short-lived values with it (`seal_for`): a pending SSO login's cookie
+//! (ADR 0018). Every instance with the same ring derives the same keys.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use hkdf::Hkdf;
 use jumpgate_domain::clock::{Clock, SystemClock};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -184,22 +190,56 @@ impl KeyRing {
         })
     }
 
+    fn primary_key(&self) -> Result<&Key, SecretsError> {
+        self.keys
+            .get(&self.primary)
+            .ok_or_else(|| SecretsError::UnknownKey(self.primary.clone()))
+    }
+
+    /// A key of its own for `purpose` (a fixed label such as `"sso.pending-login"`), derived
+    /// from the primary key with HKDF-SHA256: every instance with the same ring derives the same
+    /// key, and no derived key reveals the token key or another purpose's key.
+    ///
+    /// It follows the primary key: rotating the token key (`jumpgate keys rotate`, or another
+    /// `secrets.token_key`) changes every derived key, and what was sealed with the old one no
+    /// longer opens. So derive keys only for short-lived values: a rotation cancels the pending
+    /// logins in flight (they live ten minutes; their people start the login again).
+    pub fn derive_key(&self, purpose: &str) -> Result<[u8; 32], SecretsError> {
+        let mut derived = [0u8; 32];
+        Hkdf::<Sha256>::new(None, self.primary_key()?.as_slice())
+            .expand(format!("jumpgate:{purpose}").as_bytes(), &mut derived)
+            // Only asking for more than 255 blocks fails; 32 bytes is one.
+            .map_err(|_| SecretsError::Malformed)?;
+        Ok(derived)
+    }
+
+    /// Seals a short-lived value with the key derived for `purpose`, bound to that purpose:
+    /// nonce, then ciphertext. No key id: it opens only while the primary key is the same.
+    pub fn seal_for(&self, purpose: &str, plaintext: &[u8]) -> Result<Vec<u8>, SecretsError> {
+        let key = Key::from(self.derive_key(purpose)?);
+        let (nonce, sealed) = encrypt(&key, plaintext, purpose)?;
+        Ok([nonce.as_slice(), &sealed].concat())
+    }
+
+    /// Opens what `seal_for` sealed for `purpose`; an error when it was sealed for another
+    /// purpose, under another primary key, or changed.
+    pub fn open_for(&self, purpose: &str, sealed: &[u8]) -> Result<Vec<u8>, SecretsError> {
+        if sealed.len() < NONCE_LEN {
+            return Err(SecretsError::Malformed);
+        }
+        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+        let nonce = XNonce::try_from(nonce).map_err(|_| SecretsError::Malformed)?;
+        decrypt(
+            &Key::from(self.derive_key(purpose)?),
+            &nonce,
+            ciphertext,
+            purpose,
+        )
+    }
+
     /// Seals `plaintext` with the primary key, bound to `aad`.
     pub fn seal(&self, plaintext: &[u8], aad: &str) -> Result<Vec<u8>, SecretsError> {
-        let key = self
-            .keys
-            .get(&self.primary)
-            .ok_or_else(|| SecretsError::UnknownKey(self.primary.clone()))?;
-        let nonce = XNonce::generate();
-        let sealed = XChaCha20Poly1305::new(key)
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plaintext,
-                    aad: aad.as_bytes(),
-                },
-            )
-            .map_err(|_| SecretsError::Undecryptable)?;
+        let (nonce, sealed) = encrypt(self.primary_key()?, plaintext, aad)?;
         let id = self.primary.as_bytes();
         let id_len = u8::try_from(id.len()).map_err(|_| SecretsError::Malformed)?;
         let mut out = Vec::with_capacity(2 + id.len() + NONCE_LEN + sealed.len());
@@ -218,15 +258,7 @@ impl KeyRing {
             .keys
             .get(key_id)
             .ok_or_else(|| SecretsError::UnknownKey(key_id.to_owned()))?;
-        XChaCha20Poly1305::new(key)
-            .decrypt(
-                &nonce,
-                Payload {
-                    msg: ciphertext,
-                    aad: aad.as_bytes(),
-                },
-            )
-            .map_err(|_| SecretsError::Undecryptable)
+        decrypt(key, &nonce, ciphertext, aad)
     }
 
     pub fn seal_str(&self, secret: &SecretString, aad: &str) -> Result<Vec<u8>, SecretsError> {
@@ -244,6 +276,38 @@ impl KeyRing {
     pub fn key_id_of(sealed: &[u8]) -> Option<&str> {
         split(sealed).ok().map(|(id, _, _)| id)
     }
+}
+
+/// XChaCha20-Poly1305 under `key` with a fresh random nonce, bound to `aad`.
+fn encrypt(key: &Key, plaintext: &[u8], aad: &str) -> Result<(XNonce, Vec<u8>), SecretsError> {
+    let nonce = XNonce::generate();
+    let sealed = XChaCha20Poly1305::new(key)
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad: aad.as_bytes(),
+            },
+        )
+        .map_err(|_| SecretsError::Undecryptable)?;
+    Ok((nonce, sealed))
+}
+
+fn decrypt(
+    key: &Key,
+    nonce: &XNonce,
+    ciphertext: &[u8],
+    aad: &str,
+) -> Result<Vec<u8>, SecretsError> {
+    XChaCha20Poly1305::new(key)
+        .decrypt(
+            nonce,
+            Payload {
+                msg: ciphertext,
+                aad: aad.as_bytes(),
+            },
+        )
+        .map_err(|_| SecretsError::Undecryptable)
 }
 
 fn split(sealed: &[u8]) -> Result<(&str, XNonce, &[u8]), SecretsError> {
@@ -367,6 +431,43 @@ mod tests {
             Err(SecretsError::UnknownKey(_))
         ));
         assert_eq!(ring.open(&new, "a").unwrap(), b"x");
+    }
+
+    #[test]
+    fn a_derived_key_is_the_same_for_every_instance_and_its_own_per_purpose() {
+        let key = B64.encode([7u8; 32]);
+        let here = KeyRing::from_configured(&SecretString::from(key.clone())).unwrap();
+        let there = KeyRing::from_configured(&SecretString::from(key)).unwrap();
+        let login = here.derive_key("sso.pending-login").unwrap();
+        assert_eq!(login, there.derive_key("sso.pending-login").unwrap());
+        assert_ne!(login, here.derive_key("something else").unwrap());
+        assert_ne!(login, [7u8; 32], "not the token key itself");
+    }
+
+    #[test]
+    fn a_value_sealed_for_a_purpose_opens_only_for_it_and_only_under_the_same_primary_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ring = KeyRing::load_or_create(dir.path()).unwrap();
+        let sealed = ring.seal_for("sso.pending-login", b"state").unwrap();
+        assert!(!sealed.windows(5).any(|w| w == b"state"));
+        assert_eq!(
+            ring.open_for("sso.pending-login", &sealed).unwrap(),
+            b"state"
+        );
+        assert!(ring.open_for("another", &sealed).is_err());
+        let mut flipped = sealed.clone();
+        flipped[30] ^= 1;
+        assert!(ring.open_for("sso.pending-login", &flipped).is_err());
+        assert!(ring.open_for("sso.pending-login", &sealed[..10]).is_err());
+        assert!(
+            KeyRing::ephemeral()
+                .open_for("sso.pending-login", &sealed)
+                .is_err(),
+            "another deployment's key"
+        );
+        // Rotating the token key cancels what was sealed before.
+        ring.add_primary().unwrap();
+        assert!(ring.open_for("sso.pending-login", &sealed).is_err());
     }
 
     #[test]

@@ -8,10 +8,12 @@ mod errors;
 mod jwks;
 mod jwt;
 mod metadata;
+mod pkce;
 mod token;
 
 pub use config::SsoConfig;
 pub use errors::SsoError;
+pub use pkce::CodeVerifier;
 pub use token::{TokenResponse, VerifiedToken};
 
 use crate::body::{BodyError, SSO_MAX_BODY, read_capped};
@@ -83,8 +85,15 @@ impl SsoClient {
         self
     }
 
-    /// Where to send the browser. `state` must be stored in the session and compared on return.
-    pub async fn authorize_url(&self, state: &str, scopes: &ScopeSet) -> Result<Url, SsoError> {
+    /// Where to send the browser. `state` and `verifier` must be kept for this browser (its
+    /// pending login) and used on return: `state` compared, `verifier` given to
+    /// [`SsoClient::exchange_code`]. Only the verifier's S256 challenge goes in the URL.
+    pub async fn authorize_url(
+        &self,
+        state: &str,
+        verifier: &CodeVerifier,
+        scopes: &ScopeSet,
+    ) -> Result<Url, SsoError> {
         let md = self.metadata().await?;
         let mut url = md.authorization_endpoint.clone();
         url.query_pairs_mut()
@@ -92,16 +101,29 @@ impl SsoClient {
             .append_pair("redirect_uri", self.inner.config.callback_url.as_str())
             .append_pair("client_id", &self.inner.config.client_id)
             .append_pair("scope", &scopes.to_space_separated())
-            .append_pair("state", state);
+            .append_pair("state", state)
+            .append_pair("code_challenge", &verifier.challenge())
+            .append_pair("code_challenge_method", "S256");
         Ok(url)
     }
 
-    /// Trades the callback's `code` for tokens. Codes are single-use, so the request is sent
-    /// again only when it never reached the SSO.
-    pub async fn exchange_code(&self, code: &str) -> Result<TokenResponse, SsoError> {
+    /// Trades the callback's `code` for tokens, proving with `verifier` that this is the login
+    /// the code was issued to (PKCE), and naming the same `redirect_uri` as the authorize URL
+    /// (RFC 6749 §4.1.3). Codes are single-use, so the request is sent again only when it never
+    /// reached the SSO.
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        verifier: &CodeVerifier,
+    ) -> Result<TokenResponse, SsoError> {
         self.token_request(
             Grant::AuthorizationCode,
-            &[("grant_type", "authorization_code"), ("code", code)],
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", self.inner.config.callback_url.as_str()),
+                ("code_verifier", verifier.as_str()),
+            ],
         )
         .await
     }

@@ -123,10 +123,16 @@ pub fn validate(shared: &Shared, p: &AuthorizeParams) -> Result<ValidAuthorize, 
             &format!("The requested scope '{bad}' is not valid."),
         );
     }
+    // Without a method a challenge would be "plain" (RFC 7636 §4.3), which EVE does not support.
     let code_challenge = match (&p.code_challenge, p.code_challenge_method.as_deref()) {
         (None, _) => None,
-        (Some(c), None | Some("S256")) => Some(c.clone()),
-        (Some(_), Some(_)) => return fail("invalid_request", "Only S256 is supported."),
+        (Some(c), Some("S256")) => Some(c.clone()),
+        (Some(_), _) => {
+            return fail(
+                "invalid_request",
+                "code_challenge_method must be S256: it is the only one supported.",
+            );
+        }
     };
     Ok(ValidAuthorize {
         client_id,

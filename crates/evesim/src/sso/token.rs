@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::keys::{EveClaims, Scp, SigningAlg};
-use super::{RefreshGrant, random_token};
+use super::{AuthCode, RefreshGrant, random_token};
 use crate::state::{Shared, lock};
 
 /// Access tokens live 20 minutes; CCP reports one second less in `expires_in`.
@@ -137,7 +137,10 @@ pub async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
     let grant = if grant_type == "authorization_code" {
         exchange_code(&shared, &client_id, &form)
     } else {
-        refresh(&shared, &client_id, &form)
+        refresh(&shared, &client_id, &form).map(|(character_id, scopes)| {
+            let faulty = lock(&shared.controls).refresh_answers_for;
+            (faulty.unwrap_or(character_id), scopes)
+        })
     };
     match grant {
         Ok((character_id, scopes)) => issue(&shared, &client_id, character_id, scopes),
@@ -157,20 +160,44 @@ fn exchange_code(
     if entry.client_id != client_id || entry.expires_at < Instant::now() {
         return Err(invalid());
     }
-    if let Some(uri) = form.get("redirect_uri")
-        && *uri != entry.redirect_uri
-    {
-        return Err(invalid());
+    check_redirect_uri(&entry, form.get("redirect_uri"))?;
+    check_verifier(&entry, form.get("code_verifier"))?;
+    Ok((entry.character_id, entry.scopes))
+}
+
+/// RFC 6749 §4.1.3: the token request names the `redirect_uri` its authorize request named.
+fn check_redirect_uri(entry: &AuthCode, sent: Option<&String>) -> Result<(), OAuthError> {
+    if sent == Some(&entry.redirect_uri) {
+        Ok(())
+    } else {
+        Err(invalid_grant(
+            "Authorization code is invalid: redirect_uri is missing or differs from the authorize request's.",
+        ))
     }
-    if let Some(challenge) = &entry.code_challenge {
-        let verifier = form.get("code_verifier").ok_or_else(invalid)?;
-        let digest = Sha256::digest(verifier.as_bytes());
-        let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
-        if computed != *challenge {
-            return Err(invalid());
+}
+
+/// PKCE (RFC 7636 §4.6): a code issued with a challenge is redeemed only with the verifier whose
+/// S256 it is; a verifier for a code issued without one is refused too (OAuth 2.1 §4.1.3), so
+/// a client cannot be downgraded without noticing.
+fn check_verifier(entry: &AuthCode, verifier: Option<&String>) -> Result<(), OAuthError> {
+    let refused = |why: &str| {
+        Err(invalid_grant(&format!(
+            "Authorization code is invalid: {why}"
+        )))
+    };
+    match (&entry.code_challenge, verifier) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => refused("code_verifier sent, but no code_challenge was."),
+        (Some(_), None) => refused("code_verifier is missing."),
+        (Some(challenge), Some(verifier)) => {
+            let digest = Sha256::digest(verifier.as_bytes());
+            if base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest) == *challenge {
+                Ok(())
+            } else {
+                refused("code_verifier does not match the code_challenge.")
+            }
         }
     }
-    Ok((entry.character_id, entry.scopes))
 }
 
 fn refresh(

@@ -66,11 +66,7 @@ async fn the_html_form_lists_characters_and_consent_redirects_with_code_and_stat
         Some("form-state")
     );
     let code = query_param(&location, "code").unwrap();
-    let tokens = exchange(
-        &sim,
-        &[("grant_type", "authorization_code"), ("code", &code)],
-    )
-    .await;
+    let tokens = redeem(&sim, &code).await;
     assert_eq!(tokens.status(), 200);
 
     let cancelled = post("cancel").await;

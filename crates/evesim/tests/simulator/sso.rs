@@ -137,12 +137,8 @@ async fn an_authorization_code_is_single_use() {
     assert_eq!(query_param(&back, "state").as_deref(), Some("xyz"));
     assert!(back.as_str().starts_with(CALLBACK));
     let code = query_param(&back, "code").unwrap();
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-    ];
-    assert_eq!(exchange(&sim, &form).await.status(), 200);
-    let again = exchange(&sim, &form).await;
+    assert_eq!(redeem(&sim, &code).await.status(), 200);
+    let again = redeem(&sim, &code).await;
     assert_eq!(again.status(), 400);
     let body: Value = again.json().await.unwrap();
     assert_eq!(body["error"], "invalid_grant");
@@ -202,6 +198,43 @@ async fn refresh_tokens_rotate_and_the_old_one_dies() {
     assert_ne!(first, second);
     assert_eq!(refresh(&sim, &first).await.status(), 400);
     assert_eq!(refresh(&sim, &second).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_faulty_sso_answers_refreshes_for_another_character_until_switched_off() {
+    let sim = start().await;
+    let (mine, other) = (sim.characters()[0].clone(), sim.characters()[1].clone());
+    let token = login(&sim, mine.character_id, &[CONTACTS])
+        .await
+        .refresh_token
+        .unwrap();
+    let controls = |body: Value| {
+        let url = sim.base_url().join("_sim/controls").unwrap();
+        async move { http().post(url).json(&body).send().await.unwrap().status() }
+    };
+    let subject = |resp: reqwest::Response| async {
+        let tokens: Tokens = resp.json().await.unwrap();
+        let (_, claims) = verify(&sim, &tokens.access_token).await;
+        claims.sub
+    };
+
+    assert_eq!(
+        controls(serde_json::json!({"refresh_answers_for": other.character_id})).await,
+        204
+    );
+    let sub = subject(refresh(&sim, &token).await).await;
+    assert_eq!(sub, format!("CHARACTER:EVE:{}", other.character_id));
+
+    assert_eq!(
+        controls(serde_json::json!({"refresh_answers_for": null})).await,
+        204
+    );
+    let own = login(&sim, mine.character_id, &[CONTACTS])
+        .await
+        .refresh_token
+        .unwrap();
+    let sub = subject(refresh(&sim, &own).await).await;
+    assert_eq!(sub, format!("CHARACTER:EVE:{}", mine.character_id));
 }
 
 #[tokio::test]
@@ -301,30 +334,138 @@ async fn authorize_rejects_unknown_clients_wrong_callbacks_missing_state_and_rem
     }
 }
 
-#[tokio::test]
-async fn pkce_public_clients_exchange_with_a_verifier() {
-    use base64::Engine;
-    use sha2::Digest;
-    let sim = start().await;
-    let verifier = "a-very-long-random-verifier-string-of-enough-length=";
-    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(sha2::Sha256::digest(verifier.as_bytes()));
-    let mut url = authorize_url(&sim, &[CONTACTS], "p");
-    url.query_pairs_mut()
-        .append_pair("code_challenge", &challenge)
-        .append_pair("code_challenge_method", "S256");
+// ----- PKCE and redirect_uri: the simulator is a strict server ---------------------------------
+
+/// RFC 7636 Appendix B: a verifier and its S256 challenge.
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+/// A code issued to a login whose authorize request carried `challenge` (S256), if any.
+async fn code_for(sim: &EveSim, challenge: Option<&str>) -> String {
+    let mut url = authorize_url(sim, &[CONTACTS], "p");
+    if let Some(challenge) = challenge {
+        url.query_pairs_mut()
+            .append_pair("code_challenge", challenge)
+            .append_pair("code_challenge_method", "S256");
+    }
     let back = sim
-        .authorize_for_test(&url, some_character(&sim))
+        .authorize_for_test(&url, some_character(sim))
         .await
         .unwrap();
-    let code = query_param(&back, "code").unwrap();
+    query_param(&back, "code").unwrap()
+}
+
+/// A code exchange by the confidential client with `extra` fields beside grant type and code.
+async fn redeem_with(sim: &EveSim, code: &str, extra: &[(&str, &str)]) -> reqwest::Response {
+    let mut form = vec![("grant_type", "authorization_code"), ("code", code)];
+    form.extend_from_slice(extra);
+    exchange(sim, &form).await
+}
+
+/// On a fresh simulator: a code issued to a login with `challenge`, redeemed with `extra`.
+async fn redeem_fresh_code(challenge: Option<&str>, extra: &[(&str, &str)]) -> reqwest::Response {
+    let sim = start().await;
+    let code = code_for(&sim, challenge).await;
+    redeem_with(&sim, &code, extra).await
+}
+
+/// The exchange was refused as RFC 6749 says: 400 with an OAuth `invalid_grant` body.
+async fn assert_invalid_grant(resp: reqwest::Response) {
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant", "{body}");
+    assert!(body["error_description"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn a_code_is_redeemed_with_its_verifier_and_the_authorize_requests_redirect_uri() {
+    let both = [("redirect_uri", CALLBACK), ("code_verifier", VERIFIER)];
+    assert_eq!(
+        redeem_fresh_code(Some(CHALLENGE), &both).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_code_issued_with_a_challenge_is_refused_without_a_verifier() {
+    let no_verifier = [("redirect_uri", CALLBACK)];
+    assert_invalid_grant(redeem_fresh_code(Some(CHALLENGE), &no_verifier).await).await;
+}
+
+#[tokio::test]
+async fn a_code_issued_with_a_challenge_is_refused_with_another_logins_verifier() {
+    let other = "another-login-s-verifier-of-enough-length-0123456789";
+    let wrong = [("redirect_uri", CALLBACK), ("code_verifier", other)];
+    assert_invalid_grant(redeem_fresh_code(Some(CHALLENGE), &wrong).await).await;
+}
+
+#[tokio::test]
+async fn a_verifier_for_a_code_issued_without_a_challenge_is_refused() {
+    let both = [("redirect_uri", CALLBACK), ("code_verifier", VERIFIER)];
+    assert_invalid_grant(redeem_fresh_code(None, &both).await).await;
+}
+
+#[tokio::test]
+async fn a_code_exchange_without_the_redirect_uri_is_refused() {
+    let no_uri = [("code_verifier", VERIFIER)];
+    assert_invalid_grant(redeem_fresh_code(Some(CHALLENGE), &no_uri).await).await;
+}
+
+#[tokio::test]
+async fn a_code_exchange_with_another_redirect_uri_is_refused() {
+    let elsewhere = [
+        ("redirect_uri", "http://app.example/elsewhere"),
+        ("code_verifier", VERIFIER),
+    ];
+    assert_invalid_grant(redeem_fresh_code(Some(CHALLENGE), &elsewhere).await).await;
+}
+
+#[tokio::test]
+async fn a_refused_code_is_spent() {
+    let sim = start().await;
+    let code = code_for(&sim, Some(CHALLENGE)).await;
+    assert_invalid_grant(redeem_with(&sim, &code, &[("redirect_uri", CALLBACK)]).await).await;
+    let resp = redeem_with(
+        &sim,
+        &code,
+        &[("redirect_uri", CALLBACK), ("code_verifier", VERIFIER)],
+    )
+    .await;
+    assert_invalid_grant(resp).await;
+}
+
+#[tokio::test]
+async fn a_challenge_without_the_s256_method_is_refused_at_authorize() {
+    let sim = start().await;
+    for method in [None, Some("plain")] {
+        let mut url = authorize_url(&sim, &[CONTACTS], "p");
+        url.query_pairs_mut()
+            .append_pair("code_challenge", CHALLENGE);
+        if let Some(method) = method {
+            url.query_pairs_mut()
+                .append_pair("code_challenge_method", method);
+        }
+        assert!(
+            sim.authorize_for_test(&url, some_character(&sim))
+                .await
+                .is_err(),
+            "{method:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pkce_public_clients_exchange_with_a_verifier() {
+    let sim = start().await;
+    let code = code_for(&sim, Some(CHALLENGE)).await;
     let resp = http()
         .post(token_url(&sim))
         .form(&[
             ("grant_type", "authorization_code"),
             ("code", code.as_str()),
             ("client_id", CLIENT_ID),
-            ("code_verifier", verifier),
+            ("redirect_uri", CALLBACK),
+            ("code_verifier", VERIFIER),
         ])
         .send()
         .await

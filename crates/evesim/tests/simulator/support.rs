@@ -70,6 +70,20 @@ pub async fn exchange(sim: &EveSim, form: &[(&str, &str)]) -> reqwest::Response 
         .unwrap()
 }
 
+/// Redeems an authorization code as a confidential client without PKCE: the code and the
+/// authorize request's `redirect_uri`.
+pub async fn redeem(sim: &EveSim, code: &str) -> reqwest::Response {
+    exchange(
+        sim,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CALLBACK),
+        ],
+    )
+    .await
+}
+
 /// Full login as `character_id` with `scopes`: authorize, then code exchange.
 pub async fn login(sim: &EveSim, character_id: i64, scopes: &[&str]) -> Tokens {
     let back = sim
@@ -77,11 +91,7 @@ pub async fn login(sim: &EveSim, character_id: i64, scopes: &[&str]) -> Tokens {
         .await
         .unwrap();
     let code = query_param(&back, "code").unwrap();
-    let resp = exchange(
-        sim,
-        &[("grant_type", "authorization_code"), ("code", &code)],
-    )
-    .await;
+    let resp = redeem(sim, &code).await;
     assert_eq!(resp.status(), 200);
     resp.json().await.unwrap()
 }

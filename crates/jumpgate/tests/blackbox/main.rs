@@ -15,6 +15,7 @@ mod membership;
 mod permission_matrix;
 mod rate_limits;
 mod sessions;
+mod sso_login;
 mod standings_sync;
 mod standings_workflow;
 mod states_admin;

@@ -228,6 +228,61 @@ on_both_backends!(
 );
 
 on_both_backends!(
+    a_refresh_answered_for_another_character_is_not_stored,
+    |t: TestApp| async move {
+        // Two characters of one EVE account: the owner hash in the answer matches, only the
+        // character differs.
+        let ids = t.characters_of_one_owner(2);
+        t.browser().login_ok(ids[0]).await;
+        let account = t.account_of(ids[0]).await;
+        let before = t
+            .store
+            .token(CharacterId(ids[0]), "core.default")
+            .await
+            .unwrap()
+            .unwrap();
+
+        t.sim.set_refresh_answers_for(Some(ids[1]));
+        let outcome = t
+            .app
+            .refresh_token(&Caller::system("check-tokens"), &before, true)
+            .await
+            .unwrap();
+        assert_eq!(outcome, RefreshOutcome::Invalidated);
+
+        let after = t
+            .store
+            .token(CharacterId(ids[0]), "core.default")
+            .await
+            .unwrap()
+            .expect("kept for audit");
+        assert_eq!(after.status, TokenStatus::Invalid);
+        assert!(
+            after
+                .status_reason
+                .as_deref()
+                .is_some_and(|r| r.contains("another character")),
+            "{:?}",
+            after.status_reason
+        );
+        assert_eq!(after.access_token, before.access_token, "nothing stored");
+        assert_eq!(after.refresh_token, before.refresh_token);
+        assert_eq!(after.expires_at, before.expires_at);
+        assert_eq!(after.scopes, before.scopes);
+        assert_eq!(after.owner_hash, before.owner_hash);
+        // The character stays where it was; the other one did not come in through it.
+        assert_eq!(t.account_of(ids[0]).await, account);
+        assert!(
+            t.store
+                .character(CharacterId(ids[1]))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+);
+
+on_both_backends!(
     a_refresh_rotates_the_refresh_token,
     |t: TestApp| async move {
         let id = t.sim.characters()[0].character_id;

@@ -2,7 +2,9 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use crate::support::{Backend, METRICS_TOKEN, TestApp, location};
+use crate::support::{
+    Backend, METRICS_TOKEN, TestApp, cookie_pair, location, plain_client, set_cookie,
+};
 use jumpgate_domain::clock::{Clock, ManualClock, SystemClock};
 use reqwest::StatusCode;
 use std::sync::Arc;
@@ -192,43 +194,60 @@ on_both_backends!(
 on_both_backends!(
     the_session_cookie_is_http_only_and_lax_and_renewed_at_login,
     |t: TestApp| async move {
+        let ids = t.characters_of_one_owner(2);
         let b = t.browser();
-        let r = b.get("/sso/login").await;
-        let before = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+        let first = b.login(ids[0]).await;
+        let before = set_cookie(&first, "jumpgate_session").expect("a session at login");
         assert!(
             before.contains("HttpOnly") && before.contains("SameSite=Lax"),
             "{before}"
         );
-        let authorize = location(&r);
-        let callback = t
-            .sim
-            .authorize_for_test(&authorize, t.sim.characters()[0].character_id)
-            .await
-            .unwrap();
-        let r = b.client.get(callback).send().await.unwrap();
-        let after = r.headers()["set-cookie"].to_str().unwrap().to_owned();
-        let value = |c: &str| c.split(';').next().unwrap().to_owned();
-        assert_ne!(value(&before), value(&after), "a new session id at login");
+        // The same browser logs in again (an alt): the session it had gets a new id.
+        let second = b.login(ids[1]).await;
+        let after = set_cookie(&second, "jumpgate_session").expect("a session at login");
+        assert_ne!(
+            cookie_pair(&before),
+            cookie_pair(&after),
+            "a new session id at login"
+        );
     }
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn over_https_the_session_cookie_is_host_prefixed_so_no_sibling_site_can_set_it() {
+async fn over_https_the_cookies_are_host_prefixed_so_no_sibling_site_can_set_them() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let t = TestApp::spawn_with(backend, |s| {
             s.server.public_url = url::Url::parse("https://auth.example.org/").unwrap();
         })
         .await;
-        let r = t.browser().get("/sso/login").await;
-        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
-        assert!(
-            cookie.starts_with("__Host-jumpgate_session="),
-            "{backend:?}: {cookie}"
+        // Behind the TLS proxy the test is not: a browser would send these Secure cookies only
+        // over HTTPS, so they go by hand.
+        let client = plain_client();
+        let id = t.sim.characters()[0].character_id;
+        let (pending, callback) = t.login_by_hand(&client, "__Host-jumpgate_sso", id).await;
+        let r = client
+            .get(callback)
+            .header("cookie", cookie_pair(&pending))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "{backend:?}: the login works"
         );
-        assert!(
-            cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"),
-            "{backend:?}: {cookie}"
-        );
+        let session = set_cookie(&r, "__Host-jumpgate_session").expect("a session at login");
+        for cookie in [&pending, &session] {
+            assert!(
+                cookie.contains("Secure")
+                    && cookie.contains("Path=/")
+                    && cookie.contains("HttpOnly")
+                    && cookie.contains("SameSite=Lax")
+                    && !cookie.contains("Domain"),
+                "{backend:?}: {cookie}"
+            );
+        }
+        assert!(pending.contains("Max-Age=600"), "{pending}");
     }
 }
 

@@ -194,18 +194,27 @@ impl TestApp {
     }
 
     /// Another Jumpgate web server on the same database, as a second instance behind a load
-    /// balancer would be: its own caches, nothing shared but the store. Runs until dropped.
+    /// balancer would be: its own caches, nothing shared but the store (and the key file in the
+    /// data directory, as `secrets.token_key` would be). Runs until dropped.
     pub async fn another_instance(&self) -> Instance {
+        self.another_instance_with(|_| {}).await
+    }
+
+    /// [`TestApp::another_instance`] with its settings changed by `tweak` (another token key:
+    /// another deployment on the same database and simulator).
+    pub async fn another_instance_with(&self, tweak: impl FnOnce(&mut Settings)) -> Instance {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base =
             Url::parse(&format!("http://{}/", listener.local_addr().expect("addr"))).expect("url");
-        let app = jumpgate::wiring::build_app(&self.settings, self.store.clone())
+        let mut settings = self.settings.clone();
+        tweak(&mut settings);
+        let app = jumpgate::wiring::build_app(&settings, self.store.clone())
             .await
             .expect("app builds");
         let (stop, stopped) = watch::channel(false);
-        server::start(&self.settings, &app, Role::WebOnly, Some(listener), stopped)
+        server::start(&settings, &app, Role::WebOnly, Some(listener), stopped)
             .await
             .expect("server starts");
         Instance { base, stop }
@@ -219,6 +228,47 @@ impl TestApp {
             .find(|c| c.owner_hash != all[0].owner_hash)
             .expect("two EVE accounts in the simulated universe")
             .character_id
+    }
+
+    /// An SSO login by a client without a cookie jar (cookies go by hand): starts it with
+    /// `client`, has the simulator authorize `character_id` and returns the `Set-Cookie` of the
+    /// pending login's cookie `cookie` and the callback, addressed to this server.
+    pub async fn login_by_hand(
+        &self,
+        client: &reqwest::Client,
+        cookie: &str,
+        character_id: i64,
+    ) -> (String, Url) {
+        let r = client
+            .get(self.base.join("/sso/login").expect("path"))
+            .send()
+            .await
+            .expect("GET /sso/login");
+        let given = set_cookie(&r, cookie).expect("the pending login's cookie");
+        let callback = self
+            .sim
+            .authorize_for_test(&location(&r), character_id)
+            .await
+            .expect("simulator authorizes");
+        (given, callback_at(&self.base, &callback))
+    }
+
+    /// How many rows the `sessions` table holds, counted with SQL beside Jumpgate.
+    pub async fn session_rows(&self) -> i64 {
+        use sqlx::Connection;
+        const COUNT: &str = "SELECT count(*) FROM sessions";
+        if self.db.url.starts_with("sqlite:") {
+            let mut db = sqlx::SqliteConnection::connect(&self.db.url)
+                .await
+                .expect("open the test database");
+            sqlx::query_scalar(COUNT).fetch_one(&mut db).await
+        } else {
+            let mut db = sqlx::PgConnection::connect(&self.db.url)
+                .await
+                .expect("open the test database");
+            sqlx::query_scalar(COUNT).fetch_one(&mut db).await
+        }
+        .expect("count the sessions")
     }
 
     /// Characters of the simulated universe that share one EVE account (owner), at least `n`.
@@ -368,4 +418,36 @@ pub fn location(r: &reqwest::Response) -> Url {
     Url::parse(loc)
         .or_else(|_| r.url().join(loc))
         .expect("a URL")
+}
+
+/// The response's `Set-Cookie` for the cookie `name`.
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// The `name=value` part of a `Set-Cookie`, as a `Cookie` header sends it back.
+pub fn cookie_pair(set_cookie: &str) -> &str {
+    set_cookie.split(';').next().unwrap_or_default()
+}
+
+/// The callback EVE sent the browser to, addressed to the server at `base` (another instance, or
+/// this server when its public URL is a proxy's).
+pub fn callback_at(base: &Url, callback: &Url) -> Url {
+    let mut url = base.join("/sso/callback").expect("path");
+    url.set_query(callback.query());
+    url
+}
+
+/// A client without a cookie jar that does not follow redirects, as a script would be; cookies
+/// go by hand.
+pub fn plain_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
 }

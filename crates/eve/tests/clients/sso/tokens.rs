@@ -3,7 +3,7 @@
 use crate::sso::harness::*;
 use base64::Engine;
 use jumpgate_domain::{CharacterId, ScopeSet};
-use jumpgate_eve::SsoError;
+use jumpgate_eve::{CodeVerifier, SsoError};
 use secrecy::ExposeSecret;
 use serde_json::json;
 use std::collections::HashMap;
@@ -18,6 +18,11 @@ fn basic_auth() -> String {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(raw)
     )
+}
+
+/// A login's PKCE verifier (RFC 7636's example).
+fn verifier() -> CodeVerifier {
+    CodeVerifier::parse("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").expect("a verifier")
 }
 
 fn token_body(refresh: serde_json::Value) -> serde_json::Value {
@@ -51,7 +56,7 @@ async fn exchange_error(status: u16, body: serde_json::Value) -> SsoError {
     let sso = Sso::start().await;
     serve_token(&sso, "grant_type=authorization_code", status, body).await;
     sso.client
-        .exchange_code("code")
+        .exchange_code("code", &verifier())
         .await
         .expect_err("should fail")
 }
@@ -81,7 +86,7 @@ async fn the_authorize_url_comes_from_the_metadata_and_carries_every_parameter()
     let scopes = ScopeSet::parse("publicData esi-characters.read_contacts.v1");
     let url = sso
         .client
-        .authorize_url("st4te", &scopes)
+        .authorize_url("st4te", &verifier(), &scopes)
         .await
         .expect("url");
     assert_eq!(url.path(), "/v2/oauth/authorize");
@@ -95,8 +100,14 @@ async fn the_authorize_url_comes_from_the_metadata_and_carries_every_parameter()
     assert_eq!(q["redirect_uri"], "https://auth.example.org/sso/callback");
     assert_eq!(q["scope"], "esi-characters.read_contacts.v1 publicData");
     assert_eq!(q["state"], "st4te");
+    assert_eq!(
+        q["code_challenge"], "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "the verifier's S256 challenge, never the verifier"
+    );
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert!(!url.as_str().contains(verifier().as_str()));
     sso.client
-        .authorize_url("again", &scopes)
+        .authorize_url("again", &verifier(), &scopes)
         .await
         .expect("url");
     assert_eq!(
@@ -118,7 +129,11 @@ async fn a_code_is_exchanged_with_a_form_body_and_basic_auth_and_verified() {
         token_body(json!("bmV3LXJlZnJlc2gtdG9rZW4=")),
     )
     .await;
-    let t = sso.client.exchange_code("abc123").await.expect("tokens");
+    let t = sso
+        .client
+        .exchange_code("abc123", &verifier())
+        .await
+        .expect("tokens");
     assert_eq!(t.token.character_id, CharacterId(CHARACTER));
     assert_eq!(
         t.refresh_token
@@ -133,6 +148,44 @@ async fn a_code_is_exchanged_with_a_form_body_and_basic_auth_and_verified() {
         .find(|r| r.url.path() == "/v2/oauth/token")
         .expect("token request");
     assert!(request.url.query().is_none(), "nothing in the query string");
+}
+
+#[tokio::test]
+async fn a_code_exchange_carries_the_logins_verifier_and_the_authorize_redirect_uri() {
+    let sso = Sso::start().await;
+    sso.serve_jwks(&[&RSA], None).await;
+    serve_token(
+        &sso,
+        "grant_type=authorization_code",
+        200,
+        token_body(json!("bmV3LXJlZnJlc2gtdG9rZW4=")),
+    )
+    .await;
+    let authorize = sso
+        .client
+        .authorize_url("st4te", &verifier(), &ScopeSet::parse("publicData"))
+        .await
+        .expect("url");
+    sso.client
+        .exchange_code("abc123", &verifier())
+        .await
+        .expect("tokens");
+    let requests = sso.server.received_requests().await.expect("recorded");
+    let request = requests
+        .iter()
+        .find(|r| r.url.path() == "/v2/oauth/token")
+        .expect("token request");
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&request.body)
+        .into_owned()
+        .collect();
+    assert_eq!(form["code"], "abc123");
+    assert_eq!(form["code_verifier"], verifier().as_str());
+    let asked: HashMap<String, String> = authorize.query_pairs().into_owned().collect();
+    assert_eq!(form["redirect_uri"], asked["redirect_uri"]);
+    assert_eq!(
+        form["redirect_uri"],
+        "https://auth.example.org/sso/callback"
+    );
 }
 
 #[tokio::test]
@@ -304,7 +357,11 @@ async fn server_errors_are_unavailable_and_a_code_is_never_sent_twice() {
             .expect(1)
             .mount(&sso.server)
             .await;
-        let e = sso.client.exchange_code("once").await.expect_err("fails");
+        let e = sso
+            .client
+            .exchange_code("once", &verifier())
+            .await
+            .expect_err("fails");
         assert!(e.is_transient(), "{status}: {e:?}");
     }
 }
@@ -319,7 +376,7 @@ async fn a_timeout_is_unavailable_and_not_retried() {
         .await;
     let e = sso
         .client
-        .exchange_code("slow")
+        .exchange_code("slow", &verifier())
         .await
         .expect_err("times out");
     assert!(matches!(e, SsoError::Unavailable { .. }), "{e:?}");
@@ -344,7 +401,10 @@ async fn a_code_exchange_that_never_connected_is_tried_again() {
         .await;
     let clock = Arc::clone(&sso.clock);
     let client = client_for(&server.uri(), Arc::clone(&clock));
-    let e = client.exchange_code("code").await.expect_err("unreachable");
+    let e = client
+        .exchange_code("code", &verifier())
+        .await
+        .expect_err("unreachable");
     assert!(matches!(e, SsoError::Unavailable { .. }), "{e:?}");
     assert_eq!(clock.sleeps().len(), 2, "two more attempts after the first");
 }

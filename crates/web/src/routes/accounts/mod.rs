@@ -5,6 +5,7 @@ mod account;
 mod character_card;
 mod characters;
 mod home;
+mod pending_cookie;
 mod removed;
 mod sessions;
 mod sso;

@@ -1,27 +1,26 @@
 //! EVE SSO: starting a login, the callback, logging out.
 //!
-//! The `state` parameter is random, bound to this browser's session, single use and expires
-//! after ten minutes: a replayed or forged callback is refused before any code is exchanged.
+//! Starting a login writes nothing on the server: the pending login (its random `state`, the EVE
+//! login asked for, its ten-minute expiry, its PKCE verifier) goes to the browser in a sealed
+//! cookie of its own (`pending_cookie`, ADR 0018), so anonymous hits on `/sso/login` cannot fill
+//! the sessions table (security review M2). The callback clears that cookie in every answer,
+//! errors and 5xx included (I1), and checks it before anything else: a callback from another
+//! browser, with a forged or replayed `state`, or later than ten minutes is refused before any
+//! code is exchanged, and the session is touched only after that. The code is exchanged with the
+//! cookie's verifier, whose S256 challenge went to EVE with the login (L2): a code taken from
+//! another login's callback fails in this one, even with a state that matches.
 
+use super::pending_cookie;
 use crate::WebState;
 use crate::error::{WebError, WebResult};
-use crate::session::{self, SSO_KEY};
+use crate::session;
 use axum::extract::{Query, State};
-use axum::response::Redirect;
-use base64::Engine;
+use axum::http::{HeaderMap, header};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use jumpgate_domain::EveLogin;
 use jumpgate_domain::login::LoginDecision;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tower_sessions::Session;
-
-const STATE_LIFETIME: time::Duration = time::Duration::minutes(10);
-
-#[derive(Serialize, Deserialize)]
-struct PendingLogin {
-    state: String,
-    login: String,
-    expires_at: i64,
-}
 
 #[derive(Deserialize)]
 pub struct StartQuery {
@@ -30,23 +29,15 @@ pub struct StartQuery {
 
 pub async fn start(
     State(state): State<WebState>,
-    session: Session,
     Query(q): Query<StartQuery>,
-) -> WebResult<Redirect> {
+) -> WebResult<impl IntoResponse> {
     let login = q.login.unwrap_or_else(|| EveLogin::DEFAULT.to_owned());
-    let nonce: [u8; 32] = rand::random();
-    let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(nonce);
-    let url = state.app.begin_login(&login, &value).await?;
-    let pending = PendingLogin {
-        state: value,
-        login,
-        expires_at: (state.app.now() + STATE_LIFETIME).unix_timestamp(),
-    };
-    session
-        .insert(SSO_KEY, pending)
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?;
-    Ok(Redirect::to(url.as_str()))
+    let begun = state.app.begin_login(&login).await?;
+    let cookie = pending_cookie::set(&begun.cookie, state.config.is_https());
+    Ok((
+        AppendHeaders([(header::SET_COOKIE, cookie)]),
+        Redirect::to(begun.authorize_url.as_str()),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -60,13 +51,26 @@ pub struct CallbackQuery {
 pub async fn callback(
     State(state): State<WebState>,
     session: Session,
+    headers: HeaderMap,
     Query(q): Query<CallbackQuery>,
+) -> Response {
+    let secure = state.config.is_https();
+    let cookie = pending_cookie::read(&headers, secure);
+    let finished = finish_login(&state, &session, cookie.as_deref(), q).await;
+    // Single use: the pending login's cookie goes whatever the answer, an error page included.
+    (
+        AppendHeaders([(header::SET_COOKIE, pending_cookie::clear(secure))]),
+        finished,
+    )
+        .into_response()
+}
+
+async fn finish_login(
+    state: &WebState,
+    session: &Session,
+    cookie: Option<&str>,
+    q: CallbackQuery,
 ) -> WebResult<Redirect> {
-    // Single use: the pending login is taken out of the session whatever happens next.
-    let pending: Option<PendingLogin> = session
-        .remove(SSO_KEY)
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?;
     if let Some(error) = q.error {
         return Err(WebError::BadRequest(
             callback_error(&error, q.error_description.as_deref()).to_owned(),
@@ -76,6 +80,10 @@ pub async fn callback(
         return Err(WebError::BadRequest(
             "This login link is incomplete (no code or state). Nothing was changed; please start again from Jumpgate.".into(),
         ));
+    };
+    let pending = match cookie {
+        Some(cookie) => state.app.pending_login(cookie).await,
+        None => None,
     };
     let Some(pending) = pending else {
         return Err(WebError::BadRequest(
@@ -93,15 +101,15 @@ pub async fn callback(
         ));
     }
     // The person signed in on this browser, if any: the character then joins their account.
-    let signed_in = match session::account(&session).await {
+    let signed_in = match session::account(session).await {
         Some(account) => state.app.caller(account).await?,
         None => None,
     };
     let outcome = state
         .app
-        .complete_login(signed_in.as_ref(), &pending.login, &code)
+        .complete_login(signed_in.as_ref(), &pending, &code)
         .await?;
-    session::sign_in(&session, outcome.account, state.app.now())
+    session::sign_in(session, outcome.account, state.app.now())
         .await
         .map_err(|e| WebError::Internal(e.to_string()))?;
     let name = &outcome.character_name;
@@ -122,7 +130,7 @@ pub async fn callback(
     if outcome.became_superuser {
         message.push_str(" As the first person on this demo, you are its superuser.");
     }
-    session::flash(&session, message).await;
+    session::flash(session, message).await;
     Ok(Redirect::to("/account"))
 }
 
