@@ -10,7 +10,9 @@ use jumpgate_app::tokens::RefreshOutcome;
 use jumpgate_domain::audit::{Actor, NewAuditEntry};
 use jumpgate_domain::{CharacterId, CorporationId};
 use jumpgate_evesim::{EveSim, SimConfig};
-use jumpgate_store::testing::{DEFAULT_TEST_DATABASE_URL, fresh_postgres};
+use jumpgate_store::testing::{
+    DEFAULT_TEST_DATABASE_URL, TEST_AUDIT_KEY, TEST_AUDIT_KEY_BASE64, fresh_postgres,
+};
 use jumpgate_store::{ConnectOptions, JobStatus, NewCharacter, NewJob, Store};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{AssertSqlSafe, Connection};
@@ -83,11 +85,13 @@ fn jumpgate() -> Command {
     c
 }
 
-/// The binary with a minimal valid configuration from the environment: a data directory and an
-/// EVE application whose SSO and ESI are nowhere.
+/// The binary with a minimal valid configuration from the environment: a data directory, an
+/// EVE application whose SSO and ESI are nowhere, and the audit key the tests' own connections
+/// (`jumpgate_store::testing`) seal with, so that entries either writes verify in both.
 fn configured(data_dir: &Path) -> Command {
     let mut c = jumpgate();
     c.env("JUMPGATE__DATA_DIR", data_dir)
+        .env("JUMPGATE__SECRETS__AUDIT_KEY", TEST_AUDIT_KEY_BASE64)
         .env("JUMPGATE__EVE__CLIENT_ID", "cli-test")
         .env("JUMPGATE__EVE__CLIENT_SECRET", CLIENT_SECRET)
         .env("JUMPGATE__EVE__CONTACT", "tests@jumpgate.invalid")
@@ -126,7 +130,7 @@ fn test_postgres_url() -> String {
 }
 
 async fn open(url: &str) -> Arc<Store> {
-    jumpgate_store::connect(url, &ConnectOptions { max_connections: 2 })
+    jumpgate_store::connect(url, &ConnectOptions { max_connections: 2 }, TEST_AUDIT_KEY)
         .await
         .unwrap_or_else(|e| panic!("open {url}: {e}"))
 }

@@ -1,50 +1,47 @@
 //! The audit log: writing to it from use cases, and reading it (`admin.audit` everything,
 //! `standings.audit` only the standings actions).
 
+pub mod key;
+
 use crate::App;
 use crate::caller::Caller;
 use crate::error::AppResult;
-use jumpgate_domain::audit::{Actor, AuditEntry, NewAuditEntry};
+use jumpgate_domain::audit::{
+    Actor, AuditEntry, ChainBreak, ChainSummary, ChainWalk, NewAuditEntry,
+};
 use jumpgate_domain::permissions::Permission;
-use jumpgate_store::{AuditFilter, Transaction};
+use jumpgate_store::{AuditFilter, Store, Transaction};
 use serde_json::json;
+
+/// Entries read at once while checking the chain.
+const PAGE: i64 = 5_000;
 
 /// The actions a `standings.audit` holder may read start with this.
 pub const STANDINGS_PREFIX: &str = "standings.";
 
 impl App {
-    /// Checks the whole audit chain and records the result in the log itself, so an auditor
-    /// sees that (and by which worker) the log was verified. A broken chain raises an alert.
-    /// Background work (the job `verify-audit`).
-    pub async fn verify_audit_log(&self, caller: &Caller) -> AppResult<usize> {
+    /// Checks the whole audit chain with the store's key and records the result in the log
+    /// itself, so an auditor sees that (and by which worker or command) the log was verified. A
+    /// broken chain raises an alert. Background work (the job `verify-audit`, `audit verify`).
+    pub async fn verify_audit_log(&self, caller: &Caller) -> AppResult<ChainSummary> {
         caller.require_background()?;
-        use jumpgate_domain::audit::{GENESIS_HASH, verify_chain};
-        let mut prev = GENESIS_HASH.to_owned();
-        let mut after = 0;
-        let mut checked = 0;
-        let broken = loop {
-            let page = self.store().audit_after(after, 5_000).await?;
-            let Some(last) = page.last() else { break None };
-            after = last.id;
-            checked += page.len();
-            match verify_chain(&prev, &page) {
-                Ok(hash) => prev = hash,
-                Err(b) => break Some(b),
-            }
-        };
         let actor = caller.actor();
-        match broken {
-            None => {
+        match walk_chain(self.store()).await? {
+            Ok(summary) => {
                 self.audit(
                     actor,
                     "audit.verified",
                     "audit",
-                    json!({"entries": checked, "worker": self.settings().instance_id}),
+                    json!({
+                        "entries": summary.entries,
+                        "unkeyed": summary.plain,
+                        "worker": self.settings().instance_id,
+                    }),
                 )
                 .await?;
-                Ok(checked)
+                Ok(summary)
             }
-            Some(b) => {
+            Err(b) => {
                 tracing::error!(
                     ?b,
                     "THE AUDIT LOG WAS TAMPERED WITH: its hash chain is broken"
@@ -57,9 +54,7 @@ impl App {
                     json!({"break": format!("{b:?}")}),
                 )
                 .await?;
-                Err(crate::AppError::Invalid(format!(
-                    "the audit chain is broken: {b:?}"
-                )))
+                Err(crate::AppError::Invalid(b.to_string()))
             }
         }
     }
@@ -112,6 +107,22 @@ pub(crate) async fn audit_in(
     tx.append_audit(&entry(actor, action, target, details))
         .await?;
     Ok(())
+}
+
+/// Checks every entry in id order with the store's key: the chain's summary, or where it breaks.
+async fn walk_chain(store: &Store) -> AppResult<Result<ChainSummary, ChainBreak>> {
+    let mut walk = ChainWalk::new(store.audit_key());
+    let mut after = 0;
+    loop {
+        let page = store.audit_after(after, PAGE).await?;
+        let Some(last) = page.last() else {
+            return Ok(walk.finish());
+        };
+        after = last.id;
+        if let Err(b) = walk.check(&page) {
+            return Ok(Err(b));
+        }
+    }
 }
 
 fn entry(
