@@ -2,6 +2,7 @@
 //! the binary's configuration loader) and what the binary decides at start.
 
 use crate::accounts::AccountSettings;
+use crate::audit::anchor::AuditSettings;
 use crate::jobs::JobSettings;
 use crate::tokens::safety_valve::SafetyValveSettings;
 
@@ -17,6 +18,8 @@ pub struct AppSettings {
     pub instance_id: String,
     pub safety_valve: SafetyValveSettings,
     pub standings: crate::standings::StandingsSettings,
+    /// `[audit]`: where checks of the audit chain anchor it.
+    pub audit: AuditSettings,
 }
 
 impl Default for AppSettings {
@@ -28,6 +31,7 @@ impl Default for AppSettings {
             instance_id: format!("jumpgate-{}", uuid::Uuid::new_v4().simple()),
             safety_valve: SafetyValveSettings::default(),
             standings: crate::standings::StandingsSettings::default(),
+            audit: AuditSettings::default(),
         }
     }
 }

@@ -9,6 +9,7 @@ use url::Url;
 
 // The sections this configuration is made of, each defined once beside its feature.
 pub use jumpgate_app::accounts::AccountSettings;
+pub use jumpgate_app::audit::anchor::AuditSection;
 pub use jumpgate_app::jobs::JobSettings;
 pub use jumpgate_app::mail::{MailSettings, MailTransport};
 pub use jumpgate_app::standings::{StandingsSection, StateScopes};
@@ -20,7 +21,7 @@ pub use jumpgate_web::ServerSettings;
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// Where the SQLite database and the generated key file live.
+    /// Where the SQLite database, the generated key file and the audit anchor live.
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
     #[serde(default)]
@@ -38,6 +39,8 @@ pub struct Settings {
     pub mail: MailSettings,
     #[serde(default)]
     pub standings: StandingsSection,
+    #[serde(default)]
+    pub audit: AuditSection,
     #[serde(skip)]
     pub demo: bool,
 }
@@ -84,6 +87,7 @@ impl Settings {
         self.database.validate(&mut problems);
         self.secrets.validate(&mut problems);
         self.mail.validate(&mut problems);
+        self.audit.validate(&mut problems);
         if let Err(mut p) = self.standings.validate() {
             problems.append(&mut p);
         }

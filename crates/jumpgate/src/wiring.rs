@@ -77,6 +77,7 @@ pub async fn build_app(settings: &Settings, store: Arc<Store>) -> anyhow::Result
                 .unwrap_or("0")
         ),
         safety_valve: SafetyValveSettings::default(),
+        audit: settings.audit.settings(&settings.data_dir),
         standings: settings.standings.validate().map_err(|problems| {
             anyhow::anyhow!(
                 "the [standings] configuration is not valid:\n  - {}",

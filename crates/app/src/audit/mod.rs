@@ -1,64 +1,24 @@
 //! The audit log: writing to it from use cases, and reading it (`admin.audit` everything,
 //! `standings.audit` only the standings actions).
+//!
+//! Its tamper evidence (ADR 0016): `key` (where the chain key comes from), `check` (the
+//! `verify-audit` job and `audit verify`), `anchor` (what a check leaves outside the database).
 
+pub mod anchor;
+pub mod check;
 pub mod key;
 
 use crate::App;
 use crate::caller::Caller;
 use crate::error::AppResult;
-use jumpgate_domain::audit::{
-    Actor, AuditEntry, ChainBreak, ChainSummary, ChainWalk, NewAuditEntry,
-};
+use jumpgate_domain::audit::{Actor, AuditEntry, NewAuditEntry};
 use jumpgate_domain::permissions::Permission;
-use jumpgate_store::{AuditFilter, Store, Transaction};
-use serde_json::json;
-
-/// Entries read at once while checking the chain.
-const PAGE: i64 = 5_000;
+use jumpgate_store::{AuditFilter, Transaction};
 
 /// The actions a `standings.audit` holder may read start with this.
 pub const STANDINGS_PREFIX: &str = "standings.";
 
 impl App {
-    /// Checks the whole audit chain with the store's key and records the result in the log
-    /// itself, so an auditor sees that (and by which worker or command) the log was verified. A
-    /// broken chain raises an alert. Background work (the job `verify-audit`, `audit verify`).
-    pub async fn verify_audit_log(&self, caller: &Caller) -> AppResult<ChainSummary> {
-        caller.require_background()?;
-        let actor = caller.actor();
-        match walk_chain(self.store()).await? {
-            Ok(summary) => {
-                self.audit(
-                    actor,
-                    "audit.verified",
-                    "audit",
-                    json!({
-                        "entries": summary.entries,
-                        "unkeyed": summary.plain,
-                        "worker": self.settings().instance_id,
-                    }),
-                )
-                .await?;
-                Ok(summary)
-            }
-            Err(b) => {
-                tracing::error!(
-                    ?b,
-                    "THE AUDIT LOG WAS TAMPERED WITH: its hash chain is broken"
-                );
-                metrics::counter!("audit_chain_breaks_total").increment(1);
-                self.audit(
-                    actor,
-                    "audit.chain_broken",
-                    "audit",
-                    json!({"break": format!("{b:?}")}),
-                )
-                .await?;
-                Err(crate::AppError::Invalid(b.to_string()))
-            }
-        }
-    }
-
     /// Appends one entry on its own. Details must never hold secrets. A use case that changes
     /// something records it with [`audit_in`] inside the change's transaction instead.
     pub(crate) async fn audit(
@@ -107,22 +67,6 @@ pub(crate) async fn audit_in(
     tx.append_audit(&entry(actor, action, target, details))
         .await?;
     Ok(())
-}
-
-/// Checks every entry in id order with the store's key: the chain's summary, or where it breaks.
-async fn walk_chain(store: &Store) -> AppResult<Result<ChainSummary, ChainBreak>> {
-    let mut walk = ChainWalk::new(store.audit_key());
-    let mut after = 0;
-    loop {
-        let page = store.audit_after(after, PAGE).await?;
-        let Some(last) = page.last() else {
-            return Ok(walk.finish());
-        };
-        after = last.id;
-        if let Err(b) = walk.check(&page) {
-            return Ok(Err(b));
-        }
-    }
 }
 
 fn entry(
