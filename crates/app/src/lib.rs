@@ -6,10 +6,10 @@
 //! One folder (or, while it is small, one file) per feature, named as in the store and the web:
 //! `accounts/` (login, alts, email, time zone, the admin's reads), `states/` (states, grants and
 //! the `Caller` they make), `tokens/` (refresh, the safety valve, encryption at rest),
-//! `standings/`, `audit.rs`, `sessions.rs`, and `jobs/` (the runner, the job registry and the
+//! `standings/`, `audit/`, `sessions.rs`, and `jobs/` (the runner, the job registry and the
 //! periodic jobs). The files beside them only compose or serve every feature: `caller.rs`,
 //! `error.rs`, `settings.rs`, `mail.rs` and `esi_adapters.rs` (transports), `versioned.rs`,
-//! `health.rs`.
+//! `health.rs`, `key_file.rs` and `private_file.rs` (the secrets kept in the data directory).
 
 pub mod accounts;
 pub mod audit;
@@ -18,9 +18,11 @@ pub mod error;
 pub mod esi_adapters;
 pub mod health;
 pub mod jobs;
+mod key_file;
 pub mod mail;
 #[cfg(test)]
 mod permission_matrix;
+mod private_file;
 pub mod sessions;
 pub mod settings;
 pub mod standings;

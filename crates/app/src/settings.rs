@@ -2,6 +2,7 @@
 //! the binary's configuration loader) and what the binary decides at start.
 
 use crate::accounts::AccountSettings;
+use crate::audit::anchor::AuditSettings;
 use crate::jobs::JobSettings;
 use crate::tokens::safety_valve::SafetyValveSettings;
 
@@ -21,6 +22,8 @@ pub struct AppSettings {
     pub sessions: crate::sessions::SessionSettings,
     /// From `[mail]`: how often verification mail may go out.
     pub mail_limits: jumpgate_domain::verification_mail::MailLimits,
+    /// `[audit]`: where checks of the audit chain anchor it.
+    pub audit: AuditSettings,
 }
 
 impl Default for AppSettings {
@@ -34,6 +37,7 @@ impl Default for AppSettings {
             standings: crate::standings::StandingsSettings::default(),
             sessions: crate::sessions::SessionSettings::default(),
             mail_limits: jumpgate_domain::verification_mail::MailLimits::default(),
+            audit: AuditSettings::default(),
         }
     }
 }

@@ -134,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
         accounts: AccountSettings::default(),
         jobs: JobSettings::default(),
         secrets: SecretSettings::default(),
+        audit: Default::default(),
         mail: MailSettings::default(),
         standings: StandingsSection::default(),
         sessions: jumpgate::config::SessionSettings::default(),

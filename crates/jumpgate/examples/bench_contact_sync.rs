@@ -155,6 +155,7 @@ async fn main() -> anyhow::Result<()> {
         accounts: AccountSettings::default(),
         jobs: JobSettings::default(),
         secrets: SecretSettings::default(),
+        audit: Default::default(),
         mail: MailSettings::default(),
         standings,
         sessions: jumpgate::config::SessionSettings::default(),

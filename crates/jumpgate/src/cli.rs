@@ -53,7 +53,9 @@ pub enum AdminCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check the audit log's hash chain: finds any edited, inserted or deleted entry.
+    /// Check the audit log's keyed hash chain: finds any edited, inserted or deleted entry, and
+    /// (against the anchor the last check left in the data directory) a cut-off tail; then
+    /// anchor the chain anew.
     Verify,
 }
 

@@ -9,6 +9,7 @@ use url::Url;
 
 // The sections this configuration is made of, each defined once beside its feature.
 pub use jumpgate_app::accounts::AccountSettings;
+pub use jumpgate_app::audit::anchor::AuditSection;
 pub use jumpgate_app::jobs::JobSettings;
 pub use jumpgate_app::mail::{MailSettings, MailTransport};
 pub use jumpgate_app::sessions::SessionSettings;
@@ -21,7 +22,7 @@ pub use jumpgate_web::ServerSettings;
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// Where the SQLite database and the generated key file live.
+    /// Where the SQLite database, the generated key file and the audit anchor live.
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
     #[serde(default)]
@@ -41,6 +42,8 @@ pub struct Settings {
     pub standings: StandingsSection,
     #[serde(default)]
     pub sessions: SessionSettings,
+    #[serde(default)]
+    pub audit: AuditSection,
     #[serde(skip)]
     pub demo: bool,
 }
@@ -88,6 +91,7 @@ impl Settings {
         self.secrets.validate(&mut problems);
         self.mail.validate(&mut problems);
         self.sessions.validate(&mut problems);
+        self.audit.validate(&mut problems);
         if let Err(mut p) = self.standings.validate() {
             problems.append(&mut p);
         }

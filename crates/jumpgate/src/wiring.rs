@@ -12,9 +12,10 @@ use jumpgate_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Opens the database with the audit chain key (`secrets.audit_key` or keys.json, ADR 0016).
 pub async fn connect_store(settings: &Settings) -> anyhow::Result<Arc<Store>> {
     let url = settings.database_url();
-    if url.starts_with("sqlite:") {
+    if url.starts_with("sqlite:") || settings.secrets.audit_key.is_none() {
         std::fs::create_dir_all(&settings.data_dir).with_context(|| {
             format!(
                 "cannot create the data directory {}",
@@ -22,7 +23,8 @@ pub async fn connect_store(settings: &Settings) -> anyhow::Result<Arc<Store>> {
             )
         })?;
     }
-    jumpgate_store::connect(&url, &settings.database.connect_options())
+    let audit_key = jumpgate_app::audit::key::load(&settings.secrets, &settings.data_dir)?;
+    jumpgate_store::connect(&url, &settings.database.connect_options(), audit_key)
         .await
         .context("cannot open the database (database.url)")
 }
@@ -77,6 +79,7 @@ pub async fn build_app(settings: &Settings, store: Arc<Store>) -> anyhow::Result
         safety_valve: SafetyValveSettings::default(),
         sessions: settings.sessions.clone(),
         mail_limits: settings.mail.limits(),
+        audit: settings.audit.settings(&settings.data_dir),
         standings: settings.standings.validate().map_err(|problems| {
             anyhow::anyhow!(
                 "the [standings] configuration is not valid:\n  - {}",

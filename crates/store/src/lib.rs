@@ -36,7 +36,7 @@ pub use standings::*;
 pub use transaction::Transaction;
 
 use db::Db;
-use jumpgate_domain::audit::to_micros;
+use jumpgate_domain::audit::{ChainKey, to_micros};
 use jumpgate_domain::clock::Clock;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -75,12 +75,19 @@ pub struct Store {
     pub(crate) db: Db,
     /// Where every write reads "now": shared with the use cases and the EVE clients.
     pub(crate) clock: Arc<dyn Clock>,
+    /// What every appended audit entry is keyed with (ADR 0016); checks read it here too.
+    pub(crate) audit_key: ChainKey,
 }
 
 impl Store {
     /// The clock the store writes times by; the use cases and the EVE clients read the same one.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// The key the audit chain is sealed with, to check the chain with the same one.
+    pub fn audit_key(&self) -> &ChainKey {
+        &self.audit_key
     }
 
     /// Now, truncated to the microseconds both backends keep, so that callers' times compare

@@ -2,6 +2,7 @@
 
 use crate::db::{Db, PgDb, SqliteDb, on_db};
 use crate::{Result, Store, StoreError};
+use jumpgate_domain::audit::ChainKey;
 use jumpgate_domain::clock::{Clock, SystemClock};
 use std::sync::Arc;
 
@@ -51,18 +52,20 @@ impl Default for ConnectOptions {
     }
 }
 
-/// Opens the store a URL names and brings its schema up to date.
+/// Opens the store a URL names and brings its schema up to date. Audit entries are keyed with
+/// `audit_key`, which every process on one database must share (ADR 0016).
 ///
 /// Accepted: `sqlite://path/to/file.db`, `sqlite:file.db`, `sqlite::memory:`,
 /// `postgres://user:password@host/db`, `postgresql://…`.
-pub async fn connect(url: &str, opts: &ConnectOptions) -> Result<Arc<Store>> {
-    connect_with_clock(url, opts, Arc::new(SystemClock)).await
+pub async fn connect(url: &str, opts: &ConnectOptions, audit_key: ChainKey) -> Result<Arc<Store>> {
+    connect_with_clock(url, opts, audit_key, Arc::new(SystemClock)).await
 }
 
 /// [`connect`] with the clock the store writes times by (tests pass a `ManualClock`).
 pub async fn connect_with_clock(
     url: &str,
     opts: &ConnectOptions,
+    audit_key: ChainKey,
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<Store>> {
     let db = match Backend::from_url(url) {
@@ -76,7 +79,11 @@ pub async fn connect_with_clock(
             )));
         }
     };
-    Ok(Arc::new(Store { db, clock }))
+    Ok(Arc::new(Store {
+        db,
+        clock,
+        audit_key,
+    }))
 }
 
 /// The URL without its password, for messages.
@@ -140,10 +147,14 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_schemes_are_refused_with_the_accepted_forms() {
-        let err = connect("mysql://u:secret@h/db", &ConnectOptions::default())
-            .await
-            .err()
-            .expect("refused");
+        let err = connect(
+            "mysql://u:secret@h/db",
+            &ConnectOptions::default(),
+            crate::testing::TEST_AUDIT_KEY,
+        )
+        .await
+        .err()
+        .expect("refused");
         let msg = err.to_string();
         assert!(matches!(err, StoreError::Invalid(_)));
         assert!(

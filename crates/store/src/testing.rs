@@ -12,6 +12,7 @@
 //! schema there, dropped again when the [`TestStore`] is dropped.
 
 use crate::{ConnectOptions, Store, connect_with_clock};
+use jumpgate_domain::audit::ChainKey;
 use jumpgate_domain::clock::{Clock, SystemClock};
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 use std::sync::Arc;
@@ -19,6 +20,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// The audit key of every test store, so that a test's second connection (or a `jumpgate`
+/// process it runs, given [`TEST_AUDIT_KEY_BASE64`] as `secrets.audit_key`) seals and checks
+/// the same chain. Tests only: a real key is random and kept secret.
+pub const TEST_AUDIT_KEY: ChainKey = ChainKey::from_bytes([0x42; ChainKey::LEN]);
+
+/// [`TEST_AUDIT_KEY`] as configuration takes it (base64).
+pub const TEST_AUDIT_KEY_BASE64: &str = "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=";
 
 /// Test schemas older than this are left-overs of killed test runs and are dropped.
 const STALE_SCHEMA_AGE: Duration = Duration::from_secs(3600);
@@ -99,7 +108,7 @@ pub async fn fresh_sqlite() -> TestStore {
 pub async fn fresh_sqlite_with_clock(clock: Arc<dyn Clock>) -> TestStore {
     let dir = tempfile::tempdir().expect("create a temporary directory for the test database");
     let url = format!("sqlite://{}", dir.path().join("jumpgate.db").display());
-    let store = connect_with_clock(&url, &test_options(), clock.clone())
+    let store = connect_with_clock(&url, &test_options(), TEST_AUDIT_KEY, clock.clone())
         .await
         .unwrap_or_else(|e| panic!("open test SQLite database {url}: {e}"));
     TestStore {
@@ -139,7 +148,7 @@ pub async fn fresh_postgres_with_clock(clock: Arc<dyn Clock>) -> TestStore {
     let _ = admin.close().await;
 
     let url = with_search_path(&admin_url, &schema);
-    let store = connect_with_clock(&url, &test_options(), clock.clone())
+    let store = connect_with_clock(&url, &test_options(), TEST_AUDIT_KEY, clock.clone())
         .await
         .unwrap_or_else(|e| panic!("open test PostgreSQL schema {schema}: {e}"));
     TestStore {

@@ -19,7 +19,7 @@
 
 use crate::db::{Conn, Db, Dialects};
 use crate::{Result, Store};
-use jumpgate_domain::audit::to_micros;
+use jumpgate_domain::audit::{ChainKey, to_micros};
 use jumpgate_domain::clock::Clock;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -29,6 +29,7 @@ use time::OffsetDateTime;
 pub struct Transaction {
     open: Open,
     clock: Arc<dyn Clock>,
+    audit_key: ChainKey,
 }
 
 enum Open {
@@ -47,6 +48,7 @@ impl Store {
         Ok(Transaction {
             open,
             clock: self.clock.clone(),
+            audit_key: self.audit_key.clone(),
         })
     }
 }
@@ -64,6 +66,11 @@ impl Transaction {
     /// Now, as [`Store`]'s writes read it.
     pub(crate) fn now(&self) -> OffsetDateTime {
         to_micros(self.clock.now())
+    }
+
+    /// The key audit entries appended in this transaction are sealed with.
+    pub(crate) fn audit_key(&self) -> &ChainKey {
+        &self.audit_key
     }
 
     /// The statement's text for this transaction's backend.

@@ -3,13 +3,14 @@
 //! Each ciphertext names the key that sealed it, so keys can rotate without a flag day, and is
 //! bound to its row through associated data (`token:<character>:<login>:<kind>`), so a
 //! ciphertext copied into another row does not decrypt. The ring lives in configuration (the
-//! `[secrets]` section, `SecretSettings`) or in `<data dir>/keys.json` (mode 0600), generated on
-//! first start.
+//! `[secrets]` section, `SecretSettings`) or in `<data dir>/keys.json` (mode 0600, `key_file`),
+//! generated on first start.
 //!
 //! The ring also gives other secrets a key of their own, derived from its primary key
 //! (`derive_key`), and seals short-lived values with it (`seal_for`): a pending SSO login's cookie
 //! (ADR 0018). Every instance with the same ring derives the same keys.
 
+use crate::key_file;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
@@ -17,7 +18,6 @@ use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
 use jumpgate_domain::clock::{Clock, SystemClock};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -39,6 +39,10 @@ pub enum SecretsError {
         "secrets.token_key must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)"
     )]
     BadConfiguredKey,
+    #[error(
+        "secrets.audit_key must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)"
+    )]
+    BadConfiguredAuditKey,
     #[error("cannot read or write the key file {path}: {source}")]
     Io {
         path: PathBuf,
@@ -77,12 +81,6 @@ impl std::fmt::Debug for KeyRing {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct KeyFile {
-    primary: String,
-    keys: BTreeMap<String, String>,
-}
-
 impl KeyRing {
     /// A ring with one random key, kept in memory only.
     pub fn ephemeral() -> Self {
@@ -98,24 +96,22 @@ impl KeyRing {
         Ok(Self::single("config".into(), key, KeySource::Configured))
     }
 
-    /// Loads `<dir>/keys.json`, creating it with a fresh key (mode 0600) if it does not exist.
+    /// Loads the ring from `<dir>/keys.json`, adding a fresh key (and creating the file, mode
+    /// 0600) if it has none.
     pub fn load_or_create(dir: &Path) -> Result<Self, SecretsError> {
-        let path = dir.join("keys.json");
-        if path.exists() {
-            return Self::load(&path);
-        }
-        let ring = Self::single(new_key_id(), Key::generate(), KeySource::File(path.clone()));
-        ring.save()?;
-        Ok(ring)
+        let path = key_file::path_in(dir);
+        let file = key_file::update(&path, |file| {
+            if file.primary.is_none() {
+                let id = new_key_id();
+                file.keys.insert(id.clone(), B64.encode(Key::generate()));
+                file.primary = Some(id);
+            }
+            Ok(())
+        })?;
+        Self::from_file(&path, file)
     }
 
-    fn load(path: &Path) -> Result<Self, SecretsError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SecretsError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let file: KeyFile = serde_json::from_str(&text)
-            .map_err(|e| SecretsError::BadKeyFile(path.to_owned(), e.to_string()))?;
+    fn from_file(path: &Path, file: key_file::KeyFile) -> Result<Self, SecretsError> {
         let mut keys = BTreeMap::new();
         for (id, b64) in file.keys {
             let bytes = B64
@@ -126,14 +122,15 @@ impl KeyRing {
             })?;
             keys.insert(id, key);
         }
-        if !keys.contains_key(&file.primary) {
+        let primary = file.primary.unwrap_or_default();
+        if !keys.contains_key(&primary) {
             return Err(SecretsError::BadKeyFile(
                 path.to_owned(),
-                format!("the primary key {} is missing", file.primary),
+                format!("the primary key {primary} is missing"),
             ));
         }
         Ok(Self {
-            primary: file.primary,
+            primary,
             keys,
             source: KeySource::File(path.to_owned()),
         })
@@ -170,24 +167,21 @@ impl KeyRing {
         self.save()
     }
 
+    /// Writes the ring's keys to its file, leaving the file's other secrets as they are.
     fn save(&self) -> Result<(), SecretsError> {
         let KeySource::File(path) = &self.source else {
             return Ok(());
         };
-        let file = KeyFile {
-            primary: self.primary.clone(),
-            keys: self
+        key_file::update(path, |file| {
+            file.primary = Some(self.primary.clone());
+            file.keys = self
                 .keys
                 .iter()
                 .map(|(id, k)| (id.clone(), B64.encode(k.as_slice())))
-                .collect(),
-        };
-        let text = serde_json::to_string_pretty(&file)
-            .map_err(|e| SecretsError::BadKeyFile(path.clone(), e.to_string()))?;
-        write_private(path, text.as_bytes()).map_err(|source| SecretsError::Io {
-            path: path.clone(),
-            source,
-        })
+                .collect();
+            Ok(())
+        })?;
+        Ok(())
     }
 
     fn primary_key(&self) -> Result<&Key, SecretsError> {
@@ -338,29 +332,6 @@ fn new_key_id() -> String {
     format!("k{}-{:04x}", now.unix_timestamp(), rand::random::<u16>())
 }
 
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    // Write to a temporary file created 0600 and rename, so the key file is never readable by
-    // others and never half-written.
-    let tmp = path.with_extension("json.tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(tmp, path)
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,6 +456,10 @@ pub struct SecretSettings {
     /// Base64 of 32 random bytes (`openssl rand -base64 32`). Needed when several instances
     /// share one PostgreSQL database; otherwise a key file is generated in the data directory.
     pub token_key: Option<SecretString>,
+    /// The audit chain key (ADR 0016), base64 of 32 random bytes. Needed with `token_key` (every
+    /// instance on one database must use the same one); otherwise it is kept in the key file.
+    /// Never change it: the keyed part of the audit log is verified with it.
+    pub audit_key: Option<SecretString>,
 }
 
 impl SecretSettings {
@@ -494,6 +469,20 @@ impl SecretSettings {
             && KeyRing::from_configured(key).is_err()
         {
             problems.push("secrets.token_key must be 32 bytes in base64: create one with `openssl rand -base64 32`".to_owned());
+        }
+        match &self.audit_key {
+            Some(key) if crate::audit::key::from_configured(key).is_err() => problems.push(
+                "secrets.audit_key must be 32 bytes in base64: create one with `openssl rand -base64 32`"
+                    .to_owned(),
+            ),
+            Some(_) => {}
+            // The keys come from the configuration, not the key file: the audit key too, so that
+            // instances sharing a database share it (with keys.json each would make its own).
+            None if self.token_key.is_some() => problems.push(
+                "secrets.audit_key is missing: it is needed with secrets.token_key, the same on every instance; create one with `openssl rand -base64 32` and never change it"
+                    .to_owned(),
+            ),
+            None => {}
         }
     }
 }

@@ -101,8 +101,14 @@ fn claim_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
 /// all be dead: start from an empty database each time.
 fn reset_demo_database(args: &DemoArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.data_dir)?;
-    for suffix in ["", "-wal", "-shm"] {
-        let path = args.data_dir.join(format!("jumpgate.db{suffix}"));
+    // The audit anchor names the old database's newest entry: kept, it would report the new,
+    // empty log as cut off.
+    let files = ["", "-wal", "-shm"]
+        .map(|suffix| format!("jumpgate.db{suffix}"))
+        .into_iter()
+        .chain([jumpgate_app::audit::anchor::ANCHOR_FILE.to_owned()]);
+    for file in files {
+        let path = args.data_dir.join(file);
         if path.exists() {
             std::fs::remove_file(&path)
                 .with_context(|| format!("cannot reset the demo database {}", path.display()))?;
@@ -192,6 +198,7 @@ fn demo_settings(args: &DemoArgs, sim: &EveSim, public_url: url::Url) -> Setting
             ..JobSettings::default()
         },
         secrets: SecretSettings::default(),
+        audit: Default::default(),
         mail: MailSettings::default(),
         standings: StandingsSection {
             // Every simulated character already has a contact label named "Blue" (ESI cannot

@@ -7,16 +7,15 @@
 use crate::support::TestApp;
 use jumpgate_app::AppError;
 use jumpgate_app::Caller;
+use jumpgate_app::jobs;
 use jumpgate_app::jobs::periodic;
-use jumpgate_app::jobs::{self, WorkerSettings};
 use jumpgate_app::testing::esi;
 use jumpgate_domain::account::TokenStatus;
 use jumpgate_domain::{AllianceId, CharacterId};
 use jumpgate_eve::{EsiConfig, EsiError};
 use jumpgate_evesim::LoggedRequest;
-use jumpgate_store::{JobStatus, NewJob};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use jumpgate_store::JobStatus;
+use std::time::Duration;
 
 /// No entity in the simulated universe has this id: ESI answers 404 for it.
 const UNKNOWN_ID: i64 = 1;
@@ -510,41 +509,10 @@ on_both_backends!(
         t.sim.set_downtime(true);
         t.sim.clear_requests();
 
-        let job = t
-            .store
-            .enqueue_job(&NewJob {
-                kind: periodic::REFRESH_AFFILIATIONS.into(),
-                payload: serde_json::Value::Null,
-                run_at: t.app.now(),
-                dedupe_key: None,
-                max_attempts: 5,
-            })
+        let postponed = t
+            .run_job(periodic::REFRESH_AFFILIATIONS, serde_json::Value::Null)
             .await
-            .unwrap()
-            .unwrap();
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(jobs::run_worker(
-            t.app.clone(),
-            Arc::new(periodic::registry()),
-            WorkerSettings {
-                concurrency: 1,
-                lease: Duration::from_secs(60),
-                poll_interval: Duration::from_millis(50),
-                lanes: Vec::new(),
-            },
-            stopped,
-        ));
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let postponed = loop {
-            let j = t.store.job(job).await.unwrap().expect("the job is kept");
-            if j.status != JobStatus::Running && j.last_error.is_some() {
-                break j;
-            }
-            assert!(Instant::now() < deadline, "the job never ran: {j:?}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
-        let _ = stop.send(true);
-        worker.await.unwrap();
+            .expect("the job is kept");
 
         assert_eq!(
             postponed.status,

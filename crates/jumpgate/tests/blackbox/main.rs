@@ -9,6 +9,7 @@ mod support;
 
 mod account_settings;
 mod accounts;
+mod audit_chain;
 mod cli;
 mod esi_faults;
 mod membership;

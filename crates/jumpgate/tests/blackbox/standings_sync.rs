@@ -983,10 +983,7 @@ async fn ledger_matches_game(t: &TestApp, m: &Member) -> usize {
 on_both_backends!(
     a_small_bucket_is_never_overrun_the_sync_waits_for_its_tokens,
     |t: TestApp| async move {
-        use jumpgate_app::jobs::periodic;
-        use jumpgate_app::jobs::{self, WorkerSettings};
-        use jumpgate_store::{JobStatus, NewJob};
-        use std::sync::Arc;
+        use jumpgate_store::JobStatus;
 
         let m = member(&t, 0).await;
         three_batches(&t, &m).await;
@@ -994,39 +991,13 @@ on_both_backends!(
         // an error would cost.
         t.sim.set_bucket_max("char-social", Some(10));
         t.sim.clear_requests();
-        let job = t
-            .store
-            .enqueue_job(&NewJob {
-                kind: jumpgate_app::standings::sync::SYNC_CHARACTER.into(),
-                payload: serde_json::json!({ "character_id": m.id }),
-                run_at: t.app.now(),
-                dedupe_key: None,
-                max_attempts: 5,
-            })
+        let postponed = t
+            .run_job(
+                jumpgate_app::standings::sync::SYNC_CHARACTER,
+                serde_json::json!({ "character_id": m.id }),
+            )
             .await
-            .unwrap()
-            .unwrap();
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(jobs::run_worker(
-            t.app.clone(),
-            Arc::new(periodic::registry()),
-            WorkerSettings {
-                poll_interval: Duration::from_millis(50),
-                ..WorkerSettings::default()
-            },
-            stopped,
-        ));
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        let postponed = loop {
-            let j = t.store.job(job).await.unwrap().expect("the job is kept");
-            if j.status != JobStatus::Running && j.last_error.is_some() {
-                break j;
-            }
-            assert!(std::time::Instant::now() < deadline, "never ran: {j:?}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
-        let _ = stop.send(true);
-        worker.await.unwrap();
+            .expect("the job is kept");
 
         assert_eq!(answered(&t, 429), 0, "the client never earns a 429");
         assert_eq!(

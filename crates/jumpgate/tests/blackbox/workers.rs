@@ -4,7 +4,7 @@
 
 use jumpgate_evesim::{EveSim, SimConfig};
 use jumpgate_store::NewJob;
-use jumpgate_store::testing::fresh_postgres;
+use jumpgate_store::testing::{TEST_AUDIT_KEY_BASE64, fresh_postgres};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -55,6 +55,7 @@ async fn two_worker_processes_share_the_queue_and_never_run_a_job_twice() {
                 "JUMPGATE__SECRETS__TOKEN_KEY",
                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
             )
+            .env("JUMPGATE__SECRETS__AUDIT_KEY", TEST_AUDIT_KEY_BASE64)
             .env("JUMPGATE__JOBS__CONCURRENCY", "3")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -103,6 +104,5 @@ async fn two_worker_processes_share_the_queue_and_never_run_a_job_twice() {
     assert!(!workers.is_empty());
     // Both processes wrote into one unbroken hash chain.
     let all = db.store.audit_after(0, 10_000).await.unwrap();
-    jumpgate_domain::audit::verify_chain(jumpgate_domain::audit::GENESIS_HASH, &all)
-        .expect("intact chain");
+    jumpgate_domain::audit::verify_chain(db.store.audit_key(), &all).expect("intact chain");
 }

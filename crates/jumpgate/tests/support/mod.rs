@@ -8,13 +8,15 @@ use jumpgate::config::{
 };
 use jumpgate::server::{self, Role};
 use jumpgate_app::App;
+use jumpgate_app::jobs::{self, WorkerSettings, periodic};
 use jumpgate_domain::clock::{Clock, SystemClock};
 use jumpgate_evesim::{EveSim, SimConfig};
-use jumpgate_store::Store;
 use jumpgate_store::testing::{TestStore, fresh_postgres_with_clock, fresh_sqlite_with_clock};
+use jumpgate_store::{Job, JobStatus, NewJob, Store};
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use url::Url;
 
@@ -148,6 +150,7 @@ impl TestApp {
             accounts: AccountSettings::default(),
             jobs: JobSettings::default(),
             secrets: SecretSettings::default(),
+            audit: Default::default(),
             // Tests send mails seconds apart; the cooldown's own test sets it.
             mail: jumpgate::config::MailSettings {
                 verification_cooldown: std::time::Duration::ZERO,
@@ -178,6 +181,48 @@ impl TestApp {
             stop,
             _dir: dir,
         }
+    }
+
+    /// Queues one job of `kind` (five attempts) and runs a worker of this app with every job
+    /// kind until the job is done (`None`: it succeeded and is gone) or put back with an error
+    /// (`Some`: the job as it was left, e.g. postponed or to be retried).
+    pub async fn run_job(&self, kind: &str, payload: serde_json::Value) -> Option<Job> {
+        let job = self
+            .store
+            .enqueue_job(&NewJob {
+                kind: kind.into(),
+                payload,
+                run_at: self.app.now(),
+                dedupe_key: None,
+                max_attempts: 5,
+            })
+            .await
+            .expect("queue the job")
+            .expect("a new job");
+        let (stop, stopped) = watch::channel(false);
+        let worker = tokio::spawn(jobs::run_worker(
+            self.app.clone(),
+            Arc::new(periodic::registry()),
+            WorkerSettings {
+                poll_interval: Duration::from_millis(50),
+                ..WorkerSettings::default()
+            },
+            stopped,
+        ));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let left = loop {
+            match self.store.job(job).await.expect("read the job") {
+                None => break None,
+                Some(j) if j.status != JobStatus::Running && j.last_error.is_some() => {
+                    break Some(j);
+                }
+                Some(j) => assert!(Instant::now() < deadline, "the job never ran: {j:?}"),
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let _ = stop.send(true);
+        worker.await.expect("the worker stops");
+        left
     }
 
     /// A new browser with its own cookie jar.

@@ -11,10 +11,10 @@
 //! and the others find theirs written when their turn comes. One append per commit made a sync
 //! round (an entry per character) queue behind the database's WAL flushes.
 
-use super::{CHAIN_HEAD, MAX_APPEND_ATTEMPTS, chain_contended, seal_audit};
+use super::{CHAIN_HEAD, MAX_APPEND_ATTEMPTS, chain_contended};
 use crate::Result;
 use crate::db::PgDb;
-use jumpgate_domain::audit::{AuditEntry, NewAuditEntry, to_micros};
+use jumpgate_domain::audit::{AuditEntry, ChainKey, NewAuditEntry, seal, to_micros};
 use jumpgate_domain::clock::Clock;
 use tokio::sync::oneshot;
 
@@ -34,6 +34,7 @@ pub(super) async fn append(
     s: &PgDb,
     entry: &NewAuditEntry,
     clock: &dyn Clock,
+    key: &ChainKey,
 ) -> Result<AuditEntry> {
     loop {
         let (sent, mut written) = oneshot::channel();
@@ -48,7 +49,7 @@ pub(super) async fn append(
         }
         let group = std::mem::take(&mut *s.audit.queue());
         let (entries, senders): (Vec<_>, Vec<_>) = group.into_iter().unzip();
-        let sealed = append_group(s, &mut head, &entries, clock).await;
+        let sealed = append_group(s, &mut head, &entries, clock, key).await;
         let sealed = match sealed {
             Ok(sealed) => sealed,
             Err(e) => {
@@ -82,6 +83,7 @@ async fn append_group(
     head: &mut Option<(i64, String)>,
     entries: &[NewAuditEntry],
     clock: &dyn Clock,
+    key: &ChainKey,
 ) -> Result<Vec<AuditEntry>> {
     for _ in 0..MAX_APPEND_ATTEMPTS {
         let mut last = match head.take() {
@@ -92,7 +94,7 @@ async fn append_group(
         let sealed: Vec<AuditEntry> = entries
             .iter()
             .map(|entry| {
-                let e = seal_audit(last.take(), entry, at);
+                let e = seal(key, last.take(), entry, at);
                 last = Some((e.id, e.hash.clone()));
                 e
             })
@@ -112,11 +114,12 @@ async fn append_group(
 
 async fn insert_all(s: &PgDb, sealed: &[AuditEntry]) -> std::result::Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO audit_log (id, at, actor, action, target, details, prev_hash, hash)
-         SELECT id, at, actor, action, target, details::json, prev_hash, hash
+        "INSERT INTO audit_log
+             (id, at, actor, action, target, details, prev_hash, hash, hash_version)
+         SELECT id, at, actor, action, target, details::json, prev_hash, hash, hash_version
          FROM UNNEST($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
-             $6::text[], $7::text[], $8::text[])
-             AS u (id, at, actor, action, target, details, prev_hash, hash)",
+             $6::text[], $7::text[], $8::text[], $9::integer[])
+             AS u (id, at, actor, action, target, details, prev_hash, hash, hash_version)",
     )
     .bind(sealed.iter().map(|e| e.id).collect::<Vec<_>>())
     .bind(sealed.iter().map(|e| to_micros(e.at)).collect::<Vec<_>>())
@@ -136,6 +139,12 @@ async fn insert_all(s: &PgDb, sealed: &[AuditEntry]) -> std::result::Result<(), 
             .collect::<Vec<_>>(),
     )
     .bind(sealed.iter().map(|e| e.hash.clone()).collect::<Vec<_>>())
+    .bind(
+        sealed
+            .iter()
+            .map(|e| e.hash_version.code())
+            .collect::<Vec<_>>(),
+    )
     .execute(&s.pool)
     .await?;
     Ok(())

@@ -1,4 +1,5 @@
-//! The audit log: append-only and hash-chained. Each entry's hash covers its predecessor's, so
+//! The audit log: append-only and hash-chained. Each entry's hash covers its predecessor's and
+//! is keyed with the store's audit key (the domain seals an entry, `jumpgate_domain::audit`), so
 //! the chain shows any entry changed or removed after the fact.
 
 mod group_commit;
@@ -10,11 +11,10 @@ use crate::support::json;
 use crate::{AuditFilter, Result, StoreError};
 use crate::{Store, Transaction};
 use const_format::concatcp;
-use jumpgate_domain::audit::{Actor, AuditEntry, GENESIS_HASH, NewAuditEntry, entry_hash};
-use time::OffsetDateTime;
+use jumpgate_domain::audit::{Actor, AuditEntry, HashVersion, NewAuditEntry, seal};
 
-const AUDIT_COLS: &str =
-    "id, at, actor, action, target, CAST(details AS TEXT) AS details, prev_hash, hash";
+const AUDIT_COLS: &str = "id, at, actor, action, target, CAST(details AS TEXT) AS details, \
+     prev_hash, hash, hash_version";
 
 /// Another writer appending at the same moment costs a retry; this many in a row means
 /// something else is wrong.
@@ -40,43 +40,17 @@ fn read_audit<R: Cols>(r: &R) -> Result<AuditEntry> {
         details: json(r.str("details")?, "audit details")?,
         prev_hash: r.get("prev_hash")?,
         hash: r.get("hash")?,
+        hash_version: hash_version(r.get("hash_version")?)?,
     })
+}
+
+fn hash_version(code: i32) -> Result<HashVersion> {
+    HashVersion::from_code(code)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown audit hash version {code}")))
 }
 
 fn actor(s: &str) -> Result<Actor> {
     Actor::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown audit actor '{s}'")))
-}
-
-/// The next audit entry after `last` (id and hash of the newest entry, if any). Must be called
-/// while holding the chain lock so that nobody else links to the same `last`.
-fn seal_audit(
-    last: Option<(i64, String)>,
-    entry: &NewAuditEntry,
-    at: OffsetDateTime,
-) -> AuditEntry {
-    let (id, prev_hash) = match last {
-        Some((id, hash)) => (id + 1, hash),
-        None => (1, GENESIS_HASH.to_owned()),
-    };
-    let hash = entry_hash(
-        &prev_hash,
-        id,
-        at,
-        &entry.actor,
-        &entry.action,
-        &entry.target,
-        &entry.details,
-    );
-    AuditEntry {
-        id,
-        at,
-        actor: entry.actor.clone(),
-        action: entry.action.clone(),
-        target: entry.target.clone(),
-        details: entry.details.clone(),
-        prev_hash,
-        hash,
-    }
 }
 
 impl Store {
@@ -95,7 +69,9 @@ impl Store {
             }
             // PostgreSQL: several instances append at once, without holding a lock across round
             // trips, and each process commits its waiting entries in groups (ADR 0012).
-            Db::Postgres(db) => group_commit::append(db, entry, &*self.clock).await,
+            Db::Postgres(db) => {
+                group_commit::append(db, entry, &*self.clock, &self.audit_key).await
+            }
         }
     }
 
@@ -146,10 +122,12 @@ impl Store {
 /// A single entry's insert; PostgreSQL's column is `JSON`, which text is not cast to implicitly
 /// (SQLite keeps the text as it is).
 const INSERT_ONE: Dialects = Dialects {
-    sqlite: "INSERT INTO audit_log (id, at, actor, action, target, details, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    postgres: "INSERT INTO audit_log (id, at, actor, action, target, details, prev_hash, hash)
-               VALUES ($1, $2, $3, $4, $5, CAST($6 AS JSON), $7, $8)",
+    sqlite: "INSERT INTO audit_log
+                 (id, at, actor, action, target, details, prev_hash, hash, hash_version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    postgres: "INSERT INTO audit_log
+                   (id, at, actor, action, target, details, prev_hash, hash, hash_version)
+               VALUES ($1, $2, $3, $4, $5, CAST($6 AS JSON), $7, $8, $9)",
 };
 
 impl Transaction {
@@ -163,13 +141,14 @@ impl Transaction {
     pub async fn append_audit(&mut self, entry: &NewAuditEntry) -> Result<AuditEntry> {
         let insert = self.sql(&INSERT_ONE);
         let at = self.now();
+        let key = self.audit_key().clone();
         for _ in 0..MAX_APPEND_ATTEMPTS {
             let appended = on_conn!(self.conn(), |c| {
                 let mut savepoint = sqlx::Connection::begin(&mut *c).await?;
                 let last: Option<(i64, String)> = sqlx::query_as(CHAIN_HEAD)
                     .fetch_optional(&mut *savepoint)
                     .await?;
-                let e = seal_audit(last, entry, at);
+                let e = seal(&key, last, entry, at);
                 let inserted = sqlx::query(insert)
                     .bind(e.id)
                     .bind(DbTime(e.at))
@@ -179,6 +158,7 @@ impl Transaction {
                     .bind(e.details.to_string())
                     .bind(&e.prev_hash)
                     .bind(&e.hash)
+                    .bind(e.hash_version.code())
                     .execute(&mut *savepoint)
                     .await;
                 match inserted {

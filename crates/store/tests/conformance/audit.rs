@@ -1,9 +1,12 @@
-//! The audit log: a hash chain that never forks, reads back exactly, and exposes tampering.
+//! The audit log: a keyed hash chain that never forks, reads back exactly, and exposes
+//! tampering; entries from before the chain was keyed keep verifying.
 
 use crate::support::*;
 use jumpgate_domain::audit::{
-    Actor, AuditEntry, ChainBreak, GENESIS_HASH, NewAuditEntry, verify_chain,
+    Actor, AuditEntry, ChainBreak, GENESIS_HASH, HashVersion, NewAuditEntry, plain_entry_hash,
+    verify_chain,
 };
+use jumpgate_store::testing::{TEST_AUDIT_KEY, TestStore};
 use jumpgate_store::{AuditFilter, Backend, Store, store_test};
 use serde_json::json;
 use sqlx::Connection;
@@ -43,14 +46,17 @@ store_test!(
             written.iter().map(|e| e.id).collect::<Vec<_>>(),
             (1..=25).collect::<Vec<_>>()
         );
+        assert!(
+            written.iter().all(|e| e.hash_version == HashVersion::Keyed),
+            "every entry is keyed"
+        );
 
         let read = whole_log(&store).await;
         assert_eq!(read, written);
-        let head = verify_chain(GENESIS_HASH, &read).unwrap();
-        assert_eq!(head, written[24].hash);
-        // Verification can resume from any point.
-        let tail = store.audit_after(20, 100).await.unwrap();
-        assert_eq!(verify_chain(&written[19].hash, &tail).unwrap(), head);
+        let checked = verify_chain(store.audit_key(), &read).unwrap();
+        assert_eq!(checked.head, Some((25, written[24].hash.clone())));
+        assert_eq!(checked.keyed_from, Some(1));
+        assert_eq!(store.audit_after(20, 100).await.unwrap(), written[20..]);
         assert_eq!(store.audit_after(0, 3).await.unwrap().len(), 3);
     }
 );
@@ -80,7 +86,7 @@ store_test!(
             log.iter().map(|e| e.id).collect::<Vec<_>>(),
             (1..=60).collect::<Vec<_>>()
         );
-        verify_chain(GENESIS_HASH, &log).unwrap();
+        verify_chain(&TEST_AUDIT_KEY, &log).unwrap();
     }
 );
 
@@ -189,21 +195,12 @@ store_test!(
                 .await
                 .unwrap();
         }
-        verify_chain(GENESIS_HASH, &whole_log(&store).await).unwrap();
+        verify_chain(store.audit_key(), &whole_log(&store).await).unwrap();
 
         let tamper = "UPDATE audit_log SET target = 'account:2' WHERE id = 3";
-        match t.backend() {
-            Backend::Sqlite => {
-                let mut conn = sqlx::SqliteConnection::connect(&t.url).await.unwrap();
-                sqlx::query(tamper).execute(&mut conn).await.unwrap();
-            }
-            Backend::Postgres => {
-                let mut conn = sqlx::PgConnection::connect(&t.url).await.unwrap();
-                sqlx::query(tamper).execute(&mut conn).await.unwrap();
-            }
-        }
+        behind_the_back(t, tamper, tamper, &[]).await;
         assert_eq!(
-            verify_chain(GENESIS_HASH, &whole_log(&store).await),
+            verify_chain(store.audit_key(), &whole_log(&store).await),
             Err(ChainBreak::Edited { id: 3 })
         );
     }
@@ -221,7 +218,7 @@ async fn instances_appending_at_once_never_fork_the_chain() {
         .unwrap();
     let mut writers = tokio::task::JoinSet::new();
     for instance in 0..3 {
-        let store = jumpgate_store::connect(&t.url, &Default::default())
+        let store = jumpgate_store::connect(&t.url, &Default::default(), TEST_AUDIT_KEY)
             .await
             .unwrap();
         for w in 0..5 {
@@ -250,6 +247,158 @@ async fn instances_appending_at_once_never_fork_the_chain() {
         log.iter().map(|e| e.id).collect::<Vec<_>>(),
         (1..=92).collect::<Vec<_>>()
     );
-    verify_chain(GENESIS_HASH, &log).unwrap();
+    verify_chain(&TEST_AUDIT_KEY, &log).unwrap();
     t.close().await;
 }
+
+/// Runs a statement on the store's database behind its back, as someone with write access to
+/// the database would. Arguments are text; the statement casts them.
+async fn behind_the_back(t: &TestStore, sqlite: &str, postgres: &str, args: &[String]) {
+    match t.backend() {
+        Backend::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(&t.url)
+                .await
+                .expect("connect behind the store's back");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sqlite.to_owned()));
+            for a in args {
+                q = q.bind(a.clone());
+            }
+            q.execute(&mut conn).await.expect("the statement runs");
+        }
+        Backend::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(&t.url)
+                .await
+                .expect("connect behind the store's back");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(postgres.to_owned()));
+            for a in args {
+                q = q.bind(a.clone());
+            }
+            q.execute(&mut conn).await.expect("the statement runs");
+        }
+    }
+}
+
+/// Writes `n` entries as Jumpgate did before the chain was keyed: plain SHA-256 hashes, and an
+/// insert that does not name `hash_version` (the migration marks such rows as plain).
+async fn write_entries_from_before_keying(t: &TestStore, n: i64) {
+    let mut last = None;
+    for i in 1..=n {
+        let mut e = jumpgate_domain::audit::seal(
+            &TEST_AUDIT_KEY,
+            last.take(),
+            &entry(
+                Actor::Account(i),
+                "character.added",
+                "account:1",
+                json!({"n": i}),
+            ),
+            now(),
+        );
+        e.hash = plain_entry_hash(&e);
+        let args = [
+            e.id.to_string(),
+            (e.at.unix_timestamp_nanos() / 1_000).to_string(),
+            e.actor.to_text(),
+            e.action.clone(),
+            e.target.clone(),
+            e.details.to_string(),
+            e.prev_hash.clone(),
+            e.hash.clone(),
+        ];
+        behind_the_back(
+            t,
+            "INSERT INTO audit_log (id, at, actor, action, target, details, prev_hash, hash)
+             VALUES (CAST($1 AS INTEGER), CAST($2 AS INTEGER), $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO audit_log (id, at, actor, action, target, details, prev_hash, hash)
+             VALUES (CAST($1 AS BIGINT), to_timestamp(CAST($2 AS BIGINT) / 1e6), $3, $4, $5,
+                     CAST($6 AS JSON), $7, $8)",
+            &args,
+        )
+        .await;
+        last = Some((e.id, e.hash));
+    }
+}
+
+/// Overwrites a stored entry's target, links and hash as given.
+async fn overwrite(t: &TestStore, e: &AuditEntry) {
+    let args = [
+        e.target.clone(),
+        e.prev_hash.clone(),
+        e.hash.clone(),
+        e.hash_version.code().to_string(),
+        e.id.to_string(),
+    ];
+    behind_the_back(
+        t,
+        "UPDATE audit_log SET target = $1, prev_hash = $2, hash = $3,
+             hash_version = CAST($4 AS INTEGER) WHERE id = CAST($5 AS INTEGER)",
+        "UPDATE audit_log SET target = $1, prev_hash = $2, hash = $3,
+             hash_version = CAST($4 AS INTEGER) WHERE id = CAST($5 AS BIGINT)",
+        &args,
+    )
+    .await;
+}
+
+store_test!(
+    entries_from_before_the_chain_was_keyed_verify_and_keyed_ones_follow_them,
+    |t: TestStore| async move {
+        write_entries_from_before_keying(t, 3).await;
+        for i in 0..2 {
+            t.store
+                .append_audit(&entry(Actor::Account(i), "after.keying", "x", json!({})))
+                .await
+                .unwrap();
+        }
+        let log = whole_log(&t.store).await;
+        assert_eq!(
+            log.iter().map(|e| e.hash_version).collect::<Vec<_>>(),
+            [
+                HashVersion::Plain,
+                HashVersion::Plain,
+                HashVersion::Plain,
+                HashVersion::Keyed,
+                HashVersion::Keyed
+            ]
+        );
+        assert_eq!(
+            log[3].prev_hash, log[2].hash,
+            "the keyed part continues the chain"
+        );
+        let checked = verify_chain(t.store.audit_key(), &log).unwrap();
+        assert_eq!((checked.entries, checked.plain), (5, 3));
+        assert_eq!(checked.keyed_from, Some(4));
+    }
+);
+
+store_test!(
+    a_keyed_entry_rewritten_in_the_unkeyed_form_is_caught,
+    |t: TestStore| async move {
+        write_entries_from_before_keying(t, 2).await;
+        for i in 0..3 {
+            t.store
+                .append_audit(&entry(
+                    Actor::Account(i),
+                    "permission.granted",
+                    "x",
+                    json!({}),
+                ))
+                .await
+                .unwrap();
+        }
+        // Entry 4 edited, then it and every later one re-hashed the way the old entries are:
+        // no key needed, and the column says "from before keying".
+        let mut log = whole_log(&t.store).await;
+        log[3].target = "account:42".into();
+        for i in 3..log.len() {
+            log[i].prev_hash = log[i - 1].hash.clone();
+            log[i].hash_version = HashVersion::Plain;
+            log[i].hash = plain_entry_hash(&log[i]);
+            overwrite(t, &log[i]).await;
+        }
+        assert_eq!(whole_log(&t.store).await, log, "the rewrite is stored");
+        assert_eq!(
+            verify_chain(t.store.audit_key(), &log),
+            Err(ChainBreak::Downgraded { id: 4 })
+        );
+    }
+);

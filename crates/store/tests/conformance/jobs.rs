@@ -357,9 +357,13 @@ store_test!(jobs_are_listed_newest_first, |store| async move {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_instances_share_one_queue_without_double_leases() {
     let t = testing::fresh_postgres().await;
-    let other = connect(&t.url, &ConnectOptions { max_connections: 3 })
-        .await
-        .unwrap();
+    let other = connect(
+        &t.url,
+        &ConnectOptions { max_connections: 3 },
+        testing::TEST_AUDIT_KEY,
+    )
+    .await
+    .unwrap();
     for _ in 0..20 {
         t.store
             .enqueue_job(&job("work", now() - secs(1), None))

@@ -56,7 +56,7 @@ async fn reconnecting_runs_no_migration_twice_and_keeps_data() {
     t.store.kv_set("k", "v").await.unwrap();
     // `postgresql://` is the other spelling libpq accepts.
     let url = t.url.replacen("postgres://", "postgresql://", 1);
-    let again = jumpgate_store::connect(&url, &Default::default())
+    let again = jumpgate_store::connect(&url, &Default::default(), testing::TEST_AUDIT_KEY)
         .await
         .unwrap();
     assert_eq!(again.kv_get("k").await.unwrap().as_deref(), Some("v"));

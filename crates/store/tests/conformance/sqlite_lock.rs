@@ -41,7 +41,7 @@ async fn second_process_child() {
     let (Ok(url), Ok(parent)) = (std::env::var(CHILD_URL), std::env::var(CHILD_PARENT)) else {
         return;
     };
-    match connect(&url, &ConnectOptions::default()).await {
+    match connect(&url, &ConnectOptions::default(), testing::TEST_AUDIT_KEY).await {
         Err(StoreError::Locked { path, holder }) => {
             assert_eq!(holder, parent);
             assert!(url.ends_with(&path), "{path} vs {url}");
@@ -57,7 +57,7 @@ async fn second_process_child() {
 #[tokio::test]
 async fn a_second_store_in_the_same_process_is_refused_too() {
     let t = testing::fresh_sqlite().await;
-    match connect(&t.url, &ConnectOptions::default()).await {
+    match connect(&t.url, &ConnectOptions::default(), testing::TEST_AUDIT_KEY).await {
         Err(StoreError::Locked { holder, .. }) => {
             assert_eq!(holder, std::process::id().to_string())
         }
@@ -70,21 +70,33 @@ async fn a_second_store_in_the_same_process_is_refused_too() {
 async fn the_lock_is_released_with_the_store_and_data_persists() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("nested/dir/j.db").display());
-    let first = connect(&url, &ConnectOptions::default()).await.unwrap();
+    let first = connect(&url, &ConnectOptions::default(), testing::TEST_AUDIT_KEY)
+        .await
+        .unwrap();
     first.kv_set("k", "v").await.unwrap();
     drop(first);
-    let second = connect(&url, &ConnectOptions::default()).await.unwrap();
+    let second = connect(&url, &ConnectOptions::default(), testing::TEST_AUDIT_KEY)
+        .await
+        .unwrap();
     assert_eq!(second.kv_get("k").await.unwrap().as_deref(), Some("v"));
 }
 
 #[tokio::test]
 async fn in_memory_databases_need_no_lock() {
-    let a = connect("sqlite::memory:", &ConnectOptions::default())
-        .await
-        .unwrap();
-    let b = connect("sqlite::memory:", &ConnectOptions::default())
-        .await
-        .unwrap();
+    let a = connect(
+        "sqlite::memory:",
+        &ConnectOptions::default(),
+        testing::TEST_AUDIT_KEY,
+    )
+    .await
+    .unwrap();
+    let b = connect(
+        "sqlite::memory:",
+        &ConnectOptions::default(),
+        testing::TEST_AUDIT_KEY,
+    )
+    .await
+    .unwrap();
     a.kv_set("k", "a").await.unwrap();
     assert_eq!(
         b.kv_get("k").await.unwrap(),

@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use jumpgate_domain::StateId;
-use jumpgate_domain::audit::{Actor, GENESIS_HASH, NewAuditEntry, verify_chain};
+use jumpgate_domain::audit::{Actor, NewAuditEntry, verify_chain};
 use jumpgate_domain::states::State;
 use jumpgate_store::{Store, Transaction, store_test};
 use serde_json::json;
@@ -48,7 +48,7 @@ store_test!(
         );
         let log = store.audit_after(0, 10).await.unwrap();
         assert_eq!(log, vec![entry]);
-        verify_chain(GENESIS_HASH, &log).unwrap();
+        verify_chain(store.audit_key(), &log).unwrap();
     }
 );
 
@@ -144,7 +144,7 @@ store_test!(
             log.iter().map(|e| e.id).collect::<Vec<_>>(),
             (1..=20).collect::<Vec<_>>()
         );
-        verify_chain(GENESIS_HASH, &log).unwrap();
+        verify_chain(store.audit_key(), &log).unwrap();
     }
 );
 

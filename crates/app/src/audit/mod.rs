@@ -1,5 +1,12 @@
 //! The audit log: writing to it from use cases, and reading it (`admin.audit` everything,
 //! `standings.audit` only the standings actions).
+//!
+//! Its tamper evidence (ADR 0016): `key` (where the chain key comes from), `check` (the
+//! `verify-audit` job and `audit verify`), `anchor` (what a check leaves outside the database).
+
+pub mod anchor;
+pub mod check;
+pub mod key;
 
 use crate::App;
 use crate::caller::Caller;
@@ -7,63 +14,11 @@ use crate::error::AppResult;
 use jumpgate_domain::audit::{Actor, AuditEntry, NewAuditEntry};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::{AuditFilter, Transaction};
-use serde_json::json;
 
 /// The actions a `standings.audit` holder may read start with this.
 pub const STANDINGS_PREFIX: &str = "standings.";
 
 impl App {
-    /// Checks the whole audit chain and records the result in the log itself, so an auditor
-    /// sees that (and by which worker) the log was verified. A broken chain raises an alert.
-    /// Background work (the job `verify-audit`).
-    pub async fn verify_audit_log(&self, caller: &Caller) -> AppResult<usize> {
-        caller.require_background()?;
-        use jumpgate_domain::audit::{GENESIS_HASH, verify_chain};
-        let mut prev = GENESIS_HASH.to_owned();
-        let mut after = 0;
-        let mut checked = 0;
-        let broken = loop {
-            let page = self.store().audit_after(after, 5_000).await?;
-            let Some(last) = page.last() else { break None };
-            after = last.id;
-            checked += page.len();
-            match verify_chain(&prev, &page) {
-                Ok(hash) => prev = hash,
-                Err(b) => break Some(b),
-            }
-        };
-        let actor = caller.actor();
-        match broken {
-            None => {
-                self.audit(
-                    actor,
-                    "audit.verified",
-                    "audit",
-                    json!({"entries": checked, "worker": self.settings().instance_id}),
-                )
-                .await?;
-                Ok(checked)
-            }
-            Some(b) => {
-                tracing::error!(
-                    ?b,
-                    "THE AUDIT LOG WAS TAMPERED WITH: its hash chain is broken"
-                );
-                metrics::counter!("audit_chain_breaks_total").increment(1);
-                self.audit(
-                    actor,
-                    "audit.chain_broken",
-                    "audit",
-                    json!({"break": format!("{b:?}")}),
-                )
-                .await?;
-                Err(crate::AppError::Invalid(format!(
-                    "the audit chain is broken: {b:?}"
-                )))
-            }
-        }
-    }
-
     /// Appends one entry on its own. Details must never hold secrets. A use case that changes
     /// something records it with [`audit_in`] inside the change's transaction instead.
     pub(crate) async fn audit(
