@@ -175,6 +175,7 @@ const ROWS: &[(&str, Rule)] = &[
     ("preview_change", Rule::Holds(&[APPROVE, MANAGE])),
     ("standings_entries", Rule::Holds(&[MANAGE, APPROVE])),
     ("count_standings", Rule::Holds(&[MANAGE, APPROVE])),
+    ("count_matching_standings", Rule::Holds(&[MANAGE, APPROVE])),
     ("queue_propagation", Rule::Holds(&[MANAGE, APPROVE])),
     ("queue_reconcile_all", Rule::Holds(&[MANAGE, APPROVE])),
     // standings: managers
@@ -183,7 +184,8 @@ const ROWS: &[(&str, Rule)] = &[
     ("export_standings_csv", Rule::Holds(&[MANAGE])),
     ("start_bulk", Rule::PersonWith(&[MANAGE])),
     ("bulk_operation", Rule::Holds(&[MANAGE])),
-    ("all_synced", Rule::Holds(&[MANAGE])),
+    ("synced_page", Rule::Holds(&[MANAGE])),
+    ("sync_status_counts", Rule::Holds(&[MANAGE])),
     ("force_sync", Rule::Holds(&[MANAGE])),
     ("validate_sync", Rule::Holds(&[MANAGE])),
     ("sync_all", Rule::Holds(&[MANAGE])),
@@ -576,6 +578,10 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .await
             .map(drop),
         "count_standings" => app.count_standings(c()).await.map(drop),
+        "count_matching_standings" => app
+            .count_matching_standings(c(), &StandingsFilter::default())
+            .await
+            .map(drop),
         "queue_propagation" => app.queue_propagation(c(), nobody).await,
         "queue_reconcile_all" => app.queue_reconcile_all(c()).await,
         "set_standing_entry" => {
@@ -600,7 +606,8 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .await
             .map(drop),
         "bulk_operation" => app.bulk_operation(c(), w.bulk).await.map(drop),
-        "all_synced" => app.all_synced(c()).await.map(drop),
+        "synced_page" => app.synced_page(c(), None, 10, 0).await.map(drop),
+        "sync_status_counts" => app.sync_status_counts(c()).await.map(drop),
         "force_sync" => app.force_sync(c(), &[]).await.map(drop),
         "validate_sync" => app.validate_sync(c(), &[]).await.map(drop),
         "sync_all" => app.sync_all(c()).await.map(drop),

@@ -1140,3 +1140,53 @@ on_both_backends!(
         assert_eq!(answered(&t, 420), 1);
     }
 );
+
+on_both_backends!(
+    the_admin_list_shows_enrolled_characters_by_name_a_page_at_a_time_and_by_status,
+    |t: TestApp| async move {
+        let admin = t.browser();
+        admin.login_ok(t.sim.characters()[0].character_id).await;
+        for i in 0..250_i64 {
+            let id = CharacterId(95_000_000 + i);
+            let (account, _) = t
+                .store
+                .create_account(&jumpgate_store::NewCharacter {
+                    id,
+                    name: format!("Pilot {i:03}"),
+                    owner_hash: format!("owner-{i}"),
+                    corporation: jumpgate_domain::CorporationId(98_000_001),
+                    alliance: None,
+                    faction: None,
+                })
+                .await
+                .unwrap();
+            t.store.enrol_sync(id, account.id).await.unwrap();
+            if i % 100 == 7 {
+                t.store
+                    .set_sync_status(id, SyncStatus::TokenInvalid, Some("log in again"), false)
+                    .await
+                    .unwrap();
+            }
+        }
+        let rows = |page: &str| page.matches("name=\"character\" value=").count();
+
+        let (status, first) = admin.get_text("/standings/sync/admin").await;
+        assert_eq!(status, 200);
+        assert_eq!(rows(&first), 200);
+        assert!(first.contains("1–200 of 250"), "{first}");
+        assert!(first.contains("Pilot 000"), "names, joined in the query");
+        let (_, second) = admin.get_text("/standings/sync/admin?page=2").await;
+        assert_eq!(rows(&second), 50);
+        assert!(second.contains("Pilot 249"));
+
+        let (_, failing) = admin
+            .get_text("/standings/sync/admin?status=token_invalid")
+            .await;
+        assert_eq!(rows(&failing), 3, "Pilot 007, 107, 207");
+        assert!(failing.contains("Pilot 107") && failing.contains("log in again"));
+
+        let (status, page) = admin.get_text("/standings/sync/admin?status=bogus").await;
+        assert_eq!(status, 400);
+        assert!(page.contains("not a sync status"), "{page}");
+    }
+);

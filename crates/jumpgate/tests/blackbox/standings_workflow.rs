@@ -1321,3 +1321,54 @@ on_both_backends!(
         assert!(!page.contains("hx-trigger"), "{page}");
     }
 );
+
+on_both_backends!(
+    the_standings_database_is_shown_a_hundred_entries_a_page_with_its_filters_kept,
+    |t: TestApp| async move {
+        let chars = distinct_characters(&t, 1);
+        let boss = admin(&t, chars[0]).await;
+        for i in 0..250_i64 {
+            t.store
+                .upsert_standing(&jumpgate_store::NewStandingsEntry {
+                    entity: jumpgate_domain::standings::Entity {
+                        kind: jumpgate_domain::standings::EntityKind::Alliance,
+                        id: 99_100_000 + i,
+                    },
+                    name: format!("Alliance {i:03}"),
+                    standing: jumpgate_domain::standings::Standing::new(5.0).unwrap(),
+                    notes: String::new(),
+                    source: "admin".to_owned(),
+                    added_by: None,
+                })
+                .await
+                .unwrap();
+        }
+        let rows = |page: &str| page.matches("form=\"bulk-delete\"").count();
+
+        let (status, first) = boss.get_text("/standings/entries?kind=alliance").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(rows(&first), 100);
+        assert!(first.contains("1–100 of 250 · page 1 of 3"), "{first}");
+        assert!(first.contains("Alliance 000") && !first.contains("Alliance 100"));
+        assert!(
+            first.contains(r#"href="/standings/entries?kind=alliance&#38;page=2""#),
+            "the next page keeps the filter: {first}"
+        );
+
+        let (_, last) = boss
+            .get_text("/standings/entries?kind=alliance&page=3")
+            .await;
+        assert_eq!(rows(&last), 50);
+        assert!(last.contains("201–250 of 250"), "{last}");
+        assert!(last.contains("Alliance 249"));
+
+        // A narrower filter counts only what it matches.
+        let (_, named) = boss.get_text("/standings/entries?name=Alliance%2024").await;
+        assert_eq!(rows(&named), 10, "Alliance 240–249");
+        assert!(!named.contains("page 1 of"), "one page needs no links");
+
+        let (status, page) = boss.get_text("/standings/entries?page=0").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(page.contains("not a page number"), "{page}");
+    }
+);

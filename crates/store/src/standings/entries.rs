@@ -116,34 +116,50 @@ fn check_import(entries: &[NewStandingsEntry]) -> Result<()> {
     Ok(())
 }
 
+/// The entries a `StandingsFilter` matches, its fields bound as `$1`..`$5` by [`bind_filter`].
+const MATCHING: &str = r" FROM standings_entries
+     WHERE ($1 IS NULL OR entity_kind = $1)
+       AND ($2 IS NULL OR standing_tenths >= $2)
+       AND ($3 IS NULL OR standing_tenths <= $3)
+       AND ($4 IS NULL OR lower(name) LIKE $4 ESCAPE '\')
+       AND ($5 IS NULL OR updated_at >= $5)";
+
+/// Binds a filter's fields to a query over [`MATCHING`] (a macro: it serves plain and scalar
+/// queries of both backends).
+macro_rules! bind_filter {
+    ($query:expr, $f:expr) => {
+        $query
+            .bind($f.kind.map(|k| k.as_str()))
+            .bind($f.min.map(|m| m.tenths()))
+            .bind($f.max.map(|m| m.tenths()))
+            .bind($f.name.as_deref().map(contains_pattern))
+            .bind($f.updated_since.map(DbTime))
+    };
+}
+
 impl Store {
     /// Entries matching the filter, by kind then name.
     pub async fn standings(&self, f: &StandingsFilter) -> Result<Vec<StandingsEntry>> {
-        on_db!(self, |db| sqlx::query(concatcp!(
-            "SELECT ",
-            ENTRY_COLS,
-            r" FROM standings_entries
-             WHERE ($1 IS NULL OR entity_kind = $1)
-               AND ($2 IS NULL OR standing_tenths >= $2)
-               AND ($3 IS NULL OR standing_tenths <= $3)
-               AND ($4 IS NULL OR lower(name) LIKE $4 ESCAPE '\')
-               AND ($5 IS NULL OR updated_at >= $5)
-             ORDER BY CASE entity_kind WHEN 'character' THEN 0 WHEN 'corporation' THEN 1 ELSE 2 END,
-                 lower(name), name, entity_id
-             LIMIT $6 OFFSET $7"
-        ))
-        .bind(f.kind.map(|k| k.as_str()))
-        .bind(f.min.map(|m| m.tenths()))
-        .bind(f.max.map(|m| m.tenths()))
-        .bind(f.name.as_deref().map(contains_pattern))
-        .bind(f.updated_since.map(DbTime))
+        on_db!(self, |db| {
+            bind_filter!(
+            sqlx::query(concatcp!(
+                "SELECT ",
+                ENTRY_COLS,
+                MATCHING,
+                r" ORDER BY CASE entity_kind WHEN 'character' THEN 0 WHEN 'corporation' THEN 1 ELSE 2 END,
+                     lower(name), name, entity_id
+                 LIMIT $6 OFFSET $7"
+            )),
+            f
+        )
         .bind(Limit::positive_or_all(f.limit))
         .bind(f.offset.max(0))
         .fetch_all(db.reader())
         .await?
         .iter()
         .map(read_entry)
-        .collect())
+        .collect()
+        })
     }
 
     /// Every entry (the desired contacts of every enrolled character).
@@ -163,6 +179,16 @@ impl Store {
         .as_ref()
         .map(read_entry)
         .transpose())
+    }
+
+    /// How many entries match the filter (its limit and offset aside): a page's "of N".
+    pub async fn count_matching_standings(&self, f: &StandingsFilter) -> Result<i64> {
+        Ok(on_db!(self, |db| bind_filter!(
+            sqlx::query_scalar(concatcp!("SELECT COUNT(*)", MATCHING)),
+            f
+        )
+        .fetch_one(db.reader())
+        .await?))
     }
 
     pub async fn count_standings(&self) -> Result<i64> {

@@ -1,5 +1,5 @@
 //! What the pages of every feature share: the frame around a page (`layout`), the menu entries
-//! features contribute (`nav`), the error page, formatting of values for display (`format`) and
+//! features contribute (`nav`), the error page, pages of long lists (`pager`), formatting of values for display (`format`) and
 //! the extractor for ids in a path (`id_path`). Anything that belongs to one feature lives in
 //! that feature's folder under `routes/`.
 
@@ -8,8 +8,10 @@ pub mod format;
 pub mod id_path;
 pub mod layout;
 pub mod nav;
+pub mod pager;
 
 pub use error_page::ErrorPage;
 pub use format::when;
 pub use id_path::IdPath;
 pub use layout::Layout;
+pub use pager::Pager;

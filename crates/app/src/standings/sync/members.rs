@@ -257,20 +257,22 @@ impl App {
         }
     }
 
-    /// Every enrolled character with its name (its id where Jumpgate has none), for the admin
-    /// page. Needs `standings.manage`.
-    pub async fn all_synced(&self, caller: &Caller) -> AppResult<Vec<(SyncedCharacter, String)>> {
+    /// One page of the enrolled characters (of `status`, or all) with their names (admin).
+    pub async fn synced_page(
+        &self,
+        caller: &Caller,
+        status: Option<SyncStatus>,
+        limit: i64,
+        offset: i64,
+    ) -> AppResult<Vec<(SyncedCharacter, String)>> {
         Self::require_manage(caller)?;
-        let mut named = Vec::new();
-        for s in self.store().synced_characters(None).await? {
-            let name = self
-                .store()
-                .character(s.character)
-                .await?
-                .map_or_else(|| s.character.to_string(), |c| c.name);
-            named.push((s, name));
-        }
-        Ok(named)
+        Ok(self.store().synced_page(status, limit, offset).await?)
+    }
+
+    /// How many enrolled characters are in each status (admin).
+    pub async fn sync_status_counts(&self, caller: &Caller) -> AppResult<Vec<(SyncStatus, i64)>> {
+        Self::require_manage(caller)?;
+        Ok(self.store().sync_status_counts().await?)
     }
 
     /// Queues a full sync of chosen enrolled characters now (admin); returns how many.

@@ -44,6 +44,17 @@ impl App {
         Ok(self.store().standings(filter).await?)
     }
 
+    /// How many entries match `filter` (its limit and offset aside). Needs what
+    /// `standings_entries` needs.
+    pub async fn count_matching_standings(
+        &self,
+        caller: &Caller,
+        filter: &StandingsFilter,
+    ) -> AppResult<i64> {
+        caller.require_any(&[Permission::STANDINGS_MANAGE, Permission::STANDINGS_APPROVE])?;
+        Ok(self.store().count_matching_standings(filter).await?)
+    }
+
     /// How many entries the database holds. Needs what `standings_entries` needs.
     pub async fn count_standings(&self, caller: &Caller) -> AppResult<i64> {
         caller.require_any(&[Permission::STANDINGS_MANAGE, Permission::STANDINGS_APPROVE])?;

@@ -114,11 +114,9 @@ fn read_synced<R: Cols>(r: &R) -> Result<SyncedCharacter> {
 }
 
 /// Builds the counts from `(status, count)` rows.
-fn sync_counts(rows: Vec<(String, i64)>) -> Result<SyncCounts> {
+fn sync_counts(per_status: &[(SyncStatus, i64)]) -> SyncCounts {
     let mut counts = SyncCounts::default();
-    for (status, n) in rows {
-        let status = SyncStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown sync status '{status}'")))?;
+    for &(status, n) in per_status {
         counts.total += n;
         if status == SyncStatus::InSync {
             counts.in_sync += n;
@@ -127,8 +125,12 @@ fn sync_counts(rows: Vec<(String, i64)>) -> Result<SyncCounts> {
             counts.problems += n;
         }
     }
-    Ok(counts)
+    counts
 }
+
+/// The enrolment columns of `sync_characters s` in a query that joins other tables.
+const SYNC_COLS_OF_S: &str = "s.character_id, s.account_id, s.status, s.message, s.enrolled_at, \
+     s.last_sync_at, s.last_success_at";
 
 impl Store {
     /// Enrols a character (status pending); enrolling again keeps its ledger and history.
@@ -187,12 +189,54 @@ impl Store {
     }
 
     pub async fn sync_counts(&self) -> Result<SyncCounts> {
+        Ok(sync_counts(&self.sync_status_counts().await?))
+    }
+
+    /// How many enrolled characters are in each status (statuses without any left out).
+    pub async fn sync_status_counts(&self) -> Result<Vec<(SyncStatus, i64)>> {
         let rows: Vec<(String, i64)> = on_db!(self, |db| sqlx::query_as(
             "SELECT status, COUNT(*) FROM sync_characters GROUP BY status"
         )
         .fetch_all(db.reader())
         .await?);
-        sync_counts(rows)
+        rows.into_iter()
+            .map(|(status, n)| {
+                SyncStatus::parse(&status)
+                    .map(|s| (s, n))
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown sync status '{status}'")))
+            })
+            .collect()
+    }
+
+    /// One page of the enrolled characters (of `status`, or all), by character id, each with
+    /// its name (the id as text for a character Jumpgate no longer knows).
+    pub async fn synced_page(
+        &self,
+        status: Option<SyncStatus>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<(SyncedCharacter, String)>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            SYNC_COLS_OF_S,
+            ", c.name FROM sync_characters s LEFT JOIN characters c ON c.id = s.character_id
+             WHERE ($1 IS NULL OR s.status = $1)
+             ORDER BY s.character_id LIMIT $2 OFFSET $3"
+        ))
+        .bind(status.map(SyncStatus::as_str))
+        .bind(limit)
+        .bind(offset.max(0))
+        .fetch_all(db.reader())
+        .await?
+        .iter()
+        .map(|r| {
+            let synced = read_synced(r)?;
+            let name = r
+                .get::<Option<String>>("name")?
+                .unwrap_or_else(|| synced.character.to_string());
+            Ok((synced, name))
+        })
+        .collect())
     }
 
     /// Records the outcome of a sync attempt; `success` also sets `last_success_at`.

@@ -8,7 +8,8 @@ use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
 use crate::session;
 use crate::ui::id_path::PathId;
-use crate::ui::{IdPath, Layout, when};
+use crate::ui::pager::{self, requested_page};
+use crate::ui::{IdPath, Layout, Pager, when};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
@@ -53,7 +54,11 @@ pub struct EntriesPage {
     pub errors: Vec<String>,
     pub readers: Vec<(i64, String)>,
     pub import_login: String,
+    pub pager: Pager,
 }
+
+/// Entries on one page of the standings database.
+const PAGE_SIZE: i64 = 100;
 
 fn tone(s: Standing) -> &'static str {
     match s.tenths() {
@@ -75,6 +80,8 @@ pub struct EntriesQuery {
     name: String,
     #[serde(default)]
     since: String,
+    #[serde(default)]
+    page: String,
 }
 
 fn entries_filter(q: &EntriesQuery) -> WebResult<StandingsFilter> {
@@ -100,8 +107,8 @@ fn entries_filter(q: &EntriesQuery) -> WebResult<StandingsFilter> {
         max: parse_standing(&q.max)?,
         name: (!q.name.trim().is_empty()).then(|| q.name.trim().to_owned()),
         updated_since: since,
-        limit: 2_000,
-        offset: 0,
+        limit: PAGE_SIZE,
+        offset: pager::offset(requested_page(&q.page)?, PAGE_SIZE),
     })
 }
 
@@ -113,8 +120,25 @@ async fn entries_page(
     errors: Vec<String>,
 ) -> WebResult<EntriesPage> {
     let app = &state.app;
+    let filter = entries_filter(&q)?;
+    let matching = app
+        .count_matching_standings(&viewer.caller, &filter)
+        .await?;
+    let pager = Pager::new(
+        "/standings/entries",
+        &[
+            ("kind", &q.kind),
+            ("min", &q.min),
+            ("max", &q.max),
+            ("name", &q.name),
+            ("since", &q.since),
+        ],
+        requested_page(&q.page)?,
+        PAGE_SIZE,
+        matching,
+    );
     let rows = app
-        .standings_entries(&viewer.caller, &entries_filter(&q)?)
+        .standings_entries(&viewer.caller, &filter)
         .await?
         .into_iter()
         .map(|e| EntryRow {
@@ -147,6 +171,7 @@ async fn entries_page(
         errors,
         readers,
         import_login: IMPORT_LOGIN.to_owned(),
+        pager,
         layout: viewer.layout,
     })
 }

@@ -1,20 +1,23 @@
-//! Contact sync for standings managers (`/standings/sync/admin`): every enrolled character, a
-//! forced sync or validation of chosen ones, syncing all with live progress.
+//! Contact sync for standings managers (`/standings/sync/admin`): the enrolled characters by
+//! status, a page at a time, a forced sync or validation of chosen ones, syncing all with live
+//! progress.
 
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
 use crate::session;
 use crate::ui::id_path::{PathId, not_an_id};
-use crate::ui::{Layout, when};
+use crate::ui::pager::{self, requested_page};
+use crate::ui::{Layout, Pager, when};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Redirect;
 use jumpgate_app::standings::sync::{SyncProgress, status_label};
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::permissions::Permission;
-use std::collections::BTreeMap;
+use jumpgate_store::SyncStatus;
+use serde::Deserialize;
 
 const ADMIN_PAGE: &str = "/standings/sync/admin";
 
@@ -46,8 +49,11 @@ pub struct SyncAdminPage {
     pub layout: Layout,
     pub progress: SyncProgressFragment,
     /// Status → count, every status.
-    pub by_status: Vec<(String, String, usize)>,
+    pub by_status: Vec<(String, String, i64)>,
+    /// The status the list is filtered by; empty: all.
+    pub shown_status: String,
     pub lines: Vec<AdminSyncLine>,
+    pub pager: Pager,
 }
 fn character_id(raw: &str) -> WebResult<CharacterId> {
     raw.parse()
@@ -65,35 +71,81 @@ fn progress_fragment(p: &SyncProgress) -> SyncProgressFragment {
     }
 }
 
-pub async fn page(State(state): State<WebState>, viewer: Viewer) -> WebResult<SyncAdminPage> {
+/// Enrolled characters on one page of the admin list.
+const PAGE_SIZE: i64 = 200;
+
+#[derive(Deserialize, Default)]
+pub struct AdminQuery {
+    /// Only characters in this status (`in_sync`, `failed`, …); empty: all.
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    page: String,
+}
+
+pub async fn page(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Query(q): Query<AdminQuery>,
+) -> WebResult<SyncAdminPage> {
     viewer.require(Permission::STANDINGS_MANAGE)?;
-    let synced = state.app.all_synced(&viewer.caller).await?;
+    let status = match q.status.trim() {
+        "" => None,
+        s => Some(SyncStatus::parse(s).ok_or_else(|| {
+            WebError::BadRequest(format!(
+                "'{s}' is not a sync status; use one of: {}",
+                SyncStatus::ALL.map(SyncStatus::as_str).join(", ")
+            ))
+        })?),
+    };
+    let page = requested_page(&q.page)?;
+    let counts = state.app.sync_status_counts(&viewer.caller).await?;
+    let count_of = |s: SyncStatus| counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
+    let matching = match status {
+        Some(s) => count_of(s),
+        None => counts.iter().map(|(_, n)| n).sum(),
+    };
+    let synced = state
+        .app
+        .synced_page(
+            &viewer.caller,
+            status,
+            PAGE_SIZE,
+            pager::offset(page, PAGE_SIZE),
+        )
+        .await?;
     let progress = state.app.sync_progress(&viewer.caller).await?;
-    let mut by_status: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut lines = Vec::with_capacity(synced.len());
-    for (s, name) in synced {
-        *by_status.entry(s.status.as_str()).or_default() += 1;
-        lines.push(AdminSyncLine {
+    let lines = synced
+        .into_iter()
+        .map(|(s, name)| AdminSyncLine {
             character: s.character.get(),
             name,
             status: s.status.as_str().to_owned(),
             status_text: status_label(s.status).to_owned(),
             message: s.message.clone().unwrap_or_default(),
             last_sync: when(s.last_sync_at),
-        });
-    }
+        })
+        .collect();
     Ok(SyncAdminPage {
         progress: progress_fragment(&progress),
-        by_status: jumpgate_store::SyncStatus::ALL
+        by_status: SyncStatus::ALL
             .iter()
             .map(|s| {
                 (
                     s.as_str().to_owned(),
                     status_label(*s).to_owned(),
-                    by_status.get(s.as_str()).copied().unwrap_or(0),
+                    count_of(*s),
                 )
             })
             .collect(),
+        shown_status: status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        pager: Pager::new(
+            ADMIN_PAGE,
+            &[("status", q.status.trim())],
+            page,
+            PAGE_SIZE,
+            matching,
+        ),
         lines,
         layout: viewer.layout,
     })
