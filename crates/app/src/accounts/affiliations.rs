@@ -8,8 +8,10 @@ use crate::caller::Caller;
 use crate::error::AppResult;
 use jumpgate_domain::account::RemovalReason;
 use jumpgate_domain::states::Affiliation;
+use jumpgate_domain::{AllianceId, CorporationId};
 use jumpgate_store::{AllianceInfo, CorporationInfo};
 use serde_json::json;
+use time::OffsetDateTime;
 
 /// `POST /characters/affiliation` takes at most this many ids.
 const AFFILIATION_BATCH: usize = 1000;
@@ -83,16 +85,45 @@ impl App {
     /// Refreshes corporation and alliance names whose cache expired (corporations first: they
     /// name the alliances to read).
     pub(crate) async fn refresh_entity_names(&self) -> AppResult<(usize, usize)> {
-        Ok((
-            self.refresh_corporations().await?,
-            self.refresh_alliances().await?,
-        ))
+        let now = self.now();
+        let corporations = self.store().stale_corporations(now, 500).await?;
+        self.refresh_corporations(&corporations).await?;
+        let alliances = self.store().stale_alliances(now, 500).await?;
+        self.refresh_alliances(&alliances).await?;
+        Ok((corporations.len(), alliances.len()))
     }
 
-    async fn refresh_corporations(&self) -> AppResult<usize> {
+    /// Refreshes the names of one character's corporation and alliance if Jumpgate has none or
+    /// they expired: what a login shows at once. Everyone else's wait for the sweep, so a login
+    /// never reads hundreds of names from ESI (security review L11).
+    pub(crate) async fn refresh_names_of(&self, affiliation: &Affiliation) -> AppResult<()> {
         let now = self.now();
-        let stale = self.store().stale_corporations(now, 500).await?;
-        for id in &stale {
+        let stale = |expires_at: Option<OffsetDateTime>| expires_at.is_none_or(|at| at <= now);
+        let corporation = affiliation.corporation;
+        let known = self.store().corporation(corporation).await?;
+        if stale(known.as_ref().map(|c| c.expires_at)) {
+            self.refresh_corporations(&[corporation]).await?;
+        }
+        let alliance = match affiliation.alliance {
+            Some(a) => Some(a),
+            // The corporation's alliance, as just read.
+            None => self
+                .store()
+                .corporation(corporation)
+                .await?
+                .and_then(|c| c.alliance),
+        };
+        if let Some(alliance) = alliance
+            && stale(self.store().alliance(alliance).await?.map(|a| a.expires_at))
+        {
+            self.refresh_alliances(&[alliance]).await?;
+        }
+        Ok(())
+    }
+
+    async fn refresh_corporations(&self, ids: &[CorporationId]) -> AppResult<()> {
+        let now = self.now();
+        for id in ids {
             let fresh = self.esi().corporation(*id).await?;
             self.store()
                 .upsert_corporation(&CorporationInfo {
@@ -105,13 +136,12 @@ impl App {
                 })
                 .await?;
         }
-        Ok(stale.len())
+        Ok(())
     }
 
-    async fn refresh_alliances(&self) -> AppResult<usize> {
+    async fn refresh_alliances(&self, ids: &[AllianceId]) -> AppResult<()> {
         let now = self.now();
-        let stale = self.store().stale_alliances(now, 500).await?;
-        for id in &stale {
+        for id in ids {
             let fresh = self.esi().alliance(*id).await?;
             self.store()
                 .upsert_alliance(&AllianceInfo {
@@ -122,6 +152,6 @@ impl App {
                 })
                 .await?;
         }
-        Ok(stale.len())
+        Ok(())
     }
 }

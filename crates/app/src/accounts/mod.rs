@@ -241,9 +241,9 @@ impl App {
             self.store()
                 .update_affiliations(std::slice::from_ref(aff), self.now())
                 .await?;
-            // Names for the account page now rather than at the next sweep; not worth failing
-            // a login over.
-            if let Err(e) = self.refresh_entity_names().await {
+            // This character's names for the account page now rather than at the next sweep;
+            // not worth failing a login over.
+            if let Err(e) = self.refresh_names_of(aff).await {
                 tracing::warn!(error = %e, "could not read corporation or alliance names");
             }
         }

@@ -303,3 +303,60 @@ on_both_backends!(
         let _: AccountId = account;
     }
 );
+
+on_both_backends!(
+    a_login_reads_the_names_of_its_own_corporation_and_alliance_only,
+    |t: TestApp| async move {
+        // Characters of other corporations whose names Jumpgate never read: the sweep's work.
+        let all = t.sim.characters();
+        let me = &all[0];
+        let others: Vec<_> = all
+            .iter()
+            .filter(|c| c.corporation_id != me.corporation_id)
+            .take(5)
+            .collect();
+        assert_eq!(others.len(), 5);
+        for c in &others {
+            t.store
+                .create_account(&jumpgate_store::NewCharacter {
+                    id: CharacterId(c.character_id),
+                    name: c.name.clone(),
+                    owner_hash: c.owner_hash.clone(),
+                    corporation: jumpgate_domain::CorporationId(c.corporation_id),
+                    alliance: c.alliance_id.map(jumpgate_domain::AllianceId),
+                    faction: None,
+                })
+                .await
+                .unwrap();
+        }
+        t.browser().login_ok(me.character_id).await;
+
+        let read = |kind: &str| -> Vec<i64> {
+            let mut ids: Vec<i64> = t
+                .sim
+                .requests()
+                .into_iter()
+                .filter_map(|r| {
+                    let mut parts = r.path.trim_matches('/').split('/');
+                    (parts.next() == Some(kind) && parts.clone().count() == 1)
+                        .then(|| parts.next()?.parse().ok())
+                        .flatten()
+                })
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        assert_eq!(read("corporations"), [me.corporation_id]);
+        let alliances: Vec<i64> = me.alliance_id.into_iter().collect();
+        assert_eq!(read("alliances"), alliances);
+        // Its own names are there for the account page.
+        let corporation = t
+            .store
+            .corporation(jumpgate_domain::CorporationId(me.corporation_id))
+            .await
+            .unwrap()
+            .expect("the login's corporation is named");
+        assert!(!corporation.name.is_empty());
+    }
+);
