@@ -153,6 +153,14 @@ const ROWS: &[(&str, Rule)] = &[
         "audit_entries",
         Rule::Holds(&[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT]),
     ),
+    (
+        "audit_names",
+        Rule::Holds(&[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT]),
+    ),
+    (
+        "audit_reference",
+        Rule::Holds(&[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT]),
+    ),
     ("grant_superuser", Rule::Cli),
     // standings: members
     ("standings_overview", Rule::PersonWith(&[REQUEST])),
@@ -525,6 +533,8 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             )
             .await
             .map(drop),
+        "audit_names" => app.audit_names(c(), &[]).await.map(drop),
+        "audit_reference" => app.audit_reference(c(), "account:1", true).await.map(drop),
         "grant_superuser" => app.grant_superuser(c(), "Nobody Atall").await.map(drop),
         "standings_overview" => app.standings_overview(c()).await.map(drop),
         "request_standing" => app.request_standing(c(), entity).await.map(drop),

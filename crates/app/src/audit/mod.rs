@@ -3,10 +3,12 @@
 //!
 //! Its tamper evidence (ADR 0016): `key` (where the chain key comes from), `check` (the
 //! `verify-audit` job and `audit verify`), `anchor` (what a check leaves outside the database).
+//! `names`: the log shown by name.
 
 pub mod anchor;
 pub mod check;
 pub mod key;
+pub mod names;
 
 use crate::App;
 use crate::caller::Caller;

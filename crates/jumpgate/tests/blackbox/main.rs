@@ -10,6 +10,7 @@ mod support;
 mod account_settings;
 mod accounts;
 mod audit_chain;
+mod audit_log;
 mod cli;
 mod esi_faults;
 mod membership;

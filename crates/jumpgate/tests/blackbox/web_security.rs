@@ -274,7 +274,9 @@ on_both_backends!(
         let r = admin.get("/admin/audit.csv?action=account.created").await;
         assert_eq!(r.status(), StatusCode::OK);
         let csv = r.text().await.unwrap();
-        assert!(csv.starts_with("id,at,actor,action,target,details,prev_hash,hash"));
+        assert!(csv.starts_with(
+            "id,at,actor,actor_name,action,target,target_name,details,prev_hash,hash"
+        ));
         assert_eq!(
             csv.lines().count(),
             3,

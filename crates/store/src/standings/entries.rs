@@ -2,7 +2,7 @@
 //! character's contacts follow.
 
 use super::{read_entity, read_standing};
-use crate::db::{Cols, Conn, DbTime, Limit, on_conn, on_db};
+use crate::db::{Cols, Conn, DbTime, Dialects, IdList, Limit, on_conn, on_db, where_in_ids};
 use crate::support::{contains_pattern, unknown_account};
 use crate::{Result, StoreError};
 use crate::{Store, Transaction};
@@ -165,6 +165,26 @@ impl Store {
     /// Every entry (the desired contacts of every enrolled character).
     pub async fn all_standings(&self) -> Result<Vec<StandingsEntry>> {
         self.standings(&StandingsFilter::default()).await
+    }
+
+    /// The entries among `ids`, in no particular order.
+    pub async fn standings_by_ids(&self, ids: &[i64]) -> Result<Vec<StandingsEntry>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        const STANDINGS_BY_IDS: Dialects = where_in_ids!(
+            "SELECT ",
+            ENTRY_COLS,
+            " FROM standings_entries WHERE entity_id"
+        );
+        let ids = IdList::new(ids.iter().copied());
+        on_db!(self, |db| sqlx::query(db.sql(&STANDINGS_BY_IDS))
+            .bind(ids)
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(read_entry)
+            .collect())
     }
 
     pub async fn standing(&self, entity_id: i64) -> Result<Option<StandingsEntry>> {

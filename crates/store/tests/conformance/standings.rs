@@ -1234,3 +1234,41 @@ store_test!(
         assert!(store.change_counter("no such counter").await.is_err());
     }
 );
+
+store_test!(
+    entries_are_read_by_a_list_of_ids_and_by_a_filter_with_its_count,
+    |store| async move {
+        for (id, name) in [
+            (99_000_001, "Friends"),
+            (99_000_002, "Allies"),
+            (99_000_003, "Foes"),
+        ] {
+            store
+                .upsert_standing(&entry(alliance(id), name, 5.0))
+                .await
+                .unwrap();
+        }
+        let mut named: Vec<String> = store
+            .standings_by_ids(&[99_000_001, 99_000_003, 42])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        named.sort();
+        assert_eq!(named, ["Foes", "Friends"]);
+        assert!(store.standings_by_ids(&[]).await.unwrap().is_empty());
+
+        let filter = StandingsFilter {
+            name: Some("f".into()),
+            limit: 1,
+            ..StandingsFilter::default()
+        };
+        assert_eq!(store.standings(&filter).await.unwrap().len(), 1);
+        assert_eq!(
+            store.count_matching_standings(&filter).await.unwrap(),
+            2,
+            "the count ignores the page's limit"
+        );
+    }
+);

@@ -1,4 +1,6 @@
-//! The audit log (`/admin/audit`): filters, and the same entries as CSV (`/admin/audit.csv`).
+//! The audit log (`/admin/audit`): people and things by name, linked to their pages, details as
+//! key/value lines, filters by name or id; the same entries as CSV (`/admin/audit.csv`), with
+//! ids and names.
 
 use crate::WebState;
 use crate::auth::Viewer;
@@ -10,20 +12,35 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use jumpgate_app::audit::STANDINGS_PREFIX;
+use jumpgate_app::audit::names::{AuditNames, Named};
 use jumpgate_domain::audit::AuditEntry;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::AuditFilter;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+/// An actor or target as the page shows it.
+#[derive(Debug, Clone, Default)]
+pub struct Who {
+    /// A name, or the reference as the log writes it when there is none.
+    pub text: String,
+    /// What kind of thing, when it is named ("account #12", "alliance").
+    pub note: String,
+    /// Its page, when the viewer may open it; empty otherwise.
+    pub href: String,
+    /// A character portrait; empty for anything else.
+    pub portrait: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct AuditRow {
     pub id: i64,
     pub at: String,
-    pub actor: String,
+    pub actor: Who,
     pub action: String,
-    pub target: String,
-    pub details: String,
+    pub target: Who,
+    /// The details as key/value lines (a value that is not text stays JSON).
+    pub details: Vec<(String, String)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -99,15 +116,98 @@ fn authorise(viewer: &Viewer, q: &mut AuditQuery) -> WebResult<()> {
     viewer.require(Permission::ADMIN_AUDIT)
 }
 
-fn row(e: &AuditEntry) -> AuditRow {
+/// How the page shows `named`, with a link only where `viewer` may go.
+fn who(named: Named, viewer: &Viewer) -> Who {
+    let may = |p: &str| viewer.caller.grants().allows(p);
+    let link = |p: &str, href: String| if may(p) { href } else { String::new() };
+    match named {
+        Named::Account { id, main } => Who {
+            text: main
+                .as_ref()
+                .map_or_else(|| format!("Account #{id}"), |(_, name)| name.clone()),
+            note: format!("account #{id}"),
+            href: link(Permission::ADMIN_USERS, format!("/admin/users/{id}")),
+            portrait: main.map_or_else(String::new, |(c, _)| viewer.layout.portrait(c.get(), 32)),
+        },
+        Named::Character { id, name, account } => Who {
+            text: name,
+            note: format!("character {id}"),
+            href: link(Permission::ADMIN_USERS, format!("/admin/users/{account}")),
+            portrait: viewer.layout.portrait(id.get(), 32),
+        },
+        Named::Entity { id, kind, name } => Who {
+            note: format!("{kind} {id}"),
+            href: link(
+                Permission::STANDINGS_MANAGE,
+                format!(
+                    "/standings/entries?{}",
+                    url::form_urlencoded::Serializer::new(String::new())
+                        .append_pair("name", &name)
+                        .finish()
+                ),
+            ),
+            text: name,
+            portrait: String::new(),
+        },
+        Named::State { id, name } => Who {
+            text: name,
+            note: "state".to_owned(),
+            href: link(Permission::ADMIN_STATES, format!("/admin/states/{id}")),
+            portrait: String::new(),
+        },
+        Named::Other(text) => Who {
+            text,
+            ..Who::default()
+        },
+    }
+}
+
+/// An entry's details as lines: each key of an object with its value (text as it is, anything
+/// else as JSON); a detail that is not an object, as one line.
+fn detail_lines(details: &serde_json::Value) -> Vec<(String, String)> {
+    let shown = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match details {
+        serde_json::Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), shown(v))).collect(),
+        serde_json::Value::Null => Vec::new(),
+        other => vec![(String::new(), shown(other))],
+    }
+}
+
+fn row(e: &AuditEntry, names: &AuditNames, viewer: &Viewer) -> AuditRow {
     AuditRow {
         id: e.id,
         at: when(Some(e.at)),
-        actor: e.actor.to_text(),
+        actor: who(names.actor(&e.actor), viewer),
         action: e.action.clone(),
-        target: e.target.clone(),
-        details: e.details.to_string(),
+        target: who(names.target(&e.target), viewer),
+        details: detail_lines(&e.details),
     }
+}
+
+/// The filter a query asks for, its names turned into the log's references.
+async fn resolved_filter(
+    state: &WebState,
+    viewer: &Viewer,
+    q: &AuditQuery,
+    limit: i64,
+) -> WebResult<AuditFilter> {
+    let mut f = filter(q, limit)?;
+    let app = &state.app;
+    let resolve = |typed: &Option<String>, as_actor: bool| {
+        let typed = typed.clone().unwrap_or_default();
+        async move {
+            let r = app
+                .audit_reference(&viewer.caller, &typed, as_actor)
+                .await?;
+            Ok::<_, WebError>((!r.is_empty()).then_some(r))
+        }
+    };
+    f.actor = resolve(&f.actor, true).await?;
+    f.target = resolve(&f.target, false).await?;
+    Ok(f)
 }
 
 pub async fn list(
@@ -118,11 +218,15 @@ pub async fn list(
     authorise(&viewer, &mut q)?;
     let entries = state
         .app
-        .audit_entries(&viewer.caller, filter(&q, 500)?)
+        .audit_entries(
+            &viewer.caller,
+            resolved_filter(&state, &viewer, &q, 500).await?,
+        )
         .await?;
+    let names = state.app.audit_names(&viewer.caller, &entries).await?;
     let export_query = serde_urlencoded_like(&q);
     Ok(AuditPage {
-        rows: entries.iter().map(row).collect(),
+        rows: entries.iter().map(|e| row(e, &names, &viewer)).collect(),
         actor: q.actor,
         action: q.action,
         target: q.target,
@@ -151,8 +255,16 @@ pub async fn export(
     authorise(&viewer, &mut q)?;
     let entries = state
         .app
-        .audit_entries(&viewer.caller, filter(&q, 100_000)?)
+        .audit_entries(
+            &viewer.caller,
+            resolved_filter(&state, &viewer, &q, 100_000).await?,
+        )
         .await?;
+    let names = state.app.audit_names(&viewer.caller, &entries).await?;
+    let name_of = |named: Named| match named {
+        Named::Other(_) => String::new(),
+        named => who(named, &viewer).text,
+    };
     let mut out = csv::Writer::from_writer(Vec::new());
     let write = |out: &mut csv::Writer<Vec<u8>>, rec: &[String]| {
         out.write_record(rec)
@@ -164,8 +276,10 @@ pub async fn export(
             "id",
             "at",
             "actor",
+            "actor_name",
             "action",
             "target",
+            "target_name",
             "details",
             "prev_hash",
             "hash",
@@ -180,8 +294,10 @@ pub async fn export(
                 e.at.format(&time::format_description::well_known::Rfc3339)
                     .unwrap_or_default(),
                 e.actor.to_text(),
+                name_of(names.actor(&e.actor)),
                 e.action.clone(),
                 e.target.clone(),
+                name_of(names.target(&e.target)),
                 e.details.to_string(),
                 e.prev_hash.clone(),
                 e.hash.clone(),

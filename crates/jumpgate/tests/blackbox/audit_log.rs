@@ -1,0 +1,104 @@
+//! The audit log as an administrator reads it: people and things by name, linked to their
+//! pages, details as lines, filters by name; the CSV keeps the ids and adds the names.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+use crate::support::TestApp;
+use reqwest::StatusCode;
+
+on_both_backends!(
+    the_log_names_people_and_things_and_links_them,
+    |t: TestApp| async move {
+        let chars = t.sim.characters();
+        let root = t.browser();
+        root.login_ok(chars[0].character_id).await; // the demo's superuser
+        let member_character = t.member_character();
+        let member = t.browser();
+        member.login_ok(member_character).await;
+        let member_account = t.account_of(member_character).await;
+        let member_name = t.sim.character(member_character).unwrap().name;
+        let root_name = chars[0].name.clone();
+
+        // The superuser grants the member a permission: actor and target are both people.
+        let r = root
+            .post_form(
+                &format!("/admin/users/{member_account}/permissions/grant"),
+                &[("permission", "standings.audit")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+        let (status, page) = root.get_text("/admin/audit?action=permission.").await;
+        assert_eq!(status, StatusCode::OK);
+        let html_name = |n: &str| n.replace('\'', "&#39;");
+        assert!(
+            page.contains(&html_name(&root_name)),
+            "the actor by name: {page}"
+        );
+        assert!(
+            page.contains(&html_name(&member_name)),
+            "the target by name"
+        );
+        assert!(
+            page.contains(&format!("href=\"/admin/users/{member_account}\"")),
+            "linked to the account's page"
+        );
+        assert!(page.contains("/portrait?size=32"), "with a portrait");
+        assert!(
+            page.contains("<dt>permission</dt><dd>standings.audit</dd>"),
+            "details as lines: {page}"
+        );
+
+        // Filters take a name as well as an id.
+        let (status, by_name) = root
+            .get_text(&format!(
+                "/admin/audit?action=permission.&actor={}",
+                urlencode(&root_name)
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(by_name.contains("permission.granted"), "{by_name}");
+        let (_, nobody) = root
+            .get_text(&format!(
+                "/admin/audit?action=permission.&actor={}",
+                urlencode(&member_name)
+            ))
+            .await;
+        assert!(
+            !nobody.contains("permission.granted"),
+            "the member granted nothing"
+        );
+        let (status, unknown) = root.get_text("/admin/audit?target=Nobody%20Atall").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            unknown.contains(&html_name("no character is named 'Nobody Atall'")),
+            "{unknown}"
+        );
+
+        // The CSV keeps ids and adds names.
+        let csv = root
+            .get("/admin/audit.csv?action=permission.granted")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let row = csv.lines().nth(1).expect("one entry");
+        assert!(row.contains(&format!("account:{member_account}")), "{row}");
+        assert!(
+            row.contains(&member_name) && row.contains(&root_name),
+            "{row}"
+        );
+
+        // A standings auditor reads names too, but gets no link to pages it may not open.
+        let (status, auditor_view) = member.get_text("/admin/audit").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            !auditor_view.contains("href=\"/admin/users/"),
+            "{auditor_view}"
+        );
+    }
+);
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
