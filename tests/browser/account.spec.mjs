@@ -130,6 +130,37 @@ async function main() {
       }
     });
 
+    const PHONE = { width: 390, height: 844 };
+    for (const [label, viewport, colorScheme] of [
+      ['desktop-light', VIEWPORT, 'light'],
+      ['desktop-dark', VIEWPORT, 'dark'],
+      ['phone-light', PHONE, 'light'],
+      ['phone-dark', PHONE, 'dark'],
+    ]) {
+      await step(`menu at ${label}: administration folds under one heading, the bar's search finds ${alt.name}`, async () => {
+        const ctx = await browser.newContext({ viewport, colorScheme, storageState: await context.storageState() });
+        try {
+          const p = await ctx.newPage();
+          run.currentPage = p;
+          run.watch(p);
+          await p.goto(new URL('/account', BASE).href);
+          const admin = p.locator('details.menu', { has: p.locator('summary', { hasText: 'Administration' }) });
+          expect(await admin.isVisible(), 'no Administration menu in the bar');
+          const audit = admin.locator('a[href="/admin/audit"]');
+          expect(!(await audit.isVisible()), 'the Audit log link shows before its menu is opened');
+          await admin.locator('summary').click();
+          await audit.waitFor({ state: 'visible' });
+          await shot(p, `menu-${label}`, { fullPage: false });
+          await p.fill('.bar-search input', alt.name.slice(0, 5));
+          await Promise.all([p.waitForURL((u) => u.pathname === '/admin/search'), p.press('.bar-search input', 'Enter')]);
+          await p.locator(`#found-characters a[href^="/admin/users/"]`, { hasText: alt.name }).first().waitFor({ state: 'visible' });
+          await shot(p, `search-${label}`);
+        } finally {
+          await ctx.close();
+        }
+      });
+    }
+
     await run.noErrors();
 
     await context.close();

@@ -116,6 +116,7 @@ const ROWS: &[(&str, Rule)] = &[
     ("account_view", Rule::Holds(&[Permission::ADMIN_USERS])),
     ("search_accounts", Rule::Holds(&[Permission::ADMIN_USERS])),
     ("search_characters", Rule::Holds(&[Permission::ADMIN_USERS])),
+    ("search_everything", Rule::Holds(&[Permission::ADMIN_USERS])),
     (
         "direct_permissions",
         Rule::Holds(&[Permission::ADMIN_USERS]),
@@ -496,6 +497,7 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "account_view" => app.account_view(c(), w.target).await.map(drop),
         "search_accounts" => app.search_accounts(c(), "", 10).await.map(drop),
         "search_characters" => app.search_characters(c(), "Pilot", 10).await.map(drop),
+        "search_everything" => app.search_everything(c(), "Pilot").await.map(drop),
         "direct_permissions" => app.direct_permissions(c(), w.target).await.map(drop),
         "removed_characters" => app.removed_characters(c(), None, 10).await.map(drop),
         // An `admin.*` permission needs superuser besides (its own test below).

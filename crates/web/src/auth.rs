@@ -129,6 +129,9 @@ fn signed_in(mut layout: Layout, caller: Caller, session: Session) -> MaybeViewe
         portrait,
         state: caller.state().to_owned(),
         menu: crate::routes::nav(&caller),
+        search: caller
+            .grants()
+            .allows(jumpgate_domain::permissions::Permission::ADMIN_USERS),
     });
     let viewer = Viewer {
         account,

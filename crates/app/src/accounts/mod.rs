@@ -11,6 +11,7 @@ pub mod admin;
 pub mod affiliations;
 pub mod email;
 pub mod pending_login;
+pub mod search;
 pub mod timezones;
 
 use crate::App;

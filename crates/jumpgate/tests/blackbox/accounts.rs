@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use crate::support::{TestApp, location};
+use crate::support::{TestApp, location, urlencode};
 use jumpgate_app::Caller;
 use jumpgate_domain::account::RemovalReason;
 use jumpgate_domain::{AccountId, CharacterId};
@@ -358,5 +358,68 @@ on_both_backends!(
             .unwrap()
             .expect("the login's corporation is named");
         assert!(!corporation.name.is_empty());
+    }
+);
+
+on_both_backends!(
+    the_menu_folds_leadership_and_administration_and_admins_search_from_every_page,
+    |t: TestApp| async move {
+        let root = t.browser();
+        root.login_ok(t.sim.characters()[0].character_id).await; // the demo's superuser
+        let member_character = t.member_character();
+        let member = t.browser();
+        member.login_ok(member_character).await;
+
+        let (_, admin_page) = root.get_text("/account").await;
+        for heading in [
+            "<summary>Leadership</summary>",
+            "<summary>Administration</summary>",
+        ] {
+            assert!(admin_page.contains(heading), "{heading}: {admin_page}");
+        }
+        assert!(
+            admin_page.contains("action=\"/admin/search\""),
+            "the search box"
+        );
+        let (_, member_page) = member.get_text("/account").await;
+        assert!(
+            !member_page.contains("<details class=\"menu\""),
+            "{member_page}"
+        );
+        assert!(!member_page.contains("/admin/search"));
+        assert!(member_page.contains(">Account</a>"));
+
+        // One box finds a character, its account and its corporation.
+        let sim_member = t.sim.character(member_character).unwrap();
+        let account = t.account_of(member_character).await;
+        let part: String = sim_member.name.chars().take(5).collect();
+        let (status, found) = root
+            .get_text(&format!("/admin/search?q={}", urlencode(&part)))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(found.contains("id=\"found-characters\""), "{found}");
+        assert!(found.contains(&format!("href=\"/admin/users/{account}\"")));
+        let corporation = t
+            .store
+            .corporation(jumpgate_domain::CorporationId(sim_member.corporation_id))
+            .await
+            .unwrap()
+            .expect("named at the member's login");
+        let (_, by_ticker) = root
+            .get_text(&format!(
+                "/admin/search?q={}",
+                urlencode(&corporation.ticker)
+            ))
+            .await;
+        assert!(
+            by_ticker.contains("id=\"found-corporations\""),
+            "{by_ticker}"
+        );
+        assert!(by_ticker.contains(&format!("href=\"/admin/users/{account}\"")));
+
+        let (_, nothing) = root.get_text("/admin/search?q=zzzzqqqq").await;
+        assert!(nothing.contains("Nothing matches"), "{nothing}");
+        let (status, _) = member.get_text("/admin/search?q=a").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
     }
 );

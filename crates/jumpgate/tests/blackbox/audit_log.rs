@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use crate::support::TestApp;
+use crate::support::{TestApp, urlencode};
 use reqwest::StatusCode;
 
 on_both_backends!(
@@ -98,7 +98,3 @@ on_both_backends!(
         );
     }
 );
-
-fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}

@@ -106,6 +106,7 @@ const ROUTES: &[Route] = &[
     get("/admin/users/rows", Needs(USERS), 200),
     get("/admin/users/{id}", Needs(USERS), 404),
     get("/admin/characters", Needs(USERS), 200),
+    get("/admin/search", Needs(USERS), 200),
     post(
         "/admin/users/{id}/permissions/grant",
         Needs(STATES),

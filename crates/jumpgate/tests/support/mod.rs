@@ -496,3 +496,8 @@ pub fn plain_client() -> reqwest::Client {
         .build()
         .expect("client")
 }
+
+/// `s` as a query value.
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

@@ -1,7 +1,8 @@
 //! Corporation and alliance names/tickers, refreshed when ESI's expiry passes.
 
 use crate::Store;
-use crate::db::{Cols, DbTime, Dialects, IdList, on_db, where_in_ids};
+use crate::db::{Cols, DbTime, Dialects, IdList, by_name_in_byte_order, on_db, where_in_ids};
+use crate::support::contains_pattern;
 use crate::{AllianceInfo, CorporationInfo, Result};
 use const_format::concatcp;
 use jumpgate_domain::{AllianceId, CorporationId};
@@ -76,6 +77,34 @@ impl Store {
         let ids = IdList::new(ids.iter().map(|id| id.get()));
         on_db!(self, |db| sqlx::query(db.sql(&CORPORATIONS_BY_IDS))
             .bind(ids)
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(read_corporation)
+            .collect())
+    }
+
+    /// Corporations whose name contains `query` or whose ticker is `query` (case-insensitive),
+    /// by name.
+    pub async fn search_corporations(
+        &self,
+        query: &str,
+        limit: i64,
+    ) -> Result<Vec<CorporationInfo>> {
+        const MATCHING: Dialects = by_name_in_byte_order!(
+            concatcp!(
+                "SELECT ",
+                CORPORATION_COLS,
+                r" FROM corporations WHERE lower(name) LIKE $1 ESCAPE '\' OR lower(ticker) = lower($2)
+                 ORDER BY "
+            ),
+            "name",
+            ", id LIMIT $3"
+        );
+        on_db!(self, |db| sqlx::query(db.sql(&MATCHING))
+            .bind(contains_pattern(query))
+            .bind(query.trim())
+            .bind(limit.max(0))
             .fetch_all(db.reader())
             .await?
             .iter()

@@ -9,7 +9,7 @@ mod states;
 mod system;
 
 use crate::WebState;
-use crate::ui::nav::{NavItem, menu};
+use crate::ui::nav::{NavGroup, menu};
 use axum::Router;
 use jumpgate_app::Caller;
 
@@ -27,7 +27,7 @@ pub fn router(state: WebState) -> Router {
 }
 
 /// The menu `caller` sees: every feature's entries, in this order within each section.
-pub fn nav(caller: &Caller) -> Vec<NavItem> {
+pub fn nav(caller: &Caller) -> Vec<NavGroup> {
     menu([
         accounts::nav(caller),
         standings::nav(caller),
@@ -42,25 +42,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_menu_keeps_its_order_people_first_administration_after() {
+    fn the_menu_groups_a_members_pages_then_leaderships_then_administrations() {
         // A system caller may do everything: the whole menu.
-        let labels: Vec<&str> = nav(&Caller::system("test"))
+        let groups: Vec<(&str, Vec<&str>)> = nav(&Caller::system("test"))
             .iter()
-            .map(|item| item.label)
+            .map(|g| (g.heading, g.items.iter().map(|i| i.label).collect()))
             .collect();
         assert_eq!(
-            labels,
+            groups,
             [
-                "Account",
-                "Standings",
-                "Contact sync",
-                "Approvals",
-                "Standings DB",
-                "Users",
-                "Characters",
-                "Jobs",
-                "States",
-                "Audit log",
+                ("", vec!["Account", "Standings", "Contact sync"]),
+                ("Leadership", vec!["Approvals", "Standings DB"]),
+                (
+                    "Administration",
+                    vec!["Users", "Characters", "Jobs", "States", "Audit log"]
+                ),
             ]
         );
     }

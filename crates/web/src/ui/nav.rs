@@ -1,6 +1,7 @@
 //! The menu in every page's frame. Each feature's `nav(&Caller)` returns the entries it has for
-//! this person (by what they may do); `routes::nav` concatenates the features' lists in one place
-//! (`auth` asks it once per request) and `templates/base.html` renders the result with one loop.
+//! this person (by what they may do), each in a section; `routes::nav` composes them in one place
+//! (`auth` asks it once per request) into groups: a member's pages as links, leadership's and
+//! administration's each folded under one heading, so the bar stays short as features come.
 
 /// The signed-in person in the page's frame, with their menu.
 #[derive(Debug, Clone)]
@@ -8,16 +9,41 @@ pub struct NavUser {
     pub name: String,
     pub portrait: String,
     pub state: String,
-    pub menu: Vec<NavItem>,
+    pub menu: Vec<NavGroup>,
+    /// Whether the bar has the search box (administrators of users).
+    pub search: bool,
 }
 
-/// Where in the menu an entry goes: the pages people work with first, administration after.
+/// Where in the menu an entry goes: a member's pages first, then leadership's, then
+/// administration's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Section {
-    /// A person's account and the work features give them (standings, approvals …).
-    Main,
+    /// What every member uses: their account, their standings, their contact sync.
+    Member,
+    /// Deciding for the organisation: approvals, the standings database (later: groups, roles,
+    /// pings, operations).
+    Leadership,
     /// Administering Jumpgate (the pages under `/admin/`).
     Admin,
+}
+
+impl Section {
+    /// The heading a folded section shows; a member's pages are not folded.
+    fn heading(self) -> Option<&'static str> {
+        match self {
+            Self::Member => None,
+            Self::Leadership => Some("Leadership"),
+            Self::Admin => Some("Administration"),
+        }
+    }
+}
+
+/// The entries of one section, as the bar shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavGroup {
+    /// Empty: the entries stand in the bar; otherwise they fold under this heading.
+    pub heading: &'static str,
+    pub items: Vec<NavItem>,
 }
 
 /// One link in the menu.
@@ -29,11 +55,19 @@ pub struct NavItem {
 }
 
 impl NavItem {
-    pub const fn main(label: &'static str, href: &'static str) -> Self {
+    pub const fn member(label: &'static str, href: &'static str) -> Self {
         Self {
             label,
             href,
-            section: Section::Main,
+            section: Section::Member,
+        }
+    }
+
+    pub const fn leadership(label: &'static str, href: &'static str) -> Self {
+        Self {
+            label,
+            href,
+            section: Section::Leadership,
         }
     }
 
@@ -46,11 +80,24 @@ impl NavItem {
     }
 }
 
-/// The menu from every feature's entries: by section, and within a section in the order the
-/// features are listed and each lists its own.
-pub fn menu(features: impl IntoIterator<Item = Vec<NavItem>>) -> Vec<NavItem> {
+/// The menu from every feature's entries: one group per section that has any, in section order,
+/// and within a section in the order the features are listed and each lists its own.
+pub fn menu(features: impl IntoIterator<Item = Vec<NavItem>>) -> Vec<NavGroup> {
     let mut items: Vec<NavItem> = features.into_iter().flatten().collect();
     // Stable: keeps the features' order within a section.
     items.sort_by_key(|item| item.section);
-    items
+    let mut groups: Vec<(Section, NavGroup)> = Vec::new();
+    for item in items {
+        match groups.last_mut() {
+            Some((section, group)) if *section == item.section => group.items.push(item),
+            _ => groups.push((
+                item.section,
+                NavGroup {
+                    heading: item.section.heading().unwrap_or_default(),
+                    items: vec![item],
+                },
+            )),
+        }
+    }
+    groups.into_iter().map(|(_, group)| group).collect()
 }

@@ -7,6 +7,7 @@ mod characters;
 mod home;
 mod pending_cookie;
 mod removed;
+mod search;
 mod sessions;
 mod sso;
 mod user;
@@ -47,11 +48,12 @@ pub fn router() -> Router<WebState> {
         .route("/admin/users/{id}/permissions/revoke", post(user::revoke))
         .route("/admin/users/{id}/sessions/end", post(sessions::end_of))
         .route("/admin/characters", get(characters::characters))
+        .route("/admin/search", get(search::search))
 }
 
 /// Everyone's own account; the account and character lists for user administrators.
 pub fn nav(caller: &Caller) -> Vec<NavItem> {
-    let mut items = vec![NavItem::main("Account", "/account")];
+    let mut items = vec![NavItem::member("Account", "/account")];
     if caller.grants().allows(Permission::ADMIN_USERS) {
         items.push(NavItem::admin("Users", "/admin/users"));
         items.push(NavItem::admin("Characters", "/admin/characters"));

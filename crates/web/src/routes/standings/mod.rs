@@ -111,14 +111,14 @@ pub fn nav(caller: &Caller) -> Vec<NavItem> {
     let grants = caller.grants();
     let mut items = Vec::new();
     if grants.allows(Permission::STANDINGS_REQUEST) {
-        items.push(NavItem::main("Standings", "/standings"));
-        items.push(NavItem::main("Contact sync", "/standings/sync"));
+        items.push(NavItem::member("Standings", "/standings"));
+        items.push(NavItem::member("Contact sync", "/standings/sync"));
     }
     if grants.allows(Permission::STANDINGS_APPROVE) {
-        items.push(NavItem::main("Approvals", "/standings/queue"));
+        items.push(NavItem::leadership("Approvals", "/standings/queue"));
     }
     if grants.allows(Permission::STANDINGS_MANAGE) {
-        items.push(NavItem::main("Standings DB", "/standings/entries"));
+        items.push(NavItem::leadership("Standings DB", "/standings/entries"));
     }
     items
 }
