@@ -1,5 +1,6 @@
 //! The `jumpgate` binary's wiring: command line, configuration, and starting the parts.
 
+pub mod admin_socket;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -23,11 +23,23 @@ pub async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
     let store = wiring::connect_store(&settings).await?;
     let app = wiring::build_app(&settings, store).await?;
     let (stop, stopped) = watch::channel(false);
-    let running = start(&settings, &app, role, None, stopped).await?;
+    let running = start(&settings, &app, role, None, stopped.clone()).await?;
+    // On SQLite this process holds the database: admin commands come to it (ADR 0020).
+    let admin = settings.database_url().starts_with("sqlite:").then(|| {
+        let socket = crate::admin_socket::socket_path(&settings);
+        tokio::spawn(async move {
+            if let Err(e) = crate::admin_socket::serve(app, socket, stopped).await {
+                tracing::warn!(error = %e, "admin commands cannot reach this process (jumpgate admin … must wait until it stops)");
+            }
+        })
+    });
     shutdown_signal().await;
     tracing::info!("shutting down: finishing running jobs");
     let _ = stop.send(true);
     running.wait().await;
+    if let Some(admin) = admin {
+        let _ = admin.await;
+    }
     Ok(())
 }
 

@@ -1,16 +1,46 @@
+//! `jumpgate admin …`: on PostgreSQL, or on an SQLite database no process holds, the command
+//! opens the database itself; beside a running instance on SQLite it asks that instance through
+//! its admin socket (`crate::admin_socket`). Either way the same use case runs, as the command
+//! line, with the same audit entry.
+
+use crate::admin_socket::{self, AdminRequest};
 use crate::config::Settings;
 use crate::wiring;
-use jumpgate_app::Caller;
+use jumpgate_store::StoreError;
 
 pub async fn grant_superuser(settings: &Settings, who: &str) -> anyhow::Result<()> {
-    let store = wiring::connect_store(settings).await?;
-    let app = wiring::build_app(settings, store).await?;
-    let account = app
-        .grant_superuser(&Caller::cli("admin grant-superuser"), who)
-        .await?;
-    tracing::info!(
-        account = account.get(),
-        "superuser granted to the account of {who}"
-    );
+    run(
+        settings,
+        AdminRequest::GrantSuperuser {
+            who: who.to_owned(),
+        },
+    )
+    .await
+}
+
+async fn run(settings: &Settings, request: AdminRequest) -> anyhow::Result<()> {
+    let reply = match wiring::connect_store(settings).await {
+        Ok(store) => {
+            let app = wiring::build_app(settings, store).await?;
+            admin_socket::execute(&app, &request).await
+        }
+        Err(e) if is_locked(&e) => {
+            tracing::info!("the database is in use: asking the running Jumpgate");
+            admin_socket::send(&admin_socket::socket_path(settings), &request).await?
+        }
+        Err(e) => return Err(e),
+    };
+    anyhow::ensure!(reply.ok, "{}", reply.message);
+    tracing::info!("{}", reply.message);
     Ok(())
+}
+
+/// Whether opening the database failed because another process holds its SQLite lock.
+fn is_locked(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<StoreError>(),
+            Some(StoreError::Locked { .. })
+        )
+    })
 }

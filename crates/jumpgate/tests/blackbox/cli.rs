@@ -539,38 +539,48 @@ async fn keys_rotate_refuses_a_key_from_the_configuration_and_says_why() {
 async fn grant_superuser_makes_a_registered_character_superuser_and_refuses_an_unknown_one() {
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_url(dir.path());
-    let account = {
-        let store = open(&url).await;
-        let (account, _) = store
-            .create_account(&NewCharacter {
-                id: CharacterId(2_112_000_042),
-                name: "Ada Lovelace".into(),
-                owner_hash: "owner-ada".into(),
-                corporation: CorporationId(98_000_001),
-                alliance: None,
-                faction: None,
-            })
-            .await
-            .unwrap();
-        assert!(!account.superuser);
-        account.id
-    };
+    let account = registered(&url, 2_112_000_042, "Ada Lovelace").await;
 
-    let ran = run(
-        configured_on(dir.path(), &url),
-        &["admin", "grant-superuser", "Ada Lovelace"],
-    )
-    .await;
+    grant_superuser_and_refuse_an_unknown_name(dir.path(), &url, "Ada Lovelace").await;
+
+    assert_granted_once_by_the_command_line(&url, account).await;
+}
+
+/// A character that logged in once (its account, not superuser), in the SQLite database at
+/// `url`, which is closed again.
+async fn registered(url: &str, id: i64, name: &str) -> jumpgate_domain::AccountId {
+    let store = open(url).await;
+    let (account, _) = store
+        .create_account(&NewCharacter {
+            id: CharacterId(id),
+            name: name.into(),
+            owner_hash: format!("owner-{id}"),
+            corporation: CorporationId(98_000_001),
+            alliance: None,
+            faction: None,
+        })
+        .await
+        .unwrap();
+    assert!(!account.superuser);
+    store.close().await;
+    account.id
+}
+
+/// `jumpgate admin grant-superuser` makes `name` superuser and refuses a name nobody has.
+async fn grant_superuser_and_refuse_an_unknown_name(dir: &Path, url: &str, name: &str) {
+    let ran = run(configured_on(dir, url), &["admin", "grant-superuser", name]).await;
     ran.assert_success();
-
     let ran = run(
-        configured_on(dir.path(), &url),
+        configured_on(dir, url),
         &["admin", "grant-superuser", "Nobody Here"],
     )
     .await;
     ran.assert_failure_saying(&["Nobody Here", "must log in once first"]);
+}
 
-    let store = open(&url).await;
+/// `account` is superuser, granted once and recorded as the command line's.
+async fn assert_granted_once_by_the_command_line(url: &str, account: jumpgate_domain::AccountId) {
+    let store = open(url).await;
     assert!(store.account(account).await.unwrap().unwrap().superuser);
     let granted = store
         .audit_entries(&jumpgate_store::AuditFilter {
@@ -585,6 +595,48 @@ async fn grant_superuser_makes_a_registered_character_superuser_and_refuses_an_u
 }
 
 // ----- processes -----------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_commands_reach_a_running_sqlite_instance_through_its_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path());
+    let account = registered(&url, 2_112_000_043, "Grace Hopper").await;
+    // A running instance holds the SQLite database.
+    let mut running = configured_on(dir.path(), &url)
+        .arg("worker")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = running.id().unwrap();
+    wait_for_lock_of(&dir.path().join("jumpgate.db.lock"), pid).await;
+    let socket = dir.path().join("admin.sock");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !socket.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the instance never opened its admin socket"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "only its owner may use it"
+    );
+
+    grant_superuser_and_refuse_an_unknown_name(dir.path(), &url, "Grace Hopper").await;
+    assert!(
+        running.try_wait().unwrap().is_none(),
+        "the instance is not disturbed"
+    );
+
+    // Stopped, the instance removes its socket; the grant was its, audited as the command line.
+    running.start_kill().unwrap();
+    running.wait().await.unwrap();
+    assert_granted_once_by_the_command_line(&url, account).await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_process_on_one_sqlite_database_is_refused_with_the_way_out() {
