@@ -66,6 +66,32 @@ mod tests {
     use axum::routing::get;
     use tower::ServiceExt;
 
+    /// `Router::layer` wraps every route after matching, so the one layer in `crate::router`
+    /// sees each route's pattern: a second one (there was one on the routes too) counted every
+    /// request twice.
+    #[tokio::test]
+    async fn one_layer_counts_each_request_once_by_its_route() {
+        let Some(handle) = handle() else {
+            panic!("the recorder is installed once per process and available");
+        };
+        let app = Router::new()
+            .route("/count-once-test/{id}", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn(track_http));
+        for id in 1..=3 {
+            let request = Request::builder()
+                .uri(format!("/count-once-test/{id}"))
+                .body(Body::empty())
+                .unwrap();
+            app.clone().oneshot(request).await.unwrap();
+        }
+        let text = handle.render();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("http_requests_total{") && l.contains("count-once-test"))
+            .expect("counted");
+        assert!(line.ends_with(" 3"), "{line}");
+    }
+
     #[tokio::test]
     async fn requests_with_made_up_methods_and_paths_add_no_label_values() {
         let Some(handle) = handle() else {

@@ -21,7 +21,6 @@ pub fn router(state: WebState) -> Router {
         .merge(states::router())
         .merge(audit::router())
         .merge(system::router())
-        .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
         .fallback(system::not_found)
         .with_state(state)
 }
