@@ -1,0 +1,393 @@
+//! Benchmark fixture for every signed-in page, in Alliance Auth's benchmark shape: 2,000 accounts
+//! of 3 characters in 50 corporations of 5 alliances, 1,000 standings, 200 pending standing
+//! requests and 600 characters enrolled in contact sync.
+//!
+//! The simulated EVE runs in this process with exactly that universe; the database (SQLite in
+//! `--data-dir`, or a fresh PostgreSQL schema) is seeded straight through the store as the
+//! affiliation sweep and members' logins would leave it, and a configuration for `jumpgate serve`
+//! is written beside it. The measured server is then a real `jumpgate serve` process of its own
+//! (`scripts/bench/pages.sh` starts it under `/usr/bin/time -v` for its peak memory): this
+//! process waits for it, logs an administrator in through EVE's login as a person would, checks
+//! every page once, prints the pages and the session cookie for `wrk`, and keeps the simulated
+//! EVE up until it is told to stop.
+//!
+//! ```sh
+//! cargo run --release -p jumpgate --example bench_pages -- --data-dir /tmp/bench [--backend sqlite|postgres] [--port 8090]
+//! ```
+//!
+//! Results and the commands that produced them live in `docs/benchmarks.md`.
+
+#![allow(clippy::print_stdout)] // a benchmark reports on stdout
+
+use anyhow::{Context, ensure};
+use clap::{Parser, ValueEnum};
+use jumpgate_domain::standings::{Entity, EntityKind, Standing};
+use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
+use jumpgate_evesim::{EveSim, SimCharacter, SimConfig};
+use jumpgate_store::testing::{TestStore, fresh_postgres};
+use jumpgate_store::{
+    AllianceInfo, CorporationInfo, NewCharacter, NewStandingRequest, NewStandingsEntry, Store,
+};
+use reqwest::StatusCode;
+use reqwest::cookie::{CookieStore, Jar};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use url::Url;
+
+const CLIENT_ID: &str = "jumpgate-bench";
+const CLIENT_SECRET: &str = "jumpgate-bench-secret";
+
+/// Alliance Auth's benchmark shape.
+const ACCOUNTS: usize = 2_000;
+const CHARACTERS: usize = 6_000;
+const CORPORATIONS: usize = 50;
+const ALLIANCES: usize = 5;
+const STANDINGS: usize = 1_000;
+const PENDING: usize = 200;
+const ENROLLED: usize = 600;
+
+/// Every page a signed-in person (here an administrator) works with, and text that shows it
+/// rendered what it should.
+const PAGES: &[(&str, &str)] = &[
+    ("/account", "Your account"),
+    ("/standings", "Standings"),
+    ("/standings/sync", "Contact sync"),
+    ("/standings/queue", "request-"),
+    ("/standings/entries", "1–100 of 1000"),
+    ("/standings/sync/admin", "1–200 of 600"),
+    ("/admin/users", "Users"),
+    ("/admin/characters?q=a", "Characters"),
+    ("/admin/jobs", "Jobs"),
+    ("/admin/states", "States"),
+    ("/admin/audit", "Audit log"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BackendArg {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Seeds the pages benchmark and logs an administrator in")]
+struct Args {
+    /// Where the database (SQLite), keys and the configuration for `jumpgate serve` go. Must be
+    /// empty or absent.
+    #[arg(long)]
+    data_dir: PathBuf,
+    /// The store: SQLite in --data-dir, or a fresh schema in the PostgreSQL of
+    /// JUMPGATE_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
+    #[arg(long, value_enum, default_value = "sqlite")]
+    backend: BackendArg,
+    /// The port `jumpgate serve` will listen on.
+    #[arg(long, default_value_t = 8090)]
+    port: u16,
+    /// Stop after this many seconds (0: at Ctrl+C / SIGTERM).
+    #[arg(long, default_value_t = 0)]
+    serve_for: u64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    jumpgate::telemetry::init(false);
+    ensure!(
+        !args.data_dir.exists() || std::fs::read_dir(&args.data_dir)?.next().is_none(),
+        "--data-dir {} must be empty",
+        args.data_dir.display()
+    );
+    std::fs::create_dir_all(&args.data_dir)?;
+    let data_dir = std::fs::canonicalize(&args.data_dir)?;
+
+    let sim = EveSim::start(
+        SimConfig {
+            alliances: ALLIANCES,
+            corporations: CORPORATIONS,
+            characters: CHARACTERS,
+            accounts: ACCOUNTS,
+            ..SimConfig::default()
+        },
+        "127.0.0.1:0".parse()?,
+    )
+    .await
+    .context("the EVE simulator starts")?;
+    let base = Url::parse(&format!("http://127.0.0.1:{}/", args.port))?;
+
+    let pg: Option<TestStore> = match args.backend {
+        BackendArg::Postgres => Some(fresh_postgres().await),
+        BackendArg::Sqlite => None,
+    };
+    let database_url = match &pg {
+        Some(pg) => pg.url.clone(),
+        None => format!("sqlite://{}", data_dir.join("jumpgate.db").display()),
+    };
+    let config = data_dir.join("bench.toml");
+    std::fs::write(&config, configuration(&data_dir, &database_url, &base, &sim))?;
+    let settings = jumpgate::config::Settings::load(Some(&config))?;
+    sim.register_client(CLIENT_ID, CLIENT_SECRET, settings.callback_url().as_str());
+
+    let started = Instant::now();
+    let admin = {
+        let store = jumpgate::wiring::connect_store(&settings).await?;
+        let admin = seed(&store, &sim).await?;
+        store.close().await;
+        admin
+    };
+    println!(
+        "backend={:?} accounts={ACCOUNTS} characters={CHARACTERS} corporations={CORPORATIONS} \
+         alliances={ALLIANCES} standings={STANDINGS} pending={PENDING} enrolled={ENROLLED} \
+         (seeded in {:.1} s)",
+        args.backend,
+        started.elapsed().as_secs_f64()
+    );
+    println!("JUMPGATE_BENCH_CONFIG={}", config.display());
+
+    // `jumpgate serve --config bench.toml` is started by the caller now.
+    wait_until_up(&base).await?;
+    let jar = Arc::new(Jar::default());
+    let browser = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    login(&browser, &sim, &base, admin.character_id).await?;
+    let cookie = jar
+        .cookies(&base)
+        .context("no session cookie after the login")?
+        .to_str()?
+        .to_owned();
+    for (path, shows) in PAGES {
+        check_page(&browser, &base.join(path)?, shows).await?;
+    }
+    println!("checked: every page answers 200 with its content");
+    for (path, _) in PAGES {
+        println!("JUMPGATE_BENCH_PAGE={}", base.join(path)?);
+    }
+    println!("JUMPGATE_BENCH_COOKIE={cookie}");
+    println!("JUMPGATE_BENCH_READY");
+
+    stop_signal(args.serve_for).await;
+    if let Some(pg) = pg {
+        pg.close().await;
+    }
+    Ok(())
+}
+
+/// `jumpgate serve`'s configuration: the simulated EVE, this database, periodic work at its
+/// defaults (the affiliation sweep of 6,000 characters runs as in production).
+fn configuration(data_dir: &Path, database_url: &str, base: &Url, sim: &EveSim) -> String {
+    format!(
+        r#"data_dir = "{data_dir}"
+
+[server]
+listen = "127.0.0.1:{port}"
+public_url = "{base}"
+
+[database]
+url = "{database_url}"
+
+[eve]
+client_id = "{CLIENT_ID}"
+client_secret = "{CLIENT_SECRET}"
+contact = "bench@jumpgate.invalid"
+sso_base_url = "{sso}"
+esi_base_url = "{esi}"
+image_base_url = "{images}"
+
+[secrets]
+token_key = "{token_key}"
+audit_key = "{audit_key}"
+"#,
+        data_dir = data_dir.display(),
+        port = base.port().unwrap_or(8090),
+        sso = sim.sso_base_url(),
+        esi = sim.esi_base_url(),
+        images = sim.image_base_url(),
+        // Fixed keys: a benchmark's secrets protect nothing.
+        token_key = "YmVuY2gtdG9rZW4ta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
+        audit_key = "YmVuY2gtYXVkaXQta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
+    )
+}
+
+/// Seeds the fixture; returns the administrator (a superuser whose login is measured).
+async fn seed(store: &Arc<Store>, sim: &EveSim) -> anyhow::Result<SimCharacter> {
+    let far = store.clock().now() + time::Duration::days(1);
+    for c in sim.corporations() {
+        store
+            .upsert_corporation(&CorporationInfo {
+                id: CorporationId(c.corporation_id),
+                name: c.name,
+                ticker: c.ticker,
+                alliance: c.alliance_id.map(AllianceId),
+                member_count: Some(c.member_count),
+                expires_at: far,
+            })
+            .await?;
+    }
+    for a in sim.alliances() {
+        store
+            .upsert_alliance(&AllianceInfo {
+                id: AllianceId(a.alliance_id),
+                name: a.name,
+                ticker: a.ticker,
+                expires_at: far,
+            })
+            .await?;
+    }
+    // One account per EVE account, its first character as main.
+    let mut by_owner: BTreeMap<String, Vec<SimCharacter>> = BTreeMap::new();
+    for c in sim.characters() {
+        by_owner.entry(c.owner_hash.clone()).or_default().push(c);
+    }
+    let mut accounts: Vec<(AccountId, Vec<SimCharacter>)> = Vec::new();
+    for characters in by_owner.into_values() {
+        let new = |c: &SimCharacter| NewCharacter {
+            id: CharacterId(c.character_id),
+            name: c.name.clone(),
+            owner_hash: c.owner_hash.clone(),
+            corporation: CorporationId(c.corporation_id),
+            alliance: c.alliance_id.map(AllianceId),
+            faction: None,
+        };
+        let (account, _) = store.create_account(&new(&characters[0])).await?;
+        for alt in &characters[1..] {
+            store.add_character(account.id, &new(alt)).await?;
+        }
+        accounts.push((account.id, characters));
+    }
+    let (admin_account, admin_characters) = accounts.first().context("no account seeded")?;
+    store.set_superuser(*admin_account, true).await?;
+
+    // The standings database: every corporation and alliance, the rest characters.
+    let mut entries = Vec::new();
+    for c in sim.corporations() {
+        entries.push((EntityKind::Corporation, c.corporation_id, c.name));
+    }
+    for a in sim.alliances() {
+        entries.push((EntityKind::Alliance, a.alliance_id, a.name));
+    }
+    for (_, characters) in accounts.iter().skip(1) {
+        for c in characters {
+            if entries.len() < STANDINGS {
+                entries.push((EntityKind::Character, c.character_id, c.name.clone()));
+            }
+        }
+    }
+    let entries: Vec<NewStandingsEntry> = entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, (kind, id, name))| NewStandingsEntry {
+            entity: Entity { kind, id },
+            name,
+            standing: Standing::from_tenths(i16::try_from(i % 201).unwrap_or(0) - 100)
+                .unwrap_or(Standing::NEUTRAL),
+            notes: String::new(),
+            source: "admin".to_owned(),
+            added_by: None,
+        })
+        .collect();
+    store.import_standings(&entries).await?;
+
+    // Pending requests from the last accounts (for characters without a standing), and the
+    // enrolled characters of the accounts before them.
+    for (account, characters) in accounts.iter().rev().take(PENDING) {
+        let c = &characters[0];
+        store
+            .create_request(&NewStandingRequest {
+                entity: Entity::character(CharacterId(c.character_id)),
+                name: c.name.clone(),
+                requester: *account,
+            })
+            .await?;
+    }
+    let enrolled = accounts
+        .iter()
+        .skip(1)
+        .flat_map(|(account, characters)| characters.iter().map(move |c| (*account, c)))
+        .take(ENROLLED);
+    for (account, c) in enrolled {
+        store.enrol_sync(CharacterId(c.character_id), account).await?;
+    }
+    Ok(admin_characters[0].clone())
+}
+
+async fn wait_until_up(base: &Url) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(r) = client.get(base.join("/healthz")?).send().await
+            && r.status() == StatusCode::OK
+        {
+            return Ok(());
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "jumpgate serve did not answer on {base} within two minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The SSO flow of a browser: `/sso/login` → simulated EVE login → callback.
+async fn login(
+    browser: &reqwest::Client,
+    sim: &EveSim,
+    base: &Url,
+    character_id: i64,
+) -> anyhow::Result<()> {
+    let r = browser.get(base.join("/sso/login")?).send().await?;
+    ensure!(
+        r.status() == StatusCode::SEE_OTHER,
+        "/sso/login answered {}",
+        r.status()
+    );
+    let authorize = Url::parse(
+        r.headers()
+            .get("location")
+            .context("no Location header")?
+            .to_str()?,
+    )?;
+    let callback = sim.authorize_for_test(&authorize, character_id).await?;
+    let r = browser.get(callback).send().await?;
+    ensure!(
+        r.status() == StatusCode::SEE_OTHER,
+        "the login of {character_id} failed: {} {}",
+        r.status(),
+        r.text().await.unwrap_or_default()
+    );
+    Ok(())
+}
+
+async fn check_page(browser: &reqwest::Client, url: &Url, shows: &str) -> anyhow::Result<()> {
+    let r = browser.get(url.clone()).send().await?;
+    let status = r.status();
+    let body = r.text().await?;
+    ensure!(status == StatusCode::OK, "{url} answered {status}");
+    ensure!(body.contains(shows), "{url} does not show '{shows}'");
+    Ok(())
+}
+
+async fn stop_signal(serve_for: u64) {
+    let deadline = async {
+        if serve_for == 0 {
+            std::future::pending::<()>().await;
+        } else {
+            tokio::time::sleep(Duration::from_secs(serve_for)).await;
+        }
+    };
+    let term = async {
+        if let Ok(mut s) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = deadline => {}
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Every signed-in page in one command, in Alliance Auth's benchmark shape (2,000 accounts × 3
+# characters, 50 corporations / 5 alliances, 1,000 standings, 200 pending requests, 600 enrolled
+# characters), and the memory of `jumpgate serve` idle and at peak:
+#
+#   scripts/bench/pages.sh [sqlite|postgres] [seconds per run]
+#
+# It builds the release binary and the `bench_pages` example; the example runs the simulated EVE
+# and seeds the database; a real `jumpgate serve` process is then started under
+# `/usr/bin/time -v` and measured from this separate process with wrk, each page at 1 and at 16
+# connections. Defaults: sqlite, 10 s. PostgreSQL comes from JUMPGATE_TEST_DATABASE_URL (a fresh
+# schema, dropped afterwards). Needs wrk (apt-get install -y wrk). Figures go to
+# docs/benchmarks.md.
+set -euo pipefail
+
+backend="${1:-sqlite}"
+seconds="${2:-10}"
+port="${BENCH_PORT:-8090}"
+
+cd "$(dirname "$0")/../.."
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing (apt-get install -y time)" >&2; exit 1; }
+
+cargo build --release -p jumpgate --bin jumpgate --example bench_pages >&2
+
+work="$(mktemp -d)"
+fixture_log="$work/fixture.log"
+serve_log="$work/serve.log"
+time_log="$work/time.log"
+target/release/examples/bench_pages --data-dir "$work/data" --backend "$backend" --port "$port" \
+    >"$fixture_log" 2>&1 &
+fixture=$!
+serve=""
+cleanup() {
+    [ -n "$serve" ] && kill -TERM "$serve" 2>/dev/null || true
+    kill -TERM "$fixture" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+wait_for() {
+    for _ in $(seq 1 1200); do
+        grep -q "^$1" "$fixture_log" && return 0
+        kill -0 "$fixture" 2>/dev/null || { cat "$fixture_log" >&2; echo "the fixture exited early" >&2; exit 1; }
+        sleep 0.1
+    done
+    cat "$fixture_log" >&2; echo "the fixture did not print $1" >&2; exit 1
+}
+
+wait_for JUMPGATE_BENCH_CONFIG
+config="$(sed -n 's/^JUMPGATE_BENCH_CONFIG=//p' "$fixture_log")"
+/usr/bin/time -v -o "$time_log" target/release/jumpgate --config "$config" serve >"$serve_log" 2>&1 &
+timer=$!
+wait_for JUMPGATE_BENCH_READY
+serve="$(pgrep -P "$timer" jumpgate)"
+cookie="$(sed -n 's/^JUMPGATE_BENCH_COOKIE=//p' "$fixture_log")"
+
+grep '^backend=' "$fixture_log"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, wrk from this machine, ${seconds} s per run"
+# The first affiliation sweep (6,000 characters) runs at start; measure once it is done.
+for _ in $(seq 1 120); do
+    grep -q "affiliation sweep finished" "$serve_log" && break
+    sleep 1
+done
+sleep 2
+echo "jumpgate serve idle: $(grep VmRSS "/proc/$serve/status" | tr -s ' ')"
+
+printf '%-28s %5s %12s %10s %10s %8s\n' page conns requests/s p50 p99 errors
+while read -r url; do
+    path="/${url#http://*/}"
+    for connections in 1 16; do
+        threads=$(( connections < 2 ? connections : 2 ))
+        out="$(wrk "-t$threads" "-c$connections" "-d${seconds}s" --latency -H "Cookie: $cookie" "$url")"
+        rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+        p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
+        p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+        errors="$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")"
+        printf '%-28s %5s %12s %10s %10s %8s\n' "$path" "$connections" "$rps" "$p50" "$p99" "${errors:-0}"
+    done
+done < <(sed -n 's/^JUMPGATE_BENCH_PAGE=//p' "$fixture_log")
+
+echo "jumpgate serve after the load: $(grep -E 'VmRSS|VmHWM' "/proc/$serve/status" | tr -s ' ' | paste -sd' ')"
+kill -TERM "$serve"
+wait "$timer" || true
+serve=""
+echo "peak resident (/usr/bin/time -v): $(grep 'Maximum resident' "$time_log" | tr -s ' ')"
