@@ -34,8 +34,10 @@ fn job_status(s: &str) -> Result<JobStatus> {
 }
 
 impl Store {
-    /// Queues a job. With a `dedupe_key`, nothing is queued (returns `None`) while a queued or
-    /// running job has the same key: N instances scheduling a periodic job queue it once.
+    /// Queues a job and returns its id. With a `dedupe_key`, while a queued or running job has
+    /// the same key no second one is queued (N instances scheduling a periodic job queue it
+    /// once), and the earliest due time wins: a queued copy due later is moved to this job's
+    /// `run_at` (its id is returned); `None` when the pending copy is running or due no later.
     pub async fn enqueue_job(&self, job: &NewJob) -> Result<Option<JobId>> {
         let now = self.now();
         on_db!(self, |db| insert_job(
@@ -315,13 +317,19 @@ async fn insert_job<'c>(
     now: OffsetDateTime,
 ) -> Result<Option<JobId>> {
     // The partial unique index on dedupe_key only covers queued and running jobs, so a second
-    // copy is silently skipped while one is pending, and allowed again once it finished. The
-    // payload is bound as JSON: text on SQLite, JSONB on PostgreSQL.
+    // copy is not queued while one is pending, and allowed again once it finished. One
+    // statement, so that two instances queueing at once cannot both miss the pending copy:
+    // "run now" (or any trigger due sooner) pulls a queued copy forward instead of leaving it
+    // due at the later time (issue 10); a running copy, or one due sooner, stays as it is.
+    // The payload is bound as JSON: text on SQLite, JSONB on PostgreSQL.
     let id: Option<i64> = on_conn!(conn, |c| {
         sqlx::query_scalar(
         "INSERT INTO jobs (kind, payload, status, run_at, dedupe_key, attempts, max_attempts, created_at)
          VALUES ($1, $2, 'queued', $3, $4, 0, $5, $6)
-         ON CONFLICT DO NOTHING RETURNING id",
+         ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running')
+         DO UPDATE SET run_at = excluded.run_at
+             WHERE jobs.status = 'queued' AND jobs.run_at > excluded.run_at
+         RETURNING id",
     )
     .bind(&job.kind)
     .bind(sqlx::types::Json(&job.payload))

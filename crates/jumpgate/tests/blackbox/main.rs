@@ -12,6 +12,7 @@ mod accounts;
 mod audit_chain;
 mod cli;
 mod esi_faults;
+mod jobs;
 mod membership;
 mod permission_matrix;
 mod rate_limits;

@@ -70,6 +70,54 @@ store_test!(
 );
 
 store_test!(
+    a_deduplicated_job_keeps_the_earliest_due_time,
+    |store| async move {
+        let run_at = |id| {
+            let store = store.clone();
+            async move { store.job(id).await.unwrap().unwrap().run_at }
+        };
+        // A periodic sync waits for ten minutes from now …
+        let in_ten = now() + secs(600);
+        let id = store
+            .enqueue_job(&job("sync", in_ten, Some("sync:1")))
+            .await
+            .unwrap()
+            .unwrap();
+        // … a later trigger leaves it as it is …
+        let later = store
+            .enqueue_job(&job("sync", now() + secs(1200), Some("sync:1")))
+            .await
+            .unwrap();
+        assert_eq!(later, None);
+        assert_eq!(run_at(id).await, in_ten);
+        // … and "sync now" makes that same job due now: no second copy, no wait.
+        let at = now();
+        assert_eq!(
+            store
+                .enqueue_job(&job("sync", at, Some("sync:1")))
+                .await
+                .unwrap(),
+            Some(id)
+        );
+        assert_eq!(run_at(id).await, at);
+        assert_eq!(store.jobs(None, 10).await.unwrap().len(), 1);
+        let leased = store.lease_jobs("w", &[], MINUTE, 10).await.unwrap();
+        assert_eq!(leased.iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
+
+        // A running copy is not touched, whatever the time asked for.
+        assert_eq!(
+            store
+                .enqueue_job(&job("sync", now() - secs(60), Some("sync:1")))
+                .await
+                .unwrap(),
+            None
+        );
+        let running = store.job(id).await.unwrap().unwrap();
+        assert_eq!((running.status, running.run_at), (JobStatus::Running, at));
+    }
+);
+
+store_test!(
     leasing_takes_due_jobs_of_the_asked_kinds_oldest_first,
     |store| async move {
         let t = now();

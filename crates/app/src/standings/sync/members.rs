@@ -170,8 +170,9 @@ impl App {
         Ok(())
     }
 
-    /// Queues a full sync of one of the member's enrolled characters ("sync now"). Needs
-    /// `standings.request`.
+    /// Queues a full sync of one of the member's enrolled characters, due now ("sync now"): a
+    /// sync already queued for later (the periodic one) is moved to now rather than left
+    /// waiting. Needs `standings.request`.
     pub async fn request_sync_now(&self, caller: &Caller, character: CharacterId) -> AppResult<()> {
         let account = caller.person_with(Permission::STANDINGS_REQUEST)?;
         self.own_sync_character(account, character).await?;

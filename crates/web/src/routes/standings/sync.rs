@@ -104,7 +104,7 @@ pub async fn sync_now(
         .app
         .request_sync_now(&viewer.caller, id)
         .await
-        .map(|()| "A sync is queued.".to_owned());
+        .map(|()| "A sync starts now.".to_owned());
     flash_result(&viewer, r).await
 }
 
