@@ -1,6 +1,7 @@
 //! The durable job queue: dedupe while queued or running, leases with expiry, retries.
 
 use crate::db::{Cols, Conn, Db, DbTime, on_conn, on_db};
+use crate::job_runs::{RunOutcome, RunReport, record_run};
 use crate::support::{self, conflict, json};
 use crate::{Job, JobCounts, JobStatus, NewJob, Result, StoreError};
 use crate::{Store, Transaction};
@@ -141,57 +142,81 @@ impl Store {
         Ok(done == 1)
     }
 
-    /// Deletes a finished job the worker holds; false if it lost the lease.
-    pub async fn complete_job(&self, job_id: JobId, worker: &str) -> Result<bool> {
-        let done = on_db!(self, |db| sqlx::query(
+    /// Deletes a finished job the worker holds and records its run (`run`); false if it lost
+    /// the lease (nothing is written then).
+    pub async fn complete_job(&self, job_id: JobId, worker: &str, run: &RunReport) -> Result<bool> {
+        let Some(mut tx) = self
+            .record_end(job_id, worker, RunOutcome::Succeeded, None, run)
+            .await?
+        else {
+            return Ok(false);
+        };
+        on_conn!(tx.conn(), |c| sqlx::query(
             "DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND status = 'running'"
         )
         .bind(job_id.get())
         .bind(worker)
-        .execute(db.writer())
+        .execute(c)
         .await?
         .rows_affected());
-        Ok(done == 1)
+        tx.commit().await?;
+        Ok(true)
     }
 
-    /// Records a failure: queued again at `retry_at`, or `failed` for good when `None`.
+    /// Records a failure and its run (`run`): queued again at `retry_at`, or `failed` for good
+    /// when `None`. False if the worker lost the lease (nothing is written then).
     pub async fn fail_job(
         &self,
         job_id: JobId,
         worker: &str,
         error: &str,
         retry_at: Option<OffsetDateTime>,
+        run: &RunReport,
     ) -> Result<bool> {
-        let done = on_db!(self, |db| match retry_at {
-            Some(at) => {
-                sqlx::query(
-                    "UPDATE jobs SET status = 'queued', run_at = $1, locked_by = NULL,
-                         locked_until = NULL, last_error = $2
-                     WHERE id = $3 AND locked_by = $4 AND status = 'running'",
-                )
-                .bind(DbTime(at))
-                .bind(error)
-                .bind(job_id.get())
-                .bind(worker)
-                .execute(db.writer())
-                .await?
-                .rows_affected()
-            }
-            None => {
-                sqlx::query(
-                    "UPDATE jobs SET status = 'failed', locked_by = NULL, locked_until = NULL,
-                         last_error = $1
-                     WHERE id = $2 AND locked_by = $3 AND status = 'running'",
-                )
-                .bind(error)
-                .bind(job_id.get())
-                .bind(worker)
-                .execute(db.writer())
-                .await?
-                .rows_affected()
-            }
-        });
-        Ok(done == 1)
+        let outcome = match retry_at {
+            Some(_) => RunOutcome::Retrying,
+            None => RunOutcome::Failed,
+        };
+        let Some(mut tx) = self
+            .record_end(job_id, worker, outcome, Some(error), run)
+            .await?
+        else {
+            return Ok(false);
+        };
+        // Failed for good, it keeps its `run_at` (when it was due).
+        on_conn!(tx.conn(), |c| sqlx::query(
+            "UPDATE jobs SET status = CASE WHEN CAST($1 AS TEXT) = 'retrying' THEN 'queued'
+                     ELSE 'failed' END,
+                 run_at = COALESCE($2, run_at), locked_by = NULL, locked_until = NULL,
+                 last_error = $3
+             WHERE id = $4 AND locked_by = $5 AND status = 'running'",
+        )
+        .bind(outcome.as_str())
+        .bind(retry_at.map(DbTime))
+        .bind(error)
+        .bind(job_id.get())
+        .bind(worker)
+        .execute(c)
+        .await?
+        .rows_affected());
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Opens the transaction that ends a run and records the run in it; `None` (nothing
+    /// written) when `worker` no longer holds the job.
+    async fn record_end(
+        &self,
+        job_id: JobId,
+        worker: &str,
+        outcome: RunOutcome,
+        error: Option<&str>,
+        run: &RunReport,
+    ) -> Result<Option<Transaction>> {
+        let mut tx = self.transaction().await?;
+        let now = tx.now();
+        let recorded = record_run(tx.conn(), job_id, worker, outcome, error, run, now).await?;
+        Ok(recorded.then_some(tx))
     }
 
     /// Puts a job back in the queue at `run_at` without counting the attempt: EVE's downtime,

@@ -1,13 +1,16 @@
-//! Background jobs as people meet them, on both databases: "run now" (a member's "Sync now", an
-//! administrator's "Run now" or "Retry") means now, whatever was already queued for later.
+//! Background jobs as people meet them, on both databases: what ran is kept, with its numbers,
+//! for `[jobs] keep_finished`; "run now" (a member's "Sync now", an administrator's "Run now" or
+//! "Retry") means now, whatever was already queued for later.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use crate::standings_sync::{contact, member, other_characters, stand};
-use crate::support::TestApp;
+use crate::support::{Backend, TestApp};
 use jumpgate_app::standings::sync::SYNC_CHARACTER;
+use jumpgate_domain::clock::{Clock, ManualClock, SystemClock};
 use jumpgate_domain::standings::EntityKind;
-use jumpgate_store::NewJob;
+use jumpgate_store::{NewJob, RunFilter, RunOutcome};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Polls `done` every 50 ms for up to `within`; whether it came true.
@@ -74,3 +77,83 @@ on_both_backends!(
         worker.stop().await;
     }
 );
+
+/// The newest runs of any job, newest first.
+async fn recent_runs(t: &TestApp) -> Vec<jumpgate_store::JobRun> {
+    t.store
+        .job_runs(&RunFilter {
+            limit: 10,
+            ..RunFilter::default()
+        })
+        .await
+        .unwrap()
+}
+
+/// Time is a parameter: the retention passes on a manual clock, without waiting a week.
+mod finished_runs_are_kept_with_their_numbers_for_keep_finished {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        run(Backend::Postgres).await;
+    }
+
+    async fn run(backend: Backend) {
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let t = TestApp::spawn_with_clock(backend, clock.clone()).await;
+        t.browser()
+            .login_ok(t.sim.characters()[0].character_id)
+            .await;
+        for _ in 0..2 {
+            assert!(
+                t.run_job("refresh-affiliations", serde_json::Value::Null)
+                    .await
+                    .is_none()
+            );
+        }
+        let runs = recent_runs(&t).await;
+        assert_eq!(runs.len(), 2);
+        let last = &runs[0];
+        assert_eq!(
+            (last.kind.as_str(), last.outcome, last.attempt),
+            ("refresh-affiliations", RunOutcome::Succeeded, 1)
+        );
+        assert_eq!(last.worker, t.app.settings().instance_id);
+        assert_eq!(last.started_at, last.finished_at, "the clock stood still");
+        assert!(
+            last.summary
+                .to_string()
+                .starts_with("1 characters, 0 changed"),
+            "{}",
+            last.summary
+        );
+
+        // A week (the default keep_finished) and an hour later, the cleanup forgets the older
+        // run; the newest of its kind stays for the schedule's "last run".
+        clock.advance(Duration::from_secs(7 * 24 * 3600 + 3600));
+        assert!(
+            t.run_job("cleanup-sessions", serde_json::Value::Null)
+                .await
+                .is_none()
+        );
+        let runs = recent_runs(&t).await;
+        let kept: Vec<_> = runs.iter().map(|r| (r.kind.as_str(), r.job)).collect();
+        assert_eq!(
+            kept,
+            [
+                ("cleanup-sessions", runs[0].job),
+                ("refresh-affiliations", last.job)
+            ]
+        );
+        assert!(
+            runs[0].summary.to_string().ends_with("1 job runs"),
+            "{}",
+            runs[0].summary
+        );
+    }
+}

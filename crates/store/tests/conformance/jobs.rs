@@ -51,14 +51,24 @@ store_test!(
             None
         );
         // … but not once it finished or failed for good.
-        assert!(store.complete_job(first.unwrap(), "w").await.unwrap());
+        assert!(
+            store
+                .complete_job(first.unwrap(), "w", &ran())
+                .await
+                .unwrap()
+        );
         let second = store
             .enqueue_job(&job("sweep", now(), Some("sweep")))
             .await
             .unwrap()
             .unwrap();
         store.lease_jobs("w", &[], MINUTE, 10).await.unwrap();
-        assert!(store.fail_job(second, "w", "boom", None).await.unwrap());
+        assert!(
+            store
+                .fail_job(second, "w", "boom", None, &ran())
+                .await
+                .unwrap()
+        );
         assert!(
             store
                 .enqueue_job(&job("sweep", now(), Some("sweep")))
@@ -237,8 +247,13 @@ store_test!(
             [(id, 2)]
         );
         assert!(!store.heartbeat_job(id, "old", MINUTE).await.unwrap());
-        assert!(!store.complete_job(id, "old").await.unwrap());
-        assert!(!store.fail_job(id, "old", "late", None).await.unwrap());
+        assert!(!store.complete_job(id, "old", &ran()).await.unwrap());
+        assert!(
+            !store
+                .fail_job(id, "old", "late", None, &ran())
+                .await
+                .unwrap()
+        );
         assert!(store.heartbeat_job(id, "new", MINUTE).await.unwrap());
         // A live lease is not taken over.
         assert!(
@@ -248,9 +263,9 @@ store_test!(
                 .unwrap()
                 .is_empty()
         );
-        assert!(store.complete_job(id, "new").await.unwrap());
+        assert!(store.complete_job(id, "new", &ran()).await.unwrap());
         assert_eq!(store.job(id).await.unwrap(), None);
-        assert!(!store.complete_job(id, "new").await.unwrap());
+        assert!(!store.complete_job(id, "new", &ran()).await.unwrap());
     }
 );
 
@@ -306,7 +321,7 @@ store_test!(
         let retry_at = now() + secs(30);
         assert!(
             store
-                .fail_job(id, "w", "timeout", Some(retry_at))
+                .fail_job(id, "w", "timeout", Some(retry_at), &ran())
                 .await
                 .unwrap()
         );
@@ -337,7 +352,7 @@ store_test!(
         store.lease_jobs("w", &["broken"], MINUTE, 1).await.unwrap();
         assert!(
             store
-                .fail_job(other, "w", "bad payload", None)
+                .fail_job(other, "w", "bad payload", None, &ran())
                 .await
                 .unwrap()
         );
