@@ -277,6 +277,21 @@ impl Store {
         .transpose())
     }
 
+    /// The queued or running job with `dedupe_key`, if any (there is at most one).
+    pub async fn pending_job(&self, dedupe_key: &str) -> Result<Option<Job>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            JOB_COLS,
+            " FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')"
+        ))
+        .bind(dedupe_key)
+        .fetch_optional(db.reader())
+        .await?
+        .as_ref()
+        .map(read_job)
+        .transpose())
+    }
+
     /// Puts a failed job back in the queue, due now, with attempts reset.
     pub async fn retry_job(&self, job_id: JobId) -> Result<bool> {
         let mut tx = self.transaction().await?;

@@ -391,17 +391,40 @@ pub async fn run_scheduler(
     }
 }
 
+/// Where the scheduler keeps when periodic job `kind` is next queued (shared by instances).
+fn next_due_key(kind: &str) -> String {
+    format!("periodic.{kind}.next_due")
+}
+
+/// When the scheduler queues periodic job `kind` next; `None` before its first time.
+pub async fn next_scheduled(
+    app: &App,
+    kind: &str,
+) -> Result<Option<OffsetDateTime>, crate::AppError> {
+    Ok(app
+        .store()
+        .kv_get(&next_due_key(kind))
+        .await?
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|ts| OffsetDateTime::from_unix_timestamp(ts).ok()))
+}
+
+/// The job a periodic job is queued as: due at `run_at`, deduplicated by its kind (one waits or
+/// runs at a time, across instances).
+pub fn periodic_job(p: &Periodic, run_at: OffsetDateTime) -> NewJob {
+    NewJob {
+        kind: p.kind.to_owned(),
+        payload: serde_json::Value::Null,
+        run_at,
+        dedupe_key: Some(p.kind.to_owned()),
+        max_attempts: p.max_attempts,
+    }
+}
+
 /// Queues `p` if its next due time has come. Returns whether this call queued it.
 pub async fn schedule_if_due(app: &App, p: &Periodic) -> Result<bool, crate::AppError> {
     let now = app.now();
-    let key = format!("periodic.{}.next_due", p.kind);
-    let due = app
-        .store()
-        .kv_get(&key)
-        .await?
-        .and_then(|s| s.parse::<i64>().ok())
-        .and_then(|ts| OffsetDateTime::from_unix_timestamp(ts).ok());
-    if due.is_some_and(|d| d > now) {
+    if next_scheduled(app, p.kind).await?.is_some_and(|d| d > now) {
         return Ok(false);
     }
     // Spread instances' and characters' work: start within the first tenth of the interval.
@@ -409,17 +432,11 @@ pub async fn schedule_if_due(app: &App, p: &Periodic) -> Result<bool, crate::App
     let jitter = Duration::from_secs_f64(rand::rng().random_range(0.0..=spread.min(30.0)));
     let queued = app
         .store()
-        .enqueue_job(&NewJob {
-            kind: p.kind.to_owned(),
-            payload: serde_json::Value::Null,
-            run_at: now + jitter,
-            dedupe_key: Some(p.kind.to_owned()),
-            max_attempts: p.max_attempts,
-        })
+        .enqueue_job(&periodic_job(p, now + jitter))
         .await?;
     let next = now + p.interval;
     app.store()
-        .kv_set(&key, &next.unix_timestamp().to_string())
+        .kv_set(&next_due_key(p.kind), &next.unix_timestamp().to_string())
         .await?;
     Ok(queued.is_some())
 }

@@ -6,10 +6,11 @@
 
 use crate::standings_sync::{contact, member, other_characters, stand};
 use crate::support::{Backend, TestApp};
+use jumpgate_app::jobs::{periodic, periodic_job};
 use jumpgate_app::standings::sync::SYNC_CHARACTER;
 use jumpgate_domain::clock::{Clock, ManualClock, SystemClock};
 use jumpgate_domain::standings::EntityKind;
-use jumpgate_store::{NewJob, RunFilter, RunOutcome};
+use jumpgate_store::{AuditFilter, JobSummary, NewJob, RunFilter, RunOutcome, RunReport};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -156,4 +157,163 @@ mod finished_runs_are_kept_with_their_numbers_for_keep_finished {
             runs[0].summary
         );
     }
+}
+
+on_both_backends!(
+    the_jobs_page_shows_the_schedule_and_run_now_runs_a_periodic_job_now,
+    |t: TestApp| async move {
+        let admin = t.browser();
+        admin.login_ok(t.sim.characters()[0].character_id).await; // the demo's superuser
+        assert!(
+            t.run_job("refresh-affiliations", serde_json::Value::Null)
+                .await
+                .is_none()
+        );
+        // The scheduler queued the next affiliation refresh for ten minutes from now.
+        let schedule = periodic::schedule(&t.app);
+        let refresh = schedule
+            .iter()
+            .find(|p| p.kind == "refresh-affiliations")
+            .unwrap();
+        let queued = t
+            .store
+            .enqueue_job(&periodic_job(
+                refresh,
+                t.app.now() + time::Duration::minutes(10),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+
+        let (code, page) = admin.get_text("/admin/jobs").await;
+        assert_eq!(code, 200);
+        assert!(!page.contains("No jobs here"), "{page}");
+        for p in &schedule {
+            assert!(
+                page.contains(&format!("<code>{}</code>", p.kind)),
+                "{}",
+                p.kind
+            );
+        }
+        let row = schedule_row(&page, "refresh-affiliations");
+        assert!(row.contains("10 min"), "its interval: {row}");
+        assert!(
+            row.contains("now)") && row.contains("succeeded"),
+            "last run: {row}"
+        );
+        assert!(
+            row.contains("1 characters, 0 changed"),
+            "its numbers: {row}"
+        );
+        assert!(row.contains("UTC (in 9 min)"), "next due: {row}");
+        assert!(row.contains("Run now"), "{row}");
+        let never = schedule_row(&page, "verify-audit");
+        assert!(never.contains("never"), "{never}");
+        // Recently finished, with the instance that ran it.
+        assert!(page.contains("Recently finished"), "{page}");
+        assert!(page.contains(&t.app.settings().instance_id), "{page}");
+
+        let r = admin
+            .post_form("/admin/jobs/run-now", &[("kind", "refresh-affiliations")])
+            .await;
+        assert_eq!(r.status(), 303);
+        let job = t.store.job(queued).await.unwrap().unwrap();
+        assert!(
+            job.run_at <= t.app.now(),
+            "the queued copy is due now: {job:?}"
+        );
+        let (_, page) = admin.get_text("/admin/jobs").await;
+        assert!(page.contains("refresh-affiliations is due now"), "{page}");
+        let recorded = t
+            .store
+            .audit_entries(&AuditFilter {
+                action_prefix: Some("job.run_now".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(recorded.len(), 1);
+        assert_eq!(recorded[0].details["kind"], "refresh-affiliations");
+
+        let worker = t.start_worker(Duration::from_millis(200));
+        assert!(
+            eventually(Duration::from_secs(5), || async {
+                t.store.job(queued).await.unwrap().is_none()
+            })
+            .await,
+            "run now did not run it"
+        );
+        worker.stop().await;
+        let runs = t
+            .store
+            .job_runs(&RunFilter {
+                kind: Some("refresh-affiliations".into()),
+                limit: 10,
+                ..RunFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(runs.len(), 2);
+
+        let r = admin
+            .post_form("/admin/jobs/run-now", &[("kind", "no-such-job")])
+            .await;
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("is not a periodic job"));
+    }
+);
+
+on_both_backends!(
+    finished_runs_are_listed_newest_first_capped_with_their_count,
+    |t: TestApp| async move {
+        let admin = t.browser();
+        admin.login_ok(t.sim.characters()[0].character_id).await;
+        for n in 0..25_i64 {
+            let id = t
+                .store
+                .enqueue_job(&NewJob {
+                    kind: "verify-audit".into(),
+                    payload: serde_json::Value::Null,
+                    run_at: t.app.now(),
+                    dedupe_key: None,
+                    max_attempts: 3,
+                })
+                .await
+                .unwrap()
+                .unwrap();
+            t.store
+                .lease_jobs("elsewhere", &[], Duration::from_secs(60), 1)
+                .await
+                .unwrap();
+            let report = RunReport {
+                started_at: t.app.now(),
+                duration: Duration::from_millis(1200),
+                summary: JobSummary::new().with("entries", 1000 + n),
+            };
+            assert!(
+                t.store
+                    .complete_job(id, "elsewhere", &report)
+                    .await
+                    .unwrap()
+            );
+        }
+        let (_, page) = admin.get_text("/admin/jobs").await;
+        assert!(page.contains("Showing the newest 20 of 25"), "{page}");
+        assert!(page.contains("1024 entries") && !page.contains("1004 entries"));
+        assert!(page.contains("1.2 s") && page.contains("elsewhere"));
+        let (code, all) = admin.get_text("/admin/jobs?status=finished").await;
+        assert_eq!(code, 200);
+        assert!(all.contains("1000 entries") && all.contains("1024 entries"));
+        assert!(!all.contains("Showing the newest"), "all 25 are shown");
+    }
+);
+
+/// The schedule's row of periodic job `kind` in the jobs page.
+fn schedule_row<'p>(page: &'p str, kind: &str) -> &'p str {
+    let start = page
+        .find(&format!("<td><code>{kind}</code></td>"))
+        .unwrap_or_else(|| panic!("no schedule row for {kind}"));
+    let rest = &page[start..];
+    &rest[..rest.find("</tr>").unwrap_or(rest.len())]
 }

@@ -10,6 +10,6 @@ pub mod layout;
 pub mod nav;
 
 pub use error_page::ErrorPage;
-pub use format::when;
+pub use format::{took, when, when_relative};
 pub use id_path::IdPath;
 pub use layout::Layout;
