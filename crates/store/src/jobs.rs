@@ -142,8 +142,9 @@ impl Store {
         Ok(done == 1)
     }
 
-    /// Deletes a finished job the worker holds and records its run (`run`); false if it lost
-    /// the lease (nothing is written then).
+    /// Deletes a finished job the worker holds and records its run (`run`); a failed job of
+    /// its dedupe key is gone too (its work is done now). False if the worker lost the lease
+    /// (nothing is written then).
     pub async fn complete_job(&self, job_id: JobId, worker: &str, run: &RunReport) -> Result<bool> {
         let Some(mut tx) = self
             .record_end(job_id, worker, RunOutcome::Succeeded, None, run)
@@ -151,6 +152,7 @@ impl Store {
         else {
             return Ok(false);
         };
+        supersede_failed(tx.conn(), job_id).await?;
         on_conn!(tx.conn(), |c| sqlx::query(
             "DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND status = 'running'"
         )
@@ -164,7 +166,9 @@ impl Store {
     }
 
     /// Records a failure and its run (`run`): queued again at `retry_at`, or `failed` for good
-    /// when `None`. False if the worker lost the lease (nothing is written then).
+    /// when `None` (replacing an older failed job of its dedupe key: one failure of a piece of
+    /// work is shown, not one per periodic try). False if the worker lost the lease (nothing is
+    /// written then).
     pub async fn fail_job(
         &self,
         job_id: JobId,
@@ -183,6 +187,9 @@ impl Store {
         else {
             return Ok(false);
         };
+        if outcome == RunOutcome::Failed {
+            supersede_failed(tx.conn(), job_id).await?;
+        }
         // Failed for good, it keeps its `run_at` (when it was due).
         on_conn!(tx.conn(), |c| sqlx::query(
             "UPDATE jobs SET status = CASE WHEN CAST($1 AS TEXT) = 'retrying' THEN 'queued'
@@ -277,19 +284,29 @@ impl Store {
         .transpose())
     }
 
-    /// The queued or running job with `dedupe_key`, if any (there is at most one).
-    pub async fn pending_job(&self, dedupe_key: &str) -> Result<Option<Job>> {
+    /// The jobs with `dedupe_key`: at most one queued or running, and at most one failed (the
+    /// newest failure of that work, until it is retried or succeeds).
+    pub async fn jobs_with_key(&self, dedupe_key: &str) -> Result<Vec<Job>> {
         on_db!(self, |db| sqlx::query(concatcp!(
             "SELECT ",
             JOB_COLS,
-            " FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')"
+            " FROM jobs WHERE dedupe_key = $1 ORDER BY id"
         ))
         .bind(dedupe_key)
-        .fetch_optional(db.reader())
+        .fetch_all(db.reader())
         .await?
-        .as_ref()
+        .iter()
         .map(read_job)
-        .transpose())
+        .collect())
+    }
+
+    /// The queued or running job with `dedupe_key`, if any (there is at most one).
+    pub async fn pending_job(&self, dedupe_key: &str) -> Result<Option<Job>> {
+        Ok(self
+            .jobs_with_key(dedupe_key)
+            .await?
+            .into_iter()
+            .find(|j| j.status != JobStatus::Failed))
     }
 
     /// Puts a failed job back in the queue, due now, with attempts reset.
@@ -327,9 +344,34 @@ impl Transaction {
         insert_job(self.conn(), job, now).await
     }
 
-    /// Puts a failed job back in the queue, due now, with attempts reset.
+    /// Puts a failed job back in the queue, due now, with attempts reset. When a copy of it (by
+    /// dedupe key) waits or runs already, that copy is made due now instead (earliest due time
+    /// wins) and the failed job is gone. False when it is not a failed job.
     pub async fn retry_job(&mut self, job_id: JobId) -> Result<bool> {
         let now = self.now();
+        let superseded = on_conn!(self.conn(), |tx| {
+            sqlx::query(
+                "UPDATE jobs SET run_at = $1
+                 WHERE status = 'queued' AND run_at > $1
+                   AND dedupe_key = (SELECT dedupe_key FROM jobs WHERE id = $2 AND status = 'failed')",
+            )
+            .bind(DbTime(now))
+            .bind(job_id.get())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "DELETE FROM jobs WHERE id = $1 AND status = 'failed' AND EXISTS (
+                     SELECT 1 FROM jobs p
+                     WHERE p.dedupe_key = jobs.dedupe_key AND p.status IN ('queued', 'running'))",
+            )
+            .bind(job_id.get())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        });
+        if superseded == 1 {
+            return Ok(true);
+        }
         let done = on_conn!(self.conn(), |tx| sqlx::query(
             "UPDATE jobs SET status = 'queued', run_at = $1, attempts = 0, locked_by = NULL,
                  locked_until = NULL
@@ -341,12 +383,26 @@ impl Transaction {
         .await
         .map_err(|e| {
             conflict(e, || {
-                format!("job {job_id}: an identical job is already queued")
+                format!("job {job_id}: an identical job was queued meanwhile; try again")
             })
         })?
         .rows_affected());
         Ok(done == 1)
     }
+}
+
+/// Deletes the other failed jobs of `job`'s dedupe key (none without a key): `job` did their
+/// work, or failed it again more recently.
+async fn supersede_failed<'c>(conn: impl Into<Conn<'c>>, job: JobId) -> Result<()> {
+    on_conn!(conn, |c| sqlx::query(
+        "DELETE FROM jobs WHERE status = 'failed' AND id <> $1
+           AND dedupe_key = (SELECT dedupe_key FROM jobs WHERE id = $1)"
+    )
+    .bind(job.get())
+    .execute(c)
+    .await?
+    .rows_affected());
+    Ok(())
 }
 
 /// The one body of `enqueue_job`, on a pool connection (jobs are queued often, one at a time)

@@ -8,6 +8,7 @@ use crate::standings_sync::{contact, member, other_characters, stand};
 use crate::support::{Backend, TestApp};
 use jumpgate_app::jobs::{periodic, periodic_job};
 use jumpgate_app::standings::sync::SYNC_CHARACTER;
+use jumpgate_domain::JobId;
 use jumpgate_domain::clock::{Clock, ManualClock, SystemClock};
 use jumpgate_domain::standings::EntityKind;
 use jumpgate_store::{AuditFilter, JobSummary, NewJob, RunFilter, RunOutcome, RunReport};
@@ -78,6 +79,143 @@ on_both_backends!(
         worker.stop().await;
     }
 );
+
+on_both_backends!(
+    a_sync_that_failed_for_good_says_so_and_retry_runs_it_now,
+    |t: TestApp| async move {
+        let m = member(&t, 0).await;
+        let x = other_characters(&t, &m, 1)[0];
+        stand(&t, EntityKind::Character, x, 5).await;
+        t.sim.set_fault_rate(1.0);
+        let sync = |run_at, max_attempts| NewJob {
+            kind: SYNC_CHARACTER.into(),
+            payload: serde_json::json!({ "character_id": m.id }),
+            run_at,
+            dedupe_key: Some(format!("standings-sync:{}", m.id)),
+            max_attempts,
+        };
+        // Its one attempt meets EVE's server errors: failed for good.
+        t.store
+            .enqueue_job(&sync(t.app.now(), 1))
+            .await
+            .unwrap()
+            .unwrap();
+        let worker = t.start_worker(Duration::from_millis(100));
+        let key = format!("standings-sync:{}", m.id);
+        assert!(
+            eventually(Duration::from_secs(20), || async {
+                t.store.job_counts().await.unwrap().failed == 1
+            })
+            .await,
+            "the sync never failed: {:?}",
+            t.store.jobs_with_key(&key).await.unwrap()
+        );
+        // The periodic sync queued it again, for ten minutes from now.
+        t.store
+            .enqueue_job(&sync(t.app.now() + time::Duration::minutes(10), 5))
+            .await
+            .unwrap()
+            .unwrap();
+
+        let b = t.browser();
+        b.login_ok(m.id).await;
+        let (_, page) = b.get_text("/standings/sync").await;
+        assert!(page.contains("sync failed"), "{page}");
+        assert!(page.contains("stopped after 1 failed attempt(s)"), "{page}");
+        assert!(!page.contains("tried again later"), "{page}");
+        assert!(page.contains(">Retry</button>"), "{page}");
+        assert!(
+            page.contains("UTC (in 9 min)"),
+            "the next periodic sync: {page}"
+        );
+
+        t.sim.set_fault_rate(0.0);
+        let r = b
+            .post_form(&format!("/standings/sync/{}/now", m.id), &[])
+            .await;
+        assert_eq!(r.status(), 303);
+        assert!(
+            eventually(Duration::from_secs(10), || async {
+                t.store.jobs_with_key(&key).await.unwrap().is_empty()
+            })
+            .await,
+            "the retry did not run now, or its success left the failure: {:?}",
+            t.store.jobs_with_key(&key).await.unwrap()
+        );
+        worker.stop().await;
+        assert!(contact(&t, &m, x).is_some());
+        let (_, page) = b.get_text("/standings/sync").await;
+        assert!(
+            page.contains("in sync") && !page.contains("sync failed"),
+            "{page}"
+        );
+        assert!(page.contains(">Sync now</button>"), "{page}");
+    }
+);
+
+on_both_backends!(
+    retrying_a_failed_job_whose_copy_waits_for_later_makes_that_copy_due_now,
+    |t: TestApp| async move {
+        let admin = t.browser();
+        admin.login_ok(t.sim.characters()[0].character_id).await;
+        let schedule = periodic::schedule(&t.app);
+        let audit = schedule.iter().find(|p| p.kind == "verify-audit").unwrap();
+        let failed = run_elsewhere(
+            &t,
+            &periodic_job(audit, t.app.now()),
+            Err("anchor file unwritable"),
+        )
+        .await;
+        // The scheduler queued the next check for six hours from now.
+        let waiting = t
+            .store
+            .enqueue_job(&periodic_job(audit, t.app.now() + time::Duration::hours(6)))
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, page) = admin.get_text("/admin/jobs?status=failed").await;
+        assert!(page.contains("anchor file unwritable"), "{page}");
+
+        let r = admin
+            .post_form(&format!("/admin/jobs/{failed}/retry"), &[])
+            .await;
+        assert_eq!(r.status(), 303);
+        let left = t.store.jobs_with_key("verify-audit").await.unwrap();
+        assert_eq!(left.len(), 1, "{left:?}");
+        assert_eq!(left[0].id, waiting);
+        assert!(left[0].run_at <= t.app.now(), "due now: {:?}", left[0]);
+    }
+);
+
+/// Queues `job` and has another instance ("elsewhere") run it for 1.2 s: it succeeds with the
+/// numbers, or fails for good with the error. Its id.
+async fn run_elsewhere(t: &TestApp, job: &NewJob, end: Result<JobSummary, &str>) -> JobId {
+    let id = t.store.enqueue_job(job).await.unwrap().unwrap();
+    let leased = t
+        .store
+        .lease_jobs("elsewhere", &[], Duration::from_secs(60), 1)
+        .await
+        .unwrap();
+    assert_eq!(leased[0].id, id);
+    let report = |summary| RunReport {
+        started_at: t.app.now(),
+        duration: Duration::from_millis(1200),
+        summary,
+    };
+    let recorded = match end {
+        Ok(summary) => {
+            t.store
+                .complete_job(id, "elsewhere", &report(summary))
+                .await
+        }
+        Err(error) => {
+            let ran = report(JobSummary::new());
+            t.store.fail_job(id, "elsewhere", error, None, &ran).await
+        }
+    };
+    assert!(recorded.unwrap());
+    id
+}
 
 /// The newest runs of any job, newest first.
 async fn recent_runs(t: &TestApp) -> Vec<jumpgate_store::JobRun> {
@@ -270,33 +408,14 @@ on_both_backends!(
         let admin = t.browser();
         admin.login_ok(t.sim.characters()[0].character_id).await;
         for n in 0..25_i64 {
-            let id = t
-                .store
-                .enqueue_job(&NewJob {
-                    kind: "verify-audit".into(),
-                    payload: serde_json::Value::Null,
-                    run_at: t.app.now(),
-                    dedupe_key: None,
-                    max_attempts: 3,
-                })
-                .await
-                .unwrap()
-                .unwrap();
-            t.store
-                .lease_jobs("elsewhere", &[], Duration::from_secs(60), 1)
-                .await
-                .unwrap();
-            let report = RunReport {
-                started_at: t.app.now(),
-                duration: Duration::from_millis(1200),
-                summary: JobSummary::new().with("entries", 1000 + n),
+            let check = NewJob {
+                kind: "verify-audit".into(),
+                payload: serde_json::Value::Null,
+                run_at: t.app.now(),
+                dedupe_key: None,
+                max_attempts: 3,
             };
-            assert!(
-                t.store
-                    .complete_job(id, "elsewhere", &report)
-                    .await
-                    .unwrap()
-            );
+            run_elsewhere(&t, &check, Ok(JobSummary::new().with("entries", 1000 + n))).await;
         }
         let (_, page) = admin.get_text("/admin/jobs").await;
         assert!(page.contains("Showing the newest 20 of 25"), "{page}");

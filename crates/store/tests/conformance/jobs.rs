@@ -384,6 +384,113 @@ store_test!(
     }
 );
 
+/// Queues a job of `key` due now, leases it and fails it for good; its id.
+async fn failed_for_good(store: &jumpgate_store::Store, key: &str) -> JobId {
+    let id = store
+        .enqueue_job(&job("sync", now(), Some(key)))
+        .await
+        .expect("queued")
+        .expect("a new job");
+    let leased = store
+        .lease_jobs("w", &[], MINUTE, 10)
+        .await
+        .expect("leased");
+    assert_eq!(leased.iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
+    let failed = store
+        .fail_job(id, "w", "EVE's API failed", None, &ran())
+        .await
+        .expect("failed");
+    assert!(failed);
+    id
+}
+
+fn ids(jobs: &[jumpgate_store::Job]) -> Vec<JobId> {
+    jobs.iter().map(|j| j.id).collect()
+}
+
+store_test!(
+    one_failure_of_a_key_is_kept_until_its_work_succeeds,
+    |store| async move {
+        let first = failed_for_good(&store, "sync:1").await;
+        // The periodic sync tried again and failed again: the newer failure replaces it.
+        let second = failed_for_good(&store, "sync:1").await;
+        assert_eq!(ids(&store.jobs_with_key("sync:1").await.unwrap()), [second]);
+        assert_eq!(store.job(first).await.unwrap(), None);
+        // Jobs without a key, and other keys, are not touched.
+        let other = failed_for_good(&store, "sync:2").await;
+        for _ in 0..2 {
+            let id = store
+                .enqueue_job(&job("once", now(), None))
+                .await
+                .unwrap()
+                .unwrap();
+            store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
+            assert!(store.fail_job(id, "w", "bad", None, &ran()).await.unwrap());
+        }
+        assert_eq!(store.job_counts().await.unwrap().failed, 4);
+
+        // The next try succeeds: the failure is over.
+        let third = store
+            .enqueue_job(&job("sync", now(), Some("sync:1")))
+            .await
+            .unwrap()
+            .unwrap();
+        let pending = store.pending_job("sync:1").await.unwrap().unwrap();
+        assert_eq!(pending.id, third);
+        store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
+        assert!(store.complete_job(third, "w", &ran()).await.unwrap());
+        assert!(store.jobs_with_key("sync:1").await.unwrap().is_empty());
+        assert_eq!(ids(&store.jobs_with_key("sync:2").await.unwrap()), [other]);
+        assert_eq!(store.job_counts().await.unwrap().failed, 3);
+    }
+);
+
+store_test!(
+    retrying_a_failed_job_whose_copy_waits_makes_that_copy_due_now,
+    |store| async move {
+        let failed = failed_for_good(&store, "sync:1").await;
+        // The periodic sync queued it again, for ten minutes from now.
+        let waiting = store
+            .enqueue_job(&job("sync", now() + secs(600), Some("sync:1")))
+            .await
+            .unwrap()
+            .unwrap();
+        let mut tx = store.transaction().await.unwrap();
+        assert!(tx.retry_job(failed).await.unwrap());
+        tx.commit().await.unwrap();
+        let left = store.jobs_with_key("sync:1").await.unwrap();
+        assert_eq!(ids(&left), [waiting]);
+        assert!(left[0].run_at <= now(), "due now: {:?}", left[0]);
+
+        // A running copy is left to run; the failed job is still superseded.
+        store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
+        let again = store
+            .enqueue_job(&job("sync", now(), Some("sync:2")))
+            .await
+            .unwrap()
+            .unwrap();
+        store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
+        assert!(
+            store
+                .fail_job(again, "w", "boom", None, &ran())
+                .await
+                .unwrap()
+        );
+        let copy = store
+            .enqueue_job(&job("sync", now(), Some("sync:2")))
+            .await
+            .unwrap()
+            .unwrap();
+        store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
+        assert!(store.retry_job(again).await.unwrap());
+        let left = store.jobs_with_key("sync:2").await.unwrap();
+        assert_eq!(
+            left.iter().map(|j| (j.id, j.status)).collect::<Vec<_>>(),
+            [(copy, JobStatus::Running)]
+        );
+    }
+);
+
 store_test!(jobs_are_listed_newest_first, |store| async move {
     let a = store
         .enqueue_job(&job("a", now(), None))

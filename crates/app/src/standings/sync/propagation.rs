@@ -80,12 +80,17 @@ pub(super) fn schedule(app: &App) -> Vec<Periodic> {
     }]
 }
 
+/// The dedupe key of `character`'s full sync: one waits or runs at a time.
+pub(super) fn sync_key(character: CharacterId) -> String {
+    format!("standings-sync:{character}")
+}
+
 fn sync_job(character: CharacterId, run_at: OffsetDateTime) -> NewJob {
     NewJob {
         kind: SYNC_CHARACTER.to_owned(),
         payload: json!({ "character_id": character.get() }),
         run_at,
-        dedupe_key: Some(format!("standings-sync:{character}")),
+        dedupe_key: Some(sync_key(character)),
         max_attempts: 5,
     }
 }
