@@ -78,6 +78,8 @@ async function main() {
     await run.step(`approver ${approver.name} logs in first (becomes superuser)`, async () => {
       run.currentPage = ap;
       await logIn(ap, approver, 'approver-login');
+      // Approvals sit in the Leadership menu, folded until opened.
+      await ap.locator('nav details.menu summary', { hasText: 'Leadership' }).click();
       await ap.locator('nav a[href="/standings/queue"]').waitFor({ state: 'visible' });
     });
 
@@ -211,7 +213,7 @@ async function main() {
     await run.step('member clicks "Sync now"; the page shows "in sync" within 20 s', async () => {
       await clickAndWaitForPage(mp, now);
       const flash = await flashText(mp);
-      expect(flash === 'A sync is queued.', `flash after Sync now: "${flash}"`);
+      expect(flash === 'A sync starts now.', `flash after Sync now: "${flash}"`);
       await run.shot(mp, 'member-sync-queued');
       const deadline = Date.now() + SYNC_WAIT_MS;
       const seen = [];

@@ -149,6 +149,7 @@ const ROWS: &[(&str, Rule)] = &[
     ("delete_state", Rule::Holds(&[Permission::ADMIN_STATES])),
     ("job_overview", Rule::Holds(&[Permission::ADMIN_JOBS])),
     ("retry_job", Rule::Holds(&[Permission::ADMIN_JOBS])),
+    ("run_periodic_now", Rule::Holds(&[Permission::ADMIN_JOBS])),
     ("reset_safety_valve", Rule::Holds(&[Permission::ADMIN_JOBS])),
     (
         "audit_entries",
@@ -522,8 +523,16 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .await
             .map(drop),
         "delete_state" => app.delete_state(c(), StateId(nobody)).await.map(drop),
-        "job_overview" => app.job_overview(c(), None, 10).await.map(drop),
+        "job_overview" => {
+            let listing = crate::jobs::admin::JobListing {
+                status: None,
+                jobs: 10,
+                finished: 10,
+            };
+            app.job_overview(c(), listing).await.map(drop)
+        }
         "retry_job" => app.retry_job(c(), JobId(nobody)).await,
+        "run_periodic_now" => app.run_periodic_now(c(), "no-such-job").await.map(drop),
         "reset_safety_valve" => app.reset_safety_valve(c()).await,
         "audit_entries" => app
             .audit_entries(

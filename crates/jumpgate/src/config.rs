@@ -175,6 +175,7 @@ mod tests {
             contact = "nobody"
             [jobs]
             affiliation_interval = "5s"
+            keep_finished = "10m"
         "#,
         )
         .expect_err("invalid")
@@ -184,6 +185,7 @@ mod tests {
             "eve.client_secret",
             "eve.contact",
             "jobs.affiliation_interval",
+            "jobs.keep_finished",
         ] {
             assert!(err.contains(setting), "{setting} missing from: {err}");
         }

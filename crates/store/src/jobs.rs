@@ -1,6 +1,7 @@
 //! The durable job queue: dedupe while queued or running, leases with expiry, retries.
 
 use crate::db::{Cols, Conn, Db, DbTime, on_conn, on_db};
+use crate::job_runs::{RunOutcome, RunReport, record_run};
 use crate::support::{self, conflict, json};
 use crate::{Job, JobCounts, JobStatus, NewJob, Result, StoreError};
 use crate::{Store, Transaction};
@@ -34,8 +35,10 @@ fn job_status(s: &str) -> Result<JobStatus> {
 }
 
 impl Store {
-    /// Queues a job. With a `dedupe_key`, nothing is queued (returns `None`) while a queued or
-    /// running job has the same key: N instances scheduling a periodic job queue it once.
+    /// Queues a job and returns its id. With a `dedupe_key`, while a queued or running job has
+    /// the same key no second one is queued (N instances scheduling a periodic job queue it
+    /// once), and the earliest due time wins: a queued copy due later is moved to this job's
+    /// `run_at` (its id is returned); `None` when the pending copy is running or due no later.
     pub async fn enqueue_job(&self, job: &NewJob) -> Result<Option<JobId>> {
         let now = self.now();
         on_db!(self, |db| insert_job(
@@ -139,57 +142,88 @@ impl Store {
         Ok(done == 1)
     }
 
-    /// Deletes a finished job the worker holds; false if it lost the lease.
-    pub async fn complete_job(&self, job_id: JobId, worker: &str) -> Result<bool> {
-        let done = on_db!(self, |db| sqlx::query(
+    /// Deletes a finished job the worker holds and records its run (`run`); a failed job of
+    /// its dedupe key is gone too (its work is done now). False if the worker lost the lease
+    /// (nothing is written then).
+    pub async fn complete_job(&self, job_id: JobId, worker: &str, run: &RunReport) -> Result<bool> {
+        let Some(mut tx) = self
+            .record_end(job_id, worker, RunOutcome::Succeeded, None, run)
+            .await?
+        else {
+            return Ok(false);
+        };
+        supersede_failed(tx.conn(), job_id).await?;
+        on_conn!(tx.conn(), |c| sqlx::query(
             "DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND status = 'running'"
         )
         .bind(job_id.get())
         .bind(worker)
-        .execute(db.writer())
+        .execute(c)
         .await?
         .rows_affected());
-        Ok(done == 1)
+        tx.commit().await?;
+        Ok(true)
     }
 
-    /// Records a failure: queued again at `retry_at`, or `failed` for good when `None`.
+    /// Records a failure and its run (`run`): queued again at `retry_at`, or `failed` for good
+    /// when `None` (replacing an older failed job of its dedupe key: one failure of a piece of
+    /// work is shown, not one per periodic try). False if the worker lost the lease (nothing is
+    /// written then).
     pub async fn fail_job(
         &self,
         job_id: JobId,
         worker: &str,
         error: &str,
         retry_at: Option<OffsetDateTime>,
+        run: &RunReport,
     ) -> Result<bool> {
-        let done = on_db!(self, |db| match retry_at {
-            Some(at) => {
-                sqlx::query(
-                    "UPDATE jobs SET status = 'queued', run_at = $1, locked_by = NULL,
-                         locked_until = NULL, last_error = $2
-                     WHERE id = $3 AND locked_by = $4 AND status = 'running'",
-                )
-                .bind(DbTime(at))
-                .bind(error)
-                .bind(job_id.get())
-                .bind(worker)
-                .execute(db.writer())
-                .await?
-                .rows_affected()
-            }
-            None => {
-                sqlx::query(
-                    "UPDATE jobs SET status = 'failed', locked_by = NULL, locked_until = NULL,
-                         last_error = $1
-                     WHERE id = $2 AND locked_by = $3 AND status = 'running'",
-                )
-                .bind(error)
-                .bind(job_id.get())
-                .bind(worker)
-                .execute(db.writer())
-                .await?
-                .rows_affected()
-            }
-        });
-        Ok(done == 1)
+        let outcome = match retry_at {
+            Some(_) => RunOutcome::Retrying,
+            None => RunOutcome::Failed,
+        };
+        let Some(mut tx) = self
+            .record_end(job_id, worker, outcome, Some(error), run)
+            .await?
+        else {
+            return Ok(false);
+        };
+        if outcome == RunOutcome::Failed {
+            supersede_failed(tx.conn(), job_id).await?;
+        }
+        // Failed for good, it keeps its `run_at` (when it was due).
+        on_conn!(tx.conn(), |c| sqlx::query(
+            "UPDATE jobs SET status = CASE WHEN CAST($1 AS TEXT) = 'retrying' THEN 'queued'
+                     ELSE 'failed' END,
+                 run_at = COALESCE($2, run_at), locked_by = NULL, locked_until = NULL,
+                 last_error = $3
+             WHERE id = $4 AND locked_by = $5 AND status = 'running'",
+        )
+        .bind(outcome.as_str())
+        .bind(retry_at.map(DbTime))
+        .bind(error)
+        .bind(job_id.get())
+        .bind(worker)
+        .execute(c)
+        .await?
+        .rows_affected());
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Opens the transaction that ends a run and records the run in it; `None` (nothing
+    /// written) when `worker` no longer holds the job.
+    async fn record_end(
+        &self,
+        job_id: JobId,
+        worker: &str,
+        outcome: RunOutcome,
+        error: Option<&str>,
+        run: &RunReport,
+    ) -> Result<Option<Transaction>> {
+        let mut tx = self.transaction().await?;
+        let now = tx.now();
+        let recorded = record_run(tx.conn(), job_id, worker, outcome, error, run, now).await?;
+        Ok(recorded.then_some(tx))
     }
 
     /// Puts a job back in the queue at `run_at` without counting the attempt: EVE's downtime,
@@ -250,6 +284,31 @@ impl Store {
         .transpose())
     }
 
+    /// The jobs with `dedupe_key`: at most one queued or running, and at most one failed (the
+    /// newest failure of that work, until it is retried or succeeds).
+    pub async fn jobs_with_key(&self, dedupe_key: &str) -> Result<Vec<Job>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            JOB_COLS,
+            " FROM jobs WHERE dedupe_key = $1 ORDER BY id"
+        ))
+        .bind(dedupe_key)
+        .fetch_all(db.reader())
+        .await?
+        .iter()
+        .map(read_job)
+        .collect())
+    }
+
+    /// The queued or running job with `dedupe_key`, if any (there is at most one).
+    pub async fn pending_job(&self, dedupe_key: &str) -> Result<Option<Job>> {
+        Ok(self
+            .jobs_with_key(dedupe_key)
+            .await?
+            .into_iter()
+            .find(|j| j.status != JobStatus::Failed))
+    }
+
     /// Puts a failed job back in the queue, due now, with attempts reset.
     pub async fn retry_job(&self, job_id: JobId) -> Result<bool> {
         let mut tx = self.transaction().await?;
@@ -285,9 +344,34 @@ impl Transaction {
         insert_job(self.conn(), job, now).await
     }
 
-    /// Puts a failed job back in the queue, due now, with attempts reset.
+    /// Puts a failed job back in the queue, due now, with attempts reset. When a copy of it (by
+    /// dedupe key) waits or runs already, that copy is made due now instead (earliest due time
+    /// wins) and the failed job is gone. False when it is not a failed job.
     pub async fn retry_job(&mut self, job_id: JobId) -> Result<bool> {
         let now = self.now();
+        let superseded = on_conn!(self.conn(), |tx| {
+            sqlx::query(
+                "UPDATE jobs SET run_at = $1
+                 WHERE status = 'queued' AND run_at > $1
+                   AND dedupe_key = (SELECT dedupe_key FROM jobs WHERE id = $2 AND status = 'failed')",
+            )
+            .bind(DbTime(now))
+            .bind(job_id.get())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "DELETE FROM jobs WHERE id = $1 AND status = 'failed' AND EXISTS (
+                     SELECT 1 FROM jobs p
+                     WHERE p.dedupe_key = jobs.dedupe_key AND p.status IN ('queued', 'running'))",
+            )
+            .bind(job_id.get())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        });
+        if superseded == 1 {
+            return Ok(true);
+        }
         let done = on_conn!(self.conn(), |tx| sqlx::query(
             "UPDATE jobs SET status = 'queued', run_at = $1, attempts = 0, locked_by = NULL,
                  locked_until = NULL
@@ -299,12 +383,26 @@ impl Transaction {
         .await
         .map_err(|e| {
             conflict(e, || {
-                format!("job {job_id}: an identical job is already queued")
+                format!("job {job_id}: an identical job was queued meanwhile; try again")
             })
         })?
         .rows_affected());
         Ok(done == 1)
     }
+}
+
+/// Deletes the other failed jobs of `job`'s dedupe key (none without a key): `job` did their
+/// work, or failed it again more recently.
+async fn supersede_failed<'c>(conn: impl Into<Conn<'c>>, job: JobId) -> Result<()> {
+    on_conn!(conn, |c| sqlx::query(
+        "DELETE FROM jobs WHERE status = 'failed' AND id <> $1
+           AND dedupe_key = (SELECT dedupe_key FROM jobs WHERE id = $1)"
+    )
+    .bind(job.get())
+    .execute(c)
+    .await?
+    .rows_affected());
+    Ok(())
 }
 
 /// The one body of `enqueue_job`, on a pool connection (jobs are queued often, one at a time)
@@ -315,13 +413,19 @@ async fn insert_job<'c>(
     now: OffsetDateTime,
 ) -> Result<Option<JobId>> {
     // The partial unique index on dedupe_key only covers queued and running jobs, so a second
-    // copy is silently skipped while one is pending, and allowed again once it finished. The
-    // payload is bound as JSON: text on SQLite, JSONB on PostgreSQL.
+    // copy is not queued while one is pending, and allowed again once it finished. One
+    // statement, so that two instances queueing at once cannot both miss the pending copy:
+    // "run now" (or any trigger due sooner) pulls a queued copy forward instead of leaving it
+    // due at the later time (issue 10); a running copy, or one due sooner, stays as it is.
+    // The payload is bound as JSON: text on SQLite, JSONB on PostgreSQL.
     let id: Option<i64> = on_conn!(conn, |c| {
         sqlx::query_scalar(
         "INSERT INTO jobs (kind, payload, status, run_at, dedupe_key, attempts, max_attempts, created_at)
          VALUES ($1, $2, 'queued', $3, $4, 0, $5, $6)
-         ON CONFLICT DO NOTHING RETURNING id",
+         ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running')
+         DO UPDATE SET run_at = excluded.run_at
+             WHERE jobs.status = 'queued' AND jobs.run_at > excluded.run_at
+         RETURNING id",
     )
     .bind(&job.kind)
     .bind(sqlx::types::Json(&job.payload))

@@ -11,6 +11,7 @@ mod audit;
 pub mod bulk;
 mod db;
 mod esi_cache;
+mod job_runs;
 mod jobs;
 mod kv;
 mod model;
@@ -27,6 +28,7 @@ mod tokens;
 mod transaction;
 
 pub use bulk::{BulkOperation, BulkProgress, BulkStatus, NewBulkOperation};
+pub use job_runs::{JobRun, JobSummary, RunFilter, RunOutcome, RunReport};
 pub use model::*;
 pub use notifications::Notification;
 pub use open::{Backend, ConnectOptions, connect, connect_with_clock};

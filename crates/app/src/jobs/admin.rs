@@ -1,39 +1,160 @@
-//! What administrators do with background jobs (`admin.jobs`): see the queue, retry a failed
-//! job, clear the SSO safety valve after checking EVE's SSO.
+//! What administrators do with background jobs (`admin.jobs`): see the schedule and the queue,
+//! run a periodic job now, retry a failed job, clear the SSO safety valve after checking EVE's
+//! SSO.
 
 use crate::App;
 use crate::audit::audit_in;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
+use crate::jobs::{Periodic, next_scheduled, periodic, periodic_job};
 use jumpgate_domain::JobId;
 use jumpgate_domain::permissions::Permission;
-use jumpgate_store::{Job, JobCounts, JobStatus};
+use jumpgate_store::{Job, JobCounts, JobRun, JobStatus, RunFilter};
 use serde_json::json;
+use std::time::Duration;
+use time::OffsetDateTime;
 
-/// The job queue as the admin page shows it.
+/// One periodic job as the schedule shows it.
+#[derive(Debug, Clone)]
+pub struct ScheduledJob {
+    pub kind: &'static str,
+    pub interval: Duration,
+    /// How its newest kept run ended.
+    pub last_run: Option<JobRun>,
+    /// Its copy waiting or running now.
+    pub pending: Option<Job>,
+    /// When the scheduler queues it next (when none waits); `None` before the first time.
+    pub next_scheduled: Option<OffsetDateTime>,
+}
+
+impl ScheduledJob {
+    pub fn running(&self) -> bool {
+        self.pending
+            .as_ref()
+            .is_some_and(|j| j.status == JobStatus::Running)
+    }
+
+    /// When it runs next: its waiting copy's due time, else when the scheduler queues it.
+    pub fn next_due(&self) -> Option<OffsetDateTime> {
+        match &self.pending {
+            Some(job) => Some(job.run_at),
+            None => self.next_scheduled,
+        }
+    }
+}
+
+/// How many jobs and runs the jobs page lists.
+#[derive(Debug, Clone, Copy)]
+pub struct JobListing {
+    /// Queued, running and failed jobs of this status (all three when `None`).
+    pub status: Option<JobStatus>,
+    pub jobs: i64,
+    /// Finished runs, newest first.
+    pub finished: i64,
+}
+
+/// The jobs page: the schedule, the queue and the newest finished runs.
 #[derive(Debug, Clone)]
 pub struct JobOverview {
     pub counts: JobCounts,
-    /// At most the number asked for, of the status asked for.
+    /// Every periodic job, in the order they are scheduled.
+    pub schedule: Vec<ScheduledJob>,
+    /// At most the number asked for, of the status asked for, newest first.
     pub jobs: Vec<Job>,
+    /// The newest finished runs, at most the number asked for.
+    pub finished: Vec<JobRun>,
+    /// Every run kept (`[jobs] keep_finished`).
+    pub finished_total: i64,
     /// Whether token invalidation is suspended here or by another instance.
     pub valve_open: bool,
 }
 
+/// What "run now" did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunNow {
+    /// Queued due now, or its copy waiting for later made due now.
+    Queued,
+    /// Its copy was already due (a worker takes it at its next look).
+    AlreadyDue,
+    /// It is running (or has just finished): nothing else was queued.
+    Running,
+}
+
 impl App {
-    /// Counts, the jobs of `status` (every status when `None`), at most `limit`, and the safety
-    /// valve. Needs `admin.jobs`.
+    /// The schedule, counts, jobs and finished runs as `listing` asks, and the safety valve.
+    /// Needs `admin.jobs`.
     pub async fn job_overview(
         &self,
         caller: &Caller,
-        status: Option<JobStatus>,
-        limit: i64,
+        listing: JobListing,
     ) -> AppResult<JobOverview> {
         caller.require(Permission::ADMIN_JOBS)?;
+        let mut schedule = Vec::new();
+        for p in periodic::schedule(self) {
+            schedule.push(self.scheduled(&p).await?);
+        }
         Ok(JobOverview {
             counts: self.store().job_counts().await?,
-            jobs: self.store().jobs(status, limit).await?,
+            schedule,
+            jobs: self.store().jobs(listing.status, listing.jobs).await?,
+            finished: self
+                .store()
+                .job_runs(&RunFilter {
+                    limit: listing.finished,
+                    ..RunFilter::default()
+                })
+                .await?,
+            finished_total: self.store().job_run_count().await?,
             valve_open: self.safety_valve_open().await?,
+        })
+    }
+
+    async fn scheduled(&self, p: &Periodic) -> AppResult<ScheduledJob> {
+        let last = RunFilter {
+            kind: Some(p.kind.to_owned()),
+            limit: 1,
+            ..RunFilter::default()
+        };
+        Ok(ScheduledJob {
+            kind: p.kind,
+            interval: p.interval,
+            last_run: self.store().job_runs(&last).await?.pop(),
+            pending: self.store().pending_job(p.kind).await?,
+            next_scheduled: next_scheduled(self, p.kind).await?,
+        })
+    }
+
+    /// Runs periodic job `kind` now (recorded): queued due now, or its copy waiting for later
+    /// made due now; one already running is left to finish. The schedule goes on as before.
+    /// Needs `admin.jobs`.
+    pub async fn run_periodic_now(&self, caller: &Caller, kind: &str) -> AppResult<RunNow> {
+        caller.require(Permission::ADMIN_JOBS)?;
+        let schedule = periodic::schedule(self);
+        let Some(p) = schedule.iter().find(|p| p.kind == kind) else {
+            let known: Vec<&str> = schedule.iter().map(|p| p.kind).collect();
+            return Err(AppError::Invalid(format!(
+                "'{kind}' is not a periodic job (they are {}); nothing was queued",
+                known.join(", ")
+            )));
+        };
+        let mut tx = self.store().transaction().await?;
+        let queued = tx.enqueue_job(&periodic_job(p, self.now())).await?;
+        audit_in(
+            &mut tx,
+            caller.actor(),
+            "job.run_now",
+            "jobs",
+            json!({ "kind": p.kind, "job": queued.map(JobId::get) }),
+        )
+        .await?;
+        tx.commit().await?;
+        if queued.is_some() {
+            return Ok(RunNow::Queued);
+        }
+        // Nothing was queued: a copy waits, due already, or runs (or has just finished).
+        Ok(match self.store().pending_job(p.kind).await? {
+            Some(job) if job.status == JobStatus::Queued => RunNow::AlreadyDue,
+            _ => RunNow::Running,
         })
     }
 

@@ -12,7 +12,7 @@ pub mod periodic;
 
 use crate::App;
 use crate::caller::Caller;
-use jumpgate_store::{Job, NewJob};
+use jumpgate_store::{Job, JobSummary, NewJob, RunReport};
 use rand::Rng;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -73,9 +73,11 @@ impl From<crate::AppError> for JobError {
 }
 
 /// What runs a job: the app, the job's caller (`Caller::system(<kind>)`: the job acts as
-/// background work of its kind, and the audit log names it so) and the payload.
-pub type Handler =
-    Arc<dyn Fn(App, Caller, serde_json::Value) -> BoxFuture<Result<(), JobError>> + Send + Sync>;
+/// background work of its kind, and the audit log names it so) and the payload. It answers what
+/// it did in numbers (kept with the run, shown on the jobs page).
+pub type Handler = Arc<
+    dyn Fn(App, Caller, serde_json::Value) -> BoxFuture<Result<JobSummary, JobError>> + Send + Sync,
+>;
 
 /// Job kinds and what runs them.
 #[derive(Clone, Default)]
@@ -84,14 +86,20 @@ pub struct JobRegistry {
 }
 
 impl JobRegistry {
-    pub fn register<F, Fut>(&mut self, kind: &'static str, f: F)
+    /// Registers what runs jobs of `kind`; it answers a summary (`()` for none).
+    pub fn register<F, Fut, S>(&mut self, kind: &'static str, f: F)
     where
         F: Fn(App, Caller, serde_json::Value) -> Fut + Send + Sync + 'static,
-        Fut: std::future::Future<Output = Result<(), JobError>> + Send + 'static,
+        Fut: std::future::Future<Output = Result<S, JobError>> + Send + 'static,
+        S: Into<JobSummary>,
     {
+        let f = Arc::new(f);
         self.handlers.insert(
             kind,
-            Arc::new(move |app, caller, payload| Box::pin(f(app, caller, payload))),
+            Arc::new(move |app, caller, payload| {
+                let run = f(app, caller, payload);
+                Box::pin(async move { run.await.map(Into::into) })
+            }),
         );
     }
 
@@ -260,6 +268,12 @@ pub async fn run_worker(
 
 async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duration, job: Job) {
     let started = std::time::Instant::now();
+    let started_at = app.now();
+    let report = |summary: JobSummary| RunReport {
+        started_at,
+        duration: started.elapsed(),
+        summary,
+    };
     let Some(handler) = registry.get(&job.kind) else {
         let _ = app
             .store()
@@ -268,6 +282,7 @@ async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duratio
                 worker,
                 &format!("no handler for job kind '{}'", job.kind),
                 None,
+                &report(JobSummary::new()),
             )
             .await;
         return;
@@ -297,7 +312,7 @@ async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duratio
     let _ = stop_beat.send(true);
     let _ = beat.await;
     let outcome = match &result {
-        Ok(()) => "ok",
+        Ok(_) => "ok",
         Err(JobError::Postpone { .. } | JobError::PostponeFor { .. }) => "postponed",
         Err(_) => "error",
     };
@@ -307,8 +322,12 @@ async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duratio
         .record(started.elapsed().as_secs_f64());
     let store = app.store();
     let written = match result {
-        Ok(()) => store.complete_job(job.id, worker).await,
-        Err(JobError::Fatal(msg)) => store.fail_job(job.id, worker, &msg, None).await,
+        Ok(summary) => store.complete_job(job.id, worker, &report(summary)).await,
+        Err(JobError::Fatal(msg)) => {
+            store
+                .fail_job(job.id, worker, &msg, None, &report(JobSummary::new()))
+                .await
+        }
         // Waiting out downtime or a limit is not held against the job: no attempt is counted.
         Err(JobError::Postpone { until, reason }) => {
             store.postpone_job(job.id, worker, &reason, until).await
@@ -320,11 +339,15 @@ async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duratio
         }
         Err(JobError::Retry(msg)) if job.attempts >= job.max_attempts => {
             tracing::warn!(job = job.id.get(), kind = %job.kind, error = %msg, "job failed for good");
-            store.fail_job(job.id, worker, &msg, None).await
+            store
+                .fail_job(job.id, worker, &msg, None, &report(JobSummary::new()))
+                .await
         }
         Err(JobError::Retry(msg)) => {
             let at = app.now() + backoff(job.attempts);
-            store.fail_job(job.id, worker, &msg, Some(at)).await
+            store
+                .fail_job(job.id, worker, &msg, Some(at), &report(JobSummary::new()))
+                .await
         }
     };
     match written {
@@ -368,17 +391,40 @@ pub async fn run_scheduler(
     }
 }
 
+/// Where the scheduler keeps when periodic job `kind` is next queued (shared by instances).
+fn next_due_key(kind: &str) -> String {
+    format!("periodic.{kind}.next_due")
+}
+
+/// When the scheduler queues periodic job `kind` next; `None` before its first time.
+pub async fn next_scheduled(
+    app: &App,
+    kind: &str,
+) -> Result<Option<OffsetDateTime>, crate::AppError> {
+    Ok(app
+        .store()
+        .kv_get(&next_due_key(kind))
+        .await?
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|ts| OffsetDateTime::from_unix_timestamp(ts).ok()))
+}
+
+/// The job a periodic job is queued as: due at `run_at`, deduplicated by its kind (one waits or
+/// runs at a time, across instances).
+pub fn periodic_job(p: &Periodic, run_at: OffsetDateTime) -> NewJob {
+    NewJob {
+        kind: p.kind.to_owned(),
+        payload: serde_json::Value::Null,
+        run_at,
+        dedupe_key: Some(p.kind.to_owned()),
+        max_attempts: p.max_attempts,
+    }
+}
+
 /// Queues `p` if its next due time has come. Returns whether this call queued it.
 pub async fn schedule_if_due(app: &App, p: &Periodic) -> Result<bool, crate::AppError> {
     let now = app.now();
-    let key = format!("periodic.{}.next_due", p.kind);
-    let due = app
-        .store()
-        .kv_get(&key)
-        .await?
-        .and_then(|s| s.parse::<i64>().ok())
-        .and_then(|ts| OffsetDateTime::from_unix_timestamp(ts).ok());
-    if due.is_some_and(|d| d > now) {
+    if next_scheduled(app, p.kind).await?.is_some_and(|d| d > now) {
         return Ok(false);
     }
     // Spread instances' and characters' work: start within the first tenth of the interval.
@@ -386,17 +432,11 @@ pub async fn schedule_if_due(app: &App, p: &Periodic) -> Result<bool, crate::App
     let jitter = Duration::from_secs_f64(rand::rng().random_range(0.0..=spread.min(30.0)));
     let queued = app
         .store()
-        .enqueue_job(&NewJob {
-            kind: p.kind.to_owned(),
-            payload: serde_json::Value::Null,
-            run_at: now + jitter,
-            dedupe_key: Some(p.kind.to_owned()),
-            max_attempts: p.max_attempts,
-        })
+        .enqueue_job(&periodic_job(p, now + jitter))
         .await?;
     let next = now + p.interval;
     app.store()
-        .kv_set(&key, &next.unix_timestamp().to_string())
+        .kv_set(&next_due_key(p.kind), &next.unix_timestamp().to_string())
         .await?;
     Ok(queued.is_some())
 }
@@ -409,7 +449,7 @@ mod tests {
     fn lanes_claim_their_kinds_and_the_rest_share_the_general_slots() {
         let mut r = JobRegistry::default();
         for kind in ["a", "b", "sync"] {
-            r.register(kind, |_, _, _| async { Ok(()) });
+            r.register(kind, |_, _, _| async { Ok::<_, JobError>(()) });
         }
         let settings = WorkerSettings {
             concurrency: 3,
@@ -458,6 +498,10 @@ pub struct JobSettings {
     pub token_check_interval: Duration,
     /// Jobs one process runs at once.
     pub concurrency: usize,
+    /// How long finished runs are kept for the jobs page (the cleanup job forgets older ones;
+    /// the newest run of each kind stays), e.g. "7d".
+    #[serde(with = "humantime_serde")]
+    pub keep_finished: Duration,
 }
 
 impl Default for JobSettings {
@@ -466,6 +510,7 @@ impl Default for JobSettings {
             affiliation_interval: Duration::from_secs(10 * 60),
             token_check_interval: Duration::from_secs(60 * 60),
             concurrency: 4,
+            keep_finished: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
@@ -478,6 +523,11 @@ impl JobSettings {
         }
         if self.token_check_interval < Duration::from_secs(300) {
             problems.push("jobs.token_check_interval must be at least 5m: refreshing more often only loads EVE's SSO".to_owned());
+        }
+        if self.keep_finished < Duration::from_secs(3600)
+            || self.keep_finished > Duration::from_secs(366 * 24 * 3600)
+        {
+            problems.push("jobs.keep_finished must be between 1h and 366d: the jobs page lists the runs of at least the last hour, and every run is a row".to_owned());
         }
         if self.concurrency == 0 || self.concurrency > 64 {
             problems.push("jobs.concurrency must be between 1 and 64".to_owned());

@@ -5,6 +5,7 @@
 
 use crate::App;
 use crate::jobs::{JobError, JobRegistry, Periodic};
+use jumpgate_store::JobSummary;
 use std::time::Duration;
 
 pub const REFRESH_AFFILIATIONS: &str = "refresh-affiliations";
@@ -15,36 +16,55 @@ pub const VERIFY_AUDIT: &str = "verify-audit";
 pub fn registry() -> JobRegistry {
     let mut r = JobRegistry::default();
     r.register(REFRESH_AFFILIATIONS, |app, caller, _| async move {
-        app.refresh_affiliations(&caller)
-            .await
-            .map(|_| ())
-            .map_err(JobError::from)
+        let s = app.refresh_affiliations(&caller).await?;
+        Ok::<_, JobError>(
+            JobSummary::new()
+                .with("characters", s.characters)
+                .with("changed", s.changed)
+                .with("biomassed", s.biomassed)
+                .with("corporations refreshed", s.corporations_refreshed)
+                .with("alliances refreshed", s.alliances_refreshed),
+        )
     });
     r.register(CHECK_TOKENS, |app, caller, _| async move {
-        app.check_tokens(&caller, 5_000)
-            .await
-            .map(|_| ())
-            .map_err(JobError::from)
+        let counts = app.check_tokens(&caller, 5_000).await?;
+        let checked: u64 = counts.values().sum();
+        let summary = JobSummary::new().with("checked", checked);
+        Ok::<_, JobError>(
+            counts
+                .iter()
+                .fold(summary, |s, (outcome, n)| s.with(outcome, *n)),
+        )
     });
-    // Expired sessions, and the verification mails the limits no longer look at (a day old).
+    // Expired sessions, the verification mails the limits no longer look at (a day old), and
+    // job runs older than `[jobs] keep_finished`.
     r.register(CLEANUP_SESSIONS, |app, _, _| async move {
         let retry = |e: jumpgate_store::StoreError| JobError::Retry(e.to_string());
-        app.store()
-            .delete_expired_sessions(app.now())
+        let now = app.now();
+        let sessions = app
+            .store()
+            .delete_expired_sessions(now)
             .await
             .map_err(retry)?;
-        app.store()
-            .delete_verification_mails_before(app.now() - time::Duration::days(1))
+        let mails = app
+            .store()
+            .delete_verification_mails_before(now - time::Duration::days(1))
             .await
-            .map(|_| ())
-            .map_err(retry)
+            .map_err(retry)?;
+        let runs = app
+            .store()
+            .delete_job_runs_before(now - app.settings().jobs.keep_finished)
+            .await
+            .map_err(retry)?;
+        Ok(JobSummary::new()
+            .with("sessions", sessions)
+            .with("verification mails", mails)
+            .with("job runs", runs))
     });
     crate::standings::register_jobs(&mut r);
     r.register(VERIFY_AUDIT, |app, caller, _| async move {
-        app.verify_audit_log(&caller)
-            .await
-            .map(|_| ())
-            .map_err(JobError::from)
+        let check = app.verify_audit_log(&caller).await?;
+        Ok::<_, JobError>(JobSummary::new().with("entries", check.summary.entries))
     });
     r
 }

@@ -13,6 +13,7 @@ mod audit_chain;
 mod audit_log;
 mod cli;
 mod esi_faults;
+mod jobs;
 mod membership;
 mod permission_matrix;
 mod rate_limits;

@@ -121,6 +121,12 @@ const ROUTES: &[Route] = &[
     ),
     post("/admin/users/{id}/sessions/end", Needs(USERS), 404, &[]),
     get("/admin/jobs", Needs(JOBS), 200),
+    post(
+        "/admin/jobs/run-now",
+        Needs(JOBS),
+        400,
+        &[("kind", "no-such-job")],
+    ),
     post("/admin/jobs/{id}/retry", Needs(JOBS), 400, &[]),
     post("/admin/jobs/safety-valve/reset", Needs(JOBS), 303, &[]),
     get("/admin/states", Needs(STATES), 200),

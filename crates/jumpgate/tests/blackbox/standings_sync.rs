@@ -21,15 +21,15 @@ const LABEL: i64 = 7;
 
 // ----- helpers ---------------------------------------------------------------------------------
 
-struct Member {
-    id: i64,
-    account: AccountId,
+pub(crate) struct Member {
+    pub(crate) id: i64,
+    pub(crate) account: AccountId,
     corporation: i64,
     alliance: Option<i64>,
 }
 
 impl Member {
-    fn cid(&self) -> CharacterId {
+    pub(crate) fn cid(&self) -> CharacterId {
         CharacterId(self.id)
     }
 }
@@ -46,7 +46,7 @@ async fn grant_sync_scopes(t: &TestApp, b: &Browser, id: i64) {
 /// A member (not superuser, with `standings.request`) whose character `nth` (in the simulated
 /// universe, with an alliance) has granted the sync scopes, holds a standing, has the org label
 /// in game and is enrolled.
-async fn member(t: &TestApp, nth: usize) -> Member {
+pub(crate) async fn member(t: &TestApp, nth: usize) -> Member {
     let ch = t
         .sim
         .characters()
@@ -84,7 +84,7 @@ async fn member(t: &TestApp, nth: usize) -> Member {
     }
 }
 
-async fn stand(t: &TestApp, kind: EntityKind, id: i64, tenths_of_ten: i16) {
+pub(crate) async fn stand(t: &TestApp, kind: EntityKind, id: i64, tenths_of_ten: i16) {
     t.store
         .upsert_standing(&NewStandingsEntry {
             entity: Entity { kind, id },
@@ -113,7 +113,7 @@ async fn stand_exact(t: &TestApp, kind: EntityKind, id: i64, standing: &str) {
 }
 
 /// Simulated characters that are not `m` (nor in its corporation), `n` of them.
-fn other_characters(t: &TestApp, m: &Member, n: usize) -> Vec<i64> {
+pub(crate) fn other_characters(t: &TestApp, m: &Member, n: usize) -> Vec<i64> {
     t.sim
         .characters()
         .into_iter()
@@ -156,7 +156,7 @@ async fn status(t: &TestApp, m: &Member) -> (SyncStatus, Option<String>) {
     (s.status, s.message)
 }
 
-fn contact(t: &TestApp, m: &Member, id: i64) -> Option<SimContact> {
+pub(crate) fn contact(t: &TestApp, m: &Member, id: i64) -> Option<SimContact> {
     t.sim
         .contacts(m.id)
         .into_iter()

@@ -199,16 +199,7 @@ impl TestApp {
             .await
             .expect("queue the job")
             .expect("a new job");
-        let (stop, stopped) = watch::channel(false);
-        let worker = tokio::spawn(jobs::run_worker(
-            self.app.clone(),
-            Arc::new(periodic::registry()),
-            WorkerSettings {
-                poll_interval: Duration::from_millis(50),
-                ..WorkerSettings::default()
-            },
-            stopped,
-        ));
+        let worker = self.start_worker(Duration::from_millis(50));
         let deadline = Instant::now() + Duration::from_secs(20);
         let left = loop {
             match self.store.job(job).await.expect("read the job") {
@@ -220,9 +211,27 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
-        let _ = stop.send(true);
-        worker.await.expect("the worker stops");
+        worker.stop().await;
         left
+    }
+
+    /// A worker of this app with every job kind, looking for due jobs every `poll_interval`
+    /// (and at once when one of its jobs finished), until stopped.
+    pub fn start_worker(&self, poll_interval: Duration) -> Worker {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(jobs::run_worker(
+            self.app.clone(),
+            Arc::new(periodic::registry()),
+            WorkerSettings {
+                poll_interval,
+                ..WorkerSettings::default()
+            },
+            stopped,
+        ));
+        Worker {
+            stop,
+            task: Some(task),
+        }
     }
 
     /// A new browser with its own cookie jar.
@@ -335,6 +344,28 @@ impl TestApp {
 }
 
 impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// A running job worker (`TestApp::start_worker`); told to stop when dropped.
+pub struct Worker {
+    stop: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Stops it once the jobs it runs are done.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            task.await.expect("the worker stops");
+        }
+    }
+}
+
+impl Drop for Worker {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
     }

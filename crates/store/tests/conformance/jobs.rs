@@ -51,14 +51,24 @@ store_test!(
             None
         );
         // … but not once it finished or failed for good.
-        assert!(store.complete_job(first.unwrap(), "w").await.unwrap());
+        assert!(
+            store
+                .complete_job(first.unwrap(), "w", &ran())
+                .await
+                .unwrap()
+        );
         let second = store
             .enqueue_job(&job("sweep", now(), Some("sweep")))
             .await
             .unwrap()
             .unwrap();
         store.lease_jobs("w", &[], MINUTE, 10).await.unwrap();
-        assert!(store.fail_job(second, "w", "boom", None).await.unwrap());
+        assert!(
+            store
+                .fail_job(second, "w", "boom", None, &ran())
+                .await
+                .unwrap()
+        );
         assert!(
             store
                 .enqueue_job(&job("sweep", now(), Some("sweep")))
@@ -66,6 +76,54 @@ store_test!(
                 .unwrap()
                 .is_some()
         );
+    }
+);
+
+store_test!(
+    a_deduplicated_job_keeps_the_earliest_due_time,
+    |store| async move {
+        let run_at = |id| {
+            let store = store.clone();
+            async move { store.job(id).await.unwrap().unwrap().run_at }
+        };
+        // A periodic sync waits for ten minutes from now …
+        let in_ten = now() + secs(600);
+        let id = store
+            .enqueue_job(&job("sync", in_ten, Some("sync:1")))
+            .await
+            .unwrap()
+            .unwrap();
+        // … a later trigger leaves it as it is …
+        let later = store
+            .enqueue_job(&job("sync", now() + secs(1200), Some("sync:1")))
+            .await
+            .unwrap();
+        assert_eq!(later, None);
+        assert_eq!(run_at(id).await, in_ten);
+        // … and "sync now" makes that same job due now: no second copy, no wait.
+        let at = now();
+        assert_eq!(
+            store
+                .enqueue_job(&job("sync", at, Some("sync:1")))
+                .await
+                .unwrap(),
+            Some(id)
+        );
+        assert_eq!(run_at(id).await, at);
+        assert_eq!(store.jobs(None, 10).await.unwrap().len(), 1);
+        let leased = store.lease_jobs("w", &[], MINUTE, 10).await.unwrap();
+        assert_eq!(leased.iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
+
+        // A running copy is not touched, whatever the time asked for.
+        assert_eq!(
+            store
+                .enqueue_job(&job("sync", now() - secs(60), Some("sync:1")))
+                .await
+                .unwrap(),
+            None
+        );
+        let running = store.job(id).await.unwrap().unwrap();
+        assert_eq!((running.status, running.run_at), (JobStatus::Running, at));
     }
 );
 
@@ -189,8 +247,13 @@ store_test!(
             [(id, 2)]
         );
         assert!(!store.heartbeat_job(id, "old", MINUTE).await.unwrap());
-        assert!(!store.complete_job(id, "old").await.unwrap());
-        assert!(!store.fail_job(id, "old", "late", None).await.unwrap());
+        assert!(!store.complete_job(id, "old", &ran()).await.unwrap());
+        assert!(
+            !store
+                .fail_job(id, "old", "late", None, &ran())
+                .await
+                .unwrap()
+        );
         assert!(store.heartbeat_job(id, "new", MINUTE).await.unwrap());
         // A live lease is not taken over.
         assert!(
@@ -200,9 +263,9 @@ store_test!(
                 .unwrap()
                 .is_empty()
         );
-        assert!(store.complete_job(id, "new").await.unwrap());
+        assert!(store.complete_job(id, "new", &ran()).await.unwrap());
         assert_eq!(store.job(id).await.unwrap(), None);
-        assert!(!store.complete_job(id, "new").await.unwrap());
+        assert!(!store.complete_job(id, "new", &ran()).await.unwrap());
     }
 );
 
@@ -258,7 +321,7 @@ store_test!(
         let retry_at = now() + secs(30);
         assert!(
             store
-                .fail_job(id, "w", "timeout", Some(retry_at))
+                .fail_job(id, "w", "timeout", Some(retry_at), &ran())
                 .await
                 .unwrap()
         );
@@ -289,7 +352,7 @@ store_test!(
         store.lease_jobs("w", &["broken"], MINUTE, 1).await.unwrap();
         assert!(
             store
-                .fail_job(other, "w", "bad payload", None)
+                .fail_job(other, "w", "bad payload", None, &ran())
                 .await
                 .unwrap()
         );
@@ -318,6 +381,113 @@ store_test!(
             1
         );
         assert!(!store.retry_job(JobId(9999)).await.unwrap());
+    }
+);
+
+/// Queues a job of `key` due now, leases it and fails it for good; its id.
+async fn failed_for_good(store: &jumpgate_store::Store, key: &str) -> JobId {
+    let id = store
+        .enqueue_job(&job("sync", now(), Some(key)))
+        .await
+        .expect("queued")
+        .expect("a new job");
+    let leased = store
+        .lease_jobs("w", &[], MINUTE, 10)
+        .await
+        .expect("leased");
+    assert_eq!(leased.iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
+    let failed = store
+        .fail_job(id, "w", "EVE's API failed", None, &ran())
+        .await
+        .expect("failed");
+    assert!(failed);
+    id
+}
+
+fn ids(jobs: &[jumpgate_store::Job]) -> Vec<JobId> {
+    jobs.iter().map(|j| j.id).collect()
+}
+
+store_test!(
+    one_failure_of_a_key_is_kept_until_its_work_succeeds,
+    |store| async move {
+        let first = failed_for_good(&store, "sync:1").await;
+        // The periodic sync tried again and failed again: the newer failure replaces it.
+        let second = failed_for_good(&store, "sync:1").await;
+        assert_eq!(ids(&store.jobs_with_key("sync:1").await.unwrap()), [second]);
+        assert_eq!(store.job(first).await.unwrap(), None);
+        // Jobs without a key, and other keys, are not touched.
+        let other = failed_for_good(&store, "sync:2").await;
+        for _ in 0..2 {
+            let id = store
+                .enqueue_job(&job("once", now(), None))
+                .await
+                .unwrap()
+                .unwrap();
+            store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
+            assert!(store.fail_job(id, "w", "bad", None, &ran()).await.unwrap());
+        }
+        assert_eq!(store.job_counts().await.unwrap().failed, 4);
+
+        // The next try succeeds: the failure is over.
+        let third = store
+            .enqueue_job(&job("sync", now(), Some("sync:1")))
+            .await
+            .unwrap()
+            .unwrap();
+        let pending = store.pending_job("sync:1").await.unwrap().unwrap();
+        assert_eq!(pending.id, third);
+        store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
+        assert!(store.complete_job(third, "w", &ran()).await.unwrap());
+        assert!(store.jobs_with_key("sync:1").await.unwrap().is_empty());
+        assert_eq!(ids(&store.jobs_with_key("sync:2").await.unwrap()), [other]);
+        assert_eq!(store.job_counts().await.unwrap().failed, 3);
+    }
+);
+
+store_test!(
+    retrying_a_failed_job_whose_copy_waits_makes_that_copy_due_now,
+    |store| async move {
+        let failed = failed_for_good(&store, "sync:1").await;
+        // The periodic sync queued it again, for ten minutes from now.
+        let waiting = store
+            .enqueue_job(&job("sync", now() + secs(600), Some("sync:1")))
+            .await
+            .unwrap()
+            .unwrap();
+        let mut tx = store.transaction().await.unwrap();
+        assert!(tx.retry_job(failed).await.unwrap());
+        tx.commit().await.unwrap();
+        let left = store.jobs_with_key("sync:1").await.unwrap();
+        assert_eq!(ids(&left), [waiting]);
+        assert!(left[0].run_at <= now(), "due now: {:?}", left[0]);
+
+        // A running copy is left to run; the failed job is still superseded.
+        store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
+        let again = store
+            .enqueue_job(&job("sync", now(), Some("sync:2")))
+            .await
+            .unwrap()
+            .unwrap();
+        store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
+        assert!(
+            store
+                .fail_job(again, "w", "boom", None, &ran())
+                .await
+                .unwrap()
+        );
+        let copy = store
+            .enqueue_job(&job("sync", now(), Some("sync:2")))
+            .await
+            .unwrap()
+            .unwrap();
+        store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
+        assert!(store.retry_job(again).await.unwrap());
+        let left = store.jobs_with_key("sync:2").await.unwrap();
+        assert_eq!(
+            left.iter().map(|j| (j.id, j.status)).collect::<Vec<_>>(),
+            [(copy, JobStatus::Running)]
+        );
     }
 );
 

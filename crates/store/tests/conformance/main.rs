@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod bulk;
 mod clock;
+mod job_runs;
 mod jobs;
 mod schema;
 mod shared_state;

@@ -23,6 +23,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "characters",
             "corporations",
             "esi_cache",
+            "job_runs",
             "jobs",
             "kv",
             "notifications",

@@ -2,7 +2,7 @@
 
 use jumpgate_domain::audit::to_micros;
 use jumpgate_domain::{AllianceId, CharacterId, CorporationId};
-use jumpgate_store::{NewCharacter, NewJob, NewToken};
+use jumpgate_store::{JobSummary, NewCharacter, NewJob, NewToken, RunReport};
 use time::OffsetDateTime;
 
 pub const CORP: CorporationId = CorporationId(98_000_001);
@@ -48,5 +48,14 @@ pub fn job(kind: &str, run_at: OffsetDateTime, dedupe_key: Option<&str>) -> NewJ
         run_at,
         dedupe_key: dedupe_key.map(str::to_owned),
         max_attempts: 5,
+    }
+}
+
+/// A run that started now, took a second and counted nothing.
+pub fn ran() -> RunReport {
+    RunReport {
+        started_at: now(),
+        duration: std::time::Duration::from_secs(1),
+        summary: JobSummary::new(),
     }
 }

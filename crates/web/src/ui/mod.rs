@@ -11,7 +11,7 @@ pub mod nav;
 pub mod pager;
 
 pub use error_page::ErrorPage;
-pub use format::when;
+pub use format::{took, when, when_relative};
 pub use id_path::IdPath;
 pub use layout::Layout;
 pub use pager::Pager;

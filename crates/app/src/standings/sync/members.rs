@@ -3,6 +3,7 @@
 
 use super::eligibility::CleanUp;
 use super::engine::{missing_scopes, status_label};
+use super::propagation::sync_key;
 use crate::App;
 use crate::audit::{audit_in, character_target};
 use crate::caller::Caller;
@@ -12,9 +13,10 @@ use jumpgate_domain::account::TokenStatus;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::LeavePolicy;
 use jumpgate_domain::{AccountId, CharacterId};
-use jumpgate_store::{SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
+use jumpgate_store::{JobStatus, SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
 use serde_json::json;
 use std::time::Duration;
+use time::OffsetDateTime;
 
 /// Where a member grants the contact scopes.
 pub const ADD_SCOPES_LINK: &str = "/sso/login?login=standings.sync";
@@ -28,12 +30,17 @@ pub struct MemberSyncRow {
     pub enrolment: Option<SyncedCharacter>,
     /// Has a valid token with the contact scopes.
     pub has_token: bool,
-    /// A full sync of it is queued or running.
+    /// A full sync of it is running, or due (a worker takes it at its next look).
     pub syncing: bool,
+    /// When its next full sync is queued for, if later than now (the periodic one).
+    pub next_sync: Option<OffsetDateTime>,
+    /// Its last full sync failed for good (every attempt used up, until retried or the next
+    /// sync succeeds): after how many attempts, and why.
+    pub failed: Option<(i32, String)>,
 }
 
 impl MemberSyncRow {
-    /// The status to show: "syncing" while a job for it waits or runs.
+    /// The status to show: "syncing" while a job for it is running or due.
     pub fn status(&self) -> Option<SyncStatus> {
         self.enrolment.as_ref().map(|e| {
             if self.syncing {
@@ -89,16 +96,23 @@ impl App {
     pub async fn member_sync_rows(&self, caller: &Caller) -> AppResult<Vec<MemberSyncRow>> {
         let account = caller.person_with(Permission::STANDINGS_REQUEST)?;
         let enrolled = self.store().synced_characters(Some(account)).await?;
-        let (_, _, busy) = self.sync_job_counts().await?;
+        let now = self.now();
         let mut rows = Vec::new();
         for ch in self.store().characters_of(account).await? {
             let has_token = self.has_sync_token(ch.id).await?;
+            let jobs = self.store().jobs_with_key(&sync_key(ch.id)).await?;
+            let pending = jobs.iter().find(|j| j.status != JobStatus::Failed);
             rows.push(MemberSyncRow {
                 character: ch.id,
                 name: ch.name,
                 enrolment: enrolled.iter().find(|e| e.character == ch.id).cloned(),
                 has_token,
-                syncing: busy.contains(&ch.id.get()),
+                syncing: pending.is_some_and(|j| j.status == JobStatus::Running || j.run_at <= now),
+                next_sync: pending.map(|j| j.run_at).filter(|at| *at > now),
+                failed: jobs
+                    .iter()
+                    .find(|j| j.status == JobStatus::Failed)
+                    .map(|j| (j.attempts, j.last_error.clone().unwrap_or_default())),
             });
         }
         Ok(rows)
@@ -170,8 +184,9 @@ impl App {
         Ok(())
     }
 
-    /// Queues a full sync of one of the member's enrolled characters ("sync now"). Needs
-    /// `standings.request`.
+    /// Queues a full sync of one of the member's enrolled characters, due now ("sync now", and
+    /// "retry" after a sync failed for good): a sync already queued for later (the periodic
+    /// one) is moved to now rather than left waiting. Needs `standings.request`.
     pub async fn request_sync_now(&self, caller: &Caller, character: CharacterId) -> AppResult<()> {
         let account = caller.person_with(Permission::STANDINGS_REQUEST)?;
         self.own_sync_character(account, character).await?;

@@ -12,7 +12,7 @@ use crate::jobs::{JobError, JobRegistry, Periodic};
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::Permission;
-use jumpgate_store::{JobStatus, NewJob, SyncStatus, Transaction};
+use jumpgate_store::{JobStatus, JobSummary, NewJob, SyncStatus, Transaction};
 use rand::Rng;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -45,7 +45,10 @@ pub(super) fn register_jobs(registry: &mut JobRegistry) {
                     reason: "another sync of this character is running".into(),
                 })
             }
-            Ok(_) => Ok(()),
+            Ok(report) => Ok(JobSummary::new()
+                .with("added", report.added)
+                .with("edited", report.edited)
+                .with("deleted", report.deleted)),
             Err(e) => Err(JobError::from(e)),
         }
     });
@@ -54,17 +57,18 @@ pub(super) fn register_jobs(registry: &mut JobRegistry) {
             .get("entity_id")
             .and_then(serde_json::Value::as_i64)
             .ok_or_else(|| JobError::Fatal("payload has no entity_id".into()))?;
-        app.propagate_entity(&caller, id)
-            .await
-            .map(|_| ())
-            .map_err(JobError::from)
+        let s = app.propagate_entity(&caller, id).await?;
+        Ok::<_, JobError>(
+            JobSummary::new()
+                .with("characters", s.characters)
+                .with("wrote", s.wrote)
+                .with("deferred", s.deferred),
+        )
     });
     registry.register(RECONCILE, |app, caller, _| async move {
         let window = app.settings().standings.sync_interval.mul_f64(0.8);
-        app.queue_reconcile(&caller, window)
-            .await
-            .map(|_| ())
-            .map_err(JobError::from)
+        let queued = app.queue_reconcile(&caller, window).await?;
+        Ok::<_, JobError>(JobSummary::new().with("syncs queued", queued))
     });
 }
 
@@ -76,12 +80,17 @@ pub(super) fn schedule(app: &App) -> Vec<Periodic> {
     }]
 }
 
+/// The dedupe key of `character`'s full sync: one waits or runs at a time.
+pub(super) fn sync_key(character: CharacterId) -> String {
+    format!("standings-sync:{character}")
+}
+
 fn sync_job(character: CharacterId, run_at: OffsetDateTime) -> NewJob {
     NewJob {
         kind: SYNC_CHARACTER.to_owned(),
         payload: json!({ "character_id": character.get() }),
         run_at,
-        dedupe_key: Some(format!("standings-sync:{character}")),
+        dedupe_key: Some(sync_key(character)),
         max_attempts: 5,
     }
 }

@@ -53,10 +53,13 @@ const PENDING_QUEUE: WorkflowFilter = WorkflowFilter {
 pub fn register_jobs(registry: &mut JobRegistry) {
     bulk::register_jobs(registry);
     registry.register(VALIDATE, |app, caller, _| async move {
-        app.validate_standings(&caller)
-            .await
-            .map(|_| ())
-            .map_err(JobError::from)
+        let s = app.validate_standings(&caller).await?;
+        Ok::<_, JobError>(
+            jumpgate_store::JobSummary::new()
+                .with("checked", s.checked)
+                .with("revocations queued", s.queued)
+                .with("removed", s.removed),
+        )
     });
 }
 

@@ -12,6 +12,7 @@ use jumpgate_domain::permissions::Permission;
 pub fn router() -> Router<WebState> {
     Router::new()
         .route("/admin/jobs", get(overview::list))
+        .route("/admin/jobs/run-now", post(overview::run_now))
         .route("/admin/jobs/{id}/retry", post(overview::retry))
         .route(
             "/admin/jobs/safety-valve/reset",

@@ -5,7 +5,7 @@ use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::WebResult;
 use crate::session;
-use crate::ui::{IdPath, Layout, when};
+use crate::ui::{IdPath, Layout, when, when_relative};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -30,6 +30,10 @@ pub struct MemberSyncLine {
     pub message: String,
     pub last_sync: String,
     pub last_success: String,
+    /// When its next sync is queued for (UTC, and how far), if later than now.
+    pub next_sync: String,
+    /// Its last sync failed for good and waits for a retry.
+    pub failed: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -54,11 +58,12 @@ async fn flash_result(viewer: &Viewer, result: Result<String, AppError>) -> WebR
 pub async fn page(State(state): State<WebState>, viewer: Viewer) -> WebResult<SyncMemberPage> {
     viewer.require(Permission::STANDINGS_REQUEST)?;
     let rows = state.app.member_sync_rows(&viewer.caller).await?;
+    let now = state.app.now();
     let lines = rows
         .iter()
         .map(|r| {
             let e = r.enrolment.as_ref();
-            MemberSyncLine {
+            let mut line = MemberSyncLine {
                 character: r.character.get(),
                 name: r.name.clone(),
                 portrait: viewer.layout.portrait(r.character.get(), 32),
@@ -69,7 +74,27 @@ pub async fn page(State(state): State<WebState>, viewer: Viewer) -> WebResult<Sy
                 message: e.and_then(|e| e.message.clone()).unwrap_or_default(),
                 last_sync: e.map(|e| when(e.last_sync_at)).unwrap_or_default(),
                 last_success: e.map(|e| when(e.last_success_at)).unwrap_or_default(),
+                next_sync: r
+                    .next_sync
+                    .map(|at| when_relative(Some(at), now))
+                    .unwrap_or_default(),
+                failed: false,
+            };
+            // Failed for good: say so, instead of the status's "tried again later".
+            if line.enrolled
+                && !r.syncing
+                && let Some((attempts, error)) = &r.failed
+            {
+                line.failed = true;
+                line.status = "error".to_owned();
+                line.status_text = "sync failed".to_owned();
+                line.message = format!(
+                    "The sync stopped after {attempts} failed attempt(s): {}. Retry it, or the \
+                     next periodic sync tries again.",
+                    error.trim_end_matches('.')
+                );
             }
+            line
         })
         .collect();
     Ok(SyncMemberPage {
@@ -104,7 +129,7 @@ pub async fn sync_now(
         .app
         .request_sync_now(&viewer.caller, id)
         .await
-        .map(|()| "A sync is queued.".to_owned());
+        .map(|()| "A sync starts now.".to_owned());
     flash_result(&viewer, r).await
 }
 
