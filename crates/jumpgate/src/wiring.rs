@@ -30,8 +30,8 @@ pub async fn connect_store(settings: &Settings) -> anyhow::Result<Arc<Store>> {
 }
 
 pub fn key_ring(settings: &Settings) -> anyhow::Result<KeyRing> {
-    match &settings.secrets.token_key {
-        Some(key) => Ok(KeyRing::from_configured(key)?),
+    match KeyRing::configured(&settings.secrets)? {
+        Some(ring) => Ok(ring),
         None => {
             std::fs::create_dir_all(&settings.data_dir)?;
             Ok(KeyRing::load_or_create(&settings.data_dir)?)

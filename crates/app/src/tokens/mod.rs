@@ -4,6 +4,7 @@
 //! Beside it: `safety_valve` and `secrets` (the tokens' encryption at rest).
 
 pub mod safety_valve;
+mod secret_settings;
 pub mod secrets;
 
 use crate::App;
