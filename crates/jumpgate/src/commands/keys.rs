@@ -26,9 +26,18 @@ pub async fn rotate(settings: &Settings) -> anyhow::Result<()> {
             }
             None => None,
         };
-        store
-            .replace_token_ciphertexts(t.id, &access, refresh.as_deref())
-            .await?;
+        let mut tx = store.transaction().await?;
+        let resealed = jumpgate_store::TokenCiphertexts {
+            access: &access,
+            refresh: refresh.as_deref(),
+        };
+        if !tx.reseal_token(t.id, t.ciphertexts(), resealed).await? {
+            bail!(
+                "token {} changed while it was re-encrypted: is Jumpgate running?",
+                t.id
+            );
+        }
+        tx.commit().await?;
     }
     ring.retire_old_keys()?;
     tracing::info!(
