@@ -165,4 +165,52 @@ mod tests {
         assert!(file.primary.is_some());
         assert_eq!(read(&path).unwrap(), Some(file));
     }
+
+    /// What `during` logs at warn level or above, as text.
+    fn warnings_of(during: impl FnOnce()) -> String {
+        #[derive(Clone, Default)]
+        struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, during);
+        String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_others_can_read_is_warned_about_with_the_fix() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = path_in(dir.path());
+        let quiet = warnings_of(|| {
+            update(&path, fill_token_key).unwrap();
+            update(&path, fill_token_key).unwrap();
+        });
+        assert_eq!(quiet, "", "a private file is read without a word");
+
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let warned = warnings_of(|| {
+            update(&path, fill_token_key).unwrap();
+        });
+        assert!(warned.contains("can be read by other users"), "{warned}");
+        assert!(warned.contains("mode 0644"), "{warned}");
+        assert!(
+            warned.contains(&format!("chmod 600 {}", path.display())),
+            "{warned}"
+        );
+    }
 }

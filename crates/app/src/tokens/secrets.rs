@@ -49,6 +49,9 @@ pub enum SecretsError {
     },
     #[error("the key file {0} is not valid: {1}")]
     BadKeyFile(PathBuf, String),
+    /// The deployment's keys do not fit its database; the message names the fix.
+    #[error("{0}")]
+    KeysDoNotFit(String),
 }
 
 /// Where the keys come from decides whether `keys rotate` can change them.
@@ -159,6 +162,16 @@ impl KeyRing {
 
     pub fn primary_key_id(&self) -> &str {
         &self.primary
+    }
+
+    /// Whether the ring opens what the key `id` sealed.
+    pub fn has_key(&self, id: &str) -> bool {
+        self.keys.contains_key(id)
+    }
+
+    /// The ids of the ring's keys, in order.
+    pub fn key_ids(&self) -> impl Iterator<Item = &str> {
+        self.keys.keys().map(String::as_str)
     }
 
     /// Adds a new primary key; old keys stay for decryption until `retire_old_keys`.

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use crate::support::{Backend, TestApp};
+use crate::support::{Backend, TEST_TOKEN_KEY, TestApp};
 use jumpgate_app::Caller;
 use jumpgate_app::tokens::RefreshOutcome;
 use jumpgate_domain::{CharacterId, CorporationId};
@@ -66,7 +66,7 @@ impl Ran {
     }
 
     #[track_caller]
-    fn assert_never_shows(&self, secrets: &[&str]) {
+    pub(crate) fn assert_never_shows(&self, secrets: &[&str]) {
         let output = self.output();
         for secret in secrets {
             assert!(!output.contains(secret), "a secret was printed:\n{output}");
@@ -100,10 +100,14 @@ fn configured(data_dir: &Path) -> Command {
     c
 }
 
-/// `configured`, on the database at `url`.
+/// `configured`, on the database at `url`; on PostgreSQL with the test apps' token key, as
+/// every instance on one PostgreSQL database is configured with the same keys.
 pub(crate) fn configured_on(data_dir: &Path, url: &str) -> Command {
     let mut c = configured(data_dir);
     c.env("JUMPGATE__DATABASE__URL", url);
+    if url.starts_with("postgres") {
+        c.env("JUMPGATE__SECRETS__TOKEN_KEY", TEST_TOKEN_KEY);
+    }
     c
 }
 
