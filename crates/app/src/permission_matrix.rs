@@ -154,6 +154,7 @@ const ROWS: &[(&str, Rule)] = &[
         Rule::Holds(&[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT]),
     ),
     ("grant_superuser", Rule::Cli),
+    ("rotate_token_keys", Rule::Cli),
     // standings: members
     ("standings_overview", Rule::PersonWith(&[REQUEST])),
     ("request_standing", Rule::PersonWith(&[REQUEST])),
@@ -524,6 +525,10 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .await
             .map(drop),
         "grant_superuser" => app.grant_superuser(c(), "Nobody Atall").await.map(drop),
+        "rotate_token_keys" => app
+            .rotate_token_keys(c(), crate::tokens::rotation::RotationOptions::default())
+            .await
+            .map(drop),
         "standings_overview" => app.standings_overview(c()).await.map(drop),
         "request_standing" => app.request_standing(c(), entity).await.map(drop),
         "request_standings" => app
