@@ -8,7 +8,8 @@
 //!
 //! The ring also gives other secrets a key of their own, derived from its primary key
 //! (`derive_key`), and seals short-lived values with it (`seal_for`): a pending SSO login's cookie
-//! (ADR 0018). Every instance with the same ring derives the same keys.
+//! (ADR 0018), and signs email verification links (`derived_keys`: those of the older keys still
+//! verify). Every instance with the same ring derives the same keys.
 
 use crate::key_file;
 pub use crate::tokens::secret_settings::SecretSettings;
@@ -221,12 +222,23 @@ impl KeyRing {
     /// longer opens. So derive keys only for short-lived values: a rotation cancels the pending
     /// logins in flight (they live ten minutes; their people start the login again).
     pub fn derive_key(&self, purpose: &str) -> Result<[u8; 32], SecretsError> {
-        let mut derived = [0u8; 32];
-        Hkdf::<Sha256>::new(None, self.primary_key()?.as_slice())
-            .expand(format!("jumpgate:{purpose}").as_bytes(), &mut derived)
-            // Only asking for more than 255 blocks fails; 32 bytes is one.
-            .map_err(|_| SecretsError::Malformed)?;
-        Ok(derived)
+        derive(self.primary_key()?, purpose)
+    }
+
+    /// The keys derived for `purpose` from every key of the ring, the primary's first: for a
+    /// value that should stay valid across a rotation while the old key is still in the ring
+    /// (an email verification link checked against each).
+    pub fn derived_keys(&self, purpose: &str) -> Result<Vec<[u8; 32]>, SecretsError> {
+        let primary = self.primary_key()?;
+        std::iter::once(primary)
+            .chain(
+                self.keys
+                    .iter()
+                    .filter(|(id, _)| **id != self.primary)
+                    .map(|(_, k)| k),
+            )
+            .map(|key| derive(key, purpose))
+            .collect()
     }
 
     /// Seals a short-lived value with the key derived for `purpose`, bound to that purpose:
@@ -292,6 +304,16 @@ impl KeyRing {
     pub fn key_id_of(sealed: &[u8]) -> Option<&str> {
         split(sealed).ok().map(|(id, _, _)| id)
     }
+}
+
+/// HKDF-SHA256 of `key` for `purpose`.
+fn derive(key: &Key, purpose: &str) -> Result<[u8; 32], SecretsError> {
+    let mut derived = [0u8; 32];
+    Hkdf::<Sha256>::new(None, key.as_slice())
+        .expand(format!("jumpgate:{purpose}").as_bytes(), &mut derived)
+        // Only asking for more than 255 blocks fails; 32 bytes is one.
+        .map_err(|_| SecretsError::Malformed)?;
+    Ok(derived)
 }
 
 /// XChaCha20-Poly1305 under `key` with a fresh random nonce, bound to `aad`.

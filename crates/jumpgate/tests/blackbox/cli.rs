@@ -456,15 +456,7 @@ fn key_file(data_dir: &Path) -> serde_json::Value {
 /// keeps its database and a command works on a consistent copy (VACUUM INTO) in the data
 /// directory, where the default database URL points. Returns the copy's URL.
 async fn sqlite_copy(t: &TestApp, data_dir: &Path) -> String {
-    let copy = data_dir.join("jumpgate.db");
-    let mut live = sqlx::SqliteConnection::connect(&t.db.url).await.unwrap();
-    sqlx::query("VACUUM INTO $1")
-        .bind(copy.to_str().unwrap())
-        .execute(&mut live)
-        .await
-        .unwrap();
-    live.close().await.unwrap();
-    sqlite_url(data_dir)
+    jumpgate_store::testing::copy_sqlite(&t.db.url, &data_dir.join("jumpgate.db")).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

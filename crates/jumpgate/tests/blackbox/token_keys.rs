@@ -173,7 +173,7 @@ async fn postgresql_without_configured_token_keys_is_refused_with_the_fix() {
 
 /// The test app's keys and `NEW_KEY` (id `k2`) beside them, `k2` primary: what every instance is
 /// given before `keys rotate` runs.
-fn with_new_primary(t: &TestApp) -> Settings {
+pub(crate) fn with_new_primary(t: &TestApp) -> Settings {
     let mut keys = keys_of(t);
     keys.insert("k2".into(), SecretString::from(NEW_KEY));
     with_keys(t, keys, "k2")
