@@ -164,6 +164,7 @@ const ROWS: &[(&str, Rule)] = &[
         Rule::Holds(&[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT]),
     ),
     ("grant_superuser", Rule::Cli),
+    ("rotate_token_keys", Rule::Cli),
     // standings: members
     ("standings_overview", Rule::PersonWith(&[REQUEST])),
     ("request_standing", Rule::PersonWith(&[REQUEST])),
@@ -547,6 +548,10 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "audit_names" => app.audit_names(c(), &[]).await.map(drop),
         "audit_reference" => app.audit_reference(c(), "account:1", true).await.map(drop),
         "grant_superuser" => app.grant_superuser(c(), "Nobody Atall").await.map(drop),
+        "rotate_token_keys" => app
+            .rotate_token_keys(c(), crate::tokens::rotation::RotationOptions::default())
+            .await
+            .map(drop),
         "standings_overview" => app.standings_overview(c()).await.map(drop),
         "request_standing" => app.request_standing(c(), entity).await.map(drop),
         "request_standings" => app

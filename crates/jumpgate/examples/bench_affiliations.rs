@@ -100,7 +100,16 @@ async fn main() -> anyhow::Result<()> {
         },
         accounts: AccountSettings::default(),
         jobs: JobSettings::default(),
-        secrets: SecretSettings::default(),
+        // Fixed keys (PostgreSQL needs configured ones): a benchmark's secrets protect nothing.
+        secrets: SecretSettings {
+            token_key: Some(SecretString::from(
+                "YmVuY2gtdG9rZW4ta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
+            )),
+            audit_key: Some(SecretString::from(
+                "YmVuY2gtYXVkaXQta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
+            )),
+            ..SecretSettings::default()
+        },
         audit: Default::default(),
         mail: MailSettings::default(),
         standings: StandingsSection::default(),

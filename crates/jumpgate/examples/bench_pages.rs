@@ -124,7 +124,10 @@ async fn main() -> anyhow::Result<()> {
         None => format!("sqlite://{}", data_dir.join("jumpgate.db").display()),
     };
     let config = data_dir.join("bench.toml");
-    std::fs::write(&config, configuration(&data_dir, &database_url, &base, &sim))?;
+    std::fs::write(
+        &config,
+        configuration(&data_dir, &database_url, &base, &sim),
+    )?;
     let settings = jumpgate::config::Settings::load(Some(&config))?;
     sim.register_client(CLIENT_ID, CLIENT_SECRET, settings.callback_url().as_str());
 
@@ -307,7 +310,9 @@ async fn seed(store: &Arc<Store>, sim: &EveSim) -> anyhow::Result<SimCharacter> 
         .flat_map(|(account, characters)| characters.iter().map(move |c| (*account, c)))
         .take(ENROLLED);
     for (account, c) in enrolled {
-        store.enrol_sync(CharacterId(c.character_id), account).await?;
+        store
+            .enrol_sync(CharacterId(c.character_id), account)
+            .await?;
     }
     Ok(admin_characters[0].clone())
 }
@@ -377,8 +382,7 @@ async fn stop_signal(serve_for: u64) {
         }
     };
     let term = async {
-        if let Ok(mut s) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
             s.recv().await;
         } else {

@@ -61,9 +61,17 @@ pub enum AuditCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// Create a new token encryption key, re-encrypt every stored token with it and retire
-    /// the old key.
-    Rotate,
+    /// Re-encrypt every stored token with the primary token key, while Jumpgate runs. With
+    /// configured keys (secrets.token_keys), first add the new key beside the old one on every
+    /// instance and make it secrets.primary_key; remove the old one once this reports that no
+    /// token is sealed with it. With keys.json, a new key is made primary first and the old one
+    /// retired at the end.
+    Rotate {
+        /// Mark tokens that no key opens (damaged or changed outside Jumpgate) invalid, so that
+        /// their owners log in again, instead of only listing them. Audited.
+        #[arg(long)]
+        skip_undecryptable: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -262,6 +262,38 @@ mod tests {
     }
 
     #[test]
+    fn token_keys_are_configured_by_id_with_a_primary_and_named_when_wrong() {
+        use jumpgate_app::tokens::secrets::KeyRing;
+        const K1: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+        const K2: &str = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
+        let s = parse(&format!(
+            "{MINIMAL}\n[secrets]\ntoken_keys = {{ k2 = \"{K2}\", k1 = \"{K1}\" }}\nprimary_key = \"k2\"\naudit_key = \"{K1}\"\n"
+        ))
+        .expect("valid keys");
+        let ring = KeyRing::configured(&s.secrets)
+            .unwrap()
+            .expect("configured");
+        assert_eq!(ring.primary_key_id(), "k2");
+        assert!(
+            !format!("{s:?} {ring:?}").contains(K2),
+            "keys are not printed"
+        );
+
+        let err = parse(&format!(
+            "{MINIMAL}\n[secrets]\ntoken_keys = {{ k2 = \"{K2}\", k1 = \"{K1}\" }}\nprimary_key = \"k3\"\n"
+        ))
+        .expect_err("an unknown primary and no audit key")
+        .to_string();
+        for problem in [
+            "secrets.primary_key is 'k3', which is not a configured token key (configured: k1, k2)",
+            "secrets.audit_key is missing",
+        ] {
+            assert!(err.contains(problem), "{problem} missing from: {err}");
+        }
+        assert!(!err.contains(K1) && !err.contains(K2), "{err}");
+    }
+
+    #[test]
     fn secrets_are_not_printed_by_debug() {
         let s = parse(MINIMAL).expect("valid");
         assert!(!format!("{s:?}").contains("s3cret"));

@@ -40,9 +40,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = config::Settings::load(cli.config.as_deref())?;
             commands::audit::verify(&settings).await
         }
-        Command::Keys(KeysCommand::Rotate) => {
+        Command::Keys(KeysCommand::Rotate { skip_undecryptable }) => {
             let settings = config::Settings::load(cli.config.as_deref())?;
-            commands::keys::rotate(&settings).await
+            commands::keys::rotate(&settings, skip_undecryptable).await
         }
     }
 }

@@ -4,11 +4,12 @@ use crate::config::{MailSettings, MailTransport, Settings};
 use anyhow::Context;
 use jumpgate_app::esi_adapters::{StoreCache, StoreGate};
 use jumpgate_app::mail::{FileMailer, Mailer, SmtpMailer};
+use jumpgate_app::tokens::keys_in_use;
 use jumpgate_app::tokens::safety_valve::SafetyValveSettings;
 use jumpgate_app::tokens::secrets::KeyRing;
 use jumpgate_app::{App, AppSettings};
 use jumpgate_eve::{EsiClient, SsoClient};
-use jumpgate_store::Store;
+use jumpgate_store::{Backend, Store};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,14 +30,14 @@ pub async fn connect_store(settings: &Settings) -> anyhow::Result<Arc<Store>> {
         .context("cannot open the database (database.url)")
 }
 
+/// The token key ring: the configured keys, or on SQLite keys.json (refused on PostgreSQL).
 pub fn key_ring(settings: &Settings) -> anyhow::Result<KeyRing> {
-    match &settings.secrets.token_key {
-        Some(key) => Ok(KeyRing::from_configured(key)?),
-        None => {
-            std::fs::create_dir_all(&settings.data_dir)?;
-            Ok(KeyRing::load_or_create(&settings.data_dir)?)
-        }
-    }
+    let backend = Backend::from_url(&settings.database_url()).unwrap_or(Backend::Sqlite);
+    Ok(keys_in_use::ring_for(
+        &settings.secrets,
+        &settings.data_dir,
+        backend,
+    )?)
 }
 
 pub fn http_client(settings: &Settings) -> anyhow::Result<reqwest::Client> {
@@ -50,7 +51,11 @@ pub fn http_client(settings: &Settings) -> anyhow::Result<reqwest::Client> {
         .context("cannot build the HTTP client")
 }
 
+/// The application, once its key ring fits the database: every key that sealed a stored token
+/// is in it (else nothing starts, and the error says which keys are missing).
 pub async fn build_app(settings: &Settings, store: Arc<Store>) -> anyhow::Result<App> {
+    let keys = key_ring(settings)?;
+    keys_in_use::check_stored_keys(&store, &keys).await?;
     let http = http_client(settings)?;
     let sso = SsoClient::new(
         settings
@@ -87,7 +92,7 @@ pub async fn build_app(settings: &Settings, store: Arc<Store>) -> anyhow::Result
             )
         })?,
     };
-    Ok(App::new(store, sso, esi, key_ring(settings)?, app_settings).with_mailer(mailer(settings)?))
+    Ok(App::new(store, sso, esi, keys, app_settings).with_mailer(mailer(settings)?))
 }
 
 /// The mail transport of `[mail]`: files under `<data_dir>/mail/` by default, or SMTP.

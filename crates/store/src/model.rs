@@ -79,6 +79,32 @@ pub struct TokenRecord {
     pub last_checked_at: Option<OffsetDateTime>,
 }
 
+impl TokenRecord {
+    /// The token's ciphertexts as stored, for a write that checks they are unchanged.
+    pub fn ciphertexts(&self) -> TokenCiphertexts<'_> {
+        TokenCiphertexts {
+            access: &self.access_token,
+            refresh: self.refresh_token.as_deref(),
+        }
+    }
+}
+
+/// A token's access and refresh ciphertexts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenCiphertexts<'a> {
+    pub access: &'a [u8],
+    pub refresh: Option<&'a [u8]>,
+}
+
+/// A key that sealed stored tokens, and how many ciphertexts (access and refresh tokens count
+/// one each) it sealed: `Store::token_key_ids`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenKeyUse {
+    /// `None`: ciphertexts that are not in Jumpgate's format (they name no key).
+    pub key_id: Option<String>,
+    pub ciphertexts: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshedToken {
     pub access_token: Vec<u8>,

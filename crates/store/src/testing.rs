@@ -158,6 +158,22 @@ pub async fn fresh_postgres_with_clock(clock: Arc<dyn Clock>) -> TestStore {
     }
 }
 
+/// A consistent copy (`VACUUM INTO`) of the SQLite database at `url`, written to `to`, while its
+/// store keeps it open: SQLite allows one Jumpgate process per database, so a test that starts
+/// another on it (or migrates an older state of it) works on a copy. Returns the copy's URL.
+pub async fn copy_sqlite(url: &str, to: &std::path::Path) -> String {
+    let mut live = sqlx::SqliteConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    sqlx::query("VACUUM INTO $1")
+        .bind(to.to_string_lossy().as_ref())
+        .execute(&mut live)
+        .await
+        .unwrap_or_else(|e| panic!("copy {url} to {}: {e}", to.display()));
+    let _ = live.close().await;
+    format!("sqlite://{}", to.display())
+}
+
 /// One fresh store per backend, named `sqlite` and `postgres`.
 pub async fn both() -> Vec<(&'static str, TestStore)> {
     vec![

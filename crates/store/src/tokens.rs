@@ -1,9 +1,11 @@
 //! ESI tokens (ciphertexts only; encryption happens above the store) and the per-token refresh
 //! lease.
 
-use crate::db::{Cols, DbTime, on_conn, on_db};
+use crate::db::{Cols, DbTime, Dialects, Limit, on_conn, on_db};
 use crate::support::{self, conflict, is_foreign_key, not_found_if_zero};
-use crate::{NewToken, RefreshedToken, Result, StoreError, TokenRecord};
+use crate::{
+    NewToken, RefreshedToken, Result, StoreError, TokenCiphertexts, TokenKeyUse, TokenRecord,
+};
 use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::account::TokenStatus;
@@ -200,13 +202,25 @@ impl Store {
         Ok(())
     }
 
-    /// Every token, for `keys rotate`.
+    /// Every token (tests; `keys rotate` reads them a page at a time: `tokens_after`).
     pub async fn all_tokens(&self) -> Result<Vec<TokenRecord>> {
+        self.tokens_after(None, 0).await
+    }
+
+    /// Up to `limit` tokens (0: all) with ids above `after`, by id: a page of a walk over
+    /// every token that rows inserted or deleted meanwhile do not disturb.
+    pub async fn tokens_after(
+        &self,
+        after: Option<TokenId>,
+        limit: i64,
+    ) -> Result<Vec<TokenRecord>> {
         on_db!(self, |db| sqlx::query(concatcp!(
             "SELECT ",
             TOKEN_COLS,
-            " FROM tokens ORDER BY id"
+            " FROM tokens WHERE id > $1 ORDER BY id LIMIT $2"
         ))
+        .bind(after.map_or(0, TokenId::get))
+        .bind(Limit::positive_or_all(limit))
         .fetch_all(db.reader())
         .await?
         .iter()
@@ -214,25 +228,83 @@ impl Store {
         .collect())
     }
 
-    /// Replaces a token's ciphertexts (re-encryption under a new key).
-    pub async fn replace_token_ciphertexts(
-        &self,
-        token_id: TokenId,
-        access: &[u8],
-        refresh: Option<&[u8]>,
-    ) -> Result<()> {
-        let done = on_db!(self, |db| sqlx::query(
-            "UPDATE tokens SET access_token = $1, refresh_token = $2 WHERE id = $3"
-        )
-        .bind(access)
-        .bind(refresh)
-        .bind(token_id.get())
-        .execute(db.writer())
-        .await?
-        .rows_affected());
-        not_found_if_zero(done, || format!("token {token_id}"))
+    /// Which keys the stored ciphertexts (access and refresh tokens) were sealed with, and how
+    /// many each: one statement reading the key id from each ciphertext's header, so that the
+    /// ring can be checked at start without reading the tokens. `key_id: None` counts
+    /// ciphertexts not in Jumpgate's format; cleared ones (`discard_token_ciphertexts`) are not
+    /// counted.
+    pub async fn token_key_ids(&self) -> Result<Vec<TokenKeyUse>> {
+        on_db!(self, |db| sqlx::query(db.sql(&TOKEN_KEY_IDS))
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(TokenKeyUse {
+                    key_id: r
+                        .get::<Option<Vec<u8>>>("key_id")?
+                        .map(|id| String::from_utf8_lossy(&id).into_owned()),
+                    ciphertexts: r.get("ciphertexts")?,
+                })
+            })
+            .collect())
     }
 }
+
+/// `KeyRing::seal`'s header, read in SQL: format byte 1, the key id's length in one byte, the key
+/// id. NULL for anything else. SQLite has no function for a byte's value, so it goes by `hex`;
+/// PostgreSQL's CASE tests the length before `get_byte` reads.
+macro_rules! key_id_in_header {
+    (sqlite, $col:literal) => {
+        concat!(
+            "CASE WHEN length(",
+            $col,
+            ") >= 2 AND substr(",
+            $col,
+            ", 1, 1) = x'01' THEN substr(",
+            $col,
+            ", 3, (instr('0123456789ABCDEF', substr(hex(substr(",
+            $col,
+            ", 2, 1)), 1, 1)) - 1) * 16 + instr('0123456789ABCDEF', substr(hex(substr(",
+            $col,
+            ", 2, 1)), 2, 1)) - 1) END"
+        )
+    };
+    (postgres, $col:literal) => {
+        concat!(
+            "CASE WHEN length(",
+            $col,
+            ") < 2 THEN NULL WHEN get_byte(",
+            $col,
+            ", 0) <> 1 THEN NULL ELSE substring(",
+            $col,
+            " FROM 3 FOR get_byte(",
+            $col,
+            ", 1)) END"
+        )
+    };
+}
+
+macro_rules! token_key_ids {
+    ($dialect:ident) => {
+        concat!(
+            "SELECT key_id, count(*) AS ciphertexts FROM (SELECT ",
+            key_id_in_header!($dialect, "access_token"),
+            " AS key_id FROM tokens WHERE length(access_token) > 0 UNION ALL SELECT ",
+            key_id_in_header!($dialect, "refresh_token"),
+            " AS key_id FROM tokens WHERE refresh_token IS NOT NULL) AS sealed \
+             GROUP BY key_id ORDER BY key_id NULLS FIRST"
+        )
+    };
+}
+
+const TOKEN_KEY_IDS: Dialects = Dialects {
+    sqlite: token_key_ids!(sqlite),
+    postgres: token_key_ids!(postgres),
+};
+
+/// The optimistic check of the ciphertext writes of key rotation: the row still holds what the
+/// rotation read (`$2`, `$3`), so a token refreshed or replaced meanwhile is left as it is.
+const UNCHANGED: &str = "id = $1 AND access_token = $2 AND refresh_token IS NOT DISTINCT FROM $3";
 
 /// The writes a use case combines with others (and its audit entry) in one transaction; the
 /// `Store` methods of the same names run each in its own.
@@ -299,5 +371,57 @@ impl Transaction {
         .await?
         .rows_affected());
         not_found_if_zero(done, || format!("token {token_id}"))
+    }
+
+    /// Replaces a token's ciphertexts with `now` (the same tokens sealed under another key) if
+    /// they are still `was`. `false`: the token changed (a refresh, a new login) or is gone
+    /// since it was read, and nothing was written.
+    pub async fn reseal_token(
+        &mut self,
+        token_id: TokenId,
+        was: TokenCiphertexts<'_>,
+        now: TokenCiphertexts<'_>,
+    ) -> Result<bool> {
+        let done = on_conn!(self.conn(), |tx| sqlx::query(concatcp!(
+            "UPDATE tokens SET access_token = $4, refresh_token = $5 WHERE ",
+            UNCHANGED
+        ))
+        .bind(token_id.get())
+        .bind(was.access)
+        .bind(was.refresh)
+        .bind(now.access)
+        .bind(now.refresh)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected());
+        Ok(done == 1)
+    }
+
+    /// Marks a token invalid with `reason` and clears its ciphertexts (an empty access token, no
+    /// refresh token), if they are still `was`: for tokens no key opens, which nobody can use
+    /// again; the row stays so that its owner sees what to do (log in again). `false`: the
+    /// token changed or is gone since it was read, and nothing was written.
+    pub async fn discard_token_ciphertexts(
+        &mut self,
+        token_id: TokenId,
+        was: TokenCiphertexts<'_>,
+        reason: &str,
+    ) -> Result<bool> {
+        let now = self.now();
+        let done = on_conn!(self.conn(), |tx| sqlx::query(concatcp!(
+            "UPDATE tokens SET access_token = $4, refresh_token = NULL, status = 'invalid', \
+             status_reason = $5, last_checked_at = $6 WHERE ",
+            UNCHANGED
+        ))
+        .bind(token_id.get())
+        .bind(was.access)
+        .bind(was.refresh)
+        .bind(&[] as &[u8])
+        .bind(reason)
+        .bind(DbTime(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected());
+        Ok(done == 1)
     }
 }

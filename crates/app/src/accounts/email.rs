@@ -1,9 +1,12 @@
 //! An optional email address per account, verified by a signed link.
 //!
 //! The link carries a token `payload.signature` (both base64url): the payload names the account,
-//! the address and an expiry; the signature is HMAC-SHA256 under a key kept in the store's
-//! key-value table (`email.signing_key`), created once by whichever instance needs it first, so
-//! every instance accepts every other's links. Nothing about a token is stored: it is valid while
+//! the address and an expiry; the signature is HMAC-SHA256 under a key derived from the token key
+//! ring (`KeyRing::derive_key("email-link")`), so every instance with the same keys accepts every
+//! other's links, and nobody who can only read the database can make one (security review L6; it
+//! used to be kept in the key-value table as `email.signing_key`, which migration deletes: links
+//! mailed before are refused, and their people ask for another). Links signed under an older key
+//! of the ring verify while it is configured. Nothing about a token is stored: it is valid while
 //! the signature holds, it has not expired and the account's address is still the one it names.
 
 use crate::App;
@@ -11,7 +14,7 @@ use crate::audit::{account_target, audit_in};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use jumpgate_domain::AccountId;
 use jumpgate_domain::audit::Actor;
@@ -20,8 +23,8 @@ use sha2::Sha256;
 use time::OffsetDateTime;
 use url::Url;
 
-/// The store key of the signing key (base64 of 32 random bytes).
-pub const SIGNING_KEY: &str = "email.signing_key";
+/// What the links' signing key is derived for (`KeyRing::derive_key`).
+pub const LINK_KEY_PURPOSE: &str = "email-link";
 /// How long a verification link stays valid.
 pub const LINK_VALIDITY: time::Duration = time::Duration::hours(24);
 /// The longest address accepted (RFC 5321's path limit).
@@ -155,6 +158,22 @@ pub fn verify_token(
     })
 }
 
+/// `verify_token` with each key in turn (the primary's first): the first that signed it wins.
+fn verify_with_any(
+    keys: &[[u8; 32]],
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<EmailClaim, TokenError> {
+    let mut outcome = Err(TokenError::Malformed);
+    for key in keys {
+        outcome = verify_token(key, token, now);
+        if !matches!(outcome, Err(TokenError::Malformed)) {
+            break;
+        }
+    }
+    outcome
+}
+
 impl From<TokenError> for AppError {
     fn from(e: TokenError) -> Self {
         Self::Invalid(e.to_string())
@@ -169,23 +188,14 @@ impl App {
         self.signing_key().await
     }
 
-    /// The key that signs verification links, created on first use and shared by every instance
-    /// through the store.
+    /// The key that signs new verification links: derived from the primary token key.
     async fn signing_key(&self) -> AppResult<Vec<u8>> {
-        if let Some(key) = self.store().kv_get(SIGNING_KEY).await? {
-            return decode_key(&key);
-        }
-        let fresh: [u8; 32] = rand::random();
-        self.store()
-            .kv_set_if_absent(SIGNING_KEY, &STANDARD.encode(fresh))
-            .await?;
-        // Another instance may have won the race: everyone uses what the store holds.
-        match self.store().kv_get(SIGNING_KEY).await? {
-            Some(key) => decode_key(&key),
-            None => Err(AppError::Internal(anyhow::anyhow!(
-                "the email signing key vanished right after it was stored"
-            ))),
-        }
+        Ok(self
+            .keys()
+            .read()
+            .await
+            .derive_key(LINK_KEY_PURPOSE)?
+            .to_vec())
     }
 
     /// Sets the account's address (unverified) and mails it a verification link to
@@ -345,8 +355,8 @@ impl App {
         &self,
         token: &str,
     ) -> AppResult<(EmailClaim, jumpgate_domain::account::Account)> {
-        let key = self.signing_key().await?;
-        let claim = verify_token(&key, token, self.now())?;
+        let keys = self.keys().read().await.derived_keys(LINK_KEY_PURPOSE)?;
+        let claim = verify_with_any(&keys, token, self.now())?;
         let acc = self.store().account(claim.account).await?.ok_or_else(|| {
             AppError::Invalid("the account this link was sent for no longer exists".to_owned())
         })?;
@@ -402,15 +412,6 @@ pub fn when(at: OffsetDateTime, now: OffsetDateTime) -> String {
         format!("{} hours", (seconds + 3599) / 3600)
     };
     format!("at {stamp} (in {wait})")
-}
-
-fn decode_key(text: &str) -> AppResult<Vec<u8>> {
-    match STANDARD.decode(text.trim()) {
-        Ok(key) if key.len() >= 32 => Ok(key),
-        _ => Err(AppError::Internal(anyhow::anyhow!(
-            "the stored {SIGNING_KEY} is not base64 of 32 bytes"
-        ))),
-    }
 }
 
 #[cfg(test)]

@@ -106,6 +106,7 @@ mod tests {
         SecretSettings {
             token_key: key(),
             audit_key: None,
+            ..SecretSettings::default()
         }
         .validate(&mut problems);
         assert_eq!(problems.len(), 1, "{problems:?}");
@@ -114,11 +115,13 @@ mod tests {
         SecretSettings {
             token_key: key(),
             audit_key: key(),
+            ..SecretSettings::default()
         }
         .validate(&mut problems);
         SecretSettings {
             token_key: None,
             audit_key: Some(SecretString::from("short")),
+            ..SecretSettings::default()
         }
         .validate(&mut problems);
         assert_eq!(problems.len(), 1, "{problems:?}");

@@ -3,7 +3,10 @@
 //!
 //! Beside it: `safety_valve` and `secrets` (the tokens' encryption at rest).
 
+pub mod keys_in_use;
+pub mod rotation;
 pub mod safety_valve;
+mod secret_settings;
 pub mod secrets;
 
 use crate::App;

@@ -3,14 +3,16 @@
 //! Each ciphertext names the key that sealed it, so keys can rotate without a flag day, and is
 //! bound to its row through associated data (`token:<character>:<login>:<kind>`), so a
 //! ciphertext copied into another row does not decrypt. The ring lives in configuration (the
-//! `[secrets]` section, `SecretSettings`) or in `<data dir>/keys.json` (mode 0600, `key_file`),
-//! generated on first start.
+//! `[secrets]` section, `SecretSettings`: keys by id and the primary one) or in
+//! `<data dir>/keys.json` (mode 0600, `key_file`), generated on first start.
 //!
 //! The ring also gives other secrets a key of their own, derived from its primary key
 //! (`derive_key`), and seals short-lived values with it (`seal_for`): a pending SSO login's cookie
-//! (ADR 0018). Every instance with the same ring derives the same keys.
+//! (ADR 0018), and signs email verification links (`derived_keys`: those of the older keys still
+//! verify). Every instance with the same ring derives the same keys.
 
 use crate::key_file;
+pub use crate::tokens::secret_settings::SecretSettings;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
@@ -35,10 +37,8 @@ pub enum SecretsError {
     Undecryptable,
     #[error("a stored token is not in Jumpgate's ciphertext format")]
     Malformed,
-    #[error(
-        "secrets.token_key must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)"
-    )]
-    BadConfiguredKey,
+    #[error("the configured token keys are not valid: {0}")]
+    BadConfiguredKeys(String),
     #[error(
         "secrets.audit_key must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)"
     )]
@@ -50,12 +50,16 @@ pub enum SecretsError {
     },
     #[error("the key file {0} is not valid: {1}")]
     BadKeyFile(PathBuf, String),
+    /// The deployment's keys do not fit its database; the message names the fix.
+    #[error("{0}")]
+    KeysDoNotFit(String),
 }
 
 /// Where the keys come from decides whether `keys rotate` can change them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
-    /// `secrets.token_key` in configuration: rotating means changing configuration.
+    /// `secrets.token_key(s)` in configuration: a new key is added there (and made primary) by
+    /// the operator; `keys rotate` then re-encrypts, and the operator removes the old one.
     Configured,
     /// `<data dir>/keys.json`, managed by Jumpgate.
     File(PathBuf),
@@ -87,13 +91,22 @@ impl KeyRing {
         Self::single("ephemeral".into(), Key::generate(), KeySource::Ephemeral)
     }
 
-    /// The key given in configuration (base64 of 32 bytes).
-    pub fn from_configured(key_b64: &SecretString) -> Result<Self, SecretsError> {
-        let bytes = B64
-            .decode(key_b64.expose_secret().trim())
-            .map_err(|_| SecretsError::BadConfiguredKey)?;
-        let key = Key::try_from(bytes.as_slice()).map_err(|_| SecretsError::BadConfiguredKey)?;
-        Ok(Self::single("config".into(), key, KeySource::Configured))
+    /// The keys given in configuration (`secrets.token_key`, `secrets.token_keys`,
+    /// `secrets.primary_key`), or `None` when none is: then they come from keys.json.
+    pub fn configured(settings: &SecretSettings) -> Result<Option<Self>, SecretsError> {
+        let (keys, primary) = match settings.configured_keys() {
+            Ok(Some(configured)) => configured,
+            Ok(None) => return Ok(None),
+            Err(problems) => return Err(SecretsError::BadConfiguredKeys(problems.join("; "))),
+        };
+        Ok(Some(Self {
+            primary,
+            keys: keys
+                .into_iter()
+                .map(|(id, key)| (id, Key::from(key)))
+                .collect(),
+            source: KeySource::Configured,
+        }))
     }
 
     /// Loads the ring from `<dir>/keys.json`, adding a fresh key (and creating the file, mode
@@ -152,6 +165,16 @@ impl KeyRing {
         &self.primary
     }
 
+    /// Whether the ring opens what the key `id` sealed.
+    pub fn has_key(&self, id: &str) -> bool {
+        self.keys.contains_key(id)
+    }
+
+    /// The ids of the ring's keys, in order.
+    pub fn key_ids(&self) -> impl Iterator<Item = &str> {
+        self.keys.keys().map(String::as_str)
+    }
+
     /// Adds a new primary key; old keys stay for decryption until `retire_old_keys`.
     pub fn add_primary(&mut self) -> Result<(), SecretsError> {
         let id = new_key_id();
@@ -199,12 +222,23 @@ impl KeyRing {
     /// longer opens. So derive keys only for short-lived values: a rotation cancels the pending
     /// logins in flight (they live ten minutes; their people start the login again).
     pub fn derive_key(&self, purpose: &str) -> Result<[u8; 32], SecretsError> {
-        let mut derived = [0u8; 32];
-        Hkdf::<Sha256>::new(None, self.primary_key()?.as_slice())
-            .expand(format!("jumpgate:{purpose}").as_bytes(), &mut derived)
-            // Only asking for more than 255 blocks fails; 32 bytes is one.
-            .map_err(|_| SecretsError::Malformed)?;
-        Ok(derived)
+        derive(self.primary_key()?, purpose)
+    }
+
+    /// The keys derived for `purpose` from every key of the ring, the primary's first: for a
+    /// value that should stay valid across a rotation while the old key is still in the ring
+    /// (an email verification link checked against each).
+    pub fn derived_keys(&self, purpose: &str) -> Result<Vec<[u8; 32]>, SecretsError> {
+        let primary = self.primary_key()?;
+        std::iter::once(primary)
+            .chain(
+                self.keys
+                    .iter()
+                    .filter(|(id, _)| **id != self.primary)
+                    .map(|(_, k)| k),
+            )
+            .map(|key| derive(key, purpose))
+            .collect()
     }
 
     /// Seals a short-lived value with the key derived for `purpose`, bound to that purpose:
@@ -270,6 +304,16 @@ impl KeyRing {
     pub fn key_id_of(sealed: &[u8]) -> Option<&str> {
         split(sealed).ok().map(|(id, _, _)| id)
     }
+}
+
+/// HKDF-SHA256 of `key` for `purpose`.
+fn derive(key: &Key, purpose: &str) -> Result<[u8; 32], SecretsError> {
+    let mut derived = [0u8; 32];
+    Hkdf::<Sha256>::new(None, key.as_slice())
+        .expand(format!("jumpgate:{purpose}").as_bytes(), &mut derived)
+        // Only asking for more than 255 blocks fails; 32 bytes is one.
+        .map_err(|_| SecretsError::Malformed)?;
+    Ok(derived)
 }
 
 /// XChaCha20-Poly1305 under `key` with a fresh random nonce, bound to `aad`.
@@ -404,11 +448,19 @@ mod tests {
         assert_eq!(ring.open(&new, "a").unwrap(), b"x");
     }
 
+    /// A ring of the single configured `secrets.token_key` of 32 bytes of `byte`.
+    pub(crate) fn configured_ring(byte: u8) -> KeyRing {
+        let settings = SecretSettings {
+            token_key: Some(SecretString::from(B64.encode([byte; 32]))),
+            ..SecretSettings::default()
+        };
+        KeyRing::configured(&settings).unwrap().unwrap()
+    }
+
     #[test]
     fn a_derived_key_is_the_same_for_every_instance_and_its_own_per_purpose() {
-        let key = B64.encode([7u8; 32]);
-        let here = KeyRing::from_configured(&SecretString::from(key.clone())).unwrap();
-        let there = KeyRing::from_configured(&SecretString::from(key)).unwrap();
+        let here = configured_ring(7);
+        let there = configured_ring(7);
         let login = here.derive_key("sso.pending-login").unwrap();
         assert_eq!(login, there.derive_key("sso.pending-login").unwrap());
         assert_ne!(login, here.derive_key("something else").unwrap());
@@ -442,47 +494,38 @@ mod tests {
     }
 
     #[test]
-    fn configured_keys_must_be_32_bytes_of_base64() {
-        assert!(KeyRing::from_configured(&SecretString::from("not base64!")).is_err());
-        let ok = B64.encode([7u8; 32]);
-        assert!(KeyRing::from_configured(&SecretString::from(ok)).is_ok());
-    }
-}
-
-/// The `[secrets]` section of the configuration.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SecretSettings {
-    /// Base64 of 32 random bytes (`openssl rand -base64 32`). Needed when several instances
-    /// share one PostgreSQL database; otherwise a key file is generated in the data directory.
-    pub token_key: Option<SecretString>,
-    /// The audit chain key (ADR 0016), base64 of 32 random bytes. Needed with `token_key` (every
-    /// instance on one database must use the same one); otherwise it is kept in the key file.
-    /// Never change it: the keyed part of the audit log is verified with it.
-    pub audit_key: Option<SecretString>,
-}
-
-impl SecretSettings {
-    /// Adds every problem with this section to `problems`, each named with its setting and fix.
-    pub fn validate(&self, problems: &mut Vec<String>) {
-        if let Some(key) = &self.token_key
-            && KeyRing::from_configured(key).is_err()
-        {
-            problems.push("secrets.token_key must be 32 bytes in base64: create one with `openssl rand -base64 32`".to_owned());
-        }
-        match &self.audit_key {
-            Some(key) if crate::audit::key::from_configured(key).is_err() => problems.push(
-                "secrets.audit_key must be 32 bytes in base64: create one with `openssl rand -base64 32`"
-                    .to_owned(),
-            ),
-            Some(_) => {}
-            // The keys come from the configuration, not the key file: the audit key too, so that
-            // instances sharing a database share it (with keys.json each would make its own).
-            None if self.token_key.is_some() => problems.push(
-                "secrets.audit_key is missing: it is needed with secrets.token_key, the same on every instance; create one with `openssl rand -base64 32` and never change it"
-                    .to_owned(),
-            ),
-            None => {}
-        }
+    fn configured_keys_open_what_any_of_them_sealed_and_seal_with_the_primary() {
+        let key = |byte: u8| SecretString::from(B64.encode([byte; 32]));
+        let old = configured_ring(1);
+        assert_eq!(old.primary_key_id(), "config");
+        let sealed_before = old.seal(b"x", "a").unwrap();
+        // The new key beside the old one, made primary.
+        let settings = SecretSettings {
+            token_key: Some(key(1)),
+            token_keys: BTreeMap::from([("k2".to_owned(), key(2))]),
+            primary_key: Some("k2".into()),
+            ..SecretSettings::default()
+        };
+        let both = KeyRing::configured(&settings).unwrap().unwrap();
+        assert_eq!(*both.source(), KeySource::Configured);
+        assert_eq!(both.open(&sealed_before, "a").unwrap(), b"x");
+        let sealed_now = both.seal(b"y", "a").unwrap();
+        assert_eq!(KeyRing::key_id_of(&sealed_now), Some("k2"));
+        // Once the old one is removed, only what the new one sealed opens.
+        let settings = SecretSettings {
+            token_keys: BTreeMap::from([("k2".to_owned(), key(2))]),
+            ..SecretSettings::default()
+        };
+        let new = KeyRing::configured(&settings).unwrap().unwrap();
+        assert_eq!(new.open(&sealed_now, "a").unwrap(), b"y");
+        assert!(matches!(
+            new.open(&sealed_before, "a"),
+            Err(SecretsError::UnknownKey(id)) if id == "config"
+        ));
+        assert!(
+            KeyRing::configured(&SecretSettings::default())
+                .unwrap()
+                .is_none()
+        );
     }
 }

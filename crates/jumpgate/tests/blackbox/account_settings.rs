@@ -3,8 +3,9 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use crate::support::{Backend, Browser, TestApp, location};
+use crate::token_keys::{NEW_KEY, with_keys, with_new_primary};
 use jumpgate_app::Caller;
-use jumpgate_app::accounts::email::{LINK_VALIDITY, SIGNING_KEY, sign_token};
+use jumpgate_app::accounts::email::{LINK_KEY_PURPOSE, LINK_VALIDITY, sign_token};
 use jumpgate_domain::account::Account;
 use jumpgate_domain::clock::{Clock, ManualClock, SystemClock};
 use jumpgate_domain::{AccountId, CharacterId};
@@ -12,6 +13,9 @@ use reqwest::StatusCode;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Where the links' signing key was kept in the database until the token keys signed them.
+const OLD_SIGNING_KEY: &str = "email.signing_key";
 
 async fn signed_in(t: &TestApp) -> (Browser, AccountId) {
     let character = t.sim.characters()[0].character_id;
@@ -104,9 +108,10 @@ on_both_backends!(
         assert_eq!(sent.len(), 1);
         assert!(sent[0].contains("To: pilot@example.org"), "{}", sent[0]);
         let link = link_in(&t, &sent[0]);
-        assert!(
-            t.store.kv_get(SIGNING_KEY).await.unwrap().is_some(),
-            "the signing key is kept in the store"
+        assert_eq!(
+            t.store.kv_get(OLD_SIGNING_KEY).await.unwrap(),
+            None,
+            "no signing key in the database"
         );
 
         let r = open_and_confirm(&b, &link).await;
@@ -412,5 +417,69 @@ on_both_backends!(
         let r = b.post_form("/account/timezone", &[("timezone", "")]).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(account(&t, id).await.timezone, None);
+    }
+);
+
+on_both_backends!(
+    links_are_signed_with_a_key_derived_from_the_token_keys_and_verify_while_their_key_is_configured,
+    |t: TestApp| async move {
+        let (b, id) = signed_in(&t).await;
+        set_email(&b, "pilot@example.org").await;
+        let link = link_in(&t, &mails(&t)[0]);
+        let (_, token) = link.split_once("token=").unwrap();
+        let derived = jumpgate_app::testing::keys(&t.app)
+            .read()
+            .await
+            .derive_key(LINK_KEY_PURPOSE)
+            .unwrap();
+        assert_eq!(
+            t.app.email_signing_key(&Caller::cli("tests")).await.unwrap(),
+            derived
+        );
+
+        // A key in the database, as older versions kept it, signs nothing: whoever can write
+        // (or only read) the database cannot make a link.
+        t.store
+            .kv_set(OLD_SIGNING_KEY, "BQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU=")
+            .await
+            .unwrap();
+        let from_the_database = sign_token(
+            &[5u8; 32],
+            id,
+            "pilot@example.org",
+            t.app.now() + LINK_VALIDITY,
+        );
+        let (status, page) = b
+            .get_text(&format!("/account/email/verify?token={from_the_database}"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(page.contains("damaged"), "{page}");
+
+        // A new token key, primary beside the old one: a link mailed before still verifies.
+        let rotated = jumpgate::wiring::build_app(&with_new_primary(&t), t.store.clone())
+            .await
+            .unwrap();
+        let claim = rotated.email_link(token).await.expect("the old key still verifies");
+        assert_eq!((claim.account, claim.email.as_str()), (id, "pilot@example.org"));
+        // Once every token is re-encrypted and the old key removed, it no longer does.
+        let report = rotated
+            .rotate_token_keys(&Caller::cli("keys rotate"), Default::default())
+            .await
+            .unwrap();
+        assert!(report.is_complete(), "{report}");
+        let only_new = jumpgate::wiring::build_app(
+            &with_keys(
+                &t,
+                std::collections::BTreeMap::from([(
+                    "k2".to_owned(),
+                    secrecy::SecretString::from(NEW_KEY),
+                )]),
+                "k2",
+            ),
+            t.store.clone(),
+        )
+        .await
+        .unwrap();
+        assert!(only_new.email_link(token).await.is_err());
     }
 );

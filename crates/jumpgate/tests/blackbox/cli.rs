@@ -5,7 +5,8 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use crate::support::{Backend, TestApp};
+use crate::support::{Backend, TEST_TOKEN_KEY, TestApp};
+use crate::token_keys::{NEW_KEY, damage_refresh_token};
 use jumpgate_app::Caller;
 use jumpgate_app::tokens::RefreshOutcome;
 use jumpgate_domain::{CharacterId, CorporationId};
@@ -66,7 +67,7 @@ impl Ran {
     }
 
     #[track_caller]
-    fn assert_never_shows(&self, secrets: &[&str]) {
+    pub(crate) fn assert_never_shows(&self, secrets: &[&str]) {
         let output = self.output();
         for secret in secrets {
             assert!(!output.contains(secret), "a secret was printed:\n{output}");
@@ -100,10 +101,14 @@ fn configured(data_dir: &Path) -> Command {
     c
 }
 
-/// `configured`, on the database at `url`.
+/// `configured`, on the database at `url`; on PostgreSQL with the test apps' token key, as
+/// every instance on one PostgreSQL database is configured with the same keys.
 pub(crate) fn configured_on(data_dir: &Path, url: &str) -> Command {
     let mut c = configured(data_dir);
     c.env("JUMPGATE__DATABASE__URL", url);
+    if url.starts_with("postgres") {
+        c.env("JUMPGATE__SECRETS__TOKEN_KEY", TEST_TOKEN_KEY);
+    }
     c
 }
 
@@ -235,7 +240,11 @@ async fn every_command_explains_itself_in_its_help() {
         (&["keys"], &["rotate"]),
         (
             &["keys", "rotate"],
-            &["new token encryption key", "re-encrypt every stored token"],
+            &[
+                "Re-encrypt every stored token with the primary token key, while Jumpgate runs",
+                "add the new key beside the old one",
+                "--skip-undecryptable",
+            ],
         ),
     ];
     for (command, expected) in cases {
@@ -443,6 +452,13 @@ fn key_file(data_dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(data_dir.join("keys.json")).unwrap()).unwrap()
 }
 
+/// SQLite allows one process, so the operator stops Jumpgate first; here the running test app
+/// keeps its database and a command works on a consistent copy (VACUUM INTO) in the data
+/// directory, where the default database URL points. Returns the copy's URL.
+async fn sqlite_copy(t: &TestApp, data_dir: &Path) -> String {
+    jumpgate_store::testing::copy_sqlite(&t.db.url, &data_dir.join("jumpgate.db")).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_rotate_reencrypts_every_token_under_a_single_new_key() {
     // Jumpgate's keys.json lives in a data directory that outlives the running app.
@@ -453,18 +469,7 @@ async fn keys_rotate_reencrypts_every_token_under_a_single_new_key() {
     t.browser().login_ok(character).await;
     let old_key = key_file(&data_dir)["primary"].as_str().unwrap().to_owned();
 
-    // SQLite allows one process, so the operator stops Jumpgate first; here the running test
-    // app keeps its database and the command works on a consistent copy (VACUUM INTO) in the
-    // data directory, where the default database URL points.
-    let copy = data_dir.join("jumpgate.db");
-    let mut live = sqlx::SqliteConnection::connect(&t.db.url).await.unwrap();
-    sqlx::query("VACUUM INTO $1")
-        .bind(copy.to_str().unwrap())
-        .execute(&mut live)
-        .await
-        .unwrap();
-    live.close().await.unwrap();
-    let url = sqlite_url(&data_dir);
+    let url = sqlite_copy(&t, &data_dir).await;
     let before = {
         let store = open(&url).await;
         store
@@ -514,23 +519,94 @@ async fn keys_rotate_reencrypts_every_token_under_a_single_new_key() {
     );
 }
 
-#[tokio::test]
-async fn keys_rotate_refuses_a_key_from_the_configuration_and_says_why() {
-    let dir = tempfile::tempdir().unwrap();
-    const KEY: &str = "Fq3kV8sYp2Lw9Xc4Bn7Mt1Rz6Hd5Jg0QaEuWiOyTlSo=";
-    let mut command = configured(dir.path());
-    command.env("JUMPGATE__SECRETS__TOKEN_KEY", KEY);
-    let ran = run(command, &["keys", "rotate"]).await;
-    ran.assert_failure_saying(&[
-        "secrets.token_key",
-        "changing the configuration",
-        "keys.json",
-    ]);
-    ran.assert_never_shows(&[KEY, CLIENT_SECRET]);
-    assert!(
-        !dir.path().join("keys.json").exists(),
-        "no key file appears"
-    );
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_rotate_with_configured_keys_reports_what_it_did_and_when_the_old_key_can_go() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let data = tempfile::tempdir().unwrap();
+        let data_dir = data.path().to_owned();
+        let t = TestApp::spawn_with(backend, |s| {
+            s.data_dir = data_dir.clone();
+            s.secrets.token_key = Some(SecretString::from(TEST_TOKEN_KEY));
+            s.secrets.audit_key = Some(SecretString::from(TEST_AUDIT_KEY_BASE64));
+        })
+        .await;
+        let characters: Vec<i64> = t.sim.characters()[..2]
+            .iter()
+            .map(|c| c.character_id)
+            .collect();
+        for &c in &characters {
+            t.browser().login_ok(c).await;
+        }
+        // PostgreSQL: the command runs beside the running app.
+        let url = match backend {
+            Backend::Postgres => t.db.url.clone(),
+            Backend::Sqlite => sqlite_copy(&t, &data_dir).await,
+        };
+        // The second character's refresh token is damaged outside Jumpgate.
+        let store = open(&url).await;
+        let token = store
+            .token(CharacterId(characters[1]), "core.default")
+            .await
+            .unwrap()
+            .unwrap();
+        damage_refresh_token(&store, &token).await;
+        drop(store);
+        // Every instance gets the new key beside the old one, primary.
+        let both_keys = || {
+            let mut c = configured_on(&data_dir, &url);
+            c.env("JUMPGATE__SECRETS__TOKEN_KEY", TEST_TOKEN_KEY)
+                .env("JUMPGATE__SECRETS__TOKEN_KEYS__K2", NEW_KEY)
+                .env("JUMPGATE__SECRETS__PRIMARY_KEY", "k2");
+            c
+        };
+        let secrets = [CLIENT_SECRET, TEST_TOKEN_KEY, NEW_KEY];
+
+        let ran = run(both_keys(), &["keys", "rotate"]).await;
+        ran.assert_failure_saying(&[
+            "tokens re-encrypted with k2: 1",
+            "undecryptable: 1",
+            &format!("character {}", characters[1]),
+            "the key rotation is not finished",
+            "--skip-undecryptable",
+            "tokens are still sealed with config",
+        ]);
+        ran.assert_never_shows(&secrets);
+
+        let ran = run(both_keys(), &["keys", "rotate", "--skip-undecryptable"]).await;
+        ran.assert_success();
+        for said in [
+            "already sealed with it: 1",
+            "marked invalid; its owner must log in again",
+            "no stored token is sealed with another key",
+            "remove the other token keys from the configuration of every instance now",
+        ] {
+            assert!(
+                ran.output().contains(said),
+                "'{said}' missing from:\n{}",
+                ran.output()
+            );
+        }
+        ran.assert_never_shows(&secrets);
+
+        // The old key removed: it starts, and there is nothing left to do.
+        let mut only_new = configured_on(&data_dir, &url);
+        only_new
+            .env_remove("JUMPGATE__SECRETS__TOKEN_KEY")
+            .env("JUMPGATE__SECRETS__TOKEN_KEYS__K2", NEW_KEY);
+        let ran = run(only_new, &["keys", "rotate"]).await;
+        ran.assert_success();
+        assert!(
+            ran.output().contains("already sealed with it: 2"),
+            "{}",
+            ran.output()
+        );
+        // And the old key alone no longer starts.
+        let ran = run(configured_on(&data_dir, &url), &["keys", "rotate"]).await;
+        ran.assert_failure_saying(&[
+            "stored tokens were sealed with token keys this instance does not have: k2",
+            "Nothing was started",
+        ]);
+    }
 }
 
 // ----- admin grant-superuser -----------------------------------------------------------------

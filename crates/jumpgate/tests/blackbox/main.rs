@@ -22,5 +22,6 @@ mod sso_login;
 mod standings_sync;
 mod standings_workflow;
 mod states_admin;
+mod token_keys;
 mod web_security;
 mod workers;

@@ -11,7 +11,9 @@ use jumpgate_app::App;
 use jumpgate_app::jobs::{self, WorkerSettings, periodic};
 use jumpgate_domain::clock::{Clock, SystemClock};
 use jumpgate_evesim::{EveSim, SimConfig};
-use jumpgate_store::testing::{TestStore, fresh_postgres_with_clock, fresh_sqlite_with_clock};
+use jumpgate_store::testing::{
+    TEST_AUDIT_KEY_BASE64, TestStore, fresh_postgres_with_clock, fresh_sqlite_with_clock,
+};
 use jumpgate_store::{Job, JobStatus, NewJob, Store};
 use reqwest::StatusCode;
 use secrecy::SecretString;
@@ -22,6 +24,10 @@ use url::Url;
 
 pub const CLIENT_ID: &str = "jumpgate-test";
 pub const CLIENT_SECRET: &str = "jumpgate-test-secret";
+/// The token key of the test apps on PostgreSQL (`secrets.token_key`, id `config`): there the
+/// keys must be configured, and the `jumpgate` commands the tests run beside an app use it too.
+/// On SQLite the apps keep their keys in keys.json, as they do by default.
+pub const TEST_TOKEN_KEY: &str = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM=";
 /// What the test apps' `/metrics` requires as its bearer token.
 pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
 
@@ -160,6 +166,10 @@ impl TestApp {
             sessions: jumpgate::config::SessionSettings::default(),
             demo: true,
         };
+        if let Backend::Postgres = backend {
+            settings.secrets.token_key = Some(SecretString::from(TEST_TOKEN_KEY));
+            settings.secrets.audit_key = Some(SecretString::from(TEST_AUDIT_KEY_BASE64));
+        }
         tweak(&mut settings);
         settings.validate().expect("test settings are valid");
         sim.register_client(CLIENT_ID, CLIENT_SECRET, settings.callback_url().as_str());
@@ -248,8 +258,8 @@ impl TestApp {
     }
 
     /// Another Jumpgate web server on the same database, as a second instance behind a load
-    /// balancer would be: its own caches, nothing shared but the store (and the key file in the
-    /// data directory, as `secrets.token_key` would be). Runs until dropped.
+    /// balancer would be: its own caches, nothing shared but the store (and the token keys: the
+    /// configured ones, or on SQLite the key file in the data directory). Runs until dropped.
     pub async fn another_instance(&self) -> Instance {
         self.another_instance_with(|_| {}).await
     }

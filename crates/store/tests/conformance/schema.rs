@@ -64,3 +64,57 @@ async fn reconnecting_runs_no_migration_twice_and_keeps_data() {
     assert_eq!(again.states().await.unwrap().len(), 3, "seed ran once");
     t.close().await;
 }
+
+/// The email-link key that older versions kept in the database (security review L6) is deleted
+/// by migration (SQLite 0010, PostgreSQL 0011): the token keys sign the links now.
+#[tokio::test]
+async fn migrating_deletes_the_email_link_key_older_versions_kept_in_the_database() {
+    use sqlx::Connection;
+    let copies = tempfile::tempdir().unwrap();
+    for (name, t) in testing::both().await {
+        // A database as it was before that migration, holding the key.
+        let (url, version) = match t.backend() {
+            jumpgate_store::Backend::Sqlite => {
+                // SQLite has one process at a time: an older copy of this database, beside it.
+                let copy = testing::copy_sqlite(&t.url, &copies.path().join("older.db")).await;
+                (copy, 10)
+            }
+            jumpgate_store::Backend::Postgres => (t.url.clone(), 11),
+        };
+        let older = [
+            "INSERT INTO kv (key, value) VALUES ('email.signing_key', 'c2VjcmV0'), ('other', 'kept')",
+            if version == 10 {
+                "DELETE FROM _sqlx_migrations WHERE version = 10"
+            } else {
+                "DELETE FROM _sqlx_migrations WHERE version = 11"
+            },
+        ];
+        for sql in older {
+            if url.starts_with("sqlite:") {
+                let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                sqlx::query(sql).execute(&mut db).await.unwrap();
+                db.close().await.unwrap();
+            } else {
+                let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+                sqlx::query(sql).execute(&mut db).await.unwrap();
+                db.close().await.unwrap();
+            }
+        }
+
+        let migrated = jumpgate_store::connect(&url, &Default::default(), testing::TEST_AUDIT_KEY)
+            .await
+            .unwrap();
+        assert_eq!(
+            migrated.kv_get("email.signing_key").await.unwrap(),
+            None,
+            "{name}"
+        );
+        assert_eq!(
+            migrated.kv_get("other").await.unwrap().as_deref(),
+            Some("kept"),
+            "{name}"
+        );
+        drop(migrated);
+        t.close().await;
+    }
+}

@@ -4,7 +4,9 @@ use crate::support::*;
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::TokenId;
 use jumpgate_domain::account::TokenStatus;
-use jumpgate_store::{RefreshedToken, Store, StoreError, TokenRecord, store_test};
+use jumpgate_store::{
+    RefreshedToken, Store, StoreError, TokenCiphertexts, TokenRecord, store_test,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -203,24 +205,224 @@ store_test!(
     }
 );
 
-store_test!(
-    ciphertexts_can_be_replaced_for_key_rotation,
-    |store| async move {
-        let t = pilot_with_core_token(&store).await;
+/// A ciphertext in the format of `KeyRing::seal`: format 1, the key id's length and the key id,
+/// a 24-byte nonce, then the sealed bytes (here just `body`).
+fn sealed_by(key_id: &str, body: &str) -> Vec<u8> {
+    let mut out = vec![
+        1,
+        u8::try_from(key_id.len()).expect("a key id of at most 255 bytes"),
+    ];
+    out.extend_from_slice(key_id.as_bytes());
+    out.extend_from_slice(&[7; 24]);
+    out.extend_from_slice(body.as_bytes());
+    out
+}
+
+/// Character `id` with a `login` token sealed by these keys (`None`: no refresh token).
+async fn token_sealed_by(
+    store: &Arc<Store>,
+    id: i64,
+    access: Vec<u8>,
+    refresh: Option<Vec<u8>>,
+) -> TokenRecord {
+    let known = store
+        .character(CharacterId(id))
+        .await
+        .expect("read the character");
+    if known.is_none() {
         store
-            .replace_token_ciphertexts(t.id, b"new-access", Some(b"new-refresh"))
+            .create_account(&character(id, &format!("Pilot {id}")))
+            .await
+            .expect("create the account");
+    }
+    let mut t = token(CharacterId(id), "core", now());
+    t.access_token = access;
+    t.refresh_token = refresh;
+    store.upsert_token(&t).await.expect("store the token")
+}
+
+store_test!(
+    the_keys_that_sealed_the_stored_tokens_are_counted_from_their_headers,
+    |store| async move {
+        assert_eq!(store.token_key_ids().await.unwrap(), []);
+        let long_id = "k".repeat(200); // a length byte above 127
+        token_sealed_by(&store, 1, sealed_by("k1", "a"), Some(sealed_by("k1", "r"))).await;
+        token_sealed_by(&store, 2, sealed_by("k2", "a"), None).await;
+        token_sealed_by(&store, 3, sealed_by("k2", "a"), Some(sealed_by("k1", "r"))).await;
+        token_sealed_by(&store, 4, sealed_by(&long_id, "a"), None).await;
+        // Not in the format: no key named.
+        token_sealed_by(&store, 5, b"plain".to_vec(), Some(vec![1])).await;
+        let counted: Vec<_> = store
+            .token_key_ids()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| (u.key_id, u.ciphertexts))
+            .collect();
+        assert_eq!(
+            counted,
+            [
+                (None, 2),
+                (Some("k1".to_owned()), 3),
+                (Some("k2".to_owned()), 2),
+                (Some(long_id), 1)
+            ]
+        );
+    }
+);
+
+store_test!(
+    tokens_are_walked_a_page_at_a_time_by_id,
+    |store| async move {
+        let mut ids = Vec::new();
+        for id in 1..=5 {
+            ids.push(
+                token_sealed_by(&store, id, sealed_by("k1", "a"), None)
+                    .await
+                    .id,
+            );
+        }
+        let page = |after, limit| {
+            let store = store.clone();
+            async move {
+                store
+                    .tokens_after(after, limit)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|t| t.id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(page(None, 2).await, ids[..2]);
+        assert_eq!(page(Some(ids[1]), 2).await, ids[2..4]);
+        assert_eq!(page(Some(ids[3]), 2).await, ids[4..]);
+        assert_eq!(page(Some(ids[4]), 2).await, []);
+        assert_eq!(page(None, 0).await, ids, "0: every token");
+        assert_eq!(store.all_tokens().await.unwrap().len(), 5);
+    }
+);
+
+store_test!(
+    a_token_is_resealed_only_while_it_is_as_it_was_read,
+    |store| async move {
+        let read =
+            token_sealed_by(&store, 1, sealed_by("k1", "a"), Some(sealed_by("k1", "r"))).await;
+        let (access, refresh) = (sealed_by("k2", "a"), sealed_by("k2", "r"));
+        let resealed = TokenCiphertexts {
+            access: &access,
+            refresh: Some(&refresh),
+        };
+
+        // A refresh lands between the read and the write: the write is refused and the
+        // refreshed token stays.
+        store
+            .record_refresh(
+                read.id,
+                &RefreshedToken {
+                    access_token: sealed_by("k2", "a2"),
+                    refresh_token: Some(sealed_by("k2", "r2")),
+                    expires_at: now() + secs(1199),
+                    scopes: "publicData".into(),
+                },
+                "serve",
+            )
             .await
             .unwrap();
+        let mut tx = store.transaction().await.unwrap();
+        assert!(
+            !tx.reseal_token(read.id, read.ciphertexts(), resealed)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        let now_stored = store.token(CharacterId(1), "core").await.unwrap().unwrap();
+        assert_eq!(now_stored.access_token, sealed_by("k2", "a2"));
+        assert_eq!(now_stored.refresh_token, Some(sealed_by("k2", "r2")));
+
+        // Read again, it is written.
+        let mut tx = store.transaction().await.unwrap();
+        assert!(
+            tx.reseal_token(read.id, now_stored.ciphertexts(), resealed)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        let got = store.token(CharacterId(1), "core").await.unwrap().unwrap();
+        assert_eq!(got.ciphertexts(), resealed);
+        assert_eq!(got.status, TokenStatus::Valid);
+
+        // A token without a refresh token compares as such (NULL is not "unequal").
+        let bare = token_sealed_by(&store, 2, sealed_by("k1", "a"), None).await;
+        let mut tx = store.transaction().await.unwrap();
+        let only_access = TokenCiphertexts {
+            access: &access,
+            refresh: None,
+        };
+        assert!(
+            tx.reseal_token(bare.id, bare.ciphertexts(), only_access)
+                .await
+                .unwrap()
+        );
+        // A token that is gone: nothing to write.
+        assert!(
+            !tx.reseal_token(TokenId(9999), bare.ciphertexts(), only_access)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        let got = store.token(CharacterId(2), "core").await.unwrap().unwrap();
+        assert_eq!(got.ciphertexts(), only_access);
+    }
+);
+
+store_test!(
+    an_undecryptable_token_is_discarded_only_while_it_is_as_it_was_read,
+    |store| async move {
+        let read =
+            token_sealed_by(&store, 1, sealed_by("k1", "a"), Some(sealed_by("k1", "r"))).await;
+        // A new login replaced it meanwhile: it is left alone.
+        let relogin = token_sealed_by(
+            &store,
+            1,
+            sealed_by("k2", "new"),
+            Some(sealed_by("k2", "r")),
+        )
+        .await;
+        let mut tx = store.transaction().await.unwrap();
+        assert!(
+            !tx.discard_token_ciphertexts(read.id, read.ciphertexts(), "undecryptable")
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        assert_eq!(
+            store.token(CharacterId(1), "core").await.unwrap().unwrap(),
+            relogin
+        );
+
+        let mut tx = store.transaction().await.unwrap();
+        assert!(
+            tx.discard_token_ciphertexts(relogin.id, relogin.ciphertexts(), "undecryptable")
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
         let got = store.token(CharacterId(1), "core").await.unwrap().unwrap();
         assert_eq!(
-            (got.access_token.as_slice(), got.refresh_token.as_deref()),
-            (&b"new-access"[..], Some(&b"new-refresh"[..]))
+            (got.status, got.status_reason.as_deref()),
+            (TokenStatus::Invalid, Some("undecryptable"))
         );
-        let err = store
-            .replace_token_ciphertexts(TokenId(9999), b"x", None)
-            .await
-            .unwrap_err();
-        assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+        assert_eq!(
+            got.ciphertexts(),
+            TokenCiphertexts {
+                access: &[],
+                refresh: None
+            }
+        );
+        assert!(got.last_checked_at.is_some());
+        // Cleared ciphertexts name no key, and are no ciphertexts in another format either.
+        assert_eq!(store.token_key_ids().await.unwrap(), []);
     }
 );
 
