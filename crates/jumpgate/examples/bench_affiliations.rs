@@ -17,24 +17,17 @@
 
 #![allow(clippy::print_stdout)] // a benchmark reports on stdout
 
+mod bench_support;
+
 use anyhow::{Context, ensure};
 use clap::{Parser, ValueEnum};
-use jumpgate::config::{
-    AccountSettings, COMPATIBILITY_DATE, DatabaseSettings, EveSettings, JobSettings, MailSettings,
-    SecretSettings, ServerSettings, Settings, StandingsSection,
-};
+use jumpgate::config::DatabaseSettings;
 use jumpgate_app::Caller;
-use jumpgate_domain::{AllianceId, CharacterId, CorporationId};
-use jumpgate_evesim::{EveSim, SimCharacter, SimConfig};
-use jumpgate_store::NewCharacter;
+use jumpgate_evesim::{EveSim, SimConfig};
 use jumpgate_store::testing::{TestStore, fresh_postgres};
 use secrecy::SecretString;
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use url::Url;
-
-const CLIENT_ID: &str = "jumpgate-bench";
-const CLIENT_SECRET: &str = "jumpgate-bench-secret";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum BackendArg {
@@ -80,68 +73,21 @@ async fn main() -> anyhow::Result<()> {
     if let Some(pg) = &pg {
         database.url = Some(SecretString::from(pg.url.clone()));
     }
-    let settings = Settings {
-        data_dir: dir.path().to_owned(),
-        server: ServerSettings {
-            listen: "127.0.0.1:0".parse()?,
-            public_url: Url::parse("http://127.0.0.1:1/")?,
-            ..ServerSettings::default()
-        },
+    let settings = bench_support::settings(
+        &sim,
+        dir.path(),
         database,
-        eve: EveSettings {
-            client_id: CLIENT_ID.into(),
-            client_secret: SecretString::from(CLIENT_SECRET),
-            callback_url: None,
-            contact: "bench@jumpgate.invalid".into(),
-            sso_base_url: sim.sso_base_url(),
-            esi_base_url: sim.esi_base_url(),
-            image_base_url: sim.image_base_url(),
-            compatibility_date: COMPATIBILITY_DATE.into(),
-        },
-        accounts: AccountSettings::default(),
-        jobs: JobSettings::default(),
-        // Fixed keys (PostgreSQL needs configured ones): a benchmark's secrets protect nothing.
-        secrets: SecretSettings {
-            token_key: Some(SecretString::from(
-                "YmVuY2gtdG9rZW4ta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
-            )),
-            audit_key: Some(SecretString::from(
-                "YmVuY2gtYXVkaXQta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
-            )),
-            ..SecretSettings::default()
-        },
-        audit: Default::default(),
-        mail: MailSettings::default(),
-        standings: StandingsSection::default(),
-        sessions: jumpgate::config::SessionSettings::default(),
-        demo: false,
-    };
-    settings.validate()?;
-    sim.register_client(CLIENT_ID, CLIENT_SECRET, settings.callback_url().as_str());
+        "127.0.0.1:0".parse()?,
+        Url::parse("http://127.0.0.1:1/")?,
+    )?;
     let store = jumpgate::wiring::connect_store(&settings).await?;
     let app = jumpgate::wiring::build_app(&settings, store.clone()).await?;
 
     // One account per EVE account, as their logins would have left them.
     let seeding = Instant::now();
-    let mut by_owner: BTreeMap<String, Vec<SimCharacter>> = BTreeMap::new();
-    for c in sim.characters() {
-        by_owner.entry(c.owner_hash.clone()).or_default().push(c);
-    }
-    let accounts = by_owner.len();
-    for characters in by_owner.into_values() {
-        let new = |c: &SimCharacter| NewCharacter {
-            id: CharacterId(c.character_id),
-            name: c.name.clone(),
-            owner_hash: c.owner_hash.clone(),
-            corporation: CorporationId(c.corporation_id),
-            alliance: c.alliance_id.map(AllianceId),
-            faction: None,
-        };
-        let (account, _) = store.create_account(&new(&characters[0])).await?;
-        for alt in &characters[1..] {
-            store.add_character(account.id, &new(alt)).await?;
-        }
-    }
+    let accounts = bench_support::seed_accounts_by_owner(&store, &sim)
+        .await?
+        .len();
     println!(
         "backend={:?} characters={} accounts={accounts} latency_ms={} (seeded in {:.1} s)",
         args.backend,

@@ -22,12 +22,11 @@
 
 #![allow(clippy::print_stdout)] // a benchmark reports on stdout
 
+mod bench_support;
+
 use anyhow::{Context, bail, ensure};
 use clap::{Parser, ValueEnum};
-use jumpgate::config::{
-    AccountSettings, COMPATIBILITY_DATE, DatabaseSettings, EveSettings, JobSettings, MailSettings,
-    SecretSettings, ServerSettings, Settings, StandingsSection,
-};
+use jumpgate::config::DatabaseSettings;
 use jumpgate::server::{self, Role};
 use jumpgate_domain::standings::Entity;
 use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
@@ -43,8 +42,6 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use url::Url;
 
-const CLIENT_ID: &str = "jumpgate-bench";
-const CLIENT_SECRET: &str = "jumpgate-bench-secret";
 const QUEUE_PATH: &str = "/standings/queue";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -113,45 +110,9 @@ async fn main() -> anyhow::Result<()> {
     if let Some(n) = args.db_connections {
         database.max_connections = n;
     }
-    let settings = Settings {
-        data_dir: dir.path().to_owned(),
-        server: ServerSettings {
-            listen: addr,
-            public_url: base.clone(),
-            ..ServerSettings::default()
-        },
-        database,
-        eve: EveSettings {
-            client_id: CLIENT_ID.into(),
-            client_secret: SecretString::from(CLIENT_SECRET),
-            callback_url: None,
-            contact: "bench@jumpgate.invalid".into(),
-            sso_base_url: sim.sso_base_url(),
-            esi_base_url: sim.esi_base_url(),
-            image_base_url: sim.image_base_url(),
-            compatibility_date: COMPATIBILITY_DATE.into(),
-        },
-        accounts: AccountSettings::default(),
-        jobs: JobSettings::default(),
-        // Fixed keys (PostgreSQL needs configured ones): a benchmark's secrets protect nothing.
-        secrets: SecretSettings {
-            token_key: Some(SecretString::from(
-                "YmVuY2gtdG9rZW4ta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
-            )),
-            audit_key: Some(SecretString::from(
-                "YmVuY2gtYXVkaXQta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
-            )),
-            ..SecretSettings::default()
-        },
-        audit: Default::default(),
-        mail: MailSettings::default(),
-        standings: StandingsSection::default(),
-        sessions: jumpgate::config::SessionSettings::default(),
-        // Demo mode: the first login becomes superuser, so it may approve.
-        demo: true,
-    };
-    settings.validate()?;
-    sim.register_client(CLIENT_ID, CLIENT_SECRET, settings.callback_url().as_str());
+    let mut settings = bench_support::settings(&sim, dir.path(), database, addr, base.clone())?;
+    // Demo mode: the first login becomes superuser, so it may approve.
+    settings.demo = true;
     let store = jumpgate::wiring::connect_store(&settings).await?;
     let app = jumpgate::wiring::build_app(&settings, store.clone()).await?;
     let (stop, stopped) = watch::channel(false);
@@ -174,7 +135,7 @@ async fn main() -> anyhow::Result<()> {
         .cookie_provider(jar.clone())
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    login(&browser, &sim, &base, approver.character_id).await?;
+    bench_support::login(&browser, &sim, &base, approver.character_id).await?;
     let cookie = jar
         .cookies(&base)
         .context("no session cookie after the login")?
@@ -213,7 +174,7 @@ async fn main() -> anyhow::Result<()> {
             args.connections, args.seconds
         );
         println!("JUMPGATE_BENCH_READY");
-        serve_until_stopped(args.serve_for).await;
+        bench_support::stop_signal(args.serve_for).await;
         check_page(&browser, &url, args.pending)
             .await
             .context("the queue page after the load")?;
@@ -225,40 +186,6 @@ async fn main() -> anyhow::Result<()> {
         pg.close().await;
     }
     Ok(())
-}
-
-/// The SSO flow of a browser: `/sso/login` → simulated EVE login → callback.
-async fn login(
-    browser: &reqwest::Client,
-    sim: &EveSim,
-    base: &Url,
-    character_id: i64,
-) -> anyhow::Result<()> {
-    let r = browser.get(base.join("/sso/login")?).send().await?;
-    ensure!(
-        r.status() == StatusCode::SEE_OTHER,
-        "/sso/login answered {}",
-        r.status()
-    );
-    let authorize = location(&r)?;
-    let callback = sim.authorize_for_test(&authorize, character_id).await?;
-    let r = browser.get(callback).send().await?;
-    ensure!(
-        r.status() == StatusCode::SEE_OTHER && location(&r)?.path() == "/account",
-        "the login of {character_id} failed: {} {}",
-        r.status(),
-        r.text().await.unwrap_or_default()
-    );
-    Ok(())
-}
-
-fn location(r: &reqwest::Response) -> anyhow::Result<Url> {
-    let loc = r
-        .headers()
-        .get("location")
-        .context("no Location header")?
-        .to_str()?;
-    Ok(Url::parse(loc).or_else(|_| r.url().join(loc))?)
 }
 
 async fn seed(
@@ -334,33 +261,6 @@ async fn check_page(browser: &reqwest::Client, url: &Url, pending: usize) -> any
         "{url} shows {rows} request rows, expected {pending}"
     );
     Ok(())
-}
-
-async fn serve_until_stopped(serve_for: u64) {
-    let deadline = async {
-        if serve_for == 0 {
-            std::future::pending::<()>().await;
-        } else {
-            tokio::time::sleep(Duration::from_secs(serve_for)).await;
-        }
-    };
-    let term = async {
-        #[cfg(unix)]
-        {
-            if let Ok(mut s) =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            {
-                s.recv().await;
-                return;
-            }
-        }
-        std::future::pending::<()>().await;
-    };
-    tokio::select! {
-        () = deadline => {}
-        _ = tokio::signal::ctrl_c() => {}
-        () = term => {}
-    }
 }
 
 struct Report {

@@ -26,12 +26,11 @@
 
 #![allow(clippy::print_stdout)] // a benchmark reports on stdout
 
+mod bench_support;
+
 use anyhow::{Context, bail, ensure};
 use clap::{Parser, ValueEnum};
-use jumpgate::config::{
-    AccountSettings, COMPATIBILITY_DATE, DatabaseSettings, EveSettings, JobSettings, MailSettings,
-    SecretSettings, ServerSettings, Settings, StandingsSection,
-};
+use jumpgate::config::{DatabaseSettings, StandingsSection};
 use jumpgate_app::App;
 use jumpgate_app::jobs;
 use jumpgate_app::jobs::periodic;
@@ -50,8 +49,6 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use url::Url;
 
-const CLIENT_ID: &str = "jumpgate-bench";
-const CLIENT_SECRET: &str = "jumpgate-bench-secret";
 /// Every simulated character has these labels in game; "Blue" is the organisation's.
 const LABEL_NAME: &str = "Blue";
 /// CCP's largest POST/PUT batch.
@@ -133,45 +130,14 @@ async fn main() -> anyhow::Result<()> {
     if let Some(n) = args.sync_concurrency {
         standings.sync_concurrency = n;
     }
-    let base = Url::parse("http://127.0.0.1:1/")?;
-    let settings = Settings {
-        data_dir: dir.path().to_owned(),
-        server: ServerSettings {
-            listen: "127.0.0.1:0".parse()?,
-            public_url: base,
-            ..ServerSettings::default()
-        },
+    let mut settings = bench_support::settings(
+        &sim,
+        dir.path(),
         database,
-        eve: EveSettings {
-            client_id: CLIENT_ID.into(),
-            client_secret: SecretString::from(CLIENT_SECRET),
-            callback_url: None,
-            contact: "bench@jumpgate.invalid".into(),
-            sso_base_url: sim.sso_base_url(),
-            esi_base_url: sim.esi_base_url(),
-            image_base_url: sim.image_base_url(),
-            compatibility_date: COMPATIBILITY_DATE.into(),
-        },
-        accounts: AccountSettings::default(),
-        jobs: JobSettings::default(),
-        // Fixed keys (PostgreSQL needs configured ones): a benchmark's secrets protect nothing.
-        secrets: SecretSettings {
-            token_key: Some(SecretString::from(
-                "YmVuY2gtdG9rZW4ta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
-            )),
-            audit_key: Some(SecretString::from(
-                "YmVuY2gtYXVkaXQta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
-            )),
-            ..SecretSettings::default()
-        },
-        audit: Default::default(),
-        mail: MailSettings::default(),
-        standings,
-        sessions: jumpgate::config::SessionSettings::default(),
-        demo: false,
-    };
-    settings.validate()?;
-    sim.register_client(CLIENT_ID, CLIENT_SECRET, settings.callback_url().as_str());
+        "127.0.0.1:0".parse()?,
+        Url::parse("http://127.0.0.1:1/")?,
+    )?;
+    settings.standings = standings;
     let store = jumpgate::wiring::connect_store(&settings).await?;
     let app = jumpgate::wiring::build_app(&settings, store.clone()).await?;
 
@@ -428,8 +394,11 @@ async fn seed(app: &App, store: &Arc<Store>, sim: &EveSim, world: &World) -> any
                             a
                         }
                     };
-                    let refresh =
-                        sim.refresh_token_for_test(CLIENT_ID, c.character_id, &scope_refs)?;
+                    let refresh = sim.refresh_token_for_test(
+                        bench_support::CLIENT_ID,
+                        c.character_id,
+                        &scope_refs,
+                    )?;
                     let (access, refresh) = {
                         let keys = jumpgate_app::testing::keys(&app).read().await;
                         let aad = |kind| token_aad(c.character_id, SYNC_LOGIN, kind);

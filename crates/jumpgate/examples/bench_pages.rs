@@ -19,25 +19,21 @@
 
 #![allow(clippy::print_stdout)] // a benchmark reports on stdout
 
+mod bench_support;
+
 use anyhow::{Context, ensure};
 use clap::{Parser, ValueEnum};
 use jumpgate_domain::standings::{Entity, EntityKind, Standing};
-use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
+use jumpgate_domain::{AllianceId, CharacterId, CorporationId};
 use jumpgate_evesim::{EveSim, SimCharacter, SimConfig};
 use jumpgate_store::testing::{TestStore, fresh_postgres};
-use jumpgate_store::{
-    AllianceInfo, CorporationInfo, NewCharacter, NewStandingRequest, NewStandingsEntry, Store,
-};
+use jumpgate_store::{AllianceInfo, CorporationInfo, NewStandingRequest, NewStandingsEntry, Store};
 use reqwest::StatusCode;
 use reqwest::cookie::{CookieStore, Jar};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
-
-const CLIENT_ID: &str = "jumpgate-bench";
-const CLIENT_SECRET: &str = "jumpgate-bench-secret";
 
 /// Alliance Auth's benchmark shape.
 const ACCOUNTS: usize = 2_000;
@@ -129,7 +125,11 @@ async fn main() -> anyhow::Result<()> {
         configuration(&data_dir, &database_url, &base, &sim),
     )?;
     let settings = jumpgate::config::Settings::load(Some(&config))?;
-    sim.register_client(CLIENT_ID, CLIENT_SECRET, settings.callback_url().as_str());
+    sim.register_client(
+        bench_support::CLIENT_ID,
+        bench_support::CLIENT_SECRET,
+        settings.callback_url().as_str(),
+    );
 
     let started = Instant::now();
     let admin = {
@@ -154,7 +154,7 @@ async fn main() -> anyhow::Result<()> {
         .cookie_provider(jar.clone())
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    login(&browser, &sim, &base, admin.character_id).await?;
+    bench_support::login(&browser, &sim, &base, admin.character_id).await?;
     let cookie = jar
         .cookies(&base)
         .context("no session cookie after the login")?
@@ -170,7 +170,7 @@ async fn main() -> anyhow::Result<()> {
     println!("JUMPGATE_BENCH_COOKIE={cookie}");
     println!("JUMPGATE_BENCH_READY");
 
-    stop_signal(args.serve_for).await;
+    bench_support::stop_signal(args.serve_for).await;
     if let Some(pg) = pg {
         pg.close().await;
     }
@@ -191,8 +191,8 @@ public_url = "{base}"
 url = "{database_url}"
 
 [eve]
-client_id = "{CLIENT_ID}"
-client_secret = "{CLIENT_SECRET}"
+client_id = "{client_id}"
+client_secret = "{client_secret}"
 contact = "bench@jumpgate.invalid"
 sso_base_url = "{sso}"
 esi_base_url = "{esi}"
@@ -203,13 +203,14 @@ token_key = "{token_key}"
 audit_key = "{audit_key}"
 "#,
         data_dir = data_dir.display(),
+        client_id = bench_support::CLIENT_ID,
+        client_secret = bench_support::CLIENT_SECRET,
         port = base.port().unwrap_or(8090),
         sso = sim.sso_base_url(),
         esi = sim.esi_base_url(),
         images = sim.image_base_url(),
-        // Fixed keys: a benchmark's secrets protect nothing.
-        token_key = "YmVuY2gtdG9rZW4ta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
-        audit_key = "YmVuY2gtYXVkaXQta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
+        token_key = bench_support::TOKEN_KEY,
+        audit_key = bench_support::AUDIT_KEY,
     )
 }
 
@@ -239,26 +240,7 @@ async fn seed(store: &Arc<Store>, sim: &EveSim) -> anyhow::Result<SimCharacter> 
             .await?;
     }
     // One account per EVE account, its first character as main.
-    let mut by_owner: BTreeMap<String, Vec<SimCharacter>> = BTreeMap::new();
-    for c in sim.characters() {
-        by_owner.entry(c.owner_hash.clone()).or_default().push(c);
-    }
-    let mut accounts: Vec<(AccountId, Vec<SimCharacter>)> = Vec::new();
-    for characters in by_owner.into_values() {
-        let new = |c: &SimCharacter| NewCharacter {
-            id: CharacterId(c.character_id),
-            name: c.name.clone(),
-            owner_hash: c.owner_hash.clone(),
-            corporation: CorporationId(c.corporation_id),
-            alliance: c.alliance_id.map(AllianceId),
-            faction: None,
-        };
-        let (account, _) = store.create_account(&new(&characters[0])).await?;
-        for alt in &characters[1..] {
-            store.add_character(account.id, &new(alt)).await?;
-        }
-        accounts.push((account.id, characters));
-    }
+    let accounts = bench_support::seed_accounts_by_owner(store, sim).await?;
     let (admin_account, admin_characters) = accounts.first().context("no account seeded")?;
     store.set_superuser(*admin_account, true).await?;
 
@@ -334,36 +316,6 @@ async fn wait_until_up(base: &Url) -> anyhow::Result<()> {
     }
 }
 
-/// The SSO flow of a browser: `/sso/login` → simulated EVE login → callback.
-async fn login(
-    browser: &reqwest::Client,
-    sim: &EveSim,
-    base: &Url,
-    character_id: i64,
-) -> anyhow::Result<()> {
-    let r = browser.get(base.join("/sso/login")?).send().await?;
-    ensure!(
-        r.status() == StatusCode::SEE_OTHER,
-        "/sso/login answered {}",
-        r.status()
-    );
-    let authorize = Url::parse(
-        r.headers()
-            .get("location")
-            .context("no Location header")?
-            .to_str()?,
-    )?;
-    let callback = sim.authorize_for_test(&authorize, character_id).await?;
-    let r = browser.get(callback).send().await?;
-    ensure!(
-        r.status() == StatusCode::SEE_OTHER,
-        "the login of {character_id} failed: {} {}",
-        r.status(),
-        r.text().await.unwrap_or_default()
-    );
-    Ok(())
-}
-
 async fn check_page(browser: &reqwest::Client, url: &Url, shows: &str) -> anyhow::Result<()> {
     let r = browser.get(url.clone()).send().await?;
     let status = r.status();
@@ -371,27 +323,4 @@ async fn check_page(browser: &reqwest::Client, url: &Url, shows: &str) -> anyhow
     ensure!(status == StatusCode::OK, "{url} answered {status}");
     ensure!(body.contains(shows), "{url} does not show '{shows}'");
     Ok(())
-}
-
-async fn stop_signal(serve_for: u64) {
-    let deadline = async {
-        if serve_for == 0 {
-            std::future::pending::<()>().await;
-        } else {
-            tokio::time::sleep(Duration::from_secs(serve_for)).await;
-        }
-    };
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        () = deadline => {}
-        _ = tokio::signal::ctrl_c() => {}
-        () = term => {}
-    }
 }
