@@ -100,19 +100,14 @@ impl App {
         let now = self.now();
         let stale = |expires_at: Option<OffsetDateTime>| expires_at.is_none_or(|at| at <= now);
         let corporation = affiliation.corporation;
-        let known = self.store().corporation(corporation).await?;
-        if stale(known.as_ref().map(|c| c.expires_at)) {
-            self.refresh_corporations(&[corporation]).await?;
-        }
-        let alliance = match affiliation.alliance {
-            Some(a) => Some(a),
-            // The corporation's alliance, as just read.
-            None => self
-                .store()
-                .corporation(corporation)
-                .await?
-                .and_then(|c| c.alliance),
+        let known = match self.store().corporation(corporation).await? {
+            Some(c) if !stale(Some(c.expires_at)) => Some(c),
+            _ => self.refresh_corporations(&[corporation]).await?.pop(),
         };
+        // The corporation's alliance, as just read, when the character's is not known.
+        let alliance = affiliation
+            .alliance
+            .or_else(|| known.and_then(|c| c.alliance));
         if let Some(alliance) = alliance
             && stale(self.store().alliance(alliance).await?.map(|a| a.expires_at))
         {
@@ -121,22 +116,24 @@ impl App {
         Ok(())
     }
 
-    async fn refresh_corporations(&self, ids: &[CorporationId]) -> AppResult<()> {
+    /// Reads `ids` from ESI and stores them; what it stored.
+    async fn refresh_corporations(&self, ids: &[CorporationId]) -> AppResult<Vec<CorporationInfo>> {
         let now = self.now();
+        let mut stored = Vec::with_capacity(ids.len());
         for id in ids {
             let fresh = self.esi().corporation(*id).await?;
-            self.store()
-                .upsert_corporation(&CorporationInfo {
-                    id: *id,
-                    name: fresh.value.name.clone(),
-                    ticker: fresh.value.ticker.clone(),
-                    alliance: fresh.value.alliance_id,
-                    member_count: Some(fresh.value.member_count),
-                    expires_at: fresh.expires_at.unwrap_or(now + DEFAULT_INFO_TTL),
-                })
-                .await?;
+            let info = CorporationInfo {
+                id: *id,
+                name: fresh.value.name.clone(),
+                ticker: fresh.value.ticker.clone(),
+                alliance: fresh.value.alliance_id,
+                member_count: Some(fresh.value.member_count),
+                expires_at: fresh.expires_at.unwrap_or(now + DEFAULT_INFO_TTL),
+            };
+            self.store().upsert_corporation(&info).await?;
+            stored.push(info);
         }
-        Ok(())
+        Ok(stored)
     }
 
     async fn refresh_alliances(&self, ids: &[AllianceId]) -> AppResult<()> {
