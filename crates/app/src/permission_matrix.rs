@@ -105,7 +105,6 @@ const ROWS: &[(&str, Rule)] = &[
     ("remove_alt", Rule::Person),
     ("set_email", Rule::Person),
     ("resend_email_verification", Rule::Person),
-    ("next_verification_mail_at", Rule::Person),
     ("set_timezone", Rule::Person),
     ("end_own_sessions", Rule::Person),
     ("mark_standings_notifications_read", Rule::Person),
@@ -483,7 +482,6 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             app.resend_email_verification(c(), &url).await.map(drop)
         }
         "set_timezone" => app.set_timezone(c(), Some("UTC")).await.map(drop),
-        "next_verification_mail_at" => app.next_verification_mail_at(c()).await.map(drop),
         "end_own_sessions" => app.end_own_sessions(c()).await.map(drop),
         "session_count" => app.session_count(c(), w.target).await.map(drop),
         "end_sessions_of" => app.end_sessions_of(c(), w.target).await.map(drop),

@@ -2,7 +2,7 @@
 //! good) with its worker, start, end, duration and what it did in numbers. Written by the queue
 //! in the transaction that finishes the job (`jobs.rs`), kept for `[jobs] keep_finished`.
 
-use crate::db::{Cols, Conn, DbTime, on_conn, on_db};
+use crate::db::{Cols, Conn, DbTime, Dialects, ValueList, on_conn, on_db};
 use crate::support::json;
 use crate::{Result, Store, StoreError};
 use jumpgate_domain::JobId;
@@ -144,28 +144,81 @@ fn read_run<R: Cols>(r: &R) -> Result<JobRun> {
 impl Store {
     /// Finished runs, newest first.
     pub async fn job_runs(&self, filter: &RunFilter) -> Result<Vec<JobRun>> {
-        on_db!(self, |db| sqlx::query(const_format::concatcp!(
-            "SELECT ",
-            RUN_COLS,
-            " FROM job_runs WHERE (CAST($1 AS TEXT) IS NULL OR kind = $1) \
-               AND (CAST($2 AS TEXT) IS NULL OR dedupe_key = $2) \
-             ORDER BY id DESC LIMIT $3"
-        ))
-        .bind(filter.kind.as_deref())
-        .bind(filter.dedupe_key.as_deref())
-        .bind(filter.limit.max(0))
-        .fetch_all(db.reader())
-        .await?
-        .iter()
-        .map(read_run)
-        .collect())
+        // A statement per combination of filters, not `($1 IS NULL OR kind = $1)`: with that
+        // form neither backend can use the (kind, id) or (dedupe_key, id) index, and the last
+        // run of an hourly job meant walking back through every sync run since.
+        const RUNS: &str = const_format::concatcp!("SELECT ", RUN_COLS, " FROM job_runs");
+        const NEWEST: &str = " ORDER BY id DESC LIMIT $3";
+        let sql = match (&filter.kind, &filter.dedupe_key) {
+            (None, None) => const_format::concatcp!(
+                RUNS,
+                " WHERE CAST($1 AS TEXT) IS NULL AND CAST($2 AS TEXT) IS NULL",
+                NEWEST
+            ),
+            (Some(_), None) => const_format::concatcp!(
+                RUNS,
+                " WHERE kind = $1 AND CAST($2 AS TEXT) IS NULL",
+                NEWEST
+            ),
+            (None, Some(_)) => {
+                const_format::concatcp!(
+                    RUNS,
+                    " WHERE CAST($1 AS TEXT) IS NULL AND dedupe_key = $2",
+                    NEWEST
+                )
+            }
+            (Some(_), Some(_)) => {
+                const_format::concatcp!(RUNS, " WHERE kind = $1 AND dedupe_key = $2", NEWEST)
+            }
+        };
+        on_db!(self, |db| sqlx::query(sql)
+            .bind(filter.kind.as_deref())
+            .bind(filter.dedupe_key.as_deref())
+            .bind(filter.limit.max(0))
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(read_run)
+            .collect())
     }
 
-    /// How many runs are kept.
-    pub async fn job_run_count(&self) -> Result<i64> {
+    /// The newest run of each of `kinds` that has one, in one query (each found through the
+    /// (kind, id) index).
+    pub async fn last_job_runs(&self, kinds: &[String]) -> Result<Vec<JobRun>> {
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        const LAST: Dialects = Dialects {
+            sqlite: const_format::concatcp!(
+                "SELECT ",
+                RUN_COLS,
+                " FROM job_runs WHERE id IN (SELECT (SELECT MAX(r.id) FROM job_runs r \
+                 WHERE r.kind = k.value) FROM json_each($1) k)"
+            ),
+            postgres: const_format::concatcp!(
+                "SELECT ",
+                RUN_COLS,
+                " FROM job_runs WHERE id IN (SELECT (SELECT MAX(r.id) FROM job_runs r \
+                 WHERE r.kind = k) FROM unnest($1::text[]) k)"
+            ),
+        };
+        let kinds = ValueList::new(kinds.iter().cloned());
+        on_db!(self, |db| sqlx::query(db.sql(&LAST))
+            .bind(kinds)
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(read_run)
+            .collect())
+    }
+
+    /// How many runs are kept, counted up to `cap` (a week of syncs is most of a million runs:
+    /// counting them all on every look at the jobs page cost more than the rest of it).
+    pub async fn job_run_count(&self, cap: i64) -> Result<i64> {
         Ok(on_db!(self, |db| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM job_runs"
+            "SELECT COUNT(*) FROM (SELECT 1 FROM job_runs LIMIT $1) kept"
         )
+        .bind(cap.max(0))
         .fetch_one(db.reader())
         .await?))
     }

@@ -1,12 +1,13 @@
 //! The durable job queue: dedupe while queued or running, leases with expiry, retries.
 
-use crate::db::{Cols, Conn, Db, DbTime, on_conn, on_db};
+use crate::db::{Cols, Conn, Db, DbTime, Dialects, ValueList, on_conn, on_db, where_in_ids};
 use crate::job_runs::{RunOutcome, RunReport, record_run};
 use crate::support::{self, conflict, json};
 use crate::{Job, JobCounts, JobStatus, NewJob, Result, StoreError};
 use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::JobId;
+use std::collections::BTreeMap;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -300,6 +301,25 @@ impl Store {
         .collect())
     }
 
+    /// [`Store::jobs_with_key`] of several keys in one query, by id.
+    pub async fn jobs_with_keys(&self, dedupe_keys: &[String]) -> Result<Vec<Job>> {
+        if dedupe_keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        const WITH_KEYS: Dialects =
+            where_in_ids!("SELECT ", JOB_COLS, " FROM jobs WHERE dedupe_key");
+        let keys = ValueList::new(dedupe_keys.iter().cloned());
+        let mut jobs: Vec<Job> = on_db!(self, |db| sqlx::query(db.sql(&WITH_KEYS))
+            .bind(keys)
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(read_job)
+            .collect::<Result<_>>())?;
+        jobs.sort_by_key(|j| j.id);
+        Ok(jobs)
+    }
+
     /// The queued or running job with `dedupe_key`, if any (there is at most one).
     pub async fn pending_job(&self, dedupe_key: &str) -> Result<Option<Job>> {
         Ok(self
@@ -318,17 +338,31 @@ impl Store {
     }
 
     pub async fn job_counts(&self) -> Result<JobCounts> {
-        let rows: Vec<(String, i64)> = on_db!(self, |db| sqlx::query_as(
-            "SELECT status, COUNT(*) FROM jobs GROUP BY status"
+        Ok(self.job_counts_by_kind().await?.into_values().fold(
+            JobCounts::default(),
+            |all, of_kind| JobCounts {
+                queued: all.queued + of_kind.queued,
+                running: all.running + of_kind.running,
+                failed: all.failed + of_kind.failed,
+            },
+        ))
+    }
+
+    /// [`Store::job_counts`] for each kind of job: one grouped count, so a page showing how
+    /// many syncs wait never reads the jobs themselves.
+    pub async fn job_counts_by_kind(&self) -> Result<BTreeMap<String, JobCounts>> {
+        let rows: Vec<(String, String, i64)> = on_db!(self, |db| sqlx::query_as(
+            "SELECT kind, status, COUNT(*) FROM jobs GROUP BY kind, status"
         )
         .fetch_all(db.reader())
         .await?);
-        let mut counts = JobCounts::default();
-        for (status, n) in rows {
+        let mut counts: BTreeMap<String, JobCounts> = BTreeMap::new();
+        for (kind, status, n) in rows {
+            let of_kind = counts.entry(kind).or_default();
             match job_status(&status)? {
-                JobStatus::Queued => counts.queued = n,
-                JobStatus::Running => counts.running = n,
-                JobStatus::Failed => counts.failed = n,
+                JobStatus::Queued => of_kind.queued = n,
+                JobStatus::Running => of_kind.running = n,
+                JobStatus::Failed => of_kind.failed = n,
             }
         }
         Ok(counts)

@@ -1,7 +1,8 @@
 //! A small key-value table for state shared by every instance (settings, markers).
 
-use crate::db::{Conn, on_conn, on_db};
+use crate::db::{Conn, Dialects, ValueList, on_conn, on_db, where_in_ids};
 use crate::{Result, Store, Transaction};
+use std::collections::BTreeMap;
 
 impl Store {
     pub async fn kv_get(&self, key: &str) -> Result<Option<String>> {
@@ -11,6 +12,20 @@ impl Store {
         .bind(key)
         .fetch_optional(db.reader())
         .await?))
+    }
+
+    /// The values of those of `keys` that are set, in one query.
+    pub async fn kv_get_many(&self, keys: &[String]) -> Result<BTreeMap<String, String>> {
+        if keys.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        const MANY: Dialects = where_in_ids!("SELECT key, value FROM kv WHERE key");
+        let keys = ValueList::new(keys.iter().cloned());
+        let rows: Vec<(String, String)> = on_db!(self, |db| sqlx::query_as(db.sql(&MANY))
+            .bind(keys)
+            .fetch_all(db.reader())
+            .await?);
+        Ok(rows.into_iter().collect())
     }
 
     /// Sets `key` to `value`. Written often (rate-limit pauses, job schedules), so on its own

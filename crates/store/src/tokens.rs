@@ -1,7 +1,7 @@
 //! ESI tokens (ciphertexts only; encryption happens above the store) and the per-token refresh
 //! lease.
 
-use crate::db::{Cols, DbTime, Dialects, Limit, on_conn, on_db};
+use crate::db::{Cols, DbTime, Dialects, IdList, Limit, on_conn, on_db, where_in_ids};
 use crate::support::{self, conflict, is_foreign_key, not_found_if_zero};
 use crate::{
     NewToken, RefreshedToken, Result, StoreError, TokenCiphertexts, TokenKeyUse, TokenRecord,
@@ -59,6 +59,32 @@ impl Store {
         .as_ref()
         .map(read_token)
         .transpose())
+    }
+
+    /// The tokens of `login` held by any of `characters`, in no particular order: one query for
+    /// a corporation's members instead of one per member.
+    pub async fn tokens_of_login(
+        &self,
+        login: &str,
+        characters: &[CharacterId],
+    ) -> Result<Vec<TokenRecord>> {
+        if characters.is_empty() {
+            return Ok(Vec::new());
+        }
+        const OF_LOGIN: Dialects = where_in_ids!(
+            "SELECT ",
+            TOKEN_COLS,
+            " FROM tokens WHERE login = $2 AND character_id"
+        );
+        let ids = IdList::new(characters.iter().map(|c| c.get()));
+        on_db!(self, |db| sqlx::query(db.sql(&OF_LOGIN))
+            .bind(ids)
+            .bind(login)
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(read_token)
+            .collect())
     }
 
     pub async fn tokens_of_character(&self, character: CharacterId) -> Result<Vec<TokenRecord>> {

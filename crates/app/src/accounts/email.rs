@@ -17,6 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use jumpgate_domain::AccountId;
+use jumpgate_domain::account::Account;
 use jumpgate_domain::audit::Actor;
 use serde_json::json;
 use sha2::Sha256;
@@ -273,16 +274,15 @@ impl App {
         Ok(email)
     }
 
-    /// When the caller may send the next verification mail to their unverified address; `None`
-    /// when now (or when there is nothing to verify). For the account page.
-    pub async fn next_verification_mail_at(
+    /// When `account` may be sent the next verification mail for its unverified address;
+    /// `None` when now (or when there is nothing to verify). For the account page, which has
+    /// read the account already.
+    pub(crate) async fn next_verification_mail_at(
         &self,
-        caller: &Caller,
+        account: &Account,
     ) -> AppResult<Option<OffsetDateTime>> {
-        let account = caller.own_account()?;
-        let acc = self.existing_account(account).await?;
-        match acc.email {
-            Some(email) if !acc.email_verified => self.mail_allowed_at(account, &email).await,
+        match &account.email {
+            Some(email) if !account.email_verified => self.mail_allowed_at(account.id, email).await,
             _ => Ok(None),
         }
     }

@@ -24,10 +24,15 @@ use jumpgate_domain::account::{Account, Character, RemovalReason, TokenStatus};
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::login::{LoginDecision, decide_login};
 use jumpgate_domain::permissions::Permission;
-use jumpgate_domain::{AccountId, CharacterId, DOOMHEIM_ID, EveLogin, ScopeSet};
+use jumpgate_domain::{
+    AccountId, AllianceId, CharacterId, CorporationId, DOOMHEIM_ID, EveLogin, ScopeSet,
+};
 use jumpgate_eve::TokenResponse;
-use jumpgate_store::{NewCharacter, NewToken, TokenRecord, Transaction};
+use jumpgate_store::{
+    AllianceInfo, CorporationInfo, NewCharacter, NewToken, TokenRecord, Transaction,
+};
 use serde_json::json;
+use std::collections::BTreeMap;
 
 /// What a completed login did, for the page that follows.
 #[derive(Debug, Clone)]
@@ -67,6 +72,9 @@ pub struct TokenView {
 pub struct AccountView {
     pub account: Account,
     pub characters: Vec<CharacterView>,
+    /// When the next verification mail may go to its unverified address; `None`: now, or
+    /// nothing to verify.
+    pub next_verification_mail: Option<time::OffsetDateTime>,
 }
 
 impl App {
@@ -331,13 +339,27 @@ impl App {
             .ok_or_else(|| AppError::NotFound("this account no longer exists".into()))?;
         let characters = self.store().characters_of(account).await?;
         let tokens = self.store().tokens_of_account(account).await?;
+        // The characters' organisations in two queries, not two per character.
+        let corp_ids: Vec<CorporationId> = characters.iter().map(|c| c.corporation).collect();
+        let alliance_ids: Vec<AllianceId> = characters.iter().filter_map(|c| c.alliance).collect();
+        let corps: BTreeMap<CorporationId, CorporationInfo> = self
+            .store()
+            .corporations_by_ids(&corp_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let alliances: BTreeMap<AllianceId, AllianceInfo> = self
+            .store()
+            .alliances_by_ids(&alliance_ids)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
         let mut views = Vec::with_capacity(characters.len());
         for c in characters {
-            let corp = self.store().corporation(c.corporation).await?;
-            let alliance = match c.alliance {
-                Some(a) => self.store().alliance(a).await?,
-                None => None,
-            };
+            let corp = corps.get(&c.corporation).cloned();
+            let alliance = c.alliance.and_then(|a| alliances.get(&a).cloned());
             let token_views = tokens
                 .iter()
                 .filter(|t| t.character == c.id)
@@ -354,6 +376,7 @@ impl App {
             });
         }
         Ok(AccountView {
+            next_verification_mail: self.next_verification_mail_at(&acc).await?,
             account: acc,
             characters: views,
         })

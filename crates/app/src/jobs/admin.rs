@@ -6,11 +6,12 @@ use crate::App;
 use crate::audit::audit_in;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
-use crate::jobs::{Periodic, next_scheduled, periodic, periodic_job};
+use crate::jobs::{next_due_key, parse_next_due, periodic, periodic_job};
 use jumpgate_domain::JobId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::{Job, JobCounts, JobRun, JobStatus, RunFilter};
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -63,11 +64,14 @@ pub struct JobOverview {
     pub jobs: Vec<Job>,
     /// The newest finished runs, at most the number asked for.
     pub finished: Vec<JobRun>,
-    /// Every run kept (`[jobs] keep_finished`).
+    /// The runs kept (`[jobs] keep_finished`), counted up to [`FINISHED_COUNTED`].
     pub finished_total: i64,
     /// Whether token invalidation is suspended here or by another instance.
     pub valve_open: bool,
 }
+
+/// The jobs page counts kept runs up to this many ("10000+" beyond).
+pub const FINISHED_COUNTED: i64 = 10_000;
 
 /// What "run now" did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,10 +93,7 @@ impl App {
         listing: JobListing,
     ) -> AppResult<JobOverview> {
         caller.require(Permission::ADMIN_JOBS)?;
-        let mut schedule = Vec::new();
-        for p in periodic::schedule(self) {
-            schedule.push(self.scheduled(&p).await?);
-        }
+        let schedule = self.schedule_now().await?;
         Ok(JobOverview {
             counts: self.store().job_counts().await?,
             schedule,
@@ -104,24 +105,46 @@ impl App {
                     ..RunFilter::default()
                 })
                 .await?,
-            finished_total: self.store().job_run_count().await?,
+            finished_total: self.store().job_run_count(FINISHED_COUNTED).await?,
             valve_open: self.safety_valve_open().await?,
         })
     }
 
-    async fn scheduled(&self, p: &Periodic) -> AppResult<ScheduledJob> {
-        let last = RunFilter {
-            kind: Some(p.kind.to_owned()),
-            limit: 1,
-            ..RunFilter::default()
-        };
-        Ok(ScheduledJob {
-            kind: p.kind,
-            interval: p.interval,
-            last_run: self.store().job_runs(&last).await?.pop(),
-            pending: self.store().pending_job(p.kind).await?,
-            next_scheduled: next_scheduled(self, p.kind).await?,
-        })
+    /// Every periodic job with its last run, its queued copy and its next due time: three
+    /// queries for the whole schedule, not three per job.
+    async fn schedule_now(&self) -> AppResult<Vec<ScheduledJob>> {
+        let schedule = periodic::schedule(self);
+        // A periodic job's dedupe key is its kind.
+        let kinds: Vec<String> = schedule.iter().map(|p| p.kind.to_owned()).collect();
+        let mut last_runs: BTreeMap<String, JobRun> = self
+            .store()
+            .last_job_runs(&kinds)
+            .await?
+            .into_iter()
+            .map(|r| (r.kind.clone(), r))
+            .collect();
+        let mut pending: BTreeMap<String, Job> = self
+            .store()
+            .jobs_with_keys(&kinds)
+            .await?
+            .into_iter()
+            .filter(|j| j.status != JobStatus::Failed)
+            .filter_map(|j| Some((j.dedupe_key.clone()?, j)))
+            .collect();
+        let due_keys: Vec<String> = kinds.iter().map(|k| next_due_key(k)).collect();
+        let next_due = self.store().kv_get_many(&due_keys).await?;
+        Ok(schedule
+            .iter()
+            .map(|p| ScheduledJob {
+                kind: p.kind,
+                interval: p.interval,
+                last_run: last_runs.remove(p.kind),
+                pending: pending.remove(p.kind),
+                next_scheduled: next_due
+                    .get(&next_due_key(p.kind))
+                    .and_then(|v| parse_next_due(v)),
+            })
+            .collect())
     }
 
     /// Runs periodic job `kind` now (recorded): queued due now, or its copy waiting for later

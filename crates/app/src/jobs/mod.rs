@@ -392,7 +392,7 @@ pub async fn run_scheduler(
 }
 
 /// Where the scheduler keeps when periodic job `kind` is next queued (shared by instances).
-fn next_due_key(kind: &str) -> String {
+pub(crate) fn next_due_key(kind: &str) -> String {
     format!("periodic.{kind}.next_due")
 }
 
@@ -405,8 +405,15 @@ pub async fn next_scheduled(
         .store()
         .kv_get(&next_due_key(kind))
         .await?
-        .and_then(|s| s.parse::<i64>().ok())
-        .and_then(|ts| OffsetDateTime::from_unix_timestamp(ts).ok()))
+        .and_then(|s| parse_next_due(&s)))
+}
+
+/// A stored next due time (Unix seconds); `None` if unreadable.
+pub(crate) fn parse_next_due(stored: &str) -> Option<OffsetDateTime> {
+    stored
+        .parse::<i64>()
+        .ok()
+        .and_then(|ts| OffsetDateTime::from_unix_timestamp(ts).ok())
 }
 
 /// The job a periodic job is queued as: due at `run_at`, deduplicated by its kind (one waits or

@@ -134,30 +134,65 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<AccountSummary>> {
-        const MATCHING: Dialects = by_name_in_byte_order!(
-            "SELECT a.id, a.main_character_id, m.name AS main_name, \
+        // Accounts are listed by their main's name, so the list walks the characters' name
+        // index and stops at the page's end instead of sorting every account; the rare account
+        // without a main of its own comes after them, by id.
+        const SUMMARY: &str = "SELECT a.id, a.main_character_id, m.name AS main_name, \
              a.state, a.superuser, \
              (SELECT COUNT(*) FROM characters c WHERE c.account_id = a.id) AS character_count, \
-             a.created_at \
-             FROM accounts a \
-             LEFT JOIN characters m ON m.id = a.main_character_id \
-             WHERE $1 = '' OR EXISTS ( \
+             a.created_at ";
+        const MATCHES: &str = "($1 = '' OR EXISTS ( \
                  SELECT 1 FROM characters c \
-                 WHERE c.account_id = a.id AND lower(c.name) LIKE $2 ESCAPE '\\') \
-             ORDER BY m.name IS NULL, ",
+                 WHERE c.account_id = a.id AND lower(c.name) LIKE $2 ESCAPE '\\'))";
+        const OWN_MAIN: &str = "FROM characters m \
+             JOIN accounts a ON a.id = m.account_id AND a.main_character_id = m.id ";
+        const WITH_MAIN: Dialects = by_name_in_byte_order!(
+            concatcp!(SUMMARY, OWN_MAIN, "WHERE ", MATCHES, " ORDER BY "),
             "m.name",
             ", a.id LIMIT $3 OFFSET $4"
         );
-        on_db!(self, |db| sqlx::query(db.sql(&MATCHING))
+        const WITH_MAIN_COUNT: &str = concatcp!("SELECT COUNT(*) ", OWN_MAIN, "WHERE ", MATCHES);
+        const WITHOUT_MAIN: &str = concatcp!(
+            SUMMARY,
+            "FROM accounts a LEFT JOIN characters m ON m.id = a.main_character_id \
+             WHERE (m.id IS NULL OR m.account_id <> a.id) AND ",
+            MATCHES,
+            " ORDER BY a.id LIMIT $3 OFFSET $4"
+        );
+        let pattern = contains_pattern(query);
+        let (limit, offset) = (limit.max(0), offset.max(0));
+        let mut page: Vec<AccountSummary> = on_db!(self, |db| sqlx::query(db.sql(&WITH_MAIN))
             .bind(query)
-            .bind(contains_pattern(query))
-            .bind(limit.max(0))
-            .bind(offset.max(0))
+            .bind(&pattern)
+            .bind(limit)
+            .bind(offset)
             .fetch_all(db.reader())
             .await?
             .iter()
             .map(read_summary)
-            .collect())
+            .collect::<Result<_>>())?;
+        let room = limit - i64::try_from(page.len()).unwrap_or(limit);
+        if room == 0 {
+            return Ok(page);
+        }
+        // The page ends among the accounts without a main: skip what the offset passed of them.
+        let with_main: i64 = on_db!(self, |db| sqlx::query_scalar(WITH_MAIN_COUNT)
+            .bind(query)
+            .bind(&pattern)
+            .fetch_one(db.reader())
+            .await?);
+        let rest: Vec<AccountSummary> = on_db!(self, |db| sqlx::query(WITHOUT_MAIN)
+            .bind(query)
+            .bind(&pattern)
+            .bind(room)
+            .bind((offset - with_main).max(0))
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(read_summary)
+            .collect::<Result<_>>())?;
+        page.extend(rest);
+        Ok(page)
     }
 
     /// Every account id, for periodic recomputation of states.

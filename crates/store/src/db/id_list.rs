@@ -1,4 +1,4 @@
-//! A list of ids as one statement parameter, so a statement stays fixed whatever the list (one
+//! A list of ids (or other values) as one statement parameter, so a statement stays fixed whatever the list (one
 //! prepared statement, no `IN ($1, $2, …)` of varying length). PostgreSQL binds a `BIGINT[]` and
 //! tests `id = ANY($1)`; SQLite has no arrays, so it binds a JSON array and tests
 //! `id IN (SELECT value FROM json_each($1))`.
@@ -11,49 +11,62 @@ use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::{Database, Encode, Postgres, Sqlite, Type};
 
-/// Ids as one statement parameter, on either backend.
+/// Values (ids, keys) as one statement parameter, on either backend.
 #[derive(Debug, Clone)]
-pub(crate) struct IdList(Vec<i64>);
+pub(crate) struct ValueList<T>(Vec<T>);
 
-impl IdList {
-    pub(crate) fn new(ids: impl IntoIterator<Item = i64>) -> Self {
-        Self(ids.into_iter().collect())
+/// Ids as one statement parameter, on either backend.
+pub(crate) type IdList = ValueList<i64>;
+
+impl<T> ValueList<T> {
+    pub(crate) fn new(values: impl IntoIterator<Item = T>) -> Self {
+        Self(values.into_iter().collect())
     }
 }
 
 /// A JSON array of ids: SQLite's form of an id list, and how the ledger stores label ids.
 pub(crate) fn json_ids(ids: &[i64]) -> String {
-    // A slice of i64 always serializes.
-    serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned())
+    json_array(ids)
 }
 
-impl Type<Sqlite> for IdList {
+fn json_array<T: serde::Serialize>(values: &[T]) -> String {
+    // A slice of integers or strings always serializes.
+    serde_json::to_string(values).unwrap_or_else(|_| "[]".to_owned())
+}
+
+impl<T> Type<Sqlite> for ValueList<T> {
     fn type_info() -> <Sqlite as Database>::TypeInfo {
         <String as Type<Sqlite>>::type_info()
     }
 }
 
-impl Encode<'_, Sqlite> for IdList {
+impl<T: serde::Serialize> Encode<'_, Sqlite> for ValueList<T> {
     fn encode_by_ref(
         &self,
         buf: &mut <Sqlite as Database>::ArgumentBuffer,
     ) -> Result<IsNull, BoxDynError> {
-        <String as Encode<Sqlite>>::encode(json_ids(&self.0), buf)
+        <String as Encode<Sqlite>>::encode(json_array(&self.0), buf)
     }
 }
 
-impl Type<Postgres> for IdList {
+impl<T> Type<Postgres> for ValueList<T>
+where
+    Vec<T>: Type<Postgres>,
+{
     fn type_info() -> <Postgres as Database>::TypeInfo {
-        <Vec<i64> as Type<Postgres>>::type_info()
+        <Vec<T> as Type<Postgres>>::type_info()
     }
 }
 
-impl Encode<'_, Postgres> for IdList {
+impl<'q, T> Encode<'q, Postgres> for ValueList<T>
+where
+    Vec<T>: Encode<'q, Postgres>,
+{
     fn encode_by_ref(
         &self,
         buf: &mut <Postgres as Database>::ArgumentBuffer,
     ) -> Result<IsNull, BoxDynError> {
-        <Vec<i64> as Encode<Postgres>>::encode_by_ref(&self.0, buf)
+        <Vec<T> as Encode<Postgres>>::encode_by_ref(&self.0, buf)
     }
 }
 

@@ -35,7 +35,7 @@ mod time;
 pub(crate) use cols::Cols;
 pub(crate) use conn::{Conn, on_conn};
 pub(crate) use dialects::{Dialects, by_name_in_byte_order};
-pub(crate) use id_list::{IdList, json_ids, where_in_ids};
+pub(crate) use id_list::{IdList, ValueList, json_ids, where_in_ids};
 pub(crate) use limit::Limit;
 pub(crate) use postgres::PgDb;
 pub(crate) use sqlite::SqliteDb;

@@ -129,6 +129,11 @@ impl Store {
         self.workflow_rows(f).await
     }
 
+    /// The pending requests about these entities (at most one each), in no particular order.
+    pub async fn pending_requests_about(&self, entity_ids: &[i64]) -> Result<Vec<StandingRequest>> {
+        self.pending_workflow_rows(entity_ids).await
+    }
+
     /// Decides a pending request; `Invalid` if it is not pending (the message names its state).
     /// Approving upserts the entry (source `request`) in the same transaction.
     pub async fn decide_request(

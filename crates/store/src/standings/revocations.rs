@@ -120,6 +120,11 @@ impl Store {
         self.workflow_rows(f).await
     }
 
+    /// The pending revocations about these entities (at most one each), in no particular order.
+    pub async fn pending_revocations_about(&self, entity_ids: &[i64]) -> Result<Vec<Revocation>> {
+        self.pending_workflow_rows(entity_ids).await
+    }
+
     /// Decides a pending revocation; approving deletes the entry in the same transaction.
     pub async fn decide_revocation(
         &self,

@@ -4,7 +4,7 @@
 //! is read); the bodies below are written once for both.
 
 use super::WorkflowFilter;
-use crate::db::{Cols, Conn, DbTime, Limit, on_conn, on_db};
+use crate::db::{Cols, Conn, DbTime, Dialects, IdList, Limit, on_conn, on_db};
 use crate::support::{self, is_foreign_key, unknown_account};
 use crate::{Result, Store, StoreError};
 use jumpgate_domain::AccountId;
@@ -36,6 +36,8 @@ pub(super) struct WorkflowTable {
     pub(super) keeps_standing: bool,
     /// The state of one row by id (`$1`), whatever it is.
     pub(super) state: &'static str,
+    /// The pending rows about the entities of an id list (`$1`).
+    pub(super) pending_about: Dialects,
 }
 
 /// The [`WorkflowTable`] of `$table`, whose columns are `$cols`, naming a row `$what`; with a
@@ -71,6 +73,13 @@ macro_rules! workflow_table {
             ),
             keeps_standing: $keeps_standing,
             state: concat!("SELECT state FROM ", $table, " WHERE id = $1"),
+            pending_about: $crate::db::where_in_ids!(
+                "SELECT ",
+                $cols,
+                " FROM ",
+                $table,
+                " WHERE state = 'pending' AND entity_id"
+            ),
         }
     };
 }
@@ -117,6 +126,26 @@ impl Store {
             .as_ref()
             .map(T::read)
             .transpose())
+    }
+
+    /// The pending rows about `entity_ids` (at most one each: a partial unique index), in no
+    /// particular order: a member's page asks about its few characters and corporations, not
+    /// every pending row.
+    pub(super) async fn pending_workflow_rows<T: WorkflowRow>(
+        &self,
+        entity_ids: &[i64],
+    ) -> Result<Vec<T>> {
+        if entity_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = IdList::new(entity_ids.iter().copied());
+        on_db!(self, |db| sqlx::query(db.sql(&T::TABLE.pending_about))
+            .bind(ids)
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(T::read)
+            .collect())
     }
 
     pub(super) async fn workflow_rows<T: WorkflowRow>(&self, f: &WorkflowFilter) -> Result<Vec<T>> {

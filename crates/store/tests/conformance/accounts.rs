@@ -364,6 +364,46 @@ store_test!(identity_updates_rename_and_rehash, |store| async move {
 });
 
 store_test!(
+    accounts_without_a_main_are_listed_after_the_others_and_pages_run_across_both,
+    |store| async move {
+        let (bravo, _) = store.create_account(&character(1, "Bravo")).await.unwrap();
+        let (emptied, _) = store.create_account(&character(2, "Gone")).await.unwrap();
+        store
+            .remove_character(CharacterId(2), RemovalReason::Biomassed, None)
+            .await
+            .unwrap();
+        let (alpha, _) = store.create_account(&character(3, "Alpha")).await.unwrap();
+        let (also_emptied, _) = store.create_account(&character(4, "Lost")).await.unwrap();
+        store
+            .remove_character(CharacterId(4), RemovalReason::Biomassed, None)
+            .await
+            .unwrap();
+
+        let ids = |page: Vec<jumpgate_store::AccountSummary>| {
+            page.iter().map(|s| s.id).collect::<Vec<_>>()
+        };
+        let all = store.search_accounts("", 10, 0).await.unwrap();
+        assert_eq!(all[2].main_name, None);
+        assert_eq!(all[2].character_count, 0);
+        assert_eq!(ids(all), [alpha.id, bravo.id, emptied.id, also_emptied.id]);
+        assert_eq!(
+            ids(store.search_accounts("", 2, 1).await.unwrap()),
+            [bravo.id, emptied.id]
+        );
+        assert_eq!(
+            ids(store.search_accounts("", 2, 3).await.unwrap()),
+            [also_emptied.id]
+        );
+        assert!(store.search_accounts("", 2, 4).await.unwrap().is_empty());
+        // A search matches characters: an account with none matches no name.
+        assert_eq!(
+            ids(store.search_accounts("a", 10, 0).await.unwrap()),
+            [alpha.id, bravo.id]
+        );
+    }
+);
+
+store_test!(
     search_finds_accounts_by_any_character_ordered_by_main,
     |store| async move {
         let (zulu, _) = store

@@ -34,7 +34,7 @@ store_test!(
         };
         // A worker that lost the lease records nothing.
         assert!(!store.complete_job(a, "w2", &report).await.unwrap());
-        assert_eq!(store.job_run_count().await.unwrap(), 0);
+        assert_eq!(store.job_run_count(100).await.unwrap(), 0);
         assert!(store.complete_job(a, "w1", &report).await.unwrap());
         assert_eq!(store.job(a).await.unwrap(), None);
 
@@ -87,7 +87,12 @@ store_test!(
                 ("sweep", RunOutcome::Succeeded, 1, None),
             ]
         );
-        assert_eq!(store.job_run_count().await.unwrap(), 3);
+        assert_eq!(store.job_run_count(100).await.unwrap(), 3);
+        assert_eq!(
+            store.job_run_count(2).await.unwrap(),
+            2,
+            "counted up to the cap"
+        );
         let of = |kind: Option<&str>, key: Option<&str>| RunFilter {
             kind: kind.map(str::to_owned),
             dedupe_key: key.map(str::to_owned),

@@ -13,8 +13,11 @@ use jumpgate_domain::account::TokenStatus;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::LeavePolicy;
 use jumpgate_domain::{AccountId, CharacterId};
-use jumpgate_store::{JobStatus, SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
+use jumpgate_store::{
+    Job, JobStatus, SyncCounts, SyncLease, SyncStatus, SyncedCharacter, TokenRecord,
+};
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -91,22 +94,42 @@ fn check_selection(characters: &[CharacterId]) -> AppResult<()> {
     Ok(())
 }
 
+/// Whether a sync token lets Jumpgate write the character's contacts.
+fn usable_sync_token(t: &TokenRecord) -> bool {
+    t.status == TokenStatus::Valid && missing_scopes(&t.scopes).is_empty()
+}
+
 impl App {
     /// The caller's own characters with their sync enrolment. Needs `standings.request`.
     pub async fn member_sync_rows(&self, caller: &Caller) -> AppResult<Vec<MemberSyncRow>> {
         let account = caller.person_with(Permission::STANDINGS_REQUEST)?;
         let enrolled = self.store().synced_characters(Some(account)).await?;
         let now = self.now();
+        let characters = self.store().characters_of(account).await?;
+        // The characters' tokens and sync jobs in one query each, not two per character.
+        let ids: Vec<CharacterId> = characters.iter().map(|c| c.id).collect();
+        let tokens: BTreeMap<CharacterId, TokenRecord> = self
+            .store()
+            .tokens_of_login(SYNC_LOGIN, &ids)
+            .await?
+            .into_iter()
+            .map(|t| (t.character, t))
+            .collect();
+        let keys: Vec<String> = ids.iter().map(|c| sync_key(*c)).collect();
+        let all_jobs = self.store().jobs_with_keys(&keys).await?;
         let mut rows = Vec::new();
-        for ch in self.store().characters_of(account).await? {
-            let has_token = self.has_sync_token(ch.id).await?;
-            let jobs = self.store().jobs_with_key(&sync_key(ch.id)).await?;
+        for ch in characters {
+            let key = sync_key(ch.id);
+            let jobs: Vec<&Job> = all_jobs
+                .iter()
+                .filter(|j| j.dedupe_key.as_deref() == Some(key.as_str()))
+                .collect();
             let pending = jobs.iter().find(|j| j.status != JobStatus::Failed);
             rows.push(MemberSyncRow {
                 character: ch.id,
                 name: ch.name,
                 enrolment: enrolled.iter().find(|e| e.character == ch.id).cloned(),
-                has_token,
+                has_token: tokens.get(&ch.id).is_some_and(usable_sync_token),
                 syncing: pending.is_some_and(|j| j.status == JobStatus::Running || j.run_at <= now),
                 next_sync: pending.map(|j| j.run_at).filter(|at| *at > now),
                 failed: jobs
@@ -123,9 +146,7 @@ impl App {
             .store()
             .token(character, SYNC_LOGIN)
             .await?
-            .is_some_and(|t| {
-                t.status == TokenStatus::Valid && missing_scopes(&t.scopes).is_empty()
-            }))
+            .is_some_and(|t| usable_sync_token(&t)))
     }
 
     /// A character of `account`, or `Forbidden`.
@@ -362,10 +383,17 @@ impl App {
     /// `standings.manage`.
     pub async fn sync_progress(&self, caller: &Caller) -> AppResult<SyncProgress> {
         Self::require_manage(caller)?;
-        let (queued, running, _) = self.sync_job_counts().await?;
+        // Counted by the database: reading the waiting jobs cost a row per enrolled character.
+        let jobs = self.store().job_counts_by_kind().await?;
+        let of = |kind: &str| jobs.get(kind).copied().unwrap_or_default();
+        let (sync, propagate) = (
+            of(super::propagation::SYNC_CHARACTER),
+            of(super::propagation::PROPAGATE),
+        );
+        let count = |n: i64| usize::try_from(n).unwrap_or(0);
         Ok(SyncProgress {
-            queued,
-            running,
+            queued: count(sync.queued + propagate.queued),
+            running: count(sync.running + propagate.running),
             counts: self.store().sync_counts().await?,
         })
     }

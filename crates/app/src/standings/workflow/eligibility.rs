@@ -10,7 +10,7 @@ use jumpgate_domain::standings::{
 };
 use jumpgate_domain::{AccountId, CharacterId, CorporationId, ScopeSet};
 use jumpgate_domain::{RequestId, RevocationId};
-use jumpgate_store::{Notification, Revocation, StandingRequest, WorkflowFilter};
+use jumpgate_store::{Notification, Revocation, StandingRequest, TokenRecord, WorkflowFilter};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Why a character's token does not allow a standing.
@@ -140,21 +140,41 @@ impl App {
         character: CharacterId,
         state: &str,
     ) -> AppResult<Option<TokenProblem>> {
-        let Some(token) = self.store().token(character, SYNC_LOGIN).await? else {
-            return Ok(Some(TokenProblem::Missing));
+        let token = self.store().token(character, SYNC_LOGIN).await?;
+        Ok(self.token_problem(token.as_ref(), state))
+    }
+
+    /// [`App::sync_token_problem`] of several characters, read in one query.
+    async fn sync_token_problems(
+        &self,
+        characters: &[CharacterId],
+        state: &str,
+    ) -> AppResult<BTreeMap<CharacterId, Option<TokenProblem>>> {
+        let tokens: BTreeMap<CharacterId, TokenRecord> = self
+            .store()
+            .tokens_of_login(SYNC_LOGIN, characters)
+            .await?
+            .into_iter()
+            .map(|t| (t.character, t))
+            .collect();
+        Ok(characters
+            .iter()
+            .map(|c| (*c, self.token_problem(tokens.get(c), state)))
+            .collect())
+    }
+
+    /// What keeps `token` (the character's sync token, if any) from allowing a standing.
+    fn token_problem(&self, token: Option<&TokenRecord>, state: &str) -> Option<TokenProblem> {
+        let Some(token) = token else {
+            return Some(TokenProblem::Missing);
         };
         if token.status != TokenStatus::Valid {
-            return Ok(Some(TokenProblem::Unusable(token.status.as_str())));
+            return Some(TokenProblem::Unusable(token.status.as_str()));
         }
         let required = self.settings().standings.required_scopes(state);
         let missing = ScopeSet::parse(&token.scopes).missing(&required);
-        if missing.is_empty() {
-            Ok(None)
-        } else {
-            Ok(Some(TokenProblem::MissingScopes(
-                missing.iter().map(str::to_owned).collect(),
-            )))
-        }
+        (!missing.is_empty())
+            .then(|| TokenProblem::MissingScopes(missing.iter().map(str::to_owned).collect()))
     }
 
     async fn account_state(&self, account: AccountId) -> AppResult<String> {
@@ -191,8 +211,11 @@ impl App {
         let mut statuses = Vec::new();
         let mut names = BTreeMap::new();
         let mut why = BTreeMap::new();
-        for c in self.known_members(corporation).await? {
-            let problem = self.sync_token_problem(c.id, &state).await?;
+        let members = self.known_members(corporation).await?;
+        let ids: Vec<CharacterId> = members.iter().map(|c| c.id).collect();
+        let mut problems = self.sync_token_problems(&ids, &state).await?;
+        for c in members {
+            let problem = problems.remove(&c.id).flatten();
             let owned = c.account == requester;
             let m = MemberStatus {
                 character: c.id,
@@ -236,42 +259,56 @@ impl App {
     pub async fn standings_overview(&self, caller: &crate::Caller) -> AppResult<MemberOverview> {
         let account =
             caller.person_with(jumpgate_domain::permissions::Permission::STANDINGS_REQUEST)?;
-        let state = self.account_state(account).await?;
+        // The caller's state was read with the session, moments ago.
+        let state = caller.state().to_owned();
         let characters = self.store().characters_of(account).await?;
+        let corporations: BTreeSet<CorporationId> = characters
+            .iter()
+            .map(|c| c.corporation)
+            .filter(|c| !crate::App::is_biomassed(*c))
+            .collect();
+        // Everything about the member's own few subjects in three queries, not every pending
+        // row nor a query per subject.
+        let subjects: Vec<i64> = characters
+            .iter()
+            .map(|c| c.id.get())
+            .chain(corporations.iter().map(|c| c.get()))
+            .collect();
+        let standings: BTreeMap<i64, Standing> = self
+            .store()
+            .standings_by_ids(&subjects)
+            .await?
+            .into_iter()
+            .map(|e| (e.entity.id, e.standing))
+            .collect();
         let pending_requests: BTreeMap<i64, RequestId> = self
             .store()
-            .requests(&WorkflowFilter {
-                pending_only: true,
-                limit: 100_000,
-                ..WorkflowFilter::default()
-            })
+            .pending_requests_about(&subjects)
             .await?
             .into_iter()
             .map(|r| (r.entity.id, r.id))
             .collect();
         let pending_revocations: BTreeMap<i64, RevocationId> = self
             .store()
-            .revocations(&WorkflowFilter {
-                pending_only: true,
-                limit: 100_000,
-                ..WorkflowFilter::default()
-            })
+            .pending_revocations_about(&subjects)
             .await?
             .into_iter()
             .map(|r| (r.entity.id, r.id))
             .collect();
+        let character_ids: Vec<CharacterId> = characters.iter().map(|c| c.id).collect();
+        let mut token_problems = self.sync_token_problems(&character_ids, &state).await?;
 
         let mut char_rows = Vec::new();
         for c in &characters {
             let entity = Entity::character(c.id);
-            let status = if let Some(e) = self.store().standing(c.id.get()).await? {
+            let status = if let Some(standing) = standings.get(&c.id.get()) {
                 SubjectStatus::Approved {
-                    standing: e.standing,
+                    standing: *standing,
                     revocation_id: pending_revocations.get(&c.id.get()).copied(),
                 }
             } else if let Some(id) = pending_requests.get(&c.id.get()) {
                 SubjectStatus::Pending { request_id: *id }
-            } else if let Some(p) = self.sync_token_problem(c.id, &state).await? {
+            } else if let Some(p) = token_problems.remove(&c.id).flatten() {
                 SubjectStatus::MissingScopes {
                     reason: p.describe(),
                 }
@@ -290,19 +327,25 @@ impl App {
             });
         }
 
-        let corporations: BTreeSet<CorporationId> = characters
-            .iter()
-            .map(|c| c.corporation)
-            .filter(|c| !crate::App::is_biomassed(*c))
+        let corp_ids: Vec<CorporationId> = corporations.iter().copied().collect();
+        let mut corp_names: BTreeMap<CorporationId, String> = self
+            .store()
+            .corporations_by_ids(&corp_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
             .collect();
         let mut corp_rows = Vec::new();
         for corp in corporations {
             let entity = Entity::corporation(corp);
-            let name = self.entity_name(entity).await;
-            let (status, coverage) = if let Some(e) = self.store().standing(corp.get()).await? {
+            let name = match corp_names.remove(&corp) {
+                Some(name) => name,
+                None => self.entity_name(entity).await,
+            };
+            let (status, coverage) = if let Some(standing) = standings.get(&corp.get()) {
                 (
                     SubjectStatus::Approved {
-                        standing: e.standing,
+                        standing: *standing,
                         revocation_id: pending_revocations.get(&corp.get()).copied(),
                     },
                     None,

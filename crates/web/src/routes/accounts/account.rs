@@ -53,10 +53,8 @@ pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<Ac
         .app
         .session_count(&viewer.caller, viewer.account)
         .await?;
-    let next_mail = state
-        .app
-        .next_verification_mail_at(&viewer.caller)
-        .await?
+    let next_mail = view
+        .next_verification_mail
         .map(|at| when(at, state.app.now()))
         .unwrap_or_default();
     Ok(AccountPage {

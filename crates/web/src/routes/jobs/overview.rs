@@ -11,7 +11,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::Redirect;
-use jumpgate_app::jobs::admin::{JobListing, RunNow, ScheduledJob};
+use jumpgate_app::jobs::admin::{FINISHED_COUNTED, JobListing, RunNow, ScheduledJob};
 use jumpgate_domain::JobId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::{JobRun, JobStatus, RunOutcome};
@@ -80,6 +80,8 @@ pub struct JobsPage {
     pub rows_total: i64,
     pub runs: Vec<RunRow>,
     pub runs_total: i64,
+    /// `runs_total` for people: "10000+" when it reached the count's cap.
+    pub runs_total_text: String,
     /// `[jobs] keep_finished` in words.
     pub keep_finished: String,
     pub valve_tripped: bool,
@@ -196,6 +198,11 @@ pub async fn list(
             })
             .collect(),
         runs_total: overview.finished_total,
+        runs_total_text: if overview.finished_total >= FINISHED_COUNTED {
+            format!("{FINISHED_COUNTED}+")
+        } else {
+            overview.finished_total.to_string()
+        },
         keep_finished: took(state.app.settings().jobs.keep_finished),
         valve_tripped: overview.valve_open,
         layout: viewer.layout,
