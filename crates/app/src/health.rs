@@ -15,7 +15,8 @@ pub struct Gauges {
     pub jobs: Option<JobCounts>,
     /// What ESI's error limit allows before it blocks us, as last seen.
     pub esi_error_limit_remaining: Option<u32>,
-    /// Whether this instance's SSO safety valve is tripped.
+    /// Whether the SSO safety valve is tripped (by any instance); `false` when the database
+    /// did not answer.
     pub safety_valve_tripped: bool,
 }
 
@@ -51,7 +52,13 @@ impl App {
         Gauges {
             jobs,
             esi_error_limit_remaining: self.esi().snapshot().error_limit_remaining,
-            safety_valve_tripped: self.safety_valve().is_tripped(),
+            safety_valve_tripped: match self.store().safety_valve().await {
+                Ok(v) => v.is_tripped(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read the safety valve for the metrics");
+                    false
+                }
+            },
         }
     }
 }

@@ -40,7 +40,6 @@ use jumpgate_store::Store;
 use mail::{Mailer, NoMailer};
 use std::sync::Arc;
 use time::OffsetDateTime;
-use tokens::safety_valve::SafetyValve;
 use tokens::secrets::KeyRing;
 use tokio::sync::RwLock;
 
@@ -56,7 +55,6 @@ struct Inner {
     esi: EsiClient,
     keys: RwLock<KeyRing>,
     settings: AppSettings,
-    valve: SafetyValve,
     logins: Vec<EveLogin>,
     /// Replaceable after construction (`with_mailer`), so it sits behind a lock.
     mailer: std::sync::RwLock<Arc<dyn Mailer>>,
@@ -76,7 +74,6 @@ impl App {
         keys: KeyRing,
         settings: AppSettings,
     ) -> Self {
-        let valve = SafetyValve::new(settings.safety_valve.clone());
         let logins = vec![
             EveLogin::core_default(),
             settings.standings.sync_login(),
@@ -89,7 +86,6 @@ impl App {
                 esi,
                 keys: RwLock::new(keys),
                 settings,
-                valve,
                 logins,
                 mailer: std::sync::RwLock::new(Arc::new(NoMailer)),
                 desired: standings::sync::DesiredCache::new(None),
@@ -147,7 +143,7 @@ impl App {
         &self.inner.store
     }
 
-    /// The EVE clients, the key ring and the safety valve are the use cases' own: the web and
+    /// The EVE clients and the key ring are the use cases' own: the web and
     /// the CLI act through use cases (tests and benchmarks reach them through [`testing`]).
     pub(crate) fn sso(&self) -> &SsoClient {
         &self.inner.sso
@@ -165,10 +161,6 @@ impl App {
         &self.inner.keys
     }
 
-    pub(crate) fn safety_valve(&self) -> &SafetyValve {
-        &self.inner.valve
-    }
-
     /// The EVE logins (named scope sets) a character can be asked to grant.
     pub fn logins(&self) -> &[EveLogin] {
         &self.inner.logins
@@ -180,7 +172,7 @@ impl App {
 }
 
 /// What tests and benchmarks may reach past the use cases in a running `App`: its ESI client,
-/// key ring and safety valve. Only with the `testing` feature, which the binary's
+/// key ring. Only with the `testing` feature, which the binary's
 /// dev-dependencies turn on, so the web and the CLI cannot.
 #[cfg(feature = "testing")]
 pub mod testing {
@@ -192,9 +184,5 @@ pub mod testing {
 
     pub fn keys(app: &App) -> &RwLock<KeyRing> {
         app.keys()
-    }
-
-    pub fn safety_valve(app: &App) -> &SafetyValve {
-        app.safety_valve()
     }
 }

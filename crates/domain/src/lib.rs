@@ -10,6 +10,7 @@ pub mod clock;
 pub mod ids;
 pub mod login;
 pub mod permissions;
+pub mod safety_valve;
 pub mod scopes;
 pub mod standings;
 pub mod states;

@@ -56,7 +56,7 @@ async fn index(State(s): St) -> impl IntoResponse {
             "POST /_sim/corporations/{id}/move {alliance_id|null}",
             "GET|PUT /_sim/contacts/{owner_id}", "GET|PUT /_sim/labels/{owner_id}",
             "POST /_sim/clients {client_id, client_secret, callback_url}",
-            "POST /_sim/controls {downtime?, fault_rate?, latency_ms?, garbage?, page_size?, refresh_answers_for?}",
+            "POST /_sim/controls {downtime?, fault_rate?, latency_ms?, garbage?, page_size?, refresh_answers_for?, sso_fault?}",
             "GET|DELETE /_sim/requests",
         ],
     }))
@@ -193,6 +193,10 @@ struct ControlChange {
     /// A character id: every refresh answers for that character (a faulty SSO).
     #[serde(default, with = "double_option")]
     refresh_answers_for: Option<Option<i64>>,
+    /// `invalid_grant` (every refresh), `invalid_client` or `unavailable` (every token
+    /// request); `null` answers correctly again.
+    #[serde(default, with = "double_option")]
+    sso_fault: Option<Option<crate::sso::SsoFault>>,
 }
 
 /// A field that may be absent (leave it), `null` (switch it off) or a value.
@@ -225,6 +229,9 @@ async fn controls(State(s): St, Json(c): Json<ControlChange>) -> impl IntoRespon
     }
     if let Some(character) = c.refresh_answers_for {
         sim.set_refresh_answers_for(character);
+    }
+    if let Some(fault) = c.sso_fault {
+        sim.set_sso_fault(fault);
     }
     StatusCode::NO_CONTENT
 }

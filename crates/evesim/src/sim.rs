@@ -315,6 +315,13 @@ impl EveSim {
         lock(&self.shared.controls).refresh_answers_for = character_id;
     }
 
+    /// A faulty token endpoint: while `Some`, it answers as [`sso::SsoFault`] says (every
+    /// refresh `invalid_grant`, every request `invalid_client` or 503); `None` (the default)
+    /// answers correctly again. Refresh tokens are not spent meanwhile.
+    pub fn set_sso_fault(&self, fault: Option<sso::SsoFault>) {
+        lock(&self.shared.controls).sso_fault = fault;
+    }
+
     /// Items per page on paged routes (default 1000).
     pub fn set_page_size(&self, size: usize) {
         lock(&self.shared.controls).page_size = size.max(1);

@@ -35,6 +35,8 @@ pub struct Controls {
     /// A faulty SSO: every refresh answers with a token for this character instead of the
     /// refresh token's own.
     pub refresh_answers_for: Option<i64>,
+    /// A faulty token endpoint.
+    pub sso_fault: Option<crate::sso::SsoFault>,
 }
 
 /// One forced ESI answer: 429 (with `Retry-After`) or 420 (with the error-limit reset).
@@ -61,6 +63,7 @@ impl Controls {
             bucket_max: HashMap::new(),
             forced: VecDeque::new(),
             refresh_answers_for: None,
+            sso_fault: None,
         }
     }
 }

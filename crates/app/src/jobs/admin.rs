@@ -7,6 +7,7 @@ use crate::audit::audit_in;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::jobs::{next_due_key, parse_next_due, periodic, periodic_job};
+use crate::tokens::safety_valve::{TrippedValve, evidence_json};
 use jumpgate_domain::JobId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::{Job, JobCounts, JobRun, JobStatus, RunFilter};
@@ -66,8 +67,8 @@ pub struct JobOverview {
     pub finished: Vec<JobRun>,
     /// The runs kept (`[jobs] keep_finished`), counted up to [`FINISHED_COUNTED`].
     pub finished_total: i64,
-    /// Whether token invalidation is suspended here or by another instance.
-    pub valve_open: bool,
+    /// The SSO safety valve when it is tripped (by any instance), with its evidence.
+    pub valve: Option<TrippedValve>,
 }
 
 /// The jobs page counts kept runs up to this many ("10000+" beyond).
@@ -106,7 +107,7 @@ impl App {
                 })
                 .await?,
             finished_total: self.store().job_run_count(FINISHED_COUNTED).await?,
-            valve_open: self.safety_valve_open().await?,
+            valve: self.tripped_valve().await?,
         })
     }
 
@@ -202,19 +203,38 @@ impl App {
         Ok(())
     }
 
-    /// An administrator checked the SSO and clears the safety valve (recorded). Needs
-    /// `admin.jobs`.
+    /// An administrator checked EVE's SSO and Jumpgate's client and clears the safety valve
+    /// on every instance (recorded, with the evidence it showed). The tokens it held are
+    /// checked again at once: `check-tokens` is queued due now. Needs `admin.jobs`.
     pub async fn reset_safety_valve(&self, caller: &Caller) -> AppResult<()> {
         caller.require(Permission::ADMIN_JOBS)?;
+        let tripped = self.tripped_valve().await?;
+        let now = self.now();
         let mut tx = self.store().transaction().await?;
+        // The answers the rule may still count stay: an outage that goes on trips it again
+        // before a token is lost.
+        tx.clear_safety_valve(now - self.settings().safety_valve.rule.window)
+            .await?;
+        let recheck = match periodic::schedule(self)
+            .iter()
+            .find(|p| p.kind == periodic::CHECK_TOKENS)
+        {
+            Some(p) => tx.enqueue_job(&periodic_job(p, now)).await?,
+            None => None,
+        };
         audit_in(
             &mut tx,
             caller.actor(),
             "sso.safety_valve_cleared",
             "sso",
-            json!({}),
+            json!({
+                "was_tripped": tripped.is_some(),
+                "evidence": tripped.as_ref().map(evidence_json),
+                "recheck_job": recheck.map(JobId::get),
+            }),
         )
         .await?;
-        self.clear_safety_valve(tx).await
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -20,7 +20,7 @@ use jumpgate_domain::TokenId;
 use jumpgate_domain::account::{RemovalReason, TokenStatus};
 use jumpgate_domain::audit::Actor;
 use jumpgate_eve::SsoError;
-use jumpgate_store::{RefreshedToken, TokenRecord, Transaction};
+use jumpgate_store::{RefreshedToken, TokenRecord};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use std::time::Duration;
@@ -29,11 +29,6 @@ use std::time::Duration;
 const EARLY_REFRESH: time::Duration = time::Duration::seconds(90);
 /// How long one instance may hold a token's refresh lease.
 const REFRESH_LEASE: Duration = Duration::from_secs(30);
-/// How long to stop refreshing when the SSO says our client is misconfigured.
-const MISCONFIGURED_PAUSE: Duration = Duration::from_secs(15 * 60);
-
-/// Where a tripped valve is shared, so every instance stops invalidating together.
-const VALVE_KEY: &str = "sso.safety_valve.open_until";
 
 /// What a refresh attempt came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +40,8 @@ pub enum RefreshOutcome {
     Busy,
     /// The SSO says the token is dead; it was marked invalid.
     Invalidated,
-    /// The SSO says the token is dead, but the safety valve is open: nothing was changed.
+    /// The SSO says the token is dead, but the safety valve is tripped (by this answer or
+    /// before, on any instance): the token was kept, to be checked again once it is cleared.
     Held,
     /// The character now belongs to another EVE account: it was removed from its account.
     Transferred,
@@ -136,7 +132,7 @@ impl App {
 
     /// `refresh_token` for use cases that already checked their caller.
     async fn refresh(&self, token: &TokenRecord, force: bool) -> AppResult<RefreshOutcome> {
-        if self.safety_valve().refreshing_paused() {
+        if self.refreshing_paused().await? {
             return Ok(RefreshOutcome::Deferred(
                 "refreshing is paused: EVE's SSO rejected our client id or secret".into(),
             ));
@@ -207,10 +203,11 @@ impl App {
                     "EVE's login answered a refresh of this token for another character ({}); it was not kept: log in with this character again",
                     fresh.token.character_id
                 );
-                self.token_refused(&token, description).await
+                self.token_refused(&token, "wrong_character", description)
+                    .await
             }
             Ok(fresh) => {
-                self.safety_valve().record_success();
+                self.count_refresh_success().await;
                 if fresh.token.owner_hash != token.owner_hash {
                     return self.character_transferred(character).await;
                 }
@@ -240,15 +237,15 @@ impl App {
                 Ok(RefreshOutcome::Refreshed)
             }
             Err(SsoError::TokenRevoked { description }) => {
-                self.token_refused(&token, description).await
+                self.token_refused(&token, "invalid_grant", description)
+                    .await
             }
             Err(SsoError::Misconfigured { description }) => {
                 tracing::error!(
                     "EVE's SSO rejected Jumpgate's client configuration ({description}); refreshing stops for {} minutes and no token is touched: check sso.client_id and sso.client_secret",
-                    MISCONFIGURED_PAUSE.as_secs() / 60
+                    self.settings().safety_valve.misconfigured_pause.as_secs() / 60
                 );
-                self.safety_valve()
-                    .record_misconfigured(MISCONFIGURED_PAUSE);
+                self.pause_refreshing().await?;
                 Ok(RefreshOutcome::Deferred(description))
             }
             Err(e) => {
@@ -258,17 +255,23 @@ impl App {
         }
     }
 
-    /// The SSO says `token` is dead (`description`, in words for its owner): it is marked
-    /// invalid (kept, audited), unless the safety valve holds invalidation back.
+    /// The SSO says `token` is dead (`kind`; `description`, in words for its owner): it is
+    /// marked invalid (kept, audited), unless the safety valve holds invalidation back. The
+    /// valve's verdict and the change commit together.
     async fn token_refused(
         &self,
         token: &TokenRecord,
+        kind: &str,
         description: String,
     ) -> AppResult<RefreshOutcome> {
         let character = token.character;
-        match self.valve_verdict().await? {
+        let account = self.store().character(character).await?.map(|c| c.account);
+        let mut tx = self.store().transaction().await?;
+        match self
+            .judge_invalid_answer(&mut tx, token, account, kind)
+            .await?
+        {
             Verdict::Invalidate => {
-                let mut tx = self.store().transaction().await?;
                 tx.set_token_status(token.id, TokenStatus::Invalid, Some(&description))
                     .await?;
                 audit_in(
@@ -280,62 +283,17 @@ impl App {
                 )
                 .await?;
                 tx.commit().await?;
-                if let Some(c) = self.store().character(character).await? {
-                    self.revalidate_standings_after(c.account, "token invalidated")
+                if let Some(account) = account {
+                    self.revalidate_standings_after(account, "token invalidated")
                         .await;
                 }
                 Ok(RefreshOutcome::Invalidated)
             }
-            Verdict::Hold { just_tripped } => {
-                if just_tripped {
-                    self.audit(
-                        Actor::System("token-refresh".into()),
-                        "sso.safety_valve_tripped",
-                        "sso",
-                        json!({"message": "an unusual share of token refreshes failed as invalid; invalidation is suspended"}),
-                    )
-                    .await?;
-                }
+            Verdict::Hold => {
+                tx.commit().await?;
                 Ok(RefreshOutcome::Held)
             }
         }
-    }
-
-    /// Records an "invalid" answer in this instance's window and honours a valve tripped by any
-    /// instance.
-    async fn valve_verdict(&self) -> AppResult<Verdict> {
-        let local = self.safety_valve().record_invalid();
-        if matches!(local, Verdict::Invalidate) && self.shared_valve_open().await? {
-            return Ok(Verdict::Hold {
-                just_tripped: false,
-            });
-        }
-        Ok(local)
-    }
-
-    /// Whether any instance tripped the valve and it has not been cleared or expired.
-    pub(crate) async fn shared_valve_open(&self) -> AppResult<bool> {
-        let until = self
-            .store()
-            .kv_get(VALVE_KEY)
-            .await?
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(0);
-        Ok(until > self.now().unix_timestamp())
-    }
-
-    /// Whether token invalidation is suspended here or by another instance.
-    pub(crate) async fn safety_valve_open(&self) -> AppResult<bool> {
-        Ok(self.safety_valve().is_tripped() || self.shared_valve_open().await?)
-    }
-
-    /// Clears the valve everywhere: the shared marker in `tx` (beside the caller's audit entry),
-    /// then, once that committed, this instance's own.
-    pub(crate) async fn clear_safety_valve(&self, mut tx: Transaction) -> AppResult<()> {
-        tx.kv_set(VALVE_KEY, "0").await?;
-        tx.commit().await?;
-        self.safety_valve().reset();
-        Ok(())
     }
 
     /// The SSO issued a token with a new owner hash: the character was sold or moved to another
@@ -385,8 +343,11 @@ impl App {
                 RefreshOutcome::Deferred(_) => "deferred".to_owned(),
                 other => format!("{other:?}").to_lowercase(),
             };
+            let deferred = key == "deferred";
             *counts.entry(key).or_insert(0) += 1;
-            if self.safety_valve().refreshing_paused() {
+            // The SSO refused our client (here or on another instance): the rest would only be
+            // refused too.
+            if deferred && self.refreshing_paused().await? {
                 break;
             }
         }

@@ -1,211 +1,184 @@
-//! The safety valve: when an unusual share of token refreshes fails as "invalid" in a short
-//! window, the cause is far more likely CCP's SSO or our configuration than thousands of players
-//! revoking at once. Alliance Auth lost whole alliances' access this way during an SSO outage.
-//! While tripped, tokens are not invalidated and nobody loses access; an alert is raised.
+//! The safety valve: when "this token is dead" answers come in a burst across unrelated
+//! accounts, the cause is far more likely CCP's SSO or our configuration than players revoking
+//! at once. Alliance Auth lost whole alliances' access this way during an SSO outage.
+//!
+//! The valve is shared by every instance through the database (ADR 0021): every invalid answer
+//! is judged (`jumpgate_domain::safety_valve::ValveRule`) inside the transaction that acts on it,
+//! with the valve's row locked, so instances judge one answer after another and a trip seen by
+//! any process stops invalidation in all of them, survives restarts and stays until an
+//! administrator clears it. While tripped, tokens are kept (still valid, so nobody loses
+//! access) and re-checked after it is cleared; every answer is kept as evidence.
 
-use std::collections::VecDeque;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use crate::App;
+use crate::audit::audit_in;
+use crate::error::AppResult;
+use jumpgate_domain::AccountId;
+use jumpgate_domain::audit::Actor;
+use jumpgate_domain::safety_valve::{Judgement, RefreshFailure, ValveRule};
+use jumpgate_store::{FailureVerdict, NewRefreshFailure, TokenRecord, Transaction, ValveEvidence};
+use serde_json::json;
+use std::time::Duration;
+use time::OffsetDateTime;
 
-/// When the valve trips and for how long (`AppSettings::safety_valve`; the binary uses the
-/// defaults, there is no configuration section for it).
+/// When the valve trips and how long the SSO's refusal of our client pauses refreshing
+/// (`AppSettings::safety_valve`; the binary uses the defaults, there is no configuration
+/// section for it).
 #[derive(Debug, Clone)]
 pub struct SafetyValveSettings {
-    /// The window over which refresh outcomes are counted.
-    pub window: Duration,
-    /// Fewer invalid answers than this never trip the valve.
-    pub min_invalid: u32,
-    /// The share of refreshes answered "invalid" within the window that trips the valve.
-    pub max_invalid_share: f64,
-    /// How long invalidation stays suspended once tripped (an admin can clear it sooner).
-    pub hold: Duration,
+    pub rule: ValveRule,
+    /// How long no instance refreshes once the SSO said our client id or secret is wrong.
+    pub misconfigured_pause: Duration,
 }
 
 impl Default for SafetyValveSettings {
     fn default() -> Self {
         Self {
-            window: Duration::from_secs(10 * 60),
-            min_invalid: 10,
-            max_invalid_share: 0.2,
-            hold: Duration::from_secs(60 * 60),
+            rule: ValveRule::default(),
+            misconfigured_pause: Duration::from_secs(15 * 60),
         }
     }
 }
 
-#[derive(Debug)]
-pub struct SafetyValve {
-    settings: SafetyValveSettings,
-    inner: Mutex<Window>,
+/// A tripped valve, as the jobs page shows it before an administrator clears it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrippedValve {
+    pub tripped_at: OffsetDateTime,
+    /// The instance whose refresh tripped it.
+    pub tripped_by: String,
+    /// The invalid answers from the first that tripped it until now.
+    pub evidence: ValveEvidence,
 }
 
-#[derive(Debug, Default)]
-struct Window {
-    /// (when, was it an invalid answer)
-    outcomes: VecDeque<(Instant, bool)>,
-    tripped_until: Option<Instant>,
-    /// Set when the SSO said our client itself is wrong: stop refreshing altogether.
-    misconfigured_until: Option<Instant>,
-}
-
-/// What to do with an "invalid" answer.
+/// What to do with an invalid answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Mark the token invalid.
     Invalidate,
-    /// Keep the token as it is: the valve is open. `just_tripped` is true exactly once per trip.
-    Hold { just_tripped: bool },
+    /// Keep the token as it is: the valve is (or just got) tripped.
+    Hold,
 }
 
-impl SafetyValve {
-    pub fn new(settings: SafetyValveSettings) -> Self {
-        Self {
-            settings,
-            inner: Mutex::new(Window::default()),
-        }
-    }
-
-    fn window(&self) -> std::sync::MutexGuard<'_, Window> {
-        // A poisoned lock only means another thread panicked mid-update of counters.
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    pub fn record_success(&self) {
-        self.record_success_at(Instant::now());
-    }
-
-    pub fn record_success_at(&self, now: Instant) {
-        let mut w = self.window();
-        w.outcomes.push_back((now, false));
-        self.prune(&mut w, now);
-    }
-
-    /// Records an "invalid" answer and says whether to act on it.
-    pub fn record_invalid(&self) -> Verdict {
-        self.record_invalid_at(Instant::now())
-    }
-
-    pub fn record_invalid_at(&self, now: Instant) -> Verdict {
-        let mut w = self.window();
-        w.outcomes.push_back((now, true));
-        self.prune(&mut w, now);
-        if w.tripped_until.is_some_and(|t| t > now) {
-            return Verdict::Hold {
-                just_tripped: false,
-            };
-        }
-        let invalid = w.outcomes.iter().filter(|(_, bad)| *bad).count();
-        let total = w.outcomes.len();
-        let share = invalid as f64 / total.max(1) as f64;
-        if invalid >= self.settings.min_invalid as usize && share >= self.settings.max_invalid_share
-        {
-            w.tripped_until = Some(now + self.settings.hold);
-            tracing::error!(
-                invalid,
-                total,
-                "SAFETY VALVE TRIPPED: {invalid} of {total} token refreshes failed as invalid within the window; token invalidation is suspended and nobody loses access until an administrator checks EVE's SSO and the configuration"
-            );
-            metrics::counter!("sso_safety_valve_trips_total").increment(1);
-            return Verdict::Hold { just_tripped: true };
-        }
-        Verdict::Invalidate
-    }
-
-    pub fn is_tripped(&self) -> bool {
-        self.window()
-            .tripped_until
-            .is_some_and(|t| t > Instant::now())
-    }
-
-    /// An administrator checked and clears the valve.
-    pub fn reset(&self) {
-        let mut w = self.window();
-        w.tripped_until = None;
-        w.misconfigured_until = None;
-        w.outcomes.clear();
-    }
-
-    /// The SSO says our client id or secret is wrong: stop refreshing for a while, touch nothing.
-    pub fn record_misconfigured(&self, pause: Duration) {
-        let mut w = self.window();
-        w.misconfigured_until = Some(Instant::now() + pause);
-        metrics::counter!("sso_misconfigured_total").increment(1);
-    }
-
-    pub fn refreshing_paused(&self) -> bool {
-        self.window()
-            .misconfigured_until
-            .is_some_and(|t| t > Instant::now())
-    }
-
-    fn prune(&self, w: &mut Window, now: Instant) {
-        while let Some((at, _)) = w.outcomes.front() {
-            if now.duration_since(*at) > self.settings.window {
-                w.outcomes.pop_front();
-            } else {
-                break;
+impl App {
+    /// Judges an invalid answer (`kind`: `invalid_grant`, `wrong_character`) about `token`, of a
+    /// character on `account`, in `tx`, the transaction that then acts on the verdict: trips the
+    /// valve (audited) when the answer completes a burst, and records the answer.
+    pub(crate) async fn judge_invalid_answer(
+        &self,
+        tx: &mut Transaction,
+        token: &TokenRecord,
+        account: Option<AccountId>,
+        kind: &str,
+    ) -> AppResult<Verdict> {
+        let now = self.now();
+        let rule = &self.settings().safety_valve.rule;
+        let instance = &self.settings().instance_id;
+        let valve = tx.lock_safety_valve().await?;
+        let failure = RefreshFailure {
+            at: now,
+            character: token.character,
+            account,
+            successes_before: valve.successes,
+        };
+        let (verdict, recorded) = if valve.is_tripped() {
+            (Verdict::Hold, FailureVerdict::Held)
+        } else {
+            let earlier = tx
+                .recent_refresh_failures(now - rule.window, valve.successes, rule.recent_answers)
+                .await?;
+            match rule.judge(&earlier, &failure, valve.successes) {
+                Judgement::Invalidate => (Verdict::Invalidate, FailureVerdict::Invalidated),
+                Judgement::Trip { since } => {
+                    tx.trip_safety_valve(instance, since).await?;
+                    let recent = earlier
+                        .iter()
+                        .filter(|f| rule.is_recent(f, now, valve.successes))
+                        .count()
+                        + 1;
+                    audit_in(
+                        tx,
+                        Actor::System("token-refresh".into()),
+                        "sso.safety_valve_tripped",
+                        "sso",
+                        json!({
+                            "message": "token refreshes of several accounts in a row failed as invalid; invalidation is suspended on every instance until an administrator clears the valve",
+                            "recent_invalid_answers": recent,
+                            "since": since.unix_timestamp(),
+                            "instance": instance,
+                        }),
+                    )
+                    .await?;
+                    tracing::error!(
+                        recent,
+                        "SAFETY VALVE TRIPPED: {recent} token refreshes of different accounts failed as invalid in a row; token invalidation is suspended on every instance and nobody loses access until an administrator checks EVE's SSO and the configuration and clears it on /admin/jobs"
+                    );
+                    metrics::counter!("sso_safety_valve_trips_total").increment(1);
+                    (Verdict::Hold, FailureVerdict::Tripped)
+                }
             }
+        };
+        tx.record_refresh_failure(&NewRefreshFailure {
+            token: token.id,
+            failure,
+            kind,
+            verdict: recorded,
+            instance,
+        })
+        .await?;
+        Ok(verdict)
+    }
+
+    /// Counts a successful refresh (the order recent answers are judged in). A failure to count
+    /// is logged, never the refresh's failure.
+    pub(crate) async fn count_refresh_success(&self) {
+        if let Err(e) = self.store().count_refresh_success().await {
+            tracing::warn!(error = %e, "could not count a successful token refresh for the safety valve");
         }
+    }
+
+    /// The SSO said our client id or secret is wrong: no instance refreshes for a while.
+    pub(crate) async fn pause_refreshing(&self) -> AppResult<()> {
+        let pause = self.settings().safety_valve.misconfigured_pause;
+        self.store().pause_refreshing(self.now() + pause).await?;
+        metrics::counter!("sso_misconfigured_total").increment(1);
+        Ok(())
+    }
+
+    /// Whether refreshing is paused on every instance.
+    pub(crate) async fn refreshing_paused(&self) -> AppResult<bool> {
+        Ok(self
+            .store()
+            .safety_valve()
+            .await?
+            .refreshing_paused(self.now()))
+    }
+
+    /// The tripped valve and its evidence; `None` when it is closed.
+    pub(crate) async fn tripped_valve(&self) -> AppResult<Option<TrippedValve>> {
+        let valve = self.store().safety_valve().await?;
+        let Some(tripped_at) = valve.tripped_at else {
+            return Ok(None);
+        };
+        let since = valve.evidence_from.unwrap_or(tripped_at);
+        Ok(Some(TrippedValve {
+            tripped_at,
+            tripped_by: valve.tripped_by.unwrap_or_default(),
+            evidence: self.store().valve_evidence(since).await?,
+        }))
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn valve() -> SafetyValve {
-        SafetyValve::new(SafetyValveSettings {
-            window: Duration::from_secs(600),
-            min_invalid: 5,
-            max_invalid_share: 0.2,
-            hold: Duration::from_secs(3600),
-        })
-    }
-
-    #[test]
-    fn a_few_invalid_tokens_among_many_are_invalidated() {
-        let v = valve();
-        let now = Instant::now();
-        for _ in 0..100 {
-            v.record_success_at(now);
-        }
-        for _ in 0..4 {
-            assert_eq!(v.record_invalid_at(now), Verdict::Invalidate);
-        }
-    }
-
-    #[test]
-    fn a_wave_of_invalid_answers_trips_the_valve_once_and_holds() {
-        let v = valve();
-        let now = Instant::now();
-        for _ in 0..10 {
-            v.record_success_at(now);
-        }
-        let verdicts: Vec<_> = (0..10).map(|_| v.record_invalid_at(now)).collect();
-        // 4 invalid out of 14 answers (28 %) is below min_invalid=5; the 5th (5/15 = 33 %) trips.
-        assert_eq!(verdicts[..4], [Verdict::Invalidate; 4]);
-        assert_eq!(verdicts[4], Verdict::Hold { just_tripped: true });
-        assert!(verdicts[5..].iter().all(|v| *v
-            == Verdict::Hold {
-                just_tripped: false
-            }));
-        assert!(v.is_tripped());
-        v.reset();
-        assert!(!v.is_tripped());
-    }
-
-    #[test]
-    fn old_outcomes_leave_the_window() {
-        let v = valve();
-        let start = Instant::now();
-        for _ in 0..4 {
-            v.record_invalid_at(start);
-        }
-        let later = start + Duration::from_secs(601);
-        for _ in 0..100 {
-            v.record_success_at(later);
-        }
-        assert_eq!(v.record_invalid_at(later), Verdict::Invalidate);
-    }
+/// The evidence as an audit entry keeps it.
+pub(crate) fn evidence_json(v: &TrippedValve) -> serde_json::Value {
+    let e = &v.evidence;
+    json!({
+        "tripped_at": v.tripped_at.unix_timestamp(),
+        "tripped_by": v.tripped_by,
+        "failures": e.failures,
+        "by_kind": e.kinds.iter().map(|(k, n)| json!([k, n])).collect::<Vec<_>>(),
+        "first_at": e.first_at.map(OffsetDateTime::unix_timestamp),
+        "last_at": e.last_at.map(OffsetDateTime::unix_timestamp),
+        "accounts": e.accounts,
+        "characters": e.characters,
+        "invalidated": e.invalidated,
+    })
 }

@@ -20,6 +20,21 @@ use rand::RngCore;
 
 use crate::state::{Shared, lock};
 
+/// A fault of the token endpoint (`EveSim::set_sso_fault`), for tests of a client's handling
+/// of an SSO outage or a broken registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SsoFault {
+    /// Every refresh is answered `invalid_grant`, as if every refresh token were dead: the SSO
+    /// outage that cost Alliance Auth's alliances their access.
+    InvalidGrant,
+    /// Every token request is answered `invalid_client` (401), as when the application's secret
+    /// was reset on the developers' site.
+    InvalidClient,
+    /// Every token request is answered 503.
+    Unavailable,
+}
+
 /// A registered SSO application.
 #[derive(Debug, Clone)]
 pub struct Client {

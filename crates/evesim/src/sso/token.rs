@@ -130,6 +130,29 @@ pub async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
         return invalid_grant(&format!("Grant type {grant_type} is not supported."))
             .into_response();
     }
+    let fault = lock(&shared.controls).sso_fault;
+    match fault {
+        Some(super::SsoFault::InvalidClient) => {
+            return oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "Unknown client or bad client credentials.",
+            )
+            .into_response();
+        }
+        Some(super::SsoFault::Unavailable) => {
+            return oauth_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "The service is temporarily unavailable.",
+            )
+            .into_response();
+        }
+        Some(super::SsoFault::InvalidGrant) if grant_type == "refresh_token" => {
+            return invalid_grant("Invalid refresh token. Token missing/expired.").into_response();
+        }
+        _ => {}
+    }
     let client_id = match authenticate(&shared, &headers, &form) {
         Ok(id) => id,
         Err(e) => return e.into_response(),

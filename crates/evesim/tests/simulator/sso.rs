@@ -200,6 +200,12 @@ async fn refresh_tokens_rotate_and_the_old_one_dies() {
     assert_eq!(refresh(&sim, &second).await.status(), 200);
 }
 
+/// Turns the simulator's knobs through its control API; the answer's status.
+async fn controls(sim: &EveSim, body: Value) -> reqwest::StatusCode {
+    let url = sim.base_url().join("_sim/controls").unwrap();
+    http().post(url).json(&body).send().await.unwrap().status()
+}
+
 #[tokio::test]
 async fn a_faulty_sso_answers_refreshes_for_another_character_until_switched_off() {
     let sim = start().await;
@@ -208,10 +214,7 @@ async fn a_faulty_sso_answers_refreshes_for_another_character_until_switched_off
         .await
         .refresh_token
         .unwrap();
-    let controls = |body: Value| {
-        let url = sim.base_url().join("_sim/controls").unwrap();
-        async move { http().post(url).json(&body).send().await.unwrap().status() }
-    };
+    let controls = |body: Value| controls(&sim, body);
     let subject = |resp: reqwest::Response| async {
         let tokens: Tokens = resp.json().await.unwrap();
         let (_, claims) = verify(&sim, &tokens.access_token).await;
@@ -235,6 +238,44 @@ async fn a_faulty_sso_answers_refreshes_for_another_character_until_switched_off
         .unwrap();
     let sub = subject(refresh(&sim, &own).await).await;
     assert_eq!(sub, format!("CHARACTER:EVE:{}", mine.character_id));
+}
+
+#[tokio::test]
+async fn sso_faults_answer_every_refresh_as_set_and_spend_no_refresh_token() {
+    let sim = start().await;
+    let token = login(&sim, some_character(&sim), &[CONTACTS])
+        .await
+        .refresh_token
+        .unwrap();
+    let controls = |body: Value| controls(&sim, body);
+    let error = |resp: reqwest::Response| async move {
+        let status = resp.status().as_u16();
+        let body: Value = resp.json().await.unwrap();
+        (
+            status,
+            body["error"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    for (fault, status, code) in [
+        ("invalid_grant", 400, "invalid_grant"),
+        ("invalid_client", 401, "invalid_client"),
+        ("unavailable", 503, "temporarily_unavailable"),
+    ] {
+        assert_eq!(
+            controls(serde_json::json!({ "sso_fault": fault })).await,
+            204
+        );
+        assert_eq!(
+            error(refresh(&sim, &token).await).await,
+            (status, code.to_owned()),
+            "{fault}"
+        );
+    }
+    assert_eq!(
+        controls(serde_json::json!({ "sso_fault": null })).await,
+        204
+    );
+    assert_eq!(refresh(&sim, &token).await.status(), 200);
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ mod jobs;
 mod membership;
 mod permission_matrix;
 mod rate_limits;
+mod safety_valve;
 mod sessions;
 mod sso_login;
 mod standings_sync;

@@ -197,6 +197,16 @@ impl TestApp {
     /// kind until the job is done (`None`: it succeeded and is gone) or put back with an error
     /// (`Some`: the job as it was left, e.g. postponed or to be retried).
     pub async fn run_job(&self, kind: &str, payload: serde_json::Value) -> Option<Job> {
+        self.run_job_on(&self.app, kind, payload).await
+    }
+
+    /// [`TestApp::run_job`] by a worker of `app` (another instance on this database).
+    pub async fn run_job_on(
+        &self,
+        app: &App,
+        kind: &str,
+        payload: serde_json::Value,
+    ) -> Option<Job> {
         let job = self
             .store
             .enqueue_job(&NewJob {
@@ -209,7 +219,7 @@ impl TestApp {
             .await
             .expect("queue the job")
             .expect("a new job");
-        let worker = self.start_worker(Duration::from_millis(50));
+        let worker = start_worker_of(app, Duration::from_millis(50));
         let deadline = Instant::now() + Duration::from_secs(20);
         let left = loop {
             match self.store.job(job).await.expect("read the job") {
@@ -228,20 +238,52 @@ impl TestApp {
     /// A worker of this app with every job kind, looking for due jobs every `poll_interval`
     /// (and at once when one of its jobs finished), until stopped.
     pub fn start_worker(&self, poll_interval: Duration) -> Worker {
-        let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(jobs::run_worker(
-            self.app.clone(),
-            Arc::new(periodic::registry()),
-            WorkerSettings {
-                poll_interval,
-                ..WorkerSettings::default()
-            },
-            stopped,
-        ));
-        Worker {
-            stop,
-            task: Some(task),
+        start_worker_of(&self.app, poll_interval)
+    }
+
+    /// Another instance on this database that serves no HTTP, as a `jumpgate worker` process
+    /// is: its own `App` (its own caches and instance id), nothing shared but the store and the
+    /// token keys. Run jobs on it with [`TestApp::run_job_on`].
+    pub async fn worker_instance(&self) -> App {
+        jumpgate::wiring::build_app(&self.settings, self.store.clone())
+            .await
+            .expect("app builds")
+    }
+
+    /// Makes every stored access token expired (its ciphertexts unchanged), so the next
+    /// `check-tokens` refreshes each one.
+    pub async fn expire_access_tokens(&self) {
+        let expired = self.app.now() - time::Duration::minutes(1);
+        for t in self.store.all_tokens().await.expect("read the tokens") {
+            self.store
+                .record_refresh(
+                    t.id,
+                    &jumpgate_store::RefreshedToken {
+                        access_token: t.access_token.clone(),
+                        refresh_token: None,
+                        expires_at: expired,
+                        scopes: t.scopes.clone(),
+                    },
+                    "test",
+                )
+                .await
+                .expect("expire a token");
         }
+    }
+
+    /// The numbers of the newest finished run of job `kind` (e.g. `refreshed` → 18).
+    pub async fn last_run_numbers(&self, kind: &str) -> std::collections::BTreeMap<String, i64> {
+        let runs = self
+            .store
+            .job_runs(&jumpgate_store::RunFilter {
+                kind: Some(kind.into()),
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .expect("read the job runs");
+        let run = runs.first().expect("a finished run");
+        run.summary.entries().iter().cloned().collect()
     }
 
     /// A new browser with its own cookie jar.
@@ -356,6 +398,25 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+    }
+}
+
+/// A worker of `app` with every job kind, looking for due jobs every `poll_interval` (and at
+/// once when one of its jobs finished), until stopped.
+pub fn start_worker_of(app: &App, poll_interval: Duration) -> Worker {
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(jobs::run_worker(
+        app.clone(),
+        Arc::new(periodic::registry()),
+        WorkerSettings {
+            poll_interval,
+            ..WorkerSettings::default()
+        },
+        stopped,
+    ));
+    Worker {
+        stop,
+        task: Some(task),
     }
 }
 

@@ -29,6 +29,8 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "notifications",
             "removed_characters",
             "sessions",
+            "sso_refresh_failures",
+            "sso_safety_valve",
             "standing_requests",
             "standing_revocations",
             "standings_entries",

@@ -12,6 +12,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::Redirect;
 use jumpgate_app::jobs::admin::{FINISHED_COUNTED, JobListing, RunNow, ScheduledJob};
+use jumpgate_app::tokens::safety_valve::TrippedValve;
 use jumpgate_domain::JobId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::{JobRun, JobStatus, RunOutcome};
@@ -84,7 +85,38 @@ pub struct JobsPage {
     pub runs_total_text: String,
     /// `[jobs] keep_finished` in words.
     pub keep_finished: String,
-    pub valve_tripped: bool,
+    /// The tripped SSO safety valve and its evidence; `None` when it is closed.
+    pub valve: Option<ValveBanner>,
+}
+
+/// What the page shows of a tripped safety valve before an administrator clears it.
+#[derive(Debug, Clone)]
+pub struct ValveBanner {
+    pub tripped: String,
+    pub tripped_by: String,
+    /// `invalid_grant: 12`, one per kind of answer.
+    pub kinds: Vec<String>,
+    pub failures: i64,
+    pub first: String,
+    pub last: String,
+    pub accounts: i64,
+    pub characters: i64,
+    pub invalidated: i64,
+}
+
+fn valve_banner(v: &TrippedValve, now: OffsetDateTime) -> ValveBanner {
+    let e = &v.evidence;
+    ValveBanner {
+        tripped: when_relative(Some(v.tripped_at), now),
+        tripped_by: v.tripped_by.clone(),
+        kinds: e.kinds.iter().map(|(k, n)| format!("{k}: {n}")).collect(),
+        failures: e.failures,
+        first: when_relative(e.first_at, now),
+        last: when_relative(e.last_at, now),
+        accounts: e.accounts,
+        characters: e.characters,
+        invalidated: e.invalidated,
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -204,7 +236,7 @@ pub async fn list(
             overview.finished_total.to_string()
         },
         keep_finished: took(state.app.settings().jobs.keep_finished),
-        valve_tripped: overview.valve_open,
+        valve: overview.valve.as_ref().map(|v| valve_banner(v, now)),
         layout: viewer.layout,
     })
 }
@@ -248,6 +280,6 @@ pub async fn retry(
 pub async fn reset_valve(State(state): State<WebState>, viewer: Viewer) -> WebResult<Redirect> {
     viewer.require(Permission::ADMIN_JOBS)?;
     state.app.reset_safety_valve(&viewer.caller).await?;
-    session::flash(&viewer.session, "The SSO safety valve was cleared.").await;
+    session::flash(&viewer.session, "The SSO safety valve was cleared on every instance; the tokens it held are checked again now.").await;
     Ok(Redirect::to("/admin/jobs"))
 }
