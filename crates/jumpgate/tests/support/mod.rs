@@ -335,6 +335,55 @@ impl TestApp {
         .expect("count the sessions")
     }
 
+    /// Makes the database refuse every audit entry of `action` from now on (a trigger, beside
+    /// Jumpgate): the audit write of such a change fails, as a full disk or a lost connection
+    /// would make it fail.
+    pub async fn refuse_audit_entries(&self, action: &str) {
+        use sqlx::{AssertSqlSafe, Connection};
+        assert!(
+            action
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c)),
+            "{action}"
+        );
+        if self.db.url.starts_with("sqlite:") {
+            let mut db = sqlx::SqliteConnection::connect(&self.db.url)
+                .await
+                .expect("open the test database");
+            sqlx::query(AssertSqlSafe(format!(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log WHEN NEW.action = '{action}'
+                 BEGIN SELECT RAISE(ABORT, 'audit write refused (test)'); END"
+            )))
+            .execute(&mut db)
+            .await
+            .map(drop)
+        } else {
+            let mut db = sqlx::PgConnection::connect(&self.db.url)
+                .await
+                .expect("open the test database");
+            sqlx::query(AssertSqlSafe(format!(
+                "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN
+                     IF NEW.action = '{action}' THEN
+                         RAISE EXCEPTION 'audit write refused (test)';
+                     END IF;
+                     RETURN NEW;
+                 END $$"
+            )))
+            .execute(&mut db)
+            .await
+            .expect("create the trigger's function");
+            sqlx::query(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log
+                 FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+            )
+            .execute(&mut db)
+            .await
+            .map(drop)
+        }
+        .expect("create the trigger");
+    }
+
     /// Characters of the simulated universe that share one EVE account (owner), at least `n`.
     pub fn characters_of_one_owner(&self, n: usize) -> Vec<i64> {
         let all = self.sim.characters();
