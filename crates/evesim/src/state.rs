@@ -37,7 +37,7 @@ pub struct Controls {
     pub refresh_answers_for: Option<i64>,
 }
 
-/// One forced ESI answer: 429 (with `Retry-After`) or 420 (with the error-limit reset).
+/// One forced ESI answer: 429 (with `Retry-After`), 420 (with the error-limit reset) or a 5xx.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Forced {
     pub route_contains: String,

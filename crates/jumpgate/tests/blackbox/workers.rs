@@ -6,10 +6,11 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use crate::cli::configured_on;
+use crate::support::new_character;
 use jumpgate_domain::{CharacterId, CorporationId, JobId};
 use jumpgate_evesim::{EveSim, SimConfig};
 use jumpgate_store::testing::{TestStore, fresh_postgres};
-use jumpgate_store::{JobRun, JobStatus, NewCharacter, NewJob, RunFilter, RunOutcome};
+use jumpgate_store::{JobRun, JobStatus, NewJob, RunFilter, RunOutcome};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Stdio;
@@ -65,14 +66,7 @@ async fn quiet_database() -> (TestStore, EveSim, jumpgate_evesim::SimCharacter) 
     }
     let someone = sim.characters()[0].clone();
     db.store
-        .create_account(&NewCharacter {
-            id: CharacterId(someone.character_id),
-            name: someone.name.clone(),
-            owner_hash: someone.owner_hash.clone(),
-            corporation: CorporationId(someone.corporation_id),
-            alliance: someone.alliance_id.map(jumpgate_domain::AllianceId),
-            faction: None,
-        })
+        .create_account(&new_character(&someone))
         .await
         .unwrap();
     (db, sim, someone)

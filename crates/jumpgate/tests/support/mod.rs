@@ -57,6 +57,25 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Generates one test per backend, `name::sqlite` and `name::postgres`, for a test that starts
+/// its app itself (another clock, another universe): `$run` is called with the `Backend`.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($name:ident, $run:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($run)($crate::support::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($run)($crate::support::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
 pub struct TestApp {
     pub base: Url,
     pub sim: EveSim,
@@ -98,23 +117,34 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
-        Self::start(backend, Arc::new(SystemClock), tweak).await
+        Self::start(backend, Arc::new(SystemClock), SimConfig::default(), tweak).await
+    }
+
+    /// [`TestApp::spawn_with_clock`] against a simulated universe of another shape (e.g. more
+    /// characters than one affiliation call takes).
+    pub async fn spawn_with_universe(
+        backend: Backend,
+        clock: Arc<dyn Clock>,
+        universe: SimConfig,
+    ) -> Self {
+        Self::start(backend, clock, universe, |_| {}).await
     }
 
     /// [`TestApp::spawn`] with every "now" of Jumpgate (store, use cases, web, EVE clients) read
     /// from `clock`: with a `ManualClock` a test moves time instead of sleeping. The simulated
     /// EVE keeps the wall clock, as CCP's servers do, so start the clock at the real time.
     pub async fn spawn_with_clock(backend: Backend, clock: Arc<dyn Clock>) -> Self {
-        Self::start(backend, clock, |_| {}).await
+        Self::start(backend, clock, SimConfig::default(), |_| {}).await
     }
 
     async fn start(
         backend: Backend,
         clock: Arc<dyn Clock>,
+        universe: SimConfig,
         tweak: impl FnOnce(&mut Settings),
     ) -> Self {
         jumpgate::telemetry::init(false);
-        let sim = EveSim::start(SimConfig::default(), "127.0.0.1:0".parse().expect("addr"))
+        let sim = EveSim::start(universe, "127.0.0.1:0".parse().expect("addr"))
             .await
             .expect("simulator starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -590,4 +620,16 @@ pub fn plain_client() -> reqwest::Client {
 /// `s` as a query value.
 pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// How a store test seeds a character of the simulated universe as it is in EVE.
+pub fn new_character(c: &jumpgate_evesim::SimCharacter) -> jumpgate_store::NewCharacter {
+    jumpgate_store::NewCharacter {
+        id: jumpgate_domain::CharacterId(c.character_id),
+        name: c.name.clone(),
+        owner_hash: c.owner_hash.clone(),
+        corporation: jumpgate_domain::CorporationId(c.corporation_id),
+        alliance: c.alliance_id.map(jumpgate_domain::AllianceId),
+        faction: None,
+    }
 }
