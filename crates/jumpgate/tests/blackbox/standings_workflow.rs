@@ -984,7 +984,7 @@ on_both_backends!(
     |t: TestApp| async move {
         let chars = distinct_characters(&t, 2);
         let boss = admin(&t, chars[0]).await;
-        t.refuse_audit_entries("standings.import").await;
+        t.refuse_audit_entries(&["standings.import"]).await;
         let good = "alliance,99000001,10,Friends,old allies\ncorporation,98000001,-7.5,Foes,\n";
         let id = start_operation(&boss, "/standings/entries/import", &[("csv", good)]).await;
         let ran = t

@@ -365,23 +365,31 @@ impl TestApp {
         .expect("count the sessions")
     }
 
-    /// Makes the database refuse every audit entry of `action` from now on (a trigger, beside
-    /// Jumpgate): the audit write of such a change fails, as a full disk or a lost connection
-    /// would make it fail.
-    pub async fn refuse_audit_entries(&self, action: &str) {
+    /// Makes the database refuse every audit entry of one of `actions` from now on (a trigger,
+    /// beside Jumpgate): the audit write of such a change fails, as a full disk or a lost
+    /// connection would make it fail. Once per test.
+    pub async fn refuse_audit_entries(&self, actions: &[&str]) {
         use sqlx::{AssertSqlSafe, Connection};
-        assert!(
-            action
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c)),
-            "{action}"
-        );
+        for action in actions {
+            assert!(
+                action
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c)),
+                "{action}"
+            );
+        }
+        let listed = actions
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
         if self.db.url.starts_with("sqlite:") {
             let mut db = sqlx::SqliteConnection::connect(&self.db.url)
                 .await
                 .expect("open the test database");
             sqlx::query(AssertSqlSafe(format!(
-                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log WHEN NEW.action = '{action}'
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log
+                 WHEN NEW.action IN ({listed})
                  BEGIN SELECT RAISE(ABORT, 'audit write refused (test)'); END"
             )))
             .execute(&mut db)
@@ -394,7 +402,7 @@ impl TestApp {
             sqlx::query(AssertSqlSafe(format!(
                 "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
                  BEGIN
-                     IF NEW.action = '{action}' THEN
+                     IF NEW.action IN ({listed}) THEN
                          RAISE EXCEPTION 'audit write refused (test)';
                      END IF;
                      RETURN NEW;
