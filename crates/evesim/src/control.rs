@@ -56,7 +56,7 @@ async fn index(State(s): St) -> impl IntoResponse {
             "POST /_sim/corporations/{id}/move {alliance_id|null}",
             "GET|PUT /_sim/contacts/{owner_id}", "GET|PUT /_sim/labels/{owner_id}",
             "POST /_sim/clients {client_id, client_secret, callback_url}",
-            "POST /_sim/controls {downtime?, fault_rate?, latency_ms?, garbage?, page_size?, refresh_answers_for?}",
+            "POST /_sim/controls {downtime?, fault_rate?, latency_ms?, garbage?, page_size?, refresh_answers_for?, force?: {route_contains, skip?, status, wait_secs?}}",
             "GET|DELETE /_sim/requests",
         ],
     }))
@@ -193,6 +193,20 @@ struct ControlChange {
     /// A character id: every refresh answers for that character (a faulty SSO).
     #[serde(default, with = "double_option")]
     refresh_answers_for: Option<Option<i64>>,
+    /// One forced answer (`EveSim::force_answer`).
+    force: Option<ForceAnswer>,
+}
+
+/// Lets `skip` ESI requests whose path contains `route_contains` through, then answers the next
+/// with `status` (429, 420 or a 5xx; `wait_secs` is the 429's `Retry-After` or the 420's reset).
+#[derive(Deserialize)]
+struct ForceAnswer {
+    route_contains: String,
+    #[serde(default)]
+    skip: usize,
+    status: u16,
+    #[serde(default)]
+    wait_secs: u64,
 }
 
 /// A field that may be absent (leave it), `null` (switch it off) or a value.
@@ -225,6 +239,9 @@ async fn controls(State(s): St, Json(c): Json<ControlChange>) -> impl IntoRespon
     }
     if let Some(character) = c.refresh_answers_for {
         sim.set_refresh_answers_for(character);
+    }
+    if let Some(f) = c.force {
+        sim.force_answer(&f.route_contains, f.skip, f.status, f.wait_secs);
     }
     StatusCode::NO_CONTENT
 }
