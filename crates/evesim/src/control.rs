@@ -56,7 +56,7 @@ async fn index(State(s): St) -> impl IntoResponse {
             "POST /_sim/corporations/{id}/move {alliance_id|null}",
             "GET|PUT /_sim/contacts/{owner_id}", "GET|PUT /_sim/labels/{owner_id}",
             "POST /_sim/clients {client_id, client_secret, callback_url}",
-            "POST /_sim/controls {downtime?, fault_rate?, latency_ms?, garbage?, page_size?, refresh_answers_for?, sso_fault?}",
+            "POST /_sim/controls {downtime?, fault_rate?, latency_ms?, garbage?, page_size?, refresh_answers_for?, sso_fault?, force?: {route_contains, skip?, status, wait_secs?}}",
             "GET|DELETE /_sim/requests",
         ],
     }))
@@ -197,6 +197,20 @@ struct ControlChange {
     /// request); `null` answers correctly again.
     #[serde(default, with = "double_option")]
     sso_fault: Option<Option<crate::sso::SsoFault>>,
+    /// One forced answer (`EveSim::force_answer`).
+    force: Option<ForceAnswer>,
+}
+
+/// Lets `skip` ESI requests whose path contains `route_contains` through, then answers the next
+/// with `status` (429, 420 or a 5xx; `wait_secs` is the 429's `Retry-After` or the 420's reset).
+#[derive(Deserialize)]
+struct ForceAnswer {
+    route_contains: String,
+    #[serde(default)]
+    skip: usize,
+    status: u16,
+    #[serde(default)]
+    wait_secs: u64,
 }
 
 /// A field that may be absent (leave it), `null` (switch it off) or a value.
@@ -232,6 +246,9 @@ async fn controls(State(s): St, Json(c): Json<ControlChange>) -> impl IntoRespon
     }
     if let Some(fault) = c.sso_fault {
         sim.set_sso_fault(fault);
+    }
+    if let Some(f) = c.force {
+        sim.force_answer(&f.route_contains, f.skip, f.status, f.wait_secs);
     }
     StatusCode::NO_CONTENT
 }

@@ -273,8 +273,9 @@ impl EveSim {
     }
 
     /// Lets `skip` ESI requests whose path contains `route_contains` through, then answers the
-    /// next one with `status` (429 or 420) and `wait_secs` (its `Retry-After`, or the error
-    /// limit's reset): a limit hit in the middle of a run of writes.
+    /// next one with `status`: 429 or 420 with `wait_secs` (its `Retry-After`, or the error
+    /// limit's reset), a limit hit in the middle of a run of writes; or a 5xx (`wait_secs`
+    /// unused), e.g. the second of a sweep's batches failing.
     pub fn force_answer(&self, route_contains: &str, skip: usize, status: u16, wait_secs: u64) {
         lock(&self.shared.controls).forced.push_back(Forced {
             route_contains: route_contains.to_owned(),

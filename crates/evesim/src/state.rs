@@ -39,7 +39,7 @@ pub struct Controls {
     pub sso_fault: Option<crate::sso::SsoFault>,
 }
 
-/// One forced ESI answer: 429 (with `Retry-After`) or 420 (with the error-limit reset).
+/// One forced ESI answer: 429 (with `Retry-After`), 420 (with the error-limit reset) or a 5xx.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Forced {
     pub route_contains: String,

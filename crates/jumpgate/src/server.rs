@@ -43,11 +43,13 @@ pub async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The job worker of `serve` and `worker`: `[jobs] concurrency` slots for the general jobs, and
+/// The job worker of `serve` and `worker`: `[jobs] concurrency` slots for the general jobs,
+/// leases of `[jobs] lease`, and
 /// the contact syncs in a lane of `[standings] sync_concurrency` slots.
 pub fn worker_settings(settings: &Settings, app: &App) -> WorkerSettings {
     WorkerSettings {
         concurrency: settings.jobs.concurrency,
+        lease: settings.jobs.lease,
         lanes: jumpgate_app::standings::sync::worker_lanes(app),
         ..WorkerSettings::default()
     }

@@ -3,8 +3,9 @@
 //! in the transaction that finishes the job (`jobs.rs`), kept for `[jobs] keep_finished`.
 
 use crate::db::{Cols, Conn, DbTime, Dialects, ValueList, on_conn, on_db};
+use crate::jobs::BindHeld;
 use crate::support::json;
-use crate::{Result, Store, StoreError};
+use crate::{JobLease, Result, Store, StoreError};
 use jumpgate_domain::JobId;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -237,12 +238,11 @@ impl Store {
     }
 }
 
-/// Records how the run of `job` by `worker` ended, from the job's row, if `worker` still holds
-/// it; whether it did. Called in the transaction that then finishes the job.
+/// Records how the run held by `lease` ended, from the job's row, if the lease still holds it;
+/// whether it did. Called in the transaction that then finishes the job.
 pub(crate) async fn record_run<'c>(
     conn: impl Into<Conn<'c>>,
-    job: JobId,
-    worker: &str,
+    lease: &JobLease,
     outcome: RunOutcome,
     error: Option<&str>,
     run: &RunReport,
@@ -251,20 +251,21 @@ pub(crate) async fn record_run<'c>(
     let summary = serde_json::to_string(&run.summary)
         .map_err(|e| StoreError::Invalid(format!("job summary: {e}")))?;
     let millis = i64::try_from(run.duration.as_millis()).unwrap_or(i64::MAX);
-    let done = on_conn!(conn, |c| sqlx::query(
+    crate::jobs::held_at!(HELD_AT_7, 7, 8, 9);
+    let done = on_conn!(conn, |c| sqlx::query(const_format::concatcp!(
         "INSERT INTO job_runs (job_id, kind, payload, dedupe_key, outcome, attempt, worker,
              started_at, finished_at, duration_ms, summary, error)
          SELECT id, kind, payload, dedupe_key, $1, attempts, locked_by, $2, $3, $4, $5, $6
-         FROM jobs WHERE id = $7 AND locked_by = $8 AND status = 'running'"
-    )
+         FROM jobs WHERE ",
+        HELD_AT_7
+    ))
     .bind(outcome.as_str())
     .bind(DbTime(run.started_at))
     .bind(DbTime(now))
     .bind(millis)
     .bind(summary)
     .bind(error)
-    .bind(job.get())
-    .bind(worker)
+    .bind_held(lease)
     .execute(c)
     .await?
     .rows_affected());

@@ -3,7 +3,7 @@
 use crate::db::{Cols, Conn, Db, DbTime, Dialects, ValueList, on_conn, on_db, where_in_ids};
 use crate::job_runs::{RunOutcome, RunReport, record_run};
 use crate::support::{self, conflict, json};
-use crate::{Job, JobCounts, JobStatus, NewJob, Result, StoreError};
+use crate::{Job, JobCounts, JobLease, JobStatus, NewJob, Result, StoreError};
 use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::JobId;
@@ -12,7 +12,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 const JOB_COLS: &str = "id, kind, CAST(payload AS TEXT) AS payload, status, run_at, dedupe_key, \
-     attempts, max_attempts, locked_by, locked_until, last_error, created_at";
+     attempts, max_attempts, locked_by, locked_until, lease_generation, last_error, created_at";
 
 fn read_job<R: Cols>(r: &R) -> Result<Job> {
     Ok(Job {
@@ -26,9 +26,48 @@ fn read_job<R: Cols>(r: &R) -> Result<Job> {
         max_attempts: r.get("max_attempts")?,
         locked_by: r.get("locked_by")?,
         locked_until: r.time_opt("locked_until")?,
+        lease_generation: r.get("lease_generation")?,
         last_error: r.get("last_error")?,
         created_at: r.time("created_at")?,
     })
+}
+
+/// The condition "this lease still holds the job", on the job's id, worker and generation bound
+/// from the parameter number in the name on: the fence of every write that extends or ends a run.
+macro_rules! held_at {
+    ($name:ident, $a:literal, $b:literal, $c:literal) => {
+        const $name: &str = const_format::concatcp!(
+            "id = $",
+            stringify!($a),
+            " AND locked_by = $",
+            stringify!($b),
+            " AND lease_generation = $",
+            stringify!($c),
+            " AND status = 'running'"
+        );
+    };
+}
+held_at!(HELD_AT_1, 1, 2, 3);
+held_at!(HELD_AT_2, 2, 3, 4);
+held_at!(HELD_AT_3, 3, 4, 5);
+held_at!(HELD_AT_4, 4, 5, 6);
+pub(crate) use held_at;
+
+/// Binds a lease to the parameters of a `HELD_AT_n` condition (they come last in the statement).
+pub(crate) trait BindHeld {
+    fn bind_held(self, lease: &JobLease) -> Self;
+}
+
+impl<DB: sqlx::Database> BindHeld for sqlx::query::Query<'_, DB, DB::Arguments>
+where
+    i64: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    fn bind_held(self, lease: &JobLease) -> Self {
+        self.bind(lease.job.get())
+            .bind(lease.worker.clone())
+            .bind(lease.generation)
+    }
 }
 
 fn job_status(s: &str) -> Result<JobStatus> {
@@ -51,7 +90,8 @@ impl Store {
     }
 
     /// Leases up to `limit` due jobs (queued with `run_at <= now`, or running with an expired
-    /// lease) to `worker` until `now + lease`, oldest `run_at` first; increments `attempts`.
+    /// lease) to `worker` until `now + lease`, oldest `run_at` first; increments `attempts`
+    /// and `lease_generation` (each job's [`Job::lease`] is the fencing token of this lease).
     /// Never hands one job to two workers.
     pub async fn lease_jobs(
         &self,
@@ -70,7 +110,7 @@ impl Store {
                 let mut tx = db.begin().await?;
                 let rows = sqlx::query(concatcp!(
                     "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
-                     attempts = attempts + 1 \
+                     attempts = attempts + 1, lease_generation = lease_generation + 1 \
                      WHERE id IN (SELECT id FROM jobs \
                          WHERE ((status = 'queued' AND run_at <= $3) \
                              OR (status = 'running' AND locked_until <= $3)) \
@@ -96,7 +136,7 @@ impl Store {
                 let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
                 sqlx::query(concatcp!(
                     "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
-                     attempts = attempts + 1 \
+                     attempts = attempts + 1, lease_generation = lease_generation + 1 \
                      WHERE id IN (SELECT id FROM jobs \
                          WHERE ((status = 'queued' AND run_at <= $3) \
                              OR (status = 'running' AND locked_until <= $3)) \
@@ -122,23 +162,19 @@ impl Store {
         Ok(jobs)
     }
 
-    /// Extends a lease the worker still holds; false if it lost it.
-    pub async fn heartbeat_job(
-        &self,
-        job_id: JobId,
-        worker: &str,
-        lease: Duration,
-    ) -> Result<bool> {
+    /// Extends a lease the worker still holds to `now + length`; false if it lost it (the job
+    /// was leased again since, by anyone, or finished).
+    pub async fn heartbeat_job(&self, lease: &JobLease, length: Duration) -> Result<bool> {
         let done = on_db!(self, |db| {
-            sqlx::query(
-            "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND status = 'running'",
-        )
-        .bind(DbTime(support::after(self.now(), lease)))
-        .bind(job_id.get())
-        .bind(worker)
-        .execute(db.writer())
-        .await?
-.rows_affected()
+            sqlx::query(concatcp!(
+                "UPDATE jobs SET locked_until = $1 WHERE ",
+                HELD_AT_2
+            ))
+            .bind(DbTime(support::after(self.now(), length)))
+            .bind_held(lease)
+            .execute(db.writer())
+            .await?
+            .rows_affected()
         });
         Ok(done == 1)
     }
@@ -146,19 +182,19 @@ impl Store {
     /// Deletes a finished job the worker holds and records its run (`run`); a failed job of
     /// its dedupe key is gone too (its work is done now). False if the worker lost the lease
     /// (nothing is written then).
-    pub async fn complete_job(&self, job_id: JobId, worker: &str, run: &RunReport) -> Result<bool> {
+    pub async fn complete_job(&self, lease: &JobLease, run: &RunReport) -> Result<bool> {
         let Some(mut tx) = self
-            .record_end(job_id, worker, RunOutcome::Succeeded, None, run)
+            .record_end(lease, RunOutcome::Succeeded, None, run)
             .await?
         else {
             return Ok(false);
         };
-        supersede_failed(tx.conn(), job_id).await?;
-        on_conn!(tx.conn(), |c| sqlx::query(
-            "DELETE FROM jobs WHERE id = $1 AND locked_by = $2 AND status = 'running'"
-        )
-        .bind(job_id.get())
-        .bind(worker)
+        supersede_failed(tx.conn(), lease.job).await?;
+        on_conn!(tx.conn(), |c| sqlx::query(concatcp!(
+            "DELETE FROM jobs WHERE ",
+            HELD_AT_1
+        ))
+        .bind_held(lease)
         .execute(c)
         .await?
         .rows_affected());
@@ -172,8 +208,7 @@ impl Store {
     /// written then).
     pub async fn fail_job(
         &self,
-        job_id: JobId,
-        worker: &str,
+        lease: &JobLease,
         error: &str,
         retry_at: Option<OffsetDateTime>,
         run: &RunReport,
@@ -182,28 +217,25 @@ impl Store {
             Some(_) => RunOutcome::Retrying,
             None => RunOutcome::Failed,
         };
-        let Some(mut tx) = self
-            .record_end(job_id, worker, outcome, Some(error), run)
-            .await?
-        else {
+        let Some(mut tx) = self.record_end(lease, outcome, Some(error), run).await? else {
             return Ok(false);
         };
         if outcome == RunOutcome::Failed {
-            supersede_failed(tx.conn(), job_id).await?;
+            supersede_failed(tx.conn(), lease.job).await?;
         }
         // Failed for good, it keeps its `run_at` (when it was due).
-        on_conn!(tx.conn(), |c| sqlx::query(
+        on_conn!(tx.conn(), |c| sqlx::query(concatcp!(
             "UPDATE jobs SET status = CASE WHEN CAST($1 AS TEXT) = 'retrying' THEN 'queued'
                      ELSE 'failed' END,
                  run_at = COALESCE($2, run_at), locked_by = NULL, locked_until = NULL,
                  last_error = $3
-             WHERE id = $4 AND locked_by = $5 AND status = 'running'",
-        )
+             WHERE ",
+            HELD_AT_4
+        ))
         .bind(outcome.as_str())
         .bind(retry_at.map(DbTime))
         .bind(error)
-        .bind(job_id.get())
-        .bind(worker)
+        .bind_held(lease)
         .execute(c)
         .await?
         .rows_affected());
@@ -212,18 +244,17 @@ impl Store {
     }
 
     /// Opens the transaction that ends a run and records the run in it; `None` (nothing
-    /// written) when `worker` no longer holds the job.
+    /// written) when `lease` no longer holds the job.
     async fn record_end(
         &self,
-        job_id: JobId,
-        worker: &str,
+        lease: &JobLease,
         outcome: RunOutcome,
         error: Option<&str>,
         run: &RunReport,
     ) -> Result<Option<Transaction>> {
         let mut tx = self.transaction().await?;
         let now = tx.now();
-        let recorded = record_run(tx.conn(), job_id, worker, outcome, error, run, now).await?;
+        let recorded = record_run(tx.conn(), lease, outcome, error, run, now).await?;
         Ok(recorded.then_some(tx))
     }
 
@@ -231,25 +262,24 @@ impl Store {
     /// the error limit or a `Retry-After` are waited out, not held against the job.
     pub async fn postpone_job(
         &self,
-        job_id: JobId,
-        worker: &str,
+        lease: &JobLease,
         reason: &str,
         at: OffsetDateTime,
     ) -> Result<bool> {
         // Leasing counted an attempt; a postponement gives it back.
         let done = on_db!(self, |db| {
-            sqlx::query(
+            sqlx::query(concatcp!(
             "UPDATE jobs SET status = 'queued', run_at = $1, locked_by = NULL, locked_until = NULL,
                  last_error = $2, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
-             WHERE id = $3 AND locked_by = $4 AND status = 'running'",
-        )
-        .bind(DbTime(at))
-        .bind(reason)
-        .bind(job_id.get())
-        .bind(worker)
-        .execute(db.writer())
-        .await?
-.rows_affected()
+             WHERE ",
+            HELD_AT_3
+        ))
+            .bind(DbTime(at))
+            .bind(reason)
+            .bind_held(lease)
+            .execute(db.writer())
+            .await?
+            .rows_affected()
         });
         Ok(done == 1)
     }

@@ -178,8 +178,35 @@ pub struct Job {
     pub max_attempts: i32,
     pub locked_by: Option<String>,
     pub locked_until: Option<OffsetDateTime>,
+    /// Counts the job's leases: the last one's fencing token (see [`JobLease`]).
+    pub lease_generation: i64,
     pub last_error: Option<String>,
     pub created_at: OffsetDateTime,
+}
+
+impl Job {
+    /// The hold of the worker running this job, as leased; `None` when it does not run.
+    pub fn lease(&self) -> Option<JobLease> {
+        match (&self.status, &self.locked_by) {
+            (JobStatus::Running, Some(worker)) => Some(JobLease {
+                job: self.id,
+                worker: worker.clone(),
+                generation: self.lease_generation,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A worker's hold on a running job, which every write that extends or ends the run carries.
+/// Each lease of a job takes the next generation, so a holder whose lease expired and was taken
+/// over (by another instance, or by its own) is refused, even under the same worker name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct JobLease {
+    pub job: JobId,
+    /// The instance that holds it (`locked_by`).
+    pub worker: String,
+    pub generation: i64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -8,9 +8,10 @@ use crate::caller::Caller;
 use crate::error::AppResult;
 use jumpgate_domain::account::RemovalReason;
 use jumpgate_domain::states::Affiliation;
-use jumpgate_domain::{AllianceId, CorporationId};
+use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
 use jumpgate_store::{AllianceInfo, CorporationInfo};
 use serde_json::json;
+use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
 /// `POST /characters/affiliation` takes at most this many ids.
@@ -33,16 +34,23 @@ impl App {
     /// characters, recomputes every account's state (someone who left the alliance loses Member
     /// access here) and refreshes corporation and alliance names whose cache expired.
     /// Background work (the job `refresh-affiliations`).
+    ///
+    /// The accounts of each batch are recomputed as soon as the batch is written, before the
+    /// next one is read: a failure later in the sweep (ESI down for batch 2) never leaves an
+    /// earlier batch's leavers with the access of before (audit M5). The job is then retried.
     pub async fn refresh_affiliations(&self, caller: &Caller) -> AppResult<SweepSummary> {
         caller.require_background()?;
         let actor = caller.actor();
-        let ids = self.store().character_ids().await?;
+        let owned = self.store().character_accounts().await?;
+        let states = self.store().states().await?;
         let mut summary = SweepSummary {
-            characters: ids.len(),
+            characters: owned.len(),
             ..Default::default()
         };
-        for batch in ids.chunks(AFFILIATION_BATCH) {
-            let affiliations = self.esi().affiliations(batch).await?;
+        let mut recomputed = BTreeSet::new();
+        for batch in owned.chunks(AFFILIATION_BATCH) {
+            let ids: Vec<CharacterId> = batch.iter().map(|(c, _)| *c).collect();
+            let affiliations = self.esi().affiliations(&ids).await?;
             let (biomassed, alive): (Vec<Affiliation>, Vec<Affiliation>) = affiliations
                 .into_iter()
                 .partition(|a| Self::is_biomassed(a.corporation));
@@ -68,12 +76,18 @@ impl App {
                 self.revalidate_standings_after(c.account, "character biomassed")
                     .await;
             }
+            let accounts: BTreeSet<AccountId> = batch.iter().map(|(_, a)| *a).collect();
+            for account in accounts {
+                self.recompute_state_with(account, &states, &actor).await?;
+                recomputed.insert(account);
+            }
         }
-        // States first: they depend only on the ids just written, so a failing name lookup
-        // must not leave someone who left with the access of before.
-        let states = self.store().states().await?;
+        // Every other account too (one whose characters all left, or were removed meanwhile);
+        // states before names, so a failing name lookup cannot hold back a change of access.
         for account in self.store().account_ids().await? {
-            self.recompute_state_with(account, &states, &actor).await?;
+            if !recomputed.contains(&account) {
+                self.recompute_state_with(account, &states, &actor).await?;
+            }
         }
         (summary.corporations_refreshed, summary.alliances_refreshed) =
             self.refresh_entity_names().await?;

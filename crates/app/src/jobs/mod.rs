@@ -12,7 +12,7 @@ pub mod periodic;
 
 use crate::App;
 use crate::caller::Caller;
-use jumpgate_store::{Job, JobSummary, NewJob, RunReport};
+use jumpgate_store::{Job, JobLease, JobSummary, NewJob, RunReport, Store};
 use rand::Rng;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -215,6 +215,9 @@ pub async fn run_worker(
             if free == 0 {
                 continue;
             }
+            // The leases run out `settings.lease` after this at the latest: a handler is
+            // stopped by then unless an extension got through (`keep_lease`).
+            let asked = std::time::Instant::now();
             let leased = match app
                 .store()
                 .lease_jobs(
@@ -242,7 +245,7 @@ pub async fn run_worker(
                 let lease = settings.lease;
                 let finished = finished.clone();
                 tokio::spawn(async move {
-                    run_one(&app, &registry, &worker_id, lease, job).await;
+                    run_one(&app, &registry, &worker_id, (asked, lease), job).await;
                     drop(permit);
                     finished.notify_one();
                 });
@@ -266,8 +269,21 @@ pub async fn run_worker(
     tracing::info!(worker = %worker_id, "job worker stopped");
 }
 
-async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duration, job: Job) {
+/// Runs one leased job: `lease` is when it was asked for and for how long.
+async fn run_one(
+    app: &App,
+    registry: &JobRegistry,
+    worker: &str,
+    (asked, length): (std::time::Instant, Duration),
+    job: Job,
+) {
     let started = std::time::Instant::now();
+    // The fencing token of this lease: every write that extends or ends the run carries it.
+    let lease = JobLease {
+        job: job.id,
+        worker: worker.to_owned(),
+        generation: job.lease_generation,
+    };
     let started_at = app.now();
     let report = |summary: JobSummary| RunReport {
         started_at,
@@ -278,8 +294,7 @@ async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duratio
         let _ = app
             .store()
             .fail_job(
-                job.id,
-                worker,
+                &lease,
                 &format!("no handler for job kind '{}'", job.kind),
                 None,
                 &report(JobSummary::new()),
@@ -287,28 +302,27 @@ async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duratio
             .await;
         return;
     };
-    // Keep the lease while the job runs, so no other worker takes it over.
-    let (stop_beat, mut beat_stopped) = watch::channel(false);
-    let beat = {
-        let store = app.store().clone();
-        let worker = worker.to_owned();
-        let id = job.id;
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = tokio::time::sleep(lease / 3) => {
-                        match store.heartbeat_job(id, &worker, lease).await {
-                            Ok(true) => {}
-                            Ok(false) => { tracing::warn!(job = id.get(), "lost the lease of a running job"); break; }
-                            Err(e) => tracing::warn!(job = id.get(), error = %e, "job heartbeat failed"),
-                        }
-                    }
-                    _ = beat_stopped.changed() => break,
-                }
-            }
-        })
+    // Keep the lease while the job runs, so no other worker takes it over; once it is lost, the
+    // handler is stopped where it waits (dropped, as a crash would stop it), and nothing of its
+    // end is written: the worker that holds the job now runs it (ADR 0003, amended).
+    let (stop_beat, beat_stopped) = watch::channel(false);
+    let mut beat = tokio::spawn(keep_lease(
+        app.store().clone(),
+        lease.clone(),
+        asked + length,
+        length,
+        beat_stopped,
+    ));
+    let run = handler(app.clone(), Caller::system(&job.kind), job.payload.clone());
+    let result = tokio::select! {
+        result = run => result,
+        _ = &mut beat => {
+            tracing::warn!(job = job.id.get(), kind = %job.kind, "stopped a job whose lease was lost");
+            metrics::counter!("jobs_finished_total", "kind" => job.kind.clone(), "outcome" => "lease_lost")
+                .increment(1);
+            return;
+        }
     };
-    let result = handler(app.clone(), Caller::system(&job.kind), job.payload.clone()).await;
     let _ = stop_beat.send(true);
     let _ = beat.await;
     let outcome = match &result {
@@ -322,31 +336,29 @@ async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duratio
         .record(started.elapsed().as_secs_f64());
     let store = app.store();
     let written = match result {
-        Ok(summary) => store.complete_job(job.id, worker, &report(summary)).await,
+        Ok(summary) => store.complete_job(&lease, &report(summary)).await,
         Err(JobError::Fatal(msg)) => {
             store
-                .fail_job(job.id, worker, &msg, None, &report(JobSummary::new()))
+                .fail_job(&lease, &msg, None, &report(JobSummary::new()))
                 .await
         }
         // Waiting out downtime or a limit is not held against the job: no attempt is counted.
         Err(JobError::Postpone { until, reason }) => {
-            store.postpone_job(job.id, worker, &reason, until).await
+            store.postpone_job(&lease, &reason, until).await
         }
         Err(JobError::PostponeFor { after, reason }) => {
-            store
-                .postpone_job(job.id, worker, &reason, app.now() + after)
-                .await
+            store.postpone_job(&lease, &reason, app.now() + after).await
         }
         Err(JobError::Retry(msg)) if job.attempts >= job.max_attempts => {
             tracing::warn!(job = job.id.get(), kind = %job.kind, error = %msg, "job failed for good");
             store
-                .fail_job(job.id, worker, &msg, None, &report(JobSummary::new()))
+                .fail_job(&lease, &msg, None, &report(JobSummary::new()))
                 .await
         }
         Err(JobError::Retry(msg)) => {
             let at = app.now() + backoff(job.attempts);
             store
-                .fail_job(job.id, worker, &msg, Some(at), &report(JobSummary::new()))
+                .fail_job(&lease, &msg, Some(at), &report(JobSummary::new()))
                 .await
         }
     };
@@ -355,6 +367,45 @@ async fn run_one(app: &App, registry: &JobRegistry, worker: &str, lease: Duratio
         Ok(false) => tracing::warn!(job = job.id.get(), "job finished after its lease was lost"),
         Err(e) => {
             tracing::warn!(job = job.id.get(), error = %e, "could not record a job's outcome")
+        }
+    }
+}
+
+/// Extends `lease` every third of its `length` until `stop`; returns when the lease is lost:
+/// another lease of the job replaced it (the store refuses the extension), or it ran out
+/// (`held_until`, by this process's clock, counted from before the lease or extension was asked
+/// for) before an extension got through, e.g. while the database could not be reached.
+async fn keep_lease(
+    store: std::sync::Arc<Store>,
+    lease: JobLease,
+    mut held_until: std::time::Instant,
+    length: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let id = lease.job.get();
+    loop {
+        let left = held_until.saturating_duration_since(std::time::Instant::now());
+        tokio::select! {
+            _ = tokio::time::sleep((length / 3).min(left)) => {}
+            _ = stop.changed() => return,
+        }
+        let asked = std::time::Instant::now();
+        let left = held_until.saturating_duration_since(asked);
+        if left.is_zero() {
+            tracing::warn!(
+                job = id,
+                "the lease of a running job ran out before it could be extended"
+            );
+            return;
+        }
+        match tokio::time::timeout(left, store.heartbeat_job(&lease, length)).await {
+            Ok(Ok(true)) => held_until = asked + length,
+            Ok(Ok(false)) => {
+                tracing::warn!(job = id, "lost the lease of a running job");
+                return;
+            }
+            Ok(Err(e)) => tracing::warn!(job = id, error = %e, "job heartbeat failed"),
+            Err(_) => {}
         }
     }
 }
@@ -505,6 +556,12 @@ pub struct JobSettings {
     pub token_check_interval: Duration,
     /// Jobs one process runs at once.
     pub concurrency: usize,
+    /// How long a worker holds a job it runs without extending its lease (it extends it every
+    /// third of this while the job runs), e.g. "60s". A job whose worker died is taken over this
+    /// long after its last extension; a worker that could not extend it for this long stops the
+    /// job (ADR 0003, amended).
+    #[serde(with = "humantime_serde")]
+    pub lease: Duration,
     /// How long finished runs are kept for the jobs page (the cleanup job forgets older ones;
     /// the newest run of each kind stays), e.g. "7d".
     #[serde(with = "humantime_serde")]
@@ -517,6 +574,7 @@ impl Default for JobSettings {
             affiliation_interval: Duration::from_secs(10 * 60),
             token_check_interval: Duration::from_secs(60 * 60),
             concurrency: 4,
+            lease: Duration::from_secs(60),
             keep_finished: Duration::from_secs(7 * 24 * 3600),
         }
     }
@@ -535,6 +593,9 @@ impl JobSettings {
             || self.keep_finished > Duration::from_secs(366 * 24 * 3600)
         {
             problems.push("jobs.keep_finished must be between 1h and 366d: the jobs page lists the runs of at least the last hour, and every run is a row".to_owned());
+        }
+        if self.lease < Duration::from_secs(1) || self.lease > Duration::from_secs(3600) {
+            problems.push("jobs.lease must be between 1s and 1h: a worker extends it every third of it while a job runs, and a job whose worker died waits this long to be taken over".to_owned());
         }
         if self.concurrency == 0 || self.concurrency > 64 {
             problems.push("jobs.concurrency must be between 1 and 64".to_owned());

@@ -213,6 +213,12 @@ fn run(
         set(extra, "retry-after", &secs.to_string());
         return Err(EsiError::with_status(429, "Too many requests"));
     }
+    if let Some(f) = snap.forced.as_ref().filter(|f| f.status >= 500) {
+        return Err(EsiError::with_status(
+            f.status,
+            "Internal error (simulated fault)",
+        ));
+    }
     if let Some(status) = snap.fault {
         return Err(EsiError::with_status(
             status,

@@ -71,15 +71,40 @@ async fn identity_routes_return_ccp_shapes() {
     assert_eq!(esi_get(&sim, "/characters/1", None).await.status(), 404);
 }
 
+/// The ids of the first `n` characters of the simulated universe.
+fn first_characters(sim: &EveSim, n: usize) -> Vec<i64> {
+    sim.characters()
+        .iter()
+        .take(n)
+        .map(|c| c.character_id)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_forced_server_error_answers_the_nth_matching_request_only() {
+    let sim = start().await;
+    let ids = first_characters(&sim, 5);
+    // Through the control API, as `jumpgate evesim` is driven: the second affiliation call fails.
+    let status = http()
+        .post(sim.base_url().join("_sim/controls").unwrap())
+        .json(&json!({"force": {"route_contains": "/characters/affiliation", "skip": 1, "status": 500}}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 204);
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let resp = post_json(&sim, "characters/affiliation", &json!(ids)).await;
+        answers.push(resp.status().as_u16());
+    }
+    assert_eq!(answers, [200, 500, 200]);
+}
+
 #[tokio::test]
 async fn affiliation_takes_1_to_1000_unique_ids() {
     let sim = start().await;
-    let ids: Vec<i64> = sim
-        .characters()
-        .iter()
-        .take(5)
-        .map(|c| c.character_id)
-        .collect();
+    let ids = first_characters(&sim, 5);
     let resp = post_json(&sim, "characters/affiliation", &json!(ids)).await;
     assert_eq!(resp.status(), 200);
     let rows: Vec<Value> = resp.json().await.unwrap();

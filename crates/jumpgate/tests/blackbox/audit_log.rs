@@ -1,23 +1,30 @@
 //! The audit log as an administrator reads it: people and things by name, linked to their
-//! pages, details as lines, filters by name; the CSV keeps the ids and adds the names.
+//! pages, details as lines, filters by name; the CSV keeps the ids and adds the names. And a
+//! change is made with its entry or not at all.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use crate::support::{TestApp, urlencode};
+use crate::support::{Browser, TestApp, urlencode};
 use reqwest::StatusCode;
+
+/// The demo's superuser (the first to log in) and a member, both logged in; the member's
+/// character.
+async fn superuser_and_member(t: &TestApp) -> (Browser, Browser, i64) {
+    let root = t.browser();
+    root.login_ok(t.sim.characters()[0].character_id).await;
+    let member_character = t.member_character();
+    let member = t.browser();
+    member.login_ok(member_character).await;
+    (root, member, member_character)
+}
 
 on_both_backends!(
     the_log_names_people_and_things_and_links_them,
     |t: TestApp| async move {
-        let chars = t.sim.characters();
-        let root = t.browser();
-        root.login_ok(chars[0].character_id).await; // the demo's superuser
-        let member_character = t.member_character();
-        let member = t.browser();
-        member.login_ok(member_character).await;
+        let (root, member, member_character) = superuser_and_member(&t).await;
         let member_account = t.account_of(member_character).await;
         let member_name = t.sim.character(member_character).unwrap().name;
-        let root_name = chars[0].name.clone();
+        let root_name = t.sim.characters()[0].name.clone();
 
         // The superuser grants the member a permission: actor and target are both people.
         let r = root
@@ -95,6 +102,44 @@ on_both_backends!(
         assert!(
             !auditor_view.contains("href=\"/admin/users/"),
             "{auditor_view}"
+        );
+    }
+);
+
+on_both_backends!(
+    a_change_whose_audit_entry_cannot_be_written_is_not_made,
+    |t: TestApp| async move {
+        let (root, _, member_character) = superuser_and_member(&t).await;
+        let member_account = t.account_of(member_character).await;
+        t.refuse_audit_entries(&["permission.granted", "state.created"])
+            .await;
+
+        // A grant and a new state: the database refuses their audit entries, so neither is made.
+        let r = root
+            .post_form(
+                &format!("/admin/users/{member_account}/permissions/grant"),
+                &[("permission", "standings.audit")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let r = root
+            .post_form("/admin/states", &[("name", "Unaudited"), ("priority", "5")])
+            .await;
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+
+        let access = t.store.account_grants(member_account).await.unwrap();
+        assert!(
+            !access.unwrap().permissions.contains("standings.audit"),
+            "no grant without its entry"
+        );
+        assert!(
+            !t.store
+                .states()
+                .await
+                .unwrap()
+                .iter()
+                .any(|s| s.name == "Unaudited"),
+            "no state without its entry"
         );
     }
 );

@@ -1,6 +1,6 @@
 //! The `jumpgate` binary as an operator meets it: help texts, configuration errors, `migrate`,
-//! `keys rotate`, `admin grant-superuser`, the one-process rule of SQLite and a worker that dies
-//! in the middle of a job (`audit verify`: `audit_chain`). Every test runs the real binary as a
+//! `keys rotate`, `admin grant-superuser` and the one-process rule of SQLite (`audit verify`:
+//! `audit_chain`; worker processes: `workers`). Every test runs the real binary as a
 //! subprocess.
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
@@ -10,11 +10,8 @@ use crate::token_keys::{NEW_KEY, damage_refresh_token};
 use jumpgate_app::Caller;
 use jumpgate_app::tokens::RefreshOutcome;
 use jumpgate_domain::{CharacterId, CorporationId};
-use jumpgate_evesim::{EveSim, SimConfig};
-use jumpgate_store::testing::{
-    DEFAULT_TEST_DATABASE_URL, TEST_AUDIT_KEY, TEST_AUDIT_KEY_BASE64, fresh_postgres,
-};
-use jumpgate_store::{ConnectOptions, JobStatus, NewCharacter, NewJob, Store};
+use jumpgate_store::testing::{DEFAULT_TEST_DATABASE_URL, TEST_AUDIT_KEY, TEST_AUDIT_KEY_BASE64};
+use jumpgate_store::{ConnectOptions, NewCharacter, Store};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{AssertSqlSafe, Connection};
 use std::path::Path;
@@ -742,149 +739,4 @@ async fn a_second_process_on_one_sqlite_database_is_refused_with_the_way_out() {
         "the first process is not disturbed"
     );
     first.kill().await.unwrap();
-}
-
-/// A worker process on `db_url`, named `name` (its job leases carry the name).
-fn worker_process(
-    name: &str,
-    data_dir: &Path,
-    db_url: &str,
-    sim: &EveSim,
-) -> tokio::process::Child {
-    let mut command = configured_on(data_dir, db_url);
-    command
-        .arg("worker")
-        .env("HOSTNAME", name)
-        .env("JUMPGATE__EVE__SSO_BASE_URL", sim.sso_base_url().as_str())
-        .env("JUMPGATE__EVE__ESI_BASE_URL", sim.esi_base_url().as_str())
-        .env(
-            "JUMPGATE__SECRETS__TOKEN_KEY",
-            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-        )
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the jumpgate binary starts")
-}
-
-async fn wait_for<T>(what: &str, limit: Duration, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_job_of_a_worker_killed_mid_run_is_taken_over_once_its_lease_expires() {
-    let db = fresh_postgres().await;
-    let sim = EveSim::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    // Only our job runs: the schedulers find every periodic job far from due.
-    for kind in [
-        "refresh-affiliations",
-        "check-tokens",
-        "cleanup-sessions",
-        "verify-audit",
-    ] {
-        db.store
-            .kv_set(&format!("periodic.{kind}.next_due"), "99999999999")
-            .await
-            .unwrap();
-    }
-    let someone = sim.characters()[0].clone();
-    db.store
-        .create_account(&NewCharacter {
-            id: CharacterId(someone.character_id),
-            name: someone.name.clone(),
-            owner_hash: someone.owner_hash.clone(),
-            corporation: CorporationId(someone.corporation_id),
-            alliance: someone.alliance_id.map(jumpgate_domain::AllianceId),
-            faction: None,
-        })
-        .await
-        .unwrap();
-    let job = db
-        .store
-        .enqueue_job(&NewJob {
-            kind: "refresh-affiliations".into(),
-            payload: serde_json::Value::Null,
-            run_at: db.store.clock().now(),
-            dedupe_key: None,
-            max_attempts: 3,
-        })
-        .await
-        .unwrap()
-        .unwrap();
-
-    // ESI hangs, so the first worker is in the middle of the sweep when it dies.
-    sim.set_latency(Duration::from_secs(60));
-    let mut doomed = worker_process("worker-doomed", dir.path(), &db.url, &sim);
-    let leased = wait_for(
-        "the first worker to lease the job",
-        Duration::from_secs(20),
-        async || {
-            db.store
-                .job(job)
-                .await
-                .unwrap()
-                .filter(|j| j.status == JobStatus::Running)
-        },
-    )
-    .await;
-    let holder = leased.locked_by.clone().unwrap();
-    assert!(holder.starts_with("worker-doomed"), "{holder}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    doomed.kill().await.unwrap(); // SIGKILL: no shutdown, no cleanup
-    doomed.wait().await.unwrap();
-
-    let orphan = db.store.job(job).await.unwrap().unwrap();
-    assert_eq!(
-        orphan.status,
-        JobStatus::Running,
-        "the dead worker still holds it"
-    );
-    assert_eq!(orphan.locked_by.as_deref(), Some(holder.as_str()));
-    // Let the dead worker's lease run out now rather than in a minute (a zero-length renewal).
-    assert!(
-        db.store
-            .heartbeat_job(job, &holder, Duration::ZERO)
-            .await
-            .unwrap()
-    );
-
-    sim.set_latency(Duration::ZERO);
-    let elsewhere = sim
-        .corporations()
-        .into_iter()
-        .find(|c| c.corporation_id != someone.corporation_id)
-        .unwrap();
-    sim.move_character(someone.character_id, elsewhere.corporation_id);
-    let mut rescuer = worker_process("worker-rescuer", dir.path(), &db.url, &sim);
-    wait_for(
-        "the second worker to finish the job",
-        Duration::from_secs(20),
-        async || db.store.job(job).await.unwrap().is_none().then_some(()),
-    )
-    .await;
-    let _ = rescuer.kill().await;
-
-    assert_eq!(
-        db.store
-            .character(CharacterId(someone.character_id))
-            .await
-            .unwrap()
-            .unwrap()
-            .corporation,
-        CorporationId(elsewhere.corporation_id),
-        "the sweep ran to the end in the second worker"
-    );
-    assert_eq!(db.store.job_counts().await.unwrap().failed, 0);
-    db.close().await;
 }

@@ -69,15 +69,19 @@ async fn members_one_of_whom_left(t: &TestApp) -> (i64, Vec<i64>, i64, i64) {
     for id in &members {
         t.browser().login_ok(*id).await;
     }
-    let outside = t
-        .sim
+    let outside = corporation_without_alliance(t);
+    t.sim.move_character(members[0], outside);
+    (members[0], members[1..].to_vec(), alliance, outside)
+}
+
+/// A player corporation in no alliance, to leave an alliance for.
+fn corporation_without_alliance(t: &TestApp) -> i64 {
+    t.sim
         .corporations()
         .into_iter()
         .find(|c| c.alliance_id.is_none() && !c.npc)
         .expect("a corporation without alliance")
-        .corporation_id;
-    t.sim.move_character(members[0], outside);
-    (members[0], members[1..].to_vec(), alliance, outside)
+        .corporation_id
 }
 
 /// What the database says about a character: (corporation, alliance, account state, token).
@@ -551,3 +555,128 @@ on_both_backends!(
         assert_eq!(t.store.job_counts().await.unwrap().failed, 0);
     }
 );
+
+// ----- a sweep larger than one affiliation call ------------------------------------------------
+
+on_each_backend!(
+    a_sweep_whose_second_batch_fails_has_taken_access_from_the_first_batchs_leavers_and_is_retried,
+    large_sweep::run
+);
+
+/// A universe of 2,500 characters, each on an account of their own, is swept in three calls of
+/// `/characters/affiliation` (1,000 ids each, in id order); the second fails with a 500.
+mod large_sweep {
+    use super::*;
+    use crate::support::{Backend, new_character};
+    use jumpgate_domain::clock::{Clock, ManualClock, SystemClock};
+    use jumpgate_domain::states::GUEST;
+    use jumpgate_evesim::SimConfig;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    /// Every character's account state, by character.
+    async fn states(t: &TestApp, ids: &[i64]) -> BTreeMap<i64, String> {
+        let mut out = BTreeMap::new();
+        for id in ids {
+            let c = t.store.character(CharacterId(*id)).await.unwrap().unwrap();
+            let state = t.store.account(c.account).await.unwrap().unwrap().state;
+            out.insert(*id, state);
+        }
+        out
+    }
+
+    pub(super) async fn run(backend: Backend) {
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let universe = SimConfig {
+            characters: 2_500,
+            accounts: 1_000,
+            ..SimConfig::default()
+        };
+        let t = TestApp::spawn_with_universe(backend, clock.clone(), universe).await;
+        let alliance = t.sim.alliances()[0].alliance_id;
+        members_are_in(&t, alliance).await;
+        let mut everyone = t.sim.characters();
+        everyone.sort_by_key(|c| c.character_id);
+        assert_eq!(everyone.len(), 2_500);
+        for c in &everyone {
+            t.store.create_account(&new_character(c)).await.unwrap();
+        }
+        let ids: Vec<i64> = everyone.iter().map(|c| c.character_id).collect();
+        // A first sweep gives everyone their access.
+        assert!(
+            t.run_job("refresh-affiliations", serde_json::Value::Null)
+                .await
+                .is_none()
+        );
+        // Three members leave the alliance in the first batch, three in the second.
+        let leavers_in_batch = |n: usize| -> Vec<i64> {
+            everyone[n * 1000..(n + 1) * 1000]
+                .iter()
+                .filter(|c| c.alliance_id == Some(alliance))
+                .take(3)
+                .map(|c| c.character_id)
+                .collect()
+        };
+        let (first, second) = (leavers_in_batch(0), leavers_in_batch(1));
+        assert_eq!((first.len(), second.len()), (3, 3));
+        let before = states(&t, &ids).await;
+        for id in first.iter().chain(&second) {
+            assert_eq!(before[id], "Member");
+        }
+        let outside = corporation_without_alliance(&t);
+        for id in first.iter().chain(&second) {
+            t.sim.move_character(*id, outside);
+        }
+
+        t.sim.clear_requests();
+        t.sim.force_answer("/characters/affiliation", 1, 500, 0);
+        let left = t
+            .run_job("refresh-affiliations", serde_json::Value::Null)
+            .await
+            .expect("the sweep failed");
+        assert_eq!(
+            affiliation_requests(&t.sim.requests()),
+            2,
+            "the sweep stopped at the failed second batch"
+        );
+        // The first batch's leavers lost their access; nobody else lost (or gained) anything.
+        let after = states(&t, &ids).await;
+        for (id, state) in &after {
+            let expected = if first.contains(id) {
+                GUEST
+            } else {
+                &before[id]
+            };
+            assert_eq!(state, expected, "character {id}");
+        }
+        // The sweep is tried again later, and then the second batch's leavers lose theirs.
+        assert_eq!(
+            (left.status, left.attempts),
+            (JobStatus::Queued, 1),
+            "{left:?}"
+        );
+        assert!(
+            left.last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("500")),
+            "{left:?}"
+        );
+        clock.advance(Duration::from_secs(3600));
+        let worker = t.start_worker(Duration::from_millis(50));
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while t.store.job(left.id).await.unwrap().is_some() {
+            assert!(std::time::Instant::now() < deadline, "the retry never ran");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        worker.stop().await;
+        let retried = states(&t, &ids).await;
+        for (id, state) in &retried {
+            let expected = if first.contains(id) || second.contains(id) {
+                GUEST
+            } else {
+                &before[id]
+            };
+            assert_eq!(state, expected, "character {id}");
+        }
+    }
+}

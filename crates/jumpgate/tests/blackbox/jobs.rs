@@ -197,20 +197,17 @@ async fn run_elsewhere(t: &TestApp, job: &NewJob, end: Result<JobSummary, &str>)
         .await
         .unwrap();
     assert_eq!(leased[0].id, id);
+    let lease = leased[0].lease().unwrap();
     let report = |summary| RunReport {
         started_at: t.app.now(),
         duration: Duration::from_millis(1200),
         summary,
     };
     let recorded = match end {
-        Ok(summary) => {
-            t.store
-                .complete_job(id, "elsewhere", &report(summary))
-                .await
-        }
+        Ok(summary) => t.store.complete_job(&lease, &report(summary)).await,
         Err(error) => {
             let ran = report(JobSummary::new());
-            t.store.fail_job(id, "elsewhere", error, None, &ran).await
+            t.store.fail_job(&lease, error, None, &ran).await
         }
     };
     assert!(recorded.unwrap());
@@ -436,3 +433,102 @@ fn schedule_row<'p>(page: &'p str, kind: &str) -> &'p str {
     let rest = &page[start..];
     &rest[..rest.find("</tr>").unwrap_or(rest.len())]
 }
+
+on_both_backends!(
+    a_job_whose_lease_was_taken_over_is_stopped_and_writes_nothing_more,
+    |t: TestApp| async move {
+        // A job that works for a second, then writes what it did.
+        let mut registry = jumpgate_app::jobs::JobRegistry::default();
+        let store = t.store.clone();
+        registry.register("slow-write", move |_, _, _| {
+            let store = store.clone();
+            async move {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                store.kv_set("slow-write", "written").await.unwrap();
+                Ok::<_, jumpgate_app::jobs::JobError>(())
+            }
+        });
+        let id = t
+            .store
+            .enqueue_job(&NewJob {
+                kind: "slow-write".into(),
+                payload: serde_json::Value::Null,
+                run_at: t.app.now(),
+                dedupe_key: None,
+                max_attempts: 3,
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(jumpgate_app::jobs::run_worker(
+            t.app.clone(),
+            Arc::new(registry),
+            jumpgate_app::jobs::WorkerSettings {
+                lease: Duration::from_millis(600),
+                poll_interval: Duration::from_millis(50),
+                ..Default::default()
+            },
+            stopped,
+        ));
+        assert!(
+            eventually(Duration::from_secs(5), || async {
+                t.store
+                    .job(id)
+                    .await
+                    .unwrap()
+                    .and_then(|j| j.lease())
+                    .is_some()
+            })
+            .await,
+            "the worker leased the job"
+        );
+
+        // Another instance takes the job over while it runs (as after a stall longer than the
+        // lease): its lease is made to run out now, and the other instance leases it at once.
+        let mut thief = None;
+        for _ in 0..50 {
+            let held = t.store.job(id).await.unwrap().unwrap().lease().unwrap();
+            assert!(t.store.heartbeat_job(&held, Duration::ZERO).await.unwrap());
+            let taken = t
+                .store
+                .lease_jobs("elsewhere", &["slow-write"], Duration::from_secs(60), 1)
+                .await
+                .unwrap();
+            if let Some(j) = taken.first() {
+                thief = j.lease();
+                break;
+            }
+        }
+        let thief = thief.expect("the other instance took the job over");
+
+        // The first worker stops the job: its write never comes, it records no end, and the
+        // job stays with the instance that holds it now.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(
+            t.store.kv_get("slow-write").await.unwrap(),
+            None,
+            "the stopped job wrote nothing more"
+        );
+        assert_eq!(
+            t.store.job(id).await.unwrap().and_then(|j| j.lease()),
+            Some(thief.clone())
+        );
+        assert!(recent_runs(&t).await.is_empty(), "no run was recorded");
+        let _ = stop.send(true);
+        worker.await.unwrap();
+        assert!(
+            t.store
+                .complete_job(
+                    &thief,
+                    &jumpgate_store::RunReport {
+                        started_at: t.app.now(),
+                        duration: Duration::ZERO,
+                        summary: JobSummary::new(),
+                    }
+                )
+                .await
+                .unwrap()
+        );
+    }
+);

@@ -980,6 +980,32 @@ on_both_backends!(import_from_alliance_contacts, |t: TestApp| async move {
 });
 
 on_both_backends!(
+    an_import_whose_audit_entry_cannot_be_written_saves_nothing,
+    |t: TestApp| async move {
+        let chars = distinct_characters(&t, 2);
+        let boss = admin(&t, chars[0]).await;
+        t.refuse_audit_entries(&["standings.import"]).await;
+        let good = "alliance,99000001,10,Friends,old allies\ncorporation,98000001,-7.5,Foes,\n";
+        let id = start_operation(&boss, "/standings/entries/import", &[("csv", good)]).await;
+        let ran = t
+            .app
+            .run_bulk_operation(&Caller::system("standings-bulk"), BulkOperationId(id))
+            .await;
+        assert!(
+            matches!(&ran, Err(jumpgate_app::jobs::JobError::Fatal(_))),
+            "{ran:?}"
+        );
+        let (_, page) = boss
+            .get_text(&format!("/standings/operations/{id}/progress"))
+            .await;
+        assert!(page.contains("an internal error"), "{page}");
+        // The change and its audit entry commit together or not at all.
+        assert_eq!(t.store.count_standings().await.unwrap(), 0);
+        assert!(audit(&t, "standings.import").await.is_empty());
+    }
+);
+
+on_both_backends!(
     csv_import_is_all_or_nothing_and_entries_are_audited,
     |t: TestApp| async move {
         let chars = distinct_characters(&t, 2);

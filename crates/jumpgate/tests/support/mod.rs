@@ -57,6 +57,25 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Generates one test per backend, `name::sqlite` and `name::postgres`, for a test that starts
+/// its app itself (another clock, another universe): `$run` is called with the `Backend`.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($name:ident, $run:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($run)($crate::support::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($run)($crate::support::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
 pub struct TestApp {
     pub base: Url,
     pub sim: EveSim,
@@ -98,23 +117,34 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
-        Self::start(backend, Arc::new(SystemClock), tweak).await
+        Self::start(backend, Arc::new(SystemClock), SimConfig::default(), tweak).await
+    }
+
+    /// [`TestApp::spawn_with_clock`] against a simulated universe of another shape (e.g. more
+    /// characters than one affiliation call takes).
+    pub async fn spawn_with_universe(
+        backend: Backend,
+        clock: Arc<dyn Clock>,
+        universe: SimConfig,
+    ) -> Self {
+        Self::start(backend, clock, universe, |_| {}).await
     }
 
     /// [`TestApp::spawn`] with every "now" of Jumpgate (store, use cases, web, EVE clients) read
     /// from `clock`: with a `ManualClock` a test moves time instead of sleeping. The simulated
     /// EVE keeps the wall clock, as CCP's servers do, so start the clock at the real time.
     pub async fn spawn_with_clock(backend: Backend, clock: Arc<dyn Clock>) -> Self {
-        Self::start(backend, clock, |_| {}).await
+        Self::start(backend, clock, SimConfig::default(), |_| {}).await
     }
 
     async fn start(
         backend: Backend,
         clock: Arc<dyn Clock>,
+        universe: SimConfig,
         tweak: impl FnOnce(&mut Settings),
     ) -> Self {
         jumpgate::telemetry::init(false);
-        let sim = EveSim::start(SimConfig::default(), "127.0.0.1:0".parse().expect("addr"))
+        let sim = EveSim::start(universe, "127.0.0.1:0".parse().expect("addr"))
             .await
             .expect("simulator starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -377,6 +407,63 @@ impl TestApp {
         .expect("count the sessions")
     }
 
+    /// Makes the database refuse every audit entry of one of `actions` from now on (a trigger,
+    /// beside Jumpgate): the audit write of such a change fails, as a full disk or a lost
+    /// connection would make it fail. Once per test.
+    pub async fn refuse_audit_entries(&self, actions: &[&str]) {
+        use sqlx::{AssertSqlSafe, Connection};
+        for action in actions {
+            assert!(
+                action
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c)),
+                "{action}"
+            );
+        }
+        let listed = actions
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if self.db.url.starts_with("sqlite:") {
+            let mut db = sqlx::SqliteConnection::connect(&self.db.url)
+                .await
+                .expect("open the test database");
+            sqlx::query(AssertSqlSafe(format!(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log
+                 WHEN NEW.action IN ({listed})
+                 BEGIN SELECT RAISE(ABORT, 'audit write refused (test)'); END"
+            )))
+            .execute(&mut db)
+            .await
+            .map(drop)
+        } else {
+            let mut db = sqlx::PgConnection::connect(&self.db.url)
+                .await
+                .expect("open the test database");
+            sqlx::query(AssertSqlSafe(format!(
+                "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN
+                     IF NEW.action IN ({listed}) THEN
+                         RAISE EXCEPTION 'audit write refused (test)';
+                     END IF;
+                     RETURN NEW;
+                 END $$"
+            )))
+            .execute(&mut db)
+            .await
+            .expect("create the trigger's function");
+            sqlx::query(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log
+                 FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+            )
+            .execute(&mut db)
+            .await
+            .map(drop)
+        }
+        .expect("create the trigger");
+    }
+
     /// Characters of the simulated universe that share one EVE account (owner), at least `n`.
     pub fn characters_of_one_owner(&self, n: usize) -> Vec<i64> {
         let all = self.sim.characters();
@@ -602,4 +689,16 @@ pub fn plain_client() -> reqwest::Client {
 /// `s` as a query value.
 pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// How a store test seeds a character of the simulated universe as it is in EVE.
+pub fn new_character(c: &jumpgate_evesim::SimCharacter) -> jumpgate_store::NewCharacter {
+    jumpgate_store::NewCharacter {
+        id: jumpgate_domain::CharacterId(c.character_id),
+        name: c.name.clone(),
+        owner_hash: c.owner_hash.clone(),
+        corporation: jumpgate_domain::CorporationId(c.corporation_id),
+        alliance: c.alliance_id.map(jumpgate_domain::AllianceId),
+        faction: None,
+    }
 }

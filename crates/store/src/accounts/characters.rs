@@ -266,14 +266,18 @@ impl Store {
             .collect())
     }
 
-    /// Every character id, ascending, for the affiliation sweep.
-    pub async fn character_ids(&self) -> Result<Vec<CharacterId>> {
-        let ids: Vec<i64> = on_db!(self, |db| sqlx::query_scalar(
-            "SELECT id FROM characters ORDER BY id"
+    /// Every character id with its account, by character id ascending, for the affiliation
+    /// sweep (which recomputes the accounts of each batch it wrote).
+    pub async fn character_accounts(&self) -> Result<Vec<(CharacterId, AccountId)>> {
+        let rows: Vec<(i64, i64)> = on_db!(self, |db| sqlx::query_as(
+            "SELECT id, account_id FROM characters ORDER BY id"
         )
         .fetch_all(db.reader())
         .await?);
-        Ok(ids.into_iter().map(CharacterId).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(c, a)| (CharacterId(c), AccountId(a)))
+            .collect())
     }
 
     /// The characters Jumpgate knows in a corporation (from affiliation data), by name: one

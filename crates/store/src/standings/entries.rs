@@ -237,22 +237,28 @@ impl Store {
 
     /// Upserts every entry in one transaction: all or nothing.
     pub async fn import_standings(&self, entries: &[NewStandingsEntry]) -> Result<u64> {
-        check_import(entries)?;
-        let now = self.now();
-        on_db!(self, |db| {
-            let mut tx = db.begin().await?;
-            for e in entries {
-                upsert_entry(&mut *tx, e, now).await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(entries.len() as u64)
+        let mut tx = self.transaction().await?;
+        let out = tx.import_standings(entries).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }
 
 /// The writes a use case combines with others (and its audit entry) in one transaction; the
 /// `Store` methods of the same names run each in its own.
 impl Transaction {
+    /// Upserts every entry (checked first: nothing is written when one is invalid).
+    pub async fn import_standings(&mut self, entries: &[NewStandingsEntry]) -> Result<u64> {
+        check_import(entries)?;
+        let now = self.now();
+        on_conn!(self.conn(), |tx| {
+            for e in entries {
+                upsert_entry(&mut *tx, e, now).await?;
+            }
+        });
+        Ok(entries.len() as u64)
+    }
+
     /// Creates or updates the entry of an entity (one entry per entity).
     pub async fn upsert_standing(&mut self, entry: &NewStandingsEntry) -> Result<StandingsEntry> {
         let now = self.now();

@@ -455,10 +455,15 @@ store_test!(
             CharacterId(2)
         );
         assert_eq!(store.character_by_name("hidden").await.unwrap(), None);
+        let owned = store.character_accounts().await.unwrap();
         assert_eq!(
-            store.character_ids().await.unwrap(),
+            owned.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
             (1..=4).map(CharacterId).collect::<Vec<_>>()
         );
+        for (character, account) in owned {
+            let c = store.character(character).await.unwrap().unwrap();
+            assert_eq!(c.account, account);
+        }
         let mut ids = store.account_ids().await.unwrap();
         ids.sort();
         assert_eq!(store.account_ids().await.unwrap(), ids);

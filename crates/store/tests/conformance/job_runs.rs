@@ -33,9 +33,18 @@ store_test!(
                 .with("changed", 3_u64),
         };
         // A worker that lost the lease records nothing.
-        assert!(!store.complete_job(a, "w2", &report).await.unwrap());
+        let other = jumpgate_store::JobLease {
+            worker: "w2".into(),
+            ..held(&store, a).await
+        };
+        assert!(!store.complete_job(&other, &report).await.unwrap());
         assert_eq!(store.job_run_count(100).await.unwrap(), 0);
-        assert!(store.complete_job(a, "w1", &report).await.unwrap());
+        assert!(
+            store
+                .complete_job(&held(&store, a).await, &report)
+                .await
+                .unwrap()
+        );
         assert_eq!(store.job(a).await.unwrap(), None);
 
         let runs = store.job_runs(&all()).await.unwrap();
@@ -63,14 +72,19 @@ store_test!(
         store.lease_jobs("w1", &[], MINUTE, 1).await.unwrap();
         assert!(
             store
-                .fail_job(b, "w1", "timeout", Some(now() - secs(1)), &ran())
+                .fail_job(
+                    &held(&store, b).await,
+                    "timeout",
+                    Some(now() - secs(1)),
+                    &ran()
+                )
                 .await
                 .unwrap()
         );
         store.lease_jobs("w2", &[], MINUTE, 1).await.unwrap();
         assert!(
             store
-                .fail_job(b, "w2", "bad payload", None, &ran())
+                .fail_job(&held(&store, b).await, "bad payload", None, &ran())
                 .await
                 .unwrap()
         );
@@ -115,7 +129,12 @@ store_test!(
                 .unwrap()
                 .unwrap();
             store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
-            assert!(store.complete_job(id, "w", &ran()).await.unwrap());
+            assert!(
+                store
+                    .complete_job(&held(&store, id).await, &ran())
+                    .await
+                    .unwrap()
+            );
         }
         assert_eq!(
             store

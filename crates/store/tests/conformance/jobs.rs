@@ -53,7 +53,7 @@ store_test!(
         // … but not once it finished or failed for good.
         assert!(
             store
-                .complete_job(first.unwrap(), "w", &ran())
+                .complete_job(&held(&store, first.unwrap()).await, &ran())
                 .await
                 .unwrap()
         );
@@ -65,7 +65,7 @@ store_test!(
         store.lease_jobs("w", &[], MINUTE, 10).await.unwrap();
         assert!(
             store
-                .fail_job(second, "w", "boom", None, &ran())
+                .fail_job(&held(&store, second).await, "boom", None, &ran())
                 .await
                 .unwrap()
         );
@@ -226,35 +226,10 @@ store_test!(
 store_test!(
     an_expired_lease_is_taken_over_and_the_old_worker_loses_it,
     |store| async move {
-        let id = store
-            .enqueue_job(&job("slow", now(), None))
-            .await
-            .unwrap()
-            .unwrap();
-        let first = store
-            .lease_jobs("old", &[], Duration::from_millis(1), 1)
-            .await
-            .unwrap();
-        assert_eq!(first.len(), 1);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-
-        let second = store.lease_jobs("new", &[], MINUTE, 1).await.unwrap();
-        assert_eq!(
-            second
-                .iter()
-                .map(|j| (j.id, j.attempts))
-                .collect::<Vec<_>>(),
-            [(id, 2)]
-        );
-        assert!(!store.heartbeat_job(id, "old", MINUTE).await.unwrap());
-        assert!(!store.complete_job(id, "old", &ran()).await.unwrap());
-        assert!(
-            !store
-                .fail_job(id, "old", "late", None, &ran())
-                .await
-                .unwrap()
-        );
-        assert!(store.heartbeat_job(id, "new", MINUTE).await.unwrap());
+        let (id, old, new) = taken_over(&store, "old", "new").await;
+        assert_eq!(store.job(id).await.unwrap().unwrap().attempts, 2);
+        assert_old_lease_is_refused(&store, &old).await;
+        assert!(store.heartbeat_job(&new, MINUTE).await.unwrap());
         // A live lease is not taken over.
         assert!(
             store
@@ -263,11 +238,118 @@ store_test!(
                 .unwrap()
                 .is_empty()
         );
-        assert!(store.complete_job(id, "new", &ran()).await.unwrap());
+        assert!(store.complete_job(&new, &ran()).await.unwrap());
         assert_eq!(store.job(id).await.unwrap(), None);
-        assert!(!store.complete_job(id, "new", &ran()).await.unwrap());
+        assert!(!store.complete_job(&new, &ran()).await.unwrap());
     }
 );
+
+store_test!(
+    a_lease_taken_over_by_the_same_instance_fences_its_first_run,
+    |store| async move {
+        // One process runs the job in two of its slots: the first run stalled past its lease,
+        // and the process leased the job again. Only the second run may extend or end it.
+        let (id, stalled, current) = taken_over(&store, "instance-1", "instance-1").await;
+        assert_eq!(current.worker, stalled.worker);
+        assert_eq!(current.generation, stalled.generation + 1);
+
+        assert_old_lease_is_refused(&store, &stalled).await;
+        let j = store.job(id).await.unwrap().unwrap();
+        assert_eq!(
+            (j.status, j.lease()),
+            (JobStatus::Running, Some(current.clone())),
+            "the second run still holds the job"
+        );
+        assert_eq!(
+            store.job_run_count(100).await.unwrap(),
+            0,
+            "no run was recorded"
+        );
+
+        assert!(store.heartbeat_job(&current, MINUTE).await.unwrap());
+        assert!(store.complete_job(&current, &ran()).await.unwrap());
+        let runs = store
+            .job_runs(&jumpgate_store::RunFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            runs.iter().map(|r| (r.job, r.attempt)).collect::<Vec<_>>(),
+            [(id, 2)],
+            "one run, the second"
+        );
+    }
+);
+
+/// A job leased by `first` for a millisecond, then (its lease run out) by `second` for a minute:
+/// the job and both leases.
+async fn taken_over(
+    store: &jumpgate_store::Store,
+    first: &str,
+    second: &str,
+) -> (JobId, jumpgate_store::JobLease, jumpgate_store::JobLease) {
+    let id = store
+        .enqueue_job(&job("slow", now(), None))
+        .await
+        .expect("queue")
+        .expect("a new job");
+    let leased = store
+        .lease_jobs(first, &[], Duration::from_millis(1), 1)
+        .await
+        .expect("lease");
+    let old = leased[0].lease().expect("leased");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let leased = store
+        .lease_jobs(second, &[], MINUTE, 1)
+        .await
+        .expect("lease again");
+    assert_eq!(leased.iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
+    (id, old, leased[0].lease().expect("leased"))
+}
+
+/// `old` can neither extend, complete, fail nor postpone the job it lost.
+async fn assert_old_lease_is_refused(
+    store: &jumpgate_store::Store,
+    old: &jumpgate_store::JobLease,
+) {
+    assert!(
+        !store
+            .heartbeat_job(old, MINUTE)
+            .await
+            .expect("the store answers"),
+        "extend"
+    );
+    assert!(
+        !store
+            .complete_job(old, &ran())
+            .await
+            .expect("the store answers"),
+        "complete"
+    );
+    assert!(
+        !store
+            .fail_job(old, "late", None, &ran())
+            .await
+            .expect("the store answers"),
+        "fail for good"
+    );
+    assert!(
+        !store
+            .fail_job(old, "late", Some(now()), &ran())
+            .await
+            .expect("the store answers"),
+        "fail and retry"
+    );
+    assert!(
+        !store
+            .postpone_job(old, "downtime", now() + secs(60))
+            .await
+            .expect("the store answers"),
+        "postpone"
+    );
+}
 
 store_test!(
     a_postponed_job_waits_without_losing_an_attempt,
@@ -282,14 +364,21 @@ store_test!(
         let until = now() + secs(900);
         assert!(
             !store
-                .postpone_job(id, "other", "downtime", until)
+                .postpone_job(
+                    &jumpgate_store::JobLease {
+                        worker: "other".into(),
+                        ..held(&store, id).await
+                    },
+                    "downtime",
+                    until
+                )
                 .await
                 .unwrap(),
             "only the holder may postpone"
         );
         assert!(
             store
-                .postpone_job(id, "w", "downtime", until)
+                .postpone_job(&held(&store, id).await, "downtime", until)
                 .await
                 .unwrap()
         );
@@ -321,7 +410,7 @@ store_test!(
         let retry_at = now() + secs(30);
         assert!(
             store
-                .fail_job(id, "w", "timeout", Some(retry_at), &ran())
+                .fail_job(&held(&store, id).await, "timeout", Some(retry_at), &ran())
                 .await
                 .unwrap()
         );
@@ -352,7 +441,7 @@ store_test!(
         store.lease_jobs("w", &["broken"], MINUTE, 1).await.unwrap();
         assert!(
             store
-                .fail_job(other, "w", "bad payload", None, &ran())
+                .fail_job(&held(&store, other).await, "bad payload", None, &ran())
                 .await
                 .unwrap()
         );
@@ -397,7 +486,7 @@ async fn failed_for_good(store: &jumpgate_store::Store, key: &str) -> JobId {
         .expect("leased");
     assert_eq!(leased.iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
     let failed = store
-        .fail_job(id, "w", "EVE's API failed", None, &ran())
+        .fail_job(&held(store, id).await, "EVE's API failed", None, &ran())
         .await
         .expect("failed");
     assert!(failed);
@@ -425,7 +514,12 @@ store_test!(
                 .unwrap()
                 .unwrap();
             store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
-            assert!(store.fail_job(id, "w", "bad", None, &ran()).await.unwrap());
+            assert!(
+                store
+                    .fail_job(&held(&store, id).await, "bad", None, &ran())
+                    .await
+                    .unwrap()
+            );
         }
         assert_eq!(store.job_counts().await.unwrap().failed, 4);
 
@@ -438,7 +532,12 @@ store_test!(
         let pending = store.pending_job("sync:1").await.unwrap().unwrap();
         assert_eq!(pending.id, third);
         store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
-        assert!(store.complete_job(third, "w", &ran()).await.unwrap());
+        assert!(
+            store
+                .complete_job(&held(&store, third).await, &ran())
+                .await
+                .unwrap()
+        );
         assert!(store.jobs_with_key("sync:1").await.unwrap().is_empty());
         assert_eq!(ids(&store.jobs_with_key("sync:2").await.unwrap()), [other]);
         assert_eq!(store.job_counts().await.unwrap().failed, 3);
@@ -472,7 +571,7 @@ store_test!(
         store.lease_jobs("w", &[], MINUTE, 1).await.unwrap();
         assert!(
             store
-                .fail_job(again, "w", "boom", None, &ran())
+                .fail_job(&held(&store, again).await, "boom", None, &ran())
                 .await
                 .unwrap()
         );

@@ -1,8 +1,9 @@
 //! Builders shared by the conformance tests.
 
+use jumpgate_domain::JobId;
 use jumpgate_domain::audit::to_micros;
 use jumpgate_domain::{AllianceId, CharacterId, CorporationId};
-use jumpgate_store::{JobSummary, NewCharacter, NewJob, NewToken, RunReport};
+use jumpgate_store::{JobLease, JobSummary, NewCharacter, NewJob, NewToken, RunReport, Store};
 use time::OffsetDateTime;
 
 pub const CORP: CorporationId = CorporationId(98_000_001);
@@ -58,4 +59,14 @@ pub fn ran() -> RunReport {
         duration: std::time::Duration::from_secs(1),
         summary: JobSummary::new(),
     }
+}
+
+/// The lease that holds running job `id` now (its worker and generation).
+pub async fn held(store: &Store, id: JobId) -> JobLease {
+    store
+        .job(id)
+        .await
+        .expect("read the job")
+        .and_then(|j| j.lease())
+        .unwrap_or_else(|| panic!("job {id} is not running"))
 }

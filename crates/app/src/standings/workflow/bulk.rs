@@ -29,9 +29,6 @@ pub const BULK_JOB: &str = "standings-bulk";
 /// More items than this in one operation is a mistake, not a plan.
 pub const MAX_BULK_ITEMS: usize = 10_000;
 
-/// Rows saved per transaction by an import: progress moves in steps this big.
-const IMPORT_CHUNK: usize = 100;
-
 /// What a bulk operation does. Stored as the operation's input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "work", rename_all = "snake_case")]
@@ -444,18 +441,22 @@ impl Run<'_> {
         Ok(self.progress.done)
     }
 
-    /// Saves imported rows a chunk at a time (an import is repeated whole after a lost
-    /// worker: saving an entry again changes nothing).
-    async fn save_rows(&mut self, rows: &[NewStandingsEntry]) -> AppResult<u64> {
+    /// Saves imported rows with the import's audit entry, in one transaction (an import is
+    /// repeated whole after a lost worker: saving an entry again changes nothing).
+    async fn save_import(
+        &mut self,
+        rows: &[NewStandingsEntry],
+        target: String,
+        details: serde_json::Value,
+    ) -> AppResult<u64> {
         self.progress.total = to_i64(rows.len());
         self.progress.done = 0;
-        let mut saved = 0;
-        for chunk in rows.chunks(IMPORT_CHUNK) {
-            saved += self.app.store().import_standings(chunk).await?;
-            self.progress.done = i64::try_from(saved).unwrap_or(i64::MAX);
-            self.step(format!("Saved {saved} of {} entries", rows.len()))
-                .await?;
-        }
+        self.step(format!("Saving {} entries", rows.len())).await?;
+        let saved = self
+            .app
+            .save_import(&self.starter().await?, rows, target, details)
+            .await?;
+        self.progress.done = i64::try_from(saved).unwrap_or(i64::MAX);
         Ok(saved)
     }
 
@@ -463,12 +464,11 @@ impl Run<'_> {
         let mut rows = standings_csv_rows(csv, self.actor)?;
         self.step("Looking up the names left empty").await?;
         self.app.name_import_rows(&mut rows).await;
-        let imported = self.save_rows(&rows).await?;
-        self.app
-            .imported(
-                &self.starter().await?,
+        let imported = self
+            .save_import(
+                &rows,
                 "standings".to_owned(),
-                json!({"source": "csv", "imported": imported, "rows": rows.len()}),
+                json!({"source": "csv", "rows": rows.len()}),
             )
             .await?;
         Ok(format!("{imported} standing(s) imported from CSV."))
@@ -486,12 +486,11 @@ impl Run<'_> {
             .await?;
         self.step("Looking up names").await?;
         self.app.name_import_rows(&mut read.rows).await;
-        let imported = self.save_rows(&read.rows).await?;
-        self.app
-            .imported(
-                &self.starter().await?,
+        let imported = self
+            .save_import(
+                &read.rows,
                 entity_target(source.id),
-                json!({"source": format!("{}_contacts", source.kind.as_str()), "from": read.source_name, "reader": reader.get(), "imported": imported, "skipped": read.skipped}),
+                json!({"source": format!("{}_contacts", source.kind.as_str()), "from": read.source_name, "reader": reader.get(), "skipped": read.skipped}),
             )
             .await?;
         let mut summary = format!("{imported} standing(s) imported from the contacts.");

@@ -330,18 +330,24 @@ impl App {
         }
     }
 
-    /// Records a finished import in the audit log and queues the contact sync of everyone.
-    pub(crate) async fn imported(
+    /// Saves imported entries and the import's audit entry (`details`, with how many were
+    /// imported added) in one transaction, all or nothing, then queues everyone's contact sync.
+    /// How many were saved.
+    pub(crate) async fn save_import(
         &self,
         caller: &Caller,
+        rows: &[NewStandingsEntry],
         target: String,
-        details: serde_json::Value,
-    ) -> AppResult<()> {
+        mut details: serde_json::Value,
+    ) -> AppResult<u64> {
         let by = caller.actor();
-        self.audit(by.clone(), "standings.import", target, details)
-            .await?;
+        let mut tx = self.store().transaction().await?;
+        let imported = tx.import_standings(rows).await?;
+        details["imported"] = json!(imported);
+        audit_in(&mut tx, by.clone(), "standings.import", target, details).await?;
+        tx.commit().await?;
         self.workflow_reconcile_all(&by).await;
-        Ok(())
+        Ok(imported)
     }
 }
 
