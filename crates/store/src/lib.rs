@@ -18,6 +18,7 @@ mod model;
 mod notifications;
 mod open;
 mod schema;
+pub use schema::{ColumnShape, SchemaShape};
 mod sessions;
 mod settings;
 pub mod standings;
