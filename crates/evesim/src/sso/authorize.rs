@@ -117,7 +117,12 @@ pub fn validate(shared: &Shared, p: &AuthorizeParams) -> Result<ValidAuthorize, 
         return fail("invalid_request", "The state parameter is required.");
     };
     let requested = scopes::parse(p.scope.as_deref().unwrap_or(""));
-    if let Some(bad) = requested.iter().find(|s| !scopes::is_known(s)) {
+    // A scope that does not exist and one the application was not registered for are refused
+    // alike, on the SSO's error page: the login never comes back to the application.
+    if let Some(bad) = requested
+        .iter()
+        .find(|s| !scopes::is_known(s) || !client.scopes.contains(s))
+    {
         return fail(
             "invalid_scope",
             &format!("The requested scope '{bad}' is not valid."),
