@@ -469,7 +469,7 @@ pub async fn not_found(
     let (remain, reset) = limits.error_state(peer.ip());
     let mut resp = json_response(
         StatusCode::NOT_FOUND,
-        &serde_json::json!({"error": "Not found"}),
+        &EsiError::not_found("Not found").body,
     );
     set(
         resp.headers_mut(),

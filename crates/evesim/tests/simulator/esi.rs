@@ -787,6 +787,11 @@ async fn errors_carry_the_specs_fields_and_server_errors_only_the_message() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["status"], 404);
     assert!(body["error"].is_string());
+    let r = esi_get(&sim, "/no/such/route", None).await;
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"error": "Not found", "status": 404})
+    );
     let r = esi_get(&sim, &format!("/characters/{id}/contacts"), None).await;
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["status"], 403);
