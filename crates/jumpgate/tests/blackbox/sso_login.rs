@@ -241,8 +241,16 @@ async fn a_state_scope_the_application_did_not_register_is_refused_by_eve() {
             refused.contains("invalid_scope") && refused.contains(assets),
             "{backend:?}: {refused}"
         );
-        let page = plain_client().get(authorize.clone()).send().await.unwrap();
-        assert_eq!(page.status(), StatusCode::BAD_REQUEST, "EVE's error page");
+        let answer = plain_client().get(authorize.clone()).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "EVE's refusal");
+        assert!(
+            answer
+                .text()
+                .await
+                .unwrap()
+                .contains(&format!("The requested '{assets}' scope is not valid.")),
+            "{backend:?}"
+        );
 
         let mut registered: Vec<&str> = jumpgate_evesim::sso::scopes::JUMPGATE_SCOPES.to_vec();
         registered.push(assets);
