@@ -84,13 +84,15 @@ impl EveLogin {
     /// The login every member goes through; its token decides "valid token" on the account page.
     pub const DEFAULT: &'static str = "core.default";
 
-    /// The scopes the core needs for every member: reading their corporation roles lets later
-    /// features map in-game roles; everything else comes from public ESI routes.
+    /// The scopes the core needs for every member: only `publicData`, which no ESI route reads
+    /// but which makes EVE issue a refresh token (a login without scopes gets none), so the
+    /// membership check can keep refreshing the character's token. Affiliations come from public
+    /// routes. A feature that reads more asks for it in a login of its own.
     pub fn core_default() -> Self {
         Self {
             name: Self::DEFAULT.to_owned(),
             description: "Log in and keep your membership checked".to_owned(),
-            scopes: ScopeSet::new(["publicData", "esi-characters.read_corporation_roles.v1"]),
+            scopes: ScopeSet::new(["publicData"]),
         }
     }
 
@@ -128,6 +130,14 @@ mod tests {
         let need = ScopeSet::parse("b c d");
         assert_eq!(have.missing(&need).to_space_separated(), "c d");
         assert!(!have.is_superset_of(&need));
+    }
+
+    #[test]
+    fn the_core_login_asks_every_member_only_for_public_data() {
+        assert_eq!(
+            EveLogin::core_default().scopes.to_space_separated(),
+            "publicData"
+        );
     }
 
     #[test]

@@ -174,10 +174,22 @@ struct NewClient {
     client_id: String,
     client_secret: String,
     callback_url: String,
+    /// The registered scopes; the simulator's configured ones when absent.
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
 }
 
 async fn register_client(State(s): St, Json(c): Json<NewClient>) -> impl IntoResponse {
-    sim(s).register_client(&c.client_id, &c.client_secret, &c.callback_url);
+    let sim = sim(s);
+    match c.scopes {
+        Some(scopes) => sim.register_client_with_scopes(
+            &c.client_id,
+            &c.client_secret,
+            &c.callback_url,
+            &scopes,
+        ),
+        None => sim.register_client(&c.client_id, &c.client_secret, &c.callback_url),
+    }
     StatusCode::NO_CONTENT
 }
 

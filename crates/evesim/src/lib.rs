@@ -44,6 +44,10 @@ pub struct SimConfig {
     pub fault_rate: f64,
     /// Base URL to advertise when behind a proxy; default `http://<bound addr>/`.
     pub public_url: Option<url::Url>,
+    /// The scopes an application is registered with when registered without its own list
+    /// ([`EveSim::register_client`]): the ceiling of what it may ask for, as at CCP. Default:
+    /// what Jumpgate asks for ([`sso::scopes::JUMPGATE_SCOPES`]).
+    pub registered_scopes: Vec<String>,
 }
 
 impl Default for SimConfig {
@@ -57,6 +61,10 @@ impl Default for SimConfig {
             latency: Duration::ZERO,
             fault_rate: 0.0,
             public_url: None,
+            registered_scopes: sso::scopes::JUMPGATE_SCOPES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
         }
     }
 }

@@ -66,6 +66,7 @@ impl EveSim {
                 config.fault_rate,
                 config.latency,
             )),
+            registered_scopes: config.registered_scopes,
             issued: AtomicU64::new(0),
         });
         let app = Router::new()
@@ -112,13 +113,37 @@ impl EveSim {
         u
     }
 
-    /// Registers an SSO application (one callback URL, as CCP allows).
+    /// Registers an SSO application (one callback URL, as CCP allows) with the configured
+    /// scopes ([`SimConfig::registered_scopes`]).
     pub fn register_client(&self, client_id: &str, client_secret: &str, callback_url: &str) {
-        lock(&self.shared.sso).clients.insert(
+        let scopes = self.shared.registered_scopes.clone();
+        self.register_client_with_scopes(client_id, client_secret, callback_url, &scopes);
+    }
+
+    /// Registers (or changes) an SSO application with its own scope list: it may ask for these
+    /// scopes and no others. Changing an application's scopes invalidates every refresh token it
+    /// holds, as at CCP.
+    pub fn register_client_with_scopes<S: AsRef<str>>(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        callback_url: &str,
+        scopes: &[S],
+    ) {
+        let scopes: Vec<String> = scopes.iter().map(|s| s.as_ref().to_owned()).collect();
+        let mut sso = lock(&self.shared.sso);
+        let registration = match sso.clients.get(client_id) {
+            Some(old) if old.scopes != scopes => old.registration + 1,
+            Some(old) => old.registration,
+            None => 0,
+        };
+        sso.clients.insert(
             client_id.to_owned(),
             Client {
                 secret: client_secret.to_owned(),
                 callback: callback_url.to_owned(),
+                scopes,
+                registration,
             },
         );
     }
@@ -297,10 +322,13 @@ impl EveSim {
             .character(character_id)
             .ok_or_else(|| anyhow!("unknown character {character_id}"))?;
         let token = sso::random_token(16, true);
-        lock(&self.shared.sso).refresh.insert(
+        let mut sso = lock(&self.shared.sso);
+        let registration = sso.registration(client_id);
+        sso.refresh.insert(
             token.clone(),
             sso::RefreshGrant {
                 client_id: client_id.to_owned(),
+                registration,
                 character_id,
                 owner_hash: ch.owner_hash,
                 scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),

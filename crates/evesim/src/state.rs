@@ -78,19 +78,21 @@ pub struct Shared {
     pub cache: Mutex<CacheState>,
     pub log: Mutex<Vec<LoggedRequest>>,
     pub controls: Mutex<Controls>,
+    /// What applications registered without their own scope list are registered with.
+    pub registered_scopes: Vec<String>,
     /// Counts issued access tokens, to alternate signing algorithms.
     pub issued: AtomicU64,
 }
 
 impl Shared {
-    /// The SSO issuer: the base URL without its trailing slash (as CCP's metadata shows).
-    pub fn issuer(&self) -> String {
+    /// The base URL without its trailing slash.
+    pub fn origin(&self) -> String {
         self.base_url.as_str().trim_end_matches('/').to_owned()
     }
 
     /// An absolute URL on this origin; `path` starts with `/`.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.issuer())
+        format!("{}{path}", self.origin())
     }
 }
 

@@ -110,4 +110,9 @@ pub struct EvesimArgs {
     /// Register an SSO application: callback URL.
     #[arg(long, default_value = "http://127.0.0.1:8080/sso/callback")]
     pub callback_url: String,
+    /// Register an SSO application: the scopes it may ask for, space-separated (as at CCP, a
+    /// login asking for any other is refused). Default: the scopes Jumpgate asks for without
+    /// `standings.state_scopes`.
+    #[arg(long)]
+    pub scopes: Option<String>,
 }

@@ -19,6 +19,7 @@ mod notifications;
 mod open;
 mod safety_valve;
 mod schema;
+pub use schema::{ColumnShape, SchemaShape};
 mod sessions;
 mod settings;
 pub mod standings;

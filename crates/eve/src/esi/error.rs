@@ -70,13 +70,26 @@ impl EsiError {
     }
 }
 
-/// ESI's error body: `{"error": "...", "sso_status": 401, ...}`.
+/// ESI's error body, the spec's `Error` schema: `{"error": "...", "status": 400, "details":
+/// [{"location", "message", "value"}]}`; legacy routes and 5xx send only `error`, token problems
+/// add `sso_status`.
 #[derive(Debug, Default, serde::Deserialize)]
 pub(crate) struct ErrorBody {
     #[serde(default)]
     pub error: Option<String>,
     #[serde(default)]
     pub sso_status: Option<u16>,
+    #[serde(default)]
+    pub details: Vec<ErrorDetail>,
+}
+
+/// One issue of an error (the spec's `ErrorDetail`): where in the request, and what.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct ErrorDetail {
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 impl ErrorBody {
@@ -84,15 +97,31 @@ impl ErrorBody {
         serde_json::from_slice(body).unwrap_or_default()
     }
 
+    /// The error, followed by each detail as `location: message`, so a refused request says
+    /// which part of it ESI refused.
     pub fn message(&self, status: u16, body: &[u8]) -> String {
-        self.error.clone().unwrap_or_else(|| {
+        let Some(error) = self.error.clone() else {
             let text: String = String::from_utf8_lossy(body).chars().take(200).collect();
-            if text.is_empty() {
+            return if text.is_empty() {
                 format!("HTTP {status}")
             } else {
                 text
-            }
-        })
+            };
+        };
+        let details: Vec<String> = self
+            .details
+            .iter()
+            .filter_map(|d| match (d.location.as_deref(), d.message.as_deref()) {
+                (Some(at), Some(what)) => Some(format!("{at}: {what}")),
+                (None, Some(what)) => Some(what.to_owned()),
+                (_, None) => None,
+            })
+            .collect();
+        if details.is_empty() {
+            error
+        } else {
+            format!("{error} ({})", details.join("; "))
+        }
     }
 }
 

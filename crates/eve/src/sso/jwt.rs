@@ -5,7 +5,7 @@
 //! id and "EVE Online", `iss` comes in several spellings, and "now" comes from our clock.
 
 use super::errors::SsoError;
-use super::metadata::normalize_issuer;
+use super::metadata::EVE_ISSUERS;
 use super::token::VerifiedToken;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use jumpgate_domain::{CharacterId, ScopeSet};
@@ -73,8 +73,6 @@ pub(crate) fn header(token: &str) -> Result<(String, Algorithm), SsoError> {
 
 pub(crate) struct Expected<'a> {
     pub client_id: &'a str,
-    /// Already normalized with [`normalize_issuer`].
-    pub issuers: &'a [String],
     pub now: OffsetDateTime,
 }
 
@@ -94,8 +92,11 @@ pub(crate) fn verify(
         .map_err(|e| SsoError::InvalidJwt(format!("signature or format: {e}")))?;
     let claims = data.claims;
 
-    let iss = claims.iss.as_deref().map(normalize_issuer);
-    if !iss.as_ref().is_some_and(|i| expected.issuers.contains(i)) {
+    if !claims
+        .iss
+        .as_deref()
+        .is_some_and(|i| EVE_ISSUERS.contains(&i))
+    {
         return Err(SsoError::InvalidJwt(format!(
             "issuer {:?} is not accepted",
             claims.iss

@@ -1,5 +1,6 @@
 //! The SSO's discovery document (RFC 8414). CCP asks clients to read endpoints from it rather
-//! than hard-coding them, and its `issuer` differs between documentation and production.
+//! than hard-coding them. Its `issuer` differs between documentation and production, so tokens
+//! are checked against EVE's own spellings ([`EVE_ISSUERS`]), not against it.
 
 use serde::Deserialize;
 use std::sync::Arc;
@@ -12,7 +13,6 @@ pub(crate) const METADATA_TTL: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Metadata {
-    pub issuer: String,
     pub authorization_endpoint: Url,
     pub token_endpoint: Url,
     pub jwks_uri: Url,
@@ -45,46 +45,39 @@ impl MetadataSlot {
     }
 }
 
-/// Issuers are compared without scheme and trailing slash: CCP documents
-/// `login.eveonline.com`, production sends `https://login.eveonline.com`, tokens may carry
-/// either, with or without a final `/`.
-pub(crate) fn normalize_issuer(iss: &str) -> String {
-    let s = iss.trim();
-    let s = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"))
-        .unwrap_or(s);
-    s.trim_end_matches('/').to_ascii_lowercase()
-}
-
-/// The issuers a token may carry: CCP's two documented forms plus whatever this SSO's metadata
-/// announces (the simulator's own address, for instance).
-pub(crate) fn accepted_issuers(metadata: &Metadata) -> Vec<String> {
-    let mut v = vec![normalize_issuer("login.eveonline.com")];
-    let own = normalize_issuer(&metadata.issuer);
-    if !v.contains(&own) {
-        v.push(own);
-    }
-    v
-}
+/// The `iss` of EVE's access tokens, exactly as EVE writes it: `login.eveonline.com` (what
+/// tokens carry), `https://login.eveonline.com` (what the live metadata announces), each with or
+/// without a final `/`. Nothing else is accepted, whatever an SSO's metadata says: a token from
+/// any other issuer was not signed for EVE.
+pub(crate) const EVE_ISSUERS: [&str; 4] = [
+    "login.eveonline.com",
+    "login.eveonline.com/",
+    "https://login.eveonline.com",
+    "https://login.eveonline.com/",
+];
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn issuer_forms_normalize_alike() {
+    fn only_eves_own_spellings_of_its_issuer_are_accepted() {
         for iss in [
             "login.eveonline.com",
             "https://login.eveonline.com",
             "https://login.eveonline.com/",
             "login.eveonline.com/",
         ] {
-            assert_eq!(normalize_issuer(iss), "login.eveonline.com", "{iss}");
+            assert!(EVE_ISSUERS.contains(&iss), "{iss}");
         }
-        assert_ne!(
-            normalize_issuer("logineveonline.com"),
-            "login.eveonline.com"
-        );
+        // CCP's own Python snippet misspells it; other schemes and cases are not EVE's forms.
+        for iss in [
+            "logineveonline.com",
+            "http://login.eveonline.com",
+            "https://LOGIN.eveonline.com",
+            "https://login.eveonline.com.evil.example",
+        ] {
+            assert!(!EVE_ISSUERS.contains(&iss), "{iss}");
+        }
     }
 }

@@ -166,10 +166,8 @@ impl SsoClient {
         let (kid, alg) = jwt::header(access_token)?;
         let md = self.metadata().await?;
         let key = self.signing_key(&md, &kid, alg).await?;
-        let issuers = metadata::accepted_issuers(&md);
         let expected = jwt::Expected {
             client_id: &self.inner.config.client_id,
-            issuers: &issuers,
             now: self.clock.now(),
         };
         jwt::verify(access_token, alg, &key, &expected)

@@ -25,7 +25,7 @@ pub fn verify_bearer(shared: &Shared, headers: &HeaderMap) -> Result<Option<Auth
     // A refresh token sent as a bearer fails here too, as with CCP (esi-issues #1303).
     let claims = shared
         .keys
-        .verify(token.trim(), &shared.issuer())
+        .verify(token.trim(), crate::sso::TOKEN_ISSUER)
         .map_err(|_| EsiError::token("authentication failure", 401))?;
     if claims.exp <= OffsetDateTime::now_utc().unix_timestamp() {
         return Err(EsiError::token("token is expired", 401));

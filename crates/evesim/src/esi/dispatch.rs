@@ -108,10 +108,14 @@ pub async fn dispatch(
         .ok()
         .and_then(|a| a.as_ref())
         .map(|a| a.character_id);
-    let user = match character {
-        Some(c) if route.scope.is_some() => format!("character:{c}"),
-        _ => format!("ip:{ip}"),
+    // CCP's bucket "user": `applicationID:characterID` on authenticated routes; the source IP
+    // on public ones, `sourceIP:applicationID` when a token is sent along anyway.
+    let user = match bearer.as_ref().ok().and_then(|a| a.as_ref()) {
+        Some(a) if route.scope.is_some() => format!("{}:{}", a.client_id, a.character_id),
+        Some(a) => format!("{ip}:{}", a.client_id),
+        None => ip.to_string(),
     };
+    let compatibility = compatibility_date(&headers, &query);
 
     let (remain, reset) = lock(&shared.limits).error_state(ip);
     if let Some(f) = snap.forced.as_ref().filter(|f| f.status == 420) {
@@ -126,7 +130,7 @@ pub async fn dispatch(
             "x-esi-error-limit-reset",
             &f.wait_secs.to_string(),
         );
-        return finish(resp, character, &headers);
+        return finish(resp, character, compatibility.as_deref().ok());
     }
     if remain == 0 {
         let mut resp = json_response(
@@ -139,14 +143,18 @@ pub async fn dispatch(
             "x-esi-error-limit-reset",
             &reset.to_string(),
         );
-        return finish(resp, character, &headers);
+        return finish(resp, character, compatibility.as_deref().ok());
     }
 
     let mut extra = HeaderMap::new();
-    let outcome = run(
-        &shared, route, &snap, &user, &bearer, &params, &query, body, &mut extra,
-    )
-    .and_then(|ok| render(ok, &query, snap.page_size));
+    let outcome = compatibility
+        .clone()
+        .and_then(|_| {
+            run(
+                &shared, route, &snap, &user, &bearer, &params, &query, body, &mut extra,
+            )
+        })
+        .and_then(|ok| render(ok, &query, snap.page_size));
 
     let method = route.method;
     let mut resp = match outcome {
@@ -180,7 +188,55 @@ pub async fn dispatch(
     };
     resp.headers_mut().extend(extra);
     account(&shared, route, snap.max_tokens, ip, &user, &mut resp);
-    finish(resp, character, &headers)
+    finish(resp, character, compatibility.as_deref().ok())
+}
+
+/// "The API changes date at 11:00 UTC": the newest date ESI serves is today's, 11 hours late.
+fn api_today() -> String {
+    (OffsetDateTime::now_utc() - time::Duration::hours(11))
+        .date()
+        .to_string()
+}
+
+/// The request's compatibility date (`X-Compatibility-Date`, or `?compatibility_date=`; the
+/// oldest date without either). A date that is not `YYYY-MM-DD`, is after ESI's today or before
+/// its first date is refused, as ESI refuses it.
+fn compatibility_date(headers: &HeaderMap, query: &[(String, String)]) -> Result<String, EsiError> {
+    let (location, sent) = match headers.get("x-compatibility-date") {
+        Some(v) => (
+            "header.X-Compatibility-Date",
+            v.to_str().unwrap_or_default().to_owned(),
+        ),
+        None => match query.iter().find(|(k, _)| k == "compatibility_date") {
+            Some((_, v)) => ("query.compatibility_date", v.clone()),
+            None => return Ok(OLDEST_COMPATIBILITY_DATE.to_owned()),
+        },
+    };
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let refuse = |why: String| {
+        Err(EsiError::invalid(
+            "Invalid compatibility date",
+            location,
+            why,
+            &sent,
+        ))
+    };
+    if time::Date::parse(&sent, &format).is_err() || sent.len() != 10 {
+        return refuse("expected a date as YYYY-MM-DD".to_owned());
+    }
+    let today = api_today();
+    // ISO dates compare as strings.
+    if sent.as_str() > today.as_str() {
+        return refuse(format!(
+            "{sent} is in the future: the latest date is {today}"
+        ));
+    }
+    if sent.as_str() < OLDEST_COMPATIBILITY_DATE {
+        return refuse(format!(
+            "{sent} is before the first date, {OLDEST_COMPATIBILITY_DATE}"
+        ));
+    }
+    Ok(sent)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -253,11 +309,14 @@ fn render(ok: EsiOk, query: &[(String, String)], page_size: usize) -> Result<Ren
         EsiBody::Paged(items) => {
             let page: usize = match query.iter().find(|(k, _)| k == "page") {
                 None => 1,
-                Some((_, p)) => p
-                    .parse()
-                    .ok()
-                    .filter(|p| *p >= 1)
-                    .ok_or_else(|| EsiError::bad_request("page must be a positive integer"))?,
+                Some((_, p)) => p.parse().ok().filter(|p| *p >= 1).ok_or_else(|| {
+                    EsiError::invalid(
+                        "Invalid page",
+                        "query.page",
+                        "page must be a positive integer",
+                        p,
+                    )
+                })?,
             };
             let pages = items.len().div_ceil(page_size).max(1);
             if page > pages {
@@ -375,18 +434,17 @@ fn account(
     }
 }
 
-fn finish(mut resp: Response, character: Option<i64>, headers: &HeaderMap) -> Response {
-    let requested = headers
-        .get("x-compatibility-date")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or(OLDEST_COMPATIBILITY_DATE);
-    // ISO dates compare as strings; never echo a date newer than the spec.
-    let echoed = if requested > SPEC_COMPATIBILITY_DATE {
-        SPEC_COMPATIBILITY_DATE
-    } else {
-        requested
-    };
-    set(resp.headers_mut(), "x-compatibility-date", echoed);
+/// `date`: the request's accepted compatibility date (none when it was refused).
+fn finish(mut resp: Response, character: Option<i64>, date: Option<&str>) -> Response {
+    if let Some(requested) = date {
+        // ISO dates compare as strings; never echo a date newer than the spec.
+        let echoed = if requested > SPEC_COMPATIBILITY_DATE {
+            SPEC_COMPATIBILITY_DATE
+        } else {
+            requested
+        };
+        set(resp.headers_mut(), "x-compatibility-date", echoed);
+    }
     if let Some(c) = character {
         resp.extensions_mut().insert(AuthCharacter(c));
     }
@@ -417,7 +475,7 @@ pub async fn not_found(
     let (remain, reset) = limits.error_state(peer.ip());
     let mut resp = json_response(
         StatusCode::NOT_FOUND,
-        &serde_json::json!({"error": "Not found"}),
+        &EsiError::not_found("Not found").body,
     );
     set(
         resp.headers_mut(),

@@ -1,4 +1,6 @@
-//! ESI error answers: `{"error": "..."}` (plus `sso_status` for token problems) like CCP's.
+//! ESI error answers with the spec's `Error` schema: `{"error", "status", "details"}` for 4xx,
+//! `details` naming each part of the request that is wrong (`location`, `message`, `value`);
+//! 5xx as `{"error"}` only, as CCP's gateway sends them; `sso_status` for token problems.
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -11,10 +13,29 @@ pub struct EsiError {
 
 impl EsiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            body: json!({ "error": message.into() }),
-        }
+        let body = if status.is_client_error() {
+            json!({ "error": message.into(), "status": status.as_u16() })
+        } else {
+            json!({ "error": message.into() })
+        };
+        Self { status, body }
+    }
+
+    /// A 400 for one part of the request (`location` like `query.page` or
+    /// `header.X-Compatibility-Date`), with the value that was sent.
+    pub fn invalid(
+        error: impl Into<String>,
+        location: &str,
+        message: impl Into<String>,
+        value: &str,
+    ) -> Self {
+        let mut e = Self::bad_request(error);
+        e.body["details"] = json!([{
+            "location": location,
+            "message": message.into(),
+            "value": value,
+        }]);
+        e
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -33,7 +54,7 @@ impl EsiError {
     pub fn token(message: impl Into<String>, sso_status: u16) -> Self {
         Self {
             status: StatusCode::FORBIDDEN,
-            body: json!({ "error": message.into(), "sso_status": sso_status }),
+            body: json!({ "error": message.into(), "status": 403, "sso_status": sso_status }),
         }
     }
 

@@ -117,10 +117,15 @@ pub fn validate(shared: &Shared, p: &AuthorizeParams) -> Result<ValidAuthorize, 
         return fail("invalid_request", "The state parameter is required.");
     };
     let requested = scopes::parse(p.scope.as_deref().unwrap_or(""));
-    if let Some(bad) = requested.iter().find(|s| !scopes::is_known(s)) {
+    // A scope that does not exist (or was removed) and one the application was not registered
+    // for are refused alike, before any page: the login never comes back to the application.
+    if let Some(bad) = requested
+        .iter()
+        .find(|s| !scopes::is_known(s) || !client.scopes.contains(s))
+    {
         return fail(
             "invalid_scope",
-            &format!("The requested scope '{bad}' is not valid."),
+            &format!("The requested '{bad}' scope is not valid."),
         );
     }
     // Without a method a challenge would be "plain" (RFC 7636 §4.3), which EVE does not support.
@@ -224,6 +229,18 @@ pub async fn submit(State(shared): State<Arc<Shared>>, Form(p): Form<AuthorizePa
 }
 
 fn error_page(e: &AuthorizeError) -> Response {
+    // EVE answers a scope refusal with its OAuth error as JSON, not a page (reported with this
+    // body for an unregistered scope, burberius/eve-esi#145, and a removed one, esi-issues#1302).
+    if e.error == "invalid_scope" {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({
+                "error": e.error,
+                "error_description": e.detail,
+            })),
+        )
+            .into_response();
+    }
     (
         StatusCode::BAD_REQUEST,
         Html(pages::error(e.error, &e.detail)),

@@ -35,11 +35,21 @@ pub enum SsoFault {
     Unavailable,
 }
 
+/// What EVE writes in an access token's `iss`.
+pub const TOKEN_ISSUER: &str = "login.eveonline.com";
+/// What EVE's live metadata document announces as `issuer` (not what tokens carry).
+pub const METADATA_ISSUER: &str = "https://login.eveonline.com";
+
 /// A registered SSO application.
 #[derive(Debug, Clone)]
 pub struct Client {
     pub secret: String,
     pub callback: String,
+    /// The scopes it was registered with: it may ask for these and no others.
+    pub scopes: Vec<String>,
+    /// Bumped when the registered scopes change: CCP then invalidates every refresh token the
+    /// application holds.
+    pub registration: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +66,8 @@ pub struct AuthCode {
 #[derive(Debug, Clone)]
 pub struct RefreshGrant {
     pub client_id: String,
+    /// The client's [`Client::registration`] when the grant was made.
+    pub registration: u64,
     pub character_id: i64,
     pub owner_hash: String,
     pub scopes: Vec<String>,
@@ -69,6 +81,11 @@ pub struct SsoState {
 }
 
 impl SsoState {
+    /// The application's current registration (see [`Client::registration`]).
+    pub fn registration(&self, client_id: &str) -> u64 {
+        self.clients.get(client_id).map_or(0, |c| c.registration)
+    }
+
     pub fn revoke_character(&mut self, character_id: i64) {
         self.refresh.retain(|_, g| g.character_id != character_id);
         self.codes.retain(|_, c| c.character_id != character_id);
@@ -94,7 +111,7 @@ async fn metadata(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
         "client_secret_jwt",
     ];
     Json(serde_json::json!({
-        "issuer": shared.issuer(),
+        "issuer": METADATA_ISSUER,
         "authorization_endpoint": shared.url("/v2/oauth/authorize"),
         "token_endpoint": shared.url("/v2/oauth/token"),
         "userinfo_endpoint": shared.url("/v2/oauth/verify"),

@@ -78,6 +78,18 @@ pub const ESI_SCOPES: &[&str] = &[
     "esi.cosmetic.char:read",
 ];
 
+/// The scopes Jumpgate asks EVE for (its core login, contact sync and the standings import):
+/// what a simulated application is registered with unless told otherwise
+/// ([`crate::SimConfig::registered_scopes`]). A test in Jumpgate's black-box suite keeps this in
+/// step with Jumpgate's logins.
+pub const JUMPGATE_SCOPES: &[&str] = &[
+    "publicData",
+    "esi-alliances.read_contacts.v1",
+    "esi-characters.read_contacts.v1",
+    "esi-characters.write_contacts.v1",
+    "esi-corporations.read_contacts.v1",
+];
+
 /// SSO-only scopes that are still granted although no ESI route requires them.
 pub const SSO_ONLY_SCOPES: &[&str] = &["publicData"];
 

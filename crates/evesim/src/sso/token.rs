@@ -232,8 +232,12 @@ fn refresh(
     let presented = form.get("refresh_token").ok_or_else(invalid)?;
     let grant = {
         let mut sso = lock(&shared.sso);
+        // A grant from before the application's scopes changed died with that change.
+        let registration = sso.registration(client_id);
         match sso.refresh.get(presented) {
-            Some(g) if g.client_id == client_id => sso.refresh.remove(presented),
+            Some(g) if g.client_id == client_id && g.registration == registration => {
+                sso.refresh.remove(presented)
+            }
             _ => None,
         }
     }
@@ -287,10 +291,13 @@ fn issue(shared: &Shared, client_id: &str, character_id: i64, scopes: Vec<String
     };
     let refresh_token = (!scopes.is_empty()).then(|| {
         let token = random_token(16, true);
-        lock(&shared.sso).refresh.insert(
+        let mut sso = lock(&shared.sso);
+        let registration = sso.registration(client_id);
+        sso.refresh.insert(
             token.clone(),
             RefreshGrant {
                 client_id: client_id.to_owned(),
+                registration,
                 character_id,
                 owner_hash: ch.owner_hash.clone(),
                 scopes,
@@ -330,7 +337,7 @@ pub fn access_token(
         owner: owner_hash.to_owned(),
         exp: now + ACCESS_LIFETIME_SECS,
         iat: now,
-        iss: shared.issuer(),
+        iss: super::TOKEN_ISSUER.to_owned(),
     };
     let alg = lock(&shared.controls).signing.unwrap_or_else(|| {
         if shared

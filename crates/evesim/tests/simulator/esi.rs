@@ -691,3 +691,142 @@ async fn mail_can_be_sent() {
     let mail_id: i64 = resp.json().await.unwrap();
     assert_eq!(sim.mails()[0].mail_id, mail_id);
 }
+
+// --- CCP's keys, dates and error bodies ------------------------------------------------------
+
+#[tokio::test]
+async fn buckets_are_kept_per_application_and_character_and_per_address_on_public_routes() {
+    let sim = start().await;
+    let (a, b) = (
+        sim.characters()[0].character_id,
+        sim.characters()[1].character_id,
+    );
+    let path = |id: i64| format!("/characters/{id}/notifications");
+    let scope = ["esi-characters.read_notifications.v1"];
+    let remaining = |r: &reqwest::Response| header(r, "x-ratelimit-remaining");
+    // char-notification holds 15 tokens: one application's calls for one character share it …
+    let ours_a = sim.access_token_for_test(CLIENT_ID, a, &scope).unwrap();
+    esi_get(&sim, &path(a), Some(&ours_a)).await;
+    let r = esi_get(&sim, &path(a), Some(&ours_a)).await;
+    assert_eq!(remaining(&r).as_deref(), Some("11"));
+    // … another character of the same application has its own bucket …
+    let ours_b = sim.access_token_for_test(CLIENT_ID, b, &scope).unwrap();
+    let r = esi_get(&sim, &path(b), Some(&ours_b)).await;
+    assert_eq!(remaining(&r).as_deref(), Some("13"));
+    // … and so has another application for the same character.
+    let theirs_a = sim.access_token_for_test("another-app", a, &scope).unwrap();
+    let r = esi_get(&sim, &path(a), Some(&theirs_a)).await;
+    assert_eq!(remaining(&r).as_deref(), Some("13"));
+
+    // A public route counts per address; a token sent along makes it address and application.
+    let public = "/status";
+    let bare = esi_get(&sim, public, None).await;
+    let max: u32 = header(&bare, "x-ratelimit-limit")
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let left = |r: &reqwest::Response| -> u32 { remaining(r).unwrap().parse().unwrap() };
+    assert_eq!(left(&bare), max - 2);
+    assert_eq!(left(&esi_get(&sim, public, None).await), max - 4);
+    assert_eq!(left(&esi_get(&sim, public, Some(&ours_a)).await), max - 2);
+    assert_eq!(
+        left(&esi_get(&sim, public, Some(&ours_b)).await),
+        max - 4,
+        "one application"
+    );
+    assert_eq!(left(&esi_get(&sim, public, Some(&theirs_a)).await), max - 2);
+}
+
+async fn status_with_date(sim: &EveSim, date: Option<&str>) -> reqwest::Response {
+    let mut req = http().get(sim.esi_base_url().join("status").unwrap());
+    if let Some(d) = date {
+        req = req.header("X-Compatibility-Date", d);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn compatibility_dates_in_the_future_before_2020_or_malformed_are_refused() {
+    let sim = start().await;
+    // ESI's day starts at 11:00 UTC: "today" is 11 hours behind. The simulator keeps the wall
+    // clock, as CCP's servers do.
+    #[allow(clippy::disallowed_methods)]
+    let today = (time::OffsetDateTime::now_utc() - time::Duration::hours(11)).date();
+    let tomorrow = (today + time::Duration::days(1)).to_string();
+    for (sent, why) in [
+        (tomorrow.as_str(), "is in the future"),
+        ("2999-01-01", "is in the future"),
+        ("2019-12-31", "is before the first date, 2020-01-01"),
+        ("2026-8-18", "expected a date as YYYY-MM-DD"),
+        ("latest", "expected a date as YYYY-MM-DD"),
+    ] {
+        let r = status_with_date(&sim, Some(sent)).await;
+        assert_eq!(r.status(), 400, "{sent}");
+        assert!(header(&r, "x-compatibility-date").is_none(), "{sent}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"], "Invalid compatibility date", "{sent}");
+        assert_eq!(body["status"], 400);
+        let detail = &body["details"][0];
+        assert_eq!(detail["location"], "header.X-Compatibility-Date");
+        assert_eq!(detail["value"], sent);
+        assert!(
+            detail["message"].as_str().unwrap().contains(why),
+            "{sent}: {detail}"
+        );
+    }
+    // Today, the spec's date and no date at all are served; a date after the spec's echoes
+    // the spec's, none echoes the oldest.
+    for (sent, echoed) in [
+        (Some(today.to_string()), "2026-08-18"),
+        (Some("2026-08-18".to_owned()), "2026-08-18"),
+        (Some("2020-01-01".to_owned()), "2020-01-01"),
+        (None, "2020-01-01"),
+    ] {
+        let r = status_with_date(&sim, sent.as_deref()).await;
+        assert_eq!(r.status(), 200, "{sent:?}");
+        assert_eq!(header(&r, "x-compatibility-date").as_deref(), Some(echoed));
+    }
+}
+
+#[tokio::test]
+async fn errors_carry_the_specs_fields_and_server_errors_only_the_message() {
+    let sim = start().await;
+    let id = sim.characters()[0].character_id;
+    let t = token(&sim, id, &[READ]);
+    let r = esi_get(&sim, &format!("/characters/{id}/contacts?page=0"), Some(&t)).await;
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({
+            "error": "Invalid page",
+            "status": 400,
+            "details": [{"location": "query.page", "message": "page must be a positive integer", "value": "0"}],
+        })
+    );
+    let r = esi_get(&sim, "/characters/1", None).await;
+    assert_eq!(r.status(), 404);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["status"], 404);
+    assert!(body["error"].is_string());
+    let r = esi_get(&sim, "/no/such/route", None).await;
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"error": "Not found", "status": 404})
+    );
+    let r = esi_get(&sim, &format!("/characters/{id}/contacts"), None).await;
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["status"], 403);
+
+    sim.set_downtime(true);
+    let r = esi_get(&sim, "/status", None).await;
+    assert_eq!(r.status(), 503);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"error": "The datasource tranquility is temporarily unavailable"})
+    );
+}

@@ -30,8 +30,8 @@ async fn verify(sim: &EveSim, token: &str) -> (Algorithm, EveClaims) {
     let jwk = jwks.find(&kid).expect("kid in JWKS");
     let mut validation = Validation::new(header.alg);
     validation.set_audience(&[CLIENT_ID]);
-    let issuer = sim.sso_base_url().as_str().trim_end_matches('/').to_owned();
-    validation.set_issuer(&[issuer]);
+    // EVE's tokens name the issuer without a scheme, whatever the metadata says.
+    validation.set_issuer(&["login.eveonline.com"]);
     let key = DecodingKey::from_jwk(jwk).unwrap();
     let data = jsonwebtoken::decode::<EveClaims>(token, &key, &validation).unwrap();
     (header.alg, data.claims)
@@ -53,7 +53,8 @@ async fn metadata_advertises_ccp_shaped_endpoints_on_the_sim_origin() {
         .await
         .unwrap();
     let base = sim.base_url().to_string();
-    assert_eq!(meta["issuer"], base.trim_end_matches('/'));
+    // The live document's issuer: not the form tokens carry ("login.eveonline.com").
+    assert_eq!(meta["issuer"], "https://login.eveonline.com");
     assert_eq!(
         meta["authorization_endpoint"],
         format!("{base}v2/oauth/authorize")
@@ -89,6 +90,7 @@ async fn login_yields_a_signed_jwt_with_eve_claims_verifiable_with_both_algorith
         );
         assert_eq!(claims.azp, CLIENT_ID);
         assert_eq!(claims.tenant, "tranquility");
+        assert_eq!(claims.iss, "login.eveonline.com");
         assert_eq!(claims.exp - claims.iat, 1200);
         assert_eq!(
             claims.scp,
@@ -512,4 +514,56 @@ async fn pkce_public_clients_exchange_with_a_verifier() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+}
+
+#[tokio::test]
+async fn an_application_may_ask_only_for_the_scopes_it_registered() {
+    let sim = start().await;
+    let id = some_character(&sim);
+    // Registered by default with what Jumpgate asks for; mail is not among it.
+    let mail = "esi-mail.send_mail.v1";
+    let refused = authorize_url(&sim, &[CONTACTS, mail], "st4te");
+    let answer = http().get(refused.clone()).send().await.unwrap();
+    assert_eq!(answer.status(), 400, "no page, no redirect back");
+    assert_eq!(
+        answer.json::<Value>().await.unwrap(),
+        serde_json::json!({
+            "error": "invalid_scope",
+            "error_description": format!("The requested '{mail}' scope is not valid."),
+        })
+    );
+    let err = sim.authorize_for_test(&refused, id).await.unwrap_err();
+    assert!(err.to_string().contains("invalid_scope"), "{err}");
+
+    // Registering the scope lifts the ceiling.
+    sim.register_client_with_scopes(CLIENT_ID, CLIENT_SECRET, CALLBACK, &[CONTACTS, mail]);
+    let tokens = login(&sim, id, &[CONTACTS, mail]).await;
+    assert!(tokens.refresh_token.is_some());
+}
+
+#[tokio::test]
+async fn changing_the_registered_scopes_kills_every_refresh_token_of_the_application() {
+    let sim = start().await;
+    let id = some_character(&sim);
+    let tokens = login(&sim, id, &[CONTACTS]).await;
+    let refresh = tokens.refresh_token.unwrap();
+    // Registering the same scopes again changes nothing.
+    sim.register_client(CLIENT_ID, CLIENT_SECRET, CALLBACK);
+    let again = exchange(
+        &sim,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_eq!(again.status(), 200);
+    let refresh = again.json::<Tokens>().await.unwrap().refresh_token.unwrap();
+
+    sim.register_client_with_scopes(CLIENT_ID, CLIENT_SECRET, CALLBACK, &[CONTACTS, WRITE]);
+    let dead = exchange(
+        &sim,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_eq!(dead.status(), 400);
+    let body: Value = dead.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
 }

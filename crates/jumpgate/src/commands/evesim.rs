@@ -10,7 +10,18 @@ pub async fn run(args: EvesimArgs) -> anyhow::Result<()> {
         args.listen,
     )
     .await?;
-    sim.register_client(&args.client_id, &args.client_secret, &args.callback_url);
+    match &args.scopes {
+        Some(scopes) => {
+            let scopes: Vec<&str> = scopes.split_whitespace().collect();
+            sim.register_client_with_scopes(
+                &args.client_id,
+                &args.client_secret,
+                &args.callback_url,
+                &scopes,
+            );
+        }
+        None => sim.register_client(&args.client_id, &args.client_secret, &args.callback_url),
+    }
     tracing::info!(
         "EVE simulator on {} (SSO metadata: {}.well-known/oauth-authorization-server); client '{}' → {}",
         sim.base_url(),

@@ -680,3 +680,72 @@ mod large_sweep {
         }
     }
 }
+
+// ESI keeps a bucket per application and character (`applicationID:characterID`): another
+// application spending a character's bucket to the last token leaves Jumpgate's untouched, and
+// Jumpgate's client, which keeps its buckets per group and character, sees exactly the
+// simulator's count for its own.
+on_both_backends!(
+    another_applications_calls_for_a_character_do_not_spend_jumpgates_bucket,
+    |t: TestApp| async move {
+        let read = "esi-characters.read_contacts.v1";
+        t.sim.set_bucket_max("char-social", Some(12));
+        let (a, b) = (
+            t.sim.characters()[0].character_id,
+            t.sim.characters()[1].character_id,
+        );
+        let theirs = t
+            .sim
+            .access_token_for_test("another-app", a, &[read])
+            .unwrap();
+        let http = reqwest::Client::new();
+        let url = t
+            .sim
+            .esi_base_url()
+            .join(&format!("characters/{a}/contacts"))
+            .unwrap();
+        let mut statuses = Vec::new();
+        for _ in 0..7 {
+            let r = http
+                .get(url.clone())
+                .bearer_auth(&theirs)
+                .header(
+                    "X-Compatibility-Date",
+                    jumpgate_eve::esi::COMPATIBILITY_DATE,
+                )
+                .send()
+                .await
+                .unwrap();
+            statuses.push(r.status().as_u16());
+        }
+        assert_eq!(
+            statuses,
+            [200, 200, 200, 200, 200, 200, 429],
+            "their bucket is spent"
+        );
+
+        let client = esi(&t.app);
+        for id in [a, b] {
+            let ours = t
+                .sim
+                .access_token_for_test(crate::support::CLIENT_ID, id, &[read])
+                .unwrap();
+            client
+                .character_contacts(CharacterId(id), &ours)
+                .await
+                .unwrap_or_else(|e| panic!("{id}: {e}"));
+            let bucket = client
+                .snapshot()
+                .buckets
+                .into_iter()
+                .find(|k| k.group == "char-social" && k.character == Some(CharacterId(id)))
+                .unwrap();
+            assert_eq!(
+                bucket.remaining,
+                Some(10),
+                "{id}: our own bucket, one call spent"
+            );
+            assert_eq!(bucket.blocked_until, None, "{id}");
+        }
+    }
+);

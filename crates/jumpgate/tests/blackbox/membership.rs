@@ -111,6 +111,8 @@ on_both_backends!(
                 "{r:?}"
             );
             assert_eq!(r.compatibility_date.as_deref(), Some("2026-08-18"), "{r:?}");
+            // The simulator refuses a date ESI would refuse (in the future, malformed) with 400.
+            assert!(r.status < 400, "{r:?}");
         }
     }
 );

@@ -177,3 +177,90 @@ on_both_backends!(
         );
     }
 );
+
+on_both_backends!(
+    the_simulated_application_is_registered_with_exactly_the_scopes_jumpgate_asks_for,
+    |t: TestApp| async move {
+        let asked = t
+            .app
+            .logins()
+            .iter()
+            .fold(jumpgate_domain::ScopeSet::default(), |all, l| {
+                all.union(&l.scopes)
+            });
+        assert_eq!(
+            asked,
+            jumpgate_domain::ScopeSet::new(
+                jumpgate_evesim::sso::scopes::JUMPGATE_SCOPES
+                    .iter()
+                    .copied()
+            ),
+            "the simulator's default registration is what Jumpgate asks for (docs/operations.md §1)"
+        );
+        // Every login Jumpgate offers passes EVE's ceiling.
+        let character = t.sim.characters()[0].character_id;
+        let b = t.browser();
+        b.login_ok(character).await;
+        for login in t.app.logins() {
+            let r = b.login_with(&login.name, character).await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", login.name);
+        }
+    }
+);
+
+/// An operator adds a state scope but forgets to register it at CCP: EVE refuses the sync login
+/// (the member sees EVE's error page and never comes back), the core login keeps working, and
+/// registering the scope mends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_scope_the_application_did_not_register_is_refused_by_eve() {
+    for backend in [
+        crate::support::Backend::Sqlite,
+        crate::support::Backend::Postgres,
+    ] {
+        let assets = "esi-assets.read_assets.v1";
+        let t = TestApp::spawn_with(backend, |s| {
+            s.standings.state_scopes = vec![jumpgate::config::StateScopes {
+                state: "Member".into(),
+                scopes: vec![assets.into()],
+            }];
+        })
+        .await;
+        let character = t.sim.characters()[0].character_id;
+        let b = t.browser();
+        b.login_ok(character).await;
+        let r = b.get("/sso/login?login=standings.sync").await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let authorize = location(&r);
+        let refused = t
+            .sim
+            .authorize_for_test(&authorize, character)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("invalid_scope") && refused.contains(assets),
+            "{backend:?}: {refused}"
+        );
+        let answer = plain_client().get(authorize.clone()).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "EVE's refusal");
+        assert!(
+            answer
+                .text()
+                .await
+                .unwrap()
+                .contains(&format!("The requested '{assets}' scope is not valid.")),
+            "{backend:?}"
+        );
+
+        let mut registered: Vec<&str> = jumpgate_evesim::sso::scopes::JUMPGATE_SCOPES.to_vec();
+        registered.push(assets);
+        t.sim.register_client_with_scopes(
+            crate::support::CLIENT_ID,
+            crate::support::CLIENT_SECRET,
+            t.settings.callback_url().as_str(),
+            &registered,
+        );
+        let r = b.login_with("standings.sync", character).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{backend:?}");
+    }
+}

@@ -9,13 +9,16 @@ const CHILD_PARENT: &str = "JUMPGATE_LOCK_TEST_PARENT";
 
 #[tokio::test]
 async fn a_second_process_is_refused_with_the_holders_pid() {
+    if let (Ok(url), Ok(parent)) = (std::env::var(CHILD_URL), std::env::var(CHILD_PARENT)) {
+        return second_process(&url, &parent).await;
+    }
     let t = testing::fresh_sqlite().await;
-    // Re-run this test binary as the second process, running only the child test below (named
-    // by its path in the binary, without the crate: `sqlite_lock::second_process_child`).
+    // Re-run this test binary as the second process, running only this test (named by its path
+    // in the binary, without the crate), which sees the variables and plays the second process.
     let module = module_path!().split_once("::").map_or("", |(_, m)| m);
-    let child = format!("{module}::second_process_child");
+    let this = format!("{module}::a_second_process_is_refused_with_the_holders_pid");
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", child.as_str(), "--nocapture", "--test-threads=1"])
+        .args(["--exact", this.as_str(), "--nocapture", "--test-threads=1"])
         .env(CHILD_URL, &t.url)
         .env(CHILD_PARENT, std::process::id().to_string())
         .output()
@@ -34,14 +37,11 @@ async fn a_second_process_is_refused_with_the_holders_pid() {
     t.store.kv_set("still", "works").await.unwrap();
 }
 
-/// The second process's half of the test above; does nothing when run on its own.
-#[tokio::test]
+/// The second process's half of the test above (not a test of its own: it runs only in the
+/// process that test starts).
 #[allow(clippy::print_stdout)] // stdout is how the child tells the parent it really ran
-async fn second_process_child() {
-    let (Ok(url), Ok(parent)) = (std::env::var(CHILD_URL), std::env::var(CHILD_PARENT)) else {
-        return;
-    };
-    match connect(&url, &ConnectOptions::default(), testing::TEST_AUDIT_KEY).await {
+async fn second_process(url: &str, parent: &str) {
+    match connect(url, &ConnectOptions::default(), testing::TEST_AUDIT_KEY).await {
         Err(StoreError::Locked { path, holder }) => {
             assert_eq!(holder, parent);
             assert!(url.ends_with(&path), "{path} vs {url}");

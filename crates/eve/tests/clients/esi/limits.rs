@@ -355,3 +355,32 @@ async fn a_failing_status_outside_the_window_is_an_unscheduled_downtime() {
         "{e:?}"
     );
 }
+
+/// ESI's error schema (`error`, `status`, `details`): a refused request says which part of it
+/// was refused, e.g. a compatibility date ESI does not know yet.
+#[tokio::test]
+async fn a_refused_request_names_the_part_esi_refused() {
+    let esi = Esi::start_at(NOON, |c| c.compatibility_date = "2999-01-01".to_owned()).await;
+    Mock::given(path("/characters/1"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "Invalid compatibility date",
+            "status": 400,
+            "details": [{
+                "location": "header.X-Compatibility-Date",
+                "message": "2999-01-01 is in the future: the latest date is 2026-08-18",
+                "value": "2999-01-01"
+            }]
+        })))
+        .mount(&esi.server)
+        .await;
+    let e = esi.client.character(CharacterId(1)).await.expect_err("400");
+    match e {
+        EsiError::BadRequest(m) => assert_eq!(
+            m,
+            "Invalid compatibility date (header.X-Compatibility-Date: 2999-01-01 is in the \
+             future: the latest date is 2026-08-18)"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(esi.requests().await, 1, "a 400 is never retried");
+}

@@ -1,8 +1,8 @@
 //! A fake SSO on wiremock: test keys, signed tokens, metadata and JWKS.
 
-use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
 use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use base64::Engine;
 use jsonwebtoken::jwk::{Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -27,6 +27,9 @@ pub struct TestKey {
     pub encoding: EncodingKey,
     pub alg: Algorithm,
     pub kid: String,
+    /// The public key in the forms an attacker can get hold of (named), for algorithm-confusion
+    /// tests: an HS256 token "signed" with one of them.
+    pub public_forms: Vec<(&'static str, Vec<u8>)>,
 }
 
 impl TestKey {
@@ -52,12 +55,38 @@ pub static RSA: LazyLock<TestKey> = LazyLock::new(|| {
         "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
         body.join("\n")
     );
-    TestKey {
-        encoding: EncodingKey::from_rsa_pem(pem.as_bytes()).expect("rsa pem"),
+    let public = pair.public_key();
+    let spki = AsDer::<PublicKeyX509Der>::as_der(public).expect("spki");
+    let public_pem = pem_of("PUBLIC KEY", spki.as_ref());
+    let encoding = EncodingKey::from_rsa_pem(pem.as_bytes()).expect("rsa pem");
+    let mut key = TestKey {
+        encoding,
         alg: Algorithm::RS256,
         kid: RSA_KID.to_owned(),
-    }
+        public_forms: Vec::new(),
+    };
+    let jwk = serde_json::to_string(&key.jwk()).expect("jwk json");
+    key.public_forms = vec![
+        ("the public key's PEM", public_pem.into_bytes()),
+        ("the public key's DER", spki.as_ref().to_vec()),
+        ("the PKCS#1 DER", public.as_ref().to_vec()),
+        ("the JWK as served", jwk.into_bytes()),
+    ];
+    key
 });
+
+fn pem_of(label: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).expect("base64 is ascii"))
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
 
 pub static EC: LazyLock<TestKey> = LazyLock::new(|| {
     let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).expect("ec key");
@@ -66,6 +95,7 @@ pub static EC: LazyLock<TestKey> = LazyLock::new(|| {
         encoding: EncodingKey::from_ec_der(der.as_ref()),
         alg: Algorithm::ES256,
         kid: EC_KID.to_owned(),
+        public_forms: Vec::new(),
     }
 });
 
@@ -123,7 +153,7 @@ impl Sso {
     }
 
     /// `issuer: None` means CCP's documented `login.eveonline.com`; `Some("")` means the mock
-    /// server's own address, as the simulator would announce.
+    /// server's own address.
     pub async fn start_with_issuer(issuer: Option<&str>) -> Self {
         let server = MockServer::start().await;
         let base = server.uri();

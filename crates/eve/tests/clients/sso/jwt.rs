@@ -17,10 +17,16 @@ fn without(mut claims: Value, key: &str) -> Value {
     claims
 }
 
-async fn rejects(sso: &Sso, token: &str) -> String {
+/// Verification refuses `token`, for the reason that contains `because`.
+async fn rejects(sso: &Sso, token: &str, because: &str) {
     match sso.client.verify(token).await {
-        Err(SsoError::InvalidJwt(why)) => why,
-        other => panic!("expected InvalidJwt, got {other:?}"),
+        Err(SsoError::InvalidJwt(why)) => {
+            assert!(
+                why.contains(because),
+                "refused for {why:?}, not {because:?}"
+            )
+        }
+        other => panic!("expected InvalidJwt ({because}), got {other:?}"),
     }
 }
 
@@ -69,23 +75,54 @@ async fn both_documented_issuer_forms_are_accepted_with_or_without_slash() {
     }
 }
 
+/// What the live SSO does: its metadata announces `https://login.eveonline.com`, its tokens
+/// carry `login.eveonline.com`.
 #[tokio::test]
-async fn the_issuer_announced_by_the_metadata_is_accepted() {
+async fn a_token_issued_as_eve_writes_it_is_accepted_beside_the_live_metadata() {
+    let sso = Sso::start_with_issuer(Some("https://login.eveonline.com")).await;
+    sso.serve_jwks(&[&RSA], None).await;
+    let token = sign(&RSA, &claims());
+    assert_eq!(claims()["iss"], "login.eveonline.com");
+    assert!(sso.client.verify(&token).await.is_ok());
+}
+
+#[tokio::test]
+async fn the_token_issuer_is_eves_even_when_the_metadata_announces_another() {
+    // A metadata document naming the server's own address (as a test double might) changes
+    // nothing: tokens are EVE's or refused.
     let sso = Sso::start_with_issuer(Some("")).await;
     sso.serve_jwks(&[&RSA], None).await;
     let own = sso.server.uri();
     let token = sign(&RSA, &with(claims(), "iss", json!(own)));
-    assert!(sso.client.verify(&token).await.is_ok());
+    rejects(
+        &sso,
+        &token,
+        &format!("issuer Some({own:?}) is not accepted"),
+    )
+    .await;
+    let eve = sign(&RSA, &claims());
+    assert!(sso.client.verify(&eve).await.is_ok());
 }
 
 #[tokio::test]
 async fn a_foreign_or_missing_issuer_is_rejected() {
     let sso = Sso::start().await;
     sso.serve_jwks(&[&RSA], None).await;
-    for iss in ["https://login.evil.example", "logineveonline.com"] {
-        rejects(&sso, &sign(&RSA, &with(claims(), "iss", json!(iss)))).await;
+    for iss in [
+        "https://login.evil.example",
+        "logineveonline.com",
+        "http://login.eveonline.com",
+    ] {
+        let token = sign(&RSA, &with(claims(), "iss", json!(iss)));
+        rejects(
+            &sso,
+            &token,
+            &format!("issuer Some({iss:?}) is not accepted"),
+        )
+        .await;
     }
-    rejects(&sso, &sign(&RSA, &without(claims(), "iss"))).await;
+    let token = sign(&RSA, &without(claims(), "iss"));
+    rejects(&sso, &token, "issuer None is not accepted").await;
 }
 
 #[tokio::test]
@@ -98,9 +135,11 @@ async fn the_audience_must_hold_both_the_client_id_and_eve_online() {
         json!(CLIENT_ID),
         json!(["someone-else", "EVE Online"]),
     ] {
-        rejects(&sso, &sign(&RSA, &with(claims(), "aud", aud))).await;
+        let token = sign(&RSA, &with(claims(), "aud", aud.clone()));
+        rejects(&sso, &token, "audience").await;
     }
-    rejects(&sso, &sign(&RSA, &without(claims(), "aud"))).await;
+    let token = sign(&RSA, &without(claims(), "aud"));
+    rejects(&sso, &token, "audience [] lacks").await;
 }
 
 #[tokio::test]
@@ -111,8 +150,7 @@ async fn expiry_allows_sixty_seconds_of_clock_skew_and_no_more() {
     sso.clock.advance(Duration::from_secs(1200 + 59));
     assert!(sso.client.verify(&token).await.is_ok());
     sso.clock.advance(Duration::from_secs(2));
-    let why = rejects(&sso, &token).await;
-    assert!(why.contains("expired"), "{why}");
+    rejects(&sso, &token, "expired at").await;
 }
 
 #[tokio::test]
@@ -125,11 +163,11 @@ async fn a_tampered_payload_fails_the_signature() {
     let forged_payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(serde_json::to_vec(&forged).expect("json"));
     let tampered = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
-    rejects(&sso, &tampered).await;
+    rejects(&sso, &tampered, "signature or format: InvalidSignature").await;
 }
 
 #[tokio::test]
-async fn alg_none_and_hmac_tokens_are_rejected() {
+async fn alg_none_is_refused_before_any_key_is_looked_up() {
     let sso = Sso::start().await;
     sso.serve_jwks(&[&RSA], None).await;
     let b64 = |v: &Value| {
@@ -141,16 +179,57 @@ async fn alg_none_and_hmac_tokens_are_rejected() {
         b64(&json!({"alg": "none", "kid": RSA_KID, "typ": "JWT"})),
         b64(&claims())
     );
-    rejects(&sso, &none).await;
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
-    header.kid = Some(RSA_KID.to_owned());
-    let hs = jsonwebtoken::encode(
-        &header,
-        &claims(),
-        &jsonwebtoken::EncodingKey::from_secret(b"public-key-bytes"),
-    )
-    .expect("sign");
-    rejects(&sso, &hs).await;
+    rejects(&sso, &none, "unreadable header").await;
+    assert_eq!(
+        sso.requests_to("/oauth/jwks").await,
+        0,
+        "no key was fetched"
+    );
+}
+
+/// The algorithm-confusion attack: the RSA public key is public, so an attacker signs HS256
+/// with it as the HMAC secret and hopes the verifier feeds the same bytes to HMAC. Every form
+/// of that key an attacker can get is tried; each is refused for its algorithm, before any key
+/// is looked up.
+#[tokio::test]
+async fn hs256_signed_with_the_rsa_public_key_is_refused_for_its_algorithm() {
+    let sso = Sso::start().await;
+    sso.serve_jwks(&[&RSA], None).await;
+    assert_eq!(RSA.public_forms.len(), 4);
+    for (form, secret) in &RSA.public_forms {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.kid = Some(RSA_KID.to_owned());
+        let forged = jsonwebtoken::encode(
+            &header,
+            &claims(),
+            &jsonwebtoken::EncodingKey::from_secret(secret),
+        )
+        .expect("sign");
+        // The forgery is well made: HMAC with the same bytes accepts it.
+        let mut hmac = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        hmac.validate_exp = false;
+        hmac.validate_aud = false;
+        assert!(
+            jsonwebtoken::decode::<Value>(
+                &forged,
+                &jsonwebtoken::DecodingKey::from_secret(secret),
+                &hmac
+            )
+            .is_ok(),
+            "{form}"
+        );
+        match sso.client.verify(&forged).await {
+            Err(SsoError::InvalidJwt(why)) => {
+                assert_eq!(why, "algorithm HS256 is not accepted", "{form}")
+            }
+            other => panic!("{form}: expected the algorithm's refusal, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        sso.requests_to("/oauth/jwks").await,
+        0,
+        "no key was fetched"
+    );
 }
 
 #[tokio::test]
@@ -159,7 +238,12 @@ async fn a_key_is_only_used_for_its_own_algorithm() {
     sso.serve_jwks(&[&RSA, &EC], None).await;
     // An ES256 token claiming the RSA key's kid: no ES256 key has that kid.
     let confused = sign_with_kid(&EC, RSA_KID, &claims());
-    rejects(&sso, &confused).await;
+    rejects(
+        &sso,
+        &confused,
+        &format!("no ES256 key with kid {RSA_KID:?} in the SSO's key set"),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -196,7 +280,8 @@ async fn the_subject_must_be_character_eve_id() {
         "CHARACTER:EVE:abc",
         "2112000001",
     ] {
-        rejects(&sso, &sign(&RSA, &with(claims(), "sub", json!(sub)))).await;
+        let token = sign(&RSA, &with(claims(), "sub", json!(sub)));
+        rejects(&sso, &token, &format!("subject {sub:?}")).await;
     }
 }
 
@@ -204,7 +289,12 @@ async fn the_subject_must_be_character_eve_id() {
 async fn a_token_without_owner_hash_is_rejected() {
     let sso = Sso::start().await;
     sso.serve_jwks(&[&RSA], None).await;
-    rejects(&sso, &sign(&RSA, &without(claims(), "owner"))).await;
+    rejects(
+        &sso,
+        &sign(&RSA, &without(claims(), "owner")),
+        "no owner hash",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -241,7 +331,7 @@ async fn an_unknown_kid_refetches_the_keys_once_then_waits_out_the_cooldown() {
 
     sso.clock.advance(Duration::from_secs(61));
     let stranger = sign_with_kid(&RSA, "rotated-away", &valid_for_long);
-    rejects(&sso, &stranger).await;
+    rejects(&sso, &stranger, "no RS256 key with kid \"rotated-away\"").await;
     assert_eq!(
         sso.requests_to("/oauth/jwks").await,
         2,
@@ -250,12 +340,12 @@ async fn an_unknown_kid_refetches_the_keys_once_then_waits_out_the_cooldown() {
 
     // A flood of junk kids within the cooldown fetches nothing more.
     for _ in 0..5 {
-        rejects(&sso, &stranger).await;
+        rejects(&sso, &stranger, "no RS256 key with kid \"rotated-away\"").await;
     }
     assert_eq!(sso.requests_to("/oauth/jwks").await, 2);
 
     sso.clock.advance(Duration::from_secs(61));
-    rejects(&sso, &stranger).await;
+    rejects(&sso, &stranger, "no RS256 key with kid \"rotated-away\"").await;
     assert_eq!(sso.requests_to("/oauth/jwks").await, 3);
 }
 
