@@ -318,17 +318,7 @@ impl Store {
     /// The jobs with `dedupe_key`: at most one queued or running, and at most one failed (the
     /// newest failure of that work, until it is retried or succeeds).
     pub async fn jobs_with_key(&self, dedupe_key: &str) -> Result<Vec<Job>> {
-        on_db!(self, |db| sqlx::query(concatcp!(
-            "SELECT ",
-            JOB_COLS,
-            " FROM jobs WHERE dedupe_key = $1 ORDER BY id"
-        ))
-        .bind(dedupe_key)
-        .fetch_all(db.reader())
-        .await?
-        .iter()
-        .map(read_job)
-        .collect())
+        self.jobs_with_keys(&[dedupe_key.to_owned()]).await
     }
 
     /// [`Store::jobs_with_key`] of several keys in one query, by id.

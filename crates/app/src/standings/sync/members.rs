@@ -66,11 +66,13 @@ pub struct LeaveReport {
 }
 
 /// Bulk sync progress for the admin page.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncProgress {
     pub queued: usize,
     pub running: usize,
     pub counts: SyncCounts,
+    /// How many enrolled characters are in each status (statuses without any left out).
+    pub by_status: Vec<(SyncStatus, i64)>,
 }
 
 impl SyncProgress {
@@ -118,8 +120,7 @@ impl App {
         let keys: Vec<String> = ids.iter().map(|c| sync_key(*c)).collect();
         let all_jobs = self.store().jobs_with_keys(&keys).await?;
         let mut rows = Vec::new();
-        for ch in characters {
-            let key = sync_key(ch.id);
+        for (ch, key) in characters.into_iter().zip(keys) {
             let jobs: Vec<&Job> = all_jobs
                 .iter()
                 .filter(|j| j.dedupe_key.as_deref() == Some(key.as_str()))
@@ -305,12 +306,6 @@ impl App {
         Ok(self.store().synced_page(status, limit, offset).await?)
     }
 
-    /// How many enrolled characters are in each status (admin).
-    pub async fn sync_status_counts(&self, caller: &Caller) -> AppResult<Vec<(SyncStatus, i64)>> {
-        Self::require_manage(caller)?;
-        Ok(self.store().sync_status_counts().await?)
-    }
-
     /// Queues a full sync of chosen enrolled characters now (admin); returns how many.
     pub async fn force_sync(
         &self,
@@ -391,10 +386,12 @@ impl App {
             of(super::propagation::PROPAGATE),
         );
         let count = |n: i64| usize::try_from(n).unwrap_or(0);
+        let by_status = self.store().sync_status_counts().await?;
         Ok(SyncProgress {
             queued: count(sync.queued + propagate.queued),
             running: count(sync.running + propagate.running),
-            counts: self.store().sync_counts().await?,
+            counts: SyncCounts::of_statuses(&by_status),
+            by_status,
         })
     }
 }

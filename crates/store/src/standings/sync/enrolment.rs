@@ -113,19 +113,21 @@ fn read_synced<R: Cols>(r: &R) -> Result<SyncedCharacter> {
     })
 }
 
-/// Builds the counts from `(status, count)` rows.
-fn sync_counts(per_status: &[(SyncStatus, i64)]) -> SyncCounts {
-    let mut counts = SyncCounts::default();
-    for &(status, n) in per_status {
-        counts.total += n;
-        if status == SyncStatus::InSync {
-            counts.in_sync += n;
+impl SyncCounts {
+    /// The counts of `(status, count)` rows, as [`Store::sync_status_counts`] returns them.
+    pub fn of_statuses(per_status: &[(SyncStatus, i64)]) -> Self {
+        let mut counts = Self::default();
+        for &(status, n) in per_status {
+            counts.total += n;
+            if status == SyncStatus::InSync {
+                counts.in_sync += n;
+            }
+            if status.is_problem() {
+                counts.problems += n;
+            }
         }
-        if status.is_problem() {
-            counts.problems += n;
-        }
+        counts
     }
-    counts
 }
 
 /// The enrolment columns of `sync_characters s` in a query that joins other tables.
@@ -186,10 +188,6 @@ impl Store {
         .iter()
         .map(read_synced)
         .collect())
-    }
-
-    pub async fn sync_counts(&self) -> Result<SyncCounts> {
-        Ok(sync_counts(&self.sync_status_counts().await?))
     }
 
     /// How many enrolled characters are in each status (statuses without any left out).

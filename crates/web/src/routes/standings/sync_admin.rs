@@ -99,7 +99,8 @@ pub async fn page(
         })?),
     };
     let page = requested_page(&q.page)?;
-    let counts = state.app.sync_status_counts(&viewer.caller).await?;
+    let progress = state.app.sync_progress(&viewer.caller).await?;
+    let counts = &progress.by_status;
     let count_of = |s: SyncStatus| counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
     let matching = match status {
         Some(s) => count_of(s),
@@ -114,7 +115,6 @@ pub async fn page(
             pager::offset(page, PAGE_SIZE),
         )
         .await?;
-    let progress = state.app.sync_progress(&viewer.caller).await?;
     let lines = synced
         .into_iter()
         .map(|(s, name)| AdminSyncLine {
