@@ -7,8 +7,9 @@
 #
 # It builds the release binary and the `bench_pages` example; the example runs the simulated EVE
 # and seeds the database; a real `jumpgate serve` process is then started under
-# `/usr/bin/time -v` and measured from this separate process with wrk, each page at 1 and at 16
-# connections. Defaults: sqlite, 10 s. PostgreSQL comes from JUMPGATE_TEST_DATABASE_URL (a fresh
+# `/usr/bin/time -v`; once the work its start queues is done (the first affiliation sweep, the
+# enrolled characters' contact syncs) it is measured from this separate process with wrk, each
+# page at 1 and at 16 connections. Defaults: sqlite, 10 s. PostgreSQL comes from JUMPGATE_TEST_DATABASE_URL (a fresh
 # schema, dropped afterwards). Needs wrk (apt-get install -y wrk). Figures go to
 # docs/benchmarks.md.
 set -euo pipefail
@@ -40,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 wait_for() {
-    for _ in $(seq 1 1200); do
+    for _ in $(seq 1 9000); do
         grep -q "^$1" "$fixture_log" && return 0
         kill -0 "$fixture" 2>/dev/null || { cat "$fixture_log" >&2; echo "the fixture exited early" >&2; exit 1; }
         sleep 0.1

@@ -60,6 +60,8 @@ struct Inner {
     mailer: std::sync::RwLock<Arc<dyn Mailer>>,
     /// The standings contact sync writes, shared by every sync of this process.
     desired: standings::sync::DesiredCache,
+    /// The standings database as its page lists it, while no entry changed.
+    standings_list: standings::workflow::listing::StandingsListCache,
     /// The approver queue last read, while no request or revocation changed.
     approval_queue: standings::workflow::approval_queue::ApprovalQueueCache,
     /// When the database last answered the readiness probe.
@@ -89,6 +91,7 @@ impl App {
                 logins,
                 mailer: std::sync::RwLock::new(Arc::new(NoMailer)),
                 desired: standings::sync::DesiredCache::new(None),
+                standings_list: standings::workflow::listing::StandingsListCache::new(None),
                 approval_queue: standings::workflow::approval_queue::ApprovalQueueCache::new(Some(
                     standings::workflow::approval_queue::QUEUE_DETAILS_MAX_AGE,
                 )),
@@ -124,6 +127,10 @@ impl App {
 
     pub(crate) fn desired_cache(&self) -> &standings::sync::DesiredCache {
         &self.inner.desired
+    }
+
+    pub(crate) fn standings_list_cache(&self) -> &standings::workflow::listing::StandingsListCache {
+        &self.inner.standings_list
     }
 
     pub(crate) fn approval_queue_cache(

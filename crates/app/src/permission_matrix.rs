@@ -15,6 +15,7 @@ use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::esi_adapters::StoreCache;
 use crate::jobs::JobError;
+use crate::standings::workflow::StandingsFilter;
 use crate::standings::workflow::bulk::BulkWork;
 use crate::tokens::secrets::KeyRing;
 use crate::{App, AppSettings};
@@ -26,7 +27,7 @@ use jumpgate_domain::{BulkOperationId, JobId, RequestId, RevocationId, StateId};
 use jumpgate_eve::{COMPATIBILITY_DATE, EsiClient, EveSettings, SsoClient};
 use jumpgate_evesim::{EveSim, SimConfig};
 use jumpgate_store::testing::{TestStore, fresh_postgres, fresh_sqlite};
-use jumpgate_store::{AuditFilter, NewCharacter, NewToken, StandingsFilter, TokenRecord};
+use jumpgate_store::{AuditFilter, NewCharacter, NewToken, TokenRecord};
 use secrecy::SecretString;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -183,9 +184,7 @@ const ROWS: &[(&str, Rule)] = &[
     ("approve_revocation", Rule::PersonWith(&[APPROVE])),
     ("reject_revocation", Rule::PersonWith(&[APPROVE])),
     ("preview_change", Rule::Holds(&[APPROVE, MANAGE])),
-    ("standings_entries", Rule::Holds(&[MANAGE, APPROVE])),
-    ("count_standings", Rule::Holds(&[MANAGE, APPROVE])),
-    ("count_matching_standings", Rule::Holds(&[MANAGE, APPROVE])),
+    ("standings_page", Rule::Holds(&[MANAGE, APPROVE])),
     ("queue_propagation", Rule::Holds(&[MANAGE, APPROVE])),
     ("queue_reconcile_all", Rule::Holds(&[MANAGE, APPROVE])),
     // standings: managers
@@ -590,19 +589,8 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .await
             .map(drop),
         "preview_change" => app.preview_change(c(), entity, None).await.map(drop),
-        "standings_entries" => app
-            .standings_entries(
-                c(),
-                &StandingsFilter {
-                    limit: 10,
-                    ..StandingsFilter::default()
-                },
-            )
-            .await
-            .map(drop),
-        "count_standings" => app.count_standings(c()).await.map(drop),
-        "count_matching_standings" => app
-            .count_matching_standings(c(), &StandingsFilter::default())
+        "standings_page" => app
+            .standings_page(c(), &StandingsFilter::default(), 0, 10)
             .await
             .map(drop),
         "queue_propagation" => app.queue_propagation(c(), nobody).await,

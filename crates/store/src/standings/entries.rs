@@ -2,13 +2,13 @@
 //! character's contacts follow.
 
 use super::{read_entity, read_standing};
-use crate::db::{Cols, Conn, DbTime, Dialects, IdList, Limit, on_conn, on_db, where_in_ids};
-use crate::support::{contains_pattern, unknown_account};
+use crate::db::{Cols, Conn, DbTime, Dialects, IdList, on_conn, on_db, where_in_ids};
+use crate::support::unknown_account;
 use crate::{Result, StoreError};
 use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::AccountId;
-use jumpgate_domain::standings::{Entity, EntityKind, Standing};
+use jumpgate_domain::standings::{Entity, Standing};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -37,19 +37,6 @@ pub struct NewStandingsEntry {
     pub notes: String,
     pub source: String,
     pub added_by: Option<AccountId>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StandingsFilter {
-    pub kind: Option<EntityKind>,
-    /// Inclusive bounds on the standing.
-    pub min: Option<Standing>,
-    pub max: Option<Standing>,
-    /// Case-insensitive substring of the name.
-    pub name: Option<String>,
-    pub updated_since: Option<OffsetDateTime>,
-    pub limit: i64,
-    pub offset: i64,
 }
 
 const ENTRY_COLS: &str = "entity_id, entity_kind, name, standing_tenths, notes, source, \
@@ -116,55 +103,21 @@ fn check_import(entries: &[NewStandingsEntry]) -> Result<()> {
     Ok(())
 }
 
-/// The entries a `StandingsFilter` matches, its fields bound as `$1`..`$5` by [`bind_filter`].
-const MATCHING: &str = r" FROM standings_entries
-     WHERE ($1 IS NULL OR entity_kind = $1)
-       AND ($2 IS NULL OR standing_tenths >= $2)
-       AND ($3 IS NULL OR standing_tenths <= $3)
-       AND ($4 IS NULL OR lower(name) LIKE $4 ESCAPE '\')
-       AND ($5 IS NULL OR updated_at >= $5)";
-
-/// Binds a filter's fields to a query over [`MATCHING`] (a macro: it serves plain and scalar
-/// queries of both backends).
-macro_rules! bind_filter {
-    ($query:expr, $f:expr) => {
-        $query
-            .bind($f.kind.map(|k| k.as_str()))
-            .bind($f.min.map(|m| m.tenths()))
-            .bind($f.max.map(|m| m.tenths()))
-            .bind($f.name.as_deref().map(contains_pattern))
-            .bind($f.updated_since.map(DbTime))
-    };
-}
-
 impl Store {
-    /// Entries matching the filter, by kind then name.
-    pub async fn standings(&self, f: &StandingsFilter) -> Result<Vec<StandingsEntry>> {
-        on_db!(self, |db| {
-            bind_filter!(
-            sqlx::query(concatcp!(
-                "SELECT ",
-                ENTRY_COLS,
-                MATCHING,
-                r" ORDER BY CASE entity_kind WHEN 'character' THEN 0 WHEN 'corporation' THEN 1 ELSE 2 END,
-                     lower(name), name, entity_id
-                 LIMIT $6 OFFSET $7"
-            )),
-            f
-        )
-        .bind(Limit::positive_or_all(f.limit))
-        .bind(f.offset.max(0))
+    /// Every entry, as the database page lists them: characters, corporations, alliances, each
+    /// by name ignoring case (the desired contacts of every enrolled character, too).
+    pub async fn all_standings(&self) -> Result<Vec<StandingsEntry>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            ENTRY_COLS,
+            " FROM standings_entries ORDER BY CASE entity_kind WHEN 'character' THEN 0 \
+             WHEN 'corporation' THEN 1 ELSE 2 END, lower(name), name, entity_id"
+        ))
         .fetch_all(db.reader())
         .await?
         .iter()
         .map(read_entry)
-        .collect()
-        })
-    }
-
-    /// Every entry (the desired contacts of every enrolled character).
-    pub async fn all_standings(&self) -> Result<Vec<StandingsEntry>> {
-        self.standings(&StandingsFilter::default()).await
+        .collect())
     }
 
     /// The entries among `ids`, in no particular order.
@@ -202,15 +155,6 @@ impl Store {
     }
 
     /// How many entries match the filter (its limit and offset aside): a page's "of N".
-    pub async fn count_matching_standings(&self, f: &StandingsFilter) -> Result<i64> {
-        Ok(on_db!(self, |db| bind_filter!(
-            sqlx::query_scalar(concatcp!("SELECT COUNT(*)", MATCHING)),
-            f
-        )
-        .fetch_one(db.reader())
-        .await?))
-    }
-
     pub async fn count_standings(&self) -> Result<i64> {
         Ok(on_db!(self, |db| sqlx::query_scalar(
             "SELECT COUNT(*) FROM standings_entries"

@@ -12,7 +12,7 @@ pub(crate) mod sync;
 mod workflow;
 
 pub use approval_queue::{ApprovalQueue, QueueItem, QueueKind};
-pub use entries::{NewStandingsEntry, StandingsEntry, StandingsFilter};
+pub use entries::{NewStandingsEntry, StandingsEntry};
 pub use requests::{NewStandingRequest, RequestDecision, StandingRequest};
 pub use revocations::{NewRevocation, Revocation, RevocationDecision};
 

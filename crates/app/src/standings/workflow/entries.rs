@@ -10,7 +10,7 @@ use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{ContactKind, Entity, EntityKind, Standing};
 use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
 use jumpgate_eve::esi::ContactType;
-use jumpgate_store::{NewStandingsEntry, StandingsEntry, StandingsFilter};
+use jumpgate_store::{NewStandingsEntry, StandingsEntry};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -32,35 +32,6 @@ pub struct StandingsCsvRow {
 }
 
 impl App {
-    /// Entries matching the filter. Needs `standings.manage` (or `standings.approve`, who sees
-    /// the database while deciding).
-    pub async fn standings_entries(
-        &self,
-        caller: &Caller,
-        filter: &StandingsFilter,
-    ) -> AppResult<Vec<StandingsEntry>> {
-        // Approvers read the database too; the refusal names the manager's permission.
-        caller.require_any(&[Permission::STANDINGS_MANAGE, Permission::STANDINGS_APPROVE])?;
-        Ok(self.store().standings(filter).await?)
-    }
-
-    /// How many entries match `filter` (its limit and offset aside). Needs what
-    /// `standings_entries` needs.
-    pub async fn count_matching_standings(
-        &self,
-        caller: &Caller,
-        filter: &StandingsFilter,
-    ) -> AppResult<i64> {
-        caller.require_any(&[Permission::STANDINGS_MANAGE, Permission::STANDINGS_APPROVE])?;
-        Ok(self.store().count_matching_standings(filter).await?)
-    }
-
-    /// How many entries the database holds. Needs what `standings_entries` needs.
-    pub async fn count_standings(&self, caller: &Caller) -> AppResult<i64> {
-        caller.require_any(&[Permission::STANDINGS_MANAGE, Permission::STANDINGS_APPROVE])?;
-        Ok(self.store().count_standings().await?)
-    }
-
     /// Adds or changes an entry directly (name looked up when empty). Needs `standings.manage`.
     pub async fn set_standing_entry(
         &self,

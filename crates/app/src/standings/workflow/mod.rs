@@ -7,6 +7,7 @@
 //! - `revocations`: members ask to remove one; approvers decide; automatic ones follow a policy.
 //! - `entries`: administrators edit the database, import (CSV, an organisation's contacts) and
 //!   export it.
+//! - `listing`: the database as its page lists it, filtered and paged.
 //! - `eligibility`: the member page's model and the corporation coverage report.
 //! - `validator`: the periodic job that finds standings whose holder no longer qualifies.
 
@@ -14,6 +15,7 @@ pub mod approval_queue;
 pub mod bulk;
 pub mod eligibility;
 pub mod entries;
+pub mod listing;
 pub mod requests;
 pub mod revocations;
 pub mod validator;
@@ -29,6 +31,7 @@ use jumpgate_store::{Revocation, StandingRequest, StoreError, Transaction, Workf
 
 pub use eligibility::{CorporationCoverage, MemberOverview, SubjectRow, SubjectStatus};
 pub use entries::StandingsCsvRow;
+pub use listing::{StandingsFilter, StandingsPage};
 pub use validator::ValidationSummary;
 
 /// The periodic validator's job kind.

@@ -16,12 +16,12 @@ use axum::extract::{Form, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jumpgate_app::standings::workflow::IMPORT_LOGIN;
+use jumpgate_app::standings::workflow::StandingsFilter;
 use jumpgate_app::standings::workflow::bulk::BulkWork;
 use jumpgate_app::standings::workflow::entries::check_standings_csv;
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{Entity, EntityKind, Standing};
-use jumpgate_store::StandingsFilter;
 use serde::Deserialize;
 use std::str::FromStr;
 
@@ -107,8 +107,6 @@ fn entries_filter(q: &EntriesQuery) -> WebResult<StandingsFilter> {
         max: parse_standing(&q.max)?,
         name: (!q.name.trim().is_empty()).then(|| q.name.trim().to_owned()),
         updated_since: since,
-        limit: PAGE_SIZE,
-        offset: pager::offset(requested_page(&q.page)?, PAGE_SIZE),
     })
 }
 
@@ -121,8 +119,14 @@ async fn entries_page(
 ) -> WebResult<EntriesPage> {
     let app = &state.app;
     let filter = entries_filter(&q)?;
-    let matching = app
-        .count_matching_standings(&viewer.caller, &filter)
+    let page = requested_page(&q.page)?;
+    let listed = app
+        .standings_page(
+            &viewer.caller,
+            &filter,
+            usize::try_from(pager::offset(page, PAGE_SIZE)).unwrap_or(usize::MAX),
+            usize::try_from(PAGE_SIZE).unwrap_or(0),
+        )
         .await?;
     let pager = Pager::new(
         "/standings/entries",
@@ -133,13 +137,12 @@ async fn entries_page(
             ("name", &q.name),
             ("since", &q.since),
         ],
-        requested_page(&q.page)?,
+        page,
         PAGE_SIZE,
-        matching,
+        i64::try_from(listed.matching).unwrap_or(i64::MAX),
     );
-    let rows = app
-        .standings_entries(&viewer.caller, &filter)
-        .await?
+    let rows = listed
+        .entries
         .into_iter()
         .map(|e| EntryRow {
             kind: e.entity.kind.as_str().to_owned(),
@@ -165,7 +168,7 @@ async fn entries_page(
         max: q.max,
         name: q.name,
         since: q.since,
-        total: app.count_standings(&viewer.caller).await?,
+        total: i64::try_from(listed.total).unwrap_or(i64::MAX),
         default_standing: app.settings().standings.default_standing.to_string(),
         csv,
         errors,
