@@ -323,6 +323,7 @@ impl World {
             esi_base_url: sim.esi_base_url(),
             image_base_url: sim.image_base_url(),
             compatibility_date: COMPATIBILITY_DATE.into(),
+            sso_timeout: jumpgate_eve::DEFAULT_SSO_TIMEOUT,
         };
         let http = reqwest::Client::new();
         let callback = Url::parse("http://127.0.0.1/sso/callback").expect("url");

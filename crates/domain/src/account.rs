@@ -110,7 +110,8 @@ pub struct RemovedCharacter {
 #[serde(rename_all = "snake_case")]
 pub enum TokenStatus {
     Valid,
-    /// The SSO said `invalid_grant`/`invalid_token`: the refresh token is dead. Kept for audit.
+    /// The SSO said `invalid_grant` (or answered for another character): the refresh token is
+    /// dead. Kept for audit.
     Invalid,
     /// The owner removed the character or the token was revoked at CCP by Jumpgate.
     Revoked,

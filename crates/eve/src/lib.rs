@@ -19,4 +19,6 @@ pub use esi::{
     MemoryCache, ServerStatus, SharedGate, UniverseIds, UniverseName,
 };
 pub use settings::EveSettings;
-pub use sso::{CodeVerifier, SsoClient, SsoConfig, SsoError, TokenResponse, VerifiedToken};
+pub use sso::{
+    CodeVerifier, DEFAULT_SSO_TIMEOUT, SsoClient, SsoConfig, SsoError, TokenResponse, VerifiedToken,
+};

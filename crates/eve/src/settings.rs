@@ -3,9 +3,10 @@
 //! it and builds the SSO and ESI clients' configurations from it.
 
 use crate::esi::{COMPATIBILITY_DATE, EsiConfig};
-use crate::sso::SsoConfig;
+use crate::sso::{DEFAULT_SSO_TIMEOUT, SsoConfig};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use std::time::Duration;
 use url::Url;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -25,6 +26,10 @@ pub struct EveSettings {
     pub image_base_url: Url,
     #[serde(default = "default_compatibility_date")]
     pub compatibility_date: String,
+    /// How long a request to EVE's SSO (a token refresh, a login's code exchange) may take
+    /// before it counts as an outage: the token is kept and the refresh tried again later.
+    #[serde(default = "default_sso_timeout", with = "humantime_serde")]
+    pub sso_timeout: Duration,
 }
 
 impl EveSettings {
@@ -51,6 +56,15 @@ impl EveSettings {
             problems.push(format!(
                 "eve.compatibility_date '{}' is not a date (YYYY-MM-DD); leave it unset to use {COMPATIBILITY_DATE}",
                 self.compatibility_date
+            ));
+        }
+        if self.sso_timeout < Duration::from_millis(100)
+            || self.sso_timeout > Duration::from_secs(120)
+        {
+            problems.push(format!(
+                "eve.sso_timeout {:?} is out of range: give between 100ms and 120s (default {}s)",
+                self.sso_timeout,
+                DEFAULT_SSO_TIMEOUT.as_secs()
             ));
         }
         for (name, url) in [
@@ -93,6 +107,9 @@ fn default_esi_base() -> Url {
 }
 fn default_image_base() -> Url {
     Url::parse("https://images.evetech.net/").expect("a valid literal URL")
+}
+fn default_sso_timeout() -> Duration {
+    DEFAULT_SSO_TIMEOUT
 }
 fn default_compatibility_date() -> String {
     COMPATIBILITY_DATE.to_owned()

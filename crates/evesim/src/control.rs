@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
@@ -40,6 +40,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sim/clients", post(register_client))
         .route("/_sim/controls", post(controls))
         .route("/_sim/requests", get(requests).delete(clear_requests))
+        .route("/_sim/esi-cache", delete(expire_esi_cache))
 }
 
 async fn index(State(s): St) -> impl IntoResponse {
@@ -58,6 +59,7 @@ async fn index(State(s): St) -> impl IntoResponse {
             "POST /_sim/clients {client_id, client_secret, callback_url}",
             "POST /_sim/controls {downtime?, fault_rate?, latency_ms?, garbage?, page_size?, refresh_answers_for?, sso_fault?, force?: {route_contains, skip?, status, wait_secs?}}",
             "GET|DELETE /_sim/requests",
+            "DELETE /_sim/esi-cache (every cached ESI answer expires now)",
         ],
     }))
 }
@@ -205,8 +207,9 @@ struct ControlChange {
     /// A character id: every refresh answers for that character (a faulty SSO).
     #[serde(default, with = "double_option")]
     refresh_answers_for: Option<Option<i64>>,
-    /// `invalid_grant` (every refresh), `invalid_client` or `unavailable` (every token
-    /// request); `null` answers correctly again.
+    /// `"invalid_grant"` or `"invalid_token"` (every refresh), `"invalid_client"`,
+    /// `"unavailable"`, `"timeout"` or `{"too_many_requests": {"retry_after_secs": 30}}` (every
+    /// token request); `null` answers correctly again.
     #[serde(default, with = "double_option")]
     sso_fault: Option<Option<crate::sso::SsoFault>>,
     /// One forced answer (`EveSim::force_answer`).
@@ -271,5 +274,10 @@ async fn requests(State(s): St) -> impl IntoResponse {
 
 async fn clear_requests(State(s): St) -> impl IntoResponse {
     sim(s).clear_requests();
+    StatusCode::NO_CONTENT
+}
+
+async fn expire_esi_cache(State(s): St) -> impl IntoResponse {
+    sim(s).expire_esi_cache();
     StatusCode::NO_CONTENT
 }

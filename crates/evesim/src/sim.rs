@@ -345,10 +345,19 @@ impl EveSim {
     }
 
     /// A faulty token endpoint: while `Some`, it answers as [`sso::SsoFault`] says (every
-    /// refresh `invalid_grant`, every request `invalid_client` or 503); `None` (the default)
-    /// answers correctly again. Refresh tokens are not spent meanwhile.
+    /// refresh `invalid_grant` or `invalid_token`; every request `invalid_client`, 503, 429 with
+    /// a `Retry-After`, or no answer in time); `None` (the default) answers correctly again.
+    /// Refresh tokens are not spent meanwhile.
     pub fn set_sso_fault(&self, fault: Option<sso::SsoFault>) {
         lock(&self.shared.controls).sso_fault = fault;
+    }
+
+    /// Lets every answer ESI has cached expire now, as enough time passing would: the next
+    /// request of each route reads the world as it is. ESI otherwise serves a cached route's
+    /// answer until its `Expires`, even after a write that changed it; a test that moves
+    /// Jumpgate's clock past an `Expires` moves EVE's cache along with this.
+    pub fn expire_esi_cache(&self) {
+        lock(&self.shared.cache).expire_all();
     }
 
     /// Items per page on paged routes (default 1000).

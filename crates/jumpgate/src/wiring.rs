@@ -63,6 +63,7 @@ pub async fn build_app(settings: &Settings, store: Arc<Store>) -> anyhow::Result
             .sso_config(settings.callback_url(), settings.user_agent()),
         http.clone(),
     )
+    .with_timeout(settings.eve.sso_timeout)
     .with_clock(store.clock().clone());
     let esi_config = settings.eve.esi_config(settings.user_agent());
     let esi = EsiClient::new(esi_config, http, Arc::new(StoreCache(store.clone())))

@@ -21,7 +21,7 @@ pub struct ValveState {
     pub tripped_by: Option<String>,
     /// The first of the invalid answers that tripped it: where its evidence starts.
     pub evidence_from: Option<OffsetDateTime>,
-    /// The SSO refused our client: no instance refreshes before then.
+    /// The SSO refused our client or asked us to wait: no instance refreshes before then.
     pub paused_until: Option<OffsetDateTime>,
 }
 
@@ -128,10 +128,12 @@ impl Store {
         Ok(())
     }
 
-    /// The SSO refused our client: no instance refreshes before `until`.
+    /// The SSO refused our client or asked us to wait: no instance refreshes before `until`. A
+    /// pause is never shortened (a short `Retry-After` does not end an `invalid_client` pause).
     pub async fn pause_refreshing(&self, until: OffsetDateTime) -> Result<()> {
         on_db!(self, |db| sqlx::query(
-            "UPDATE sso_safety_valve SET paused_until = $1 WHERE id = 1"
+            "UPDATE sso_safety_valve SET paused_until = $1
+             WHERE id = 1 AND (paused_until IS NULL OR paused_until < $1)"
         )
         .bind(DbTime(until))
         .execute(db.writer())

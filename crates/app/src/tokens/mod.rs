@@ -27,6 +27,9 @@ use std::time::Duration;
 
 /// Refresh this long before the access token expires.
 const EARLY_REFRESH: time::Duration = time::Duration::seconds(90);
+/// The longest an SSO's `Retry-After` pauses refreshing: a wrong or hostile header must not stop
+/// it for hours.
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(15 * 60);
 /// How long one instance may hold a token's refresh lease.
 const REFRESH_LEASE: Duration = Duration::from_secs(30);
 
@@ -134,7 +137,7 @@ impl App {
     async fn refresh(&self, token: &TokenRecord, force: bool) -> AppResult<RefreshOutcome> {
         if self.refreshing_paused().await? {
             return Ok(RefreshOutcome::Deferred(
-                "refreshing is paused: EVE's SSO rejected our client id or secret".into(),
+                "refreshing is paused on every instance: EVE's SSO rejected our client id or secret, or asked us to wait (Retry-After)".into(),
             ));
         }
         let holder = &self.settings().instance_id;
@@ -248,6 +251,18 @@ impl App {
                 self.pause_refreshing().await?;
                 Ok(RefreshOutcome::Deferred(description))
             }
+            // An outage (429, 5xx, a timeout, `invalid_token`): the token is kept as it is and
+            // not judged by the safety valve (ADR 0021). When the SSO says how long to wait, no
+            // instance asks again before then: the rest of a check would only be refused too.
+            Err(e @ SsoError::Unavailable { retry_after, .. }) => {
+                tracing::warn!(character = character.get(), error = %e, "token refresh deferred");
+                if let Some(wait) = retry_after {
+                    self.store()
+                        .pause_refreshing(self.now() + wait.min(RETRY_AFTER_CAP))
+                        .await?;
+                }
+                Ok(RefreshOutcome::Deferred(e.to_string()))
+            }
             Err(e) => {
                 tracing::warn!(character = character.get(), error = %e, "token refresh deferred");
                 Ok(RefreshOutcome::Deferred(e.to_string()))
@@ -345,8 +360,8 @@ impl App {
             };
             let deferred = key == "deferred";
             *counts.entry(key).or_insert(0) += 1;
-            // The SSO refused our client (here or on another instance): the rest would only be
-            // refused too.
+            // The SSO refused our client or asked us to wait (here or on another instance): the
+            // rest would only be refused too.
             if deferred && self.refreshing_paused().await? {
                 break;
             }

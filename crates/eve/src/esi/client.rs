@@ -38,6 +38,9 @@ pub struct Fresh<T> {
     /// True when the value is what we already had: served from the cache before it expired,
     /// or confirmed by a 304.
     pub not_modified: bool,
+    /// ESI's `Last-Modified` of the answer (of its first page): the same text means the same
+    /// cached answer, whatever the clocks of ESI and this process say.
+    pub last_modified: Option<String>,
 }
 
 /// The character whose token authenticates a request. The token is only ever put in the
@@ -225,6 +228,7 @@ impl EsiClient {
             value,
             expires_at: fetched.entry.expires_at,
             not_modified: fetched.not_modified,
+            last_modified: fetched.entry.last_modified.clone(),
         };
         self.write_back(fetched).await;
         Ok(fresh)
@@ -262,6 +266,7 @@ impl EsiClient {
             }
             let expires_at = fetched.iter().filter_map(|f| f.entry.expires_at).min();
             let not_modified = fetched.iter().all(|f| f.not_modified);
+            let last_modified = fetched[0].entry.last_modified.clone();
             for f in fetched {
                 self.write_back(f).await;
             }
@@ -269,6 +274,7 @@ impl EsiClient {
                 value,
                 expires_at,
                 not_modified,
+                last_modified,
             });
         }
     }

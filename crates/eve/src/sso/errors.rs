@@ -6,8 +6,8 @@ use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SsoError {
-    /// refresh got invalid_grant / invalid_token: this refresh token is dead (caller marks it
-    /// invalid, keeps the row)
+    /// refresh got invalid_grant: this refresh token is dead (caller marks it invalid, keeps the
+    /// row)
     #[error("the refresh token is no longer valid: {description}")]
     TokenRevoked { description: String },
     /// invalid_client / unauthorized_client / "Grant type ... is not supported" / other
@@ -19,7 +19,8 @@ pub enum SsoError {
     /// code exchange refused (code invalid, expired, reused): restart login
     #[error("the authorization code was refused: {description}")]
     InvalidCode { description: String },
-    /// 429 / 5xx / timeouts / connect errors: transient, keep token, back off
+    /// 429 / 5xx / timeouts / connect errors / `invalid_token` on a refresh: transient, keep
+    /// token, back off
     #[error("the SSO is unavailable: {description}")]
     Unavailable {
         retry_after: Option<Duration>,
@@ -100,9 +101,17 @@ pub(crate) fn classify(
 
     match (code.as_str(), grant) {
         ("invalid_client" | "unauthorized_client", _) => SsoError::Misconfigured { description },
+        // RFC 6749 names a dead refresh token `invalid_grant`; `invalid_token` is a resource
+        // server's code (RFC 6750) and EVE's token endpoint has answered it during downtime
+        // (exodus4d/pathfinder#880). It says nothing about this token: an outage, never proof.
+        ("invalid_token", Grant::RefreshToken) => SsoError::Unavailable {
+            retry_after,
+            description,
+        },
         ("invalid_grant", _) if malformed => SsoError::Misconfigured { description },
         // Revoking an already-dead token: the caller's goal is reached (RFC 7009 answers 200).
-        ("invalid_grant" | "invalid_token", Grant::RefreshToken | Grant::Revoke)
+        ("invalid_grant", Grant::RefreshToken)
+        | ("invalid_grant" | "invalid_token", Grant::Revoke)
             if !code_refused =>
         {
             SsoError::TokenRevoked { description }
@@ -164,11 +173,13 @@ mod tests {
     }
 
     #[test]
-    fn invalid_token_on_refresh_means_the_token_is_dead() {
+    fn invalid_token_on_refresh_is_an_outage_not_a_dead_token() {
         for status in [400, 401] {
             let e = err(Grant::RefreshToken, status, r#"{"error":"invalid_token"}"#);
-            assert!(matches!(e, SsoError::TokenRevoked { .. }), "{e:?}");
+            assert!(e.is_transient(), "{e:?}");
         }
+        let e = err(Grant::Revoke, 400, r#"{"error":"invalid_token"}"#);
+        assert!(matches!(e, SsoError::TokenRevoked { .. }), "{e:?}");
     }
 
     #[test]

@@ -34,7 +34,8 @@ use url::Url;
 /// A request that never reached the SSO may be sent again this many times.
 const CONNECT_RETRIES: u32 = 2;
 const CONNECT_RETRY_DELAY: Duration = Duration::from_millis(500);
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a request to the SSO may take by default (`eve.sso_timeout`).
+pub const DEFAULT_SSO_TIMEOUT: Duration = Duration::from_secs(20);
 
 #[derive(Clone)]
 pub struct SsoClient {
@@ -69,7 +70,7 @@ impl SsoClient {
                 jwks: tokio::sync::Mutex::new(JwksState::default()),
             }),
             clock: Arc::new(SystemClock),
-            timeout: DEFAULT_TIMEOUT,
+            timeout: DEFAULT_SSO_TIMEOUT,
         }
     }
 

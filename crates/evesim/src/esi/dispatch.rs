@@ -1,6 +1,7 @@
 //! The pipeline every ESI request goes through, in CCP's order: latency, error limiter (420),
 //! downtime (503), bucket limiter (429), injected faults, token checks, the handler, then
-//! pagination, garbage mode, cache headers / 304, token spending and limiter headers.
+//! the server-side cache (or the handler), pagination, garbage mode, cache headers / 304, token
+//! spending and limiter headers.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -33,8 +34,8 @@ struct Rendered {
     status: StatusCode,
     body: Option<Vec<u8>>,
     pages: Option<usize>,
-    /// Hash of the whole (unpaged) resource, for `Last-Modified`.
-    resource_hash: Option<String>,
+    /// When the answer was made and until when ESI serves it (cached GET routes).
+    stamp: Option<cache::Stamp>,
 }
 
 struct Snapshot {
@@ -116,6 +117,16 @@ pub async fn dispatch(
         None => ip.to_string(),
     };
     let compatibility = compatibility_date(&headers, &query);
+    // ESI serves a cached route's answer from its cache until it expires, per character on
+    // authenticated routes.
+    let cache_key =
+        (route.method == Method::GET.as_str() && route.cache_age.is_some()).then(|| {
+            cache::key(
+                uri.path().trim_end_matches('/'),
+                &query,
+                route.scope.and(character),
+            )
+        });
 
     let (remain, reset) = lock(&shared.limits).error_state(ip);
     if let Some(f) = snap.forced.as_ref().filter(|f| f.status == 420) {
@@ -151,10 +162,19 @@ pub async fn dispatch(
         .clone()
         .and_then(|_| {
             run(
-                &shared, route, &snap, &user, &bearer, &params, &query, body, &mut extra,
+                &shared,
+                route,
+                &snap,
+                &user,
+                &bearer,
+                &params,
+                &query,
+                body,
+                cache_key.as_deref(),
+                &mut extra,
             )
         })
-        .and_then(|ok| render(ok, &query, snap.page_size));
+        .and_then(|(ok, stamp)| render(ok, stamp, &query, snap.page_size));
 
     let method = route.method;
     let mut resp = match outcome {
@@ -171,7 +191,7 @@ pub async fn dispatch(
                 );
                 resp
             } else if method == Method::GET.as_str() && r.status == StatusCode::OK {
-                cached(&shared, route, &uri, &query, character, &headers, r)
+                cached(route, &headers, r)
             } else {
                 let mut resp = raw_response(r.status, r.body.unwrap_or_default());
                 if r.status != StatusCode::NO_CONTENT {
@@ -249,8 +269,9 @@ fn run(
     params: &HashMap<String, String>,
     query: &[(String, String)],
     body: Bytes,
+    cache_key: Option<&str>,
     extra: &mut HeaderMap,
-) -> Result<EsiOk, EsiError> {
+) -> Result<(EsiOk, Option<cache::Stamp>), EsiError> {
     if snap.downtime {
         return Err(EsiError::with_status(
             503,
@@ -281,30 +302,46 @@ fn run(
             "Internal error (simulated fault)",
         ));
     }
+    // The token is checked before the cache is read: a cached answer is never a way around it.
     let auth = auth::authorize(shared, route, bearer, params)?;
+    if let Some(hit) = cache_key.and_then(|k| lock(&shared.cache).answer(k)) {
+        return Ok((hit.0, Some(hit.1)));
+    }
     let req = EsiRequest {
         params: params.clone(),
         query: query.to_vec(),
         body,
         auth,
     };
-    (route.handler)(shared, &req)
+    let ok = (route.handler)(shared, &req)?;
+    let stamp = match (cache_key, route.cache_age) {
+        (Some(key), Some(age)) if ok.status == StatusCode::OK => {
+            Some(lock(&shared.cache).fill(key, &ok, age))
+        }
+        _ => None,
+    };
+    Ok((ok, stamp))
 }
 
-fn render(ok: EsiOk, query: &[(String, String)], page_size: usize) -> Result<Rendered, EsiError> {
+fn render(
+    ok: EsiOk,
+    stamp: Option<cache::Stamp>,
+    query: &[(String, String)],
+    page_size: usize,
+) -> Result<Rendered, EsiError> {
     let to_bytes = |v: &serde_json::Value| serde_json::to_vec(v).unwrap_or_default();
     match ok.body {
         EsiBody::Empty => Ok(Rendered {
             status: ok.status,
             body: None,
             pages: None,
-            resource_hash: None,
+            stamp,
         }),
         EsiBody::Json(v) => Ok(Rendered {
             status: ok.status,
             body: Some(to_bytes(&v)),
             pages: None,
-            resource_hash: None,
+            stamp,
         }),
         EsiBody::Paged(items) => {
             let page: usize = match query.iter().find(|(k, _)| k == "page") {
@@ -322,7 +359,6 @@ fn render(ok: EsiOk, query: &[(String, String)], page_size: usize) -> Result<Ren
             if page > pages {
                 return Err(EsiError::not_found("Requested page does not exist!"));
             }
-            let whole = serde_json::Value::Array(items.clone());
             let slice: Vec<serde_json::Value> = items
                 .into_iter()
                 .skip((page - 1) * page_size)
@@ -332,35 +368,27 @@ fn render(ok: EsiOk, query: &[(String, String)], page_size: usize) -> Result<Ren
                 status: ok.status,
                 body: Some(to_bytes(&serde_json::Value::Array(slice))),
                 pages: Some(pages),
-                resource_hash: Some(cache::etag(&to_bytes(&whole))),
+                stamp,
             })
         }
     }
 }
 
-/// 200 GET answers: ETag / Last-Modified / Expires, and 304 for a matching conditional request.
-fn cached(
-    shared: &Shared,
-    route: &EsiRoute,
-    uri: &Uri,
-    query: &[(String, String)],
-    character: Option<i64>,
-    headers: &HeaderMap,
-    r: Rendered,
-) -> Response {
+/// 200 GET answers: ETag / Last-Modified / Expires of the cached answer, and 304 for a matching
+/// conditional request.
+fn cached(route: &EsiRoute, headers: &HeaderMap, r: Rendered) -> Response {
     let body = r.body.unwrap_or_default();
     let etag = cache::etag(&body);
-    let resource_query: Vec<String> = query
-        .iter()
-        .filter(|(k, _)| k != "page")
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    let key = format!("{}?{}#{character:?}", uri.path(), resource_query.join("&"));
-    let last_modified =
-        lock(&shared.cache).last_modified(&key, r.resource_hash.as_deref().unwrap_or(&etag));
     let now = OffsetDateTime::now_utc();
-    let age = route.cache_age.unwrap_or(0);
-    let expires = now + time::Duration::seconds(i64::try_from(age).unwrap_or(0));
+    let cache::Stamp {
+        last_modified,
+        expires,
+    } = r.stamp.unwrap_or(cache::Stamp {
+        last_modified: now,
+        expires: now,
+    });
+    // What is left of the answer's life, as ESI's `max-age` counts it.
+    let age = (expires - now).whole_seconds().max(0);
 
     let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let not_modified = match header_str("if-none-match") {

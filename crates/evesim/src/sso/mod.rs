@@ -33,7 +33,19 @@ pub enum SsoFault {
     InvalidClient,
     /// Every token request is answered 503.
     Unavailable,
+    /// Every token request is answered 429 with this `Retry-After`: the SSO's own limiter.
+    TooManyRequests { retry_after_secs: u64 },
+    /// Every token request is held for [`SSO_HOLD`] before a 504: longer than any client waits,
+    /// so the client times out (a hung login server).
+    Timeout,
+    /// Every refresh is answered `invalid_token`: what EVE's token endpoint answered during
+    /// downtime (exodus4d/pathfinder#880), a code RFC 6749 does not give the token endpoint and
+    /// that says nothing about the refresh token itself.
+    InvalidToken,
 }
+
+/// How long [`SsoFault::Timeout`] holds a token request.
+pub const SSO_HOLD: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What EVE writes in an access token's `iss`.
 pub const TOKEN_ISSUER: &str = "login.eveonline.com";

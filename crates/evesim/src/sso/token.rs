@@ -148,8 +148,39 @@ pub async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
             )
             .into_response();
         }
+        Some(super::SsoFault::TooManyRequests { retry_after_secs }) => {
+            let mut resp = oauth_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "Too many requests.",
+            )
+            .into_response();
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(retry_after_secs),
+            );
+            return resp;
+        }
+        Some(super::SsoFault::Timeout) => {
+            // The client gives up long before this; dropping its connection drops this answer.
+            tokio::time::sleep(super::SSO_HOLD).await;
+            return oauth_error(
+                StatusCode::GATEWAY_TIMEOUT,
+                "temporarily_unavailable",
+                "The service did not answer in time.",
+            )
+            .into_response();
+        }
         Some(super::SsoFault::InvalidGrant) if grant_type == "refresh_token" => {
             return invalid_grant("Invalid refresh token. Token missing/expired.").into_response();
+        }
+        Some(super::SsoFault::InvalidToken) if grant_type == "refresh_token" => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_token",
+                "The token is not valid.",
+            )
+            .into_response();
         }
         _ => {}
     }

@@ -192,6 +192,63 @@ async fn etag_and_if_none_match_give_304_with_cache_headers() {
 }
 
 #[tokio::test]
+async fn a_cached_route_answers_the_same_until_it_expires_even_after_a_write() {
+    let sim = start().await;
+    let chars = sim.characters();
+    let (me, other) = (chars[0].character_id, chars[1].character_id);
+    let path = format!("/characters/{me}/contacts");
+    let t = token(&sim, me, &[READ, WRITE]);
+    let first = esi_get(&sim, &path, Some(&t)).await;
+    let headers: Vec<Option<String>> = ["etag", "last-modified", "expires"]
+        .iter()
+        .map(|h| header(&first, h))
+        .collect();
+    assert_eq!(
+        first.json::<Vec<Value>>().await.unwrap(),
+        Vec::<Value>::new()
+    );
+
+    // A contact is added; the list ESI serves is the one it cached, headers and all.
+    let added = write(
+        &sim,
+        reqwest::Method::POST,
+        me,
+        &t,
+        "standing=5",
+        Some(json!([other])),
+    );
+    assert_eq!(added.await.status(), 201);
+    assert_eq!(sim.contacts(me).len(), 1, "the game has it");
+    let stale = esi_get(&sim, &path, Some(&t)).await;
+    let again: Vec<Option<String>> = ["etag", "last-modified", "expires"]
+        .iter()
+        .map(|h| header(&stale, h))
+        .collect();
+    assert_eq!(again, headers);
+    assert_eq!(
+        stale.json::<Vec<Value>>().await.unwrap(),
+        Vec::<Value>::new()
+    );
+    let conditional = http()
+        .get(sim.esi_base_url().join(&path[1..]).unwrap())
+        .bearer_auth(&t)
+        .header("If-None-Match", headers[0].as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(conditional.status(), 304, "against the cached ETag");
+
+    // Once the answer expires, the list shows the write, with new validators.
+    sim.expire_esi_cache();
+    let fresh = esi_get(&sim, &path, Some(&t)).await;
+    assert_ne!(header(&fresh, "etag"), headers[0]);
+    assert_ne!(header(&fresh, "last-modified"), None);
+    let listed: Vec<Value> = fresh.json().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["contact_id"], other);
+}
+
+#[tokio::test]
 async fn contacts_are_paged_with_x_pages_and_a_shared_last_modified() {
     let sim = start().await;
     let id = sim.characters()[0].character_id;

@@ -50,6 +50,7 @@ pub fn settings(
             esi_base_url: sim.esi_base_url(),
             image_base_url: sim.image_base_url(),
             compatibility_date: jumpgate::config::COMPATIBILITY_DATE.into(),
+            sso_timeout: jumpgate_eve::DEFAULT_SSO_TIMEOUT,
         },
         accounts: Default::default(),
         jobs: Default::default(),

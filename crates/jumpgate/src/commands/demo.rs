@@ -191,6 +191,7 @@ fn demo_settings(args: &DemoArgs, sim: &EveSim, public_url: url::Url) -> Setting
             esi_base_url: sim.esi_base_url(),
             image_base_url: sim.image_base_url(),
             compatibility_date: COMPATIBILITY_DATE.into(),
+            sso_timeout: jumpgate_eve::DEFAULT_SSO_TIMEOUT,
         },
         accounts: AccountSettings::default(),
         jobs: JobSettings {

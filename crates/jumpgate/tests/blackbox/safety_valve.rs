@@ -278,21 +278,7 @@ on_both_backends!(
 
         // invalid_client: the job stops at the first answer, and no instance refreshes.
         t.sim.set_sso_fault(Some(SsoFault::InvalidClient));
-        t.sim.clear_requests();
-        let numbers = check_tokens_job(&t, &worker).await;
-        assert_eq!(
-            (number(&numbers, "checked"), number(&numbers, "deferred")),
-            (1, 1),
-            "{numbers:?}"
-        );
-        let token_requests = || {
-            t.sim
-                .requests()
-                .iter()
-                .filter(|r| r.path == "/v2/oauth/token")
-                .count()
-        };
-        assert_eq!(token_requests(), 1);
+        the_check_stops_at_the_first_answer(&t, &worker).await;
         assert!(
             t.store
                 .safety_valve()
@@ -300,14 +286,135 @@ on_both_backends!(
                 .unwrap()
                 .refreshing_paused(t.app.now())
         );
-        let other = t.worker_instance().await;
-        let counts = other
-            .check_tokens(&Caller::system("check-tokens"), 5_000)
-            .await
-            .unwrap();
-        assert_eq!(counts.get("deferred"), Some(&1), "{counts:?}");
-        assert_eq!(token_requests(), 1, "the other instance asked nothing");
+        another_instance_asks_nothing(&t).await;
         assert_eq!(valid_count(&t, &chars).await, 5);
         assert!(!t.store.safety_valve().await.unwrap().is_tripped());
+    }
+);
+
+/// Token requests the simulated SSO received since its log was cleared.
+fn token_requests(t: &TestApp) -> usize {
+    t.sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v2/oauth/token")
+        .count()
+}
+
+/// Runs the real `check-tokens` job on `worker`: it stops after the SSO's first answer (one
+/// token request, one token checked and deferred).
+async fn the_check_stops_at_the_first_answer(t: &TestApp, worker: &jumpgate_app::App) {
+    t.sim.clear_requests();
+    let numbers = check_tokens_job(t, worker).await;
+    assert_eq!(
+        (number(&numbers, "checked"), number(&numbers, "deferred")),
+        (1, 1),
+        "{numbers:?}"
+    );
+    assert_eq!(token_requests(t), 1);
+}
+
+/// A new instance's token check while refreshing is paused: it defers and asks the SSO nothing
+/// (after [`the_check_stops_at_the_first_answer`]). Returns that instance.
+async fn another_instance_asks_nothing(t: &TestApp) -> jumpgate_app::App {
+    let other = t.worker_instance().await;
+    let counts = other
+        .check_tokens(&Caller::system("check-tokens"), 5_000)
+        .await
+        .unwrap();
+    assert_eq!(counts.get("deferred"), Some(&1), "{counts:?}");
+    assert_eq!(token_requests(t), 1, "the other instance asked nothing");
+    other
+}
+
+/// What an outage must leave behind: every token of `chars` valid, the valve closed and no
+/// answer recorded as invalid (outages are not judged, ADR 0021).
+async fn nothing_lost_or_judged(t: &TestApp, chars: &[i64]) {
+    assert_eq!(
+        valid_count(t, chars).await,
+        chars.len(),
+        "every token valid"
+    );
+    let valve = t.store.safety_valve().await.unwrap();
+    assert!(!valve.is_tripped(), "{valve:?}");
+    let evidence = t
+        .store
+        .valve_evidence(time::OffsetDateTime::UNIX_EPOCH)
+        .await
+        .unwrap();
+    assert_eq!(
+        evidence.failures, 0,
+        "no invalid answer recorded: {evidence:?}"
+    );
+}
+
+on_each_backend!(
+    an_sso_answering_invalid_token_or_timing_out_costs_nobody_a_token_and_the_refresh_is_retried,
+    |backend| async move {
+        // Jumpgate waits 300 ms for the SSO here (20 s by default); the simulated SSO holds a
+        // hung answer for a minute.
+        let t = TestApp::spawn_with(backend, |s| {
+            s.eve.sso_timeout = Duration::from_millis(300);
+        })
+        .await;
+        let (chars, _browsers) = logged_in(&t, 5).await;
+        let worker = t.worker_instance().await;
+
+        for fault in [SsoFault::InvalidToken, SsoFault::Timeout] {
+            t.sim.set_sso_fault(Some(fault));
+            t.expire_access_tokens().await;
+            let started = Instant::now();
+            let numbers = check_tokens_job(&t, &worker).await;
+            assert_eq!(
+                (number(&numbers, "checked"), number(&numbers, "deferred")),
+                (5, 5),
+                "{fault:?}: {numbers:?}"
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{fault:?}: the client gave up after its timeout"
+            );
+            nothing_lost_or_judged(&t, &chars).await;
+            assert!(
+                !t.store
+                    .safety_valve()
+                    .await
+                    .unwrap()
+                    .refreshing_paused(t.app.now()),
+                "{fault:?} gave no Retry-After: nothing pauses"
+            );
+
+            // The SSO answers again: the next check refreshes every token.
+            t.sim.set_sso_fault(None);
+            let numbers = check_tokens_job(&t, &worker).await;
+            assert_eq!(number(&numbers, "refreshed"), 5, "{fault:?}: {numbers:?}");
+            nothing_lost_or_judged(&t, &chars).await;
+        }
+    }
+);
+
+on_both_backends!(
+    an_sso_429_pauses_refreshing_on_every_instance_until_its_retry_after_and_costs_nobody_a_token,
+    |t: TestApp| async move {
+        let (chars, _browsers) = logged_in(&t, 5).await;
+        let worker = t.worker_instance().await;
+        t.sim.set_sso_fault(Some(SsoFault::TooManyRequests {
+            retry_after_secs: 2,
+        }));
+        t.expire_access_tokens().await;
+
+        // The first refresh meets the 429; the job asks nothing more of the SSO.
+        the_check_stops_at_the_first_answer(&t, &worker).await;
+        nothing_lost_or_judged(&t, &chars).await;
+
+        // Nor does any other instance, before the Retry-After has passed.
+        let other = another_instance_asks_nothing(&t).await;
+
+        // Once it has passed, the next check refreshes every token.
+        t.sim.set_sso_fault(None);
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let numbers = check_tokens_job(&t, &other).await;
+        assert_eq!(number(&numbers, "refreshed"), 5, "{numbers:?}");
+        nothing_lost_or_judged(&t, &chars).await;
     }
 );

@@ -868,13 +868,86 @@ on_both_backends!(
     }
 );
 
-/// Lets the client's cached contact list of `m` expire, as five minutes would.
+/// Lets the cached contact list of `m` expire, as five minutes would: Jumpgate's copy and ESI's.
 async fn expire_cached_contacts(t: &TestApp, m: &Member) {
+    t.sim.expire_esi_cache();
+    expire_jumpgates_copy(t, m, true).await;
+}
+
+/// Lets only Jumpgate's copy of `m`'s contact list expire, so the next read asks ESI while ESI
+/// still serves its cached answer (as when Jumpgate's clock runs ahead of CCP's). Without
+/// `validator` the copy also loses its ETag: ESI then answers 200 with its cached list.
+async fn expire_jumpgates_copy(t: &TestApp, m: &Member, validator: bool) {
     let key = format!("GET /characters/{0}/contacts?page=1 as:{0}", m.id);
     let mut entry = t.store.cache_get(&key).await.unwrap().unwrap();
     entry.expires_at = Some(t.app.now() - time::Duration::seconds(1));
+    if !validator {
+        entry.etag = None;
+    }
     t.store.cache_put(&key, &entry).await.unwrap();
 }
+
+/// How ESI answered the reads of `m`'s contact list since the log was cleared.
+fn contact_reads(t: &TestApp, m: &Member) -> Vec<u16> {
+    let path = format!("/characters/{}/contacts", m.id);
+    t.sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path.trim_end_matches('/') == path)
+        .map(|r| r.status)
+        .collect()
+}
+
+on_both_backends!(
+    esi_serves_the_list_from_before_a_sync_until_it_expires_and_the_next_sync_writes_nothing_twice,
+    |t: TestApp| async move {
+        let m = member(&t, 0).await;
+        let [x, y] = other_characters(&t, &m, 2)[..] else {
+            panic!("two other characters")
+        };
+        stand(&t, EntityKind::Character, x, 5).await;
+        let first = sync(&t, &m).await;
+        assert_eq!((first.added, first.deleted), (1, 0), "{first:?}");
+
+        // ESI keeps answering the list it cached before that write, even when asked (once with
+        // Jumpgate's ETag: 304; once without: 200 with the old list). Each time the sync lays
+        // its own writes over it and writes nothing again.
+        for validator in [true, false] {
+            expire_jumpgates_copy(&t, &m, validator).await;
+            t.sim.clear_requests();
+            let again = sync(&t, &m).await;
+            assert_eq!(
+                contact_reads(&t, &m),
+                vec![if validator { 304 } else { 200 }],
+                "ESI was asked and served its cached list"
+            );
+            assert!(!again.wrote(), "validator {validator}: {again:?}");
+            assert_eq!(status(&t, &m).await, (SyncStatus::InSync, None));
+        }
+
+        // A change in between is written once, over the same stale list.
+        stand(&t, EntityKind::Character, y, -5).await;
+        t.sim.clear_requests();
+        let change = sync(&t, &m).await;
+        assert_eq!((change.added, change.deleted), (1, 0), "{change:?}");
+        expire_jumpgates_copy(&t, &m, false).await;
+        assert!(!sync(&t, &m).await.wrote());
+
+        // Once ESI's answer expires, its list agrees with what was written: nothing to do.
+        expire_cached_contacts(&t, &m).await;
+        t.sim.clear_requests();
+        let after = sync(&t, &m).await;
+        assert_eq!(contact_reads(&t, &m), vec![200], "a new answer");
+        assert!(!after.wrote(), "{after:?}");
+        assert_eq!(calls(&t, "POST").len(), 0);
+        let mut in_game: Vec<i64> = t.sim.contacts(m.id).iter().map(|c| c.contact_id).collect();
+        in_game.sort_unstable();
+        let mut expected = vec![x, y];
+        expected.sort_unstable();
+        assert_eq!(in_game, expected);
+        assert_eq!(status(&t, &m).await, (SyncStatus::InSync, None));
+    }
+);
 
 on_both_backends!(
     enrolling_again_right_after_leaving_writes_the_contacts_again,

@@ -182,6 +182,7 @@ impl TestApp {
                 esi_base_url: sim.esi_base_url(),
                 image_base_url: sim.image_base_url(),
                 compatibility_date: COMPATIBILITY_DATE.into(),
+                sso_timeout: jumpgate_eve::DEFAULT_SSO_TIMEOUT,
             },
             accounts: AccountSettings::default(),
             jobs: JobSettings::default(),

@@ -11,6 +11,7 @@ mod bulk;
 mod clock;
 mod job_runs;
 mod jobs;
+mod safety_valve;
 mod schema;
 mod shared_state;
 mod sqlite_lock;

@@ -204,6 +204,8 @@ pub(crate) struct Read {
     pub current: Vec<CurrentContact>,
     /// Until when ESI may answer with the list we read.
     pub valid_until: OffsetDateTime,
+    /// ESI's `Last-Modified` of the list we read: which answer it was.
+    pub answer: Option<String>,
     /// Our earlier writes laid over ESI's answer to make `current`, if any.
     pub pending: Option<Pending>,
 }
@@ -461,12 +463,13 @@ impl App {
         let mut current: Vec<CurrentContact> =
             contacts.value.into_iter().map(current_contact).collect();
         // ESI may still serve the list from before our last writes (a new answer shows them).
-        let pending = if contacts.not_modified {
-            let text = self.store().pending_writes(character).await?;
-            Pending::parse(text.as_deref(), now)
-        } else {
-            None
-        };
+        let text = self.store().pending_writes(character).await?;
+        let pending = Pending::over_answer(
+            text.as_deref(),
+            contacts.last_modified.as_deref(),
+            contacts.not_modified,
+            now,
+        );
         if let Some(p) = &pending {
             current = p.apply(current);
         }
@@ -482,6 +485,7 @@ impl App {
                 .collect(),
             current,
             valid_until,
+            answer: contacts.last_modified,
             pending,
         })
     }
@@ -509,6 +513,7 @@ impl App {
                 .chain(done.edited.iter().map(|(id, _)| *id));
             let pending = Pending::after_writes(
                 read.pending.as_ref(),
+                read.answer.as_deref(),
                 read.valid_until,
                 touched,
                 &apply(&read.current, &done, kinds),

@@ -4,9 +4,12 @@
 //! list as it was (and the ESI client serves that answer from its cache without asking). The
 //! next sync must not see its own adds missing and write them again, nor judge its own deletes
 //! as still there. So after writing, the engine keeps what it changed since that cached answer
-//! (the contacts as it left them, the ids it deleted) and lays it over an unchanged answer until
-//! that answer expires. Only the changes are kept, with the enrolment, not the whole list: an
-//! approval's is one contact, and ids written with the same values share one group.
+//! (the contacts as it left them, the ids it deleted) and lays it over that same answer
+//! whenever ESI serves it again: recognised by its `Last-Modified`, not by the clock, since ESI
+//! may serve it a little after our clock says it expired, and Jumpgate may have lost its own
+//! copy (a 200 with the old list is as stale as a 304). Only the changes are kept, with the
+//! enrolment, not the whole list: an approval's is one contact, and ids written with the same
+//! values share one group.
 
 use crate::App;
 use crate::error::AppResult;
@@ -21,6 +24,10 @@ use time::OffsetDateTime;
 pub(crate) struct Pending {
     /// Unix seconds until which ESI may still serve the list from before these changes.
     valid_until: i64,
+    /// ESI's `Last-Modified` of the list these changes were laid over: while ESI answers with
+    /// it, it does not show them. Absent in changes stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    answer: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     deleted: Vec<i64>,
     /// The contacts as written, grouped by identical values.
@@ -58,6 +65,23 @@ impl Pending {
         (pending.valid_until > now.unix_timestamp()).then_some(pending)
     }
 
+    /// The stored changes if they are to be laid over ESI's answer: the answer they were laid
+    /// over (its `last_modified`); for changes stored without it, an answer Jumpgate already had
+    /// (`not_modified`) before they expire.
+    pub fn over_answer(
+        text: Option<&str>,
+        last_modified: Option<&str>,
+        not_modified: bool,
+        now: OffsetDateTime,
+    ) -> Option<Self> {
+        let pending: Self = serde_json::from_str(text?).ok()?;
+        let same = match (pending.answer.as_deref(), last_modified) {
+            (Some(ours), Some(served)) => ours == served,
+            _ => not_modified && pending.valid_until > now.unix_timestamp(),
+        };
+        same.then_some(pending)
+    }
+
     pub fn to_text(&self) -> String {
         // Plain numbers, strings and booleans: serializing cannot fail.
         serde_json::to_string(self).unwrap_or_default()
@@ -77,9 +101,11 @@ impl Pending {
     }
 
     /// The changes after new writes to the ids `touched`: `previous` (when it was laid over the
-    /// list these writes started from) plus each touched id as it is in `after`, the list now.
+    /// list these writes started from, ESI's answer `answer`, served until `valid_until`) plus
+    /// each touched id as it is in `after`, the list now.
     pub fn after_writes(
         previous: Option<&Pending>,
+        answer: Option<&str>,
         valid_until: OffsetDateTime,
         touched: impl IntoIterator<Item = i64>,
         after: &[CurrentContact],
@@ -92,7 +118,9 @@ impl Pending {
                 .map(|i| after[i].clone());
             changes.insert(id, now);
         }
-        Self::from_changes(valid_until.unix_timestamp(), changes)
+        let mut pending = Self::from_changes(valid_until.unix_timestamp(), changes);
+        pending.answer = answer.map(str::to_owned);
+        pending
     }
 
     fn changes(&self) -> Changes {
@@ -147,6 +175,7 @@ impl Pending {
         }
         Self {
             valid_until,
+            answer: None,
             deleted,
             written,
         }
@@ -210,7 +239,7 @@ mod tests {
             contact(1, 10.0, ContactKind::Character),
             contact(3, -10.0, ContactKind::Alliance),
         ];
-        let p = Pending::after_writes(None, at(1_000), [1, 2, 3], &after);
+        let p = Pending::after_writes(None, None, at(1_000), [1, 2, 3], &after);
         let text = p.to_text();
 
         let back = Pending::parse(Some(&text), at(999)).unwrap();
@@ -232,7 +261,7 @@ mod tests {
                 )
             })
             .collect();
-        let first = Pending::after_writes(None, at(1_000), 100..1100, &many);
+        let first = Pending::after_writes(None, None, at(1_000), 100..1100, &many);
         assert_eq!(first.written.len(), 2);
         assert!(first.to_text().len() < 12_000, "{}", first.to_text().len());
 
@@ -242,13 +271,35 @@ mod tests {
         now.retain(|c| c.contact_id != 100);
         now.push(contact(5, 2.5, ContactKind::Corporation));
         now.sort_by_key(|c| c.contact_id);
-        let second = Pending::after_writes(Some(&first), at(1_000), [5, 100], &now);
+        let second = Pending::after_writes(Some(&first), None, at(1_000), [5, 100], &now);
 
         assert_eq!(second.apply(Vec::new()), now);
         assert_eq!(second.deleted, vec![100]);
         // Without an earlier set of changes only the new writes are kept.
-        let alone = Pending::after_writes(None, at(2_000), [5], &now);
+        let alone = Pending::after_writes(None, None, at(2_000), [5], &now);
         assert_eq!(alone.written.len(), 1);
         assert_eq!(alone.written[0].ids, vec![5]);
+    }
+
+    #[test]
+    fn changes_lay_over_the_answer_they_were_laid_over_whatever_the_clock_says() {
+        let after = vec![contact(3, -10.0, ContactKind::Alliance)];
+        const OLD: &str = "Sun, 06 Dec 2026 03:00:00 GMT";
+        let text = Pending::after_writes(None, Some(OLD), at(1_000), [3], &after).to_text();
+
+        // ESI serves that answer again, even after our clock says it expired, even as a 200.
+        for not_modified in [true, false] {
+            let p = Pending::over_answer(Some(&text), Some(OLD), not_modified, at(5_000));
+            assert_eq!(p.unwrap().apply(Vec::new()), after);
+        }
+        // A new answer shows the writes.
+        let new = Some("Sun, 06 Dec 2026 03:05:00 GMT");
+        assert!(Pending::over_answer(Some(&text), new, true, at(999)).is_none());
+
+        // Changes stored without the answer: an answer Jumpgate had, until they expire.
+        let old = Pending::after_writes(None, None, at(1_000), [3], &after).to_text();
+        assert!(Pending::over_answer(Some(&old), new, true, at(999)).is_some());
+        assert!(Pending::over_answer(Some(&old), new, false, at(999)).is_none());
+        assert!(Pending::over_answer(Some(&old), new, true, at(1_000)).is_none());
     }
 }

@@ -305,9 +305,9 @@ async fn grant_type_not_supported_is_misconfiguration_not_a_dead_token() {
 }
 
 #[tokio::test]
-async fn refresh_invalid_token_means_the_token_is_revoked() {
+async fn refresh_invalid_token_is_an_outage_and_the_token_is_kept() {
     let e = refresh_error(401, json!({"error": "invalid_token"})).await;
-    assert!(matches!(e, SsoError::TokenRevoked { .. }), "{e:?}");
+    assert!(e.is_transient(), "{e:?}");
 }
 
 #[tokio::test]
