@@ -78,6 +78,48 @@ impl Clock for ManualClock {
     }
 }
 
+/// A clock that runs `speed` times as fast as the wall clock from `start`: every "now" and every
+/// wait in the same proportion, so that half an hour of Jumpgate's time (periodic jobs, back-off,
+/// retries, leases, an outage) passes in minutes while everything still happens in its order.
+/// Unlike [`ManualClock`], a wait does not move time for everyone else. For soaks and tests.
+#[derive(Debug)]
+pub struct ScaledClock {
+    start: OffsetDateTime,
+    wall_start: std::time::Instant,
+    speed: f64,
+}
+
+impl ScaledClock {
+    /// `speed` below 1 is taken as 1: slower than the wall clock would only make tests longer.
+    pub fn new(start: OffsetDateTime, speed: f64) -> Self {
+        Self {
+            start,
+            wall_start: std::time::Instant::now(),
+            speed: speed.max(1.0),
+        }
+    }
+
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
+    /// The wall-clock time `duration` of this clock's time takes.
+    pub fn wall(&self, duration: Duration) -> Duration {
+        duration.div_f64(self.speed)
+    }
+}
+
+#[async_trait]
+impl Clock for ScaledClock {
+    fn now(&self) -> OffsetDateTime {
+        self.start + self.wall_start.elapsed().mul_f64(self.speed)
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(self.wall(duration)).await;
+    }
+}
+
 /// A poisoned lock only holds plain data here; recover it rather than spread the panic.
 fn lock_value<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -95,5 +137,19 @@ mod tests {
         c.sleep(Duration::from_secs(2)).await;
         assert_eq!(c.now(), datetime!(2026-01-01 0:00:07 UTC));
         assert_eq!(c.sleeps(), vec![Duration::from_secs(2)]);
+    }
+
+    #[tokio::test]
+    async fn a_scaled_clock_runs_its_speed_times_as_fast_as_the_wall_clock() {
+        let start = datetime!(2026-01-01 0:00 UTC);
+        let c = ScaledClock::new(start, 100.0);
+        let wall = std::time::Instant::now();
+        c.sleep(Duration::from_secs(5)).await;
+        let waited = wall.elapsed();
+        assert!(waited >= Duration::from_millis(50), "{waited:?}");
+        assert!(waited < Duration::from_secs(1), "{waited:?}");
+        assert!(c.now() >= start + Duration::from_secs(5));
+        assert_eq!(c.wall(Duration::from_secs(60)), Duration::from_millis(600));
+        assert_eq!(ScaledClock::new(start, 0.5).speed(), 1.0);
     }
 }

@@ -37,7 +37,7 @@ pub async fn record(State(shared): State<Arc<Shared>>, req: Request, next: Next)
         return next.run(req).await;
     }
     // Built before the await: the request body is not Sync, so no borrow of it may live on.
-    let mut entry = describe(&req, path);
+    let mut entry = describe(&req, path, shared.now_utc());
     let response = next.run(req).await;
     entry.status = response.status().as_u16();
     entry.character_id = response.extensions().get::<AuthCharacter>().map(|a| a.0);
@@ -45,7 +45,7 @@ pub async fn record(State(shared): State<Arc<Shared>>, req: Request, next: Next)
     response
 }
 
-fn describe(req: &Request, path: String) -> LoggedRequest {
+fn describe(req: &Request, path: String, at: OffsetDateTime) -> LoggedRequest {
     let header = |name: &str| {
         req.headers()
             .get(name)
@@ -67,6 +67,6 @@ fn describe(req: &Request, path: String) -> LoggedRequest {
         if_none_match: header("if-none-match"),
         character_id: None,
         status: 0,
-        at: OffsetDateTime::now_utc(),
+        at,
     }
 }

@@ -16,7 +16,7 @@ use crate::log::LoggedRequest;
 use crate::sso::authorize::{self, AuthorizeParams};
 use crate::sso::keys::{self, SigningAlg};
 use crate::sso::{Client, SsoState};
-use crate::state::{Controls, Forced, Shared, lock};
+use crate::state::{Controls, Forced, Shared, SimTime, lock};
 use crate::world::{self, Shape, SimAlliance, SimCharacter, SimContact, SimCorporation};
 use crate::{SimConfig, control, esi, images, log, sso};
 
@@ -61,6 +61,7 @@ impl EveSim {
             limits: Mutex::new(Limits::default()),
             cache: Mutex::new(CacheState::default()),
             log: Mutex::new(Vec::new()),
+            time: Mutex::new(SimTime::default()),
             controls: Mutex::new(Controls::new(
                 config.seed,
                 config.fault_rate,
@@ -263,6 +264,20 @@ impl EveSim {
 
     pub fn set_fault_rate(&self, rate: f64) {
         lock(&self.shared.controls).fault_rate = rate.clamp(0.0, 1.0);
+    }
+
+    /// Runs the simulated EVE's time from `date`, `speed` times as fast as the wall clock: its
+    /// limiter windows (100 errors a minute, the 15-minute buckets), the tokens it issues and
+    /// checks, and its request log. For a client whose clock runs the same way (a soak of half
+    /// an hour in minutes); otherwise the client would see its minutes pass while EVE's had
+    /// not. Cache expiry keeps the wall clock: a faster client only revalidates sooner.
+    pub fn set_time(&self, date: time::OffsetDateTime, speed: f64) {
+        let time = {
+            let mut t = lock(&self.shared.time);
+            *t = t.reset(date, speed);
+            *t
+        };
+        lock(&self.shared.limits).set_time(time);
     }
 
     pub fn set_latency(&self, d: Duration) {

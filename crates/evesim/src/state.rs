@@ -3,7 +3,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -68,6 +70,57 @@ impl Controls {
     }
 }
 
+/// The time the simulated EVE runs by: the wall clock, or (`EveSim::set_time`) a clock that runs
+/// `speed` times as fast from a given date, for a soak whose client runs on that same clock, so
+/// that "100 errors a minute", "15 minutes" and a token's 20 minutes mean the same to both sides.
+#[derive(Debug, Clone, Copy)]
+pub struct SimTime {
+    wall_epoch: Instant,
+    date_epoch: OffsetDateTime,
+    /// How far ahead of the wall clock instants were at `wall_epoch`.
+    ahead: Duration,
+    speed: f64,
+}
+
+impl Default for SimTime {
+    fn default() -> Self {
+        Self {
+            wall_epoch: Instant::now(),
+            date_epoch: OffsetDateTime::now_utc(),
+            ahead: Duration::ZERO,
+            speed: 1.0,
+        }
+    }
+}
+
+impl SimTime {
+    /// From now on, `date` and `speed` (at least 1) times as fast as the wall clock; instants
+    /// keep going forward from where they were.
+    pub fn reset(&self, date: OffsetDateTime, speed: f64) -> Self {
+        let instant = self.instant();
+        let wall_epoch = Instant::now();
+        Self {
+            wall_epoch,
+            date_epoch: date,
+            ahead: instant.saturating_duration_since(wall_epoch),
+            speed: speed.max(1.0),
+        }
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.wall_epoch.elapsed().mul_f64(self.speed)
+    }
+
+    pub fn now_utc(&self) -> OffsetDateTime {
+        self.date_epoch + self.elapsed()
+    }
+
+    /// For windows and deadlines counted in instants.
+    pub fn instant(&self) -> Instant {
+        self.wall_epoch + self.ahead + self.elapsed()
+    }
+}
+
 pub struct Shared {
     /// Advertised origin, always with a trailing slash.
     pub base_url: Url,
@@ -78,6 +131,8 @@ pub struct Shared {
     pub cache: Mutex<CacheState>,
     pub log: Mutex<Vec<LoggedRequest>>,
     pub controls: Mutex<Controls>,
+    /// What "now" is (the limiters keep a copy beside their windows).
+    pub time: Mutex<SimTime>,
     /// What applications registered without their own scope list are registered with.
     pub registered_scopes: Vec<String>,
     /// Counts issued access tokens, to alternate signing algorithms.
@@ -88,6 +143,10 @@ impl Shared {
     /// The base URL without its trailing slash.
     pub fn origin(&self) -> String {
         self.base_url.as_str().trim_end_matches('/').to_owned()
+    }
+
+    pub fn now_utc(&self) -> OffsetDateTime {
+        lock(&self.time).now_utc()
     }
 
     /// An absolute URL on this origin; `path` starts with `/`.

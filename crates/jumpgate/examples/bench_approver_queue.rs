@@ -29,10 +29,10 @@ use clap::{Parser, ValueEnum};
 use jumpgate::config::DatabaseSettings;
 use jumpgate::server::{self, Role};
 use jumpgate_domain::standings::Entity;
-use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
+use jumpgate_domain::{AccountId, AllianceId, CorporationId};
 use jumpgate_evesim::{EveSim, SimConfig};
 use jumpgate_store::testing::{TestStore, fresh_postgres};
-use jumpgate_store::{AllianceInfo, CorporationInfo, NewCharacter, NewStandingRequest, Store};
+use jumpgate_store::{AllianceInfo, CorporationInfo, NewStandingRequest, Store};
 use reqwest::StatusCode;
 use reqwest::cookie::{CookieStore, Jar};
 use secrecy::SecretString;
@@ -228,14 +228,7 @@ async fn seed(
     }
     for c in members {
         let (account, character) = store
-            .create_account(&NewCharacter {
-                id: CharacterId(c.character_id),
-                name: c.name.clone(),
-                owner_hash: c.owner_hash.clone(),
-                corporation: CorporationId(c.corporation_id),
-                alliance: c.alliance_id.map(AllianceId),
-                faction: None,
-            })
+            .create_account(&bench_support::enrolled::new_character(c))
             .await?;
         let requester: AccountId = account.id;
         store

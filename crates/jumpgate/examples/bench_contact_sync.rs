@@ -29,21 +29,21 @@
 mod bench_support;
 
 use anyhow::{Context, bail, ensure};
+use bench_support::enrolled::Enrolled;
+use bench_support::outage::route_of;
 use clap::{Parser, ValueEnum};
 use jumpgate::config::{DatabaseSettings, StandingsSection};
 use jumpgate_app::App;
 use jumpgate_app::jobs;
 use jumpgate_app::jobs::periodic;
-use jumpgate_app::standings::{SYNC_LOGIN, StandingsSettings};
-use jumpgate_app::tokens::secrets::token_aad;
 
-use jumpgate_domain::standings::{Entity, EntityKind, Standing};
-use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
+use jumpgate_domain::standings::Entity;
+use jumpgate_domain::{AllianceId, CharacterId, CorporationId};
 use jumpgate_evesim::{EveSim, LoggedRequest, SimCharacter, SimConfig};
 use jumpgate_store::testing::{TestStore, fresh_postgres};
-use jumpgate_store::{NewCharacter, NewStandingsEntry, NewToken, Store, SyncStatus};
+use jumpgate_store::{NewCharacter, NewStandingsEntry, Store, SyncStatus};
 use secrecy::SecretString;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -143,22 +143,26 @@ async fn main() -> anyhow::Result<()> {
 
     let mut world = World::pick(&sim, args.characters, args.standings)?;
     let seeded = Instant::now();
-    seed(&app, &store, &sim, &world).await?;
+    world
+        .e
+        .seed(&app, &store, &sim, bench_support::CLIENT_ID)
+        .await?;
     println!(
         "backend={:?} characters={} standings={} latency_ms={} sync_concurrency={} \
          jobs_concurrency={} (seeded in {:.1} s)",
         args.backend,
-        world.enrolled.len(),
-        world.entries.len(),
+        world.e.characters.len(),
+        world.e.entries.len(),
         args.latency_ms,
         app.settings().standings.sync_concurrency,
         settings.jobs.concurrency,
         seeded.elapsed().as_secs_f64()
     );
-    let values: BTreeMap<String, usize> = world.entries.iter().fold(BTreeMap::new(), |mut m, e| {
-        *m.entry(e.standing.to_string()).or_default() += 1;
-        m
-    });
+    let values: BTreeMap<String, usize> =
+        world.e.entries.iter().fold(BTreeMap::new(), |mut m, e| {
+            *m.entry(e.standing.to_string()).or_default() += 1;
+            m
+        });
     println!("standings by value: {values:?}");
 
     // The worker `serve` runs (same lanes and slots), without the scheduler.
@@ -229,10 +233,10 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Who is enrolled and what the standings database holds.
+/// Who is enrolled and what the standings database holds, and who requests and approves in
+/// phase 3.
 struct World {
-    enrolled: Vec<SimCharacter>,
-    entries: Vec<NewStandingsEntry>,
+    e: Enrolled,
     /// A member character without an entry of its own: it requests one in phase 3.
     requester: SimCharacter,
     /// A character outside sync that approves.
@@ -240,90 +244,24 @@ struct World {
 }
 
 impl World {
-    /// The first `n` characters (by id) are enrolled. The entries: every alliance and every
-    /// independent corporation with enrolled members at +10 (members are eligible because
-    /// their alliance or corporation holds a standing), then characters outside sync, so that
-    /// the database holds 40 % +10, 25 % +5, 15 % −5 and 20 % −10 (a coalition's blues and
-    /// reds; 0 is never written into contacts, so no entry has it).
     fn pick(sim: &EveSim, n: usize, m: usize) -> anyhow::Result<World> {
-        let mut all: Vec<SimCharacter> = sim
-            .characters()
-            .into_iter()
-            .filter(|c| !c.biomassed)
-            .collect();
-        all.sort_by_key(|c| c.character_id);
-        ensure!(all.len() > n + 2, "the simulated universe is too small");
-        let rest = all.split_off(n);
-        let enrolled = all;
-        let member_corps: BTreeSet<i64> = enrolled.iter().map(|c| c.corporation_id).collect();
-        let mut entries = Vec::new();
-        let entry = |kind, id: i64, standing: i16| NewStandingsEntry {
-            entity: Entity { kind, id },
-            name: format!("entity {id}"),
-            standing: Standing::from_tenths(standing * 10).unwrap_or(Standing::MAX),
-            notes: String::new(),
-            source: "import".into(),
-            added_by: None,
-        };
-        for a in sim.alliances() {
-            entries.push(entry(EntityKind::Alliance, a.alliance_id, 10));
-        }
-        for c in sim.corporations() {
-            if c.alliance_id.is_none() && member_corps.contains(&c.corporation_id) {
-                entries.push(entry(EntityKind::Corporation, c.corporation_id, 10));
-            }
-        }
-        ensure!(
-            entries.len() <= m,
-            "--standings must be at least {} (the members' alliances and corporations)",
-            entries.len()
-        );
-        let shares = [(10, 40), (5, 25), (-5, 15), (-10, 20)];
-        let mut wanted: Vec<(i16, usize)> =
-            shares.iter().map(|(v, pct)| (*v, m * pct / 100)).collect();
-        let assigned: usize = wanted.iter().map(|(_, c)| c).sum();
-        wanted[0].1 += m - assigned;
-        wanted[0].1 = wanted[0].1.saturating_sub(entries.len());
-        let mut others = rest.iter();
-        for (value, count) in wanted {
-            for _ in 0..count {
-                let c = others
-                    .next()
-                    .context("not enough characters for --standings")?;
-                entries.push(entry(EntityKind::Character, c.character_id, value));
-            }
-        }
-        let spare: Vec<&SimCharacter> = others.collect();
-        let approver = (*spare.first().context("no spare character")?).clone();
-        let requester = enrolled[0].clone();
+        let e = Enrolled::pick(sim, n, m)?;
+        let approver = e.spare.first().context("no spare character")?.clone();
+        let requester = e.characters[0].clone();
         Ok(World {
-            enrolled,
-            entries,
+            e,
             requester,
             approver,
         })
-    }
-
-    /// What each enrolled character must receive: every entry but itself, its corporation and
-    /// its alliance (`exclude_own_organisation`, the default).
-    fn desired(&self, c: &SimCharacter) -> Vec<&NewStandingsEntry> {
-        self.entries
-            .iter()
-            .filter(|e| {
-                e.entity.id != c.character_id
-                    && e.entity.id != c.corporation_id
-                    && Some(e.entity.id) != c.alliance_id
-            })
-            .collect()
     }
 
     /// The fewest ESI calls of the initial sync by CCP's rules: per character one page of
     /// contacts (the list is empty), the labels, and ⌈n / 100⌉ POSTs per standing value.
     fn minimum_initial(&self) -> Minimum {
         let mut posts = 0;
-        for c in &self.enrolled {
+        for c in &self.e.characters {
             let mut by_value: HashMap<i16, usize> = HashMap::new();
-            for e in self.desired(c) {
+            for e in self.e.desired(c) {
                 *by_value.entry(e.standing.tenths()).or_default() += 1;
             }
             posts += by_value
@@ -331,7 +269,7 @@ impl World {
                 .map(|n| n.div_ceil(MAX_IDS_PER_WRITE))
                 .sum::<usize>();
         }
-        let n = self.enrolled.len();
+        let n = self.e.characters.len();
         Minimum {
             get_contacts: n,
             get_labels: n,
@@ -344,90 +282,6 @@ struct Minimum {
     get_contacts: usize,
     get_labels: usize,
     posts: usize,
-}
-
-/// Accounts (one per EVE account, as logins would make them), characters, contact tokens
-/// whose access tokens have expired (the first sync refreshes each, as a periodic round does),
-/// the permission to use standings, enrolment, and the standings database.
-async fn seed(app: &App, store: &Arc<Store>, sim: &EveSim, world: &World) -> anyhow::Result<()> {
-    store.import_standings(&world.entries).await?;
-    let mut by_owner: BTreeMap<String, Vec<SimCharacter>> = BTreeMap::new();
-    for c in &world.enrolled {
-        by_owner
-            .entry(c.owner_hash.clone())
-            .or_default()
-            .push(c.clone());
-    }
-    let scopes = StandingsSettings::contact_scopes();
-    let scope_list: Vec<&str> = scopes.iter().collect();
-    let groups: Vec<Vec<SimCharacter>> = by_owner.into_values().collect();
-    let mut tasks = tokio::task::JoinSet::new();
-    for chunk in groups.chunks(groups.len().div_ceil(8).max(1)) {
-        let chunk = chunk.to_vec();
-        let app = app.clone();
-        let store = store.clone();
-        let sim = sim.clone();
-        let scopes_text = scopes.to_space_separated();
-        let scope_list: Vec<String> = scope_list.iter().map(|s| (*s).to_owned()).collect();
-        tasks.spawn(async move {
-            let scope_refs: Vec<&str> = scope_list.iter().map(String::as_str).collect();
-            for group in chunk {
-                let mut account: Option<AccountId> = None;
-                for c in &group {
-                    let new = NewCharacter {
-                        id: CharacterId(c.character_id),
-                        name: c.name.clone(),
-                        owner_hash: c.owner_hash.clone(),
-                        corporation: CorporationId(c.corporation_id),
-                        alliance: c.alliance_id.map(AllianceId),
-                        faction: None,
-                    };
-                    let acc = match account {
-                        None => {
-                            let (a, _) = store.create_account(&new).await?;
-                            store.grant_permission(a.id, "standings.request").await?;
-                            account = Some(a.id);
-                            a.id
-                        }
-                        Some(a) => {
-                            store.add_character(a, &new).await?;
-                            a
-                        }
-                    };
-                    let refresh = sim.refresh_token_for_test(
-                        bench_support::CLIENT_ID,
-                        c.character_id,
-                        &scope_refs,
-                    )?;
-                    let (access, refresh) = {
-                        let keys = jumpgate_app::testing::keys(&app).read().await;
-                        let aad = |kind| token_aad(c.character_id, SYNC_LOGIN, kind);
-                        (
-                            keys.seal_str(&SecretString::from("expired"), &aad("access"))?,
-                            keys.seal_str(&SecretString::from(refresh), &aad("refresh"))?,
-                        )
-                    };
-                    store
-                        .upsert_token(&NewToken {
-                            character: CharacterId(c.character_id),
-                            login: SYNC_LOGIN.to_owned(),
-                            access_token: access,
-                            refresh_token: Some(refresh),
-                            expires_at: app.now() - time::Duration::minutes(1),
-                            scopes: scopes_text.clone(),
-                            owner_hash: c.owner_hash.clone(),
-                        })
-                        .await?;
-                    store.enrol_sync(CharacterId(c.character_id), acc).await?;
-                }
-            }
-            anyhow::Ok(())
-        });
-    }
-    while let Some(r) = tasks.join_next().await {
-        r??;
-    }
-    Ok(())
 }
 
 /// ESI calls of one phase, from the simulator's log.
@@ -470,20 +324,6 @@ impl Calls {
             .map(|(_, n)| n)
             .sum()
     }
-}
-
-/// The route template of a logged path (ids replaced).
-fn route_of(path: &str) -> String {
-    path.split('/')
-        .map(|p| {
-            if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) {
-                "{id}"
-            } else {
-                p
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 struct Round {
@@ -593,25 +433,9 @@ async fn statuses(store: &Arc<Store>) -> anyhow::Result<BTreeMap<String, i64>> {
 
 /// Every enrolled character holds exactly its desired contacts (a sample of 200).
 fn check_contacts(sim: &EveSim, world: &World) -> anyhow::Result<()> {
-    let step = (world.enrolled.len() / 200).max(1);
-    for c in world.enrolled.iter().step_by(step) {
-        let want: BTreeMap<i64, f64> = world
-            .desired(c)
-            .into_iter()
-            .map(|e| (e.entity.id, e.standing.value()))
-            .collect();
-        let have: BTreeMap<i64, f64> = sim
-            .contacts(c.character_id)
-            .into_iter()
-            .map(|x| (x.contact_id, x.standing))
-            .collect();
-        ensure!(
-            want == have,
-            "character {} holds {} contacts, expected {}",
-            c.character_id,
-            have.len(),
-            want.len()
-        );
+    let wrong = world.e.out_of_sync(sim, world.e.characters.len() / 200);
+    if let Some((id, have, want)) = wrong.first() {
+        bail!("character {id} holds {have} contacts, expected {want}");
     }
     Ok(())
 }
@@ -672,7 +496,7 @@ async fn approve_one(
         .standing(subject.get())
         .await?
         .context("the approved entry")?;
-    world.entries.push(NewStandingsEntry {
+    world.e.entries.push(NewStandingsEntry {
         entity: entry.entity,
         name: entry.name,
         standing: entry.standing,
@@ -688,7 +512,7 @@ async fn approve_one(
     Ok(Round {
         name: format!(
             "approval propagated (target: {} writes, one per character but the subject)",
-            world.enrolled.len() - 1
+            world.e.characters.len() - 1
         ),
         elapsed,
         calls: Calls::from_log(&sim.requests()),

@@ -8,6 +8,7 @@ use jumpgate_app::tokens::keys_in_use;
 use jumpgate_app::tokens::safety_valve::SafetyValveSettings;
 use jumpgate_app::tokens::secrets::KeyRing;
 use jumpgate_app::{App, AppSettings};
+use jumpgate_domain::clock::{Clock, SystemClock};
 use jumpgate_eve::{EsiClient, SsoClient};
 use jumpgate_store::{Backend, Store};
 use std::sync::Arc;
@@ -15,6 +16,14 @@ use std::time::Duration;
 
 /// Opens the database with the audit chain key (`secrets.audit_key` or keys.json, ADR 0016).
 pub async fn connect_store(settings: &Settings) -> anyhow::Result<Arc<Store>> {
+    connect_store_with_clock(settings, Arc::new(SystemClock)).await
+}
+
+/// [`connect_store`] with the clock every layer reads "now" from (a soak passes a fast one).
+pub async fn connect_store_with_clock(
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Arc<Store>> {
     let url = settings.database_url();
     if url.starts_with("sqlite:") || settings.secrets.audit_key.is_none() {
         std::fs::create_dir_all(&settings.data_dir).with_context(|| {
@@ -25,7 +34,7 @@ pub async fn connect_store(settings: &Settings) -> anyhow::Result<Arc<Store>> {
         })?;
     }
     let audit_key = jumpgate_app::audit::key::load(&settings.secrets, &settings.data_dir)?;
-    jumpgate_store::connect(&url, &settings.database.connect_options(), audit_key)
+    jumpgate_store::connect_with_clock(&url, &settings.database.connect_options(), audit_key, clock)
         .await
         .context("cannot open the database (database.url)")
 }

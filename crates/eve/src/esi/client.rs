@@ -387,8 +387,15 @@ impl EsiClient {
                 }
             };
             count(route, raw.status.as_str());
-            self.observe(call, &raw.headers, now).await;
+            let reported = self.observe(call, &raw.headers, now).await;
             let status = raw.status;
+            if !reported
+                && (status.is_client_error() || status.is_server_error())
+                && status.as_u16() != 420
+            {
+                let (remain, reset_at) = self.governor.count_unreported_error(now);
+                self.mind_error_floor(remain, reset_at).await;
+            }
             tracing::debug!(
                 route = route.template,
                 status = status.as_u16(),
@@ -520,29 +527,17 @@ impl EsiClient {
         })
     }
 
-    /// Records the limiter headers of any answer.
-    async fn observe(&self, call: &Call<'_>, h: &HeaderMap, now: OffsetDateTime) {
-        if let Some(remain) =
-            headers::int(h, headers::ERROR_LIMIT_REMAIN).and_then(|r| u32::try_from(r.max(0)).ok())
-        {
+    /// Records the limiter headers of any answer; whether it spoke of the error limit.
+    async fn observe(&self, call: &Call<'_>, h: &HeaderMap, now: OffsetDateTime) -> bool {
+        let remain =
+            headers::int(h, headers::ERROR_LIMIT_REMAIN).and_then(|r| u32::try_from(r.max(0)).ok());
+        if let Some(remain) = remain {
             let reset = headers::int(h, headers::ERROR_LIMIT_RESET)
                 .unwrap_or(60)
                 .max(0);
             let reset_at = now + time::Duration::seconds(reset);
             self.governor.observe_error_limit(remain, reset_at);
-            metrics::gauge!("esi_error_limit_remaining").set(f64::from(remain));
-            if remain <= self.config.error_limit_floor {
-                tracing::warn!(
-                    remain,
-                    "ESI error limit nearly spent, pausing until its reset"
-                );
-                self.pause(
-                    reset_at,
-                    PauseKind::ErrorLimit,
-                    "ESI error limit nearly spent",
-                )
-                .await;
-            }
+            self.mind_error_floor(remain, reset_at).await;
         }
         if headers::text(h, headers::RATELIMIT_GROUP).is_some()
             || headers::text(h, headers::RATELIMIT_REMAINING).is_some()
@@ -554,6 +549,25 @@ impl EsiClient {
                 headers::int(h, headers::RATELIMIT_USED),
                 now,
             );
+        }
+        remain.is_some()
+    }
+
+    /// At or below the floor of the error limit (`remain` left until `reset_at`), every
+    /// instance stops sending until the reset.
+    async fn mind_error_floor(&self, remain: u32, reset_at: OffsetDateTime) {
+        metrics::gauge!("esi_error_limit_remaining").set(f64::from(remain));
+        if remain <= self.config.error_limit_floor {
+            tracing::warn!(
+                remain,
+                "ESI error limit nearly spent, pausing until its reset"
+            );
+            self.pause(
+                reset_at,
+                PauseKind::ErrorLimit,
+                "ESI error limit nearly spent",
+            )
+            .await;
         }
     }
 

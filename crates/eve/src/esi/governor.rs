@@ -2,7 +2,10 @@
 //!
 //! * the legacy **error limit**: at most 100 non-2xx/3xx answers per 60 s window, global per IP
 //!   and app; exceeding it answers 420 on every route. We stop sending when the remaining
-//!   count is at or below a floor, and after a 420, until the window resets.
+//!   count is at or below a floor, and after a 420, until the window resets. Routes under a
+//!   bucket send the bucket's headers instead of the error limit's, but their errors count all
+//!   the same: those we count ourselves, from the last count ESI told us (or, without one, as
+//!   if a window began with the error, which ends no earlier than ESI's).
 //! * floating-window **token buckets**, one per (rate-limit group, character); an empty bucket
 //!   answers 429 with `Retry-After`, and nothing goes to that bucket until then.
 //!
@@ -41,6 +44,10 @@ pub(crate) struct BucketKey {
 
 /// Tokens the costliest answer takes (a 4xx): a bucket with fewer left gets nothing more.
 pub(crate) const BUCKET_RESERVE: i64 = 5;
+/// ESI's error limit: errors per window.
+pub(crate) const ERROR_LIMIT: u32 = 100;
+/// ESI's error-limit window, for errors counted while no answer said when it resets.
+const ERROR_WINDOW: time::Duration = time::Duration::seconds(60);
 /// ESI's bucket window, when `X-Ratelimit-Limit` does not say (`600/15m`).
 const DEFAULT_WINDOW: time::Duration = time::Duration::minutes(15);
 
@@ -185,6 +192,23 @@ impl Governor {
         state.error_reset_at = Some(reset_at);
     }
 
+    /// An error answer that said nothing of the error limit (a route under a bucket): ESI counted
+    /// it all the same. Returns the errors left and when the window resets, as counted here.
+    pub fn count_unreported_error(&self, now: OffsetDateTime) -> (u32, OffsetDateTime) {
+        let mut state = lock(&self.state);
+        let (remain, reset_at) = match (state.error_remain, state.error_reset_at) {
+            (Some(remain), Some(reset_at)) if reset_at > now => {
+                (remain.saturating_sub(1), reset_at)
+            }
+            // No window known: as if one began with this error. ESI's began with it or
+            // earlier, so it resets no later than this one.
+            _ => (ERROR_LIMIT - 1, now + ERROR_WINDOW),
+        };
+        state.error_remain = Some(remain);
+        state.error_reset_at = Some(reset_at);
+        (remain, reset_at)
+    }
+
     /// An answer's bucket headers: `used` is what this answer cost.
     pub fn observe_bucket(
         &self,
@@ -286,6 +310,33 @@ mod tests {
         ));
         assert!(g.check(now, 9, &key("x", None)).is_ok());
         assert!(g.check(reset, 10, &key("x", None)).is_ok());
+    }
+
+    #[test]
+    fn errors_esi_does_not_report_are_counted_against_its_last_word_or_a_window_of_our_own() {
+        let g = Governor::default();
+        let now = datetime!(2026-08-18 12:00 UTC);
+        // Nothing known: a window of our own begins with the first error.
+        assert_eq!(
+            g.count_unreported_error(now),
+            (99, now + Duration::from_secs(60))
+        );
+        // 89 more leave 10, the floor.
+        for _ in 0..89 {
+            g.count_unreported_error(now + Duration::from_secs(5));
+        }
+        assert!(matches!(
+            g.check(now + Duration::from_secs(10), 10, &key("x", None)),
+            Err(EsiError::ErrorLimited { until }) if until == now + Duration::from_secs(60)
+        ));
+        // ESI's own count, when an answer brings it, is the one counted down from.
+        let later = now + Duration::from_secs(70);
+        g.observe_error_limit(50, later + Duration::from_secs(20));
+        assert_eq!(
+            g.count_unreported_error(later),
+            (49, later + Duration::from_secs(20))
+        );
+        assert!(g.check(later, 10, &key("x", None)).is_ok());
     }
 
     #[test]

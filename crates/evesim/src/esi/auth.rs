@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use axum::http::{HeaderMap, header};
-use time::OffsetDateTime;
 
 use super::error::EsiError;
 use super::request::Auth;
@@ -27,7 +26,7 @@ pub fn verify_bearer(shared: &Shared, headers: &HeaderMap) -> Result<Option<Auth
         .keys
         .verify(token.trim(), crate::sso::TOKEN_ISSUER)
         .map_err(|_| EsiError::token("authentication failure", 401))?;
-    if claims.exp <= OffsetDateTime::now_utc().unix_timestamp() {
+    if claims.exp <= shared.now_utc().unix_timestamp() {
         return Err(EsiError::token("token is expired", 401));
     }
     let character_id = claims

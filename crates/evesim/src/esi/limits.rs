@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 
+use crate::state::SimTime;
+
 pub const BUCKET_WINDOW: Duration = Duration::from_secs(15 * 60);
 pub const ERROR_WINDOW: Duration = Duration::from_secs(60);
 pub const ERROR_LIMIT: u32 = 100;
@@ -26,9 +28,15 @@ pub fn cost(status: StatusCode) -> u32 {
 pub struct Limits {
     buckets: HashMap<(String, String), VecDeque<(Instant, u32)>>,
     errors: HashMap<IpAddr, (Instant, u32)>,
+    time: SimTime,
 }
 
 impl Limits {
+    /// The time the windows run by, from now on (`EveSim::set_time`).
+    pub fn set_time(&mut self, time: SimTime) {
+        self.time = time;
+    }
+
     fn bucket(&mut self, group: &str, user: &str, now: Instant) -> &mut VecDeque<(Instant, u32)> {
         let bucket = self
             .buckets
@@ -45,7 +53,7 @@ impl Limits {
 
     /// Tokens in use, or how long until the bucket has room again.
     pub fn check(&mut self, group: &str, user: &str, max: u32) -> Result<u32, Duration> {
-        let now = Instant::now();
+        let now = self.time.instant();
         let bucket = self.bucket(group, user, now);
         let used: u32 = bucket.iter().map(|(_, c)| c).sum();
         if used < max {
@@ -64,7 +72,7 @@ impl Limits {
 
     /// Spends tokens; returns what remains.
     pub fn spend(&mut self, group: &str, user: &str, max: u32, cost: u32) -> u32 {
-        let now = Instant::now();
+        let now = self.time.instant();
         let bucket = self.bucket(group, user, now);
         if cost > 0 {
             bucket.push_back((now, cost));
@@ -74,7 +82,7 @@ impl Limits {
     }
 
     fn error_window(&mut self, ip: IpAddr) -> &mut (Instant, u32) {
-        let now = Instant::now();
+        let now = self.time.instant();
         let window = self.errors.entry(ip).or_insert((now, 0));
         if now.duration_since(window.0) >= ERROR_WINDOW {
             *window = (now, 0);
@@ -86,7 +94,7 @@ impl Limits {
     pub fn error_state(&mut self, ip: IpAddr) -> (u32, u64) {
         let (start, count) = *self.error_window(ip);
         let reset = (start + ERROR_WINDOW)
-            .saturating_duration_since(Instant::now())
+            .saturating_duration_since(self.time.instant())
             .as_secs_f64()
             .ceil() as u64;
         (ERROR_LIMIT.saturating_sub(count), reset)

@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
 
 use super::keys::{EveClaims, Scp, SigningAlg};
 use super::{AuthCode, RefreshGrant, random_token};
@@ -353,7 +352,7 @@ pub fn access_token(
     character_id: i64,
     scopes: &[String],
 ) -> anyhow::Result<String> {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let now = shared.now_utc().unix_timestamp();
     let claims = EveClaims {
         scp: Scp::from_scopes(scopes),
         jti: uuid::Uuid::new_v4().to_string(),

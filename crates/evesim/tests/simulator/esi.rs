@@ -382,6 +382,41 @@ async fn the_error_limiter_answers_420_after_100_errors() {
     assert!(header(&limited, "x-esi-error-limit-reset").is_some());
 }
 
+#[tokio::test]
+async fn on_a_fast_clock_the_error_limit_resets_after_a_minute_of_that_clock() {
+    let sim = start().await;
+    let date = time::OffsetDateTime::from_unix_timestamp(1_786_000_000).expect("a date");
+    // 20 times as fast: the error window's minute is three wall seconds.
+    sim.set_time(date, 20.0);
+    let mut limited = None;
+    for _ in 0..300 {
+        let r = esi_get(&sim, "/characters/1", None).await;
+        if r.status().as_u16() == 420 {
+            limited = Some(r);
+            break;
+        }
+    }
+    let limited = limited.expect("a 420 after 100 errors in a minute of the fast clock");
+    let reset: u64 = header(&limited, "x-esi-error-limit-reset")
+        .and_then(|r| r.parse().ok())
+        .expect("a reset");
+    assert!(
+        (1..=60).contains(&reset),
+        "{reset} seconds of the fast clock"
+    );
+    let wall = std::time::Duration::from_secs(reset).div_f64(20.0);
+    tokio::time::sleep(wall + std::time::Duration::from_millis(200)).await;
+    let after = esi_get(&sim, "/characters/1", None).await;
+    assert_eq!(after.status().as_u16(), 404);
+    // The log is kept by the same clock.
+    let logged = sim.requests();
+    assert!(
+        logged
+            .iter()
+            .all(|r| r.at >= date && r.at < date + time::Duration::minutes(10))
+    );
+}
+
 // --- modes ---------------------------------------------------------------------------------
 
 #[tokio::test]

@@ -5,11 +5,14 @@
 // Each example uses the part it needs.
 #![allow(dead_code)]
 
+pub mod enrolled;
+pub mod outage;
+
 use anyhow::{Context, ensure};
 use jumpgate::config::{DatabaseSettings, EveSettings, SecretSettings, ServerSettings, Settings};
-use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
+use jumpgate_domain::AccountId;
 use jumpgate_evesim::{EveSim, SimCharacter};
-use jumpgate_store::{NewCharacter, Store};
+use jumpgate_store::Store;
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use std::collections::BTreeMap;
@@ -80,14 +83,7 @@ pub async fn seed_accounts_by_owner(
     for c in sim.characters() {
         by_owner.entry(c.owner_hash.clone()).or_default().push(c);
     }
-    let new = |c: &SimCharacter| NewCharacter {
-        id: CharacterId(c.character_id),
-        name: c.name.clone(),
-        owner_hash: c.owner_hash.clone(),
-        corporation: CorporationId(c.corporation_id),
-        alliance: c.alliance_id.map(AllianceId),
-        faction: None,
-    };
+    let new = enrolled::new_character;
     let mut accounts = Vec::with_capacity(by_owner.len());
     for characters in by_owner.into_values() {
         let (account, _) = store.create_account(&new(&characters[0])).await?;

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use tokio::process::Command;
 
 /// A client secret distinctive enough that finding it in any output means it leaked.
-const CLIENT_SECRET: &str = "cli-test-secret-Zq7Xw3Lk9Pv2";
+pub(crate) const CLIENT_SECRET: &str = "cli-test-secret-Zq7Xw3Lk9Pv2";
 /// Nothing listens here: commands that must not talk to EVE fail loudly if they try.
 const NOWHERE: &str = "http://127.0.0.1:9/";
 /// How long any one command may take before the test gives up on it.

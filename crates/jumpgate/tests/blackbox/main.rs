@@ -15,6 +15,7 @@ mod cli;
 mod esi_faults;
 mod jobs;
 mod membership;
+mod outage_soak;
 mod permission_matrix;
 mod rate_limits;
 mod safety_valve;

@@ -418,3 +418,186 @@ on_both_backends!(
         nothing_lost_or_judged(&t, &chars).await;
     }
 );
+
+/// Sends `signal` (`-STOP`, `-CONT`) to a process this test started.
+async fn signal(child: &tokio::process::Child, signal: &str) {
+    let pid = child.id().expect("the process runs").to_string();
+    let status = tokio::process::Command::new("kill")
+        .args([signal, &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success(), "kill {signal} {pid}");
+}
+
+/// Queues the real `check-tokens` job, waits until a worker process has run it and returns its
+/// numbers.
+async fn check_tokens_in_a_process(
+    db: &jumpgate_store::testing::TestStore,
+) -> std::collections::BTreeMap<String, i64> {
+    let job = crate::workers::queue(db, "check-tokens").await;
+    crate::workers::wait_for("check-tokens to run", Duration::from_secs(30), async || {
+        db.store.job(job).await.unwrap().is_none().then_some(())
+    })
+    .await;
+    crate::support::last_run_numbers(&db.store, "check-tokens").await
+}
+
+/// The valve with real processes: a `jumpgate worker` and a `jumpgate serve` on one PostgreSQL
+/// database, sharing nothing but it. PostgreSQL only: a SQLite database belongs to one process,
+/// which refuses a second (the valve's sharing between instances of one process is tested on
+/// both databases above). `serve` runs workers too, so it is stopped (SIGSTOP) while the
+/// `check-tokens` job is queued: the worker process takes it, and the web process, running
+/// before and after, learns of the trip from the database alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_process_trips_the_valve_and_a_web_process_shows_it_across_restarts_until_cleared()
+{
+    use crate::support::{Browser, expire_access_tokens};
+    use crate::workers::{
+        free_port, quiet_database, serve_process, wait_until_serving, worker_process,
+    };
+
+    let (db, sim, someone) = quiet_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port().await;
+    let base = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+    let mut web = serve_process("web-1", dir.path(), &db, &sim, port, METRICS_TOKEN);
+    wait_until_serving(&base).await;
+
+    // Six members of six EVE accounts log in through the web process; the first administers.
+    let mut owners = BTreeSet::from([someone.owner_hash.clone()]);
+    let chars: Vec<i64> = sim
+        .characters()
+        .into_iter()
+        .filter(|c| owners.insert(c.owner_hash.clone()))
+        .take(6)
+        .map(|c| c.character_id)
+        .collect();
+    let mut browsers = Vec::new();
+    for id in &chars {
+        let b = Browser::new(&base, &sim);
+        b.login_ok(*id).await;
+        browsers.push(b);
+    }
+    let admin = db
+        .store
+        .character(CharacterId(chars[0]))
+        .await
+        .unwrap()
+        .unwrap()
+        .account;
+    db.store.set_superuser(admin, true).await.unwrap();
+    let valid = async || {
+        let mut n = 0;
+        for id in &chars {
+            let t = db
+                .store
+                .token(CharacterId(*id), "core.default")
+                .await
+                .unwrap();
+            n += usize::from(t.is_some_and(|t| t.status == TokenStatus::Valid));
+        }
+        n
+    };
+    assert_eq!(valid().await, 6);
+
+    // EVE's SSO answers invalid_grant for everyone; the worker process runs the real job.
+    let mut worker = worker_process("worker-1", dir.path(), &db, &sim, 2, "60s");
+    sim.set_sso_fault(Some(SsoFault::InvalidGrant));
+    expire_access_tokens(&db.store).await;
+    signal(&web, "-STOP").await;
+    let numbers = check_tokens_in_a_process(&db).await;
+    signal(&web, "-CONT").await;
+    assert_eq!(
+        (number(&numbers, "invalidated"), number(&numbers, "held")),
+        (2, 4),
+        "{numbers:?}"
+    );
+    let valve = db.store.safety_valve().await.unwrap();
+    let tripped_by = valve.tripped_by.clone().unwrap_or_default();
+    assert!(tripped_by.starts_with("worker-1-"), "{valve:?}");
+    assert_eq!(
+        valid().await,
+        4,
+        "two tokens lost before it tripped, four held"
+    );
+
+    // The web process shows it, with the evidence and the metric, and refuses nobody.
+    let shows_tripped = async |base: &url::Url| {
+        let (code, page) = browsers[0].at(base).get_text("/admin/jobs").await;
+        assert_eq!(code, 200);
+        assert!(page.contains("The SSO safety valve is tripped"), "{page}");
+        assert!(page.contains(&tripped_by), "{page}");
+        assert!(
+            page.contains("6 refreshes failed as invalid (invalid_grant: 6)"),
+            "{page}"
+        );
+        assert_eq!(scrape_valve_gauge(base).await, "sso_safety_valve_open 1");
+        for b in &browsers[1..] {
+            assert_eq!(b.at(base).get("/account").await.status(), 200);
+        }
+    };
+    shows_tripped(&base).await;
+
+    // Both restart: the valve is still tripped, the new worker holds every token.
+    let _ = web.kill().await;
+    let _ = worker.kill().await;
+    let port = free_port().await;
+    let base = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+    let web = serve_process("web-2", dir.path(), &db, &sim, port, METRICS_TOKEN);
+    let _worker = worker_process("worker-2", dir.path(), &db, &sim, 2, "60s");
+    wait_until_serving(&base).await;
+    shows_tripped(&base).await;
+    expire_access_tokens(&db.store).await;
+    signal(&web, "-STOP").await;
+    let numbers = check_tokens_in_a_process(&db).await;
+    signal(&web, "-CONT").await;
+    assert_eq!(
+        (number(&numbers, "invalidated"), number(&numbers, "held")),
+        (0, 4),
+        "held, not invalidated, after the restart: {numbers:?}"
+    );
+    assert_eq!(valid().await, 4);
+    assert!(db.store.safety_valve().await.unwrap().is_tripped());
+
+    // The administrator clears it on the web process: audited, and the held tokens are
+    // checked again (by whichever process takes the job) and live.
+    sim.set_sso_fault(None);
+    let r = browsers[0]
+        .at(&base)
+        .post_form("/admin/jobs/safety-valve/reset", &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(!db.store.safety_valve().await.unwrap().is_tripped());
+    assert_eq!(scrape_valve_gauge(&base).await, "sso_safety_valve_open 0");
+    let cleared = db
+        .store
+        .audit_entries(&AuditFilter {
+            action_prefix: Some("sso.safety_valve_cleared".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(cleared.len(), 1);
+    assert_eq!(
+        cleared[0].actor,
+        jumpgate_domain::audit::Actor::Account(admin.get())
+    );
+    // Six answers before the restart, four held after it.
+    assert_eq!(cleared[0].details["evidence"]["failures"], 10);
+    let recheck = JobId(
+        cleared[0].details["recheck_job"]
+            .as_i64()
+            .expect("a re-check queued"),
+    );
+    crate::workers::wait_for("the re-check to run", Duration::from_secs(30), async || {
+        db.store.job(recheck).await.unwrap().is_none().then_some(())
+    })
+    .await;
+    let numbers = crate::support::last_run_numbers(&db.store, "check-tokens").await;
+    assert_eq!(number(&numbers, "refreshed"), 4, "{numbers:?}");
+    assert_eq!(valid().await, 4);
+    drop(web);
+    db.close().await;
+}

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 /// A `jumpgate worker` process on `db`, named `name` (its instance id, in its leases and runs,
 /// is `name-<8 hex>`), running `concurrency` jobs at once with leases of `lease`.
-fn worker_process(
+pub(crate) fn worker_process(
     name: &str,
     data_dir: &Path,
     db: &TestStore,
@@ -26,19 +26,76 @@ fn worker_process(
     concurrency: usize,
     lease: &str,
 ) -> tokio::process::Child {
-    configured_on(data_dir, &db.url)
+    process_on(db, sim, data_dir, name)
         .arg("worker")
-        .env("HOSTNAME", name)
-        .env("JUMPGATE__EVE__SSO_BASE_URL", sim.sso_base_url().as_str())
-        .env("JUMPGATE__EVE__ESI_BASE_URL", sim.esi_base_url().as_str())
         .env("JUMPGATE__JOBS__CONCURRENCY", concurrency.to_string())
         .env("JUMPGATE__JOBS__LEASE", lease)
+        .spawn()
+        .expect("the jumpgate binary starts")
+}
+
+/// A `jumpgate serve` process on `db` (web server, workers and scheduler), named `name`,
+/// listening on `port` of the loopback address with `metrics_token` for `/metrics`. The
+/// simulator knows it as the EVE application `cli-test`.
+pub(crate) fn serve_process(
+    name: &str,
+    data_dir: &Path,
+    db: &TestStore,
+    sim: &EveSim,
+    port: u16,
+    metrics_token: &str,
+) -> tokio::process::Child {
+    let base = format!("http://127.0.0.1:{port}/");
+    sim.register_client(
+        "cli-test",
+        crate::cli::CLIENT_SECRET,
+        &format!("{base}sso/callback"),
+    );
+    process_on(db, sim, data_dir, name)
+        .arg("serve")
+        .env("JUMPGATE__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("JUMPGATE__SERVER__PUBLIC_URL", &base)
+        .env("JUMPGATE__SERVER__METRICS_TOKEN", metrics_token)
+        .spawn()
+        .expect("the jumpgate binary starts")
+}
+
+/// The binary configured on `db` and `sim`, its instance named `name`, logging warnings.
+fn process_on(
+    db: &TestStore,
+    sim: &EveSim,
+    data_dir: &Path,
+    name: &str,
+) -> tokio::process::Command {
+    let mut c = configured_on(data_dir, &db.url);
+    c.env("HOSTNAME", name)
+        .env("JUMPGATE__EVE__SSO_BASE_URL", sim.sso_base_url().as_str())
+        .env("JUMPGATE__EVE__ESI_BASE_URL", sim.esi_base_url().as_str())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the jumpgate binary starts")
+        .kill_on_drop(true);
+    c
+}
+
+/// A free port on the loopback address, for a process to listen on.
+pub(crate) async fn free_port() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Waits until the server at `base` answers `/healthz`.
+pub(crate) async fn wait_until_serving(base: &url::Url) {
+    let client = reqwest::Client::new();
+    wait_for(
+        "the server to answer",
+        Duration::from_secs(30),
+        async || {
+            let r = client.get(base.join("/healthz").unwrap()).send().await;
+            r.ok().filter(|r| r.status().is_success()).map(drop)
+        },
+    )
+    .await;
 }
 
 /// The process name in an instance id (`worker-a-1f2e3d4c` → `worker-a`).
@@ -48,7 +105,7 @@ fn process_of(instance: &str) -> &str {
 
 /// A fresh PostgreSQL database where the schedulers find every periodic job far from due, so
 /// that only the test's jobs run; and the simulator, with the first character enrolled.
-async fn quiet_database() -> (TestStore, EveSim, jumpgate_evesim::SimCharacter) {
+pub(crate) async fn quiet_database() -> (TestStore, EveSim, jumpgate_evesim::SimCharacter) {
     let db = fresh_postgres().await;
     let sim = EveSim::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
         .await
@@ -72,7 +129,7 @@ async fn quiet_database() -> (TestStore, EveSim, jumpgate_evesim::SimCharacter) 
     (db, sim, someone)
 }
 
-async fn queue(db: &TestStore, kind: &str) -> JobId {
+pub(crate) async fn queue(db: &TestStore, kind: &str) -> JobId {
     db.store
         .enqueue_job(&NewJob {
             kind: kind.into(),
@@ -103,7 +160,11 @@ async fn runs_by_job(db: &TestStore) -> BTreeMap<JobId, Vec<JobRun>> {
     by_job
 }
 
-async fn wait_for<T>(what: &str, limit: Duration, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+pub(crate) async fn wait_for<T>(
+    what: &str,
+    limit: Duration,
+    mut probe: impl AsyncFnMut() -> Option<T>,
+) -> T {
     let deadline = Instant::now() + limit;
     loop {
         if let Some(v) = probe().await {

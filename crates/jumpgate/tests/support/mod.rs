@@ -137,7 +137,9 @@ impl TestApp {
         Self::start(backend, clock, SimConfig::default(), |_| {}).await
     }
 
-    async fn start(
+    /// An app on `clock`, against a universe of `universe`'s shape, with its settings changed
+    /// by `tweak` (e.g. intervals and leases that fit a fast clock).
+    pub async fn start(
         backend: Backend,
         clock: Arc<dyn Clock>,
         universe: SimConfig,
@@ -284,50 +286,17 @@ impl TestApp {
     /// Makes every stored access token expired (its ciphertexts unchanged), so the next
     /// `check-tokens` refreshes each one.
     pub async fn expire_access_tokens(&self) {
-        let expired = self.app.now() - time::Duration::minutes(1);
-        for t in self.store.all_tokens().await.expect("read the tokens") {
-            self.store
-                .record_refresh(
-                    t.id,
-                    &jumpgate_store::RefreshedToken {
-                        access_token: t.access_token.clone(),
-                        refresh_token: None,
-                        expires_at: expired,
-                        scopes: t.scopes.clone(),
-                    },
-                    "test",
-                )
-                .await
-                .expect("expire a token");
-        }
+        expire_access_tokens(&self.store).await;
     }
 
     /// The numbers of the newest finished run of job `kind` (e.g. `refreshed` → 18).
     pub async fn last_run_numbers(&self, kind: &str) -> std::collections::BTreeMap<String, i64> {
-        let runs = self
-            .store
-            .job_runs(&jumpgate_store::RunFilter {
-                kind: Some(kind.into()),
-                limit: 1,
-                ..Default::default()
-            })
-            .await
-            .expect("read the job runs");
-        let run = runs.first().expect("a finished run");
-        run.summary.entries().iter().cloned().collect()
+        last_run_numbers(&self.store, kind).await
     }
 
     /// A new browser with its own cookie jar.
     pub fn browser(&self) -> Browser {
-        Browser {
-            client: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
-            base: self.base.clone(),
-            sim: self.sim.clone(),
-        }
+        Browser::new(&self.base, &self.sim)
     }
 
     /// Another Jumpgate web server on the same database, as a second instance behind a load
@@ -483,6 +452,44 @@ impl TestApp {
     }
 }
 
+/// The numbers of the newest finished run of job `kind` in `store` (e.g. `refreshed` → 18).
+pub async fn last_run_numbers(
+    store: &Store,
+    kind: &str,
+) -> std::collections::BTreeMap<String, i64> {
+    let runs = store
+        .job_runs(&jumpgate_store::RunFilter {
+            kind: Some(kind.into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("read the job runs");
+    let run = runs.first().expect("a finished run");
+    run.summary.entries().iter().cloned().collect()
+}
+
+/// Makes every access token in `store` expired a minute ago by its clock (ciphertexts
+/// unchanged), so the next `check-tokens` refreshes each one.
+pub async fn expire_access_tokens(store: &Store) {
+    let expired = store.clock().now() - time::Duration::minutes(1);
+    for t in store.all_tokens().await.expect("read the tokens") {
+        store
+            .record_refresh(
+                t.id,
+                &jumpgate_store::RefreshedToken {
+                    access_token: t.access_token.clone(),
+                    refresh_token: None,
+                    expires_at: expired,
+                    scopes: t.scopes.clone(),
+                },
+                "test",
+            )
+            .await
+            .expect("expire a token");
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
@@ -549,6 +556,19 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// A new browser with its own cookie jar, for the server at `base` whose EVE is `sim`.
+    pub fn new(base: &Url, sim: &EveSim) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: base.clone(),
+            sim: sim.clone(),
+        }
+    }
+
     /// The same browser (same cookies: they do not depend on the port) talking to `base`.
     pub fn at(&self, base: &Url) -> Browser {
         Browser {

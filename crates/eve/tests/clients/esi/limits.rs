@@ -245,6 +245,50 @@ async fn retries_stop_as_soon_as_the_error_limit_floor_is_reached() {
 }
 
 #[tokio::test]
+async fn errors_on_routes_that_report_only_their_bucket_are_counted_against_the_error_limit() {
+    let esi = Esi::start().await;
+    // A route under a bucket answers errors with the bucket's headers, none of the error
+    // limit's; ESI counts them against it all the same (a 420 would stop every route).
+    Mock::given(path("/characters/2112000001"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_json(json!({"error": "Internal error"}))
+                .insert_header("X-Ratelimit-Group", "char-detail")
+                .insert_header("X-Ratelimit-Limit", "600/15m")
+                .insert_header("X-Ratelimit-Remaining", "600")
+                .insert_header("X-Ratelimit-Used", "0"),
+        )
+        .mount(&esi.server)
+        .await;
+    for i in 0..90 {
+        let e = esi
+            .client
+            .character(CharacterId(CHARACTER))
+            .await
+            .expect_err("500");
+        assert!(matches!(e, EsiError::Server { .. }), "error {i}: {e:?}");
+    }
+    let e = esi
+        .client
+        .character(CharacterId(CHARACTER))
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(e, EsiError::ErrorLimited { until } if until == NOON + Duration::from_secs(60)),
+        "{e:?}"
+    );
+    assert_eq!(
+        esi.requests().await,
+        90,
+        "refused at the floor, without sending"
+    );
+    assert!(
+        !esi.gate.pauses().is_empty(),
+        "other instances are told to pause"
+    );
+}
+
+#[tokio::test]
 async fn client_errors_are_never_retried() {
     let esi = Esi::start().await;
     Mock::given(path("/characters/1"))
