@@ -53,7 +53,7 @@ impl std::fmt::Display for JobError {
 
 impl From<crate::AppError> for JobError {
     fn from(e: crate::AppError) -> Self {
-        use jumpgate_eve::EsiError;
+        use jumpgate_eve::{EsiError, SsoError};
         match &e {
             crate::AppError::Esi(EsiError::Downtime { until_estimate }) => Self::Postpone {
                 until: *until_estimate,
@@ -65,6 +65,22 @@ impl From<crate::AppError> for JobError {
             },
             crate::AppError::Esi(EsiError::RateLimited { retry_after, .. }) => Self::PostponeFor {
                 after: *retry_after,
+                reason: e.to_string(),
+            },
+            // EVE's gateways and the network, not the job: an outage is waited out however
+            // long it lasts. A plain 500 may be the request's own fault and spends an attempt.
+            crate::AppError::Esi(
+                EsiError::Server {
+                    status: 502..=504, ..
+                }
+                | EsiError::Timeout
+                | EsiError::Transport(_),
+            ) => Self::PostponeFor {
+                after: outage_wait(),
+                reason: e.to_string(),
+            },
+            crate::AppError::Sso(SsoError::Unavailable { retry_after, .. }) => Self::PostponeFor {
+                after: retry_after.unwrap_or_else(outage_wait),
                 reason: e.to_string(),
             },
             _ => Self::Retry(e.to_string()),
@@ -190,6 +206,12 @@ pub fn backoff(attempt: i32) -> Duration {
     let capped = base.min(3600.0);
     let jitter = rand::rng().random_range(0.75..1.25);
     Duration::from_secs_f64(capped * jitter)
+}
+
+/// How long a job waits out an outage that did not say how long it lasts: a minute, ±25 %, so
+/// that the jobs it stopped do not all come back at once.
+pub fn outage_wait() -> Duration {
+    Duration::from_secs_f64(60.0 * rand::rng().random_range(0.75..1.25))
 }
 
 /// Runs jobs until `shutdown` turns true.
@@ -502,6 +524,52 @@ pub async fn schedule_if_due(app: &App, p: &Periodic) -> Result<bool, crate::App
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jumpgate_eve::{EsiError, SsoError};
+
+    fn waits_without_an_attempt(e: crate::AppError) -> Option<Duration> {
+        match JobError::from(e) {
+            JobError::PostponeFor { after, .. } => Some(after),
+            JobError::Postpone { .. } => Some(Duration::ZERO),
+            JobError::Retry(_) | JobError::Fatal(_) => None,
+        }
+    }
+
+    #[test]
+    fn outages_are_waited_out_and_only_a_plain_server_error_spends_an_attempt() {
+        let server = |status| EsiError::Server {
+            status,
+            message: String::new(),
+        };
+        for outage in [
+            server(502),
+            server(503),
+            server(504),
+            EsiError::Timeout,
+            EsiError::Transport("connection refused".into()),
+        ] {
+            let wait = waits_without_an_attempt(outage.into()).expect("postponed");
+            assert!((45..=75).contains(&wait.as_secs()), "{wait:?}");
+        }
+        assert_eq!(waits_without_an_attempt(server(500).into()), None);
+        assert_eq!(
+            waits_without_an_attempt(EsiError::NotFound("x".into()).into()),
+            None
+        );
+        // The SSO's own Retry-After is kept; without one, the outage wait.
+        let sso = |retry_after| SsoError::Unavailable {
+            retry_after,
+            description: "503".into(),
+        };
+        assert_eq!(
+            waits_without_an_attempt(sso(Some(Duration::from_secs(300))).into()),
+            Some(Duration::from_secs(300))
+        );
+        assert!(waits_without_an_attempt(sso(None).into()).is_some());
+        let revoked = SsoError::TokenRevoked {
+            description: "gone".into(),
+        };
+        assert_eq!(waits_without_an_attempt(revoked.into()), None);
+    }
 
     #[test]
     fn lanes_claim_their_kinds_and_the_rest_share_the_general_slots() {

@@ -30,6 +30,9 @@ const EARLY_REFRESH: time::Duration = time::Duration::seconds(90);
 /// The longest an SSO's `Retry-After` pauses refreshing: a wrong or hostile header must not stop
 /// it for hours.
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(15 * 60);
+/// How long work that needs a token the safety valve holds waits before asking again: each ask
+/// is a refresh EVE's login will likely refuse again until an administrator has looked.
+const HELD_WAIT: Duration = Duration::from_secs(10 * 60);
 /// How long one instance may hold a token's refresh lease.
 const REFRESH_LEASE: Duration = Duration::from_secs(30);
 
@@ -88,7 +91,17 @@ impl App {
             match self.refresh(&token, false).await? {
                 RefreshOutcome::Refreshed | RefreshOutcome::StillFresh => continue,
                 RefreshOutcome::Busy => tokio::time::sleep(Duration::from_millis(500)).await,
-                other => {
+                // Nothing is wrong with the token, as far as anyone knows: the work waits.
+                RefreshOutcome::Deferred(reason) => {
+                    return Err(self.refresh_put_off(character, reason, None).await?);
+                }
+                RefreshOutcome::Held => {
+                    let reason = "EVE's login called this token dead while many others were too; the safety valve keeps it until an administrator has looked".to_owned();
+                    return Err(self
+                        .refresh_put_off(character, reason, Some(HELD_WAIT))
+                        .await?);
+                }
+                other @ (RefreshOutcome::Invalidated | RefreshOutcome::Transferred) => {
                     return Err(AppError::Invalid(format!(
                         "the token of character {character} could not be refreshed ({other:?})"
                     )));
@@ -98,6 +111,31 @@ impl App {
         Err(AppError::Invalid(format!(
             "the token of character {character} is being refreshed elsewhere; try again shortly"
         )))
+    }
+
+    /// A refresh put off by an outage, a pause or the safety valve, as the error work waits out
+    /// (a job is postponed, not failed): after the shared pause when there is one, else after
+    /// `wait` (or the job runner's own outage wait).
+    async fn refresh_put_off(
+        &self,
+        character: CharacterId,
+        reason: String,
+        wait: Option<Duration>,
+    ) -> AppResult<AppError> {
+        let now = self.now();
+        let paused_for = self
+            .store()
+            .safety_valve()
+            .await?
+            .paused_until
+            .and_then(|until| Duration::try_from(until - now).ok())
+            .filter(|d| !d.is_zero());
+        Ok(AppError::Sso(SsoError::Unavailable {
+            retry_after: paused_for.or(wait),
+            description: format!(
+                "the token of character {character} cannot be refreshed now: {reason}"
+            ),
+        }))
     }
 
     /// `access_token` for a token record the caller has just read anyway: a fresh one is

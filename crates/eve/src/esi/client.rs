@@ -6,7 +6,7 @@ use super::config::EsiConfig;
 use super::downtime;
 use super::error::{ErrorBody, EsiError};
 use super::gate::SharedGate;
-use super::governor::{BucketKey, Governor, GovernorSnapshot, PauseKind};
+use super::governor::{BucketKey, Governor, GovernorSnapshot, InFlight, OUTAGE_STREAK, PauseKind};
 use super::headers;
 use super::routes::{Method, Route};
 use crate::body::{BodyError, ESI_MAX_BODY, read_capped};
@@ -352,7 +352,7 @@ impl EsiClient {
         let route = call.route;
         let mut retries = 0;
         loop {
-            self.admit(call).await?;
+            let flight = self.admit(call).await?;
             let sent = self.send_once(call, if_none_match).await;
             let now = self.clock.now();
             let retryable = route.idempotent && retries < self.config.max_retries;
@@ -369,10 +369,16 @@ impl EsiClient {
                     return Err(EsiError::Decode(BodyError::too_large(cap)));
                 }
                 Err(SendFailure::Transport(e)) => {
+                    drop(flight);
                     let timed_out = e.is_timeout();
                     count(route, if timed_out { "timeout" } else { "transport" });
                     if let Some(end) = downtime::window_end(now) {
                         return Err(self.enter_downtime(end).await);
+                    }
+                    if (timed_out || e.is_connect())
+                        && let Some(outage) = self.outage_unnamed(now).await
+                    {
+                        return Err(outage);
                     }
                     if retryable && (timed_out || e.is_connect()) {
                         retries += 1;
@@ -395,6 +401,11 @@ impl EsiClient {
             {
                 let (remain, reset_at) = self.governor.count_unreported_error(now);
                 self.mind_error_floor(remain, reset_at).await;
+            }
+            // Counted: the reservation is no longer needed, even while a retry waits.
+            drop(flight);
+            if !status.is_server_error() {
+                self.governor.count_answer();
             }
             tracing::debug!(
                 route = route.template,
@@ -441,6 +452,9 @@ impl EsiClient {
                     if status_route || says_down || in_window {
                         return Err(self.enter_downtime(downtime::estimate(now)).await);
                     }
+                    if let Some(outage) = self.outage_unnamed(now).await {
+                        return Err(outage);
+                    }
                     if gateway && retryable {
                         retries += 1;
                         let hint = crate::http_date::retry_after(&raw.headers, now);
@@ -462,11 +476,24 @@ impl EsiClient {
         }
     }
 
-    /// Refuses what the limiters or a pause forbid, before anything leaves the process.
-    async fn admit(&self, call: &Call<'_>) -> Result<(), EsiError> {
+    /// Refuses what the limiters or a pause forbid, before anything leaves the process; waits
+    /// while the error limit has room only for the requests already in flight.
+    async fn admit(&self, call: &Call<'_>) -> Result<InFlight<'_>, EsiError> {
+        let bucket = call.bucket();
+        let flight = loop {
+            let answered = self.governor.answered();
+            tokio::pin!(answered);
+            answered.as_mut().enable();
+            let now = self.clock.now();
+            match self
+                .governor
+                .admit(now, self.config.error_limit_floor, &bucket)?
+            {
+                Some(flight) => break flight,
+                None => answered.await,
+            }
+        };
         let now = self.clock.now();
-        self.governor
-            .check(now, self.config.error_limit_floor, &call.bucket())?;
         if let Some(gate) = &self.gate
             && let Some(until) = gate.paused_until().await
             && until > now
@@ -479,7 +506,27 @@ impl EsiClient {
                 EsiError::ErrorLimited { until }
             });
         }
-        Ok(())
+        Ok(flight)
+    }
+
+    /// Counts a server error or timeout; at `OUTAGE_STREAK` in a row, ESI is taken to be down
+    /// though it did not say so: every instance pauses as for a downtime.
+    async fn outage_unnamed(&self, now: OffsetDateTime) -> Option<EsiError> {
+        let streak = self.governor.count_server_error();
+        if streak < OUTAGE_STREAK {
+            return None;
+        }
+        let until = downtime::estimate(now);
+        tracing::warn!(streak, %until, "ESI answered only server errors: pausing as for an unscheduled downtime");
+        self.pause(
+            until,
+            PauseKind::Downtime,
+            "ESI answered only server errors (an outage it did not name)",
+        )
+        .await;
+        Some(EsiError::Downtime {
+            until_estimate: until,
+        })
     }
 
     async fn send_once(

@@ -12,6 +12,7 @@ use jumpgate_app::standings::StandingsSettings;
 use jumpgate_app::standings::sync::{SyncOutcome, SyncReport};
 use jumpgate_domain::standings::{CollisionPolicy, Entity, EntityKind, LedgerEntry, Standing};
 use jumpgate_domain::{AccountId, CharacterId};
+use jumpgate_eve::{EsiConfig, EsiError};
 use jumpgate_evesim::{ContactType, LoggedRequest, SimContact};
 use jumpgate_store::{NewStandingsEntry, SyncStatus};
 use std::time::Duration;
@@ -536,32 +537,52 @@ on_both_backends!(
         for id in other_characters(&t, &m, 3) {
             stand(&t, EntityKind::Character, id, 5).await;
         }
-        // Server errors on every call: retried by the client, then reported.
-        t.sim.set_fault_rate(1.0);
-        let e = t
-            .app
-            .sync_character(&Caller::system("standings-sync-character"), m.cid())
-            .await
-            .unwrap_err();
-        assert!(matches!(e, AppError::Esi(_)), "{e}");
+        let try_sync = || async {
+            t.app
+                .sync_character(&Caller::system("standings-sync-character"), m.cid())
+                .await
+                .unwrap_err()
+        };
+        // A plain 500, which may be the request's own fault: reported, and the job is retried
+        // with back-off, spending an attempt.
+        t.sim.force_answer("/contacts", 0, 500, 0);
+        let e = try_sync().await;
+        assert!(
+            matches!(e, AppError::Esi(EsiError::Server { status: 500, .. })),
+            "{e}"
+        );
         let (s, msg) = status(&t, &m).await;
         assert_eq!(s, SyncStatus::Error);
         assert!(msg.unwrap().contains("tried again later"));
         assert!(t.store.ledger(m.cid()).await.unwrap().is_empty());
-        // The job is retried with back-off.
         assert!(matches!(JobError::from(e), JobError::Retry(_)));
 
-        t.sim.set_fault_rate(0.0);
+        // Gateway errors on every try: retried by the client, then reported, and the job waits
+        // the outage out without spending an attempt.
+        let tries = 1 + EsiConfig::new(url::Url::parse("http://esi.invalid/").unwrap(), "tests")
+            .max_retries;
+        for _ in 0..tries {
+            t.sim.force_answer("/contacts", 0, 503, 0);
+        }
+        let e = try_sync().await;
+        assert!(
+            matches!(e, AppError::Esi(EsiError::Server { status: 503, .. })),
+            "{e}"
+        );
+        assert_eq!(status(&t, &m).await.0, SyncStatus::Error);
+        assert!(t.store.ledger(m.cid()).await.unwrap().is_empty());
+        assert!(matches!(JobError::from(e), JobError::PostponeFor { .. }));
+
         assert_eq!(sync(&t, &m).await.outcome, SyncOutcome::Synced);
         assert_eq!(status(&t, &m).await.0, SyncStatus::InSync);
 
         // Rate and error limits postpone the job rather than fail the character.
         for e in [
-            jumpgate_eve::EsiError::RateLimited {
+            EsiError::RateLimited {
                 retry_after: Duration::from_secs(5),
                 group: None,
             },
-            jumpgate_eve::EsiError::ErrorLimited { until: t.app.now() },
+            EsiError::ErrorLimited { until: t.app.now() },
         ] {
             assert!(matches!(
                 JobError::from(AppError::Esi(e)),
@@ -1054,6 +1075,64 @@ async fn ledger_matches_game(t: &TestApp, m: &Member) -> usize {
 }
 
 on_both_backends!(
+    a_sync_whose_token_cannot_be_refreshed_in_an_sso_outage_waits_it_out_without_spending_an_attempt,
+    |t: TestApp| async move {
+        use jumpgate_evesim::sso::SsoFault;
+        use jumpgate_store::JobStatus;
+
+        let m = member(&t, 0).await;
+        stand(&t, EntityKind::Character, other_characters(&t, &m, 1)[0], 5).await;
+        t.expire_access_tokens().await;
+        t.sim.clear_requests();
+        let sync_job = || {
+            t.run_job(
+                jumpgate_app::standings::sync::SYNC_CHARACTER,
+                serde_json::json!({ "character_id": m.id }),
+            )
+        };
+        let waits = |job: &jumpgate_store::Job| {
+            assert_eq!(job.status, JobStatus::Queued, "{job:?}");
+            assert_eq!(job.attempts, 0, "an outage is not held against the job: {job:?}");
+            let error = job.last_error.as_deref().unwrap_or_default();
+            assert!(error.contains("cannot be refreshed now"), "{job:?}");
+            Duration::try_from(job.run_at - t.app.now()).unwrap_or_default()
+        };
+
+        // The SSO answers 503 without saying for how long: the job comes back in about a
+        // minute.
+        t.sim.set_sso_fault(Some(SsoFault::Unavailable));
+        let job = sync_job().await.expect("the job is kept");
+        let wait = waits(&job);
+        assert!(
+            (40..=80).contains(&wait.as_secs()),
+            "about a minute: {wait:?}"
+        );
+
+        // A 429 with Retry-After: the job comes back when the SSO asked (refreshing is paused
+        // on every instance until then).
+        t.sim.set_sso_fault(Some(SsoFault::TooManyRequests {
+            retry_after_secs: 600,
+        }));
+        let job = sync_job().await.expect("the job is kept");
+        let wait = waits(&job);
+        assert!(
+            (590..=600).contains(&wait.as_secs()),
+            "the SSO's Retry-After: {wait:?}"
+        );
+
+        // Nothing was lost or judged meanwhile, and nothing was written without a token.
+        let token = t
+            .store
+            .token(m.cid(), "standings.sync")
+            .await
+            .unwrap()
+            .expect("the token is kept");
+        assert_eq!(token.status, jumpgate_domain::account::TokenStatus::Valid);
+        assert!(writes(&t).is_empty());
+    }
+);
+
+on_both_backends!(
     a_small_bucket_is_never_overrun_the_sync_waits_for_its_tokens,
     |t: TestApp| async move {
         use jumpgate_store::JobStatus;
@@ -1129,7 +1208,7 @@ on_both_backends!(
             .await
             .unwrap_err();
         assert!(
-            matches!(e, AppError::Esi(jumpgate_eve::EsiError::RateLimited { .. })),
+            matches!(e, AppError::Esi(EsiError::RateLimited { .. })),
             "{e}"
         );
         assert!(matches!(JobError::from(e), JobError::PostponeFor { .. }));
@@ -1175,10 +1254,7 @@ on_both_backends!(
             .await
             .unwrap_err();
         assert!(
-            matches!(
-                e,
-                AppError::Esi(jumpgate_eve::EsiError::ErrorLimited { .. })
-            ),
+            matches!(e, AppError::Esi(EsiError::ErrorLimited { .. })),
             "{e}"
         );
         assert!(matches!(JobError::from(e), JobError::Postpone { .. }));

@@ -251,8 +251,8 @@ async fn errors_on_routes_that_report_only_their_bucket_are_counted_against_the_
     // limit's; ESI counts them against it all the same (a 420 would stop every route).
     Mock::given(path("/characters/2112000001"))
         .respond_with(
-            ResponseTemplate::new(500)
-                .set_body_json(json!({"error": "Internal error"}))
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"error": "Character not found"}))
                 .insert_header("X-Ratelimit-Group", "char-detail")
                 .insert_header("X-Ratelimit-Limit", "600/15m")
                 .insert_header("X-Ratelimit-Remaining", "600")
@@ -265,8 +265,8 @@ async fn errors_on_routes_that_report_only_their_bucket_are_counted_against_the_
             .client
             .character(CharacterId(CHARACTER))
             .await
-            .expect_err("500");
-        assert!(matches!(e, EsiError::Server { .. }), "error {i}: {e:?}");
+            .expect_err("404");
+        assert!(matches!(e, EsiError::NotFound(_)), "error {i}: {e:?}");
     }
     let e = esi
         .client
@@ -285,6 +285,60 @@ async fn errors_on_routes_that_report_only_their_bucket_are_counted_against_the_
     assert!(
         !esi.gate.pauses().is_empty(),
         "other instances are told to pause"
+    );
+}
+
+#[tokio::test]
+async fn server_errors_in_a_row_are_an_outage_every_instance_waits_out() {
+    let esi = Esi::start().await;
+    Mock::given(path("/characters/2112000001"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": "Internal error"})))
+        .mount(&esi.server)
+        .await;
+    Mock::given(path("/characters/2112000002"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(character_json()))
+        .mount(&esi.server)
+        .await;
+    let fail = || esi.client.character(CharacterId(CHARACTER));
+    // Seven server errors, then any other answer: the run is broken, nothing pauses.
+    for _ in 0..7 {
+        assert!(matches!(
+            fail().await,
+            Err(EsiError::Server { status: 500, .. })
+        ));
+    }
+    esi.client
+        .character(CharacterId(2112000002))
+        .await
+        .expect("a good answer");
+    for _ in 0..7 {
+        assert!(matches!(
+            fail().await,
+            Err(EsiError::Server { status: 500, .. })
+        ));
+    }
+    assert!(esi.gate.pauses().is_empty(), "{:?}", esi.gate.pauses());
+    // The eighth in a row: ESI is down though it did not say so. Every instance pauses as
+    // for a downtime, and nothing is sent until then.
+    let e = fail().await.expect_err("down");
+    assert!(
+        matches!(e, EsiError::Downtime { until_estimate } if until_estimate == NOON + Duration::from_secs(60)),
+        "{e:?}"
+    );
+    assert_eq!(
+        esi.gate.pauses().len(),
+        1,
+        "other instances are told to pause"
+    );
+    let sent = esi.requests().await;
+    assert!(matches!(
+        esi.client.character(CharacterId(2112000002)).await,
+        Err(EsiError::Downtime { .. })
+    ));
+    assert_eq!(
+        esi.requests().await,
+        sent,
+        "nothing is sent during the pause"
     );
 }
 
