@@ -21,6 +21,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
+/// Why every instance pauses when ESI answers only server errors.
+const UNNAMED_OUTAGE: &str = "ESI answered only server errors (an outage it did not name)";
 /// First back-off step; doubled per retry, capped, then jittered down by up to half.
 const BACKOFF_BASE: Duration = Duration::from_secs(1);
 const BACKOFF_CAP: Duration = Duration::from_secs(10);
@@ -369,16 +371,17 @@ impl EsiClient {
                     return Err(EsiError::Decode(BodyError::too_large(cap)));
                 }
                 Err(SendFailure::Transport(e)) => {
-                    drop(flight);
                     let timed_out = e.is_timeout();
+                    let outage = (timed_out || e.is_connect())
+                        .then(|| self.count_server_error(now))
+                        .flatten();
+                    drop(flight);
                     count(route, if timed_out { "timeout" } else { "transport" });
                     if let Some(end) = downtime::window_end(now) {
                         return Err(self.enter_downtime(end).await);
                     }
-                    if (timed_out || e.is_connect())
-                        && let Some(outage) = self.outage_unnamed(now).await
-                    {
-                        return Err(outage);
+                    if let Some(until) = outage {
+                        return Err(self.outage_unnamed(until).await);
                     }
                     if retryable && (timed_out || e.is_connect()) {
                         retries += 1;
@@ -402,11 +405,14 @@ impl EsiClient {
                 let (remain, reset_at) = self.governor.count_unreported_error(now);
                 self.mind_error_floor(remain, reset_at).await;
             }
+            let outage = if status.is_server_error() {
+                self.count_server_error(now)
+            } else {
+                self.governor.count_answer();
+                None
+            };
             // Counted: the reservation is no longer needed, even while a retry waits.
             drop(flight);
-            if !status.is_server_error() {
-                self.governor.count_answer();
-            }
             tracing::debug!(
                 route = route.template,
                 status = status.as_u16(),
@@ -452,8 +458,8 @@ impl EsiClient {
                     if status_route || says_down || in_window {
                         return Err(self.enter_downtime(downtime::estimate(now)).await);
                     }
-                    if let Some(outage) = self.outage_unnamed(now).await {
-                        return Err(outage);
+                    if let Some(until) = outage {
+                        return Err(self.outage_unnamed(until).await);
                     }
                     if gateway && retryable {
                         retries += 1;
@@ -509,24 +515,27 @@ impl EsiClient {
         Ok(flight)
     }
 
-    /// Counts a server error or timeout; at `OUTAGE_STREAK` in a row, ESI is taken to be down
-    /// though it did not say so: every instance pauses as for a downtime.
-    async fn outage_unnamed(&self, now: OffsetDateTime) -> Option<EsiError> {
-        let streak = self.governor.count_server_error();
-        if streak < OUTAGE_STREAK {
+    /// Counts a server error or timeout, before its request's reservation is given back (so
+    /// that no request waiting for it goes out meanwhile); at `OUTAGE_STREAK` in a row, ESI is
+    /// taken to be down though it did not say so, and this process pauses as for a downtime
+    /// until the returned time.
+    fn count_server_error(&self, now: OffsetDateTime) -> Option<OffsetDateTime> {
+        if self.governor.count_server_error() < OUTAGE_STREAK {
             return None;
         }
         let until = downtime::estimate(now);
-        tracing::warn!(streak, %until, "ESI answered only server errors: pausing as for an unscheduled downtime");
-        self.pause(
-            until,
-            PauseKind::Downtime,
-            "ESI answered only server errors (an outage it did not name)",
-        )
-        .await;
-        Some(EsiError::Downtime {
+        self.governor
+            .pause(until, PauseKind::Downtime, UNNAMED_OUTAGE);
+        Some(until)
+    }
+
+    /// An outage ESI did not name (see `count_server_error`): every instance pauses too.
+    async fn outage_unnamed(&self, until: OffsetDateTime) -> EsiError {
+        tracing::warn!(%until, "ESI answers only server errors: pausing as for an unscheduled downtime");
+        self.pause(until, PauseKind::Downtime, UNNAMED_OUTAGE).await;
+        EsiError::Downtime {
             until_estimate: until,
-        })
+        }
     }
 
     async fn send_once(

@@ -22,7 +22,7 @@
 //!
 //! A run of server errors with no other answer between them, on any routes, is an outage ESI did
 //! not name (`OUTAGE_STREAK`): the client pauses as for a downtime instead of spending the error
-//! limit on it.
+//! limit on it, and afterwards sends one request at a time until one is answered otherwise.
 
 use super::error::EsiError;
 use crate::clock::lock;
@@ -204,6 +204,11 @@ impl Governor {
         let mut state = lock(&self.state);
         if state.errors_left(now).saturating_sub(state.in_flight) <= floor {
             // `check` passed, so errors are left above the floor: some request is in flight.
+            return Ok(None);
+        }
+        // After an outage's pause, one request finds out whether ESI is back; the rest wait for
+        // its answer rather than all meeting the outage (each a job's attempt, an error).
+        if state.server_error_streak >= OUTAGE_STREAK && state.in_flight > 0 {
             return Ok(None);
         }
         state.in_flight += 1;
@@ -497,6 +502,27 @@ mod tests {
         }
         g.count_answer();
         assert_eq!(g.count_server_error(), 1);
+    }
+
+    #[test]
+    fn after_an_outage_one_request_at_a_time_finds_out_whether_esi_is_back() {
+        let g = Governor::default();
+        let now = datetime!(2026-08-18 12:00 UTC);
+        let x = key("x", None);
+        for _ in 0..OUTAGE_STREAK {
+            g.count_server_error();
+        }
+        let probe = g.admit(now, 10, &x).expect("not refused");
+        assert!(probe.is_some());
+        assert!(
+            g.admit(now, 10, &x).expect("not refused").is_none(),
+            "the rest wait"
+        );
+        // The probe was answered: ESI is back, and everything goes again.
+        g.count_answer();
+        drop(probe);
+        let both = [g.admit(now, 10, &x), g.admit(now, 10, &x)];
+        assert!(both.iter().all(|a| matches!(a, Ok(Some(_)))));
     }
 
     #[test]
