@@ -62,6 +62,8 @@ struct Inner {
     desired: standings::sync::DesiredCache,
     /// The standings database as its page lists it, while no entry changed.
     standings_list: standings::workflow::listing::StandingsListCache,
+    /// The administrators' list of enrolled characters, while no enrolment changed.
+    enrolment: standings::sync::EnrolmentCache,
     /// The approver queue last read, while no request or revocation changed.
     approval_queue: standings::workflow::approval_queue::ApprovalQueueCache,
     /// When the database last answered the readiness probe.
@@ -92,6 +94,7 @@ impl App {
                 mailer: std::sync::RwLock::new(Arc::new(NoMailer)),
                 desired: standings::sync::DesiredCache::new(None),
                 standings_list: standings::workflow::listing::StandingsListCache::new(None),
+                enrolment: standings::sync::EnrolmentCache::new(None),
                 approval_queue: standings::workflow::approval_queue::ApprovalQueueCache::new(Some(
                     standings::workflow::approval_queue::QUEUE_DETAILS_MAX_AGE,
                 )),
@@ -131,6 +134,10 @@ impl App {
 
     pub(crate) fn standings_list_cache(&self) -> &standings::workflow::listing::StandingsListCache {
         &self.inner.standings_list
+    }
+
+    pub(crate) fn enrolment_cache(&self) -> &standings::sync::EnrolmentCache {
+        &self.inner.enrolment
     }
 
     pub(crate) fn approval_queue_cache(

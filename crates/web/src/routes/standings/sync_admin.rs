@@ -99,23 +99,21 @@ pub async fn page(
         })?),
     };
     let page = requested_page(&q.page)?;
-    let progress = state.app.sync_progress(&viewer.caller).await?;
-    let counts = &progress.by_status;
-    let count_of = |s: SyncStatus| counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
-    let matching = match status {
-        Some(s) => count_of(s),
-        None => counts.iter().map(|(_, n)| n).sum(),
-    };
-    let synced = state
+    let listed = state
         .app
-        .synced_page(
+        .enrolment_page(
             &viewer.caller,
             status,
-            PAGE_SIZE,
-            pager::offset(page, PAGE_SIZE),
+            usize::try_from(PAGE_SIZE).unwrap_or(0),
+            usize::try_from(pager::offset(page, PAGE_SIZE)).unwrap_or(0),
         )
         .await?;
-    let lines = synced
+    let progress = listed.progress;
+    let counts = &progress.by_status;
+    let count_of = |s: SyncStatus| counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
+    let matching = i64::try_from(listed.matching).unwrap_or(i64::MAX);
+    let lines = listed
+        .lines
         .into_iter()
         .map(|(s, name)| AdminSyncLine {
             character: s.character.get(),
