@@ -25,3 +25,35 @@ CREATE TRIGGER characters_bump_enrolment_on_rename AFTER UPDATE OF name ON chara
 BEGIN
     UPDATE change_counters SET value = value + 1 WHERE name = 'sync_enrolment';
 END;
+
+-- account_list: what the administrators' list of accounts shows and is searched by: accounts
+-- (their main, state and superuser flag) and their characters' names.
+INSERT INTO change_counters (name, value) VALUES ('account_list', 0);
+CREATE TRIGGER accounts_bump_list_on_insert AFTER INSERT ON accounts
+BEGIN
+    UPDATE change_counters SET value = value + 1 WHERE name = 'account_list';
+END;
+CREATE TRIGGER accounts_bump_list_on_update
+    AFTER UPDATE OF main_character_id, superuser, state ON accounts
+    WHEN OLD.main_character_id IS NOT NEW.main_character_id
+      OR OLD.superuser IS NOT NEW.superuser OR OLD.state IS NOT NEW.state
+BEGIN
+    UPDATE change_counters SET value = value + 1 WHERE name = 'account_list';
+END;
+CREATE TRIGGER accounts_bump_list_on_delete AFTER DELETE ON accounts
+BEGIN
+    UPDATE change_counters SET value = value + 1 WHERE name = 'account_list';
+END;
+CREATE TRIGGER characters_bump_list_on_insert AFTER INSERT ON characters
+BEGIN
+    UPDATE change_counters SET value = value + 1 WHERE name = 'account_list';
+END;
+CREATE TRIGGER characters_bump_list_on_update AFTER UPDATE OF account_id, name ON characters
+    WHEN OLD.account_id IS NOT NEW.account_id OR OLD.name IS NOT NEW.name
+BEGIN
+    UPDATE change_counters SET value = value + 1 WHERE name = 'account_list';
+END;
+CREATE TRIGGER characters_bump_list_on_delete AFTER DELETE ON characters
+BEGIN
+    UPDATE change_counters SET value = value + 1 WHERE name = 'account_list';
+END;
