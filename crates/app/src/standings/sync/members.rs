@@ -19,6 +19,7 @@ use jumpgate_store::{
 };
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -93,10 +94,20 @@ pub type EnrolmentCache = Versioned<Vec<(SyncedCharacter, String)>>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnrolmentPage {
     pub progress: SyncProgress,
-    /// At most the page's size, by character id, each with its name.
-    pub lines: Vec<(SyncedCharacter, String)>,
+    /// Every enrolled character by character id, each with its name: the same `Arc` while
+    /// nothing the list shows changed (what is rendered from it may be kept with it).
+    pub all: Arc<Vec<(SyncedCharacter, String)>>,
+    /// Where this page's characters are in `all`: at most the page's size, in order.
+    pub shown: Vec<usize>,
     /// How many enrolled characters the status asked for matches (all when none).
     pub matching: usize,
+}
+
+impl EnrolmentPage {
+    /// This page's characters with their names.
+    pub fn lines(&self) -> impl Iterator<Item = &(SyncedCharacter, String)> {
+        self.shown.iter().filter_map(|&i| self.all.get(i))
+    }
 }
 
 /// The most characters an administrator may select for one "sync" or "check" (checking one may
@@ -340,19 +351,19 @@ impl App {
         }
         by_status.retain(|&(_, n)| n > 0);
         let mut matching = 0;
-        let mut lines = Vec::with_capacity(limit.min(all.len()));
-        for line in all
-            .iter()
-            .filter(|(e, _)| status.is_none_or(|s| e.status == s))
-        {
-            if matching >= offset && lines.len() < limit {
-                lines.push(line.clone());
+        let mut shown = Vec::with_capacity(limit.min(all.len()));
+        for (i, (e, _)) in all.iter().enumerate() {
+            if status.is_none_or(|s| e.status == s) {
+                if matching >= offset && shown.len() < limit {
+                    shown.push(i);
+                }
+                matching += 1;
             }
-            matching += 1;
         }
         Ok(EnrolmentPage {
             progress: self.progress_of(by_status).await?,
-            lines,
+            all,
+            shown,
             matching,
         })
     }
