@@ -58,6 +58,8 @@ pub struct WebState {
     pub(crate) approval_rows: Arc<routes::standings::approval_queue_rows::ApprovalRowsCache>,
     /// The contact sync admin list's rows as HTML, kept per list read.
     pub(crate) sync_admin_rows: Arc<routes::standings::sync_admin::SyncAdminRowsCache>,
+    /// The accounts list's rows as HTML, kept per list read.
+    pub(crate) users_rows: Arc<routes::accounts::users::UsersRowsCache>,
 }
 
 /// The whole web application.
@@ -67,6 +69,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         config: Arc::new(config),
         approval_rows: Arc::default(),
         sync_admin_rows: Arc::default(),
+        users_rows: Arc::default(),
     };
     routes::router(state.clone())
         .layer(axum::middleware::from_fn(request_id::scope))

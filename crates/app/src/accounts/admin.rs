@@ -11,12 +11,36 @@ use jumpgate_domain::account::{Character, RemovedCharacter};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::AccountSummary;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 const ACCOUNT_LIST_COUNTER: &str = "account_list";
 
 /// Every account in the administrators' list's order, each with its characters' names in lower
 /// case, kept while the `account_list` counter stays the same.
-pub type AccountListCache = Versioned<Vec<(AccountSummary, Vec<String>)>>;
+pub type AccountListCache = Versioned<AccountList>;
+
+/// Every account in the administrators' list's order, each with its characters' names in lower
+/// case (what it is searched by).
+pub type AccountList = Vec<(AccountSummary, Vec<String>)>;
+
+/// What a search of the administrators' list found.
+#[derive(Debug, Clone)]
+pub struct AccountSearch {
+    /// The whole list: the same `Arc` while nothing it shows changed (what is rendered from it
+    /// may be kept with it).
+    pub all: Arc<AccountList>,
+    /// Where the accounts found are in `all`, in order.
+    pub found: Vec<usize>,
+}
+
+impl AccountSearch {
+    pub fn accounts(&self) -> impl Iterator<Item = &AccountSummary> {
+        self.found
+            .iter()
+            .filter_map(|&i| self.all.get(i))
+            .map(|(summary, _)| summary)
+    }
+}
 
 impl App {
     /// Accounts whose main's or any character's name contains `query` in any case (all when
@@ -31,7 +55,7 @@ impl App {
         caller: &Caller,
         query: &str,
         limit: i64,
-    ) -> AppResult<Vec<AccountSummary>> {
+    ) -> AppResult<AccountSearch> {
         caller.require(Permission::ADMIN_USERS)?;
         let version = self.store().change_counter(ACCOUNT_LIST_COUNTER).await?;
         let all = self
@@ -50,12 +74,14 @@ impl App {
             })
             .await?;
         let part = query.trim().to_lowercase();
-        Ok(all
+        let found = all
             .iter()
-            .filter(|(_, names)| part.is_empty() || names.iter().any(|n| n.contains(&part)))
+            .enumerate()
+            .filter(|(_, (_, names))| part.is_empty() || names.iter().any(|n| n.contains(&part)))
+            .map(|(i, _)| i)
             .take(usize::try_from(limit).unwrap_or(0))
-            .map(|(summary, _)| summary.clone())
-            .collect())
+            .collect();
+        Ok(AccountSearch { all, found })
     }
 
     /// Characters whose name contains `query`, at most `limit`. Needs `admin.users`.
