@@ -13,8 +13,9 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// Views of one list kept at most; more (a search typed letter by letter) start over.
-const VIEWS_KEPT: usize = 64;
+/// Views of one list kept at most (a few hundred KiB of HTML for the largest lists); more (a
+/// search typed letter by letter) start over.
+const VIEWS_KEPT: usize = 16;
 
 /// The rows of the list last rendered, by view.
 pub struct RenderedRows<L, K> {
@@ -97,5 +98,21 @@ mod tests {
             &*rows.get_or_render(&same_contents, 2, render("f")).unwrap(),
             "f"
         );
+    }
+
+    #[test]
+    fn a_list_keeps_a_bounded_number_of_views() {
+        let rows: RenderedRows<Vec<u8>, usize> = RenderedRows::default();
+        let list = Arc::new(vec![1]);
+        for view in 0..VIEWS_KEPT {
+            rows.get_or_render(&list, view, || Ok(format!("{view}")))
+                .unwrap();
+        }
+        let kept = rows.get_or_render(&list, 0, || Ok("again".into())).unwrap();
+        assert_eq!(&*kept, "0", "every view up to the bound is kept");
+        rows.get_or_render(&list, VIEWS_KEPT, || Ok("one more".into()))
+            .unwrap();
+        let kept = rows.get_or_render(&list, 0, || Ok("again".into())).unwrap();
+        assert_eq!(&*kept, "again", "one more starts over");
     }
 }
