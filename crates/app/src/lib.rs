@@ -62,6 +62,10 @@ struct Inner {
     desired: standings::sync::DesiredCache,
     /// The standings database as its page lists it, while no entry changed.
     standings_list: standings::workflow::listing::StandingsListCache,
+    /// The administrators' list of accounts, while no account or character changed.
+    account_list: accounts::admin::AccountListCache,
+    /// The administrators' list of enrolled characters, while no enrolment changed.
+    enrolment: standings::sync::EnrolmentCache,
     /// The approver queue last read, while no request or revocation changed.
     approval_queue: standings::workflow::approval_queue::ApprovalQueueCache,
     /// When the database last answered the readiness probe.
@@ -92,6 +96,8 @@ impl App {
                 mailer: std::sync::RwLock::new(Arc::new(NoMailer)),
                 desired: standings::sync::DesiredCache::new(None),
                 standings_list: standings::workflow::listing::StandingsListCache::new(None),
+                account_list: accounts::admin::AccountListCache::new(None),
+                enrolment: standings::sync::EnrolmentCache::new(None),
                 approval_queue: standings::workflow::approval_queue::ApprovalQueueCache::new(Some(
                     standings::workflow::approval_queue::QUEUE_DETAILS_MAX_AGE,
                 )),
@@ -131,6 +137,14 @@ impl App {
 
     pub(crate) fn standings_list_cache(&self) -> &standings::workflow::listing::StandingsListCache {
         &self.inner.standings_list
+    }
+
+    pub(crate) fn account_list_cache(&self) -> &accounts::admin::AccountListCache {
+        &self.inner.account_list
+    }
+
+    pub(crate) fn enrolment_cache(&self) -> &standings::sync::EnrolmentCache {
+        &self.inner.enrolment
     }
 
     pub(crate) fn approval_queue_cache(

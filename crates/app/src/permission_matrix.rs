@@ -193,7 +193,7 @@ const ROWS: &[(&str, Rule)] = &[
     ("export_standings_csv", Rule::Holds(&[MANAGE])),
     ("start_bulk", Rule::PersonWith(&[MANAGE])),
     ("bulk_operation", Rule::Holds(&[MANAGE])),
-    ("synced_page", Rule::Holds(&[MANAGE])),
+    ("enrolment_page", Rule::Holds(&[MANAGE])),
     ("force_sync", Rule::Holds(&[MANAGE])),
     ("validate_sync", Rule::Holds(&[MANAGE])),
     ("sync_all", Rule::Holds(&[MANAGE])),
@@ -618,7 +618,7 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .await
             .map(drop),
         "bulk_operation" => app.bulk_operation(c(), w.bulk).await.map(drop),
-        "synced_page" => app.synced_page(c(), None, 10, 0).await.map(drop),
+        "enrolment_page" => app.enrolment_page(c(), None, 10, 0).await.map(drop),
         "force_sync" => app.force_sync(c(), &[]).await.map(drop),
         "validate_sync" => app.validate_sync(c(), &[]).await.map(drop),
         "sync_all" => app.sync_all(c()).await.map(drop),

@@ -2,7 +2,7 @@
 //! good) with its worker, start, end, duration and what it did in numbers. Written by the queue
 //! in the transaction that finishes the job (`jobs.rs`), kept for `[jobs] keep_finished`.
 
-use crate::db::{Cols, Conn, DbTime, Dialects, ValueList, on_conn, on_db};
+use crate::db::{Cols, Conn, DbTime, on_conn, on_db};
 use crate::jobs::BindHeld;
 use crate::support::json;
 use crate::{JobLease, Result, Store, StoreError};
@@ -176,36 +176,6 @@ impl Store {
             .bind(filter.kind.as_deref())
             .bind(filter.dedupe_key.as_deref())
             .bind(filter.limit.max(0))
-            .fetch_all(db.reader())
-            .await?
-            .iter()
-            .map(read_run)
-            .collect())
-    }
-
-    /// The newest run of each of `kinds` that has one, in one query (each found through the
-    /// (kind, id) index).
-    pub async fn last_job_runs(&self, kinds: &[String]) -> Result<Vec<JobRun>> {
-        if kinds.is_empty() {
-            return Ok(Vec::new());
-        }
-        const LAST: Dialects = Dialects {
-            sqlite: const_format::concatcp!(
-                "SELECT ",
-                RUN_COLS,
-                " FROM job_runs WHERE id IN (SELECT (SELECT MAX(r.id) FROM job_runs r \
-                 WHERE r.kind = k.value) FROM json_each($1) k)"
-            ),
-            postgres: const_format::concatcp!(
-                "SELECT ",
-                RUN_COLS,
-                " FROM job_runs WHERE id IN (SELECT (SELECT MAX(r.id) FROM job_runs r \
-                 WHERE r.kind = k) FROM unnest($1::text[]) k)"
-            ),
-        };
-        let kinds = ValueList::new(kinds.iter().cloned());
-        on_db!(self, |db| sqlx::query(db.sql(&LAST))
-            .bind(kinds)
             .fetch_all(db.reader())
             .await?
             .iter()

@@ -11,6 +11,7 @@ mod audit;
 pub mod bulk;
 mod db;
 mod esi_cache;
+mod job_overview;
 mod job_runs;
 mod jobs;
 mod kv;
@@ -30,6 +31,7 @@ mod tokens;
 mod transaction;
 
 pub use bulk::{BulkOperation, BulkProgress, BulkStatus, NewBulkOperation};
+pub use job_overview::{JobOverviewQuery, JobOverviewRows, ListedJob};
 pub use job_runs::{JobRun, JobSummary, RunFilter, RunOutcome, RunReport};
 pub use model::*;
 pub use notifications::Notification;

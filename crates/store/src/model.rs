@@ -30,6 +30,15 @@ pub struct AccountSummary {
     pub created_at: OffsetDateTime,
 }
 
+/// An account in the administrators' list, with the names of its characters (what the list
+/// is searched by).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedAccount {
+    pub summary: AccountSummary,
+    /// By character id.
+    pub character_names: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CorporationInfo {
     pub id: CorporationId,

@@ -84,7 +84,7 @@ pub struct ValveEvidence {
 
 const STATE_COLS: &str = "successes, tripped_at, tripped_by, evidence_from, paused_until";
 
-fn read_state<R: Cols>(r: &R) -> Result<ValveState> {
+pub(crate) fn read_state<R: Cols>(r: &R) -> Result<ValveState> {
     Ok(ValveState {
         successes: r.get("successes")?,
         tripped_at: r.time_opt("tripped_at")?,

@@ -56,6 +56,10 @@ pub struct WebState {
     pub config: Arc<WebConfig>,
     /// The approver queue's rows as HTML, kept per queue read.
     pub(crate) approval_rows: Arc<routes::standings::approval_queue_rows::ApprovalRowsCache>,
+    /// The contact sync admin list's rows as HTML, kept per list read.
+    pub(crate) sync_admin_rows: Arc<routes::standings::sync_admin::SyncAdminRowsCache>,
+    /// The accounts list's rows as HTML, kept per list read.
+    pub(crate) users_rows: Arc<routes::accounts::users::UsersRowsCache>,
 }
 
 /// The whole web application.
@@ -64,6 +68,8 @@ pub fn router(app: App, config: WebConfig) -> Router {
         app: app.clone(),
         config: Arc::new(config),
         approval_rows: Arc::default(),
+        sync_admin_rows: Arc::default(),
+        users_rows: Arc::default(),
     };
     routes::router(state.clone())
         .layer(axum::middleware::from_fn(request_id::scope))

@@ -5,23 +5,83 @@
 use crate::App;
 use crate::caller::Caller;
 use crate::error::AppResult;
+use crate::versioned::Versioned;
 use jumpgate_domain::AccountId;
 use jumpgate_domain::account::{Character, RemovedCharacter};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::AccountSummary;
 use std::collections::BTreeSet;
+use std::sync::Arc;
+
+const ACCOUNT_LIST_COUNTER: &str = "account_list";
+
+/// Every account in the administrators' list's order, each with its characters' names in lower
+/// case, kept while the `account_list` counter stays the same.
+pub type AccountListCache = Versioned<AccountList>;
+
+/// Every account in the administrators' list's order, each with its characters' names in lower
+/// case (what it is searched by).
+pub type AccountList = Vec<(AccountSummary, Vec<String>)>;
+
+/// What a search of the administrators' list found.
+#[derive(Debug, Clone)]
+pub struct AccountSearch {
+    /// The whole list: the same `Arc` while nothing it shows changed (what is rendered from it
+    /// may be kept with it).
+    pub all: Arc<AccountList>,
+    /// Where the accounts found are in `all`, in order.
+    pub found: Vec<usize>,
+}
+
+impl AccountSearch {
+    pub fn accounts(&self) -> impl Iterator<Item = &AccountSummary> {
+        self.found
+            .iter()
+            .filter_map(|&i| self.all.get(i))
+            .map(|(summary, _)| summary)
+    }
+}
 
 impl App {
-    /// Accounts whose main's or any character's name contains `query` (all when empty), by main
-    /// name, at most `limit`. Needs `admin.users`.
+    /// Accounts whose main's or any character's name contains `query` in any case (all when
+    /// empty), by main name, at most `limit`. Needs `admin.users`.
+    ///
+    /// Administrators open and search the list far more often than accounts change, so each
+    /// process keeps every account with its characters' names, in the list's order, while the
+    /// `account_list` change counter stays the same (bumped by triggers with every write of what
+    /// the list shows, on any instance; ADR 0010), and searches that: a view reads the counter.
     pub async fn search_accounts(
         &self,
         caller: &Caller,
         query: &str,
         limit: i64,
-    ) -> AppResult<Vec<AccountSummary>> {
+    ) -> AppResult<AccountSearch> {
         caller.require(Permission::ADMIN_USERS)?;
-        Ok(self.store().search_accounts(query.trim(), limit, 0).await?)
+        let version = self.store().change_counter(ACCOUNT_LIST_COUNTER).await?;
+        let all = self
+            .account_list_cache()
+            .get_or_read(version, || async {
+                Ok(self
+                    .store()
+                    .account_list()
+                    .await?
+                    .into_iter()
+                    .map(|a| {
+                        let names = a.character_names.iter().map(|n| n.to_lowercase()).collect();
+                        (a.summary, names)
+                    })
+                    .collect())
+            })
+            .await?;
+        let part = query.trim().to_lowercase();
+        let found = all
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, names))| part.is_empty() || names.iter().any(|n| n.contains(&part)))
+            .map(|(i, _)| i)
+            .take(usize::try_from(limit).unwrap_or(0))
+            .collect();
+        Ok(AccountSearch { all, found })
     }
 
     /// Characters whose name contains `query`, at most `limit`. Needs `admin.users`.

@@ -10,7 +10,7 @@ use crate::jobs::{next_due_key, parse_next_due, periodic, periodic_job};
 use crate::tokens::safety_valve::{TrippedValve, evidence_json};
 use jumpgate_domain::JobId;
 use jumpgate_domain::permissions::Permission;
-use jumpgate_store::{Job, JobCounts, JobRun, JobStatus, RunFilter};
+use jumpgate_store::{Job, JobCounts, JobOverviewQuery, JobRun, JobStatus, ListedJob};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -62,7 +62,7 @@ pub struct JobOverview {
     /// Every periodic job, in the order they are scheduled.
     pub schedule: Vec<ScheduledJob>,
     /// At most the number asked for, of the status asked for, newest first.
-    pub jobs: Vec<Job>,
+    pub jobs: Vec<ListedJob>,
     /// The newest finished runs, at most the number asked for.
     pub finished: Vec<JobRun>,
     /// The runs kept (`[jobs] keep_finished`), counted up to [`FINISHED_COUNTED`].
@@ -86,66 +86,60 @@ pub enum RunNow {
 }
 
 impl App {
-    /// The schedule, counts, jobs and finished runs as `listing` asks, and the safety valve.
-    /// Needs `admin.jobs`.
+    /// The schedule, counts, jobs and finished runs as `listing` asks, and the safety valve:
+    /// one read (`Store::job_overview`), and one more for the valve's evidence while it is
+    /// tripped. Needs `admin.jobs`.
     pub async fn job_overview(
         &self,
         caller: &Caller,
         listing: JobListing,
     ) -> AppResult<JobOverview> {
         caller.require(Permission::ADMIN_JOBS)?;
-        let schedule = self.schedule_now().await?;
-        Ok(JobOverview {
-            counts: self.store().job_counts().await?,
-            schedule,
-            jobs: self.store().jobs(listing.status, listing.jobs).await?,
-            finished: self
-                .store()
-                .job_runs(&RunFilter {
-                    limit: listing.finished,
-                    ..RunFilter::default()
-                })
-                .await?,
-            finished_total: self.store().job_run_count(FINISHED_COUNTED).await?,
-            valve: self.tripped_valve().await?,
-        })
-    }
-
-    /// Every periodic job with its last run, its queued copy and its next due time: three
-    /// queries for the whole schedule, not three per job.
-    async fn schedule_now(&self) -> AppResult<Vec<ScheduledJob>> {
         let schedule = periodic::schedule(self);
         // A periodic job's dedupe key is its kind.
-        let kinds: Vec<String> = schedule.iter().map(|p| p.kind.to_owned()).collect();
-        let mut last_runs: BTreeMap<String, JobRun> = self
+        let periodic: Vec<String> = schedule.iter().map(|p| p.kind.to_owned()).collect();
+        let next_due_keys = periodic.iter().map(|k| next_due_key(k)).collect();
+        let read = self
             .store()
-            .last_job_runs(&kinds)
-            .await?
+            .job_overview(&JobOverviewQuery {
+                status: listing.status,
+                jobs: listing.jobs,
+                finished: listing.finished,
+                finished_cap: FINISHED_COUNTED,
+                periodic,
+                next_due_keys,
+            })
+            .await?;
+        let mut last_runs: BTreeMap<String, JobRun> = read
+            .last_runs
             .into_iter()
             .map(|r| (r.kind.clone(), r))
             .collect();
-        let mut pending: BTreeMap<String, Job> = self
-            .store()
-            .jobs_with_keys(&kinds)
-            .await?
+        let mut pending: BTreeMap<String, Job> = read
+            .pending
             .into_iter()
-            .filter(|j| j.status != JobStatus::Failed)
             .filter_map(|j| Some((j.dedupe_key.clone()?, j)))
             .collect();
-        let due_keys: Vec<String> = kinds.iter().map(|k| next_due_key(k)).collect();
-        let next_due = self.store().kv_get_many(&due_keys).await?;
-        Ok(schedule
-            .iter()
-            .map(|p| ScheduledJob {
-                kind: p.kind,
-                interval: p.interval,
-                last_run: last_runs.remove(p.kind),
-                pending: pending.remove(p.kind),
-                next_scheduled: next_due
-                    .get(&next_due_key(p.kind))
-                    .and_then(|v| parse_next_due(v)),
-            })
-            .collect())
+        Ok(JobOverview {
+            counts: read.counts,
+            schedule: schedule
+                .iter()
+                .map(|p| ScheduledJob {
+                    kind: p.kind,
+                    interval: p.interval,
+                    last_run: last_runs.remove(p.kind),
+                    pending: pending.remove(p.kind),
+                    next_scheduled: read
+                        .next_due
+                        .get(&next_due_key(p.kind))
+                        .and_then(|v| parse_next_due(v)),
+                })
+                .collect(),
+            jobs: read.jobs,
+            finished: read.finished,
+            finished_total: read.finished_total,
+            valve: self.tripped_valve_of(read.valve).await?,
+        })
     }
 
     /// Runs periodic job `kind` now (recorded): queued due now, or its copy waiting for later

@@ -15,7 +15,9 @@ use crate::error::AppResult;
 use jumpgate_domain::AccountId;
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::safety_valve::{Judgement, RefreshFailure, ValveRule};
-use jumpgate_store::{FailureVerdict, NewRefreshFailure, TokenRecord, Transaction, ValveEvidence};
+use jumpgate_store::{
+    FailureVerdict, NewRefreshFailure, TokenRecord, Transaction, ValveEvidence, ValveState,
+};
 use serde_json::json;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -154,7 +156,15 @@ impl App {
 
     /// The tripped valve and its evidence; `None` when it is closed.
     pub(crate) async fn tripped_valve(&self) -> AppResult<Option<TrippedValve>> {
-        let valve = self.store().safety_valve().await?;
+        self.tripped_valve_of(self.store().safety_valve().await?)
+            .await
+    }
+
+    /// [`App::tripped_valve`] of a state read already: the evidence is read only when tripped.
+    pub(crate) async fn tripped_valve_of(
+        &self,
+        valve: ValveState,
+    ) -> AppResult<Option<TrippedValve>> {
         let Some(tripped_at) = valve.tripped_at else {
             return Ok(None);
         };

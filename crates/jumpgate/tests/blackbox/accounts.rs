@@ -423,3 +423,65 @@ on_both_backends!(
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
 );
+
+on_both_backends!(
+    the_accounts_list_finds_any_character_in_any_case_and_shows_another_instances_change_at_once,
+    |t: TestApp| async move {
+        let admin = t.browser();
+        admin.login_ok(t.sim.characters()[0].character_id).await;
+        let pilot = |id: i64, name: &str| jumpgate_store::NewCharacter {
+            id: CharacterId(id),
+            name: name.to_owned(),
+            owner_hash: format!("owner-{id}"),
+            corporation: jumpgate_domain::CorporationId(98_000_001),
+            alliance: None,
+            faction: None,
+        };
+        // Written straight into the database, as another instance would.
+        let (account, _) = t
+            .store
+            .create_account(&pilot(95_000_001, "Ümit Main"))
+            .await
+            .unwrap();
+        let rows = |q: &str| {
+            let admin = &admin;
+            let path = format!("/admin/users/rows?q={}", urlencode(q));
+            async move { admin.get_text(&path).await.1 }
+        };
+        let found = rows("ümit").await;
+        assert!(
+            found.contains("Ümit Main"),
+            "beyond ASCII, any case: {found}"
+        );
+        assert!(rows("hidden").await.contains("No account matches."));
+
+        t.store
+            .add_character(account.id, &pilot(95_000_002, "Hidden Falcon"))
+            .await
+            .unwrap();
+        let by_alt = rows("HIDDEN").await;
+        assert!(
+            by_alt.contains("Ümit Main"),
+            "found by its new alt: {by_alt}"
+        );
+        assert!(by_alt.contains("<td class=\"num\">2</td>"), "{by_alt}");
+
+        t.store
+            .set_account_state(account.id, "Member")
+            .await
+            .unwrap();
+        t.store.set_superuser(account.id, true).await.unwrap();
+        t.store
+            .update_character_identity(CharacterId(95_000_001), "Umit Renamed", "owner-95000001")
+            .await
+            .unwrap();
+        let (_, page) = admin.get_text("/admin/users").await;
+        assert!(page.contains("Umit Renamed"), "its main's new name: {page}");
+        let row = &page[page.find("Umit Renamed").unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(
+            row.contains("Superuser") && row.contains(">Member<"),
+            "{row}"
+        );
+    }
+);

@@ -1290,26 +1290,32 @@ on_both_backends!(
     }
 );
 
+/// Character `95_000_000 + i`, "Pilot {i:03}", on an account of its own, enrolled in sync.
+async fn enrolled_pilot(t: &TestApp, i: i64) -> CharacterId {
+    let id = CharacterId(95_000_000 + i);
+    let (account, _) = t
+        .store
+        .create_account(&jumpgate_store::NewCharacter {
+            id,
+            name: format!("Pilot {i:03}"),
+            owner_hash: format!("owner-{i}"),
+            corporation: jumpgate_domain::CorporationId(98_000_001),
+            alliance: None,
+            faction: None,
+        })
+        .await
+        .unwrap();
+    t.store.enrol_sync(id, account.id).await.unwrap();
+    id
+}
+
 on_both_backends!(
     the_admin_list_shows_enrolled_characters_by_name_a_page_at_a_time_and_by_status,
     |t: TestApp| async move {
         let admin = t.browser();
         admin.login_ok(t.sim.characters()[0].character_id).await;
         for i in 0..250_i64 {
-            let id = CharacterId(95_000_000 + i);
-            let (account, _) = t
-                .store
-                .create_account(&jumpgate_store::NewCharacter {
-                    id,
-                    name: format!("Pilot {i:03}"),
-                    owner_hash: format!("owner-{i}"),
-                    corporation: jumpgate_domain::CorporationId(98_000_001),
-                    alliance: None,
-                    faction: None,
-                })
-                .await
-                .unwrap();
-            t.store.enrol_sync(id, account.id).await.unwrap();
+            let id = enrolled_pilot(&t, i).await;
             if i % 100 == 7 {
                 t.store
                     .set_sync_status(id, SyncStatus::TokenInvalid, Some("log in again"), false)
@@ -1337,5 +1343,37 @@ on_both_backends!(
         let (status, page) = admin.get_text("/standings/sync/admin?status=bogus").await;
         assert_eq!(status, 400);
         assert!(page.contains("not a sync status"), "{page}");
+    }
+);
+
+on_both_backends!(
+    the_admin_list_shows_what_another_instance_changed_on_the_next_view,
+    |t: TestApp| async move {
+        let admin = t.browser();
+        admin.login_ok(t.sim.characters()[0].character_id).await;
+        let first = enrolled_pilot(&t, 1).await;
+        let (_, page) = admin.get_text("/standings/sync/admin").await;
+        assert!(page.contains("Pilot 001") && !page.contains("log in again"));
+
+        // Each written straight into the database, as another instance's worker would.
+        t.store
+            .set_sync_status(first, SyncStatus::TokenInvalid, Some("log in again"), false)
+            .await
+            .unwrap();
+        let (_, page) = admin
+            .get_text("/standings/sync/admin?status=token_invalid")
+            .await;
+        assert!(page.contains("log in again"), "its new status: {page}");
+        t.store
+            .update_character_identity(first, "Pilot One", "owner-1")
+            .await
+            .unwrap();
+        enrolled_pilot(&t, 2).await;
+        let (_, page) = admin.get_text("/standings/sync/admin").await;
+        assert!(page.contains("Pilot One"), "its new name: {page}");
+        assert!(page.contains("Pilot 002"), "the new enrolment: {page}");
+        t.store.leave_sync(first).await.unwrap();
+        let (_, page) = admin.get_text("/standings/sync/admin").await;
+        assert!(!page.contains("Pilot One"), "gone once it left: {page}");
     }
 );

@@ -5,7 +5,7 @@ use crate::db::{
     Cols, Conn, DbTime, Dialects, IdList, by_name_in_byte_order, on_conn, on_db, where_in_ids,
 };
 use crate::support::{contains_pattern, not_found_if_zero};
-use crate::{AccountSummary, NewCharacter, Result, StoreError};
+use crate::{AccountSummary, ListedAccount, NewCharacter, Result, StoreError};
 use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::account::{Account, Character};
@@ -29,6 +29,12 @@ fn read_account<R: Cols>(r: &R) -> Result<Account> {
         created_at: r.time("created_at")?,
     })
 }
+
+/// An account's summary (`a`, its main `m`), up to its `FROM`.
+const SUMMARY: &str = "SELECT a.id, a.main_character_id, m.name AS main_name, \
+     a.state, a.superuser, \
+     (SELECT COUNT(*) FROM characters c WHERE c.account_id = a.id) AS character_count, \
+     a.created_at ";
 
 fn read_summary<R: Cols>(r: &R) -> Result<AccountSummary> {
     Ok(AccountSummary {
@@ -137,10 +143,6 @@ impl Store {
         // Accounts are listed by their main's name, so the list walks the characters' name
         // index and stops at the page's end instead of sorting every account; the rare account
         // without a main of its own comes after them, by id.
-        const SUMMARY: &str = "SELECT a.id, a.main_character_id, m.name AS main_name, \
-             a.state, a.superuser, \
-             (SELECT COUNT(*) FROM characters c WHERE c.account_id = a.id) AS character_count, \
-             a.created_at ";
         const MATCHES: &str = "($1 = '' OR EXISTS ( \
                  SELECT 1 FROM characters c \
                  WHERE c.account_id = a.id AND lower(c.name) LIKE $2 ESCAPE '\\'))";
@@ -193,6 +195,47 @@ impl Store {
             .collect::<Result<_>>())?;
         page.extend(rest);
         Ok(page)
+    }
+
+    /// Every account in the administrators' list's order ([`Store::search_accounts`] with an
+    /// empty query: by the name of its own main, then the accounts without one by id), each with
+    /// the names of its characters, which the list is searched by. The list each process keeps
+    /// while the `account_list` change counter stays the same (migration 0016 / 0017: bumped by
+    /// every write of what it shows, on any instance).
+    pub async fn account_list(&self) -> Result<Vec<ListedAccount>> {
+        const OWN_MAIN_FIRST: Dialects = by_name_in_byte_order!(
+            concatcp!(
+                SUMMARY,
+                "FROM accounts a LEFT JOIN characters m ON m.id = a.main_character_id \
+                 ORDER BY CASE WHEN m.account_id = a.id THEN 0 ELSE 1 END, "
+            ),
+            "CASE WHEN m.account_id = a.id THEN m.name END",
+            ", a.id"
+        );
+        let summaries: Vec<AccountSummary> =
+            on_db!(self, |db| sqlx::query(db.sql(&OWN_MAIN_FIRST))
+                .fetch_all(db.reader())
+                .await?
+                .iter()
+                .map(read_summary)
+                .collect::<Result<_>>())?;
+        let names: Vec<(i64, String)> = on_db!(self, |db| sqlx::query_as(
+            "SELECT account_id, name FROM characters ORDER BY account_id, id"
+        )
+        .fetch_all(db.reader())
+        .await?);
+        let mut names_of: std::collections::HashMap<i64, Vec<String>> =
+            std::collections::HashMap::new();
+        for (account, name) in names {
+            names_of.entry(account).or_default().push(name);
+        }
+        Ok(summaries
+            .into_iter()
+            .map(|summary| ListedAccount {
+                character_names: names_of.remove(&summary.id.get()).unwrap_or_default(),
+                summary,
+            })
+            .collect())
     }
 
     /// Every account id, for periodic recomputation of states.

@@ -39,7 +39,7 @@ pub(crate) use id_list::{IdList, ValueList, json_ids, where_in_ids};
 pub(crate) use limit::Limit;
 pub(crate) use postgres::PgDb;
 pub(crate) use sqlite::SqliteDb;
-pub(crate) use time::DbTime;
+pub(crate) use time::{DbTime, from_micros};
 
 /// The backend in use, with its pools.
 pub(crate) enum Db {

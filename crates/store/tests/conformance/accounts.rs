@@ -817,3 +817,100 @@ store_test!(
         );
     }
 );
+
+store_test!(
+    the_account_list_holds_every_account_in_the_search_order_with_its_characters_names,
+    |store| async move {
+        let (zulu, _) = store.create_account(&character(1, "Zulu")).await.unwrap();
+        store
+            .add_character(zulu.id, &character(2, "Hidden Falcon"))
+            .await
+            .unwrap();
+        store.create_account(&character(3, "alpha")).await.unwrap();
+        store.create_account(&character(4, "Gone")).await.unwrap();
+        store
+            .remove_character(CharacterId(4), RemovalReason::Biomassed, None)
+            .await
+            .unwrap();
+
+        let list = store.account_list().await.unwrap();
+        let summaries: Vec<_> = list.iter().map(|a| a.summary.clone()).collect();
+        assert_eq!(
+            summaries,
+            store.search_accounts("", 100, 0).await.unwrap(),
+            "the same accounts, counts and order as the search"
+        );
+        let names: Vec<_> = list.iter().map(|a| a.character_names.clone()).collect();
+        assert_eq!(
+            names,
+            [
+                vec!["alpha".to_owned()],
+                vec!["Zulu".to_owned(), "Hidden Falcon".to_owned()],
+                vec![],
+            ]
+        );
+    }
+);
+
+store_test!(
+    the_account_list_counter_moves_with_what_the_list_shows_and_nothing_else,
+    |store| async move {
+        let version = || {
+            let store = store.clone();
+            async move { store.change_counter("account_list").await.unwrap() }
+        };
+        let mut seen = version().await;
+        let mut moved = |what: &str, now: i64| {
+            assert_ne!(now, seen, "{what} moves it");
+            seen = now;
+        };
+        let (a, _) = store.create_account(&character(1, "Alpha")).await.unwrap();
+        moved("a new account", version().await);
+        store
+            .add_character(a.id, &character(2, "Beta"))
+            .await
+            .unwrap();
+        moved("a new character", version().await);
+        store.set_main(a.id, CharacterId(2)).await.unwrap();
+        moved("a new main", version().await);
+        store.set_account_state(a.id, "Member").await.unwrap();
+        moved("a state", version().await);
+        store.set_superuser(a.id, true).await.unwrap();
+        moved("superuser", version().await);
+        store
+            .update_character_identity(CharacterId(2), "Beta Two", "owner-2")
+            .await
+            .unwrap();
+        moved("a rename", version().await);
+        let (b, _) = store.create_account(&character(3, "Gamma")).await.unwrap();
+        moved("another account", version().await);
+        store
+            .move_character(CharacterId(1), b.id, RemovalReason::Transferred, None)
+            .await
+            .unwrap();
+        moved("a move", version().await);
+        store
+            .remove_character(CharacterId(3), RemovalReason::Biomassed, None)
+            .await
+            .unwrap();
+        moved("a removal", version().await);
+
+        // What the list does not show moves nothing.
+        store.set_account_state(a.id, "Member").await.unwrap();
+        store
+            .update_character_identity(CharacterId(2), "Beta Two", "owner-2")
+            .await
+            .unwrap();
+        let elsewhere = Affiliation {
+            character: CharacterId(2),
+            corporation: CorporationId(98_000_002),
+            alliance: None,
+            faction: None,
+        };
+        store
+            .update_affiliations(&[elsewhere], now())
+            .await
+            .unwrap();
+        assert_eq!(version().await, seen, "the same values and affiliations");
+    }
+);

@@ -205,6 +205,67 @@ store_test!(
 );
 
 store_test!(
+    the_enrolment_counter_moves_with_what_the_admin_list_shows_and_not_with_leases,
+    |store| async move {
+        let version = || {
+            let store = store.clone();
+            async move { store.change_counter("sync_enrolment").await.unwrap() }
+        };
+        let v0 = version().await;
+        enrolled(&store, 1).await;
+        let v1 = version().await;
+        assert_ne!(v1, v0, "an enrolment moves it");
+        let listed = store.enrolment_list().await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].1, "Alpha", "with the character's name");
+
+        // A sync's own bookkeeping moves nothing: its lease, its ledger, its pending writes.
+        let leased = store
+            .lease_sync(CharacterId(1), "w1", std::time::Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(matches!(leased, jumpgate_store::SyncLease::Leased(_)));
+        store
+            .apply_ledger_changes(CharacterId(1), &[row(5, 10, &[], None)], &[])
+            .await
+            .unwrap();
+        let mut tx = store.transaction().await.unwrap();
+        tx.set_pending_writes(CharacterId(1), "[]").await.unwrap();
+        tx.commit().await.unwrap();
+        store.release_sync(CharacterId(1), "w1").await.unwrap();
+        assert_eq!(version().await, v1, "leases and ledgers are not listed");
+
+        // Its outcome, a rename of the character and leaving move it.
+        store
+            .set_sync_status(
+                CharacterId(1),
+                jumpgate_store::SyncStatus::InSync,
+                None,
+                true,
+            )
+            .await
+            .unwrap();
+        let v2 = version().await;
+        assert_ne!(v2, v1, "a sync's outcome moves it");
+        store
+            .update_character_identity(CharacterId(1), "Alpha", "hash-1")
+            .await
+            .unwrap();
+        assert_eq!(version().await, v2, "the same name again is no rename");
+        store
+            .update_character_identity(CharacterId(1), "Alpha Two", "hash-1")
+            .await
+            .unwrap();
+        let v3 = version().await;
+        assert_ne!(v3, v2, "a rename moves it");
+        assert_eq!(store.enrolment_list().await.unwrap()[0].1, "Alpha Two");
+        assert!(store.leave_sync(CharacterId(1)).await.unwrap());
+        assert_ne!(version().await, v3, "leaving moves it");
+        assert!(store.enrolment_list().await.unwrap().is_empty());
+    }
+);
+
+store_test!(
     characters_in_a_corporation_come_from_one_query,
     |store| async move {
         let (a, _) = store.create_account(&character(1, "Zulu")).await.unwrap();

@@ -70,3 +70,21 @@ pub async fn held(store: &Store, id: JobId) -> JobLease {
         .and_then(|j| j.lease())
         .unwrap_or_else(|| panic!("job {id} is not running"))
 }
+
+/// Queues a job of `kind` due now and has worker `worker` run it to success; the job's id.
+/// The queue must hold no other job due now.
+pub async fn run_once(store: &Store, worker: &str, kind: &str, dedupe_key: Option<&str>) -> JobId {
+    let id = store
+        .enqueue_job(&job(kind, now(), dedupe_key))
+        .await
+        .expect("queue the job")
+        .expect("a new job");
+    let minute = std::time::Duration::from_secs(60);
+    store
+        .lease_jobs(worker, &[], minute, 1)
+        .await
+        .expect("lease");
+    let done = store.complete_job(&held(store, id).await, &ran()).await;
+    assert!(done.expect("complete the job"), "job {id} was not held");
+    id
+}

@@ -1,7 +1,7 @@
 //! Every route and the menu: one folder per feature, each with its `router()` and its `nav()`
 //! (the menu entries it has for a person). This file only composes them, one line per feature.
 
-mod accounts;
+pub(crate) mod accounts;
 mod audit;
 mod jobs;
 pub(crate) mod standings;

@@ -9,6 +9,7 @@ use crate::audit::{audit_in, character_target};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::standings::settings::SYNC_LOGIN;
+use crate::versioned::Versioned;
 use jumpgate_domain::account::TokenStatus;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::LeavePolicy;
@@ -18,6 +19,7 @@ use jumpgate_store::{
 };
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -78,6 +80,33 @@ pub struct SyncProgress {
 impl SyncProgress {
     pub fn done(&self) -> bool {
         self.queued == 0 && self.running == 0
+    }
+}
+
+/// The counter the database bumps with every change the administrators' list shows.
+const ENROLMENT_COUNTER: &str = "sync_enrolment";
+
+/// Every enrolled character with its name, by character id, kept while the `sync_enrolment`
+/// counter stays the same.
+pub type EnrolmentCache = Versioned<Vec<(SyncedCharacter, String)>>;
+
+/// One page of the administrators' list of enrolled characters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnrolmentPage {
+    pub progress: SyncProgress,
+    /// Every enrolled character by character id, each with its name: the same `Arc` while
+    /// nothing the list shows changed (what is rendered from it may be kept with it).
+    pub all: Arc<Vec<(SyncedCharacter, String)>>,
+    /// Where this page's characters are in `all`: at most the page's size, in order.
+    pub shown: Vec<usize>,
+    /// How many enrolled characters the status asked for matches (all when none).
+    pub matching: usize,
+}
+
+impl EnrolmentPage {
+    /// This page's characters with their names.
+    pub fn lines(&self) -> impl Iterator<Item = &(SyncedCharacter, String)> {
+        self.shown.iter().filter_map(|&i| self.all.get(i))
     }
 }
 
@@ -294,16 +323,49 @@ impl App {
         }
     }
 
-    /// One page of the enrolled characters (of `status`, or all) with their names (admin).
-    pub async fn synced_page(
+    /// One page of the enrolled characters (of `status`, or all), by character id, with their
+    /// names, how many `status` matches, and the progress of bulk syncs (admin). The list is
+    /// kept per process while the `sync_enrolment` counter stays the same (every write of an
+    /// enrolment but its lease, and every rename, moves it, on any instance): a view reads the
+    /// counter and the jobs' counts, and filters, counts and pages in memory.
+    pub async fn enrolment_page(
         &self,
         caller: &Caller,
         status: Option<SyncStatus>,
-        limit: i64,
-        offset: i64,
-    ) -> AppResult<Vec<(SyncedCharacter, String)>> {
+        limit: usize,
+        offset: usize,
+    ) -> AppResult<EnrolmentPage> {
         Self::require_manage(caller)?;
-        Ok(self.store().synced_page(status, limit, offset).await?)
+        let version = self.store().change_counter(ENROLMENT_COUNTER).await?;
+        let all = self
+            .enrolment_cache()
+            .get_or_read(version, || async {
+                Ok(self.store().enrolment_list().await?)
+            })
+            .await?;
+        let mut by_status: Vec<(SyncStatus, i64)> = SyncStatus::ALL.map(|s| (s, 0)).to_vec();
+        for (e, _) in all.iter() {
+            if let Some((_, n)) = by_status.iter_mut().find(|(s, _)| *s == e.status) {
+                *n += 1;
+            }
+        }
+        by_status.retain(|&(_, n)| n > 0);
+        let mut matching = 0;
+        let mut shown = Vec::with_capacity(limit.min(all.len()));
+        for (i, (e, _)) in all.iter().enumerate() {
+            if status.is_none_or(|s| e.status == s) {
+                if matching >= offset && shown.len() < limit {
+                    shown.push(i);
+                }
+                matching += 1;
+            }
+        }
+        Ok(EnrolmentPage {
+            progress: self.progress_of(by_status).await?,
+            all,
+            shown,
+            matching,
+        })
     }
 
     /// Queues a full sync of chosen enrolled characters now (admin); returns how many.
@@ -378,6 +440,12 @@ impl App {
     /// `standings.manage`.
     pub async fn sync_progress(&self, caller: &Caller) -> AppResult<SyncProgress> {
         Self::require_manage(caller)?;
+        let by_status = self.store().sync_status_counts().await?;
+        self.progress_of(by_status).await
+    }
+
+    /// The progress with the jobs waiting and running now, and `by_status`.
+    async fn progress_of(&self, by_status: Vec<(SyncStatus, i64)>) -> AppResult<SyncProgress> {
         // Counted by the database: reading the waiting jobs cost a row per enrolled character.
         let jobs = self.store().job_counts_by_kind().await?;
         let of = |kind: &str| jobs.get(kind).copied().unwrap_or_default();
@@ -386,7 +454,6 @@ impl App {
             of(super::propagation::PROPAGATE),
         );
         let count = |n: i64| usize::try_from(n).unwrap_or(0);
-        let by_status = self.store().sync_status_counts().await?;
         Ok(SyncProgress {
             queued: count(sync.queued + propagate.queued),
             running: count(sync.running + propagate.running),

@@ -22,7 +22,9 @@ mod propagation;
 pub use desired::DesiredCache;
 pub use engine::status_label;
 pub use engine::{SyncOutcome, SyncReport};
-pub use members::{ADD_SCOPES_LINK, LeaveReport, MemberSyncRow, SyncProgress};
+pub use members::{
+    ADD_SCOPES_LINK, EnrolmentCache, EnrolmentPage, LeaveReport, MemberSyncRow, SyncProgress,
+};
 pub use propagation::{PROPAGATE, PropagationSummary, RECONCILE, SYNC_CHARACTER};
 
 use crate::App;

@@ -206,24 +206,17 @@ impl Store {
             .collect()
     }
 
-    /// One page of the enrolled characters (of `status`, or all), by character id, each with
-    /// its name (the id as text for a character Jumpgate no longer knows).
-    pub async fn synced_page(
-        &self,
-        status: Option<SyncStatus>,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<(SyncedCharacter, String)>> {
+    /// Every enrolled character, by character id, each with its name (the id as text for a
+    /// character Jumpgate no longer knows): the administrators' list, which each process keeps
+    /// while the `sync_enrolment` change counter stays the same (migration 0016 / 0017: bumped
+    /// by every write of these columns and every rename of a character).
+    pub async fn enrolment_list(&self) -> Result<Vec<(SyncedCharacter, String)>> {
         on_db!(self, |db| sqlx::query(concatcp!(
             "SELECT ",
             SYNC_COLS_OF_S,
             ", c.name FROM sync_characters s LEFT JOIN characters c ON c.id = s.character_id
-             WHERE ($1 IS NULL OR s.status = $1)
-             ORDER BY s.character_id LIMIT $2 OFFSET $3"
+             ORDER BY s.character_id"
         ))
-        .bind(status.map(SyncStatus::as_str))
-        .bind(limit)
-        .bind(offset.max(0))
         .fetch_all(db.reader())
         .await?
         .iter()

@@ -11,7 +11,7 @@ mod search;
 mod sessions;
 mod sso;
 mod user;
-mod users;
+pub(crate) mod users;
 
 use crate::WebState;
 use crate::ui::nav::NavItem;

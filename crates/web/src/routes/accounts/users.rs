@@ -3,14 +3,17 @@
 
 use crate::WebState;
 use crate::auth::Viewer;
-use crate::error::WebResult;
-use crate::ui::{Layout, when};
+use crate::error::{WebError, WebResult};
+use crate::ui::{Layout, RenderedRows, when};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
+use axum::response::Html;
+use jumpgate_app::accounts::admin::AccountList;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::AccountSummary;
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// How many accounts or characters a search shows.
 pub const PAGE: i64 = 100;
@@ -31,14 +34,19 @@ pub struct AccountRow {
 pub struct UsersPage {
     pub layout: Layout,
     pub query: String,
-    pub rows: Vec<AccountRow>,
+    /// The rows found, rendered once per list read and query ([`UsersRowsCache`]).
+    pub rows: Arc<str>,
 }
 
-#[derive(Template, WebTemplate)]
+#[derive(Template)]
 #[template(path = "accounts/users_rows.html")]
 pub struct UsersRows {
     pub rows: Vec<AccountRow>,
 }
+
+/// The rows as HTML by query (trimmed, in lower case), kept with the list they were rendered
+/// from: the accounts list is read once per change of it, on any instance (ADR 0010).
+pub type UsersRowsCache = RenderedRows<AccountList, String>;
 
 #[derive(Deserialize, Default)]
 pub struct SearchQuery {
@@ -64,10 +72,17 @@ fn account_row(layout: &Layout, a: &AccountSummary) -> AccountRow {
     }
 }
 
-async fn search(state: &WebState, viewer: &Viewer, q: &str) -> WebResult<Vec<AccountRow>> {
+async fn search(state: &WebState, viewer: &Viewer, q: &str) -> WebResult<Arc<str>> {
+    let found = state.app.search_accounts(&viewer.caller, q, PAGE).await?;
     let layout = &viewer.layout;
-    let accounts = state.app.search_accounts(&viewer.caller, q, PAGE).await?;
-    Ok(accounts.iter().map(|a| account_row(layout, a)).collect())
+    state
+        .users_rows
+        .get_or_render(&found.all, q.trim().to_lowercase(), || {
+            let rows = found.accounts().map(|a| account_row(layout, a)).collect();
+            UsersRows { rows }
+                .render()
+                .map_err(|e| WebError::Internal(format!("the accounts list's rows: {e}")))
+        })
 }
 
 pub async fn list(
@@ -89,8 +104,7 @@ pub async fn rows(
     State(state): State<WebState>,
     viewer: Viewer,
     Query(q): Query<SearchQuery>,
-) -> WebResult<UsersRows> {
+) -> WebResult<Html<String>> {
     viewer.require(Permission::ADMIN_USERS)?;
-    let rows = search(&state, &viewer, &q.q).await?;
-    Ok(UsersRows { rows })
+    Ok(Html(search(&state, &viewer, &q.q).await?.to_string()))
 }

@@ -9,7 +9,7 @@ mod forms;
 mod member;
 mod operations;
 mod sync;
-mod sync_admin;
+pub(crate) mod sync_admin;
 
 use crate::WebState;
 use crate::ui::nav::NavItem;

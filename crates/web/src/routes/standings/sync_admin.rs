@@ -8,7 +8,7 @@ use crate::error::{WebError, WebResult};
 use crate::session;
 use crate::ui::id_path::{PathId, not_an_id};
 use crate::ui::pager::{self, requested_page};
-use crate::ui::{Layout, Pager, when};
+use crate::ui::{Layout, Pager, RenderedRows, when};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -16,8 +16,9 @@ use axum::response::Redirect;
 use jumpgate_app::standings::sync::{SyncProgress, status_label};
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::permissions::Permission;
-use jumpgate_store::SyncStatus;
+use jumpgate_store::{SyncStatus, SyncedCharacter};
 use serde::Deserialize;
+use std::sync::Arc;
 
 const ADMIN_PAGE: &str = "/standings/sync/admin";
 
@@ -52,9 +53,34 @@ pub struct SyncAdminPage {
     pub by_status: Vec<(String, String, i64)>,
     /// The status the list is filtered by; empty: all.
     pub shown_status: String,
-    pub lines: Vec<AdminSyncLine>,
+    /// The page's rows, rendered once per list read and view ([`SyncAdminRowsCache`]).
+    pub rows: Arc<str>,
     pub pager: Pager,
 }
+
+/// The rows of one page of the list, without the page around them.
+#[derive(Template)]
+#[template(path = "standings/sync_admin_rows.html")]
+pub struct SyncAdminRows {
+    pub lines: Vec<AdminSyncLine>,
+    /// Narrowed to one status (what to say when no row is left).
+    pub filtered: bool,
+}
+
+/// The rows as HTML by (status, offset), kept with the list they were rendered from.
+pub type SyncAdminRowsCache =
+    RenderedRows<Vec<(SyncedCharacter, String)>, (Option<SyncStatus>, usize)>;
+fn admin_sync_line((s, name): &(SyncedCharacter, String)) -> AdminSyncLine {
+    AdminSyncLine {
+        character: s.character.get(),
+        name: name.clone(),
+        status: s.status.as_str().to_owned(),
+        status_text: status_label(s.status).to_owned(),
+        message: s.message.clone().unwrap_or_default(),
+        last_sync: when(s.last_sync_at),
+    }
+}
+
 fn character_id(raw: &str) -> WebResult<CharacterId> {
     raw.parse()
         .map_err(|_| WebError::BadRequest(not_an_id(CharacterId::WHAT, raw)))
@@ -99,33 +125,31 @@ pub async fn page(
         })?),
     };
     let page = requested_page(&q.page)?;
-    let progress = state.app.sync_progress(&viewer.caller).await?;
-    let counts = &progress.by_status;
-    let count_of = |s: SyncStatus| counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
-    let matching = match status {
-        Some(s) => count_of(s),
-        None => counts.iter().map(|(_, n)| n).sum(),
-    };
-    let synced = state
+    let offset = usize::try_from(pager::offset(page, PAGE_SIZE)).unwrap_or(0);
+    let listed = state
         .app
-        .synced_page(
+        .enrolment_page(
             &viewer.caller,
             status,
-            PAGE_SIZE,
-            pager::offset(page, PAGE_SIZE),
+            usize::try_from(PAGE_SIZE).unwrap_or(0),
+            offset,
         )
         .await?;
-    let lines = synced
-        .into_iter()
-        .map(|(s, name)| AdminSyncLine {
-            character: s.character.get(),
-            name,
-            status: s.status.as_str().to_owned(),
-            status_text: status_label(s.status).to_owned(),
-            message: s.message.clone().unwrap_or_default(),
-            last_sync: when(s.last_sync_at),
-        })
-        .collect();
+    let rows = state
+        .sync_admin_rows
+        .get_or_render(&listed.all, (status, offset), || {
+            let lines = listed.lines().map(admin_sync_line).collect();
+            SyncAdminRows {
+                lines,
+                filtered: status.is_some(),
+            }
+            .render()
+            .map_err(|e| WebError::Internal(format!("the contact sync list's rows: {e}")))
+        })?;
+    let progress = listed.progress;
+    let counts = &progress.by_status;
+    let count_of = |s: SyncStatus| counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
+    let matching = i64::try_from(listed.matching).unwrap_or(i64::MAX);
     Ok(SyncAdminPage {
         progress: progress_fragment(&progress),
         by_status: SyncStatus::ALL
@@ -146,7 +170,7 @@ pub async fn page(
             PAGE_SIZE,
             matching,
         ),
-        lines,
+        rows,
         layout: viewer.layout,
     })
 }
