@@ -108,7 +108,7 @@ async fn main() -> anyhow::Result<()> {
         database.url = Some(SecretString::from(pg.url.clone()));
     }
     if let Some(n) = args.db_connections {
-        database.max_connections = n;
+        database.max_connections = Some(n);
     }
     let mut settings = bench_support::settings(&sim, dir.path(), database, addr, base.clone())?;
     // Demo mode: the first login becomes superuser, so it may approve.

@@ -118,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let mut database = DatabaseSettings::default();
     if let Some(n) = args.max_connections {
-        database.max_connections = n;
+        database.max_connections = Some(n);
     }
     if let Some(pg) = &pg {
         database.url = Some(SecretString::from(pg.url.clone()));

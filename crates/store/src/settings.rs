@@ -12,8 +12,9 @@ pub struct DatabaseSettings {
     /// `sqlite://path/to/file.db` (default: `<data_dir>/jumpgate.db`) or `postgres://…`; a secret
     /// (it may hold a password), never logged.
     pub url: Option<SecretString>,
-    /// PostgreSQL: the pool size. SQLite: the number of reader connections.
-    pub max_connections: u32,
+    /// PostgreSQL: the pool size (default 10). SQLite: the number of reader connections beside
+    /// the one writer (default 4).
+    pub max_connections: Option<u32>,
 }
 
 impl Default for DatabaseSettings {
@@ -28,7 +29,7 @@ impl Default for DatabaseSettings {
 impl DatabaseSettings {
     /// Adds every problem with this section to `problems`, each named with its setting and fix.
     pub fn validate(&self, problems: &mut Vec<String>) {
-        if self.max_connections == 0 {
+        if self.max_connections == Some(0) {
             problems.push("database.max_connections must be at least 1".to_owned());
         }
         if let Some(url) = &self.url

@@ -96,7 +96,9 @@ impl Drop for TestStore {
 
 fn test_options() -> ConnectOptions {
     // Test binaries run many stores at once against one server: keep each pool small.
-    ConnectOptions { max_connections: 5 }
+    ConnectOptions {
+        max_connections: Some(5),
+    }
 }
 
 /// A new SQLite database file in a fresh temporary directory.

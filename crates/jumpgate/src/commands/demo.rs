@@ -175,7 +175,7 @@ fn demo_settings(args: &DemoArgs, sim: &EveSim, public_url: url::Url) -> Setting
         },
         database: DatabaseSettings {
             url: None,
-            max_connections: 5,
+            max_connections: Some(5),
         },
         eve: EveSettings {
             client_id: "jumpgate-demo".into(),

@@ -132,9 +132,15 @@ fn test_postgres_url() -> String {
 }
 
 pub(crate) async fn open(url: &str) -> Arc<Store> {
-    jumpgate_store::connect(url, &ConnectOptions { max_connections: 2 }, TEST_AUDIT_KEY)
-        .await
-        .unwrap_or_else(|e| panic!("open {url}: {e}"))
+    jumpgate_store::connect(
+        url,
+        &ConnectOptions {
+            max_connections: Some(2),
+        },
+        TEST_AUDIT_KEY,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("open {url}: {e}"))
 }
 
 /// Waits until `path` holds `pid`: the SQLite lock file of a process that opened the database.

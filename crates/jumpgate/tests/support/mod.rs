@@ -173,7 +173,7 @@ impl TestApp {
             },
             database: DatabaseSettings {
                 url: Some(SecretString::from(db.url.clone())),
-                max_connections: 5,
+                max_connections: Some(5),
             },
             eve: EveSettings {
                 client_id: CLIENT_ID.into(),

@@ -38,7 +38,7 @@ impl PgDb {
         })?;
         sqlx::Connection::close(probe?).await?;
         let pool = super::pool::pool_options::<sqlx::Postgres>()
-            .max_connections(opts.max_connections.max(1))
+            .max_connections(opts.postgres_pool())
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect_with(options)
             .await?;

@@ -628,7 +628,9 @@ async fn postgres_instances_share_one_queue_without_double_leases() {
     let t = testing::fresh_postgres().await;
     let other = connect(
         &t.url,
-        &ConnectOptions { max_connections: 3 },
+        &ConnectOptions {
+            max_connections: Some(3),
+        },
         testing::TEST_AUDIT_KEY,
     )
     .await

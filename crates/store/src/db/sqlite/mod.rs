@@ -26,6 +26,12 @@ pub(crate) struct SqliteDb {
     _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
+/// Each reader's page cache, in KiB as SQLite's negative `cache_size` says (its default is 2 MiB).
+/// Every reader keeps its own copy of the pages it read, so the default made ten readers hold
+/// up to 20 MiB of one small database; a page a reader no longer holds is read again from the
+/// operating system's cache, which all of them share (ADR 0023).
+const READER_CACHE: &str = "-1024";
+
 impl SqliteDb {
     /// Opens (creating if missing) and migrates the database a `sqlite:` URL names.
     pub(crate) async fn open(url: &str, opts: &ConnectOptions) -> Result<Self> {
@@ -68,8 +74,8 @@ impl SqliteDb {
         MIGRATOR.run(&writer).await?;
         let checkpointer = checkpoint::Checkpointer::spawn(options.clone());
         let reader = super::pool::pool_options::<sqlx::Sqlite>()
-            .max_connections(opts.max_connections.max(1))
-            .connect_lazy_with(options);
+            .max_connections(opts.sqlite_readers())
+            .connect_lazy_with(options.pragma("cache_size", READER_CACHE));
         Ok(Self {
             writer,
             reader,
