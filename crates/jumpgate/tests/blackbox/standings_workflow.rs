@@ -1398,3 +1398,80 @@ on_both_backends!(
         assert!(page.contains("not a page number"), "{page}");
     }
 );
+
+/// The `<tr>` of `entity` (e.g. `character:90000001`) on the member page.
+fn subject_row<'p>(page: &'p str, entity: &str) -> &'p str {
+    let at = page
+        .find(&format!("data-entity=\"{entity}\""))
+        .unwrap_or_else(|| panic!("no row for {entity}: {page}"));
+    let start = page[..at].rfind("<tr").unwrap();
+    let end = at + page[at..].find("</tr>").unwrap();
+    &page[start..end]
+}
+
+on_both_backends!(
+    the_member_page_shows_what_another_instance_changed_on_the_next_view,
+    |t: TestApp| async move {
+        let chars = distinct_characters(&t, 1);
+        let (m, account) = member(&t, &chars, true).await;
+        let c = chars[0];
+        let subject = format!("character:{c}");
+        let row = |page: String| subject_row(&page, &subject).to_owned();
+        let (_, page) = m.get_text("/standings").await;
+        assert!(row(page).contains("subject can-request"), "before anything");
+
+        // Each written straight into the database, as another instance would.
+        let entity = jumpgate_domain::standings::Entity::character(CharacterId(c));
+        let request = t
+            .store
+            .create_request(&jumpgate_store::NewStandingRequest {
+                entity,
+                name: "Asked elsewhere".to_owned(),
+                requester: account,
+            })
+            .await
+            .unwrap();
+        let (_, page) = m.get_text("/standings").await;
+        let shown = row(page);
+        assert!(shown.contains("subject pending"), "{shown}");
+        assert!(
+            shown.contains(&format!("/standings/requests/{}/cancel", request.id)),
+            "{shown}"
+        );
+
+        t.store
+            .decide_request(
+                request.id,
+                &jumpgate_store::RequestDecision::Approve {
+                    by: account,
+                    standing: jumpgate_domain::standings::Standing::new(5.0).unwrap(),
+                    notes: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let (_, page) = m.get_text("/standings").await;
+        let shown = row(page);
+        assert!(shown.contains("subject approved"), "{shown}");
+        assert!(shown.contains("Remove standing"), "{shown}");
+
+        t.store
+            .create_revocation(&jumpgate_store::NewRevocation {
+                entity,
+                name: "Removed elsewhere".to_owned(),
+                reason: RevocationReason::TokenInvalid,
+                requester: None,
+            })
+            .await
+            .unwrap();
+        let (_, page) = m.get_text("/standings").await;
+        let shown = row(page);
+        assert!(shown.contains("Removal pending"), "{shown}");
+        assert!(!shown.contains("Remove standing"), "{shown}");
+
+        t.store.delete_standing(c).await.unwrap();
+        let (_, page) = m.get_text("/standings").await;
+        let shown = row(page);
+        assert!(shown.contains("subject can-request"), "{shown}");
+    }
+);

@@ -1188,3 +1188,34 @@ store_test!(entries_are_read_by_a_list_of_ids, |store| async move {
     assert_eq!(named, ["Foes", "Friends"]);
     assert!(store.standings_by_ids(&[]).await.unwrap().is_empty());
 });
+
+store_test!(
+    several_change_counters_are_read_at_once_in_the_order_asked,
+    |store| async move {
+        store
+            .upsert_standing(&entry(alliance(99_000_902), "Counted twice", 5.0))
+            .await
+            .unwrap();
+        let standings = store.change_counter("standings").await.unwrap();
+        let queue = store.change_counter("approval_queue").await.unwrap();
+        assert_eq!(
+            store
+                .change_counters(["standings", "approval_queue"])
+                .await
+                .unwrap(),
+            [standings, queue]
+        );
+        assert_eq!(
+            store
+                .change_counters(["approval_queue", "standings"])
+                .await
+                .unwrap(),
+            [queue, standings]
+        );
+        let err = store
+            .change_counters(["standings", "no such counter"])
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("no such counter"), "{err}");
+    }
+);
