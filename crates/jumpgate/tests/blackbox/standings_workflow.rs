@@ -1417,7 +1417,15 @@ on_both_backends!(
         let c = chars[0];
         let subject = format!("character:{c}");
         let row = |page: String| subject_row(&page, &subject).to_owned();
+        /// The history's row of the request or removal named `name`.
+        fn history_row<'p>(page: &'p str, name: &str) -> &'p str {
+            let at = page
+                .find(&format!("<td>{name}</td>"))
+                .unwrap_or_else(|| panic!("no history row for {name}: {page}"));
+            &page[at..at + page[at..].find("</tr>").unwrap()]
+        }
         let (_, page) = m.get_text("/standings").await;
+        assert!(page.contains("No requests yet."), "{page}");
         assert!(row(page).contains("subject can-request"), "before anything");
 
         // Each written straight into the database, as another instance would.
@@ -1432,6 +1440,10 @@ on_both_backends!(
             .await
             .unwrap();
         let (_, page) = m.get_text("/standings").await;
+        assert!(
+            history_row(&page, "Asked elsewhere").contains(">pending<"),
+            "{page}"
+        );
         let shown = row(page);
         assert!(shown.contains("subject pending"), "{shown}");
         assert!(
@@ -1451,6 +1463,10 @@ on_both_backends!(
             .await
             .unwrap();
         let (_, page) = m.get_text("/standings").await;
+        assert!(
+            history_row(&page, "Asked elsewhere").contains(">approved<"),
+            "the decision shows in the history: {page}"
+        );
         let shown = row(page);
         assert!(shown.contains("subject approved"), "{shown}");
         assert!(shown.contains("Remove standing"), "{shown}");
@@ -1459,12 +1475,16 @@ on_both_backends!(
             .create_revocation(&jumpgate_store::NewRevocation {
                 entity,
                 name: "Removed elsewhere".to_owned(),
-                reason: RevocationReason::TokenInvalid,
-                requester: None,
+                reason: RevocationReason::RequestedByOwner,
+                requester: Some(account),
             })
             .await
             .unwrap();
         let (_, page) = m.get_text("/standings").await;
+        assert!(
+            history_row(&page, "Removed elsewhere").contains(">pending<"),
+            "{page}"
+        );
         let shown = row(page);
         assert!(shown.contains("Removal pending"), "{shown}");
         assert!(!shown.contains("Remove standing"), "{shown}");

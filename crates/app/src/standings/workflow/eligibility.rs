@@ -6,6 +6,7 @@ use super::listing::STANDINGS_COUNTER;
 use crate::App;
 use crate::error::{AppError, AppResult};
 use crate::standings::SYNC_LOGIN;
+use crate::versioned::VersionedByKey;
 use jumpgate_domain::account::{Character, TokenStatus};
 use jumpgate_domain::standings::{
     CoverageReport, CoverageRule, Entity, EntityKind, MemberStatus, Standing, evaluate,
@@ -16,6 +17,7 @@ use jumpgate_store::{
     Notification, QueueItem, Revocation, StandingRequest, TokenRecord, WorkflowFilter,
 };
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Why a character's token does not allow a standing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,11 +133,27 @@ impl CorporationCoverage {
 pub struct MemberOverview {
     pub characters: Vec<SubjectRow>,
     pub corporations: Vec<SubjectRow>,
-    pub requests: Vec<StandingRequest>,
-    pub revocations: Vec<Revocation>,
+    pub history: Arc<MemberHistory>,
     pub notifications: Vec<Notification>,
     pub coverage_rule: CoverageRule,
 }
+
+/// A member's own requests and removal requests, newest first, as the member page lists them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MemberHistory {
+    pub requests: Vec<StandingRequest>,
+    pub revocations: Vec<Revocation>,
+}
+
+/// How many requests and how many removal requests the member page lists.
+const HISTORY_LIMIT: i64 = 50;
+
+/// Each member's history as last read, kept while the `approval_queue` counter stays the same
+/// (ADR 0010): one counter covers every account's, so any request or decision drops them all.
+pub type MemberHistoryCache = VersionedByKey<AccountId, MemberHistory>;
+
+/// How many members' histories a process keeps at most.
+pub const MEMBER_HISTORIES_KEPT: usize = 1_000;
 
 impl App {
     /// Whether the character has a usable sync token with the scopes a member in `state` needs.
@@ -417,28 +435,27 @@ impl App {
             });
         }
 
-        let requests = self
-            .store()
-            .requests(&WorkflowFilter {
-                requester: Some(account),
-                limit: 50,
-                ..WorkflowFilter::default()
-            })
-            .await?;
-        let revocations = self
-            .store()
-            .revocations(&WorkflowFilter {
-                requester: Some(account),
-                limit: 50,
-                ..WorkflowFilter::default()
+        // Every write to requests and revocations moves the `approval_queue` counter, and their
+        // rows are all the history shows: kept per account while the counter stays the same.
+        let history = self
+            .member_history_cache()
+            .get_or_read(queue_version, &account, || async {
+                let mine = WorkflowFilter {
+                    requester: Some(account),
+                    limit: HISTORY_LIMIT,
+                    ..WorkflowFilter::default()
+                };
+                Ok(MemberHistory {
+                    requests: self.store().requests(&mine).await?,
+                    revocations: self.store().revocations(&mine).await?,
+                })
             })
             .await?;
         let notifications = self.store().notifications(account, false, 30).await?;
         Ok(MemberOverview {
             characters: char_rows,
             corporations: corp_rows,
-            requests,
-            revocations,
+            history,
             notifications,
             coverage_rule: self.settings().standings.coverage_rule,
         })
