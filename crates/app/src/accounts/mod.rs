@@ -327,14 +327,15 @@ impl App {
         account: AccountId,
     ) -> AppResult<AccountView> {
         caller.require_self_or(account, Permission::ADMIN_USERS)?;
-        let acc = self
+        // The account and its characters with their organisations and tokens in one read.
+        let found = self
             .store()
-            .account(account)
+            .account_with_characters(account)
             .await?
             .ok_or_else(|| AppError::NotFound("this account no longer exists".into()))?;
-        // The characters with their organisations and tokens in one read.
-        let characters = self.store().account_characters(account).await?;
-        let views = characters
+        let acc = found.account;
+        let views = found
+            .characters
             .into_iter()
             .map(|c| CharacterView {
                 is_main: acc.main_character == Some(c.character.id),
@@ -351,6 +352,20 @@ impl App {
             account: acc,
             characters: views,
         })
+    }
+
+    /// The characters of `account` with their organisations and tokens (one read), the main
+    /// first; none if the account is gone. For use cases that checked their caller.
+    pub(crate) async fn characters_with_details(
+        &self,
+        account: AccountId,
+    ) -> AppResult<Vec<jumpgate_store::AccountCharacter>> {
+        Ok(self
+            .store()
+            .account_with_characters(account)
+            .await?
+            .map(|a| a.characters)
+            .unwrap_or_default())
     }
 
     /// The caller's own characters (to pick one that reads an organisation's contacts).

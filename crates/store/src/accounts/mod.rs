@@ -7,4 +7,4 @@ mod characters;
 mod orgs;
 mod verification_mails;
 
-pub use account_characters::AccountCharacter;
+pub use account_characters::{AccountCharacter, AccountWithCharacters};

@@ -928,7 +928,7 @@ store_test!(
 );
 
 store_test!(
-    an_accounts_characters_come_in_one_read_with_their_organisations_and_tokens,
+    an_account_comes_in_one_read_with_its_characters_their_organisations_and_tokens,
     |store| async move {
         let t = now();
         let (account, _) = store.create_account(&character(1, "Zed")).await.unwrap();
@@ -950,7 +950,16 @@ store_test!(
         }
         let (corp, alliance) = known_organisations(&store).await;
 
-        let read = store.account_characters(account.id).await.unwrap();
+        let found = store
+            .account_with_characters(account.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            Some(found.account),
+            store.account(account.id).await.unwrap()
+        );
+        let read = found.characters;
         // The same characters in the same order as `characters_of` (main first, then by name).
         let characters: Vec<_> = read.iter().map(|c| c.character.clone()).collect();
         assert_eq!(characters, store.characters_of(account.id).await.unwrap());
@@ -975,13 +984,29 @@ store_test!(
         assert_eq!(read[2].corporation, None, "bob's corporation is not known");
         assert_eq!(read[2].alliance, None, "bob has no alliance");
 
-        assert_eq!(store.account_characters(other.id).await.unwrap().len(), 1);
-        assert!(
-            store
-                .account_characters(AccountId(999))
-                .await
-                .unwrap()
-                .is_empty()
+        let other_read = store
+            .account_with_characters(other.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(other_read.account.id, other.id);
+        assert_eq!(other_read.characters.len(), 1);
+        assert_eq!(other_read.characters[0].tokens.len(), 1);
+        // An account whose last character moved away is read without characters.
+        store
+            .move_character(CharacterId(4), account.id, RemovalReason::Moved, None)
+            .await
+            .unwrap();
+        let emptied = store
+            .account_with_characters(other.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(emptied.account.id, other.id);
+        assert!(emptied.characters.is_empty());
+        assert_eq!(
+            store.account_with_characters(AccountId(999)).await.unwrap(),
+            None
         );
     }
 );

@@ -137,7 +137,7 @@ impl App {
         let now = self.now();
         // The characters with their tokens in one read, their sync jobs in one more, not two
         // per character.
-        let characters = self.store().account_characters(account).await?;
+        let characters = self.characters_with_details(account).await?;
         let keys: Vec<String> = characters
             .iter()
             .map(|c| sync_key(c.character.id))

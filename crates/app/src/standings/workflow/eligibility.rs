@@ -297,7 +297,7 @@ impl App {
         // The characters with their corporations and tokens in one read; what stands and what
         // waits from the lists this process keeps, checked against their change counters in
         // one more (ADR 0010): a change by any instance shows on the next view.
-        let characters = self.store().account_characters(account).await?;
+        let characters = self.characters_with_details(account).await?;
         let corporations: BTreeSet<CorporationId> = characters
             .iter()
             .map(|c| c.character.corporation)
