@@ -70,6 +70,8 @@ struct Inner {
     approval_queue: standings::workflow::approval_queue::ApprovalQueueCache,
     /// Members' own requests and revocations, while no request or revocation changed.
     member_history: standings::workflow::eligibility::MemberHistoryCache,
+    /// Members' notifications, while no notification changed.
+    member_notifications: standings::workflow::eligibility::MemberNotificationsCache,
     /// When the database last answered the readiness probe.
     readiness_seen: std::sync::Mutex<Option<OffsetDateTime>>,
 }
@@ -106,6 +108,10 @@ impl App {
                 member_history: standings::workflow::eligibility::MemberHistoryCache::new(
                     standings::workflow::eligibility::MEMBER_HISTORIES_KEPT,
                 ),
+                member_notifications:
+                    standings::workflow::eligibility::MemberNotificationsCache::new(
+                        standings::workflow::eligibility::MEMBER_HISTORIES_KEPT,
+                    ),
                 readiness_seen: std::sync::Mutex::new(None),
             }),
         }
@@ -162,6 +168,12 @@ impl App {
         &self,
     ) -> &standings::workflow::eligibility::MemberHistoryCache {
         &self.inner.member_history
+    }
+
+    pub(crate) fn member_notifications_cache(
+        &self,
+    ) -> &standings::workflow::eligibility::MemberNotificationsCache {
+        &self.inner.member_notifications
     }
 
     pub(crate) fn readiness_seen(&self) -> &std::sync::Mutex<Option<OffsetDateTime>> {

@@ -1493,5 +1493,25 @@ on_both_backends!(
         let (_, page) = m.get_text("/standings").await;
         let shown = row(page);
         assert!(shown.contains("subject can-request"), "{shown}");
+
+        // Notifications: a new one, then all marked read.
+        let (_, page) = m.get_text("/standings").await;
+        let unread_before: usize = page.matches("<li class=\"unread\">").count();
+        t.store
+            .notify(account, "Written elsewhere", None)
+            .await
+            .unwrap();
+        let (_, page) = m.get_text("/standings").await;
+        assert!(page.contains("Written elsewhere"), "{page}");
+        assert_eq!(
+            page.matches("<li class=\"unread\">").count(),
+            unread_before + 1,
+            "{page}"
+        );
+        t.store.mark_notifications_read(account).await.unwrap();
+        let (_, page) = m.get_text("/standings").await;
+        assert!(page.contains("Written elsewhere"), "{page}");
+        assert_eq!(page.matches("<li class=\"unread\">").count(), 0, "{page}");
+        assert!(!page.contains("Mark all read"), "{page}");
     }
 );

@@ -1219,3 +1219,22 @@ store_test!(
         assert!(err.to_string().contains("no such counter"), "{err}");
     }
 );
+
+store_test!(
+    the_notifications_counter_moves_with_every_new_or_read_notification,
+    |store| async move {
+        let version = || {
+            let store = store.clone();
+            async move { store.change_counter("notifications").await.unwrap() }
+        };
+        let a = account(&store, 90_000_021, "Notified").await;
+        let v0 = version().await;
+        store.notify(a, "first", None).await.unwrap();
+        let v1 = version().await;
+        assert!(v1 > v0, "a new notification moves the counter");
+        store.notifications(a, false, 30).await.unwrap();
+        assert_eq!(version().await, v1, "reading does not");
+        store.mark_notifications_read(a).await.unwrap();
+        assert!(version().await > v1, "marking read moves the counter");
+    }
+);

@@ -134,7 +134,7 @@ pub struct MemberOverview {
     pub characters: Vec<SubjectRow>,
     pub corporations: Vec<SubjectRow>,
     pub history: Arc<MemberHistory>,
-    pub notifications: Vec<Notification>,
+    pub notifications: Arc<Vec<Notification>>,
     pub coverage_rule: CoverageRule,
 }
 
@@ -152,8 +152,18 @@ const HISTORY_LIMIT: i64 = 50;
 /// (ADR 0010): one counter covers every account's, so any request or decision drops them all.
 pub type MemberHistoryCache = VersionedByKey<AccountId, MemberHistory>;
 
-/// How many members' histories a process keeps at most.
+/// How many members' histories (and notification lists) a process keeps at most.
 pub const MEMBER_HISTORIES_KEPT: usize = 1_000;
+
+/// The change counter the database bumps with every write to notifications.
+const NOTIFICATIONS_COUNTER: &str = "notifications";
+
+/// How many notifications the member page lists, newest first.
+const NOTIFICATIONS_LIMIT: i64 = 30;
+
+/// Each member's notifications as last read, kept while the `notifications` counter stays the
+/// same (new ones, marking them read and deleting them all move it).
+pub type MemberNotificationsCache = VersionedByKey<AccountId, Vec<Notification>>;
 
 impl App {
     /// Whether the character has a usable sync token with the scopes a member in `state` needs.
@@ -308,9 +318,9 @@ impl App {
             .map(|c| c.character.id.get())
             .chain(corporations.iter().map(|c| c.get()))
             .collect();
-        let [standings_version, queue_version] = self
+        let [standings_version, queue_version, notifications_version] = self
             .store()
-            .change_counters([STANDINGS_COUNTER, QUEUE_COUNTER])
+            .change_counters([STANDINGS_COUNTER, QUEUE_COUNTER, NOTIFICATIONS_COUNTER])
             .await?;
         let standings: BTreeMap<i64, Standing> = self
             .all_standings_at(standings_version)
@@ -451,7 +461,15 @@ impl App {
                 })
             })
             .await?;
-        let notifications = self.store().notifications(account, false, 30).await?;
+        let notifications = self
+            .member_notifications_cache()
+            .get_or_read(notifications_version, &account, || async {
+                Ok(self
+                    .store()
+                    .notifications(account, false, NOTIFICATIONS_LIMIT)
+                    .await?)
+            })
+            .await?;
         Ok(MemberOverview {
             characters: char_rows,
             corporations: corp_rows,
