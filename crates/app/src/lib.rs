@@ -68,6 +68,10 @@ struct Inner {
     enrolment: standings::sync::EnrolmentCache,
     /// The approver queue last read, while no request or revocation changed.
     approval_queue: standings::workflow::approval_queue::ApprovalQueueCache,
+    /// Members' own requests and revocations, while no request or revocation changed.
+    member_history: standings::workflow::eligibility::MemberHistoryCache,
+    /// Members' notifications, while no notification changed.
+    member_notifications: standings::workflow::eligibility::MemberNotificationsCache,
     /// When the database last answered the readiness probe.
     readiness_seen: std::sync::Mutex<Option<OffsetDateTime>>,
 }
@@ -101,6 +105,13 @@ impl App {
                 approval_queue: standings::workflow::approval_queue::ApprovalQueueCache::new(Some(
                     standings::workflow::approval_queue::QUEUE_DETAILS_MAX_AGE,
                 )),
+                member_history: standings::workflow::eligibility::MemberHistoryCache::new(
+                    standings::workflow::eligibility::MEMBER_HISTORIES_KEPT,
+                ),
+                member_notifications:
+                    standings::workflow::eligibility::MemberNotificationsCache::new(
+                        standings::workflow::eligibility::MEMBER_HISTORIES_KEPT,
+                    ),
                 readiness_seen: std::sync::Mutex::new(None),
             }),
         }
@@ -151,6 +162,18 @@ impl App {
         &self,
     ) -> &standings::workflow::approval_queue::ApprovalQueueCache {
         &self.inner.approval_queue
+    }
+
+    pub(crate) fn member_history_cache(
+        &self,
+    ) -> &standings::workflow::eligibility::MemberHistoryCache {
+        &self.inner.member_history
+    }
+
+    pub(crate) fn member_notifications_cache(
+        &self,
+    ) -> &standings::workflow::eligibility::MemberNotificationsCache {
+        &self.inner.member_notifications
     }
 
     pub(crate) fn readiness_seen(&self) -> &std::sync::Mutex<Option<OffsetDateTime>> {

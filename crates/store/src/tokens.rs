@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 const TOKEN_COLS: &str = "id, character_id, login, access_token, refresh_token, expires_at, \
      scopes, owner_hash, status, status_reason, created_at, last_checked_at";
 
-fn read_token<R: Cols>(r: &R) -> Result<TokenRecord> {
+pub(crate) fn read_token<R: Cols>(r: &R) -> Result<TokenRecord> {
     Ok(TokenRecord {
         id: TokenId(r.get("id")?),
         character: CharacterId(r.get("character_id")?),

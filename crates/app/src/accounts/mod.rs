@@ -24,15 +24,10 @@ use jumpgate_domain::account::{Account, Character, RemovalReason, TokenStatus};
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::login::{LoginDecision, decide_login};
 use jumpgate_domain::permissions::Permission;
-use jumpgate_domain::{
-    AccountId, AllianceId, CharacterId, CorporationId, DOOMHEIM_ID, EveLogin, ScopeSet,
-};
+use jumpgate_domain::{AccountId, CharacterId, DOOMHEIM_ID, EveLogin, ScopeSet};
 use jumpgate_eve::TokenResponse;
-use jumpgate_store::{
-    AllianceInfo, CorporationInfo, NewCharacter, NewToken, TokenRecord, Transaction,
-};
+use jumpgate_store::{NewCharacter, NewToken, TokenRecord, Transaction};
 use serde_json::json;
-use std::collections::BTreeMap;
 
 /// What a completed login did, for the page that follows.
 #[derive(Debug, Clone)]
@@ -332,54 +327,45 @@ impl App {
         account: AccountId,
     ) -> AppResult<AccountView> {
         caller.require_self_or(account, Permission::ADMIN_USERS)?;
-        let acc = self
+        // The account and its characters with their organisations and tokens in one read.
+        let found = self
             .store()
-            .account(account)
+            .account_with_characters(account)
             .await?
             .ok_or_else(|| AppError::NotFound("this account no longer exists".into()))?;
-        let characters = self.store().characters_of(account).await?;
-        let tokens = self.store().tokens_of_account(account).await?;
-        // The characters' organisations in two queries, not two per character.
-        let corp_ids: Vec<CorporationId> = characters.iter().map(|c| c.corporation).collect();
-        let alliance_ids: Vec<AllianceId> = characters.iter().filter_map(|c| c.alliance).collect();
-        let corps: BTreeMap<CorporationId, CorporationInfo> = self
-            .store()
-            .corporations_by_ids(&corp_ids)
-            .await?
+        let acc = found.account;
+        let views = found
+            .characters
             .into_iter()
-            .map(|c| (c.id, c))
+            .map(|c| CharacterView {
+                is_main: acc.main_character == Some(c.character.id),
+                corporation_name: c.corporation.as_ref().map(|x| x.name.clone()),
+                corporation_ticker: c.corporation.map(|x| x.ticker),
+                alliance_name: c.alliance.as_ref().map(|x| x.name.clone()),
+                alliance_ticker: c.alliance.map(|x| x.ticker),
+                tokens: c.tokens.iter().map(|t| self.token_view(t)).collect(),
+                character: c.character,
+            })
             .collect();
-        let alliances: BTreeMap<AllianceId, AllianceInfo> = self
-            .store()
-            .alliances_by_ids(&alliance_ids)
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a))
-            .collect();
-        let mut views = Vec::with_capacity(characters.len());
-        for c in characters {
-            let corp = corps.get(&c.corporation).cloned();
-            let alliance = c.alliance.and_then(|a| alliances.get(&a).cloned());
-            let token_views = tokens
-                .iter()
-                .filter(|t| t.character == c.id)
-                .map(|t| self.token_view(t))
-                .collect();
-            views.push(CharacterView {
-                is_main: acc.main_character == Some(c.id),
-                corporation_name: corp.as_ref().map(|x| x.name.clone()),
-                corporation_ticker: corp.map(|x| x.ticker),
-                alliance_name: alliance.as_ref().map(|x| x.name.clone()),
-                alliance_ticker: alliance.map(|x| x.ticker),
-                tokens: token_views,
-                character: c,
-            });
-        }
         Ok(AccountView {
             next_verification_mail: self.next_verification_mail_at(&acc).await?,
             account: acc,
             characters: views,
         })
+    }
+
+    /// The characters of `account` with their organisations and tokens (one read), the main
+    /// first; none if the account is gone. For use cases that checked their caller.
+    pub(crate) async fn characters_with_details(
+        &self,
+        account: AccountId,
+    ) -> AppResult<Vec<jumpgate_store::AccountCharacter>> {
+        Ok(self
+            .store()
+            .account_with_characters(account)
+            .await?
+            .map(|a| a.characters)
+            .unwrap_or_default())
     }
 
     /// The caller's own characters (to pick one that reads an organisation's contacts).

@@ -1398,3 +1398,120 @@ on_both_backends!(
         assert!(page.contains("not a page number"), "{page}");
     }
 );
+
+/// The `<tr>` of `entity` (e.g. `character:90000001`) on the member page.
+fn subject_row<'p>(page: &'p str, entity: &str) -> &'p str {
+    let at = page
+        .find(&format!("data-entity=\"{entity}\""))
+        .unwrap_or_else(|| panic!("no row for {entity}: {page}"));
+    let start = page[..at].rfind("<tr").unwrap();
+    let end = at + page[at..].find("</tr>").unwrap();
+    &page[start..end]
+}
+
+on_both_backends!(
+    the_member_page_shows_what_another_instance_changed_on_the_next_view,
+    |t: TestApp| async move {
+        let chars = distinct_characters(&t, 1);
+        let (m, account) = member(&t, &chars, true).await;
+        let c = chars[0];
+        let subject = format!("character:{c}");
+        let row = |page: String| subject_row(&page, &subject).to_owned();
+        /// The history's row of the request or removal named `name`.
+        fn history_row<'p>(page: &'p str, name: &str) -> &'p str {
+            let at = page
+                .find(&format!("<td>{name}</td>"))
+                .unwrap_or_else(|| panic!("no history row for {name}: {page}"));
+            &page[at..at + page[at..].find("</tr>").unwrap()]
+        }
+        let (_, page) = m.get_text("/standings").await;
+        assert!(page.contains("No requests yet."), "{page}");
+        assert!(row(page).contains("subject can-request"), "before anything");
+
+        // Each written straight into the database, as another instance would.
+        let entity = jumpgate_domain::standings::Entity::character(CharacterId(c));
+        let request = t
+            .store
+            .create_request(&jumpgate_store::NewStandingRequest {
+                entity,
+                name: "Asked elsewhere".to_owned(),
+                requester: account,
+            })
+            .await
+            .unwrap();
+        let (_, page) = m.get_text("/standings").await;
+        assert!(
+            history_row(&page, "Asked elsewhere").contains(">pending<"),
+            "{page}"
+        );
+        let shown = row(page);
+        assert!(shown.contains("subject pending"), "{shown}");
+        assert!(
+            shown.contains(&format!("/standings/requests/{}/cancel", request.id)),
+            "{shown}"
+        );
+
+        t.store
+            .decide_request(
+                request.id,
+                &jumpgate_store::RequestDecision::Approve {
+                    by: account,
+                    standing: jumpgate_domain::standings::Standing::new(5.0).unwrap(),
+                    notes: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let (_, page) = m.get_text("/standings").await;
+        assert!(
+            history_row(&page, "Asked elsewhere").contains(">approved<"),
+            "the decision shows in the history: {page}"
+        );
+        let shown = row(page);
+        assert!(shown.contains("subject approved"), "{shown}");
+        assert!(shown.contains("Remove standing"), "{shown}");
+
+        t.store
+            .create_revocation(&jumpgate_store::NewRevocation {
+                entity,
+                name: "Removed elsewhere".to_owned(),
+                reason: RevocationReason::RequestedByOwner,
+                requester: Some(account),
+            })
+            .await
+            .unwrap();
+        let (_, page) = m.get_text("/standings").await;
+        assert!(
+            history_row(&page, "Removed elsewhere").contains(">pending<"),
+            "{page}"
+        );
+        let shown = row(page);
+        assert!(shown.contains("Removal pending"), "{shown}");
+        assert!(!shown.contains("Remove standing"), "{shown}");
+
+        t.store.delete_standing(c).await.unwrap();
+        let (_, page) = m.get_text("/standings").await;
+        let shown = row(page);
+        assert!(shown.contains("subject can-request"), "{shown}");
+
+        // Notifications: a new one, then all marked read.
+        let (_, page) = m.get_text("/standings").await;
+        let unread_before: usize = page.matches("<li class=\"unread\">").count();
+        t.store
+            .notify(account, "Written elsewhere", None)
+            .await
+            .unwrap();
+        let (_, page) = m.get_text("/standings").await;
+        assert!(page.contains("Written elsewhere"), "{page}");
+        assert_eq!(
+            page.matches("<li class=\"unread\">").count(),
+            unread_before + 1,
+            "{page}"
+        );
+        t.store.mark_notifications_read(account).await.unwrap();
+        let (_, page) = m.get_text("/standings").await;
+        assert!(page.contains("Written elsewhere"), "{page}");
+        assert_eq!(page.matches("<li class=\"unread\">").count(), 0, "{page}");
+        assert!(!page.contains("Mark all read"), "{page}");
+    }
+);

@@ -17,7 +17,7 @@ const ACCOUNT_COLS: &str =
 
 const ACCOUNT_BY_ID: &str = concatcp!("SELECT ", ACCOUNT_COLS, " FROM accounts WHERE id = $1");
 
-fn read_account<R: Cols>(r: &R) -> Result<Account> {
+pub(super) fn read_account<R: Cols>(r: &R) -> Result<Account> {
     Ok(Account {
         id: AccountId(r.get("id")?),
         main_character: r.get::<Option<i64>>("main_character_id")?.map(CharacterId),

@@ -23,7 +23,7 @@ const REMOVED_COLS: &str = "id, character_id, character_name, from_account_id, t
 const CHARACTER_BY_ID: &str =
     concatcp!("SELECT ", CHARACTER_COLS, " FROM characters WHERE id = $1");
 
-fn read_character<R: Cols>(r: &R) -> Result<Character> {
+pub(super) fn read_character<R: Cols>(r: &R) -> Result<Character> {
     Ok(Character {
         id: CharacterId(r.get("id")?),
         account: AccountId(r.get("account_id")?),

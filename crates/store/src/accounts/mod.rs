@@ -2,6 +2,9 @@
 //! corporations and alliances those characters are in.
 
 mod account;
+mod account_characters;
 mod characters;
 mod orgs;
 mod verification_mails;
+
+pub use account_characters::{AccountCharacter, AccountWithCharacters};

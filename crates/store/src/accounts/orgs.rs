@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 const CORPORATION_COLS: &str = "id, name, ticker, alliance_id, member_count, expires_at";
 const ALLIANCE_COLS: &str = "id, name, ticker, expires_at";
 
-fn read_corporation<R: Cols>(r: &R) -> Result<CorporationInfo> {
+pub(super) fn read_corporation<R: Cols>(r: &R) -> Result<CorporationInfo> {
     Ok(CorporationInfo {
         id: CorporationId(r.get("id")?),
         name: r.get("name")?,
@@ -22,7 +22,7 @@ fn read_corporation<R: Cols>(r: &R) -> Result<CorporationInfo> {
     })
 }
 
-fn read_alliance<R: Cols>(r: &R) -> Result<AllianceInfo> {
+pub(super) fn read_alliance<R: Cols>(r: &R) -> Result<AllianceInfo> {
     Ok(AllianceInfo {
         id: AllianceId(r.get("id")?),
         name: r.get("name")?,

@@ -66,3 +66,37 @@ impl Cols for PgRow {
         Ok(self.try_get(col)?)
     }
 }
+
+/// The columns of a joined row whose names carry a prefix (`corporation_name`), read with the
+/// prefix left out, so one reader serves a table's own rows and its columns in a join.
+pub(crate) struct Prefixed<'r, R> {
+    pub(crate) prefix: &'static str,
+    pub(crate) row: &'r R,
+}
+
+impl<R: Cols> Prefixed<'_, R> {
+    fn name(&self, col: &str) -> String {
+        let mut name = String::with_capacity(self.prefix.len() + col.len());
+        name.push_str(self.prefix);
+        name.push_str(col);
+        name
+    }
+}
+
+impl<R: Cols> Cols for Prefixed<'_, R> {
+    fn get<T: ColumnValue>(&self, col: &str) -> Result<T> {
+        self.row.get(&self.name(col))
+    }
+
+    fn str(&self, col: &str) -> Result<&str> {
+        self.row.str(&self.name(col))
+    }
+
+    fn time(&self, col: &str) -> Result<OffsetDateTime> {
+        self.row.time(&self.name(col))
+    }
+
+    fn time_opt(&self, col: &str) -> Result<Option<OffsetDateTime>> {
+        self.row.time_opt(&self.name(col))
+    }
+}

@@ -32,7 +32,7 @@ mod postgres;
 mod sqlite;
 mod time;
 
-pub(crate) use cols::Cols;
+pub(crate) use cols::{Cols, Prefixed};
 pub(crate) use conn::{Conn, on_conn};
 pub(crate) use dialects::{Dialects, by_name_in_byte_order};
 pub(crate) use id_list::{IdList, ValueList, json_ids, where_in_ids};

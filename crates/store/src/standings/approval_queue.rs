@@ -13,7 +13,7 @@
 
 use super::corrupt;
 use crate::Store;
-use crate::db::{Db, on_db};
+use crate::db::{Db, Dialects, ValueList, on_db, where_in_ids};
 use crate::{Result, StoreError};
 use const_format::concatcp;
 use jumpgate_domain::standings::{Entity, EntityKind, RevocationReason, Standing};
@@ -222,6 +222,27 @@ impl Store {
         .fetch_optional(db.reader())
         .await?);
         value.ok_or_else(|| StoreError::NotFound(format!("change counter '{name}'")))
+    }
+
+    /// Several change counters in one statement, in the order of `names` (a page that keeps
+    /// several lists checks them all with one read).
+    pub async fn change_counters<const N: usize>(&self, names: [&str; N]) -> Result<[i64; N]> {
+        const BY_NAMES: Dialects =
+            where_in_ids!("SELECT name, value FROM change_counters WHERE name");
+        let list = ValueList::new(names.iter().map(|n| (*n).to_owned()));
+        let found: Vec<(String, i64)> = on_db!(self, |db| sqlx::query_as(db.sql(&BY_NAMES))
+            .bind(list)
+            .fetch_all(db.reader())
+            .await?);
+        let mut values = [0; N];
+        for (value, name) in values.iter_mut().zip(names) {
+            *value = found
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| *v)
+                .ok_or_else(|| StoreError::NotFound(format!("change counter '{name}'")))?;
+        }
+        Ok(values)
     }
 }
 

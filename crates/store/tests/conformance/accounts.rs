@@ -6,6 +6,34 @@ use jumpgate_domain::states::Affiliation;
 use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, FactionId};
 use jumpgate_store::{AllianceInfo, CorporationInfo, StoreError, store_test};
 
+/// `CORP` and `ALLIANCE` with their names, as ESI gave them.
+async fn known_organisations(store: &jumpgate_store::Store) -> (CorporationInfo, AllianceInfo) {
+    let expires_at = now() + secs(3600);
+    let corp = CorporationInfo {
+        id: CORP,
+        name: "Corp".into(),
+        ticker: "CRP".into(),
+        alliance: Some(ALLIANCE),
+        member_count: Some(42),
+        expires_at,
+    };
+    store
+        .upsert_corporation(&corp)
+        .await
+        .expect("the corporation is stored");
+    let alliance = AllianceInfo {
+        id: ALLIANCE,
+        name: "Alliance".into(),
+        ticker: "ALLY".into(),
+        expires_at,
+    };
+    store
+        .upsert_alliance(&alliance)
+        .await
+        .expect("the alliance is stored");
+    (corp, alliance)
+}
+
 store_test!(
     creating_an_account_makes_the_character_its_main,
     |store| async move {
@@ -625,23 +653,7 @@ store_test!(
         assert!(store.accounts_by_ids(&[]).await.unwrap().is_empty());
         assert!(store.characters_by_ids(&[]).await.unwrap().is_empty());
 
-        let t = now();
-        let corp = CorporationInfo {
-            id: CORP,
-            name: "Corp".into(),
-            ticker: "CRP".into(),
-            alliance: Some(ALLIANCE),
-            member_count: Some(42),
-            expires_at: t + secs(3600),
-        };
-        store.upsert_corporation(&corp).await.unwrap();
-        let alliance = AllianceInfo {
-            id: ALLIANCE,
-            name: "Alliance".into(),
-            ticker: "ALLY".into(),
-            expires_at: t + secs(3600),
-        };
-        store.upsert_alliance(&alliance).await.unwrap();
+        let (corp, alliance) = known_organisations(&store).await;
         assert_eq!(
             store
                 .corporations_by_ids(&[CorporationId(5), CORP])
@@ -912,5 +924,89 @@ store_test!(
             .await
             .unwrap();
         assert_eq!(version().await, seen, "the same values and affiliations");
+    }
+);
+
+store_test!(
+    an_account_comes_in_one_read_with_its_characters_their_organisations_and_tokens,
+    |store| async move {
+        let t = now();
+        let (account, _) = store.create_account(&character(1, "Zed")).await.unwrap();
+        // An alt in a corporation whose name is not known yet, without an alliance.
+        let mut elsewhere = character(2, "bob");
+        elsewhere.corporation = CorporationId(98_000_777);
+        elsewhere.alliance = None;
+        store.add_character(account.id, &elsewhere).await.unwrap();
+        store
+            .add_character(account.id, &character(3, "Alice"))
+            .await
+            .unwrap();
+        let (other, _) = store.create_account(&character(4, "Other")).await.unwrap();
+        for (id, login) in [(1, "sync"), (1, "core"), (2, "core"), (4, "core")] {
+            store
+                .upsert_token(&token(CharacterId(id), login, t + secs(60)))
+                .await
+                .unwrap();
+        }
+        let (corp, alliance) = known_organisations(&store).await;
+
+        let found = store
+            .account_with_characters(account.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            Some(found.account),
+            store.account(account.id).await.unwrap()
+        );
+        let read = found.characters;
+        // The same characters in the same order as `characters_of` (main first, then by name).
+        let characters: Vec<_> = read.iter().map(|c| c.character.clone()).collect();
+        assert_eq!(characters, store.characters_of(account.id).await.unwrap());
+        let names: Vec<&str> = characters.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Zed", "Alice", "bob"]);
+        // Each with its own tokens by login, and the organisations that are known.
+        let all_tokens = store.tokens_of_account(account.id).await.unwrap();
+        for c in &read {
+            let mut own: Vec<_> = all_tokens
+                .iter()
+                .filter(|tk| tk.character == c.character.id)
+                .cloned()
+                .collect();
+            own.sort_by(|a, b| a.login.cmp(&b.login));
+            assert_eq!(c.tokens, own, "{}", c.character.name);
+        }
+        let logins: Vec<&str> = read[0].tokens.iter().map(|tk| tk.login.as_str()).collect();
+        assert_eq!(logins, ["core", "sync"]);
+        assert!(read[1].tokens.is_empty(), "Alice holds no token");
+        assert_eq!(read[0].corporation, Some(corp.clone()));
+        assert_eq!(read[0].alliance, Some(alliance.clone()));
+        assert_eq!(read[2].corporation, None, "bob's corporation is not known");
+        assert_eq!(read[2].alliance, None, "bob has no alliance");
+
+        let other_read = store
+            .account_with_characters(other.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(other_read.account.id, other.id);
+        assert_eq!(other_read.characters.len(), 1);
+        assert_eq!(other_read.characters[0].tokens.len(), 1);
+        // An account whose last character moved away is read without characters.
+        store
+            .move_character(CharacterId(4), account.id, RemovalReason::Moved, None)
+            .await
+            .unwrap();
+        let emptied = store
+            .account_with_characters(other.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(emptied.account.id, other.id);
+        assert!(emptied.characters.is_empty());
+        assert_eq!(
+            store.account_with_characters(AccountId(999)).await.unwrap(),
+            None
+        );
     }
 );

@@ -1188,3 +1188,53 @@ store_test!(entries_are_read_by_a_list_of_ids, |store| async move {
     assert_eq!(named, ["Foes", "Friends"]);
     assert!(store.standings_by_ids(&[]).await.unwrap().is_empty());
 });
+
+store_test!(
+    several_change_counters_are_read_at_once_in_the_order_asked,
+    |store| async move {
+        store
+            .upsert_standing(&entry(alliance(99_000_902), "Counted twice", 5.0))
+            .await
+            .unwrap();
+        let standings = store.change_counter("standings").await.unwrap();
+        let queue = store.change_counter("approval_queue").await.unwrap();
+        assert_eq!(
+            store
+                .change_counters(["standings", "approval_queue"])
+                .await
+                .unwrap(),
+            [standings, queue]
+        );
+        assert_eq!(
+            store
+                .change_counters(["approval_queue", "standings"])
+                .await
+                .unwrap(),
+            [queue, standings]
+        );
+        let err = store
+            .change_counters(["standings", "no such counter"])
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("no such counter"), "{err}");
+    }
+);
+
+store_test!(
+    the_notifications_counter_moves_with_every_new_or_read_notification,
+    |store| async move {
+        let version = || {
+            let store = store.clone();
+            async move { store.change_counter("notifications").await.unwrap() }
+        };
+        let a = account(&store, 90_000_021, "Notified").await;
+        let v0 = version().await;
+        store.notify(a, "first", None).await.unwrap();
+        let v1 = version().await;
+        assert!(v1 > v0, "a new notification moves the counter");
+        store.notifications(a, false, 30).await.unwrap();
+        assert_eq!(version().await, v1, "reading does not");
+        store.mark_notifications_read(a).await.unwrap();
+        assert!(version().await > v1, "marking read moves the counter");
+    }
+);

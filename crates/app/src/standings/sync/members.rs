@@ -18,7 +18,6 @@ use jumpgate_store::{
     Job, JobStatus, SyncCounts, SyncLease, SyncStatus, SyncedCharacter, TokenRecord,
 };
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -136,20 +135,21 @@ impl App {
         let account = caller.person_with(Permission::STANDINGS_REQUEST)?;
         let enrolled = self.store().synced_characters(Some(account)).await?;
         let now = self.now();
-        let characters = self.store().characters_of(account).await?;
-        // The characters' tokens and sync jobs in one query each, not two per character.
-        let ids: Vec<CharacterId> = characters.iter().map(|c| c.id).collect();
-        let tokens: BTreeMap<CharacterId, TokenRecord> = self
-            .store()
-            .tokens_of_login(SYNC_LOGIN, &ids)
-            .await?
-            .into_iter()
-            .map(|t| (t.character, t))
+        // The characters with their tokens in one read, their sync jobs in one more, not two
+        // per character.
+        let characters = self.characters_with_details(account).await?;
+        let keys: Vec<String> = characters
+            .iter()
+            .map(|c| sync_key(c.character.id))
             .collect();
-        let keys: Vec<String> = ids.iter().map(|c| sync_key(*c)).collect();
         let all_jobs = self.store().jobs_with_keys(&keys).await?;
         let mut rows = Vec::new();
-        for (ch, key) in characters.into_iter().zip(keys) {
+        for (c, key) in characters.into_iter().zip(keys) {
+            let has_token = c
+                .tokens
+                .iter()
+                .any(|t| t.login == SYNC_LOGIN && usable_sync_token(t));
+            let ch = c.character;
             let jobs: Vec<&Job> = all_jobs
                 .iter()
                 .filter(|j| j.dedupe_key.as_deref() == Some(key.as_str()))
@@ -159,7 +159,7 @@ impl App {
                 character: ch.id,
                 name: ch.name,
                 enrolment: enrolled.iter().find(|e| e.character == ch.id).cloned(),
-                has_token: tokens.get(&ch.id).is_some_and(usable_sync_token),
+                has_token,
                 syncing: pending.is_some_and(|j| j.status == JobStatus::Running || j.run_at <= now),
                 next_sync: pending.map(|j| j.run_at).filter(|at| *at > now),
                 failed: jobs

@@ -21,7 +21,7 @@ use std::time::Duration;
 /// revocation changed.
 pub const QUEUE_DETAILS_MAX_AGE: Duration = Duration::from_secs(30);
 
-const COUNTER: &str = "approval_queue";
+pub(crate) const QUEUE_COUNTER: &str = "approval_queue";
 
 /// The last queue read, kept while the `approval_queue` counter stays the same and for at most
 /// `QUEUE_DETAILS_MAX_AGE`.
@@ -32,7 +32,13 @@ impl App {
     /// the page shows about requesters and subjects.
     pub async fn approval_queue(&self, caller: &Caller) -> AppResult<Arc<ApprovalQueue>> {
         caller.require(Permission::STANDINGS_APPROVE)?;
-        let version = self.store().change_counter(COUNTER).await?;
+        let version = self.store().change_counter(QUEUE_COUNTER).await?;
+        self.approval_queue_at(version).await
+    }
+
+    /// The queue as of the `approval_queue` counter's `version`, read just before; for use
+    /// cases that check their caller themselves (a member's page finds its own pending items).
+    pub(crate) async fn approval_queue_at(&self, version: i64) -> AppResult<Arc<ApprovalQueue>> {
         self.approval_queue_cache()
             .get_or_read(version, || async {
                 Ok(self.store().approval_queue().await?)

@@ -1,17 +1,23 @@
 //! Who may hold a standing: a member's characters (a valid sync token with the required scopes)
 //! and corporations (the coverage rule), and the member page's model built from it.
 
+use super::approval_queue::QUEUE_COUNTER;
+use super::listing::STANDINGS_COUNTER;
 use crate::App;
 use crate::error::{AppError, AppResult};
 use crate::standings::SYNC_LOGIN;
+use crate::versioned::VersionedByKey;
 use jumpgate_domain::account::{Character, TokenStatus};
 use jumpgate_domain::standings::{
     CoverageReport, CoverageRule, Entity, EntityKind, MemberStatus, Standing, evaluate,
 };
 use jumpgate_domain::{AccountId, CharacterId, CorporationId, ScopeSet};
 use jumpgate_domain::{RequestId, RevocationId};
-use jumpgate_store::{Notification, Revocation, StandingRequest, TokenRecord, WorkflowFilter};
+use jumpgate_store::{
+    Notification, QueueItem, Revocation, StandingRequest, TokenRecord, WorkflowFilter,
+};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Why a character's token does not allow a standing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,11 +133,37 @@ impl CorporationCoverage {
 pub struct MemberOverview {
     pub characters: Vec<SubjectRow>,
     pub corporations: Vec<SubjectRow>,
-    pub requests: Vec<StandingRequest>,
-    pub revocations: Vec<Revocation>,
-    pub notifications: Vec<Notification>,
+    pub history: Arc<MemberHistory>,
+    pub notifications: Arc<Vec<Notification>>,
     pub coverage_rule: CoverageRule,
 }
+
+/// A member's own requests and removal requests, newest first, as the member page lists them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MemberHistory {
+    pub requests: Vec<StandingRequest>,
+    pub revocations: Vec<Revocation>,
+}
+
+/// How many requests and how many removal requests the member page lists.
+const HISTORY_LIMIT: i64 = 50;
+
+/// Each member's history as last read, kept while the `approval_queue` counter stays the same
+/// (ADR 0010): one counter covers every account's, so any request or decision drops them all.
+pub type MemberHistoryCache = VersionedByKey<AccountId, MemberHistory>;
+
+/// How many members' histories (and notification lists) a process keeps at most.
+pub const MEMBER_HISTORIES_KEPT: usize = 1_000;
+
+/// The change counter the database bumps with every write to notifications.
+const NOTIFICATIONS_COUNTER: &str = "notifications";
+
+/// How many notifications the member page lists, newest first.
+const NOTIFICATIONS_LIMIT: i64 = 30;
+
+/// Each member's notifications as last read, kept while the `notifications` counter stays the
+/// same (new ones, marking them read and deleting them all move it).
+pub type MemberNotificationsCache = VersionedByKey<AccountId, Vec<Notification>>;
 
 impl App {
     /// Whether the character has a usable sync token with the scopes a member in `state` needs.
@@ -204,16 +236,27 @@ impl App {
         requester: AccountId,
         corporation: CorporationId,
     ) -> AppResult<CorporationCoverage> {
+        let state = self.account_state(requester).await?;
+        self.corporation_coverage_in(requester, &state, corporation)
+            .await
+    }
+
+    /// [`App::corporation_coverage`] for a requester whose state is known (a page's caller).
+    async fn corporation_coverage_in(
+        &self,
+        requester: AccountId,
+        state: &str,
+        corporation: CorporationId,
+    ) -> AppResult<CorporationCoverage> {
         let rule = self.settings().standings.coverage_rule;
         let fresh = self.esi().corporation(corporation).await?;
         let member_count = u32::try_from(fresh.value.member_count.max(0)).unwrap_or(u32::MAX);
-        let state = self.account_state(requester).await?;
         let mut statuses = Vec::new();
         let mut names = BTreeMap::new();
         let mut why = BTreeMap::new();
         let members = self.known_members(corporation).await?;
         let ids: Vec<CharacterId> = members.iter().map(|c| c.id).collect();
-        let mut problems = self.sync_token_problems(&ids, &state).await?;
+        let mut problems = self.sync_token_problems(&ids, state).await?;
         for c in members {
             let problem = problems.remove(&c.id).flatten();
             let owned = c.account == requester;
@@ -261,42 +304,54 @@ impl App {
             caller.person_with(jumpgate_domain::permissions::Permission::STANDINGS_REQUEST)?;
         // The caller's state was read with the session, moments ago.
         let state = caller.state().to_owned();
-        let characters = self.store().characters_of(account).await?;
+        // The characters with their corporations and tokens in one read; what stands and what
+        // waits from the lists this process keeps, checked against their change counters in
+        // one more (ADR 0010): a change by any instance shows on the next view.
+        let characters = self.characters_with_details(account).await?;
         let corporations: BTreeSet<CorporationId> = characters
             .iter()
-            .map(|c| c.corporation)
+            .map(|c| c.character.corporation)
             .filter(|c| !crate::App::is_biomassed(*c))
             .collect();
-        // Everything about the member's own few subjects in three queries, not every pending
-        // row nor a query per subject.
-        let subjects: Vec<i64> = characters
+        let subjects: BTreeSet<i64> = characters
             .iter()
-            .map(|c| c.id.get())
+            .map(|c| c.character.id.get())
             .chain(corporations.iter().map(|c| c.get()))
             .collect();
-        let standings: BTreeMap<i64, Standing> = self
+        let [standings_version, queue_version, notifications_version] = self
             .store()
-            .standings_by_ids(&subjects)
+            .change_counters([STANDINGS_COUNTER, QUEUE_COUNTER, NOTIFICATIONS_COUNTER])
+            .await?;
+        let standings: BTreeMap<i64, Standing> = self
+            .all_standings_at(standings_version)
             .await?
-            .into_iter()
+            .iter()
+            .filter(|e| subjects.contains(&e.entity.id))
             .map(|e| (e.entity.id, e.standing))
             .collect();
-        let pending_requests: BTreeMap<i64, RequestId> = self
-            .store()
-            .pending_requests_about(&subjects)
-            .await?
-            .into_iter()
-            .map(|r| (r.entity.id, r.id))
+        let queue = self.approval_queue_at(queue_version).await?;
+        let about_subjects = |items: &[QueueItem]| -> BTreeMap<i64, i64> {
+            items
+                .iter()
+                .filter(|x| subjects.contains(&x.entity.id))
+                .map(|x| (x.entity.id, x.id))
+                .collect()
+        };
+        let pending_requests = about_subjects(&queue.requests);
+        let pending_revocations = about_subjects(&queue.revocations);
+        let mut corp_names: BTreeMap<CorporationId, String> = characters
+            .iter()
+            .filter_map(|c| c.corporation.as_ref())
+            .map(|c| (c.id, c.name.clone()))
             .collect();
-        let pending_revocations: BTreeMap<i64, RevocationId> = self
-            .store()
-            .pending_revocations_about(&subjects)
-            .await?
-            .into_iter()
-            .map(|r| (r.entity.id, r.id))
+        let mut token_problems: BTreeMap<CharacterId, Option<TokenProblem>> = characters
+            .iter()
+            .map(|c| {
+                let token = c.tokens.iter().find(|t| t.login == SYNC_LOGIN);
+                (c.character.id, self.token_problem(token, &state))
+            })
             .collect();
-        let character_ids: Vec<CharacterId> = characters.iter().map(|c| c.id).collect();
-        let mut token_problems = self.sync_token_problems(&character_ids, &state).await?;
+        let characters: Vec<&Character> = characters.iter().map(|c| &c.character).collect();
 
         let mut char_rows = Vec::new();
         for c in &characters {
@@ -304,10 +359,14 @@ impl App {
             let status = if let Some(standing) = standings.get(&c.id.get()) {
                 SubjectStatus::Approved {
                     standing: *standing,
-                    revocation_id: pending_revocations.get(&c.id.get()).copied(),
+                    revocation_id: pending_revocations
+                        .get(&c.id.get())
+                        .map(|id| RevocationId(*id)),
                 }
             } else if let Some(id) = pending_requests.get(&c.id.get()) {
-                SubjectStatus::Pending { request_id: *id }
+                SubjectStatus::Pending {
+                    request_id: RequestId(*id),
+                }
             } else if let Some(p) = token_problems.remove(&c.id).flatten() {
                 SubjectStatus::MissingScopes {
                     reason: p.describe(),
@@ -327,14 +386,6 @@ impl App {
             });
         }
 
-        let corp_ids: Vec<CorporationId> = corporations.iter().copied().collect();
-        let mut corp_names: BTreeMap<CorporationId, String> = self
-            .store()
-            .corporations_by_ids(&corp_ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.name))
-            .collect();
         let mut corp_rows = Vec::new();
         for corp in corporations {
             let entity = Entity::corporation(corp);
@@ -346,12 +397,19 @@ impl App {
                 (
                     SubjectStatus::Approved {
                         standing: *standing,
-                        revocation_id: pending_revocations.get(&corp.get()).copied(),
+                        revocation_id: pending_revocations
+                            .get(&corp.get())
+                            .map(|id| RevocationId(*id)),
                     },
                     None,
                 )
             } else if let Some(id) = pending_requests.get(&corp.get()) {
-                (SubjectStatus::Pending { request_id: *id }, None)
+                (
+                    SubjectStatus::Pending {
+                        request_id: RequestId(*id),
+                    },
+                    None,
+                )
             } else if is_npc_corporation(corp) {
                 (
                     SubjectStatus::NotEligible {
@@ -360,7 +418,7 @@ impl App {
                     None,
                 )
             } else {
-                match self.corporation_coverage(account, corp).await {
+                match self.corporation_coverage_in(account, &state, corp).await {
                     Ok(cov) if cov.report.eligible => (SubjectStatus::CanRequest, Some(cov)),
                     Ok(cov) => (
                         SubjectStatus::NotEligible {
@@ -387,28 +445,35 @@ impl App {
             });
         }
 
-        let requests = self
-            .store()
-            .requests(&WorkflowFilter {
-                requester: Some(account),
-                limit: 50,
-                ..WorkflowFilter::default()
+        // Every write to requests and revocations moves the `approval_queue` counter, and their
+        // rows are all the history shows: kept per account while the counter stays the same.
+        let history = self
+            .member_history_cache()
+            .get_or_read(queue_version, &account, || async {
+                let mine = WorkflowFilter {
+                    requester: Some(account),
+                    limit: HISTORY_LIMIT,
+                    ..WorkflowFilter::default()
+                };
+                Ok(MemberHistory {
+                    requests: self.store().requests(&mine).await?,
+                    revocations: self.store().revocations(&mine).await?,
+                })
             })
             .await?;
-        let revocations = self
-            .store()
-            .revocations(&WorkflowFilter {
-                requester: Some(account),
-                limit: 50,
-                ..WorkflowFilter::default()
+        let notifications = self
+            .member_notifications_cache()
+            .get_or_read(notifications_version, &account, || async {
+                Ok(self
+                    .store()
+                    .notifications(account, false, NOTIFICATIONS_LIMIT)
+                    .await?)
             })
             .await?;
-        let notifications = self.store().notifications(account, false, 30).await?;
         Ok(MemberOverview {
             characters: char_rows,
             corporations: corp_rows,
-            requests,
-            revocations,
+            history,
             notifications,
             coverage_rule: self.settings().standings.coverage_rule,
         })

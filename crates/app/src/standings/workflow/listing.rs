@@ -20,6 +20,9 @@ use time::OffsetDateTime;
 /// Every entry, in the page's order, kept while the `standings` counter stays the same.
 pub type StandingsListCache = Versioned<Vec<StandingsEntry>>;
 
+/// The change counter the database bumps with every write to the standings entries.
+pub(crate) const STANDINGS_COUNTER: &str = "standings";
+
 /// What the standings database page filters by; every field narrows, `None` does not.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StandingsFilter {
@@ -98,7 +101,16 @@ impl App {
 
     /// Every entry, read again only when the database changed.
     async fn all_standings(&self) -> AppResult<Arc<Vec<StandingsEntry>>> {
-        let version = self.store().change_counter("standings").await?;
+        let version = self.store().change_counter(STANDINGS_COUNTER).await?;
+        self.all_standings_at(version).await
+    }
+
+    /// Every entry as of the `standings` counter's `version`, read just before (by a page that
+    /// reads several counters at once).
+    pub(crate) async fn all_standings_at(
+        &self,
+        version: i64,
+    ) -> AppResult<Arc<Vec<StandingsEntry>>> {
         self.standings_list_cache()
             .get_or_read(version, || async {
                 Ok(self.store().all_standings().await?)

@@ -139,6 +139,7 @@ pub async fn member(State(state): State<WebState>, viewer: Viewer) -> WebResult<
     let o = state.app.standings_overview(&viewer.caller).await?;
     let layout = &viewer.layout;
     let mut history: Vec<(OffsetDateTime, HistoryRow)> = o
+        .history
         .requests
         .iter()
         .map(|r| {
@@ -163,7 +164,7 @@ pub async fn member(State(state): State<WebState>, viewer: Viewer) -> WebResult<
             )
         })
         .collect();
-    history.extend(o.revocations.iter().map(|r| {
+    history.extend(o.history.revocations.iter().map(|r| {
         (
             r.created_at,
             HistoryRow {
