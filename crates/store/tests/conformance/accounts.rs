@@ -853,64 +853,142 @@ store_test!(
 );
 
 store_test!(
-    the_account_list_counter_moves_with_what_the_list_shows_and_nothing_else,
+    the_character_list_holds_every_character_by_name_with_its_account_and_affiliation,
     |store| async move {
-        let version = || {
-            let store = store.clone();
-            async move { store.change_counter("account_list").await.unwrap() }
+        let (zulu, _) = store.create_account(&character(1, "Zulu")).await.unwrap();
+        store
+            .add_character(zulu.id, &character(2, "alpha"))
+            .await
+            .unwrap();
+        let (beta, _) = store.create_account(&character(3, "Beta")).await.unwrap();
+        store
+            .update_affiliations(
+                &[Affiliation {
+                    character: CharacterId(3),
+                    corporation: CorporationId(98_000_003),
+                    alliance: Some(AllianceId(99_000_003)),
+                    faction: None,
+                }],
+                now(),
+            )
+            .await
+            .unwrap();
+
+        let list = store.character_list().await.unwrap();
+        let listed = |id: i64,
+                      name: &str,
+                      account: AccountId,
+                      corporation: i64,
+                      alliance: Option<AllianceId>| {
+            jumpgate_store::ListedCharacter {
+                id: CharacterId(id),
+                name: name.to_owned(),
+                account,
+                corporation: CorporationId(corporation),
+                alliance,
+            }
         };
-        let mut seen = version().await;
-        let mut moved = |what: &str, now: i64| {
-            assert_ne!(now, seen, "{what} moves it");
+        let (corporation, alliance) = (CORP.get(), Some(ALLIANCE));
+        assert_eq!(
+            list,
+            [
+                listed(2, "alpha", zulu.id, corporation, alliance),
+                listed(3, "Beta", beta.id, 98_000_003, Some(AllianceId(99_000_003))),
+                listed(1, "Zulu", zulu.id, corporation, alliance),
+            ],
+            "by name in any case"
+        );
+    }
+);
+
+store_test!(
+    the_admin_lists_counters_move_with_what_each_list_shows_and_nothing_else,
+    |store| async move {
+        // `account_list` (the accounts list) and `character_list` (the character search).
+        let versions = || {
+            let store = store.clone();
+            async move {
+                (
+                    store.change_counter("account_list").await.unwrap(),
+                    store.change_counter("character_list").await.unwrap(),
+                )
+            }
+        };
+        let mut seen = versions().await;
+        let mut moved = |what: &str, now: (i64, i64), accounts: bool, characters: bool| {
+            assert_eq!(
+                now.0 != seen.0,
+                accounts,
+                "{what}: the accounts list's counter"
+            );
+            assert_eq!(
+                now.1 != seen.1,
+                characters,
+                "{what}: the character list's counter"
+            );
             seen = now;
         };
         let (a, _) = store.create_account(&character(1, "Alpha")).await.unwrap();
-        moved("a new account", version().await);
+        moved("a new account", versions().await, true, true);
         store
             .add_character(a.id, &character(2, "Beta"))
             .await
             .unwrap();
-        moved("a new character", version().await);
+        moved("a new character", versions().await, true, true);
         store.set_main(a.id, CharacterId(2)).await.unwrap();
-        moved("a new main", version().await);
+        moved("a new main", versions().await, true, false);
         store.set_account_state(a.id, "Member").await.unwrap();
-        moved("a state", version().await);
+        moved("a state", versions().await, true, false);
         store.set_superuser(a.id, true).await.unwrap();
-        moved("superuser", version().await);
+        moved("superuser", versions().await, true, false);
         store
             .update_character_identity(CharacterId(2), "Beta Two", "owner-2")
             .await
             .unwrap();
-        moved("a rename", version().await);
+        moved("a rename", versions().await, true, true);
+        let elsewhere = |alliance: Option<i64>| Affiliation {
+            character: CharacterId(2),
+            corporation: CorporationId(98_000_002),
+            alliance: alliance.map(AllianceId),
+            faction: None,
+        };
+        store
+            .update_affiliations(&[elsewhere(None)], now())
+            .await
+            .unwrap();
+        moved("a new corporation", versions().await, false, true);
+        store
+            .update_affiliations(&[elsewhere(Some(99_000_002))], now())
+            .await
+            .unwrap();
+        moved("a new alliance", versions().await, false, true);
         let (b, _) = store.create_account(&character(3, "Gamma")).await.unwrap();
-        moved("another account", version().await);
+        moved("another account", versions().await, true, true);
         store
             .move_character(CharacterId(1), b.id, RemovalReason::Transferred, None)
             .await
             .unwrap();
-        moved("a move", version().await);
+        moved("a move", versions().await, true, true);
         store
             .remove_character(CharacterId(3), RemovalReason::Biomassed, None)
             .await
             .unwrap();
-        moved("a removal", version().await);
+        moved("a removal", versions().await, true, true);
 
-        // What the list does not show moves nothing.
+        // What neither list shows moves nothing.
         store.set_account_state(a.id, "Member").await.unwrap();
         store
-            .update_character_identity(CharacterId(2), "Beta Two", "owner-2")
+            .update_character_identity(CharacterId(2), "Beta Two", "owner-2-new")
             .await
             .unwrap();
-        let elsewhere = Affiliation {
-            character: CharacterId(2),
-            corporation: CorporationId(98_000_002),
-            alliance: None,
-            faction: None,
-        };
         store
-            .update_affiliations(&[elsewhere], now())
+            .update_affiliations(&[elsewhere(Some(99_000_002))], now())
             .await
             .unwrap();
-        assert_eq!(version().await, seen, "the same values and affiliations");
+        assert_eq!(
+            versions().await,
+            seen,
+            "the same values, owners and affiliations"
+        );
     }
 );
