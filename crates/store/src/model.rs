@@ -39,8 +39,8 @@ pub struct ListedAccount {
     pub character_names: Vec<String>,
 }
 
-/// A character as the administrators' character search shows it: what the `character_list`
-/// change counter follows (migration 0017 / 0018), nothing it does not.
+/// A character as the administrators' character search shows it: what the `account_list`
+/// change counter follows for it (migrations 0016 / 0017 and 0017 / 0018), nothing it does not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedCharacter {
     pub id: CharacterId,

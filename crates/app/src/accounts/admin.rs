@@ -42,13 +42,13 @@ impl AccountSearch {
     }
 }
 
-const CHARACTER_LIST_COUNTER: &str = "character_list";
-
 /// How many of the characters that left accounts lately the character search lists.
 pub const REMOVALS_LISTED: i64 = 100;
 
 /// Every character by name, each with its name in lower case (what it is searched by), and the
-/// latest characters that left accounts, kept while the `character_list` counter stays the same.
+/// latest characters that left accounts, kept while the `account_list` counter stays the same
+/// (it also follows characters' corporations and alliances and the removals: migration 0017 /
+/// 0018).
 pub type CharacterListCache = Versioned<CharacterList>;
 
 /// What the administrators' character search shows and searches.
@@ -125,8 +125,8 @@ impl App {
     /// most `limit`, with the latest characters that left accounts. Needs `admin.users`.
     ///
     /// As the accounts list: each process keeps every character (and the latest removals) while
-    /// the `character_list` change counter stays the same (bumped by triggers with every write of
-    /// what the page shows, on any instance; ADR 0010), and searches that: a view reads the
+    /// the `account_list` change counter stays the same (bumped by triggers with every write of
+    /// what either list shows, on any instance; ADR 0010), and searches that: a view reads the
     /// counter.
     pub async fn search_characters(
         &self,
@@ -135,7 +135,7 @@ impl App {
         limit: i64,
     ) -> AppResult<CharacterSearch> {
         caller.require(Permission::ADMIN_USERS)?;
-        let version = self.store().change_counter(CHARACTER_LIST_COUNTER).await?;
+        let version = self.store().change_counter(ACCOUNT_LIST_COUNTER).await?;
         let all = self
             .character_list_cache()
             .get_or_read(version, || async {

@@ -267,9 +267,9 @@ impl Store {
     }
 
     /// Every character by name (in byte order), then id: what the administrators' character
-    /// search shows and searches, which each process keeps while the `character_list` change
-    /// counter stays the same (migration 0017 / 0018: bumped by every write of what it shows, on
-    /// any instance).
+    /// search shows and searches, which each process keeps while the `account_list` change
+    /// counter stays the same (migration 0017 SQLite / 0018 PostgreSQL: bumped by every write of
+    /// what it shows, on any instance).
     pub async fn character_list(&self) -> Result<Vec<ListedCharacter>> {
         const BY_NAME: Dialects = by_name_in_byte_order!(
             "SELECT id, name, account_id, corporation_id, alliance_id FROM characters ORDER BY ",
