@@ -64,6 +64,8 @@ struct Inner {
     standings_list: standings::workflow::listing::StandingsListCache,
     /// The administrators' list of accounts, while no account or character changed.
     account_list: accounts::admin::AccountListCache,
+    /// The administrators' character search's list, while no character or removal changed.
+    character_list: accounts::admin::CharacterListCache,
     /// The administrators' list of enrolled characters, while no enrolment changed.
     enrolment: standings::sync::EnrolmentCache,
     /// The approver queue last read, while no request or revocation changed.
@@ -101,6 +103,7 @@ impl App {
                 desired: standings::sync::DesiredCache::new(None),
                 standings_list: standings::workflow::listing::StandingsListCache::new(None),
                 account_list: accounts::admin::AccountListCache::new(None),
+                character_list: accounts::admin::CharacterListCache::new(None),
                 enrolment: standings::sync::EnrolmentCache::new(None),
                 approval_queue: standings::workflow::approval_queue::ApprovalQueueCache::new(Some(
                     standings::workflow::approval_queue::QUEUE_DETAILS_MAX_AGE,
@@ -152,6 +155,10 @@ impl App {
 
     pub(crate) fn account_list_cache(&self) -> &accounts::admin::AccountListCache {
         &self.inner.account_list
+    }
+
+    pub(crate) fn character_list_cache(&self) -> &accounts::admin::CharacterListCache {
+        &self.inner.character_list
     }
 
     pub(crate) fn enrolment_cache(&self) -> &standings::sync::EnrolmentCache {

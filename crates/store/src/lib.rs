@@ -31,6 +31,7 @@ pub mod testing;
 mod tokens;
 mod transaction;
 
+pub use audit::{AuditNameIds, AuditNameRows, NamedCharacter};
 pub use bulk::{BulkOperation, BulkProgress, BulkStatus, NewBulkOperation};
 pub use job_overview::{JobOverviewQuery, JobOverviewRows, ListedJob};
 pub use job_runs::{JobRun, JobSummary, RunFilter, RunOutcome, RunReport};

@@ -39,6 +39,17 @@ pub struct ListedAccount {
     pub character_names: Vec<String>,
 }
 
+/// A character as the administrators' character search shows it: what the `account_list`
+/// change counter follows for it (migrations 0016 / 0017 and 0017 / 0018), nothing it does not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedCharacter {
+    pub id: CharacterId,
+    pub name: String,
+    pub account: AccountId,
+    pub corporation: CorporationId,
+    pub alliance: Option<AllianceId>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CorporationInfo {
     pub id: CorporationId,

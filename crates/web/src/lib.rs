@@ -58,8 +58,12 @@ pub struct WebState {
     pub(crate) approval_rows: Arc<routes::standings::approval_queue_rows::ApprovalRowsCache>,
     /// The contact sync admin list's rows as HTML, kept per list read.
     pub(crate) sync_admin_rows: Arc<routes::standings::sync_admin::SyncAdminRowsCache>,
+    /// The standings database's rows as HTML, kept per database read.
+    pub(crate) entries_rows: Arc<routes::standings::entries::EntriesRowsCache>,
     /// The accounts list's rows as HTML, kept per list read.
     pub(crate) users_rows: Arc<routes::accounts::users::UsersRowsCache>,
+    /// The character search's tables as HTML, kept per list read.
+    pub(crate) characters_tables: Arc<routes::accounts::characters::CharactersTablesCache>,
 }
 
 /// The whole web application.
@@ -70,6 +74,8 @@ pub fn router(app: App, config: WebConfig) -> Router {
         approval_rows: Arc::default(),
         sync_admin_rows: Arc::default(),
         users_rows: Arc::default(),
+        entries_rows: Arc::default(),
+        characters_tables: Arc::default(),
     };
     routes::router(state.clone())
         .layer(axum::middleware::from_fn(request_id::scope))

@@ -7,9 +7,9 @@ use crate::caller::Caller;
 use crate::error::AppResult;
 use crate::versioned::Versioned;
 use jumpgate_domain::AccountId;
-use jumpgate_domain::account::{Character, RemovedCharacter};
+use jumpgate_domain::account::RemovedCharacter;
 use jumpgate_domain::permissions::Permission;
-use jumpgate_store::AccountSummary;
+use jumpgate_store::{AccountSummary, ListedCharacter};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -39,6 +39,43 @@ impl AccountSearch {
             .iter()
             .filter_map(|&i| self.all.get(i))
             .map(|(summary, _)| summary)
+    }
+}
+
+/// How many of the characters that left accounts lately the character search lists.
+pub const REMOVALS_LISTED: i64 = 100;
+
+/// Every character by name, each with its name in lower case (what it is searched by), and the
+/// latest characters that left accounts, kept while the `account_list` counter stays the same
+/// (it also follows characters' corporations and alliances and the removals: migration 0017 /
+/// 0018).
+pub type CharacterListCache = Versioned<CharacterList>;
+
+/// What the administrators' character search shows and searches.
+#[derive(Debug, Clone)]
+pub struct CharacterList {
+    /// By name, each with its name in lower case.
+    pub characters: Vec<(ListedCharacter, String)>,
+    /// Newest first, at most [`REMOVALS_LISTED`].
+    pub removed: Vec<RemovedCharacter>,
+}
+
+/// What a search of the characters found.
+#[derive(Debug, Clone)]
+pub struct CharacterSearch {
+    /// The whole list: the same `Arc` while nothing it shows changed (what is rendered from it
+    /// may be kept with it).
+    pub all: Arc<CharacterList>,
+    /// Where the characters found are in `all.characters`, in order.
+    pub found: Vec<usize>,
+}
+
+impl CharacterSearch {
+    pub fn characters(&self) -> impl Iterator<Item = &ListedCharacter> {
+        self.found
+            .iter()
+            .filter_map(|&i| self.all.characters.get(i))
+            .map(|(character, _)| character)
     }
 }
 
@@ -84,15 +121,57 @@ impl App {
         Ok(AccountSearch { all, found })
     }
 
-    /// Characters whose name contains `query`, at most `limit`. Needs `admin.users`.
+    /// Characters whose name contains `query` in any case (none when it is empty), by name, at
+    /// most `limit`, with the latest characters that left accounts. Needs `admin.users`.
+    ///
+    /// As the accounts list: each process keeps every character (and the latest removals) while
+    /// the `account_list` change counter stays the same (bumped by triggers with every write of
+    /// what either list shows, on any instance; ADR 0010), and searches that: a view reads the
+    /// counter.
     pub async fn search_characters(
         &self,
         caller: &Caller,
         query: &str,
         limit: i64,
-    ) -> AppResult<Vec<Character>> {
+    ) -> AppResult<CharacterSearch> {
         caller.require(Permission::ADMIN_USERS)?;
-        Ok(self.store().search_characters(query.trim(), limit).await?)
+        let version = self.store().change_counter(ACCOUNT_LIST_COUNTER).await?;
+        let all = self
+            .character_list_cache()
+            .get_or_read(version, || async {
+                let characters = self
+                    .store()
+                    .character_list()
+                    .await?
+                    .into_iter()
+                    .map(|c| {
+                        let name = c.name.to_lowercase();
+                        (c, name)
+                    })
+                    .collect();
+                let removed = self
+                    .store()
+                    .removed_characters(None, REMOVALS_LISTED)
+                    .await?;
+                Ok(CharacterList {
+                    characters,
+                    removed,
+                })
+            })
+            .await?;
+        let part = query.trim().to_lowercase();
+        let found = if part.is_empty() {
+            Vec::new()
+        } else {
+            all.characters
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, name))| name.contains(&part))
+                .map(|(i, _)| i)
+                .take(usize::try_from(limit).unwrap_or(0))
+                .collect()
+        };
+        Ok(CharacterSearch { all, found })
     }
 
     /// The permissions granted to `account` directly (not through its state). Needs

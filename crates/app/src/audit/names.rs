@@ -1,7 +1,7 @@
 //! The audit log by name: the people and things its entries name as `account:12`,
-//! `character:2114354743`, `entity:99000001` or `state:3`, looked up in a few batch reads per
-//! page, and names typed into its filters turned back into those ids. The entries themselves
-//! keep ids: names change, ids do not.
+//! `character:2114354743`, `entity:99000001` or `state:3`, looked up in one read per page
+//! (`Store::audit_names`), and names typed into its filters turned back into those ids. The
+//! entries themselves keep ids: names change, ids do not.
 
 use crate::App;
 use crate::caller::Caller;
@@ -9,6 +9,7 @@ use crate::error::{AppError, AppResult};
 use jumpgate_domain::audit::{Actor, AuditEntry};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::{AccountId, CharacterId, StateId};
+use jumpgate_store::AuditNameIds;
 use std::collections::{BTreeSet, HashMap};
 
 /// What one actor or target of an entry is.
@@ -117,36 +118,32 @@ impl App {
             }
         }
         let ids = |kind: &str| wanted.get(kind).cloned().unwrap_or_default();
-        let store = self.store();
+        let found = self
+            .store()
+            .audit_names(&AuditNameIds {
+                accounts: ids("account").into_iter().map(AccountId).collect(),
+                characters: ids("character").into_iter().map(CharacterId).collect(),
+                entities: ids("entity").into_iter().collect(),
+                states: !ids("state").is_empty(),
+            })
+            .await?;
         let mut names = AuditNames::default();
-
-        let accounts: Vec<AccountId> = ids("account").into_iter().map(AccountId).collect();
-        let found = store.accounts_by_ids(&accounts).await?;
-        let mains: Vec<CharacterId> = found.iter().filter_map(|a| a.main_character).collect();
-        let characters: Vec<CharacterId> = ids("character")
-            .into_iter()
-            .map(CharacterId)
-            .chain(mains)
-            .collect();
-        for c in store.characters_by_ids(&characters).await? {
-            names.characters.insert(c.id, (c.name, c.account));
+        for (id, name, account) in found.characters {
+            names.characters.insert(id, (name, account));
         }
-        for a in found {
-            let main = a
-                .main_character
-                .and_then(|m| names.characters.get(&m).map(|(name, _)| (m, name.clone())));
-            names.accounts.insert(a.id, main);
+        for (id, main) in found.accounts {
+            let main = main.map(|(main, name, account)| {
+                // A main is a character the page knows too.
+                names.characters.insert(main, (name.clone(), account));
+                (main, name)
+            });
+            names.accounts.insert(id, main);
         }
-        let entities: Vec<i64> = ids("entity").into_iter().collect();
-        for e in store.standings_by_ids(&entities).await? {
-            names
-                .entities
-                .insert(e.entity.id, (e.entity.kind.as_str().to_owned(), e.name));
+        for (id, kind, name) in found.entities {
+            names.entities.insert(id, (kind, name));
         }
-        if !ids("state").is_empty() {
-            for s in store.states().await? {
-                names.states.insert(s.id, s.name);
-            }
+        for (id, name) in found.states {
+            names.states.insert(id, name);
         }
         Ok(names)
     }

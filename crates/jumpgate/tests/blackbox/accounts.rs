@@ -429,14 +429,6 @@ on_both_backends!(
     |t: TestApp| async move {
         let admin = t.browser();
         admin.login_ok(t.sim.characters()[0].character_id).await;
-        let pilot = |id: i64, name: &str| jumpgate_store::NewCharacter {
-            id: CharacterId(id),
-            name: name.to_owned(),
-            owner_hash: format!("owner-{id}"),
-            corporation: jumpgate_domain::CorporationId(98_000_001),
-            alliance: None,
-            faction: None,
-        };
         // Written straight into the database, as another instance would.
         let (account, _) = t
             .store
@@ -485,3 +477,95 @@ on_both_backends!(
         );
     }
 );
+
+on_both_backends!(
+    the_character_search_finds_names_in_any_case_and_shows_another_instances_change_at_once,
+    |t: TestApp| async move {
+        let admin = t.browser();
+        admin.login_ok(t.sim.characters()[0].character_id).await;
+        let search = |q: &str| {
+            let admin = &admin;
+            let path = format!("/admin/characters?q={}", urlencode(q));
+            async move { admin.get_text(&path).await.1 }
+        };
+        // The row of character `id` on a page, up to its end.
+        let row = |page: &str, id: i64| {
+            let at = page
+                .find(&format!(">{id}</span>"))
+                .unwrap_or_else(|| panic!("no row for {id}: {page}"));
+            page[at..at + page[at..].find("</tr>").unwrap()].to_owned()
+        };
+        // Written straight into the database, as another instance would.
+        let (account, _) = t
+            .store
+            .create_account(&pilot(95_000_011, "Ümit Searched"))
+            .await
+            .unwrap();
+        let page = search("ümit").await;
+        assert!(page.contains("Ümit Searched"), "beyond ASCII: {page}");
+        assert!(
+            row(&page, 95_000_011).contains(&format!("#{}", account.id)),
+            "{page}"
+        );
+        assert!(search("falcon").await.contains("No character matches."));
+
+        t.store
+            .add_character(account.id, &pilot(95_000_012, "Hidden Falcon"))
+            .await
+            .unwrap();
+        assert!(
+            search("FALCON").await.contains("Hidden Falcon"),
+            "a new alt"
+        );
+
+        t.store
+            .update_character_identity(CharacterId(95_000_012), "Hidden Hawk", "owner-95000012")
+            .await
+            .unwrap();
+        let page = search("falcon").await;
+        assert!(page.contains("No character matches."), "renamed: {page}");
+
+        let moved = jumpgate_domain::states::Affiliation {
+            character: CharacterId(95_000_012),
+            corporation: jumpgate_domain::CorporationId(98_000_077),
+            alliance: Some(jumpgate_domain::AllianceId(99_000_077)),
+            faction: None,
+        };
+        t.store
+            .update_affiliations(&[moved], t.app.now())
+            .await
+            .unwrap();
+        let hawk = row(&search("hawk").await, 95_000_012);
+        assert!(
+            hawk.contains("98000077") && hawk.contains("99000077"),
+            "its new corporation and alliance: {hawk}"
+        );
+
+        t.store
+            .remove_character(CharacterId(95_000_012), RemovalReason::Biomassed, None)
+            .await
+            .unwrap();
+        let page = search("hawk").await;
+        let removed = &page[page.find("Removed characters").unwrap()..];
+        assert!(
+            page[..page.find("Removed characters").unwrap()].contains("No character matches."),
+            "gone from the search: {page}"
+        );
+        assert!(
+            removed.contains("Hidden Hawk") && removed.contains("biomassed"),
+            "and listed as removed: {removed}"
+        );
+    }
+);
+
+/// A character of an unaligned corporation, written straight into the database.
+fn pilot(id: i64, name: &str) -> jumpgate_store::NewCharacter {
+    jumpgate_store::NewCharacter {
+        id: CharacterId(id),
+        name: name.to_owned(),
+        owner_hash: format!("owner-{id}"),
+        corporation: jumpgate_domain::CorporationId(98_000_001),
+        alliance: None,
+        faction: None,
+    }
+}

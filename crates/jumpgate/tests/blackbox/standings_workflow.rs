@@ -608,6 +608,21 @@ on_both_backends!(
 );
 
 /// Empties a non-NPC corporation in the simulator and moves `members` into it.
+/// Alliance `99_100_000 + i` as an administrator enters it.
+fn alliance_entry(i: i64, name: &str, standing: f64) -> jumpgate_store::NewStandingsEntry {
+    jumpgate_store::NewStandingsEntry {
+        entity: jumpgate_domain::standings::Entity {
+            kind: jumpgate_domain::standings::EntityKind::Alliance,
+            id: 99_100_000 + i,
+        },
+        name: name.to_owned(),
+        standing: jumpgate_domain::standings::Standing::new(standing).unwrap(),
+        notes: String::new(),
+        source: "admin".to_owned(),
+        added_by: None,
+    }
+}
+
 fn small_corporation(t: &TestApp, members: &[i64]) -> i64 {
     let corps: Vec<_> = t
         .sim
@@ -1355,17 +1370,7 @@ on_both_backends!(
         let boss = admin(&t, chars[0]).await;
         for i in 0..250_i64 {
             t.store
-                .upsert_standing(&jumpgate_store::NewStandingsEntry {
-                    entity: jumpgate_domain::standings::Entity {
-                        kind: jumpgate_domain::standings::EntityKind::Alliance,
-                        id: 99_100_000 + i,
-                    },
-                    name: format!("Alliance {i:03}"),
-                    standing: jumpgate_domain::standings::Standing::new(5.0).unwrap(),
-                    notes: String::new(),
-                    source: "admin".to_owned(),
-                    added_by: None,
-                })
+                .upsert_standing(&alliance_entry(i, &format!("Alliance {i:03}"), 5.0))
                 .await
                 .unwrap();
         }
@@ -1513,5 +1518,41 @@ on_both_backends!(
         assert!(page.contains("Written elsewhere"), "{page}");
         assert_eq!(page.matches("<li class=\"unread\">").count(), 0, "{page}");
         assert!(!page.contains("Mark all read"), "{page}");
+    }
+);
+
+on_both_backends!(
+    a_page_of_the_standings_database_shows_another_instances_change_on_the_next_view,
+    |t: TestApp| async move {
+        let chars = distinct_characters(&t, 1);
+        let boss = admin(&t, chars[0]).await;
+        // Written straight into the database, as another instance would.
+        let write = |i: i64, name: &'static str, standing: f64| {
+            let store = t.store.clone();
+            async move {
+                store
+                    .upsert_standing(&alliance_entry(i, name, standing))
+                    .await
+                    .unwrap();
+            }
+        };
+        write(1, "Kept Friends", 5.0).await;
+        write(2, "Kept Rivals", -5.0).await;
+        let view = "/standings/entries?kind=alliance&name=kept&page=1";
+        let (_, page) = boss.get_text(view).await;
+        assert!(page.contains("Kept Friends") && page.contains("Kept Rivals"));
+
+        write(1, "Kept Allies", 10.0).await;
+        let (_, page) = boss.get_text(view).await;
+        assert!(
+            page.contains("Kept Allies") && !page.contains("Kept Friends"),
+            "renamed: {page}"
+        );
+        assert!(page.contains(r#"value="10.0""#), "its new standing: {page}");
+
+        assert!(t.store.delete_standing(99_100_002).await.unwrap());
+        let (_, page) = boss.get_text(view).await;
+        assert!(!page.contains("Kept Rivals"), "deleted: {page}");
+        assert!(page.contains("Kept Allies"));
     }
 );

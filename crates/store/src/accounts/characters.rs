@@ -6,7 +6,7 @@ use crate::db::{
     Cols, Conn, Db, DbTime, Dialects, IdList, by_name_in_byte_order, on_conn, on_db, where_in_ids,
 };
 use crate::support::{conflict, contains_pattern, not_found_if_zero};
-use crate::{NewCharacter, Result, StoreError};
+use crate::{ListedCharacter, NewCharacter, Result, StoreError};
 use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::account::{Character, RemovalReason, RemovedCharacter};
@@ -263,6 +263,32 @@ impl Store {
             .await?
             .iter()
             .map(read_character)
+            .collect())
+    }
+
+    /// Every character by name (in byte order), then id: what the administrators' character
+    /// search shows and searches, which each process keeps while the `account_list` change
+    /// counter stays the same (migration 0017 SQLite / 0018 PostgreSQL: bumped by every write of
+    /// what it shows, on any instance).
+    pub async fn character_list(&self) -> Result<Vec<ListedCharacter>> {
+        const BY_NAME: Dialects = by_name_in_byte_order!(
+            "SELECT id, name, account_id, corporation_id, alliance_id FROM characters ORDER BY ",
+            "name",
+            ", id"
+        );
+        on_db!(self, |db| sqlx::query(db.sql(&BY_NAME))
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ListedCharacter {
+                    id: CharacterId(r.get("id")?),
+                    name: r.get("name")?,
+                    account: AccountId(r.get("account_id")?),
+                    corporation: CorporationId(r.get("corporation_id")?),
+                    alliance: r.get::<Option<i64>>("alliance_id")?.map(AllianceId),
+                })
+            })
             .collect())
     }
 

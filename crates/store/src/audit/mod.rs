@@ -3,6 +3,9 @@
 //! the chain shows any entry changed or removed after the fact.
 
 mod group_commit;
+mod names;
+
+pub use names::{AuditNameIds, AuditNameRows, NamedCharacter};
 
 pub(crate) use group_commit::AuditChain;
 

@@ -865,7 +865,56 @@ store_test!(
 );
 
 store_test!(
-    the_account_list_counter_moves_with_what_the_list_shows_and_nothing_else,
+    the_character_list_holds_every_character_by_name_with_its_account_and_affiliation,
+    |store| async move {
+        let (zulu, _) = store.create_account(&character(1, "Zulu")).await.unwrap();
+        store
+            .add_character(zulu.id, &character(2, "alpha"))
+            .await
+            .unwrap();
+        let (beta, _) = store.create_account(&character(3, "Beta")).await.unwrap();
+        store
+            .update_affiliations(
+                &[Affiliation {
+                    character: CharacterId(3),
+                    corporation: CorporationId(98_000_003),
+                    alliance: Some(AllianceId(99_000_003)),
+                    faction: None,
+                }],
+                now(),
+            )
+            .await
+            .unwrap();
+
+        let list = store.character_list().await.unwrap();
+        let listed = |id: i64,
+                      name: &str,
+                      account: AccountId,
+                      corporation: i64,
+                      alliance: Option<AllianceId>| {
+            jumpgate_store::ListedCharacter {
+                id: CharacterId(id),
+                name: name.to_owned(),
+                account,
+                corporation: CorporationId(corporation),
+                alliance,
+            }
+        };
+        let (corporation, alliance) = (CORP.get(), Some(ALLIANCE));
+        assert_eq!(
+            list,
+            [
+                listed(2, "alpha", zulu.id, corporation, alliance),
+                listed(3, "Beta", beta.id, 98_000_003, Some(AllianceId(99_000_003))),
+                listed(1, "Zulu", zulu.id, corporation, alliance),
+            ],
+            "by name in any case"
+        );
+    }
+);
+
+store_test!(
+    the_account_list_counter_moves_with_what_the_accounts_list_or_the_character_search_shows,
     |store| async move {
         let version = || {
             let store = store.clone();
@@ -894,6 +943,22 @@ store_test!(
             .await
             .unwrap();
         moved("a rename", version().await);
+        let elsewhere = |alliance: Option<i64>| Affiliation {
+            character: CharacterId(2),
+            corporation: CorporationId(98_000_002),
+            alliance: alliance.map(AllianceId),
+            faction: None,
+        };
+        store
+            .update_affiliations(&[elsewhere(None)], now())
+            .await
+            .unwrap();
+        moved("a new corporation", version().await);
+        store
+            .update_affiliations(&[elsewhere(Some(99_000_002))], now())
+            .await
+            .unwrap();
+        moved("a new alliance", version().await);
         let (b, _) = store.create_account(&character(3, "Gamma")).await.unwrap();
         moved("another account", version().await);
         store
@@ -907,23 +972,21 @@ store_test!(
             .unwrap();
         moved("a removal", version().await);
 
-        // What the list does not show moves nothing.
+        // What neither list shows moves nothing.
         store.set_account_state(a.id, "Member").await.unwrap();
         store
-            .update_character_identity(CharacterId(2), "Beta Two", "owner-2")
+            .update_character_identity(CharacterId(2), "Beta Two", "owner-2-new")
             .await
             .unwrap();
-        let elsewhere = Affiliation {
-            character: CharacterId(2),
-            corporation: CorporationId(98_000_002),
-            alliance: None,
-            faction: None,
-        };
         store
-            .update_affiliations(&[elsewhere], now())
+            .update_affiliations(&[elsewhere(Some(99_000_002))], now())
             .await
             .unwrap();
-        assert_eq!(version().await, seen, "the same values and affiliations");
+        assert_eq!(
+            version().await,
+            seen,
+            "the same values, owners and affiliations"
+        );
     }
 );
 

@@ -402,3 +402,88 @@ store_test!(
         );
     }
 );
+
+store_test!(
+    the_names_an_audit_page_refers_to_are_read_together_and_unknown_ids_are_left_out,
+    |store| async move {
+        use jumpgate_domain::standings::{Entity, EntityKind, Standing};
+        use jumpgate_domain::{AccountId, CharacterId};
+        use jumpgate_store::{AuditNameIds, AuditNameRows, NewStandingsEntry};
+        let (with_main, _) = store
+            .create_account(&character(1, "Main One"))
+            .await
+            .unwrap();
+        store
+            .add_character(with_main.id, &character(2, "Alt Two"))
+            .await
+            .unwrap();
+        let (emptied, _) = store.create_account(&character(3, "Gone")).await.unwrap();
+        store
+            .remove_character(
+                CharacterId(3),
+                jumpgate_domain::account::RemovalReason::Biomassed,
+                None,
+            )
+            .await
+            .unwrap();
+        store
+            .upsert_standing(&NewStandingsEntry {
+                entity: Entity {
+                    kind: EntityKind::Alliance,
+                    id: 99_000_050,
+                },
+                name: "Friends".to_owned(),
+                standing: Standing::new(5.0).unwrap(),
+                notes: String::new(),
+                source: "admin".to_owned(),
+                added_by: None,
+            })
+            .await
+            .unwrap();
+
+        assert_eq!(
+            store.audit_names(&AuditNameIds::default()).await.unwrap(),
+            AuditNameRows::default(),
+            "nothing asked, nothing read"
+        );
+        let mut found = store
+            .audit_names(&AuditNameIds {
+                accounts: vec![with_main.id, emptied.id, AccountId(999)],
+                characters: vec![CharacterId(2), CharacterId(3)],
+                entities: vec![99_000_050, 99_000_051],
+                states: true,
+            })
+            .await
+            .unwrap();
+        found.accounts.sort_by_key(|(id, _)| *id);
+        assert_eq!(
+            found.accounts,
+            [
+                (
+                    with_main.id,
+                    Some((CharacterId(1), "Main One".to_owned(), with_main.id))
+                ),
+                (emptied.id, None),
+            ]
+        );
+        assert_eq!(
+            found.characters,
+            [(CharacterId(2), "Alt Two".to_owned(), with_main.id)]
+        );
+        assert_eq!(
+            found.entities,
+            [(99_000_050, "alliance".to_owned(), "Friends".to_owned())]
+        );
+        let mut states: Vec<_> = found.states.into_iter().map(|(_, name)| name).collect();
+        states.sort();
+        let mut all: Vec<_> = store
+            .states()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        all.sort();
+        assert_eq!(states, all, "every state when any is named");
+    }
+);

@@ -24,7 +24,7 @@ pub type StandingsListCache = Versioned<Vec<StandingsEntry>>;
 pub(crate) const STANDINGS_COUNTER: &str = "standings";
 
 /// What the standings database page filters by; every field narrows, `None` does not.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct StandingsFilter {
     pub kind: Option<EntityKind>,
     /// Inclusive bounds on the standing.
@@ -51,31 +51,47 @@ impl StandingsFilter {
 /// One page of the entries a filter matches.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StandingsPage {
-    /// At most the page's size, in the database's order: characters, corporations, alliances,
-    /// each by name ignoring case.
-    pub entries: Vec<StandingsEntry>,
+    /// The whole database: the same `Arc` while no entry changed (what is rendered from it may be
+    /// kept with it).
+    pub all: Arc<Vec<StandingsEntry>>,
+    /// Where the page's entries are in `all`: at most the page's size, in the database's order
+    /// (characters, corporations, alliances, each by name ignoring case).
+    pub found: Vec<usize>,
     /// How many entries the filter matches.
     pub matching: usize,
-    /// How many entries the database holds.
-    pub total: usize,
 }
 
 impl StandingsPage {
     /// The entries of `all` that `filter` matches, `limit` of them after skipping `offset`.
-    fn of(all: &[StandingsEntry], filter: &StandingsFilter, offset: usize, limit: usize) -> Self {
+    fn of(
+        all: Arc<Vec<StandingsEntry>>,
+        filter: &StandingsFilter,
+        offset: usize,
+        limit: usize,
+    ) -> Self {
         let mut matching = 0;
-        let mut entries = Vec::with_capacity(limit.min(all.len()));
-        for e in all.iter().filter(|e| filter.matches(e)) {
-            if matching >= offset && entries.len() < limit {
-                entries.push(e.clone());
+        let mut found = Vec::with_capacity(limit.min(all.len()));
+        for (i, _) in all.iter().enumerate().filter(|(_, e)| filter.matches(e)) {
+            if matching >= offset && found.len() < limit {
+                found.push(i);
             }
             matching += 1;
         }
         Self {
-            entries,
+            all,
+            found,
             matching,
-            total: all.len(),
         }
+    }
+
+    /// The page's entries.
+    pub fn entries(&self) -> impl Iterator<Item = &StandingsEntry> {
+        self.found.iter().filter_map(|&i| self.all.get(i))
+    }
+
+    /// How many entries the database holds.
+    pub fn total(&self) -> usize {
+        self.all.len()
     }
 }
 
@@ -92,7 +108,7 @@ impl App {
         // Approvers read the database too; the refusal names the manager's permission.
         caller.require_any(&[Permission::STANDINGS_MANAGE, Permission::STANDINGS_APPROVE])?;
         Ok(StandingsPage::of(
-            &self.all_standings().await?,
+            self.all_standings().await?,
             filter,
             offset,
             limit,
@@ -150,8 +166,8 @@ mod tests {
     }
 
     fn names(filter: &StandingsFilter) -> Vec<String> {
-        let page = StandingsPage::of(&database(), filter, 0, usize::MAX);
-        page.entries.into_iter().map(|e| e.name).collect()
+        let page = StandingsPage::of(Arc::new(database()), filter, 0, usize::MAX);
+        page.entries().map(|e| e.name.clone()).collect()
     }
 
     #[test]
@@ -160,12 +176,13 @@ mod tests {
             kind: Some(EntityKind::Corporation),
             ..StandingsFilter::default()
         };
-        let second = StandingsPage::of(&database(), &corporations, 1, 1);
-        assert_eq!(second.entries[0].name, "beta corp");
-        assert_eq!((second.matching, second.total), (2, 5));
+        let second = StandingsPage::of(Arc::new(database()), &corporations, 1, 1);
+        let names: Vec<_> = second.entries().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["beta corp"]);
+        assert_eq!((second.matching, second.total()), (2, 5));
 
-        let beyond = StandingsPage::of(&database(), &corporations, 2, 1);
-        assert!(beyond.entries.is_empty());
+        let beyond = StandingsPage::of(Arc::new(database()), &corporations, 2, 1);
+        assert!(beyond.found.is_empty());
         assert_eq!(beyond.matching, 2, "counted past the last page too");
     }
 

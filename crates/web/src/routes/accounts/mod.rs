@@ -3,7 +3,7 @@
 
 mod account;
 mod character_card;
-mod characters;
+pub(crate) mod characters;
 mod home;
 mod pending_cookie;
 mod removed;

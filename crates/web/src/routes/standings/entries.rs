@@ -9,7 +9,7 @@ use crate::error::{WebError, WebResult};
 use crate::session;
 use crate::ui::id_path::PathId;
 use crate::ui::pager::{self, requested_page};
-use crate::ui::{IdPath, Layout, Pager, when};
+use crate::ui::{IdPath, Layout, Pager, RenderedRows, when};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
@@ -22,8 +22,10 @@ use jumpgate_app::standings::workflow::entries::check_standings_csv;
 use jumpgate_domain::CharacterId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{Entity, EntityKind, Standing};
+use jumpgate_store::StandingsEntry;
 use serde::Deserialize;
 use std::str::FromStr;
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct EntryRow {
@@ -42,7 +44,10 @@ pub struct EntryRow {
 #[template(path = "standings/entries.html")]
 pub struct EntriesPage {
     pub layout: Layout,
-    pub rows: Vec<EntryRow>,
+    /// The page's rows, rendered once per database read, filter and page
+    /// ([`EntriesRowsCache`]).
+    pub rows: Arc<str>,
+    pub rows_empty: bool,
     pub kind: String,
     pub min: String,
     pub max: String,
@@ -57,6 +62,16 @@ pub struct EntriesPage {
     pub pager: Pager,
 }
 
+#[derive(Template)]
+#[template(path = "standings/entries_rows.html")]
+pub struct EntriesRows {
+    pub rows: Vec<EntryRow>,
+}
+
+/// The rows as HTML by filter and page, kept with the database they were rendered from: it is
+/// read once per change of it, on any instance (ADR 0010).
+pub type EntriesRowsCache = RenderedRows<Vec<StandingsEntry>, (StandingsFilter, i64)>;
+
 /// Entries on one page of the standings database.
 const PAGE_SIZE: i64 = 100;
 
@@ -65,6 +80,19 @@ fn tone(s: Standing) -> &'static str {
         t if t > 0 => "positive",
         0 => "neutral",
         _ => "negative",
+    }
+}
+
+fn entry_row(e: &StandingsEntry) -> EntryRow {
+    EntryRow {
+        kind: e.entity.kind.as_str().to_owned(),
+        id: e.entity.id,
+        name: e.name.clone(),
+        standing: e.standing.to_string(),
+        tone: tone(e.standing).to_owned(),
+        notes: e.notes.clone(),
+        source: e.source.clone(),
+        updated: when(Some(e.updated_at)),
     }
 }
 
@@ -141,20 +169,14 @@ async fn entries_page(
         PAGE_SIZE,
         i64::try_from(listed.matching).unwrap_or(i64::MAX),
     );
-    let rows = listed
-        .entries
-        .into_iter()
-        .map(|e| EntryRow {
-            kind: e.entity.kind.as_str().to_owned(),
-            id: e.entity.id,
-            name: e.name,
-            standing: e.standing.to_string(),
-            tone: tone(e.standing).to_owned(),
-            notes: e.notes,
-            source: e.source,
-            updated: when(Some(e.updated_at)),
-        })
-        .collect();
+    let rows = state
+        .entries_rows
+        .get_or_render(&listed.all, (filter, page), || {
+            let rows = listed.entries().map(entry_row).collect();
+            EntriesRows { rows }
+                .render()
+                .map_err(|e| WebError::Internal(format!("the standings database's rows: {e}")))
+        })?;
     let readers = app
         .own_characters(&viewer.caller)
         .await?
@@ -163,12 +185,13 @@ async fn entries_page(
         .collect();
     Ok(EntriesPage {
         rows,
+        rows_empty: listed.found.is_empty(),
         kind: q.kind,
         min: q.min,
         max: q.max,
         name: q.name,
         since: q.since,
-        total: i64::try_from(listed.total).unwrap_or(i64::MAX),
+        total: i64::try_from(listed.total()).unwrap_or(i64::MAX),
         default_standing: app.settings().standings.default_standing.to_string(),
         csv,
         errors,

@@ -4,7 +4,7 @@
 
 mod approval_queue;
 pub(crate) mod approval_queue_rows;
-mod entries;
+pub(crate) mod entries;
 mod forms;
 mod member;
 mod operations;
