@@ -51,8 +51,9 @@ impl ConnectOptions {
         self.max_connections.unwrap_or(10).max(1)
     }
 
-    /// SQLite's readers: each one is a thread and a page cache of its own, and on two cores
-    /// four serve every page as fast as ten (docs/benchmarks.md) in a fraction of the memory.
+    /// SQLite's readers: each one is a thread and a page cache of its own. On two cores four
+    /// serve the pages within a tenth of what ten do, in half the memory at peak
+    /// (docs/benchmarks.md); a machine with more cores may want more.
     pub(crate) fn sqlite_readers(&self) -> u32 {
         self.max_connections.unwrap_or(4).max(1)
     }
