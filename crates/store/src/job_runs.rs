@@ -183,17 +183,6 @@ impl Store {
             .collect())
     }
 
-    /// How many runs are kept, counted up to `cap` (a week of syncs is most of a million runs:
-    /// counting them all on every look at the jobs page cost more than the rest of it).
-    pub async fn job_run_count(&self, cap: i64) -> Result<i64> {
-        Ok(on_db!(self, |db| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM job_runs LIMIT $1) kept"
-        )
-        .bind(cap.max(0))
-        .fetch_one(db.reader())
-        .await?))
-    }
-
     /// Forgets runs that finished before `before`, except the newest of each kind (the
     /// schedule's "last run" of a job that runs less often than runs are kept). Returns how many.
     pub async fn delete_job_runs_before(&self, before: OffsetDateTime) -> Result<u64> {

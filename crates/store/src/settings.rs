@@ -6,7 +6,7 @@ use crate::ConnectOptions;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `sqlite://path/to/file.db` (default: `<data_dir>/jumpgate.db`) or `postgres://…`; a secret
@@ -15,15 +15,6 @@ pub struct DatabaseSettings {
     /// PostgreSQL: the pool size (default 10). SQLite: the number of reader connections beside
     /// the one writer (default 4).
     pub max_connections: Option<u32>,
-}
-
-impl Default for DatabaseSettings {
-    fn default() -> Self {
-        Self {
-            url: None,
-            max_connections: ConnectOptions::default().max_connections,
-        }
-    }
 }
 
 impl DatabaseSettings {

@@ -1,9 +1,7 @@
 //! Accounts: creation, lookup, search and the account's own settings.
 
 use super::characters;
-use crate::db::{
-    Cols, Conn, DbTime, Dialects, IdList, by_name_in_byte_order, on_conn, on_db, where_in_ids,
-};
+use crate::db::{Cols, Conn, DbTime, Dialects, by_name_in_byte_order, on_conn, on_db};
 use crate::support::{contains_pattern, not_found_if_zero};
 use crate::{AccountSummary, ListedAccount, NewCharacter, Result, StoreError};
 use crate::{Store, Transaction};
@@ -104,24 +102,6 @@ impl Store {
             .as_ref()
             .map(read_account)
             .transpose())
-    }
-
-    /// The accounts among `ids` that exist, in no particular order: one query for a page that
-    /// shows many (the approver queue).
-    pub async fn accounts_by_ids(&self, ids: &[AccountId]) -> Result<Vec<Account>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        const ACCOUNTS_BY_IDS: Dialects =
-            where_in_ids!("SELECT ", ACCOUNT_COLS, " FROM accounts WHERE id");
-        let ids = IdList::new(ids.iter().map(|id| id.get()));
-        on_db!(self, |db| sqlx::query(db.sql(&ACCOUNTS_BY_IDS))
-            .bind(ids)
-            .fetch_all(db.reader())
-            .await?
-            .iter()
-            .map(read_account)
-            .collect())
     }
 
     pub async fn count_accounts(&self) -> Result<i64> {

@@ -3,7 +3,9 @@
 use jumpgate_domain::JobId;
 use jumpgate_domain::audit::to_micros;
 use jumpgate_domain::{AllianceId, CharacterId, CorporationId};
-use jumpgate_store::{JobLease, JobSummary, NewCharacter, NewJob, NewToken, RunReport, Store};
+use jumpgate_store::{
+    JobLease, JobOverviewQuery, JobSummary, NewCharacter, NewJob, NewToken, RunReport, Store,
+};
 use time::OffsetDateTime;
 
 pub const CORP: CorporationId = CorporationId(98_000_001);
@@ -87,4 +89,21 @@ pub async fn run_once(store: &Store, worker: &str, kind: &str, dedupe_key: Optio
     let done = store.complete_job(&held(store, id).await, &ran()).await;
     assert!(done.expect("complete the job"), "job {id} was not held");
     id
+}
+
+/// How many job runs are kept, counted up to `cap`, as the jobs page reads it.
+pub async fn kept_runs(store: &Store, cap: i64) -> i64 {
+    let query = JobOverviewQuery {
+        status: None,
+        jobs: 0,
+        finished: 0,
+        finished_cap: cap,
+        periodic: Vec::new(),
+        next_due_keys: Vec::new(),
+    };
+    store
+        .job_overview(&query)
+        .await
+        .expect("the jobs overview")
+        .finished_total
 }
