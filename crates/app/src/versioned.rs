@@ -50,8 +50,8 @@ impl<T> Versioned<T> {
 
 /// Values read per key (an account's own rows), all kept while the database's change counter
 /// for them stays the same: any change drops every key's value, as one counter covers them all.
-/// At most `capacity` keys are kept; beyond that the oldest values of the version are dropped
-/// and read again on their next view.
+/// At most `capacity` keys are kept; beyond that every kept value is dropped and read again on
+/// its next view.
 pub struct VersionedByKey<K, T> {
     slot: Mutex<(i64, HashMap<K, Arc<T>>)>,
     capacity: usize,
