@@ -193,7 +193,8 @@ impl EveSim {
     }
 
     pub fn move_character(&self, character_id: i64, corporation_id: i64) {
-        lock(&self.shared.world).move_character(character_id, corporation_id);
+        let now = self.shared.now_utc();
+        lock(&self.shared.world).move_character(character_id, corporation_id, now);
     }
 
     pub fn move_corporation(&self, corporation_id: i64, alliance_id: Option<i64>) {
@@ -270,7 +271,7 @@ impl EveSim {
     /// limiter windows (100 errors a minute, the 15-minute buckets), the tokens it issues and
     /// checks, and its request log. For a client whose clock runs the same way (a soak of half
     /// an hour in minutes); otherwise the client would see its minutes pass while EVE's had
-    /// not. Cache expiry keeps the wall clock: a faster client only revalidates sooner.
+    /// not. Every time the simulated EVE tells (cache stamps, notifications, mail) follows it.
     pub fn set_time(&self, date: time::OffsetDateTime, speed: f64) {
         let time = {
             let mut t = lock(&self.shared.time);

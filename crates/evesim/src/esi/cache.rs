@@ -87,37 +87,36 @@ pub fn key(path: &str, query: &[(String, String)], character: Option<i64>) -> St
     format!("{path}?{}#{character:?}", resource_query.join("&"))
 }
 
-fn now_whole_second() -> OffsetDateTime {
-    let now = OffsetDateTime::now_utc();
+fn whole_second(now: OffsetDateTime) -> OffsetDateTime {
     now.replace_nanosecond(0).unwrap_or(now)
 }
 
 impl CacheState {
-    /// The cached answer under `key`, if it has not expired.
-    pub fn answer(&self, key: &str) -> Option<(EsiOk, Stamp)> {
+    /// The cached answer under `key`, if it has not expired by `now` (the simulated EVE's time).
+    pub fn answer(&self, key: &str, now: OffsetDateTime) -> Option<(EsiOk, Stamp)> {
         let entry = self.answers.get(key)?;
-        (OffsetDateTime::now_utc() < entry.stamp.expires)
-            .then(|| (entry.answer.clone(), entry.stamp))
+        (now < entry.stamp.expires).then(|| (entry.answer.clone(), entry.stamp))
     }
 
-    /// Keeps a fresh answer for `age_secs` (the route's `x-cache-age`) and returns its stamp.
-    pub fn fill(&mut self, key: &str, answer: &EsiOk, age_secs: u64) -> Stamp {
+    /// Keeps a fresh answer for `age_secs` (the route's `x-cache-age`) from `now` and returns
+    /// its stamp.
+    pub fn fill(&mut self, key: &str, answer: &EsiOk, age_secs: u64, now: OffsetDateTime) -> Stamp {
+        let now = whole_second(now);
         let content = match &answer.body {
             EsiBody::Json(v) => serde_json::to_vec(v).unwrap_or_default(),
             EsiBody::Paged(items) => serde_json::to_vec(items).unwrap_or_default(),
             EsiBody::Empty => Vec::new(),
         };
-        let last_modified = self.last_modified(key, &etag(&content));
+        let last_modified = self.last_modified(key, &etag(&content), now);
         // The spec's cache ages are at most a day.
-        let expires = now_whole_second()
-            + time::Duration::seconds(i64::try_from(age_secs.min(86_400)).unwrap_or(0));
+        let expires =
+            now + time::Duration::seconds(i64::try_from(age_secs.min(86_400)).unwrap_or(0));
         let stamp = Stamp {
             last_modified,
             expires,
         };
         self.fills += 1;
         if self.fills.is_multiple_of(PRUNE_EVERY) {
-            let now = OffsetDateTime::now_utc();
             self.answers.retain(|_, e| now < e.stamp.expires);
         }
         self.answers.insert(
@@ -136,8 +135,12 @@ impl CacheState {
         self.answers.clear();
     }
 
-    fn last_modified(&mut self, key: &str, content_hash: &str) -> OffsetDateTime {
-        let now = now_whole_second();
+    fn last_modified(
+        &mut self,
+        key: &str,
+        content_hash: &str,
+        now: OffsetDateTime,
+    ) -> OffsetDateTime {
         let entry = self
             .seen
             .entry(key.to_owned())

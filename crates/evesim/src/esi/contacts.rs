@@ -6,7 +6,6 @@ use std::collections::HashSet;
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
 use super::error::EsiError;
 use super::request::{EsiOk, EsiRequest, EsiResult};
@@ -227,7 +226,7 @@ pub fn add(shared: &Shared, req: &EsiRequest) -> EsiResult {
         ));
     }
     let created: Vec<i64> = fresh.iter().map(|c| c.contact_id).collect();
-    let now = OffsetDateTime::now_utc();
+    let now = shared.now_utc();
     for c in &fresh {
         if c.contact_type == ContactType::Character {
             let text = format!("level: {}\nmessage: ''\n", c.standing);

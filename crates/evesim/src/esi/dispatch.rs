@@ -116,7 +116,7 @@ pub async fn dispatch(
         Some(a) => format!("{ip}:{}", a.client_id),
         None => ip.to_string(),
     };
-    let compatibility = compatibility_date(&headers, &query);
+    let compatibility = compatibility_date(&headers, &query, shared.now_utc());
     // ESI serves a cached route's answer from its cache until it expires, per character on
     // authenticated routes.
     let cache_key =
@@ -191,7 +191,7 @@ pub async fn dispatch(
                 );
                 resp
             } else if method == Method::GET.as_str() && r.status == StatusCode::OK {
-                cached(route, &headers, r)
+                cached(route, &headers, r, shared.now_utc())
             } else {
                 let mut resp = raw_response(r.status, r.body.unwrap_or_default());
                 if r.status != StatusCode::NO_CONTENT {
@@ -212,16 +212,18 @@ pub async fn dispatch(
 }
 
 /// "The API changes date at 11:00 UTC": the newest date ESI serves is today's, 11 hours late.
-fn api_today() -> String {
-    (OffsetDateTime::now_utc() - time::Duration::hours(11))
-        .date()
-        .to_string()
+fn api_today(now: OffsetDateTime) -> String {
+    (now - time::Duration::hours(11)).date().to_string()
 }
 
 /// The request's compatibility date (`X-Compatibility-Date`, or `?compatibility_date=`; the
 /// oldest date without either). A date that is not `YYYY-MM-DD`, is after ESI's today or before
 /// its first date is refused, as ESI refuses it.
-fn compatibility_date(headers: &HeaderMap, query: &[(String, String)]) -> Result<String, EsiError> {
+fn compatibility_date(
+    headers: &HeaderMap,
+    query: &[(String, String)],
+    now: OffsetDateTime,
+) -> Result<String, EsiError> {
     let (location, sent) = match headers.get("x-compatibility-date") {
         Some(v) => (
             "header.X-Compatibility-Date",
@@ -244,7 +246,7 @@ fn compatibility_date(headers: &HeaderMap, query: &[(String, String)]) -> Result
     if time::Date::parse(&sent, &format).is_err() || sent.len() != 10 {
         return refuse("expected a date as YYYY-MM-DD".to_owned());
     }
-    let today = api_today();
+    let today = api_today(now);
     // ISO dates compare as strings.
     if sent.as_str() > today.as_str() {
         return refuse(format!(
@@ -304,7 +306,7 @@ fn run(
     }
     // The token is checked before the cache is read: a cached answer is never a way around it.
     let auth = auth::authorize(shared, route, bearer, params)?;
-    if let Some(hit) = cache_key.and_then(|k| lock(&shared.cache).answer(k)) {
+    if let Some(hit) = cache_key.and_then(|k| lock(&shared.cache).answer(k, shared.now_utc())) {
         return Ok((hit.0, Some(hit.1)));
     }
     let req = EsiRequest {
@@ -316,7 +318,7 @@ fn run(
     let ok = (route.handler)(shared, &req)?;
     let stamp = match (cache_key, route.cache_age) {
         (Some(key), Some(age)) if ok.status == StatusCode::OK => {
-            Some(lock(&shared.cache).fill(key, &ok, age))
+            Some(lock(&shared.cache).fill(key, &ok, age, shared.now_utc()))
         }
         _ => None,
     };
@@ -376,10 +378,9 @@ fn render(
 
 /// 200 GET answers: ETag / Last-Modified / Expires of the cached answer, and 304 for a matching
 /// conditional request.
-fn cached(route: &EsiRoute, headers: &HeaderMap, r: Rendered) -> Response {
+fn cached(route: &EsiRoute, headers: &HeaderMap, r: Rendered, now: OffsetDateTime) -> Response {
     let body = r.body.unwrap_or_default();
     let etag = cache::etag(&body);
-    let now = OffsetDateTime::now_utc();
     let cache::Stamp {
         last_modified,
         expires,

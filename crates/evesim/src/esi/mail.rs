@@ -87,7 +87,7 @@ pub fn send(shared: &Shared, req: &EsiRequest) -> EsiResult {
             .collect(),
         subject: mail.subject,
         body: mail.body,
-        timestamp: OffsetDateTime::now_utc(),
+        timestamp: shared.now_utc(),
     });
     EsiOk::created(mail_id)
 }

@@ -207,7 +207,9 @@ impl World {
         }
     }
 
-    pub fn move_character(&mut self, character_id: i64, corporation_id: i64) {
+    /// Moves a character to another corporation at `now` (the simulated EVE's time), with the
+    /// notification its old corporation gets.
+    pub fn move_character(&mut self, character_id: i64, corporation_id: i64, now: OffsetDateTime) {
         let Some(ch) = self.characters.get_mut(&character_id) else {
             return;
         };
@@ -220,7 +222,6 @@ impl World {
         ch.roles.clear();
         self.reconcile();
         if old != corporation_id {
-            let now = OffsetDateTime::now_utc();
             let text = format!("charID: {character_id}\ncorpID: {old}\n");
             self.notify(
                 character_id,

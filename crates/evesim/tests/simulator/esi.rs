@@ -192,6 +192,24 @@ async fn etag_and_if_none_match_give_304_with_cache_headers() {
 }
 
 #[tokio::test]
+async fn cache_stamps_are_on_the_simulated_eves_own_date() {
+    let sim = start().await;
+    // Not the wall clock's date, as a test's clock is not when it steps around the downtime.
+    let date = time::OffsetDateTime::from_unix_timestamp(1_790_000_000).expect("a date");
+    sim.set_time(date, 1.0);
+    let path = format!("/characters/{}", sim.characters()[0].character_id);
+    let first = esi_get(&sim, &path, None).await;
+    let stamp = |name: &str| {
+        let text = header(&first, name).expect(name);
+        time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc2822)
+            .expect(name)
+    };
+    let (last_modified, expires) = (stamp("last-modified"), stamp("expires"));
+    assert!((last_modified - date).abs() < time::Duration::minutes(1));
+    assert!(expires > date && expires - date <= time::Duration::days(1));
+}
+
+#[tokio::test]
 async fn a_cached_route_answers_the_same_until_it_expires_even_after_a_write() {
     let sim = start().await;
     let chars = sim.characters();
@@ -385,7 +403,9 @@ async fn the_error_limiter_answers_420_after_100_errors() {
 #[tokio::test]
 async fn on_a_fast_clock_the_error_limit_resets_after_a_minute_of_that_clock() {
     let sim = start().await;
-    let date = time::OffsetDateTime::from_unix_timestamp(1_786_000_000).expect("a date");
+    // After the compatibility date the requests send: on the simulated EVE's own date, a later
+    // one would be refused as a date in the future.
+    let date = time::OffsetDateTime::from_unix_timestamp(1_790_000_000).expect("a date");
     // 20 times as fast: the error window's minute is three wall seconds.
     sim.set_time(date, 20.0);
     let mut limited = None;

@@ -7,7 +7,7 @@ use crate::token_keys::{NEW_KEY, with_keys, with_new_primary};
 use jumpgate_app::Caller;
 use jumpgate_app::accounts::email::{LINK_KEY_PURPOSE, LINK_VALIDITY, sign_token};
 use jumpgate_domain::account::Account;
-use jumpgate_domain::clock::{Clock, ManualClock, SystemClock};
+use jumpgate_domain::clock::ManualClock;
 use jumpgate_domain::{AccountId, CharacterId};
 use reqwest::StatusCode;
 use std::path::PathBuf;
@@ -320,7 +320,7 @@ mod a_mailed_link_expires_when_the_clock_passes_its_day {
     }
 
     async fn run(backend: Backend) {
-        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let clock = Arc::new(ManualClock::new(crate::support::test_start()));
         let t = TestApp::spawn_with_clock(backend, clock.clone()).await;
         // A member, whose sign-in outlasts the days this test moves through (the first login,
         // the demo's superuser, would be signed out after 12 hours).

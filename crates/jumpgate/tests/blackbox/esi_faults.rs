@@ -568,7 +568,7 @@ on_each_backend!(
 mod large_sweep {
     use super::*;
     use crate::support::{Backend, new_character};
-    use jumpgate_domain::clock::{Clock, ManualClock, SystemClock};
+    use jumpgate_domain::clock::ManualClock;
     use jumpgate_domain::states::GUEST;
     use jumpgate_evesim::SimConfig;
     use std::collections::BTreeMap;
@@ -586,7 +586,7 @@ mod large_sweep {
     }
 
     pub(super) async fn run(backend: Backend) {
-        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let clock = Arc::new(ManualClock::new(crate::support::test_start()));
         let universe = SimConfig {
             characters: 2_500,
             accounts: 1_000,

@@ -9,7 +9,7 @@ use crate::support::{Backend, TestApp};
 use jumpgate_app::jobs::{periodic, periodic_job};
 use jumpgate_app::standings::sync::SYNC_CHARACTER;
 use jumpgate_domain::JobId;
-use jumpgate_domain::clock::{Clock, ManualClock, SystemClock};
+use jumpgate_domain::clock::ManualClock;
 use jumpgate_domain::standings::EntityKind;
 use jumpgate_store::{AuditFilter, JobSummary, NewJob, RunFilter, RunOutcome, RunReport};
 use std::sync::Arc;
@@ -241,7 +241,7 @@ mod finished_runs_are_kept_with_their_numbers_for_keep_finished {
     }
 
     async fn run(backend: Backend) {
-        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let clock = Arc::new(ManualClock::new(crate::support::test_start()));
         let t = TestApp::spawn_with_clock(backend, clock.clone()).await;
         t.browser()
             .login_ok(t.sim.characters()[0].character_id)

@@ -16,7 +16,7 @@ mod outage;
 use crate::support::{Backend, CLIENT_ID, TestApp};
 use enrolled::Enrolled;
 use jumpgate_app::jobs::WorkerSettings;
-use jumpgate_domain::clock::{Clock, ScaledClock, SystemClock};
+use jumpgate_domain::clock::{Clock, ScaledClock};
 use jumpgate_evesim::SimConfig;
 use outage::{Plan, Soak};
 use std::sync::Arc;
@@ -25,7 +25,7 @@ use std::time::Duration;
 const SPEED: f64 = 30.0;
 
 async fn soak(backend: Backend) {
-    let clock = Arc::new(ScaledClock::new(SystemClock.now(), SPEED));
+    let clock = Arc::new(ScaledClock::new(crate::support::test_start(), SPEED));
     let t = TestApp::start(backend, clock.clone(), SimConfig::default(), |s| {
         s.standings.label_name = "Blue".into();
         // One reconcile spread over the faults, affiliation sweeps and a token check in them.

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use crate::support::{Backend, Browser, TestApp};
-use jumpgate_domain::clock::{Clock, ManualClock, SystemClock};
+use jumpgate_domain::clock::ManualClock;
 use reqwest::StatusCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,7 +28,7 @@ async fn signed_in(b: &Browser) -> bool {
 async fn superuser_and_member_on_a_clock(
     backend: Backend,
 ) -> (TestApp, Arc<ManualClock>, Browser, Browser) {
-    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    let clock = Arc::new(ManualClock::new(crate::support::test_start()));
     let t = TestApp::spawn_with_clock(backend, clock.clone()).await;
     let (admin_character, member_character) = superuser_and_member(&t);
     let admin = t.browser();

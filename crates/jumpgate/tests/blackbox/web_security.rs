@@ -5,7 +5,7 @@
 use crate::support::{
     Backend, METRICS_TOKEN, TestApp, cookie_pair, location, plain_client, set_cookie,
 };
-use jumpgate_domain::clock::{Clock, ManualClock, SystemClock};
+use jumpgate_domain::clock::ManualClock;
 use reqwest::StatusCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -480,7 +480,7 @@ on_both_backends!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_asks_the_database_at_most_once_a_second() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let clock = Arc::new(ManualClock::new(crate::support::test_start()));
         let t = TestApp::spawn_with_clock(backend, clock.clone()).await;
         let b = t.browser();
         assert_eq!(b.get("/readyz").await.status(), StatusCode::OK);

@@ -9,7 +9,7 @@ use jumpgate::config::{
 use jumpgate::server::{self, Role};
 use jumpgate_app::App;
 use jumpgate_app::jobs::{self, WorkerSettings, periodic};
-use jumpgate_domain::clock::{Clock, SystemClock};
+use jumpgate_domain::clock::{Clock, ScaledClock, SystemClock};
 use jumpgate_evesim::{EveSim, SimConfig};
 use jumpgate_store::testing::{
     TEST_AUDIT_KEY_BASE64, TestStore, fresh_postgres_with_clock, fresh_sqlite_with_clock,
@@ -30,6 +30,22 @@ pub const CLIENT_SECRET: &str = "jumpgate-test-secret";
 pub const TEST_TOKEN_KEY: &str = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM=";
 /// What the test apps' `/metrics` requires as its bearer token.
 pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+
+/// When a test's Jumpgate and simulated EVE start their clocks: now, unless now is within a
+/// few hours before the end of Tranquility's daily downtime (11:00–11:15 UTC), when Jumpgate's
+/// ESI client rightly stays away from ESI; then three and a half hours later. A test that moves
+/// its clock forward (a token's expiry, a postponed job, a soak at 30×) stays clear of the
+/// window whatever the time of day it runs at; the downtime's own tests put their clocks in it.
+pub fn test_start() -> time::OffsetDateTime {
+    let now = SystemClock.now();
+    let hour = now.to_offset(time::UtcOffset::UTC).time().hour();
+    let minute = now.to_offset(time::UtcOffset::UTC).time().minute();
+    if (8..11).contains(&hour) || (hour == 11 && minute < 30) {
+        now + time::Duration::minutes(210)
+    } else {
+        now
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
@@ -117,7 +133,8 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
-        Self::start(backend, Arc::new(SystemClock), SimConfig::default(), tweak).await
+        let clock = Arc::new(ScaledClock::new(test_start(), 1.0));
+        Self::start(backend, clock, SimConfig::default(), tweak).await
     }
 
     /// [`TestApp::spawn_with_clock`] against a simulated universe of another shape (e.g. more
@@ -132,7 +149,8 @@ impl TestApp {
 
     /// [`TestApp::spawn`] with every "now" of Jumpgate (store, use cases, web, EVE clients) read
     /// from `clock`: with a `ManualClock` a test moves time instead of sleeping. The simulated
-    /// EVE keeps the wall clock, as CCP's servers do, so start the clock at the real time.
+    /// EVE starts at the clock's time and keeps going as the wall clock does, as CCP's servers
+    /// do, so start the clock at [`test_start`].
     pub async fn spawn_with_clock(backend: Backend, clock: Arc<dyn Clock>) -> Self {
         Self::start(backend, clock, SimConfig::default(), |_| {}).await
     }
@@ -149,6 +167,7 @@ impl TestApp {
         let sim = EveSim::start(universe, "127.0.0.1:0".parse().expect("addr"))
             .await
             .expect("simulator starts");
+        sim.set_time(clock.now(), 1.0);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
