@@ -22,7 +22,8 @@ use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::Grants;
 use jumpgate_domain::{AccountId, CharacterId};
 use jumpgate_store::AccountAccess;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// What system and CLI callers hold: every permission.
 static FULL_AUTHORITY: Grants = Grants {
@@ -31,9 +32,29 @@ static FULL_AUTHORITY: Grants = Grants {
 };
 
 /// Who a use case acts for. Cheap to clone; the web edge reads it once per request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Caller {
     who: Who,
+    /// The change counters read with the caller's session (`App::session_caller`).
+    seen: Option<Arc<SeenCounters>>,
+}
+
+/// Callers are the same when they are the same who: what was read with them is not part of it.
+impl PartialEq for Caller {
+    fn eq(&self, other: &Self) -> bool {
+        self.who == other.who
+    }
+}
+
+/// The change counters (ADR 0010) as read in the same statement as a person's session at the
+/// start of a request, and how many writes this process had begun by then
+/// (`Store::local_writes`). A use case's kept list is checked against them instead of reading
+/// the counter again, as long as this process began no write since: then nothing the request
+/// did itself can be missing from them (`App::change_counters_seen_by`).
+#[derive(Debug)]
+pub(crate) struct SeenCounters {
+    pub(crate) counters: BTreeMap<String, i64>,
+    pub(crate) local_writes: u64,
 }
 
 /// The kinds of caller. An application (app API) and an OIDC client will be further kinds, each
@@ -61,6 +82,7 @@ impl Caller {
     /// `App::session_caller` call this).
     pub(crate) fn person(account: AccountId, access: AccountAccess) -> Self {
         Self {
+            seen: None,
             who: Who::Person(Person {
                 account,
                 grants: Grants {
@@ -73,10 +95,22 @@ impl Caller {
         }
     }
 
+    /// This caller with the change counters read with its session (`App::session_caller`).
+    pub(crate) fn having_seen(mut self, seen: SeenCounters) -> Self {
+        self.seen = Some(Arc::new(seen));
+        self
+    }
+
+    /// The change counters read with this caller's session, if it was read with them.
+    pub(crate) fn seen(&self) -> Option<&SeenCounters> {
+        self.seen.as_deref()
+    }
+
     /// A background job of `kind` (the job registry makes one per job it runs).
     pub fn system(kind: &str) -> Self {
         Self {
             who: Who::System(kind.to_owned()),
+            seen: None,
         }
     }
 
@@ -84,6 +118,7 @@ impl Caller {
     pub fn cli(command: &str) -> Self {
         Self {
             who: Who::Cli(command.to_owned()),
+            seen: None,
         }
     }
 

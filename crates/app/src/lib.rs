@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod caller;
+mod change_counters;
 pub mod error;
 pub mod esi_adapters;
 pub mod health;

@@ -44,7 +44,7 @@ pub use standings::sync::{SyncCounts, SyncLease, SyncStatus, SyncedCharacter};
 pub use standings::*;
 pub use transaction::Transaction;
 
-use db::Db;
+use db::{Db, on_db};
 use jumpgate_domain::audit::{ChainKey, to_micros};
 use jumpgate_domain::clock::Clock;
 use std::sync::Arc;
@@ -89,6 +89,14 @@ pub struct Store {
 }
 
 impl Store {
+    /// How many writes this process has begun on this store (every statement or transaction on
+    /// the writer counts, before it runs). A value that is the same before and after something
+    /// was read proves this process wrote nothing in between: what a request read at its start
+    /// (the change counters with its session) still holds for what it did itself.
+    pub fn local_writes(&self) -> u64 {
+        on_db!(self, |db| db.writes.get())
+    }
+
     /// The clock the store writes times by; the use cases and the EVE clients read the same one.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock

@@ -140,6 +140,8 @@ pub struct SessionAccess {
     pub session: SessionRecord,
     /// The account's grants; `None` when the session has no account or it no longer exists.
     pub access: Option<AccountAccess>,
+    /// Every change counter (`Store::change_counters`) by name, read in the same statement.
+    pub counters: std::collections::BTreeMap<String, i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

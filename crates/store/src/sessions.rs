@@ -4,7 +4,7 @@
 use crate::db::{Cols, Conn, DbTime, on_conn, on_db};
 use crate::states::{GrantRow, SESSION_GRANTS, account_access};
 use crate::support::conflict;
-use crate::{Result, SessionAccess, SessionRecord};
+use crate::{Result, SessionAccess, SessionRecord, StoreError};
 use crate::{Store, Transaction};
 use jumpgate_domain::AccountId;
 use time::OffsetDateTime;
@@ -28,9 +28,13 @@ fn read_session_access<R: Cols>(rows: &[R]) -> Result<Option<SessionAccess>> {
         .iter()
         .map(read_session_grant)
         .collect::<Result<Option<Vec<_>>>>()?;
+    let counters: &str = first.str("counters")?;
     Ok(Some(SessionAccess {
         session: read_session(first)?,
         access: grants.and_then(account_access),
+        counters: serde_json::from_str(counters).map_err(|e| {
+            StoreError::Corrupt(format!("the change counters read with a session: {e}"))
+        })?,
     }))
 }
 
@@ -71,14 +75,14 @@ impl Store {
     }
 
     /// `load_session` and `account_grants` of its account in one query (one round trip): what
-    /// every signed-in page reads first.
+    /// every signed-in page reads first; with every change counter as of that read.
     pub async fn load_session_with_grants(
         &self,
         id: &str,
         now: OffsetDateTime,
     ) -> Result<Option<SessionAccess>> {
         on_db!(self, |db| read_session_access(
-            &sqlx::query(SESSION_GRANTS)
+            &sqlx::query(db.sql(&SESSION_GRANTS))
                 .bind(id)
                 .bind(DbTime(now))
                 .fetch_all(db.reader())

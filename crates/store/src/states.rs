@@ -1,7 +1,7 @@
 //! States with their criteria and permissions, permissions granted to accounts directly, and the
 //! grants query that sums them up for an account (or a session's account).
 
-use crate::db::{on_conn, on_db};
+use crate::db::{Dialects, on_conn, on_db};
 use crate::support::{conflict, is_foreign_key, not_found_if_zero};
 use crate::{AccountAccess, Result, StoreError};
 use crate::{Store, Transaction};
@@ -100,20 +100,38 @@ const SESSION_ACCOUNT: &str = "(SELECT account_id FROM sessions WHERE id = $1)";
 
 /// The live session `$1` (not expired at `$2`) with its account's grants, as `ACCOUNT_GRANTS`
 /// rows after the session's columns; one row with NULL grants when the session has no account.
-pub(crate) const SESSION_GRANTS: &str = concatcp!(
-    "SELECT s.id, s.account_id, s.data, s.expires_at,
-            g.superuser, g.state, g.main_character_id, g.main_name, g.permission
-     FROM sessions s
-     LEFT JOIN (",
-    GRANTS_OF,
-    SESSION_ACCOUNT,
-    GRANTS_OF_STATE,
-    SESSION_ACCOUNT,
-    GRANTS_OF_ACCOUNT,
-    SESSION_ACCOUNT,
-    ") g ON TRUE
-     WHERE s.id = $1 AND s.expires_at > $2"
-);
+/// Every row also carries every change counter as one JSON object (`counters`), read in the
+/// same statement so that a page's cached lists need no read of their own (ADR 0010): the
+/// subquery is uncorrelated, so each backend runs it once per statement.
+macro_rules! session_grants {
+    ($counters:literal) => {
+        concatcp!(
+            "SELECT s.id, s.account_id, s.data, s.expires_at,
+                    g.superuser, g.state, g.main_character_id, g.main_name, g.permission, ",
+            $counters,
+            " AS counters
+             FROM sessions s
+             LEFT JOIN (",
+            GRANTS_OF,
+            SESSION_ACCOUNT,
+            GRANTS_OF_STATE,
+            SESSION_ACCOUNT,
+            GRANTS_OF_ACCOUNT,
+            SESSION_ACCOUNT,
+            ") g ON TRUE
+             WHERE s.id = $1 AND s.expires_at > $2"
+        )
+    };
+}
+
+pub(crate) const SESSION_GRANTS: Dialects = Dialects {
+    sqlite: session_grants!(
+        "(SELECT COALESCE(json_group_object(name, value), '{}') FROM change_counters)"
+    ),
+    postgres: session_grants!(
+        "(SELECT CAST(COALESCE(json_object_agg(name, value), '{}'::json) AS TEXT) FROM change_counters)"
+    ),
+};
 
 /// One row of `ACCOUNT_GRANTS`: superuser, state, main id, main name, permission.
 pub(crate) type GrantRow = (bool, String, Option<i64>, Option<String>, Option<String>);

@@ -94,7 +94,9 @@ impl App {
         limit: i64,
     ) -> AppResult<AccountSearch> {
         caller.require(Permission::ADMIN_USERS)?;
-        let version = self.store().change_counter(ACCOUNT_LIST_COUNTER).await?;
+        let version = self
+            .change_counter_seen_by(caller, ACCOUNT_LIST_COUNTER)
+            .await?;
         let all = self
             .account_list_cache()
             .get_or_read(version, || async {
@@ -135,7 +137,9 @@ impl App {
         limit: i64,
     ) -> AppResult<CharacterSearch> {
         caller.require(Permission::ADMIN_USERS)?;
-        let version = self.store().change_counter(ACCOUNT_LIST_COUNTER).await?;
+        let version = self
+            .change_counter_seen_by(caller, ACCOUNT_LIST_COUNTER)
+            .await?;
         let all = self
             .character_list_cache()
             .get_or_read(version, || async {

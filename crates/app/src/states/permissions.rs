@@ -3,6 +3,7 @@
 use crate::App;
 use crate::audit::{account_target, audit_in};
 pub use crate::caller::Caller;
+use crate::caller::SeenCounters;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::AccountId;
 use jumpgate_domain::permissions::{Grants, Permission};
@@ -31,21 +32,28 @@ impl App {
 
     /// The live session `id` (already hashed, as `Store::load_session` takes it) with the caller
     /// it signs in, in one store query: what a signed-in page reads first. `None` when there is
-    /// no such session or it has expired.
+    /// no such session or it has expired. The caller carries the change counters read in the
+    /// same query, so the page's kept lists need no read of their own.
     pub async fn session_caller(
         &self,
         id: &str,
         now: OffsetDateTime,
     ) -> AppResult<Option<SessionCaller>> {
+        // Before the read: a write this process begins after it makes the counters stale.
+        let local_writes = self.store().local_writes();
         let Some(found) = self.store().load_session_with_grants(id, now).await? else {
             return Ok(None);
+        };
+        let seen = SeenCounters {
+            counters: found.counters,
+            local_writes,
         };
         Ok(Some(SessionCaller {
             caller: found
                 .session
                 .account
                 .zip(found.access)
-                .map(|(account, access)| Caller::person(account, access)),
+                .map(|(account, access)| Caller::person(account, access).having_seen(seen)),
             session: found.session,
         }))
     }

@@ -1556,3 +1556,76 @@ on_both_backends!(
         assert!(page.contains("Kept Allies"));
     }
 );
+
+/// A signed-in page checks the lists Jumpgate keeps against the change counters read with its
+/// session, without reading them again; a request that changes something and then reads (a
+/// handler that shows the page after a change) sees its own change, not the counters it began
+/// with.
+async fn a_request_sees_its_own_change_in_the_lists_checked_against_its_sessions_counters(
+    t: TestApp,
+) {
+    use jumpgate_app::standings::workflow::listing::StandingsFilter;
+    use jumpgate_domain::standings::{Entity, EntityKind, Standing};
+    let character = distinct_characters(&t, 1)[0];
+    admin(&t, character).await;
+    let account = t.account_of(character).await;
+    let now = t.app.now();
+    t.store
+        .save_session(&jumpgate_store::SessionRecord {
+            id: "one-request".into(),
+            account: Some(account),
+            data: "{}".into(),
+            expires_at: now + time::Duration::hours(1),
+        })
+        .await
+        .unwrap();
+    let caller = t
+        .app
+        .session_caller("one-request", now)
+        .await
+        .unwrap()
+        .and_then(|found| found.caller)
+        .expect("the session signs the superuser in");
+    let everything = StandingsFilter::default();
+    let before = t
+        .app
+        .standings_page(&caller, &everything, 0, 1_000)
+        .await
+        .unwrap()
+        .total();
+
+    let corporation = t.sim.corporations()[0].corporation_id;
+    t.app
+        .set_standing_entry(
+            &caller,
+            Entity {
+                kind: EntityKind::Corporation,
+                id: corporation,
+            },
+            "Counted Corporation",
+            Standing::from_tenths(50).unwrap(),
+            "",
+        )
+        .await
+        .unwrap();
+
+    let after = t
+        .app
+        .standings_page(&caller, &everything, 0, 1_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        after.total(),
+        before + 1,
+        "the request's own entry is listed"
+    );
+    assert!(
+        after.entries().any(|e| e.name == "Counted Corporation"),
+        "the request's own entry is listed"
+    );
+}
+
+on_both_backends!(
+    a_request_sees_its_own_change_in_the_lists_checked_against_its_sessions_counters,
+    a_request_sees_its_own_change_in_the_lists_checked_against_its_sessions_counters
+);

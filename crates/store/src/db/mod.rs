@@ -41,6 +41,22 @@ pub(crate) use postgres::PgDb;
 pub(crate) use sqlite::SqliteDb;
 pub(crate) use time::{DbTime, from_micros};
 
+/// How many times this process has asked a backend for its writer (`writer()`, `begin()`):
+/// counted before the write runs, so a value read before a read and found unchanged after it
+/// proves this process began no write in between (`Store::local_writes`).
+#[derive(Debug, Default)]
+pub(crate) struct LocalWrites(std::sync::atomic::AtomicU64);
+
+impl LocalWrites {
+    pub(crate) fn count(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// The backend in use, with its pools.
 pub(crate) enum Db {
     Sqlite(SqliteDb),

@@ -14,6 +14,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres")
 /// chain's group commit (ADR 0012).
 pub(crate) struct PgDb {
     pub(crate) pool: PgPool,
+    /// How many times this process asked for the writer (`Store::local_writes`).
+    pub(crate) writes: super::LocalWrites,
     pub(crate) audit: crate::audit::AuditChain,
 }
 
@@ -47,6 +49,7 @@ impl PgDb {
         MIGRATOR.run(&pool).await?;
         Ok(Self {
             pool,
+            writes: Default::default(),
             audit: Default::default(),
         })
     }
@@ -62,10 +65,12 @@ impl PgDb {
     }
 
     pub(crate) fn writer(&self) -> &PgPool {
+        self.writes.count();
         &self.pool
     }
 
     pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.writes.count();
         Ok(self.pool.begin().await?)
     }
 

@@ -94,6 +94,17 @@ store_test!(
         assert_eq!(found.session, live);
         assert_eq!(found.access, store.account_grants(a.id).await.unwrap());
         assert_eq!(found.access.unwrap().permissions.len(), 2);
+        // Every change counter comes with it, as `change_counters` reads them.
+        let names = [
+            "approval_queue",
+            "standings",
+            "account_list",
+            "notifications",
+        ];
+        let expected = store.change_counters(names).await.unwrap();
+        for (name, value) in names.iter().zip(expected) {
+            assert_eq!(found.counters.get(*name), Some(&value), "{name}");
+        }
 
         let found = store
             .load_session_with_grants("anonymous", now())

@@ -336,7 +336,9 @@ impl App {
         offset: usize,
     ) -> AppResult<EnrolmentPage> {
         Self::require_manage(caller)?;
-        let version = self.store().change_counter(ENROLMENT_COUNTER).await?;
+        let version = self
+            .change_counter_seen_by(caller, ENROLMENT_COUNTER)
+            .await?;
         let all = self
             .enrolment_cache()
             .get_or_read(version, || async {

@@ -32,7 +32,7 @@ impl App {
     /// the page shows about requesters and subjects.
     pub async fn approval_queue(&self, caller: &Caller) -> AppResult<Arc<ApprovalQueue>> {
         caller.require(Permission::STANDINGS_APPROVE)?;
-        let version = self.store().change_counter(QUEUE_COUNTER).await?;
+        let version = self.change_counter_seen_by(caller, QUEUE_COUNTER).await?;
         self.approval_queue_at(version).await
     }
 

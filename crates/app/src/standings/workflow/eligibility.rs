@@ -319,8 +319,10 @@ impl App {
             .chain(corporations.iter().map(|c| c.get()))
             .collect();
         let [standings_version, queue_version, notifications_version] = self
-            .store()
-            .change_counters([STANDINGS_COUNTER, QUEUE_COUNTER, NOTIFICATIONS_COUNTER])
+            .change_counters_seen_by(
+                caller,
+                [STANDINGS_COUNTER, QUEUE_COUNTER, NOTIFICATIONS_COUNTER],
+            )
             .await?;
         let standings: BTreeMap<i64, Standing> = self
             .all_standings_at(standings_version)

@@ -108,7 +108,7 @@ impl App {
         // Approvers read the database too; the refusal names the manager's permission.
         caller.require_any(&[Permission::STANDINGS_MANAGE, Permission::STANDINGS_APPROVE])?;
         Ok(StandingsPage::of(
-            self.all_standings().await?,
+            self.all_standings(caller).await?,
             filter,
             offset,
             limit,
@@ -116,8 +116,10 @@ impl App {
     }
 
     /// Every entry, read again only when the database changed.
-    async fn all_standings(&self) -> AppResult<Arc<Vec<StandingsEntry>>> {
-        let version = self.store().change_counter(STANDINGS_COUNTER).await?;
+    async fn all_standings(&self, caller: &Caller) -> AppResult<Arc<Vec<StandingsEntry>>> {
+        let version = self
+            .change_counter_seen_by(caller, STANDINGS_COUNTER)
+            .await?;
         self.all_standings_at(version).await
     }
 

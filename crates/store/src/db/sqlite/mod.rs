@@ -20,6 +20,8 @@ pub(crate) struct SqliteDb {
     /// Every write, and every read that decides a write, goes through this single connection.
     pub(crate) writer: SqlitePool,
     pub(crate) reader: SqlitePool,
+    /// How many times this process asked for the writer (`Store::local_writes`).
+    pub(crate) writes: super::LocalWrites,
     /// Held for the store's lifetime; `None` for in-memory databases.
     _lock: Option<LockFile>,
     /// Stopped when the store is dropped; `None` for in-memory databases.
@@ -55,6 +57,7 @@ impl SqliteDb {
             return Ok(Self {
                 writer: pool.clone(),
                 reader: pool,
+                writes: Default::default(),
                 _lock: None,
                 _checkpointer: None,
             });
@@ -79,6 +82,7 @@ impl SqliteDb {
         Ok(Self {
             writer,
             reader,
+            writes: Default::default(),
             _lock: Some(lock),
             _checkpointer: Some(checkpointer),
         })
@@ -96,12 +100,14 @@ impl SqliteDb {
 
     /// The single writer connection: every write, and every read that decides a write.
     pub(crate) fn writer(&self) -> &SqlitePool {
+        self.writes.count();
         &self.writer
     }
 
     /// Starts a write transaction that takes SQLite's write lock at once, so a read-modify-write
     /// never fails half-way with SQLITE_BUSY.
     pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.writes.count();
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
