@@ -525,6 +525,7 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             let listing = crate::jobs::admin::JobListing {
                 status: None,
                 jobs: 10,
+                jobs_offset: 0,
                 finished: 10,
             };
             app.job_overview(c(), listing).await.map(drop)

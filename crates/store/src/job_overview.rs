@@ -29,6 +29,8 @@ pub struct JobOverviewQuery {
     pub status: Option<JobStatus>,
     /// How many jobs, newest first.
     pub jobs: i64,
+    /// How many of the newest jobs to skip first (the pages after the first).
+    pub jobs_offset: i64,
     /// How many finished runs, newest first.
     pub finished: i64,
     /// Kept runs are counted up to this many.
@@ -150,7 +152,7 @@ macro_rules! overview_statement {
             LISTED,
             CLOSE,
             "(SELECT * FROM jobs WHERE (CAST($1 AS TEXT) IS NULL OR status = $1)
-              ORDER BY created_at DESC, id DESC LIMIT $2) j) AS jobs, ",
+              ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $7) j) AS jobs, ",
             OPEN,
             RUN,
             CLOSE,
@@ -217,6 +219,7 @@ impl Store {
                 .bind(q.finished_cap.max(0))
                 .bind(ValueList::new(q.periodic.iter().cloned()))
                 .bind(ValueList::new(q.next_due_keys.iter().cloned()))
+                .bind(q.jobs_offset.max(0))
                 .fetch_one(db.reader())
                 .await?;
             read_overview(&row)

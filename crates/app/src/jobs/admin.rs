@@ -51,6 +51,8 @@ pub struct JobListing {
     /// Queued, running and failed jobs of this status (all three when `None`).
     pub status: Option<JobStatus>,
     pub jobs: i64,
+    /// How many of the newest jobs to skip (the pages after the first).
+    pub jobs_offset: i64,
     /// Finished runs, newest first.
     pub finished: i64,
 }
@@ -104,6 +106,7 @@ impl App {
             .job_overview(&JobOverviewQuery {
                 status: listing.status,
                 jobs: listing.jobs,
+                jobs_offset: listing.jobs_offset,
                 finished: listing.finished,
                 finished_cap: FINISHED_COUNTED,
                 periodic,

@@ -426,6 +426,61 @@ on_both_backends!(
     }
 );
 
+on_both_backends!(
+    a_long_queue_is_listed_newest_first_fifty_to_a_page,
+    |t: TestApp| async move {
+        let admin = t.browser();
+        admin.login_ok(t.sim.characters()[0].character_id).await;
+        let (_, before) = admin.get_text("/admin/jobs?status=queued").await;
+        let already = before.matches("<span class=\"badge queued\">").count();
+        // 60 waiting jobs (for later, so no worker takes them), oldest first.
+        for n in 0..60_i64 {
+            t.store
+                .enqueue_job(&NewJob {
+                    kind: format!("paged-{n:02}"),
+                    payload: serde_json::Value::Null,
+                    run_at: t.app.now() + time::Duration::hours(1),
+                    dedupe_key: None,
+                    max_attempts: 3,
+                })
+                .await
+                .unwrap();
+        }
+        let total = 60 + already;
+        let (code, first) = admin.get_text("/admin/jobs?status=queued").await;
+        assert_eq!(code, 200);
+        assert_eq!(first.matches("<span class=\"badge queued\">").count(), 50);
+        assert!(first.contains("<code>paged-59</code>") && first.contains("<code>paged-10</code>"));
+        assert!(
+            !first.contains("<code>paged-09</code>"),
+            "the older ones are on page 2"
+        );
+        assert!(first.contains(&format!("1–50 of {total}")), "{first}");
+        assert!(
+            first.contains("href=\"/admin/jobs?status=queued&#38;page=2\" rel=\"next\""),
+            "{first}"
+        );
+
+        let (code, second) = admin.get_text("/admin/jobs?status=queued&page=2").await;
+        assert_eq!(code, 200);
+        assert!(
+            second.contains("<code>paged-09</code>") && second.contains("<code>paged-00</code>")
+        );
+        assert!(!second.contains("<code>paged-10</code>"));
+        assert!(
+            second.contains(&format!("51–{total} of {total}")),
+            "{second}"
+        );
+
+        let (code, bad) = admin.get_text("/admin/jobs?page=zero").await;
+        assert_eq!(code, 400);
+        assert!(
+            bad.contains("&#39;zero&#39; is not a page number: use a whole number from 1"),
+            "{bad}"
+        );
+    }
+);
+
 /// The schedule's row of periodic job `kind` in the jobs page.
 fn schedule_row<'p>(page: &'p str, kind: &str) -> &'p str {
     let start = page

@@ -12,6 +12,7 @@ fn page(status: Option<JobStatus>, jobs: i64, finished: i64) -> JobOverviewQuery
     JobOverviewQuery {
         status,
         jobs,
+        jobs_offset: 0,
         finished,
         finished_cap: 100,
         periodic: vec!["sweep".into(), "audit".into(), "never-ran".into()],
@@ -83,6 +84,17 @@ store_test!(
         newest_first.extend(&syncs);
         newest_first.sort_by_key(|id| std::cmp::Reverse(*id));
         assert_eq!(listed, newest_first, "by creation, newest first");
+        // The next page starts where the first ended.
+        let second = store
+            .job_overview(&JobOverviewQuery {
+                jobs: 2,
+                jobs_offset: 2,
+                ..page(None, 2, 2)
+            })
+            .await
+            .unwrap();
+        let second: Vec<_> = second.jobs.iter().map(|j| j.id).collect();
+        assert_eq!(second, newest_first[2..4], "the second page of two");
         let running = read.jobs.iter().find(|j| j.status == JobStatus::Running);
         assert_eq!(running.unwrap().locked_by.as_deref(), Some("w2"));
         let failed = read.jobs.iter().find(|j| j.status == JobStatus::Failed);

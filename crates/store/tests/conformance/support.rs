@@ -96,6 +96,7 @@ pub async fn kept_runs(store: &Store, cap: i64) -> i64 {
     let query = JobOverviewQuery {
         status: None,
         jobs: 0,
+        jobs_offset: 0,
         finished: 0,
         finished_cap: cap,
         periodic: Vec::new(),

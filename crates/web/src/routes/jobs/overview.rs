@@ -5,7 +5,8 @@ use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
 use crate::session;
-use crate::ui::{IdPath, Layout, took, when_relative};
+use crate::ui::pager::{self, requested_page};
+use crate::ui::{IdPath, Layout, Pager, took, when_relative};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -19,8 +20,9 @@ use jumpgate_store::{JobRun, JobStatus, RunOutcome};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-/// Queued, running and failed jobs listed at most.
-const JOBS_SHOWN: i64 = 100;
+/// Queued, running and failed jobs listed per page: a queue grows with the organisation (a
+/// contact sync per enrolled character), so it is paged like the other long lists.
+const JOBS_PAGE: i64 = 50;
 /// Finished runs listed under the queue, and on the "Finished" tab.
 const FINISHED_SHOWN: i64 = 20;
 const FINISHED_TAB_SHOWN: i64 = 200;
@@ -76,9 +78,9 @@ pub struct JobsPage {
     pub queued: i64,
     pub running: i64,
     pub failed: i64,
+    /// One page of the tab's jobs; the pager counts them all.
     pub rows: Vec<JobRow>,
-    /// How many jobs the tab holds (the rows are capped).
-    pub rows_total: i64,
+    pub pager: Pager,
     pub runs: Vec<RunRow>,
     pub runs_total: i64,
     /// `runs_total` for people: "10000+" when it reached the count's cap.
@@ -123,6 +125,8 @@ fn valve_banner(v: &TrippedValve, now: OffsetDateTime) -> ValveBanner {
 pub struct JobsQuery {
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    page: String,
 }
 
 #[derive(Deserialize)]
@@ -173,9 +177,11 @@ pub async fn list(
             ))
         })?),
     };
+    let page = requested_page(&q.page)?;
     let listing = JobListing {
         status,
-        jobs: if finished_tab { 0 } else { JOBS_SHOWN },
+        jobs: if finished_tab { 0 } else { JOBS_PAGE },
+        jobs_offset: pager::offset(page, JOBS_PAGE),
         finished: if finished_tab {
             FINISHED_TAB_SHOWN
         } else {
@@ -185,18 +191,25 @@ pub async fn list(
     let overview = state.app.job_overview(&viewer.caller, listing).await?;
     let now = state.app.now();
     let counts = overview.counts;
+    let rows_total = match status {
+        None => counts.queued + counts.running + counts.failed,
+        Some(JobStatus::Queued) => counts.queued,
+        Some(JobStatus::Running) => counts.running,
+        Some(JobStatus::Failed) => counts.failed,
+    };
     Ok(JobsPage {
+        pager: Pager::new(
+            "/admin/jobs",
+            &[("status", q.status.as_str())],
+            page,
+            JOBS_PAGE,
+            rows_total,
+        ),
         schedule: overview
             .schedule
             .iter()
             .map(|s| schedule_row(s, now))
             .collect(),
-        rows_total: match status {
-            None => counts.queued + counts.running + counts.failed,
-            Some(JobStatus::Queued) => counts.queued,
-            Some(JobStatus::Running) => counts.running,
-            Some(JobStatus::Failed) => counts.failed,
-        },
         filter: q.status,
         queued: counts.queued,
         running: counts.running,
