@@ -133,7 +133,9 @@ impl App {
     /// The caller's own characters with their sync enrolment. Needs `standings.request`.
     pub async fn member_sync_rows(&self, caller: &Caller) -> AppResult<Vec<MemberSyncRow>> {
         let account = caller.person_with(Permission::STANDINGS_REQUEST)?;
-        let enrolled = self.store().synced_characters(Some(account)).await?;
+        // From the list of every enrolment this process keeps (its counter came with the
+        // session), not a read of its own.
+        let enrolled = self.all_enrolments(caller).await?;
         let now = self.now();
         // The characters with their tokens in one read, their sync jobs in one more, not two
         // per character.
@@ -158,7 +160,11 @@ impl App {
             rows.push(MemberSyncRow {
                 character: ch.id,
                 name: ch.name,
-                enrolment: enrolled.iter().find(|e| e.character == ch.id).cloned(),
+                enrolment: enrolled
+                    .iter()
+                    .map(|(e, _)| e)
+                    .find(|e| e.account == account && e.character == ch.id)
+                    .cloned(),
                 has_token,
                 syncing: pending.is_some_and(|j| j.status == JobStatus::Running || j.run_at <= now),
                 next_sync: pending.map(|j| j.run_at).filter(|at| *at > now),
@@ -336,15 +342,7 @@ impl App {
         offset: usize,
     ) -> AppResult<EnrolmentPage> {
         Self::require_manage(caller)?;
-        let version = self
-            .change_counter_seen_by(caller, ENROLMENT_COUNTER)
-            .await?;
-        let all = self
-            .enrolment_cache()
-            .get_or_read(version, || async {
-                Ok(self.store().enrolment_list().await?)
-            })
-            .await?;
+        let all = self.all_enrolments(caller).await?;
         let mut by_status: Vec<(SyncStatus, i64)> = SyncStatus::ALL.map(|s| (s, 0)).to_vec();
         for (e, _) in all.iter() {
             if let Some((_, n)) = by_status.iter_mut().find(|(s, _)| *s == e.status) {
@@ -368,6 +366,22 @@ impl App {
             shown,
             matching,
         })
+    }
+
+    /// Every enrolment with its character's name, read again only when the `sync_enrolment`
+    /// counter moved (ADR 0010). The caller's permission is checked by the use case that asks.
+    async fn all_enrolments(
+        &self,
+        caller: &Caller,
+    ) -> AppResult<Arc<Vec<(SyncedCharacter, String)>>> {
+        let version = self
+            .change_counter_seen_by(caller, ENROLMENT_COUNTER)
+            .await?;
+        self.enrolment_cache()
+            .get_or_read(version, || async {
+                Ok(self.store().enrolment_list().await?)
+            })
+            .await
     }
 
     /// Queues a full sync of chosen enrolled characters now (admin); returns how many.
