@@ -78,6 +78,14 @@ while read -r url; do
         p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
         errors="$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")"
         printf '%-28s %5s %12s %10s %10s %8s\n' "$path" "$connections" "$rps" "$p50" "$p99" "${errors:-0}"
+        if [ -n "$errors" ]; then
+            # What such an answer is, and the server's log, kept past the cleanup.
+            kept="target/bench/pages-$(date -u +%Y%m%dT%H%M%SZ)"
+            mkdir -p "$kept"
+            curl -s -D "$kept/headers.txt" -o "$kept/body.html" -H "Cookie: $cookie" "$url" || true
+            cp "$serve_log" "$kept/serve.log"
+            echo "  non-2xx answers from $path: one of them and the server's log are in $kept" >&2
+        fi
     done
 done < <(sed -n 's/^JUMPGATE_BENCH_PAGE=//p' "$fixture_log")
 
