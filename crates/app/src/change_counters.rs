@@ -20,25 +20,20 @@ impl App {
         caller: &Caller,
         names: [&str; N],
     ) -> AppResult<[i64; N]> {
-        if let Some(seen) = caller
+        let seen = caller
             .seen()
             .filter(|seen| seen.local_writes == self.store().local_writes())
-        {
-            let mut values = [0; N];
-            let all_seen = names.iter().zip(values.iter_mut()).all(|(name, value)| {
-                match seen.counters.get(*name) {
-                    Some(v) => {
-                        *value = *v;
-                        true
-                    }
-                    None => false,
+            .and_then(|seen| {
+                let mut values = [0; N];
+                for (value, name) in values.iter_mut().zip(names) {
+                    *value = *seen.counters.get(name)?;
                 }
+                Some(values)
             });
-            if all_seen {
-                return Ok(values);
-            }
+        match seen {
+            Some(values) => Ok(values),
+            None => Ok(self.store().change_counters(names).await?),
         }
-        Ok(self.store().change_counters(names).await?)
     }
 
     /// One change counter (`change_counters_seen_by`).

@@ -113,13 +113,9 @@ impl App {
             })
             .await?;
         let part = query.trim().to_lowercase();
-        let found = all
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, names))| part.is_empty() || names.iter().any(|n| n.contains(&part)))
-            .map(|(i, _)| i)
-            .take(usize::try_from(limit).unwrap_or(0))
-            .collect();
+        let found = positions(all.iter(), limit, |(_, names)| {
+            part.is_empty() || names.iter().any(|n| n.contains(&part))
+        });
         Ok(AccountSearch { all, found })
     }
 
@@ -167,13 +163,9 @@ impl App {
         let found = if part.is_empty() {
             Vec::new()
         } else {
-            all.characters
-                .iter()
-                .enumerate()
-                .filter(|(_, (_, name))| name.contains(&part))
-                .map(|(i, _)| i)
-                .take(usize::try_from(limit).unwrap_or(0))
-                .collect()
+            positions(all.characters.iter(), limit, |(_, name)| {
+                name.contains(&part)
+            })
         };
         Ok(CharacterSearch { all, found })
     }
@@ -200,4 +192,19 @@ impl App {
         caller.require(Permission::ADMIN_USERS)?;
         Ok(self.store().removed_characters(account, limit).await?)
     }
+}
+
+/// Where the first `limit` items that match are in `items`, in order: what a search of a kept
+/// list returns, so that what is rendered from the list can be kept with it.
+fn positions<'a, T: 'a>(
+    items: impl Iterator<Item = &'a T>,
+    limit: i64,
+    matches: impl Fn(&T) -> bool,
+) -> Vec<usize> {
+    items
+        .enumerate()
+        .filter(|(_, item)| matches(item))
+        .map(|(i, _)| i)
+        .take(usize::try_from(limit).unwrap_or(0))
+        .collect()
 }

@@ -38,9 +38,8 @@ pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
 /// window whatever the time of day it runs at; the downtime's own tests put their clocks in it.
 pub fn test_start() -> time::OffsetDateTime {
     let now = SystemClock.now();
-    let hour = now.to_offset(time::UtcOffset::UTC).time().hour();
-    let minute = now.to_offset(time::UtcOffset::UTC).time().minute();
-    if (8..11).contains(&hour) || (hour == 11 && minute < 30) {
+    let near_downtime = time::macros::time!(08:00)..time::macros::time!(11:30);
+    if near_downtime.contains(&now.to_offset(time::UtcOffset::UTC).time()) {
         now + time::Duration::minutes(210)
     } else {
         now
