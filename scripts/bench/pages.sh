@@ -64,7 +64,9 @@ for _ in $(seq 1 120); do
     grep -q "affiliation sweep finished" "$serve_log" && break
     sleep 1
 done
-sleep 2
+# Idle is a process at rest: memory freed by the sweep goes back within about six seconds
+# (ADR 0025), so it is read ten seconds after the sweep.
+sleep 10
 echo "jumpgate serve idle: $(grep VmRSS "/proc/$serve/status" | tr -s ' ')"
 
 printf '%-28s %5s %12s %10s %10s %8s\n' page conns requests/s p50 p99 errors

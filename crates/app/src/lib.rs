@@ -75,6 +75,8 @@ struct Inner {
     member_history: standings::workflow::eligibility::MemberHistoryCache,
     /// Members' notifications, while no notification changed.
     member_notifications: standings::workflow::eligibility::MemberNotificationsCache,
+    /// The jobs page's reads, for a moment and while this process began no write.
+    job_overviews: jobs::admin::JobOverviewCache,
     /// When the database last answered the readiness probe.
     readiness_seen: std::sync::Mutex<Option<OffsetDateTime>>,
 }
@@ -116,6 +118,10 @@ impl App {
                     standings::workflow::eligibility::MemberNotificationsCache::new(
                         standings::workflow::eligibility::MEMBER_HISTORIES_KEPT,
                     ),
+                job_overviews: jobs::admin::JobOverviewCache::with_max_age(
+                    jobs::admin::JOB_OVERVIEWS_KEPT,
+                    Some(jobs::admin::JOB_OVERVIEW_MAX_AGE),
+                ),
                 readiness_seen: std::sync::Mutex::new(None),
             }),
         }
@@ -152,6 +158,10 @@ impl App {
 
     pub(crate) fn standings_list_cache(&self) -> &standings::workflow::listing::StandingsListCache {
         &self.inner.standings_list
+    }
+
+    pub(crate) fn job_overview_cache(&self) -> &jobs::admin::JobOverviewCache {
+        &self.inner.job_overviews
     }
 
     pub(crate) fn account_list_cache(&self) -> &accounts::admin::AccountListCache {

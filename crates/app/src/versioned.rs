@@ -53,15 +53,27 @@ impl<T> Versioned<T> {
 /// At most `capacity` keys are kept; beyond that every kept value is dropped and read again on
 /// its next view.
 pub struct VersionedByKey<K, T> {
-    slot: Mutex<(i64, HashMap<K, Arc<T>>)>,
+    /// The version the values were read at, and each key's value with when it was read.
+    slot: Mutex<(i64, KeptAt<K, T>)>,
     capacity: usize,
+    /// Each key's value is also read again after this long.
+    max_age: Option<Duration>,
 }
+
+type KeptAt<K, T> = HashMap<K, (Instant, Arc<T>)>;
 
 impl<K: Eq + Hash + Clone, T> VersionedByKey<K, T> {
     pub fn new(capacity: usize) -> Self {
+        Self::with_max_age(capacity, None)
+    }
+
+    /// Values that are also read again once they are `max_age` old: for what changes on other
+    /// instances without a change counter.
+    pub fn with_max_age(capacity: usize, max_age: Option<Duration>) -> Self {
         Self {
             slot: Mutex::new((i64::MIN, HashMap::new())),
             capacity,
+            max_age,
         }
     }
 
@@ -84,14 +96,20 @@ impl<K: Eq + Hash + Clone, T> VersionedByKey<K, T> {
             if slot.1.len() >= self.capacity {
                 slot.1.clear();
             }
-            slot.1.insert(key.clone(), value.clone());
+            slot.1.insert(key.clone(), (Instant::now(), value.clone()));
         }
         Ok(value)
     }
 
     fn get(&self, version: i64, key: &K) -> Option<Arc<T>> {
         let slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
-        (slot.0 == version).then(|| slot.1.get(key).cloned())?
+        if slot.0 != version {
+            return None;
+        }
+        slot.1
+            .get(key)
+            .filter(|(at, _)| self.max_age.is_none_or(|max| at.elapsed() < max))
+            .map(|(_, value)| value.clone())
     }
 }
 
@@ -149,6 +167,30 @@ mod tests {
         assert_eq!(
             *v.get_or_read(2, &1, || async { Ok(14) }).await.unwrap(),
             14
+        );
+    }
+
+    #[tokio::test]
+    async fn values_by_key_with_a_max_age_are_read_again_once_that_old() {
+        let aged: VersionedByKey<u8, u32> = VersionedByKey::with_max_age(2, Some(Duration::ZERO));
+        assert_eq!(
+            *aged.get_or_read(1, &1, || async { Ok(1) }).await.unwrap(),
+            1
+        );
+        assert_eq!(
+            *aged.get_or_read(1, &1, || async { Ok(2) }).await.unwrap(),
+            2
+        );
+
+        let young: VersionedByKey<u8, u32> =
+            VersionedByKey::with_max_age(2, Some(Duration::from_secs(3600)));
+        assert_eq!(
+            *young.get_or_read(1, &1, || async { Ok(1) }).await.unwrap(),
+            1
+        );
+        assert_eq!(
+            *young.get_or_read(1, &1, || async { Ok(2) }).await.unwrap(),
+            1
         );
     }
 }

@@ -8,11 +8,9 @@ pub mod server;
 pub mod telemetry;
 pub mod wiring;
 
-/// mimalloc for every binary that links Jumpgate (the server, the examples, the tests): a page
-/// is hundreds of small strings, and glibc's malloc took a quarter of the server's CPU under load
-/// (docs/benchmarks.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// The allocator of every binary that links Jumpgate (the server, the examples, the tests) is
+// set in `jumpgate_memory`, which this names so that it is linked.
+use jumpgate_memory as _;
 
 use cli::{AdminCommand, AuditCommand, Cli, Command, KeysCommand};
 

@@ -21,9 +21,10 @@ pub enum Role {
 
 pub async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
     let store = wiring::connect_store(&settings).await?;
-    let app = wiring::build_app(&settings, store).await?;
+    let app = wiring::build_app(&settings, store.clone()).await?;
     let (stop, stopped) = watch::channel(false);
     let running = start(&settings, &app, role, None, stopped.clone()).await?;
+    let returner = tokio::spawn(give_memory_back(store, stopped.clone()));
     // On SQLite this process holds the database: admin commands come to it (ADR 0020).
     let admin = settings.database_url().starts_with("sqlite:").then(|| {
         let socket = crate::admin_socket::socket_path(&settings);
@@ -37,10 +38,36 @@ pub async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
     tracing::info!("shutting down: finishing running jobs");
     let _ = stop.send(true);
     running.wait().await;
+    let _ = returner.await;
     if let Some(admin) = admin {
         let _ = admin.await;
     }
     Ok(())
+}
+
+/// How often memory freed by a burst (the sweep at start, a load that stopped) is given back:
+/// mimalloc gives back what was freed more than a second ago (ADR 0025).
+const GIVE_BACK_FREED_EVERY: Duration = Duration::from_secs(5);
+/// How often the database connections drop the pages they keep for what they read last.
+const RELEASE_DB_MEMORY_EVERY: u32 = 6;
+
+/// Keeps a quiet process small until `stopped`: every five seconds mimalloc gives back what was
+/// freed, every thirty the database connections that are idle drop their page caches first.
+async fn give_memory_back(store: Arc<jumpgate_store::Store>, mut stopped: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(GIVE_BACK_FREED_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    for look in 1u32.. {
+        tokio::select! {
+            _ = stopped.wait_for(|s| *s) => return,
+            _ = every.tick() => {}
+        }
+        if look % RELEASE_DB_MEMORY_EVERY == 0
+            && let Err(e) = store.release_memory().await
+        {
+            tracing::debug!(error = %e, "the database connections could not drop their caches");
+        }
+        jumpgate_memory::give_back_freed();
+    }
 }
 
 /// The job worker of `serve` and `worker`: `[jobs] concurrency` slots for the general jobs,

@@ -97,6 +97,16 @@ impl Store {
         on_db!(self, |db| db.writes.get())
     }
 
+    /// Gives back the memory the database connections keep for what they read last, where
+    /// that memory is this process's: SQLite's page caches (the idle connections'). PostgreSQL
+    /// keeps its caches in its own server. For a quiet process (ADR 0025).
+    pub async fn release_memory(&self) -> Result<()> {
+        match &self.db {
+            db::Db::Sqlite(db) => db.release_memory().await,
+            db::Db::Postgres(_) => Ok(()),
+        }
+    }
+
     /// The clock the store writes times by; the use cases and the EVE clients read the same one.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock

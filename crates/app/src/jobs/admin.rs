@@ -10,7 +10,9 @@ use crate::jobs::{next_due_key, parse_next_due, periodic, periodic_job};
 use crate::tokens::safety_valve::{TrippedValve, evidence_json};
 use jumpgate_domain::JobId;
 use jumpgate_domain::permissions::Permission;
-use jumpgate_store::{Job, JobCounts, JobOverviewQuery, JobRun, JobStatus, ListedJob};
+use jumpgate_store::{
+    Job, JobCounts, JobOverviewQuery, JobOverviewRows, JobRun, JobStatus, ListedJob,
+};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -76,6 +78,40 @@ pub struct JobOverview {
 /// The jobs page counts kept runs up to this many ("10000+" beyond).
 pub const FINISHED_COUNTED: i64 = 10_000;
 
+/// How old the jobs page's data may be. Jobs change with every lease and run of every worker
+/// on every instance, so no change counter follows them (one would be a row every worker writes
+/// all the time); the page is instead read again once a second, and at once after this process
+/// began a write ("run now", "retry" are seen on the next view). A write in flight while the
+/// page was read can show up to a second late (ADR 0023).
+pub const JOB_OVERVIEW_MAX_AGE: Duration = Duration::from_secs(1);
+
+/// How many different views of the jobs page (status filter × page) are kept.
+pub const JOB_OVERVIEWS_KEPT: usize = 16;
+
+/// The jobs page's reads by what they list, kept for [`JOB_OVERVIEW_MAX_AGE`] while this
+/// process began no write (`Store::local_writes`).
+pub type JobOverviewCache = crate::versioned::VersionedByKey<JobListingKey, JobOverviewRows>;
+
+/// What one read of the jobs page lists: [`JobListing`]'s fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct JobListingKey {
+    status: Option<JobStatus>,
+    jobs: i64,
+    jobs_offset: i64,
+    finished: i64,
+}
+
+impl From<JobListing> for JobListingKey {
+    fn from(l: JobListing) -> Self {
+        Self {
+            status: l.status,
+            jobs: l.jobs,
+            jobs_offset: l.jobs_offset,
+            finished: l.finished,
+        }
+    }
+}
+
 /// What "run now" did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunNow {
@@ -89,8 +125,9 @@ pub enum RunNow {
 
 impl App {
     /// The schedule, counts, jobs and finished runs as `listing` asks, and the safety valve:
-    /// one read (`Store::job_overview`), and one more for the valve's evidence while it is
-    /// tripped. Needs `admin.jobs`.
+    /// one read (`Store::job_overview`), at most once a second per view and process
+    /// ([`JOB_OVERVIEW_MAX_AGE`]), and one more for the valve's evidence while it is tripped.
+    /// Needs `admin.jobs`.
     pub async fn job_overview(
         &self,
         caller: &Caller,
@@ -100,28 +137,35 @@ impl App {
         let schedule = periodic::schedule(self);
         // A periodic job's dedupe key is its kind.
         let periodic: Vec<String> = schedule.iter().map(|p| p.kind.to_owned()).collect();
-        let next_due_keys = periodic.iter().map(|k| next_due_key(k)).collect();
+        // Taken before the read: a write this process begins meanwhile makes the next view read.
+        let local_writes = i64::try_from(self.store().local_writes()).unwrap_or(i64::MAX);
         let read = self
-            .store()
-            .job_overview(&JobOverviewQuery {
-                status: listing.status,
-                jobs: listing.jobs,
-                jobs_offset: listing.jobs_offset,
-                finished: listing.finished,
-                finished_cap: FINISHED_COUNTED,
-                periodic,
-                next_due_keys,
+            .job_overview_cache()
+            .get_or_read(local_writes, &listing.into(), || async {
+                let next_due_keys = periodic.iter().map(|k| next_due_key(k)).collect();
+                Ok(self
+                    .store()
+                    .job_overview(&JobOverviewQuery {
+                        status: listing.status,
+                        jobs: listing.jobs,
+                        jobs_offset: listing.jobs_offset,
+                        finished: listing.finished,
+                        finished_cap: FINISHED_COUNTED,
+                        periodic: periodic.clone(),
+                        next_due_keys,
+                    })
+                    .await?)
             })
             .await?;
-        let mut last_runs: BTreeMap<String, JobRun> = read
+        let mut last_runs: BTreeMap<&str, &JobRun> = read
             .last_runs
-            .into_iter()
-            .map(|r| (r.kind.clone(), r))
+            .iter()
+            .map(|r| (r.kind.as_str(), r))
             .collect();
-        let mut pending: BTreeMap<String, Job> = read
+        let mut pending: BTreeMap<&str, &Job> = read
             .pending
-            .into_iter()
-            .filter_map(|j| Some((j.dedupe_key.clone()?, j)))
+            .iter()
+            .filter_map(|j| Some((j.dedupe_key.as_deref()?, j)))
             .collect();
         Ok(JobOverview {
             counts: read.counts,
@@ -130,18 +174,18 @@ impl App {
                 .map(|p| ScheduledJob {
                     kind: p.kind,
                     interval: p.interval,
-                    last_run: last_runs.remove(p.kind),
-                    pending: pending.remove(p.kind),
+                    last_run: last_runs.remove(p.kind).cloned(),
+                    pending: pending.remove(p.kind).cloned(),
                     next_scheduled: read
                         .next_due
                         .get(&next_due_key(p.kind))
                         .and_then(|v| parse_next_due(v)),
                 })
                 .collect(),
-            jobs: read.jobs,
-            finished: read.finished,
+            jobs: read.jobs.clone(),
+            finished: read.finished.clone(),
             finished_total: read.finished_total,
-            valve: self.tripped_valve_of(read.valve).await?,
+            valve: self.tripped_valve_of(read.valve.clone()).await?,
         })
     }
 

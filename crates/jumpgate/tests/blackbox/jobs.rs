@@ -360,6 +360,9 @@ on_both_backends!(
         );
         let (_, page) = admin.get_text("/admin/jobs").await;
         assert!(page.contains("refresh-affiliations is due now"), "{page}");
+        // The page viewed a moment ago is not shown again: this process wrote since.
+        let row = schedule_row(&page, "refresh-affiliations");
+        assert!(!row.contains("(in 9 min)"), "next due, now: {row}");
         let recorded = t
             .store
             .audit_entries(&AuditFilter {

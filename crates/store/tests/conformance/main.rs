@@ -12,6 +12,7 @@ mod clock;
 mod job_overview;
 mod job_runs;
 mod jobs;
+mod memory;
 mod safety_valve;
 mod schema;
 mod shared_state;

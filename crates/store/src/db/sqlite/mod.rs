@@ -111,6 +111,27 @@ impl SqliteDb {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    /// Drops the page caches of the writer and of every reader that is idle now (`PRAGMA
+    /// shrink_memory`): for a quiet process, whose caches would otherwise stay full of what the
+    /// last burst read. A dropped page comes back from the operating system's cache on its next
+    /// read. Writes nothing, so it is not counted as a write.
+    pub(crate) async fn release_memory(&self) -> Result<()> {
+        if let Some(mut writer) = self.writer.try_acquire() {
+            sqlx::query("PRAGMA shrink_memory")
+                .execute(&mut *writer)
+                .await?;
+        }
+        // Held until every idle reader was shrunk, so that no reader is shrunk twice.
+        let mut shrunk = Vec::new();
+        while let Some(mut reader) = self.reader.try_acquire() {
+            sqlx::query("PRAGMA shrink_memory")
+                .execute(&mut *reader)
+                .await?;
+            shrunk.push(reader);
+        }
+        Ok(())
+    }
+
     /// Starts a read transaction on a reader: WAL shows it one snapshot throughout.
     pub(crate) async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.reader.begin().await?)
