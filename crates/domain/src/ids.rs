@@ -79,6 +79,20 @@ id_type!(
     StateId
 );
 id_type!(
+    /// A group of accounts (FC, Head FC, Capitals, …). `GroupId::UNSAVED` (0) is a group not yet
+    /// stored.
+    GroupId
+);
+id_type!(
+    /// An application to join a group.
+    GroupApplicationId
+);
+
+impl GroupId {
+    /// The id of a group that is not stored yet: saving it inserts it.
+    pub const UNSAVED: Self = Self(0);
+}
+id_type!(
     /// A standing request.
     RequestId
 );

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod audit;
 pub mod clock;
+pub mod groups;
 pub mod ids;
 pub mod login;
 pub mod permissions;
@@ -18,7 +19,8 @@ pub mod verification_mail;
 
 pub use ids::{
     AccountId, AllianceId, BulkOperationId, CharacterId, CorporationId, DOOMHEIM, DOOMHEIM_ID,
-    EveId, FactionId, JobId, RequestId, RevocationId, StateId, TokenId,
+    EveId, FactionId, GroupApplicationId, GroupId, JobId, RequestId, RevocationId, StateId,
+    TokenId,
 };
 pub use permissions::Permission;
 pub use scopes::{EveLogin, ScopeSet};

@@ -1,7 +1,7 @@
 //! Named permissions and the one place that answers "may this account do X".
 //!
-//! Permissions are granted to states and to accounts directly; groups (a later feature) will add
-//! a third source. Whatever the source, `Grants::allows` is the only check routes use.
+//! Permissions are granted to states, to accounts directly and to groups (their members hold
+//! them). Whatever the source, `Grants::allows` is the only check routes use.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;

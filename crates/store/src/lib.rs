@@ -12,6 +12,8 @@ mod audit;
 pub mod bulk;
 mod db;
 mod esi_cache;
+mod groups;
+pub use groups::{ApplicationDecision, ApplicationFilter, GroupMember, NewMembership};
 mod job_overview;
 mod job_runs;
 mod jobs;

@@ -68,9 +68,9 @@ fn assemble_states(
 }
 
 /// The grants of one account, as parts between which goes an SQL expression for the account's
-/// id (three times): one row per permission it holds, directly or through its state
-/// (superuser, state, main id, main name, permission), or one row with a NULL permission, and
-/// none if the account does not exist. One query, because every page view asks.
+/// id (four times): one row per permission it holds, directly, through its state or through its
+/// groups (superuser, state, main id, main name, permission), or one row with a NULL
+/// permission, and none if the account does not exist. One query, because every page view asks.
 const GRANTS_OF: &str =
     "SELECT a.superuser, a.state, a.main_character_id, m.name AS main_name, p.permission
              FROM accounts a
@@ -81,7 +81,12 @@ const GRANTS_OF_STATE: &str = "
                  UNION
                  SELECT sp.permission FROM state_permissions sp JOIN states st ON st.id = sp.state_id
                  WHERE st.name = (SELECT state FROM accounts WHERE id = ";
-const GRANTS_OF_ACCOUNT: &str = ")
+const GRANTS_OF_GROUPS: &str = ")
+                 UNION
+                 SELECT gp.permission FROM group_members gm
+                 JOIN group_permissions gp ON gp.group_id = gm.group_id
+                 WHERE gm.account_id = ";
+const GRANTS_OF_ACCOUNT: &str = "
              ) p ON TRUE
              WHERE a.id = ";
 
@@ -90,6 +95,8 @@ const ACCOUNT_GRANTS: &str = concatcp!(
     GRANTS_OF,
     "$1",
     GRANTS_OF_STATE,
+    "$1",
+    GRANTS_OF_GROUPS,
     "$1",
     GRANTS_OF_ACCOUNT,
     "$1"
@@ -115,6 +122,8 @@ macro_rules! session_grants {
             GRANTS_OF,
             SESSION_ACCOUNT,
             GRANTS_OF_STATE,
+            SESSION_ACCOUNT,
+            GRANTS_OF_GROUPS,
             SESSION_ACCOUNT,
             GRANTS_OF_ACCOUNT,
             SESSION_ACCOUNT,
@@ -318,8 +327,8 @@ impl Store {
         tx.commit().await
     }
 
-    /// The superuser flag, state, main and every permission the account holds, directly or
-    /// through its state, in one query; `None` for an unknown account.
+    /// The superuser flag, state, main and every permission the account holds, directly,
+    /// through its state or through its groups, in one query; `None` for an unknown account.
     pub async fn account_grants(&self, account: AccountId) -> Result<Option<AccountAccess>> {
         let rows: Vec<GrantRow> = on_db!(self, |db| sqlx::query_as(ACCOUNT_GRANTS)
             .bind(account.get())

@@ -558,7 +558,7 @@ impl App {
 }
 
 /// After a character left `account` in `tx`: an account with no character left keeps no direct
-/// permission, superuser flag or session (recorded), so whoever sold or lost their last
+/// permission, superuser flag, group or session (recorded), so whoever sold or lost their last
 /// character keeps no access through a session still open.
 pub(crate) async fn strip_if_left_empty(
     tx: &mut Transaction,
@@ -571,7 +571,7 @@ pub(crate) async fn strip_if_left_empty(
             actor,
             "account.emptied",
             account_target(account),
-            json!({"removed": ["direct permissions", "superuser", "sessions"]}),
+            json!({"removed": ["direct permissions", "superuser", "groups", "group manager seats", "pending group applications", "sessions"]}),
         )
         .await?;
     }

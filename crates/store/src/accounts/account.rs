@@ -350,9 +350,11 @@ impl Transaction {
     }
 
     /// An account whose last character left keeps nothing: its direct permissions, superuser
-    /// flag and sessions go (its state drops to Guest when recomputed). True if it had no
+    /// flag, group memberships, manager seats and sessions go, and its pending group
+    /// applications are cancelled (its state drops to Guest when recomputed). True if it had no
     /// character left and was stripped; an account with characters is untouched.
     pub async fn strip_if_empty(&mut self, account: AccountId) -> Result<bool> {
+        let now = self.now();
         on_conn!(self.conn(), |tx| {
             let characters: i64 =
                 sqlx::query_scalar("SELECT COUNT(*) FROM characters WHERE account_id = $1")
@@ -370,6 +372,23 @@ impl Transaction {
                 .bind(account.get())
                 .execute(&mut *tx)
                 .await?;
+            // Groups grant permissions too, and a manager seat lets one give them.
+            sqlx::query("DELETE FROM group_members WHERE account_id = $1")
+                .bind(account.get())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM group_managers WHERE account_id = $1")
+                .bind(account.get())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE group_applications SET status = 'cancelled', decided_at = $2
+                 WHERE account_id = $1 AND status = 'pending'",
+            )
+            .bind(account.get())
+            .bind(DbTime(now))
+            .execute(&mut *tx)
+            .await?;
             crate::sessions::delete_of(&mut *tx, account).await?;
         });
         Ok(true)

@@ -1,0 +1,304 @@
+//! Groups, their permissions, their managers (accounts) and their manager groups (whose members
+//! manage them).
+
+use crate::db::{DbTime, on_conn, on_db};
+use crate::support::{conflict, is_foreign_key, not_found_if_zero};
+use crate::{Result, Store, StoreError, Transaction};
+use jumpgate_domain::groups::{Group, Visibility};
+use jumpgate_domain::{AccountId, GroupId};
+use std::collections::BTreeMap;
+
+/// Builds the groups from their rows, sorted by name ignoring case (the backends collate names
+/// differently, so the order is decided here).
+fn assemble_groups(
+    groups: Vec<(i64, String, String, String, bool)>,
+    permissions: Vec<(i64, String)>,
+    managers: Vec<(i64, i64)>,
+    manager_groups: Vec<(i64, i64)>,
+) -> Result<Vec<Group>> {
+    let mut by_id = BTreeMap::new();
+    for (id, name, description, visibility, auto_accept) in groups {
+        let visibility = Visibility::parse(&visibility).map_err(|_| {
+            StoreError::Corrupt(format!(
+                "group {id} has the unknown visibility '{visibility}'"
+            ))
+        })?;
+        by_id.insert(
+            id,
+            Group {
+                id: GroupId(id),
+                description,
+                visibility,
+                auto_accept,
+                ..Group::new(name)
+            },
+        );
+    }
+    for (group, permission) in permissions {
+        if let Some(g) = by_id.get_mut(&group) {
+            g.permissions.insert(permission);
+        }
+    }
+    for (group, account) in managers {
+        if let Some(g) = by_id.get_mut(&group) {
+            g.managers.insert(AccountId(account));
+        }
+    }
+    for (group, manager_group) in manager_groups {
+        if let Some(g) = by_id.get_mut(&group) {
+            g.manager_groups.insert(GroupId(manager_group));
+        }
+    }
+    let mut groups: Vec<Group> = by_id.into_values().collect();
+    groups.sort_by_cached_key(|g| (g.name.to_lowercase(), g.id));
+    Ok(groups)
+}
+
+/// A foreign key that failed names a group or account that does not exist.
+fn missing(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
+    if is_foreign_key(&e) {
+        StoreError::NotFound(what())
+    } else {
+        StoreError::Database(e)
+    }
+}
+
+impl Store {
+    /// Every group with its permissions and managers, by name ignoring case.
+    pub async fn groups(&self) -> Result<Vec<Group>> {
+        on_db!(self, |db| {
+            // One read transaction, so a concurrent save never shows half a group.
+            let mut tx = db.begin_read().await?;
+            let groups =
+                sqlx::query_as("SELECT id, name, description, visibility, auto_accept FROM groups")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let permissions = sqlx::query_as("SELECT group_id, permission FROM group_permissions")
+                .fetch_all(&mut *tx)
+                .await?;
+            let managers = sqlx::query_as("SELECT group_id, account_id FROM group_managers")
+                .fetch_all(&mut *tx)
+                .await?;
+            let manager_groups =
+                sqlx::query_as("SELECT group_id, manager_group_id FROM group_manager_groups")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            tx.commit().await?;
+            assemble_groups(groups, permissions, managers, manager_groups)
+        })
+    }
+
+    /// One group, or `None` when there is no such group.
+    pub async fn group(&self, id: GroupId) -> Result<Option<Group>> {
+        Ok(self.groups().await?.into_iter().find(|g| g.id == id))
+    }
+
+    /// Whether `account` manages `group`: directly, or as a member of one of its manager groups.
+    pub async fn manages_group(&self, account: AccountId, group: GroupId) -> Result<bool> {
+        let count: i64 = on_db!(self, |db| {
+            sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM group_managers WHERE group_id = $1 AND account_id = $2)
+                  + (SELECT COUNT(*) FROM group_manager_groups mg
+                     JOIN group_members gm ON gm.group_id = mg.manager_group_id
+                     WHERE mg.group_id = $1 AND gm.account_id = $2)"
+        )
+        .bind(group.get())
+        .bind(account.get())
+        .fetch_one(db.reader())
+        .await?
+        });
+        Ok(count > 0)
+    }
+
+    /// Inserts (id 0) or updates a group with its permissions (its managers have their own
+    /// methods). Names are unique ignoring case.
+    pub async fn save_group(&self, group: &Group) -> Result<Group> {
+        let mut tx = self.transaction().await?;
+        let saved = tx.save_group(group).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    /// Deletes a group with its memberships, permissions, managers and applications.
+    pub async fn delete_group(&self, id: GroupId) -> Result<()> {
+        let mut tx = self.transaction().await?;
+        tx.delete_group(id).await?;
+        tx.commit().await
+    }
+
+    pub async fn add_group_manager(&self, group: GroupId, account: AccountId) -> Result<bool> {
+        let mut tx = self.transaction().await?;
+        let added = tx.add_group_manager(group, account).await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    pub async fn remove_group_manager(&self, group: GroupId, account: AccountId) -> Result<bool> {
+        let mut tx = self.transaction().await?;
+        let removed = tx.remove_group_manager(group, account).await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    pub async fn add_manager_group(&self, group: GroupId, manager_group: GroupId) -> Result<bool> {
+        let mut tx = self.transaction().await?;
+        let added = tx.add_manager_group(group, manager_group).await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    pub async fn remove_manager_group(
+        &self,
+        group: GroupId,
+        manager_group: GroupId,
+    ) -> Result<bool> {
+        let mut tx = self.transaction().await?;
+        let removed = tx.remove_manager_group(group, manager_group).await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+}
+
+/// The group writes a use case combines with its audit entry in one transaction; the `Store`
+/// methods of the same names run each in its own.
+impl Transaction {
+    /// Inserts (id 0) or updates a group and replaces its permissions with the given ones. Its
+    /// `managers` and `manager_groups` are not written here.
+    pub async fn save_group(&mut self, group: &Group) -> Result<Group> {
+        let name_taken = || format!("a group named '{}' already exists", group.name);
+        let now = DbTime(self.now());
+        let id: i64 = on_conn!(self.conn(), |tx| {
+            let id = if group.id == GroupId::UNSAVED {
+                sqlx::query_scalar(
+                    "INSERT INTO groups (name, description, visibility, auto_accept, created_at)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(&group.name)
+                .bind(&group.description)
+                .bind(group.visibility.as_str())
+                .bind(group.auto_accept)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| conflict(e, name_taken))?
+            } else {
+                let done = sqlx::query(
+                    "UPDATE groups SET name = $1, description = $2, visibility = $3,
+                     auto_accept = $4 WHERE id = $5",
+                )
+                .bind(&group.name)
+                .bind(&group.description)
+                .bind(group.visibility.as_str())
+                .bind(group.auto_accept)
+                .bind(group.id.get())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| conflict(e, name_taken))?;
+                not_found_if_zero(done.rows_affected(), || format!("group {}", group.id))?;
+                group.id.get()
+            };
+            // Permissions are replaced as a whole: the group is saved as the caller sees it.
+            sqlx::query("DELETE FROM group_permissions WHERE group_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for permission in &group.permissions {
+                sqlx::query("INSERT INTO group_permissions (group_id, permission) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(permission)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            id
+        });
+        Ok(Group {
+            id: GroupId(id),
+            ..group.clone()
+        })
+    }
+
+    /// Deletes a group; its memberships, permissions, managers, manager links (both ways) and
+    /// applications go with it.
+    pub async fn delete_group(&mut self, id: GroupId) -> Result<()> {
+        let done = on_conn!(self.conn(), |c| sqlx::query(
+            "DELETE FROM groups WHERE id = $1"
+        )
+        .bind(id.get())
+        .execute(c)
+        .await?
+        .rows_affected());
+        not_found_if_zero(done, || format!("group {id}"))
+    }
+
+    /// Makes `account` a manager of `group`; `false` when it already was one.
+    pub async fn add_group_manager(&mut self, group: GroupId, account: AccountId) -> Result<bool> {
+        let now = DbTime(self.now());
+        let done = on_conn!(self.conn(), |c| sqlx::query(
+            "INSERT INTO group_managers (group_id, account_id, added_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING"
+        )
+        .bind(group.get())
+        .bind(account.get())
+        .bind(now)
+        .execute(c)
+        .await
+        .map_err(|e| missing(e, || format!("group {group} or account {account}")))?
+        .rows_affected());
+        Ok(done == 1)
+    }
+
+    /// `false` when `account` was no manager of `group`.
+    pub async fn remove_group_manager(
+        &mut self,
+        group: GroupId,
+        account: AccountId,
+    ) -> Result<bool> {
+        let done = on_conn!(self.conn(), |c| sqlx::query(
+            "DELETE FROM group_managers WHERE group_id = $1 AND account_id = $2"
+        )
+        .bind(group.get())
+        .bind(account.get())
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(done == 1)
+    }
+
+    /// Makes the members of `manager_group` managers of `group`; `false` when they already were.
+    pub async fn add_manager_group(
+        &mut self,
+        group: GroupId,
+        manager_group: GroupId,
+    ) -> Result<bool> {
+        let now = DbTime(self.now());
+        let done = on_conn!(self.conn(), |c| sqlx::query(
+            "INSERT INTO group_manager_groups (group_id, manager_group_id, added_at)
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+        )
+        .bind(group.get())
+        .bind(manager_group.get())
+        .bind(now)
+        .execute(c)
+        .await
+        .map_err(|e| missing(e, || format!("group {group} or group {manager_group}")))?
+        .rows_affected());
+        Ok(done == 1)
+    }
+
+    /// `false` when `manager_group` did not manage `group`.
+    pub async fn remove_manager_group(
+        &mut self,
+        group: GroupId,
+        manager_group: GroupId,
+    ) -> Result<bool> {
+        let done = on_conn!(self.conn(), |c| sqlx::query(
+            "DELETE FROM group_manager_groups WHERE group_id = $1 AND manager_group_id = $2"
+        )
+        .bind(group.get())
+        .bind(manager_group.get())
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(done == 1)
+    }
+}
