@@ -2,7 +2,7 @@
 //! grants query that sums them up for an account (or a session's account).
 
 use crate::db::{Dialects, on_conn, on_db};
-use crate::support::{conflict, is_foreign_key, not_found_if_zero};
+use crate::support::{conflict, not_found_if_zero, unknown_account};
 use crate::{AccountAccess, Result, StoreError};
 use crate::{Store, Transaction};
 use const_format::concatcp;
@@ -228,13 +228,7 @@ impl Transaction {
             .bind(permission)
             .execute(c)
             .await
-            .map_err(|e| {
-                if is_foreign_key(&e) {
-                    StoreError::NotFound(format!("account {account}"))
-                } else {
-                    StoreError::Database(e)
-                }
-            })?;
+            .map_err(|e| unknown_account(e, Some(account)))?;
         });
         Ok(())
     }

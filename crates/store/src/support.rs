@@ -52,11 +52,21 @@ pub(crate) fn is_foreign_key(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
 }
 
+/// A foreign key failed: what the write named (`what`) does not exist; anything else stays a
+/// database error.
+pub(crate) fn missing(err: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
+    if is_foreign_key(&err) {
+        StoreError::NotFound(what())
+    } else {
+        StoreError::Database(err)
+    }
+}
+
 /// A foreign key failed on an insert or update naming `account`: that account does not exist.
 pub(crate) fn unknown_account(err: sqlx::Error, account: Option<AccountId>) -> StoreError {
     match account {
-        Some(a) if is_foreign_key(&err) => StoreError::NotFound(format!("account {a}")),
-        _ => StoreError::Database(err),
+        Some(a) => missing(err, || format!("account {a}")),
+        None => StoreError::Database(err),
     }
 }
 

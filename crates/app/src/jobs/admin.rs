@@ -135,13 +135,13 @@ impl App {
     ) -> AppResult<JobOverview> {
         caller.require(Permission::ADMIN_JOBS)?;
         let schedule = periodic::schedule(self);
-        // A periodic job's dedupe key is its kind.
-        let periodic: Vec<String> = schedule.iter().map(|p| p.kind.to_owned()).collect();
         // Taken before the read: a write this process begins meanwhile makes the next view read.
         let local_writes = i64::try_from(self.store().local_writes()).unwrap_or(i64::MAX);
         let read = self
             .job_overview_cache()
             .get_or_read(local_writes, &listing.into(), || async {
+                // A periodic job's dedupe key is its kind.
+                let periodic: Vec<String> = schedule.iter().map(|p| p.kind.to_owned()).collect();
                 let next_due_keys = periodic.iter().map(|k| next_due_key(k)).collect();
                 Ok(self
                     .store()
@@ -151,7 +151,7 @@ impl App {
                         jobs_offset: listing.jobs_offset,
                         finished: listing.finished,
                         finished_cap: FINISHED_COUNTED,
-                        periodic: periodic.clone(),
+                        periodic,
                         next_due_keys,
                     })
                     .await?)

@@ -2,7 +2,7 @@
 //! manage them).
 
 use crate::db::{DbTime, on_conn, on_db};
-use crate::support::{conflict, is_foreign_key, not_found_if_zero};
+use crate::support::{conflict, missing, not_found_if_zero};
 use crate::{Result, Store, StoreError, Transaction};
 use jumpgate_domain::groups::{Group, Visibility};
 use jumpgate_domain::{AccountId, GroupId};
@@ -52,15 +52,6 @@ fn assemble_groups(
     let mut groups: Vec<Group> = by_id.into_values().collect();
     groups.sort_by_cached_key(|g| (g.name.to_lowercase(), g.id));
     Ok(groups)
-}
-
-/// A foreign key that failed names a group or account that does not exist.
-fn missing(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
-    if is_foreign_key(&e) {
-        StoreError::NotFound(what())
-    } else {
-        StoreError::Database(e)
-    }
 }
 
 impl Store {
@@ -242,7 +233,7 @@ impl Transaction {
         .bind(now)
         .execute(c)
         .await
-        .map_err(|e| missing(e, || format!("group {group} or account {account}")))?
+        .map_err(|e| super::group_or_account(e, group, account))?
         .rows_affected());
         Ok(done == 1)
     }

@@ -1,5 +1,6 @@
 //! Who is in a group (with how they came to be), and applications to join one.
 
+use super::group_or_account;
 use crate::db::{Cols, DbTime, Limit, on_conn, on_db};
 use crate::support::{conflict, is_foreign_key};
 use crate::{Result, Store, StoreError, Transaction};
@@ -112,15 +113,6 @@ fn read_application<R: Cols>(r: &R) -> Result<GroupApplication> {
         decided_by: r.get::<Option<i64>>("decided_by")?.map(AccountId),
         decision_reason: r.get("decision_reason")?,
     })
-}
-
-/// A foreign key that failed names a group or account that does not exist.
-fn group_or_account(e: sqlx::Error, group: GroupId, account: AccountId) -> StoreError {
-    if is_foreign_key(&e) {
-        StoreError::NotFound(format!("group {group} or account {account}"))
-    } else {
-        StoreError::Database(e)
-    }
 }
 
 impl Store {

@@ -6,3 +6,12 @@ mod catalogue;
 mod membership;
 
 pub use membership::{ApplicationDecision, ApplicationFilter, GroupMember, NewMembership};
+
+/// The failed foreign key of a write naming `group` and `account`: one of them does not exist.
+fn group_or_account(
+    e: sqlx::Error,
+    group: jumpgate_domain::GroupId,
+    account: jumpgate_domain::AccountId,
+) -> crate::StoreError {
+    crate::support::missing(e, || format!("group {group} or account {account}"))
+}
