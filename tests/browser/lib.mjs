@@ -214,3 +214,28 @@ export async function flashText(page) {
   const flash = page.locator('.banner.flash');
   return (await flash.count()) > 0 ? ((await flash.first().textContent()) ?? '').trim() : '';
 }
+
+/** A character the Rust test names in `<role>_ID` and `<role>_NAME`. */
+export function characterFromEnv(role) {
+  const id = Number(process.env[`${role}_ID`]);
+  const name = process.env[`${role}_NAME`];
+  if (!Number.isInteger(id) || id <= 0 || !name) {
+    fail(`${role}_ID and ${role}_NAME must name a character of the simulator (set by the Rust test)`);
+  }
+  return { id, name };
+}
+
+/** Opens path `p` of Jumpgate and expects it answered without an error or a redirect. */
+export async function gotoPage(run, page, p) {
+  const r = await page.goto(new URL(p, run.base).href);
+  expect(r && r.ok(), `GET ${p} answered ${r && r.status()}`);
+  expect(new URL(page.url()).pathname === p, `GET ${p} ended on ${page.url()}`);
+}
+
+/** Home page → "Log in with EVE Online" → simulator picker and consent → /account. */
+export async function logInAs(run, page, who, shotName) {
+  await gotoPage(run, page, '/');
+  await Promise.all([page.waitForURL((u) => !u.href.startsWith(run.base)), page.click('#login-eve')]);
+  await pickAndAuthorize(run, page, who, shotName);
+  await page.locator(`#character-${who.id}`).waitFor({ state: 'visible' });
+}

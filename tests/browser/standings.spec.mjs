@@ -15,7 +15,7 @@
 // simulator's contacts. Screenshots are `standings-NN-….png`. Exits non-zero when any step fails;
 // the last line on stdout on success is `JUMPGATE_STANDINGS_RESULT {"request":…,…}`.
 
-import { Run, expect, fail, sleep, pickAndAuthorize, clickAndWaitForPage, flashText } from './lib.mjs';
+import { Run, expect, fail, sleep, pickAndAuthorize, clickAndWaitForPage, flashText, characterFromEnv, gotoPage, logInAs } from './lib.mjs';
 
 const run = new Run({
   base: process.env.JUMPGATE_URL,
@@ -30,30 +30,9 @@ const CONTACT_SCOPES = ['esi-characters.read_contacts.v1', 'esi-characters.write
 /** How long "Sync now" may take to reach "in sync". */
 const SYNC_WAIT_MS = 20_000;
 
-function character(role) {
-  const id = Number(process.env[`${role}_ID`]);
-  const name = process.env[`${role}_NAME`];
-  if (!Number.isInteger(id) || id <= 0 || !name) {
-    fail(`${role}_ID and ${role}_NAME must name a character of the simulator (set by the Rust test)`);
-  }
-  return { id, name };
-}
-
-const url = (p) => new URL(p, BASE).href;
-
-async function goto(page, p) {
-  const r = await page.goto(url(p));
-  expect(r && r.ok(), `GET ${p} answered ${r && r.status()}`);
-  expect(new URL(page.url()).pathname === p, `GET ${p} ended on ${page.url()}`);
-}
-
-/** Home page → "Log in with EVE Online" → simulator picker and consent → /account. */
-async function logIn(page, who, shotName) {
-  await goto(page, '/');
-  await Promise.all([page.waitForURL((u) => !u.href.startsWith(BASE)), page.click('#login-eve')]);
-  await pickAndAuthorize(run, page, who, shotName);
-  await page.locator(`#character-${who.id}`).waitFor({ state: 'visible' });
-}
+const character = characterFromEnv;
+const goto = (page, p) => gotoPage(run, page, p);
+const logIn = (page, who, shotName) => logInAs(run, page, who, shotName);
 
 /** The member page's row of an entity, with its status (the row's class) and badge text. */
 async function subject(page, entity) {

@@ -17,6 +17,7 @@ pub mod caller;
 mod change_counters;
 pub mod error;
 pub mod esi_adapters;
+pub mod groups;
 pub mod health;
 pub mod jobs;
 mod key_file;

@@ -14,16 +14,19 @@
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::esi_adapters::StoreCache;
+use crate::groups::admin::GroupSettings;
 use crate::jobs::JobError;
 use crate::standings::workflow::StandingsFilter;
 use crate::standings::workflow::bulk::BulkWork;
 use crate::tokens::secrets::KeyRing;
 use crate::{App, AppSettings};
+use jumpgate_domain::groups::{Group, Visibility};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{Entity, Standing};
 use jumpgate_domain::states::StateCriteria;
 use jumpgate_domain::{AccountId, CharacterId, CorporationId, EveLogin, states::State};
 use jumpgate_domain::{BulkOperationId, JobId, RequestId, RevocationId, StateId};
+use jumpgate_domain::{GroupApplicationId, GroupId};
 use jumpgate_eve::{COMPATIBILITY_DATE, EsiClient, EveSettings, SsoClient};
 use jumpgate_evesim::{EveSim, SimConfig};
 use jumpgate_store::testing::{TestStore, fresh_postgres, fresh_sqlite};
@@ -56,6 +59,7 @@ enum Rule {
 const REQUEST: &str = Permission::STANDINGS_REQUEST;
 const APPROVE: &str = Permission::STANDINGS_APPROVE;
 const MANAGE: &str = Permission::STANDINGS_MANAGE;
+const GROUPS: &str = Permission::ADMIN_GROUPS;
 
 /// Every public method of `App`, by name, with who may call it.
 const ROWS: &[(&str, Rule)] = &[
@@ -213,6 +217,29 @@ const ROWS: &[(&str, Rule)] = &[
     ("queue_reconcile", Rule::Background),
     ("validate_standings", Rule::Background),
     ("run_bulk_operation", Rule::Background),
+    // groups: every member (what is visible to them)
+    ("groups_overview", Rule::Person),
+    ("group_view", Rule::Person),
+    ("apply_to_group", Rule::Person),
+    ("cancel_group_application", Rule::Person),
+    ("leave_group", Rule::Person),
+    // Someone else's; their own is open to every person.
+    ("groups_of_account", Rule::Holds(&[Permission::ADMIN_USERS])),
+    // groups: managers (the fixture's group has none, so only `admin.groups` manages it);
+    // a decision is recorded as a person's
+    ("accept_group_application", Rule::PersonWith(&[GROUPS])),
+    ("deny_group_application", Rule::PersonWith(&[GROUPS])),
+    ("add_member_to_group", Rule::Holds(&[GROUPS])),
+    ("remove_member_from_group", Rule::Holds(&[GROUPS])),
+    // groups: administrators
+    ("group_summaries", Rule::Holds(&[GROUPS])),
+    ("create_group", Rule::Holds(&[GROUPS])),
+    ("update_group", Rule::Holds(&[GROUPS])),
+    ("delete_group", Rule::Holds(&[GROUPS])),
+    ("add_group_manager", Rule::Holds(&[GROUPS])),
+    ("remove_group_manager", Rule::Holds(&[GROUPS])),
+    ("add_manager_group", Rule::Holds(&[GROUPS])),
+    ("remove_manager_group", Rule::Holds(&[GROUPS])),
 ];
 
 /// The callers of the matrix.
@@ -254,6 +281,7 @@ impl Kind {
                 Permission::ADMIN_JOBS,
                 Permission::ADMIN_STATES,
                 Permission::ADMIN_AUDIT,
+                Permission::ADMIN_GROUPS,
             ],
             _ => &[],
         }
@@ -304,6 +332,9 @@ struct World {
     state: StateId,
     bulk: BulkOperationId,
     token: TokenRecord,
+    /// A public group nobody manages, and the target's pending application to it.
+    group: GroupId,
+    application: GroupApplicationId,
 }
 
 const CORPORATION: CorporationId = CorporationId(98_000_001);
@@ -413,7 +444,17 @@ impl World {
             })
             .await
             .expect("token");
+        let mut group = Group::new("Matrix group");
+        group.visibility = Visibility::Public;
+        let group = store.save_group(&group).await.expect("group").id;
+        let application = store
+            .create_group_application(group, target, "")
+            .await
+            .expect("application")
+            .id;
         Self {
+            group,
+            application,
             app,
             _sim: sim,
             _db: db,
@@ -653,6 +694,72 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             Err(JobError::Fatal(m)) if m.contains("background work") => Err(AppError::Forbidden(m)),
             _ => Ok(()),
         },
+        "groups_overview" => app.groups_overview(c()).await.map(drop),
+        "group_view" => app.group_view(c(), w.group).await.map(drop),
+        "apply_to_group" => app.apply_to_group(c(), w.group, "").await.map(drop),
+        "cancel_group_application" => app
+            .cancel_group_application(c(), GroupApplicationId(nobody))
+            .await
+            .map(drop),
+        "leave_group" => app.leave_group(c(), w.group).await.map(drop),
+        "groups_of_account" => app.groups_of_account(c(), w.target).await.map(drop),
+        "accept_group_application" => app
+            .accept_group_application(c(), w.application, "")
+            .await
+            .map(drop),
+        "deny_group_application" => app
+            .deny_group_application(c(), w.application, "no")
+            .await
+            .map(drop),
+        "add_member_to_group" => app
+            .add_member_to_group(c(), w.group, &w.target_character.to_string())
+            .await
+            .map(drop),
+        "remove_member_from_group" => app
+            .remove_member_from_group(c(), w.group, w.target, "")
+            .await
+            .map(drop),
+        "group_summaries" => app.group_summaries(c()).await.map(drop),
+        "create_group" => app
+            .create_group(
+                c(),
+                &GroupSettings {
+                    name: "Matrix created".into(),
+                    visibility: "private".into(),
+                    ..GroupSettings::default()
+                },
+            )
+            .await
+            .map(drop),
+        "update_group" => app
+            .update_group(
+                c(),
+                w.group,
+                &GroupSettings {
+                    name: "Matrix group".into(),
+                    visibility: "public".into(),
+                    ..GroupSettings::default()
+                },
+            )
+            .await
+            .map(drop),
+        "delete_group" => app.delete_group(c(), GroupId(nobody)).await.map(drop),
+        "add_group_manager" => app
+            .add_group_manager(c(), w.group, &w.target_character.to_string())
+            .await
+            .map(drop),
+        "remove_group_manager" => app
+            .remove_group_manager(c(), w.group, w.target)
+            .await
+            .map(drop),
+        "add_manager_group" => app
+            .add_manager_group(c(), w.group, GroupId(nobody))
+            .await
+            .map(drop),
+        "remove_manager_group" => app
+            .remove_manager_group(c(), w.group, GroupId(nobody))
+            .await
+            .map(drop),
         _ => return None,
     };
     Some(r)

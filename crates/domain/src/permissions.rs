@@ -21,6 +21,8 @@ impl Permission {
     pub const ADMIN_JOBS: &'static str = "admin.jobs";
     /// Edit states and permissions.
     pub const ADMIN_STATES: &'static str = "admin.states";
+    /// Create and edit groups and manage every group's members.
+    pub const ADMIN_GROUPS: &'static str = "admin.groups";
     /// Request standings for one's own characters and corporations.
     pub const STANDINGS_REQUEST: &'static str = "standings.request";
     /// Decide standings requests.
@@ -44,6 +46,10 @@ impl Permission {
         (
             Self::ADMIN_STATES,
             "Edit states and who has which permission (admin.* ones: superusers only)",
+        ),
+        (
+            Self::ADMIN_GROUPS,
+            "Create, edit and delete groups and manage every group's members (groups that grant admin.* ones: superusers only)",
         ),
         (
             Self::STANDINGS_REQUEST,

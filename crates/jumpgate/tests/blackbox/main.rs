@@ -13,6 +13,7 @@ mod audit_chain;
 mod audit_log;
 mod cli;
 mod esi_faults;
+mod groups;
 mod jobs;
 mod membership;
 mod outage_soak;

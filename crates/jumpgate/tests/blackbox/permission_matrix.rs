@@ -36,6 +36,7 @@ const USERS: &[&str] = &[Permission::ADMIN_USERS];
 const STATES: &[&str] = &[Permission::ADMIN_STATES];
 const JOBS: &[&str] = &[Permission::ADMIN_JOBS];
 const AUDIT: &[&str] = &[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT];
+const GROUPS: &[&str] = &[Permission::ADMIN_GROUPS];
 
 /// One route: method, path as declared, who may use it, the status an allowed caller gets with
 /// the request below, and the form a POST sends. In paths, `{id}` becomes 999999 (nothing),
@@ -156,6 +157,76 @@ const ROUTES: &[Route] = &[
         &[("kind", "corporation"), ("entity_id", "1")],
     ),
     post("/admin/states/{id}/delete", Needs(STATES), 404, &[]),
+    // groups: every member sees what is visible to them; a group's managers are checked by the
+    // use case (a group that does not exist is "not found" to everyone)
+    get("/groups", SignedIn, 200),
+    get("/groups/{id}", SignedIn, 404),
+    post("/groups/{id}/apply", SignedIn, 404, &[("message", "")]),
+    post("/groups/{id}/leave", SignedIn, 404, &[]),
+    post("/groups/applications/{id}/cancel", SignedIn, 404, &[]),
+    post(
+        "/groups/applications/{id}/accept",
+        SignedIn,
+        404,
+        &[("note", "")],
+    ),
+    post(
+        "/groups/applications/{id}/deny",
+        SignedIn,
+        404,
+        &[("reason", "no")],
+    ),
+    post(
+        "/groups/{id}/members/add",
+        SignedIn,
+        404,
+        &[("character", "Nobody")],
+    ),
+    post(
+        "/groups/{id}/members/remove",
+        SignedIn,
+        404,
+        &[("account", "1")],
+    ),
+    get("/admin/groups", Needs(GROUPS), 200),
+    post(
+        "/admin/groups",
+        Needs(GROUPS),
+        400,
+        &[("name", ""), ("visibility", "private")],
+    ),
+    get("/admin/groups/{id}", Needs(GROUPS), 404),
+    post(
+        "/admin/groups/{id}",
+        Needs(GROUPS),
+        404,
+        &[("name", "Matrix"), ("visibility", "public")],
+    ),
+    post("/admin/groups/{id}/delete", Needs(GROUPS), 404, &[]),
+    post(
+        "/admin/groups/{id}/managers/add",
+        Needs(GROUPS),
+        404,
+        &[("character", "Nobody")],
+    ),
+    post(
+        "/admin/groups/{id}/managers/remove",
+        Needs(GROUPS),
+        404,
+        &[("account", "1")],
+    ),
+    post(
+        "/admin/groups/{id}/manager-groups/add",
+        Needs(GROUPS),
+        404,
+        &[("group", "1")],
+    ),
+    post(
+        "/admin/groups/{id}/manager-groups/remove",
+        Needs(GROUPS),
+        404,
+        &[("group", "1")],
+    ),
     get("/admin/audit", Needs(AUDIT), 200),
     get("/admin/audit.csv", Needs(AUDIT), 200),
     // standings: members
@@ -300,6 +371,7 @@ impl Kind {
                 Permission::ADMIN_JOBS,
                 Permission::ADMIN_STATES,
                 Permission::ADMIN_AUDIT,
+                Permission::ADMIN_GROUPS,
             ],
             _ => &[],
         }
@@ -349,7 +421,8 @@ async fn fingerprint(t: &TestApp) -> String {
         .await
         .unwrap()
         .len();
-    format!("{audit} {jobs} {states:?} {standings} {accounts} {requests} {revocations}")
+    let groups = s.groups().await.unwrap();
+    format!("{audit} {jobs} {states:?} {standings} {accounts} {requests} {revocations} {groups:?}")
 }
 
 /// A browser signed in as `kind` (no cookie for anonymous) and its own character.

@@ -9,4 +9,5 @@ mod support;
 mod node;
 
 mod accounts;
+mod groups;
 mod standings;

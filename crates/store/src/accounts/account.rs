@@ -1,7 +1,9 @@
 //! Accounts: creation, lookup, search and the account's own settings.
 
 use super::characters;
-use crate::db::{Cols, Conn, DbTime, Dialects, by_name_in_byte_order, on_conn, on_db};
+use crate::db::{
+    Cols, Conn, DbTime, Dialects, IdList, by_name_in_byte_order, on_conn, on_db, where_in_ids,
+};
 use crate::support::{contains_pattern, not_found_if_zero};
 use crate::{AccountSummary, ListedAccount, NewCharacter, Result, StoreError};
 use crate::{Store, Transaction};
@@ -9,6 +11,7 @@ use const_format::concatcp;
 use jumpgate_domain::account::{Account, Character};
 use jumpgate_domain::states::GUEST;
 use jumpgate_domain::{AccountId, CharacterId};
+use std::collections::BTreeMap;
 
 const ACCOUNT_COLS: &str =
     "id, main_character_id, superuser, state, email, email_verified, timezone, created_at";
@@ -226,6 +229,30 @@ impl Store {
         .fetch_all(db.reader())
         .await?);
         Ok(ids.into_iter().map(AccountId).collect())
+    }
+
+    /// The main character (id and name) of each of `accounts` that has one: one query for a
+    /// page that names many accounts (a group's applicants and managers).
+    pub async fn mains_of(
+        &self,
+        accounts: &[AccountId],
+    ) -> Result<BTreeMap<AccountId, (CharacterId, String)>> {
+        if accounts.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        const MAINS_OF: Dialects = where_in_ids!(
+            "SELECT a.id, m.id, m.name FROM accounts a ",
+            "JOIN characters m ON m.id = a.main_character_id WHERE a.id"
+        );
+        let ids = IdList::new(accounts.iter().map(|a| a.get()));
+        let rows: Vec<(i64, i64, String)> = on_db!(self, |db| sqlx::query_as(db.sql(&MAINS_OF))
+            .bind(ids)
+            .fetch_all(db.reader())
+            .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(account, main, name)| (AccountId(account), (CharacterId(main), name)))
+            .collect())
     }
 
     /// Fails with `Invalid` when the character is not on that account.

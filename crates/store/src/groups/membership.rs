@@ -7,6 +7,7 @@ use crate::{Result, Store, StoreError, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::groups::{ApplicationStatus, GroupApplication, Membership, MembershipSource};
 use jumpgate_domain::{AccountId, CharacterId, GroupApplicationId, GroupId};
+use std::collections::BTreeMap;
 
 /// A membership to add.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +151,19 @@ impl Store {
             )
         });
         Ok(members)
+    }
+
+    /// How many members each group has (groups without members are left out).
+    pub async fn group_sizes(&self) -> Result<BTreeMap<GroupId, usize>> {
+        let rows: Vec<(i64, i64)> = on_db!(self, |db| sqlx::query_as(
+            "SELECT group_id, COUNT(*) FROM group_members GROUP BY group_id"
+        )
+        .fetch_all(db.reader())
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(group, n)| (GroupId(group), usize::try_from(n).unwrap_or_default()))
+            .collect())
     }
 
     /// The groups `account` is in, each with how it came to be, by group id.

@@ -71,6 +71,31 @@ store_test!(a_character_cannot_be_created_twice, |store| async move {
     assert_eq!(store.count_accounts().await.unwrap(), 1);
 });
 
+store_test!(
+    the_mains_of_many_accounts_are_read_at_once,
+    |store| async move {
+        let (one, _) = store.create_account(&character(1, "One")).await.unwrap();
+        let (two, _) = store.create_account(&character(2, "Two")).await.unwrap();
+        store
+            .add_character(two.id, &character(3, "Two's alt"))
+            .await
+            .unwrap();
+        let mains = store
+            .mains_of(&[one.id, two.id, AccountId(999)])
+            .await
+            .unwrap();
+        assert_eq!(
+            mains.into_iter().collect::<Vec<_>>(),
+            [
+                (one.id, (CharacterId(1), "One".to_owned())),
+                (two.id, (CharacterId(2), "Two".to_owned())),
+            ],
+            "an account that does not exist is left out"
+        );
+        assert!(store.mains_of(&[]).await.unwrap().is_empty());
+    }
+);
+
 store_test!(alts_are_listed_after_the_main_by_name, |store| async move {
     let (account, _) = store.create_account(&character(1, "Zed")).await.unwrap();
     store

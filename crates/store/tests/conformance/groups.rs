@@ -178,6 +178,10 @@ store_test!(
         let groups = store.account_groups(anna).await.unwrap();
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].group, fc.id);
+        let empty = store.save_group(&Group::new("Empty")).await.unwrap();
+        let sizes = store.group_sizes().await.unwrap();
+        assert_eq!(sizes.get(&fc.id), Some(&2));
+        assert_eq!(sizes.get(&empty.id), None, "a group without members");
 
         let removed = store.remove_group_member(fc.id, anna).await.unwrap();
         assert_eq!(

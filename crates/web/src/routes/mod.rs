@@ -3,6 +3,7 @@
 
 pub(crate) mod accounts;
 mod audit;
+pub(crate) mod groups;
 mod jobs;
 pub(crate) mod standings;
 mod states;
@@ -19,6 +20,7 @@ pub fn router(state: WebState) -> Router {
         .merge(standings::router())
         .merge(jobs::router())
         .merge(states::router())
+        .merge(groups::router())
         .merge(audit::router())
         .merge(system::router())
         .fallback(system::not_found)
@@ -32,6 +34,7 @@ pub fn nav(caller: &Caller) -> Vec<NavGroup> {
         standings::nav(caller),
         jobs::nav(caller),
         states::nav(caller),
+        groups::nav(caller),
         audit::nav(caller),
     ])
 }
@@ -50,11 +53,18 @@ mod tests {
         assert_eq!(
             groups,
             [
-                ("", vec!["Account", "Standings", "Contact sync"]),
+                ("", vec!["Account", "Standings", "Contact sync", "Groups"]),
                 ("Leadership", vec!["Approvals", "Standings DB"]),
                 (
                     "Administration",
-                    vec!["Users", "Characters", "Jobs", "States", "Audit log"]
+                    vec![
+                        "Users",
+                        "Characters",
+                        "Jobs",
+                        "States",
+                        "Groups",
+                        "Audit log"
+                    ]
                 ),
             ]
         );

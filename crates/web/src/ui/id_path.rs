@@ -10,7 +10,8 @@ use crate::error::WebError;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use jumpgate_domain::{
-    AccountId, BulkOperationId, CharacterId, JobId, RequestId, RevocationId, StateId,
+    AccountId, BulkOperationId, CharacterId, GroupApplicationId, GroupId, JobId, RequestId,
+    RevocationId, StateId,
 };
 use std::str::FromStr;
 
@@ -27,6 +28,14 @@ pub struct IdPath<T>(pub T);
 /// The message for text that is not a `what` id, wherever the text came from (a path, a form).
 pub fn not_an_id(what: &str, raw: &str) -> String {
     format!("'{raw}' is not a {what} id: expected a positive whole number")
+}
+
+/// An id typed in or carried by a form field (`account=12`), parsed as a `T`; a 400 that names
+/// what was expected otherwise, as for a path.
+pub fn form_id<T: PathId>(raw: &str) -> Result<T, WebError> {
+    raw.trim()
+        .parse()
+        .map_err(|_| WebError::BadRequest(not_an_id(T::WHAT, raw.trim())))
 }
 
 impl<S: Send + Sync, T: PathId> FromRequestParts<S> for IdPath<T> {
@@ -58,6 +67,8 @@ path_ids!(
     RequestId => "request",
     RevocationId => "revocation",
     BulkOperationId => "bulk operation",
+    GroupId => "group",
+    GroupApplicationId => "application",
 );
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod id_path;
 pub mod layout;
 pub mod nav;
 pub mod pager;
+pub mod permission_boxes;
 pub mod rendered_rows;
 
 pub use error_page::ErrorPage;

@@ -5,6 +5,7 @@ use super::character_card::{CharacterCard, card};
 use crate::WebState;
 use crate::auth::{MaybeViewer, Viewer};
 use crate::error::{WebError, WebResult};
+use crate::routes::groups::held::{HeldGroupRow, held_rows};
 use crate::session;
 use crate::ui::{IdPath, Layout};
 use askama::Template;
@@ -27,6 +28,8 @@ pub struct AccountPage {
     pub characters: Vec<CharacterCard>,
     pub allow_alt_removal: bool,
     pub permissions: Vec<String>,
+    /// Its groups and why it has each.
+    pub groups: Vec<HeldGroupRow>,
     /// The account's address, empty when none.
     pub email: String,
     pub email_verified: bool,
@@ -53,6 +56,12 @@ pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<Ac
         .app
         .session_count(&viewer.caller, viewer.account)
         .await?;
+    let groups = held_rows(
+        &state
+            .app
+            .groups_of_account(&viewer.caller, viewer.account)
+            .await?,
+    );
     let next_mail = view
         .next_verification_mail
         .map(|at| when(at, state.app.now()))
@@ -60,6 +69,7 @@ pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<Ac
     Ok(AccountPage {
         signed_in_on: super::sessions::browsers(sessions),
         next_mail,
+        groups,
         account_id: view.account.id.get(),
         state: view.account.state.clone(),
         superuser: view.account.superuser,

@@ -6,6 +6,7 @@ use super::removed::{RemovedRow, removed_row};
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::WebResult;
+use crate::routes::groups::held::{HeldGroupRow, held_rows};
 use crate::session;
 use crate::ui::{IdPath, Layout};
 use askama::Template;
@@ -29,6 +30,8 @@ pub struct UserPage {
     pub grantable: Vec<(String, String)>,
     pub removed: Vec<RemovedRow>,
     pub can_edit_permissions: bool,
+    /// Its groups and why it has each.
+    pub groups: Vec<HeldGroupRow>,
     /// "3 browsers": where this account is signed in.
     pub signed_in_on: String,
 }
@@ -56,7 +59,9 @@ pub async fn show(
         .removed_characters(&viewer.caller, Some(id), 100)
         .await?;
     let sessions = state.app.session_count(&viewer.caller, id).await?;
+    let groups = held_rows(&state.app.groups_of_account(&viewer.caller, id).await?);
     Ok(UserPage {
+        groups,
         signed_in_on: super::sessions::browsers(sessions),
         account_id: id.get(),
         main_name,

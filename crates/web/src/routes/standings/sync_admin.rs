@@ -6,7 +6,7 @@ use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
 use crate::session;
-use crate::ui::id_path::{PathId, not_an_id};
+use crate::ui::id_path::form_id;
 use crate::ui::pager::{self, requested_page};
 use crate::ui::{Layout, Pager, RenderedRows, when};
 use askama::Template;
@@ -82,8 +82,7 @@ fn admin_sync_line((s, name): &(SyncedCharacter, String)) -> AdminSyncLine {
 }
 
 fn character_id(raw: &str) -> WebResult<CharacterId> {
-    raw.parse()
-        .map_err(|_| WebError::BadRequest(not_an_id(CharacterId::WHAT, raw)))
+    form_id(raw)
 }
 
 fn progress_fragment(p: &SyncProgress) -> SyncProgressFragment {

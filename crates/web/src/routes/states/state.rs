@@ -7,6 +7,7 @@ use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
 use crate::session;
+use crate::ui::permission_boxes::{PermissionBox, permission_boxes};
 use crate::ui::{IdPath, Layout};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -17,14 +18,6 @@ use jumpgate_domain::StateId;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::states::CriterionKind;
 use serde::Deserialize;
-
-/// A permission checkbox on the state page.
-#[derive(Debug, Clone)]
-pub struct PermissionBox {
-    pub name: String,
-    pub what: String,
-    pub checked: bool,
-}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "states/state.html")]
@@ -51,14 +44,7 @@ pub async fn show(
 ) -> WebResult<StatePage> {
     viewer.require(Permission::ADMIN_STATES)?;
     let overview = state.app.state_overview(&viewer.caller, id).await?;
-    let permissions = Permission::CATALOGUE
-        .iter()
-        .map(|(name, what)| PermissionBox {
-            name: (*name).to_owned(),
-            what: (*what).to_owned(),
-            checked: overview.state.permissions.contains(*name),
-        })
-        .collect();
+    let permissions = permission_boxes(&overview.state.permissions);
     Ok(StatePage {
         state: row(&overview),
         permissions,

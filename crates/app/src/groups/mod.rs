@@ -1,0 +1,238 @@
+//! Groups (issue 11, ADR 0026): what every member sees and does (`member`: the groups page,
+//! applying, cancelling, leaving, an account's groups), what a group's managers do (`manage`:
+//! the group page, deciding applications, adding and removing members) and what administrators
+//! of groups do (`admin`: creating, editing and deleting groups, their permissions and who
+//! manages them). The rules are in `domain::groups`; these use cases check the caller, record
+//! every change with its cause, and tell the people concerned.
+//!
+//! Who may do what:
+//! - every signed-in person sees the public groups and those they are in or manage, applies to
+//!   public ones, cancels their applications and leaves their groups;
+//! - a group's managers (its manager accounts and the members of its manager groups) and every
+//!   holder of `admin.groups` decide its applications and add and remove its members, but a
+//!   manager does not admit themself (only an `admin.groups` holder may);
+//! - giving or taking the membership of a group that grants an `admin.*` permission is a
+//!   superuser's, as granting such a permission directly is;
+//! - a group that the caller may not see answers "not found", as one that does not exist.
+
+pub mod admin;
+pub mod manage;
+pub mod member;
+
+use crate::App;
+use crate::audit::{account_target, audit_in};
+use crate::caller::Caller;
+use crate::error::{AppError, AppResult};
+use jumpgate_domain::account::Character;
+use jumpgate_domain::groups::{Group, GroupRuleError, Membership};
+use jumpgate_domain::permissions::Permission;
+use jumpgate_domain::{AccountId, CharacterId, GroupId};
+use serde_json::json;
+use std::collections::BTreeSet;
+
+impl From<GroupRuleError> for AppError {
+    fn from(e: GroupRuleError) -> Self {
+        Self::Invalid(e.to_string())
+    }
+}
+
+/// The audit log's target for a change to a group's settings (membership changes target the
+/// account, so an account's history shows them).
+fn group_target(id: GroupId) -> String {
+    format!("group:{id}")
+}
+
+/// What the caller is to one group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Relation {
+    pub member: bool,
+    /// Decides its applications and its members: as a manager, as a member of one of its
+    /// manager groups, or holding `admin.groups`.
+    pub manages: bool,
+}
+
+fn no_such_group(id: GroupId) -> AppError {
+    AppError::NotFound(format!("there is no group #{id}"))
+}
+
+impl App {
+    /// The groups the caller's account is in (none for system and CLI).
+    async fn groups_of_caller(&self, caller: &Caller) -> AppResult<BTreeSet<GroupId>> {
+        Ok(match caller.account() {
+            Some(account) => self
+                .store()
+                .account_groups(account)
+                .await?
+                .into_iter()
+                .map(|m| m.group)
+                .collect(),
+            None => BTreeSet::new(),
+        })
+    }
+
+    /// A group the caller may see, with what the caller is to it. One that does not exist and
+    /// one hidden from the caller are alike "not found": a private group's name is not told.
+    async fn visible_group(&self, caller: &Caller, id: GroupId) -> AppResult<(Group, Relation)> {
+        let member_of = self.groups_of_caller(caller).await?;
+        let group = self
+            .store()
+            .group(id)
+            .await?
+            .ok_or_else(|| no_such_group(id))?;
+        let relation = relation(caller, &group, &member_of);
+        if !group.visible_to(relation.member, relation.manages) {
+            return Err(no_such_group(id));
+        }
+        Ok((group, relation))
+    }
+
+    /// A group the caller manages; `Forbidden` for a visible group it does not manage.
+    async fn managed_group(&self, caller: &Caller, id: GroupId) -> AppResult<Group> {
+        let (group, relation) = self.visible_group(caller, id).await?;
+        if !relation.manages {
+            return Err(AppError::Forbidden(format!(
+                "only the managers of {} (and holders of '{}') can do this",
+                group.name,
+                Permission::ADMIN_GROUPS
+            )));
+        }
+        Ok(group)
+    }
+
+    /// The character someone typed to name a person: an id or an exact name (any case) of a
+    /// character Jumpgate knows, i.e. that has logged in once.
+    async fn known_character(&self, typed: &str) -> AppResult<Character> {
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return Err(AppError::Invalid(
+                "type a character's name or id".to_owned(),
+            ));
+        }
+        let found = match typed.parse::<i64>() {
+            Ok(id) if id > 0 => self.store().character(CharacterId(id)).await?,
+            _ => self.store().character_by_name(typed).await?,
+        };
+        found.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "Jumpgate knows no character '{typed}': they must log in once first"
+            ))
+        })
+    }
+
+    /// Tells every manager of `group` (its manager accounts and the members of its manager
+    /// groups) but `except`. Best effort: the pages show what is waiting whatever happens here.
+    async fn notify_group_managers(
+        &self,
+        group: &Group,
+        except: AccountId,
+        subject: &str,
+        message: &str,
+        link: &str,
+    ) {
+        let result: AppResult<()> = async {
+            let mut managers = group.managers.clone();
+            for leading in &group.manager_groups {
+                managers.extend(
+                    self.store()
+                        .group_members(*leading)
+                        .await?
+                        .into_iter()
+                        .map(|m| m.membership.account),
+                );
+            }
+            managers.remove(&except);
+            for manager in managers {
+                self.notify_account(manager, subject, message, Some(link))
+                    .await?;
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(group = group.id.get(), error = %e, "could not tell a group's managers");
+        }
+    }
+
+    /// Ends `account`'s membership of `group` with its audit entry on the account (`cause`:
+    /// `left` or `removed`, with the remover's `note`); `not_member` is the answer when it had
+    /// none (nothing changes then).
+    async fn end_membership(
+        &self,
+        caller: &Caller,
+        group: &Group,
+        account: AccountId,
+        cause: &str,
+        note: Option<&str>,
+        not_member: String,
+    ) -> AppResult<Membership> {
+        let mut tx = self.store().transaction().await?;
+        let Some(ended) = tx.remove_group_member(group.id, account).await? else {
+            return Err(AppError::Invalid(not_member));
+        };
+        audit_in(
+            &mut tx,
+            caller.actor(),
+            "group.member_removed",
+            account_target(account),
+            json!({
+                "group": group.id,
+                "group_name": group.name,
+                "cause": cause,
+                "source": ended.source.as_str(),
+                "note": note,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    /// Tells one member what happened to their membership or application; best effort, as
+    /// `notify_group_managers`.
+    async fn notify_member(&self, account: AccountId, subject: &str, message: &str, link: &str) {
+        if let Err(e) = self
+            .notify_account(account, subject, message, Some(link))
+            .await
+        {
+            tracing::warn!(account = account.get(), error = %e, "could not tell a member about a group");
+        }
+    }
+}
+
+fn relation(caller: &Caller, group: &Group, member_of: &BTreeSet<GroupId>) -> Relation {
+    Relation {
+        member: member_of.contains(&group.id),
+        manages: caller.allows(Permission::ADMIN_GROUPS)
+            || caller
+                .account()
+                .is_some_and(|a| group.is_managed_by(a, member_of)),
+    }
+}
+
+/// Giving or taking the membership of a group that grants an `admin.*` permission is a
+/// superuser's: it gives or takes that permission.
+fn check_restricted(caller: &Caller, group: &Group, what: &str) -> AppResult<()> {
+    if group.is_restricted() {
+        caller.require_superuser(&format!(
+            "{what} {}, which grants an admin.* permission",
+            group.name
+        ))?;
+    }
+    Ok(())
+}
+
+/// A manager does not admit themself into a group they manage; a holder of `admin.groups` may.
+fn check_not_self(caller: &Caller, account: AccountId, group: &Group) -> AppResult<()> {
+    if caller.account() == Some(account) && !caller.allows(Permission::ADMIN_GROUPS) {
+        return Err(AppError::Forbidden(format!(
+            "managers do not admit themselves: ask another manager of {} or an administrator of groups",
+            group.name
+        )));
+    }
+    Ok(())
+}
+
+/// The link to a group's page, for notifications.
+fn group_link(id: GroupId) -> String {
+    format!("/groups/{id}")
+}
