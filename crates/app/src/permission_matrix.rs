@@ -15,6 +15,7 @@ use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::esi_adapters::StoreCache;
 use crate::groups::admin::GroupSettings;
+use crate::groups::automatic::GroupLinks;
 use crate::jobs::JobError;
 use crate::standings::workflow::StandingsFilter;
 use crate::standings::workflow::bulk::BulkWork;
@@ -240,6 +241,10 @@ const ROWS: &[(&str, Rule)] = &[
     ("remove_group_manager", Rule::Holds(&[GROUPS])),
     ("add_manager_group", Rule::Holds(&[GROUPS])),
     ("remove_manager_group", Rule::Holds(&[GROUPS])),
+    ("set_group_links", Rule::Holds(&[GROUPS])),
+    ("add_group_affiliation", Rule::Holds(&[GROUPS])),
+    ("remove_group_affiliation", Rule::Holds(&[GROUPS])),
+    ("group_affiliations", Rule::Holds(&[GROUPS])),
 ];
 
 /// The callers of the matrix.
@@ -760,6 +765,19 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .remove_manager_group(c(), w.group, GroupId(nobody))
             .await
             .map(drop),
+        "set_group_links" => app
+            .set_group_links(c(), w.group, &GroupLinks::default())
+            .await
+            .map(drop),
+        "add_group_affiliation" => app
+            .add_group_affiliation(c(), w.group, "corporation", "")
+            .await
+            .map(drop),
+        "remove_group_affiliation" => app
+            .remove_group_affiliation(c(), w.group, "corporation", "1")
+            .await
+            .map(drop),
+        "group_affiliations" => app.group_affiliations(c(), w.group).await.map(drop),
         _ => return None,
     };
     Some(r)

@@ -42,7 +42,7 @@ impl App {
         caller.require_background()?;
         let actor = caller.actor();
         let owned = self.store().character_accounts().await?;
-        let states = self.store().states().await?;
+        let rules = self.access_rules().await?;
         let mut summary = SweepSummary {
             characters: owned.len(),
             ..Default::default()
@@ -78,15 +78,15 @@ impl App {
             }
             let accounts: BTreeSet<AccountId> = batch.iter().map(|(_, a)| *a).collect();
             for account in accounts {
-                self.recompute_state_with(account, &states, &actor).await?;
+                self.recompute_access_with(account, &rules, &actor).await?;
                 recomputed.insert(account);
             }
         }
         // Every other account too (one whose characters all left, or were removed meanwhile);
-        // states before names, so a failing name lookup cannot hold back a change of access.
+        // access before names, so a failing name lookup cannot hold back a change of access.
         for account in self.store().account_ids().await? {
             if !recomputed.contains(&account) {
-                self.recompute_state_with(account, &states, &actor).await?;
+                self.recompute_access_with(account, &rules, &actor).await?;
             }
         }
         (summary.corporations_refreshed, summary.alliances_refreshed) =

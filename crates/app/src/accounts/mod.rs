@@ -137,7 +137,7 @@ impl App {
                     )
                     .await?;
                     tx.commit().await?;
-                    self.recompute_state(*old, &Actor::System("login".into()))
+                    self.recompute_access(*old, &Actor::System("login".into()))
                         .await?;
                     self.revalidate_standings_after(*old, "character transferred")
                         .await;
@@ -224,7 +224,7 @@ impl App {
                 )
                 .await?;
                 tx.commit().await?;
-                self.recompute_state(*from, &Actor::Account(to.get()))
+                self.recompute_access(*from, &Actor::Account(to.get()))
                     .await?;
                 self.revalidate_standings_after(*from, "character left")
                     .await;
@@ -253,7 +253,7 @@ impl App {
         }
 
         self.store_login_token(&login, &tokens).await?;
-        self.recompute_state(account, &Actor::System("login".into()))
+        self.recompute_access(account, &Actor::System("login".into()))
             .await?;
         metrics::counter!("logins_total", "outcome" => decision_label(&decision)).increment(1);
         Ok(LoginOutcome {
@@ -405,7 +405,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        self.recompute_state(account, &caller.actor()).await?;
+        self.recompute_access(account, &caller.actor()).await?;
         Ok(c.name)
     }
 
@@ -439,7 +439,7 @@ impl App {
             character_target(character),
             json!({"account": account.get(), "name": c.name, "reason": RemovalReason::RemovedByOwner.as_str()}),).await?;
         tx.commit().await?;
-        self.recompute_state(account, &caller.actor()).await?;
+        self.recompute_access(account, &caller.actor()).await?;
         self.revalidate_standings_after(account, "character removed")
             .await;
         Ok(c.name)

@@ -196,6 +196,8 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.follow_membership_change(application.account, caller)
+            .await?;
         let told = match &note {
             Some(n) => format!(
                 "Your application to {} was accepted: you are a member. Note: {n}",
@@ -326,6 +328,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.follow_membership_change(account, caller).await?;
         self.notify_member(
             account,
             &format!("Welcome to {}", group.name),
@@ -358,6 +361,7 @@ impl App {
                 format!("account #{account} is not a member of {}", group.name),
             )
             .await?;
+        self.follow_membership_change(account, caller).await?;
         let told = match &note {
             Some(n) => format!("You were removed from {}. Note: {n}", group.name),
             None => format!("You were removed from {}.", group.name),

@@ -222,6 +222,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.follow_membership_change(account, caller).await?;
         Ok(Applied::Joined(accepted))
     }
 
@@ -282,6 +283,7 @@ impl App {
             format!("you are not a member of {} any more", group.name),
         )
         .await?;
+        self.follow_membership_change(account, caller).await?;
         Ok(group)
     }
 

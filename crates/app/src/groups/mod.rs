@@ -16,6 +16,7 @@
 //! - a group that the caller may not see answers "not found", as one that does not exist.
 
 pub mod admin;
+pub mod automatic;
 pub mod manage;
 pub mod member;
 
@@ -24,7 +25,7 @@ use crate::audit::{account_target, audit_in};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::account::Character;
-use jumpgate_domain::groups::{Group, GroupRuleError, Membership};
+use jumpgate_domain::groups::{Group, GroupRuleError, Membership, MembershipSource};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::{AccountId, CharacterId, GroupId};
 use serde_json::json;
@@ -165,6 +166,18 @@ impl App {
         note: Option<&str>,
         not_member: String,
     ) -> AppResult<Membership> {
+        let given_by_rules = self
+            .store()
+            .account_groups(account)
+            .await?
+            .iter()
+            .any(|m| m.group == group.id && m.source == MembershipSource::Automatic);
+        if given_by_rules {
+            return Err(AppError::Invalid(format!(
+                "{} is given by its rules (a corporation, an alliance, or every account): it ends when the rules no longer give it, or when an administrator changes them",
+                group.name
+            )));
+        }
         let mut tx = self.store().transaction().await?;
         let Some(ended) = tx.remove_group_member(group.id, account).await? else {
             return Err(AppError::Invalid(not_member));
@@ -185,6 +198,13 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(ended)
+    }
+
+    /// After a membership of `account` began or ended by hand: groups that require or forbid
+    /// that group follow at once (the rules are applied to a fixed point).
+    async fn follow_membership_change(&self, account: AccountId, caller: &Caller) -> AppResult<()> {
+        self.recompute_access(account, &caller.actor()).await?;
+        Ok(())
     }
 
     /// Tells one member what happened to their membership or application; best effort, as

@@ -7,7 +7,6 @@ use crate::audit::audit_in;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::StateId;
-use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::states::{
     CriterionKind, GUEST, State, StateCriteria, StateRuleError, check_deletable, parse_priority,
@@ -37,12 +36,7 @@ pub struct StateOverview {
     pub criteria: Vec<CriterionView>,
 }
 
-/// What a state change did to the accounts, for the page that follows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Recomputed {
-    /// Accounts whose state changed.
-    pub changed: usize,
-}
+pub use crate::access::Recomputed;
 
 impl From<StateRuleError> for AppError {
     fn from(e: StateRuleError) -> Self {
@@ -84,7 +78,7 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("there is no state #{id}")))
     }
 
-    async fn criterion_label(&self, kind: CriterionKind, id: i64) -> AppResult<String> {
+    pub(crate) async fn criterion_label(&self, kind: CriterionKind, id: i64) -> AppResult<String> {
         let known = match kind {
             CriterionKind::Character => self
                 .store()
@@ -113,20 +107,6 @@ impl App {
             .into_iter()
             .find(|s| s.id == id)
             .ok_or_else(|| AppError::NotFound(format!("there is no state #{id}")))
-    }
-
-    /// Recomputes every account's state against the current states (after any state change).
-    pub(crate) async fn recompute_all_states(&self, actor: &Actor) -> AppResult<Recomputed> {
-        let states = self.store().states().await?;
-        let mut changed = 0;
-        for account in self.store().account_ids().await? {
-            let before = self.store().account(account).await?.map(|a| a.state);
-            let after = self.recompute_state_with(account, &states, actor).await?;
-            if before.is_some_and(|b| b != after) {
-                changed += 1;
-            }
-        }
-        Ok(Recomputed { changed })
     }
 
     /// Creates a state without criteria or permissions. `priority` is the text as typed.
@@ -217,7 +197,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        self.recompute_all_states(&caller.actor()).await
+        self.recompute_all_access(&caller.actor()).await
     }
 
     /// Adds a criterion by id or by exact name (resolved through ESI). Nothing changes when EVE
@@ -301,7 +281,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        let recomputed = self.recompute_all_states(&caller.actor()).await?;
+        let recomputed = self.recompute_all_access(&caller.actor()).await?;
         Ok((criterion, recomputed))
     }
 
@@ -332,13 +312,17 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        let recomputed = self.recompute_all_states(&caller.actor()).await?;
+        let recomputed = self.recompute_all_access(&caller.actor()).await?;
         Ok((state, recomputed))
     }
 
     /// The id and name of the entity an administrator typed: an id (checked with
     /// `POST /universe/names`) or an exact name (`POST /universe/ids`).
-    async fn resolve_entity(&self, kind: CriterionKind, entity: &str) -> AppResult<(i64, String)> {
+    pub(crate) async fn resolve_entity(
+        &self,
+        kind: CriterionKind,
+        entity: &str,
+    ) -> AppResult<(i64, String)> {
         let entity = entity.trim();
         if entity.is_empty() {
             return Err(AppError::Invalid(format!(
@@ -392,7 +376,7 @@ impl App {
 
     /// Reads and keeps the name of a corporation or alliance just added as a criterion, so the
     /// admin page can show it. Best effort: the periodic refresh fills it in otherwise.
-    async fn remember_name(&self, kind: CriterionKind, id: i64) {
+    pub(crate) async fn remember_name(&self, kind: CriterionKind, id: i64) {
         let now = self.now();
         let result: AppResult<()> = async {
             match kind {
@@ -431,7 +415,7 @@ impl App {
     }
 }
 
-fn parse_entity_id(text: &str) -> AppResult<i64> {
+pub(crate) fn parse_entity_id(text: &str) -> AppResult<i64> {
     match text.trim().parse::<i64>() {
         Ok(id) if id > 0 => Ok(id),
         _ => Err(AppError::Invalid(format!(

@@ -370,7 +370,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        self.recompute_state(c.account, &actor).await?;
+        self.recompute_access(c.account, &actor).await?;
         self.revalidate_standings_after(c.account, "character transferred")
             .await;
         Ok(RefreshOutcome::Transferred)

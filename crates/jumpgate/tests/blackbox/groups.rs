@@ -43,7 +43,7 @@ async fn sign_in(t: &TestApp, people: &[(i64, String)]) -> Vec<Browser> {
 }
 
 /// A POST that must redirect (303); returns the page it leads to.
-async fn post_ok(b: &Browser, path: &str, form: &[(&str, &str)]) -> String {
+pub(crate) async fn post_ok(b: &Browser, path: &str, form: &[(&str, &str)]) -> String {
     let r = b.post_form(path, form).await;
     assert_eq!(
         r.status(),
@@ -57,14 +57,24 @@ async fn post_ok(b: &Browser, path: &str, form: &[(&str, &str)]) -> String {
 }
 
 /// A POST refused with `status`; returns the error page.
-async fn post_refused(b: &Browser, path: &str, form: &[(&str, &str)], status: u16) -> String {
+pub(crate) async fn post_refused(
+    b: &Browser,
+    path: &str,
+    form: &[(&str, &str)],
+    status: u16,
+) -> String {
     let r = b.post_form(path, form).await;
     assert_eq!(r.status().as_u16(), status, "POST {path}");
     r.text().await.unwrap()
 }
 
 /// Creates a group on the admin page and returns it as stored.
-async fn create_group(t: &TestApp, admin: &Browser, name: &str, visibility: &str) -> Group {
+pub(crate) async fn create_group(
+    t: &TestApp,
+    admin: &Browser,
+    name: &str,
+    visibility: &str,
+) -> Group {
     let page = post_ok(
         admin,
         "/admin/groups",
@@ -115,7 +125,11 @@ async fn pending_application(t: &TestApp, group: GroupId, account: AccountId) ->
         .map(|a| a.id.get())
 }
 
-async fn audit_details(t: &TestApp, action: &str, account: AccountId) -> Vec<serde_json::Value> {
+pub(crate) async fn audit_details(
+    t: &TestApp,
+    action: &str,
+    account: AccountId,
+) -> Vec<serde_json::Value> {
     t.store
         .audit_entries(&AuditFilter {
             action_prefix: Some(action.into()),

@@ -13,6 +13,7 @@ mod audit_chain;
 mod audit_log;
 mod cli;
 mod esi_faults;
+mod group_rules;
 mod groups;
 mod jobs;
 mod membership;

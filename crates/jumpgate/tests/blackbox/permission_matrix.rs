@@ -227,6 +227,24 @@ const ROUTES: &[Route] = &[
         404,
         &[("group", "1")],
     ),
+    post(
+        "/admin/groups/{id}/rules",
+        Needs(GROUPS),
+        404,
+        &[("default", "on")],
+    ),
+    post(
+        "/admin/groups/{id}/rules/add",
+        Needs(GROUPS),
+        404,
+        &[("kind", "corporation"), ("entity", "1")],
+    ),
+    post(
+        "/admin/groups/{id}/rules/remove",
+        Needs(GROUPS),
+        404,
+        &[("kind", "corporation"), ("entity_id", "1")],
+    ),
     get("/admin/audit", Needs(AUDIT), 200),
     get("/admin/audit.csv", Needs(AUDIT), 200),
     // standings: members

@@ -4,20 +4,23 @@
 use crate::db::{DbTime, on_conn, on_db};
 use crate::support::{conflict, missing, not_found_if_zero};
 use crate::{Result, Store, StoreError, Transaction};
-use jumpgate_domain::groups::{Group, Visibility};
-use jumpgate_domain::{AccountId, GroupId};
+use jumpgate_domain::groups::{Group, GroupRules, Visibility};
+use jumpgate_domain::{AccountId, AllianceId, CorporationId, GroupId};
 use std::collections::BTreeMap;
 
 /// Builds the groups from their rows, sorted by name ignoring case (the backends collate names
 /// differently, so the order is decided here).
-fn assemble_groups(
-    groups: Vec<(i64, String, String, String, bool)>,
-    permissions: Vec<(i64, String)>,
-    managers: Vec<(i64, i64)>,
-    manager_groups: Vec<(i64, i64)>,
-) -> Result<Vec<Group>> {
+fn assemble_groups(rows: GroupRows) -> Result<Vec<Group>> {
+    let GroupRows {
+        groups,
+        permissions,
+        managers,
+        manager_groups,
+        affiliation_rules,
+        group_rules,
+    } = rows;
     let mut by_id = BTreeMap::new();
-    for (id, name, description, visibility, auto_accept) in groups {
+    for (id, name, description, visibility, auto_accept, is_default) in groups {
         let visibility = Visibility::parse(&visibility).map_err(|_| {
             StoreError::Corrupt(format!(
                 "group {id} has the unknown visibility '{visibility}'"
@@ -30,6 +33,10 @@ fn assemble_groups(
                 description,
                 visibility,
                 auto_accept,
+                rules: GroupRules {
+                    default: is_default,
+                    ..GroupRules::default()
+                },
                 ..Group::new(name)
             },
         );
@@ -49,21 +56,60 @@ fn assemble_groups(
             g.manager_groups.insert(GroupId(manager_group));
         }
     }
+    for (group, kind, entity) in affiliation_rules {
+        let Some(g) = by_id.get_mut(&group) else {
+            continue;
+        };
+        match kind.as_str() {
+            "corporation" => g.rules.corporations.insert(CorporationId(entity)),
+            "alliance" => g.rules.alliances.insert(AllianceId(entity)),
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "group {group} has a rule of the unknown kind '{other}'"
+                )));
+            }
+        };
+    }
+    for (group, kind, other) in group_rules {
+        let Some(g) = by_id.get_mut(&group) else {
+            continue;
+        };
+        match kind.as_str() {
+            "required" => g.rules.required.insert(GroupId(other)),
+            "forbidden" => g.rules.forbidden.insert(GroupId(other)),
+            unknown => {
+                return Err(StoreError::Corrupt(format!(
+                    "group {group} has a rule of the unknown kind '{unknown}'"
+                )));
+            }
+        };
+    }
     let mut groups: Vec<Group> = by_id.into_values().collect();
     groups.sort_by_cached_key(|g| (g.name.to_lowercase(), g.id));
     Ok(groups)
 }
 
+/// The rows every group is built from, read in one transaction.
+struct GroupRows {
+    groups: Vec<(i64, String, String, String, bool, bool)>,
+    permissions: Vec<(i64, String)>,
+    managers: Vec<(i64, i64)>,
+    manager_groups: Vec<(i64, i64)>,
+    affiliation_rules: Vec<(i64, String, i64)>,
+    group_rules: Vec<(i64, String, i64)>,
+}
+
 impl Store {
-    /// Every group with its permissions and managers, by name ignoring case.
+    /// Every group with its permissions, managers and rules, by name ignoring case.
     pub async fn groups(&self) -> Result<Vec<Group>> {
         on_db!(self, |db| {
             // One read transaction, so a concurrent save never shows half a group.
             let mut tx = db.begin_read().await?;
-            let groups =
-                sqlx::query_as("SELECT id, name, description, visibility, auto_accept FROM groups")
-                    .fetch_all(&mut *tx)
-                    .await?;
+            let groups = sqlx::query_as(
+                "SELECT id, name, description, visibility, auto_accept, is_default FROM groups",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
             let permissions = sqlx::query_as("SELECT group_id, permission FROM group_permissions")
                 .fetch_all(&mut *tx)
                 .await?;
@@ -74,8 +120,23 @@ impl Store {
                 sqlx::query_as("SELECT group_id, manager_group_id FROM group_manager_groups")
                     .fetch_all(&mut *tx)
                     .await?;
+            let affiliation_rules =
+                sqlx::query_as("SELECT group_id, kind, entity_id FROM group_affiliation_rules")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let group_rules =
+                sqlx::query_as("SELECT group_id, kind, other_group_id FROM group_group_rules")
+                    .fetch_all(&mut *tx)
+                    .await?;
             tx.commit().await?;
-            assemble_groups(groups, permissions, managers, manager_groups)
+            assemble_groups(GroupRows {
+                groups,
+                permissions,
+                managers,
+                manager_groups,
+                affiliation_rules,
+                group_rules,
+            })
         })
     }
 
@@ -161,13 +222,15 @@ impl Transaction {
         let id: i64 = on_conn!(self.conn(), |tx| {
             let id = if group.id == GroupId::UNSAVED {
                 sqlx::query_scalar(
-                    "INSERT INTO groups (name, description, visibility, auto_accept, created_at)
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    "INSERT INTO groups (name, description, visibility, auto_accept, is_default,
+                                         created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
                 .bind(&group.name)
                 .bind(&group.description)
                 .bind(group.visibility.as_str())
                 .bind(group.auto_accept)
+                .bind(group.rules.default)
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await
@@ -175,12 +238,13 @@ impl Transaction {
             } else {
                 let done = sqlx::query(
                     "UPDATE groups SET name = $1, description = $2, visibility = $3,
-                     auto_accept = $4 WHERE id = $5",
+                     auto_accept = $4, is_default = $5 WHERE id = $6",
                 )
                 .bind(&group.name)
                 .bind(&group.description)
                 .bind(group.visibility.as_str())
                 .bind(group.auto_accept)
+                .bind(group.rules.default)
                 .bind(group.id.get())
                 .execute(&mut *tx)
                 .await
@@ -199,6 +263,46 @@ impl Transaction {
                     .bind(permission)
                     .execute(&mut *tx)
                     .await?;
+            }
+            // So are its rules.
+            sqlx::query("DELETE FROM group_affiliation_rules WHERE group_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let affiliations = (group
+                .rules
+                .corporations
+                .iter()
+                .map(|c| ("corporation", c.get())))
+            .chain(group.rules.alliances.iter().map(|a| ("alliance", a.get())));
+            for (kind, entity) in affiliations {
+                sqlx::query(
+                    "INSERT INTO group_affiliation_rules (group_id, kind, entity_id)
+                     VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(kind)
+                .bind(entity)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query("DELETE FROM group_group_rules WHERE group_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let others = (group.rules.required.iter().map(|g| ("required", *g)))
+                .chain(group.rules.forbidden.iter().map(|g| ("forbidden", *g)));
+            for (kind, other) in others {
+                sqlx::query(
+                    "INSERT INTO group_group_rules (group_id, kind, other_group_id)
+                     VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(kind)
+                .bind(other.get())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| missing(e, || format!("group {other}")))?;
             }
             id
         });

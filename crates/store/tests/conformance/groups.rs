@@ -3,8 +3,8 @@
 //! and granting their permissions to their members through the one grants query.
 
 use crate::support::*;
-use jumpgate_domain::groups::{ApplicationStatus, Group, MembershipSource, Visibility};
-use jumpgate_domain::{AccountId, GroupApplicationId, GroupId};
+use jumpgate_domain::groups::{ApplicationStatus, Group, GroupRules, MembershipSource, Visibility};
+use jumpgate_domain::{AccountId, AllianceId, CorporationId, GroupApplicationId, GroupId};
 use jumpgate_store::{
     ApplicationDecision, ApplicationFilter, NewMembership, SessionRecord, Store, StoreError,
     store_test,
@@ -84,6 +84,65 @@ store_test!(
             store.delete_group(capitals.id).await,
             Err(StoreError::NotFound(_))
         ));
+    }
+);
+
+store_test!(
+    a_groups_rules_are_saved_whole_and_go_with_the_groups_they_name,
+    |store| async move {
+        let capitals = store.save_group(&Group::new("Capitals")).await.unwrap();
+        let newbros = store.save_group(&Group::new("Newbros")).await.unwrap();
+        let mut fc = Group::new("FC");
+        fc.rules = GroupRules {
+            default: true,
+            corporations: [CorporationId(98_000_001)].into(),
+            alliances: [AllianceId(99_000_001), AllianceId(99_000_002)].into(),
+            required: [capitals.id].into(),
+            forbidden: [newbros.id].into(),
+        };
+        let fc = store.save_group(&fc).await.unwrap();
+        assert_eq!(store.group(fc.id).await.unwrap(), Some(fc.clone()));
+
+        // Saved whole: what is left out is gone.
+        let fewer = Group {
+            rules: GroupRules {
+                alliances: [AllianceId(99_000_002)].into(),
+                ..GroupRules::default()
+            },
+            ..fc.clone()
+        };
+        store.save_group(&fewer).await.unwrap();
+        assert_eq!(store.group(fc.id).await.unwrap(), Some(fewer.clone()));
+
+        // A rule naming a group that does not exist changes nothing.
+        let dangling = Group {
+            rules: GroupRules {
+                required: [GroupId(999_999)].into(),
+                ..GroupRules::default()
+            },
+            ..fewer.clone()
+        };
+        assert!(matches!(
+            store.save_group(&dangling).await,
+            Err(StoreError::NotFound(_))
+        ));
+        assert_eq!(store.group(fc.id).await.unwrap(), Some(fewer.clone()));
+
+        // Deleting a group takes the rules that name it.
+        let mut named = fewer.clone();
+        named.rules.forbidden = [newbros.id].into();
+        store.save_group(&named).await.unwrap();
+        store.delete_group(newbros.id).await.unwrap();
+        assert!(
+            store
+                .group(fc.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .rules
+                .forbidden
+                .is_empty()
+        );
     }
 );
 

@@ -26,6 +26,24 @@ pub struct Removable {
     pub label: String,
 }
 
+/// A corporation or an alliance whose members get the group.
+#[derive(Debug, Clone)]
+pub struct AffiliationChip {
+    /// `corporation` or `alliance`.
+    pub kind: &'static str,
+    pub id: i64,
+    pub label: String,
+}
+
+/// Another group, with whether this one requires or forbids it.
+#[derive(Debug, Clone)]
+pub struct LinkedGroup {
+    pub id: i64,
+    pub name: String,
+    pub required: bool,
+    pub forbidden: bool,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "groups/admin_group.html")]
 pub struct AdminGroupPage {
@@ -41,6 +59,12 @@ pub struct AdminGroupPage {
     pub manager_groups: Vec<Removable>,
     /// Groups that could lead this one (every other group not leading it yet).
     pub other_groups: Vec<Removable>,
+    /// Every account gets it.
+    pub is_default: bool,
+    /// The corporations and alliances whose members get it.
+    pub affiliations: Vec<AffiliationChip>,
+    /// Every other group, as required or forbidden by this one.
+    pub linked: Vec<LinkedGroup>,
     pub max_name: usize,
     pub max_description: usize,
 }
@@ -52,18 +76,42 @@ pub async fn show(
 ) -> WebResult<AdminGroupPage> {
     viewer.require(Permission::ADMIN_GROUPS)?;
     let v = state.app.group_view(&viewer.caller, id).await?;
-    let other_groups = state
+    let others: Vec<_> = state
         .app
         .group_summaries(&viewer.caller)
         .await?
         .into_iter()
-        .filter(|s| s.group.id != id && !v.group.manager_groups.contains(&s.group.id))
-        .map(|s| Removable {
-            id: s.group.id.get(),
-            label: s.group.name,
-        })
+        .filter(|s| s.group.id != id)
         .collect();
     let g = &v.group;
+    let other_groups = others
+        .iter()
+        .filter(|s| !g.manager_groups.contains(&s.group.id))
+        .map(|s| Removable {
+            id: s.group.id.get(),
+            label: s.group.name.clone(),
+        })
+        .collect();
+    let linked = others
+        .iter()
+        .map(|s| LinkedGroup {
+            id: s.group.id.get(),
+            name: s.group.name.clone(),
+            required: g.rules.required.contains(&s.group.id),
+            forbidden: g.rules.forbidden.contains(&s.group.id),
+        })
+        .collect();
+    let affiliations = state
+        .app
+        .group_affiliations(&viewer.caller, id)
+        .await?
+        .into_iter()
+        .map(|a| AffiliationChip {
+            kind: a.kind.as_str(),
+            id: a.id,
+            label: a.label,
+        })
+        .collect();
     Ok(AdminGroupPage {
         id: g.id.get(),
         name: g.name.clone(),
@@ -92,6 +140,9 @@ pub async fn show(
             })
             .collect(),
         other_groups,
+        is_default: g.rules.default,
+        affiliations,
+        linked,
         max_name: MAX_GROUP_NAME,
         max_description: MAX_GROUP_DESCRIPTION,
         layout: viewer.layout,

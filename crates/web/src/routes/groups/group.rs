@@ -57,6 +57,8 @@ pub struct GroupPage {
     pub auto_accept: bool,
     pub permissions: Vec<String>,
     pub is_member: bool,
+    /// The viewer's membership is given by the group's rules: it cannot be left.
+    pub given_by_rules: bool,
     pub manages: bool,
     /// The viewer's pending application; 0 when none.
     pub own_pending: i64,
@@ -106,6 +108,10 @@ pub async fn show(
         auto_accept: g.auto_accept,
         permissions: g.permissions.iter().cloned().collect(),
         is_member: v.relation.member,
+        given_by_rules: v
+            .membership
+            .as_ref()
+            .is_some_and(|m| m.source == jumpgate_domain::groups::MembershipSource::Automatic),
         manages: v.relation.manages,
         own_pending: v.own_application.as_ref().map_or(0, |a| a.id.get()),
         may_apply: !v.relation.member

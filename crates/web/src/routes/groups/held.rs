@@ -3,6 +3,7 @@
 
 use crate::ui::format::when;
 use jumpgate_app::groups::member::HeldGroup;
+use jumpgate_domain::groups::MembershipSource;
 
 /// One group an account is in, as the card lists it.
 #[derive(Debug, Clone)]
@@ -12,6 +13,8 @@ pub struct HeldGroupRow {
     /// Why the account has it: "application accepted by Anna", "added by hand by Bob".
     pub why: String,
     pub since: String,
+    /// Given by the group's rules: it cannot be left.
+    pub automatic: bool,
 }
 
 pub fn held_rows(held: &[HeldGroup]) -> Vec<HeldGroupRow> {
@@ -19,11 +22,27 @@ pub fn held_rows(held: &[HeldGroup]) -> Vec<HeldGroupRow> {
         .map(|h| HeldGroupRow {
             id: h.group.id.get(),
             name: h.group.name.clone(),
-            why: match &h.added_by {
-                Some((_, by)) => format!("{} by {by}", h.membership.source.describe()),
-                None => h.membership.source.describe().to_owned(),
-            },
+            why: why(h),
             since: when(Some(h.membership.added_at)),
+            automatic: h.membership.source == MembershipSource::Automatic,
         })
         .collect()
+}
+
+/// Why the account has the group, in words: who added it, or which rule gives it.
+fn why(h: &HeldGroup) -> String {
+    let m = &h.membership;
+    if m.source == MembershipSource::Automatic {
+        let rule = m.source_ref.as_deref().unwrap_or_default();
+        return match rule.split_once(':') {
+            Some(("corporation", id)) => format!("a character is in corporation #{id}"),
+            Some(("alliance", id)) => format!("a character is in alliance #{id}"),
+            _ if rule == "default" => "every account gets it".to_owned(),
+            _ => m.source.describe().to_owned(),
+        };
+    }
+    match &h.added_by {
+        Some((_, by)) => format!("{} by {by}", m.source.describe()),
+        None => m.source.describe().to_owned(),
+    }
 }

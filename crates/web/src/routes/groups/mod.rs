@@ -1,9 +1,11 @@
 //! Groups: every member's groups page (`/groups`) and a group's page (`/groups/{id}`), where
 //! its managers decide applications and members; administrators create and edit groups under
-//! `/admin/groups`. One file per page; `held` is the card an account's pages show.
+//! `/admin/groups` (`admin_rules`: the forms of a group's rules on its admin page). One file per
+//! page; `held` is the card an account's pages show.
 
 mod admin_group;
 mod admin_list;
+mod admin_rules;
 mod group;
 pub(crate) mod held;
 mod list;
@@ -53,6 +55,15 @@ pub fn router() -> Router<WebState> {
         .route(
             "/admin/groups/{id}/manager-groups/remove",
             post(admin_group::remove_manager_group),
+        )
+        .route("/admin/groups/{id}/rules", post(admin_rules::set_links))
+        .route(
+            "/admin/groups/{id}/rules/add",
+            post(admin_rules::add_affiliation),
+        )
+        .route(
+            "/admin/groups/{id}/rules/remove",
+            post(admin_rules::remove_affiliation),
         )
 }
 

@@ -3,6 +3,10 @@
 //! group leads the "FC" group). Pure rules: names, visibility, who sees a group, who manages
 //! it, and which settings are allowed.
 
+pub mod automatic;
+
+pub use automatic::{GroupRules, Reason, RuleChanges, apply_rules};
+
 use crate::ids::{AccountId, GroupApplicationId, GroupId};
 use crate::permissions::Permission;
 use serde::{Deserialize, Serialize};
@@ -64,6 +68,8 @@ pub struct Group {
     pub managers: BTreeSet<AccountId>,
     /// Groups whose members manage it.
     pub manager_groups: BTreeSet<GroupId>,
+    /// What gives and takes it by itself (`automatic`).
+    pub rules: GroupRules,
 }
 
 impl Group {
@@ -78,6 +84,7 @@ impl Group {
             permissions: BTreeSet::new(),
             managers: BTreeSet::new(),
             manager_groups: BTreeSet::new(),
+            rules: GroupRules::default(),
         }
     }
 
@@ -114,16 +121,25 @@ pub enum MembershipSource {
     Application,
     /// The group accepts every application at once (the application's id is the reference).
     AutoAccept,
+    /// The group's rules give it (default group, a corporation or an alliance; the reference
+    /// says which, `Reason::as_text`). The rules take it away again when they no longer give it.
+    Automatic,
 }
 
 impl MembershipSource {
-    pub const ALL: [Self; 3] = [Self::Manual, Self::Application, Self::AutoAccept];
+    pub const ALL: [Self; 4] = [
+        Self::Manual,
+        Self::Application,
+        Self::AutoAccept,
+        Self::Automatic,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Manual => "manual",
             Self::Application => "application",
             Self::AutoAccept => "auto_accept",
+            Self::Automatic => "automatic",
         }
     }
 
@@ -137,6 +153,7 @@ impl MembershipSource {
             Self::Manual => "added by hand",
             Self::Application => "application accepted",
             Self::AutoAccept => "joined (applications are accepted at once)",
+            Self::Automatic => "given by the group's rules",
         }
     }
 }
@@ -231,6 +248,14 @@ pub enum GroupRuleError {
     RestrictedGroupMustBeClosed,
     #[error("a group cannot lead itself: choose the group whose members manage it")]
     OwnManagerGroup,
+    #[error(
+        "a group that grants an admin.* permission is given by a superuser only: it cannot be a default group nor follow corporations or alliances"
+    )]
+    RestrictedGroupCannotBeAutomatic,
+    #[error("a group cannot require or forbid itself")]
+    RuleNamesItself,
+    #[error("group #{0} cannot be both required and forbidden")]
+    RequiredAndForbidden(GroupId),
 }
 
 /// A group's name: trimmed, 1 to 64 characters, no control characters, and not the name of
@@ -322,6 +347,16 @@ pub fn choosable_visibility(text: &str) -> Result<Visibility, GroupRuleError> {
 pub fn check_settings(group: &Group) -> Result<(), GroupRuleError> {
     if group.is_restricted() && (group.visibility != Visibility::Private || group.auto_accept) {
         return Err(GroupRuleError::RestrictedGroupMustBeClosed);
+    }
+    if group.is_restricted() && group.rules.is_automatic() {
+        return Err(GroupRuleError::RestrictedGroupCannotBeAutomatic);
+    }
+    let rules = &group.rules;
+    if rules.required.contains(&group.id) || rules.forbidden.contains(&group.id) {
+        return Err(GroupRuleError::RuleNamesItself);
+    }
+    if let Some(both) = rules.required.intersection(&rules.forbidden).next() {
+        return Err(GroupRuleError::RequiredAndForbidden(*both));
     }
     Ok(())
 }
