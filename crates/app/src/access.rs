@@ -29,10 +29,12 @@ pub struct Recomputed {
 impl App {
     pub(crate) async fn access_rules(&self) -> AppResult<AccessRules> {
         let states = self.store().states().await?;
-        let mut groups = self.store().groups().await?;
-        if !groups.iter().any(|g| g.rules != Default::default()) {
-            groups.clear();
-        }
+        let catalogue = self.group_catalogue(None).await?;
+        let groups = if catalogue.iter().any(|g| g.rules != Default::default()) {
+            catalogue.to_vec()
+        } else {
+            Vec::new()
+        };
         Ok(AccessRules { states, groups })
     }
 

@@ -218,6 +218,7 @@ const ROWS: &[(&str, Rule)] = &[
     ("queue_reconcile", Rule::Background),
     ("validate_standings", Rule::Background),
     ("run_bulk_operation", Rule::Background),
+    ("recompute_groups", Rule::Background),
     // groups: every member (what is visible to them)
     ("groups_overview", Rule::Person),
     ("group_view", Rule::Person),
@@ -778,6 +779,7 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .await
             .map(drop),
         "group_affiliations" => app.group_affiliations(c(), w.group).await.map(drop),
+        "recompute_groups" => app.recompute_groups(c(), Some(w.target)).await.map(drop),
         _ => return None,
     };
     Some(r)

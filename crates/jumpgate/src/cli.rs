@@ -40,6 +40,21 @@ pub enum Command {
     /// Token encryption keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Groups.
+    #[command(subcommand)]
+    Groups(GroupsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupsCommand {
+    /// Apply the states and every group's rules (default group, corporations and alliances,
+    /// required and forbidden groups) to every account now, or to one, and say what changed.
+    /// The affiliation sweep does the same on its schedule.
+    Recompute {
+        /// Only this account (its id, as on its admin page).
+        #[arg(long)]
+        account: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

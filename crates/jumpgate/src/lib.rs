@@ -12,7 +12,7 @@ pub mod wiring;
 // set in `jumpgate_memory`, which this names so that it is linked.
 use jumpgate_memory as _;
 
-use cli::{AdminCommand, AuditCommand, Cli, Command, KeysCommand};
+use cli::{AdminCommand, AuditCommand, Cli, Command, GroupsCommand, KeysCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -37,6 +37,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(AuditCommand::Verify) => {
             let settings = config::Settings::load(cli.config.as_deref())?;
             commands::audit::verify(&settings).await
+        }
+        Command::Groups(GroupsCommand::Recompute { account }) => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            commands::groups::recompute(&settings, account).await
         }
         Command::Keys(KeysCommand::Rotate { skip_undecryptable }) => {
             let settings = config::Settings::load(cli.config.as_deref())?;

@@ -54,10 +54,10 @@ impl App {
             *waiting.entry(a.group).or_default() += 1;
         }
         Ok(self
-            .store()
-            .groups()
+            .group_catalogue(Some(caller))
             .await?
-            .into_iter()
+            .iter()
+            .cloned()
             .map(|group| GroupSummary {
                 members: sizes.get(&group.id).copied().unwrap_or_default(),
                 pending: waiting.get(&group.id).copied().unwrap_or_default(),

@@ -98,6 +98,28 @@ impl App {
         Ok(true)
     }
 
+    /// Applies the states and every group's rules to one account, or to every account
+    /// (`jumpgate groups recompute [--account ID]`; the affiliation sweep does it too).
+    /// Background work and the command line.
+    pub async fn recompute_groups(
+        &self,
+        caller: &Caller,
+        account: Option<AccountId>,
+    ) -> AppResult<Recomputed> {
+        caller.require_background()?;
+        match account {
+            None => self.recompute_all_access(&caller.actor()).await,
+            Some(account) => {
+                if self.store().account(account).await?.is_none() {
+                    return Err(AppError::NotFound(format!(
+                        "there is no account #{account}"
+                    )));
+                }
+                self.recompute_access(account, &caller.actor()).await
+            }
+        }
+    }
+
     /// Sets whether every account gets the group, and which groups it requires (one of) and
     /// forbids (all of); then recomputes every account.
     pub async fn set_group_links(

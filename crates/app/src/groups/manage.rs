@@ -86,13 +86,13 @@ impl App {
             manager_groups: Vec::new(),
         };
         if relation.manages {
-            self.fill_management(&mut view).await?;
+            self.fill_management(caller, &mut view).await?;
         }
         Ok(view)
     }
 
     /// The members, applications and managers of a group, for its managers.
-    async fn fill_management(&self, view: &mut GroupView) -> AppResult<()> {
+    async fn fill_management(&self, caller: &Caller, view: &mut GroupView) -> AppResult<()> {
         let id = view.group.id;
         view.members = self.store().group_members(id).await?;
         let pending = self
@@ -139,11 +139,10 @@ impl App {
         view.managers
             .sort_by_cached_key(|m| (m.main.as_ref().map(|(_, n)| n.to_lowercase()), m.account));
         let names: BTreeMap<GroupId, String> = self
-            .store()
-            .groups()
+            .group_catalogue(Some(caller))
             .await?
-            .into_iter()
-            .map(|g| (g.id, g.name))
+            .iter()
+            .map(|g| (g.id, g.name.clone()))
             .collect();
         view.manager_groups = view
             .group

@@ -76,7 +76,7 @@ impl App {
         let memberships = self.store().account_groups(account).await?;
         let member_of: BTreeSet<GroupId> = memberships.iter().map(|m| m.group).collect();
         // By name ignoring case, as the store lists them.
-        let groups = self.store().groups().await?;
+        let groups = self.group_catalogue(Some(caller)).await?;
         let applications = self
             .store()
             .group_applications(&ApplicationFilter {
@@ -299,7 +299,7 @@ impl App {
         if memberships.is_empty() {
             return Ok(Vec::new());
         }
-        let groups = self.store().groups().await?;
+        let groups = self.group_catalogue(Some(caller)).await?;
         self.held_groups(memberships, &groups).await
     }
 

@@ -4,5 +4,6 @@ pub mod admin;
 pub mod audit;
 pub mod demo;
 pub mod evesim;
+pub mod groups;
 pub mod keys;
 pub mod migrate;

@@ -212,6 +212,7 @@ async fn every_command_explains_itself_in_its_help() {
                 "admin",
                 "audit",
                 "keys",
+                "groups",
                 "--config",
                 "JUMPGATE__EVE__CLIENT_SECRET",
             ],
@@ -239,6 +240,11 @@ async fn every_command_explains_itself_in_its_help() {
                 "cut-off tail",
                 "anchor",
             ],
+        ),
+        (&["groups"], &["recompute"]),
+        (
+            &["groups", "recompute"],
+            &["every group's rules", "--account"],
         ),
         (&["keys"], &["rotate"]),
         (
@@ -671,6 +677,67 @@ async fn assert_granted_once_by_the_command_line(url: &str, account: jumpgate_do
         .unwrap();
     assert_eq!(granted.len(), 1, "one grant, recorded");
     assert_eq!(granted[0].actor.to_text(), "cli:admin grant-superuser");
+}
+
+// ----- groups recompute ----------------------------------------------------------------------
+
+#[tokio::test]
+async fn groups_recompute_applies_the_rules_now_to_every_account_or_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path());
+    let first = registered(&url, 2_112_000_051, "Ada Lovelace").await;
+    let second = registered(&url, 2_112_000_052, "Grace Hopper").await;
+    // A default group written straight to the database: nothing applied it yet.
+    let everyone = {
+        let store = open(&url).await;
+        let mut everyone = jumpgate_domain::groups::Group::new("Everyone");
+        everyone.rules.default = true;
+        let saved = store.save_group(&everyone).await.unwrap();
+        store.close().await;
+        saved
+    };
+
+    let ran = run(
+        configured_on(dir.path(), &url),
+        &["groups", "recompute", "--account", &first.to_string()],
+    )
+    .await;
+    ran.assert_success();
+    assert!(
+        ran.output().contains("1 joined or left a group"),
+        "{}",
+        ran.output()
+    );
+    let ran = run(configured_on(dir.path(), &url), &["groups", "recompute"]).await;
+    ran.assert_success();
+    assert!(ran.output().contains("every account"), "{}", ran.output());
+    let ran = run(
+        configured_on(dir.path(), &url),
+        &["groups", "recompute", "--account", "999999"],
+    )
+    .await;
+    ran.assert_failure_saying(&["no account #999999"]);
+
+    let store = open(&url).await;
+    for account in [first, second] {
+        let groups = store.account_groups(account).await.unwrap();
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].group, everyone.id);
+    }
+    let added = store
+        .audit_entries(&jumpgate_store::AuditFilter {
+            action_prefix: Some("group.member_added".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(added.len(), 2);
+    assert!(
+        added
+            .iter()
+            .all(|e| e.actor.to_text() == "cli:groups recompute")
+    );
 }
 
 // ----- processes -----------------------------------------------------------------------------

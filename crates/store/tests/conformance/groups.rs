@@ -147,6 +147,40 @@ store_test!(
 );
 
 store_test!(
+    the_groups_counter_moves_with_the_catalogue_not_with_memberships,
+    |store| async move {
+        let version = || {
+            let store = store.clone();
+            async move { store.change_counter("groups").await.unwrap() }
+        };
+        let v0 = version().await;
+        let mut fc = store.save_group(&Group::new("FC")).await.unwrap();
+        let v1 = version().await;
+        assert!(v1 > v0, "a new group moves it");
+        fc.rules.default = true;
+        fc.permissions = ["standings.approve".to_owned()].into();
+        store.save_group(&fc).await.unwrap();
+        let v2 = version().await;
+        assert!(v2 > v1, "its permissions and rules move it");
+        let pilot = account(&store, 1, "Pilot").await;
+        store.add_group_manager(fc.id, pilot).await.unwrap();
+        let v3 = version().await;
+        assert!(v3 > v2, "a manager moves it");
+        store
+            .add_group_member(&manual(fc.id, pilot, None))
+            .await
+            .unwrap();
+        store
+            .create_group_application(fc.id, pilot, "")
+            .await
+            .unwrap();
+        assert_eq!(version().await, v3, "memberships and applications do not");
+        store.delete_group(fc.id).await.unwrap();
+        assert!(version().await > v3, "a deletion moves it");
+    }
+);
+
+store_test!(
     a_group_is_managed_by_its_managers_and_by_the_members_of_its_manager_groups,
     |store| async move {
         let fc = store.save_group(&Group::new("FC")).await.unwrap();

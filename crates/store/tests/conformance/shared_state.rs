@@ -100,6 +100,7 @@ store_test!(
             "standings",
             "account_list",
             "notifications",
+            "groups",
         ];
         let expected = store.change_counters(names).await.unwrap();
         for (name, value) in names.iter().zip(expected) {
