@@ -7,7 +7,7 @@ use crate::App;
 use crate::error::AppResult;
 use jumpgate_domain::AccountId;
 use jumpgate_domain::audit::Actor;
-use jumpgate_domain::groups::Group;
+use jumpgate_domain::groups::{Group, RuleChanges};
 use jumpgate_domain::states::{Affiliation, State};
 
 /// The rules an account's access is computed from, read once for a sweep over many accounts.
@@ -16,6 +16,10 @@ pub(crate) struct AccessRules {
     /// Every group; empty when no group has rules (nothing to recompute).
     pub(crate) groups: Vec<Group>,
 }
+
+/// How many accounts' rule-given groups a sweep over every account writes per transaction: one
+/// commit per account made the first pass over 10,000 accounts take 13 s on SQLite.
+const RULE_WRITES_PER_TRANSACTION: usize = 200;
 
 /// What a recomputation changed for the accounts it covered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -56,8 +60,29 @@ impl App {
         rules: &AccessRules,
         actor: &Actor,
     ) -> AppResult<Recomputed> {
+        let (state_changed, groups) = self.access_changes(account, rules, actor).await?;
+        let mut recomputed = Recomputed {
+            changed: usize::from(state_changed),
+            groups_changed: 0,
+        };
+        if let Some(changes) = groups {
+            self.write_group_rule_changes(&[(account, changes)], &rules.groups, actor)
+                .await?;
+            recomputed.groups_changed = 1;
+        }
+        Ok(recomputed)
+    }
+
+    /// Stores `account`'s new state (if it changed) and returns whether it did, with what the
+    /// groups' rules change for it (not written yet).
+    async fn access_changes(
+        &self,
+        account: AccountId,
+        rules: &AccessRules,
+        actor: &Actor,
+    ) -> AppResult<(bool, Option<RuleChanges>)> {
         let Some(acc) = self.store().account(account).await? else {
-            return Ok(Recomputed::default());
+            return Ok((false, None));
         };
         let affiliations: Vec<Affiliation> = self
             .store()
@@ -74,24 +99,34 @@ impl App {
         let state_changed = self
             .recompute_state_of(&acc, &affiliations, &rules.states, actor)
             .await?;
-        let groups_changed = self
-            .apply_group_rules(account, &affiliations, &rules.groups, actor)
+        let groups = self
+            .group_rule_changes(account, &affiliations, &rules.groups)
             .await?;
-        Ok(Recomputed {
-            changed: usize::from(state_changed),
-            groups_changed: usize::from(groups_changed),
-        })
+        Ok((state_changed, groups))
     }
 
-    /// Recomputes every account (after a state's or a group's rules changed).
+    /// Recomputes every account (after a state's or a group's rules changed): states one by
+    /// one, rule-given groups written `RULE_WRITES_PER_TRANSACTION` accounts at a time.
     pub(crate) async fn recompute_all_access(&self, actor: &Actor) -> AppResult<Recomputed> {
         let rules = self.access_rules().await?;
         let mut total = Recomputed::default();
+        let mut pending = Vec::new();
         for account in self.store().account_ids().await? {
-            let one = self.recompute_access_with(account, &rules, actor).await?;
-            total.changed += one.changed;
-            total.groups_changed += one.groups_changed;
+            let (state_changed, groups) = self.access_changes(account, &rules, actor).await?;
+            total.changed += usize::from(state_changed);
+            if let Some(changes) = groups {
+                pending.push((account, changes));
+            }
+            if pending.len() == RULE_WRITES_PER_TRANSACTION {
+                self.write_group_rule_changes(&pending, &rules.groups, actor)
+                    .await?;
+                total.groups_changed += pending.len();
+                pending.clear();
+            }
         }
+        self.write_group_rule_changes(&pending, &rules.groups, actor)
+            .await?;
+        total.groups_changed += pending.len();
         Ok(total)
     }
 }

@@ -25,9 +25,8 @@ use anyhow::{Context, ensure};
 use clap::{Parser, ValueEnum};
 use jumpgate::config::DatabaseSettings;
 use jumpgate_app::Caller;
-use jumpgate_domain::groups::{Group, GroupRules};
 use jumpgate_domain::states::Affiliation;
-use jumpgate_domain::{AllianceId, CharacterId, CorporationId, GroupId};
+use jumpgate_domain::{CharacterId, CorporationId};
 use jumpgate_evesim::{EveSim, SimConfig};
 use jumpgate_store::testing::{TestStore, fresh_postgres};
 use secrecy::SecretString;
@@ -98,37 +97,7 @@ async fn main() -> anyhow::Result<()> {
         "too small a universe"
     );
 
-    // 200 groups: 30 by corporation, 19 by alliance, the default group, 150 plain (ten of them
-    // require the default group, five forbid one of the corporations' groups).
-    let mut ids = Vec::new();
-    for n in 0..200 {
-        let mut group = Group::new(format!("Group {n:03}"));
-        group.rules = match n {
-            0 => GroupRules {
-                default: true,
-                ..GroupRules::default()
-            },
-            1..=30 => GroupRules {
-                corporations: [CorporationId(corporations[n])].into(),
-                ..GroupRules::default()
-            },
-            31..=49 => GroupRules {
-                alliances: [AllianceId(alliances[n - 31])].into(),
-                ..GroupRules::default()
-            },
-            50..=59 => GroupRules {
-                required: [ids[0]].into(),
-                ..GroupRules::default()
-            },
-            60..=64 => GroupRules {
-                forbidden: [ids[n - 59]].into(),
-                ..GroupRules::default()
-            },
-            _ => GroupRules::default(),
-        };
-        let saved: GroupId = store.save_group(&group).await?.id;
-        ids.push(saved);
-    }
+    bench_support::groups::seed_groups(&store, &corporations, &alliances).await?;
     println!(
         "backend={:?} accounts={} characters={} groups=200 (50 by rules) (seeded in {:.1} s)",
         args.backend,

@@ -1,6 +1,7 @@
 //! Benchmark fixture for every signed-in page, in Alliance Auth's benchmark shape: 2,000 accounts
 //! of 3 characters in 50 corporations of 5 alliances, 1,000 standings, 200 pending standing
-//! requests and 600 characters enrolled in contact sync.
+//! requests and 600 characters enrolled in contact sync; and issue 11's 200 groups (50 given by
+//! rules).
 //!
 //! The simulated EVE runs in this process with exactly that universe; the database (SQLite in
 //! `--data-dir`, or a fresh PostgreSQL schema) is seeded straight through the store as the
@@ -58,6 +59,9 @@ const PAGES: &[(&str, &str)] = &[
     ("/admin/jobs", "Jobs"),
     ("/admin/states", "States"),
     ("/admin/audit", "Audit log"),
+    ("/groups", "Your groups"),
+    ("/groups/2", "Members ("),
+    ("/admin/groups", "Group 199"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -300,6 +304,27 @@ async fn seed(store: &Arc<Store>, sim: &EveSim) -> anyhow::Result<SimCharacter> 
     for (account, c) in enrolled {
         store
             .enrol_sync(CharacterId(c.character_id), account)
+            .await?;
+    }
+    // Issue 11's 200 groups (their rules applied by the start's affiliation sweep), the
+    // administrator by hand in ten of them.
+    let corporations: Vec<i64> = sim
+        .corporations()
+        .iter()
+        .filter(|c| !c.npc)
+        .map(|c| c.corporation_id)
+        .collect();
+    let alliances: Vec<i64> = sim.alliances().iter().map(|a| a.alliance_id).collect();
+    let groups = bench_support::groups::seed_groups(store, &corporations, &alliances).await?;
+    for group in groups.iter().skip(100).take(10) {
+        store
+            .add_group_member(&jumpgate_store::NewMembership {
+                group: *group,
+                account: *admin_account,
+                source: jumpgate_domain::groups::MembershipSource::Manual,
+                source_ref: None,
+                added_by: None,
+            })
             .await?;
     }
     Ok(admin_characters[0].clone())

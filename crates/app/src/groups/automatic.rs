@@ -11,7 +11,7 @@ use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::states::admin::{CriterionView, parse_entity_id};
 use jumpgate_domain::audit::Actor;
-use jumpgate_domain::groups::{Group, MembershipSource, apply_rules, check_settings};
+use jumpgate_domain::groups::{Group, MembershipSource, RuleChanges, apply_rules, check_settings};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::states::{Affiliation, CriterionKind};
 use jumpgate_domain::{AccountId, AllianceId, CorporationId, GroupId};
@@ -28,18 +28,16 @@ pub struct GroupLinks {
 }
 
 impl App {
-    /// Applies the rules of `groups` (every group; empty when none has rules) to `account`
-    /// with these `affiliations`: adds what they give, ends what they take, each with its
-    /// reason in the audit log. Returns whether anything changed.
-    pub(crate) async fn apply_group_rules(
+    /// What the rules of `groups` (every group; empty when none has rules) change for
+    /// `account` with these `affiliations`; `None` when nothing.
+    pub(crate) async fn group_rule_changes(
         &self,
         account: AccountId,
         affiliations: &[Affiliation],
         groups: &[Group],
-        actor: &Actor,
-    ) -> AppResult<bool> {
+    ) -> AppResult<Option<RuleChanges>> {
         if groups.is_empty() {
-            return Ok(false);
+            return Ok(None);
         }
         let current: BTreeMap<GroupId, MembershipSource> = self
             .store()
@@ -49,8 +47,20 @@ impl App {
             .map(|m| (m.group, m.source))
             .collect();
         let changes = apply_rules(groups, affiliations, &current);
-        if changes.is_empty() {
-            return Ok(false);
+        Ok((!changes.is_empty()).then_some(changes))
+    }
+
+    /// Writes what the rules change for each of `accounts` in one transaction (a sweep over
+    /// every account writes them in batches): adds what they give, ends what they take, each
+    /// with its reason in the audit log.
+    pub(crate) async fn write_group_rule_changes(
+        &self,
+        accounts: &[(AccountId, RuleChanges)],
+        groups: &[Group],
+        actor: &Actor,
+    ) -> AppResult<()> {
+        if accounts.is_empty() {
+            return Ok(());
         }
         let name = |id: GroupId| {
             groups
@@ -60,42 +70,47 @@ impl App {
                 .unwrap_or_default()
         };
         let mut tx = self.store().transaction().await?;
-        for (group, reason) in &changes.add {
-            let rule = reason.as_text();
-            tx.add_group_member(&NewMembership {
-                group: *group,
-                account,
-                source: MembershipSource::Automatic,
-                source_ref: Some(rule.clone()),
-                added_by: None,
-            })
-            .await?;
-            audit_in(
-                &mut tx,
-                actor.clone(),
-                "group.member_added",
-                account_target(account),
-                json!({"group": group, "group_name": name(*group), "source": MembershipSource::Automatic.as_str(), "rule": rule}),
-            )
-            .await?;
-        }
-        for (group, reason) in &changes.remove {
-            let Some(ended) = tx.remove_group_member(*group, account).await? else {
-                continue;
-            };
-            audit_in(
-                &mut tx,
-                actor.clone(),
-                "group.member_removed",
-                account_target(account),
-                json!({"group": group, "group_name": name(*group), "cause": "rule", "rule": reason.as_text(), "source": ended.source.as_str()}),
-            )
-            .await?;
+        let mut written = 0;
+        for (account, changes) in accounts {
+            let account = *account;
+            for (group, reason) in &changes.add {
+                let rule = reason.as_text();
+                tx.add_group_member(&NewMembership {
+                    group: *group,
+                    account,
+                    source: MembershipSource::Automatic,
+                    source_ref: Some(rule.clone()),
+                    added_by: None,
+                })
+                .await?;
+                audit_in(
+                    &mut tx,
+                    actor.clone(),
+                    "group.member_added",
+                    account_target(account),
+                    json!({"group": group, "group_name": name(*group), "source": MembershipSource::Automatic.as_str(), "rule": rule}),
+                )
+                .await?;
+            }
+            for (group, reason) in &changes.remove {
+                let Some(ended) = tx.remove_group_member(*group, account).await? else {
+                    continue;
+                };
+                audit_in(
+                    &mut tx,
+                    actor.clone(),
+                    "group.member_removed",
+                    account_target(account),
+                    json!({"group": group, "group_name": name(*group), "cause": "rule", "rule": reason.as_text(), "source": ended.source.as_str()}),
+                )
+                .await?;
+            }
+            written += changes.add.len() + changes.remove.len();
         }
         tx.commit().await?;
         metrics::counter!("group_rule_changes_total")
-            .increment(u64::try_from(changes.add.len() + changes.remove.len()).unwrap_or_default());
-        Ok(true)
+            .increment(u64::try_from(written).unwrap_or_default());
+        Ok(())
     }
 
     /// Applies the states and every group's rules to one account, or to every account

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod enrolled;
+pub mod groups;
 pub mod outage;
 
 use anyhow::{Context, ensure};
