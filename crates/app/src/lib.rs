@@ -77,8 +77,8 @@ struct Inner {
     member_history: standings::workflow::eligibility::MemberHistoryCache,
     /// Members' notifications, while no notification changed.
     member_notifications: standings::workflow::eligibility::MemberNotificationsCache,
-    /// Every group with its permissions, managers and rules, while the catalogue is unchanged.
-    group_catalogue: groups::GroupCatalogueCache,
+    /// What the groups pages read, while no group table changed.
+    groups: groups::GroupCaches,
     /// The jobs page's reads, for a moment and while this process began no write.
     job_overviews: jobs::admin::JobOverviewCache,
     /// When the database last answered the readiness probe.
@@ -122,7 +122,7 @@ impl App {
                     standings::workflow::eligibility::MemberNotificationsCache::new(
                         standings::workflow::eligibility::MEMBER_HISTORIES_KEPT,
                     ),
-                group_catalogue: groups::GroupCatalogueCache::new(None),
+                groups: groups::GroupCaches::default(),
                 job_overviews: jobs::admin::JobOverviewCache::with_max_age(
                     jobs::admin::JOB_OVERVIEWS_KEPT,
                     Some(jobs::admin::JOB_OVERVIEW_MAX_AGE),
@@ -169,8 +169,8 @@ impl App {
         &self.inner.job_overviews
     }
 
-    pub(crate) fn group_catalogue_cache(&self) -> &groups::GroupCatalogueCache {
-        &self.inner.group_catalogue
+    pub(crate) fn group_caches(&self) -> &groups::GroupCaches {
+        &self.inner.groups
     }
 
     pub(crate) fn account_list_cache(&self) -> &accounts::admin::AccountListCache {

@@ -41,16 +41,9 @@ impl App {
     /// Every group with its number of members and of applications waiting, by name.
     pub async fn group_summaries(&self, caller: &Caller) -> AppResult<Vec<GroupSummary>> {
         caller.require(Permission::ADMIN_GROUPS)?;
-        let sizes = self.store().group_sizes().await?;
+        let sizes = self.kept_group_sizes(caller).await?;
         let mut waiting = std::collections::BTreeMap::<GroupId, usize>::new();
-        for a in self
-            .store()
-            .group_applications(&jumpgate_store::ApplicationFilter {
-                pending_only: true,
-                ..Default::default()
-            })
-            .await?
-        {
+        for a in self.kept_pending_applications(caller).await?.iter() {
             *waiting.entry(a.group).or_default() += 1;
         }
         Ok(self

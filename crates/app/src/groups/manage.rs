@@ -59,21 +59,17 @@ impl App {
         let account = caller.own_account()?;
         let (group, relation) = self.visible_group(caller, id).await?;
         let membership = self
-            .store()
-            .account_groups(account)
+            .kept_memberships(caller, account)
             .await?
-            .into_iter()
-            .find(|m| m.group == id);
+            .iter()
+            .find(|m| m.group == id)
+            .cloned();
         let own_application = self
-            .store()
-            .group_applications(&ApplicationFilter {
-                group: Some(id),
-                account: Some(account),
-                pending_only: true,
-                limit: 1,
-            })
+            .kept_pending_applications(caller)
             .await?
-            .pop();
+            .iter()
+            .find(|a| a.group == id && a.account == account)
+            .cloned();
         let mut view = GroupView {
             group,
             relation,
@@ -94,15 +90,14 @@ impl App {
     /// The members, applications and managers of a group, for its managers.
     async fn fill_management(&self, caller: &Caller, view: &mut GroupView) -> AppResult<()> {
         let id = view.group.id;
-        view.members = self.store().group_members(id).await?;
-        let pending = self
-            .store()
-            .group_applications(&ApplicationFilter {
-                group: Some(id),
-                pending_only: true,
-                ..Default::default()
-            })
-            .await?;
+        view.members = self.kept_members(caller, id).await?.to_vec();
+        let pending: Vec<GroupApplication> = self
+            .kept_pending_applications(caller)
+            .await?
+            .iter()
+            .filter(|a| a.group == id)
+            .cloned()
+            .collect();
         let decided: Vec<GroupApplication> = self
             .store()
             .group_applications(&ApplicationFilter {

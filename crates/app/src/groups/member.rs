@@ -73,7 +73,7 @@ impl App {
     /// The caller's groups page. Every signed-in person.
     pub async fn groups_overview(&self, caller: &Caller) -> AppResult<GroupsOverview> {
         let account = caller.own_account()?;
-        let memberships = self.store().account_groups(account).await?;
+        let memberships = self.kept_memberships(caller, account).await?.to_vec();
         let member_of: BTreeSet<GroupId> = memberships.iter().map(|m| m.group).collect();
         // By name ignoring case, as the store lists them.
         let groups = self.group_catalogue(Some(caller)).await?;
@@ -106,14 +106,7 @@ impl App {
             Vec::new()
         } else {
             let mut waiting: BTreeMap<GroupId, usize> = BTreeMap::new();
-            for a in self
-                .store()
-                .group_applications(&ApplicationFilter {
-                    pending_only: true,
-                    ..Default::default()
-                })
-                .await?
-            {
+            for a in self.kept_pending_applications(caller).await?.iter() {
                 *waiting.entry(a.group).or_default() += 1;
             }
             managed
@@ -295,10 +288,11 @@ impl App {
         account: AccountId,
     ) -> AppResult<Vec<HeldGroup>> {
         caller.require_self_or(account, Permission::ADMIN_USERS)?;
-        let memberships = self.store().account_groups(account).await?;
+        let memberships = self.kept_memberships(caller, account).await?;
         if memberships.is_empty() {
             return Ok(Vec::new());
         }
+        let memberships = memberships.to_vec();
         let groups = self.group_catalogue(Some(caller)).await?;
         self.held_groups(memberships, &groups).await
     }

@@ -15,8 +15,11 @@
 //!   superuser's, as granting such a permission directly is;
 //! - a group that the caller may not see answers "not found", as one that does not exist.
 
+pub use kept::GroupCaches;
+
 pub mod admin;
 pub mod automatic;
+mod kept;
 pub mod manage;
 pub mod member;
 
@@ -24,14 +27,12 @@ use crate::App;
 use crate::audit::{account_target, audit_in};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
-use crate::versioned::Versioned;
 use jumpgate_domain::account::Character;
 use jumpgate_domain::groups::{Group, GroupRuleError, Membership, MembershipSource};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::{AccountId, CharacterId, GroupId};
 use serde_json::json;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 impl From<GroupRuleError> for AppError {
     fn from(e: GroupRuleError) -> Self {
@@ -54,42 +55,18 @@ pub struct Relation {
     pub manages: bool,
 }
 
-/// The change counter the database moves with every write to the groups' catalogue (groups,
-/// permissions, managers, manager groups, rules; not memberships nor applications).
-const GROUPS_COUNTER: &str = "groups";
-
-/// Every group, by name, kept while the `groups` counter stays the same (ADR 0010).
-pub type GroupCatalogueCache = Versioned<Vec<Group>>;
-
 fn no_such_group(id: GroupId) -> AppError {
     AppError::NotFound(format!("there is no group #{id}"))
 }
 
 impl App {
-    /// Every group with its permissions, managers and rules, by name ignoring case: kept in
-    /// this process while the catalogue is unchanged on every instance, checked against the
-    /// counter read with `caller`'s session (or read now, for background work).
-    pub(crate) async fn group_catalogue(
-        &self,
-        caller: Option<&Caller>,
-    ) -> AppResult<Arc<Vec<Group>>> {
-        let version = match caller {
-            Some(caller) => self.change_counter_seen_by(caller, GROUPS_COUNTER).await?,
-            None => self.store().change_counter(GROUPS_COUNTER).await?,
-        };
-        self.group_catalogue_cache()
-            .get_or_read(version, || async { Ok(self.store().groups().await?) })
-            .await
-    }
-
     /// The groups the caller's account is in (none for system and CLI).
     async fn groups_of_caller(&self, caller: &Caller) -> AppResult<BTreeSet<GroupId>> {
         Ok(match caller.account() {
             Some(account) => self
-                .store()
-                .account_groups(account)
+                .kept_memberships(caller, account)
                 .await?
-                .into_iter()
+                .iter()
                 .map(|m| m.group)
                 .collect(),
             None => BTreeSet::new(),
