@@ -248,6 +248,8 @@ pub struct AuditFilter {
     pub target: Option<String>,
     pub since: Option<OffsetDateTime>,
     pub until: Option<OffsetDateTime>,
+    /// Only entries older than this id: the next page of a list newest first.
+    pub before: Option<i64>,
     pub limit: i64,
 }
 

@@ -143,3 +143,47 @@ on_both_backends!(
         );
     }
 );
+
+on_both_backends!(
+    the_log_shows_a_hundred_entries_a_page_and_pages_to_older_ones,
+    |t: TestApp| async move {
+        let (root, _, _) = superuser_and_member(&t).await;
+        for n in 0..130 {
+            t.store
+                .append_audit(&jumpgate_domain::audit::NewAuditEntry {
+                    actor: jumpgate_domain::audit::Actor::System("paging-test".into()),
+                    action: "test.paged".into(),
+                    target: format!("thing:{n}"),
+                    details: serde_json::json!({"n": n}),
+                })
+                .await
+                .unwrap();
+        }
+        let rows = |page: &str| page.matches("<code>test.paged</code>").count();
+        let (status, newest) = root.get_text("/admin/audit?action=test.paged").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(rows(&newest), 100, "a page holds the newest hundred");
+        assert!(newest.contains("thing:129") && !newest.contains("thing:29<"));
+        assert!(!newest.contains("Newest entries"));
+        let older = newest
+            .split("href=\"/admin/audit?")
+            .filter_map(|s| s.split('"').next())
+            .find(|q| q.contains("before="))
+            .expect("a link to older entries")
+            // As a browser reads the attribute.
+            .replace("&#38;", "&")
+            .replace("&amp;", "&");
+        let (status, page) = root.get_text(&format!("/admin/audit?{older}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(rows(&page), 30, "the thirty older ones");
+        assert!(page.contains("thing:29") && !page.contains("thing:30<"));
+        assert!(page.contains("Newest entries") && !page.contains("data-action=\"older\""));
+
+        let (status, page) = root.get_text("/admin/audit?before=abc").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            page.contains("&#39;abc&#39; is not a log entry id"),
+            "{page}"
+        );
+    }
+);

@@ -90,6 +90,7 @@ impl Store {
                 AND (CAST($3 AS TEXT) IS NULL OR target = $3)
                 AND (CAST($4 AS TIMESTAMPTZ) IS NULL OR at >= $4)
                 AND (CAST($5 AS TIMESTAMPTZ) IS NULL OR at <= $5)
+                AND (CAST($7 AS BIGINT) IS NULL OR id < $7)
               ORDER BY id DESC LIMIT $6"
         ))
         .bind(&f.actor)
@@ -98,6 +99,7 @@ impl Store {
         .bind(f.since.map(DbTime))
         .bind(f.until.map(DbTime))
         .bind(Limit::positive_or_all(f.limit))
+        .bind(f.before)
         .fetch_all(db.reader())
         .await?
         .iter()

@@ -91,7 +91,7 @@ store_test!(
 );
 
 store_test!(
-    filters_select_by_actor_action_prefix_target_and_time,
+    filters_select_by_actor_action_prefix_target_time_and_page,
     |store| async move {
         let a = store
             .append_audit(&entry(
@@ -177,6 +177,17 @@ store_test!(
             ..all.clone()
         };
         assert_eq!(ids(store.audit_entries(&f).await.unwrap()), [c.id]);
+        // The next page, newest first: entries older than the last one shown.
+        let f = AuditFilter {
+            before: Some(c.id),
+            ..all.clone()
+        };
+        assert_eq!(ids(store.audit_entries(&f).await.unwrap()), [b.id, a.id]);
+        let f = AuditFilter {
+            before: Some(a.id),
+            ..all.clone()
+        };
+        assert!(store.audit_entries(&f).await.unwrap().is_empty());
     }
 );
 

@@ -5,6 +5,7 @@
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
+use crate::ui::id_path::not_an_id;
 use crate::ui::{Layout, when};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -54,7 +55,15 @@ pub struct AuditPage {
     pub until: String,
     pub export_query: String,
     pub rows: Vec<AuditRow>,
+    /// The query of the next, older page; empty when this page holds the oldest entries.
+    pub older: String,
+    /// Whether this is an older page (not the newest entries).
+    pub paged: bool,
 }
+
+/// Entries per view, newest first; one more is read to know whether older ones follow.
+const ENTRIES_PER_PAGE: usize = 100;
+const READ_PER_PAGE: i64 = 101;
 
 #[derive(Deserialize, Serialize, Default)]
 pub struct AuditQuery {
@@ -68,6 +77,9 @@ pub struct AuditQuery {
     since: String,
     #[serde(default)]
     until: String,
+    /// The page after the one that ended with the entry before this id (newest first).
+    #[serde(default)]
+    before: String,
 }
 
 fn date(field: &str, value: &str, end_of_day: bool) -> WebResult<Option<OffsetDateTime>> {
@@ -96,6 +108,13 @@ fn filter(q: &AuditQuery, limit: i64) -> WebResult<AuditFilter> {
         target: opt(&q.target),
         since: date("since", &q.since, false)?,
         until: date("until", &q.until, true)?,
+        before: match q.before.trim() {
+            "" => None,
+            id => Some(
+                id.parse::<i64>()
+                    .map_err(|_| WebError::BadRequest(not_an_id("log entry", id)))?,
+            ),
+        },
         limit,
     })
 }
@@ -220,13 +239,26 @@ pub async fn list(
         .app
         .audit_entries(
             &viewer.caller,
-            resolved_filter(&state, &viewer, &q, 500).await?,
+            resolved_filter(&state, &viewer, &q, READ_PER_PAGE).await?,
         )
         .await?;
-    let names = state.app.audit_names(&viewer.caller, &entries).await?;
+    // One more than a page is read to know whether older entries follow.
+    let older = match entries.get(ENTRIES_PER_PAGE) {
+        Some(_) => format!(
+            "{}&before={}",
+            serde_urlencoded_like(&q),
+            entries[ENTRIES_PER_PAGE - 1].id
+        ),
+        None => String::new(),
+    };
+    let paged = !q.before.trim().is_empty();
+    let entries = &entries[..entries.len().min(ENTRIES_PER_PAGE)];
+    let names = state.app.audit_names(&viewer.caller, entries).await?;
     let export_query = serde_urlencoded_like(&q);
     Ok(AuditPage {
         rows: entries.iter().map(|e| row(e, &names, &viewer)).collect(),
+        older,
+        paged,
         actor: q.actor,
         action: q.action,
         target: q.target,
