@@ -11,7 +11,9 @@ use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::states::admin::{CriterionView, parse_entity_id};
 use jumpgate_domain::audit::Actor;
-use jumpgate_domain::groups::{Group, MembershipSource, RuleChanges, apply_rules, check_settings};
+use jumpgate_domain::groups::{
+    Group, MembershipSource, Reason, RuleChanges, apply_rules, check_settings,
+};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::states::{Affiliation, CriterionKind};
 use jumpgate_domain::{AccountId, AllianceId, CorporationId, GroupId};
@@ -93,7 +95,13 @@ impl App {
                 .await?;
             }
             for (group, reason) in &changes.remove {
-                let Some(ended) = tx.remove_group_member(*group, account).await? else {
+                // What no longer matches goes only if the rules gave it: a manager may have
+                // added the account by hand since the changes were computed.
+                let ended = match reason {
+                    Reason::NoLongerMatches => tx.remove_rule_given_member(*group, account).await?,
+                    _ => tx.remove_group_member(*group, account).await?,
+                };
+                let Some(ended) = ended else {
                     continue;
                 };
                 audit_in(

@@ -310,6 +310,28 @@ impl Transaction {
         .transpose())
     }
 
+    /// Ends a membership the groups' rules gave (source `automatic`) when the rules no longer
+    /// give it: a membership of the same group that a manager or an application made meanwhile
+    /// stays. What it was; `None` when there was no rule-given one.
+    pub async fn remove_rule_given_member(
+        &mut self,
+        group: GroupId,
+        account: AccountId,
+    ) -> Result<Option<Membership>> {
+        on_conn!(self.conn(), |c| sqlx::query(concatcp!(
+            "DELETE FROM group_members
+             WHERE group_id = $1 AND account_id = $2 AND source = 'automatic' RETURNING ",
+            MEMBERSHIP_COLS
+        ))
+        .bind(group.get())
+        .bind(account.get())
+        .fetch_optional(c)
+        .await?
+        .as_ref()
+        .map(read_membership)
+        .transpose())
+    }
+
     /// A pending application; at most one per account and group is pending at a time.
     pub async fn create_group_application(
         &mut self,

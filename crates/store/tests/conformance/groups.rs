@@ -285,6 +285,24 @@ store_test!(
             Some(MembershipSource::Application)
         );
         assert_eq!(store.remove_group_member(fc.id, anna).await.unwrap(), None);
+        // What the rules gave goes when they no longer give it; a membership made by hand
+        // meanwhile stays.
+        let given = NewMembership {
+            source: MembershipSource::Automatic,
+            source_ref: Some("default".to_owned()),
+            ..manual(fc.id, anna, None)
+        };
+        store.add_group_member(&given).await.unwrap();
+        let mut tx = store.transaction().await.unwrap();
+        let ended = tx.remove_rule_given_member(fc.id, anna).await.unwrap();
+        assert_eq!(ended.map(|m| m.source), Some(MembershipSource::Automatic));
+        assert_eq!(tx.remove_rule_given_member(fc.id, zed).await.unwrap(), None);
+        tx.commit().await.unwrap();
+        assert_eq!(
+            store.account_groups(zed).await.unwrap().len(),
+            1,
+            "by hand: stays"
+        );
         assert!(store.account_groups(anna).await.unwrap().is_empty());
         assert!(matches!(
             store
