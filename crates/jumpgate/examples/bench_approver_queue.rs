@@ -24,18 +24,17 @@
 
 mod bench_support;
 
+use bench_support::BackendArg;
+
 use anyhow::{Context, bail, ensure};
-use clap::{Parser, ValueEnum};
-use jumpgate::config::DatabaseSettings;
+use clap::Parser;
 use jumpgate::server::{self, Role};
 use jumpgate_domain::standings::Entity;
 use jumpgate_domain::{AccountId, AllianceId, CorporationId};
 use jumpgate_evesim::{EveSim, SimConfig};
-use jumpgate_store::testing::{TestStore, fresh_postgres};
 use jumpgate_store::{AllianceInfo, CorporationInfo, NewStandingRequest, Store};
 use reqwest::StatusCode;
 use reqwest::cookie::{CookieStore, Jar};
-use secrecy::SecretString;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,12 +42,6 @@ use tokio::sync::watch;
 use url::Url;
 
 const QUEUE_PATH: &str = "/standings/queue";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum BackendArg {
-    Sqlite,
-    Postgres,
-}
 
 #[derive(Debug, Parser)]
 #[command(about = "Benchmark of the approver queue page (GET /standings/queue)")]
@@ -99,14 +92,7 @@ async fn main() -> anyhow::Result<()> {
 
     // PostgreSQL: a fresh schema, dropped again at the end. SQLite: the default file in the
     // temporary data directory. Either way the server's store is opened as `serve` opens it.
-    let pg: Option<TestStore> = match args.backend {
-        BackendArg::Postgres => Some(fresh_postgres().await),
-        BackendArg::Sqlite => None,
-    };
-    let mut database = DatabaseSettings::default();
-    if let Some(pg) = &pg {
-        database.url = Some(SecretString::from(pg.url.clone()));
-    }
+    let (mut database, pg) = bench_support::database(args.backend).await;
     if let Some(n) = args.db_connections {
         database.max_connections = Some(n);
     }

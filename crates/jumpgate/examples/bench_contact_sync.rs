@@ -28,11 +28,13 @@
 
 mod bench_support;
 
+use bench_support::BackendArg;
+
 use anyhow::{Context, bail, ensure};
 use bench_support::enrolled::Enrolled;
 use bench_support::outage::route_of;
-use clap::{Parser, ValueEnum};
-use jumpgate::config::{DatabaseSettings, StandingsSection};
+use clap::Parser;
+use jumpgate::config::StandingsSection;
 use jumpgate_app::App;
 use jumpgate_app::jobs;
 use jumpgate_app::jobs::periodic;
@@ -40,9 +42,7 @@ use jumpgate_app::jobs::periodic;
 use jumpgate_domain::standings::Entity;
 use jumpgate_domain::{AllianceId, CharacterId, CorporationId};
 use jumpgate_evesim::{EveSim, LoggedRequest, SimCharacter, SimConfig};
-use jumpgate_store::testing::{TestStore, fresh_postgres};
 use jumpgate_store::{NewCharacter, NewStandingsEntry, Store, SyncStatus};
-use secrecy::SecretString;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -53,12 +53,6 @@ use url::Url;
 const LABEL_NAME: &str = "Blue";
 /// CCP's largest POST/PUT batch.
 const MAX_IDS_PER_WRITE: usize = 100;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum BackendArg {
-    Sqlite,
-    Postgres,
-}
 
 #[derive(Debug, Parser)]
 #[command(about = "Benchmark of contact sync (initial sync, idle round, one approval)")]
@@ -112,16 +106,9 @@ async fn main() -> anyhow::Result<()> {
     .context("the EVE simulator starts")?;
 
     let dir = tempfile::tempdir()?;
-    let pg: Option<TestStore> = match args.backend {
-        BackendArg::Postgres => Some(fresh_postgres().await),
-        BackendArg::Sqlite => None,
-    };
-    let mut database = DatabaseSettings::default();
+    let (mut database, pg) = bench_support::database(args.backend).await;
     if let Some(n) = args.max_connections {
         database.max_connections = Some(n);
-    }
-    if let Some(pg) = &pg {
-        database.url = Some(SecretString::from(pg.url.clone()));
     }
     let mut standings = StandingsSection {
         label_name: LABEL_NAME.to_owned(),

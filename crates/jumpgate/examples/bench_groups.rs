@@ -21,23 +21,16 @@
 
 mod bench_support;
 
+use bench_support::BackendArg;
+
 use anyhow::{Context, ensure};
-use clap::{Parser, ValueEnum};
-use jumpgate::config::DatabaseSettings;
+use clap::Parser;
 use jumpgate_app::Caller;
 use jumpgate_domain::states::Affiliation;
 use jumpgate_domain::{CharacterId, CorporationId};
 use jumpgate_evesim::{EveSim, SimConfig};
-use jumpgate_store::testing::{TestStore, fresh_postgres};
-use secrecy::SecretString;
 use std::time::Instant;
 use url::Url;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum BackendArg {
-    Sqlite,
-    Postgres,
-}
 
 #[derive(Debug, Parser)]
 #[command(about = "Benchmark of the groups' rules")]
@@ -65,14 +58,7 @@ async fn main() -> anyhow::Result<()> {
     .await
     .context("the EVE simulator starts")?;
     let dir = tempfile::tempdir()?;
-    let pg: Option<TestStore> = match args.backend {
-        BackendArg::Postgres => Some(fresh_postgres().await),
-        BackendArg::Sqlite => None,
-    };
-    let mut database = DatabaseSettings::default();
-    if let Some(pg) = &pg {
-        database.url = Some(SecretString::from(pg.url.clone()));
-    }
+    let (database, pg) = bench_support::database(args.backend).await;
     let settings = bench_support::settings(
         &sim,
         dir.path(),

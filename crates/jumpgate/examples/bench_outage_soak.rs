@@ -30,25 +30,19 @@
 
 mod bench_support;
 
+use bench_support::BackendArg;
+
 use anyhow::{Context, bail, ensure};
 use bench_support::enrolled::Enrolled;
 use bench_support::outage::{Plan, Soak};
-use clap::{Parser, ValueEnum};
-use jumpgate::config::{DatabaseSettings, StandingsSection};
+use clap::Parser;
+use jumpgate::config::StandingsSection;
 use jumpgate_app::jobs::WorkerSettings;
 use jumpgate_domain::clock::{Clock, ScaledClock};
 use jumpgate_evesim::{EveSim, SimConfig};
-use jumpgate_store::testing::{TestStore, fresh_postgres};
-use secrecy::SecretString;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum BackendArg {
-    Sqlite,
-    Postgres,
-}
 
 #[derive(Debug, Parser)]
 #[command(about = "Outage soak: an ESI outage then random 5xx, against Jumpgate's promises")]
@@ -108,14 +102,7 @@ async fn main() -> anyhow::Result<()> {
     sim.set_time(clock.now(), clock.speed());
 
     let dir = tempfile::tempdir()?;
-    let pg: Option<TestStore> = match args.backend {
-        BackendArg::Postgres => Some(fresh_postgres().await),
-        BackendArg::Sqlite => None,
-    };
-    let mut database = DatabaseSettings::default();
-    if let Some(pg) = &pg {
-        database.url = Some(SecretString::from(pg.url.clone()));
-    }
+    let (database, pg) = bench_support::database(args.backend).await;
     let mut settings = bench_support::settings(
         &sim,
         dir.path(),

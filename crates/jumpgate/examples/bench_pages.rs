@@ -22,12 +22,13 @@
 
 mod bench_support;
 
+use bench_support::BackendArg;
+
 use anyhow::{Context, ensure};
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use jumpgate_domain::standings::{Entity, EntityKind, Standing};
 use jumpgate_domain::{AllianceId, CharacterId, CorporationId};
 use jumpgate_evesim::{EveSim, SimCharacter, SimConfig};
-use jumpgate_store::testing::{TestStore, fresh_postgres};
 use jumpgate_store::{AllianceInfo, CorporationInfo, NewStandingRequest, NewStandingsEntry, Store};
 use reqwest::StatusCode;
 use reqwest::cookie::{CookieStore, Jar};
@@ -63,12 +64,6 @@ const PAGES: &[(&str, &str)] = &[
     ("/groups/2", "Members ("),
     ("/admin/groups", "Group 199"),
 ];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum BackendArg {
-    Sqlite,
-    Postgres,
-}
 
 #[derive(Debug, Parser)]
 #[command(about = "Seeds the pages benchmark and logs an administrator in")]
@@ -115,10 +110,7 @@ async fn main() -> anyhow::Result<()> {
     .context("the EVE simulator starts")?;
     let base = Url::parse(&format!("http://127.0.0.1:{}/", args.port))?;
 
-    let pg: Option<TestStore> = match args.backend {
-        BackendArg::Postgres => Some(fresh_postgres().await),
-        BackendArg::Sqlite => None,
-    };
+    let pg = bench_support::fresh_schema(args.backend).await;
     let database_url = match &pg {
         Some(pg) => pg.url.clone(),
         None => format!("sqlite://{}", data_dir.join("jumpgate.db").display()),

@@ -14,6 +14,7 @@ use jumpgate::config::{DatabaseSettings, EveSettings, SecretSettings, ServerSett
 use jumpgate_domain::AccountId;
 use jumpgate_evesim::{EveSim, SimCharacter};
 use jumpgate_store::Store;
+use jumpgate_store::testing::{TestStore, fresh_postgres};
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use std::collections::BTreeMap;
@@ -21,6 +22,33 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 use url::Url;
+
+/// The database a benchmark runs on (`--backend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendArg {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh PostgreSQL schema (from JUMPGATE_TEST_DATABASE_URL, default the README's) for
+/// `Postgres`; close it at the end. `None` for SQLite.
+pub async fn fresh_schema(backend: BackendArg) -> Option<TestStore> {
+    match backend {
+        BackendArg::Postgres => Some(fresh_postgres().await),
+        BackendArg::Sqlite => None,
+    }
+}
+
+/// The database settings for `backend`: SQLite in the data directory (the default settings), or
+/// a fresh PostgreSQL schema, returned to be closed at the end.
+pub async fn database(backend: BackendArg) -> (DatabaseSettings, Option<TestStore>) {
+    let pg = fresh_schema(backend).await;
+    let mut database = DatabaseSettings::default();
+    if let Some(pg) = &pg {
+        database.url = Some(SecretString::from(pg.url.clone()));
+    }
+    (database, pg)
+}
 
 pub const CLIENT_ID: &str = "jumpgate-bench";
 pub const CLIENT_SECRET: &str = "jumpgate-bench-secret";
