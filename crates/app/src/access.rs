@@ -9,12 +9,13 @@ use jumpgate_domain::AccountId;
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::groups::{Group, RuleChanges};
 use jumpgate_domain::states::{Affiliation, State};
+use std::sync::Arc;
 
 /// The rules an account's access is computed from, read once for a sweep over many accounts.
 pub(crate) struct AccessRules {
     pub(crate) states: Vec<State>,
-    /// Every group; empty when no group has rules (nothing to recompute).
-    pub(crate) groups: Vec<Group>,
+    /// Every group (the kept catalogue); empty when no group has rules (nothing to recompute).
+    pub(crate) groups: Arc<Vec<Group>>,
 }
 
 /// How many accounts' rule-given groups a sweep over every account writes per transaction: one
@@ -35,9 +36,9 @@ impl App {
         let states = self.store().states().await?;
         let catalogue = self.group_catalogue(None).await?;
         let groups = if catalogue.iter().any(|g| g.rules != Default::default()) {
-            catalogue.to_vec()
+            catalogue
         } else {
-            Vec::new()
+            Arc::default()
         };
         Ok(AccessRules { states, groups })
     }

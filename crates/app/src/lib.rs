@@ -11,7 +11,7 @@
 //! `error.rs`, `settings.rs`, `mail.rs` and `esi_adapters.rs` (transports), `versioned.rs`,
 //! `health.rs`, `key_file.rs` and `private_file.rs` (the secrets kept in the data directory).
 
-mod access;
+pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod caller;

@@ -298,14 +298,6 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
-
-    /// A group as stored, or "not found" (administrators see every group).
-    async fn existing_group(&self, id: GroupId) -> AppResult<Group> {
-        self.store()
-            .group(id)
-            .await?
-            .ok_or_else(|| super::no_such_group(id))
-    }
 }
 
 /// Turns a lost race for a group's name into the rule's own message.

@@ -206,7 +206,7 @@ impl App {
         entity: &str,
     ) -> AppResult<(String, Recomputed)> {
         caller.require(Permission::ADMIN_GROUPS)?;
-        let mut group = self.rules_group(id).await?;
+        let mut group = self.existing_group(id).await?;
         let kind = affiliation_kind(kind)?;
         let (entity_id, label) = self.resolve_entity(kind, entity).await?;
         let added = match kind {
@@ -240,7 +240,7 @@ impl App {
         entity_id: &str,
     ) -> AppResult<Recomputed> {
         caller.require(Permission::ADMIN_GROUPS)?;
-        let mut group = self.rules_group(id).await?;
+        let mut group = self.existing_group(id).await?;
         let kind = affiliation_kind(kind)?;
         let entity_id = parse_entity_id(entity_id)?;
         let removed = match kind {
@@ -270,7 +270,7 @@ impl App {
         id: GroupId,
     ) -> AppResult<Vec<CriterionView>> {
         caller.require(Permission::ADMIN_GROUPS)?;
-        let group = self.rules_group(id).await?;
+        let group = self.existing_group(id).await?;
         let entries = (group.rules.corporations.iter())
             .map(|c| (CriterionKind::Corporation, c.get()))
             .chain(
@@ -289,13 +289,6 @@ impl App {
             });
         }
         Ok(views)
-    }
-
-    async fn rules_group(&self, id: GroupId) -> AppResult<Group> {
-        self.store()
-            .group(id)
-            .await?
-            .ok_or_else(|| super::no_such_group(id))
     }
 
     /// Saves a group whose rules changed, records it, and recomputes every account.

@@ -16,6 +16,7 @@ use jumpgate_domain::{AccountId, CharacterId, GroupApplicationId, GroupId};
 use jumpgate_store::{ApplicationDecision, ApplicationFilter, GroupMember, NewMembership};
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How many decided applications a group's page lists, newest first.
 const DECISIONS_SHOWN: i64 = 20;
@@ -44,7 +45,8 @@ pub struct GroupView {
     pub membership: Option<Membership>,
     /// The caller's pending application, if any.
     pub own_application: Option<GroupApplication>,
-    pub members: Vec<GroupMember>,
+    /// Kept while no group changes (`kept.rs`), shared with other views.
+    pub members: Arc<Vec<GroupMember>>,
     pub pending: Vec<Applicant>,
     pub decided: Vec<Applicant>,
     pub managers: Vec<NamedAccount>,
@@ -75,7 +77,7 @@ impl App {
             relation,
             membership,
             own_application,
-            members: Vec::new(),
+            members: Arc::default(),
             pending: Vec::new(),
             decided: Vec::new(),
             managers: Vec::new(),
@@ -90,7 +92,7 @@ impl App {
     /// The members, applications and managers of a group, for its managers.
     async fn fill_management(&self, caller: &Caller, view: &mut GroupView) -> AppResult<()> {
         let id = view.group.id;
-        view.members = self.kept_members(caller, id).await?.to_vec();
+        view.members = self.kept_members(caller, id).await?;
         let pending: Vec<GroupApplication> = self
             .kept_pending_applications(caller)
             .await?

@@ -73,7 +73,7 @@ impl App {
     /// The caller's groups page. Every signed-in person.
     pub async fn groups_overview(&self, caller: &Caller) -> AppResult<GroupsOverview> {
         let account = caller.own_account()?;
-        let memberships = self.kept_memberships(caller, account).await?.to_vec();
+        let memberships = self.kept_memberships(caller, account).await?;
         let member_of: BTreeSet<GroupId> = memberships.iter().map(|m| m.group).collect();
         // By name ignoring case, as the store lists them.
         let groups = self.group_catalogue(Some(caller)).await?;
@@ -127,7 +127,7 @@ impl App {
             })
             .collect();
         Ok(GroupsOverview {
-            held: self.held_groups(memberships, &groups).await?,
+            held: self.held_groups(&memberships, &groups).await?,
             open,
             applications,
             managed,
@@ -292,26 +292,25 @@ impl App {
         if memberships.is_empty() {
             return Ok(Vec::new());
         }
-        let memberships = memberships.to_vec();
         let groups = self.group_catalogue(Some(caller)).await?;
-        self.held_groups(memberships, &groups).await
+        self.held_groups(&memberships, &groups).await
     }
 
     /// `memberships` with their groups (`groups`: every group, by name) and who added each, by
     /// group name.
     async fn held_groups(
         &self,
-        memberships: Vec<Membership>,
+        memberships: &[Membership],
         groups: &[Group],
     ) -> AppResult<Vec<HeldGroup>> {
         let adders: Vec<AccountId> = memberships.iter().filter_map(|m| m.added_by).collect();
         let names = self.store().mains_of(&adders).await?;
-        let mut by_group: BTreeMap<GroupId, Membership> =
-            memberships.into_iter().map(|m| (m.group, m)).collect();
+        let by_group: BTreeMap<GroupId, &Membership> =
+            memberships.iter().map(|m| (m.group, m)).collect();
         Ok(groups
             .iter()
             .filter_map(|g| {
-                let membership = by_group.remove(&g.id)?;
+                let membership = (*by_group.get(&g.id)?).clone();
                 Some(HeldGroup {
                     group: g.clone(),
                     added_by: membership.added_by.and_then(|a| names.get(&a).cloned()),

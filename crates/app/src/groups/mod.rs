@@ -91,6 +91,15 @@ impl App {
         Ok((group, relation))
     }
 
+    /// A group as stored, or "not found": for administrators' changes, which see every group
+    /// and read the database, not the kept catalogue.
+    async fn existing_group(&self, id: GroupId) -> AppResult<Group> {
+        self.store()
+            .group(id)
+            .await?
+            .ok_or_else(|| no_such_group(id))
+    }
+
     /// A group the caller manages; `Forbidden` for a visible group it does not manage.
     async fn managed_group(&self, caller: &Caller, id: GroupId) -> AppResult<Group> {
         let (group, relation) = self.visible_group(caller, id).await?;

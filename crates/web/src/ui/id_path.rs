@@ -38,6 +38,15 @@ pub fn form_id<T: PathId>(raw: &str) -> Result<T, WebError> {
         .map_err(|_| WebError::BadRequest(not_an_id(T::WHAT, raw.trim())))
 }
 
+/// A positive whole number typed in or carried by a form or query field, for ids without a type
+/// of their own (`what` names it in the 400: "standings entity", "log entry").
+pub fn form_number(what: &str, raw: &str) -> Result<i64, WebError> {
+    match raw.trim().parse::<i64>() {
+        Ok(v) if v > 0 => Ok(v),
+        _ => Err(WebError::BadRequest(not_an_id(what, raw))),
+    }
+}
+
 impl<S: Send + Sync, T: PathId> FromRequestParts<S> for IdPath<T> {
     type Rejection = WebError;
 

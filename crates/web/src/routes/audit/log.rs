@@ -5,7 +5,7 @@
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
-use crate::ui::id_path::not_an_id;
+use crate::ui::id_path::form_number;
 use crate::ui::{Layout, when};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -110,10 +110,7 @@ fn filter(q: &AuditQuery, limit: i64) -> WebResult<AuditFilter> {
         until: date("until", &q.until, true)?,
         before: match q.before.trim() {
             "" => None,
-            id => Some(
-                id.parse::<i64>()
-                    .map_err(|_| WebError::BadRequest(not_an_id("log entry", id)))?,
-            ),
+            id => Some(form_number("log entry", id)?),
         },
         limit,
     })

@@ -125,10 +125,7 @@ pub async fn show(
             .iter()
             .map(|m| Removable {
                 id: m.account.get(),
-                label: m
-                    .main
-                    .as_ref()
-                    .map_or_else(|| format!("Account #{}", m.account), |(_, n)| n.clone()),
+                label: super::group::named(m.account, m.main.as_ref()),
             })
             .collect(),
         manager_groups: v

@@ -20,7 +20,7 @@ use jumpgate_domain::{AccountId, CharacterId, GroupApplicationId, GroupId};
 use serde::Deserialize;
 
 /// An account as a page names it: its main, else its number.
-fn named(account: AccountId, main: Option<&(CharacterId, String)>) -> String {
+pub(super) fn named(account: AccountId, main: Option<&(CharacterId, String)>) -> String {
     main.map_or_else(|| format!("Account #{account}"), |(_, n)| n.clone())
 }
 

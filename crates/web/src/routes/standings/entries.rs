@@ -1,13 +1,13 @@
 //! The standings database (`/standings/entries`): filters, add/edit/delete, bulk delete, CSV
 //! import and export, import from an alliance's or corporation's contacts.
 
-use super::forms::{parse_id, parse_standing};
+use super::forms::parse_standing;
 use super::operations;
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
 use crate::session;
-use crate::ui::id_path::PathId;
+use crate::ui::id_path::{PathId, form_number};
 use crate::ui::pager::{self, requested_page};
 use crate::ui::{IdPath, Layout, Pager, RenderedRows, when};
 use askama::Template;
@@ -232,7 +232,7 @@ pub async fn save_entry(
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_MANAGE)?;
     let kind = EntityKind::parse(&form.kind).map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let id = parse_id(kind.as_str(), &form.id)?;
+    let id = form_number(kind.as_str(), &form.id)?;
     let standing = parse_standing(&form.standing)?.ok_or_else(|| {
         WebError::BadRequest("give a standing between -10 and 10, e.g. 7.5".to_owned())
     })?;
@@ -305,7 +305,7 @@ pub async fn bulk_delete(
     let ids = fields
         .iter()
         .filter(|(k, _)| k == "id")
-        .map(|(_, v)| parse_id("entity", v))
+        .map(|(_, v)| form_number("entity", v))
         .collect::<WebResult<Vec<_>>>()?;
     let notes = fields
         .iter()
@@ -372,8 +372,8 @@ pub async fn import_contacts(
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_MANAGE)?;
     let kind = EntityKind::parse(&form.kind).map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let id = parse_id(kind.as_str(), &form.id)?;
-    let reader = CharacterId(parse_id("character", &form.reader)?);
+    let id = form_number(kind.as_str(), &form.id)?;
+    let reader = CharacterId(form_number("character", &form.reader)?);
     let work = BulkWork::ImportContacts {
         source: Entity { kind, id },
         reader,

@@ -2,16 +2,9 @@
 //! queue's bulk form.
 
 use crate::error::{WebError, WebResult};
-use crate::ui::id_path::not_an_id;
+use crate::ui::id_path::form_number;
 use jumpgate_app::standings::workflow::bulk::BulkDecision;
 use jumpgate_domain::standings::Standing;
-
-pub(super) fn parse_id(what: &str, id: &str) -> WebResult<i64> {
-    match id.trim().parse::<i64>() {
-        Ok(v) if v > 0 => Ok(v),
-        _ => Err(WebError::BadRequest(not_an_id(what, id))),
-    }
-}
 
 pub(super) fn parse_standing(s: &str) -> WebResult<Option<Standing>> {
     if s.trim().is_empty() {
@@ -35,7 +28,7 @@ pub(super) fn bulk_decision(fields: &[(String, String)]) -> WebResult<(Vec<i64>,
     let ids = fields
         .iter()
         .filter(|(k, _)| k == "id")
-        .map(|(_, v)| parse_id("queue item", v))
+        .map(|(_, v)| form_number("queue item", v))
         .collect::<WebResult<Vec<_>>>()?;
     let decision = match get("action").as_str() {
         "approve" => BulkDecision::Approve {

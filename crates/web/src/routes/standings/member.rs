@@ -1,11 +1,11 @@
 //! The member page (`/standings`): a member's characters and corporations with their status,
 //! requests, cancellations, removal requests and notifications.
 
-use super::forms::parse_id;
 use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
 use crate::session;
+use crate::ui::id_path::form_number;
 use crate::ui::{IdPath, Layout, when};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -221,7 +221,7 @@ fn parse_entity(s: &str) -> WebResult<Entity> {
     let kind = EntityKind::parse(kind).map_err(|e| WebError::BadRequest(e.to_string()))?;
     Ok(Entity {
         kind,
-        id: parse_id(kind.as_str(), id)?,
+        id: form_number(kind.as_str(), id)?,
     })
 }
 
@@ -304,7 +304,7 @@ pub async fn revoke(
     Form(form): Form<RevokeForm>,
 ) -> WebResult<Redirect> {
     viewer.require(Permission::STANDINGS_REQUEST)?;
-    let id = parse_id("entity", &form.entity_id)?;
+    let id = form_number("entity", &form.entity_id)?;
     let r = state.app.request_revocation(&viewer.caller, id).await?;
     let msg = if r.state.is_pending() {
         format!(
