@@ -484,19 +484,31 @@ impl App {
         }
     }
 
+    /// The character someone typed to name a person: an id or an exact name (any case) of a
+    /// character Jumpgate knows, i.e. that has logged in once.
+    pub(crate) async fn known_character(&self, typed: &str) -> AppResult<Character> {
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return Err(AppError::Invalid(
+                "type a character's name or id".to_owned(),
+            ));
+        }
+        let found = match typed.parse::<i64>() {
+            Ok(id) if id > 0 => self.store().character(CharacterId(id)).await?,
+            _ => self.store().character_by_name(typed).await?,
+        };
+        found.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "Jumpgate knows no character '{typed}': they must log in once first"
+            ))
+        })
+    }
+
     /// `jumpgate admin grant-superuser`: by character id or exact name. Only the command line
     /// may: no page, not even a superuser's, makes another superuser.
     pub async fn grant_superuser(&self, caller: &Caller, who: &str) -> AppResult<AccountId> {
         caller.require_cli()?;
-        let character = match who.parse::<CharacterId>() {
-            Ok(id) => self.store().character(id).await?,
-            Err(_) => self.store().character_by_name(who).await?,
-        }
-        .ok_or_else(|| {
-            AppError::NotFound(format!(
-                "no character '{who}' is registered: that person must log in once first"
-            ))
-        })?;
+        let character = self.known_character(who).await?;
         let mut tx = self.store().transaction().await?;
         tx.set_superuser(character.account, true).await?;
         audit_in(

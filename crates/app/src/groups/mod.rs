@@ -27,10 +27,9 @@ use crate::App;
 use crate::audit::{account_target, audit_in};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
-use jumpgate_domain::account::Character;
 use jumpgate_domain::groups::{Group, GroupRuleError, Membership, MembershipSource};
 use jumpgate_domain::permissions::Permission;
-use jumpgate_domain::{AccountId, CharacterId, GroupId};
+use jumpgate_domain::{AccountId, GroupId};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -111,26 +110,6 @@ impl App {
             )));
         }
         Ok(group)
-    }
-
-    /// The character someone typed to name a person: an id or an exact name (any case) of a
-    /// character Jumpgate knows, i.e. that has logged in once.
-    async fn known_character(&self, typed: &str) -> AppResult<Character> {
-        let typed = typed.trim();
-        if typed.is_empty() {
-            return Err(AppError::Invalid(
-                "type a character's name or id".to_owned(),
-            ));
-        }
-        let found = match typed.parse::<i64>() {
-            Ok(id) if id > 0 => self.store().character(CharacterId(id)).await?,
-            _ => self.store().character_by_name(typed).await?,
-        };
-        found.ok_or_else(|| {
-            AppError::NotFound(format!(
-                "Jumpgate knows no character '{typed}': they must log in once first"
-            ))
-        })
     }
 
     /// Tells every manager of `group` (its manager accounts and the members of its manager
