@@ -1,10 +1,12 @@
 //! An account's access follows its characters. Whenever they change (a login, an alt added,
 //! removed or moved, the affiliation sweep) or the rules do (a state or a group edited), its
-//! state and the groups its rules give are recomputed together, here: `states` decides the
-//! state, `groups::automatic` the memberships the rules give and take.
+//! state, the groups its rules give and the roles EVE gives (CEO, Director) are recomputed
+//! together, here: `states` decides the state, `groups::automatic` the memberships the rules
+//! give and take, `roles::eve` the leadership roles.
 
 use crate::App;
 use crate::error::AppResult;
+use crate::roles::eve::EveRoleRules;
 use jumpgate_domain::AccountId;
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::groups::{Group, RuleChanges};
@@ -16,6 +18,7 @@ pub(crate) struct AccessRules {
     pub(crate) states: Vec<State>,
     /// Every group (the kept catalogue); empty when no group has rules (nothing to recompute).
     pub(crate) groups: Arc<Vec<Group>>,
+    pub(crate) eve_roles: EveRoleRules,
 }
 
 /// How many accounts' rule-given groups a sweep over every account writes per transaction: one
@@ -40,7 +43,12 @@ impl App {
         } else {
             Arc::default()
         };
-        Ok(AccessRules { states, groups })
+        let eve_roles = self.eve_role_rules().await?;
+        Ok(AccessRules {
+            states,
+            groups,
+            eve_roles,
+        })
     }
 
     /// Recomputes one account's state and rule-given groups, recording every change. Returns
@@ -99,6 +107,8 @@ impl App {
             .collect();
         let state_changed = self
             .recompute_state_of(&acc, &affiliations, &rules.states, actor)
+            .await?;
+        self.recompute_eve_roles(account, &affiliations, &rules.eve_roles, actor)
             .await?;
         let groups = self
             .group_rule_changes(account, &affiliations, &rules.groups)

@@ -26,6 +26,7 @@ pub mod mail;
 #[cfg(test)]
 mod permission_matrix;
 mod private_file;
+pub mod roles;
 pub mod sessions;
 pub mod settings;
 pub mod standings;
@@ -97,6 +98,7 @@ impl App {
             EveLogin::core_default(),
             settings.standings.sync_login(),
             standings::workflow::import_login(),
+            roles::eve::leadership_login(),
         ];
         Self {
             inner: Arc::new(Inner {

@@ -27,7 +27,7 @@ use jumpgate_domain::standings::{Entity, Standing};
 use jumpgate_domain::states::StateCriteria;
 use jumpgate_domain::{AccountId, CharacterId, CorporationId, EveLogin, states::State};
 use jumpgate_domain::{BulkOperationId, JobId, RequestId, RevocationId, StateId};
-use jumpgate_domain::{GroupApplicationId, GroupId};
+use jumpgate_domain::{DivisionId, GroupApplicationId, GroupId, SpecialtyId};
 use jumpgate_eve::{COMPATIBILITY_DATE, EsiClient, EveSettings, SsoClient};
 use jumpgate_evesim::{EveSim, SimConfig};
 use jumpgate_store::testing::{TestStore, fresh_postgres, fresh_sqlite};
@@ -61,6 +61,7 @@ const REQUEST: &str = Permission::STANDINGS_REQUEST;
 const APPROVE: &str = Permission::STANDINGS_APPROVE;
 const MANAGE: &str = Permission::STANDINGS_MANAGE;
 const GROUPS: &str = Permission::ADMIN_GROUPS;
+const ROLES: &str = Permission::ADMIN_ROLES;
 
 /// Every public method of `App`, by name, with who may call it.
 const ROWS: &[(&str, Rule)] = &[
@@ -246,6 +247,21 @@ const ROWS: &[(&str, Rule)] = &[
     ("add_group_affiliation", Rule::Holds(&[GROUPS])),
     ("remove_group_affiliation", Rule::Holds(&[GROUPS])),
     ("group_affiliations", Rule::Holds(&[GROUPS])),
+    // roles: every person sees their dashboard; appointing is decided by the caller's roles,
+    // and the fixture's people hold none, so only superusers, jobs and the command line may
+    ("roles_dashboard", Rule::Person),
+    ("appoint_role", Rule::Holds(&[])),
+    ("dismiss_role", Rule::Holds(&[])),
+    ("revoke_role", Rule::Holds(&[])),
+    ("refresh_corporation_roles", Rule::Background),
+    // roles: administrators
+    ("roles_admin", Rule::Holds(&[ROLES])),
+    ("create_division", Rule::Holds(&[ROLES])),
+    ("delete_division", Rule::Holds(&[ROLES])),
+    ("create_specialty", Rule::Holds(&[ROLES])),
+    ("delete_specialty", Rule::Holds(&[ROLES])),
+    ("set_role_permissions", Rule::Holds(&[ROLES])),
+    ("set_leading_entities", Rule::Holds(&[ROLES])),
 ];
 
 /// The callers of the matrix.
@@ -288,6 +304,7 @@ impl Kind {
                 Permission::ADMIN_STATES,
                 Permission::ADMIN_AUDIT,
                 Permission::ADMIN_GROUPS,
+                Permission::ADMIN_ROLES,
             ],
             _ => &[],
         }
@@ -780,6 +797,36 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .map(drop),
         "group_affiliations" => app.group_affiliations(c(), w.group).await.map(drop),
         "recompute_groups" => app.recompute_groups(c(), Some(w.target)).await.map(drop),
+        "roles_dashboard" => app.roles_dashboard(c()).await.map(drop),
+        "appoint_role" => app
+            .appoint_role(c(), "general_fc", &w.target_character.to_string(), false)
+            .await
+            .map(drop),
+        "dismiss_role" => app
+            .dismiss_role(c(), "general_fc", w.target)
+            .await
+            .map(drop),
+        "revoke_role" => app
+            .revoke_role(c(), "general_fc", &w.target_character.to_string())
+            .await
+            .map(drop),
+        "refresh_corporation_roles" => app.refresh_corporation_roles(c()).await.map(drop),
+        "roles_admin" => app.roles_admin(c()).await.map(drop),
+        "create_division" => app.create_division(c(), "Capitals").await.map(drop),
+        "delete_division" => app.delete_division(c(), DivisionId(nobody)).await.map(drop),
+        "create_specialty" => app
+            .create_specialty(c(), "Diplomat", "", false)
+            .await
+            .map(drop),
+        "delete_specialty" => app
+            .delete_specialty(c(), SpecialtyId(nobody))
+            .await
+            .map(drop),
+        "set_role_permissions" => app
+            .set_role_permissions(c(), "general_fc", &[])
+            .await
+            .map(drop),
+        "set_leading_entities" => app.set_leading_entities(c(), "", "").await.map(drop),
         _ => return None,
     };
     Some(r)

@@ -93,6 +93,15 @@ impl GroupId {
     pub const UNSAVED: Self = Self(0);
 }
 id_type!(
+    /// A division of the fleet (Capitals, Frigates, …), created by administrators; its FCs are
+    /// led by its Division Head FC.
+    DivisionId
+);
+id_type!(
+    /// A specialty role an administrator defined (Capital FC, Diplomat, Logistician, …).
+    SpecialtyId
+);
+id_type!(
     /// A standing request.
     RequestId
 );

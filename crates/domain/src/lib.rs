@@ -11,6 +11,7 @@ pub mod groups;
 pub mod ids;
 pub mod login;
 pub mod permissions;
+pub mod roles;
 pub mod safety_valve;
 pub mod scopes;
 pub mod standings;
@@ -19,8 +20,8 @@ pub mod verification_mail;
 
 pub use ids::{
     AccountId, AllianceId, BulkOperationId, CharacterId, CorporationId, DOOMHEIM, DOOMHEIM_ID,
-    EveId, FactionId, GroupApplicationId, GroupId, JobId, RequestId, RevocationId, StateId,
-    TokenId,
+    DivisionId, EveId, FactionId, GroupApplicationId, GroupId, JobId, RequestId, RevocationId,
+    SpecialtyId, StateId, TokenId,
 };
 pub use permissions::Permission;
 pub use scopes::{EveLogin, ScopeSet};

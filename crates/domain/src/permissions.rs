@@ -23,6 +23,8 @@ impl Permission {
     pub const ADMIN_STATES: &'static str = "admin.states";
     /// Create and edit groups and manage every group's members.
     pub const ADMIN_GROUPS: &'static str = "admin.groups";
+    /// Define divisions and specialty roles, what each role carries and whose leaders lead.
+    pub const ADMIN_ROLES: &'static str = "admin.roles";
     /// Request standings for one's own characters and corporations.
     pub const STANDINGS_REQUEST: &'static str = "standings.request";
     /// Decide standings requests.
@@ -50,6 +52,10 @@ impl Permission {
         (
             Self::ADMIN_GROUPS,
             "Create, edit and delete groups and manage every group's members (groups that grant admin.* ones: superusers only)",
+        ),
+        (
+            Self::ADMIN_ROLES,
+            "Define divisions and specialty roles, what each role carries (admin.* ones: superusers only) and which corporations' CEOs and Directors lead",
         ),
         (
             Self::STANDINGS_REQUEST,

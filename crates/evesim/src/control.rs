@@ -35,6 +35,8 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sim/characters/{id}/biomass", post(biomass))
         .route("/_sim/characters/{id}/revoke", post(revoke))
         .route("/_sim/corporations/{id}/move", post(move_corporation))
+        .route("/_sim/characters/{id}/ceo", post(make_ceo))
+        .route("/_sim/characters/{id}/roles", post(set_roles))
         .route("/_sim/contacts/{id}", get(contacts).put(set_contacts))
         .route("/_sim/labels/{id}", get(labels).put(set_labels))
         .route("/_sim/clients", post(register_client))
@@ -115,6 +117,29 @@ async fn move_corporation(
     let sim = sim(s);
     sim.move_corporation(id, m.alliance_id);
     Json(sim.corporation(id))
+}
+
+/// The character becomes its corporation's CEO.
+async fn make_ceo(State(s): St, Path(id): Path<i64>) -> impl IntoResponse {
+    if sim(s).set_ceo(id) {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::NOT_FOUND
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Roles {
+    roles: Vec<String>,
+}
+
+/// The character's corporation roles become `{"roles": [...]}`.
+async fn set_roles(State(s): St, Path(id): Path<i64>, Json(r): Json<Roles>) -> impl IntoResponse {
+    if sim(s).set_roles(id, r.roles) {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::NOT_FOUND
+    }
 }
 
 async fn transfer(State(s): St, Path(id): Path<i64>) -> impl IntoResponse {

@@ -201,6 +201,26 @@ impl EveSim {
         lock(&self.shared.world).move_corporation(corporation_id, alliance_id);
     }
 
+    /// Makes `character_id` its corporation's CEO (as the game does when the CEO steps down);
+    /// `false` for an unknown character.
+    pub fn set_ceo(&self, character_id: i64) -> bool {
+        let mut world = lock(&self.shared.world);
+        let Some(corporation) = world
+            .characters
+            .get(&character_id)
+            .map(|c| c.corporation_id)
+        else {
+            return false;
+        };
+        match world.corporations.get_mut(&corporation) {
+            Some(corp) => {
+                corp.ceo_id = character_id;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Moves the character to another EVE account; its refresh tokens die, as with CCP.
     /// Returns the new owner hash (empty for an unknown character).
     pub fn transfer_character(&self, character_id: i64) -> String {
@@ -248,9 +268,15 @@ impl EveSim {
             .unwrap_or_default()
     }
 
-    pub fn set_roles(&self, character_id: i64, roles: Vec<String>) {
-        if let Some(c) = lock(&self.shared.world).characters.get_mut(&character_id) {
-            c.roles = roles;
+    /// Sets a character's corporation roles (`Director`, `Personnel_Manager`, …); `false` for
+    /// an unknown character.
+    pub fn set_roles(&self, character_id: i64, roles: Vec<String>) -> bool {
+        match lock(&self.shared.world).characters.get_mut(&character_id) {
+            Some(c) => {
+                c.roles = roles;
+                true
+            }
+            None => false,
         }
     }
 

@@ -193,6 +193,7 @@ async fn seed(
                 ticker: c.ticker,
                 alliance: c.alliance_id.map(AllianceId),
                 member_count: Some(c.member_count),
+                ceo: None,
                 expires_at: far,
             })
             .await?;

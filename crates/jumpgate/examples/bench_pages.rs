@@ -227,6 +227,7 @@ async fn seed(store: &Arc<Store>, sim: &EveSim) -> anyhow::Result<SimCharacter> 
                 ticker: c.ticker,
                 alliance: c.alliance_id.map(AllianceId),
                 member_count: Some(c.member_count),
+                ceo: None,
                 expires_at: far,
             })
             .await?;

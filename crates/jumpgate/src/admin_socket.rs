@@ -23,7 +23,18 @@ const MAX_LINE: usize = 64 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "kebab-case")]
 pub enum AdminRequest {
-    GrantSuperuser { who: String },
+    GrantSuperuser {
+        who: String,
+    },
+    /// `jumpgate roles grant ROLE WHO`: a unique role held by someone else moves.
+    GrantRole {
+        role: String,
+        who: String,
+    },
+    RevokeRole {
+        role: String,
+        who: String,
+    },
 }
 
 /// What came of it: the line the command line prints, or why it failed.
@@ -46,6 +57,25 @@ pub async fn execute(app: &App, request: &AdminRequest) -> AdminReply {
             .grant_superuser(&Caller::cli("admin grant-superuser"), who)
             .await
             .map(|account| format!("superuser granted to account {account}, the account of {who}")),
+        AdminRequest::GrantRole { role, who } => app
+            .appoint_role(&Caller::cli("roles grant"), role, who, true)
+            .await
+            .map(|done| {
+                let moved = done
+                    .moved_from
+                    .map(|from| format!(" (moved from account {from})"))
+                    .unwrap_or_default();
+                format!(
+                    "{} (account {}) is now {}{moved}",
+                    done.character_name, done.account, done.role_name
+                )
+            }),
+        AdminRequest::RevokeRole { role, who } => app
+            .revoke_role(&Caller::cli("roles revoke"), role, who)
+            .await
+            .map(|(account, name)| {
+                format!("account {account}, the account of {who}, is no longer {name}")
+            }),
     };
     match outcome {
         Ok(message) => AdminReply { ok: true, message },

@@ -43,6 +43,28 @@ pub enum Command {
     /// Groups.
     #[command(subcommand)]
     Groups(GroupsCommand),
+    /// Leadership roles (also while Jumpgate runs).
+    #[command(subcommand)]
+    Roles(RolesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RolesCommand {
+    /// Give a role to the account of a character (it must have logged in once). ROLE is
+    /// administrator, head_fc, general_fc, division_head_fc:ID, division_fc:ID or specialty:ID
+    /// (ids as on /admin/roles). A unique role held by someone else moves. CEO and Director
+    /// follow EVE and cannot be given.
+    Grant {
+        role: String,
+        /// Character id or exact character name.
+        who: String,
+    },
+    /// Take a role from the account of a character.
+    Revoke {
+        role: String,
+        /// Character id or exact character name.
+        who: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

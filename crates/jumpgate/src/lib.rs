@@ -12,7 +12,7 @@ pub mod wiring;
 // set in `jumpgate_memory`, which this names so that it is linked.
 use jumpgate_memory as _;
 
-use cli::{AdminCommand, AuditCommand, Cli, Command, GroupsCommand, KeysCommand};
+use cli::{AdminCommand, AuditCommand, Cli, Command, GroupsCommand, KeysCommand, RolesCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -41,6 +41,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Groups(GroupsCommand::Recompute { account }) => {
             let settings = config::Settings::load(cli.config.as_deref())?;
             commands::groups::recompute(&settings, account).await
+        }
+        Command::Roles(RolesCommand::Grant { role, who }) => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            commands::admin::grant_role(&settings, &role, &who).await
+        }
+        Command::Roles(RolesCommand::Revoke { role, who }) => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            commands::admin::revoke_role(&settings, &role, &who).await
         }
         Command::Keys(KeysCommand::Rotate { skip_undecryptable }) => {
             let settings = config::Settings::load(cli.config.as_deref())?;

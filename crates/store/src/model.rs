@@ -57,6 +57,8 @@ pub struct CorporationInfo {
     pub ticker: String,
     pub alliance: Option<AllianceId>,
     pub member_count: Option<i64>,
+    /// Its CEO as ESI last said (none for a closed corporation, or not read yet).
+    pub ceo: Option<CharacterId>,
     /// When ESI says the data may have changed (`Expires`).
     pub expires_at: OffsetDateTime,
 }

@@ -68,8 +68,8 @@ fn assemble_states(
 }
 
 /// The grants of one account, as parts between which goes an SQL expression for the account's
-/// id (four times): one row per permission it holds, directly, through its state or through its
-/// groups (superuser, state, main id, main name, permission), or one row with a NULL
+/// id (five times): one row per permission it holds, directly, through its state, its groups or
+/// its roles (superuser, state, main id, main name, permission), or one row with a NULL
 /// permission, and none if the account does not exist. One query, because every page view asks.
 const GRANTS_OF: &str =
     "SELECT a.superuser, a.state, a.main_character_id, m.name AS main_name, p.permission
@@ -86,6 +86,12 @@ const GRANTS_OF_GROUPS: &str = ")
                  SELECT gp.permission FROM group_members gm
                  JOIN group_permissions gp ON gp.group_id = gm.group_id
                  WHERE gm.account_id = ";
+const GRANTS_OF_ROLES: &str = "
+                 UNION
+                 SELECT rp.permission FROM role_holders rh
+                 JOIN role_permissions rp ON rp.kind = rh.kind
+                  AND rp.scope_id = CASE WHEN rh.kind = 'specialty' THEN rh.scope_id ELSE 0 END
+                 WHERE rh.account_id = ";
 const GRANTS_OF_ACCOUNT: &str = "
              ) p ON TRUE
              WHERE a.id = ";
@@ -97,6 +103,8 @@ const ACCOUNT_GRANTS: &str = concatcp!(
     GRANTS_OF_STATE,
     "$1",
     GRANTS_OF_GROUPS,
+    "$1",
+    GRANTS_OF_ROLES,
     "$1",
     GRANTS_OF_ACCOUNT,
     "$1"
@@ -124,6 +132,8 @@ macro_rules! session_grants {
             GRANTS_OF_STATE,
             SESSION_ACCOUNT,
             GRANTS_OF_GROUPS,
+            SESSION_ACCOUNT,
+            GRANTS_OF_ROLES,
             SESSION_ACCOUNT,
             GRANTS_OF_ACCOUNT,
             SESSION_ACCOUNT,

@@ -7,6 +7,7 @@ use crate::audit::{audit_in, character_target};
 use crate::caller::Caller;
 use crate::error::AppResult;
 use jumpgate_domain::account::RemovalReason;
+use jumpgate_domain::audit::Actor;
 use jumpgate_domain::states::Affiliation;
 use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId};
 use jumpgate_store::{AllianceInfo, CorporationInfo};
@@ -130,23 +131,32 @@ impl App {
         Ok(())
     }
 
-    /// Reads `ids` from ESI and stores them; what it stored.
+    /// Reads `ids` from ESI and stores them; what it stored. A corporation whose CEO changed
+    /// moves the CEO role at once (`follow_ceo_change`).
     async fn refresh_corporations(&self, ids: &[CorporationId]) -> AppResult<Vec<CorporationInfo>> {
         let now = self.now();
         let mut stored = Vec::with_capacity(ids.len());
+        let mut ceo_changes = Vec::new();
         for id in ids {
+            let before = self.store().corporation(*id).await?.and_then(|c| c.ceo);
             let fresh = self.esi().corporation(*id).await?;
+            if before != fresh.value.ceo_id {
+                ceo_changes.extend(before.into_iter().chain(fresh.value.ceo_id));
+            }
             let info = CorporationInfo {
                 id: *id,
                 name: fresh.value.name.clone(),
                 ticker: fresh.value.ticker.clone(),
                 alliance: fresh.value.alliance_id,
                 member_count: Some(fresh.value.member_count),
+                ceo: fresh.value.ceo_id,
                 expires_at: fresh.expires_at.unwrap_or(now + DEFAULT_INFO_TTL),
             };
             self.store().upsert_corporation(&info).await?;
             stored.push(info);
         }
+        self.follow_ceo_change(&ceo_changes, &Actor::System("refresh-names".to_owned()))
+            .await?;
         Ok(stored)
     }
 

@@ -12,6 +12,8 @@ pub const REFRESH_AFFILIATIONS: &str = "refresh-affiliations";
 pub const CHECK_TOKENS: &str = "check-tokens";
 pub const CLEANUP_SESSIONS: &str = "cleanup-sessions";
 pub const VERIFY_AUDIT: &str = "verify-audit";
+/// The Directors' corporation roles re-read (`roles::eve`): hourly, as ESI caches them.
+pub const REFRESH_CORPORATION_ROLES: &str = "refresh-corporation-roles";
 
 pub fn registry() -> JobRegistry {
     let mut r = JobRegistry::default();
@@ -62,6 +64,15 @@ pub fn registry() -> JobRegistry {
             .with("job runs", runs))
     });
     crate::standings::register_jobs(&mut r);
+    r.register(REFRESH_CORPORATION_ROLES, |app, caller, _| async move {
+        let read = app.refresh_corporation_roles(&caller).await?;
+        Ok::<_, JobError>(
+            JobSummary::new()
+                .with("characters", read.characters)
+                .with("directors", read.directors)
+                .with("not read now", read.failed),
+        )
+    });
     r.register(VERIFY_AUDIT, |app, caller, _| async move {
         let check = app.verify_audit_log(&caller).await?;
         Ok::<_, JobError>(JobSummary::new().with("entries", check.summary.entries))
@@ -83,6 +94,11 @@ pub fn schedule(app: &App) -> Vec<Periodic> {
         },
         Periodic {
             kind: CLEANUP_SESSIONS,
+            interval: Duration::from_secs(3600),
+            max_attempts: 3,
+        },
+        Periodic {
+            kind: REFRESH_CORPORATION_ROLES,
             interval: Duration::from_secs(3600),
             max_attempts: 3,
         },

@@ -389,6 +389,7 @@ impl App {
                             ticker: fresh.value.ticker.clone(),
                             alliance: fresh.value.alliance_id,
                             member_count: Some(fresh.value.member_count),
+                            ceo: fresh.value.ceo_id,
                             expires_at: fresh.expires_at.unwrap_or(now + INFO_TTL),
                         })
                         .await?;

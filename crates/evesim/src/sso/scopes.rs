@@ -86,6 +86,7 @@ pub const JUMPGATE_SCOPES: &[&str] = &[
     "publicData",
     "esi-alliances.read_contacts.v1",
     "esi-characters.read_contacts.v1",
+    "esi-characters.read_corporation_roles.v1",
     "esi-characters.write_contacts.v1",
     "esi-corporations.read_contacts.v1",
 ];

@@ -1,4 +1,4 @@
-//! `jumpgate admin …`: on PostgreSQL, or on an SQLite database no process holds, the command
+//! `jumpgate admin …` and `jumpgate roles …`: on PostgreSQL, or on an SQLite database no process holds, the command
 //! opens the database itself; beside a running instance on SQLite it asks that instance through
 //! its admin socket (`crate::admin_socket`). Either way the same use case runs, as the command
 //! line, with the same audit entry.
@@ -12,6 +12,28 @@ pub async fn grant_superuser(settings: &Settings, who: &str) -> anyhow::Result<(
     run(
         settings,
         AdminRequest::GrantSuperuser {
+            who: who.to_owned(),
+        },
+    )
+    .await
+}
+
+pub async fn grant_role(settings: &Settings, role: &str, who: &str) -> anyhow::Result<()> {
+    run(
+        settings,
+        AdminRequest::GrantRole {
+            role: role.to_owned(),
+            who: who.to_owned(),
+        },
+    )
+    .await
+}
+
+pub async fn revoke_role(settings: &Settings, role: &str, who: &str) -> anyhow::Result<()> {
+    run(
+        settings,
+        AdminRequest::RevokeRole {
+            role: role.to_owned(),
             who: who.to_owned(),
         },
     )

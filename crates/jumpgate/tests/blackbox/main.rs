@@ -20,6 +20,7 @@ mod membership;
 mod outage_soak;
 mod permission_matrix;
 mod rate_limits;
+mod roles;
 mod safety_valve;
 mod sessions;
 mod sso_login;

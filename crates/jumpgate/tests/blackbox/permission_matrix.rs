@@ -37,6 +37,7 @@ const STATES: &[&str] = &[Permission::ADMIN_STATES];
 const JOBS: &[&str] = &[Permission::ADMIN_JOBS];
 const AUDIT: &[&str] = &[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT];
 const GROUPS: &[&str] = &[Permission::ADMIN_GROUPS];
+const ROLES: &[&str] = &[Permission::ADMIN_ROLES];
 
 /// One route: method, path as declared, who may use it, the status an allowed caller gets with
 /// the request below, and the form a POST sends. In paths, `{id}` becomes 999999 (nothing),
@@ -187,6 +188,48 @@ const ROUTES: &[Route] = &[
         SignedIn,
         404,
         &[("account", "1")],
+    ),
+    // roles: every person has a dashboard; who may appoint is decided by the caller's roles in
+    // the use case (a character nobody knows is "not found" to everyone)
+    get("/roles", SignedIn, 200),
+    post(
+        "/roles/appoint",
+        SignedIn,
+        404,
+        &[("role", "general_fc"), ("character", "Nobody")],
+    ),
+    post(
+        "/roles/dismiss",
+        SignedIn,
+        404,
+        &[("role", "general_fc"), ("account", "999999")],
+    ),
+    get("/admin/roles", Needs(ROLES), 200),
+    post("/admin/roles/divisions", Needs(ROLES), 400, &[("name", "")]),
+    post("/admin/roles/divisions/{id}/delete", Needs(ROLES), 404, &[]),
+    post(
+        "/admin/roles/specialties",
+        Needs(ROLES),
+        400,
+        &[("name", "")],
+    ),
+    post(
+        "/admin/roles/specialties/{id}/delete",
+        Needs(ROLES),
+        404,
+        &[],
+    ),
+    post(
+        "/admin/roles/permissions",
+        Needs(ROLES),
+        404,
+        &[("role", "specialty:999999")],
+    ),
+    post(
+        "/admin/roles/leading",
+        Needs(ROLES),
+        400,
+        &[("corporations", "x"), ("alliances", "")],
     ),
     get("/admin/groups", Needs(GROUPS), 200),
     post(

@@ -377,7 +377,7 @@ impl Transaction {
     }
 
     /// An account whose last character left keeps nothing: its direct permissions, superuser
-    /// flag, group memberships, manager seats and sessions go, and its pending group
+    /// flag, group memberships, manager seats, roles and sessions go, and its pending group
     /// applications are cancelled (its state drops to Guest when recomputed). True if it had no
     /// character left and was stripped; an account with characters is untouched.
     pub async fn strip_if_empty(&mut self, account: AccountId) -> Result<bool> {
@@ -405,6 +405,11 @@ impl Transaction {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM group_managers WHERE account_id = $1")
+                .bind(account.get())
+                .execute(&mut *tx)
+                .await?;
+            // Roles carry permissions and the right to appoint.
+            sqlx::query("DELETE FROM role_holders WHERE account_id = $1")
                 .bind(account.get())
                 .execute(&mut *tx)
                 .await?;

@@ -50,6 +50,7 @@ const SELECT: &str = "SELECT a.id AS account_id, a.main_character_id AS account_
          c.last_checked_at,
          co.name AS corporation_name, co.ticker AS corporation_ticker,
          co.alliance_id AS corporation_alliance_id, co.member_count AS corporation_member_count,
+         co.ceo_id AS corporation_ceo_id,
          co.expires_at AS corporation_expires_at,
          al.name AS alliance_name, al.ticker AS alliance_ticker,
          al.expires_at AS alliance_expires_at,

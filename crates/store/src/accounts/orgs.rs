@@ -5,10 +5,10 @@ use crate::db::{Cols, DbTime, Dialects, IdList, by_name_in_byte_order, on_db, wh
 use crate::support::contains_pattern;
 use crate::{AllianceInfo, CorporationInfo, Result};
 use const_format::concatcp;
-use jumpgate_domain::{AllianceId, CorporationId};
+use jumpgate_domain::{AllianceId, CharacterId, CorporationId};
 use time::OffsetDateTime;
 
-const CORPORATION_COLS: &str = "id, name, ticker, alliance_id, member_count, expires_at";
+const CORPORATION_COLS: &str = "id, name, ticker, alliance_id, member_count, ceo_id, expires_at";
 const ALLIANCE_COLS: &str = "id, name, ticker, expires_at";
 
 pub(super) fn read_corporation<R: Cols>(r: &R) -> Result<CorporationInfo> {
@@ -18,6 +18,7 @@ pub(super) fn read_corporation<R: Cols>(r: &R) -> Result<CorporationInfo> {
         ticker: r.get("ticker")?,
         alliance: r.get::<Option<i64>>("alliance_id")?.map(AllianceId),
         member_count: r.get("member_count")?,
+        ceo: r.get::<Option<i64>>("ceo_id")?.map(CharacterId),
         expires_at: r.time("expires_at")?,
     })
 }
@@ -35,17 +36,19 @@ impl Store {
     pub async fn upsert_corporation(&self, c: &CorporationInfo) -> Result<()> {
         on_db!(self, |db| {
             sqlx::query(
-                "INSERT INTO corporations (id, name, ticker, alliance_id, member_count, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
+                "INSERT INTO corporations (id, name, ticker, alliance_id, member_count, ceo_id,
+                                           expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, ticker = excluded.ticker,
                  alliance_id = excluded.alliance_id, member_count = excluded.member_count,
-                 expires_at = excluded.expires_at",
+                 ceo_id = excluded.ceo_id, expires_at = excluded.expires_at",
             )
             .bind(c.id.get())
             .bind(&c.name)
             .bind(&c.ticker)
             .bind(c.alliance.map(|a| a.get()))
             .bind(c.member_count)
+            .bind(c.ceo.map(|c| c.get()))
             .bind(DbTime(c.expires_at))
             .execute(db.writer())
             .await?;

@@ -15,6 +15,7 @@ async fn known_organisations(store: &jumpgate_store::Store) -> (CorporationInfo,
         ticker: "CRP".into(),
         alliance: Some(ALLIANCE),
         member_count: Some(42),
+        ceo: None,
         expires_at,
     };
     store
@@ -594,6 +595,7 @@ store_test!(
             ticker: "CRP".into(),
             alliance: Some(AllianceId(99_000_002)),
             member_count: Some(42),
+            ceo: None,
             expires_at: t + secs(3600),
         };
         store.upsert_corporation(&corp).await.unwrap();
@@ -604,6 +606,7 @@ store_test!(
             ticker: "OLD".into(),
             alliance: None,
             member_count: None,
+            ceo: None,
             expires_at: t - secs(1),
         };
         store.upsert_corporation(&expired).await.unwrap();

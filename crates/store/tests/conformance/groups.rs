@@ -10,7 +10,7 @@ use jumpgate_store::{
     store_test,
 };
 
-async fn account(store: &Store, id: i64, name: &str) -> AccountId {
+pub(crate) async fn account(store: &Store, id: i64, name: &str) -> AccountId {
     store
         .create_account(&character(id, name))
         .await
@@ -19,7 +19,7 @@ async fn account(store: &Store, id: i64, name: &str) -> AccountId {
         .id
 }
 
-async fn held(store: &Store, account: AccountId) -> std::collections::BTreeSet<String> {
+pub(crate) async fn held(store: &Store, account: AccountId) -> std::collections::BTreeSet<String> {
     store
         .account_grants(account)
         .await

@@ -14,6 +14,7 @@ mod job_overview;
 mod job_runs;
 mod jobs;
 mod memory;
+mod roles;
 mod safety_valve;
 mod schema;
 mod shared_state;

@@ -1008,6 +1008,7 @@ store_test!(
                 ticker: "BLUE".to_owned(),
                 alliance: Some(ALLIANCE),
                 member_count: Some(42),
+                ceo: None,
                 expires_at: now() + secs(3600),
             })
             .await

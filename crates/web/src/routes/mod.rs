@@ -5,6 +5,7 @@ pub(crate) mod accounts;
 mod audit;
 pub(crate) mod groups;
 mod jobs;
+mod roles;
 pub(crate) mod standings;
 mod states;
 mod system;
@@ -21,6 +22,7 @@ pub fn router(state: WebState) -> Router {
         .merge(jobs::router())
         .merge(states::router())
         .merge(groups::router())
+        .merge(roles::router())
         .merge(audit::router())
         .merge(system::router())
         .fallback(system::not_found)
@@ -35,6 +37,7 @@ pub fn nav(caller: &Caller) -> Vec<NavGroup> {
         jobs::nav(caller),
         states::nav(caller),
         groups::nav(caller),
+        roles::nav(caller),
         audit::nav(caller),
     ])
 }
@@ -53,7 +56,10 @@ mod tests {
         assert_eq!(
             groups,
             [
-                ("", vec!["Account", "Standings", "Contact sync", "Groups"]),
+                (
+                    "",
+                    vec!["Account", "Standings", "Contact sync", "Groups", "Roles"]
+                ),
                 ("Leadership", vec!["Approvals", "Standings DB"]),
                 (
                     "Administration",
@@ -63,6 +69,7 @@ mod tests {
                         "Jobs",
                         "States",
                         "Groups",
+                        "Roles",
                         "Audit log"
                     ]
                 ),

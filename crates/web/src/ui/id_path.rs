@@ -10,8 +10,8 @@ use crate::error::WebError;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use jumpgate_domain::{
-    AccountId, BulkOperationId, CharacterId, GroupApplicationId, GroupId, JobId, RequestId,
-    RevocationId, StateId,
+    AccountId, BulkOperationId, CharacterId, DivisionId, GroupApplicationId, GroupId, JobId,
+    RequestId, RevocationId, SpecialtyId, StateId,
 };
 use std::str::FromStr;
 
@@ -78,6 +78,8 @@ path_ids!(
     BulkOperationId => "bulk operation",
     GroupId => "group",
     GroupApplicationId => "application",
+    DivisionId => "division",
+    SpecialtyId => "specialty role",
 );
 
 #[cfg(test)]
