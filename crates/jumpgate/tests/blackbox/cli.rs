@@ -740,6 +740,90 @@ async fn groups_recompute_applies_the_rules_now_to_every_account_or_one() {
     );
 }
 
+// ----- roles grant / revoke ------------------------------------------------------------------
+
+#[tokio::test]
+async fn roles_grant_and_revoke_give_and_take_a_role_and_move_a_unique_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path());
+    let ada = registered(&url, 2_112_000_061, "Ada Lovelace").await;
+    let grace = registered(&url, 2_112_000_062, "Grace Hopper").await;
+    let roles = |args: &'static [&'static str]| {
+        let command = configured_on(dir.path(), &url);
+        async move { run(command, args).await }
+    };
+
+    let ran = roles(&["roles", "grant", "head_fc", "Ada Lovelace"]).await;
+    ran.assert_success();
+    assert!(ran.output().contains("is now Head FC"), "{}", ran.output());
+    // The Head FC is unique: granting it to another moves it.
+    let ran = roles(&["roles", "grant", "head_fc", "2112000062"]).await;
+    ran.assert_success();
+    assert!(
+        ran.output().contains("moved from account"),
+        "{}",
+        ran.output()
+    );
+    roles(&["roles", "grant", "administrator", "Ada Lovelace"])
+        .await
+        .assert_success();
+    // EVE's roles, unknown roles and unknown people are refused.
+    roles(&["roles", "grant", "ceo:98000001", "Ada Lovelace"])
+        .await
+        .assert_failure_saying(&["follows EVE"]);
+    roles(&["roles", "grant", "grand_admiral", "Ada Lovelace"])
+        .await
+        .assert_failure_saying(&["not a role Jumpgate knows"]);
+    roles(&["roles", "grant", "general_fc", "Nobody Here"])
+        .await
+        .assert_failure_saying(&["must log in once first"]);
+    roles(&["roles", "revoke", "head_fc", "Ada Lovelace"])
+        .await
+        .assert_failure_saying(&["does not hold"]);
+    roles(&["roles", "revoke", "head_fc", "Grace Hopper"])
+        .await
+        .assert_success();
+
+    let store = open(&url).await;
+    let held = |holders: &[jumpgate_domain::roles::RoleHolder], account| {
+        holders
+            .iter()
+            .filter(|h| h.account == account)
+            .map(|h| h.role)
+            .collect::<Vec<_>>()
+    };
+    let holders = store.role_holders().await.unwrap();
+    assert_eq!(
+        held(&holders, ada),
+        [jumpgate_domain::roles::Role::Administrator]
+    );
+    assert!(held(&holders, grace).is_empty());
+    assert!(
+        store
+            .account_grants(ada)
+            .await
+            .unwrap()
+            .unwrap()
+            .permissions
+            .contains("admin.users"),
+        "the Administrator role carries the admin permissions"
+    );
+    let appointed = store
+        .audit_entries(&jumpgate_store::AuditFilter {
+            action_prefix: Some("role.appointed".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(appointed.len(), 3);
+    assert!(
+        appointed
+            .iter()
+            .all(|e| e.actor.to_text() == "cli:roles grant")
+    );
+}
+
 // ----- processes -----------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -773,6 +857,17 @@ async fn admin_commands_reach_a_running_sqlite_instance_through_its_socket() {
     );
 
     grant_superuser_and_refuse_an_unknown_name(dir.path(), &url, "Grace Hopper").await;
+    let ran = run(
+        configured_on(dir.path(), &url),
+        &["roles", "grant", "general_fc", "Grace Hopper"],
+    )
+    .await;
+    ran.assert_success();
+    assert!(
+        ran.output().contains("is now General FC"),
+        "{}",
+        ran.output()
+    );
     assert!(
         running.try_wait().unwrap().is_none(),
         "the instance is not disturbed"
