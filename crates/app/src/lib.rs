@@ -80,6 +80,7 @@ struct Inner {
     member_notifications: standings::workflow::eligibility::MemberNotificationsCache,
     /// What the groups pages read, while no group table changed.
     groups: groups::GroupCaches,
+    roles: roles::kept::RoleCaches,
     /// The jobs page's reads, for a moment and while this process began no write.
     job_overviews: jobs::admin::JobOverviewCache,
     /// When the database last answered the readiness probe.
@@ -125,6 +126,7 @@ impl App {
                         standings::workflow::eligibility::MEMBER_HISTORIES_KEPT,
                     ),
                 groups: groups::GroupCaches::default(),
+                roles: roles::kept::RoleCaches::default(),
                 job_overviews: jobs::admin::JobOverviewCache::with_max_age(
                     jobs::admin::JOB_OVERVIEWS_KEPT,
                     Some(jobs::admin::JOB_OVERVIEW_MAX_AGE),
@@ -173,6 +175,10 @@ impl App {
 
     pub(crate) fn group_caches(&self) -> &groups::GroupCaches {
         &self.inner.groups
+    }
+
+    pub(crate) fn role_caches(&self) -> &roles::kept::RoleCaches {
+        &self.inner.roles
     }
 
     pub(crate) fn account_list_cache(&self) -> &accounts::admin::AccountListCache {

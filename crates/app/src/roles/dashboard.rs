@@ -4,7 +4,7 @@
 use crate::App;
 use crate::caller::Caller;
 use crate::error::AppResult;
-use jumpgate_domain::roles::{Appointer, Reach, Role, RoleHolder, Target, reach_over};
+use jumpgate_domain::roles::{Appointer, Role, RoleHolder, Target, reach_over};
 use jumpgate_domain::{AccountId, CharacterId, CorporationId};
 use jumpgate_store::RoleCatalogue;
 use std::collections::{BTreeMap, BTreeSet};
@@ -61,16 +61,40 @@ impl App {
     /// The dashboard of the caller (any signed-in person; the lists are empty for someone who
     /// holds no role).
     pub async fn roles_dashboard(&self, caller: &Caller) -> AppResult<RolesDashboard> {
-        caller.own_account()?;
-        let appointer = self.appointer(caller).await?;
-        let catalogue = self.store().role_catalogue().await?;
-        let holders = self.store().role_holders().await?;
-        let mine = holders
+        let account = caller.own_account()?;
+        let catalogue = self.kept_role_catalogue(caller).await?;
+        let holders = self.kept_role_holders(caller).await?;
+        let appointer = Appointer {
+            superuser: caller.grants().superuser,
+            account: Some(account),
+            roles: (holders.iter())
+                .filter(|h| h.account == account)
+                .map(|h| h.role)
+                .collect(),
+        };
+        let own: Vec<&RoleHolder> = holders
             .iter()
             .filter(|h| Some(h.account) == caller.account())
+            .collect();
+        let led: Vec<CorporationId> = own
+            .iter()
+            .filter_map(|h| match h.role {
+                Role::Ceo(c) | Role::Director(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        let corporations = self.corporation_names(&led).await?;
+        let mine = own
+            .into_iter()
             .map(|h| HeldRole {
                 role: h.role,
-                name: catalogue.role_name(h.role),
+                name: match h.role {
+                    // "CEO of Hollow Syndicate" rather than its number.
+                    Role::Ceo(c) | Role::Director(c) if corporations.contains_key(&c) => {
+                        format!("{} of {}", h.role.kind().label(), corporations[&c])
+                    }
+                    role => catalogue.role_name(role),
+                },
                 from_eve: h.role.kind().is_derived(),
                 permissions: catalogue.permissions_of(h.role),
             })
@@ -101,7 +125,11 @@ impl App {
         let shown: Vec<AccountId> = holders.iter().map(|h| h.account).collect();
         let mains = self.store().mains_of(&shown).await?;
         let corporations = self.corporations_of_mains(&mains).await?;
-        let names = self.corporation_names(&reaches).await?;
+        let reached: Vec<CorporationId> = reaches
+            .iter()
+            .flat_map(|(_, r)| r.corporations.iter().copied())
+            .collect();
+        let names = self.corporation_names(&reached).await?;
         Ok(reaches
             .into_iter()
             .map(|(role, reach)| {
@@ -162,14 +190,14 @@ impl App {
         Ok(out)
     }
 
-    /// The names of the corporations a CEO's or Director's reach names.
+    /// The names of the corporations Jumpgate knows among `ids`.
     async fn corporation_names(
         &self,
-        reaches: &[(Role, Reach)],
+        ids: &[CorporationId],
     ) -> AppResult<BTreeMap<CorporationId, String>> {
-        let ids: Vec<CorporationId> = reaches
+        let ids: Vec<CorporationId> = ids
             .iter()
-            .flat_map(|(_, r)| r.corporations.iter().copied())
+            .copied()
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();

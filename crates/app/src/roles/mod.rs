@@ -13,6 +13,7 @@ pub mod admin;
 pub mod appoint;
 pub mod dashboard;
 pub mod eve;
+pub(crate) mod kept;
 
 use crate::App;
 use crate::caller::Caller;

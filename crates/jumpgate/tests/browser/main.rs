@@ -10,4 +10,5 @@ mod node;
 
 mod accounts;
 mod groups;
+mod roles;
 mod standings;
