@@ -63,6 +63,8 @@ const PAGES: &[(&str, &str)] = &[
     ("/groups", "Your groups"),
     ("/groups/2", "Members ("),
     ("/admin/groups", "Group 199"),
+    ("/roles", "Roles you appoint"),
+    ("/admin/roles", "What each role carries"),
 ];
 
 #[derive(Debug, Parser)]
@@ -320,6 +322,10 @@ async fn seed(store: &Arc<Store>, sim: &EveSim) -> anyhow::Result<SimCharacter> 
             })
             .await?;
     }
+    // Issue 11's roles: 176 appointed roles over the accounts after the administrator's.
+    let holders: Vec<jumpgate_domain::AccountId> =
+        accounts.iter().skip(1).map(|(a, _)| *a).collect();
+    bench_support::roles::seed_roles(store, &holders).await?;
     Ok(admin_characters[0].clone())
 }
 

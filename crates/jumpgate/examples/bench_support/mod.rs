@@ -8,6 +8,7 @@
 pub mod enrolled;
 pub mod groups;
 pub mod outage;
+pub mod roles;
 
 use anyhow::{Context, ensure};
 use jumpgate::config::{DatabaseSettings, EveSettings, SecretSettings, ServerSettings, Settings};
