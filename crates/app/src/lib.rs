@@ -32,6 +32,7 @@ pub mod settings;
 pub mod standings;
 pub mod states;
 pub mod tokens;
+mod typed;
 pub mod versioned;
 
 pub use caller::Caller;

@@ -247,6 +247,7 @@ const ROWS: &[(&str, Rule)] = &[
     ("add_group_affiliation", Rule::Holds(&[GROUPS])),
     ("remove_group_affiliation", Rule::Holds(&[GROUPS])),
     ("group_affiliations", Rule::Holds(&[GROUPS])),
+    ("set_group_conditions", Rule::Holds(&[GROUPS])),
     // roles: every person sees their dashboard; appointing is decided by the caller's roles,
     // and the fixture's people hold none, so only superusers, jobs and the command line may
     ("roles_dashboard", Rule::Person),
@@ -798,6 +799,10 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "group_affiliations" => app.group_affiliations(c(), w.group).await.map(drop),
         "recompute_groups" => app.recompute_groups(c(), Some(w.target)).await.map(drop),
         "roles_dashboard" => app.roles_dashboard(c()).await.map(drop),
+        "set_group_conditions" => app
+            .set_group_conditions(c(), w.group, &Default::default())
+            .await
+            .map(drop),
         "appoint_role" => app
             .appoint_role(c(), "general_fc", &w.target_character.to_string(), false)
             .await

@@ -101,11 +101,7 @@ impl App {
     ) -> AppResult<Group> {
         caller.require(Permission::ADMIN_GROUPS)?;
         let existing = self.store().groups().await?;
-        let before = existing
-            .iter()
-            .find(|g| g.id == id)
-            .cloned()
-            .ok_or_else(|| super::no_such_group(id))?;
+        let before = super::group_in(&existing, id)?;
         let permissions = settings
             .permissions
             .iter()

@@ -153,11 +153,7 @@ impl App {
     ) -> AppResult<Recomputed> {
         caller.require(Permission::ADMIN_GROUPS)?;
         let groups = self.store().groups().await?;
-        let before = groups
-            .iter()
-            .find(|g| g.id == id)
-            .cloned()
-            .ok_or_else(|| super::no_such_group(id))?;
+        let before = super::group_in(&groups, id)?;
         let known: BTreeSet<GroupId> = groups.iter().map(|g| g.id).collect();
         let pick = |ids: &[GroupId]| -> AppResult<BTreeSet<GroupId>> {
             ids.iter()

@@ -2,7 +2,7 @@
 //! their applications, the ones they manage), applying, cancelling an application, leaving;
 //! and the groups of an account with why it has each (its own page, an administrator's view).
 
-use super::{group_link, relation};
+use super::{conditions_met, group_link, relation};
 use crate::App;
 use crate::audit::{account_target, audit_in};
 use crate::caller::Caller;
@@ -90,9 +90,19 @@ impl App {
             .filter(|a| a.status == ApplicationStatus::Pending)
             .map(|a| (a.group, a.id))
             .collect();
+        // The caller's characters, read once and only when a condition names corporations.
+        let affiliations = if groups
+            .iter()
+            .any(|g| g.visibility == Visibility::Conditioned && g.conditions.reads_affiliations())
+        {
+            self.affiliations_of(account).await?
+        } else {
+            Vec::new()
+        };
         let open = groups
             .iter()
-            .filter(|g| g.visibility == Visibility::Public && !member_of.contains(&g.id))
+            .filter(|g| !member_of.contains(&g.id) && !g.is_restricted())
+            .filter(|g| g.is_open_to(conditions_met(caller, g, &member_of, &affiliations)))
             .map(|g| OpenGroup {
                 group: g.clone(),
                 pending: pending_of_own.get(&g.id).copied(),
@@ -144,13 +154,15 @@ impl App {
     ) -> AppResult<Applied> {
         let account = caller.own_account()?;
         let (group, relation) = self.visible_group(caller, id).await?;
+        let member_of = self.groups_of_caller(caller).await?;
         if relation.member {
             return Err(AppError::Invalid(format!(
                 "you are already a member of {}",
                 group.name
             )));
         }
-        if group.visibility != Visibility::Public || group.is_restricted() {
+        let meets = self.meets_conditions(caller, &group, &member_of).await?;
+        if !group.is_open_to(meets) || group.is_restricted() {
             return Err(AppError::Invalid(format!(
                 "{} takes no applications: its managers add its members",
                 group.name

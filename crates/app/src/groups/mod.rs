@@ -19,6 +19,7 @@ pub use kept::GroupCaches;
 
 pub mod admin;
 pub mod automatic;
+pub mod conditions;
 mod kept;
 pub mod manage;
 pub mod member;
@@ -27,9 +28,11 @@ use crate::App;
 use crate::audit::{account_target, audit_in};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
-use jumpgate_domain::groups::{Group, GroupRuleError, Membership, MembershipSource};
+use jumpgate_domain::groups::{
+    Candidate, Group, GroupRuleError, Membership, MembershipSource, Visibility,
+};
 use jumpgate_domain::permissions::Permission;
-use jumpgate_domain::{AccountId, GroupId};
+use jumpgate_domain::{AccountId, AllianceId, CorporationId, GroupId};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -58,6 +61,15 @@ fn no_such_group(id: GroupId) -> AppError {
     AppError::NotFound(format!("there is no group #{id}"))
 }
 
+/// Group `id` among `groups` (as just read), or "not found".
+fn group_in(groups: &[Group], id: GroupId) -> AppResult<Group> {
+    groups
+        .iter()
+        .find(|g| g.id == id)
+        .cloned()
+        .ok_or_else(|| no_such_group(id))
+}
+
 impl App {
     /// The groups the caller's account is in (none for system and CLI).
     async fn groups_of_caller(&self, caller: &Caller) -> AppResult<BTreeSet<GroupId>> {
@@ -84,10 +96,43 @@ impl App {
             .cloned()
             .ok_or_else(|| no_such_group(id))?;
         let relation = relation(caller, &group, &member_of);
-        if !group.visible_to(relation.member, relation.manages) {
+        let meets = self.meets_conditions(caller, &group, &member_of).await?;
+        if !group.visible_to(relation.member, relation.manages, meets) {
             return Err(no_such_group(id));
         }
         Ok((group, relation))
+    }
+
+    /// Whether the caller meets `group`'s conditions (false for groups that are not
+    /// conditioned, and for system and CLI, who are nobody's candidate). Reads the caller's
+    /// characters only when a condition names corporations or alliances.
+    async fn meets_conditions(
+        &self,
+        caller: &Caller,
+        group: &Group,
+        member_of: &BTreeSet<GroupId>,
+    ) -> AppResult<bool> {
+        let affiliations = match caller.account() {
+            Some(account) if group.conditions.reads_affiliations() => {
+                self.affiliations_of(account).await?
+            }
+            _ => Vec::new(),
+        };
+        Ok(conditions_met(caller, group, member_of, &affiliations))
+    }
+
+    /// Each of `account`'s characters' corporation and alliance.
+    async fn affiliations_of(
+        &self,
+        account: AccountId,
+    ) -> AppResult<Vec<(CorporationId, Option<AllianceId>)>> {
+        Ok(self
+            .store()
+            .characters_of(account)
+            .await?
+            .iter()
+            .map(|c| (c.corporation, c.alliance))
+            .collect())
     }
 
     /// A group as stored, or "not found": for administrators' changes, which see every group
@@ -219,6 +264,23 @@ fn relation(caller: &Caller, group: &Group, member_of: &BTreeSet<GroupId>) -> Re
                 .account()
                 .is_some_and(|a| group.is_managed_by(a, member_of)),
     }
+}
+
+/// Whether the caller meets `group`'s conditions, its characters' `affiliations` read (only
+/// needed when a condition names corporations or alliances).
+fn conditions_met(
+    caller: &Caller,
+    group: &Group,
+    member_of: &BTreeSet<GroupId>,
+    affiliations: &[(CorporationId, Option<AllianceId>)],
+) -> bool {
+    group.visibility == Visibility::Conditioned
+        && caller.account().is_some()
+        && group.conditions.met_by(&Candidate {
+            state: caller.state(),
+            affiliations,
+            member_of,
+        })
 }
 
 /// Giving or taking the membership of a group that grants an `admin.*` permission is a

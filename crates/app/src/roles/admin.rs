@@ -6,6 +6,7 @@ use crate::App;
 use crate::audit::audit_in;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
+use crate::typed::positive_ids;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::roles::{
     Division, LeadingEntities, MAX_ROLE_DESCRIPTION, RoleKind, Specialty, validate_role_name,
@@ -55,19 +56,6 @@ fn parse_key(catalogue: &RoleCatalogue, text: &str) -> AppResult<RolePermissionK
         return Err(AppError::NotFound(format!("there is no role '{text}'")));
     }
     Ok(RolePermissionKey { kind, specialty })
-}
-
-/// Positive ids separated by spaces, commas or new lines.
-fn parse_ids(text: &str, what: &str) -> AppResult<BTreeSet<i64>> {
-    text.split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|t| !t.is_empty())
-        .map(|t| match t.parse::<i64>() {
-            Ok(id) if id > 0 => Ok(id),
-            _ => Err(AppError::Invalid(format!(
-                "'{t}' is not a {what} id (a positive number)"
-            ))),
-        })
-        .collect()
 }
 
 impl App {
@@ -280,11 +268,11 @@ impl App {
     ) -> AppResult<LeadingEntities> {
         caller.require(Permission::ADMIN_ROLES)?;
         let leading = LeadingEntities {
-            corporations: parse_ids(corporations, "corporation")?
+            corporations: positive_ids(corporations, "corporation")?
                 .into_iter()
                 .map(CorporationId)
                 .collect(),
-            alliances: parse_ids(alliances, "alliance")?
+            alliances: positive_ids(alliances, "alliance")?
                 .into_iter()
                 .map(AllianceId)
                 .collect(),

@@ -4,8 +4,10 @@
 //! it, and which settings are allowed.
 
 pub mod automatic;
+pub mod conditions;
 
 pub use automatic::{GroupRules, Reason, RuleChanges, apply_rules};
+pub use conditions::{Candidate, GroupConditions};
 
 use crate::ids::{AccountId, GroupApplicationId, GroupId};
 use crate::permissions::Permission;
@@ -27,9 +29,8 @@ pub enum Visibility {
     /// Only its members and managers see it; managers add members by hand.
     #[default]
     Private,
-    /// Visible to and joinable by those who meet its rules (state, corporation, alliance,
-    /// another group). Its rules come in a later increment: until then it behaves as private and
-    /// cannot be chosen.
+    /// Visible to and joinable by those who meet its conditions (state, corporation, alliance,
+    /// another group: `GroupConditions`), and to its members and managers.
     Conditioned,
 }
 
@@ -70,6 +71,8 @@ pub struct Group {
     pub manager_groups: BTreeSet<GroupId>,
     /// What gives and takes it by itself (`automatic`).
     pub rules: GroupRules,
+    /// Who sees it and may apply when it is conditioned (`conditions`).
+    pub conditions: GroupConditions,
 }
 
 impl Group {
@@ -85,6 +88,7 @@ impl Group {
             managers: BTreeSet::new(),
             manager_groups: BTreeSet::new(),
             rules: GroupRules::default(),
+            conditions: GroupConditions::default(),
         }
     }
 
@@ -96,10 +100,21 @@ impl Group {
             .any(|p| Permission::parse(p).is_ok_and(|p| p.is_administrative()))
     }
 
-    /// Whether someone sees it: anyone when public, otherwise its members and managers
-    /// (a conditioned group behaves as private until its rules exist).
-    pub fn visible_to(&self, is_member: bool, is_manager: bool) -> bool {
-        self.visibility == Visibility::Public || is_member || is_manager
+    /// Whether someone sees it: anyone when public, those who meet its conditions when
+    /// conditioned (`meets`), and always its members and managers.
+    pub fn visible_to(&self, is_member: bool, is_manager: bool, meets: bool) -> bool {
+        self.is_open_to(meets) || is_member || is_manager
+    }
+
+    /// Whether someone may apply to it (and finds it among the groups to join): anyone when
+    /// public, those who meet its conditions when conditioned (`meets`); never one that grants an
+    /// admin.* permission.
+    pub fn is_open_to(&self, meets: bool) -> bool {
+        match self.visibility {
+            Visibility::Public => true,
+            Visibility::Conditioned => meets,
+            Visibility::Private => false,
+        }
     }
 
     /// Whether `account` manages it: directly, or as a member of one of its manager groups
@@ -231,10 +246,6 @@ pub enum GroupRuleError {
     #[error("'{0}' is not a visibility: choose public or private")]
     BadVisibility(String),
     #[error(
-        "conditioned groups need rules, which Jumpgate does not have yet: choose public or private"
-    )]
-    ConditionedNotYet,
-    #[error(
         "an application's text may have at most {MAX_APPLICATION_MESSAGE} characters; this one has {0}"
     )]
     MessageTooLong(usize),
@@ -336,10 +347,7 @@ pub fn validate_note(text: &str) -> Result<Option<String>, GroupRuleError> {
 
 /// A visibility an administrator may choose now: public or private.
 pub fn choosable_visibility(text: &str) -> Result<Visibility, GroupRuleError> {
-    match Visibility::parse(text)? {
-        Visibility::Conditioned => Err(GroupRuleError::ConditionedNotYet),
-        chosen => Ok(chosen),
-    }
+    Visibility::parse(text)
 }
 
 /// A group that grants an administrative permission is private and accepts no application by
@@ -431,18 +439,19 @@ mod tests {
     }
 
     #[test]
-    fn conditioned_cannot_be_chosen_yet_and_behaves_as_private() {
+    fn a_conditioned_group_is_seen_and_joined_by_those_who_meet_its_conditions() {
         assert_eq!(
             choosable_visibility("conditioned"),
-            Err(GroupRuleError::ConditionedNotYet)
+            Ok(Visibility::Conditioned)
         );
-        assert_eq!(choosable_visibility("public"), Ok(Visibility::Public));
         let conditioned = Group {
             visibility: Visibility::Conditioned,
             ..group(1, "Blues")
         };
-        assert!(!conditioned.visible_to(false, false));
-        assert!(conditioned.visible_to(true, false));
+        assert!(!conditioned.visible_to(false, false, false));
+        assert!(conditioned.visible_to(false, false, true));
+        assert!(conditioned.visible_to(true, false, false));
+        assert!(conditioned.is_open_to(true) && !conditioned.is_open_to(false));
     }
 
     #[test]
@@ -452,10 +461,10 @@ mod tests {
             ..group(1, "Scouts")
         };
         let private = group(2, "Directors");
-        assert!(public.visible_to(false, false));
-        assert!(!private.visible_to(false, false));
-        assert!(private.visible_to(true, false));
-        assert!(private.visible_to(false, true));
+        assert!(public.visible_to(false, false, false));
+        assert!(!private.visible_to(false, false, true));
+        assert!(private.visible_to(true, false, false));
+        assert!(private.visible_to(false, true, false));
     }
 
     #[test]

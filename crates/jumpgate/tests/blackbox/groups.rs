@@ -589,10 +589,6 @@ on_both_backends!(
                 "already exists",
             ),
             (
-                vec![("name", "Rules"), ("visibility", "conditioned")],
-                "conditioned groups need rules",
-            ),
-            (
                 vec![("name", "Odd"), ("visibility", "secret")],
                 "not a visibility",
             ),
@@ -692,5 +688,78 @@ on_both_backends!(
             StatusCode::FORBIDDEN
         );
         assert_eq!(group_ids_of(&t, member_account).await, [newbros.id]);
+    }
+);
+
+// A conditioned group is seen and applied to by those who meet its conditions (here: a
+// character in one corporation), and is "not found" to everyone else, exactly as a private one.
+on_both_backends!(
+    a_conditioned_group_is_seen_and_joined_only_by_those_who_meet_its_conditions,
+    |t: TestApp| async move {
+        let cast = people(&t, 3);
+        let browsers = sign_in(&t, &cast).await;
+        let (admin, insider, outsider) = (&browsers[0], &browsers[1], &browsers[2]);
+        let corporation = t.sim.character(cast[1].0).unwrap().corporation_id;
+        assert_ne!(
+            t.sim.character(cast[2].0).unwrap().corporation_id,
+            corporation,
+            "the outsider is in another corporation"
+        );
+        let group = create_group(&t, admin, "Home Defence", "conditioned").await;
+        let conditions = format!("/admin/groups/{}/conditions", group.id);
+        // Bad input changes nothing.
+        let refused = post_refused(
+            admin,
+            &conditions,
+            &[("states", "Nonexistent"), ("corporations", "")],
+            400,
+        )
+        .await;
+        assert!(refused.contains("there is no state"), "{refused}");
+        post_refused(admin, &conditions, &[("corporations", "x")], 400).await;
+        assert!(
+            group_named(&t, "Home Defence")
+                .await
+                .unwrap()
+                .conditions
+                .is_empty()
+        );
+        let page = post_ok(
+            admin,
+            &conditions,
+            &[("corporations", &corporation.to_string())],
+        )
+        .await;
+        assert!(page.contains("The conditions of Home Defence are saved"));
+
+        let path = format!("/groups/{}", group.id);
+        let (status, _) = outsider.get_text(&path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "hidden from the outsider");
+        let (_, list) = outsider.get_text("/groups").await;
+        assert!(!list.contains("Home Defence"));
+        post_refused(
+            outsider,
+            &format!("/groups/{}/apply", group.id),
+            &[("message", "")],
+            404,
+        )
+        .await;
+
+        let (status, _) = insider.get_text(&path).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, list) = insider.get_text("/groups").await;
+        assert!(list.contains("Home Defence"), "offered to the insider");
+        post_ok(
+            insider,
+            &format!("/groups/{}/apply", group.id),
+            &[("message", "I live here")],
+        )
+        .await;
+        let insider_account = t.account_of(cast[1].0).await;
+        assert!(
+            pending_application(&t, group.id, insider_account)
+                .await
+                .is_some()
+        );
     }
 );

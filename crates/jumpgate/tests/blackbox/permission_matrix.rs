@@ -247,6 +247,12 @@ const ROUTES: &[Route] = &[
     ),
     post("/admin/groups/{id}/delete", Needs(GROUPS), 404, &[]),
     post(
+        "/admin/groups/{id}/conditions",
+        Needs(GROUPS),
+        404,
+        &[("states", "")],
+    ),
+    post(
         "/admin/groups/{id}/managers/add",
         Needs(GROUPS),
         404,

@@ -18,6 +18,7 @@ fn assemble_groups(rows: GroupRows) -> Result<Vec<Group>> {
         manager_groups,
         affiliation_rules,
         group_rules,
+        conditions,
     } = rows;
     let mut by_id = BTreeMap::new();
     for (id, name, description, visibility, auto_accept, is_default) in groups {
@@ -84,6 +85,28 @@ fn assemble_groups(rows: GroupRows) -> Result<Vec<Group>> {
             }
         };
     }
+    for (group, kind, value) in conditions {
+        let Some(g) = by_id.get_mut(&group) else {
+            continue;
+        };
+        let id = || {
+            value.parse::<i64>().map_err(|_| {
+                StoreError::Corrupt(format!("group {group} has the condition {kind} '{value}'"))
+            })
+        };
+        let c = &mut g.conditions;
+        match kind.as_str() {
+            "state" => c.states.insert(value.clone()),
+            "corporation" => c.corporations.insert(CorporationId(id()?)),
+            "alliance" => c.alliances.insert(AllianceId(id()?)),
+            "group" => c.groups.insert(GroupId(id()?)),
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "group {group} has a condition of the unknown kind '{other}'"
+                )));
+            }
+        };
+    }
     let mut groups: Vec<Group> = by_id.into_values().collect();
     groups.sort_by_cached_key(|g| (g.name.to_lowercase(), g.id));
     Ok(groups)
@@ -97,6 +120,7 @@ struct GroupRows {
     manager_groups: Vec<(i64, i64)>,
     affiliation_rules: Vec<(i64, String, i64)>,
     group_rules: Vec<(i64, String, i64)>,
+    conditions: Vec<(i64, String, String)>,
 }
 
 impl Store {
@@ -128,6 +152,9 @@ impl Store {
                 sqlx::query_as("SELECT group_id, kind, other_group_id FROM group_group_rules")
                     .fetch_all(&mut *tx)
                     .await?;
+            let conditions = sqlx::query_as("SELECT group_id, kind, value FROM group_conditions")
+                .fetch_all(&mut *tx)
+                .await?;
             tx.commit().await?;
             assemble_groups(GroupRows {
                 groups,
@@ -136,6 +163,7 @@ impl Store {
                 manager_groups,
                 affiliation_rules,
                 group_rules,
+                conditions,
             })
         })
     }
@@ -304,6 +332,30 @@ impl Transaction {
                 .await
                 .map_err(|e| missing(e, || format!("group {other}")))?;
             }
+            // And its conditions.
+            sqlx::query("DELETE FROM group_conditions WHERE group_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let c = &group.conditions;
+            let conditions = (c.states.iter().map(|s| ("state", s.clone())))
+                .chain(
+                    c.corporations
+                        .iter()
+                        .map(|x| ("corporation", x.to_string())),
+                )
+                .chain(c.alliances.iter().map(|x| ("alliance", x.to_string())))
+                .chain(c.groups.iter().map(|x| ("group", x.to_string())));
+            for (kind, value) in conditions {
+                sqlx::query(
+                    "INSERT INTO group_conditions (group_id, kind, value) VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(kind)
+                .bind(value)
+                .execute(&mut *tx)
+                .await?;
+            }
             id
         });
         Ok(Group {
@@ -312,16 +364,21 @@ impl Transaction {
         })
     }
 
-    /// Deletes a group; its memberships, permissions, managers, manager links (both ways) and
-    /// applications go with it.
+    /// Deletes a group; its memberships, permissions, managers, manager links (both ways),
+    /// applications and the conditions of other groups that name it go with it.
     pub async fn delete_group(&mut self, id: GroupId) -> Result<()> {
-        let done = on_conn!(self.conn(), |c| sqlx::query(
-            "DELETE FROM groups WHERE id = $1"
-        )
-        .bind(id.get())
-        .execute(c)
-        .await?
-        .rows_affected());
+        let done = on_conn!(self.conn(), |tx| {
+            // Conditions name groups by id as text: no foreign key takes them away.
+            sqlx::query("DELETE FROM group_conditions WHERE kind = 'group' AND value = $1")
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM groups WHERE id = $1")
+                .bind(id.get())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        });
         not_found_if_zero(done, || format!("group {id}"))
     }
 

@@ -512,3 +512,36 @@ store_test!(
         assert_eq!(store.group_applications(&pending).await.unwrap().len(), 1);
     }
 );
+
+store_test!(
+    a_conditioned_groups_conditions_are_saved_with_it_and_replaced_as_a_whole,
+    |store| async move {
+        let fc = store.save_group(&Group::new("FC")).await.unwrap();
+        let mut blues = Group::new("Blues");
+        blues.visibility = Visibility::Conditioned;
+        blues.conditions = jumpgate_domain::groups::GroupConditions {
+            states: ["Member".to_owned(), "Blue".to_owned()].into(),
+            corporations: [CorporationId(98_000_001)].into(),
+            alliances: [AllianceId(99_000_001)].into(),
+            groups: [fc.id].into(),
+        };
+        let saved = store.save_group(&blues).await.unwrap();
+        let read = store.group(saved.id).await.unwrap().unwrap();
+        assert_eq!(read.visibility, Visibility::Conditioned);
+        assert_eq!(read.conditions, blues.conditions);
+
+        let mut fewer = read.clone();
+        fewer.conditions.groups.clear();
+        fewer.conditions.states = ["Member".to_owned()].into();
+        store.save_group(&fewer).await.unwrap();
+        let read = store.group(saved.id).await.unwrap().unwrap();
+        assert_eq!(read.conditions, fewer.conditions);
+        // Deleting a group a condition names takes that condition only.
+        let mut again = read.clone();
+        again.conditions.groups = [fc.id].into();
+        store.save_group(&again).await.unwrap();
+        store.delete_group(fc.id).await.unwrap();
+        let read = store.group(saved.id).await.unwrap().unwrap();
+        assert_eq!(read.conditions, fewer.conditions);
+    }
+);

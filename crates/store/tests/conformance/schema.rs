@@ -28,6 +28,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "esi_cache",
             "group_affiliation_rules",
             "group_applications",
+            "group_conditions",
             "group_group_rules",
             "group_manager_groups",
             "group_managers",

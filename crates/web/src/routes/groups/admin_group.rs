@@ -14,6 +14,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, State};
 use axum::response::Redirect;
 use jumpgate_app::groups::admin::GroupSettings;
+use jumpgate_app::groups::conditions::ConditionsForm;
 use jumpgate_domain::groups::{MAX_GROUP_DESCRIPTION, MAX_GROUP_NAME};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::{AccountId, GroupId};
@@ -65,6 +66,8 @@ pub struct AdminGroupPage {
     pub affiliations: Vec<AffiliationChip>,
     /// Every other group, as required or forbidden by this one.
     pub linked: Vec<LinkedGroup>,
+    /// The conditions as the form shows them.
+    pub conditions: ConditionsForm,
     pub max_name: usize,
     pub max_description: usize,
 }
@@ -112,7 +115,22 @@ pub async fn show(
             label: a.label,
         })
         .collect();
+    let c = &g.conditions;
+    let joined = |items: Vec<String>| items.join(", ");
+    let conditions = ConditionsForm {
+        states: joined(c.states.iter().cloned().collect()),
+        corporations: joined(c.corporations.iter().map(|x| x.to_string()).collect()),
+        alliances: joined(c.alliances.iter().map(|x| x.to_string()).collect()),
+        groups: joined(
+            others
+                .iter()
+                .filter(|s| c.groups.contains(&s.group.id))
+                .map(|s| s.group.name.clone())
+                .collect(),
+        ),
+    };
     Ok(AdminGroupPage {
+        conditions,
         id: g.id.get(),
         name: g.name.clone(),
         description: g.description.clone(),
@@ -185,6 +203,45 @@ pub async fn update(
         .await?;
     session::flash(&viewer.session, format!("Group {} saved.", saved.name)).await;
     Ok(back_to(id))
+}
+
+#[derive(Deserialize)]
+pub struct ConditionsFields {
+    #[serde(default)]
+    states: String,
+    #[serde(default)]
+    corporations: String,
+    #[serde(default)]
+    alliances: String,
+    #[serde(default)]
+    groups: String,
+}
+
+pub async fn set_conditions(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    IdPath(id): IdPath<GroupId>,
+    Form(form): Form<ConditionsFields>,
+) -> WebResult<Redirect> {
+    let saved = state
+        .app
+        .set_group_conditions(
+            &viewer.caller,
+            id,
+            &ConditionsForm {
+                states: form.states,
+                corporations: form.corporations,
+                alliances: form.alliances,
+                groups: form.groups,
+            },
+        )
+        .await?;
+    session::flash(
+        &viewer.session,
+        format!("The conditions of {} are saved.", saved.name),
+    )
+    .await;
+    Ok(Redirect::to(&format!("/admin/groups/{id}#conditions")))
 }
 
 pub async fn delete(

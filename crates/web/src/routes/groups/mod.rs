@@ -41,6 +41,10 @@ pub fn router() -> Router<WebState> {
         )
         .route("/admin/groups/{id}/delete", post(admin_group::delete))
         .route(
+            "/admin/groups/{id}/conditions",
+            post(admin_group::set_conditions),
+        )
+        .route(
             "/admin/groups/{id}/managers/add",
             post(admin_group::add_manager),
         )
