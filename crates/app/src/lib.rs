@@ -23,6 +23,7 @@ pub mod health;
 pub mod jobs;
 mod key_file;
 pub mod mail;
+pub mod notifications;
 #[cfg(test)]
 mod permission_matrix;
 mod private_file;

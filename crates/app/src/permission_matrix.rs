@@ -114,7 +114,9 @@ const ROWS: &[(&str, Rule)] = &[
     ("resend_email_verification", Rule::Person),
     ("set_timezone", Rule::Person),
     ("end_own_sessions", Rule::Person),
-    ("mark_standings_notifications_read", Rule::Person),
+    ("mark_notifications_read", Rule::Person),
+    ("notifications", Rule::Person),
+    ("unread_notifications", Rule::Person),
     ("cancel_request", Rule::Person),
     ("cancel_revocation", Rule::Person),
     ("leave_sync_of", Rule::Person),
@@ -549,9 +551,9 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "end_own_sessions" => app.end_own_sessions(c()).await.map(drop),
         "session_count" => app.session_count(c(), w.target).await.map(drop),
         "end_sessions_of" => app.end_sessions_of(c(), w.target).await.map(drop),
-        "mark_standings_notifications_read" => {
-            app.mark_standings_notifications_read(c()).await.map(drop)
-        }
+        "notifications" => app.notifications(c()).await.map(drop),
+        "unread_notifications" => app.unread_notifications(c()).await.map(drop),
+        "mark_notifications_read" => app.mark_notifications_read(c()).await.map(drop),
         "cancel_request" => app.cancel_request(c(), RequestId(nobody)).await.map(drop),
         "cancel_revocation" => app
             .cancel_revocation(c(), RevocationId(nobody))

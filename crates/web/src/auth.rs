@@ -91,7 +91,13 @@ impl MaybeViewer {
             .map_err(|(_, m)| WebError::Internal(format!("session layer missing: {m}")))?;
         // Most page views change nothing in the session: one query reads it with the caller.
         if let Some(caller) = session::signed_in_as_is(&state.app, &session).await? {
-            return Ok(signed_in(Layout::new(&state.config, None), caller, session));
+            let unread = state.app.unread_notifications(&caller).await?;
+            return Ok(signed_in(
+                Layout::new(&state.config, None),
+                caller,
+                session,
+                unread,
+            ));
         }
         let flash = session::take_flash(&session).await;
         let layout = Layout::new(&state.config, flash);
@@ -108,12 +114,14 @@ impl MaybeViewer {
             let flash = session::take_flash(&session).await;
             return Ok(MaybeViewer(None, Layout::new(&state.config, flash)));
         }
-        Ok(signed_in(layout, caller, session))
+        let unread = state.app.unread_notifications(&caller).await?;
+        Ok(signed_in(layout, caller, session, unread))
     }
 }
 
-/// The viewer `caller` of `session`, with the navigation its grants allow.
-fn signed_in(mut layout: Layout, caller: Caller, session: Session) -> MaybeViewer {
+/// The viewer `caller` of `session`, with the navigation its grants allow and how many of its
+/// notifications are unread (the bell).
+fn signed_in(mut layout: Layout, caller: Caller, session: Session, unread: usize) -> MaybeViewer {
     let Some(account) = caller.account() else {
         return MaybeViewer(None, layout);
     };
@@ -129,6 +137,7 @@ fn signed_in(mut layout: Layout, caller: Caller, session: Session) -> MaybeViewe
         portrait,
         state: caller.state().to_owned(),
         menu: crate::routes::nav(&caller),
+        unread,
         search: caller
             .grants()
             .allows(jumpgate_domain::permissions::Permission::ADMIN_USERS),

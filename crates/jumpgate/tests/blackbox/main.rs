@@ -17,6 +17,7 @@ mod group_rules;
 mod groups;
 mod jobs;
 mod membership;
+mod notifications;
 mod outage_soak;
 mod permission_matrix;
 mod rate_limits;

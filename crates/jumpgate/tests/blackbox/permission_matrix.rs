@@ -313,6 +313,8 @@ const ROUTES: &[Route] = &[
     ),
     post("/standings/revocations/{id}/cancel", SignedIn, 404, &[]),
     post("/standings/notifications/read", SignedIn, 303, &[]),
+    get("/notifications", SignedIn, 200),
+    post("/notifications/read", SignedIn, 303, &[]),
     get("/standings/sync", Needs(REQUEST), 200),
     post(
         "/standings/sync/{character}/enrol",

@@ -5,6 +5,7 @@ pub(crate) mod accounts;
 mod audit;
 pub(crate) mod groups;
 mod jobs;
+mod notifications;
 mod roles;
 pub(crate) mod standings;
 mod states;
@@ -23,6 +24,7 @@ pub fn router(state: WebState) -> Router {
         .merge(states::router())
         .merge(groups::router())
         .merge(roles::router())
+        .merge(notifications::router())
         .merge(audit::router())
         .merge(system::router())
         .fallback(system::not_found)

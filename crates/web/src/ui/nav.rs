@@ -12,6 +12,8 @@ pub struct NavUser {
     pub menu: Vec<NavGroup>,
     /// Whether the bar has the search box (administrators of users).
     pub search: bool,
+    /// How many of their latest notifications are unread (the bell's badge).
+    pub unread: usize,
 }
 
 /// Where in the menu an entry goes: a member's pages first, then leadership's, then

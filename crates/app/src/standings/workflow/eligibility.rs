@@ -5,6 +5,7 @@ use super::approval_queue::QUEUE_COUNTER;
 use super::listing::STANDINGS_COUNTER;
 use crate::App;
 use crate::error::{AppError, AppResult};
+use crate::notifications::NOTIFICATIONS_COUNTER;
 use crate::standings::SYNC_LOGIN;
 use crate::versioned::VersionedByKey;
 use jumpgate_domain::account::{Character, TokenStatus};
@@ -154,12 +155,6 @@ pub type MemberHistoryCache = VersionedByKey<AccountId, MemberHistory>;
 
 /// How many members' histories (and notification lists) a process keeps at most.
 pub const MEMBER_HISTORIES_KEPT: usize = 1_000;
-
-/// The change counter the database bumps with every write to notifications.
-const NOTIFICATIONS_COUNTER: &str = "notifications";
-
-/// How many notifications the member page lists, newest first.
-const NOTIFICATIONS_LIMIT: i64 = 30;
 
 /// Each member's notifications as last read, kept while the `notifications` counter stays the
 /// same (new ones, marking them read and deleting them all move it).
@@ -464,13 +459,7 @@ impl App {
             })
             .await?;
         let notifications = self
-            .member_notifications_cache()
-            .get_or_read(notifications_version, &account, || async {
-                Ok(self
-                    .store()
-                    .notifications(account, false, NOTIFICATIONS_LIMIT)
-                    .await?)
-            })
+            .kept_notifications_at(notifications_version, account)
             .await?;
         Ok(MemberOverview {
             characters: char_rows,
@@ -479,15 +468,6 @@ impl App {
             notifications,
             coverage_rule: self.settings().standings.coverage_rule,
         })
-    }
-
-    /// Marks every notification of the caller's own account read.
-    pub async fn mark_standings_notifications_read(
-        &self,
-        caller: &crate::Caller,
-    ) -> AppResult<u64> {
-        let account = caller.own_account()?;
-        Ok(self.store().mark_notifications_read(account).await?)
     }
 
     /// Separation of duties (unless `standings.allow_self_approval`): an approver does not

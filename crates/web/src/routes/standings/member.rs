@@ -333,10 +333,7 @@ pub async fn cancel_revocation(
 }
 
 pub async fn mark_read(State(state): State<WebState>, viewer: Viewer) -> WebResult<Redirect> {
-    let n = state
-        .app
-        .mark_standings_notifications_read(&viewer.caller)
-        .await?;
+    let n = state.app.mark_notifications_read(&viewer.caller).await?;
     session::flash(&viewer.session, format!("{n} notification(s) marked read.")).await;
     Ok(Redirect::to("/standings"))
 }
