@@ -31,6 +31,7 @@ pub mod settings;
 pub mod standings;
 pub mod states;
 pub mod tokens;
+pub mod tracking;
 pub mod versioned;
 
 pub use caller::Caller;
@@ -97,6 +98,7 @@ impl App {
             EveLogin::core_default(),
             settings.standings.sync_login(),
             standings::workflow::import_login(),
+            jumpgate_domain::tracking::tracking_login(),
         ];
         Self {
             inner: Arc::new(Inner {

@@ -246,6 +246,16 @@ const ROWS: &[(&str, Rule)] = &[
     ("add_group_affiliation", Rule::Holds(&[GROUPS])),
     ("remove_group_affiliation", Rule::Holds(&[GROUPS])),
     ("group_affiliations", Rule::Holds(&[GROUPS])),
+    // member tracking: a corporation's page is its viewer groups' (anyone else: not found)
+    ("tracking_overview", Rule::Person),
+    ("tracking_page", Rule::Person),
+    ("tracking_csv", Rule::Person),
+    ("tracking_admin", Rule::Holds(&[Permission::ADMIN_TRACKING])),
+    (
+        "set_tracking_groups",
+        Rule::Holds(&[Permission::ADMIN_TRACKING]),
+    ),
+    ("update_member_tracking", Rule::Background),
 ];
 
 /// The callers of the matrix.
@@ -288,6 +298,7 @@ impl Kind {
                 Permission::ADMIN_STATES,
                 Permission::ADMIN_AUDIT,
                 Permission::ADMIN_GROUPS,
+                Permission::ADMIN_TRACKING,
             ],
             _ => &[],
         }
@@ -780,6 +791,24 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .map(drop),
         "group_affiliations" => app.group_affiliations(c(), w.group).await.map(drop),
         "recompute_groups" => app.recompute_groups(c(), Some(w.target)).await.map(drop),
+        "tracking_overview" => app.tracking_overview(c()).await.map(drop),
+        "tracking_page" => app
+            .tracking_page(c(), CORPORATION, &Default::default(), Default::default())
+            .await
+            .map(drop),
+        "tracking_csv" => app
+            .tracking_csv(c(), CORPORATION, &Default::default(), Default::default())
+            .await
+            .map(drop),
+        "tracking_admin" => app.tracking_admin(c()).await.map(drop),
+        "set_tracking_groups" => app
+            .set_tracking_groups(c(), CORPORATION, &[w.group])
+            .await
+            .map(drop),
+        "update_member_tracking" => app
+            .update_member_tracking(c(), Some(CORPORATION))
+            .await
+            .map(drop),
         _ => return None,
     };
     Some(r)

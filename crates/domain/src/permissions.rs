@@ -23,6 +23,8 @@ impl Permission {
     pub const ADMIN_STATES: &'static str = "admin.states";
     /// Create and edit groups and manage every group's members.
     pub const ADMIN_GROUPS: &'static str = "admin.groups";
+    /// Choose who sees each tracked corporation's members and see every Director's token.
+    pub const ADMIN_TRACKING: &'static str = "admin.tracking";
     /// Request standings for one's own characters and corporations.
     pub const STANDINGS_REQUEST: &'static str = "standings.request";
     /// Decide standings requests.
@@ -51,6 +53,7 @@ impl Permission {
             Self::ADMIN_GROUPS,
             "Create, edit and delete groups and manage every group's members (groups that grant admin.* ones: superusers only)",
         ),
+        (Self::ADMIN_TRACKING, "Configure member tracking"),
         (
             Self::STANDINGS_REQUEST,
             "Request standings for own characters and corporations",

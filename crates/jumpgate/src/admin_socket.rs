@@ -23,7 +23,13 @@ const MAX_LINE: usize = 64 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "kebab-case")]
 pub enum AdminRequest {
-    GrantSuperuser { who: String },
+    GrantSuperuser {
+        who: String,
+    },
+    /// `jumpgate tracking update [--corporation ID]`.
+    TrackingUpdate {
+        corporation: Option<i64>,
+    },
 }
 
 /// What came of it: the line the command line prints, or why it failed.
@@ -46,6 +52,9 @@ pub async fn execute(app: &App, request: &AdminRequest) -> AdminReply {
             .grant_superuser(&Caller::cli("admin grant-superuser"), who)
             .await
             .map(|account| format!("superuser granted to account {account}, the account of {who}")),
+        AdminRequest::TrackingUpdate { corporation } => {
+            crate::commands::tracking::execute(app, *corporation).await
+        }
     };
     match outcome {
         Ok(message) => AdminReply { ok: true, message },

@@ -43,6 +43,20 @@ pub enum Command {
     /// Groups.
     #[command(subcommand)]
     Groups(GroupsCommand),
+    /// Corporation member tracking.
+    #[command(subcommand)]
+    Tracking(TrackingCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrackingCommand {
+    /// Read the members of every tracked corporation from EVE now, or of one, with a Director's
+    /// tracking token, and say what changed. The update job does the same every hour.
+    Update {
+        /// Only this corporation (its EVE id).
+        #[arg(long)]
+        corporation: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

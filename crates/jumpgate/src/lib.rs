@@ -12,7 +12,7 @@ pub mod wiring;
 // set in `jumpgate_memory`, which this names so that it is linked.
 use jumpgate_memory as _;
 
-use cli::{AdminCommand, AuditCommand, Cli, Command, GroupsCommand, KeysCommand};
+use cli::{AdminCommand, AuditCommand, Cli, Command, GroupsCommand, KeysCommand, TrackingCommand};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -41,6 +41,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Groups(GroupsCommand::Recompute { account }) => {
             let settings = config::Settings::load(cli.config.as_deref())?;
             commands::groups::recompute(&settings, account).await
+        }
+        Command::Tracking(TrackingCommand::Update { corporation }) => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            commands::tracking::update(&settings, corporation).await
         }
         Command::Keys(KeysCommand::Rotate { skip_undecryptable }) => {
             let settings = config::Settings::load(cli.config.as_deref())?;

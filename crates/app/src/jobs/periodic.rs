@@ -62,6 +62,7 @@ pub fn registry() -> JobRegistry {
             .with("job runs", runs))
     });
     crate::standings::register_jobs(&mut r);
+    crate::tracking::update::register_jobs(&mut r);
     r.register(VERIFY_AUDIT, |app, caller, _| async move {
         let check = app.verify_audit_log(&caller).await?;
         Ok::<_, JobError>(JobSummary::new().with("entries", check.summary.entries))
@@ -93,5 +94,6 @@ pub fn schedule(app: &App) -> Vec<Periodic> {
         },
     ];
     periodic.extend(crate::standings::schedule(app));
+    periodic.push(crate::tracking::update::periodic());
     periodic
 }

@@ -94,6 +94,11 @@ pub const CORPORATION: Route = Route::get("/corporations/{corporation_id}", None
 pub const ALLIANCE: Route = Route::get("/alliances/{alliance_id}", None);
 pub const CHARACTER_ROLES: Route =
     Route::get("/characters/{character_id}/roles", Some("char-detail"));
+/// Director only (scope `esi-corporations.track_members.v1`); ESI caches it for an hour.
+pub const CORPORATION_MEMBERTRACKING: Route = Route::get(
+    "/corporations/{corporation_id}/membertracking",
+    Some("corp-member"),
+);
 
 /// Read-only lookups sent as POST because of their bodies: safe to repeat.
 pub const AFFILIATION: Route = Route {
@@ -166,6 +171,7 @@ pub const ALL: &[&Route] = &[
     &CORPORATION,
     &ALLIANCE,
     &CHARACTER_ROLES,
+    &CORPORATION_MEMBERTRACKING,
     &AFFILIATION,
     &UNIVERSE_NAMES,
     &UNIVERSE_IDS,

@@ -7,7 +7,7 @@ use time::format_description::well_known::Rfc3339;
 use super::error::EsiError;
 use super::request::{EsiOk, EsiRequest, EsiResult};
 use crate::state::{Shared, lock};
-use crate::world::World;
+use crate::world::{SimLogon, World};
 
 fn own_corporation(world: &World, req: &EsiRequest) -> Result<i64, EsiError> {
     let corp = req.path_id("corporation_id")?;
@@ -44,15 +44,24 @@ pub fn tracking(shared: &Shared, req: &EsiRequest) -> EsiResult {
         .values()
         .filter(|c| c.corporation_id == corp)
         .map(|c| {
-            // Plausible, stable per character: joined after birth, last seen within a week.
+            // Plausible, stable per character: joined after birth, last seen within a week,
+            // unless the control API set its times.
             let joined = c.birthday + time::Duration::days(30);
             let logoff = world.started - time::Duration::hours(c.character_id.rem_euclid(168));
+            let times = world
+                .logons
+                .get(&c.character_id)
+                .copied()
+                .unwrap_or(SimLogon {
+                    logon_date: logoff - time::Duration::hours(2),
+                    logoff_date: logoff,
+                });
             json!({
                 "character_id": c.character_id,
                 "base_id": 60_003_760,
                 "location_id": 60_003_760,
-                "logon_date": fmt(logoff - time::Duration::hours(2)),
-                "logoff_date": fmt(logoff),
+                "logon_date": fmt(times.logon_date),
+                "logoff_date": fmt(times.logoff_date),
                 "ship_type_id": 670,
                 "start_date": fmt(joined),
             })

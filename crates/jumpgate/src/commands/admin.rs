@@ -18,7 +18,7 @@ pub async fn grant_superuser(settings: &Settings, who: &str) -> anyhow::Result<(
     .await
 }
 
-async fn run(settings: &Settings, request: AdminRequest) -> anyhow::Result<()> {
+pub(crate) async fn run(settings: &Settings, request: AdminRequest) -> anyhow::Result<()> {
     let reply = match wiring::connect_store(settings).await {
         Ok(store) => {
             let app = wiring::build_app(settings, store).await?;

@@ -213,6 +213,7 @@ async fn every_command_explains_itself_in_its_help() {
                 "audit",
                 "keys",
                 "groups",
+                "tracking",
                 "--config",
                 "JUMPGATE__EVE__CLIENT_SECRET",
             ],
@@ -245,6 +246,11 @@ async fn every_command_explains_itself_in_its_help() {
         (
             &["groups", "recompute"],
             &["every group's rules", "--account"],
+        ),
+        (&["tracking"], &["update"]),
+        (
+            &["tracking", "update"],
+            &["tracked corporation", "Director", "--corporation"],
         ),
         (&["keys"], &["rotate"]),
         (
@@ -737,6 +743,86 @@ async fn groups_recompute_applies_the_rules_now_to_every_account_or_one() {
         added
             .iter()
             .all(|e| e.actor.to_text() == "cli:groups recompute")
+    );
+}
+
+// ----- tracking update -----------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tracking_update_reads_the_tracked_corporations_now_as_the_command_line() {
+    // PostgreSQL: the command runs beside the running app, against its simulated EVE.
+    let t = TestApp::spawn(Backend::Postgres).await;
+    let data = tempfile::tempdir().unwrap();
+    let (director, _) = crate::tracking::corporation_with_a_director(&t);
+    let corporation = director.corporation_id;
+    let r = t
+        .browser()
+        .login_with(
+            jumpgate_domain::tracking::TRACKING_LOGIN,
+            director.character_id,
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let with_eve = || {
+        let mut c = configured_on(data.path(), &t.db.url);
+        c.env("JUMPGATE__EVE__SSO_BASE_URL", t.sim.base_url().as_str())
+            .env("JUMPGATE__EVE__ESI_BASE_URL", t.sim.base_url().as_str())
+            .env("JUMPGATE__EVE__CLIENT_ID", crate::support::CLIENT_ID)
+            .env(
+                "JUMPGATE__EVE__CLIENT_SECRET",
+                crate::support::CLIENT_SECRET,
+            );
+        c
+    };
+
+    let ran = run(with_eve(), &["tracking", "update"]).await;
+    ran.assert_success();
+    ran.assert_never_shows(&[crate::support::CLIENT_SECRET, TEST_TOKEN_KEY]);
+    let members = t
+        .sim
+        .characters()
+        .iter()
+        .filter(|c| c.corporation_id == corporation)
+        .count();
+    for said in [
+        "member tracking: 1 updated, 0 failed".to_owned(),
+        format!("corporation {corporation}: {members} members"),
+    ] {
+        assert!(
+            ran.output().contains(&said),
+            "'{said}' missing from:\n{}",
+            ran.output()
+        );
+    }
+    let ran = run(
+        with_eve(),
+        &["tracking", "update", "--corporation", "98999999"],
+    )
+    .await;
+    ran.assert_failure_saying(&["no tracked corporation #98999999"]);
+
+    assert_eq!(
+        t.store
+            .tracking_members(CorporationId(corporation))
+            .await
+            .unwrap()
+            .len(),
+        members
+    );
+    let updated = t
+        .store
+        .audit_entries(&jumpgate_store::AuditFilter {
+            action_prefix: Some("tracking.updated".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        updated
+            .iter()
+            .any(|e| e.actor.to_text() == "cli:tracking update"),
+        "audited as the command line: {updated:?}"
     );
 }
 

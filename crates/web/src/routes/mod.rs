@@ -8,6 +8,7 @@ mod jobs;
 pub(crate) mod standings;
 mod states;
 mod system;
+mod tracking;
 
 use crate::WebState;
 use crate::ui::nav::{NavGroup, menu};
@@ -21,6 +22,7 @@ pub fn router(state: WebState) -> Router {
         .merge(jobs::router())
         .merge(states::router())
         .merge(groups::router())
+        .merge(tracking::router())
         .merge(audit::router())
         .merge(system::router())
         .fallback(system::not_found)
@@ -35,6 +37,7 @@ pub fn nav(caller: &Caller) -> Vec<NavGroup> {
         jobs::nav(caller),
         states::nav(caller),
         groups::nav(caller),
+        tracking::nav(caller),
         audit::nav(caller),
     ])
 }
@@ -53,7 +56,10 @@ mod tests {
         assert_eq!(
             groups,
             [
-                ("", vec!["Account", "Standings", "Contact sync", "Groups"]),
+                (
+                    "",
+                    vec!["Account", "Standings", "Contact sync", "Groups", "Tracking"]
+                ),
                 ("Leadership", vec!["Approvals", "Standings DB"]),
                 (
                     "Administration",
@@ -63,6 +69,7 @@ mod tests {
                         "Jobs",
                         "States",
                         "Groups",
+                        "Tracking",
                         "Audit log"
                     ]
                 ),

@@ -10,8 +10,8 @@ use crate::error::WebError;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use jumpgate_domain::{
-    AccountId, BulkOperationId, CharacterId, GroupApplicationId, GroupId, JobId, RequestId,
-    RevocationId, StateId,
+    AccountId, BulkOperationId, CharacterId, CorporationId, GroupApplicationId, GroupId, JobId,
+    RequestId, RevocationId, StateId,
 };
 use std::str::FromStr;
 
@@ -78,6 +78,7 @@ path_ids!(
     BulkOperationId => "bulk operation",
     GroupId => "group",
     GroupApplicationId => "application",
+    CorporationId => "corporation",
 );
 
 #[cfg(test)]

@@ -1,0 +1,258 @@
+//! The update of member tracking: for each tracked corporation, the first of its Directors
+//! whose token still works and who still is a Director reads `/membertracking`; the names of
+//! members, stations, systems and ships are resolved in batches (`POST /universe/names`, which
+//! drops what it cannot name); the corporation's members are replaced in one transaction. Any
+//! failure leaves the last good list and records why, for the pages.
+
+use super::{UPDATE_INTERVAL, UPDATE_MEMBER_TRACKING, corporation_target};
+use crate::App;
+use crate::audit::audit_in;
+use crate::caller::Caller;
+use crate::error::{AppError, AppResult};
+use crate::jobs::{JobError, JobRegistry, Periodic};
+use jumpgate_domain::tracking::{DirectorCheck, Named, TrackedMember};
+use jumpgate_domain::{CharacterId, CorporationId};
+use jumpgate_eve::esi::MemberTracking;
+use jumpgate_eve::{EsiError, UniverseName};
+use jumpgate_store::{JobSummary, TrackingDirector};
+use secrecy::ExposeSecret;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Ids from here on are player structures: `/universe/names` cannot name them (it would refuse
+/// the whole batch), so they are shown by id.
+const FIRST_STRUCTURE_ID: i64 = 1_000_000_000_000;
+
+/// What an update did to one corporation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorporationUpdate {
+    /// Its members were replaced: how many there are now.
+    Updated { members: usize },
+    /// Nothing changed; why, as recorded for the pages.
+    Failed { reason: String },
+}
+
+/// What an update did, per corporation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrackingUpdate {
+    pub corporations: Vec<(CorporationId, CorporationUpdate)>,
+}
+
+impl TrackingUpdate {
+    pub fn updated(&self) -> usize {
+        self.corporations
+            .iter()
+            .filter(|(_, u)| matches!(u, CorporationUpdate::Updated { .. }))
+            .count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.corporations.len() - self.updated()
+    }
+
+    pub fn members(&self) -> usize {
+        self.corporations
+            .iter()
+            .map(|(_, u)| match u {
+                CorporationUpdate::Updated { members } => *members,
+                CorporationUpdate::Failed { .. } => 0,
+            })
+            .sum()
+    }
+}
+
+/// Registers the update job: `{"corporation_id": …}` updates one corporation, an empty payload
+/// every one.
+pub fn register_jobs(registry: &mut JobRegistry) {
+    registry.register(UPDATE_MEMBER_TRACKING, |app, caller, payload| async move {
+        let only = match payload.get("corporation_id") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(CorporationId(v.as_i64().filter(|&id| id > 0).ok_or_else(
+                || JobError::Fatal(format!("corporation_id {v} is not a corporation id")),
+            )?)),
+        };
+        let done = app.update_member_tracking(&caller, only).await?;
+        Ok::<_, JobError>(
+            JobSummary::new()
+                .with("corporations updated", done.updated())
+                .with("corporations failed", done.failed())
+                .with("members", done.members()),
+        )
+    });
+}
+
+/// Every tracked corporation, once per [`UPDATE_INTERVAL`].
+pub fn periodic() -> Periodic {
+    Periodic {
+        kind: UPDATE_MEMBER_TRACKING,
+        interval: UPDATE_INTERVAL,
+        max_attempts: 3,
+    }
+}
+
+impl App {
+    /// Updates every tracked corporation, or only `only`. Background work (the job and
+    /// `jumpgate tracking update`). A corporation that fails keeps its last list; the others go
+    /// on. `NotFound` when `only` is not tracked.
+    pub async fn update_member_tracking(
+        &self,
+        caller: &Caller,
+        only: Option<CorporationId>,
+    ) -> AppResult<TrackingUpdate> {
+        caller.require_background()?;
+        let mut corporations: Vec<CorporationId> = self
+            .store()
+            .tracked_corporations()
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        if let Some(only) = only {
+            if !corporations.contains(&only) {
+                return Err(super::not_tracked(only));
+            }
+            corporations = vec![only];
+        }
+        let directors = self.store().tracking_directors().await?;
+        let mut out = TrackingUpdate::default();
+        for corporation in corporations {
+            let of_corporation: Vec<&TrackingDirector> = directors
+                .iter()
+                .filter(|d| d.corporation == corporation && d.check == DirectorCheck::Director)
+                .collect();
+            let outcome = match self
+                .update_corporation(caller, corporation, &of_corporation)
+                .await
+            {
+                Ok(members) => CorporationUpdate::Updated { members },
+                Err(reason) => {
+                    self.store()
+                        .record_tracking_failure(corporation, &reason)
+                        .await?;
+                    self.audit(
+                        caller.actor(),
+                        "tracking.update_failed",
+                        corporation_target(corporation),
+                        json!({"reason": reason}),
+                    )
+                    .await?;
+                    tracing::warn!(corporation = corporation.get(), %reason, "member tracking was not updated");
+                    CorporationUpdate::Failed { reason }
+                }
+            };
+            out.corporations.push((corporation, outcome));
+        }
+        Ok(out)
+    }
+
+    /// Reads and stores one corporation's members with the first usable Director; the reason
+    /// for people when none could.
+    async fn update_corporation(
+        &self,
+        caller: &Caller,
+        corporation: CorporationId,
+        directors: &[&TrackingDirector],
+    ) -> Result<usize, String> {
+        let mut problems = Vec::new();
+        for director in directors {
+            let access = match self.recheck_director(director, corporation).await {
+                Ok(Some(access)) => access,
+                Ok(None) => continue,
+                // EVE is down or refusing: another Director's token would fare no better.
+                Err(e @ (AppError::Esi(_) | AppError::Sso(_))) => {
+                    return Err(format!("EVE did not answer: {e}"));
+                }
+                Err(e) => {
+                    problems.push(format!("{}'s token: {e}", director.name));
+                    continue;
+                }
+            };
+            let listed = match self
+                .esi()
+                .corporation_member_tracking(
+                    corporation,
+                    director.character,
+                    access.expose_secret(),
+                )
+                .await
+            {
+                Ok(listed) => listed.value,
+                // EVE's own verdict on the role, whatever the roles said a moment ago.
+                Err(EsiError::Forbidden { .. }) => {
+                    self.record_check(director.character, corporation, DirectorCheck::NotDirector)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    continue;
+                }
+                Err(e) => return Err(format!("EVE's member tracking did not answer: {e}")),
+            };
+            let members = self
+                .resolve_members(&listed)
+                .await
+                .map_err(|e| format!("EVE could not name the members, places and ships: {e}"))?;
+            let count = members.len();
+            let mut tx = self
+                .store()
+                .transaction()
+                .await
+                .map_err(|e| e.to_string())?;
+            tx.replace_tracking_members(corporation, &members)
+                .await
+                .map_err(|e| e.to_string())?;
+            audit_in(
+                &mut tx,
+                caller.actor(),
+                "tracking.updated",
+                corporation_target(corporation),
+                json!({"members": count, "director": director.character.get()}),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(|e| e.to_string())?;
+            return Ok(count);
+        }
+        problems.insert(
+            0,
+            "no Director's tracking token can read this corporation: a Director must log in with the tracking login".to_owned(),
+        );
+        Err(problems.join("; "))
+    }
+
+    /// The members with every name ESI gives, in batches of ids (characters, stations, solar
+    /// systems and ship types at once; structures are left as ids).
+    async fn resolve_members(&self, listed: &[MemberTracking]) -> AppResult<Vec<TrackedMember>> {
+        let mut ids: Vec<i64> = Vec::with_capacity(listed.len() * 3);
+        for m in listed {
+            ids.push(m.character_id.get());
+            ids.extend(m.ship_type_id);
+            ids.extend(m.location_id.filter(|&l| l < FIRST_STRUCTURE_ID));
+        }
+        let names: BTreeMap<i64, String> = if ids.is_empty() {
+            BTreeMap::new()
+        } else {
+            self.esi()
+                .universe_names(&ids)
+                .await
+                .map_err(AppError::from)?
+                .into_iter()
+                .map(|UniverseName { id, name, .. }| (id, name))
+                .collect()
+        };
+        let named = |id: i64| Named {
+            id,
+            name: names.get(&id).cloned(),
+        };
+        Ok(listed
+            .iter()
+            .map(|m| TrackedMember {
+                character: CharacterId(m.character_id.get()),
+                name: names.get(&m.character_id.get()).cloned(),
+                location: m.location_id.map(named),
+                ship: m.ship_type_id.map(named),
+                logon_at: m.logon_date,
+                logoff_at: m.logoff_date,
+                start_at: m.start_date,
+            })
+            .collect())
+    }
+}
