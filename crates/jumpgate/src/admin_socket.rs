@@ -166,5 +166,17 @@ mod tests {
             serde_json::from_str::<AdminRequest>(&line).expect("back"),
             request
         );
+        let update = AdminRequest::TrackingUpdate {
+            corporation: Some(98_000_001),
+        };
+        let line = serde_json::to_string(&update).expect("json");
+        assert_eq!(
+            line,
+            r#"{"command":"tracking-update","corporation":98000001}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<AdminRequest>(&line).expect("back"),
+            update
+        );
     }
 }

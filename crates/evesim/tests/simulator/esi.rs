@@ -942,3 +942,59 @@ async fn errors_carry_the_specs_fields_and_server_errors_only_the_message() {
         json!({"error": "The datasource tranquility is temporarily unavailable"})
     );
 }
+
+#[tokio::test]
+async fn membertracking_reports_the_logon_times_the_control_api_set_and_names_its_places() {
+    let sim = start().await;
+    let corp = sim.corporations()[0].clone();
+    let member = sim
+        .characters()
+        .into_iter()
+        .find(|c| c.corporation_id == corp.corporation_id && c.character_id != corp.ceo_id)
+        .unwrap()
+        .character_id;
+    let r = reqwest::Client::new()
+        .post(
+            sim.base_url()
+                .join(&format!("_sim/characters/{member}/logon"))
+                .unwrap(),
+        )
+        .json(&json!({
+            "logon_date": "2026-01-02T03:04:05Z",
+            "logoff_date": "2026-01-02T06:04:05Z",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+
+    let track = token(&sim, corp.ceo_id, &["esi-corporations.track_members.v1"]);
+    let path = format!("/corporations/{}/membertracking", corp.corporation_id);
+    let rows: Vec<Value> = esi_get(&sim, &path, Some(&track))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r["character_id"] == json!(member))
+        .unwrap();
+    assert_eq!(row["logon_date"], "2026-01-02T03:04:05Z");
+    assert_eq!(row["logoff_date"], "2026-01-02T06:04:05Z");
+
+    // The station and ship every member is reported in have names, as in game.
+    let names: Vec<Value> = reqwest::Client::new()
+        .post(sim.base_url().join("universe/names").unwrap())
+        .json(&json!([row["location_id"], row["ship_type_id"]]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let categories: Vec<&str> = names
+        .iter()
+        .map(|n| n["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(categories, ["station", "inventory_type"]);
+}

@@ -308,3 +308,48 @@ on_each_backend!(
         );
     }
 );
+
+on_both_backends!(
+    a_director_who_left_the_corporation_is_no_longer_used_and_the_page_says_so,
+    |t: TestApp| async move {
+        let (director, _) = corporation_with_a_director(&t);
+        let corp = director.corporation_id;
+        let admin_character = outside(&t, corp);
+        let admin = t.browser();
+        admin.login_ok(admin_character.character_id).await;
+        let r = t
+            .browser()
+            .login_with(TRACKING_LOGIN, director.character_id)
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        update(&t).await;
+        viewers_of(&t, &admin, corp, admin_character.character_id).await;
+        let before = listed(&admin.get_text(&format!("/tracking/{corp}")).await.1);
+
+        // The Director joins another corporation; the affiliation sweep sees it.
+        t.sim
+            .move_character(director.character_id, admin_character.corporation_id);
+        t.app
+            .refresh_affiliations(&jumpgate_app::Caller::system("refresh-affiliations"))
+            .await
+            .unwrap();
+        update(&t).await;
+
+        let (_, page) = admin.get_text(&format!("/tracking/{corp}")).await;
+        assert_eq!(listed(&page), before, "the last list is kept");
+        assert!(
+            page.contains("No Director's tracking token is in use"),
+            "{page}"
+        );
+        assert!(page.contains(&director.name), "{page}");
+        assert!(
+            page.contains("has left the corporation it tracked"),
+            "{page}"
+        );
+        let (_, admin_page) = admin.get_text("/admin/tracking").await;
+        assert!(
+            admin_page.contains("has left the corporation it tracked"),
+            "{admin_page}"
+        );
+    }
+);
