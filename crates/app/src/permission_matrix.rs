@@ -255,6 +255,7 @@ const ROWS: &[(&str, Rule)] = &[
         "set_tracking_groups",
         Rule::Holds(&[Permission::ADMIN_TRACKING]),
     ),
+    ("stop_tracking", Rule::Holds(&[Permission::ADMIN_TRACKING])),
     ("update_member_tracking", Rule::Background),
 ];
 
@@ -805,6 +806,7 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .set_tracking_groups(c(), CORPORATION, &[w.group])
             .await
             .map(drop),
+        "stop_tracking" => app.stop_tracking(c(), CORPORATION).await.map(drop),
         "update_member_tracking" => app
             .update_member_tracking(c(), Some(CORPORATION))
             .await

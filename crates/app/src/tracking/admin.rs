@@ -97,4 +97,29 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Stops tracking `corporation` (its members, viewer groups and Director checks go),
+    /// audited. A Director's next tracking login tracks it again. Needs `admin.tracking`.
+    pub async fn stop_tracking(
+        &self,
+        caller: &Caller,
+        corporation: CorporationId,
+    ) -> AppResult<()> {
+        caller.require(Permission::ADMIN_TRACKING)?;
+        let mut tx = self.store().transaction().await?;
+        tx.stop_tracking(corporation).await.map_err(|e| match e {
+            jumpgate_store::StoreError::NotFound(_) => not_tracked(corporation),
+            other => other.into(),
+        })?;
+        audit_in(
+            &mut tx,
+            caller.actor(),
+            "tracking.stopped",
+            corporation_target(corporation),
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

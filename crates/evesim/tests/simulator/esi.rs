@@ -953,7 +953,7 @@ async fn membertracking_reports_the_logon_times_the_control_api_set_and_names_it
         .find(|c| c.corporation_id == corp.corporation_id && c.character_id != corp.ceo_id)
         .unwrap()
         .character_id;
-    let r = reqwest::Client::new()
+    let r = http()
         .post(
             sim.base_url()
                 .join(&format!("_sim/characters/{member}/logon"))
@@ -983,7 +983,7 @@ async fn membertracking_reports_the_logon_times_the_control_api_set_and_names_it
     assert_eq!(row["logoff_date"], "2026-01-02T06:04:05Z");
 
     // The station and ship every member is reported in have names, as in game.
-    let names: Vec<Value> = reqwest::Client::new()
+    let names: Vec<Value> = http()
         .post(sim.base_url().join("universe/names").unwrap())
         .json(&json!([row["location_id"], row["ship_type_id"]]))
         .send()

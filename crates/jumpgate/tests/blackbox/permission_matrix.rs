@@ -252,6 +252,7 @@ const ROUTES: &[Route] = &[
     get("/tracking/{id}/members.csv", SignedIn, 404),
     get("/admin/tracking", Needs(TRACKING), 200),
     post("/admin/tracking/{id}/groups", Needs(TRACKING), 404, &[]),
+    post("/admin/tracking/{id}/stop", Needs(TRACKING), 404, &[]),
     get("/admin/audit", Needs(AUDIT), 200),
     get("/admin/audit.csv", Needs(AUDIT), 200),
     // standings: members

@@ -235,6 +235,14 @@ on_both_backends!(
             .await
             .unwrap();
         assert!(!updated.is_empty(), "the update is in the audit log");
+
+        // The administrator stops tracking it: its page is gone for its viewers too.
+        let r = admin
+            .post_form(&format!("/admin/tracking/{corp}/stop"), &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (status, _) = admin.get_text(&format!("/tracking/{corp}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
     }
 );
 

@@ -2,7 +2,7 @@
 //! with a `core.tracking` token.
 
 use crate::db::{Cols, DbTime, on_conn, on_db};
-use crate::support::missing;
+use crate::support::{missing, not_found_if_zero};
 use crate::{Result, Store, StoreError, Transaction};
 use jumpgate_domain::account::TokenStatus;
 use jumpgate_domain::tracking::{DirectorCheck, TRACKING_LOGIN, TrackedCorporation};
@@ -189,6 +189,12 @@ impl Store {
         Ok(before)
     }
 
+    pub async fn stop_tracking(&self, corporation: CorporationId) -> Result<()> {
+        let mut tx = self.transaction().await?;
+        tx.stop_tracking(corporation).await?;
+        tx.commit().await
+    }
+
     pub async fn set_tracking_viewer_groups(
         &self,
         corporation: CorporationId,
@@ -244,6 +250,28 @@ impl Transaction {
             .rows_affected());
         }
         Ok(before.as_deref().and_then(DirectorCheck::parse))
+    }
+
+    /// Stops tracking `corporation`: its members, viewer groups and Director checks go (the
+    /// Directors' tokens stay with their characters; a Director's next tracking login tracks it
+    /// again). `NotFound` when it is not tracked.
+    pub async fn stop_tracking(&mut self, corporation: CorporationId) -> Result<()> {
+        let gone = on_conn!(self.conn(), |c| sqlx::query(
+            "DELETE FROM tracking_corporations WHERE corporation_id = $1"
+        )
+        .bind(corporation.get())
+        .execute(c)
+        .await?
+        .rows_affected());
+        not_found_if_zero(gone, || format!("tracked corporation {corporation}"))?;
+        on_conn!(self.conn(), |c| sqlx::query(
+            "DELETE FROM tracking_directors WHERE corporation_id = $1"
+        )
+        .bind(corporation.get())
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(())
     }
 
     /// The groups whose members see `corporation`, replacing those before. `NotFound` when the

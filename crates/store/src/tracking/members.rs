@@ -1,6 +1,7 @@
 //! A tracked corporation's members as the last good update left them, and who each is here.
 
 use crate::db::{Cols, DbTime, on_conn, on_db};
+use crate::support::not_found_if_zero;
 use crate::{Result, Store, StoreError, Transaction};
 use jumpgate_domain::account::TokenStatus;
 use jumpgate_domain::tracking::{MemberRow, Named, Registration, TrackedMember};
@@ -105,11 +106,7 @@ impl Transaction {
         .execute(c)
         .await?
         .rows_affected());
-        if updated == 0 {
-            return Err(StoreError::NotFound(format!(
-                "tracked corporation {corporation}"
-            )));
-        }
+        not_found_if_zero(updated, || format!("tracked corporation {corporation}"))?;
         on_conn!(self.conn(), |c| sqlx::query(
             "DELETE FROM tracking_members WHERE corporation_id = $1"
         )

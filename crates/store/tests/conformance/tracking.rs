@@ -260,3 +260,43 @@ store_test!(
         assert!(matches!(e, StoreError::NotFound(_)), "{e:?}");
     }
 );
+
+store_test!(
+    stopping_tracking_drops_the_members_groups_and_checks_but_not_the_tokens,
+    |store| async move {
+        tracked(&store).await;
+        let officers = store.save_group(&Group::new("Officers")).await.unwrap().id;
+        store
+            .set_tracking_viewer_groups(CORP, &[officers])
+            .await
+            .unwrap();
+        store
+            .replace_tracking_members(CORP, &[member(2_112_000_001, 1)])
+            .await
+            .unwrap();
+
+        store.stop_tracking(CORP).await.unwrap();
+        assert!(store.tracked_corporations().await.unwrap().is_empty());
+        assert!(store.tracking_members(CORP).await.unwrap().is_empty());
+        assert!(store.tracking_viewer_groups().await.unwrap().is_empty());
+        assert!(store.tracking_directors().await.unwrap().is_empty());
+        assert!(
+            store
+                .token(DIRECTOR, TRACKING_LOGIN)
+                .await
+                .unwrap()
+                .is_some(),
+            "the token stays with its character"
+        );
+        let e = store.stop_tracking(CORP).await.unwrap_err();
+        assert!(matches!(e, StoreError::NotFound(_)), "{e:?}");
+
+        // The Director's next check tracks it again, empty.
+        store
+            .record_director_check(DIRECTOR, CORP, DirectorCheck::Director)
+            .await
+            .unwrap();
+        let corp = store.tracked_corporation(CORP).await.unwrap().unwrap();
+        assert_eq!((corp.members, corp.updated_at), (0, None));
+    }
+);

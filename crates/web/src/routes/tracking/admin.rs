@@ -112,3 +112,19 @@ pub async fn set_groups(
     session::flash(&viewer.session, message).await;
     Ok(Redirect::to(&format!("/admin/tracking#corporation-{id}")))
 }
+
+/// Stops tracking a corporation (after the page's confirmation).
+pub async fn stop(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    IdPath(id): IdPath<CorporationId>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::ADMIN_TRACKING)?;
+    state.app.stop_tracking(&viewer.caller, id).await?;
+    session::flash(
+        &viewer.session,
+        "Jumpgate no longer tracks this corporation; a Director's next tracking login tracks it again.",
+    )
+    .await;
+    Ok(Redirect::to("/admin/tracking"))
+}

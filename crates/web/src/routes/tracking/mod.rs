@@ -21,6 +21,7 @@ pub fn router() -> Router<WebState> {
         .route("/tracking/{id}/members.csv", get(corporation::export))
         .route("/admin/tracking", get(admin::show))
         .route("/admin/tracking/{id}/groups", post(admin::set_groups))
+        .route("/admin/tracking/{id}/stop", post(admin::stop))
 }
 
 /// Every signed-in person has the tracking page (it lists what their groups may see, often
