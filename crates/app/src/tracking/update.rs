@@ -10,18 +10,20 @@ use crate::audit::audit_in;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::jobs::{JobError, JobRegistry, Periodic};
-use jumpgate_domain::tracking::{DirectorCheck, Named, TrackedMember};
+use jumpgate_domain::tracking::{DirectorCheck, FIRST_STRUCTURE_ID, Named, TrackedMember};
 use jumpgate_domain::{CharacterId, CorporationId};
 use jumpgate_eve::esi::MemberTracking;
 use jumpgate_eve::{EsiError, UniverseName};
 use jumpgate_store::{JobSummary, TrackingDirector};
 use secrecy::ExposeSecret;
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-/// Ids from here on are player structures: `/universe/names` cannot name them (it would refuse
-/// the whole batch), so they are shown by id.
-const FIRST_STRUCTURE_ID: i64 = 1_000_000_000_000;
+/// At most this many structures are looked up per corporation and update. ESI answers
+/// "Forbidden" for a structure the Director may not dock in, and every such answer spends
+/// ESI's error limit (100 a minute for the whole application), so a corporation spread over
+/// many foreign structures must not spend it in one update.
+const STRUCTURE_LOOKUPS_PER_UPDATE: usize = 30;
 
 /// What an update did to one corporation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,7 +189,12 @@ impl App {
                 Err(e) => return Err(format!("EVE's member tracking did not answer: {e}")),
             };
             let members = self
-                .resolve_members(&listed)
+                .resolve_members(
+                    corporation,
+                    &listed,
+                    director.character,
+                    access.expose_secret(),
+                )
                 .await
                 .map_err(|e| format!("EVE could not name the members, places and ships: {e}"))?;
             let count = members.len();
@@ -219,15 +226,22 @@ impl App {
     }
 
     /// The members with every name ESI gives, in batches of ids (characters, stations, solar
-    /// systems and ship types at once; structures are left as ids).
-    async fn resolve_members(&self, listed: &[MemberTracking]) -> AppResult<Vec<TrackedMember>> {
+    /// systems and ship types at once) and, for structures, one lookup each with the Director's
+    /// token. A structure named at an earlier update keeps that name without a lookup.
+    async fn resolve_members(
+        &self,
+        corporation: CorporationId,
+        listed: &[MemberTracking],
+        director: CharacterId,
+        access_token: &str,
+    ) -> AppResult<Vec<TrackedMember>> {
         let mut ids: Vec<i64> = Vec::with_capacity(listed.len() * 3);
         for m in listed {
             ids.push(m.character_id.get());
             ids.extend(m.ship_type_id);
             ids.extend(m.location_id.filter(|&l| l < FIRST_STRUCTURE_ID));
         }
-        let names: BTreeMap<i64, String> = if ids.is_empty() {
+        let mut names: BTreeMap<i64, String> = if ids.is_empty() {
             BTreeMap::new()
         } else {
             self.esi()
@@ -238,6 +252,10 @@ impl App {
                 .map(|UniverseName { id, name, .. }| (id, name))
                 .collect()
         };
+        names.extend(
+            self.structure_names(corporation, listed, director, access_token)
+                .await?,
+        );
         let named = |id: i64| Named {
             id,
             name: names.get(&id).cloned(),
@@ -254,5 +272,53 @@ impl App {
                 start_at: m.start_date,
             })
             .collect())
+    }
+
+    /// The names of the structures members sit in: those named at an earlier update, and up
+    /// to [`STRUCTURE_LOOKUPS_PER_UPDATE`] others read now. A structure the Director may not
+    /// dock in stays unnamed (shown by id).
+    async fn structure_names(
+        &self,
+        corporation: CorporationId,
+        listed: &[MemberTracking],
+        director: CharacterId,
+        access_token: &str,
+    ) -> AppResult<BTreeMap<i64, String>> {
+        let structures: BTreeSet<i64> = listed
+            .iter()
+            .filter_map(|m| m.location_id)
+            .filter(|&l| l >= FIRST_STRUCTURE_ID)
+            .collect();
+        if structures.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let mut names: BTreeMap<i64, String> = self
+            .store()
+            .tracking_members(corporation)
+            .await?
+            .into_iter()
+            .filter_map(|r| {
+                let place = r.member.location?;
+                Some((place.id, place.name?))
+            })
+            .filter(|(id, _)| structures.contains(id))
+            .collect();
+        let unknown: Vec<i64> = structures
+            .into_iter()
+            .filter(|id| !names.contains_key(id))
+            .take(STRUCTURE_LOOKUPS_PER_UPDATE)
+            .collect();
+        for id in unknown {
+            match self.esi().structure(id, director, access_token).await {
+                Ok(found) => {
+                    names.insert(id, found.value.name);
+                }
+                Err(EsiError::Forbidden { .. } | EsiError::NotFound(_)) => {
+                    tracing::debug!(structure = id, "the Director may not see this structure");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(names)
     }
 }

@@ -81,6 +81,10 @@ impl DirectorCheck {
     }
 }
 
+/// Ids from here on are player structures (CCP's are all above 10^12): `/universe/names`
+/// cannot name them, `/universe/structures/{id}` can for those who may dock there.
+pub const FIRST_STRUCTURE_ID: i64 = 1_000_000_000_000;
+
 /// A place as member tracking shows it: its id and, when ESI named it, its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Named {
@@ -89,9 +93,14 @@ pub struct Named {
 }
 
 impl Named {
-    /// The name, or the id when ESI could not name it (a structure the Director cannot see).
+    /// The name, or the id when ESI could not name it (a structure the Director may not dock
+    /// in is said to be one).
     pub fn label(&self) -> String {
-        self.name.clone().unwrap_or_else(|| self.id.to_string())
+        match &self.name {
+            Some(name) => name.clone(),
+            None if self.id >= FIRST_STRUCTURE_ID => format!("structure {}", self.id),
+            None => self.id.to_string(),
+        }
     }
 }
 
@@ -198,6 +207,20 @@ mod tests {
         assert_eq!(
             login.scopes.to_space_separated(),
             "esi-characters.read_corporation_roles.v1 esi-corporations.track_members.v1 esi-universe.read_structures.v1"
+        );
+    }
+
+    #[test]
+    fn an_unnamed_place_is_shown_by_id_and_a_structure_says_so() {
+        let place = |id, name: Option<&str>| Named {
+            id,
+            name: name.map(str::to_owned),
+        };
+        assert_eq!(place(60_003_760, Some("Jita IV")).label(), "Jita IV");
+        assert_eq!(place(670, None).label(), "670");
+        assert_eq!(
+            place(1_035_466_617_946, None).label(),
+            "structure 1035466617946"
         );
     }
 

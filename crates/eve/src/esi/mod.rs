@@ -24,5 +24,5 @@ pub use governor::{BucketSnapshot, GovernorSnapshot};
 pub use models::{
     AlliancePublic, CharacterPublic, CharacterRoles, Contact, ContactLabel, ContactType,
     CorporationPublic, IdName, MemberTracking, NameCategory, Palette, ServerStatus, TaxRates,
-    UniverseIds, UniverseName,
+    UniverseIds, UniverseName, UniverseStructure,
 };

@@ -257,6 +257,16 @@ pub struct MemberTracking {
     pub start_date: Option<OffsetDateTime>,
 }
 
+/// `GET /universe/structures/{structure_id}`: `position` is left out (nothing here reads it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UniverseStructure {
+    pub name: String,
+    pub owner_id: i64,
+    pub solar_system_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_id: Option<i64>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactType {

@@ -133,6 +133,16 @@ pub const PLACES_AND_TYPES: &[(i64, &str, &str)] = &[
     (670, "inventory_type", "Capsule"),
 ];
 
+/// Player structures' ids start here (CCP's are all above 10^12).
+pub const FIRST_STRUCTURE_ID: i64 = 1_000_000_000_000;
+
+/// Every corporation owns one structure, whose id is derived from the corporation's: member
+/// tracking places some members in it and `/universe/structures` describes it, without any
+/// state of its own.
+pub fn structure_of(corporation_id: i64) -> i64 {
+    FIRST_STRUCTURE_ID + corporation_id
+}
+
 /// Something an id can name, for `/universe/names` and contact types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntityKind {

@@ -553,12 +553,7 @@ async fn membertracking_needs_the_director_role_and_members_need_membership() {
         .await
         .unwrap();
     assert_eq!(ids.len(), members.len());
-    let outsider = sim
-        .characters()
-        .into_iter()
-        .find(|c| c.corporation_id != corp.corporation_id)
-        .unwrap()
-        .character_id;
+    let outsider = outside_of(&sim, corp.corporation_id);
     assert_eq!(
         esi_get(&sim, &path, Some(&token(&sim, outsider, &[membership])))
             .await
@@ -950,7 +945,12 @@ async fn membertracking_reports_the_logon_times_the_control_api_set_and_names_it
     let member = sim
         .characters()
         .into_iter()
-        .find(|c| c.corporation_id == corp.corporation_id && c.character_id != corp.ceo_id)
+        // One member in four sits in the corporation's structure; this one in the station.
+        .find(|c| {
+            c.corporation_id == corp.corporation_id
+                && c.character_id != corp.ceo_id
+                && c.character_id % 4 != 0
+        })
         .unwrap()
         .character_id;
     let r = http()
@@ -997,4 +997,47 @@ async fn membertracking_reports_the_logon_times_the_control_api_set_and_names_it
         .map(|n| n["category"].as_str().unwrap())
         .collect();
     assert_eq!(categories, ["station", "inventory_type"]);
+}
+
+#[tokio::test]
+async fn a_corporations_structure_is_described_to_its_members_and_forbidden_to_others() {
+    let sim = start().await;
+    let corp = sim.corporations()[0].clone();
+    let structure = jumpgate_evesim::world::structure_of(corp.corporation_id);
+    let scope = "esi-universe.read_structures.v1";
+    let path = format!("/universe/structures/{structure}");
+    let found: Value = esi_get(&sim, &path, Some(&token(&sim, corp.ceo_id, &[scope])))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["owner_id"], json!(corp.corporation_id));
+    assert!(found["name"].as_str().unwrap().contains(&corp.ticker));
+    let outsider = outside_of(&sim, corp.corporation_id);
+    assert_eq!(
+        esi_get(&sim, &path, Some(&token(&sim, outsider, &[scope])))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        esi_get(
+            &sim,
+            "/universe/structures/1000000000001",
+            Some(&token(&sim, corp.ceo_id, &[scope]))
+        )
+        .await
+        .status(),
+        403,
+        "an id that is no structure is forbidden too, as at CCP"
+    );
+}
+
+/// A character of another corporation than `corporation`.
+fn outside_of(sim: &EveSim, corporation: i64) -> i64 {
+    sim.characters()
+        .into_iter()
+        .find(|c| c.corporation_id != corporation)
+        .unwrap()
+        .character_id
 }

@@ -167,6 +167,11 @@ on_both_backends!(
         assert!(page.contains(&inactive.name), "names are resolved");
         assert!(page.contains("Jita IV - Moon 4"), "stations are named");
         assert!(page.contains("Capsule"), "ships are named");
+        // The simulator docks one member in four in the corporation's own structure, which
+        // the Director may see.
+        if everyone.iter().any(|id| id % 4 == 0) {
+            assert!(page.contains("Keepstar"), "structures are named: {page}");
+        }
 
         let (_, unregistered) = admin
             .get_text(&format!("/tracking/{corp}?unregistered=on"))
