@@ -124,7 +124,7 @@ impl App {
                 .collect();
             let outcome = match self
                 .update_corporation(caller, corporation, &of_corporation)
-                .await
+                .await?
             {
                 Ok(members) => CorporationUpdate::Updated { members },
                 Err(reason) => {
@@ -147,14 +147,15 @@ impl App {
         Ok(out)
     }
 
-    /// Reads and stores one corporation's members with the first usable Director; the reason
-    /// for people when none could.
+    /// Reads and stores one corporation's members with the first usable Director: how many,
+    /// or the reason for people when EVE or the tokens did not allow it. Jumpgate's own faults
+    /// (the database) are errors, not reasons: they are logged, never shown.
     async fn update_corporation(
         &self,
         caller: &Caller,
         corporation: CorporationId,
         directors: &[&TrackingDirector],
-    ) -> Result<usize, String> {
+    ) -> AppResult<Result<usize, String>> {
         let mut problems = Vec::new();
         for director in directors {
             let access = match self.recheck_director(director, corporation).await {
@@ -162,12 +163,13 @@ impl App {
                 Ok(None) => continue,
                 // EVE is down or refusing: another Director's token would fare no better.
                 Err(e @ (AppError::Esi(_) | AppError::Sso(_))) => {
-                    return Err(format!("EVE did not answer: {e}"));
+                    return Ok(Err(format!("EVE did not answer: {e}")));
                 }
-                Err(e) => {
+                Err(e @ (AppError::Invalid(_) | AppError::NotFound(_) | AppError::Conflict(_))) => {
                     problems.push(format!("{}'s token: {e}", director.name));
                     continue;
                 }
+                Err(e) => return Err(e),
             };
             let listed = match self
                 .esi()
@@ -182,13 +184,12 @@ impl App {
                 // EVE's own verdict on the role, whatever the roles said a moment ago.
                 Err(EsiError::Forbidden { .. }) => {
                     self.record_check(director.character, corporation, DirectorCheck::NotDirector)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                        .await?;
                     continue;
                 }
-                Err(e) => return Err(format!("EVE's member tracking did not answer: {e}")),
+                Err(e) => return Ok(Err(format!("EVE's member tracking did not answer: {e}"))),
             };
-            let members = self
+            let members = match self
                 .resolve_members(
                     corporation,
                     &listed,
@@ -196,16 +197,18 @@ impl App {
                     access.expose_secret(),
                 )
                 .await
-                .map_err(|e| format!("EVE could not name the members, places and ships: {e}"))?;
+            {
+                Ok(members) => members,
+                Err(e @ AppError::Esi(_)) => {
+                    return Ok(Err(format!(
+                        "EVE could not name the members, places and ships: {e}"
+                    )));
+                }
+                Err(e) => return Err(e),
+            };
             let count = members.len();
-            let mut tx = self
-                .store()
-                .transaction()
-                .await
-                .map_err(|e| e.to_string())?;
-            tx.replace_tracking_members(corporation, &members)
-                .await
-                .map_err(|e| e.to_string())?;
+            let mut tx = self.store().transaction().await?;
+            tx.replace_tracking_members(corporation, &members).await?;
             audit_in(
                 &mut tx,
                 caller.actor(),
@@ -213,16 +216,15 @@ impl App {
                 corporation_target(corporation),
                 json!({"members": count, "director": director.character.get()}),
             )
-            .await
-            .map_err(|e| e.to_string())?;
-            tx.commit().await.map_err(|e| e.to_string())?;
-            return Ok(count);
+            .await?;
+            tx.commit().await?;
+            return Ok(Ok(count));
         }
         problems.insert(
             0,
             "no Director's tracking token can read this corporation: a Director must log in with the tracking login".to_owned(),
         );
-        Err(problems.join("; "))
+        Ok(Err(problems.join("; ")))
     }
 
     /// The members with every name ESI gives, in batches of ids (characters, stations, solar
