@@ -268,8 +268,8 @@ impl App {
         }
 
         self.store_login_token(&login, &tokens).await?;
-        if let Some(corporation) = tracked {
-            self.record_director_at_login(id, corporation).await?;
+        if let Some(director) = &tracked {
+            self.record_director_at_login(director).await?;
         }
         self.recompute_access(account, &Actor::System("login".into()))
             .await?;

@@ -7,6 +7,7 @@ use crate::App;
 use crate::audit::audit_in;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::audit::Actor;
+use jumpgate_domain::states::Affiliation;
 use jumpgate_domain::tracking::{DirectorCheck, TRACKING_LOGIN, is_director};
 use jumpgate_domain::{CharacterId, CorporationId};
 use jumpgate_store::{NewJob, TrackingDirector};
@@ -25,38 +26,42 @@ pub(super) fn update_job(corporation: CorporationId, run_at: time::OffsetDateTim
 }
 
 impl App {
-    /// Before a `core.tracking` login writes anything: the character's corporation, if EVE says
+    /// Before a `core.tracking` login writes anything: where the character stands, if EVE says
     /// it is a Director there; otherwise the login is refused, in words that say what to do.
     pub(crate) async fn director_at_login(
         &self,
         character: CharacterId,
         name: &str,
         access_token: &str,
-    ) -> AppResult<CorporationId> {
-        let corporation = self
+    ) -> AppResult<Affiliation> {
+        let affiliation = self
             .esi()
             .affiliations(&[character])
             .await?
             .into_iter()
             .find(|a| a.character == character)
-            .ok_or_else(|| AppError::Invalid(format!("EVE does not know character {character}")))?
-            .corporation;
+            .ok_or_else(|| AppError::Invalid(format!("EVE does not know character {character}")))?;
         let roles = self.esi().character_roles(character, access_token).await?;
         if !is_director(&roles.value.roles) {
             return Err(AppError::Invalid(format!(
                 "{name} is not a Director of their corporation, so EVE does not let Jumpgate read its member tracking. Nothing was stored: a Director of the corporation must log in with this login."
             )));
         }
-        Ok(corporation)
+        Ok(affiliation)
     }
 
-    /// After a Director's `core.tracking` token is stored: the corporation is tracked, the
-    /// check is recorded with its audit entry, and an update of it is queued at once.
+    /// After a Director's `core.tracking` token is stored: the character's corporation as EVE
+    /// just said (so the next update's check agrees, even before the affiliation sweep), the
+    /// corporation tracked, the check recorded with its audit entry, and an update of it
+    /// queued at once.
     pub(crate) async fn record_director_at_login(
         &self,
-        character: CharacterId,
-        corporation: CorporationId,
+        affiliation: &Affiliation,
     ) -> AppResult<()> {
+        let (character, corporation) = (affiliation.character, affiliation.corporation);
+        self.store()
+            .update_affiliations(std::slice::from_ref(affiliation), self.now())
+            .await?;
         let mut tx = self.store().transaction().await?;
         tx.record_director_check(character, corporation, DirectorCheck::Director)
             .await?;

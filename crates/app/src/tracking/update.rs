@@ -10,6 +10,7 @@ use crate::audit::audit_in;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::jobs::{JobError, JobRegistry, Periodic};
+use jumpgate_domain::account::TokenStatus;
 use jumpgate_domain::tracking::{DirectorCheck, FIRST_STRUCTURE_ID, Named, TrackedMember};
 use jumpgate_domain::{CharacterId, CorporationId};
 use jumpgate_eve::esi::MemberTracking;
@@ -118,9 +119,11 @@ impl App {
         let directors = self.store().tracking_directors().await?;
         let mut out = TrackingUpdate::default();
         for corporation in corporations {
+            // Every character whose tracking token was recorded for this corporation, Directors
+            // first: one found wanting before may hold the role again (roles change in game).
             let of_corporation: Vec<&TrackingDirector> = directors
                 .iter()
-                .filter(|d| d.corporation == corporation && d.check == DirectorCheck::Director)
+                .filter(|d| d.corporation == corporation && d.token == Some(TokenStatus::Valid))
                 .collect();
             let outcome = match self
                 .update_corporation(caller, corporation, &of_corporation)

@@ -113,6 +113,16 @@ async fn update(t: &TestApp) {
     );
 }
 
+/// `character` joins `corporation` in game; the affiliation sweep sees it, then the update runs.
+async fn moves_then_updates(t: &TestApp, character: i64, corporation: i64) {
+    t.sim.move_character(character, corporation);
+    t.app
+        .refresh_affiliations(&jumpgate_app::Caller::system("refresh-affiliations"))
+        .await
+        .unwrap();
+    update(t).await;
+}
+
 /// The characters a tracking page (or CSV) lists, by the `data-character` of its rows.
 fn listed(page: &str) -> Vec<i64> {
     page.split("data-character=\"")
@@ -323,7 +333,7 @@ on_each_backend!(
 );
 
 on_both_backends!(
-    a_director_who_left_the_corporation_is_no_longer_used_and_the_page_says_so,
+    a_director_who_left_the_corporation_is_not_used_until_back_and_the_page_says_so,
     |t: TestApp| async move {
         let (director, _) = corporation_with_a_director(&t);
         let corp = director.corporation_id;
@@ -340,13 +350,7 @@ on_both_backends!(
         let before = listed(&admin.get_text(&format!("/tracking/{corp}")).await.1);
 
         // The Director joins another corporation; the affiliation sweep sees it.
-        t.sim
-            .move_character(director.character_id, admin_character.corporation_id);
-        t.app
-            .refresh_affiliations(&jumpgate_app::Caller::system("refresh-affiliations"))
-            .await
-            .unwrap();
-        update(&t).await;
+        moves_then_updates(&t, director.character_id, admin_character.corporation_id).await;
 
         let (_, page) = admin.get_text(&format!("/tracking/{corp}")).await;
         assert_eq!(listed(&page), before, "the last list is kept");
@@ -364,5 +368,14 @@ on_both_backends!(
             admin_page.contains("has left the corporation it tracked"),
             "{admin_page}"
         );
+
+        // Back in the corporation, the same token is used again without a new login.
+        moves_then_updates(&t, director.character_id, corp).await;
+        let (_, page) = admin.get_text(&format!("/tracking/{corp}")).await;
+        assert!(
+            !page.contains("No Director's tracking token is in use"),
+            "{page}"
+        );
+        assert!(!page.contains("The last update failed"), "{page}");
     }
 );
