@@ -200,6 +200,30 @@ on_both_backends!(
             "only the inactive member"
         );
 
+        // The registered member's login token dies in EVE; the next check marks it invalid.
+        t.sim.revoke_tokens(registered.character_id);
+        let token = t
+            .store
+            .token(CharacterId(registered.character_id), "core.default")
+            .await
+            .unwrap()
+            .unwrap();
+        t.app
+            .refresh_token(&jumpgate_app::Caller::system("check-tokens"), &token, true)
+            .await
+            .unwrap();
+        let (_, invalid) = admin
+            .get_text(&format!("/tracking/{corp}?invalid_token=on"))
+            .await;
+        let mut invalid = listed(&invalid);
+        invalid.sort_unstable();
+        let mut expected = vec![registered.character_id, director.character_id];
+        expected.sort_unstable();
+        assert_eq!(
+            invalid, expected,
+            "the dead token, and the Director, who never logged in with the login token"
+        );
+
         let (status, bad) = admin
             .get_text(&format!("/tracking/{corp}?inactive_days=soon"))
             .await;
