@@ -175,6 +175,13 @@ on_both_backends!(
             "the longest gone first"
         );
         assert!(page.contains(&inactive.name), "names are resolved");
+        assert!(
+            page.contains(&format!(
+                "href=\"/admin/users/{}\"",
+                t.account_of(registered.character_id).await
+            )),
+            "the superuser may open the registered member's account from the page"
+        );
         assert!(page.contains("Jita IV - Moon 4"), "stations are named");
         assert!(page.contains("Capsule"), "ships are named");
         // The simulator docks one member in four in the corporation's own structure, which

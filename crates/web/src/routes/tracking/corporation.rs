@@ -14,6 +14,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use jumpgate_domain::CorporationId;
+use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::tracking::{MemberFilter, MemberOrder, MemberRow};
 use serde::Deserialize;
 
@@ -62,6 +63,8 @@ pub struct MemberLine {
     pub id: i64,
     pub name: String,
     pub registered: bool,
+    /// The member's account, for a link to it (administrators of users only).
+    pub account: Option<i64>,
     pub main: String,
     pub token: &'static str,
     pub token_bad: bool,
@@ -82,6 +85,7 @@ impl From<MemberRow> for MemberLine {
                 .name
                 .unwrap_or_else(|| format!("Character {}", m.character)),
             registered: reg.is_some(),
+            account: reg.as_ref().map(|r| r.account.get()),
             main: reg
                 .as_ref()
                 .and_then(|r| r.main.as_ref())
@@ -110,6 +114,8 @@ pub struct TrackingCorporationPage {
     pub rows: Vec<MemberLine>,
     pub unused_tokens: Vec<(String, &'static str)>,
     pub has_director: bool,
+    /// Whether the viewer may open accounts (`admin.users`): the mains link to them.
+    pub links_accounts: bool,
     pub unregistered: bool,
     pub inactive_days: String,
     pub invalid_token: bool,
@@ -142,6 +148,7 @@ pub async fn show(
         rows: page.rows.into_iter().map(MemberLine::from).collect(),
         unused_tokens: page.unused_tokens,
         has_director: page.has_director,
+        links_accounts: viewer.caller.allows(Permission::ADMIN_USERS),
         unregistered: filter.unregistered,
         inactive_days: q.inactive_days.trim().to_owned(),
         invalid_token: filter.invalid_token,
