@@ -33,6 +33,7 @@ pub mod settings;
 pub mod standings;
 pub mod states;
 pub mod tokens;
+pub mod tracking;
 mod typed;
 pub mod versioned;
 
@@ -102,6 +103,7 @@ impl App {
             settings.standings.sync_login(),
             standings::workflow::import_login(),
             roles::eve::leadership_login(),
+            jumpgate_domain::tracking::tracking_login(),
         ];
         Self {
             inner: Arc::new(Inner {

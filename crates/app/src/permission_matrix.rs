@@ -265,6 +265,17 @@ const ROWS: &[(&str, Rule)] = &[
     ("delete_specialty", Rule::Holds(&[ROLES])),
     ("set_role_permissions", Rule::Holds(&[ROLES])),
     ("set_leading_entities", Rule::Holds(&[ROLES])),
+    // member tracking: a corporation's page is its viewer groups' (anyone else: not found)
+    ("tracking_overview", Rule::Person),
+    ("tracking_page", Rule::Person),
+    ("tracking_csv", Rule::Person),
+    ("tracking_admin", Rule::Holds(&[Permission::ADMIN_TRACKING])),
+    (
+        "set_tracking_groups",
+        Rule::Holds(&[Permission::ADMIN_TRACKING]),
+    ),
+    ("stop_tracking", Rule::Holds(&[Permission::ADMIN_TRACKING])),
+    ("update_member_tracking", Rule::Background),
 ];
 
 /// The callers of the matrix.
@@ -308,6 +319,7 @@ impl Kind {
                 Permission::ADMIN_AUDIT,
                 Permission::ADMIN_GROUPS,
                 Permission::ADMIN_ROLES,
+                Permission::ADMIN_TRACKING,
             ],
             _ => &[],
         }
@@ -834,6 +846,25 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .await
             .map(drop),
         "set_leading_entities" => app.set_leading_entities(c(), "", "").await.map(drop),
+        "tracking_overview" => app.tracking_overview(c()).await.map(drop),
+        "tracking_page" => app
+            .tracking_page(c(), CORPORATION, &Default::default(), Default::default())
+            .await
+            .map(drop),
+        "tracking_csv" => app
+            .tracking_csv(c(), CORPORATION, &Default::default(), Default::default())
+            .await
+            .map(drop),
+        "tracking_admin" => app.tracking_admin(c()).await.map(drop),
+        "set_tracking_groups" => app
+            .set_tracking_groups(c(), CORPORATION, &[w.group])
+            .await
+            .map(drop),
+        "stop_tracking" => app.stop_tracking(c(), CORPORATION).await.map(drop),
+        "update_member_tracking" => app
+            .update_member_tracking(c(), Some(CORPORATION))
+            .await
+            .map(drop),
         _ => return None,
     };
     Some(r)

@@ -16,6 +16,7 @@ pub mod safety_valve;
 pub mod scopes;
 pub mod standings;
 pub mod states;
+pub mod tracking;
 pub mod verification_mail;
 
 pub use ids::{

@@ -25,6 +25,8 @@ impl Permission {
     pub const ADMIN_GROUPS: &'static str = "admin.groups";
     /// Define divisions and specialty roles, what each role carries and whose leaders lead.
     pub const ADMIN_ROLES: &'static str = "admin.roles";
+    /// Choose who sees each tracked corporation's members and see every Director's token.
+    pub const ADMIN_TRACKING: &'static str = "admin.tracking";
     /// Request standings for one's own characters and corporations.
     pub const STANDINGS_REQUEST: &'static str = "standings.request";
     /// Decide standings requests.
@@ -53,6 +55,7 @@ impl Permission {
             Self::ADMIN_GROUPS,
             "Create, edit and delete groups and manage every group's members (groups that grant admin.* ones: superusers only)",
         ),
+        (Self::ADMIN_TRACKING, "Configure member tracking"),
         (
             Self::ADMIN_ROLES,
             "Define divisions and specialty roles, what each role carries (admin.* ones: superusers only) and which corporations' CEOs and Directors lead",

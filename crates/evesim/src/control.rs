@@ -33,6 +33,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sim/characters/{id}/move", post(move_character))
         .route("/_sim/characters/{id}/transfer", post(transfer))
         .route("/_sim/characters/{id}/biomass", post(biomass))
+        .route("/_sim/characters/{id}/logon", post(set_logon))
         .route("/_sim/characters/{id}/revoke", post(revoke))
         .route("/_sim/corporations/{id}/move", post(move_corporation))
         .route("/_sim/characters/{id}/ceo", post(make_ceo))
@@ -55,6 +56,7 @@ async fn index(State(s): St) -> impl IntoResponse {
             "GET /_sim/alliances", "GET /_sim/accounts/{owner_hash}",
             "POST /_sim/characters/{id}/move {corporation_id}",
             "POST /_sim/characters/{id}/transfer", "POST /_sim/characters/{id}/biomass",
+            "POST /_sim/characters/{id}/logon {logon_date, logoff_date} (RFC 3339; member tracking)",
             "POST /_sim/characters/{id}/revoke",
             "POST /_sim/corporations/{id}/move {alliance_id|null}",
             "GET|PUT /_sim/contacts/{owner_id}", "GET|PUT /_sim/labels/{owner_id}",
@@ -144,6 +146,15 @@ async fn set_roles(State(s): St, Path(id): Path<i64>, Json(r): Json<Roles>) -> i
 
 async fn transfer(State(s): St, Path(id): Path<i64>) -> impl IntoResponse {
     Json(json!({ "owner_hash": sim(s).transfer_character(id) }))
+}
+
+async fn set_logon(
+    State(s): St,
+    Path(id): Path<i64>,
+    Json(l): Json<crate::world::SimLogon>,
+) -> impl IntoResponse {
+    sim(s).set_logon(id, l);
+    StatusCode::NO_CONTENT
 }
 
 async fn biomass(State(s): St, Path(id): Path<i64>) -> impl IntoResponse {

@@ -197,6 +197,12 @@ impl EveSim {
         lock(&self.shared.world).move_character(character_id, corporation_id, now);
     }
 
+    /// Sets when a character last logged on and off, as member tracking reports it (ESI's
+    /// cache of `/membertracking` still answers the old times until it expires).
+    pub fn set_logon(&self, character_id: i64, logon: crate::world::SimLogon) {
+        lock(&self.shared.world).logons.insert(character_id, logon);
+    }
+
     pub fn move_corporation(&self, corporation_id: i64, alliance_id: Option<i64>) {
         lock(&self.shared.world).move_corporation(corporation_id, alliance_id);
     }

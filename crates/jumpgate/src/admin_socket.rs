@@ -35,6 +35,10 @@ pub enum AdminRequest {
         role: String,
         who: String,
     },
+    /// `jumpgate tracking update [--corporation ID]`.
+    TrackingUpdate {
+        corporation: Option<i64>,
+    },
 }
 
 /// What came of it: the line the command line prints, or why it failed.
@@ -76,6 +80,9 @@ pub async fn execute(app: &App, request: &AdminRequest) -> AdminReply {
             .map(|(account, name)| {
                 format!("account {account}, the account of {who}, is no longer {name}")
             }),
+        AdminRequest::TrackingUpdate { corporation } => {
+            crate::commands::tracking::execute(app, *corporation).await
+        }
     };
     match outcome {
         Ok(message) => AdminReply { ok: true, message },
@@ -186,6 +193,18 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<AdminRequest>(&line).expect("back"),
             request
+        );
+        let update = AdminRequest::TrackingUpdate {
+            corporation: Some(98_000_001),
+        };
+        let line = serde_json::to_string(&update).expect("json");
+        assert_eq!(
+            line,
+            r#"{"command":"tracking-update","corporation":98000001}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<AdminRequest>(&line).expect("back"),
+            update
         );
     }
 }

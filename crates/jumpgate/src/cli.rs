@@ -46,6 +46,9 @@ pub enum Command {
     /// Leadership roles (also while Jumpgate runs).
     #[command(subcommand)]
     Roles(RolesCommand),
+    /// Corporation member tracking.
+    #[command(subcommand)]
+    Tracking(TrackingCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +67,17 @@ pub enum RolesCommand {
         role: String,
         /// Character id or exact character name.
         who: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrackingCommand {
+    /// Read the members of every tracked corporation from EVE now, or of one, with a Director's
+    /// tracking token, and say what changed. The update job does the same every hour.
+    Update {
+        /// Only this corporation (its EVE id).
+        #[arg(long)]
+        corporation: Option<i64>,
     },
 }
 

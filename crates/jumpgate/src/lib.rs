@@ -12,7 +12,10 @@ pub mod wiring;
 // set in `jumpgate_memory`, which this names so that it is linked.
 use jumpgate_memory as _;
 
-use cli::{AdminCommand, AuditCommand, Cli, Command, GroupsCommand, KeysCommand, RolesCommand};
+use cli::{
+    AdminCommand, AuditCommand, Cli, Command, GroupsCommand, KeysCommand, RolesCommand,
+    TrackingCommand,
+};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -49,6 +52,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Roles(RolesCommand::Revoke { role, who }) => {
             let settings = config::Settings::load(cli.config.as_deref())?;
             commands::admin::revoke_role(&settings, &role, &who).await
+        }
+        Command::Tracking(TrackingCommand::Update { corporation }) => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            commands::tracking::update(&settings, corporation).await
         }
         Command::Keys(KeysCommand::Rotate { skip_undecryptable }) => {
             let settings = config::Settings::load(cli.config.as_deref())?;

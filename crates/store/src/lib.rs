@@ -33,6 +33,8 @@ mod states;
 mod support;
 pub mod testing;
 mod tokens;
+mod tracking;
+pub use tracking::TrackingDirector;
 mod transaction;
 
 pub use audit::{AuditNameIds, AuditNameRows, NamedCharacter};

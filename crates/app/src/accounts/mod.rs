@@ -98,6 +98,21 @@ impl App {
             )));
         }
 
+        // A tracking login is refused before anything is written unless EVE says it is a
+        // Director's (tracking::directors).
+        let tracked = if login.name == crate::tracking::TRACKING_LOGIN {
+            Some(
+                self.director_at_login(
+                    id,
+                    &verified.character_name,
+                    secrecy::ExposeSecret::expose_secret(&tokens.access_token),
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
+
         // A signed-in account that no longer exists (deleted meanwhile) is treated as signed out.
         let signed_in = match signed_in.and_then(Caller::account) {
             Some(a) if self.store().account(a).await?.is_some() => Some(a),
@@ -253,6 +268,9 @@ impl App {
         }
 
         self.store_login_token(&login, &tokens).await?;
+        if let Some(director) = &tracked {
+            self.record_director_at_login(director).await?;
+        }
         self.recompute_access(account, &Actor::System("login".into()))
             .await?;
         metrics::counter!("logins_total", "outcome" => decision_label(&decision)).increment(1);

@@ -72,7 +72,7 @@ fn group_in(groups: &[Group], id: GroupId) -> AppResult<Group> {
 
 impl App {
     /// The groups the caller's account is in (none for system and CLI).
-    async fn groups_of_caller(&self, caller: &Caller) -> AppResult<BTreeSet<GroupId>> {
+    pub(crate) async fn groups_of_caller(&self, caller: &Caller) -> AppResult<BTreeSet<GroupId>> {
         Ok(match caller.account() {
             Some(account) => self
                 .kept_memberships(caller, account)

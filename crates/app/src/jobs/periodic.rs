@@ -73,6 +73,7 @@ pub fn registry() -> JobRegistry {
                 .with("not read now", read.failed),
         )
     });
+    crate::tracking::update::register_jobs(&mut r);
     r.register(VERIFY_AUDIT, |app, caller, _| async move {
         let check = app.verify_audit_log(&caller).await?;
         Ok::<_, JobError>(JobSummary::new().with("entries", check.summary.entries))
@@ -109,5 +110,6 @@ pub fn schedule(app: &App) -> Vec<Periodic> {
         },
     ];
     periodic.extend(crate::standings::schedule(app));
+    periodic.push(crate::tracking::update::periodic());
     periodic
 }

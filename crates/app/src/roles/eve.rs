@@ -12,6 +12,7 @@ use crate::error::AppResult;
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::roles::{LeadingEntities, Role, derived_roles};
 use jumpgate_domain::states::Affiliation;
+use jumpgate_domain::tracking::TRACKING_LOGIN;
 use jumpgate_domain::{AccountId, CharacterId, EveLogin, ScopeSet};
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -132,7 +133,8 @@ impl App {
     }
 
     /// Reads the corporation roles of every character in a leading corporation that granted
-    /// the leadership login, and recomputes the accounts whose Director role changed. Background work (the job `refresh-corporation-roles`). A character whose
+    /// the leadership login (or member tracking's, which holds the same scope), and recomputes
+    /// the accounts whose Director role changed. Background work (the job `refresh-corporation-roles`). A character whose
     /// roles cannot be read now keeps what was last read: an outage takes nobody's role.
     pub async fn refresh_corporation_roles(&self, caller: &Caller) -> AppResult<RolesRead> {
         caller.require_background()?;
@@ -147,10 +149,14 @@ impl App {
             .into_iter()
             .map(|(c, _)| c)
             .collect();
-        for token in (self.store())
-            .tokens_of_login(LEADERSHIP_LOGIN, &characters)
-            .await?
-        {
+        // A Director's tracking token holds the roles scope too: one read per character.
+        let mut tokens = Vec::new();
+        for login in [LEADERSHIP_LOGIN, TRACKING_LOGIN] {
+            tokens.extend(self.store().tokens_of_login(login, &characters).await?);
+        }
+        let mut seen = BTreeSet::new();
+        tokens.retain(|t| seen.insert(t.character));
+        for token in tokens {
             let Some(character) = self.store().character(token.character).await? else {
                 continue;
             };

@@ -5,7 +5,7 @@ use super::client::{Call, EsiClient, Fresh};
 use super::error::EsiError;
 use super::models::{
     AffiliationRow, AlliancePublic, CharacterPublic, CharacterRoles, Contact, ContactLabel,
-    CorporationPublic, ServerStatus, UniverseIds, UniverseName,
+    CorporationPublic, MemberTracking, ServerStatus, UniverseIds, UniverseName, UniverseStructure,
 };
 use super::routes;
 use jumpgate_domain::states::Affiliation;
@@ -100,6 +100,31 @@ impl EsiClient {
         access_token: &str,
     ) -> Result<Fresh<CharacterRoles>, EsiError> {
         let call = Call::new(&routes::CHARACTER_ROLES, &[id.get()]).auth(id, access_token);
+        self.get(call).await
+    }
+
+    /// A corporation's members with their logons, locations and ships, read with the token of
+    /// `director`, a Director of it (scope `esi-corporations.track_members.v1`).
+    pub async fn corporation_member_tracking(
+        &self,
+        corporation: CorporationId,
+        director: CharacterId,
+        access_token: &str,
+    ) -> Result<Fresh<Vec<MemberTracking>>, EsiError> {
+        let call = Call::new(&routes::CORPORATION_MEMBERTRACKING, &[corporation.get()])
+            .auth(director, access_token);
+        self.get(call).await
+    }
+
+    /// A player structure's name and place, read with the token of `reader`, who must be on
+    /// its docking list (scope `esi-universe.read_structures.v1`); `Forbidden` otherwise.
+    pub async fn structure(
+        &self,
+        structure: i64,
+        reader: CharacterId,
+        access_token: &str,
+    ) -> Result<Fresh<UniverseStructure>, EsiError> {
+        let call = Call::new(&routes::UNIVERSE_STRUCTURE, &[structure]).auth(reader, access_token);
         self.get(call).await
     }
 

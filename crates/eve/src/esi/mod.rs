@@ -23,6 +23,6 @@ pub use gate::SharedGate;
 pub use governor::{BucketSnapshot, GovernorSnapshot};
 pub use models::{
     AlliancePublic, CharacterPublic, CharacterRoles, Contact, ContactLabel, ContactType,
-    CorporationPublic, IdName, NameCategory, Palette, ServerStatus, TaxRates, UniverseIds,
-    UniverseName,
+    CorporationPublic, IdName, MemberTracking, NameCategory, Palette, ServerStatus, TaxRates,
+    UniverseIds, UniverseName, UniverseStructure,
 };

@@ -226,6 +226,47 @@ pub struct CharacterRoles {
     pub roles_at_other: Vec<String>,
 }
 
+/// One element of `GET /corporations/{corporation_id}/membertracking`: only `character_id`
+/// is required; ESI leaves out what it does not know (a member who never logged on).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberTracking {
+    pub character_id: CharacterId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<i64>,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub logoff_date: Option<OffsetDateTime>,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub logon_date: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_type_id: Option<i64>,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub start_date: Option<OffsetDateTime>,
+}
+
+/// `GET /universe/structures/{structure_id}`: `position` is left out (nothing here reads it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UniverseStructure {
+    pub name: String,
+    pub owner_id: i64,
+    pub solar_system_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_id: Option<i64>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactType {
@@ -278,6 +319,21 @@ mod tests {
         .unwrap();
         assert_eq!(n[0].category, NameCategory::SolarSystem);
         assert_eq!(n[1].category, NameCategory::Unknown);
+    }
+
+    #[test]
+    fn member_tracking_reads_ccp_json_with_only_the_character_required() {
+        let rows: Vec<MemberTracking> = serde_json::from_str(
+            r#"[{"character_id":2112000001,"base_id":60003760,"location_id":60003760,
+                 "logon_date":"2026-12-01T10:00:00Z","logoff_date":"2026-12-01T12:00:00Z",
+                 "ship_type_id":670,"start_date":"2025-01-01T00:00:00Z"},
+                {"character_id":2112000002}]"#,
+        )
+        .unwrap();
+        assert_eq!(rows[0].ship_type_id, Some(670));
+        assert!(rows[0].logoff_date.is_some());
+        assert_eq!(rows[1].character_id, CharacterId(2_112_000_002));
+        assert_eq!(rows[1].logoff_date, None);
     }
 
     #[test]

@@ -92,8 +92,16 @@ pub const STATUS: Route = Route::get("/status", Some("status"));
 pub const CHARACTER: Route = Route::get("/characters/{character_id}", None);
 pub const CORPORATION: Route = Route::get("/corporations/{corporation_id}", None);
 pub const ALLIANCE: Route = Route::get("/alliances/{alliance_id}", None);
+/// A player structure, for characters on its docking list (scope
+/// `esi-universe.read_structures.v1`); "Forbidden" for anyone else.
+pub const UNIVERSE_STRUCTURE: Route = Route::get("/universe/structures/{structure_id}", None);
 pub const CHARACTER_ROLES: Route =
     Route::get("/characters/{character_id}/roles", Some("char-detail"));
+/// Director only (scope `esi-corporations.track_members.v1`); ESI caches it for an hour.
+pub const CORPORATION_MEMBERTRACKING: Route = Route::get(
+    "/corporations/{corporation_id}/membertracking",
+    Some("corp-member"),
+);
 
 /// Read-only lookups sent as POST because of their bodies: safe to repeat.
 pub const AFFILIATION: Route = Route {
@@ -166,6 +174,8 @@ pub const ALL: &[&Route] = &[
     &CORPORATION,
     &ALLIANCE,
     &CHARACTER_ROLES,
+    &CORPORATION_MEMBERTRACKING,
+    &UNIVERSE_STRUCTURE,
     &AFFILIATION,
     &UNIVERSE_NAMES,
     &UNIVERSE_IDS,

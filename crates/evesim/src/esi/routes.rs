@@ -272,6 +272,15 @@ pub static ROUTES: &[EsiRoute] = &[
     },
     authed(
         "GET",
+        "/universe/structures/{structure_id}",
+        "esi-universe.read_structures.v1",
+        &["structure_id"],
+        None,
+        Some(3600),
+        membership::structure,
+    ),
+    authed(
+        "GET",
         "/characters/{character_id}/roles",
         "esi-characters.read_corporation_roles.v1",
         &["character_id"],

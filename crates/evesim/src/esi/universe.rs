@@ -8,7 +8,7 @@ use time::format_description::well_known::Rfc3339;
 use super::error::EsiError;
 use super::request::{EsiOk, EsiRequest, EsiResult};
 use crate::state::{Shared, lock};
-use crate::world::{EntityKind, FACTIONS};
+use crate::world::{EntityKind, FACTIONS, PLACES_AND_TYPES};
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
@@ -156,6 +156,10 @@ pub fn names(shared: &Shared, req: &EsiRequest) -> EsiResult {
     let world = lock(&shared.world);
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
+        if let Some((_, category, name)) = PLACES_AND_TYPES.iter().find(|(p, _, _)| *p == id) {
+            out.push(json!({"id": id, "name": name, "category": category}));
+            continue;
+        }
         let (Some(kind), Some(name)) = (world.kind_of(id), world.name_of(id)) else {
             return Err(EsiError::not_found(
                 "Ensure all IDs are valid before resolving.",

@@ -86,9 +86,12 @@ pub const JUMPGATE_SCOPES: &[&str] = &[
     "publicData",
     "esi-alliances.read_contacts.v1",
     "esi-characters.read_contacts.v1",
-    "esi-characters.read_corporation_roles.v1",
     "esi-characters.write_contacts.v1",
     "esi-corporations.read_contacts.v1",
+    // Member tracking's `core.tracking` login (the roles also the roles' `core.leadership`).
+    "esi-characters.read_corporation_roles.v1",
+    "esi-corporations.track_members.v1",
+    "esi-universe.read_structures.v1",
 ];
 
 /// SSO-only scopes that are still granted although no ESI route requires them.

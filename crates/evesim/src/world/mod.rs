@@ -112,6 +112,37 @@ pub struct SimMail {
     pub timestamp: OffsetDateTime,
 }
 
+/// A character's last logon and logoff, as member tracking reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimLogon {
+    #[serde(with = "time::serde::rfc3339")]
+    pub logon_date: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub logoff_date: OffsetDateTime,
+}
+
+/// The station and ship type member tracking puts everyone in, with CCP's ids and names, so
+/// that `/universe/names` can name them as it does in game.
+pub const PLACES_AND_TYPES: &[(i64, &str, &str)] = &[
+    (
+        60_003_760,
+        "station",
+        "Jita IV - Moon 4 - Caldari Navy Assembly Plant",
+    ),
+    (30_000_142, "solar_system", "Jita"),
+    (670, "inventory_type", "Capsule"),
+];
+
+/// Player structures' ids start here (CCP's are all above 10^12).
+pub const FIRST_STRUCTURE_ID: i64 = 1_000_000_000_000;
+
+/// Every corporation owns one structure, whose id is derived from the corporation's: member
+/// tracking places some members in it and `/universe/structures` describes it, without any
+/// state of its own.
+pub fn structure_of(corporation_id: i64) -> i64 {
+    FIRST_STRUCTURE_ID + corporation_id
+}
+
 /// Something an id can name, for `/universe/names` and contact types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntityKind {
@@ -131,6 +162,9 @@ pub struct World {
     pub labels: HashMap<i64, Vec<(i64, String)>>,
     pub notifications: HashMap<i64, Vec<SimNotification>>,
     pub mails: Vec<SimMail>,
+    /// Logon and logoff times set through the control API (member tracking); characters
+    /// without one get plausible times derived from their id.
+    pub logons: HashMap<i64, SimLogon>,
     pub next_id: i64,
     pub started: OffsetDateTime,
     /// Drives later mutations (new owner hashes) deterministically from the seed.
@@ -155,6 +189,7 @@ impl World {
             labels: HashMap::new(),
             notifications: HashMap::new(),
             mails: Vec::new(),
+            logons: HashMap::new(),
             next_id: 1,
             started: OffsetDateTime::now_utc(),
             rng: StdRng::seed_from_u64(seed ^ 0x005e_ed0f_d00d),

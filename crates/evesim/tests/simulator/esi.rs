@@ -553,12 +553,7 @@ async fn membertracking_needs_the_director_role_and_members_need_membership() {
         .await
         .unwrap();
     assert_eq!(ids.len(), members.len());
-    let outsider = sim
-        .characters()
-        .into_iter()
-        .find(|c| c.corporation_id != corp.corporation_id)
-        .unwrap()
-        .character_id;
+    let outsider = outside_of(&sim, corp.corporation_id);
     assert_eq!(
         esi_get(&sim, &path, Some(&token(&sim, outsider, &[membership])))
             .await
@@ -941,4 +936,108 @@ async fn errors_carry_the_specs_fields_and_server_errors_only_the_message() {
         body,
         json!({"error": "The datasource tranquility is temporarily unavailable"})
     );
+}
+
+#[tokio::test]
+async fn membertracking_reports_the_logon_times_the_control_api_set_and_names_its_places() {
+    let sim = start().await;
+    let corp = sim.corporations()[0].clone();
+    let member = sim
+        .characters()
+        .into_iter()
+        // One member in four sits in the corporation's structure; this one in the station.
+        .find(|c| {
+            c.corporation_id == corp.corporation_id
+                && c.character_id != corp.ceo_id
+                && c.character_id % 4 != 0
+        })
+        .unwrap()
+        .character_id;
+    let r = http()
+        .post(
+            sim.base_url()
+                .join(&format!("_sim/characters/{member}/logon"))
+                .unwrap(),
+        )
+        .json(&json!({
+            "logon_date": "2026-01-02T03:04:05Z",
+            "logoff_date": "2026-01-02T06:04:05Z",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+
+    let track = token(&sim, corp.ceo_id, &["esi-corporations.track_members.v1"]);
+    let path = format!("/corporations/{}/membertracking", corp.corporation_id);
+    let rows: Vec<Value> = esi_get(&sim, &path, Some(&track))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r["character_id"] == json!(member))
+        .unwrap();
+    assert_eq!(row["logon_date"], "2026-01-02T03:04:05Z");
+    assert_eq!(row["logoff_date"], "2026-01-02T06:04:05Z");
+
+    // The station and ship every member is reported in have names, as in game.
+    let names: Vec<Value> = http()
+        .post(sim.base_url().join("universe/names").unwrap())
+        .json(&json!([row["location_id"], row["ship_type_id"]]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let categories: Vec<&str> = names
+        .iter()
+        .map(|n| n["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(categories, ["station", "inventory_type"]);
+}
+
+#[tokio::test]
+async fn a_corporations_structure_is_described_to_its_members_and_forbidden_to_others() {
+    let sim = start().await;
+    let corp = sim.corporations()[0].clone();
+    let structure = jumpgate_evesim::world::structure_of(corp.corporation_id);
+    let scope = "esi-universe.read_structures.v1";
+    let path = format!("/universe/structures/{structure}");
+    let found: Value = esi_get(&sim, &path, Some(&token(&sim, corp.ceo_id, &[scope])))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["owner_id"], json!(corp.corporation_id));
+    assert!(found["name"].as_str().unwrap().contains(&corp.ticker));
+    let outsider = outside_of(&sim, corp.corporation_id);
+    assert_eq!(
+        esi_get(&sim, &path, Some(&token(&sim, outsider, &[scope])))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        esi_get(
+            &sim,
+            "/universe/structures/1000000000001",
+            Some(&token(&sim, corp.ceo_id, &[scope]))
+        )
+        .await
+        .status(),
+        403,
+        "an id that is no structure is forbidden too, as at CCP"
+    );
+}
+
+/// A character of another corporation than `corporation`.
+fn outside_of(sim: &EveSim, corporation: i64) -> i64 {
+    sim.characters()
+        .into_iter()
+        .find(|c| c.corporation_id != corporation)
+        .unwrap()
+        .character_id
 }

@@ -40,7 +40,7 @@ pub async fn revoke_role(settings: &Settings, role: &str, who: &str) -> anyhow::
     .await
 }
 
-async fn run(settings: &Settings, request: AdminRequest) -> anyhow::Result<()> {
+pub(crate) async fn run(settings: &Settings, request: AdminRequest) -> anyhow::Result<()> {
     let reply = match wiring::connect_store(settings).await {
         Ok(store) => {
             let app = wiring::build_app(settings, store).await?;

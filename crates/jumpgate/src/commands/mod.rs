@@ -7,3 +7,4 @@ pub mod evesim;
 pub mod groups;
 pub mod keys;
 pub mod migrate;
+pub mod tracking;

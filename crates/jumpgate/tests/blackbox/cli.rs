@@ -213,6 +213,7 @@ async fn every_command_explains_itself_in_its_help() {
                 "audit",
                 "keys",
                 "groups",
+                "tracking",
                 "--config",
                 "JUMPGATE__EVE__CLIENT_SECRET",
             ],
@@ -245,6 +246,11 @@ async fn every_command_explains_itself_in_its_help() {
         (
             &["groups", "recompute"],
             &["every group's rules", "--account"],
+        ),
+        (&["tracking"], &["update"]),
+        (
+            &["tracking", "update"],
+            &["tracked corporation", "Director", "--corporation"],
         ),
         (&["keys"], &["rotate"]),
         (
@@ -824,6 +830,126 @@ async fn roles_grant_and_revoke_give_and_take_a_role_and_move_a_unique_one() {
     );
 }
 
+// ----- tracking update -----------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tracking_update_reads_the_tracked_corporations_now_as_the_command_line() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let data = tempfile::tempdir().unwrap();
+        let data_dir = data.path().to_owned();
+        let t = TestApp::spawn_with(backend, |s| s.data_dir = data_dir.clone()).await;
+        let (director, _) = crate::tracking::corporation_with_a_director(&t);
+        let corporation = director.corporation_id;
+        let r = t
+            .browser()
+            .login_with(
+                jumpgate_domain::tracking::TRACKING_LOGIN,
+                director.character_id,
+            )
+            .await;
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+        // PostgreSQL: the command runs beside the running app. SQLite: a running `worker` holds
+        // a copy of the database, and the command reaches it through its admin socket.
+        let url = match backend {
+            Backend::Postgres => t.db.url.clone(),
+            Backend::Sqlite => sqlite_copy(&t, &data_dir).await,
+        };
+        let with_eve = || {
+            let mut c = configured_on(&data_dir, &url);
+            c.env("JUMPGATE__EVE__SSO_BASE_URL", t.sim.base_url().as_str())
+                .env("JUMPGATE__EVE__ESI_BASE_URL", t.sim.base_url().as_str())
+                .env("JUMPGATE__EVE__CLIENT_ID", crate::support::CLIENT_ID)
+                .env(
+                    "JUMPGATE__EVE__CLIENT_SECRET",
+                    crate::support::CLIENT_SECRET,
+                );
+            c
+        };
+        let running = match backend {
+            Backend::Postgres => None,
+            Backend::Sqlite => {
+                let worker = with_eve()
+                    .arg("worker")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap();
+                let pid = worker.id().unwrap();
+                wait_for_lock_of(&data_dir.join("jumpgate.db.lock"), pid).await;
+                wait_for_socket(&data_dir.join("admin.sock")).await;
+                Some(worker)
+            }
+        };
+
+        let ran = run(with_eve(), &["tracking", "update"]).await;
+        ran.assert_success();
+        ran.assert_never_shows(&[crate::support::CLIENT_SECRET, TEST_TOKEN_KEY]);
+        let members = t
+            .sim
+            .characters()
+            .iter()
+            .filter(|c| c.corporation_id == corporation)
+            .count();
+        for said in [
+            "member tracking: 1 updated, 0 failed".to_owned(),
+            format!("corporation {corporation}: {members} members"),
+        ] {
+            assert!(
+                ran.output().contains(&said),
+                "{backend:?}: '{said}' missing from:\n{}",
+                ran.output()
+            );
+        }
+        let ran = run(
+            with_eve(),
+            &["tracking", "update", "--corporation", "98999999"],
+        )
+        .await;
+        ran.assert_failure_saying(&["no tracked corporation #98999999"]);
+        if let Some(mut worker) = running {
+            worker.start_kill().unwrap();
+            worker.wait().await.unwrap();
+        }
+
+        let store = open(&url).await;
+        assert_eq!(
+            store
+                .tracking_members(CorporationId(corporation))
+                .await
+                .unwrap()
+                .len(),
+            members,
+            "{backend:?}"
+        );
+        let updated = store
+            .audit_entries(&jumpgate_store::AuditFilter {
+                action_prefix: Some("tracking.updated".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(
+            updated
+                .iter()
+                .any(|e| e.actor.to_text() == "cli:tracking update"),
+            "{backend:?}: audited as the command line: {updated:?}"
+        );
+    }
+}
+
+/// Waits until a running instance listens on its admin socket.
+async fn wait_for_socket(socket: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !socket.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the instance never opened its admin socket"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 // ----- processes -----------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -841,14 +967,7 @@ async fn admin_commands_reach_a_running_sqlite_instance_through_its_socket() {
     let pid = running.id().unwrap();
     wait_for_lock_of(&dir.path().join("jumpgate.db.lock"), pid).await;
     let socket = dir.path().join("admin.sock");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !socket.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "the instance never opened its admin socket"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_socket(&socket).await;
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777,

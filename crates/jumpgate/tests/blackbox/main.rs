@@ -29,5 +29,6 @@ mod standings_sync;
 mod standings_workflow;
 mod states_admin;
 mod token_keys;
+mod tracking;
 mod web_security;
 mod workers;

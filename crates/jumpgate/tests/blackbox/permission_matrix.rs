@@ -38,6 +38,7 @@ const JOBS: &[&str] = &[Permission::ADMIN_JOBS];
 const AUDIT: &[&str] = &[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT];
 const GROUPS: &[&str] = &[Permission::ADMIN_GROUPS];
 const ROLES: &[&str] = &[Permission::ADMIN_ROLES];
+const TRACKING: &[&str] = &[Permission::ADMIN_TRACKING];
 
 /// One route: method, path as declared, who may use it, the status an allowed caller gets with
 /// the request below, and the form a POST sends. In paths, `{id}` becomes 999999 (nothing),
@@ -294,6 +295,13 @@ const ROUTES: &[Route] = &[
         404,
         &[("kind", "corporation"), ("entity_id", "1")],
     ),
+    // member tracking: a corporation's page is its viewer groups' (anyone else: not found)
+    get("/tracking", SignedIn, 200),
+    get("/tracking/{id}", SignedIn, 404),
+    get("/tracking/{id}/members.csv", SignedIn, 404),
+    get("/admin/tracking", Needs(TRACKING), 200),
+    post("/admin/tracking/{id}/groups", Needs(TRACKING), 404, &[]),
+    post("/admin/tracking/{id}/stop", Needs(TRACKING), 404, &[]),
     get("/admin/audit", Needs(AUDIT), 200),
     get("/admin/audit.csv", Needs(AUDIT), 200),
     // standings: members
@@ -441,6 +449,7 @@ impl Kind {
                 Permission::ADMIN_STATES,
                 Permission::ADMIN_AUDIT,
                 Permission::ADMIN_GROUPS,
+                Permission::ADMIN_TRACKING,
             ],
             _ => &[],
         }
@@ -491,7 +500,10 @@ async fn fingerprint(t: &TestApp) -> String {
         .unwrap()
         .len();
     let groups = s.groups().await.unwrap();
-    format!("{audit} {jobs} {states:?} {standings} {accounts} {requests} {revocations} {groups:?}")
+    let tracking = s.tracking_viewer_groups().await.unwrap();
+    format!(
+        "{audit} {jobs} {states:?} {standings} {accounts} {requests} {revocations} {groups:?} {tracking:?}"
+    )
 }
 
 /// A browser signed in as `kind` (no cookie for anonymous) and its own character.

@@ -197,8 +197,15 @@ on_both_backends!(
             ),
             "the simulator's default registration is what Jumpgate asks for (docs/operations.md §1)"
         );
-        // Every login Jumpgate offers passes EVE's ceiling.
-        let character = t.sim.characters()[0].character_id;
+        // Every login Jumpgate offers passes EVE's ceiling (a Director, whom the tracking login
+        // also takes).
+        let character = t
+            .sim
+            .characters()
+            .into_iter()
+            .find(|c| c.roles.iter().any(|r| r == "Director"))
+            .expect("a Director in the simulated universe")
+            .character_id;
         let b = t.browser();
         b.login_ok(character).await;
         for login in t.app.logins() {

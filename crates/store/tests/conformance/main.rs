@@ -23,4 +23,5 @@ mod standings;
 mod standings_sync;
 mod states;
 mod tokens;
+mod tracking;
 mod transactions;

@@ -56,6 +56,10 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "sync_characters",
             "sync_ledger",
             "tokens",
+            "tracking_corporations",
+            "tracking_directors",
+            "tracking_members",
+            "tracking_viewer_groups",
             "verification_mails",
         ]
     );

@@ -10,6 +10,7 @@ mod roles;
 pub(crate) mod standings;
 mod states;
 mod system;
+mod tracking;
 
 use crate::WebState;
 use crate::ui::nav::{NavGroup, menu};
@@ -25,6 +26,7 @@ pub fn router(state: WebState) -> Router {
         .merge(groups::router())
         .merge(roles::router())
         .merge(notifications::router())
+        .merge(tracking::router())
         .merge(audit::router())
         .merge(system::router())
         .fallback(system::not_found)
@@ -40,6 +42,7 @@ pub fn nav(caller: &Caller) -> Vec<NavGroup> {
         states::nav(caller),
         groups::nav(caller),
         roles::nav(caller),
+        tracking::nav(caller),
         audit::nav(caller),
     ])
 }
@@ -60,7 +63,14 @@ mod tests {
             [
                 (
                     "",
-                    vec!["Account", "Standings", "Contact sync", "Groups", "Roles"]
+                    vec![
+                        "Account",
+                        "Standings",
+                        "Contact sync",
+                        "Groups",
+                        "Roles",
+                        "Tracking"
+                    ]
                 ),
                 ("Leadership", vec!["Approvals", "Standings DB"]),
                 (
@@ -72,6 +82,7 @@ mod tests {
                         "States",
                         "Groups",
                         "Roles",
+                        "Tracking",
                         "Audit log"
                     ]
                 ),

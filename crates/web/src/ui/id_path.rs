@@ -10,8 +10,8 @@ use crate::error::WebError;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use jumpgate_domain::{
-    AccountId, BulkOperationId, CharacterId, DivisionId, GroupApplicationId, GroupId, JobId,
-    RequestId, RevocationId, SpecialtyId, StateId,
+    AccountId, BulkOperationId, CharacterId, CorporationId, DivisionId, GroupApplicationId,
+    GroupId, JobId, RequestId, RevocationId, SpecialtyId, StateId,
 };
 use std::str::FromStr;
 
@@ -80,6 +80,7 @@ path_ids!(
     GroupApplicationId => "application",
     DivisionId => "division",
     SpecialtyId => "specialty role",
+    CorporationId => "corporation",
 );
 
 #[cfg(test)]

@@ -348,7 +348,7 @@ const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// A text cell for the exported CSV that no spreadsheet runs as a formula: names come from EVE
 /// (corporation and alliance names may start with `-`) and notes from people, so a cell starting
 /// with a formula character gets a leading `'`, which spreadsheets show as text.
-fn spreadsheet_safe(text: &str) -> String {
+pub(crate) fn spreadsheet_safe(text: &str) -> String {
     if text.starts_with(FORMULA_STARTS) {
         format!("'{text}")
     } else {
