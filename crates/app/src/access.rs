@@ -1,7 +1,8 @@
 //! An account's access follows its characters. Whenever they change (a login, an alt added,
 //! removed or moved, the affiliation sweep) or the rules do (a state or a group edited), its
 //! state and the groups its rules give are recomputed together, here: `states` decides the
-//! state, `groups::automatic` the memberships the rules give and take.
+//! state, `groups::automatic` the memberships the rules give and take (by the account's status:
+//! a managed account gets no automatic group).
 
 use crate::App;
 use crate::error::AppResult;
@@ -101,7 +102,7 @@ impl App {
             .recompute_state_of(&acc, &affiliations, &rules.states, actor)
             .await?;
         let groups = self
-            .group_rule_changes(account, &affiliations, &rules.groups)
+            .group_rule_changes(account, acc.status, &affiliations, &rules.groups)
             .await?;
         Ok((state_changed, groups))
     }

@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod audit;
 pub mod caller;
 mod change_counters;
+pub mod deactivation;
 pub mod error;
 pub mod esi_adapters;
 pub mod groups;
@@ -93,11 +94,14 @@ impl App {
         keys: KeyRing,
         settings: AppSettings,
     ) -> Self {
-        let logins = vec![
+        let mut logins = vec![
             EveLogin::core_default(),
             settings.standings.sync_login(),
             standings::workflow::import_login(),
         ];
+        if settings.accounts.no_scopes_login {
+            logins.push(EveLogin::core_no_scopes());
+        }
         Self {
             inner: Arc::new(Inner {
                 store,

@@ -219,6 +219,15 @@ const ROWS: &[(&str, Rule)] = &[
     ("validate_standings", Rule::Background),
     ("run_bulk_operation", Rule::Background),
     ("recompute_groups", Rule::Background),
+    // managed accounts and soft deactivation
+    (
+        "set_account_status",
+        Rule::Holds(&[Permission::ADMIN_USERS]),
+    ),
+    // Someone else's; their own is open to every person.
+    ("deactivation_of", Rule::Holds(&[Permission::ADMIN_USERS])),
+    ("check_tokens_now", Rule::Background),
+    ("send_deactivation_mails", Rule::Background),
     // groups: every member (what is visible to them)
     ("groups_overview", Rule::Person),
     ("group_view", Rule::Person),
@@ -780,6 +789,17 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .map(drop),
         "group_affiliations" => app.group_affiliations(c(), w.group).await.map(drop),
         "recompute_groups" => app.recompute_groups(c(), Some(w.target)).await.map(drop),
+        // A status that does not exist: an allowed caller is answered "invalid", nothing changes.
+        "set_account_status" => app
+            .set_account_status(c(), w.target, "retired")
+            .await
+            .map(drop),
+        "deactivation_of" => app.deactivation_of(c(), w.target).await.map(drop),
+        "check_tokens_now" => app
+            .check_tokens_now(c(), Some(CharacterId(999_999)))
+            .await
+            .map(drop),
+        "send_deactivation_mails" => app.send_deactivation_mails(c()).await.map(drop),
         _ => return None,
     };
     Some(r)

@@ -84,6 +84,19 @@ impl EveLogin {
     /// The login every member goes through; its token decides "valid token" on the account page.
     pub const DEFAULT: &'static str = "core.default";
 
+    /// The login without ESI scopes, for managed accounts' characters only (Neucore's
+    /// `core.no-scopes`): it proves who someone is and leaves no token to check.
+    pub const NO_SCOPES: &'static str = "core.no-scopes";
+
+    /// The login without scopes (enabled by `[accounts] no_scopes_login`).
+    pub fn core_no_scopes() -> Self {
+        Self {
+            name: Self::NO_SCOPES.to_owned(),
+            description: "Log in without ESI scopes (managed accounts only)".to_owned(),
+            scopes: ScopeSet::default(),
+        }
+    }
+
     /// The scopes the core needs for every member: only `publicData`, which no ESI route reads
     /// but which makes EVE issue a refresh token (a login without scopes gets none), so the
     /// membership check can keep refreshing the character's token. Affiliations come from public

@@ -12,7 +12,10 @@ pub mod wiring;
 // set in `jumpgate_memory`, which this names so that it is linked.
 use jumpgate_memory as _;
 
-use cli::{AdminCommand, AuditCommand, Cli, Command, GroupsCommand, KeysCommand};
+use cli::{
+    AccountsCommand, AdminCommand, AuditCommand, Cli, Command, GroupsCommand, KeysCommand,
+    TokensCommand,
+};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -41,6 +44,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Groups(GroupsCommand::Recompute { account }) => {
             let settings = config::Settings::load(cli.config.as_deref())?;
             commands::groups::recompute(&settings, account).await
+        }
+        Command::Tokens(TokensCommand::Check { character }) => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            commands::admin::check_tokens(&settings, character).await
+        }
+        Command::Accounts(AccountsCommand::SendDeactivationMail) => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            commands::admin::send_deactivation_mail(&settings).await
         }
         Command::Keys(KeysCommand::Rotate { skip_undecryptable }) => {
             let settings = config::Settings::load(cli.config.as_deref())?;

@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod affiliations;
 pub mod email;
+pub mod managed;
 pub mod pending_login;
 pub mod search;
 pub mod timezones;
@@ -105,6 +106,10 @@ impl App {
         };
         let known = self.store().character(id).await?;
         let decision = decide_login(signed_in, known.as_ref(), &verified.owner_hash);
+        let no_scopes = managed::is_no_scopes(&login);
+        if no_scopes {
+            self.check_no_scopes_login(&decision).await?;
+        }
 
         // Read where the character stands before writing anything: if ESI fails, nothing changed.
         let affiliation = match &decision {
@@ -252,9 +257,16 @@ impl App {
             }
         }
 
-        self.store_login_token(&login, &tokens).await?;
+        // A login without scopes brings no token to keep (and never replaces one).
+        if !no_scopes {
+            self.store_login_token(&login, &tokens).await?;
+        }
         self.recompute_access(account, &Actor::System("login".into()))
             .await?;
+        // A fresh valid token ends a deactivation at once (or a new character's missing one
+        // begins an episode).
+        self.judge_deactivation_quietly(account, &Actor::System("login".into()))
+            .await;
         metrics::counter!("logins_total", "outcome" => decision_label(&decision)).increment(1);
         Ok(LoginOutcome {
             account,
@@ -548,6 +560,9 @@ pub struct AccountSettings {
     pub state_match: jumpgate_domain::states::StateMatchMode,
     /// Whether members may remove their own alts.
     pub allow_alt_removal: bool,
+    /// Offer the login without ESI scopes (`core.no-scopes`), for the characters of managed
+    /// accounts only. Off by default.
+    pub no_scopes_login: bool,
 }
 
 impl Default for AccountSettings {
@@ -555,6 +570,7 @@ impl Default for AccountSettings {
         Self {
             state_match: jumpgate_domain::states::StateMatchMode::MainOnly,
             allow_alt_removal: true,
+            no_scopes_login: false,
         }
     }
 }

@@ -45,7 +45,7 @@ pub struct AccountCharacter {
 const SELECT: &str = "SELECT a.id AS account_id, a.main_character_id AS account_main_character_id,
          a.superuser AS account_superuser, a.state AS account_state, a.email AS account_email,
          a.email_verified AS account_email_verified, a.timezone AS account_timezone,
-         a.created_at AS account_created_at,
+         a.created_at AS account_created_at, a.status AS account_status,
          c.id, c.name, c.owner_hash, c.corporation_id, c.alliance_id, c.faction_id, c.added_at,
          c.last_checked_at,
          co.name AS corporation_name, co.ticker AS corporation_ticker,
