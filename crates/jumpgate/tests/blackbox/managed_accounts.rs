@@ -33,6 +33,18 @@ async fn save(t: &TestApp, group: Group) -> GroupId {
     t.store.save_group(&group).await.unwrap().id
 }
 
+/// A character of a third EVE account: neither the superuser's nor the member's.
+fn third_person(t: &TestApp) -> i64 {
+    let first = t.sim.characters()[0].owner_hash.clone();
+    let member = t.sim.character(t.member_character()).unwrap().owner_hash;
+    t.sim
+        .characters()
+        .into_iter()
+        .find(|c| c.owner_hash != first && c.owner_hash != member)
+        .unwrap()
+        .character_id
+}
+
 /// The superuser (the demo's first login) and a member of another EVE account, signed in.
 async fn admin_and_member(t: &TestApp) -> (Browser, i64, AccountId) {
     let admin = t.browser();
@@ -154,17 +166,9 @@ on_both_backends!(
     a_member_without_admin_users_cannot_change_a_status,
     |t: TestApp| async move {
         let (_, _, account) = admin_and_member(&t).await;
-        let other = t
-            .sim
-            .characters()
-            .into_iter()
-            .find(|c| {
-                c.owner_hash != t.sim.characters()[0].owner_hash
-                    && c.owner_hash != t.sim.character(t.member_character()).unwrap().owner_hash
-            })
-            .unwrap();
+        let other = third_person(&t);
         let b = t.browser();
-        b.login_ok(other.character_id).await;
+        b.login_ok(other).await;
         let r = b
             .post_form(
                 &format!("/admin/users/{account}/status"),
@@ -214,5 +218,61 @@ on_both_backends!(
             section.contains(&format!(r#"href="/admin/users/{account}""#)),
             "{section}"
         );
+    }
+);
+
+on_each_backend!(
+    the_login_without_esi_scopes_is_for_managed_accounts_characters_only,
+    |backend| async move {
+        let t = TestApp::spawn_with(backend, |s| s.accounts.no_scopes_login = true).await;
+        let (admin, member, account) = admin_and_member(&t).await;
+        let (_, home) = t.browser().get_text("/").await;
+        assert!(home.contains("/sso/login?login=core.no-scopes"), "{home}");
+
+        // A standard account's character, or one Jumpgate does not know, is refused.
+        let stranger = third_person(&t);
+        for character in [member, stranger] {
+            let r = t.browser().login_with("core.no-scopes", character).await;
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{character}");
+            let page = r.text().await.unwrap();
+            assert!(
+                page.contains("only for the characters of managed accounts"),
+                "{page}"
+            );
+        }
+        assert!(
+            t.store
+                .character(jumpgate_domain::CharacterId(stranger))
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // Managed, its character signs in without scopes; its stored token is left as it was.
+        post_ok(
+            &admin,
+            &format!("/admin/users/{account}/status"),
+            &[("status", "managed")],
+        )
+        .await;
+        let before = t
+            .store
+            .token(jumpgate_domain::CharacterId(member), "core.default")
+            .await
+            .unwrap()
+            .unwrap();
+        let b = t.browser();
+        let r = b.login_with("core.no-scopes", member).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (status, page) = b.get_text("/account").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains(&format!("account #{account}")), "{page}");
+        let after = t
+            .store
+            .token(jumpgate_domain::CharacterId(member), "core.default")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.refresh_token, before.refresh_token);
     }
 );
