@@ -224,8 +224,6 @@ const ROWS: &[(&str, Rule)] = &[
         "set_account_status",
         Rule::Holds(&[Permission::ADMIN_USERS]),
     ),
-    // Someone else's; their own is open to every person.
-    ("deactivation_of", Rule::Holds(&[Permission::ADMIN_USERS])),
     ("check_tokens_now", Rule::Background),
     ("send_deactivation_mails", Rule::Background),
     // groups: every member (what is visible to them)
@@ -794,7 +792,6 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .set_account_status(c(), w.target, "retired")
             .await
             .map(drop),
-        "deactivation_of" => app.deactivation_of(c(), w.target).await.map(drop),
         "check_tokens_now" => app
             .check_tokens_now(c(), Some(CharacterId(999_999)))
             .await

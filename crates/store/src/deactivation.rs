@@ -9,7 +9,7 @@ use jumpgate_domain::AccountId;
 use jumpgate_domain::deactivation::Episode;
 use time::OffsetDateTime;
 
-fn read_episode<R: Cols>(r: &R) -> Result<Episode> {
+pub(crate) fn read_episode<R: Cols>(r: &R) -> Result<Episode> {
     Ok(Episode {
         since: r.time("since")?,
         deactivated_at: r.time_opt("deactivated_at")?,

@@ -71,6 +71,8 @@ pub struct AccountView {
     /// When the next verification mail may go to its unverified address; `None`: now, or
     /// nothing to verify.
     pub next_verification_mail: Option<time::OffsetDateTime>,
+    /// Whether its groups count, or from when they will not (ADR 0029).
+    pub deactivation: crate::deactivation::DeactivationView,
 }
 
 impl App {
@@ -346,6 +348,7 @@ impl App {
             .await?
             .ok_or_else(|| AppError::NotFound("this account no longer exists".into()))?;
         let acc = found.account;
+        let deactivation = self.deactivation_view(found.deactivation.as_ref(), &found.characters);
         let views = found
             .characters
             .into_iter()
@@ -360,6 +363,7 @@ impl App {
             })
             .collect();
         Ok(AccountView {
+            deactivation,
             next_verification_mail: self.next_verification_mail_at(&acc).await?,
             account: acc,
             characters: views,

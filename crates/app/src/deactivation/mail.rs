@@ -57,7 +57,7 @@ impl App {
         caller: &Caller,
         account: AccountId,
     ) -> AppResult<Option<bool>> {
-        let view = self.deactivation_of(caller, account).await?;
+        let view = self.deactivation_of(account).await?;
         let Some(acc) = self.store().account(account).await? else {
             return Ok(None);
         };

@@ -15,16 +15,15 @@ pub use settings::DeactivationSettings;
 
 use crate::App;
 use crate::audit::{account_target, audit_in};
-use crate::caller::Caller;
 use crate::error::AppResult;
 use jumpgate_domain::account::TokenStatus;
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::deactivation::{
     CharacterToken, Deactivation, DeactivationRules, Episode, TokenHealth, Transition,
 };
-use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::states::Affiliation;
 use jumpgate_domain::{AccountId, CharacterId, EveLogin};
+use jumpgate_store::AccountCharacter;
 use serde_json::json;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -72,40 +71,43 @@ impl App {
         self.settings().deactivation.rules()
     }
 
-    /// Where `account` stands: its own page (the person) or the admin account page
-    /// (`admin.users`).
-    pub async fn deactivation_of(
-        &self,
-        caller: &Caller,
-        account: AccountId,
-    ) -> AppResult<DeactivationView> {
-        caller.require_self_or(account, Permission::ADMIN_USERS)?;
-        let episode = self.store().deactivation(account).await?;
-        let characters = self.character_tokens(account).await?;
-        let names: BTreeMap<CharacterId, String> = self
-            .store()
-            .characters_of(account)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.name))
-            .collect();
-        let rules = self.deactivation_rules();
-        Ok(DeactivationView {
-            state: rules.state(episode.as_ref()),
-            enabled: rules.groups_require_valid_token,
-            bad_characters: characters
-                .iter()
-                .filter(|c| c.token != TokenHealth::Valid)
-                .map(|c| {
-                    let id = c.affiliation.character;
-                    (
-                        id,
-                        names.get(&id).cloned().unwrap_or_else(|| id.to_string()),
-                    )
-                })
-                .collect(),
-            mail_sent_at: episode.and_then(|e| e.mail_sent_at),
+    /// Where `account` stands, for the use cases that checked their caller (the mail). The
+    /// pages read it with the account (`AccountView::deactivation`).
+    pub(crate) async fn deactivation_of(&self, account: AccountId) -> AppResult<DeactivationView> {
+        let found = self.store().account_with_characters(account).await?;
+        Ok(match found {
+            Some(f) => self.deactivation_view(f.deactivation.as_ref(), &f.characters),
+            None => self.deactivation_view(None, &[]),
         })
+    }
+
+    /// An account's deactivation from its episode and its characters with their tokens (what
+    /// the account pages read in one statement anyway).
+    pub(crate) fn deactivation_view(
+        &self,
+        episode: Option<&Episode>,
+        characters: &[AccountCharacter],
+    ) -> DeactivationView {
+        let rules = self.deactivation_rules();
+        let bad_characters = match episode {
+            // Nothing to renew while no episode is open.
+            None => Vec::new(),
+            Some(_) => characters
+                .iter()
+                .filter(|c| {
+                    !c.tokens
+                        .iter()
+                        .any(|t| t.login == EveLogin::DEFAULT && t.status == TokenStatus::Valid)
+                })
+                .map(|c| (c.character.id, c.character.name.clone()))
+                .collect(),
+        };
+        DeactivationView {
+            state: rules.state(episode),
+            enabled: rules.groups_require_valid_token,
+            bad_characters,
+            mail_sent_at: episode.and_then(|e| e.mail_sent_at),
+        }
     }
 
     /// Every character of `account` with where it is and how its login token stands.

@@ -73,8 +73,14 @@ store_test!(
             store.deactivation(a).await.unwrap(),
             Some(episode(since, Some(off)))
         );
+        // The account pages' one read carries it too.
+        let page = store.account_with_characters(a).await.unwrap().unwrap();
+        assert_eq!(page.deactivation, Some(episode(since, Some(off))));
+        assert_eq!(page.characters.len(), 1);
         store.save_deactivation(a, None).await.unwrap();
         assert_eq!(store.deactivation(a).await.unwrap(), None);
+        let page = store.account_with_characters(a).await.unwrap().unwrap();
+        assert_eq!(page.deactivation, None);
         assert!(
             store
                 .save_deactivation(AccountId(999_999), Some(&episode(since, None)))

@@ -69,13 +69,7 @@ pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<Ac
         .next_verification_mail
         .map(|at| when(at, state.app.now()))
         .unwrap_or_default();
-    let deactivation = notice(
-        &state
-            .app
-            .deactivation_of(&viewer.caller, viewer.account)
-            .await?,
-        state.app.now(),
-    );
+    let deactivation = notice(&view.deactivation, state.app.now());
     Ok(AccountPage {
         deactivation,
         signed_in_on: super::sessions::browsers(sessions),

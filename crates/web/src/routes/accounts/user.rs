@@ -70,10 +70,7 @@ pub async fn show(
         .await?;
     let sessions = state.app.session_count(&viewer.caller, id).await?;
     let groups = held_rows(&state.app.groups_of_account(&viewer.caller, id).await?);
-    let deactivation = notice(
-        &state.app.deactivation_of(&viewer.caller, id).await?,
-        state.app.now(),
-    );
+    let deactivation = notice(&view.deactivation, state.app.now());
     let status = view.account.status;
     let other = match status {
         AccountStatus::Standard => AccountStatus::Managed,
