@@ -146,6 +146,8 @@ impl App {
                     tx.commit().await?;
                     self.recompute_access(*old, &Actor::System("login".into()))
                         .await?;
+                    self.judge_deactivation_quietly(*old, &Actor::System("login".into()))
+                        .await;
                     self.revalidate_standings_after(*old, "character transferred")
                         .await;
                 }
@@ -233,6 +235,9 @@ impl App {
                 tx.commit().await?;
                 self.recompute_access(*from, &Actor::Account(to.get()))
                     .await?;
+                // The character may have been the one whose token was bad.
+                self.judge_deactivation_quietly(*from, &Actor::Account(to.get()))
+                    .await;
                 self.revalidate_standings_after(*from, "character left")
                     .await;
                 *to
@@ -456,6 +461,8 @@ impl App {
             json!({"account": account.get(), "name": c.name, "reason": RemovalReason::RemovedByOwner.as_str()}),).await?;
         tx.commit().await?;
         self.recompute_access(account, &caller.actor()).await?;
+        self.judge_deactivation_quietly(account, &caller.actor())
+            .await;
         self.revalidate_standings_after(account, "character removed")
             .await;
         Ok(c.name)

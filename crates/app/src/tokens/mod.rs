@@ -379,6 +379,7 @@ impl App {
         .await?;
         tx.commit().await?;
         self.recompute_access(c.account, &actor).await?;
+        self.judge_deactivation_quietly(c.account, &actor).await;
         self.revalidate_standings_after(c.account, "character transferred")
             .await;
         Ok(RefreshOutcome::Transferred)

@@ -9,6 +9,7 @@
 
 use crate::support::{Backend, Browser, TestApp, test_start};
 use jumpgate::config::DeactivationSettings;
+use jumpgate_app::Caller;
 use jumpgate_domain::clock::{Clock, ManualClock};
 use jumpgate_domain::groups::Group;
 use jumpgate_domain::{AccountId, CharacterId};
@@ -217,5 +218,53 @@ on_each_backend!(
         assert!(w.group_counts().await);
         assert!(w.mails().is_empty());
         w.t.sim.set_sso_fault(None);
+    }
+);
+
+on_each_backend!(
+    checking_one_characters_tokens_now_finds_a_dead_one_and_removing_it_ends_the_episode,
+    |backend| async move {
+        let w = world(backend).await;
+        // An alt of the member's EVE account joins the account and loses its token.
+        let owner = w.t.sim.character(w.member).unwrap().owner_hash;
+        let alt =
+            w.t.sim
+                .characters_of_account(&owner)
+                .into_iter()
+                .find(|c| c.character_id != w.member)
+                .expect("the member's EVE account has an alt")
+                .character_id;
+        w.browser.login_ok(alt).await;
+        w.t.sim.revoke_tokens(alt);
+
+        // `jumpgate tokens check --character`: refreshed whatever its expiry.
+        let check =
+            w.t.app
+                .check_tokens_now(&Caller::cli("tokens check"), Some(CharacterId(alt)))
+                .await
+                .unwrap();
+        assert_eq!(check.outcomes.get("invalidated"), Some(&1), "{check:?}");
+        assert!(matches!(
+            w.t.app
+                .account_view(&Caller::cli("test"), w.account)
+                .await
+                .unwrap()
+                .deactivation
+                .state,
+            jumpgate_domain::deactivation::Deactivation::Soon { .. }
+        ));
+
+        // The member removes the alt: nothing bad is left, the episode ends at once.
+        let r = w
+            .browser
+            .post_form(&format!("/account/characters/{alt}/remove"), &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(w.t.store.deactivation(w.account).await.unwrap(), None);
+        assert_eq!(
+            w.t.audit_count("account.deactivation_cancelled", w.account)
+                .await,
+            1
+        );
     }
 );
