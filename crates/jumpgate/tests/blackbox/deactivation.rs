@@ -168,6 +168,13 @@ on_each_backend!(
         let (_, page) = w.browser.get_text("/account").await;
         assert!(page.contains("Deactivated since"), "{page}");
         assert!(page.contains("kept, inactive"), "{page}");
+        // The administrators' account page says so (a fresh sign-in: a day has passed).
+        let admin = w.t.browser();
+        admin.login_ok(w.t.sim.characters()[0].character_id).await;
+        let (_, page) = admin.get_text(&format!("/admin/users/{}", w.account)).await;
+        assert!(page.contains(r#"data-deactivation-state="yes""#), "{page}");
+        assert!(page.contains("kept, inactive"), "{page}");
+        assert!(page.contains(r#"data-status="standard""#), "{page}");
         w.check_tokens().await;
         assert_eq!(w.mails().len(), 1, "one mail per episode");
         assert_eq!(
