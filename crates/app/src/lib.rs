@@ -102,6 +102,9 @@ impl App {
         if settings.accounts.no_scopes_login {
             logins.push(EveLogin::core_no_scopes());
         }
+        if settings.deactivation.eve_mail_from.is_some() {
+            logins.push(EveLogin::core_mail());
+        }
         Self {
             inner: Arc::new(Inner {
                 store,

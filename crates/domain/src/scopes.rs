@@ -88,6 +88,19 @@ impl EveLogin {
     /// `core.no-scopes`): it proves who someone is and leaves no token to check.
     pub const NO_SCOPES: &'static str = "core.no-scopes";
 
+    /// The login of the character that sends Jumpgate's EVE mails (`[deactivation]
+    /// eve_mail_from`, Neucore's `core.mail`).
+    pub const MAIL: &'static str = "core.mail";
+
+    /// The mail sender's login: only the scope to send mail.
+    pub fn core_mail() -> Self {
+        Self {
+            name: Self::MAIL.to_owned(),
+            description: "Send Jumpgate's EVE mails from this character".to_owned(),
+            scopes: ScopeSet::new(["esi-mail.send_mail.v1"]),
+        }
+    }
+
     /// The login without scopes (enabled by `[accounts] no_scopes_login`).
     pub fn core_no_scopes() -> Self {
         Self {

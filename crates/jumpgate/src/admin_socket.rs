@@ -66,8 +66,8 @@ pub async fn execute(app: &App, request: &AdminRequest) -> AdminReply {
             .await
             .and_then(|mails| {
                 let report = format!(
-                    "{} deactivation mail(s) sent ({} by email), {} failed",
-                    mails.sent, mails.emailed, mails.failed
+                    "{} deactivation mail(s) sent ({} by email, {} as EVE mail), {} failed, {} left for the next run",
+                    mails.sent, mails.emailed, mails.eve_mailed, mails.failed, mails.postponed
                 );
                 if mails.failed > 0 {
                     Err(jumpgate_app::AppError::Invalid(format!(

@@ -126,6 +126,24 @@ impl App {
     }
 }
 
+impl App {
+    /// The mail sender's login (`core.mail`) is for the one character `[deactivation]
+    /// eve_mail_from` names: nobody else's token is wanted for it.
+    pub(crate) fn check_mail_login(
+        &self,
+        character: jumpgate_domain::CharacterId,
+    ) -> AppResult<()> {
+        if self.settings().deactivation.eve_mail_from == Some(character.get()) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "this EVE login is for the character that sends Jumpgate's EVE mails (deactivation.eve_mail_from): log in with EVE as usual"
+                    .to_owned(),
+            ))
+        }
+    }
+}
+
 /// Whether `login` is the login without ESI scopes.
 pub(crate) fn is_no_scopes(login: &EveLogin) -> bool {
     login.name == EveLogin::NO_SCOPES

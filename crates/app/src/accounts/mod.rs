@@ -112,6 +112,9 @@ impl App {
         if no_scopes {
             self.check_no_scopes_login(&decision).await?;
         }
+        if login.name == EveLogin::MAIL {
+            self.check_mail_login(id)?;
+        }
 
         // Read where the character stands before writing anything: if ESI fails, nothing changed.
         let affiliation = match &decision {

@@ -21,6 +21,9 @@ pub struct DeactivationSettings {
     pub alliances: Vec<i64>,
     /// …or in one of these corporations (ids).
     pub corporations: Vec<i64>,
+    /// The character (id) that sends the episodes' notices as EVE mail too, once it has logged
+    /// in with the EVE login `core.mail` (`/sso/login?login=core.mail`). None: no EVE mail.
+    pub eve_mail_from: Option<i64>,
 }
 
 impl DeactivationSettings {
@@ -41,6 +44,12 @@ impl DeactivationSettings {
                     "{name} holds {bad}: EVE ids are positive whole numbers, e.g. [99000001]"
                 ));
             }
+        }
+        if self.eve_mail_from.is_some_and(|id| id <= 0) {
+            problems.push(
+                "deactivation.eve_mail_from must be a character id (a positive whole number)"
+                    .to_owned(),
+            );
         }
         if self.groups_require_valid_token
             && self.alliances.is_empty()
@@ -78,10 +87,15 @@ mod tests {
             delay_hours: 100_000,
             alliances: vec![-1],
             corporations: Vec::new(),
+            eve_mail_from: Some(0),
         }
         .validate(&mut problems);
         let all = problems.join("\n");
-        for setting in ["deactivation.delay_hours", "deactivation.alliances"] {
+        for setting in [
+            "deactivation.delay_hours",
+            "deactivation.alliances",
+            "deactivation.eve_mail_from",
+        ] {
             assert!(all.contains(setting), "{setting} missing from: {all}");
         }
         let mut problems = Vec::new();

@@ -38,6 +38,7 @@ pub fn registry() -> JobRegistry {
             .with("deactivated", d.deactivated)
             .with("reactivated or cleared", d.ended)
             .with("deactivation mails", mails.sent)
+            .with("deactivation EVE mails", mails.eve_mailed)
             .with("deactivation mails failed", mails.failed);
         Ok::<_, JobError>(
             check

@@ -822,7 +822,7 @@ async fn tokens_check_judges_deactivation_and_the_mail_goes_once_as_the_command_
     ran.assert_failure_saying(&["knows no character 999999"]);
 
     for sent in [
-        "1 deactivation mail(s) sent (1 by email)",
+        "1 deactivation mail(s) sent (1 by email, 0 as EVE mail)",
         "0 deactivation mail(s) sent",
     ] {
         let ran = run(

@@ -35,6 +35,12 @@ struct World {
 }
 
 async fn world(backend: Backend) -> World {
+    world_with(backend, false).await
+}
+
+/// [`world`]; with `eve_mail`, the first character (the demo's superuser) is the EVE mail
+/// sender, and the application is registered for the mail scope too.
+async fn world_with(backend: Backend, eve_mail: bool) -> World {
     let clock = Arc::new(ManualClock::new(test_start()));
     // Someone of another EVE account than the first character (the demo's superuser), in an
     // alliance: the rule covers their alliance. The universe is the same for the same seed.
@@ -54,9 +60,20 @@ async fn world(backend: Backend) -> World {
             delay_hours: DELAY_HOURS,
             alliances: vec![alliance],
             corporations: Vec::new(),
+            eve_mail_from: eve_mail.then_some(universe[0].character_id),
         };
     })
     .await;
+    if eve_mail {
+        let mut scopes = jumpgate_evesim::sso::scopes::JUMPGATE_SCOPES.to_vec();
+        scopes.push("esi-mail.send_mail.v1");
+        t.sim.register_client_with_scopes(
+            crate::support::CLIENT_ID,
+            crate::support::CLIENT_SECRET,
+            t.settings.callback_url().as_str(),
+            &scopes,
+        );
+    }
     // The demo's superuser first, then the member.
     t.browser()
         .login_ok(t.sim.characters()[0].character_id)
@@ -273,5 +290,45 @@ on_each_backend!(
                 .await,
             1
         );
+    }
+);
+
+on_each_backend!(
+    the_notice_goes_as_eve_mail_from_the_mail_character_once_per_episode,
+    |backend| async move {
+        let w = world_with(backend, true).await;
+        let sender = w.t.sim.characters()[0].character_id;
+        // Only the configured sender may use the mail login.
+        let r = w.t.browser().login_with("core.mail", w.member).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = w.t.browser().login_with("core.mail", sender).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert!(
+            w.t.store
+                .token(CharacterId(sender), "core.mail")
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        w.t.sim.revoke_tokens(w.member);
+        let numbers = w.check_tokens().await;
+        assert_eq!(number(&numbers, "deactivation EVE mails"), 1, "{numbers:?}");
+        w.check_tokens().await;
+        let mails: Vec<_> =
+            w.t.sim
+                .mails()
+                .into_iter()
+                .filter(|m| m.subject == SUBJECT_SOON)
+                .collect();
+        assert_eq!(mails.len(), 1, "one EVE mail per episode");
+        assert_eq!(mails[0].from, sender);
+        assert_eq!(mails[0].recipients, [(w.member, "character".to_owned())]);
+        assert!(
+            mails[0].body.contains("lost its EVE login"),
+            "{}",
+            mails[0].body
+        );
+        assert_eq!(w.mails().len(), 1, "and the email");
     }
 );
