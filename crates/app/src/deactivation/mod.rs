@@ -25,7 +25,6 @@ use jumpgate_domain::states::Affiliation;
 use jumpgate_domain::{AccountId, CharacterId, EveLogin};
 use jumpgate_store::AccountCharacter;
 use serde_json::json;
-use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 /// What a pass over the accounts to judge did.
@@ -92,14 +91,11 @@ impl App {
         let bad_characters = match episode {
             // Nothing to renew while no episode is open.
             None => Vec::new(),
-            Some(_) => characters
+            Some(_) => character_tokens(characters)
                 .iter()
-                .filter(|c| {
-                    !c.tokens
-                        .iter()
-                        .any(|t| t.login == EveLogin::DEFAULT && t.status == TokenStatus::Valid)
-                })
-                .map(|c| (c.character.id, c.character.name.clone()))
+                .zip(characters)
+                .filter(|(t, _)| t.token != TokenHealth::Valid)
+                .map(|(_, c)| (c.character.id, c.character.name.clone()))
                 .collect(),
         };
         DeactivationView {
@@ -108,35 +104,6 @@ impl App {
             bad_characters,
             mail_sent_at: episode.and_then(|e| e.mail_sent_at),
         }
-    }
-
-    /// Every character of `account` with where it is and how its login token stands.
-    async fn character_tokens(&self, account: AccountId) -> AppResult<Vec<CharacterToken>> {
-        let characters = self.store().characters_of(account).await?;
-        let ids: Vec<CharacterId> = characters.iter().map(|c| c.id).collect();
-        let tokens: BTreeMap<CharacterId, TokenStatus> = self
-            .store()
-            .tokens_of_login(EveLogin::DEFAULT, &ids)
-            .await?
-            .into_iter()
-            .map(|t| (t.character, t.status))
-            .collect();
-        Ok(characters
-            .iter()
-            .map(|c| CharacterToken {
-                affiliation: Affiliation {
-                    character: c.id,
-                    corporation: c.corporation,
-                    alliance: c.alliance,
-                    faction: c.faction,
-                },
-                token: match tokens.get(&c.id) {
-                    None => TokenHealth::Missing,
-                    Some(TokenStatus::Valid) => TokenHealth::Valid,
-                    Some(TokenStatus::Invalid | TokenStatus::Revoked) => TokenHealth::Invalid,
-                },
-            })
-            .collect())
     }
 
     /// Whether anyone may be deactivated now: not while the SSO safety valve is tripped (the
@@ -172,19 +139,20 @@ impl App {
         may_deactivate: bool,
         actor: &Actor,
     ) -> AppResult<Vec<Transition>> {
-        let Some(acc) = self.store().account(account).await? else {
+        // The account, its episode, its characters and their tokens: one statement.
+        let Some(found) = self.store().account_with_characters(account).await? else {
             return Ok(Vec::new());
         };
         let rules = self.deactivation_rules();
-        let stored = self.store().deactivation(account).await?;
-        // Nothing to judge and nothing to end: skip the token reads.
+        let stored = found.deactivation;
+        // Nothing to judge and nothing to end: the rule is off and no episode is open.
         if stored.is_none() && !rules.groups_require_valid_token {
             return Ok(Vec::new());
         }
-        let characters = self.character_tokens(account).await?;
+        let characters = character_tokens(&found.characters);
         let now = self.now();
         let after = rules.judge(
-            acc.status,
+            found.account.status,
             &characters,
             stored.as_ref(),
             now,
@@ -280,6 +248,27 @@ fn transition_label(t: &Transition) -> &'static str {
         Transition::Deactivated => "deactivated",
         Transition::Ended { .. } => "ended",
     }
+}
+
+/// Every character with where it is and how its login token (`core.default`) stands: missing,
+/// valid, or declared dead (invalid, revoked). What the judgement and the pages both read.
+fn character_tokens(characters: &[AccountCharacter]) -> Vec<CharacterToken> {
+    characters
+        .iter()
+        .map(|c| CharacterToken {
+            affiliation: Affiliation {
+                character: c.character.id,
+                corporation: c.character.corporation,
+                alliance: c.character.alliance,
+                faction: c.character.faction,
+            },
+            token: match c.tokens.iter().find(|t| t.login == EveLogin::DEFAULT) {
+                None => TokenHealth::Missing,
+                Some(t) if t.status == TokenStatus::Valid => TokenHealth::Valid,
+                Some(_) => TokenHealth::Invalid,
+            },
+        })
+        .collect()
 }
 
 /// A time as the audit log's details write it.
