@@ -122,6 +122,7 @@ const ROWS: &[(&str, Rule)] = &[
     ("search_accounts", Rule::Holds(&[Permission::ADMIN_USERS])),
     ("search_characters", Rule::Holds(&[Permission::ADMIN_USERS])),
     ("search_everything", Rule::Holds(&[Permission::ADMIN_USERS])),
+    ("accounts_by", Rule::Holds(&[Permission::ADMIN_USERS])),
     (
         "direct_permissions",
         Rule::Holds(&[Permission::ADMIN_USERS]),
@@ -551,6 +552,14 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "search_accounts" => app.search_accounts(c(), "", 10).await.map(drop),
         "search_characters" => app.search_characters(c(), "Pilot", 10).await.map(drop),
         "search_everything" => app.search_everything(c(), "Pilot").await.map(drop),
+        "accounts_by" => app
+            .accounts_by(
+                c(),
+                crate::accounts::search::AccountFilter::Corporation(CorporationId(98_000_001)),
+                10,
+            )
+            .await
+            .map(drop),
         "direct_permissions" => app.direct_permissions(c(), w.target).await.map(drop),
         "removed_characters" => app.removed_characters(c(), None, 10).await.map(drop),
         // An `admin.*` permission needs superuser besides (its own test below).

@@ -5,10 +5,10 @@
 
 use crate::App;
 use crate::caller::Caller;
-use crate::error::AppResult;
-use jumpgate_domain::GroupId;
+use crate::error::{AppError, AppResult};
 use jumpgate_domain::account::Character;
 use jumpgate_domain::permissions::Permission;
+use jumpgate_domain::{CorporationId, GroupId};
 use jumpgate_store::{AccountSummary, CorporationInfo};
 
 /// At most this many of each kind.
@@ -100,6 +100,56 @@ impl App {
             accounts: store.search_accounts(query, FOUND_PER_KIND, 0).await?,
             corporations,
             groups,
+        })
+    }
+}
+
+/// Which accounts the administrators' list shows instead of searching names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountFilter {
+    /// The accounts with a character in this corporation.
+    Corporation(CorporationId),
+    /// The accounts in this group.
+    Group(GroupId),
+}
+
+/// The accounts a filter found, with what the filter is, in words.
+#[derive(Debug, Clone)]
+pub struct FilteredAccounts {
+    /// "with a character in Corp [TICK]", "in the group Scouts".
+    pub label: String,
+    pub accounts: Vec<AccountSummary>,
+}
+
+impl App {
+    /// The accounts with a character in a corporation, or in a group (any group, private ones
+    /// included), by main name, at most `limit`. Needs `admin.users`.
+    pub async fn accounts_by(
+        &self,
+        caller: &Caller,
+        filter: AccountFilter,
+        limit: i64,
+    ) -> AppResult<FilteredAccounts> {
+        caller.require(Permission::ADMIN_USERS)?;
+        let store = self.store();
+        Ok(match filter {
+            AccountFilter::Corporation(id) => FilteredAccounts {
+                label: match store.corporation(id).await? {
+                    Some(c) => format!("with a character in {} [{}]", c.name, c.ticker),
+                    None => format!("with a character in corporation #{id}"),
+                },
+                accounts: store.accounts_in_corporation(id, limit).await?,
+            },
+            AccountFilter::Group(id) => {
+                let group = store
+                    .group(id)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("there is no group #{id}")))?;
+                FilteredAccounts {
+                    label: format!("in the group {}", group.name),
+                    accounts: store.accounts_in_group(id, limit).await?,
+                }
+            }
         })
     }
 }

@@ -198,10 +198,38 @@ on_both_backends!(
             "{section}"
         );
 
+        // The users list filtered by the group: every member, not only the first found.
+        let (status, page) = admin.get_text(&format!("/admin/users?group={group}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains("Accounts in the group Hidden Scouts"),
+            "{page}"
+        );
+        assert!(
+            page.contains(&format!(r#"href="/admin/users/{account}""#)),
+            "{page}"
+        );
+        let (status, page) = admin.get_text("/admin/users?group=scouts").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(page.contains("is not a group id"), "{page}");
+        let (status, _) = admin.get_text("/admin/users?group=999999").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
         let corporation = t
             .sim
             .corporation(t.sim.character(member).unwrap().corporation_id)
             .unwrap();
+        let (status, page) = admin
+            .get_text(&format!(
+                "/admin/users?corporation={}",
+                corporation.corporation_id
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains(&format!(r#"href="/admin/users/{account}""#)),
+            "{page}"
+        );
         let (_, page) = admin
             .get_text(&format!(
                 "/admin/search?q={}",
