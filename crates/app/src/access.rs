@@ -1,8 +1,9 @@
 //! An account's access follows its characters. Whenever they change (a login, an alt added,
 //! removed or moved, the affiliation sweep) or the rules do (a state or a group edited), its
-//! state, the groups its rules give and the roles EVE gives (CEO, Director) are recomputed
-//! together, here: `states` decides the state, `groups::automatic` the memberships the rules
-//! give and take, `roles::eve` the leadership roles.
+//! state, the groups its rules give (by the account's status: a managed account gets no
+//! automatic group) and the roles EVE gives (CEO, Director) are recomputed together, here:
+//! `states` decides the state, `groups::automatic` the memberships the rules give and take,
+//! `roles::eve` the leadership roles.
 
 use crate::App;
 use crate::error::AppResult;
@@ -111,7 +112,7 @@ impl App {
         self.recompute_eve_roles(account, &affiliations, &rules.eve_roles, actor)
             .await?;
         let groups = self
-            .group_rule_changes(account, &affiliations, &rules.groups)
+            .group_rule_changes(account, acc.status, &affiliations, &rules.groups)
             .await?;
         Ok((state_changed, groups))
     }

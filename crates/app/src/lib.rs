@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod audit;
 pub mod caller;
 mod change_counters;
+pub mod deactivation;
 pub mod error;
 pub mod esi_adapters;
 pub mod groups;
@@ -98,13 +99,19 @@ impl App {
         keys: KeyRing,
         settings: AppSettings,
     ) -> Self {
-        let logins = vec![
+        let mut logins = vec![
             EveLogin::core_default(),
             settings.standings.sync_login(),
             standings::workflow::import_login(),
             roles::eve::leadership_login(),
             jumpgate_domain::tracking::tracking_login(),
         ];
+        if settings.accounts.no_scopes_login {
+            logins.push(EveLogin::core_no_scopes());
+        }
+        if settings.deactivation.eve_mail_from.is_some() {
+            logins.push(EveLogin::core_mail());
+        }
         Self {
             inner: Arc::new(Inner {
                 store,

@@ -125,6 +125,7 @@ const ROWS: &[(&str, Rule)] = &[
     ("search_accounts", Rule::Holds(&[Permission::ADMIN_USERS])),
     ("search_characters", Rule::Holds(&[Permission::ADMIN_USERS])),
     ("search_everything", Rule::Holds(&[Permission::ADMIN_USERS])),
+    ("accounts_by", Rule::Holds(&[Permission::ADMIN_USERS])),
     (
         "direct_permissions",
         Rule::Holds(&[Permission::ADMIN_USERS]),
@@ -222,6 +223,13 @@ const ROWS: &[(&str, Rule)] = &[
     ("validate_standings", Rule::Background),
     ("run_bulk_operation", Rule::Background),
     ("recompute_groups", Rule::Background),
+    // managed accounts and soft deactivation
+    (
+        "set_account_status",
+        Rule::Holds(&[Permission::ADMIN_USERS]),
+    ),
+    ("check_tokens_now", Rule::Background),
+    ("send_deactivation_mails", Rule::Background),
     // groups: every member (what is visible to them)
     ("groups_overview", Rule::Person),
     ("group_view", Rule::Person),
@@ -576,6 +584,14 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "search_accounts" => app.search_accounts(c(), "", 10).await.map(drop),
         "search_characters" => app.search_characters(c(), "Pilot", 10).await.map(drop),
         "search_everything" => app.search_everything(c(), "Pilot").await.map(drop),
+        "accounts_by" => app
+            .accounts_by(
+                c(),
+                crate::accounts::search::AccountFilter::Corporation(CorporationId(98_000_001)),
+                10,
+            )
+            .await
+            .map(drop),
         "direct_permissions" => app.direct_permissions(c(), w.target).await.map(drop),
         "removed_characters" => app.removed_characters(c(), None, 10).await.map(drop),
         // An `admin.*` permission needs superuser besides (its own test below).
@@ -865,6 +881,16 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .update_member_tracking(c(), Some(CORPORATION))
             .await
             .map(drop),
+        // A status that does not exist: an allowed caller is answered "invalid", nothing changes.
+        "set_account_status" => app
+            .set_account_status(c(), w.target, "retired")
+            .await
+            .map(drop),
+        "check_tokens_now" => app
+            .check_tokens_now(c(), Some(CharacterId(999_999)))
+            .await
+            .map(drop),
+        "send_deactivation_mails" => app.send_deactivation_mails(c()).await.map(drop),
         _ => return None,
     };
     Some(r)

@@ -24,6 +24,8 @@ pub struct AppSettings {
     pub mail_limits: jumpgate_domain::verification_mail::MailLimits,
     /// `[audit]`: where checks of the audit chain anchor it.
     pub audit: AuditSettings,
+    /// `[deactivation]`: whether groups require a valid login token, and after how long.
+    pub deactivation: crate::deactivation::DeactivationSettings,
 }
 
 impl Default for AppSettings {
@@ -38,6 +40,7 @@ impl Default for AppSettings {
             sessions: crate::sessions::SessionSettings::default(),
             mail_limits: jumpgate_domain::verification_mail::MailLimits::default(),
             audit: AuditSettings::default(),
+            deactivation: crate::deactivation::DeactivationSettings::default(),
         }
     }
 }

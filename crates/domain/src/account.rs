@@ -17,6 +17,53 @@ pub struct Account {
     pub email_verified: bool,
     pub timezone: Option<String>,
     pub created_at: OffsetDateTime,
+    /// Standard, or managed by hand (Neucore's "managed" accounts).
+    pub status: AccountStatus,
+}
+
+/// Whether an account follows the automatic rules (`Standard`) or is managed by hand
+/// (`Managed`: no automatic or default groups, never deactivated for its tokens; required and
+/// forbidden groups still apply). Administrators (`admin.users`) change it; a change removes
+/// every group the account holds, so that nothing given under the old rules lingers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    #[default]
+    Standard,
+    Managed,
+}
+
+impl AccountStatus {
+    pub const ALL: [Self; 2] = [Self::Standard, Self::Managed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Managed => "managed",
+        }
+    }
+
+    /// Reads a status as stored or typed (trimmed, any case).
+    pub fn parse(text: &str) -> Option<Self> {
+        let wanted = text.trim().to_lowercase();
+        Self::ALL.into_iter().find(|s| s.as_str() == wanted)
+    }
+
+    /// What it means, as the admin page says it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Standard => "groups by the rules; deactivated when a token goes bad",
+            Self::Managed => {
+                "no automatic or default groups, never deactivated; required and forbidden groups still apply"
+            }
+        }
+    }
+
+    /// Whether the groups' automatic rules (corporations, alliances, the default group) give
+    /// this account groups.
+    pub fn gets_automatic_groups(self) -> bool {
+        self == Self::Standard
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +195,18 @@ mod tests {
         ] {
             assert_eq!(RemovalReason::parse(r.as_str()), Some(r));
         }
+    }
+
+    #[test]
+    fn account_statuses_round_trip_through_text_in_any_case() {
+        for s in AccountStatus::ALL {
+            assert_eq!(AccountStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(
+            AccountStatus::parse(" Managed "),
+            Some(AccountStatus::Managed)
+        );
+        assert_eq!(AccountStatus::parse("retired"), None);
     }
 
     #[test]

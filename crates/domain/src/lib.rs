@@ -7,6 +7,7 @@
 pub mod account;
 pub mod audit;
 pub mod clock;
+pub mod deactivation;
 pub mod groups;
 pub mod ids;
 pub mod login;

@@ -84,6 +84,32 @@ impl EveLogin {
     /// The login every member goes through; its token decides "valid token" on the account page.
     pub const DEFAULT: &'static str = "core.default";
 
+    /// The login without ESI scopes, for managed accounts' characters only (Neucore's
+    /// `core.no-scopes`): it proves who someone is and leaves no token to check.
+    pub const NO_SCOPES: &'static str = "core.no-scopes";
+
+    /// The login of the character that sends Jumpgate's EVE mails (`[deactivation]
+    /// eve_mail_from`, Neucore's `core.mail`).
+    pub const MAIL: &'static str = "core.mail";
+
+    /// The mail sender's login: only the scope to send mail.
+    pub fn core_mail() -> Self {
+        Self {
+            name: Self::MAIL.to_owned(),
+            description: "Send Jumpgate's EVE mails from this character".to_owned(),
+            scopes: ScopeSet::new(["esi-mail.send_mail.v1"]),
+        }
+    }
+
+    /// The login without scopes (enabled by `[accounts] no_scopes_login`).
+    pub fn core_no_scopes() -> Self {
+        Self {
+            name: Self::NO_SCOPES.to_owned(),
+            description: "Log in without ESI scopes (managed accounts only)".to_owned(),
+            scopes: ScopeSet::default(),
+        }
+    }
+
     /// The scopes the core needs for every member: only `publicData`, which no ESI route reads
     /// but which makes EVE issue a refresh token (a login without scopes gets none), so the
     /// membership check can keep refreshing the character's token. Affiliations come from public

@@ -39,6 +39,12 @@ pub enum AdminRequest {
     TrackingUpdate {
         corporation: Option<i64>,
     },
+    /// `jumpgate tokens check [--character ID]`.
+    TokensCheck {
+        character: Option<i64>,
+    },
+    /// `jumpgate accounts send-deactivation-mail`.
+    SendDeactivationMail,
 }
 
 /// What came of it: the line the command line prints, or why it failed.
@@ -83,6 +89,29 @@ pub async fn execute(app: &App, request: &AdminRequest) -> AdminReply {
         AdminRequest::TrackingUpdate { corporation } => {
             crate::commands::tracking::execute(app, *corporation).await
         }
+        AdminRequest::TokensCheck { character } => app
+            .check_tokens_now(
+                &Caller::cli("tokens check"),
+                character.map(jumpgate_domain::CharacterId),
+            )
+            .await
+            .map(|check| token_check_report(&check, *character)),
+        AdminRequest::SendDeactivationMail => app
+            .send_deactivation_mails(&Caller::cli("accounts send-deactivation-mail"))
+            .await
+            .and_then(|mails| {
+                let report = format!(
+                    "{} deactivation mail(s) sent ({} by email, {} as EVE mail), {} failed, {} left for the next run",
+                    mails.sent, mails.emailed, mails.eve_mailed, mails.failed, mails.postponed
+                );
+                if mails.failed > 0 {
+                    Err(jumpgate_app::AppError::Invalid(format!(
+                        "{report}: see the log for why; the next run tries them again"
+                    )))
+                } else {
+                    Ok(report)
+                }
+            }),
     };
     match outcome {
         Ok(message) => AdminReply { ok: true, message },
@@ -91,6 +120,36 @@ pub async fn execute(app: &App, request: &AdminRequest) -> AdminReply {
             message: e.to_string(),
         },
     }
+}
+
+/// What `tokens check` did, in one line.
+fn token_check_report(
+    check: &jumpgate_app::tokens::check::TokenCheck,
+    character: Option<i64>,
+) -> String {
+    let outcomes = if check.outcomes.is_empty() {
+        "none due".to_owned()
+    } else {
+        check
+            .outcomes
+            .iter()
+            .map(|(outcome, n)| format!("{n} {outcome}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let d = check.deactivation;
+    format!(
+        "checked {} token(s) of {}: {outcomes}; deactivation: {} account(s) judged, {} pending, {} deactivated, {} reactivated or cleared",
+        check.checked(),
+        character.map_or_else(
+            || "every character due".to_owned(),
+            |c| format!("character {c}")
+        ),
+        d.judged,
+        d.begun,
+        d.deactivated,
+        d.ended
+    )
 }
 
 /// Listens at `path` until `stop`, answering each connection's one request.

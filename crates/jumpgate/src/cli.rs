@@ -49,6 +49,12 @@ pub enum Command {
     /// Corporation member tracking.
     #[command(subcommand)]
     Tracking(TrackingCommand),
+    /// ESI tokens.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+    /// Accounts.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +85,26 @@ pub enum TrackingCommand {
         #[arg(long)]
         corporation: Option<i64>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Check the tokens that are due now (refresh them at EVE's login, as the periodic
+    /// check-tokens job does), or every token of one character, then judge deactivation
+    /// ([deactivation]) on what was found. Only EVE saying a token is dead (invalid_grant)
+    /// counts: an outage changes nothing.
+    Check {
+        /// Only this character (its id), whatever its tokens' expiry.
+        #[arg(long)]
+        character: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Send the deactivation mails that are due now: one per episode of a bad login token, to
+    /// the account (by email when its address is verified, and as a notice on its page).
+    SendDeactivationMail,
 }
 
 #[derive(Debug, Subcommand)]

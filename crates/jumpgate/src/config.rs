@@ -10,6 +10,7 @@ use url::Url;
 // The sections this configuration is made of, each defined once beside its feature.
 pub use jumpgate_app::accounts::AccountSettings;
 pub use jumpgate_app::audit::anchor::AuditSection;
+pub use jumpgate_app::deactivation::DeactivationSettings;
 pub use jumpgate_app::jobs::JobSettings;
 pub use jumpgate_app::mail::{MailSettings, MailTransport};
 pub use jumpgate_app::sessions::SessionSettings;
@@ -44,6 +45,8 @@ pub struct Settings {
     pub sessions: SessionSettings,
     #[serde(default)]
     pub audit: AuditSection,
+    #[serde(default)]
+    pub deactivation: DeactivationSettings,
     #[serde(skip)]
     pub demo: bool,
 }
@@ -92,6 +95,7 @@ impl Settings {
         self.mail.validate(&mut problems);
         self.sessions.validate(&mut problems);
         self.audit.validate(&mut problems);
+        self.deactivation.validate(&mut problems);
         if let Err(mut p) = self.standings.validate() {
             problems.append(&mut p);
         }

@@ -13,8 +13,8 @@ pub mod wiring;
 use jumpgate_memory as _;
 
 use cli::{
-    AdminCommand, AuditCommand, Cli, Command, GroupsCommand, KeysCommand, RolesCommand,
-    TrackingCommand,
+    AccountsCommand, AdminCommand, AuditCommand, Cli, Command, GroupsCommand, KeysCommand,
+    RolesCommand, TokensCommand, TrackingCommand,
 };
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -56,6 +56,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tracking(TrackingCommand::Update { corporation }) => {
             let settings = config::Settings::load(cli.config.as_deref())?;
             commands::tracking::update(&settings, corporation).await
+        }
+        Command::Tokens(TokensCommand::Check { character }) => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            commands::admin::check_tokens(&settings, character).await
+        }
+        Command::Accounts(AccountsCommand::SendDeactivationMail) => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            commands::admin::send_deactivation_mail(&settings).await
         }
         Command::Keys(KeysCommand::Rotate { skip_undecryptable }) => {
             let settings = config::Settings::load(cli.config.as_deref())?;

@@ -11,6 +11,7 @@ pub use accounts::{AccountCharacter, AccountWithCharacters};
 mod audit;
 pub mod bulk;
 mod db;
+mod deactivation;
 mod esi_cache;
 mod groups;
 mod roles;

@@ -71,6 +71,8 @@ fn assemble_states(
 /// id (five times): one row per permission it holds, directly, through its state, its groups or
 /// its roles (superuser, state, main id, main name, permission), or one row with a NULL
 /// permission, and none if the account does not exist. One query, because every page view asks.
+/// A deactivated account's groups grant nothing (`account_deactivations.deactivated_at`, ADR
+/// 0029): they are kept, and count again the moment the episode ends.
 const GRANTS_OF: &str =
     "SELECT a.superuser, a.state, a.main_character_id, m.name AS main_name, p.permission
              FROM accounts a
@@ -85,7 +87,10 @@ const GRANTS_OF_GROUPS: &str = ")
                  UNION
                  SELECT gp.permission FROM group_members gm
                  JOIN group_permissions gp ON gp.group_id = gm.group_id
-                 WHERE gm.account_id = ";
+                 WHERE NOT EXISTS (SELECT 1 FROM account_deactivations d
+                                   WHERE d.account_id = gm.account_id
+                                     AND d.deactivated_at IS NOT NULL)
+                   AND gm.account_id = ";
 const GRANTS_OF_ROLES: &str = "
                  UNION
                  SELECT rp.permission FROM role_holders rh

@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod affiliations;
 pub mod email;
+pub mod managed;
 pub mod pending_login;
 pub mod search;
 pub mod timezones;
@@ -70,6 +71,8 @@ pub struct AccountView {
     /// When the next verification mail may go to its unverified address; `None`: now, or
     /// nothing to verify.
     pub next_verification_mail: Option<time::OffsetDateTime>,
+    /// Whether its groups count, or from when they will not (ADR 0029).
+    pub deactivation: crate::deactivation::DeactivationView,
 }
 
 impl App {
@@ -120,6 +123,13 @@ impl App {
         };
         let known = self.store().character(id).await?;
         let decision = decide_login(signed_in, known.as_ref(), &verified.owner_hash);
+        let no_scopes = managed::is_no_scopes(&login);
+        if no_scopes {
+            self.check_no_scopes_login(&decision).await?;
+        }
+        if login.name == EveLogin::MAIL {
+            self.check_mail_login(id)?;
+        }
 
         // Read where the character stands before writing anything: if ESI fails, nothing changed.
         let affiliation = match &decision {
@@ -154,6 +164,8 @@ impl App {
                     tx.commit().await?;
                     self.recompute_access(*old, &Actor::System("login".into()))
                         .await?;
+                    self.judge_deactivation_quietly(*old, &Actor::System("login".into()))
+                        .await;
                     self.revalidate_standings_after(*old, "character transferred")
                         .await;
                 }
@@ -241,6 +253,9 @@ impl App {
                 tx.commit().await?;
                 self.recompute_access(*from, &Actor::Account(to.get()))
                     .await?;
+                // The character may have been the one whose token was bad.
+                self.judge_deactivation_quietly(*from, &Actor::Account(to.get()))
+                    .await;
                 self.revalidate_standings_after(*from, "character left")
                     .await;
                 *to
@@ -267,12 +282,19 @@ impl App {
             }
         }
 
-        self.store_login_token(&login, &tokens).await?;
+        // A login without scopes brings no token to keep (and never replaces one).
+        if !no_scopes {
+            self.store_login_token(&login, &tokens).await?;
+        }
         if let Some(director) = &tracked {
             self.record_director_at_login(director).await?;
         }
         self.recompute_access(account, &Actor::System("login".into()))
             .await?;
+        // A fresh valid token ends a deactivation at once (or a new character's missing one
+        // begins an episode).
+        self.judge_deactivation_quietly(account, &Actor::System("login".into()))
+            .await;
         metrics::counter!("logins_total", "outcome" => decision_label(&decision)).increment(1);
         Ok(LoginOutcome {
             account,
@@ -352,6 +374,7 @@ impl App {
             .await?
             .ok_or_else(|| AppError::NotFound("this account no longer exists".into()))?;
         let acc = found.account;
+        let deactivation = self.deactivation_view(found.deactivation.as_ref(), &found.characters);
         let views = found
             .characters
             .into_iter()
@@ -366,6 +389,7 @@ impl App {
             })
             .collect();
         Ok(AccountView {
+            deactivation,
             next_verification_mail: self.next_verification_mail_at(&acc).await?,
             account: acc,
             characters: views,
@@ -458,6 +482,8 @@ impl App {
             json!({"account": account.get(), "name": c.name, "reason": RemovalReason::RemovedByOwner.as_str()}),).await?;
         tx.commit().await?;
         self.recompute_access(account, &caller.actor()).await?;
+        self.judge_deactivation_quietly(account, &caller.actor())
+            .await;
         self.revalidate_standings_after(account, "character removed")
             .await;
         Ok(c.name)
@@ -566,6 +592,9 @@ pub struct AccountSettings {
     pub state_match: jumpgate_domain::states::StateMatchMode,
     /// Whether members may remove their own alts.
     pub allow_alt_removal: bool,
+    /// Offer the login without ESI scopes (`core.no-scopes`), for the characters of managed
+    /// accounts only. Off by default.
+    pub no_scopes_login: bool,
 }
 
 impl Default for AccountSettings {
@@ -573,6 +602,7 @@ impl Default for AccountSettings {
         Self {
             state_match: jumpgate_domain::states::StateMatchMode::MainOnly,
             allow_alt_removal: true,
+            no_scopes_login: false,
         }
     }
 }

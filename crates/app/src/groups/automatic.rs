@@ -10,6 +10,7 @@ use crate::audit::{account_target, audit_in};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::states::admin::{CriterionView, parse_entity_id};
+use jumpgate_domain::account::AccountStatus;
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::groups::{
     Group, MembershipSource, Reason, RuleChanges, apply_rules, check_settings,
@@ -31,10 +32,11 @@ pub struct GroupLinks {
 
 impl App {
     /// What the rules of `groups` (every group; empty when none has rules) change for
-    /// `account` with these `affiliations`; `None` when nothing.
+    /// `account` of `status` with these `affiliations`; `None` when nothing.
     pub(crate) async fn group_rule_changes(
         &self,
         account: AccountId,
+        status: AccountStatus,
         affiliations: &[Affiliation],
         groups: &[Group],
     ) -> AppResult<Option<RuleChanges>> {
@@ -48,7 +50,7 @@ impl App {
             .into_iter()
             .map(|m| (m.group, m.source))
             .collect();
-        let changes = apply_rules(groups, affiliations, &current);
+        let changes = apply_rules(groups, affiliations, &current, status);
         Ok((!changes.is_empty()).then_some(changes))
     }
 

@@ -28,12 +28,23 @@ pub fn registry() -> JobRegistry {
                 .with("alliances refreshed", s.alliances_refreshed),
         )
     });
+    // Token checks, then deactivation judged on what they found and the episodes' mails sent
+    // (ADR 0029).
     r.register(CHECK_TOKENS, |app, caller, _| async move {
-        let counts = app.check_tokens(&caller, 5_000).await?;
-        let checked: u64 = counts.values().sum();
-        let summary = JobSummary::new().with("checked", checked);
+        let check = app.check_tokens_now(&caller, None).await?;
+        let mails = app.send_deactivation_mails(&caller).await?;
+        let d = check.deactivation;
+        let summary = JobSummary::new()
+            .with("checked", check.checked())
+            .with("deactivation pending", d.begun)
+            .with("deactivated", d.deactivated)
+            .with("reactivated or cleared", d.ended)
+            .with("deactivation mails", mails.sent)
+            .with("deactivation EVE mails", mails.eve_mailed)
+            .with("deactivation mails failed", mails.failed);
         Ok::<_, JobError>(
-            counts
+            check
+                .outcomes
                 .iter()
                 .fold(summary, |s, (outcome, n)| s.with(outcome, *n)),
         )

@@ -3,6 +3,7 @@
 //!
 //! Beside it: `safety_valve` and `secrets` (the tokens' encryption at rest).
 
+pub mod check;
 pub mod keys_in_use;
 pub mod rotation;
 pub mod safety_valve;
@@ -339,6 +340,13 @@ impl App {
                 if let Some(account) = account {
                     self.revalidate_standings_after(account, "token invalidated")
                         .await;
+                    // A definitive "dead" answer begins the account's deactivation episode now
+                    // (an outage never gets here: ADR 0021, 0029).
+                    self.judge_deactivation_quietly(
+                        account,
+                        &Actor::System("token-refresh".into()),
+                    )
+                    .await;
                 }
                 Ok(RefreshOutcome::Invalidated)
             }
@@ -371,6 +379,7 @@ impl App {
         .await?;
         tx.commit().await?;
         self.recompute_access(c.account, &actor).await?;
+        self.judge_deactivation_quietly(c.account, &actor).await;
         self.revalidate_standings_after(c.account, "character transferred")
             .await;
         Ok(RefreshOutcome::Transferred)
@@ -391,11 +400,7 @@ impl App {
             .await?;
         let mut counts = std::collections::BTreeMap::new();
         for t in due {
-            let outcome = self.refresh(&t, false).await?;
-            let key = match outcome {
-                RefreshOutcome::Deferred(_) => "deferred".to_owned(),
-                other => format!("{other:?}").to_lowercase(),
-            };
+            let key = check::outcome_key(&self.refresh(&t, false).await?);
             let deferred = key == "deferred";
             *counts.entry(key).or_insert(0) += 1;
             // The SSO refused our client or asked us to wait (here or on another instance): the

@@ -7,6 +7,10 @@
 //! - **Required groups**: a member must also be in at least one of them, else it loses the group.
 //! - **Forbidden groups**: a member must be in none of them, else it loses the group.
 //!
+//! A managed account (`AccountStatus::Managed`) gets no automatic or default group: for it the
+//! rules give nothing (and take back what they gave), but its required and forbidden groups
+//! are judged as anyone's.
+//!
 //! Required and forbidden groups judge every membership, whatever its source, and are applied
 //! until nothing changes (a fixed point): losing one group may cost another that required it.
 //! The rules only ever add memberships of the `automatic` source and take away those they no
@@ -14,6 +18,7 @@
 //! group takes it.
 
 use super::{Group, MembershipSource};
+use crate::account::AccountStatus;
 use crate::ids::{AllianceId, CorporationId, GroupId};
 use crate::states::Affiliation;
 use serde::{Deserialize, Serialize};
@@ -103,15 +108,24 @@ impl RuleChanges {
     }
 }
 
-/// What the rules of `groups` make of an account with `affiliations` (all its characters) and
-/// `current` memberships (by group, with their source). Deterministic: groups are judged in id
+/// What the rules of `groups` make of an account of `status` with `affiliations` (all its
+/// characters) and `current` memberships (by group, with their source). Deterministic: groups are judged in id
 /// order, and each round of required/forbidden removals is judged against the memberships of
 /// the round before, so the outcome does not depend on the order of `groups`.
 pub fn apply_rules(
     groups: &[Group],
     affiliations: &[Affiliation],
     current: &BTreeMap<GroupId, MembershipSource>,
+    status: AccountStatus,
 ) -> RuleChanges {
+    // A managed account is given nothing by the rules (Neucore): as if no character matched.
+    let gives = |g: &Group| {
+        if status.gets_automatic_groups() {
+            g.rules.gives(affiliations)
+        } else {
+            None
+        }
+    };
     let by_id: BTreeMap<GroupId, &Group> = groups.iter().map(|g| (g.id, g)).collect();
     // What the account holds before required and forbidden groups are judged: what it had that
     // the rules do not own, and whatever the rules give now.
@@ -119,8 +133,7 @@ pub fn apply_rules(
     let mut lost: Vec<(GroupId, Reason)> = Vec::new();
     for (group, source) in current {
         let Some(g) = by_id.get(group) else { continue };
-        let given = g.rules.gives(affiliations);
-        match (source, given) {
+        match (source, gives(g)) {
             (MembershipSource::Automatic, None) => lost.push((*group, Reason::NoLongerMatches)),
             // Held already: nothing to add, whatever the rules say.
             _ => {
@@ -132,7 +145,7 @@ pub fn apply_rules(
         if held.contains_key(&g.id) || current.contains_key(&g.id) {
             continue;
         }
-        if let Some(reason) = g.rules.gives(affiliations) {
+        if let Some(reason) = gives(g) {
             held.insert(g.id, Some(reason));
         }
     }
@@ -175,6 +188,7 @@ mod tests {
     use super::*;
     use crate::ids::CharacterId;
 
+    const STANDARD: AccountStatus = AccountStatus::Standard;
     const CORP: CorporationId = CorporationId(98_000_001);
     const OTHER_CORP: CorporationId = CorporationId(98_000_002);
     const ALLIANCE: AllianceId = AllianceId(99_000_001);
@@ -236,7 +250,7 @@ mod tests {
             in_corp(2, CORP, None),
             in_corp(3, OTHER_CORP, Some(ALLIANCE)),
         ];
-        let changes = apply_rules(&groups, &account, &BTreeMap::new());
+        let changes = apply_rules(&groups, &account, &BTreeMap::new(), STANDARD);
         assert_eq!(
             changes.add,
             [
@@ -270,11 +284,11 @@ mod tests {
             (1, MembershipSource::Automatic),
             (2, MembershipSource::Manual),
         ]);
-        let changes = apply_rules(&groups, &[in_corp(1, OTHER_CORP, None)], &current);
+        let changes = apply_rules(&groups, &[in_corp(1, OTHER_CORP, None)], &current, STANDARD);
         assert_eq!(changes.remove, [(GroupId(1), Reason::NoLongerMatches)]);
         assert!(changes.add.is_empty(), "group 2 is held already, by hand");
         // Still matching: nothing to do.
-        let same = apply_rules(&groups, &[in_corp(1, CORP, None)], &current);
+        let same = apply_rules(&groups, &[in_corp(1, CORP, None)], &current, STANDARD);
         assert!(same.is_empty(), "{same:?}");
     }
 
@@ -313,10 +327,10 @@ mod tests {
         ];
         let manual = MembershipSource::Manual;
         let current = held(&[(1, manual), (2, manual), (3, MembershipSource::Application)]);
-        let before = apply_rules(&groups, &[in_corp(1, OTHER_CORP, None)], &current);
+        let before = apply_rules(&groups, &[in_corp(1, OTHER_CORP, None)], &current, STANDARD);
         assert!(before.is_empty(), "the chain holds: {before:?}");
 
-        let after = apply_rules(&groups, &[in_corp(1, CORP, None)], &current);
+        let after = apply_rules(&groups, &[in_corp(1, CORP, None)], &current, STANDARD);
         assert_eq!(after.add, [(GroupId(4), Reason::Corporation(CORP))]);
         assert_eq!(
             after.remove,
@@ -341,10 +355,10 @@ mod tests {
                 },
             ),
         ];
-        assert!(apply_rules(&groups, &[], &BTreeMap::new()).is_empty());
+        assert!(apply_rules(&groups, &[], &BTreeMap::new(), STANDARD).is_empty());
         let member_of_1 = held(&[(1, MembershipSource::Manual)]);
         assert_eq!(
-            apply_rules(&groups, &[], &member_of_1).add,
+            apply_rules(&groups, &[], &member_of_1, STANDARD).add,
             [(GroupId(2), Reason::Default)]
         );
     }
@@ -368,12 +382,69 @@ mod tests {
             ),
         ];
         let current = held(&[(1, MembershipSource::Manual), (2, MembershipSource::Manual)]);
-        let changes = apply_rules(&groups, &[], &current);
+        let changes = apply_rules(&groups, &[], &current, STANDARD);
         assert_eq!(
             changes.remove,
             [
                 (GroupId(1), Reason::ForbiddenWith(GroupId(2))),
                 (GroupId(2), Reason::ForbiddenWith(GroupId(1))),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_managed_account_gets_no_automatic_or_default_group_but_its_required_groups_still_hold() {
+        let groups = [
+            group(
+                1,
+                GroupRules {
+                    default: true,
+                    ..Default::default()
+                },
+            ),
+            group(
+                2,
+                GroupRules {
+                    corporations: [CORP].into(),
+                    ..Default::default()
+                },
+            ),
+            group(3, GroupRules::default()),
+            group(
+                4,
+                GroupRules {
+                    required: [GroupId(3)].into(),
+                    ..Default::default()
+                },
+            ),
+        ];
+        let account = [in_corp(1, CORP, None)];
+        let managed = AccountStatus::Managed;
+        assert!(
+            apply_rules(&groups, &account, &BTreeMap::new(), managed).is_empty(),
+            "neither the default group nor the corporation's"
+        );
+        // What the rules gave before goes; a group requiring one the account lacks goes too.
+        let current = held(&[
+            (2, MembershipSource::Automatic),
+            (4, MembershipSource::Manual),
+        ]);
+        let changes = apply_rules(&groups, &account, &current, managed);
+        assert!(changes.add.is_empty());
+        assert_eq!(
+            changes.remove,
+            [
+                (GroupId(2), Reason::NoLongerMatches),
+                (GroupId(4), Reason::RequiresOneOf),
+            ]
+        );
+        // The same account as a standard one gets both automatic groups.
+        let standard = apply_rules(&groups, &account, &BTreeMap::new(), STANDARD);
+        assert_eq!(
+            standard.add,
+            [
+                (GroupId(1), Reason::Default),
+                (GroupId(2), Reason::Corporation(CORP)),
             ]
         );
     }

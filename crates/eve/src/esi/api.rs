@@ -251,6 +251,30 @@ impl EsiClient {
         }
         Ok(())
     }
+
+    /// Sends an EVE mail from `from` (its access token with `esi-mail.send_mail.v1`) to the
+    /// character `to`, at no ISK cost (`approved_cost` 0: a recipient who charges for mail
+    /// refuses it, `ContactCostNotApproved`). The subject is cut to ESI's 1,000 characters and
+    /// the body to 10,000. Returns the mail's id.
+    pub async fn send_mail(
+        &self,
+        from: CharacterId,
+        access_token: &str,
+        to: CharacterId,
+        subject: &str,
+        body: &str,
+    ) -> Result<i64, EsiError> {
+        let mail = serde_json::json!({
+            "recipients": [{"recipient_id": to.get(), "recipient_type": "character"}],
+            "subject": subject.chars().take(1_000).collect::<String>(),
+            "body": body.chars().take(10_000).collect::<String>(),
+            "approved_cost": 0,
+        });
+        let call = Call::new(&routes::CHARACTER_MAIL_SEND, &[from.get()])
+            .auth(from, access_token)
+            .json(&mail)?;
+        self.send::<i64>(call).await
+    }
 }
 
 /// What every contact of one POST/PUT gets: ESI applies one standing, one label set and one

@@ -167,6 +167,16 @@ pub const ALLIANCE_CONTACT_LABELS: Route = Route::get(
     Some("alliance-social"),
 );
 
+/// Sending an EVE mail (scope `esi-mail.send_mail.v1`): never repeated, a second send is a
+/// second mail.
+pub const CHARACTER_MAIL_SEND: Route = Route {
+    method: Method::Post,
+    template: "/characters/{character_id}/mail",
+    group: Some("char-social"),
+    query: &[],
+    idempotent: false,
+};
+
 /// Every route above; the spec test walks this list.
 pub const ALL: &[&Route] = &[
     &STATUS,
@@ -188,6 +198,7 @@ pub const ALL: &[&Route] = &[
     &CORPORATION_CONTACT_LABELS,
     &ALLIANCE_CONTACTS,
     &ALLIANCE_CONTACT_LABELS,
+    &CHARACTER_MAIL_SEND,
 ];
 
 #[cfg(test)]

@@ -93,6 +93,7 @@ pub fn settings(
             ..SecretSettings::default()
         },
         audit: Default::default(),
+        deactivation: Default::default(),
         mail: Default::default(),
         standings: Default::default(),
         sessions: Default::default(),

@@ -1,4 +1,5 @@
-//! `jumpgate admin …` and `jumpgate roles …`: on PostgreSQL, or on an SQLite database no process holds, the command
+//! `jumpgate admin …` (and `roles`, `tokens check`, `accounts send-deactivation-mail`): on
+//! PostgreSQL, or on an SQLite database no process holds, the command
 //! opens the database itself; beside a running instance on SQLite it asks that instance through
 //! its admin socket (`crate::admin_socket`). Either way the same use case runs, as the command
 //! line, with the same audit entry.
@@ -38,6 +39,16 @@ pub async fn revoke_role(settings: &Settings, role: &str, who: &str) -> anyhow::
         },
     )
     .await
+}
+
+/// `jumpgate tokens check [--character ID]`.
+pub async fn check_tokens(settings: &Settings, character: Option<i64>) -> anyhow::Result<()> {
+    run(settings, AdminRequest::TokensCheck { character }).await
+}
+
+/// `jumpgate accounts send-deactivation-mail`.
+pub async fn send_deactivation_mail(settings: &Settings) -> anyhow::Result<()> {
+    run(settings, AdminRequest::SendDeactivationMail).await
 }
 
 pub(crate) async fn run(settings: &Settings, request: AdminRequest) -> anyhow::Result<()> {

@@ -213,7 +213,10 @@ async fn every_command_explains_itself_in_its_help() {
                 "audit",
                 "keys",
                 "groups",
+                "roles",
                 "tracking",
+                "tokens",
+                "accounts",
                 "--config",
                 "JUMPGATE__EVE__CLIENT_SECRET",
             ],
@@ -251,6 +254,17 @@ async fn every_command_explains_itself_in_its_help() {
         (
             &["tracking", "update"],
             &["tracked corporation", "Director", "--corporation"],
+        ),
+        (&["roles"], &["grant", "revoke"]),
+        (&["tokens"], &["check"]),
+        (
+            &["tokens", "check"],
+            &["invalid_grant", "an outage changes nothing", "--character"],
+        ),
+        (&["accounts"], &["send-deactivation-mail"]),
+        (
+            &["accounts", "send-deactivation-mail"],
+            &["one per episode", "verified"],
         ),
         (&["keys"], &["rotate"]),
         (
@@ -950,6 +964,113 @@ async fn wait_for_socket(socket: &Path) {
     }
 }
 
+// ----- tokens check, accounts send-deactivation-mail -----------------------------------------
+
+/// A configuration file that switches deactivation on for alliance 99000001, at once.
+fn deactivation_config(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("deactivation.toml");
+    std::fs::write(
+        &path,
+        "[deactivation]\ngroups_require_valid_token = true\ndelay_hours = 0\nalliances = [99000001]\n",
+    )
+    .unwrap();
+    path
+}
+
+/// A character of alliance 99000001 that logged in once and holds no login token (what a
+/// character whose token was removed looks like), its account with a verified address.
+async fn without_token(url: &str, id: i64) -> jumpgate_domain::AccountId {
+    let store = open(url).await;
+    let (account, _) = store
+        .create_account(&NewCharacter {
+            id: CharacterId(id),
+            name: "Token Lost".into(),
+            owner_hash: format!("owner-{id}"),
+            corporation: CorporationId(98_000_001),
+            alliance: Some(jumpgate_domain::AllianceId(99_000_001)),
+            faction: None,
+        })
+        .await
+        .unwrap();
+    store
+        .set_account_email(account.id, Some("lost@example.org"), true)
+        .await
+        .unwrap();
+    store.close().await;
+    account.id
+}
+
+#[tokio::test]
+async fn tokens_check_judges_deactivation_and_the_mail_goes_once_as_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path());
+    let account = without_token(&url, 2_112_000_061).await;
+    let config = deactivation_config(dir.path());
+    let config = config.to_str().unwrap();
+
+    let ran = run(
+        configured_on(dir.path(), &url),
+        &["--config", config, "tokens", "check"],
+    )
+    .await;
+    ran.assert_success();
+    assert!(
+        ran.output().contains("1 pending, 1 deactivated"),
+        "{}",
+        ran.output()
+    );
+    let ran = run(
+        configured_on(dir.path(), &url),
+        &[
+            "--config",
+            config,
+            "tokens",
+            "check",
+            "--character",
+            "999999",
+        ],
+    )
+    .await;
+    ran.assert_failure_saying(&["knows no character 999999"]);
+
+    for sent in [
+        "1 deactivation mail(s) sent (1 by email, 0 as EVE mail)",
+        "0 deactivation mail(s) sent",
+    ] {
+        let ran = run(
+            configured_on(dir.path(), &url),
+            &["--config", config, "accounts", "send-deactivation-mail"],
+        )
+        .await;
+        ran.assert_success();
+        assert!(ran.output().contains(sent), "{}", ran.output());
+    }
+    let mails = std::fs::read_dir(dir.path().join("mail")).unwrap().count();
+    assert_eq!(mails, 1, "one mail per episode");
+
+    let store = open(&url).await;
+    for (action, actor) in [
+        ("account.deactivated", "cli:tokens check"),
+        (
+            "account.deactivation_mail_sent",
+            "cli:accounts send-deactivation-mail",
+        ),
+    ] {
+        let entries = store
+            .audit_entries(&jumpgate_store::AuditFilter {
+                action_prefix: Some(action.into()),
+                target: Some(format!("account:{account}")),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(entries.len(), 1, "{action}");
+        assert_eq!(entries[0].actor.to_text(), actor);
+    }
+    assert!(store.deactivation(account).await.unwrap().is_some());
+}
+
 // ----- processes -----------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -987,6 +1108,16 @@ async fn admin_commands_reach_a_running_sqlite_instance_through_its_socket() {
         "{}",
         ran.output()
     );
+    // The token check and the deactivation mails go the same way.
+    let ran = run(configured_on(dir.path(), &url), &["tokens", "check"]).await;
+    ran.assert_success();
+    assert!(ran.output().contains("deactivation:"), "{}", ran.output());
+    let ran = run(
+        configured_on(dir.path(), &url),
+        &["accounts", "send-deactivation-mail"],
+    )
+    .await;
+    ran.assert_success();
     assert!(
         running.try_wait().unwrap().is_none(),
         "the instance is not disturbed"

@@ -22,7 +22,7 @@ async fn post_refused(b: &Browser, path: &str, form: &[(&str, &str)]) -> String 
     crate::groups::post_refused(b, path, form, 400).await
 }
 
-async fn groups_of(t: &TestApp, account: AccountId) -> Vec<(GroupId, MembershipSource)> {
+pub(crate) async fn groups_of(t: &TestApp, account: AccountId) -> Vec<(GroupId, MembershipSource)> {
     t.store
         .account_groups(account)
         .await

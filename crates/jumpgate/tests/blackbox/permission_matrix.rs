@@ -123,6 +123,12 @@ const ROUTES: &[Route] = &[
         &[("permission", "standings.audit")],
     ),
     post("/admin/users/{id}/sessions/end", Needs(USERS), 404, &[]),
+    post(
+        "/admin/users/{id}/status",
+        Needs(USERS),
+        404,
+        &[("status", "managed")],
+    ),
     get("/admin/jobs", Needs(JOBS), 200),
     post(
         "/admin/jobs/run-now",

@@ -208,6 +208,7 @@ impl TestApp {
             jobs: JobSettings::default(),
             secrets: SecretSettings::default(),
             audit: Default::default(),
+            deactivation: Default::default(),
             // Tests send mails seconds apart; the cooldown's own test sets it.
             mail: jumpgate::config::MailSettings {
                 verification_cooldown: std::time::Duration::ZERO,

@@ -8,13 +8,13 @@ use crate::support::{contains_pattern, not_found_if_zero};
 use crate::{AccountSummary, ListedAccount, NewCharacter, Result, StoreError};
 use crate::{Store, Transaction};
 use const_format::concatcp;
-use jumpgate_domain::account::{Account, Character};
+use jumpgate_domain::account::{Account, AccountStatus, Character};
 use jumpgate_domain::states::GUEST;
-use jumpgate_domain::{AccountId, CharacterId};
+use jumpgate_domain::{AccountId, CharacterId, CorporationId, GroupId};
 use std::collections::BTreeMap;
 
-const ACCOUNT_COLS: &str =
-    "id, main_character_id, superuser, state, email, email_verified, timezone, created_at";
+const ACCOUNT_COLS: &str = "id, main_character_id, superuser, state, email, email_verified, \
+     timezone, created_at, status";
 
 const ACCOUNT_BY_ID: &str = concatcp!("SELECT ", ACCOUNT_COLS, " FROM accounts WHERE id = $1");
 
@@ -28,7 +28,13 @@ pub(super) fn read_account<R: Cols>(r: &R) -> Result<Account> {
         email_verified: r.get("email_verified")?,
         timezone: r.get("timezone")?,
         created_at: r.time("created_at")?,
+        status: account_status(r.str("status")?)?,
     })
+}
+
+fn account_status(s: &str) -> Result<AccountStatus> {
+    AccountStatus::parse(s)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown account status '{s}'")))
 }
 
 /// An account's summary (`a`, its main `m`), up to its `FROM`.
@@ -47,6 +53,23 @@ fn read_summary<R: Cols>(r: &R) -> Result<AccountSummary> {
         character_count: r.get("character_count")?,
         created_at: r.time("created_at")?,
     })
+}
+
+/// The summaries of the accounts a condition on `a` holds for (one id bound as `$1`), by their
+/// main's name (the accounts without a main last), then id, at most `$2`.
+macro_rules! accounts_where {
+    ($condition:literal) => {
+        by_name_in_byte_order!(
+            concatcp!(
+                SUMMARY,
+                "FROM accounts a LEFT JOIN characters m ON m.id = a.main_character_id WHERE ",
+                $condition,
+                " ORDER BY CASE WHEN m.name IS NULL THEN 1 ELSE 0 END, "
+            ),
+            "m.name",
+            ", a.id LIMIT $2"
+        )
+    };
 }
 
 /// `NotFound` unless the account exists, checked inside the caller's transaction.
@@ -285,6 +308,60 @@ impl Store {
         tx.commit().await
     }
 
+    pub async fn set_account_status(
+        &self,
+        account: AccountId,
+        status: AccountStatus,
+    ) -> Result<()> {
+        let mut tx = self.transaction().await?;
+        tx.set_account_status(account, status).await?;
+        tx.commit().await
+    }
+
+    /// Accounts with a character in `corporation`, by main name (then id), at most `limit`: the
+    /// administrators' search by corporation.
+    pub async fn accounts_in_corporation(
+        &self,
+        corporation: CorporationId,
+        limit: i64,
+    ) -> Result<Vec<AccountSummary>> {
+        const IN_CORPORATION: Dialects = accounts_where!(
+            "EXISTS (SELECT 1 FROM characters c WHERE c.account_id = a.id AND c.corporation_id = $1)"
+        );
+        self.accounts_where(&IN_CORPORATION, corporation.get(), limit)
+            .await
+    }
+
+    /// The accounts in `group`, by main name (then id), at most `limit`: the administrators'
+    /// search by group.
+    pub async fn accounts_in_group(
+        &self,
+        group: GroupId,
+        limit: i64,
+    ) -> Result<Vec<AccountSummary>> {
+        const IN_GROUP: Dialects = accounts_where!(
+            "EXISTS (SELECT 1 FROM group_members gm WHERE gm.account_id = a.id AND gm.group_id = $1)"
+        );
+        self.accounts_where(&IN_GROUP, group.get(), limit).await
+    }
+
+    /// The summaries `sql` (`accounts_where!`) reads for one id, at most `limit`.
+    async fn accounts_where(
+        &self,
+        sql: &Dialects,
+        id: i64,
+        limit: i64,
+    ) -> Result<Vec<AccountSummary>> {
+        on_db!(self, |db| sqlx::query(db.sql(sql))
+            .bind(id)
+            .bind(limit.max(0))
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(read_summary)
+            .collect())
+    }
+
     pub async fn set_account_timezone(
         &self,
         account: AccountId,
@@ -335,6 +412,22 @@ impl Transaction {
             "UPDATE accounts SET state = $1 WHERE id = $2"
         )
         .bind(state)
+        .bind(account.get())
+        .execute(c)
+        .await?
+        .rows_affected());
+        not_found_if_zero(done, || format!("account {account}"))
+    }
+
+    pub async fn set_account_status(
+        &mut self,
+        account: AccountId,
+        status: AccountStatus,
+    ) -> Result<()> {
+        let done = on_conn!(self.conn(), |c| sqlx::query(
+            "UPDATE accounts SET status = $1 WHERE id = $2"
+        )
+        .bind(status.as_str())
         .bind(account.get())
         .execute(c)
         .await?

@@ -1,5 +1,5 @@
 //! An account and its characters with what the member's pages show about each (its corporation
-//! and alliance, its tokens) in one read.
+//! and alliance, its tokens) and its deactivation episode, in one read.
 //!
 //! The account page, the member's standings page and the contact sync page each showed an
 //! account's few characters from three to six queries (the account, characters, tokens,
@@ -13,16 +13,20 @@ use super::account::read_account;
 use super::characters::read_character;
 use super::orgs::{read_alliance, read_corporation};
 use crate::db::{Cols, Dialects, Prefixed, by_name_in_byte_order, on_db};
+use crate::deactivation::read_episode;
 use crate::tokens::read_token;
 use crate::{AllianceInfo, CorporationInfo, Result, Store, TokenRecord};
 use jumpgate_domain::AccountId;
 use jumpgate_domain::account::{Account, Character};
+use jumpgate_domain::deactivation::Episode;
 
 /// An account with its characters (the main first, then by name).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountWithCharacters {
     pub account: Account,
     pub characters: Vec<AccountCharacter>,
+    /// Its deactivation episode, when one is open (ADR 0029).
+    pub deactivation: Option<Episode>,
 }
 
 /// One of an account's characters with its organisations and tokens.
@@ -45,7 +49,9 @@ pub struct AccountCharacter {
 const SELECT: &str = "SELECT a.id AS account_id, a.main_character_id AS account_main_character_id,
          a.superuser AS account_superuser, a.state AS account_state, a.email AS account_email,
          a.email_verified AS account_email_verified, a.timezone AS account_timezone,
-         a.created_at AS account_created_at,
+         a.created_at AS account_created_at, a.status AS account_status,
+         d.since AS deactivation_since, d.deactivated_at AS deactivation_deactivated_at,
+         d.mail_sent_at AS deactivation_mail_sent_at,
          c.id, c.name, c.owner_hash, c.corporation_id, c.alliance_id, c.faction_id, c.added_at,
          c.last_checked_at,
          co.name AS corporation_name, co.ticker AS corporation_ticker,
@@ -61,6 +67,7 @@ const SELECT: &str = "SELECT a.id AS account_id, a.main_character_id AS account_
          t.status_reason AS token_status_reason, t.created_at AS token_created_at,
          t.last_checked_at AS token_last_checked_at
      FROM accounts a
+     LEFT JOIN account_deactivations d ON d.account_id = a.id
      LEFT JOIN characters c ON c.account_id = a.id
      LEFT JOIN corporations co ON co.id = c.corporation_id
      LEFT JOIN alliances al ON al.id = c.alliance_id
@@ -91,6 +98,7 @@ fn joined<'r, R: Cols, T>(
 /// any (an account without characters has one row with neither).
 struct Row {
     account: Account,
+    deactivation: Option<Episode>,
     character: Option<AccountCharacter>,
     token: Option<TokenRecord>,
 }
@@ -100,15 +108,25 @@ fn read_row<R: Cols>(r: &R) -> Result<Row> {
         prefix: "account_",
         row: r,
     })?;
+    let episode = Prefixed {
+        prefix: "deactivation_",
+        row: r,
+    };
+    let deactivation = match episode.time_opt("since")? {
+        Some(_) => Some(read_episode(&episode)?),
+        None => None,
+    };
     if r.get::<Option<i64>>("id")?.is_none() {
         return Ok(Row {
             account,
+            deactivation,
             character: None,
             token: None,
         });
     }
     Ok(Row {
         account,
+        deactivation,
         character: Some(AccountCharacter {
             character: read_character(r)?,
             corporation: joined(r, "corporation_", "name", read_corporation)?,
@@ -138,6 +156,7 @@ impl Store {
             let found = found.get_or_insert_with(|| AccountWithCharacters {
                 account: row.account,
                 characters: Vec::new(),
+                deactivation: row.deactivation,
             });
             let Some(character) = row.character else {
                 continue;

@@ -4,43 +4,16 @@
 
 use crate::support::*;
 use jumpgate_domain::groups::{ApplicationStatus, Group, GroupRules, MembershipSource, Visibility};
-use jumpgate_domain::{AccountId, AllianceId, CorporationId, GroupApplicationId, GroupId};
+use jumpgate_domain::{AllianceId, CorporationId, GroupApplicationId, GroupId};
 use jumpgate_store::{
-    ApplicationDecision, ApplicationFilter, NewMembership, SessionRecord, Store, StoreError,
-    store_test,
+    ApplicationDecision, ApplicationFilter, NewMembership, SessionRecord, StoreError, store_test,
 };
 
-pub(crate) async fn account(store: &Store, id: i64, name: &str) -> AccountId {
-    store
-        .create_account(&character(id, name))
-        .await
-        .expect("a new account")
-        .0
-        .id
-}
-
-pub(crate) async fn held(store: &Store, account: AccountId) -> std::collections::BTreeSet<String> {
-    store
-        .account_grants(account)
-        .await
-        .expect("grants are read")
-        .expect("the account exists")
-        .permissions
-}
+use crate::support::permissions_of as held;
 
 /// Written by the store's clock a moment ago.
 fn recent(at: time::OffsetDateTime) -> bool {
     (now() - at).abs() < secs(60)
-}
-
-fn manual(group: GroupId, account: AccountId, by: Option<AccountId>) -> NewMembership {
-    NewMembership {
-        group,
-        account,
-        source: MembershipSource::Manual,
-        source_ref: None,
-        added_by: by,
-    }
 }
 
 store_test!(

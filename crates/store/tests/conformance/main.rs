@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod bulk;
 mod clock;
+mod deactivation;
 mod groups;
 mod job_overview;
 mod job_runs;

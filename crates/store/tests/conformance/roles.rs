@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use crate::groups::{account, held};
 use crate::support::*;
+use crate::support::{account, permissions_of as held};
 use jumpgate_domain::roles::{Division, LeadingEntities, Role, RoleSource, Specialty};
 use jumpgate_domain::{AccountId, CharacterId, DivisionId, SpecialtyId};
 use jumpgate_store::{CorporationInfo, RolePermissionKey, Store, StoreError, store_test};

@@ -15,6 +15,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
     assert_eq!(
         tables,
         [
+            "account_deactivations",
             "account_permissions",
             "accounts",
             "alliances",

@@ -1,10 +1,12 @@
 //! Builders shared by the conformance tests.
 
-use jumpgate_domain::JobId;
 use jumpgate_domain::audit::to_micros;
+use jumpgate_domain::groups::MembershipSource;
+use jumpgate_domain::{AccountId, GroupId, JobId};
 use jumpgate_domain::{AllianceId, CharacterId, CorporationId};
 use jumpgate_store::{
-    JobLease, JobOverviewQuery, JobSummary, NewCharacter, NewJob, NewToken, RunReport, Store,
+    JobLease, JobOverviewQuery, JobSummary, NewCharacter, NewJob, NewMembership, NewToken,
+    RunReport, Store,
 };
 use time::OffsetDateTime;
 
@@ -107,4 +109,38 @@ pub async fn kept_runs(store: &Store, cap: i64) -> i64 {
         .await
         .expect("the jobs overview")
         .finished_total
+}
+
+/// A new account with `name` (id `id`) as its main, in the default corporation and alliance.
+pub async fn account(store: &Store, id: i64, name: &str) -> AccountId {
+    store
+        .create_account(&character(id, name))
+        .await
+        .expect("a new account")
+        .0
+        .id
+}
+
+/// The permissions `account` holds through the one grants query (directly, by state, by group).
+pub async fn permissions_of(
+    store: &Store,
+    account: AccountId,
+) -> std::collections::BTreeSet<String> {
+    store
+        .account_grants(account)
+        .await
+        .expect("grants are read")
+        .expect("the account exists")
+        .permissions
+}
+
+/// A membership a manager (`by`) or an administrator added by hand.
+pub fn manual(group: GroupId, account: AccountId, by: Option<AccountId>) -> NewMembership {
+    NewMembership {
+        group,
+        account,
+        source: MembershipSource::Manual,
+        source_ref: None,
+        added_by: by,
+    }
 }

@@ -2,6 +2,7 @@
 //! time zone.
 
 use super::character_card::{CharacterCard, card};
+use super::deactivation::{DeactivationNotice, notice};
 use crate::WebState;
 use crate::auth::{MaybeViewer, Viewer};
 use crate::error::{WebError, WebResult};
@@ -40,6 +41,8 @@ pub struct AccountPage {
     pub signed_in_on: String,
     /// When the next verification mail may go ("at … (in 40 seconds)"); empty: now.
     pub next_mail: String,
+    /// Whether the groups count, or from when they will not.
+    pub deactivation: DeactivationNotice,
 }
 
 pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<AccountPage> {
@@ -66,7 +69,9 @@ pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<Ac
         .next_verification_mail
         .map(|at| when(at, state.app.now()))
         .unwrap_or_default();
+    let deactivation = notice(&view.deactivation, state.app.now());
     Ok(AccountPage {
+        deactivation,
         signed_in_on: super::sessions::browsers(sessions),
         next_mail,
         groups,

@@ -4,6 +4,7 @@
 mod account;
 mod character_card;
 pub(crate) mod characters;
+mod deactivation;
 mod home;
 mod pending_cookie;
 mod removed;
@@ -47,6 +48,7 @@ pub fn router() -> Router<WebState> {
         .route("/admin/users/{id}/permissions/grant", post(user::grant))
         .route("/admin/users/{id}/permissions/revoke", post(user::revoke))
         .route("/admin/users/{id}/sessions/end", post(sessions::end_of))
+        .route("/admin/users/{id}/status", post(user::set_status))
         .route("/admin/characters", get(characters::characters))
         .route("/admin/search", get(search::search))
 }

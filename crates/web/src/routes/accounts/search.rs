@@ -1,5 +1,6 @@
 //! Administrators' search (`/admin/search`), the box in every page's bar: characters,
-//! accounts and corporations a text names, each linked to the account it leads to.
+//! accounts, corporations and groups a text names, each linked to the account it leads to (a
+//! corporation and a group with their accounts).
 
 use crate::WebState;
 use crate::auth::Viewer;
@@ -9,6 +10,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use jumpgate_domain::permissions::Permission;
+use jumpgate_store::AccountSummary;
 use serde::Deserialize;
 
 /// A found character (alone, or under its corporation).
@@ -37,6 +39,16 @@ pub struct FoundCorporation {
     pub members: Vec<FoundCharacter>,
     /// How many of its characters Jumpgate knows (more than `members` shows, perhaps).
     pub known: usize,
+    /// The accounts with a character in it.
+    pub accounts: Vec<FoundAccount>,
+}
+
+/// A group found by name, with its member accounts.
+#[derive(Debug, Clone)]
+pub struct FoundGroup {
+    pub id: i64,
+    pub name: String,
+    pub accounts: Vec<FoundAccount>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -47,6 +59,7 @@ pub struct SearchPage {
     pub characters: Vec<FoundCharacter>,
     pub accounts: Vec<FoundAccount>,
     pub corporations: Vec<FoundCorporation>,
+    pub groups: Vec<FoundGroup>,
     pub nothing: bool,
 }
 
@@ -73,32 +86,42 @@ pub async fn search(
     Ok(SearchPage {
         nothing: !q.q.trim().is_empty() && found.is_empty(),
         characters: found.characters.iter().map(character).collect(),
-        accounts: found
-            .accounts
-            .iter()
-            .map(|a| FoundAccount {
-                id: a.id.get(),
-                name: a
-                    .main_name
-                    .clone()
-                    .unwrap_or_else(|| format!("Account #{}", a.id)),
-                state: a.state.clone(),
-                characters: a.character_count,
-            })
-            .collect(),
+        accounts: found.accounts.iter().map(account).collect(),
         corporations: found
             .corporations
             .iter()
-            .map(|(corporation, members, known)| FoundCorporation {
-                id: corporation.id.get(),
-                name: corporation.name.clone(),
-                ticker: corporation.ticker.clone(),
-                logo: layout.corporation_logo(corporation.id.get(), 32),
-                members: members.iter().map(character).collect(),
-                known: *known,
+            .map(|c| FoundCorporation {
+                id: c.corporation.id.get(),
+                name: c.corporation.name.clone(),
+                ticker: c.corporation.ticker.clone(),
+                logo: layout.corporation_logo(c.corporation.id.get(), 32),
+                members: c.members.iter().map(character).collect(),
+                known: c.known,
+                accounts: c.accounts.iter().map(account).collect(),
+            })
+            .collect(),
+        groups: found
+            .groups
+            .iter()
+            .map(|g| FoundGroup {
+                id: g.id.get(),
+                name: g.name.clone(),
+                accounts: g.accounts.iter().map(account).collect(),
             })
             .collect(),
         query: q.q,
         layout: viewer.layout,
     })
+}
+
+fn account(a: &AccountSummary) -> FoundAccount {
+    FoundAccount {
+        id: a.id.get(),
+        name: a
+            .main_name
+            .clone()
+            .unwrap_or_else(|| format!("Account #{}", a.id)),
+        state: a.state.clone(),
+        characters: a.character_count,
+    }
 }

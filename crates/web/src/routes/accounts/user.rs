@@ -1,7 +1,9 @@
 //! Administrators' view of one account (`/admin/users/{id}`): its characters and tokens, the
-//! characters it lost, and its direct permissions, granted and revoked here.
+//! characters it lost, its groups, its status (standard or managed, changed here) and its
+//! deactivation, and its direct permissions, granted and revoked here.
 
 use super::character_card::{CharacterCard, card};
+use super::deactivation::{DeactivationNotice, notice};
 use super::removed::{RemovedRow, removed_row};
 use crate::WebState;
 use crate::auth::Viewer;
@@ -14,6 +16,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, State};
 use axum::response::Redirect;
 use jumpgate_domain::AccountId;
+use jumpgate_domain::account::AccountStatus;
 use jumpgate_domain::permissions::Permission;
 use serde::Deserialize;
 
@@ -34,6 +37,13 @@ pub struct UserPage {
     pub groups: Vec<HeldGroupRow>,
     /// "3 browsers": where this account is signed in.
     pub signed_in_on: String,
+    /// `standard` or `managed`, what it means, and the status it can be changed to.
+    pub status: &'static str,
+    pub status_means: &'static str,
+    pub other_status: &'static str,
+    pub other_status_means: &'static str,
+    /// Active, will be deactivated at, or deactivated since.
+    pub deactivation: DeactivationNotice,
 }
 
 pub async fn show(
@@ -60,7 +70,18 @@ pub async fn show(
         .await?;
     let sessions = state.app.session_count(&viewer.caller, id).await?;
     let groups = held_rows(&state.app.groups_of_account(&viewer.caller, id).await?);
+    let deactivation = notice(&view.deactivation, state.app.now());
+    let status = view.account.status;
+    let other = match status {
+        AccountStatus::Standard => AccountStatus::Managed,
+        AccountStatus::Managed => AccountStatus::Standard,
+    };
     Ok(UserPage {
+        deactivation,
+        status: status.as_str(),
+        status_means: status.describe(),
+        other_status: other.as_str(),
+        other_status_means: other.describe(),
         groups,
         signed_in_on: super::sessions::browsers(sessions),
         account_id: id.get(),
@@ -124,4 +145,35 @@ pub async fn revoke(
         .revoke_permission(&viewer.caller, id, &form.permission)
         .await?;
     Ok(back_to_user(&viewer, id, &format!("Revoked {}.", form.permission.trim())).await)
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    status: String,
+}
+
+/// Makes the account managed or standard again; every group it held goes (see the page's
+/// warning).
+pub async fn set_status(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    IdPath(id): IdPath<AccountId>,
+    Form(form): Form<StatusForm>,
+) -> WebResult<Redirect> {
+    viewer.require(Permission::ADMIN_USERS)?;
+    let change = state
+        .app
+        .set_account_status(&viewer.caller, id, &form.status)
+        .await?;
+    let groups = match change.groups_removed {
+        0 => "it was in no group".to_owned(),
+        1 => "it left its one group".to_owned(),
+        n => format!("it left its {n} groups"),
+    };
+    Ok(back_to_user(
+        &viewer,
+        id,
+        &format!("The account is {} now; {groups}.", change.status.as_str()),
+    )
+    .await)
 }

@@ -1,5 +1,6 @@
 //! Administrators' list of accounts (`/admin/users`), searched as one types (the rows alone at
-//! `/admin/users/rows`, for htmx).
+//! `/admin/users/rows`, for htmx), or the accounts of one corporation (`?corporation=ID`, any of
+//! their characters) or one group (`?group=ID`).
 
 use crate::WebState;
 use crate::auth::Viewer;
@@ -10,7 +11,9 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use jumpgate_app::accounts::admin::AccountList;
+use jumpgate_app::accounts::search::AccountFilter;
 use jumpgate_domain::permissions::Permission;
+use jumpgate_domain::{CorporationId, GroupId};
 use jumpgate_store::AccountSummary;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -34,6 +37,8 @@ pub struct AccountRow {
 pub struct UsersPage {
     pub layout: Layout,
     pub query: String,
+    /// What the list is filtered by ("in the group Scouts"); empty: searched by name.
+    pub filter: String,
     /// The rows found, rendered once per list read and query ([`UsersRowsCache`]).
     pub rows: Arc<str>,
 }
@@ -52,6 +57,36 @@ pub type UsersRowsCache = RenderedRows<AccountList, String>;
 pub struct SearchQuery {
     #[serde(default)]
     pub q: String,
+    /// Only the accounts with a character in this corporation (its id).
+    pub corporation: Option<String>,
+    /// Only the accounts in this group (its id).
+    pub group: Option<String>,
+}
+
+impl SearchQuery {
+    /// The filter asked for, if any; an id that is not a positive whole number is refused.
+    fn filter(&self) -> WebResult<Option<AccountFilter>> {
+        let id = |what: &str, text: &str| {
+            text.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| {
+                    WebError::BadRequest(format!(
+                        "'{}' is not a {what} id: expected a positive whole number",
+                        text.trim()
+                    ))
+                })
+        };
+        Ok(match (&self.corporation, &self.group) {
+            (Some(c), _) => Some(AccountFilter::Corporation(CorporationId(id(
+                "corporation",
+                c,
+            )?))),
+            (None, Some(g)) => Some(AccountFilter::Group(GroupId(id("group", g)?))),
+            (None, None) => None,
+        })
+    }
 }
 
 fn account_row(layout: &Layout, a: &AccountSummary) -> AccountRow {
@@ -91,10 +126,28 @@ pub async fn list(
     Query(q): Query<SearchQuery>,
 ) -> WebResult<UsersPage> {
     viewer.require(Permission::ADMIN_USERS)?;
+    if let Some(filter) = q.filter()? {
+        let found = state.app.accounts_by(&viewer.caller, filter, PAGE).await?;
+        let rows = found
+            .accounts
+            .iter()
+            .map(|a| account_row(&viewer.layout, a))
+            .collect();
+        let rows = UsersRows { rows }
+            .render()
+            .map_err(|e| WebError::Internal(format!("the accounts list's rows: {e}")))?;
+        return Ok(UsersPage {
+            layout: viewer.layout,
+            query: String::new(),
+            filter: found.label,
+            rows: rows.into(),
+        });
+    }
     let rows = search(&state, &viewer, &q.q).await?;
     Ok(UsersPage {
         layout: viewer.layout,
         query: q.q,
+        filter: String::new(),
         rows,
     })
 }
