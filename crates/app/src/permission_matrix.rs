@@ -261,6 +261,8 @@ const ROWS: &[(&str, Rule)] = &[
     // roles: every person sees their dashboard; appointing is decided by the caller's roles,
     // and the fixture's people hold none, so only superusers, jobs and the command line may
     ("roles_dashboard", Rule::Person),
+    // Someone else's; their own is open to every person.
+    ("roles_of_account", Rule::Holds(&[Permission::ADMIN_USERS])),
     ("appoint_role", Rule::Holds(&[])),
     ("dismiss_role", Rule::Holds(&[])),
     ("revoke_role", Rule::Holds(&[])),
@@ -829,6 +831,7 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "group_affiliations" => app.group_affiliations(c(), w.group).await.map(drop),
         "recompute_groups" => app.recompute_groups(c(), Some(w.target)).await.map(drop),
         "roles_dashboard" => app.roles_dashboard(c()).await.map(drop),
+        "roles_of_account" => app.roles_of_account(c(), w.target).await.map(drop),
         "set_group_conditions" => app
             .set_group_conditions(c(), w.group, &Default::default())
             .await

@@ -4,6 +4,7 @@
 use crate::App;
 use crate::caller::Caller;
 use crate::error::AppResult;
+use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::roles::{Appointer, Role, RoleHolder, Target, reach_over};
 use jumpgate_domain::{AccountId, CharacterId, CorporationId};
 use jumpgate_store::RoleCatalogue;
@@ -72,10 +73,34 @@ impl App {
                 .map(|h| h.role)
                 .collect(),
         };
-        let own: Vec<&RoleHolder> = holders
-            .iter()
-            .filter(|h| Some(h.account) == caller.account())
-            .collect();
+        let mine = self.held_roles(&catalogue, &holders, account).await?;
+        let changeable = self
+            .changeable_roles(&appointer, &catalogue, &holders)
+            .await?;
+        Ok(RolesDashboard { mine, changeable })
+    }
+
+    /// The roles `account` holds, as its pages list them: the caller's own, or anyone's for
+    /// administrators of users.
+    pub async fn roles_of_account(
+        &self,
+        caller: &Caller,
+        account: AccountId,
+    ) -> AppResult<Vec<HeldRole>> {
+        caller.require_self_or(account, Permission::ADMIN_USERS)?;
+        let catalogue = self.kept_role_catalogue(caller).await?;
+        let holders = self.kept_role_holders(caller).await?;
+        self.held_roles(&catalogue, &holders, account).await
+    }
+
+    /// `account`'s roles among `holders`, named (a CEO's or Director's with its corporation).
+    async fn held_roles(
+        &self,
+        catalogue: &RoleCatalogue,
+        holders: &[RoleHolder],
+        account: AccountId,
+    ) -> AppResult<Vec<HeldRole>> {
+        let own: Vec<&RoleHolder> = holders.iter().filter(|h| h.account == account).collect();
         let led: Vec<CorporationId> = own
             .iter()
             .filter_map(|h| match h.role {
@@ -84,7 +109,7 @@ impl App {
             })
             .collect();
         let corporations = self.corporation_names(&led).await?;
-        let mine = own
+        Ok(own
             .into_iter()
             .map(|h| HeldRole {
                 role: h.role,
@@ -98,11 +123,7 @@ impl App {
                 from_eve: h.role.kind().is_derived(),
                 permissions: catalogue.permissions_of(h.role),
             })
-            .collect();
-        let changeable = self
-            .changeable_roles(&appointer, &catalogue, &holders)
-            .await?;
-        Ok(RolesDashboard { mine, changeable })
+            .collect())
     }
 
     async fn changeable_roles(

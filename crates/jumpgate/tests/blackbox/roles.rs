@@ -162,6 +162,13 @@ on_both_backends!(
         let (_, members_view) = member.get_text("/roles").await;
         assert!(members_view.contains("General FC") && members_view.contains("standings.approve"));
         assert_eq!(t.audit_count("role.appointed", member_account).await, 1);
+        // Administrators of users see it on the account's page.
+        let (_, account_page) = c
+            .admin
+            .get_text(&format!("/admin/users/{member_account}"))
+            .await;
+        let roles_card = account_page.split(r#"id="roles""#).nth(1).unwrap();
+        assert!(roles_card.contains("General FC") && roles_card.contains("appointed"));
 
         // Refused: someone outside the corporation, EVE's roles, Administrator, themself.
         let outside = post_refused(

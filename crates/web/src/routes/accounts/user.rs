@@ -24,6 +24,8 @@ use serde::Deserialize;
 #[template(path = "accounts/user.html")]
 pub struct UserPage {
     pub layout: Layout,
+    /// The roles it holds, with what each carries.
+    pub roles: Vec<jumpgate_app::roles::dashboard::HeldRole>,
     pub account_id: i64,
     pub main_name: String,
     pub state: String,
@@ -70,6 +72,7 @@ pub async fn show(
         .await?;
     let sessions = state.app.session_count(&viewer.caller, id).await?;
     let groups = held_rows(&state.app.groups_of_account(&viewer.caller, id).await?);
+    let roles = state.app.roles_of_account(&viewer.caller, id).await?;
     let deactivation = notice(&view.deactivation, state.app.now());
     let status = view.account.status;
     let other = match status {
@@ -77,6 +80,7 @@ pub async fn show(
         AccountStatus::Managed => AccountStatus::Standard,
     };
     Ok(UserPage {
+        roles,
         deactivation,
         status: status.as_str(),
         status_means: status.describe(),

@@ -20,7 +20,8 @@ use serde::Deserialize;
 #[template(path = "roles/dashboard.html")]
 pub struct RolesPage {
     pub layout: Layout,
-    pub mine: Vec<HeldRole>,
+    /// The viewer's own roles.
+    pub roles: Vec<HeldRole>,
     pub changeable: Vec<ChangeableRole>,
 }
 
@@ -28,7 +29,7 @@ pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<Ro
     let dashboard = state.app.roles_dashboard(&viewer.caller).await?;
     Ok(RolesPage {
         layout: viewer.layout,
-        mine: dashboard.mine,
+        roles: dashboard.mine,
         changeable: dashboard.changeable,
     })
 }
