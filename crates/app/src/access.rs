@@ -106,13 +106,13 @@ impl App {
                 faction: c.faction,
             })
             .collect();
-        let state_changed = self
+        let (state_changed, state) = self
             .recompute_state_of(&acc, &affiliations, &rules.states, actor)
             .await?;
         self.recompute_eve_roles(account, &affiliations, &rules.eve_roles, actor)
             .await?;
         let groups = self
-            .group_rule_changes(account, acc.status, &affiliations, &rules.groups)
+            .group_rule_changes(account, acc.status, &state, &affiliations, &rules.groups)
             .await?;
         Ok((state_changed, groups))
     }

@@ -28,6 +28,8 @@ pub struct GroupLinks {
     pub default: bool,
     pub required: Vec<GroupId>,
     pub forbidden: Vec<GroupId>,
+    /// The states it may be held in, as typed (names separated by commas); empty: any.
+    pub states: String,
 }
 
 impl App {
@@ -37,6 +39,7 @@ impl App {
         &self,
         account: AccountId,
         status: AccountStatus,
+        state: &str,
         affiliations: &[Affiliation],
         groups: &[Group],
     ) -> AppResult<Option<RuleChanges>> {
@@ -50,7 +53,7 @@ impl App {
             .into_iter()
             .map(|m| (m.group, m.source))
             .collect();
-        let changes = apply_rules(groups, affiliations, &current, status);
+        let changes = apply_rules(groups, affiliations, &current, status, state);
         Ok((!changes.is_empty()).then_some(changes))
     }
 
@@ -166,10 +169,23 @@ impl App {
                 })
                 .collect()
         };
+        let states = self.store().states().await?;
+        let known_state = |typed: &str| {
+            states
+                .iter()
+                .find(|s| s.name.eq_ignore_ascii_case(typed))
+                .map(|s| s.name.clone())
+                .ok_or_else(|| {
+                    AppError::Invalid(format!("there is no state '{typed}'; nothing was changed"))
+                })
+        };
         let mut after = before.clone();
         after.rules.default = links.default;
         after.rules.required = pick(&links.required)?;
         after.rules.forbidden = pick(&links.forbidden)?;
+        after.rules.states = crate::typed::items(&links.states)
+            .map(known_state)
+            .collect::<AppResult<_>>()?;
         check_settings(&after)?;
         if after == before {
             return Ok(Recomputed::default());
@@ -189,6 +205,7 @@ impl App {
                 "default": {"from": before.rules.default, "to": after.rules.default},
                 "required": names(&after.rules.required),
                 "forbidden": names(&after.rules.forbidden),
+                "states": after.rules.states,
             }),
         )
         .await

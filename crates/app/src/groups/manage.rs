@@ -3,7 +3,7 @@
 //! Every membership change is recorded on the member's account with its cause, and the member
 //! is told.
 
-use super::{Relation, check_not_self, check_restricted, group_link};
+use super::{Relation, check_not_self, check_restricted, check_state, group_link};
 use crate::App;
 use crate::audit::{account_target, audit_in};
 use crate::caller::Caller;
@@ -299,6 +299,10 @@ impl App {
         let account = character.account;
         check_not_self(caller, account, &group)?;
         check_restricted(caller, &group, "give members to")?;
+        let state = (self.store().account(account).await?)
+            .map(|a| a.state)
+            .unwrap_or_default();
+        check_state(&group, &state, &format!("{} is", character.name))?;
         let mut tx = self.store().transaction().await?;
         let added = tx
             .add_group_member(&NewMembership {

@@ -2,7 +2,7 @@
 //! their applications, the ones they manage), applying, cancelling an application, leaving;
 //! and the groups of an account with why it has each (its own page, an administrator's view).
 
-use super::{conditions_met, group_link, relation};
+use super::{check_state, conditions_met, group_link, relation};
 use crate::App;
 use crate::audit::{account_target, audit_in};
 use crate::caller::Caller;
@@ -102,6 +102,7 @@ impl App {
         let open = groups
             .iter()
             .filter(|g| !member_of.contains(&g.id) && !g.is_restricted())
+            .filter(|g| g.rules.allows_state(caller.state()))
             .filter(|g| g.is_open_to(conditions_met(caller, g, &member_of, &affiliations)))
             .map(|g| OpenGroup {
                 group: g.clone(),
@@ -161,6 +162,7 @@ impl App {
                 group.name
             )));
         }
+        check_state(&group, caller.state(), "you are")?;
         let meets = self.meets_conditions(caller, &group, &member_of).await?;
         if !group.is_open_to(meets) || group.is_restricted() {
             return Err(AppError::Invalid(format!(

@@ -266,6 +266,19 @@ fn relation(caller: &Caller, group: &Group, member_of: &BTreeSet<GroupId>) -> Re
     }
 }
 
+/// A group held only in some states refuses an account in another (`state`).
+fn check_state(group: &Group, state: &str, who: &str) -> AppResult<()> {
+    if group.rules.allows_state(state) {
+        return Ok(());
+    }
+    let allowed: Vec<&str> = group.rules.states.iter().map(String::as_str).collect();
+    Err(AppError::Invalid(format!(
+        "{} is held only in the states {}; {who} in {state}",
+        group.name,
+        allowed.join(", ")
+    )))
+}
+
 /// Whether the caller meets `group`'s conditions, its characters' `affiliations` read (only
 /// needed when a condition names corporations or alliances).
 fn conditions_met(

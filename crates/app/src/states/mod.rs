@@ -24,7 +24,7 @@ impl App {
         affiliations: &[Affiliation],
         states: &[State],
         actor: &Actor,
-    ) -> AppResult<bool> {
+    ) -> AppResult<(bool, String)> {
         let account = acc.id;
         let main = acc
             .main_character
@@ -38,7 +38,7 @@ impl App {
         .map_or(GUEST, |s| s.name.as_str())
         .to_owned();
         if new_state == acc.state {
-            return Ok(false);
+            return Ok((false, new_state));
         }
         let mut tx = self.store().transaction().await?;
         tx.set_account_state(account, &new_state).await?;
@@ -54,6 +54,6 @@ impl App {
         metrics::counter!("account_state_changes_total", "to" => new_state.clone()).increment(1);
         self.revalidate_standings_after(account, "state changed")
             .await;
-        Ok(true)
+        Ok((true, new_state))
     }
 }

@@ -37,12 +37,20 @@ pub struct GroupRules {
     pub required: BTreeSet<GroupId>,
     /// A member must be in none of these, else loses it.
     pub forbidden: BTreeSet<GroupId>,
+    /// Held only in these states (Alliance Auth's group states): an account in another state
+    /// loses it and cannot join it. Empty: any state.
+    pub states: BTreeSet<String>,
 }
 
 impl GroupRules {
     /// Whether the group is given by itself (default, corporation or alliance).
     pub fn is_automatic(&self) -> bool {
         self.default || !self.corporations.is_empty() || !self.alliances.is_empty()
+    }
+
+    /// Whether an account in `state` may hold the group.
+    pub fn allows_state(&self, state: &str) -> bool {
+        self.states.is_empty() || self.states.contains(state)
     }
 
     /// Why an account with `affiliations` gets the group by itself, or `None`.
@@ -78,6 +86,8 @@ pub enum Reason {
     RequiresOneOf,
     /// The account is in this group, which the group forbids.
     ForbiddenWith(GroupId),
+    /// The account's state is not one the group may be held in.
+    StateNotAllowed,
 }
 
 impl Reason {
@@ -90,6 +100,7 @@ impl Reason {
             Self::NoLongerMatches => "no_longer_matches".to_owned(),
             Self::RequiresOneOf => "requires_one_of".to_owned(),
             Self::ForbiddenWith(g) => format!("forbidden_with:{g}"),
+            Self::StateNotAllowed => "state_not_allowed".to_owned(),
         }
     }
 }
@@ -108,8 +119,8 @@ impl RuleChanges {
     }
 }
 
-/// What the rules of `groups` make of an account of `status` with `affiliations` (all its
-/// characters) and `current` memberships (by group, with their source). Deterministic: groups are judged in id
+/// What the rules of `groups` make of an account of `status` in `state` with `affiliations`
+/// (all its characters) and `current` memberships (by group, with their source). Deterministic: groups are judged in id
 /// order, and each round of required/forbidden removals is judged against the memberships of
 /// the round before, so the outcome does not depend on the order of `groups`.
 pub fn apply_rules(
@@ -117,6 +128,7 @@ pub fn apply_rules(
     affiliations: &[Affiliation],
     current: &BTreeMap<GroupId, MembershipSource>,
     status: AccountStatus,
+    state: &str,
 ) -> RuleChanges {
     // A managed account is given nothing by the rules (Neucore): as if no character matched.
     let gives = |g: &Group| {
@@ -133,6 +145,11 @@ pub fn apply_rules(
     let mut lost: Vec<(GroupId, Reason)> = Vec::new();
     for (group, source) in current {
         let Some(g) = by_id.get(group) else { continue };
+        // Whatever gave it, a group is not held in a state it does not allow.
+        if !g.rules.allows_state(state) {
+            lost.push((*group, Reason::StateNotAllowed));
+            continue;
+        }
         match (source, gives(g)) {
             (MembershipSource::Automatic, None) => lost.push((*group, Reason::NoLongerMatches)),
             // Held already: nothing to add, whatever the rules say.
@@ -145,7 +162,7 @@ pub fn apply_rules(
         if held.contains_key(&g.id) || current.contains_key(&g.id) {
             continue;
         }
-        if let Some(reason) = gives(g) {
+        if let Some(reason) = gives(g).filter(|_| g.rules.allows_state(state)) {
             held.insert(g.id, Some(reason));
         }
     }
@@ -250,7 +267,7 @@ mod tests {
             in_corp(2, CORP, None),
             in_corp(3, OTHER_CORP, Some(ALLIANCE)),
         ];
-        let changes = apply_rules(&groups, &account, &BTreeMap::new(), STANDARD);
+        let changes = apply_rules(&groups, &account, &BTreeMap::new(), STANDARD, "Member");
         assert_eq!(
             changes.add,
             [
@@ -284,11 +301,23 @@ mod tests {
             (1, MembershipSource::Automatic),
             (2, MembershipSource::Manual),
         ]);
-        let changes = apply_rules(&groups, &[in_corp(1, OTHER_CORP, None)], &current, STANDARD);
+        let changes = apply_rules(
+            &groups,
+            &[in_corp(1, OTHER_CORP, None)],
+            &current,
+            STANDARD,
+            "Member",
+        );
         assert_eq!(changes.remove, [(GroupId(1), Reason::NoLongerMatches)]);
         assert!(changes.add.is_empty(), "group 2 is held already, by hand");
         // Still matching: nothing to do.
-        let same = apply_rules(&groups, &[in_corp(1, CORP, None)], &current, STANDARD);
+        let same = apply_rules(
+            &groups,
+            &[in_corp(1, CORP, None)],
+            &current,
+            STANDARD,
+            "Member",
+        );
         assert!(same.is_empty(), "{same:?}");
     }
 
@@ -327,10 +356,22 @@ mod tests {
         ];
         let manual = MembershipSource::Manual;
         let current = held(&[(1, manual), (2, manual), (3, MembershipSource::Application)]);
-        let before = apply_rules(&groups, &[in_corp(1, OTHER_CORP, None)], &current, STANDARD);
+        let before = apply_rules(
+            &groups,
+            &[in_corp(1, OTHER_CORP, None)],
+            &current,
+            STANDARD,
+            "Member",
+        );
         assert!(before.is_empty(), "the chain holds: {before:?}");
 
-        let after = apply_rules(&groups, &[in_corp(1, CORP, None)], &current, STANDARD);
+        let after = apply_rules(
+            &groups,
+            &[in_corp(1, CORP, None)],
+            &current,
+            STANDARD,
+            "Member",
+        );
         assert_eq!(after.add, [(GroupId(4), Reason::Corporation(CORP))]);
         assert_eq!(
             after.remove,
@@ -355,10 +396,10 @@ mod tests {
                 },
             ),
         ];
-        assert!(apply_rules(&groups, &[], &BTreeMap::new(), STANDARD).is_empty());
+        assert!(apply_rules(&groups, &[], &BTreeMap::new(), STANDARD, "Member").is_empty());
         let member_of_1 = held(&[(1, MembershipSource::Manual)]);
         assert_eq!(
-            apply_rules(&groups, &[], &member_of_1, STANDARD).add,
+            apply_rules(&groups, &[], &member_of_1, STANDARD, "Member").add,
             [(GroupId(2), Reason::Default)]
         );
     }
@@ -382,7 +423,7 @@ mod tests {
             ),
         ];
         let current = held(&[(1, MembershipSource::Manual), (2, MembershipSource::Manual)]);
-        let changes = apply_rules(&groups, &[], &current, STANDARD);
+        let changes = apply_rules(&groups, &[], &current, STANDARD, "Member");
         assert_eq!(
             changes.remove,
             [
@@ -421,7 +462,7 @@ mod tests {
         let account = [in_corp(1, CORP, None)];
         let managed = AccountStatus::Managed;
         assert!(
-            apply_rules(&groups, &account, &BTreeMap::new(), managed).is_empty(),
+            apply_rules(&groups, &account, &BTreeMap::new(), managed, "Member").is_empty(),
             "neither the default group nor the corporation's"
         );
         // What the rules gave before goes; a group requiring one the account lacks goes too.
@@ -429,7 +470,7 @@ mod tests {
             (2, MembershipSource::Automatic),
             (4, MembershipSource::Manual),
         ]);
-        let changes = apply_rules(&groups, &account, &current, managed);
+        let changes = apply_rules(&groups, &account, &current, managed, "Member");
         assert!(changes.add.is_empty());
         assert_eq!(
             changes.remove,
@@ -439,13 +480,39 @@ mod tests {
             ]
         );
         // The same account as a standard one gets both automatic groups.
-        let standard = apply_rules(&groups, &account, &BTreeMap::new(), STANDARD);
+        let standard = apply_rules(&groups, &account, &BTreeMap::new(), STANDARD, "Member");
         assert_eq!(
             standard.add,
             [
                 (GroupId(1), Reason::Default),
                 (GroupId(2), Reason::Corporation(CORP)),
             ]
+        );
+    }
+
+    #[test]
+    fn a_group_is_not_held_in_a_state_it_does_not_allow_whatever_gave_it() {
+        let blues = group(
+            1,
+            GroupRules {
+                default: true,
+                states: ["Blue".to_owned()].into(),
+                ..GroupRules::default()
+            },
+        );
+        let groups = vec![blues];
+        assert!(
+            apply_rules(&groups, &[], &BTreeMap::new(), STANDARD, "Member").is_empty(),
+            "the default group is not given in another state"
+        );
+        assert_eq!(
+            apply_rules(&groups, &[], &BTreeMap::new(), STANDARD, "Blue").add,
+            [(GroupId(1), Reason::Default)]
+        );
+        let by_hand: BTreeMap<_, _> = [(GroupId(1), MembershipSource::Manual)].into();
+        assert_eq!(
+            apply_rules(&groups, &[], &by_hand, STANDARD, "Member").remove,
+            [(GroupId(1), Reason::StateNotAllowed)]
         );
     }
 }

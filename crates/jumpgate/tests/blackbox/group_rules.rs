@@ -302,3 +302,70 @@ on_both_backends!(
         assert!(fc_rules.forbidden.is_empty());
     }
 );
+
+// A group held only in some states (Alliance Auth's group states): the default group reaches
+// only the accounts in those states, a manager cannot add someone in another, and a member whose
+// state is no longer allowed loses it at the recompute, with the reason in the audit log.
+on_both_backends!(
+    a_group_held_only_in_some_states_is_given_added_and_kept_only_in_them,
+    |t: TestApp| async move {
+        let people = t.sim.characters();
+        let admin_character = people[0].character_id;
+        let member_character = people
+            .iter()
+            .find(|c| c.owner_hash != people[0].owner_hash)
+            .unwrap()
+            .character_id;
+        let admin = t.browser();
+        admin.login_ok(admin_character).await;
+        let member = t.browser();
+        member.login_ok(member_character).await;
+        let account = t.account_of(member_character).await;
+        let name = t.sim.character(member_character).unwrap().name;
+        let state = t.store.account(account).await.unwrap().unwrap().state;
+        let other = if state == "Blue" { "Member" } else { "Blue" };
+
+        let lounge = create_group(&t, &admin, "Lounge").await;
+        let rules = format!("/admin/groups/{lounge}/rules");
+        let refused = post_refused(&admin, &rules, &[("states", "Nowhere")]).await;
+        assert!(
+            refused.contains("there is no state") && refused.contains("Nowhere"),
+            "{refused}"
+        );
+        post_ok(&admin, &rules, &[("default", "on"), ("states", other)]).await;
+        assert!(
+            groups_of(&t, account).await.is_empty(),
+            "not given in the {state} state"
+        );
+        let page = post_refused(
+            &admin,
+            &format!("/groups/{lounge}/members/add"),
+            &[("character", &name)],
+        )
+        .await;
+        assert!(
+            page.contains(&format!("held only in the states {other}")),
+            "{page}"
+        );
+
+        // Allowed in the member's state too: the default group comes.
+        post_ok(
+            &admin,
+            &rules,
+            &[("default", "on"), ("states", &format!("{other}, {state}"))],
+        )
+        .await;
+        assert_eq!(
+            groups_of(&t, account).await,
+            [(lounge, MembershipSource::Automatic)]
+        );
+        // And goes when the state is no longer allowed, saying why.
+        post_ok(&admin, &rules, &[("default", "on"), ("states", other)]).await;
+        assert!(groups_of(&t, account).await.is_empty());
+        let removed = rule_changes(&t, account).await;
+        assert!(
+            removed.iter().any(|d| d["rule"] == "state_not_allowed"),
+            "{removed:?}"
+        );
+    }
+);

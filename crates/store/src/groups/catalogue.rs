@@ -19,6 +19,7 @@ fn assemble_groups(rows: GroupRows) -> Result<Vec<Group>> {
         affiliation_rules,
         group_rules,
         conditions,
+        state_rules,
     } = rows;
     let mut by_id = BTreeMap::new();
     for (id, name, description, visibility, auto_accept, is_default) in groups {
@@ -85,6 +86,11 @@ fn assemble_groups(rows: GroupRows) -> Result<Vec<Group>> {
             }
         };
     }
+    for (group, state) in state_rules {
+        if let Some(g) = by_id.get_mut(&group) {
+            g.rules.states.insert(state);
+        }
+    }
     for (group, kind, value) in conditions {
         let Some(g) = by_id.get_mut(&group) else {
             continue;
@@ -121,6 +127,7 @@ struct GroupRows {
     affiliation_rules: Vec<(i64, String, i64)>,
     group_rules: Vec<(i64, String, i64)>,
     conditions: Vec<(i64, String, String)>,
+    state_rules: Vec<(i64, String)>,
 }
 
 impl Store {
@@ -155,6 +162,9 @@ impl Store {
             let conditions = sqlx::query_as("SELECT group_id, kind, value FROM group_conditions")
                 .fetch_all(&mut *tx)
                 .await?;
+            let state_rules = sqlx::query_as("SELECT group_id, state FROM group_state_rules")
+                .fetch_all(&mut *tx)
+                .await?;
             tx.commit().await?;
             assemble_groups(GroupRows {
                 groups,
@@ -164,6 +174,7 @@ impl Store {
                 affiliation_rules,
                 group_rules,
                 conditions,
+                state_rules,
             })
         })
     }
@@ -331,6 +342,17 @@ impl Transaction {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| missing(e, || format!("group {other}")))?;
+            }
+            sqlx::query("DELETE FROM group_state_rules WHERE group_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for state in &group.rules.states {
+                sqlx::query("INSERT INTO group_state_rules (group_id, state) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(state)
+                    .execute(&mut *tx)
+                    .await?;
             }
             // And its conditions.
             sqlx::query("DELETE FROM group_conditions WHERE group_id = $1")

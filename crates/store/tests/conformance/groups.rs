@@ -72,6 +72,7 @@ store_test!(
             alliances: [AllianceId(99_000_001), AllianceId(99_000_002)].into(),
             required: [capitals.id].into(),
             forbidden: [newbros.id].into(),
+            states: ["Member".to_owned()].into(),
         };
         let fc = store.save_group(&fc).await.unwrap();
         assert_eq!(store.group(fc.id).await.unwrap(), Some(fc.clone()));
@@ -492,6 +493,7 @@ store_test!(
         let fc = store.save_group(&Group::new("FC")).await.unwrap();
         let mut blues = Group::new("Blues");
         blues.visibility = Visibility::Conditioned;
+        blues.rules.states = ["Member".to_owned()].into();
         blues.conditions = jumpgate_domain::groups::GroupConditions {
             states: ["Member".to_owned(), "Blue".to_owned()].into(),
             corporations: [CorporationId(98_000_001)].into(),
@@ -502,6 +504,7 @@ store_test!(
         let read = store.group(saved.id).await.unwrap().unwrap();
         assert_eq!(read.visibility, Visibility::Conditioned);
         assert_eq!(read.conditions, blues.conditions);
+        assert_eq!(read.rules.states, blues.rules.states);
 
         let mut fewer = read.clone();
         fewer.conditions.groups.clear();

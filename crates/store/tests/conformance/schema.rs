@@ -35,6 +35,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "group_managers",
             "group_members",
             "group_permissions",
+            "group_state_rules",
             "groups",
             "job_runs",
             "jobs",

@@ -68,6 +68,8 @@ pub struct AdminGroupPage {
     pub linked: Vec<LinkedGroup>,
     /// The conditions as the form shows them.
     pub conditions: ConditionsForm,
+    /// The states it may be held in, as the rules form shows them (empty: any).
+    pub held_states: String,
     pub max_name: usize,
     pub max_description: usize,
 }
@@ -130,6 +132,7 @@ pub async fn show(
         ),
     };
     Ok(AdminGroupPage {
+        held_states: joined(g.rules.states.iter().cloned().collect()),
         conditions,
         id: g.id.get(),
         name: g.name.clone(),

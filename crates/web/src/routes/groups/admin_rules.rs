@@ -49,6 +49,11 @@ pub async fn set_links(
         default: fields.iter().any(|(k, _)| k == "default"),
         required: ids("required")?,
         forbidden: ids("forbidden")?,
+        states: fields
+            .iter()
+            .find(|(k, _)| k == "states")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default(),
     };
     let recomputed = state
         .app
