@@ -170,15 +170,7 @@ impl App {
                 .collect()
         };
         let states = self.store().states().await?;
-        let known_state = |typed: &str| {
-            states
-                .iter()
-                .find(|s| s.name.eq_ignore_ascii_case(typed))
-                .map(|s| s.name.clone())
-                .ok_or_else(|| {
-                    AppError::Invalid(format!("there is no state '{typed}'; nothing was changed"))
-                })
-        };
+        let known_state = |typed: &str| super::known_state(&states, typed);
         let mut after = before.clone();
         after.rules.default = links.default;
         after.rules.required = pick(&links.required)?;

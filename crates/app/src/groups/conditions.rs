@@ -34,15 +34,7 @@ impl App {
         let groups = self.store().groups().await?;
         let before = super::group_in(&groups, id)?;
         let states = self.store().states().await?;
-        let known_state = |name: &str| {
-            states
-                .iter()
-                .find(|s| s.name.eq_ignore_ascii_case(name))
-                .map(|s| s.name.clone())
-                .ok_or_else(|| {
-                    AppError::Invalid(format!("there is no state '{name}'; nothing was changed"))
-                })
-        };
+        let known_state = |typed: &str| super::known_state(&states, typed);
         let known_group = |typed: &str| {
             groups
                 .iter()

@@ -266,6 +266,17 @@ fn relation(caller: &Caller, group: &Group, member_of: &BTreeSet<GroupId>) -> Re
     }
 }
 
+/// A state's name as stored, from a name typed in any case; unknown: refused.
+fn known_state(states: &[jumpgate_domain::states::State], typed: &str) -> AppResult<String> {
+    states
+        .iter()
+        .find(|s| s.name.eq_ignore_ascii_case(typed))
+        .map(|s| s.name.clone())
+        .ok_or_else(|| {
+            AppError::Invalid(format!("there is no state '{typed}'; nothing was changed"))
+        })
+}
+
 /// A group held only in some states refuses an account in another (`state`).
 fn check_state(group: &Group, state: &str, who: &str) -> AppResult<()> {
     if group.rules.allows_state(state) {

@@ -36,6 +36,22 @@ async fn rule_changes(t: &TestApp, account: AccountId) -> Vec<serde_json::Value>
     audit_details(t, "group.member_", account).await
 }
 
+/// The first character's account (the superuser) and a member of another EVE account, signed
+/// in; the member's account and name.
+async fn admin_and_member(t: &TestApp) -> (Browser, Browser, AccountId, String) {
+    let people = t.sim.characters();
+    let member_character = people
+        .iter()
+        .find(|c| c.owner_hash != people[0].owner_hash)
+        .unwrap();
+    let admin = t.browser();
+    admin.login_ok(people[0].character_id).await;
+    let member = t.browser();
+    member.login_ok(member_character.character_id).await;
+    let account = t.account_of(member_character.character_id).await;
+    (admin, member, account, member_character.name.clone())
+}
+
 async fn sweep(t: &TestApp) {
     assert!(
         t.run_job("refresh-affiliations", serde_json::Value::Null)
@@ -166,19 +182,7 @@ on_both_backends!(
 on_both_backends!(
     default_required_and_forbidden_groups_hold_after_every_change,
     |t: TestApp| async move {
-        let people = t.sim.characters();
-        let admin_character = people[0].character_id;
-        let member_character = people
-            .iter()
-            .find(|c| c.owner_hash != people[0].owner_hash)
-            .unwrap()
-            .character_id;
-        let admin = t.browser();
-        admin.login_ok(admin_character).await;
-        let member = t.browser();
-        member.login_ok(member_character).await;
-        let account = t.account_of(member_character).await;
-        let name = t.sim.character(member_character).unwrap().name;
+        let (admin, _member, account, name) = admin_and_member(&t).await;
 
         let everyone = create_group(&t, &admin, "Everyone").await;
         let fc = create_group(&t, &admin, "FC").await;
@@ -309,19 +313,7 @@ on_both_backends!(
 on_both_backends!(
     a_group_held_only_in_some_states_is_given_added_and_kept_only_in_them,
     |t: TestApp| async move {
-        let people = t.sim.characters();
-        let admin_character = people[0].character_id;
-        let member_character = people
-            .iter()
-            .find(|c| c.owner_hash != people[0].owner_hash)
-            .unwrap()
-            .character_id;
-        let admin = t.browser();
-        admin.login_ok(admin_character).await;
-        let member = t.browser();
-        member.login_ok(member_character).await;
-        let account = t.account_of(member_character).await;
-        let name = t.sim.character(member_character).unwrap().name;
+        let (admin, _member, account, name) = admin_and_member(&t).await;
         let state = t.store.account(account).await.unwrap().unwrap().state;
         let other = if state == "Blue" { "Member" } else { "Blue" };
 
