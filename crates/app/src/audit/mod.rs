@@ -71,7 +71,9 @@ pub(crate) async fn audit_in(
     Ok(())
 }
 
-fn entry(
+/// An entry to append, for a use case that appends many at once
+/// (`Transaction::append_audit_many`).
+pub(crate) fn entry(
     actor: Actor,
     action: &str,
     target: impl Into<String>,

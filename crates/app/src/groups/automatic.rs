@@ -6,7 +6,7 @@
 use super::group_target;
 use crate::App;
 use crate::access::Recomputed;
-use crate::audit::{account_target, audit_in};
+use crate::audit::{self, account_target, audit_in};
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::states::admin::{CriterionView, parse_entity_id};
@@ -78,6 +78,9 @@ impl App {
         };
         let mut tx = self.store().transaction().await?;
         let mut written = 0;
+        // Appended together after the memberships (on PostgreSQL in one statement): a first
+        // pass over every account writes tens of thousands.
+        let mut entries = Vec::new();
         for (account, changes) in accounts {
             let account = *account;
             for (group, reason) in &changes.add {
@@ -90,14 +93,12 @@ impl App {
                     added_by: None,
                 })
                 .await?;
-                audit_in(
-                    &mut tx,
+                entries.push(audit::entry(
                     actor.clone(),
                     "group.member_added",
                     account_target(account),
                     json!({"group": group, "group_name": name(*group), "source": MembershipSource::Automatic.as_str(), "rule": rule}),
-                )
-                .await?;
+                ));
             }
             for (group, reason) in &changes.remove {
                 // What no longer matches goes only if the rules gave it: a manager may have
@@ -109,17 +110,16 @@ impl App {
                 let Some(ended) = ended else {
                     continue;
                 };
-                audit_in(
-                    &mut tx,
+                entries.push(audit::entry(
                     actor.clone(),
                     "group.member_removed",
                     account_target(account),
                     json!({"group": group, "group_name": name(*group), "cause": "rule", "rule": reason.as_text(), "source": ended.source.as_str()}),
-                )
-                .await?;
+                ));
             }
             written += changes.add.len() + changes.remove.len();
         }
+        tx.append_audit_many(&entries).await?;
         tx.commit().await?;
         metrics::counter!("group_rule_changes_total")
             .increment(u64::try_from(written).unwrap_or_default());

@@ -99,7 +99,7 @@ async fn append_group(
                 e
             })
             .collect();
-        match insert_all(s, &sealed).await {
+        match insert_all(&s.pool, &sealed).await {
             Ok(()) => {
                 *head = last;
                 return Ok(sealed);
@@ -112,7 +112,15 @@ async fn append_group(
     Err(chain_contended())
 }
 
-async fn insert_all(s: &PgDb, sealed: &[AuditEntry]) -> std::result::Result<(), sqlx::Error> {
+/// Inserts sealed entries in one statement (`UNNEST` of one array per column), through `db`:
+/// the pool (the group commit) or a transaction's connection (`append_audit_many`).
+pub(super) async fn insert_all<'e, E>(
+    db: E,
+    sealed: &[AuditEntry],
+) -> std::result::Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+{
     sqlx::query(
         "INSERT INTO audit_log
              (id, at, actor, action, target, details, prev_hash, hash, hash_version)
@@ -145,7 +153,7 @@ async fn insert_all(s: &PgDb, sealed: &[AuditEntry]) -> std::result::Result<(), 
             .map(|e| e.hash_version.code())
             .collect::<Vec<_>>(),
     )
-    .execute(&s.pool)
+    .execute(db)
     .await?;
     Ok(())
 }

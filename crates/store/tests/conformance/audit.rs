@@ -61,6 +61,55 @@ store_test!(
     }
 );
 
+// A sweep's many entries appended in one transaction (in chunks of 1,000 on PostgreSQL) link
+// into the same chain as single appends made meanwhile, and commit with the transaction or not
+// at all.
+store_test!(
+    many_entries_appended_in_a_transaction_join_the_chain_whole_or_not_at_all,
+    |store| async move {
+        let many: Vec<NewAuditEntry> = (0..2_500)
+            .map(|n| {
+                entry(
+                    Actor::System("sweep".into()),
+                    "group.member_added",
+                    "account:1",
+                    json!({"n": n}),
+                )
+            })
+            .collect();
+        store
+            .append_audit(&entry(
+                Actor::Cli("first".into()),
+                "x.before",
+                "x",
+                json!({}),
+            ))
+            .await
+            .unwrap();
+        let mut tx = store.transaction().await.unwrap();
+        tx.append_audit_many(&many[..10]).await.unwrap();
+        drop(tx); // rolled back: nothing of it stays
+        assert_eq!(whole_log(&store).await.len(), 1);
+
+        let mut tx = store.transaction().await.unwrap();
+        tx.append_audit_many(&many).await.unwrap();
+        tx.commit().await.unwrap();
+        store
+            .append_audit(&entry(Actor::Cli("last".into()), "x.after", "x", json!({})))
+            .await
+            .unwrap();
+        let log = whole_log(&store).await;
+        assert_eq!(log.len(), 2_502);
+        assert_eq!(
+            log.iter().map(|e| e.id).collect::<Vec<_>>(),
+            (1..=2_502).collect::<Vec<_>>()
+        );
+        assert_eq!(log[1].details, json!({"n": 0}));
+        assert_eq!(log[2_500].details, json!({"n": 2_499}));
+        verify_chain(&TEST_AUDIT_KEY, &log).unwrap();
+    }
+);
+
 store_test!(
     twenty_concurrent_appenders_never_fork_the_chain,
     |store| async move {
