@@ -39,6 +39,10 @@ pub enum AdminRequest {
     TrackingUpdate {
         corporation: Option<i64>,
     },
+    /// `jumpgate groups recompute [--account ID]`.
+    GroupsRecompute {
+        account: Option<i64>,
+    },
     /// `jumpgate tokens check [--character ID]`.
     TokensCheck {
         character: Option<i64>,
@@ -88,6 +92,9 @@ pub async fn execute(app: &App, request: &AdminRequest) -> AdminReply {
             }),
         AdminRequest::TrackingUpdate { corporation } => {
             crate::commands::tracking::execute(app, *corporation).await
+        }
+        AdminRequest::GroupsRecompute { account } => {
+            crate::commands::groups::execute(app, *account).await
         }
         AdminRequest::TokensCheck { character } => app
             .check_tokens_now(

@@ -1108,6 +1108,10 @@ async fn admin_commands_reach_a_running_sqlite_instance_through_its_socket() {
         "{}",
         ran.output()
     );
+    // So does the groups' recompute.
+    let ran = run(configured_on(dir.path(), &url), &["groups", "recompute"]).await;
+    ran.assert_success();
+    assert!(ran.output().contains("every account"), "{}", ran.output());
     // The token check and the deactivation mails go the same way.
     let ran = run(configured_on(dir.path(), &url), &["tokens", "check"]).await;
     ran.assert_success();
