@@ -61,7 +61,7 @@ fn parse_key(catalogue: &RoleCatalogue, text: &str) -> AppResult<RolePermissionK
 impl App {
     pub async fn roles_admin(&self, caller: &Caller) -> AppResult<RolesAdmin> {
         caller.require(Permission::ADMIN_ROLES)?;
-        let catalogue = self.store().role_catalogue().await?;
+        let catalogue = self.kept_role_catalogue(caller).await?;
         let mut keys: Vec<RolePermissionKey> = RoleKind::ALL
             .into_iter()
             .filter(|k| *k != RoleKind::Specialty)
@@ -103,7 +103,7 @@ impl App {
                 .collect(),
             leading_alliances,
             permissions,
-            catalogue,
+            catalogue: (*catalogue).clone(),
         })
     }
 

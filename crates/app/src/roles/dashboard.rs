@@ -145,7 +145,13 @@ impl App {
         }
         let shown: Vec<AccountId> = holders.iter().map(|h| h.account).collect();
         let mains = self.store().mains_of(&shown).await?;
-        let corporations = self.corporations_of_mains(&mains).await?;
+        // Whom a CEO's or Director's authority reaches depends on the holders' corporations;
+        // anyone else's reaches everyone, and nothing more is read.
+        let corporations = if reaches.iter().all(|(_, r)| r.everyone) {
+            BTreeMap::new()
+        } else {
+            self.corporations_of_mains(&mains).await?
+        };
         let reached: Vec<CorporationId> = reaches
             .iter()
             .flat_map(|(_, r)| r.corporations.iter().copied())
@@ -197,18 +203,19 @@ impl App {
             .collect())
     }
 
-    /// The corporation of each main.
+    /// The corporation of each main, in one read.
     async fn corporations_of_mains(
         &self,
         mains: &BTreeMap<AccountId, (CharacterId, String)>,
     ) -> AppResult<BTreeMap<AccountId, CorporationId>> {
-        let mut out = BTreeMap::new();
-        for (account, (main, _)) in mains {
-            if let Some(c) = self.store().character(*main).await? {
-                out.insert(*account, c.corporation);
-            }
-        }
-        Ok(out)
+        let ids: Vec<CharacterId> = mains.values().map(|(id, _)| *id).collect();
+        Ok(self
+            .store()
+            .characters_by_ids(&ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.account, c.corporation))
+            .collect())
     }
 
     /// The names of the corporations Jumpgate knows among `ids`.
