@@ -75,7 +75,7 @@ impl App {
         };
         let mine = self.held_roles(&catalogue, &holders, account).await?;
         let changeable = self
-            .changeable_roles(&appointer, &catalogue, &holders)
+            .changeable_roles(caller, &appointer, &catalogue, &holders)
             .await?;
         Ok(RolesDashboard { mine, changeable })
     }
@@ -128,6 +128,7 @@ impl App {
 
     async fn changeable_roles(
         &self,
+        caller: &Caller,
         appointer: &Appointer,
         catalogue: &RoleCatalogue,
         holders: &[RoleHolder],
@@ -143,8 +144,7 @@ impl App {
         if reaches.is_empty() {
             return Ok(Vec::new());
         }
-        let shown: Vec<AccountId> = holders.iter().map(|h| h.account).collect();
-        let mains = self.store().mains_of(&shown).await?;
+        let mains = self.kept_holder_mains(caller).await?;
         // Whom a CEO's or Director's authority reaches depends on the holders' corporations;
         // anyone else's reaches everyone, and nothing more is read.
         let corporations = if reaches.iter().all(|(_, r)| r.everyone) {

@@ -8,18 +8,28 @@
 use crate::App;
 use crate::caller::Caller;
 use crate::error::AppResult;
-use crate::versioned::Versioned;
+use crate::versioned::{Versioned, VersionedByKey};
 use jumpgate_domain::roles::RoleHolder;
+use jumpgate_domain::{AccountId, CharacterId};
 use jumpgate_store::RoleCatalogue;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The change counter the database moves with every write to any role table.
 const ROLES_COUNTER: &str = "roles";
+/// The change counter that moves with accounts and characters (a main chosen, a name changed).
+const ACCOUNTS_COUNTER: &str = "account_list";
+
+/// The holders' mains, by account.
+type Mains = BTreeMap<AccountId, (CharacterId, String)>;
 
 /// The kept reads.
 pub struct RoleCaches {
     catalogue: Versioned<RoleCatalogue>,
     holders: Versioned<Vec<RoleHolder>>,
+    /// The holders' mains: by the `roles` version they were read for, valid while the accounts'
+    /// counter holds.
+    mains: VersionedByKey<i64, Mains>,
 }
 
 impl Default for RoleCaches {
@@ -27,6 +37,7 @@ impl Default for RoleCaches {
         Self {
             catalogue: Versioned::new(None),
             holders: Versioned::new(None),
+            mains: VersionedByKey::new(2),
         }
     }
 }
@@ -55,6 +66,21 @@ impl App {
         self.role_caches()
             .holders
             .get_or_read(version, || async { Ok(self.store().role_holders().await?) })
+            .await
+    }
+
+    /// Every holder's main (id and name), by account.
+    pub(crate) async fn kept_holder_mains(&self, caller: &Caller) -> AppResult<Arc<Mains>> {
+        let [roles, accounts] = self
+            .change_counters_seen_by(caller, [ROLES_COUNTER, ACCOUNTS_COUNTER])
+            .await?;
+        self.role_caches()
+            .mains
+            .get_or_read(accounts, &roles, || async {
+                let holders = self.kept_role_holders(caller).await?;
+                let accounts: Vec<AccountId> = holders.iter().map(|h| h.account).collect();
+                Ok(self.store().mains_of(&accounts).await?)
+            })
             .await
     }
 }
