@@ -41,6 +41,17 @@ fn key_text(key: RolePermissionKey) -> String {
     }
 }
 
+/// How people read the roles of `key`: the kind's label, or the specialty's name.
+fn key_name(catalogue: &RoleCatalogue, key: RolePermissionKey) -> String {
+    match key.kind {
+        RoleKind::Specialty => catalogue
+            .specialty(SpecialtyId(key.specialty))
+            .map(|s| s.name.clone())
+            .unwrap_or_default(),
+        kind => kind.label().to_owned(),
+    }
+}
+
 /// A permissions row's key as typed back (`division_fc`, `specialty:3`).
 fn parse_key(catalogue: &RoleCatalogue, text: &str) -> AppResult<RolePermissionKey> {
     let (kind, specialty) = text.trim().split_once(':').unwrap_or((text.trim(), "0"));
@@ -75,13 +86,7 @@ impl App {
             .into_iter()
             .map(|key| RolePermissionsRow {
                 key: key_text(key),
-                name: match key.kind {
-                    RoleKind::Specialty => catalogue
-                        .specialty(SpecialtyId(key.specialty))
-                        .map(|s| s.name.clone())
-                        .unwrap_or_default(),
-                    kind => kind.label().to_owned(),
-                },
+                name: key_name(&catalogue, key),
                 permissions: catalogue.permissions.get(&key).cloned().unwrap_or_default(),
             })
             .collect();
@@ -234,13 +239,7 @@ impl App {
         {
             caller.require_superuser(&format!("give or take '{p}' through a role"))?;
         }
-        let name = match key.kind {
-            RoleKind::Specialty => catalogue
-                .specialty(SpecialtyId(key.specialty))
-                .map(|s| s.name.clone())
-                .unwrap_or_default(),
-            kind => kind.label().to_owned(),
-        };
+        let name = key_name(&catalogue, key);
         if added.is_empty() && removed.is_empty() {
             return Ok(name);
         }
