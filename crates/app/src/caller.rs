@@ -18,12 +18,20 @@
 //! `cli:<command>`): every use case records what it did under it.
 
 use crate::error::{AppError, AppResult};
+use jumpgate_domain::apps::{AppRole, Application};
 use jumpgate_domain::audit::Actor;
 use jumpgate_domain::permissions::Grants;
 use jumpgate_domain::{AccountId, CharacterId};
 use jumpgate_store::AccountAccess;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+
+/// What applications hold of a person's permissions: none (the application API checks their
+/// application roles instead).
+static NO_AUTHORITY: Grants = Grants {
+    superuser: false,
+    permissions: BTreeSet::new(),
+};
 
 /// What system and CLI callers hold: every permission.
 static FULL_AUTHORITY: Grants = Grants {
@@ -57,8 +65,8 @@ pub(crate) struct SeenCounters {
     pub(crate) local_writes: u64,
 }
 
-/// The kinds of caller. An application (app API) and an OIDC client will be further kinds, each
-/// with its own rule in `require` and its own audit actor.
+/// The kinds of caller. An OIDC client will be a further kind, with its own rule in `require`
+/// and its own audit actor.
 #[derive(Debug, Clone, PartialEq)]
 enum Who {
     Person(Person),
@@ -66,6 +74,8 @@ enum Who {
     System(String),
     /// A command-line operation, by command (`admin grant-superuser`).
     Cli(String),
+    /// An application calling the application API, with what it may do.
+    App(Arc<Application>),
 }
 
 /// A signed-in person: the account with its grants, state and main, read together.
@@ -101,6 +111,12 @@ impl Caller {
         self
     }
 
+    /// This caller with change counters read for many callers at once (the application API's).
+    pub(crate) fn having_seen_shared(mut self, seen: Arc<SeenCounters>) -> Self {
+        self.seen = Some(seen);
+        self
+    }
+
     /// The change counters read with this caller's session, if it was read with them.
     pub(crate) fn seen(&self) -> Option<&SeenCounters> {
         self.seen.as_deref()
@@ -122,19 +138,51 @@ impl Caller {
         }
     }
 
+    /// An application that proved who it is (only `App::application_caller` makes one).
+    pub(crate) fn application(app: Arc<Application>) -> Self {
+        Self {
+            who: Who::App(app),
+            seen: None,
+        }
+    }
+
     /// The caller's account, when the caller is a person.
     pub fn account(&self) -> Option<AccountId> {
         match &self.who {
             Who::Person(p) => Some(p.account),
-            Who::System(_) | Who::Cli(_) => None,
+            Who::System(_) | Who::Cli(_) | Who::App(_) => None,
         }
     }
 
-    /// What the caller may do: a person's grants; every permission for system and CLI.
+    /// The application, when the caller is one.
+    pub fn app(&self) -> Option<&Application> {
+        match &self.who {
+            Who::App(app) => Some(app),
+            Who::Person(_) | Who::System(_) | Who::Cli(_) => None,
+        }
+    }
+
+    /// The calling application when it holds `role`; `Forbidden` naming the role otherwise, and
+    /// for every caller that is not an application (the application API's reads are theirs).
+    pub fn require_app_role(&self, role: AppRole) -> AppResult<&Application> {
+        let app = self.app().ok_or_else(|| {
+            AppError::Forbidden(format!(
+                "only an application can do this ({} is none)",
+                self.actor().to_text()
+            ))
+        })?;
+        app.require(role)
+            .map_err(|e| AppError::Forbidden(e.to_string()))?;
+        Ok(app)
+    }
+
+    /// What the caller may do: a person's grants; every permission for system and CLI; none
+    /// for an application.
     pub fn grants(&self) -> &Grants {
         match &self.who {
             Who::Person(p) => &p.grants,
             Who::System(_) | Who::Cli(_) => &FULL_AUTHORITY,
+            Who::App(_) => &NO_AUTHORITY,
         }
     }
 
@@ -147,7 +195,7 @@ impl Caller {
     pub fn state(&self) -> &str {
         match &self.who {
             Who::Person(p) => &p.state,
-            Who::System(_) | Who::Cli(_) => "",
+            Who::System(_) | Who::Cli(_) | Who::App(_) => "",
         }
     }
 
@@ -155,7 +203,7 @@ impl Caller {
     pub fn main(&self) -> Option<&(CharacterId, String)> {
         match &self.who {
             Who::Person(p) => p.main.as_ref(),
-            Who::System(_) | Who::Cli(_) => None,
+            Who::System(_) | Who::Cli(_) | Who::App(_) => None,
         }
     }
 
@@ -165,6 +213,7 @@ impl Caller {
             Who::Person(p) => Actor::Account(p.account.get()),
             Who::System(kind) => Actor::System(kind.clone()),
             Who::Cli(command) => Actor::Cli(command.clone()),
+            Who::App(app) => Actor::App(app.id.get()),
         }
     }
 
@@ -215,7 +264,7 @@ impl Caller {
     pub fn require_background(&self) -> AppResult<()> {
         match &self.who {
             Who::System(_) | Who::Cli(_) => Ok(()),
-            Who::Person(_) => Err(AppError::Forbidden(
+            Who::Person(_) | Who::App(_) => Err(AppError::Forbidden(
                 "this is background work Jumpgate runs by itself; nobody starts it from a page"
                     .to_owned(),
             )),
@@ -236,7 +285,7 @@ impl Caller {
     pub fn require_cli(&self) -> AppResult<()> {
         match &self.who {
             Who::Cli(_) => Ok(()),
-            Who::Person(_) | Who::System(_) => Err(AppError::Forbidden(
+            Who::Person(_) | Who::System(_) | Who::App(_) => Err(AppError::Forbidden(
                 "only an operator at the server's command line can do this".to_owned(),
             )),
         }

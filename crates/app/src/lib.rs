@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod apps;
 pub mod audit;
 pub mod caller;
 mod change_counters;
@@ -85,6 +86,8 @@ struct Inner {
     /// What the groups pages read, while no group table changed.
     groups: groups::GroupCaches,
     roles: roles::kept::RoleCaches,
+    /// What the application API reads on every call, and each application's calls.
+    apps: apps::AppCaches,
     /// The jobs page's reads, for a moment and while this process began no write.
     job_overviews: jobs::admin::JobOverviewCache,
     /// When the database last answered the readiness probe.
@@ -138,6 +141,7 @@ impl App {
                     ),
                 groups: groups::GroupCaches::default(),
                 roles: roles::kept::RoleCaches::default(),
+                apps: apps::AppCaches::default(),
                 job_overviews: jobs::admin::JobOverviewCache::with_max_age(
                     jobs::admin::JOB_OVERVIEWS_KEPT,
                     Some(jobs::admin::JOB_OVERVIEW_MAX_AGE),

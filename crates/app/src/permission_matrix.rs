@@ -51,6 +51,13 @@ enum Rule {
     Holds(&'static [&'static str]),
     /// Background work: system jobs and the command line, never a person.
     Background,
+    /// Any signed-in person (who may be answered "not found" for what is not theirs), and
+    /// anyone holding one of these permissions.
+    PersonOrHolds(&'static [&'static str]),
+    /// Any signed-in person (refused when it is not theirs) and the command line.
+    PersonOrCli,
+    /// An application calling the application API (by its roles; the matrix's holds all).
+    Application,
     /// The command line only.
     Cli,
     /// Not a use case (construction, accessors, how an edge makes a caller); says why.
@@ -62,6 +69,7 @@ const APPROVE: &str = Permission::STANDINGS_APPROVE;
 const MANAGE: &str = Permission::STANDINGS_MANAGE;
 const GROUPS: &str = Permission::ADMIN_GROUPS;
 const ROLES: &str = Permission::ADMIN_ROLES;
+const APPS: &str = Permission::ADMIN_APPS;
 
 /// Every public method of `App`, by name, with who may call it.
 const ROWS: &[(&str, Rule)] = &[
@@ -98,6 +106,39 @@ const ROWS: &[(&str, Rule)] = &[
         "sessions",
         Rule::NotAUseCase("the session layer's narrow handle: sessions make callers"),
     ),
+    (
+        "application_caller",
+        Rule::NotAUseCase("how the API edge makes an application's Caller"),
+    ),
+    (
+        "login_number",
+        Rule::NotAUseCase("a configured EVE login's number"),
+    ),
+    (
+        "count_app_request",
+        Rule::NotAUseCase("the API edge counting an authenticated application's call"),
+    ),
+    (
+        "save_app_requests",
+        Rule::NotAUseCase("this process's bookkeeping: the counted calls to the database"),
+    ),
+    // applications (the application API)
+    ("own_application", Rule::Application),
+    ("character_groups_for_app", Rule::Application),
+    ("characters_groups_for_app", Rule::Application),
+    // application administrators and managers
+    ("create_app", Rule::Holds(&[APPS])),
+    ("rename_app", Rule::Holds(&[APPS])),
+    ("delete_app", Rule::Holds(&[APPS])),
+    ("set_app_roles", Rule::Holds(&[APPS])),
+    ("set_app_groups", Rule::Holds(&[APPS])),
+    ("set_app_eve_logins", Rule::Holds(&[APPS])),
+    ("add_app_manager", Rule::Holds(&[APPS])),
+    ("remove_app_manager", Rule::Holds(&[APPS])),
+    ("grant_app", Rule::Holds(&[APPS])),
+    ("apps_overview", Rule::PersonOrHolds(&[APPS])),
+    ("app_details", Rule::PersonOrHolds(&[APPS])),
+    ("make_app_secret", Rule::PersonOrCli),
     // open to anyone
     ("begin_login", Rule::Open),
     ("pending_login", Rule::Open),
@@ -301,10 +342,12 @@ enum Kind {
     Superuser,
     System,
     Cli,
+    /// An application holding every application role (and no person's permission).
+    Application,
 }
 
 impl Kind {
-    const ALL: [Kind; 9] = [
+    const ALL: [Kind; 10] = [
         Kind::Anonymous,
         Kind::Guest,
         Kind::Member,
@@ -314,6 +357,7 @@ impl Kind {
         Kind::Superuser,
         Kind::System,
         Kind::Cli,
+        Kind::Application,
     ];
 
     /// The permissions granted to this kind's account (superuser: none, it holds all).
@@ -330,19 +374,23 @@ impl Kind {
                 Permission::ADMIN_GROUPS,
                 Permission::ADMIN_ROLES,
                 Permission::ADMIN_TRACKING,
+                Permission::ADMIN_APPS,
             ],
             _ => &[],
         }
     }
 
     fn is_person(self) -> bool {
-        !matches!(self, Kind::Anonymous | Kind::System | Kind::Cli)
+        !matches!(
+            self,
+            Kind::Anonymous | Kind::System | Kind::Cli | Kind::Application
+        )
     }
 
     fn holds_any(self, permissions: &[&str]) -> bool {
         match self {
             Kind::Superuser | Kind::System | Kind::Cli => true,
-            Kind::Anonymous => false,
+            Kind::Anonymous | Kind::Application => false,
             k => permissions.iter().any(|p| k.granted().contains(p)),
         }
     }
@@ -360,6 +408,9 @@ fn allowed(rule: Rule, kind: Kind) -> Option<bool> {
         Rule::PersonWith(p) => kind.is_person() && kind.holds_any(p),
         Rule::Holds(p) => kind.holds_any(p),
         Rule::Background => matches!(kind, Kind::System | Kind::Cli),
+        Rule::PersonOrHolds(p) => kind.is_person() || kind.holds_any(p),
+        Rule::PersonOrCli => kind.is_person() || kind == Kind::Cli,
+        Rule::Application => kind == Kind::Application,
         Rule::Cli => kind == Kind::Cli,
         Rule::NotAUseCase(_) => return None,
     })
@@ -457,6 +508,19 @@ impl World {
         }
         callers.insert(Kind::System, Caller::system("matrix-job"));
         callers.insert(Kind::Cli, Caller::cli("matrix command"));
+        callers.insert(
+            Kind::Application,
+            Caller::application(Arc::new(jumpgate_domain::apps::Application {
+                id: jumpgate_domain::AppId(1),
+                name: "Matrix tool".to_owned(),
+                roles: jumpgate_domain::apps::AppRole::ALL.into_iter().collect(),
+                groups: BTreeSet::new(),
+                eve_logins: BTreeSet::new(),
+                managers: BTreeSet::new(),
+                has_secret: true,
+                created_at: time::OffsetDateTime::UNIX_EPOCH,
+            })),
+        );
         let (target, target_character) = account("Target Pilot").await;
         let state = store
             .save_state(&State {
@@ -894,10 +958,44 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .await
             .map(drop),
         "send_deactivation_mails" => app.send_deactivation_mails(c()).await.map(drop),
+        "own_application" => app.own_application(c()).await.map(drop),
+        "character_groups_for_app" => app
+            .character_groups_for_app(c(), w.target_character)
+            .await
+            .map(drop),
+        "characters_groups_for_app" => app
+            .characters_groups_for_app(c(), &[w.target_character])
+            .await
+            .map(drop),
+        // An application that does not exist: an allowed caller is answered "not found".
+        "create_app" => app.create_app(c(), "Matrix app").await.map(drop),
+        "rename_app" => app.rename_app(c(), NO_APP, "Renamed").await.map(drop),
+        "delete_app" => app.delete_app(c(), NO_APP).await.map(drop),
+        "set_app_roles" => app.set_app_roles(c(), NO_APP, &[]).await.map(drop),
+        "set_app_groups" => app.set_app_groups(c(), NO_APP, &[]).await.map(drop),
+        "set_app_eve_logins" => app.set_app_eve_logins(c(), NO_APP, &[]).await.map(drop),
+        "add_app_manager" => app
+            .add_app_manager(c(), NO_APP, w.target_character)
+            .await
+            .map(drop),
+        "remove_app_manager" => app
+            .remove_app_manager(c(), NO_APP, w.target)
+            .await
+            .map(drop),
+        "grant_app" => app
+            .grant_app(c(), NO_APP, &crate::apps::AppGrant::default())
+            .await
+            .map(drop),
+        "apps_overview" => app.apps_overview(c()).await.map(drop),
+        "app_details" => app.app_details(c(), NO_APP, app.now()).await.map(drop),
+        "make_app_secret" => app.make_app_secret(c(), NO_APP).await.map(drop),
         _ => return None,
     };
     Some(r)
 }
+
+/// An application that does not exist.
+const NO_APP: jumpgate_domain::AppId = jumpgate_domain::AppId(999_999);
 
 /// Runs every row for every kind of caller and collects what differs from the rules.
 async fn run_matrix(db: TestStore) {

@@ -26,6 +26,8 @@ pub struct AppSettings {
     pub audit: AuditSettings,
     /// `[deactivation]`: whether groups require a valid login token, and after how long.
     pub deactivation: crate::deactivation::DeactivationSettings,
+    /// `[apps]`: how many calls an application may make.
+    pub apps: crate::apps::AppsSettings,
 }
 
 impl Default for AppSettings {
@@ -41,6 +43,7 @@ impl Default for AppSettings {
             mail_limits: jumpgate_domain::verification_mail::MailLimits::default(),
             audit: AuditSettings::default(),
             deactivation: crate::deactivation::DeactivationSettings::default(),
+            apps: crate::apps::AppsSettings::default(),
         }
     }
 }

@@ -87,6 +87,10 @@ id_type!(
     /// An application to join a group.
     GroupApplicationId
 );
+id_type!(
+    /// A tool beside Jumpgate that calls the application API (Neucore's "app").
+    AppId
+);
 
 impl GroupId {
     /// The id of a group that is not stored yet: saving it inserts it.

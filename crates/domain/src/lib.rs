@@ -5,6 +5,7 @@
 //! rules with the store and the EVE clients.
 
 pub mod account;
+pub mod apps;
 pub mod audit;
 pub mod clock;
 pub mod deactivation;
@@ -21,9 +22,9 @@ pub mod tracking;
 pub mod verification_mail;
 
 pub use ids::{
-    AccountId, AllianceId, BulkOperationId, CharacterId, CorporationId, DOOMHEIM, DOOMHEIM_ID,
-    DivisionId, EveId, FactionId, GroupApplicationId, GroupId, JobId, RequestId, RevocationId,
-    SpecialtyId, StateId, TokenId,
+    AccountId, AllianceId, AppId, BulkOperationId, CharacterId, CorporationId, DOOMHEIM,
+    DOOMHEIM_ID, DivisionId, EveId, FactionId, GroupApplicationId, GroupId, JobId, RequestId,
+    RevocationId, SpecialtyId, StateId, TokenId,
 };
 pub use permissions::Permission;
 pub use scopes::{EveLogin, ScopeSet};

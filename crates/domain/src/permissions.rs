@@ -27,6 +27,9 @@ impl Permission {
     pub const ADMIN_ROLES: &'static str = "admin.roles";
     /// Choose who sees each tracked corporation's members and see every Director's token.
     pub const ADMIN_TRACKING: &'static str = "admin.tracking";
+    /// Create applications (tools that call the application API) and choose what each may do
+    /// and who manages it.
+    pub const ADMIN_APPS: &'static str = "admin.apps";
     /// Request standings for one's own characters and corporations.
     pub const STANDINGS_REQUEST: &'static str = "standings.request";
     /// Decide standings requests.
@@ -56,6 +59,10 @@ impl Permission {
             "Create, edit and delete groups and manage every group's members (groups that grant admin.* ones: superusers only)",
         ),
         (Self::ADMIN_TRACKING, "Configure member tracking"),
+        (
+            Self::ADMIN_APPS,
+            "Create applications for the application API and choose their roles, groups, EVE logins and managers",
+        ),
         (
             Self::ADMIN_ROLES,
             "Define divisions and specialty roles, what each role carries (admin.* ones: superusers only) and which corporations' CEOs and Directors lead",

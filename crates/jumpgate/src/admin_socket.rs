@@ -49,6 +49,8 @@ pub enum AdminRequest {
     },
     /// `jumpgate accounts send-deactivation-mail`.
     SendDeactivationMail,
+    /// `jumpgate apps …`.
+    Apps(crate::commands::apps::AppsRequest),
 }
 
 /// What came of it: the line the command line prints, or why it failed.
@@ -119,6 +121,7 @@ pub async fn execute(app: &App, request: &AdminRequest) -> AdminReply {
                     Ok(report)
                 }
             }),
+        AdminRequest::Apps(request) => crate::commands::apps::execute(app, request).await,
     };
     match outcome {
         Ok(message) => AdminReply { ok: true, message },

@@ -55,6 +55,32 @@ pub enum Command {
     /// Accounts.
     #[command(subcommand)]
     Accounts(AccountsCommand),
+    /// Applications that call the application API (also while Jumpgate runs).
+    #[command(subcommand)]
+    Apps(AppsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppsCommand {
+    /// Create an application (no roles, groups, EVE logins or secret yet) and print its id.
+    Create { name: String },
+    /// List every application with its roles, groups and EVE logins.
+    List,
+    /// Make a new secret for an application and print it: it is shown this once, and the old
+    /// secret stops working.
+    Secret { id: i64 },
+    /// Give an application roles (app-groups, app-chars, app-tracking, app-esi-login,
+    /// app-esi-proxy, app-esi-token), groups (id or exact name) and EVE logins, keeping what it
+    /// has.
+    Grant {
+        id: i64,
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        #[arg(long = "login")]
+        logins: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@ use url::Url;
 
 // The sections this configuration is made of, each defined once beside its feature.
 pub use jumpgate_app::accounts::AccountSettings;
+pub use jumpgate_app::apps::AppsSettings;
 pub use jumpgate_app::audit::anchor::AuditSection;
 pub use jumpgate_app::deactivation::DeactivationSettings;
 pub use jumpgate_app::jobs::JobSettings;
@@ -47,6 +48,8 @@ pub struct Settings {
     pub audit: AuditSection,
     #[serde(default)]
     pub deactivation: DeactivationSettings,
+    #[serde(default)]
+    pub apps: AppsSettings,
     #[serde(skip)]
     pub demo: bool,
 }
@@ -96,6 +99,7 @@ impl Settings {
         self.sessions.validate(&mut problems);
         self.audit.validate(&mut problems);
         self.deactivation.validate(&mut problems);
+        self.apps.validate(&mut problems);
         if let Err(mut p) = self.standings.validate() {
             problems.append(&mut p);
         }

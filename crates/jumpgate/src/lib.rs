@@ -65,6 +65,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = config::Settings::load(cli.config.as_deref())?;
             commands::admin::send_deactivation_mail(&settings).await
         }
+        Command::Apps(command) => {
+            let settings = config::Settings::load(cli.config.as_deref())?;
+            commands::apps::run(&settings, command).await
+        }
         Command::Keys(KeysCommand::Rotate { skip_undecryptable }) => {
             let settings = config::Settings::load(cli.config.as_deref())?;
             commands::keys::rotate(&settings, skip_undecryptable).await

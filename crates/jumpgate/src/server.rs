@@ -70,6 +70,27 @@ async fn give_memory_back(store: Arc<jumpgate_store::Store>, mut stopped: watch:
     }
 }
 
+/// How often the application API's calls counted in this process go to the database.
+const SAVE_APP_REQUESTS_EVERY: Duration = Duration::from_secs(60);
+
+/// Saves the application API's counted calls every minute, and once more when the server stops.
+async fn save_app_requests(app: App, mut stopped: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(SAVE_APP_REQUESTS_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let stopping = tokio::select! {
+            _ = stopped.wait_for(|s| *s) => true,
+            _ = every.tick() => false,
+        };
+        if let Err(e) = app.save_app_requests().await {
+            tracing::warn!(error = %e, "the applications' call counts could not be saved; they are kept for the next try");
+        }
+        if stopping {
+            return;
+        }
+    }
+}
+
 /// The job worker of `serve` and `worker`: `[jobs] concurrency` slots for the general jobs,
 /// leases of `[jobs] lease`, and
 /// the contact syncs in a lane of `[standings] sync_concurrency` slots.
@@ -148,6 +169,10 @@ pub async fn start(
                 }),
             },
         );
+        tasks.push(tokio::spawn(save_app_requests(
+            app.clone(),
+            shutdown.clone(),
+        )));
         let mut shutdown = shutdown.clone();
         let limits = settings.server.clone();
         tasks.push(tokio::spawn(async move {

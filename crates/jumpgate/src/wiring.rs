@@ -96,6 +96,7 @@ pub async fn build_app(settings: &Settings, store: Arc<Store>) -> anyhow::Result
         mail_limits: settings.mail.limits(),
         audit: settings.audit.settings(&settings.data_dir),
         deactivation: settings.deactivation.clone(),
+        apps: settings.apps.clone(),
         standings: settings.standings.validate().map_err(|problems| {
             anyhow::anyhow!(
                 "the [standings] configuration is not valid:\n  - {}",

@@ -18,6 +18,19 @@ pub(crate) fn read_episode<R: Cols>(r: &R) -> Result<Episode> {
 }
 
 impl Store {
+    /// Every open episode, by account.
+    pub async fn deactivation_episodes(&self) -> Result<Vec<(AccountId, Episode)>> {
+        on_db!(self, |db| sqlx::query(
+            "SELECT account_id, since, deactivated_at, mail_sent_at FROM account_deactivations \
+             ORDER BY account_id"
+        )
+        .fetch_all(db.reader())
+        .await?
+        .iter()
+        .map(|r| Ok((AccountId(r.get("account_id")?), read_episode(r)?)))
+        .collect())
+    }
+
     /// `account`'s current episode; `None` while all its tokens are well (or it is not covered).
     pub async fn deactivation(&self, account: AccountId) -> Result<Option<Episode>> {
         on_db!(self, |db| sqlx::query(

@@ -7,6 +7,7 @@
 //! the same conformance tests run on both.
 
 mod accounts;
+mod apps;
 pub use accounts::{AccountCharacter, AccountWithCharacters};
 mod audit;
 pub mod bulk;

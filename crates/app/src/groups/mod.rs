@@ -20,6 +20,7 @@ pub use kept::GroupCaches;
 pub mod admin;
 pub mod automatic;
 pub mod conditions;
+pub mod for_apps;
 mod kept;
 pub mod manage;
 pub mod member;

@@ -26,6 +26,12 @@ impl App {
     /// The caller's authority over roles: a superuser's, the command line's (every role), or
     /// what the roles a person holds allow.
     pub(crate) async fn appointer(&self, caller: &Caller) -> AppResult<Appointer> {
+        // An application holds no role and no person's authority: nothing to judge.
+        if caller.app().is_some() {
+            return Err(AppError::Forbidden(
+                "an application cannot give or take roles".to_owned(),
+            ));
+        }
         let roles = match caller.account() {
             Some(account) => self
                 .store()

@@ -22,6 +22,8 @@ pub enum Actor {
     System(String),
     /// A command-line operation (e.g. `admin grant-superuser`).
     Cli(String),
+    /// An application calling the application API, by id.
+    App(i64),
 }
 
 impl Actor {
@@ -31,6 +33,7 @@ impl Actor {
             Self::Account(id) => format!("account:{id}"),
             Self::System(job) => format!("system:{job}"),
             Self::Cli(cmd) => format!("cli:{cmd}"),
+            Self::App(id) => format!("app:{id}"),
         }
     }
 
@@ -40,6 +43,7 @@ impl Actor {
             "account" => rest.parse().ok().map(Self::Account),
             "system" => Some(Self::System(rest.to_owned())),
             "cli" => Some(Self::Cli(rest.to_owned())),
+            "app" => rest.parse().ok().map(Self::App),
             _ => None,
         }
     }

@@ -94,6 +94,7 @@ pub fn settings(
         },
         audit: Default::default(),
         deactivation: Default::default(),
+        apps: Default::default(),
         mail: Default::default(),
         standings: Default::default(),
         sessions: Default::default(),

@@ -52,6 +52,14 @@ pub async fn send_deactivation_mail(settings: &Settings) -> anyhow::Result<()> {
 }
 
 pub(crate) async fn run(settings: &Settings, request: AdminRequest) -> anyhow::Result<()> {
+    let message = ask(settings, request).await?;
+    tracing::info!("{message}");
+    Ok(())
+}
+
+/// Runs `request` here or in the running instance and returns its reply's line; `Err` with it
+/// when the command failed.
+pub(crate) async fn ask(settings: &Settings, request: AdminRequest) -> anyhow::Result<String> {
     let reply = match wiring::connect_store(settings).await {
         Ok(store) => {
             let app = wiring::build_app(settings, store).await?;
@@ -64,8 +72,7 @@ pub(crate) async fn run(settings: &Settings, request: AdminRequest) -> anyhow::R
         Err(e) => return Err(e),
     };
     anyhow::ensure!(reply.ok, "{}", reply.message);
-    tracing::info!("{}", reply.message);
-    Ok(())
+    Ok(reply.message)
 }
 
 /// Whether opening the database failed because another process holds its SQLite lock.

@@ -201,6 +201,7 @@ fn demo_settings(args: &DemoArgs, sim: &EveSim, public_url: url::Url) -> Setting
         secrets: SecretSettings::default(),
         audit: Default::default(),
         deactivation: Default::default(),
+        apps: Default::default(),
         mail: MailSettings::default(),
         standings: StandingsSection {
             // Every simulated character already has a contact label named "Blue" (ESI cannot

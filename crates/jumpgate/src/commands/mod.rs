@@ -1,6 +1,7 @@
 //! One module per command beside `serve`/`worker`.
 
 pub mod admin;
+pub mod apps;
 pub mod audit;
 pub mod demo;
 pub mod evesim;

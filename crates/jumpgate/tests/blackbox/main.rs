@@ -9,6 +9,7 @@ mod support;
 
 mod account_settings;
 mod accounts;
+mod app_api;
 mod audit_chain;
 mod audit_log;
 mod cli;

@@ -209,6 +209,7 @@ impl TestApp {
             secrets: SecretSettings::default(),
             audit: Default::default(),
             deactivation: Default::default(),
+            apps: Default::default(),
             // Tests send mails seconds apart; the cooldown's own test sets it.
             mail: jumpgate::config::MailSettings {
                 verification_cooldown: std::time::Duration::ZERO,

@@ -166,6 +166,20 @@ impl Store {
             .collect())
     }
 
+    /// Every membership as (account, group), by account then group: what the application API
+    /// keeps to answer for any character without a query.
+    pub async fn all_group_memberships(&self) -> Result<Vec<(AccountId, GroupId)>> {
+        let rows: Vec<(i64, i64)> = on_db!(self, |db| sqlx::query_as(
+            "SELECT account_id, group_id FROM group_members ORDER BY account_id, group_id"
+        )
+        .fetch_all(db.reader())
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(a, g)| (AccountId(a), GroupId(g)))
+            .collect())
+    }
+
     /// The groups `account` is in, each with how it came to be, by group id.
     pub async fn account_groups(&self, account: AccountId) -> Result<Vec<Membership>> {
         on_db!(self, |db| sqlx::query(concatcp!(

@@ -224,6 +224,16 @@ impl Store {
         value.ok_or_else(|| StoreError::NotFound(format!("change counter '{name}'")))
     }
 
+    /// Every change counter, by name (the application API reads them for all its calls at once).
+    pub async fn all_change_counters(&self) -> Result<std::collections::BTreeMap<String, i64>> {
+        let found: Vec<(String, i64)> = on_db!(self, |db| sqlx::query_as(
+            "SELECT name, value FROM change_counters"
+        )
+        .fetch_all(db.reader())
+        .await?);
+        Ok(found.into_iter().collect())
+    }
+
     /// Several change counters in one statement, in the order of `names` (a page that keeps
     /// several lists checks them all with one read).
     pub async fn change_counters<const N: usize>(&self, names: [&str; N]) -> Result<[i64; N]> {

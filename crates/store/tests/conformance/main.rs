@@ -6,6 +6,7 @@
 mod support;
 
 mod accounts;
+mod apps;
 mod audit;
 mod bulk;
 mod clock;

@@ -73,8 +73,23 @@ impl IntoResponse for ApiError {
             Self::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, m),
             Self::Internal(detail) => (StatusCode::INTERNAL_SERVER_ERROR, logged_internal(&detail)),
         };
-        (status, Json(message)).into_response()
+        let mut response = (status, Json(&message)).into_response();
+        if let Some(phrase) = reason_phrase(&message) {
+            response.extensions_mut().insert(phrase);
+        }
+        response
     }
+}
+
+/// The message as the HTTP/1 status line's reason phrase, where Neucore's clients read it
+/// ("Character not found."): one short line of visible ASCII. Longer messages keep the
+/// standard phrase (the body has them either way).
+fn reason_phrase(message: &str) -> Option<hyper::ext::ReasonPhrase> {
+    const LONGEST: usize = 120;
+    if message.len() > LONGEST || !message.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
+        return None;
+    }
+    hyper::ext::ReasonPhrase::try_from(message.as_bytes()).ok()
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -150,6 +165,31 @@ mod tests {
                 WebError::from(again).into_response().status()
             );
         }
+    }
+
+    #[test]
+    fn a_short_message_is_also_the_reason_phrase() {
+        let response = ApiError::NotFound("Character not found.".into()).into_response();
+        assert_eq!(
+            response
+                .extensions()
+                .get::<hyper::ext::ReasonPhrase>()
+                .map(|p| p.as_bytes()),
+            Some(&b"Character not found."[..])
+        );
+        let long = ApiError::BadRequest("x".repeat(500)).into_response();
+        assert!(
+            long.extensions()
+                .get::<hyper::ext::ReasonPhrase>()
+                .is_none()
+        );
+        let broken = ApiError::BadRequest("line\r\nInjected: yes".into()).into_response();
+        assert!(
+            broken
+                .extensions()
+                .get::<hyper::ext::ReasonPhrase>()
+                .is_none()
+        );
     }
 
     #[test]

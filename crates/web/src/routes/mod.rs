@@ -29,6 +29,7 @@ pub fn router(state: WebState) -> Router {
         .merge(tracking::router())
         .merge(audit::router())
         .merge(system::router())
+        .merge(crate::api::app::router(state.clone()))
         .fallback(system::not_found)
         .with_state(state)
 }

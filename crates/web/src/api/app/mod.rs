@@ -1,0 +1,27 @@
+//! The application API's routes (`/api/app/v1/…`, `/api/app/v2/…`), one file per feature, as
+//! Neucore 2.4.0 names them (`application-api-2.4.0.yaml`). Every call first proves which
+//! application makes it (`authenticate`): the handlers take that `AppCaller` and hand it to the
+//! use cases, which check the application's roles and groups themselves.
+
+mod authenticate;
+mod groups;
+pub(crate) mod json;
+mod show;
+
+pub use authenticate::AppCaller;
+
+use crate::WebState;
+use axum::Router;
+
+/// Where the application API's paths begin.
+pub const PREFIX: &str = "/api/app/";
+
+pub fn router(state: WebState) -> Router<WebState> {
+    Router::new()
+        .merge(show::router())
+        .merge(groups::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            authenticate::authenticate,
+        ))
+}
