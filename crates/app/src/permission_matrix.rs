@@ -126,6 +126,7 @@ const ROWS: &[(&str, Rule)] = &[
     ("own_application", Rule::Application),
     ("character_groups_for_app", Rule::Application),
     ("characters_groups_for_app", Rule::Application),
+    ("esi_proxy", Rule::Application),
     // application administrators and managers
     ("create_app", Rule::Holds(&[APPS])),
     ("rename_app", Rule::Holds(&[APPS])),
@@ -961,6 +962,10 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "own_application" => app.own_application(c()).await.map(drop),
         "character_groups_for_app" => app
             .character_groups_for_app(c(), w.target_character)
+            .await
+            .map(drop),
+        "esi_proxy" => app
+            .esi_proxy(c(), crate::apps::ProxyRequest::default())
             .await
             .map(drop),
         "characters_groups_for_app" => app

@@ -82,6 +82,11 @@ impl EsiClient {
         }
     }
 
+    /// The errors of ESI's limit at or below which requests for others are refused.
+    pub fn error_floor_for_others(&self) -> u32 {
+        self.margin_for_others().error_floor
+    }
+
     /// Whether a request passed on for others (on `matched`'s bucket as `character`, or only
     /// ESI's global limits when either is not known yet) may go now: `Err` says why not and
     /// until when (`EsiError::retry_after`). Nothing is reserved or sent.
