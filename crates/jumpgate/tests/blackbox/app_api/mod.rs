@@ -8,6 +8,7 @@
 mod apps;
 mod esi_proxy;
 mod groups;
+mod openapi;
 
 use crate::support::{TestApp, plain_client};
 use base64::Engine;
