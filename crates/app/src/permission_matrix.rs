@@ -25,7 +25,7 @@ use jumpgate_domain::groups::{Group, Visibility};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{Entity, Standing};
 use jumpgate_domain::states::StateCriteria;
-use jumpgate_domain::{AccountId, CharacterId, CorporationId, EveLogin, states::State};
+use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, EveLogin, states::State};
 use jumpgate_domain::{BulkOperationId, JobId, RequestId, RevocationId, StateId};
 use jumpgate_domain::{DivisionId, GroupApplicationId, GroupId, SpecialtyId};
 use jumpgate_eve::{COMPATIBILITY_DATE, EsiClient, EveSettings, SsoClient};
@@ -126,6 +126,12 @@ const ROWS: &[(&str, Rule)] = &[
     ("own_application", Rule::Application),
     ("character_groups_for_app", Rule::Application),
     ("characters_groups_for_app", Rule::Application),
+    ("corporation_groups_for_app", Rule::Application),
+    ("alliance_groups_for_app", Rule::Application),
+    ("corporations_groups_for_app", Rule::Application),
+    ("alliances_groups_for_app", Rule::Application),
+    ("groups_with_fallback_for_app", Rule::Application),
+    ("group_members_for_app", Rule::Application),
     // application administrators and managers
     ("create_app", Rule::Holds(&[APPS])),
     ("rename_app", Rule::Holds(&[APPS])),
@@ -965,6 +971,30 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .map(drop),
         "characters_groups_for_app" => app
             .characters_groups_for_app(c(), &[w.target_character])
+            .await
+            .map(drop),
+        "corporation_groups_for_app" => app
+            .corporation_groups_for_app(c(), CORPORATION)
+            .await
+            .map(drop),
+        "alliance_groups_for_app" => app
+            .alliance_groups_for_app(c(), AllianceId(99_000_001))
+            .await
+            .map(drop),
+        "corporations_groups_for_app" => app
+            .corporations_groups_for_app(c(), &[CORPORATION])
+            .await
+            .map(drop),
+        "alliances_groups_for_app" => app
+            .alliances_groups_for_app(c(), &[AllianceId(99_000_001)])
+            .await
+            .map(drop),
+        "groups_with_fallback_for_app" => app
+            .groups_with_fallback_for_app(c(), Some(w.target_character), None, None)
+            .await
+            .map(drop),
+        "group_members_for_app" => app
+            .group_members_for_app(c(), w.group, None)
             .await
             .map(drop),
         // An application that does not exist: an allowed caller is answered "not found".

@@ -1,23 +1,38 @@
-//! The groups of characters (`app-groups`): `GET /app/v2/groups/{cid}` (and its deprecated v1,
-//! which answers the same), and the bulk `POST /app/v1/groups`.
+//! The groups (`app-groups`): of characters (`GET /app/v2/groups/{cid}`, the bulk
+//! `POST /app/v1/groups`), of corporations and alliances (`corp-groups`, `alliance-groups`,
+//! single and bulk), with the fallback (`groups-with-fallback`) and a group's members
+//! (`group-members`). Each deprecated v1 path answers as its v2 does (Neucore's v1 says the
+//! same with its default reason phrase).
 
 use super::AppCaller;
-use super::json::{CharacterGroupsJson, GroupJson, groups};
+use super::json::{CharacterGroupsJson, GroupJson, OrganisationGroupsJson, groups};
 use crate::WebState;
 use crate::api::ApiError;
 use crate::api::error::ApiResult;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use jumpgate_app::groups::for_apps::character_not_found;
-use jumpgate_domain::CharacterId;
+use jumpgate_app::AppError;
+use jumpgate_app::groups::for_apps::{character_not_found, group_not_found};
+use jumpgate_domain::{AllianceId, CharacterId, CorporationId, GroupId};
 
 pub fn router() -> Router<WebState> {
     Router::new()
         .route("/api/app/v1/groups/{cid}", get(character_groups))
         .route("/api/app/v2/groups/{cid}", get(character_groups))
         .route("/api/app/v1/groups", post(characters_groups))
+        .route("/api/app/v1/corp-groups/{cid}", get(corporation_groups))
+        .route("/api/app/v2/corp-groups/{cid}", get(corporation_groups))
+        .route("/api/app/v1/corp-groups", post(corporations_groups))
+        .route("/api/app/v1/alliance-groups/{aid}", get(alliance_groups))
+        .route("/api/app/v2/alliance-groups/{aid}", get(alliance_groups))
+        .route("/api/app/v1/alliance-groups", post(alliances_groups))
+        .route(
+            "/api/app/v1/groups-with-fallback",
+            get(groups_with_fallback),
+        )
+        .route("/api/app/v1/group-members/{groupId}", get(group_members))
 }
 
 /// An EVE id in a path; anything else is a thing Jumpgate does not know (Neucore's routes only
@@ -56,4 +71,98 @@ async fn characters_groups(
     let ids: Vec<CharacterId> = id_list(&body)?.into_iter().map(CharacterId).collect();
     let found = state.app.characters_groups_for_app(&caller, &ids).await?;
     Ok(Json(found.iter().map(CharacterGroupsJson::from).collect()))
+}
+
+/// An id of a query parameter as Neucore reads one (PHP's `(int)`): absent or not a whole
+/// number is no id at all (`None`), which matches nothing.
+fn query_id(query: &[(String, String)], name: &str) -> Option<i64> {
+    query
+        .iter()
+        .find(|(k, _)| k == name)
+        .and_then(|(_, v)| v.trim().parse::<i64>().ok())
+        .filter(|id| *id > 0)
+}
+
+async fn corporation_groups(
+    State(state): State<WebState>,
+    AppCaller(caller): AppCaller,
+    Path(cid): Path<String>,
+) -> ApiResult<Json<Vec<GroupJson>>> {
+    let not_found = || AppError::NotFound("Corporation not found.".to_owned()).into();
+    let id = CorporationId(path_id(&cid, not_found)?);
+    let found = state.app.corporation_groups_for_app(&caller, id).await?;
+    Ok(Json(groups(&found)))
+}
+
+async fn alliance_groups(
+    State(state): State<WebState>,
+    AppCaller(caller): AppCaller,
+    Path(aid): Path<String>,
+) -> ApiResult<Json<Vec<GroupJson>>> {
+    let not_found = || AppError::NotFound("Alliance not found.".to_owned()).into();
+    let id = AllianceId(path_id(&aid, not_found)?);
+    let found = state.app.alliance_groups_for_app(&caller, id).await?;
+    Ok(Json(groups(&found)))
+}
+
+async fn corporations_groups(
+    State(state): State<WebState>,
+    AppCaller(caller): AppCaller,
+    body: Bytes,
+) -> ApiResult<Json<Vec<OrganisationGroupsJson>>> {
+    let ids: Vec<CorporationId> = id_list(&body)?.into_iter().map(CorporationId).collect();
+    let found = state.app.corporations_groups_for_app(&caller, &ids).await?;
+    Ok(Json(
+        found.iter().map(OrganisationGroupsJson::from).collect(),
+    ))
+}
+
+async fn alliances_groups(
+    State(state): State<WebState>,
+    AppCaller(caller): AppCaller,
+    body: Bytes,
+) -> ApiResult<Json<Vec<OrganisationGroupsJson>>> {
+    let ids: Vec<AllianceId> = id_list(&body)?.into_iter().map(AllianceId).collect();
+    let found = state.app.alliances_groups_for_app(&caller, &ids).await?;
+    Ok(Json(
+        found.iter().map(OrganisationGroupsJson::from).collect(),
+    ))
+}
+
+/// `?character=&corporation=&alliance=`; an id that is absent or not a number is none.
+async fn groups_with_fallback(
+    State(state): State<WebState>,
+    AppCaller(caller): AppCaller,
+    Query(query): Query<Vec<(String, String)>>,
+) -> ApiResult<Json<Vec<GroupJson>>> {
+    let found = state
+        .app
+        .groups_with_fallback_for_app(
+            &caller,
+            query_id(&query, "character").map(CharacterId),
+            query_id(&query, "corporation").map(CorporationId),
+            query_id(&query, "alliance").map(AllianceId),
+        )
+        .await?;
+    Ok(Json(groups(&found)))
+}
+
+/// `?corporation=`: a value that is not a corporation id matches no member (Neucore filters by
+/// it as given).
+async fn group_members(
+    State(state): State<WebState>,
+    AppCaller(caller): AppCaller,
+    Path(group): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> ApiResult<Json<Vec<i64>>> {
+    let group = GroupId(path_id(&group, || group_not_found().into())?);
+    let corporation = query
+        .iter()
+        .any(|(k, _)| k == "corporation")
+        .then(|| CorporationId(query_id(&query, "corporation").unwrap_or(0)));
+    let members = state
+        .app
+        .group_members_for_app(&caller, group, corporation)
+        .await?;
+    Ok(Json(members.into_iter().map(i64::from).collect()))
 }

@@ -3,7 +3,7 @@
 //! objects as `null`.
 
 use jumpgate_app::apps::OwnApplication;
-use jumpgate_app::groups::for_apps::{CharacterGroups, NamedCharacter};
+use jumpgate_app::groups::for_apps::{CharacterGroups, NamedCharacter, OrganisationGroups};
 use jumpgate_domain::EveLogin;
 use jumpgate_domain::groups::Group;
 use jumpgate_store::{AllianceInfo, CorporationInfo};
@@ -111,6 +111,28 @@ impl From<&CharacterGroups> for CharacterGroupsJson {
             character: NamedCharacterJson::from(&c.character),
             groups: groups(&c.groups),
             deactivated: c.deactivation.as_str(),
+        }
+    }
+}
+
+/// `Corporation` as the bulk `corp-groups` answers it (without its alliance) and `Alliance` as
+/// `alliance-groups` does: each with the groups it gives. Name and ticker are `null` for one
+/// that only a group's rules name (its name never read from EVE); the schema allows it.
+#[derive(Debug, Serialize)]
+pub struct OrganisationGroupsJson {
+    pub id: i64,
+    pub name: Option<String>,
+    pub ticker: Option<String>,
+    pub groups: Vec<GroupJson>,
+}
+
+impl<Id: Copy + Into<i64>> From<&OrganisationGroups<Id>> for OrganisationGroupsJson {
+    fn from(o: &OrganisationGroups<Id>) -> Self {
+        Self {
+            id: o.id.into(),
+            name: o.name.clone(),
+            ticker: o.ticker.clone(),
+            groups: groups(&o.groups),
         }
     }
 }
