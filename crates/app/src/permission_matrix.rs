@@ -132,6 +132,9 @@ const ROWS: &[(&str, Rule)] = &[
     ("alliances_groups_for_app", Rule::Application),
     ("groups_with_fallback_for_app", Rule::Application),
     ("group_members_for_app", Rule::Application),
+    ("login_characters_for_app", Rule::Application),
+    ("login_token_holders_for_app", Rule::Application),
+    ("access_token_for_app", Rule::Application),
     // application administrators and managers
     ("create_app", Rule::Holds(&[APPS])),
     ("rename_app", Rule::Holds(&[APPS])),
@@ -997,6 +1000,16 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .group_members_for_app(c(), w.group, None)
             .await
             .map(drop),
+        // An EVE login that does not exist: an allowed caller is answered "not found".
+        "login_characters_for_app" => app.login_characters_for_app(c(), NO_LOGIN).await.map(drop),
+        "login_token_holders_for_app" => app
+            .login_token_holders_for_app(c(), NO_LOGIN)
+            .await
+            .map(drop),
+        "access_token_for_app" => app
+            .access_token_for_app(c(), w.target_character, NO_LOGIN)
+            .await
+            .map(drop),
         // An application that does not exist: an allowed caller is answered "not found".
         "create_app" => app.create_app(c(), "Matrix app").await.map(drop),
         "rename_app" => app.rename_app(c(), NO_APP, "Renamed").await.map(drop),
@@ -1023,6 +1036,9 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
     };
     Some(r)
 }
+
+/// An EVE login Jumpgate does not define.
+const NO_LOGIN: &str = "matrix.none";
 
 /// An application that does not exist.
 const NO_APP: jumpgate_domain::AppId = jumpgate_domain::AppId(999_999);

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod apps;
+mod esi_tokens;
 mod groups;
 
 use crate::support::{TestApp, plain_client};

@@ -4,9 +4,11 @@
 
 use jumpgate_app::apps::OwnApplication;
 use jumpgate_app::groups::for_apps::{CharacterGroups, NamedCharacter, OrganisationGroups};
+use jumpgate_app::tokens::for_apps::AppAccessToken;
 use jumpgate_domain::EveLogin;
 use jumpgate_domain::groups::Group;
-use jumpgate_store::{AllianceInfo, CorporationInfo};
+use jumpgate_store::{AllianceInfo, CorporationInfo, LoginTokenHolder};
+use secrecy::ExposeSecret;
 use serde::Serialize;
 
 /// `Group`.
@@ -133,6 +135,63 @@ impl<Id: Copy + Into<i64>> From<&OrganisationGroups<Id>> for OrganisationGroupsJ
             name: o.name.clone(),
             ticker: o.ticker.clone(),
             groups: groups(&o.groups),
+        }
+    }
+}
+
+/// `EsiTokenData`: a valid token of an EVE login with its character as Jumpgate last saw it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EsiTokenDataJson {
+    /// Neucore's date format, `2024-01-31T12:00:00Z`.
+    pub last_checked: Option<String>,
+    pub character_id: i64,
+    pub character_name: String,
+    pub corporation_id: Option<i64>,
+    pub alliance_id: Option<i64>,
+}
+
+impl From<&LoginTokenHolder> for EsiTokenDataJson {
+    fn from(h: &LoginTokenHolder) -> Self {
+        Self {
+            last_checked: h.last_checked.map(neucore_date),
+            character_id: h.character.get(),
+            character_name: h.name.clone(),
+            corporation_id: Some(h.corporation.get()),
+            alliance_id: h.alliance.map(|a| a.get()),
+        }
+    }
+}
+
+/// A time as Neucore's API writes it (`Y-m-d\TH:i:s\Z`, UTC, whole seconds).
+pub fn neucore_date(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// `EsiAccessToken`: the token, its scopes and when it expires (Unix seconds). Built only for
+/// the answer's body: the token is a secret, so it has no `Debug` to be logged with.
+#[derive(Serialize)]
+pub struct EsiAccessTokenJson {
+    pub token: String,
+    pub scopes: Vec<String>,
+    pub expires: i64,
+}
+
+impl From<&AppAccessToken> for EsiAccessTokenJson {
+    fn from(t: &AppAccessToken) -> Self {
+        Self {
+            token: t.token.expose_secret().to_owned(),
+            scopes: t.scopes.clone(),
+            expires: t.expires_at.unix_timestamp(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! use cases, which check the application's roles and groups themselves.
 
 mod authenticate;
+mod esi_tokens;
 mod groups;
 pub(crate) mod json;
 mod show;
@@ -20,6 +21,7 @@ pub fn router(state: WebState) -> Router<WebState> {
     Router::new()
         .merge(show::router())
         .merge(groups::router())
+        .merge(esi_tokens::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             authenticate::authenticate,
