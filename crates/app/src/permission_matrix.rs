@@ -1018,7 +1018,7 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "set_app_groups" => app.set_app_groups(c(), NO_APP, &[]).await.map(drop),
         "set_app_eve_logins" => app.set_app_eve_logins(c(), NO_APP, &[]).await.map(drop),
         "add_app_manager" => app
-            .add_app_manager(c(), NO_APP, w.target_character)
+            .add_app_manager(c(), NO_APP, &w.target_character.to_string())
             .await
             .map(drop),
         "remove_app_manager" => app

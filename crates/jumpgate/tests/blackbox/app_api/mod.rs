@@ -8,6 +8,7 @@
 mod apps;
 mod esi_tokens;
 mod groups;
+mod openapi;
 
 use crate::support::{TestApp, plain_client};
 use base64::Engine;

@@ -7,6 +7,7 @@ mod authenticate;
 mod esi_tokens;
 mod groups;
 pub(crate) mod json;
+pub mod openapi;
 mod show;
 
 pub use authenticate::AppCaller;
@@ -26,4 +27,6 @@ pub fn router(state: WebState) -> Router<WebState> {
             state,
             authenticate::authenticate,
         ))
+        // The document and Swagger UI are public, as Neucore's are.
+        .merge(openapi::router())
 }
