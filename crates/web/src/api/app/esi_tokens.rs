@@ -35,7 +35,23 @@ pub fn router() -> Router<WebState> {
         )
 }
 
-async fn login_characters(
+/// Returns character IDs of characters that have an ESI token (including invalid) of an EVE login.
+#[utoipa::path(
+    get,
+    path = "/app/v1/esi/eve-login/{name}/characters",
+    operation_id = "esiEveLoginCharactersV1",
+    tag = "Application - ESI",
+    description = "Needs role: app-esi-login.",
+    params(("name" = String, Path, description = "EVE login name.", max_length = 20, pattern = "^[-._a-zA-Z0-9]+$")),
+    security(("BearerAuth" = [])),
+    responses(
+        (status = 200, description = "", body = Vec<i64>),
+        (status = 403, description = "Forbidden", body = String, content_type = "application/json"),
+        (status = 404, description = "EVE login not found.", body = String, content_type = "application/json"),
+        (status = 500, description = "", body = String, content_type = "application/json"),
+    )
+)]
+pub(super) async fn login_characters(
     State(state): State<WebState>,
     AppCaller(caller): AppCaller,
     Path(name): Path<String>,
@@ -44,7 +60,24 @@ async fn login_characters(
     Ok(Json(found.into_iter().map(i64::from).collect()))
 }
 
-async fn login_token_data(
+/// Returns data for all valid tokens (roles are also checked if applicable) for an EVE login.
+// What Jumpgate last saw: EVE is not asked. Jumpgate's logins ask for no EVE roles.
+#[utoipa::path(
+    get,
+    path = "/app/v1/esi/eve-login/{name}/token-data",
+    operation_id = "esiEveLoginTokenDataV1",
+    tag = "Application - ESI",
+    description = "Needs role: app-esi-login.",
+    params(("name" = String, Path, description = "EVE login name, 'core.default' is not allowed.", max_length = 20, pattern = "^[-._a-zA-Z0-9]+$")),
+    security(("BearerAuth" = [])),
+    responses(
+        (status = 200, description = "", body = Vec<EsiTokenDataJson>),
+        (status = 403, description = "Forbidden", body = String, content_type = "application/json"),
+        (status = 404, description = "EVE login not found.", body = String, content_type = "application/json"),
+        (status = 500, description = "", body = String, content_type = "application/json"),
+    )
+)]
+pub(super) async fn login_token_data(
     State(state): State<WebState>,
     AppCaller(caller): AppCaller,
     Path(name): Path<String>,
@@ -56,8 +89,30 @@ async fn login_token_data(
     Ok(Json(found.iter().map(EsiTokenDataJson::from).collect()))
 }
 
-/// 200 with the token, 204 without a body when it is dead (Neucore's "Invalid token.").
-async fn access_token(
+/// Returns an access token for a character and EVE login.
+// 200 with the token, valid for at least 60 seconds; 204 without a body when it is dead
+// (Neucore's "Invalid token."; its document says a string, as this one does, but neither sends
+// one).
+#[utoipa::path(
+    get,
+    path = "/app/v1/esi/access-token/{characterId}",
+    operation_id = "esiAccessTokenV1",
+    tag = "Application - ESI",
+    description = "Needs role: app-esi-token",
+    params(
+        ("characterId" = i64, Path, description = "The EVE character ID."),
+        ("eveLoginName" = Option<String>, Query, description = "Optional EVE login name, defaults to 'core.default'.", max_length = 20, pattern = "^[-._a-zA-Z0-9]+$"),
+    ),
+    security(("BearerAuth" = [])),
+    responses(
+        (status = 200, description = "Success", body = EsiAccessTokenJson),
+        (status = 204, description = "Invalid token.", body = String, content_type = "application/json"),
+        (status = 403, description = "Forbidden", body = String, content_type = "application/json"),
+        (status = 404, description = "ESI token not found.", body = String, content_type = "application/json"),
+        (status = 503, description = "EVE's login is not answering; the token was not called dead.", body = String, content_type = "application/json"),
+    )
+)]
+pub(super) async fn access_token(
     State(state): State<WebState>,
     AppCaller(caller): AppCaller,
     Path(character): Path<String>,
