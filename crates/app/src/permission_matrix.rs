@@ -25,7 +25,7 @@ use jumpgate_domain::groups::{Group, Visibility};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::standings::{Entity, Standing};
 use jumpgate_domain::states::StateCriteria;
-use jumpgate_domain::{AccountId, CharacterId, CorporationId, EveLogin, states::State};
+use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, EveLogin, states::State};
 use jumpgate_domain::{BulkOperationId, JobId, RequestId, RevocationId, StateId};
 use jumpgate_domain::{DivisionId, GroupApplicationId, GroupId, SpecialtyId};
 use jumpgate_eve::{COMPATIBILITY_DATE, EsiClient, EveSettings, SsoClient};
@@ -127,6 +127,15 @@ const ROWS: &[(&str, Rule)] = &[
     ("character_groups_for_app", Rule::Application),
     ("characters_groups_for_app", Rule::Application),
     ("esi_proxy", Rule::Application),
+    ("corporation_groups_for_app", Rule::Application),
+    ("alliance_groups_for_app", Rule::Application),
+    ("corporations_groups_for_app", Rule::Application),
+    ("alliances_groups_for_app", Rule::Application),
+    ("groups_with_fallback_for_app", Rule::Application),
+    ("group_members_for_app", Rule::Application),
+    ("login_characters_for_app", Rule::Application),
+    ("login_token_holders_for_app", Rule::Application),
+    ("access_token_for_app", Rule::Application),
     // application administrators and managers
     ("create_app", Rule::Holds(&[APPS])),
     ("rename_app", Rule::Holds(&[APPS])),
@@ -972,6 +981,40 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .characters_groups_for_app(c(), &[w.target_character])
             .await
             .map(drop),
+        "corporation_groups_for_app" => app
+            .corporation_groups_for_app(c(), CORPORATION)
+            .await
+            .map(drop),
+        "alliance_groups_for_app" => app
+            .alliance_groups_for_app(c(), AllianceId(99_000_001))
+            .await
+            .map(drop),
+        "corporations_groups_for_app" => app
+            .corporations_groups_for_app(c(), &[CORPORATION])
+            .await
+            .map(drop),
+        "alliances_groups_for_app" => app
+            .alliances_groups_for_app(c(), &[AllianceId(99_000_001)])
+            .await
+            .map(drop),
+        "groups_with_fallback_for_app" => app
+            .groups_with_fallback_for_app(c(), Some(w.target_character), None, None)
+            .await
+            .map(drop),
+        "group_members_for_app" => app
+            .group_members_for_app(c(), w.group, None)
+            .await
+            .map(drop),
+        // An EVE login that does not exist: an allowed caller is answered "not found".
+        "login_characters_for_app" => app.login_characters_for_app(c(), NO_LOGIN).await.map(drop),
+        "login_token_holders_for_app" => app
+            .login_token_holders_for_app(c(), NO_LOGIN)
+            .await
+            .map(drop),
+        "access_token_for_app" => app
+            .access_token_for_app(c(), w.target_character, NO_LOGIN)
+            .await
+            .map(drop),
         // An application that does not exist: an allowed caller is answered "not found".
         "create_app" => app.create_app(c(), "Matrix app").await.map(drop),
         "rename_app" => app.rename_app(c(), NO_APP, "Renamed").await.map(drop),
@@ -998,6 +1041,9 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
     };
     Some(r)
 }
+
+/// An EVE login Jumpgate does not define.
+const NO_LOGIN: &str = "matrix.none";
 
 /// An application that does not exist.
 const NO_APP: jumpgate_domain::AppId = jumpgate_domain::AppId(999_999);

@@ -71,6 +71,18 @@ pub struct AllianceInfo {
     pub expires_at: OffsetDateTime,
 }
 
+/// A valid token of one EVE login with its character as Jumpgate last saw it (the application
+/// API's `token-data`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginTokenHolder {
+    pub character: CharacterId,
+    pub name: String,
+    pub corporation: CorporationId,
+    pub alliance: Option<AllianceId>,
+    /// When the token was last refreshed or judged.
+    pub last_checked: Option<OffsetDateTime>,
+}
+
 /// A token to store. The byte fields are AEAD ciphertexts produced above the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewToken {

@@ -4,12 +4,13 @@
 use crate::db::{Cols, DbTime, Dialects, IdList, Limit, on_conn, on_db, where_in_ids};
 use crate::support::{self, conflict, is_foreign_key, not_found_if_zero};
 use crate::{
-    NewToken, RefreshedToken, Result, StoreError, TokenCiphertexts, TokenKeyUse, TokenRecord,
+    LoginTokenHolder, NewToken, RefreshedToken, Result, StoreError, TokenCiphertexts, TokenKeyUse,
+    TokenRecord,
 };
 use crate::{Store, Transaction};
 use const_format::concatcp;
 use jumpgate_domain::account::TokenStatus;
-use jumpgate_domain::{AccountId, CharacterId, TokenId};
+use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, TokenId};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -113,6 +114,42 @@ impl Store {
         .await?
         .iter()
         .map(read_token)
+        .collect())
+    }
+
+    /// The characters holding a token of `login`, whatever its status, by id.
+    pub async fn characters_with_token_of(&self, login: &str) -> Result<Vec<CharacterId>> {
+        let ids: Vec<i64> = on_db!(self, |db| sqlx::query_scalar(
+            "SELECT character_id FROM tokens WHERE login = $1 ORDER BY character_id"
+        )
+        .bind(login)
+        .fetch_all(db.reader())
+        .await?);
+        Ok(ids.into_iter().map(CharacterId).collect())
+    }
+
+    /// The valid tokens of `login` with their characters, by character id: one statement that
+    /// reads no ciphertext.
+    pub async fn valid_token_holders(&self, login: &str) -> Result<Vec<LoginTokenHolder>> {
+        on_db!(self, |db| sqlx::query(
+            "SELECT t.character_id, t.last_checked_at, c.name, c.corporation_id, c.alliance_id
+             FROM tokens t JOIN characters c ON c.id = t.character_id
+             WHERE t.login = $1 AND t.status = 'valid'
+             ORDER BY t.character_id"
+        )
+        .bind(login)
+        .fetch_all(db.reader())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(LoginTokenHolder {
+                character: CharacterId(r.get("character_id")?),
+                name: r.get("name")?,
+                corporation: CorporationId(r.get("corporation_id")?),
+                alliance: r.get::<Option<i64>>("alliance_id")?.map(AllianceId),
+                last_checked: r.time_opt("last_checked_at")?,
+            })
+        })
         .collect())
     }
 

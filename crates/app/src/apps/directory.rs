@@ -1,6 +1,7 @@
 //! Who is who, as the application API answers it on every call: every character's account,
-//! every account's groups and every open deactivation episode, each kept whole while its change
-//! counter holds (`account_list`, `groups`, `deactivations`). Tools ask for any character at
+//! every account's main (with its corporation), every account's groups and every open
+//! deactivation episode, each kept whole while its change counter holds (`account_list`,
+//! `groups`, `deactivations`). Tools ask for any character at
 //! any time, so per-key reads would go to the database on most calls; the whole maps are small
 //! (a few bytes per character and membership) and are read again, in one statement each, only
 //! when something they hold changed.
@@ -10,13 +11,21 @@ use crate::caller::Caller;
 use crate::error::AppResult;
 use crate::versioned::Versioned;
 use jumpgate_domain::deactivation::{Deactivation, Episode};
-use jumpgate_domain::{AccountId, CharacterId, GroupId};
+use jumpgate_domain::{AccountId, CharacterId, CorporationId, GroupId};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// An account's main character and the corporation it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AccountMain {
+    pub character: CharacterId,
+    pub corporation: CorporationId,
+}
 
 /// The kept maps.
 pub(crate) struct Directory {
     owners: Versioned<HashMap<CharacterId, AccountId>>,
+    mains: Versioned<HashMap<AccountId, AccountMain>>,
     memberships: Versioned<HashMap<AccountId, Vec<GroupId>>>,
     episodes: Versioned<HashMap<AccountId, Episode>>,
 }
@@ -25,6 +34,7 @@ impl Default for Directory {
     fn default() -> Self {
         Self {
             owners: Versioned::new(None),
+            mains: Versioned::new(None),
             memberships: Versioned::new(None),
             episodes: Versioned::new(None),
         }
@@ -50,6 +60,35 @@ impl App {
                     .character_accounts()
                     .await?
                     .into_iter()
+                    .collect())
+            })
+            .await
+    }
+
+    /// Every account's main with its corporation; accounts without a main are left out. The
+    /// `account_list` counter moves with mains and with characters' corporations.
+    pub(crate) async fn account_mains(
+        &self,
+        caller: &Caller,
+    ) -> AppResult<Arc<HashMap<AccountId, AccountMain>>> {
+        let version = self.change_counter_seen_by(caller, "account_list").await?;
+        self.directory()
+            .mains
+            .get_or_read(version, || async {
+                Ok(self
+                    .store()
+                    .account_mains()
+                    .await?
+                    .into_iter()
+                    .map(|(account, character, corporation)| {
+                        (
+                            account,
+                            AccountMain {
+                                character,
+                                corporation,
+                            },
+                        )
+                    })
                     .collect())
             })
             .await

@@ -1,20 +1,29 @@
 //! The groups as the application API reads them (Neucore's `app-groups` endpoints): which
-//! groups a character's account has, for one character or many. An application sees only the
-//! groups it was given; a deactivated account has none (its groups are kept but do not count,
-//! ADR 0029). Answered from what the API keeps (`apps::directory`), so a call costs no query
-//! while nothing changed.
+//! groups a character's account has, for one character or many; which groups a corporation or
+//! an alliance gives its members; the groups of a character with its corporation and alliance
+//! as the fallback; and a group's members. An application sees only the groups it was given; a
+//! deactivated account has none (its groups are kept but do not count, ADR 0029). Answered
+//! from what the API keeps (`apps::directory`, the groups' catalogue), so a call costs no query
+//! while nothing changed, but the names of corporations and alliances (one query per call).
+//!
+//! Neucore binds groups to corporations and alliances for automatic assignment; Jumpgate's
+//! equivalent is a group's rules (`GroupRules::corporations`, `alliances`): the groups "of a
+//! corporation" are those whose rules give them to its members. The default group is given to
+//! everyone, not by a corporation, and so is not among them (Neucore's default groups are not
+//! either).
 
 use crate::App;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::apps::{AppRole, Application};
 use jumpgate_domain::deactivation::Deactivation;
-use jumpgate_domain::groups::Group;
-use jumpgate_domain::{AccountId, CharacterId, CorporationId};
+use jumpgate_domain::groups::{Group, GroupRules};
+use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, GroupId};
 use jumpgate_store::{AllianceInfo, CorporationInfo};
 use std::collections::{BTreeSet, HashMap};
+use std::hash::Hash;
 
-/// The most character ids one call may ask about.
+/// The most ids (characters, corporations, alliances) one call may ask about.
 pub const MAX_CHARACTERS_PER_CALL: usize = 1000;
 
 /// A character as the bulk answer names it: id, name and corporation (with its alliance).
@@ -36,9 +45,95 @@ pub struct CharacterGroups {
     pub deactivation: Deactivation,
 }
 
+/// A corporation or an alliance with the groups it gives that the application sees (the bulk
+/// answers: Neucore's `Corporation` without its alliance, and `Alliance`, each with `groups`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganisationGroups<Id> {
+    pub id: Id,
+    /// `None` for one only a group's rules name, whose name was never read from EVE.
+    pub name: Option<String>,
+    pub ticker: Option<String>,
+    pub groups: Vec<Group>,
+}
+
 /// Neucore's reason phrase for a character Jumpgate does not know.
 pub fn character_not_found() -> AppError {
     AppError::NotFound("Character not found.".to_owned())
+}
+
+/// Neucore's reason phrase for a group that does not exist or that the application does not
+/// see (the two are not told apart).
+pub fn group_not_found() -> AppError {
+    AppError::NotFound("Group not found.".to_owned())
+}
+
+/// A corporation or an alliance, as the group answers ask about them.
+pub(crate) trait Organisation: Copy + Eq + Ord + Hash {
+    /// Neucore's reason phrase for one Jumpgate does not know.
+    fn not_found() -> AppError;
+    /// Whether `rules` give their group to this one's members.
+    fn gives(self, rules: &GroupRules) -> bool;
+    /// The names and tickers of those of `ids` whose names Jumpgate read, in one query.
+    async fn names(app: &App, ids: &[Self]) -> AppResult<HashMap<Self, (String, String)>>;
+}
+
+impl Organisation for CorporationId {
+    fn not_found() -> AppError {
+        AppError::NotFound("Corporation not found.".to_owned())
+    }
+
+    fn gives(self, rules: &GroupRules) -> bool {
+        rules.corporations.contains(&self)
+    }
+
+    async fn names(app: &App, ids: &[Self]) -> AppResult<HashMap<Self, (String, String)>> {
+        let found = app.store().corporations_by_ids(ids).await?;
+        Ok(found
+            .into_iter()
+            .map(|c| (c.id, (c.name, c.ticker)))
+            .collect())
+    }
+}
+
+impl Organisation for AllianceId {
+    fn not_found() -> AppError {
+        AppError::NotFound("Alliance not found.".to_owned())
+    }
+
+    fn gives(self, rules: &GroupRules) -> bool {
+        rules.alliances.contains(&self)
+    }
+
+    async fn names(app: &App, ids: &[Self]) -> AppResult<HashMap<Self, (String, String)>> {
+        let found = app.store().alliances_by_ids(ids).await?;
+        Ok(found
+            .into_iter()
+            .map(|a| (a.id, (a.name, a.ticker)))
+            .collect())
+    }
+}
+
+/// `Invalid` when one call asks about more than `MAX_CHARACTERS_PER_CALL` ids.
+fn at_most_per_call(what: &str, asked: usize) -> AppResult<()> {
+    if asked > MAX_CHARACTERS_PER_CALL {
+        return Err(AppError::Invalid(format!(
+            "at most {MAX_CHARACTERS_PER_CALL} {what} ids per call, not {asked}"
+        )));
+    }
+    Ok(())
+}
+
+/// The groups of `catalogue` (in its order) that `app` sees and `wanted` says yes to.
+fn seen_groups(
+    catalogue: &[Group],
+    app: &Application,
+    wanted: impl Fn(&Group) -> bool,
+) -> Vec<Group> {
+    catalogue
+        .iter()
+        .filter(|g| app.groups.contains(&g.id) && wanted(g))
+        .cloned()
+        .collect()
 }
 
 impl App {
@@ -67,12 +162,7 @@ impl App {
         characters: &[CharacterId],
     ) -> AppResult<Vec<CharacterGroups>> {
         let app = caller.require_app_role(AppRole::Groups)?;
-        if characters.len() > MAX_CHARACTERS_PER_CALL {
-            return Err(AppError::Invalid(format!(
-                "at most {MAX_CHARACTERS_PER_CALL} character ids per call, not {}",
-                characters.len()
-            )));
-        }
+        at_most_per_call("character", characters.len())?;
         let owners = self.character_owners(caller).await?;
         let mut seen = BTreeSet::new();
         let known: Vec<CharacterId> = characters
@@ -97,6 +187,173 @@ impl App {
         Ok(out)
     }
 
+    /// The groups the corporation gives its members (by its rules) that the calling
+    /// application sees. Needs `app-groups`; `NotFound` ("Corporation not found.") for a
+    /// corporation Jumpgate neither read from EVE nor names in a group's rules.
+    pub async fn corporation_groups_for_app(
+        &self,
+        caller: &Caller,
+        corporation: CorporationId,
+    ) -> AppResult<Vec<Group>> {
+        let app = caller.require_app_role(AppRole::Groups)?;
+        self.organisation_groups(caller, app, corporation).await
+    }
+
+    /// `corporation_groups_for_app` for an alliance ("Alliance not found.").
+    pub async fn alliance_groups_for_app(
+        &self,
+        caller: &Caller,
+        alliance: AllianceId,
+    ) -> AppResult<Vec<Group>> {
+        let app = caller.require_app_role(AppRole::Groups)?;
+        self.organisation_groups(caller, app, alliance).await
+    }
+
+    /// For each of `corporations` Jumpgate knows (the others are skipped, duplicates answered
+    /// once), its name and the groups it gives that the calling application sees. Needs
+    /// `app-groups`; at most `MAX_CHARACTERS_PER_CALL` ids.
+    pub async fn corporations_groups_for_app(
+        &self,
+        caller: &Caller,
+        corporations: &[CorporationId],
+    ) -> AppResult<Vec<OrganisationGroups<CorporationId>>> {
+        let app = caller.require_app_role(AppRole::Groups)?;
+        at_most_per_call("corporation", corporations.len())?;
+        self.organisations_groups(caller, app, corporations).await
+    }
+
+    /// `corporations_groups_for_app` for alliances.
+    pub async fn alliances_groups_for_app(
+        &self,
+        caller: &Caller,
+        alliances: &[AllianceId],
+    ) -> AppResult<Vec<OrganisationGroups<AllianceId>>> {
+        let app = caller.require_app_role(AppRole::Groups)?;
+        at_most_per_call("alliance", alliances.len())?;
+        self.organisations_groups(caller, app, alliances).await
+    }
+
+    /// The groups of `character`'s account the calling application sees (none while it is
+    /// deactivated) when Jumpgate knows the character, even if that is none; else the groups
+    /// `corporation` and `alliance` give, corporation's first (Neucore's order). Whether the
+    /// three belong together is not checked, as in Neucore: a tool passes what EVE told it of
+    /// someone who never logged in. Needs `app-groups`.
+    pub async fn groups_with_fallback_for_app(
+        &self,
+        caller: &Caller,
+        character: Option<CharacterId>,
+        corporation: Option<CorporationId>,
+        alliance: Option<AllianceId>,
+    ) -> AppResult<Vec<Group>> {
+        let app = caller.require_app_role(AppRole::Groups)?;
+        if let Some(character) = character {
+            let owners = self.character_owners(caller).await?;
+            if let Some(account) = owners.get(&character) {
+                let deactivation = self.deactivations(caller).await?;
+                return self
+                    .visible_groups(caller, app, *account, deactivation(*account))
+                    .await;
+            }
+        }
+        let catalogue = self.group_catalogue(Some(caller)).await?;
+        let mut groups = seen_groups(&catalogue, app, |g| {
+            corporation.is_some_and(|c| c.gives(&g.rules))
+        });
+        for g in seen_groups(&catalogue, app, |g| {
+            alliance.is_some_and(|a| a.gives(&g.rules))
+        }) {
+            if !groups.iter().any(|held| held.id == g.id) {
+                groups.push(g);
+            }
+        }
+        Ok(groups)
+    }
+
+    /// The main characters of the accounts in `group`, by id; only those whose main is in
+    /// `corporation` when one is given. Needs `app-groups`; `NotFound` ("Group not found.")
+    /// for a group that does not exist or that the application does not see.
+    ///
+    /// A deactivated account is left out: its groups do not count anywhere in Jumpgate (ADR
+    /// 0029), and a tool that syncs a group's members (chat roles, mailing lists) must not
+    /// find someone whose groups `GET /groups/{cid}` answers as none. Neucore lists them.
+    pub async fn group_members_for_app(
+        &self,
+        caller: &Caller,
+        group: GroupId,
+        corporation: Option<CorporationId>,
+    ) -> AppResult<Vec<CharacterId>> {
+        let app = caller.require_app_role(AppRole::Groups)?;
+        let catalogue = self.group_catalogue(Some(caller)).await?;
+        if !app.groups.contains(&group) || !catalogue.iter().any(|g| g.id == group) {
+            return Err(group_not_found());
+        }
+        let memberships = self.accounts_groups(caller).await?;
+        let mains = self.account_mains(caller).await?;
+        let deactivation = self.deactivations(caller).await?;
+        let mut members: Vec<CharacterId> = memberships
+            .iter()
+            .filter(|(_, held)| held.binary_search(&group).is_ok())
+            .filter(|(account, _)| !deactivation(**account).is_deactivated())
+            .filter_map(|(account, _)| mains.get(account))
+            .filter(|main| corporation.is_none_or(|c| main.corporation == c))
+            .map(|main| main.character)
+            .collect();
+        members.sort_unstable();
+        Ok(members)
+    }
+
+    /// The groups `organisation` gives that `app` sees; `NotFound` when Jumpgate does not know
+    /// it: no group's rules name it (no query) and its name was never read (one query).
+    async fn organisation_groups<O: Organisation>(
+        &self,
+        caller: &Caller,
+        app: &Application,
+        organisation: O,
+    ) -> AppResult<Vec<Group>> {
+        let catalogue = self.group_catalogue(Some(caller)).await?;
+        let named_by_rules = catalogue.iter().any(|g| organisation.gives(&g.rules));
+        if !named_by_rules && O::names(self, &[organisation]).await?.is_empty() {
+            return Err(O::not_found());
+        }
+        Ok(seen_groups(&catalogue, app, |g| {
+            organisation.gives(&g.rules)
+        }))
+    }
+
+    /// `organisation_groups` for many, in the order asked, with their names (one query); the
+    /// unknown are skipped.
+    async fn organisations_groups<O: Organisation>(
+        &self,
+        caller: &Caller,
+        app: &Application,
+        organisations: &[O],
+    ) -> AppResult<Vec<OrganisationGroups<O>>> {
+        let mut seen = BTreeSet::new();
+        let asked: Vec<O> = organisations
+            .iter()
+            .copied()
+            .filter(|o| seen.insert(*o))
+            .collect();
+        let catalogue = self.group_catalogue(Some(caller)).await?;
+        let mut names = O::names(self, &asked).await?;
+        Ok(asked
+            .into_iter()
+            .filter_map(|o| {
+                let named = names.remove(&o);
+                let named_by_rules = catalogue.iter().any(|g| o.gives(&g.rules));
+                (named.is_some() || named_by_rules).then(|| {
+                    let (name, ticker) = named.unzip();
+                    OrganisationGroups {
+                        id: o,
+                        name,
+                        ticker,
+                        groups: seen_groups(&catalogue, app, |g| o.gives(&g.rules)),
+                    }
+                })
+            })
+            .collect())
+    }
+
     /// `account`'s groups that `app` sees, by name; none when `deactivation` says so.
     async fn visible_groups(
         &self,
@@ -113,11 +370,9 @@ impl App {
             return Ok(Vec::new());
         };
         let catalogue = self.group_catalogue(Some(caller)).await?;
-        Ok(catalogue
-            .iter()
-            .filter(|g| app.groups.contains(&g.id) && held.binary_search(&g.id).is_ok())
-            .cloned()
-            .collect())
+        Ok(seen_groups(&catalogue, app, |g| {
+            held.binary_search(&g.id).is_ok()
+        }))
     }
 
     /// `characters` with their names and organisations, in three queries.

@@ -4,6 +4,7 @@
 //! Beside it: `safety_valve` and `secrets` (the tokens' encryption at rest).
 
 pub mod check;
+pub mod for_apps;
 pub mod keys_in_use;
 pub mod rotation;
 pub mod safety_valve;
@@ -56,6 +57,25 @@ pub enum RefreshOutcome {
     Deferred(String),
 }
 
+/// What a token of one character and EVE login gives now (`App::usable_token`).
+pub(crate) enum Usable {
+    Fresh(FreshToken),
+    /// No token of that login is stored for the character.
+    Missing,
+    /// EVE's login called it dead, or it was revoked: its owner must log in again. Says why.
+    Dead(String),
+    /// Other instances kept refreshing it while this one waited.
+    Busy,
+}
+
+/// An opened access token, valid for at least `EARLY_REFRESH` when it was opened.
+pub(crate) struct FreshToken {
+    pub access: SecretString,
+    pub expires_at: time::OffsetDateTime,
+    /// Space-separated, as stored.
+    pub scopes: String,
+}
+
 impl App {
     /// A usable access token for (character, login), refreshing it if needed. Background work
     /// and the command line only: it hands out a secret.
@@ -76,18 +96,38 @@ impl App {
         character: CharacterId,
         login: &str,
     ) -> AppResult<SecretString> {
+        match self.usable_token(character, login).await? {
+            Usable::Fresh(token) => Ok(token.access),
+            Usable::Missing => Err(AppError::NotFound(format!(
+                "character {character} has no '{login}' token"
+            ))),
+            Usable::Dead(why) => Err(AppError::Invalid(why)),
+            Usable::Busy => Err(AppError::Invalid(format!(
+                "the token of character {character} is being refreshed elsewhere; try again shortly"
+            ))),
+        }
+    }
+
+    /// What the token of (character, login) gives now: an access token valid for at least
+    /// `EARLY_REFRESH`, refreshed first when it would expire sooner. An outage, a pause or the
+    /// safety valve is an error the work waits out (`refresh_put_off`), never a dead token.
+    pub(crate) async fn usable_token(
+        &self,
+        character: CharacterId,
+        login: &str,
+    ) -> AppResult<Usable> {
         for _ in 0..3 {
-            let token = self.store().token(character, login).await?.ok_or_else(|| {
-                AppError::NotFound(format!("character {character} has no '{login}' token"))
-            })?;
+            let Some(token) = self.store().token(character, login).await? else {
+                return Ok(Usable::Missing);
+            };
             if token.status != TokenStatus::Valid {
-                return Err(AppError::Invalid(format!(
+                return Ok(Usable::Dead(format!(
                     "the '{login}' token of character {character} is {}: its owner must log in with it again",
                     token.status.as_str()
                 )));
             }
-            if let Some(access) = self.open_if_fresh(&token).await? {
-                return Ok(access);
+            if let Some(fresh) = self.open_if_fresh(&token).await? {
+                return Ok(Usable::Fresh(fresh));
             }
             match self.refresh(&token, false).await? {
                 RefreshOutcome::Refreshed | RefreshOutcome::StillFresh => continue,
@@ -103,15 +143,13 @@ impl App {
                         .await?);
                 }
                 other @ (RefreshOutcome::Invalidated | RefreshOutcome::Transferred) => {
-                    return Err(AppError::Invalid(format!(
+                    return Ok(Usable::Dead(format!(
                         "the token of character {character} could not be refreshed ({other:?})"
                     )));
                 }
             }
         }
-        Err(AppError::Invalid(format!(
-            "the token of character {character} is being refreshed elsewhere; try again shortly"
-        )))
+        Ok(Usable::Busy)
     }
 
     /// A refresh put off by an outage, a pause or the safety valve, as the error work waits out
@@ -143,20 +181,25 @@ impl App {
     /// opened without reading it again.
     pub(crate) async fn access_token_of(&self, token: &TokenRecord) -> AppResult<SecretString> {
         if token.status == TokenStatus::Valid
-            && let Some(access) = self.open_if_fresh(token).await?
+            && let Some(fresh) = self.open_if_fresh(token).await?
         {
-            return Ok(access);
+            return Ok(fresh.access);
         }
         self.fresh_access_token(token.character, &token.login).await
     }
 
-    async fn open_if_fresh(&self, token: &TokenRecord) -> AppResult<Option<SecretString>> {
+    /// The access token of `token`, opened, when it is valid for at least `EARLY_REFRESH`.
+    async fn open_if_fresh(&self, token: &TokenRecord) -> AppResult<Option<FreshToken>> {
         if token.expires_at <= self.now() + EARLY_REFRESH {
             return Ok(None);
         }
         let keys = self.keys().read().await;
         let aad = token_aad(token.character.get(), &token.login, "access");
-        Ok(Some(keys.open_str(&token.access_token, &aad)?))
+        Ok(Some(FreshToken {
+            access: keys.open_str(&token.access_token, &aad)?,
+            expires_at: token.expires_at,
+            scopes: token.scopes.clone(),
+        }))
     }
 
     /// Refreshes one token, applying CCP's error semantics. Never invalidates a token for a

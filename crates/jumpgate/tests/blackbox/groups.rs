@@ -92,7 +92,7 @@ pub(crate) async fn create_group(
     group_named(t, name).await.expect("the group is stored")
 }
 
-async fn group_named(t: &TestApp, name: &str) -> Option<Group> {
+pub(crate) async fn group_named(t: &TestApp, name: &str) -> Option<Group> {
     t.store
         .groups()
         .await

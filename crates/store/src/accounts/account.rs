@@ -278,6 +278,24 @@ impl Store {
             .collect())
     }
 
+    /// Every account's main with the main's corporation (accounts without a main, or whose main
+    /// is not its own character, are left out), for the application API's group members, which
+    /// each process keeps while the `account_list` counter holds (it moves with mains and with
+    /// characters' corporations).
+    pub async fn account_mains(&self) -> Result<Vec<(AccountId, CharacterId, CorporationId)>> {
+        let rows: Vec<(i64, i64, i64)> = on_db!(self, |db| sqlx::query_as(
+            "SELECT a.id, m.id, m.corporation_id FROM accounts a \
+             JOIN characters m ON m.id = a.main_character_id AND m.account_id = a.id \
+             ORDER BY a.id"
+        )
+        .fetch_all(db.reader())
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(a, m, c)| (AccountId(a), CharacterId(m), CorporationId(c)))
+            .collect())
+    }
+
     /// Fails with `Invalid` when the character is not on that account.
     pub async fn set_main(&self, account: AccountId, character: CharacterId) -> Result<()> {
         let mut tx = self.transaction().await?;

@@ -72,24 +72,33 @@ store_test!(a_character_cannot_be_created_twice, |store| async move {
     assert_eq!(store.count_accounts().await.unwrap(), 1);
 });
 
+/// Accounts of "One" (character 1) and "Two" (character 2, with the alt 3).
+async fn one_and_two_with_an_alt(store: &jumpgate_store::Store) -> (AccountId, AccountId) {
+    let (one, _) = store
+        .create_account(&character(1, "One"))
+        .await
+        .expect("create One");
+    let (two, _) = store
+        .create_account(&character(2, "Two"))
+        .await
+        .expect("create Two");
+    store
+        .add_character(two.id, &character(3, "Two's alt"))
+        .await
+        .expect("add Two's alt");
+    (one.id, two.id)
+}
+
 store_test!(
     the_mains_of_many_accounts_are_read_at_once,
     |store| async move {
-        let (one, _) = store.create_account(&character(1, "One")).await.unwrap();
-        let (two, _) = store.create_account(&character(2, "Two")).await.unwrap();
-        store
-            .add_character(two.id, &character(3, "Two's alt"))
-            .await
-            .unwrap();
-        let mains = store
-            .mains_of(&[one.id, two.id, AccountId(999)])
-            .await
-            .unwrap();
+        let (one, two) = one_and_two_with_an_alt(&store).await;
+        let mains = store.mains_of(&[one, two, AccountId(999)]).await.unwrap();
         assert_eq!(
             mains.into_iter().collect::<Vec<_>>(),
             [
-                (one.id, (CharacterId(1), "One".to_owned())),
-                (two.id, (CharacterId(2), "Two".to_owned())),
+                (one, (CharacterId(1), "One".to_owned())),
+                (two, (CharacterId(2), "Two".to_owned())),
             ],
             "an account that does not exist is left out"
         );
@@ -1084,6 +1093,34 @@ store_test!(
         assert_eq!(
             store.account_with_characters(AccountId(999)).await.unwrap(),
             None
+        );
+    }
+);
+
+store_test!(
+    every_accounts_own_main_is_read_with_its_corporation,
+    |store| async move {
+        let (one, two) = one_and_two_with_an_alt(&store).await;
+        store.set_main(two, CharacterId(3)).await.unwrap();
+        let elsewhere = CorporationId(98_000_777);
+        store
+            .update_affiliations(
+                &[Affiliation {
+                    character: CharacterId(3),
+                    corporation: elsewhere,
+                    alliance: None,
+                    faction: None,
+                }],
+                now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.account_mains().await.unwrap(),
+            [
+                (one, CharacterId(1), CORP),
+                (two, CharacterId(3), elsewhere),
+            ]
         );
     }
 );

@@ -5,7 +5,8 @@ use jumpgate_domain::CharacterId;
 use jumpgate_domain::TokenId;
 use jumpgate_domain::account::TokenStatus;
 use jumpgate_store::{
-    RefreshedToken, Store, StoreError, TokenCiphertexts, TokenRecord, store_test,
+    LoginTokenHolder, NewCharacter, RefreshedToken, Store, StoreError, TokenCiphertexts,
+    TokenRecord, store_test,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -503,5 +504,93 @@ store_test!(
             .filter(|&won| won)
             .count();
         assert_eq!(winners, 1);
+    }
+);
+
+store_test!(
+    the_holders_of_a_logins_tokens_are_read_in_one_statement,
+    |store| async move {
+        pilot_with_core_token(&store).await;
+        let (account, _) = store
+            .create_account(&NewCharacter {
+                alliance: None,
+                ..character(2, "Loner")
+            })
+            .await
+            .unwrap();
+        store
+            .add_character(account.id, &character(3, "Loner's alt"))
+            .await
+            .unwrap();
+        for c in [3, 2] {
+            store
+                .upsert_token(&token(CharacterId(c), "core", now()))
+                .await
+                .unwrap();
+        }
+        store
+            .upsert_token(&token(CharacterId(2), "director", now()))
+            .await
+            .unwrap();
+        let dead = store.token(CharacterId(3), "core").await.unwrap().unwrap();
+        store
+            .set_token_status(dead.id, TokenStatus::Invalid, Some("invalid_grant"))
+            .await
+            .unwrap();
+
+        assert_eq!(
+            store.characters_with_token_of("core").await.unwrap(),
+            [CharacterId(1), CharacterId(2), CharacterId(3)],
+            "valid or not, by id"
+        );
+        assert_eq!(
+            store.characters_with_token_of("director").await.unwrap(),
+            [CharacterId(2)]
+        );
+        assert!(
+            store
+                .characters_with_token_of("nobody")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let loner = store.token(CharacterId(2), "core").await.unwrap().unwrap();
+        store
+            .record_refresh(
+                loner.id,
+                &RefreshedToken {
+                    access_token: b"access-2".to_vec(),
+                    refresh_token: None,
+                    expires_at: now() + secs(1200),
+                    scopes: loner.scopes.clone(),
+                },
+                "test",
+            )
+            .await
+            .unwrap();
+        let mut holders = store.valid_token_holders("core").await.unwrap();
+        assert!(holders[1].last_checked.is_some(), "a refresh checks it");
+        holders[1].last_checked = None;
+        assert_eq!(
+            holders,
+            [
+                LoginTokenHolder {
+                    character: CharacterId(1),
+                    name: "Pilot".into(),
+                    corporation: CORP,
+                    alliance: Some(ALLIANCE),
+                    last_checked: None,
+                },
+                LoginTokenHolder {
+                    character: CharacterId(2),
+                    name: "Loner".into(),
+                    corporation: CORP,
+                    alliance: None,
+                    last_checked: None,
+                },
+            ],
+            "only valid tokens, with their characters"
+        );
     }
 );

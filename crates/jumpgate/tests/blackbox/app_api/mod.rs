@@ -7,6 +7,7 @@
 
 mod apps;
 mod esi_proxy;
+mod esi_tokens;
 mod groups;
 mod openapi;
 
@@ -104,6 +105,13 @@ impl ApiClient {
             .unwrap()
     }
 
+    /// A POST of `body` answered 200, as JSON.
+    pub async fn post_json(&self, path: &str, body: &str) -> serde_json::Value {
+        let r = self.post(path, body).await;
+        assert_eq!(r.status(), StatusCode::OK, "POST {path} {body}");
+        r.json().await.unwrap()
+    }
+
     /// A GET answered 200, as JSON.
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
         let r = self.get(path).await;
@@ -153,4 +161,14 @@ pub(crate) async fn error_of(r: reqwest::Response) -> (StatusCode, String) {
     let status = r.status();
     let body: serde_json::Value = r.json().await.unwrap();
     (status, body.as_str().unwrap_or_default().to_owned())
+}
+
+/// Asserts that `api`'s GET of `path` is answered 404 with Neucore's reason phrase `message`.
+pub(crate) async fn assert_not_found(api: &ApiClient, path: &str, message: &str) {
+    let (status, got) = error_of(api.get(path).await).await;
+    assert_eq!(
+        (status, got.as_str()),
+        (StatusCode::NOT_FOUND, message),
+        "GET {path}"
+    );
 }

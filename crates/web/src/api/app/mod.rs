@@ -5,6 +5,7 @@
 
 mod authenticate;
 mod esi_proxy;
+mod esi_tokens;
 mod groups;
 pub(crate) mod json;
 pub mod openapi;
@@ -23,6 +24,7 @@ pub fn router(state: WebState) -> Router<WebState> {
         .merge(show::router())
         .merge(groups::router())
         .merge(esi_proxy::router())
+        .merge(esi_tokens::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             authenticate::authenticate,

@@ -7,7 +7,7 @@
 //!
 //! A feature's handlers are listed in `paths(…)` and its JSON shapes in `schemas(…)` below.
 
-use super::{groups, json, show};
+use super::{esi_tokens, groups, json, show};
 use crate::WebState;
 use axum::Router;
 use axum::http::header;
@@ -33,6 +33,17 @@ pub const DOCUMENT_PATH: &str = "/application-api-3.yml";
         groups::character_groups_v1,
         groups::character_groups,
         groups::characters_groups,
+        groups::corporation_groups_v1,
+        groups::corporation_groups,
+        groups::corporations_groups,
+        groups::alliance_groups_v1,
+        groups::alliance_groups,
+        groups::alliances_groups,
+        groups::groups_with_fallback,
+        groups::group_members,
+        esi_tokens::login_characters,
+        esi_tokens::login_token_data,
+        esi_tokens::access_token,
     ),
     components(schemas(
         json::GroupJson,
@@ -42,6 +53,8 @@ pub const DOCUMENT_PATH: &str = "/application-api-3.yml";
         json::CharacterGroupsJson,
         json::EveLoginJson,
         json::AppJson,
+        json::EsiTokenDataJson,
+        json::EsiAccessTokenJson,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -131,21 +144,10 @@ mod tests {
         "get /app/v1/incoming-characters/{characterId}",
         "get /app/v1/corp-players/{corporationId}",
         "get /app/v1/corp-characters/{corporationId}",
-        "get /app/v1/esi/eve-login/{name}/characters",
-        "get /app/v1/esi/eve-login/{name}/token-data",
-        "get /app/v1/esi/access-token/{characterId}",
         "get /app/v1/esi",
         "post /app/v1/esi",
         "get /app/v2/esi",
         "post /app/v2/esi",
-        "get /app/v1/corp-groups/{cid}",
-        "get /app/v2/corp-groups/{cid}",
-        "post /app/v1/corp-groups",
-        "get /app/v1/alliance-groups/{aid}",
-        "get /app/v2/alliance-groups/{aid}",
-        "post /app/v1/alliance-groups",
-        "get /app/v1/groups-with-fallback",
-        "get /app/v1/group-members/{groupId}",
         "get /app/v1/corporation/{id}/member-tracking",
     ];
 
