@@ -8,7 +8,7 @@
 
 mod admin;
 mod authenticate;
-mod directory;
+pub(crate) mod directory;
 mod kept;
 mod requests;
 mod secret;

@@ -36,6 +36,18 @@ pub struct CharacterGroups {
     pub deactivation: Deactivation,
 }
 
+/// `Invalid` for more than `MAX_CHARACTERS_PER_CALL` ids: one call may not make Jumpgate read
+/// the whole database.
+pub(crate) fn within_bulk_limit<T>(ids: &[T]) -> AppResult<()> {
+    if ids.len() > MAX_CHARACTERS_PER_CALL {
+        return Err(AppError::Invalid(format!(
+            "at most {MAX_CHARACTERS_PER_CALL} character ids per call, not {}",
+            ids.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Neucore's reason phrase for a character Jumpgate does not know.
 pub fn character_not_found() -> AppError {
     AppError::NotFound("Character not found.".to_owned())
@@ -67,12 +79,7 @@ impl App {
         characters: &[CharacterId],
     ) -> AppResult<Vec<CharacterGroups>> {
         let app = caller.require_app_role(AppRole::Groups)?;
-        if characters.len() > MAX_CHARACTERS_PER_CALL {
-            return Err(AppError::Invalid(format!(
-                "at most {MAX_CHARACTERS_PER_CALL} character ids per call, not {}",
-                characters.len()
-            )));
-        }
+        within_bulk_limit(characters)?;
         let owners = self.character_owners(caller).await?;
         let mut seen = BTreeSet::new();
         let known: Vec<CharacterId> = characters
