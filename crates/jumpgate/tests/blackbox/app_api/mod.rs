@@ -7,6 +7,7 @@
 
 mod apps;
 mod groups;
+mod openapi;
 
 use crate::support::{TestApp, plain_client};
 use base64::Engine;

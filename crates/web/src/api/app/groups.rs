@@ -13,9 +13,10 @@ use axum::{Json, Router};
 use jumpgate_app::groups::for_apps::character_not_found;
 use jumpgate_domain::CharacterId;
 
+#[allow(deprecated)] // Neucore's v1 routes are served as long as its clients call them.
 pub fn router() -> Router<WebState> {
     Router::new()
-        .route("/api/app/v1/groups/{cid}", get(character_groups))
+        .route("/api/app/v1/groups/{cid}", get(character_groups_v1))
         .route("/api/app/v2/groups/{cid}", get(character_groups))
         .route("/api/app/v1/groups", post(characters_groups))
 }
@@ -35,7 +36,48 @@ pub(super) fn id_list(body: &[u8]) -> ApiResult<Vec<i64>> {
         .map_err(|_| ApiError::BadRequest("Invalid body.".to_owned()))
 }
 
-async fn character_groups(
+/// Return groups of the character's player account.
+#[utoipa::path(
+    get,
+    path = "/app/v1/groups/{cid}",
+    operation_id = "groupsV1",
+    tag = "Application - Groups",
+    description = "Needs role: app-groups.<br>Returns only groups that have been added to the app as well.",
+    params(("cid" = i64, Path, description = "EVE character ID.")),
+    security(("BearerAuth" = [])),
+    responses(
+        (status = 200, description = "List of groups.", body = Vec<GroupJson>),
+        (status = 403, description = "Not authorized."),
+        (status = 404, description = "Character not found. (default reason phrase)"),
+        (status = 500, description = "", body = String, content_type = "application/json"),
+    )
+)]
+#[deprecated = "use character_groups (v2)"]
+pub(super) async fn character_groups_v1(
+    state: State<WebState>,
+    caller: AppCaller,
+    cid: Path<String>,
+) -> ApiResult<Json<Vec<GroupJson>>> {
+    character_groups(state, caller, cid).await
+}
+
+/// Return groups of the character's player account.
+#[utoipa::path(
+    get,
+    path = "/app/v2/groups/{cid}",
+    operation_id = "groupsV2",
+    tag = "Application - Groups",
+    description = "Needs role: app-groups.<br>Returns only groups that have been added to the app as well.",
+    params(("cid" = i64, Path, description = "EVE character ID.")),
+    security(("BearerAuth" = [])),
+    responses(
+        (status = 200, description = "List of groups.", body = Vec<GroupJson>),
+        (status = 403, description = "Not authorized."),
+        (status = 404, description = "Reason phrase: Character not found."),
+        (status = 500, description = "", body = String, content_type = "application/json"),
+    )
+)]
+pub(super) async fn character_groups(
     State(state): State<WebState>,
     AppCaller(caller): AppCaller,
     Path(cid): Path<String>,
@@ -48,7 +90,23 @@ async fn character_groups(
     Ok(Json(groups(&found)))
 }
 
-async fn characters_groups(
+/// Return groups of multiple players, identified by one of their character IDs.
+#[utoipa::path(
+    post,
+    path = "/app/v1/groups",
+    operation_id = "groupsBulkV1",
+    tag = "Application - Groups",
+    description = "Needs role: app-groups.<br>Returns only groups that have been added to the app as well. Skips characters that are not found in the local database.",
+    request_body(content = Vec<i64>, description = "EVE character IDs array.", content_type = "application/json"),
+    security(("BearerAuth" = [])),
+    responses(
+        (status = 200, description = "List of characters (id, name and corporation properties only) with groups.", body = Vec<CharacterGroupsJson>),
+        (status = 400, description = "Invalid body."),
+        (status = 403, description = "Not authorized."),
+        (status = 500, description = "", body = String, content_type = "application/json"),
+    )
+)]
+pub(super) async fn characters_groups(
     State(state): State<WebState>,
     AppCaller(caller): AppCaller,
     body: Bytes,

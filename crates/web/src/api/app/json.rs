@@ -10,12 +10,14 @@ use jumpgate_store::{AllianceInfo, CorporationInfo};
 use serde::Serialize;
 
 /// `Group`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Group)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupJson {
     pub id: i64,
     pub name: String,
     pub description: Option<String>,
+    #[schema(value_type = String, example = "private")]
     pub visibility: &'static str,
     pub auto_accept: bool,
     pub is_default: bool,
@@ -39,7 +41,8 @@ pub fn groups(groups: &[Group]) -> Vec<GroupJson> {
 }
 
 /// `Alliance` (without its groups).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Alliance)]
 pub struct AllianceJson {
     pub id: i64,
     pub name: String,
@@ -57,7 +60,8 @@ impl From<&AllianceInfo> for AllianceJson {
 }
 
 /// `Corporation` (without its groups), with its alliance.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Corporation)]
 pub struct CorporationJson {
     pub id: i64,
     pub name: String,
@@ -77,7 +81,8 @@ impl CorporationJson {
 }
 
 /// `Character` with id, name and corporation only (the bulk groups' answer).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Character)]
 pub struct NamedCharacterJson {
     pub id: i64,
     pub name: String,
@@ -98,10 +103,13 @@ impl From<&NamedCharacter> for NamedCharacterJson {
 }
 
 /// `CharacterGroups`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = CharacterGroups)]
 pub struct CharacterGroupsJson {
     pub character: NamedCharacterJson,
     pub groups: Vec<GroupJson>,
+    /// Groups deactivation status: "no", "soon" or "yes".
+    #[schema(value_type = String, example = "no")]
     pub deactivated: &'static str,
 }
 
@@ -116,7 +124,8 @@ impl From<&CharacterGroups> for CharacterGroupsJson {
 }
 
 /// `EveLogin`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = EveLogin)]
 #[serde(rename_all = "camelCase")]
 pub struct EveLoginJson {
     pub id: i64,
@@ -139,12 +148,14 @@ impl EveLoginJson {
 }
 
 /// `App`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = App)]
 #[serde(rename_all = "camelCase")]
 pub struct AppJson {
     pub id: i64,
     pub name: String,
     pub groups: Vec<GroupJson>,
+    #[schema(value_type = Vec<String>)]
     pub roles: Vec<&'static str>,
     pub eve_logins: Vec<EveLoginJson>,
 }

@@ -6,6 +6,7 @@
 mod authenticate;
 mod groups;
 pub(crate) mod json;
+pub mod openapi;
 mod show;
 
 pub use authenticate::AppCaller;
@@ -24,4 +25,6 @@ pub fn router(state: WebState) -> Router<WebState> {
             state,
             authenticate::authenticate,
         ))
+        // The document and Swagger UI are public, as Neucore's are.
+        .merge(openapi::router())
 }

@@ -13,7 +13,21 @@ pub fn router() -> Router<WebState> {
     Router::new().route("/api/app/v1/show", get(show))
 }
 
-async fn show(
+/// Show app information.
+#[utoipa::path(
+    get,
+    path = "/app/v1/show",
+    operation_id = "showV1",
+    tag = "Application",
+    description = "Needs role: app",
+    security(("BearerAuth" = [])),
+    responses(
+        (status = 200, description = "The app information", body = AppJson),
+        (status = 403, description = "Not authorized."),
+        (status = 500, description = "", body = String, content_type = "application/json"),
+    )
+)]
+pub(super) async fn show(
     State(state): State<WebState>,
     AppCaller(caller): AppCaller,
 ) -> ApiResult<Json<AppJson>> {
