@@ -54,7 +54,7 @@ pub struct CharacterRemoval {
 }
 
 /// Neucore's reason phrase for an account Jumpgate does not know.
-fn player_not_found() -> AppError {
+pub fn player_not_found() -> AppError {
     AppError::NotFound("Player not found.".to_owned())
 }
 

@@ -4,10 +4,12 @@
 //! use cases, which check the application's roles and groups themselves.
 
 mod authenticate;
+mod characters;
 mod groups;
 pub(crate) mod json;
 pub mod openapi;
 mod show;
+mod tracking;
 
 pub use authenticate::AppCaller;
 
@@ -21,6 +23,8 @@ pub fn router(state: WebState) -> Router<WebState> {
     Router::new()
         .merge(show::router())
         .merge(groups::router())
+        .merge(characters::router())
+        .merge(tracking::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             authenticate::authenticate,
