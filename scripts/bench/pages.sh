@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every signed-in page in one command, in Alliance Auth's benchmark shape (2,000 accounts × 3
+# Every signed-in page and the application API's group calls in one command, in Alliance Auth's benchmark shape (2,000 accounts × 3
 # characters, 50 corporations / 5 alliances, 1,000 standings, 200 pending requests, 600 enrolled
 # characters), and the memory of `jumpgate serve` idle and at peak:
 #
@@ -70,26 +70,41 @@ sleep 10
 echo "jumpgate serve idle: $(grep VmRSS "/proc/$serve/status" | tr -s ' ')"
 
 printf '%-28s %5s %12s %10s %10s %8s\n' page conns requests/s p50 p99 errors
-while read -r url; do
-    path="/${url#http://*/}"
+# One row: wrk at 1 and at 16 connections with the given arguments, named $1.
+measure() {
+    local name="$1" failed=0; shift
     for connections in 1 16; do
         threads=$(( connections < 2 ? connections : 2 ))
-        out="$(wrk "-t$threads" "-c$connections" "-d${seconds}s" --latency -H "Cookie: $cookie" "$url")"
+        out="$(wrk "-t$threads" "-c$connections" "-d${seconds}s" --latency "$@")"
         rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
         p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
         p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
         errors="$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")"
-        printf '%-28s %5s %12s %10s %10s %8s\n' "$path" "$connections" "$rps" "$p50" "$p99" "${errors:-0}"
-        if [ -n "$errors" ]; then
-            # What such an answer is, and the server's log, kept past the cleanup.
-            kept="target/bench/pages-$(date -u +%Y%m%dT%H%M%SZ)"
-            mkdir -p "$kept"
-            curl -s -D "$kept/headers.txt" -o "$kept/body.html" -H "Cookie: $cookie" "$url" || true
-            cp "$serve_log" "$kept/serve.log"
-            echo "  non-2xx answers from $path: one of them and the server's log are in $kept" >&2
-        fi
+        printf '%-28s %5s %12s %10s %10s %8s\n' "$name" "$connections" "$rps" "$p50" "$p99" "${errors:-0}"
+        [ -z "$errors" ] || failed=1
     done
+    return "$failed"
+}
+
+while read -r url; do
+    path="/${url#http://*/}"
+    measure "$path" -H "Cookie: $cookie" "$url" || {
+        # What such an answer is, and the server's log, kept past the cleanup.
+        kept="target/bench/pages-$(date -u +%Y%m%dT%H%M%SZ)"
+        mkdir -p "$kept"
+        curl -s -D "$kept/headers.txt" -o "$kept/body.html" -H "Cookie: $cookie" "$url" || true
+        cp "$serve_log" "$kept/serve.log"
+        echo "  non-2xx answers from $path: one of them and the server's log are in $kept" >&2
+    }
 done < <(sed -n 's/^JUMPGATE_BENCH_PAGE=//p' "$fixture_log")
+
+# The application API (issue 12): one character's groups, each request another of 500
+# characters, and the bulk call with all 500 at once.
+auth="$(sed -n 's/^JUMPGATE_BENCH_APP_AUTH=//p' "$fixture_log")"
+export APP_CHARACTERS="$(sed -n 's/^JUMPGATE_BENCH_APP_CHARACTERS=//p' "$fixture_log")"
+base="$(sed -n 's/^JUMPGATE_BENCH_PAGE=//p' "$fixture_log" | head -1 | sed -E 's#^(http://[^/]+).*#\1#')"
+measure "GET /api/app/v2/groups/{cid}" -H "Authorization: $auth" -s scripts/bench/app-groups.lua "$base" || true
+measure "POST /api/app/v1/groups (500)" -H "Authorization: $auth" -s scripts/bench/app-groups-bulk.lua "$base" || true
 
 echo "jumpgate serve after the load: $(grep -E 'VmRSS|VmHWM' "/proc/$serve/status" | tr -s ' ' | paste -sd' ')"
 kill -TERM "$serve"

@@ -139,6 +139,7 @@ const ROWS: &[(&str, Rule)] = &[
     ("corporation_players_for_app", Rule::Application),
     ("corporation_characters_for_app", Rule::Application),
     ("member_tracking_for_app", Rule::Application),
+    ("esi_proxy", Rule::Application),
     // application administrators and managers
     ("create_app", Rule::Holds(&[APPS])),
     ("rename_app", Rule::Holds(&[APPS])),
@@ -976,6 +977,10 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .character_groups_for_app(c(), w.target_character)
             .await
             .map(drop),
+        "esi_proxy" => app
+            .esi_proxy(c(), crate::apps::ProxyRequest::default())
+            .await
+            .map(drop),
         "characters_groups_for_app" => app
             .characters_groups_for_app(c(), &[w.target_character])
             .await
@@ -1038,7 +1043,7 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "set_app_groups" => app.set_app_groups(c(), NO_APP, &[]).await.map(drop),
         "set_app_eve_logins" => app.set_app_eve_logins(c(), NO_APP, &[]).await.map(drop),
         "add_app_manager" => app
-            .add_app_manager(c(), NO_APP, w.target_character)
+            .add_app_manager(c(), NO_APP, &w.target_character.to_string())
             .await
             .map(drop),
         "remove_app_manager" => app

@@ -17,7 +17,6 @@ pub(crate) fn parse(value: &str) -> Option<OffsetDateTime> {
         .map(time::PrimitiveDateTime::assume_utc)
 }
 
-#[cfg(test)]
 pub(crate) fn format(at: OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)
         .format(IMF_FIXDATE)

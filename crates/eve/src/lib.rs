@@ -16,7 +16,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use esi::{
     AlliancePublic, COMPATIBILITY_DATE, CachedResponse, CharacterPublic, CharacterRoles,
     CorporationPublic, EsiCache, EsiClient, EsiConfig, EsiError, Fresh, GovernorSnapshot,
-    MemoryCache, ServerStatus, SharedGate, UniverseIds, UniverseName,
+    MemoryCache, PassThrough, PassedAnswer, ServerStatus, SharedGate, UniverseIds, UniverseName,
 };
 pub use settings::EveSettings;
 pub use sso::{

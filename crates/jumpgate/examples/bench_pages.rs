@@ -130,11 +130,12 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let started = Instant::now();
-    let admin = {
+    let (admin, api) = {
         let store = jumpgate::wiring::connect_store(&settings).await?;
         let admin = seed(&store, &sim).await?;
+        let api = application(&settings, &store, &sim).await?;
         store.close().await;
-        admin
+        (admin, api)
     };
     println!(
         "backend={:?} accounts={ACCOUNTS} characters={CHARACTERS} corporations={CORPORATIONS} \
@@ -172,12 +173,117 @@ async fn main() -> anyhow::Result<()> {
         println!("JUMPGATE_BENCH_PAGE={}", base.join(path)?);
     }
     println!("JUMPGATE_BENCH_COOKIE={cookie}");
+    check_application(&base, &api).await?;
+    println!("JUMPGATE_BENCH_APP_AUTH={}", api.authorization);
+    println!(
+        "JUMPGATE_BENCH_APP_CHARACTERS={}",
+        api.characters
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     println!("JUMPGATE_BENCH_READY");
 
     bench_support::stop_signal(args.serve_for).await;
     if let Some(pg) = pg {
         pg.close().await;
     }
+    Ok(())
+}
+
+/// The application the API benchmark calls as: every group, `app-groups`, and the characters
+/// (500, in every corporation) it asks about.
+struct BenchApplication {
+    authorization: String,
+    characters: Vec<i64>,
+}
+
+/// Made as an operator would, through the command line's use cases.
+async fn application(
+    settings: &jumpgate::config::Settings,
+    store: &Arc<Store>,
+    sim: &EveSim,
+) -> anyhow::Result<BenchApplication> {
+    use base64::Engine;
+    let app = jumpgate::wiring::build_app(settings, store.clone()).await?;
+    let cli = jumpgate_app::Caller::cli("bench");
+    let id = app.create_app(&cli, "Pingboard").await?;
+    let groups: Vec<String> = store
+        .groups()
+        .await?
+        .iter()
+        .map(|g| g.id.to_string())
+        .collect();
+    app.grant_app(
+        &cli,
+        id,
+        &jumpgate_app::apps::AppGrant {
+            roles: vec![jumpgate_domain::apps::AppRole::Groups],
+            groups,
+            eve_logins: vec![],
+        },
+    )
+    .await?;
+    let secret = app.make_app_secret(&cli, id).await?;
+    let characters = sim
+        .characters()
+        .iter()
+        .step_by(CHARACTERS / 500)
+        .take(500)
+        .map(|c| c.character_id)
+        .collect();
+    Ok(BenchApplication {
+        authorization: format!(
+            "Bearer {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+        ),
+        characters,
+    })
+}
+
+/// The application's calls answer before they are measured: one character's groups, and the
+/// bulk call for all of them.
+async fn check_application(base: &Url, api: &BenchApplication) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let one = client
+        .get(base.join(&format!("api/app/v2/groups/{}", api.characters[0]))?)
+        .header("Authorization", &api.authorization)
+        .send()
+        .await?;
+    ensure!(
+        one.status() == StatusCode::OK,
+        "groups of one character: {}",
+        one.status()
+    );
+    let body = format!(
+        "[{}]",
+        api.characters
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let bulk = client
+        .post(base.join("api/app/v1/groups")?)
+        .header("Authorization", &api.authorization)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await?;
+    ensure!(
+        bulk.status() == StatusCode::OK,
+        "bulk groups: {}",
+        bulk.status()
+    );
+    let answered: Vec<serde_json::Value> = bulk.json().await?;
+    ensure!(
+        answered.len() == api.characters.len(),
+        "the bulk call answers every character: {} of {}",
+        answered.len(),
+        api.characters.len()
+    );
+    println!("checked: the application API answers one character and 500 at once");
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use jumpgate_domain::apps::{AppRole, Application, validate_name};
 use jumpgate_domain::permissions::Permission;
-use jumpgate_domain::{AccountId, AppId, CharacterId, GroupId};
+use jumpgate_domain::{AccountId, AppId, GroupId};
 use serde_json::json;
 use std::collections::BTreeSet;
 use time::{Duration, OffsetDateTime};
@@ -294,24 +294,18 @@ impl App {
         Ok(())
     }
 
-    /// Makes the account of `character` a manager of `app`. Needs `admin.apps`; audited.
+    /// Makes the account of `who` (a character id or exact name, logged in once) a manager of
+    /// `app`, and tells them. Needs `admin.apps`; audited.
     pub async fn add_app_manager(
         &self,
         caller: &Caller,
         app: AppId,
-        character: CharacterId,
+        who: &str,
     ) -> AppResult<AccountId> {
         caller.require(Permission::ADMIN_APPS)?;
-        let account = self
-            .store()
-            .character(character)
-            .await?
-            .ok_or_else(|| {
-                AppError::NotFound(format!(
-                    "no character #{character} has logged in to Jumpgate"
-                ))
-            })?
-            .account;
+        let found = self.app_by_id(app).await?;
+        let character = self.known_character(who).await?;
+        let account = character.account;
         let mut tx = self.store().transaction().await?;
         tx.add_app_manager(app, account)
             .await
@@ -321,10 +315,25 @@ impl App {
             caller.actor(),
             "app.manager_added",
             app_target(app),
-            json!({"account": account.get(), "character": character.get()}),
+            json!({"account": account.get(), "character": character.id.get()}),
         )
         .await?;
         tx.commit().await?;
+        let link = format!("/apps/{app}");
+        if let Err(e) = self
+            .notify_account(
+                account,
+                "You manage an application",
+                &format!(
+                    "You now manage the application '{}': you make its secret.",
+                    found.name
+                ),
+                Some(&link),
+            )
+            .await
+        {
+            tracing::warn!(account = account.get(), error = %e, "could not tell a new application manager");
+        }
         Ok(account)
     }
 

@@ -3,12 +3,14 @@
 //! (`admin`); their managers make the secret, shown once and stored as a slow hash (`secret`);
 //! an application proves who it is on every call and becomes a `Caller` (`authenticate`), whose
 //! roles and groups the use cases check; its calls are limited and counted (`requests`).
+//! `esi_proxy` passes an application's ESI requests on with a character's token.
 //! `kept` holds what the API reads on every call, so that a call costs no database round trip
 //! while nothing changed.
 
 mod admin;
 mod authenticate;
 pub(crate) mod directory;
+mod esi_proxy;
 mod kept;
 mod requests;
 mod secret;
@@ -16,6 +18,7 @@ mod settings;
 mod show;
 
 pub use admin::{AppDetails, AppGrant, AppsOverview};
+pub use esi_proxy::{ProxyOutcome, ProxyRefusal, ProxyRequest};
 pub use kept::AppCaches;
 pub use requests::{AppRequestCounter, RequestStatistics};
 pub use settings::AppsSettings;

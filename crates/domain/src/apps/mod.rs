@@ -5,6 +5,7 @@
 //! manage it (they make its secret). Pure rules: names, roles and what they allow.
 
 pub mod bearer;
+pub mod esi_proxy;
 pub mod neucore;
 pub mod rate_limit;
 

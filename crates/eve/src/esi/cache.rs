@@ -2,7 +2,9 @@
 //! that nothing is asked again before ESI has anything new (asking earlier can get an app
 //! banned, reference §A2.3).
 
+use super::headers;
 use async_trait::async_trait;
+use reqwest::header::HeaderMap;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use time::OffsetDateTime;
@@ -32,6 +34,23 @@ pub struct CachedResponse {
 impl CachedResponse {
     pub fn is_fresh(&self, now: OffsetDateTime) -> bool {
         self.expires_at.is_some_and(|at| now < at)
+    }
+
+    /// A 200's `body` with what its headers say of it (validators, expiry, pages).
+    pub(crate) fn answered(h: &HeaderMap, body: Vec<u8>, now: OffsetDateTime) -> Self {
+        Self {
+            etag: headers::etag(h),
+            expires_at: headers::expires_at(h, now),
+            last_modified: headers::last_modified(h),
+            pages: headers::pages(h),
+            body,
+        }
+    }
+
+    /// After a 304: the new expiry, and the new ETag when it sent one; the body is the same.
+    pub(crate) fn revalidate(&mut self, h: &HeaderMap, now: OffsetDateTime) {
+        self.expires_at = headers::expires_at(h, now);
+        self.etag = headers::etag(h).or(self.etag.take());
     }
 }
 

@@ -6,7 +6,9 @@ use super::config::EsiConfig;
 use super::downtime;
 use super::error::{ErrorBody, EsiError};
 use super::gate::SharedGate;
-use super::governor::{BucketKey, Governor, GovernorSnapshot, InFlight, OUTAGE_STREAK, PauseKind};
+use super::governor::{
+    BucketKey, Governor, GovernorSnapshot, InFlight, Margin, OUTAGE_STREAK, PauseKind,
+};
 use super::headers;
 use super::routes::{Method, Route};
 use crate::body::{BodyError, ESI_MAX_BODY, read_capped};
@@ -14,7 +16,9 @@ use crate::clock::{Clock, SystemClock};
 use jumpgate_domain::CharacterId;
 use rand::Rng;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, IF_NONE_MATCH, USER_AGENT};
+use reqwest::header::{
+    ACCEPT, ACCEPT_LANGUAGE, AUTHORIZATION, CONTENT_TYPE, HeaderMap, IF_NONE_MATCH, USER_AGENT,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -55,22 +59,48 @@ pub(crate) struct Auth<'a> {
 
 /// One request, built only from a spec-checked [`Route`].
 pub(crate) struct Call<'a> {
-    route: &'static Route,
+    pub(crate) route: &'static Route,
     path: String,
     query: Vec<(&'static str, String)>,
-    auth: Option<Auth<'a>>,
+    pub(crate) auth: Option<Auth<'a>>,
     body: Option<Vec<u8>>,
+    /// Another compatibility date than the client's (a request passed on for an application).
+    compatibility_date: Option<String>,
+    /// `Accept-Language`, when not ESI's default (`en`).
+    language: Option<String>,
 }
 
 impl<'a> Call<'a> {
     pub fn new(route: &'static Route, ids: &[i64]) -> Self {
+        Self::concrete(route, route.path(ids))
+    }
+
+    /// A call of `route` on `path`, a path the caller matched to it (`operations::find`).
+    pub fn concrete(route: &'static Route, path: String) -> Self {
         Self {
             route,
-            path: route.path(ids),
+            path,
             query: Vec::new(),
             auth: None,
             body: None,
+            compatibility_date: None,
+            language: None,
         }
+    }
+
+    pub fn bytes(mut self, body: Vec<u8>) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    pub fn compatibility_date(mut self, date: Option<String>) -> Self {
+        self.compatibility_date = date;
+        self
+    }
+
+    pub fn language(mut self, language: Option<String>) -> Self {
+        self.language = language;
+        self
     }
 
     /// Adds a query parameter; only names the route declares (and so the spec allows).
@@ -111,10 +141,12 @@ impl<'a> Call<'a> {
             query,
             auth: self.auth,
             body: self.body.clone(),
+            compatibility_date: self.compatibility_date.clone(),
+            language: self.language.clone(),
         }
     }
 
-    fn bucket(&self) -> BucketKey {
+    pub(crate) fn bucket(&self) -> BucketKey {
         BucketKey {
             group: self.route.bucket_group().to_owned(),
             character: self.auth.map(|a| a.character),
@@ -122,35 +154,78 @@ impl<'a> Call<'a> {
     }
 
     /// Method, path, query and (for authenticated calls) the character: answers differ by
-    /// whose token asked.
-    fn cache_key(&self) -> String {
+    /// whose token asked; and another compatibility date or language than the client's, which
+    /// change the answer's shape or words.
+    pub(crate) fn cache_key(&self) -> String {
         let mut key = format!("{} {}", self.route.method.as_str(), self.path);
         for (i, (k, v)) in self.query.iter().enumerate() {
             key.push(if i == 0 { '?' } else { '&' });
             key.push_str(k);
             key.push('=');
-            key.push_str(v);
+            // Encoded, so that a value holding `&` or `=` cannot spell another request's key.
+            key.extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
         }
         if let Some(a) = self.auth {
             key.push_str(&format!(" as:{}", a.character));
+        }
+        if let Some(date) = &self.compatibility_date {
+            key.push_str(&format!(" date:{date}"));
+        }
+        if let Some(language) = &self.language {
+            key.push_str(&format!(" lang:{language}"));
         }
         key
     }
 }
 
-/// A 2xx or 304 answer.
 /// Why `send_once` has no answer to judge.
-enum SendFailure {
+pub(crate) enum SendFailure {
     /// No answer, or one that broke off.
     Transport(reqwest::Error),
     /// An answer (with its headers, which still count for the limits) whose body passed the cap.
     TooLarge { headers: HeaderMap, cap: usize },
 }
 
+/// An answer as it came.
 pub(crate) struct Raw {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+/// What became of one sending of a call (`EsiClient::judge`).
+pub(crate) enum Judged {
+    /// A 2xx or 304.
+    Answered(Raw),
+    /// Worth sending again after a back-off, at least `hint` (a gateway error or a failed
+    /// connection on a route where a second sending does no harm); what failed, if it is not.
+    Again {
+        hint: Option<Duration>,
+        error: EsiError,
+        answer: Option<Raw>,
+    },
+    /// Failed, with ESI's answer when there was one.
+    Failed(EsiError, Option<Raw>),
+}
+
+impl Judged {
+    /// The answer as it came, whatever it was (errors included), for requests passed on for
+    /// others; `Err` only when there was none.
+    pub(crate) fn into_answer(self) -> Result<Raw, EsiError> {
+        match self {
+            Judged::Answered(raw)
+            | Judged::Failed(_, Some(raw))
+            | Judged::Again {
+                answer: Some(raw), ..
+            } => Ok(raw),
+            Judged::Failed(error, None)
+            | Judged::Again {
+                error,
+                answer: None,
+                ..
+            } => Err(error),
+        }
+    }
 }
 
 /// A GET answer, from the network or the cache, not yet decoded.
@@ -175,11 +250,11 @@ enum Write {
 
 #[derive(Clone)]
 pub struct EsiClient {
-    config: Arc<EsiConfig>,
+    pub(super) config: Arc<EsiConfig>,
     http: reqwest::Client,
-    cache: Arc<dyn EsiCache>,
+    pub(super) cache: Arc<dyn EsiCache>,
     gate: Option<Arc<dyn SharedGate>>,
-    clock: Arc<dyn Clock>,
+    pub(super) clock: Arc<dyn Clock>,
     governor: Arc<Governor>,
 }
 
@@ -320,8 +395,7 @@ impl EsiClient {
             let mut entry = cached.ok_or_else(|| {
                 EsiError::Decode("304 Not Modified without a cached body".to_owned())
             })?;
-            entry.expires_at = headers::expires_at(&raw.headers, now);
-            entry.etag = headers::etag(&raw.headers).or(entry.etag);
+            entry.revalidate(&raw.headers, now);
             return Ok(Fetched {
                 key,
                 entry,
@@ -329,13 +403,7 @@ impl EsiClient {
                 store: Write::Validators,
             });
         }
-        let entry = CachedResponse {
-            etag: headers::etag(&raw.headers),
-            expires_at: headers::expires_at(&raw.headers, now),
-            last_modified: headers::last_modified(&raw.headers),
-            pages: headers::pages(&raw.headers),
-            body: raw.body,
-        };
+        let entry = CachedResponse::answered(&raw.headers, raw.body, now);
         Ok(Fetched {
             key,
             entry,
@@ -351,154 +419,206 @@ impl EsiClient {
         call: &Call<'_>,
         if_none_match: Option<&str>,
     ) -> Result<Raw, EsiError> {
-        let route = call.route;
         let mut retries = 0;
         loop {
             let flight = self.admit(call).await?;
             let sent = self.send_once(call, if_none_match).await;
-            let now = self.clock.now();
-            let retryable = route.idempotent && retries < self.config.max_retries;
-            let raw = match sent {
-                Ok(raw) => raw,
-                Err(SendFailure::TooLarge { headers, cap }) => {
-                    count(route, "too_large");
-                    self.observe(call, &headers, now).await;
-                    tracing::warn!(
-                        route = route.template,
-                        cap,
-                        "ESI sent an answer too long to read"
-                    );
-                    return Err(EsiError::Decode(BodyError::too_large(cap)));
+            let retryable = call.route.idempotent && retries < self.config.max_retries;
+            match self.judge(call, sent, flight, retryable).await {
+                Judged::Answered(raw) => return Ok(raw),
+                Judged::Again { hint, .. } => {
+                    retries += 1;
+                    self.back_off(retries, hint).await;
                 }
-                Err(SendFailure::Transport(e)) => {
-                    let timed_out = e.is_timeout();
-                    let outage = (timed_out || e.is_connect())
-                        .then(|| self.count_server_error(now))
-                        .flatten();
-                    drop(flight);
-                    count(route, if timed_out { "timeout" } else { "transport" });
-                    if let Some(end) = downtime::window_end(now) {
-                        return Err(self.enter_downtime(end).await);
-                    }
-                    if let Some(until) = outage {
-                        return Err(self.outage_unnamed(until).await);
-                    }
-                    if retryable && (timed_out || e.is_connect()) {
-                        retries += 1;
-                        self.back_off(retries, None).await;
-                        continue;
-                    }
-                    return Err(if timed_out {
-                        EsiError::Timeout
-                    } else {
-                        EsiError::Transport(e.without_url().to_string())
-                    });
-                }
-            };
-            count(route, raw.status.as_str());
-            let reported = self.observe(call, &raw.headers, now).await;
-            let status = raw.status;
-            if !reported
-                && (status.is_client_error() || status.is_server_error())
-                && status.as_u16() != 420
-            {
-                let (remain, reset_at) = self.governor.count_unreported_error(now);
-                self.mind_error_floor(remain, reset_at).await;
-            }
-            let outage = if status.is_server_error() {
-                self.count_server_error(now)
-            } else {
-                self.governor.count_answer();
-                None
-            };
-            // Counted: the reservation is no longer needed, even while a retry waits.
-            drop(flight);
-            tracing::debug!(
-                route = route.template,
-                status = status.as_u16(),
-                "ESI answered"
-            );
-            if status.is_success() || status == StatusCode::NOT_MODIFIED {
-                return Ok(raw);
-            }
-            let body = ErrorBody::parse(&raw.body);
-            let message = body.message(status.as_u16(), &raw.body);
-            match status.as_u16() {
-                420 => {
-                    let wait = headers::int(&raw.headers, headers::ERROR_LIMIT_RESET)
-                        .and_then(|s| u64::try_from(s).ok())
-                        .map_or(DEFAULT_WAIT, Duration::from_secs);
-                    let until = now + wait;
-                    self.pause(
-                        until,
-                        PauseKind::ErrorLimit,
-                        "ESI error limit exceeded (420)",
-                    )
-                    .await;
-                    return Err(EsiError::ErrorLimited { until });
-                }
-                429 => {
-                    let wait =
-                        crate::http_date::retry_after(&raw.headers, now).unwrap_or(DEFAULT_WAIT);
-                    let key = self.answered_bucket(call, &raw.headers);
-                    tracing::warn!(route = route.template, group = %key.group, ?wait, "ESI rate limit hit");
-                    self.governor.block_bucket(key.clone(), now + wait);
-                    return Err(EsiError::RateLimited {
-                        retry_after: wait,
-                        group: Some(key.group),
-                    });
-                }
-                s @ 500..=599 => {
-                    let gateway = matches!(s, 502..=504);
-                    let status_route = *route == super::routes::STATUS;
-                    // Outside the daily window too: ESI names Tranquility's downtime in its
-                    // answer, and retrying it would only spend the error limit.
-                    let says_down = gateway && downtime::is_downtime_message(&message);
-                    let in_window = gateway && downtime::window_end(now).is_some();
-                    if status_route || says_down || in_window {
-                        return Err(self.enter_downtime(downtime::estimate(now)).await);
-                    }
-                    if let Some(until) = outage {
-                        return Err(self.outage_unnamed(until).await);
-                    }
-                    if gateway && retryable {
-                        retries += 1;
-                        let hint = crate::http_date::retry_after(&raw.headers, now);
-                        self.back_off(retries, hint).await;
-                        continue;
-                    }
-                    return Err(EsiError::Server { status: s, message });
-                }
-                400 => return Err(EsiError::BadRequest(message)),
-                401 | 403 => {
-                    return Err(EsiError::Forbidden {
-                        message,
-                        sso_status: body.sso_status,
-                    });
-                }
-                404 => return Err(EsiError::NotFound(message)),
-                s => return Err(EsiError::BadRequest(format!("HTTP {s}: {message}"))),
+                Judged::Failed(error, _) => return Err(error),
             }
         }
+    }
+
+    /// What one sending of `call` came to, once every limiter has counted its answer (or the
+    /// lack of one): the limits' headers observed, errors counted, pauses taken and shared,
+    /// a 429's bucket blocked. `flight` is the request's reservation, given back once counted.
+    /// `retryable`: whether a gateway error or a failed connection may be sent again.
+    pub(crate) async fn judge(
+        &self,
+        call: &Call<'_>,
+        sent: Result<Raw, SendFailure>,
+        flight: InFlight<'_>,
+        retryable: bool,
+    ) -> Judged {
+        let route = call.route;
+        let now = self.clock.now();
+        let raw = match sent {
+            Ok(raw) => raw,
+            Err(SendFailure::TooLarge { headers, cap }) => {
+                count(route, "too_large");
+                self.observe(call, &headers, now).await;
+                tracing::warn!(
+                    route = route.template,
+                    cap,
+                    "ESI sent an answer too long to read"
+                );
+                return Judged::Failed(EsiError::Decode(BodyError::too_large(cap)), None);
+            }
+            Err(SendFailure::Transport(e)) => {
+                let timed_out = e.is_timeout();
+                let unreached = timed_out || e.is_connect();
+                let outage = unreached.then(|| self.count_server_error(now)).flatten();
+                drop(flight);
+                count(route, if timed_out { "timeout" } else { "transport" });
+                if let Some(end) = downtime::window_end(now) {
+                    return Judged::Failed(self.enter_downtime(end).await, None);
+                }
+                if let Some(until) = outage {
+                    return Judged::Failed(self.outage_unnamed(until).await, None);
+                }
+                let error = if timed_out {
+                    EsiError::Timeout
+                } else {
+                    EsiError::Transport(e.without_url().to_string())
+                };
+                if retryable && unreached {
+                    return Judged::Again {
+                        hint: None,
+                        error,
+                        answer: None,
+                    };
+                }
+                return Judged::Failed(error, None);
+            }
+        };
+        count(route, raw.status.as_str());
+        let reported = self.observe(call, &raw.headers, now).await;
+        let status = raw.status;
+        if !reported
+            && (status.is_client_error() || status.is_server_error())
+            && status.as_u16() != 420
+        {
+            let (remain, reset_at) = self.governor.count_unreported_error(now);
+            self.mind_error_floor(remain, reset_at).await;
+        }
+        let outage = if status.is_server_error() {
+            self.count_server_error(now)
+        } else {
+            self.governor.count_answer();
+            None
+        };
+        // Counted: the reservation is no longer needed, even while a retry waits.
+        drop(flight);
+        tracing::debug!(
+            route = route.template,
+            status = status.as_u16(),
+            "ESI answered"
+        );
+        if status.is_success() || status == StatusCode::NOT_MODIFIED {
+            return Judged::Answered(raw);
+        }
+        let body = ErrorBody::parse(&raw.body);
+        let message = body.message(status.as_u16(), &raw.body);
+        let error = match status.as_u16() {
+            420 => {
+                let wait = headers::int(&raw.headers, headers::ERROR_LIMIT_RESET)
+                    .and_then(|s| u64::try_from(s).ok())
+                    .map_or(DEFAULT_WAIT, Duration::from_secs);
+                let until = now + wait;
+                self.pause(
+                    until,
+                    PauseKind::ErrorLimit,
+                    "ESI error limit exceeded (420)",
+                )
+                .await;
+                EsiError::ErrorLimited { until }
+            }
+            429 => {
+                let wait = crate::http_date::retry_after(&raw.headers, now).unwrap_or(DEFAULT_WAIT);
+                let key = self.answered_bucket(call, &raw.headers);
+                tracing::warn!(route = route.template, group = %key.group, ?wait, "ESI rate limit hit");
+                self.governor.block_bucket(key.clone(), now + wait);
+                EsiError::RateLimited {
+                    retry_after: wait,
+                    group: Some(key.group),
+                }
+            }
+            s @ 500..=599 => {
+                let gateway = matches!(s, 502..=504);
+                let status_route = *route == super::routes::STATUS;
+                // Outside the daily window too: ESI names Tranquility's downtime in its
+                // answer, and retrying it would only spend the error limit.
+                let says_down = gateway && downtime::is_downtime_message(&message);
+                let in_window = gateway && downtime::window_end(now).is_some();
+                if status_route || says_down || in_window {
+                    self.enter_downtime(downtime::estimate(now)).await
+                } else if let Some(until) = outage {
+                    self.outage_unnamed(until).await
+                } else if gateway && retryable {
+                    return Judged::Again {
+                        hint: crate::http_date::retry_after(&raw.headers, now),
+                        error: EsiError::Server { status: s, message },
+                        answer: Some(raw),
+                    };
+                } else {
+                    EsiError::Server { status: s, message }
+                }
+            }
+            400 => EsiError::BadRequest(message),
+            401 | 403 => EsiError::Forbidden {
+                message,
+                sso_status: body.sso_status,
+            },
+            404 => EsiError::NotFound(message),
+            s => EsiError::BadRequest(format!("HTTP {s}: {message}")),
+        };
+        Judged::Failed(error, Some(raw))
     }
 
     /// Refuses what the limiters or a pause forbid, before anything leaves the process; waits
     /// while the error limit has room only for the requests already in flight.
     async fn admit(&self, call: &Call<'_>) -> Result<InFlight<'_>, EsiError> {
+        self.admit_with(call, self.config.error_limit_floor.into(), true)
+            .await
+    }
+
+    /// `admit` with `margin` left for others; without `wait`, a request that would have to wait
+    /// for an answer in flight is refused as by the error limit, for a second.
+    pub(crate) async fn admit_with(
+        &self,
+        call: &Call<'_>,
+        margin: Margin,
+        wait: bool,
+    ) -> Result<InFlight<'_>, EsiError> {
         let bucket = call.bucket();
         let flight = loop {
             let answered = self.governor.answered();
             tokio::pin!(answered);
             answered.as_mut().enable();
             let now = self.clock.now();
-            match self
-                .governor
-                .admit(now, self.config.error_limit_floor, &bucket)?
-            {
+            match self.governor.admit(now, margin, &bucket)? {
                 Some(flight) => break flight,
-                None => answered.await,
+                None if wait => answered.await,
+                None => {
+                    return Err(EsiError::ErrorLimited {
+                        until: now + Duration::from_secs(1),
+                    });
+                }
             }
         };
+        self.check_gate().await?;
+        Ok(flight)
+    }
+
+    /// Whether `call` may be sent now with `margin` left for others, without reserving
+    /// anything: the limiters of this process and the pause every instance shares.
+    pub(crate) async fn admissible(
+        &self,
+        bucket: &BucketKey,
+        margin: Margin,
+    ) -> Result<(), EsiError> {
+        self.governor.check(self.clock.now(), margin, bucket)?;
+        self.check_gate().await
+    }
+
+    /// The pause another instance may have taken (error limit, downtime).
+    async fn check_gate(&self) -> Result<(), EsiError> {
         let now = self.clock.now();
         if let Some(gate) = &self.gate
             && let Some(until) = gate.paused_until().await
@@ -512,7 +632,7 @@ impl EsiClient {
                 EsiError::ErrorLimited { until }
             });
         }
-        Ok(flight)
+        Ok(())
     }
 
     /// Counts a server error or timeout, before its request's reservation is given back (so
@@ -538,7 +658,7 @@ impl EsiClient {
         }
     }
 
-    async fn send_once(
+    pub(crate) async fn send_once(
         &self,
         call: &Call<'_>,
         if_none_match: Option<&str>,
@@ -551,7 +671,15 @@ impl EsiClient {
             .timeout(self.config.timeout)
             .header(USER_AGENT, &self.config.user_agent)
             .header(ACCEPT, "application/json")
-            .header(headers::COMPATIBILITY_DATE, &self.config.compatibility_date);
+            .header(
+                headers::COMPATIBILITY_DATE,
+                call.compatibility_date
+                    .as_deref()
+                    .unwrap_or(&self.config.compatibility_date),
+            );
+        if let Some(language) = &call.language {
+            req = req.header(ACCEPT_LANGUAGE, language);
+        }
         if !call.query.is_empty() {
             req = req.query(&call.query);
         }

@@ -15,6 +15,10 @@
 //!
 //! A pause (error limit, downtime) stops every route at once.
 //!
+//! Requests Jumpgate passes on for applications (the application API's ESI proxy) stop earlier,
+//! with a wider [`Margin`]: the last part of the error limit and of each bucket is kept for
+//! Jumpgate's own work, as Neucore keeps it from its applications.
+//!
 //! Requests in flight are reserved against the error limit: each may come back an error, so a
 //! request goes only while the errors left minus those in flight stay above the floor, and waits
 //! for an answer otherwise. Without that, 64 requests sent at once when 11 errors were left
@@ -53,6 +57,33 @@ pub(crate) struct BucketKey {
 
 /// Tokens the costliest answer takes (a 4xx): a bucket with fewer left gets nothing more.
 pub(crate) const BUCKET_RESERVE: i64 = 5;
+
+/// What a request leaves of ESI's limits for others: it is refused while the error limit's
+/// remainder is at `error_floor` or below, or while its bucket holds fewer than `bucket_percent`
+/// per cent of its size (and never fewer than [`BUCKET_RESERVE`] tokens).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Margin {
+    pub error_floor: u32,
+    pub bucket_percent: u32,
+}
+
+/// Jumpgate's own requests: the configured floor, and a bucket's last few tokens.
+impl From<u32> for Margin {
+    fn from(error_floor: u32) -> Self {
+        Self {
+            error_floor,
+            bucket_percent: 0,
+        }
+    }
+}
+
+impl Margin {
+    /// The tokens a bucket of `limit` (`600/15m`) must hold for a request to go.
+    fn bucket_reserve(self, limit: Option<&str>) -> i64 {
+        let size = limit.and_then(tokens_of).unwrap_or(0);
+        BUCKET_RESERVE.max(size * i64::from(self.bucket_percent) / 100)
+    }
+}
 /// ESI's error limit: errors per window.
 pub(crate) const ERROR_LIMIT: u32 = 100;
 /// ESI's error-limit window, for errors counted while no answer said when it resets.
@@ -80,9 +111,9 @@ impl Bucket {
             .unwrap_or(DEFAULT_WINDOW)
     }
 
-    /// When the bucket will hold `BUCKET_RESERVE` tokens again, if it does not now: the last
+    /// When the bucket will hold `reserve` tokens again, if it does not now: the last
     /// `Remaining` plus our spends before it that have flowed back since.
-    fn refilled_at(&self, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    fn refilled_at(&self, now: OffsetDateTime, reserve: i64) -> Option<OffsetDateTime> {
         let (remaining, at) = (self.remaining?, self.observed_at?);
         let window = self.window();
         if at + window <= now {
@@ -94,17 +125,22 @@ impl Bucket {
                 .filter(|(t, _)| *t + window <= now)
                 .map(|(_, c)| c)
                 .sum::<i64>();
-        if tokens >= BUCKET_RESERVE {
+        if tokens >= reserve {
             return None;
         }
         for (t, c) in before().filter(|(t, _)| *t + window > now) {
             tokens += c;
-            if tokens >= BUCKET_RESERVE {
+            if tokens >= reserve {
                 return Some(*t + window);
             }
         }
         Some(at + window)
     }
+}
+
+/// `600/15m` → 600.
+fn tokens_of(limit: &str) -> Option<i64> {
+    limit.split_once('/')?.0.trim().parse().ok()
 }
 
 /// `600/15m` → 15 minutes (also `s` and `h`).
@@ -197,12 +233,13 @@ impl Governor {
     pub fn admit(
         &self,
         now: OffsetDateTime,
-        floor: u32,
+        margin: impl Into<Margin>,
         bucket: &BucketKey,
     ) -> Result<Option<InFlight<'_>>, EsiError> {
-        self.check(now, floor, bucket)?;
+        let margin = margin.into();
+        self.check(now, margin, bucket)?;
         let mut state = lock(&self.state);
-        if state.errors_left(now).saturating_sub(state.in_flight) <= floor {
+        if state.errors_left(now).saturating_sub(state.in_flight) <= margin.error_floor {
             // `check` passed, so errors are left above the floor: some request is in flight.
             return Ok(None);
         }
@@ -236,9 +273,11 @@ impl Governor {
     pub fn check(
         &self,
         now: OffsetDateTime,
-        floor: u32,
+        margin: impl Into<Margin>,
         bucket: &BucketKey,
     ) -> Result<(), EsiError> {
+        let margin = margin.into();
+        let floor = margin.error_floor;
         let state = lock(&self.state);
         if let Some(p) = state.pause.as_ref().filter(|p| p.until > now) {
             return Err(match p.kind {
@@ -259,7 +298,8 @@ impl Governor {
             .get(bucket)
             .and_then(|b| {
                 let blocked = b.blocked_until.filter(|u| *u > now);
-                blocked.max(b.refilled_at(now))
+                let reserve = margin.bucket_reserve(b.limit.as_deref());
+                blocked.max(b.refilled_at(now, reserve))
             })
             .filter(|u| *u > now)
         {
@@ -465,6 +505,31 @@ mod tests {
         assert_eq!(window_of("600/15m"), Some(time::Duration::minutes(15)));
         assert_eq!(window_of("150/1h"), Some(time::Duration::hours(1)));
         assert_eq!(window_of("nonsense"), None);
+    }
+
+    #[test]
+    fn a_wider_margin_keeps_a_share_of_each_bucket_and_more_of_the_error_limit() {
+        let g = Governor::default();
+        let now = datetime!(2026-08-18 12:00 UTC);
+        let k = key("char-asset", Some(1));
+        let others = Margin {
+            error_floor: 20,
+            bucket_percent: 20,
+        };
+        g.observe_bucket(k.clone(), Some("1800/15m".into()), Some(359), Some(2), now);
+        assert!(g.check(now, 10, &k).is_ok(), "Jumpgate's own work goes on");
+        assert!(
+            matches!(g.check(now, others, &k), Err(EsiError::RateLimited { .. })),
+            "359 of 1800 is less than a fifth"
+        );
+        g.observe_bucket(k.clone(), Some("1800/15m".into()), Some(360), Some(2), now);
+        assert!(g.check(now, others, &k).is_ok());
+        g.observe_error_limit(20, now + Duration::from_secs(30));
+        assert!(g.check(now, 10, &k).is_ok());
+        assert!(matches!(
+            g.check(now, others, &k),
+            Err(EsiError::ErrorLimited { .. })
+        ));
     }
 
     #[test]

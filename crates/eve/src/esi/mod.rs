@@ -1,6 +1,7 @@
 //! A thin typed ESI client that follows CCP's rules: compatibility date and User-Agent on every
 //! request, ETag/Expires caching, `X-Pages`, the error limiter, rate-limit buckets, bounded
-//! retries and the daily downtime.
+//! retries and the daily downtime. Requests for others (the application API's ESI proxy) pass
+//! through the same machinery (`pass_through`), checked against the whole spec (`operations`).
 
 mod api;
 mod cache;
@@ -12,6 +13,8 @@ mod gate;
 mod governor;
 mod headers;
 mod models;
+pub mod operations;
+mod pass_through;
 pub mod routes;
 
 pub use api::ContactWrite;
@@ -26,3 +29,4 @@ pub use models::{
     CorporationPublic, IdName, MemberTracking, NameCategory, Palette, ServerStatus, TaxRates,
     UniverseIds, UniverseName, UniverseStructure,
 };
+pub use pass_through::{PassThrough, PassedAnswer};

@@ -1162,3 +1162,104 @@ async fn a_second_process_on_one_sqlite_database_is_refused_with_the_way_out() {
     );
     first.kill().await.unwrap();
 }
+
+// ----- apps ----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn apps_commands_create_grant_and_list_an_application_and_print_its_secret_once_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path());
+    registered(&url, 2_112_000_071, "Ada Lovelace").await;
+    // Written straight to the database, which the commands then open themselves.
+    let group = {
+        let store = open(&url).await;
+        let group = store
+            .save_group(&jumpgate_domain::groups::Group::new("Pilots"))
+            .await
+            .unwrap()
+            .id;
+        store.close().await;
+        group
+    };
+    let apps = |args: Vec<String>| {
+        let command = configured_on(dir.path(), &url);
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            run(command, &args).await
+        }
+    };
+    let words = |s: &str| s.split(' ').map(str::to_owned).collect::<Vec<_>>();
+
+    let ran = apps(vec!["apps".into(), "create".into(), "Ping board".into()]).await;
+    ran.assert_success();
+    assert_eq!(ran.stdout.trim(), "created application 1");
+    let ran = apps(words(
+        "apps grant 1 --role app-groups --role chars --group Pilots --login core.default",
+    ))
+    .await;
+    ran.assert_success();
+    assert!(
+        ran.stdout.contains("roles app,app-groups,app-chars")
+            && ran.stdout.contains(&format!("groups {group}"))
+            && ran.stdout.contains("EVE logins core.default"),
+        "{}",
+        ran.stdout
+    );
+    // Unknown roles, groups and logins are refused, with nothing changed.
+    apps(words("apps grant 1 --role app-admin"))
+        .await
+        .assert_failure_saying(&["'app-admin' is not an application role"]);
+    apps(words("apps grant 1 --group Nobody"))
+        .await
+        .assert_failure_saying(&["no group 'Nobody'", "nothing was changed"]);
+    apps(words("apps grant 1 --login no.such"))
+        .await
+        .assert_failure_saying(&["not one of Jumpgate's EVE logins"]);
+    apps(words("apps secret 7"))
+        .await
+        .assert_failure_saying(&["no application #7"]);
+
+    let ran = apps(words("apps secret 1")).await;
+    ran.assert_success();
+    let secret = ran.stdout.trim().to_owned();
+    assert_eq!(secret.len(), 64, "{}", ran.output());
+    assert!(
+        !ran.stderr.contains(&secret),
+        "the secret never reaches the log"
+    );
+    let ran = apps(words("apps list")).await;
+    ran.assert_success();
+    assert!(
+        ran.stdout
+            .starts_with("1\tPing board\troles: app,app-groups,app-chars")
+    );
+    ran.assert_never_shows(&[&secret]);
+
+    let store = open(&url).await;
+    let hash = store.app_secret_hashes().await.unwrap();
+    let stored = hash.values().next().unwrap();
+    assert!(stored.starts_with("$argon2id$") && !stored.contains(&secret));
+    let actors: Vec<String> = store
+        .audit_entries(&jumpgate_store::AuditFilter {
+            action_prefix: Some("app.".into()),
+            limit: 20,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e.actor.to_text(), e.action))
+        .collect();
+    for expected in [
+        "cli:apps create app.created",
+        "cli:apps grant app.roles_set",
+        "cli:apps grant app.groups_set",
+        "cli:apps grant app.eve_logins_set",
+        "cli:apps secret app.secret_made",
+    ] {
+        assert!(
+            actors.iter().any(|a| a == expected),
+            "{expected}: {actors:?}"
+        );
+    }
+}

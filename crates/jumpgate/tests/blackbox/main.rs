@@ -10,6 +10,7 @@ mod support;
 mod account_settings;
 mod accounts;
 mod app_api;
+mod apps;
 mod audit_chain;
 mod audit_log;
 mod cli;

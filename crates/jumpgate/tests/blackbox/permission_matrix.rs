@@ -39,6 +39,7 @@ const AUDIT: &[&str] = &[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT];
 const GROUPS: &[&str] = &[Permission::ADMIN_GROUPS];
 const ROLES: &[&str] = &[Permission::ADMIN_ROLES];
 const TRACKING: &[&str] = &[Permission::ADMIN_TRACKING];
+const APPS: &[&str] = &[Permission::ADMIN_APPS];
 
 /// One route: method, path as declared, who may use it, the status an allowed caller gets with
 /// the request below, and the form a POST sends. In paths, `{id}` becomes 999999 (nothing),
@@ -308,6 +309,29 @@ const ROUTES: &[Route] = &[
     get("/admin/tracking", Needs(TRACKING), 200),
     post("/admin/tracking/{id}/groups", Needs(TRACKING), 404, &[]),
     post("/admin/tracking/{id}/stop", Needs(TRACKING), 404, &[]),
+    // applications: administrators change them; a person sees and makes the secret of what they
+    // manage (anyone else: not found)
+    get("/apps", SignedIn, 200),
+    post("/apps", Needs(APPS), 400, &[("name", "")]),
+    get("/apps/{id}", SignedIn, 404),
+    post("/apps/{id}/rename", Needs(APPS), 404, &[("name", "x")]),
+    post("/apps/{id}/roles", Needs(APPS), 404, &[]),
+    post("/apps/{id}/groups", Needs(APPS), 404, &[]),
+    post("/apps/{id}/logins", Needs(APPS), 404, &[]),
+    post(
+        "/apps/{id}/managers",
+        Needs(APPS),
+        404,
+        &[("character", "")],
+    ),
+    post(
+        "/apps/{id}/managers/{account}/remove",
+        Needs(APPS),
+        404,
+        &[],
+    ),
+    post("/apps/{id}/secret", SignedIn, 404, &[]),
+    post("/apps/{id}/delete", Needs(APPS), 404, &[]),
     get("/admin/audit", Needs(AUDIT), 200),
     get("/admin/audit.csv", Needs(AUDIT), 200),
     // standings: members
@@ -456,6 +480,7 @@ impl Kind {
                 Permission::ADMIN_AUDIT,
                 Permission::ADMIN_GROUPS,
                 Permission::ADMIN_TRACKING,
+                Permission::ADMIN_APPS,
             ],
             _ => &[],
         }
@@ -507,8 +532,9 @@ async fn fingerprint(t: &TestApp) -> String {
         .len();
     let groups = s.groups().await.unwrap();
     let tracking = s.tracking_viewer_groups().await.unwrap();
+    let apps = s.apps().await.unwrap();
     format!(
-        "{audit} {jobs} {states:?} {standings} {accounts} {requests} {revocations} {groups:?} {tracking:?}"
+        "{audit} {jobs} {states:?} {standings} {accounts} {requests} {revocations} {groups:?} {tracking:?} {apps:?}"
     )
 }
 
@@ -549,6 +575,7 @@ on_both_backends!(
                 let path = route
                     .path
                     .replace("{id}", "999999")
+                    .replace("{account}", "999999")
                     .replace("{character}", &character.to_string())
                     .replace("{file}", "app.css");
                 let expected = kind.expected(route);

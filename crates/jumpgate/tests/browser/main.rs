@@ -9,6 +9,7 @@ mod support;
 mod node;
 
 mod accounts;
+mod app_api_client;
 mod groups;
 mod roles;
 mod standings;

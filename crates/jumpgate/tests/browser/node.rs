@@ -46,6 +46,16 @@ fn node_major() -> Option<u32> {
 
 /// Fails with how to install whatever the browser tests lack.
 pub fn require_tools() {
+    require(true);
+}
+
+/// Fails with how to install what a Node script without a browser lacks (Node.js and the
+/// packages of `tests/browser`).
+pub fn require_node() {
+    require(false);
+}
+
+fn require(browser: bool) {
     let mut missing = Vec::new();
     match node_major() {
         None => missing.push(
@@ -57,15 +67,17 @@ pub fn require_tools() {
         )),
         Some(_) => {}
     }
-    if !Path::new(CHROMIUM).exists() {
+    if browser && !Path::new(CHROMIUM).exists() {
         missing.push(format!(
             "{CHROMIUM}: `apt-get update && apt-get install -y chromium` (Debian's package; \
              Playwright's browser downloads are not used)"
         ));
     }
-    if !spec_dir().join("node_modules/playwright-core").is_dir() {
+    if !spec_dir().join("node_modules/playwright-core").is_dir()
+        || !spec_dir().join("node_modules/swagger-client").is_dir()
+    {
         missing.push(format!(
-            "playwright-core: `cd {} && npm ci`",
+            "the scripts' packages: `cd {} && npm ci`",
             spec_dir().display()
         ));
     }

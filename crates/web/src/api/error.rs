@@ -84,7 +84,7 @@ impl IntoResponse for ApiError {
 /// The message as the HTTP/1 status line's reason phrase, where Neucore's clients read it
 /// ("Character not found."): one short line of visible ASCII. Longer messages keep the
 /// standard phrase (the body has them either way).
-fn reason_phrase(message: &str) -> Option<hyper::ext::ReasonPhrase> {
+pub(crate) fn reason_phrase(message: &str) -> Option<hyper::ext::ReasonPhrase> {
     const LONGEST: usize = 120;
     if message.len() > LONGEST || !message.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
         return None;

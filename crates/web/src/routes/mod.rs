@@ -2,6 +2,7 @@
 //! (the menu entries it has for a person). This file only composes them, one line per feature.
 
 pub(crate) mod accounts;
+mod apps;
 mod audit;
 pub(crate) mod groups;
 mod jobs;
@@ -27,6 +28,7 @@ pub fn router(state: WebState) -> Router {
         .merge(roles::router())
         .merge(notifications::router())
         .merge(tracking::router())
+        .merge(apps::router())
         .merge(audit::router())
         .merge(system::router())
         .merge(crate::api::app::router(state.clone()))
@@ -44,6 +46,7 @@ pub fn nav(caller: &Caller) -> Vec<NavGroup> {
         groups::nav(caller),
         roles::nav(caller),
         tracking::nav(caller),
+        apps::nav(caller),
         audit::nav(caller),
     ])
 }
@@ -84,6 +87,7 @@ mod tests {
                         "Groups",
                         "Roles",
                         "Tracking",
+                        "Applications",
                         "Audit log"
                     ]
                 ),

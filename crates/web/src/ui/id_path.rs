@@ -10,7 +10,7 @@ use crate::error::WebError;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use jumpgate_domain::{
-    AccountId, BulkOperationId, CharacterId, CorporationId, DivisionId, GroupApplicationId,
+    AccountId, AppId, BulkOperationId, CharacterId, CorporationId, DivisionId, GroupApplicationId,
     GroupId, JobId, RequestId, RevocationId, SpecialtyId, StateId,
 };
 use std::str::FromStr;
@@ -81,6 +81,7 @@ path_ids!(
     DivisionId => "division",
     SpecialtyId => "specialty role",
     CorporationId => "corporation",
+    AppId => "application",
 );
 
 #[cfg(test)]

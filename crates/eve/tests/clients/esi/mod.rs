@@ -4,4 +4,5 @@ mod bulk;
 mod caching;
 mod harness;
 mod limits;
+mod pass_through;
 mod spec;

@@ -7,6 +7,7 @@
 
 mod apps;
 mod characters;
+mod esi_proxy;
 mod groups;
 mod openapi;
 mod tracking;
@@ -64,6 +65,23 @@ impl ApiClient {
     /// The `Authorization` header's value for this application.
     pub fn authorization(&self) -> String {
         bearer(&format!("{}:{}", self.id, self.secret))
+    }
+
+    /// This application's credentials at another instance's `base`.
+    pub fn at(&self, base: &url::Url) -> Self {
+        Self {
+            id: self.id,
+            secret: self.secret.clone(),
+            base: base.clone(),
+        }
+    }
+
+    /// A request of `method` to `path` with this application's credentials, to add headers
+    /// and a body to.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        plain_client()
+            .request(method, self.base.join(path).unwrap())
+            .header("Authorization", self.authorization())
     }
 
     /// A GET of `path` (e.g. `/api/app/v2/groups/1`) with this application's credentials.

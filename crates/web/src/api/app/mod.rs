@@ -5,6 +5,7 @@
 
 mod authenticate;
 mod characters;
+mod esi_proxy;
 mod groups;
 pub(crate) mod json;
 pub mod openapi;
@@ -25,6 +26,7 @@ pub fn router(state: WebState) -> Router<WebState> {
         .merge(groups::router())
         .merge(characters::router())
         .merge(tracking::router())
+        .merge(esi_proxy::router())
         .layer(axum::middleware::from_fn_with_state(
             state,
             authenticate::authenticate,
