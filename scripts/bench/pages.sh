@@ -105,6 +105,12 @@ export APP_CHARACTERS="$(sed -n 's/^JUMPGATE_BENCH_APP_CHARACTERS=//p' "$fixture
 base="$(sed -n 's/^JUMPGATE_BENCH_PAGE=//p' "$fixture_log" | head -1 | sed -E 's#^(http://[^/]+).*#\1#')"
 measure "GET /api/app/v2/groups/{cid}" -H "Authorization: $auth" -s scripts/bench/app-groups.lua "$base" || true
 measure "POST /api/app/v1/groups (500)" -H "Authorization: $auth" -s scripts/bench/app-groups-bulk.lua "$base" || true
+# Accounts and their characters (app-chars): a character's account (kept, no query), its main
+# (one query), and the bulk calls with the same 500.
+APP_PATH=/api/app/v1/player/ measure "GET /api/app/v1/player/{cid}" -H "Authorization: $auth" -s scripts/bench/app-groups.lua "$base" || true
+APP_PATH=/api/app/v2/main/ measure "GET /api/app/v2/main/{cid}" -H "Authorization: $auth" -s scripts/bench/app-groups.lua "$base" || true
+APP_BULK_PATH=/api/app/v1/characters measure "POST /api/app/v1/characters (500)" -H "Authorization: $auth" -s scripts/bench/app-groups-bulk.lua "$base" || true
+APP_BULK_PATH=/api/app/v1/character-list measure "POST .../character-list (500)" -H "Authorization: $auth" -s scripts/bench/app-groups-bulk.lua "$base" || true
 
 echo "jumpgate serve after the load: $(grep -E 'VmRSS|VmHWM' "/proc/$serve/status" | tr -s ' ' | paste -sd' ')"
 kill -TERM "$serve"

@@ -126,6 +126,19 @@ const ROWS: &[(&str, Rule)] = &[
     ("own_application", Rule::Application),
     ("character_groups_for_app", Rule::Application),
     ("characters_groups_for_app", Rule::Application),
+    ("main_character_for_app", Rule::Application),
+    ("player_for_app", Rule::Application),
+    ("players_for_app", Rule::Application),
+    ("account_characters_for_app", Rule::Application),
+    ("accounts_characters_for_app", Rule::Application),
+    ("character_list_for_app", Rule::Application),
+    ("player_characters_for_app", Rule::Application),
+    ("player_with_characters_for_app", Rule::Application),
+    ("removed_characters_for_app", Rule::Application),
+    ("incoming_characters_for_app", Rule::Application),
+    ("corporation_players_for_app", Rule::Application),
+    ("corporation_characters_for_app", Rule::Application),
+    ("member_tracking_for_app", Rule::Application),
     ("esi_proxy", Rule::Application),
     ("corporation_groups_for_app", Rule::Application),
     ("alliance_groups_for_app", Rule::Application),
@@ -1013,6 +1026,56 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             .map(drop),
         "access_token_for_app" => app
             .access_token_for_app(c(), w.target_character, NO_LOGIN)
+            .await
+            .map(drop),
+        "main_character_for_app" => app
+            .main_character_for_app(c(), w.target_character)
+            .await
+            .map(drop),
+        "player_for_app" => app.player_for_app(c(), w.target_character).await.map(drop),
+        "players_for_app" => app
+            .players_for_app(c(), &[w.target_character])
+            .await
+            .map(drop),
+        "account_characters_for_app" => app
+            .account_characters_for_app(c(), w.target_character)
+            .await
+            .map(drop),
+        "accounts_characters_for_app" => app
+            .accounts_characters_for_app(c(), &[w.target_character])
+            .await
+            .map(drop),
+        "character_list_for_app" => app
+            .character_list_for_app(c(), &[w.target_character])
+            .await
+            .map(drop),
+        "player_characters_for_app" => app.player_characters_for_app(c(), w.target).await.map(drop),
+        "player_with_characters_for_app" => app
+            .player_with_characters_for_app(c(), w.target_character)
+            .await
+            .map(drop),
+        "removed_characters_for_app" => app
+            .removed_characters_for_app(c(), w.target_character)
+            .await
+            .map(drop),
+        "incoming_characters_for_app" => app
+            .incoming_characters_for_app(c(), w.target_character)
+            .await
+            .map(drop),
+        "corporation_players_for_app" => app
+            .corporation_players_for_app(c(), CORPORATION)
+            .await
+            .map(drop),
+        "corporation_characters_for_app" => app
+            .corporation_characters_for_app(c(), CORPORATION)
+            .await
+            .map(drop),
+        "member_tracking_for_app" => app
+            .member_tracking_for_app(
+                c(),
+                CORPORATION,
+                &jumpgate_domain::tracking::AppMemberFilter::default(),
+            )
             .await
             .map(drop),
         // An application that does not exist: an allowed caller is answered "not found".

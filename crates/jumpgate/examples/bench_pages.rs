@@ -219,7 +219,11 @@ async fn application(
         &cli,
         id,
         &jumpgate_app::apps::AppGrant {
-            roles: vec![jumpgate_domain::apps::AppRole::Groups],
+            // Its groups, and accounts and their characters (`app-chars`).
+            roles: vec![
+                jumpgate_domain::apps::AppRole::Groups,
+                jumpgate_domain::apps::AppRole::Chars,
+            ],
             groups,
             eve_logins: vec![],
         },

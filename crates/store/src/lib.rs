@@ -8,7 +8,7 @@
 
 mod accounts;
 mod apps;
-pub use accounts::{AccountCharacter, AccountWithCharacters};
+pub use accounts::{AccountCharacter, AccountWithCharacters, CharacterDetails, LoginTokenState};
 mod audit;
 pub mod bulk;
 mod db;

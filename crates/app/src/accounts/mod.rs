@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod affiliations;
 pub mod email;
+pub mod for_apps;
 pub mod managed;
 pub mod pending_login;
 pub mod search;

@@ -1,7 +1,7 @@
 //! Who is who, as the application API answers it on every call: every character's account,
-//! every account's main (with its corporation), every account's groups and every open
-//! deactivation episode, each kept whole while its change counter holds (`account_list`,
-//! `groups`, `deactivations`). Tools ask for any character at
+//! every account's main (with its corporation), every account's groups, every open
+//! deactivation episode, and who is who by name (the `roster`), each kept whole while its
+//! change counter holds (`account_list`, `groups`, `deactivations`). Tools ask for any character at
 //! any time, so per-key reads would go to the database on most calls; the whole maps are small
 //! (a few bytes per character and membership) and are read again, in one statement each, only
 //! when something they hold changed.
@@ -28,6 +28,28 @@ pub(crate) struct Directory {
     mains: Versioned<HashMap<AccountId, AccountMain>>,
     memberships: Versioned<HashMap<AccountId, Vec<GroupId>>>,
     episodes: Versioned<HashMap<AccountId, Episode>>,
+    roster: Versioned<Roster>,
+}
+
+/// Every character and account by name, and who is in which corporation: what the `app-chars`
+/// endpoints answer without a query. The `account_list` counter follows all of it (characters'
+/// accounts, names and corporations, accounts' mains, removals: migrations 0016 / 0017).
+#[derive(Debug, Default)]
+pub(crate) struct Roster {
+    /// Every character's account.
+    pub(crate) characters: HashMap<CharacterId, AccountId>,
+    pub(crate) accounts: HashMap<AccountId, RosterAccount>,
+    /// Each corporation's characters, by id.
+    pub(crate) corporations: HashMap<CorporationId, Vec<CharacterId>>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct RosterAccount {
+    /// Neucore's player name: the main's, or the last main's once every character left; empty
+    /// for an account without either.
+    pub(crate) name: String,
+    /// By id.
+    pub(crate) characters: Vec<CharacterId>,
 }
 
 impl Default for Directory {
@@ -37,6 +59,7 @@ impl Default for Directory {
             mains: Versioned::new(None),
             memberships: Versioned::new(None),
             episodes: Versioned::new(None),
+            roster: Versioned::new(None),
         }
     }
 }
@@ -132,5 +155,43 @@ impl App {
             .await?;
         let rules = self.deactivation_rules();
         Ok(move |account| rules.state(episodes.get(&account)))
+    }
+
+    /// Who is who by name (`Roster`), read again in two statements when `account_list` moves.
+    pub(crate) async fn roster(&self, caller: &Caller) -> AppResult<Arc<Roster>> {
+        let version = self.change_counter_seen_by(caller, "account_list").await?;
+        self.directory()
+            .roster
+            .get_or_read(version, || async {
+                let mut roster = Roster::default();
+                for (account, name) in self.store().account_names().await? {
+                    roster.accounts.insert(
+                        account,
+                        RosterAccount {
+                            name: name.unwrap_or_default(),
+                            characters: Vec::new(),
+                        },
+                    );
+                }
+                // By id, so each account's and corporation's list is by id too.
+                let mut characters = self.store().character_list().await?;
+                characters.sort_by_key(|c| c.id);
+                for c in characters {
+                    roster
+                        .accounts
+                        .entry(c.account)
+                        .or_default()
+                        .characters
+                        .push(c.id);
+                    roster
+                        .corporations
+                        .entry(c.corporation)
+                        .or_default()
+                        .push(c.id);
+                    roster.characters.insert(c.id, c.account);
+                }
+                Ok(roster)
+            })
+            .await
     }
 }

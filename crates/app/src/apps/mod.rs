@@ -9,7 +9,7 @@
 
 mod admin;
 mod authenticate;
-mod directory;
+pub(crate) mod directory;
 mod esi_proxy;
 mod kept;
 mod requests;

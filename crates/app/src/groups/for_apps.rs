@@ -56,6 +56,12 @@ pub struct OrganisationGroups<Id> {
     pub groups: Vec<Group>,
 }
 
+/// `Invalid` for more than `MAX_CHARACTERS_PER_CALL` character ids: one call may not make
+/// Jumpgate read the whole database.
+pub(crate) fn within_bulk_limit<T>(ids: &[T]) -> AppResult<()> {
+    at_most_per_call("character", ids.len())
+}
+
 /// Neucore's reason phrase for a character Jumpgate does not know.
 pub fn character_not_found() -> AppError {
     AppError::NotFound("Character not found.".to_owned())
@@ -162,7 +168,7 @@ impl App {
         characters: &[CharacterId],
     ) -> AppResult<Vec<CharacterGroups>> {
         let app = caller.require_app_role(AppRole::Groups)?;
-        at_most_per_call("character", characters.len())?;
+        within_bulk_limit(characters)?;
         let owners = self.character_owners(caller).await?;
         let mut seen = BTreeSet::new();
         let known: Vec<CharacterId> = characters

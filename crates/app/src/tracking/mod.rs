@@ -14,6 +14,7 @@
 
 pub mod admin;
 pub mod directors;
+pub mod for_apps;
 pub mod update;
 pub mod view;
 

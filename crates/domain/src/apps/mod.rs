@@ -6,6 +6,7 @@
 
 pub mod bearer;
 pub mod esi_proxy;
+pub mod neucore;
 pub mod rate_limit;
 
 use crate::ids::{AccountId, AppId, GroupId};

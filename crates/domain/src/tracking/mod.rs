@@ -7,7 +7,7 @@
 
 mod filter;
 
-pub use filter::{MemberFilter, MemberOrder};
+pub use filter::{AppMemberFilter, MemberFilter, MemberOrder};
 
 use crate::account::TokenStatus;
 use crate::scopes::{EveLogin, ScopeSet};

@@ -50,7 +50,7 @@ fn outside(t: &TestApp, corporation: i64) -> SimCharacter {
 }
 
 /// Makes `character` last log off `days` ago, through the simulator's control API.
-async fn last_logoff(t: &TestApp, character: i64, days: i64) {
+pub(crate) async fn last_logoff(t: &TestApp, character: i64, days: i64) {
     let off = t.app.now() - time::Duration::days(days);
     let fmt = |t: time::OffsetDateTime| {
         t.format(&time::format_description::well_known::Rfc3339)
@@ -106,7 +106,7 @@ async fn viewers_of(t: &TestApp, admin: &Browser, corporation: i64, viewer: i64)
 }
 
 /// The update job, run now; it succeeds.
-async fn update(t: &TestApp) {
+pub(crate) async fn update(t: &TestApp) {
     assert!(
         t.run_job(UPDATE_MEMBER_TRACKING, json!({})).await.is_none(),
         "the update job succeeds"

@@ -254,6 +254,26 @@ impl Store {
         Ok(ids.into_iter().map(AccountId).collect())
     }
 
+    /// Every account with the name the application API gives it (Neucore's player name): its
+    /// main's, or for an account whose characters have all left, its last main's. The main is
+    /// re-picked whenever it leaves, so the last character to leave an account was its main.
+    /// `None` for an account without either (none is made so).
+    pub async fn account_names(&self) -> Result<Vec<(AccountId, Option<String>)>> {
+        let rows: Vec<(i64, Option<String>)> = on_db!(self, |db| sqlx::query_as(
+            "SELECT a.id, COALESCE(m.name, (
+                 SELECT r.character_name FROM removed_characters r
+                 WHERE r.from_account_id = a.id
+                 ORDER BY r.removed_at DESC, r.id DESC LIMIT 1)) AS name
+             FROM accounts a LEFT JOIN characters m ON m.id = a.main_character_id"
+        )
+        .fetch_all(db.reader())
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| (AccountId(id), name))
+            .collect())
+    }
+
     /// The main character (id and name) of each of `accounts` that has one: one query for a
     /// page that names many accounts (a group's applicants and managers).
     pub async fn mains_of(

@@ -16,6 +16,7 @@ use crate::db::{Cols, Dialects, Prefixed, by_name_in_byte_order, on_db};
 use crate::deactivation::read_episode;
 use crate::tokens::read_token;
 use crate::{AllianceInfo, CorporationInfo, Result, Store, TokenRecord};
+use const_format::concatcp;
 use jumpgate_domain::AccountId;
 use jumpgate_domain::account::{Account, Character};
 use jumpgate_domain::deactivation::Episode;
@@ -46,20 +47,17 @@ pub struct AccountCharacter {
 /// other joined tables' carry the table's prefix (read through `Prefixed`). The corporation's
 /// and the alliance's ids are the character's `corporation_id` and `alliance_id` they were
 /// joined on.
-const SELECT: &str = "SELECT a.id AS account_id, a.main_character_id AS account_main_character_id,
+const SELECT: &str = concatcp!(
+    "SELECT a.id AS account_id, a.main_character_id AS account_main_character_id,
          a.superuser AS account_superuser, a.state AS account_state, a.email AS account_email,
          a.email_verified AS account_email_verified, a.timezone AS account_timezone,
          a.created_at AS account_created_at, a.status AS account_status,
          d.since AS deactivation_since, d.deactivated_at AS deactivation_deactivated_at,
          d.mail_sent_at AS deactivation_mail_sent_at,
          c.id, c.name, c.owner_hash, c.corporation_id, c.alliance_id, c.faction_id, c.added_at,
-         c.last_checked_at,
-         co.name AS corporation_name, co.ticker AS corporation_ticker,
-         co.alliance_id AS corporation_alliance_id, co.member_count AS corporation_member_count,
-         co.ceo_id AS corporation_ceo_id,
-         co.expires_at AS corporation_expires_at,
-         al.name AS alliance_name, al.ticker AS alliance_ticker,
-         al.expires_at AS alliance_expires_at,
+         c.last_checked_at, ",
+    ORGANISATION_COLS,
+    ",
          t.id AS token_id, t.character_id AS token_character_id, t.login AS token_login,
          t.access_token AS token_access_token, t.refresh_token AS token_refresh_token,
          t.expires_at AS token_expires_at, t.scopes AS token_scopes,
@@ -73,7 +71,29 @@ const SELECT: &str = "SELECT a.id AS account_id, a.main_character_id AS account_
      LEFT JOIN alliances al ON al.id = c.alliance_id
      LEFT JOIN tokens t ON t.character_id = c.id
      WHERE a.id = $1
-     ORDER BY CASE WHEN c.id = a.main_character_id THEN 0 ELSE 1 END, ";
+     ORDER BY CASE WHEN c.id = a.main_character_id THEN 0 ELSE 1 END, "
+);
+
+/// A character's corporation (`co`, joined on `c.corporation_id`) and alliance (`al`, joined on
+/// `c.alliance_id`), their columns prefixed `corporation_` and `alliance_` (read with
+/// `organisations`).
+pub(super) const ORGANISATION_COLS: &str =
+    "co.name AS corporation_name, co.ticker AS corporation_ticker,
+         co.alliance_id AS corporation_alliance_id, co.member_count AS corporation_member_count,
+         co.ceo_id AS corporation_ceo_id,
+         co.expires_at AS corporation_expires_at,
+         al.name AS alliance_name, al.ticker AS alliance_ticker,
+         al.expires_at AS alliance_expires_at";
+
+/// The corporation and alliance of `ORGANISATION_COLS`, each `None` until ESI named it.
+pub(super) fn organisations<R: Cols>(
+    r: &R,
+) -> Result<(Option<CorporationInfo>, Option<AllianceInfo>)> {
+    Ok((
+        joined(r, "corporation_", "name", read_corporation)?,
+        joined(r, "alliance_", "name", read_alliance)?,
+    ))
+}
 
 /// The main first, then by name (as `Store::characters_of`); each character's tokens by login.
 const ACCOUNT_WITH_CHARACTERS: Dialects =
@@ -81,7 +101,7 @@ const ACCOUNT_WITH_CHARACTERS: Dialects =
 
 /// The joined table's part of a row (its columns prefixed `prefix`), `None` when the join found
 /// no row (its `present` column, NOT NULL in the table, is NULL).
-fn joined<'r, R: Cols, T>(
+pub(super) fn joined<'r, R: Cols, T>(
     r: &'r R,
     prefix: &'static str,
     present: &str,
@@ -124,13 +144,14 @@ fn read_row<R: Cols>(r: &R) -> Result<Row> {
             token: None,
         });
     }
+    let (corporation, alliance) = organisations(r)?;
     Ok(Row {
         account,
         deactivation,
         character: Some(AccountCharacter {
             character: read_character(r)?,
-            corporation: joined(r, "corporation_", "name", read_corporation)?,
-            alliance: joined(r, "alliance_", "name", read_alliance)?,
+            corporation,
+            alliance,
             tokens: Vec::new(),
         }),
         token: joined(r, "token_", "login", read_token)?,

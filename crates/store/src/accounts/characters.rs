@@ -480,6 +480,24 @@ impl Store {
         .map(read_removed)
         .collect())
     }
+
+    /// Every character that left `account` or came to it from another account, oldest first
+    /// (the application API's removed and incoming characters).
+    pub async fn account_removals(&self, account: AccountId) -> Result<Vec<RemovedCharacter>> {
+        on_db!(self, |db| sqlx::query(concatcp!(
+            "SELECT ",
+            REMOVED_COLS,
+            " FROM removed_characters \
+             WHERE from_account_id = $1 OR to_account_id = $1 \
+             ORDER BY removed_at, id"
+        ))
+        .bind(account.get())
+        .fetch_all(db.reader())
+        .await?
+        .iter()
+        .map(read_removed)
+        .collect())
+    }
 }
 
 /// The writes a use case combines with others (and its audit entry) in one transaction; the

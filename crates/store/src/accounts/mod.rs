@@ -3,8 +3,10 @@
 
 mod account;
 mod account_characters;
+mod character_details;
 mod characters;
 mod orgs;
 mod verification_mails;
 
 pub use account_characters::{AccountCharacter, AccountWithCharacters};
+pub use character_details::{CharacterDetails, LoginTokenState};

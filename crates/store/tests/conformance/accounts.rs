@@ -1,7 +1,8 @@
 //! Accounts and characters: creation, alts, mains, moves, removals, affiliations and search.
 
 use crate::support::*;
-use jumpgate_domain::account::RemovalReason;
+use jumpgate_domain::EveLogin;
+use jumpgate_domain::account::{RemovalReason, TokenStatus};
 use jumpgate_domain::states::Affiliation;
 use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, FactionId};
 use jumpgate_store::{AllianceInfo, CorporationInfo, StoreError, store_test};
@@ -1121,6 +1122,151 @@ store_test!(
                 (one, CharacterId(1), CORP),
                 (two, CharacterId(3), elsewhere),
             ]
+        );
+    }
+);
+
+store_test!(
+    character_details_name_the_main_the_login_token_and_the_organisations,
+    |store| async move {
+        let (corp, alliance) = known_organisations(&store).await;
+        let (a, _) = store.create_account(&character(1, "Main")).await.unwrap();
+        store
+            .add_character(a.id, &character(2, "Alt"))
+            .await
+            .unwrap();
+        let mut elsewhere = character(3, "Elsewhere");
+        elsewhere.corporation = CorporationId(98_000_002);
+        elsewhere.alliance = None;
+        store.create_account(&elsewhere).await.unwrap();
+        let login = store
+            .upsert_token(&token(CharacterId(1), EveLogin::DEFAULT, now()))
+            .await
+            .unwrap();
+        store
+            .set_token_status(login.id, TokenStatus::Invalid, Some("invalid_grant"))
+            .await
+            .unwrap();
+        // Another login's token is not the login token.
+        store
+            .upsert_token(&token(CharacterId(2), "core.tracking", now()))
+            .await
+            .unwrap();
+
+        let mut of_account = store.character_details_of_account(a.id).await.unwrap();
+        of_account.sort_by_key(|d| d.character.id);
+        assert_eq!(of_account.len(), 2);
+        let (main, alt) = (&of_account[0], &of_account[1]);
+        assert!(main.main && !alt.main);
+        let state = main.login_token.as_ref().expect("the main's login token");
+        assert_eq!(state.status, TokenStatus::Invalid);
+        assert!(state.scopes.contains("publicData"));
+        assert!(state.last_checked_at.is_some(), "checked when marked");
+        assert_eq!(alt.login_token, None);
+        assert_eq!(main.corporation, Some(corp.clone()));
+        assert_eq!(main.alliance, Some(alliance));
+        assert_eq!(main.character.name, "Main");
+
+        let in_corp = store.character_details_in_corporation(CORP).await.unwrap();
+        let mut ids: Vec<i64> = in_corp.iter().map(|d| d.character.id.get()).collect();
+        ids.sort();
+        assert_eq!(ids, [1, 2]);
+        let other = store
+            .character_details_in_corporation(CorporationId(98_000_002))
+            .await
+            .unwrap();
+        assert_eq!(other.len(), 1);
+        assert_eq!(other[0].corporation, None, "not named by ESI yet");
+        assert_eq!(other[0].alliance, None);
+        assert!(other[0].main);
+
+        let by_ids = store
+            .character_details_by_ids(&[CharacterId(3), CharacterId(777), CharacterId(2)])
+            .await
+            .unwrap();
+        let mut ids: Vec<i64> = by_ids.iter().map(|d| d.character.id.get()).collect();
+        ids.sort();
+        assert_eq!(ids, [2, 3], "unknown ids are left out");
+        assert!(
+            store
+                .character_details_by_ids(&[])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+);
+
+store_test!(
+    an_account_is_named_by_its_main_or_once_empty_by_its_last_main,
+    |store| async move {
+        let (a, _) = store.create_account(&character(1, "First")).await.unwrap();
+        store
+            .add_character(a.id, &character(2, "Second"))
+            .await
+            .unwrap();
+        let (b, _) = store.create_account(&character(3, "Taker")).await.unwrap();
+        let names = |all: Vec<(AccountId, Option<String>)>| {
+            let mut all = all;
+            all.sort();
+            all
+        };
+        assert_eq!(
+            names(store.account_names().await.unwrap()),
+            [(a.id, Some("First".into())), (b.id, Some("Taker".into()))]
+        );
+
+        store
+            .move_character(CharacterId(1), b.id, RemovalReason::Moved, Some(b.id))
+            .await
+            .unwrap();
+        store
+            .remove_character(CharacterId(2), RemovalReason::RemovedByOwner, Some(a.id))
+            .await
+            .unwrap();
+        assert_eq!(
+            names(store.account_names().await.unwrap()),
+            [(a.id, Some("Second".into())), (b.id, Some("Taker".into()))],
+            "the last to leave was the main"
+        );
+    }
+);
+
+store_test!(
+    an_accounts_removals_are_those_that_left_and_those_that_came_oldest_first,
+    |store| async move {
+        let (a, _) = store.create_account(&character(1, "Main")).await.unwrap();
+        store
+            .add_character(a.id, &character(2, "Alt"))
+            .await
+            .unwrap();
+        let (b, _) = store.create_account(&character(3, "Other")).await.unwrap();
+        let (c, _) = store.create_account(&character(4, "Third")).await.unwrap();
+        let came = store
+            .move_character(CharacterId(3), a.id, RemovalReason::Moved, Some(a.id))
+            .await
+            .unwrap();
+        let left = store
+            .remove_character(CharacterId(2), RemovalReason::Biomassed, None)
+            .await
+            .unwrap();
+        store
+            .move_character(CharacterId(4), b.id, RemovalReason::Moved, Some(b.id))
+            .await
+            .unwrap();
+
+        assert_eq!(
+            store.account_removals(a.id).await.unwrap(),
+            vec![came.clone(), left]
+        );
+        assert_eq!(store.account_removals(b.id).await.unwrap().len(), 2);
+        assert_eq!(store.account_removals(c.id).await.unwrap().len(), 1);
+        assert!(
+            store
+                .account_removals(AccountId(999))
+                .await
+                .unwrap()
+                .is_empty()
         );
     }
 );

@@ -135,20 +135,10 @@ on_each_backend!(
 on_both_backends!(
     a_not_found_answer_carries_neucores_reason_phrase_in_the_status_line,
     |t: TestApp| async move {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let api = ApiClient::new(&t, "Reader", &[AppRole::Groups], &[], &[]).await;
-        let address = format!("{}:{}", t.base.host_str().unwrap(), t.base.port().unwrap());
-        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-        let request = format!(
-            "GET /api/app/v2/groups/1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: {}\r\nConnection: close\r\n\r\n",
-            api.authorization()
-        );
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).await.unwrap();
-        assert!(
-            answer.starts_with("HTTP/1.1 404 Character not found.\r\n"),
-            "{answer}"
+        assert_eq!(
+            status_line(&t, &api, "/api/app/v2/groups/1").await,
+            "HTTP/1.1 404 Character not found."
         );
     }
 );

@@ -6,10 +6,12 @@
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod apps;
+mod characters;
 mod esi_proxy;
 mod esi_tokens;
 mod groups;
 mod openapi;
+mod tracking;
 
 use crate::support::{TestApp, plain_client};
 use base64::Engine;
@@ -171,4 +173,54 @@ pub(crate) async fn assert_not_found(api: &ApiClient, path: &str, message: &str)
         (StatusCode::NOT_FOUND, message),
         "GET {path}"
     );
+}
+/// The status line of a GET of `path` by `api` over HTTP/1.1, where Neucore's clients read the
+/// reason phrase (e.g. `HTTP/1.1 404 Character not found.`).
+pub(crate) async fn status_line(t: &TestApp, api: &ApiClient, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = format!("{}:{}", t.base.host_str().unwrap(), t.base.port().unwrap());
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: {}\r\nConnection: close\r\n\r\n",
+        api.authorization()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+/// A bulk call at `path` answers bad bodies as Neucore does (400 "Invalid body."), refuses more
+/// ids than one call may ask about (400), and answers `[]` with `[]`.
+pub(crate) async fn bulk_bodies_are_checked(api: &ApiClient, path: &str) {
+    for body in ["", "{}", "[1, \"two\"]", "not json", "[1.5]"] {
+        let (status, message) = error_of(api.post(path, body).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path} {body}");
+        assert_eq!(message, "Invalid body.");
+    }
+    let too_many = format!(
+        "[{}]",
+        (1..=1001)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let (status, message) = error_of(api.post(path, &too_many).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+    assert!(message.contains("at most 1000"), "{message}");
+    let r = api.post(path, "[]").await;
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!([])
+    );
+}
+
+/// The `id` of each object of a JSON array, in order.
+pub(crate) fn ids(v: &serde_json::Value) -> Vec<i64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_i64().unwrap())
+        .collect()
 }

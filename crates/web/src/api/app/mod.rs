@@ -4,12 +4,14 @@
 //! use cases, which check the application's roles and groups themselves.
 
 mod authenticate;
+mod characters;
 mod esi_proxy;
 mod esi_tokens;
 mod groups;
 pub(crate) mod json;
 pub mod openapi;
 mod show;
+mod tracking;
 
 pub use authenticate::AppCaller;
 
@@ -23,6 +25,8 @@ pub fn router(state: WebState) -> Router<WebState> {
     Router::new()
         .merge(show::router())
         .merge(groups::router())
+        .merge(characters::router())
+        .merge(tracking::router())
         .merge(esi_proxy::router())
         .merge(esi_tokens::router())
         .layer(axum::middleware::from_fn_with_state(

@@ -1,0 +1,4 @@
+-- The characters that came to an account from another (the application API's
+-- `incoming-characters`, issue 12), read by the account they moved to. Keep the index identical
+-- to the SQLite migration 0029 (a test compares them).
+CREATE INDEX removed_characters_to ON removed_characters (to_account_id, removed_at);
