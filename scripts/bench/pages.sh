@@ -4,6 +4,7 @@
 # characters), and the memory of `jumpgate serve` idle and at peak:
 #
 #   scripts/bench/pages.sh [sqlite|postgres] [seconds per run]
+#   BENCH_ONLY=api scripts/bench/pages.sh ...   (the application API's calls only, no pages)
 #
 # It builds the release binary and the `bench_pages` example; the example runs the simulated EVE
 # and seeds the database; a real `jumpgate serve` process is then started under
@@ -96,7 +97,7 @@ while read -r url; do
         cp "$serve_log" "$kept/serve.log"
         echo "  non-2xx answers from $path: one of them and the server's log are in $kept" >&2
     }
-done < <(sed -n 's/^JUMPGATE_BENCH_PAGE=//p' "$fixture_log")
+done < <([ "${BENCH_ONLY:-}" = api ] || sed -n 's/^JUMPGATE_BENCH_PAGE=//p' "$fixture_log")
 
 # The application API (issue 12): one character's groups, each request another of 500
 # characters, and the bulk call with all 500 at once.

@@ -20,12 +20,12 @@ use jumpgate_domain::apps::esi_proxy::MAX_REQUEST_BODY;
 
 pub fn router() -> Router<WebState> {
     Router::new()
-        .route("/api/app/v1/esi", get(v1).post(v1))
-        .route("/api/app/v1/esi/", get(v1).post(v1))
-        .route("/api/app/v1/esi/{*path}", get(v1).post(v1))
-        .route("/api/app/v2/esi", get(v2).post(v2))
-        .route("/api/app/v2/esi/", get(v2).post(v2))
-        .route("/api/app/v2/esi/{*path}", get(v2).post(v2))
+        .route("/api/app/v1/esi", get(esi_v1).post(esi_post_v1))
+        .route("/api/app/v1/esi/", get(esi_v1).post(esi_post_v1))
+        .route("/api/app/v1/esi/{*path}", get(esi_v1).post(esi_post_v1))
+        .route("/api/app/v2/esi", get(esi_v2).post(esi_post_v2))
+        .route("/api/app/v2/esi/", get(esi_v2).post(esi_post_v2))
+        .route("/api/app/v2/esi/{*path}", get(esi_v2).post(esi_post_v2))
 }
 
 /// Which of Neucore's versions answers: they differ only in how an error is told.
@@ -37,23 +37,94 @@ enum Version {
     V2,
 }
 
-async fn v1(
-    State(state): State<WebState>,
-    AppCaller(caller): AppCaller,
-    path: Option<Path<String>>,
-    request: Request,
-) -> Response {
-    proxy(&state, &caller, Version::V1, path, request).await
+/// One proxy operation of the document: its handler and Neucore's description of it (four
+/// operations of one shape; a POST takes ESI's JSON body as text, as Neucore's does).
+macro_rules! esi_operation {
+    ($handler:ident, $method:ident, $path:literal, $id:literal, $version:expr, $what:literal
+        $(, body = $body:literal)?) => {
+        #[doc = $what]
+        #[utoipa::path(
+            $method,
+            path = $path,
+            operation_id = $id,
+            tag = "Application - ESI",
+            description = "Needs role: app-esi-proxy. Only ESI routes that need a token are \
+                passed on. The ESI path and query go in `esi-path-query` (URL-encoded), or after \
+                the path (`/api/app/v2/esi/latest/characters/96061222/assets/?page=1`), so that \
+                a client generated for ESI can use Jumpgate as its host. The character (and EVE \
+                login) come from the `Neucore-EveCharacter` and `Neucore-EveLogin` headers or \
+                from `datasource=<character id>[:<login>]`. The request shares Jumpgate's ESI \
+                error budget, rate limits, ETag cache and downtime handling; while ESI cannot \
+                be asked the answer is 429 with Retry-After.",
+            params(
+                ("Neucore-EveCharacter" = Option<String>, Header, description = "The EVE character ID those token should be used. Has priority over the query parameter 'datasource'"),
+                ("Neucore-EveLogin" = Option<String>, Header, description = "The EVE login name from which the token should be used, defaults to core.default."),
+                ("esi-path-query" = Option<String>, Query, description = "The ESI path and query string (without the datasource parameter); not needed when the ESI path follows this path."),
+                ("datasource" = Option<String>, Query, description = "The EVE character ID those token should be used from the default login to make the ESI request. Optionally followed by a colon and the name of an EVE login to use an alternative ESI token."),
+            ),
+            $(request_body(content = String, content_type = "text/plain", description = $body),)?
+            security(("BearerAuth" = [])),
+            responses(
+                (status = 200, description = "The data from ESI (an object, array or number etc.).", body = String, content_type = "application/json",
+                    headers(("Expires" = String, description = "RFC7231 formatted datetime string"))),
+                (status = 304, description = "Not modified",
+                    headers(("Expires" = String, description = "RFC7231 formatted datetime string"))),
+                (status = 400, description = "Bad request, see reason phrase and/or body for more.", body = String, content_type = "application/json"),
+                (status = 401, description = "Unauthorized", body = String, content_type = "application/json"),
+                (status = 403, description = "Forbidden", body = String, content_type = "application/json"),
+                (status = 420, description = "Error limited", body = String, content_type = "application/json"),
+                (status = 429, description = "Too many errors, see body for more.", body = String, content_type = "application/json",
+                    headers(("Retry-After" = String, description = "Delay in seconds."))),
+                (status = 500, description = "Internal server error", body = String, content_type = "application/json"),
+                (status = 503, description = "Service unavailable", body = String, content_type = "application/json"),
+                (status = 504, description = "Gateway timeout", body = String, content_type = "application/json"),
+            )
+        )]
+        pub(super) async fn $handler(
+            State(state): State<WebState>,
+            AppCaller(caller): AppCaller,
+            path: Option<Path<String>>,
+            request: Request,
+        ) -> Response {
+            proxy(&state, &caller, $version, path, request).await
+        }
+    };
 }
 
-async fn v2(
-    State(state): State<WebState>,
-    AppCaller(caller): AppCaller,
-    path: Option<Path<String>>,
-    request: Request,
-) -> Response {
-    proxy(&state, &caller, Version::V2, path, request).await
-}
+esi_operation!(
+    esi_v1,
+    get,
+    "/app/v1/esi",
+    "esiV1",
+    Version::V1,
+    "Makes an ESI GET request on behalf of an EVE character (deprecated: errors without a body)."
+);
+esi_operation!(
+    esi_post_v1,
+    post,
+    "/app/v1/esi",
+    "esiPostV1",
+    Version::V1,
+    "Makes an ESI POST request on behalf of an EVE character (deprecated: errors without a body).",
+    body = "JSON encoded data."
+);
+esi_operation!(
+    esi_v2,
+    get,
+    "/app/v2/esi",
+    "esiV2",
+    Version::V2,
+    "Makes an ESI GET request on behalf of an EVE character and returns the result."
+);
+esi_operation!(
+    esi_post_v2,
+    post,
+    "/app/v2/esi",
+    "esiPostV2",
+    Version::V2,
+    "Makes an ESI POST request on behalf of an EVE character and returns the result.",
+    body = "JSON encoded data."
+);
 
 async fn proxy(
     state: &WebState,
