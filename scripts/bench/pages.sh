@@ -68,7 +68,7 @@ done
 # Idle is a process at rest: memory freed by the sweep goes back within about six seconds
 # (ADR 0025), so it is read ten seconds after the sweep.
 sleep 10
-echo "jumpgate serve idle: $(grep VmRSS "/proc/$serve/status" | tr -s ' ')"
+echo "jumpgate serve idle: $(grep -E 'VmRSS|VmHWM' "/proc/$serve/status" | tr -s ' ' | paste -sd' ')"
 
 printf '%-28s %5s %12s %10s %10s %8s\n' page conns requests/s p50 p99 errors
 # One row: wrk at 1 and at 16 connections with the given arguments, named $1.

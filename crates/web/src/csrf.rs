@@ -1,6 +1,9 @@
 //! Cross-site request forgery protection by Fetch Metadata and Origin, as Go 1.25's
 //! `CrossOriginProtection`: browsers tell us where a request comes from, so no token needs to be
-//! threaded through forms. With SameSite=Lax cookies this covers forms and htmx requests.
+//! threaded through forms. With SameSite=Lax cookies this covers forms and htmx requests. The
+//! pages only: the application API authenticates every call by its Authorization header, which
+//! no cross-site form or fetch can send without the API's consent (CORS), so it has nothing to
+//! forge (`crate::router`).
 
 use crate::WebState;
 use crate::ui::ErrorPage;
@@ -30,11 +33,6 @@ fn allowed(state: &WebState, request: &Request) -> bool {
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     ) {
-        return true;
-    }
-    // The application API authenticates every call by its Authorization header, which no
-    // cross-site form or fetch can send without the API's consent (CORS): nothing to forge.
-    if request.uri().path().starts_with(crate::api::app::PREFIX) {
         return true;
     }
     let headers = request.headers();

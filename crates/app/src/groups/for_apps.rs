@@ -375,10 +375,23 @@ impl App {
         let Some(held) = memberships.get(&account) else {
             return Ok(Vec::new());
         };
+        // Every call of every tool comes here: the account's few groups the application sees,
+        // then those in the catalogue's order (by name), stopping once all are found.
+        let seen: Vec<GroupId> = held
+            .iter()
+            .filter(|g| app.groups.contains(g))
+            .copied()
+            .collect();
+        if seen.is_empty() {
+            return Ok(Vec::new());
+        }
         let catalogue = self.group_catalogue(Some(caller)).await?;
-        Ok(seen_groups(&catalogue, app, |g| {
-            held.binary_search(&g.id).is_ok()
-        }))
+        Ok(catalogue
+            .iter()
+            .filter(|g| seen.binary_search(&g.id).is_ok())
+            .take(seen.len())
+            .cloned()
+            .collect())
     }
 
     /// `characters` with their names and organisations, in three queries.

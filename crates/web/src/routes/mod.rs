@@ -18,6 +18,7 @@ use crate::ui::nav::{NavGroup, menu};
 use axum::Router;
 use jumpgate_app::Caller;
 
+/// The pages (the application API is composed beside them, in `crate::router`).
 pub fn router(state: WebState) -> Router {
     Router::new()
         .merge(accounts::router())
@@ -31,7 +32,6 @@ pub fn router(state: WebState) -> Router {
         .merge(apps::router())
         .merge(audit::router())
         .merge(system::router())
-        .merge(crate::api::app::router(state.clone()))
         .fallback(system::not_found)
         .with_state(state)
 }

@@ -18,9 +18,6 @@ pub use authenticate::AppCaller;
 use crate::WebState;
 use axum::Router;
 
-/// Where the application API's paths begin.
-pub const PREFIX: &str = "/api/app/";
-
 pub fn router(state: WebState) -> Router<WebState> {
     Router::new()
         .merge(show::router())
