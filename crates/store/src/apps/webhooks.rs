@@ -174,15 +174,14 @@ impl Store {
 
     /// `app`'s deliveries as its page shows them.
     pub async fn webhook_delivery_overview(&self, app: AppId) -> Result<DeliveryOverview> {
-        let pending: i64 =
-            on_db!(self, |db| {
-                sqlx::query_scalar(
+        let pending: i64 = on_db!(self, |db| {
+            sqlx::query_scalar(
             "SELECT COUNT(*) FROM app_webhook_deliveries WHERE app_id = $1 AND status = 'pending'"
         )
         .bind(app.get())
         .fetch_one(db.reader())
         .await?
-            });
+        });
         let last = on_db!(self, |db| sqlx::query(LAST_ATTEMPTED)
             .bind(app.get())
             .fetch_optional(db.reader())

@@ -14,6 +14,8 @@ store_test!(
     |store| async move {
         let mut tx = store.transaction().await.unwrap();
         let app = tx.create_app("Pingboard").await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = store.transaction().await.unwrap();
         assert!(matches!(
             tx.set_app_webhook(AppId(424_242), "https://x.example/", true)
                 .await,
