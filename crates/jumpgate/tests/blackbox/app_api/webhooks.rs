@@ -640,3 +640,58 @@ on_each_backend!(
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
     }
 );
+
+on_each_backend!(
+    a_character_moved_to_another_account_or_removed_is_sent_for_that_character,
+    |backend| async move {
+        let s = setup(backend).await;
+        let (t, apps) = (&s.t, [s.pingboard]);
+        let first_account = t.account_of(s.first).await;
+        let second_account = t.account_of(s.second).await;
+        // The first character leaves its account (in Pilots) for the second's (not in it).
+        t.store
+            .move_character(
+                jumpgate_domain::CharacterId(s.first),
+                second_account,
+                jumpgate_domain::account::RemovalReason::Moved,
+                None,
+            )
+            .await
+            .unwrap();
+        run_webhooks(t, &apps).await;
+        let got = s.receiver.got("/pingboard");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            changes(&got[0]),
+            vec![("group.lost".to_owned(), s.pilots.get(), vec![s.first])]
+        );
+        assert_eq!(
+            got[0].json()["changes"][0]["account_id"],
+            first_account.get()
+        );
+        // Its new account joins Pilots: every character of it gains the group.
+        add_member(t, s.pilots, s.second).await;
+        run_webhooks(t, &apps).await;
+        let got = s.receiver.got("/pingboard");
+        assert_eq!(got.len(), 2);
+        let gained = changes(&got[1]);
+        assert_eq!(gained[0].0, "group.gained");
+        assert!(gained[0].2.contains(&s.first) && gained[0].2.contains(&s.second));
+        // Removed from Jumpgate: lost, for that character.
+        t.store
+            .remove_character(
+                jumpgate_domain::CharacterId(s.first),
+                jumpgate_domain::account::RemovalReason::RemovedByOwner,
+                None,
+            )
+            .await
+            .unwrap();
+        run_webhooks(t, &apps).await;
+        let got = s.receiver.got("/pingboard");
+        assert_eq!(got.len(), 3);
+        assert_eq!(
+            changes(&got[2]),
+            vec![("group.lost".to_owned(), s.pilots.get(), vec![s.first])]
+        );
+    }
+);
