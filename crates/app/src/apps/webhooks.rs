@@ -4,6 +4,7 @@
 //! sign), the deliveries' state for the page, "retry now" and "send a test event". Everything
 //! is audited (URLs without their query, never the secret). Delivery itself: `webhook_delivery`.
 
+use super::secret::new_secret;
 use super::webhook_delivery::deliver_job;
 use super::{app_target, no_such_app};
 use crate::App;
@@ -15,7 +16,6 @@ use jumpgate_domain::apps::Application;
 use jumpgate_domain::apps::webhooks::{MAX_URL, is_private_address};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::DeliveryOverview;
-use rand::RngCore;
 use serde_json::json;
 use std::net::SocketAddr;
 use url::Url;
@@ -41,13 +41,6 @@ pub(crate) struct CheckedUrl {
 /// only).
 pub(crate) fn secret_binding(app: AppId) -> String {
     format!("app-webhook-secret:{app}")
-}
-
-/// A new signing secret: 32 random bytes from the OS, in hexadecimal.
-fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
 }
 
 /// `url` without its query and fragment (they may hold a token): what the audit log keeps.
@@ -139,13 +132,7 @@ impl App {
         if !administers && caller.account().is_none() {
             caller.require(Permission::ADMIN_APPS)?;
         }
-        let found = self
-            .store()
-            .apps()
-            .await?
-            .into_iter()
-            .find(|a| a.id == app)
-            .ok_or_else(|| no_such_app(app))?;
+        let found = self.app_by_id(app).await?;
         let manages = caller
             .account()
             .is_some_and(|a| found.managers.contains(&a));

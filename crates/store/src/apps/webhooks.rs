@@ -102,16 +102,11 @@ impl Store {
 
     /// `app`'s webhook, if it has one.
     pub async fn app_webhook(&self, app: AppId) -> Result<Option<AppWebhook>> {
-        on_db!(self, |db| sqlx::query(
-            "SELECT app_id, url, enabled, sealed_secret, primed FROM app_webhooks
-             WHERE app_id = $1"
-        )
-        .bind(app.get())
-        .fetch_optional(db.reader())
-        .await?
-        .as_ref()
-        .map(webhook)
-        .transpose())
+        Ok(self
+            .app_webhooks()
+            .await?
+            .into_iter()
+            .find(|w| w.app == app))
     }
 
     /// What `app`'s webhook last saw.

@@ -177,6 +177,15 @@ fn changes(r: &Received) -> Vec<(String, i64, Vec<i64>)> {
         .collect()
 }
 
+/// `app`'s webhook as its page reads it.
+async fn webhook_overview(t: &TestApp, app: AppId) -> jumpgate_app::apps::WebhookOverview {
+    t.app
+        .app_webhook_overview(&Caller::cli("test"), app)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 async fn add_member(t: &TestApp, group: GroupId, character: i64) {
     t.store
         .add_group_member(&NewMembership {
@@ -371,12 +380,7 @@ on_each_backend!(
         assert_eq!(s.receiver.got("/pingboard").len(), 1);
         run_webhooks(t, &apps).await; // not due yet: nothing sent
         assert_eq!(s.receiver.got("/pingboard").len(), 1);
-        let overview = t
-            .app
-            .app_webhook_overview(&Caller::cli("test"), s.pingboard)
-            .await
-            .unwrap()
-            .unwrap();
+        let overview = webhook_overview(t, s.pingboard).await;
         assert_eq!(overview.deliveries.pending, 2);
         let last = overview.deliveries.last.unwrap();
         assert_eq!(last.last_status, Some(500));
@@ -405,12 +409,7 @@ on_each_backend!(
         assert_eq!(changes(delivered[1])[0].0, "group.lost");
         run_webhooks(t, &apps).await;
         assert_eq!(s.receiver.got("/pingboard").len(), 4, "nothing sent twice");
-        let overview = t
-            .app
-            .app_webhook_overview(&Caller::cli("test"), s.pingboard)
-            .await
-            .unwrap()
-            .unwrap();
+        let overview = webhook_overview(t, s.pingboard).await;
         assert_eq!(overview.deliveries.pending, 0);
         assert!(overview.deliveries.failed.is_empty());
     }
@@ -478,12 +477,7 @@ on_each_backend!(
             run_webhooks(t, &apps).await;
             s.clock.advance(Duration::from_secs(3601));
         }
-        let overview = t
-            .app
-            .app_webhook_overview(&cli, s.pingboard)
-            .await
-            .unwrap()
-            .unwrap();
+        let overview = webhook_overview(t, s.pingboard).await;
         assert_eq!(overview.deliveries.pending, 0);
         assert_eq!(
             overview.deliveries.failed.len(),
