@@ -446,8 +446,7 @@ impl App {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|v| rules::retry_after(v, self.now()));
         let mut answer = Vec::new();
         while answer.len() < ANSWER_CAP {
             match response.chunk().await {

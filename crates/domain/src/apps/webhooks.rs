@@ -173,6 +173,17 @@ pub fn retry_delay(attempts: i32, retry_after: Option<Duration>) -> Duration {
         .min(LONGEST_RETRY)
 }
 
+/// How long a receiver's `Retry-After` asks to wait at `now`: delay-seconds or an HTTP date
+/// (RFC 9110); `None` when it cannot be read (the backoff applies then).
+pub fn retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
+    Some(Duration::try_from(at - now).unwrap_or(Duration::ZERO))
+}
+
 /// Whether a delivery made at `created_at` that failed `attempts` times is given up at `now`.
 pub fn gives_up(attempts: i32, created_at: OffsetDateTime, now: OffsetDateTime) -> bool {
     attempts >= MAX_ATTEMPTS || now - created_at >= MAX_AGE
@@ -266,6 +277,22 @@ mod tests {
             retry_delay(1, Some(Duration::from_secs(86_400))),
             LONGEST_RETRY
         );
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        let now = time::macros::datetime!(2015-10-21 07:28:00 UTC);
+        assert_eq!(retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:30:00 GMT", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO),
+            "a date gone by: now"
+        );
+        assert_eq!(retry_after("soon", now), None);
     }
 
     #[test]
