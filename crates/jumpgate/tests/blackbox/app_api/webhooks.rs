@@ -689,3 +689,34 @@ on_each_backend!(
         );
     }
 );
+
+on_each_backend!(
+    the_scan_job_queues_one_delivery_job_that_a_worker_runs,
+    |backend| async move {
+        let s = setup(backend).await;
+        let t = &s.t;
+        add_member(t, s.pilots, s.second).await;
+        assert!(
+            t.run_job("app-webhooks", serde_json::Value::Null)
+                .await
+                .is_none(),
+            "the scan succeeded"
+        );
+        let numbers = t.last_run_numbers("app-webhooks").await;
+        assert_eq!(numbers.get("deliveries"), Some(&1), "{numbers:?}");
+        assert_eq!(numbers.get("delivery jobs"), Some(&1), "{numbers:?}");
+        // The queued delivery job (one per application), run by a worker as in production.
+        let worker = t.start_worker(Duration::from_millis(50));
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while s.receiver.got("/pingboard").is_empty() {
+            assert!(std::time::Instant::now() < deadline, "never delivered");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        worker.stop().await;
+        let got = s.receiver.got("/pingboard");
+        assert_eq!(got.len(), 1);
+        assert_signed(&got[0], &s.secret);
+        assert_eq!(changes(&got[0])[0].0, "group.gained");
+        assert!(s.receiver.got("/wiki").is_empty());
+    }
+);
