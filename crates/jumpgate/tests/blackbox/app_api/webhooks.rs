@@ -720,3 +720,45 @@ on_each_backend!(
         assert!(s.receiver.got("/wiki").is_empty());
     }
 );
+
+on_each_backend!(
+    a_manager_sets_the_webhook_of_their_application_from_its_page,
+    |backend| async move {
+        let (t, _) = world(backend).await;
+        let receiver = Receiver::start().await;
+        t.browser()
+            .login_ok(t.sim.characters()[0].character_id)
+            .await; // the demo's superuser first
+        let manager_character = t.member_character();
+        let manager = t.browser();
+        manager.login_ok(manager_character).await;
+        let cli = Caller::cli("test");
+        let app = t.app.create_app(&cli, "Pingboard").await.unwrap();
+        t.app
+            .add_app_manager(&cli, app, &manager_character.to_string())
+            .await
+            .unwrap();
+        let page = format!("/apps/{app}");
+        let (status, shown) = manager.get_text(&page).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(shown.contains("Add webhook"), "{shown}");
+        let r = manager
+            .post_form(
+                &format!("{page}/webhook"),
+                &[("url", &receiver.url("/hook")), ("enabled", "on")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.text().await.unwrap().contains("data-webhook-secret"));
+        let r = manager
+            .post_form(&format!("{page}/webhook/test"), &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        t.app.deliver_app_webhook(&system(), app).await.unwrap();
+        let got = receiver.got("/hook");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].json()["test"], true);
+        let (_, shown) = manager.get_text(&page).await;
+        assert!(shown.contains("delivered (HTTP 200)"), "{shown}");
+    }
+);
