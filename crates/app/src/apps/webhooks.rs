@@ -142,6 +142,16 @@ impl App {
         Ok(found)
     }
 
+    /// `NotFound` unless `app` has a webhook.
+    async fn require_webhook(&self, app: AppId) -> AppResult<()> {
+        match self.store().app_webhook(app).await? {
+            Some(_) => Ok(()),
+            None => Err(AppError::NotFound(format!(
+                "application #{app} has no webhook yet: set its URL first"
+            ))),
+        }
+    }
+
     /// Sets `app`'s webhook URL and turns it on or off. The first time, a signing secret is
     /// made and returned (shown this once); later its secret stays. The URL is checked
     /// (`check_url`). For `admin.apps`, the application's managers and the command line;
@@ -219,11 +229,7 @@ impl App {
     /// (without the secret). `NotFound` without a webhook.
     pub async fn make_app_webhook_secret(&self, caller: &Caller, app: AppId) -> AppResult<String> {
         self.webhook_app(caller, app).await?;
-        if self.store().app_webhook(app).await?.is_none() {
-            return Err(AppError::NotFound(format!(
-                "application #{app} has no webhook yet: set its URL first"
-            )));
-        }
+        self.require_webhook(app).await?;
         let secret = new_secret();
         let sealed = self
             .keys()
@@ -297,11 +303,7 @@ impl App {
     /// pending. For whoever sets the webhook; audited. `NotFound` without a webhook.
     pub async fn send_app_webhook_test(&self, caller: &Caller, app: AppId) -> AppResult<String> {
         self.webhook_app(caller, app).await?;
-        if self.store().app_webhook(app).await?.is_none() {
-            return Err(AppError::NotFound(format!(
-                "application #{app} has no webhook yet: set its URL first"
-            )));
-        }
+        self.require_webhook(app).await?;
         let event_id = uuid::Uuid::new_v4().to_string();
         let payload = json!({
             "event_id": event_id,
