@@ -162,6 +162,14 @@ const ROWS: &[(&str, Rule)] = &[
     ("apps_overview", Rule::PersonOrHolds(&[APPS])),
     ("app_details", Rule::PersonOrHolds(&[APPS])),
     ("make_app_secret", Rule::PersonOrCli),
+    ("set_app_webhook", Rule::PersonOrHolds(&[APPS])),
+    ("clear_app_webhook", Rule::PersonOrHolds(&[APPS])),
+    ("make_app_webhook_secret", Rule::PersonOrHolds(&[APPS])),
+    ("app_webhook_overview", Rule::PersonOrHolds(&[APPS])),
+    ("retry_app_webhook_delivery", Rule::PersonOrHolds(&[APPS])),
+    ("send_app_webhook_test", Rule::PersonOrHolds(&[APPS])),
+    ("scan_app_webhooks", Rule::Background),
+    ("deliver_app_webhook", Rule::Background),
     // open to anyone
     ("begin_login", Rule::Open),
     ("pending_login", Rule::Open),
@@ -1100,6 +1108,20 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "apps_overview" => app.apps_overview(c()).await.map(drop),
         "app_details" => app.app_details(c(), NO_APP, app.now()).await.map(drop),
         "make_app_secret" => app.make_app_secret(c(), NO_APP).await.map(drop),
+        "set_app_webhook" => app
+            .set_app_webhook(c(), NO_APP, "https://127.0.0.1/hook", true)
+            .await
+            .map(drop),
+        "clear_app_webhook" => app.clear_app_webhook(c(), NO_APP).await.map(drop),
+        "make_app_webhook_secret" => app.make_app_webhook_secret(c(), NO_APP).await.map(drop),
+        "app_webhook_overview" => app.app_webhook_overview(c(), NO_APP).await.map(drop),
+        "retry_app_webhook_delivery" => app
+            .retry_app_webhook_delivery(c(), NO_APP, 1)
+            .await
+            .map(drop),
+        "send_app_webhook_test" => app.send_app_webhook_test(c(), NO_APP).await.map(drop),
+        "scan_app_webhooks" => app.scan_app_webhooks(c()).await.map(drop),
+        "deliver_app_webhook" => app.deliver_app_webhook(c(), NO_APP).await.map(drop),
         _ => return None,
     };
     Some(r)

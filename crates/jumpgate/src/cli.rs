@@ -81,6 +81,24 @@ pub enum AppsCommand {
         #[arg(long = "login")]
         logins: Vec<String>,
     },
+    /// Set an application's webhook URL (turned on; the first time a signing secret is made
+    /// and printed once), turn it off with --off, or remove it with --clear. The URL must be
+    /// https:// to a public address (see `[apps] webhook_allow_private`).
+    Webhook {
+        id: i64,
+        /// The receiver's URL (not with --clear).
+        #[arg(required_unless_present = "clear", conflicts_with = "clear")]
+        url: Option<String>,
+        /// Remove the webhook (deliveries still waiting are marked failed).
+        #[arg(long)]
+        clear: bool,
+        /// Keep the webhook but send nothing.
+        #[arg(long, conflicts_with = "clear")]
+        off: bool,
+    },
+    /// Make a new signing secret for an application's webhook and print it: it is shown this
+    /// once, and deliveries are signed with it from now on.
+    WebhookSecret { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]

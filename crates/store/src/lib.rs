@@ -9,6 +9,7 @@
 mod accounts;
 mod apps;
 pub use accounts::{AccountCharacter, AccountWithCharacters, CharacterDetails, LoginTokenState};
+pub use apps::{DeliveryAttempt, DeliveryOverview};
 mod audit;
 pub mod bulk;
 mod db;

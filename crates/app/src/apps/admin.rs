@@ -62,7 +62,7 @@ impl App {
         }
     }
 
-    async fn app_by_id(&self, app: AppId) -> AppResult<Application> {
+    pub(super) async fn app_by_id(&self, app: AppId) -> AppResult<Application> {
         self.store()
             .apps()
             .await?

@@ -5,7 +5,9 @@
 //! roles and groups the use cases check; its calls are limited and counted (`requests`).
 //! `esi_proxy` passes an application's ESI requests on with a character's token.
 //! `kept` holds what the API reads on every call, so that a call costs no database round trip
-//! while nothing changed.
+//! while nothing changed. `webhooks` (set by managers) and `webhook_delivery` (a periodic scan
+//! and per-application delivery jobs) tell an application when its groups' members change
+//! (ADR 0031).
 
 mod admin;
 mod authenticate;
@@ -16,6 +18,8 @@ mod requests;
 mod secret;
 mod settings;
 mod show;
+pub mod webhook_delivery;
+mod webhooks;
 
 pub use admin::{AppDetails, AppGrant, AppsOverview};
 pub use esi_proxy::{ProxyOutcome, ProxyRefusal, ProxyRequest};
@@ -23,6 +27,7 @@ pub use kept::AppCaches;
 pub use requests::{AppRequestCounter, RequestStatistics};
 pub use settings::AppsSettings;
 pub use show::OwnApplication;
+pub use webhooks::WebhookOverview;
 
 use crate::error::AppError;
 use jumpgate_domain::AppId;

@@ -28,7 +28,7 @@ fn hasher() -> AppResult<Argon2<'static>> {
 }
 
 /// A new secret: 32 random bytes in hexadecimal.
-fn new_secret() -> String {
+pub(super) fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)

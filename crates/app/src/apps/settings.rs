@@ -1,5 +1,5 @@
 //! The `[apps]` section: how many requests an application may make (Neucore's
-//! `rate_limit_app_*` settings).
+//! `rate_limit_app_*` settings), and whether webhooks may go to private addresses.
 
 use jumpgate_domain::apps::rate_limit::RateLimit;
 use time::Duration;
@@ -14,6 +14,10 @@ pub struct AppsSettings {
     pub rate_limit_requests: u32,
     /// The window of the limit, in seconds.
     pub rate_limit_seconds: u32,
+    /// Whether an application's webhook may go to a private, loopback or link-local address
+    /// (and plain http to this machine). Off: webhooks reach public HTTPS addresses only, so
+    /// that a manager cannot aim Jumpgate at the internal network (SSRF). Tests turn it on.
+    pub webhook_allow_private: bool,
 }
 
 impl Default for AppsSettings {
@@ -21,6 +25,7 @@ impl Default for AppsSettings {
         Self {
             rate_limit_requests: 0,
             rate_limit_seconds: 10,
+            webhook_allow_private: false,
         }
     }
 }
@@ -55,6 +60,7 @@ mod tests {
         let s = AppsSettings {
             rate_limit_requests: 50,
             rate_limit_seconds: 10,
+            webhook_allow_private: false,
         };
         assert_eq!(s.rate_limit().map(|l| l.max), Some(50));
         let mut problems = vec![];

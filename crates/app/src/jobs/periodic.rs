@@ -85,6 +85,7 @@ pub fn registry() -> JobRegistry {
         )
     });
     crate::tracking::update::register_jobs(&mut r);
+    crate::apps::webhook_delivery::register_jobs(&mut r);
     r.register(VERIFY_AUDIT, |app, caller, _| async move {
         let check = app.verify_audit_log(&caller).await?;
         Ok::<_, JobError>(JobSummary::new().with("entries", check.summary.entries))
@@ -122,5 +123,6 @@ pub fn schedule(app: &App) -> Vec<Periodic> {
     ];
     periodic.extend(crate::standings::schedule(app));
     periodic.push(crate::tracking::update::periodic());
+    periodic.push(crate::apps::webhook_delivery::periodic());
     periodic
 }

@@ -8,6 +8,7 @@ pub mod bearer;
 pub mod esi_proxy;
 pub mod neucore;
 pub mod rate_limit;
+pub mod webhooks;
 
 use crate::ids::{AccountId, AppId, GroupId};
 use std::collections::BTreeSet;

@@ -1,7 +1,8 @@
-//! `jumpgate apps create|list|secret|grant`: the applications of the application API from the
+//! `jumpgate apps create|list|secret|grant|webhook|webhook-secret`: the applications of the application API from the
 //! command line, for operators who script their setup, also while Jumpgate runs (through the
 //! admin socket on SQLite, like `admin`). Audited as the command line (`cli:apps …`). The
-//! replies go to standard output: `apps secret` prints the secret there once, never to the log.
+//! replies go to standard output: `apps secret` and `apps webhook-secret` print the secret there
+//! once, never to the log.
 
 use crate::admin_socket::AdminRequest;
 use crate::cli::AppsCommand;
@@ -29,6 +30,15 @@ pub enum AppsRequest {
         groups: Vec<String>,
         logins: Vec<String>,
     },
+    /// `url: None`: remove the webhook.
+    Webhook {
+        id: i64,
+        url: Option<String>,
+        enabled: bool,
+    },
+    WebhookSecret {
+        id: i64,
+    },
 }
 
 pub async fn run(settings: &Settings, command: AppsCommand) -> anyhow::Result<()> {
@@ -47,6 +57,17 @@ pub async fn run(settings: &Settings, command: AppsCommand) -> anyhow::Result<()
             groups,
             logins,
         },
+        AppsCommand::Webhook {
+            id,
+            url,
+            clear,
+            off,
+        } => AppsRequest::Webhook {
+            id,
+            url: if clear { None } else { url },
+            enabled: !off,
+        },
+        AppsCommand::WebhookSecret { id } => AppsRequest::WebhookSecret { id },
     };
     let reply = super::admin::ask(settings, AdminRequest::Apps(request)).await?;
     print_reply(&reply);
@@ -103,6 +124,27 @@ pub async fn execute(app: &App, request: &AppsRequest) -> Result<String, AppErro
         }
         AppsRequest::Secret { id } => {
             app.make_app_secret(&Caller::cli("apps secret"), AppId(*id))
+                .await
+        }
+        AppsRequest::Webhook { id, url, enabled } => {
+            let caller = Caller::cli("apps webhook");
+            let Some(url) = url else {
+                app.clear_app_webhook(&caller, AppId(*id)).await?;
+                return Ok(format!("application {id} has no webhook now"));
+            };
+            let secret = app
+                .set_app_webhook(&caller, AppId(*id), url, *enabled)
+                .await?;
+            let state = if *enabled { "on" } else { "off" };
+            Ok(match secret {
+                Some(secret) => format!(
+                    "application {id}'s webhook is {state}; its signing secret (shown once):\n{secret}"
+                ),
+                None => format!("application {id}'s webhook is {state}"),
+            })
+        }
+        AppsRequest::WebhookSecret { id } => {
+            app.make_app_webhook_secret(&Caller::cli("apps webhook-secret"), AppId(*id))
                 .await
         }
         AppsRequest::Grant {

@@ -1263,3 +1263,56 @@ async fn apps_commands_create_grant_and_list_an_application_and_print_its_secret
         );
     }
 }
+
+#[tokio::test]
+async fn apps_webhook_commands_set_the_url_print_the_signing_secret_once_and_clear_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path());
+    registered(&url, 2_112_000_072, "Ada Lovelace").await;
+    let apps = |args: &'static str, allow_private: bool| {
+        let mut command = configured_on(dir.path(), &url);
+        if allow_private {
+            command.env("JUMPGATE__APPS__WEBHOOK_ALLOW_PRIVATE", "true");
+        }
+        async move {
+            let args: Vec<&str> = args.split(' ').collect();
+            run(command, &args).await
+        }
+    };
+    apps("apps create Pingboard", false).await.assert_success();
+    apps("apps webhook 1 http://127.0.0.1:9/hook", false)
+        .await
+        .assert_failure_saying(&["private, loopback or link-local"]);
+    apps("apps webhook-secret 1", false)
+        .await
+        .assert_failure_saying(&["no webhook yet"]);
+    let ran = apps("apps webhook 1 http://127.0.0.1:9/hook", true).await;
+    ran.assert_success();
+    assert!(ran.stdout.contains("webhook is on"), "{}", ran.output());
+    let secret = ran.stdout.trim().lines().last().unwrap().to_owned();
+    assert_eq!(secret.len(), 64, "{}", ran.output());
+    assert!(
+        !ran.stderr.contains(&secret),
+        "the secret never reaches the log"
+    );
+    let ran = apps("apps webhook 1 http://127.0.0.1:9/other --off", true).await;
+    ran.assert_success();
+    assert_eq!(ran.stdout.trim(), "application 1's webhook is off");
+    let ran = apps("apps webhook-secret 1", false).await;
+    ran.assert_success();
+    let new_secret = ran.stdout.trim().to_owned();
+    assert_eq!(new_secret.len(), 64);
+    assert_ne!(new_secret, secret);
+    ran.assert_never_shows(&[&secret]);
+    let ran = apps("apps webhook 1 --clear", false).await;
+    ran.assert_success();
+    assert_eq!(ran.stdout.trim(), "application 1 has no webhook now");
+    let store = open(&url).await;
+    assert!(
+        store
+            .app_webhook(jumpgate_domain::AppId(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -332,6 +332,21 @@ const ROUTES: &[Route] = &[
     ),
     post("/apps/{id}/secret", SignedIn, 404, &[]),
     post("/apps/{id}/delete", Needs(APPS), 404, &[]),
+    post(
+        "/apps/{id}/webhook",
+        SignedIn,
+        404,
+        &[("url", "https://example.org/hook"), ("enabled", "on")],
+    ),
+    post("/apps/{id}/webhook/clear", SignedIn, 404, &[]),
+    post("/apps/{id}/webhook/secret", SignedIn, 404, &[]),
+    post("/apps/{id}/webhook/test", SignedIn, 404, &[]),
+    post(
+        "/apps/{id}/webhook/deliveries/{delivery}/retry",
+        SignedIn,
+        404,
+        &[],
+    ),
     get("/admin/audit", Needs(AUDIT), 200),
     get("/admin/audit.csv", Needs(AUDIT), 200),
     // standings: members
@@ -576,6 +591,7 @@ on_both_backends!(
                     .path
                     .replace("{id}", "999999")
                     .replace("{account}", "999999")
+                    .replace("{delivery}", "999999")
                     .replace("{character}", &character.to_string())
                     .replace("{file}", "app.css");
                 let expected = kind.expected(route);

@@ -1,5 +1,8 @@
-//! Applications (issue 12, ADR 0030): what each may do (`catalogue`) and how many requests each
-//! made per hour (`requests`).
+//! Applications (issue 12, ADR 0030): what each may do (`catalogue`), how many requests each
+//! made per hour (`requests`) and their webhooks (`webhooks`, ADR 0031).
 
 mod catalogue;
 mod requests;
+mod webhooks;
+
+pub use webhooks::{DeliveryAttempt, DeliveryOverview};

@@ -7,6 +7,7 @@ mod support;
 
 mod accounts;
 mod apps;
+mod apps_webhooks;
 mod audit;
 mod bulk;
 mod clock;

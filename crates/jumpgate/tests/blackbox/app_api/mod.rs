@@ -12,6 +12,7 @@ mod esi_tokens;
 mod groups;
 mod openapi;
 mod tracking;
+mod webhooks;
 
 use crate::support::{TestApp, plain_client};
 use base64::Engine;

@@ -52,6 +52,9 @@ pub struct AppPage {
     pub hourly: Vec<Count>,
     pub daily: Vec<Count>,
     pub monthly: Vec<Count>,
+    /// The webhook card, for whoever may set it; `None` inside: no webhook yet.
+    pub shows_webhook: bool,
+    pub webhook: Option<super::webhook::WebhookCard>,
 }
 
 /// The answer to "make a new secret": the secret, this once.
@@ -73,6 +76,11 @@ pub async fn show(
         .app
         .app_details(&viewer.caller, id, state.app.now())
         .await?;
+    let webhook = state
+        .app
+        .app_webhook_overview(&viewer.caller, id)
+        .await?
+        .map(super::webhook::WebhookCard::from_overview);
     let choice = |value: String, label: String, hint: String, checked: bool| Choice {
         value,
         label,
@@ -154,6 +162,8 @@ pub async fn show(
                 requests: *n,
             })
             .collect(),
+        shows_webhook: d.may_edit || d.manages,
+        webhook,
         name: d.app.name,
         layout: viewer.layout,
     })

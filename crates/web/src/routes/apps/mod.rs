@@ -1,10 +1,12 @@
 //! Applications (issue 12, ADR 0030): the list of applications a person administers or manages
 //! with the creation form (`/apps`), and one application's page (`/apps/{id}`) where
 //! administrators choose its roles, groups, EVE logins and managers and its managers make its
-//! secret, with its call statistics. One file per page.
+//! secret, with its call statistics and its webhook card (`webhook`, ADR 0031). One file per
+//! page.
 
 mod app;
 mod list;
+mod webhook;
 
 use crate::WebState;
 use crate::ui::nav::NavItem;
@@ -28,6 +30,14 @@ pub fn router() -> Router<WebState> {
         )
         .route("/apps/{id}/secret", post(app::make_secret))
         .route("/apps/{id}/delete", post(app::delete))
+        .route("/apps/{id}/webhook", post(webhook::set))
+        .route("/apps/{id}/webhook/clear", post(webhook::clear))
+        .route("/apps/{id}/webhook/secret", post(webhook::make_secret))
+        .route("/apps/{id}/webhook/test", post(webhook::send_test))
+        .route(
+            "/apps/{id}/webhook/deliveries/{delivery}/retry",
+            post(webhook::retry),
+        )
 }
 
 /// Application administrators have the page in their menu; managers reach theirs from the
