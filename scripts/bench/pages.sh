@@ -5,6 +5,7 @@
 #
 #   scripts/bench/pages.sh [sqlite|postgres] [seconds per run]
 #   BENCH_ONLY=api scripts/bench/pages.sh ...   (the application API's calls only, no pages)
+#   BENCH_API_ROUNDS=3 ...                      (the API's calls three times: is memory flat?)
 #
 # It builds the release binary and the `bench_pages` example; the example runs the simulated EVE
 # and seeds the database; a real `jumpgate serve` process is then started under
@@ -104,16 +105,27 @@ done < <([ "${BENCH_ONLY:-}" = api ] || sed -n 's/^JUMPGATE_BENCH_PAGE=//p' "$fi
 auth="$(sed -n 's/^JUMPGATE_BENCH_APP_AUTH=//p' "$fixture_log")"
 export APP_CHARACTERS="$(sed -n 's/^JUMPGATE_BENCH_APP_CHARACTERS=//p' "$fixture_log")"
 base="$(sed -n 's/^JUMPGATE_BENCH_PAGE=//p' "$fixture_log" | head -1 | sed -E 's#^(http://[^/]+).*#\1#')"
-measure "GET /api/app/v2/groups/{cid}" -H "Authorization: $auth" -s scripts/bench/app-groups.lua "$base" || true
-measure "POST /api/app/v1/groups (500)" -H "Authorization: $auth" -s scripts/bench/app-groups-bulk.lua "$base" || true
-# Accounts and their characters (app-chars): a character's account (kept, no query), its main
-# (one query), and the bulk calls with the same 500.
-APP_PATH=/api/app/v1/player/ measure "GET /api/app/v1/player/{cid}" -H "Authorization: $auth" -s scripts/bench/app-groups.lua "$base" || true
-APP_PATH=/api/app/v2/main/ measure "GET /api/app/v2/main/{cid}" -H "Authorization: $auth" -s scripts/bench/app-groups.lua "$base" || true
-APP_BULK_PATH=/api/app/v1/characters measure "POST /api/app/v1/characters (500)" -H "Authorization: $auth" -s scripts/bench/app-groups-bulk.lua "$base" || true
-APP_BULK_PATH=/api/app/v1/character-list measure "POST .../character-list (500)" -H "Authorization: $auth" -s scripts/bench/app-groups-bulk.lua "$base" || true
-
+# BENCH_API_ROUNDS=n repeats the API's calls n times (memory that stays flat is the same after
+# each round).
+for round in $(seq 1 "${BENCH_API_ROUNDS:-1}"); do
+    measure "GET /api/app/v2/groups/{cid}" -H "Authorization: $auth" -s scripts/bench/app-groups.lua "$base" || true
+    measure "POST /api/app/v1/groups (500)" -H "Authorization: $auth" -s scripts/bench/app-groups-bulk.lua "$base" || true
+    # Accounts and their characters (app-chars): a character's account (kept, no query), its main
+    # (one query), and the bulk calls with the same 500.
+    APP_PATH=/api/app/v1/player/ measure "GET /api/app/v1/player/{cid}" -H "Authorization: $auth" -s scripts/bench/app-groups.lua "$base" || true
+    APP_PATH=/api/app/v2/main/ measure "GET /api/app/v2/main/{cid}" -H "Authorization: $auth" -s scripts/bench/app-groups.lua "$base" || true
+    APP_BULK_PATH=/api/app/v1/characters measure "POST /api/app/v1/characters (500)" -H "Authorization: $auth" -s scripts/bench/app-groups-bulk.lua "$base" || true
+    APP_BULK_PATH=/api/app/v1/character-list measure "POST .../character-list (500)" -H "Authorization: $auth" -s scripts/bench/app-groups-bulk.lua "$base" || true
+    [ "${BENCH_API_ROUNDS:-1}" = 1 ] || echo "after round $round: $(grep VmRSS "/proc/$serve/status" | tr -s ' ')"
+done
 echo "jumpgate serve after the load: $(grep -E 'VmRSS|VmHWM' "/proc/$serve/status" | tr -s ' ' | paste -sd' ')"
+# Flat memory is memory that comes back once the load is over (ADR 0025: freed memory is given
+# back within about six seconds of quiet, idle SQLite connections drop their page caches every
+# thirty), so it is read again ten and forty seconds later.
+sleep 10
+echo "jumpgate serve 10 s after the load: $(grep VmRSS "/proc/$serve/status" | tr -s ' ')"
+sleep 30
+echo "jumpgate serve 40 s after the load: $(grep VmRSS "/proc/$serve/status" | tr -s ' ')"
 kill -TERM "$serve"
 wait "$timer" || true
 serve=""
