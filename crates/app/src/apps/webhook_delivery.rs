@@ -18,7 +18,7 @@ use jumpgate_domain::apps::webhooks::{self as rules, DeliveryStatus, Seen, Webho
 use jumpgate_domain::{AccountId, AppId, CharacterId, GroupId};
 use jumpgate_store::{DeliveryAttempt, JobSummary, NewJob};
 use serde_json::json;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -139,33 +139,23 @@ impl App {
                 .into_iter()
                 .map(|a| (a.id, a))
                 .collect();
-            let owners = self.store().character_accounts().await?;
-            let mut groups_of: HashMap<AccountId, Vec<GroupId>> = HashMap::new();
-            for (account, group) in self.store().all_group_memberships().await? {
-                groups_of.entry(account).or_default().push(group);
-            }
-            let rules = self.deactivation_rules();
-            let deactivated: HashSet<AccountId> = self
-                .store()
-                .deactivation_episodes()
-                .await?
-                .into_iter()
-                .filter(|(_, e)| rules.state(Some(e)).is_deactivated())
-                .map(|(a, _)| a)
-                .collect();
+            // The application API's kept maps (`apps/directory.rs`, `groups/kept.rs`): read
+            // again only when their change counters moved, so a scan while nothing changed
+            // costs the counters' reads, not every account and membership.
+            let owners = self.character_owners(caller).await?;
+            let groups_of = self.accounts_groups(caller).await?;
+            let deactivation = self.deactivations(caller).await?;
             let names: HashMap<GroupId, String> = self
-                .store()
-                .groups()
+                .group_catalogue(Some(caller))
                 .await?
-                .into_iter()
-                .map(|g| (g.id, g.name))
+                .iter()
+                .map(|g| (g.id, g.name.clone()))
                 .collect();
             let mains: HashMap<AccountId, CharacterId> = self
-                .store()
-                .account_mains()
+                .account_mains(caller)
                 .await?
-                .into_iter()
-                .map(|(a, c, _)| (a, c))
+                .iter()
+                .map(|(a, m)| (*a, m.character))
                 .collect();
             for hook in hooks {
                 let Some(app) = apps.get(&hook.app) else {
@@ -174,7 +164,7 @@ impl App {
                 summary.apps += 1;
                 let now_seen: BTreeSet<Seen> = owners
                     .iter()
-                    .filter(|(_, account)| !deactivated.contains(account))
+                    .filter(|(_, account)| !deactivation(**account).is_deactivated())
                     .flat_map(|(character, account)| {
                         groups_of
                             .get(account)
