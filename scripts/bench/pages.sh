@@ -69,7 +69,10 @@ done
 # Idle is a process at rest: memory freed by the sweep goes back within about six seconds
 # (ADR 0025), so it is read ten seconds after the sweep.
 sleep 10
-echo "jumpgate serve idle: $(grep -E 'VmRSS|VmHWM' "/proc/$serve/status" | tr -s ' ' | paste -sd' ')"
+# What the resident memory is: the program's own (anonymous: heap, stacks) and the binary's and
+# libraries' pages read from disk (file), which the kernel may drop and read again.
+resident() { grep -E 'RssAnon|RssFile' "/proc/$serve/status" | tr -s ' ' | paste -sd' '; }
+echo "jumpgate serve idle: $(grep -E 'VmRSS|VmHWM' "/proc/$serve/status" | tr -s ' ' | paste -sd' ') ($(resident))"
 
 printf '%-28s %5s %12s %10s %10s %8s\n' page conns requests/s p50 p99 errors
 # One row: wrk at 1 and at 16 connections with the given arguments, named $1.
@@ -116,7 +119,7 @@ for round in $(seq 1 "${BENCH_API_ROUNDS:-1}"); do
     APP_PATH=/api/app/v2/main/ measure "GET /api/app/v2/main/{cid}" -H "Authorization: $auth" -s scripts/bench/app-groups.lua "$base" || true
     APP_BULK_PATH=/api/app/v1/characters measure "POST /api/app/v1/characters (500)" -H "Authorization: $auth" -s scripts/bench/app-groups-bulk.lua "$base" || true
     APP_BULK_PATH=/api/app/v1/character-list measure "POST .../character-list (500)" -H "Authorization: $auth" -s scripts/bench/app-groups-bulk.lua "$base" || true
-    [ "${BENCH_API_ROUNDS:-1}" = 1 ] || echo "after round $round: $(grep VmRSS "/proc/$serve/status" | tr -s ' ')"
+    [ "${BENCH_API_ROUNDS:-1}" = 1 ] || echo "after round $round: $(grep VmRSS "/proc/$serve/status" | tr -s ' ') ($(resident))"
 done
 echo "jumpgate serve after the load: $(grep -E 'VmRSS|VmHWM' "/proc/$serve/status" | tr -s ' ' | paste -sd' ')"
 # Flat memory is memory that comes back once the load is over (ADR 0025: freed memory is given
@@ -125,7 +128,7 @@ echo "jumpgate serve after the load: $(grep -E 'VmRSS|VmHWM' "/proc/$serve/statu
 sleep 10
 echo "jumpgate serve 10 s after the load: $(grep VmRSS "/proc/$serve/status" | tr -s ' ')"
 sleep 30
-echo "jumpgate serve 40 s after the load: $(grep VmRSS "/proc/$serve/status" | tr -s ' ')"
+echo "jumpgate serve 40 s after the load: $(grep VmRSS "/proc/$serve/status" | tr -s ' ') ($(resident))"
 kill -TERM "$serve"
 wait "$timer" || true
 serve=""

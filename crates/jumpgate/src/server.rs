@@ -173,6 +173,9 @@ pub async fn start(
             app.clone(),
             shutdown.clone(),
         )));
+        tasks.push(tokio::spawn(jumpgate_web::metrics::keep_bounded(
+            shutdown.clone(),
+        )));
         let mut shutdown = shutdown.clone();
         let limits = settings.server.clone();
         tasks.push(tokio::spawn(async move {

@@ -22,6 +22,7 @@ use jumpgate_domain::{AccountId, AllianceId, CharacterId, CorporationId, GroupId
 use jumpgate_store::{AllianceInfo, CorporationInfo};
 use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
+use std::sync::Arc;
 
 /// The most ids (characters, corporations, alliances) one call may ask about.
 pub const MAX_CHARACTERS_PER_CALL: usize = 1000;
@@ -41,7 +42,7 @@ pub struct NamedCharacter {
 pub struct CharacterGroups {
     pub character: NamedCharacter,
     /// Empty while the account is deactivated.
-    pub groups: Vec<Group>,
+    pub groups: SeenGroups,
     pub deactivation: Deactivation,
 }
 
@@ -53,7 +54,55 @@ pub struct OrganisationGroups<Id> {
     /// `None` for one only a group's rules name, whose name was never read from EVE.
     pub name: Option<String>,
     pub ticker: Option<String>,
-    pub groups: Vec<Group>,
+    pub groups: SeenGroups,
+}
+
+/// Groups of the catalogue an answer names, by their places in it, in the catalogue's order (by
+/// name): every call of every tool names groups, and a copy of each (its rules, managers and
+/// permissions) per character of a bulk answer cost more than the rest of the call.
+#[derive(Debug, Clone)]
+pub struct SeenGroups {
+    catalogue: Arc<Vec<Group>>,
+    at: Vec<usize>,
+}
+
+impl SeenGroups {
+    /// No group.
+    fn none() -> Self {
+        Self {
+            catalogue: Arc::default(),
+            at: Vec::new(),
+        }
+    }
+
+    /// The groups of `catalogue` for which `wanted` says yes.
+    fn of(catalogue: &Arc<Vec<Group>>, wanted: impl Fn(&Group) -> bool) -> Self {
+        Self {
+            at: (catalogue.iter().enumerate())
+                .filter(|(_, g)| wanted(g))
+                .map(|(at, _)| at)
+                .collect(),
+            catalogue: catalogue.clone(),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Group> {
+        self.at.iter().filter_map(|at| self.catalogue.get(*at))
+    }
+
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+}
+
+impl PartialEq for SeenGroups {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
 }
 
 /// `Invalid` for more than `MAX_CHARACTERS_PER_CALL` character ids: one call may not make
@@ -131,15 +180,43 @@ fn at_most_per_call(what: &str, asked: usize) -> AppResult<()> {
 
 /// The groups of `catalogue` (in its order) that `app` sees and `wanted` says yes to.
 fn seen_groups(
-    catalogue: &[Group],
+    catalogue: &Arc<Vec<Group>>,
     app: &Application,
     wanted: impl Fn(&Group) -> bool,
-) -> Vec<Group> {
-    catalogue
+) -> SeenGroups {
+    SeenGroups::of(catalogue, |g| app.groups.contains(&g.id) && wanted(g))
+}
+
+/// `account`'s groups (of `memberships`) that `app` sees, in the catalogue's order; none when
+/// `deactivation` says so. Every call of every tool comes here: the account's few groups the
+/// application sees, then those in the catalogue's order, stopping once all are found.
+fn groups_seen_by(
+    app: &Application,
+    memberships: &HashMap<AccountId, Vec<GroupId>>,
+    catalogue: &Arc<Vec<Group>>,
+    account: AccountId,
+    deactivation: Deactivation,
+) -> SeenGroups {
+    let held = match memberships.get(&account) {
+        Some(held) if !deactivation.is_deactivated() => held,
+        _ => return SeenGroups::none(),
+    };
+    let seen: Vec<GroupId> = held
         .iter()
-        .filter(|g| app.groups.contains(&g.id) && wanted(g))
-        .cloned()
-        .collect()
+        .filter(|g| app.groups.contains(g))
+        .copied()
+        .collect();
+    if seen.is_empty() {
+        return SeenGroups::none();
+    }
+    SeenGroups {
+        at: (catalogue.iter().enumerate())
+            .filter(|(_, g)| seen.binary_search(&g.id).is_ok())
+            .take(seen.len())
+            .map(|(at, _)| at)
+            .collect(),
+        catalogue: catalogue.clone(),
+    }
 }
 
 impl App {
@@ -150,7 +227,7 @@ impl App {
         &self,
         caller: &Caller,
         character: CharacterId,
-    ) -> AppResult<Vec<Group>> {
+    ) -> AppResult<SeenGroups> {
         let app = caller.require_app_role(AppRole::Groups)?;
         let owners = self.character_owners(caller).await?;
         let account = *owners.get(&character).ok_or_else(character_not_found)?;
@@ -177,7 +254,12 @@ impl App {
             .filter(|c| owners.contains_key(c) && seen.insert(*c))
             .collect();
         let named = self.named_characters(&known).await?;
+        // Every map is read once for the whole call: the counters behind them are read again
+        // after any write of this process (the workers lease jobs every two seconds), and a
+        // read per character then cost 500 round trips (docs/benchmarks.md).
         let deactivation = self.deactivations(caller).await?;
+        let memberships = self.accounts_groups(caller).await?;
+        let catalogue = self.group_catalogue(Some(caller)).await?;
         let mut out = Vec::with_capacity(known.len());
         for id in known {
             let (Some(account), Some(character)) = (owners.get(&id), named.get(&id)) else {
@@ -186,7 +268,7 @@ impl App {
             let state = deactivation(*account);
             out.push(CharacterGroups {
                 character: character.clone(),
-                groups: self.visible_groups(caller, app, *account, state).await?,
+                groups: groups_seen_by(app, &memberships, &catalogue, *account, state),
                 deactivation: state,
             });
         }
@@ -200,7 +282,7 @@ impl App {
         &self,
         caller: &Caller,
         corporation: CorporationId,
-    ) -> AppResult<Vec<Group>> {
+    ) -> AppResult<SeenGroups> {
         let app = caller.require_app_role(AppRole::Groups)?;
         self.organisation_groups(caller, app, corporation).await
     }
@@ -210,7 +292,7 @@ impl App {
         &self,
         caller: &Caller,
         alliance: AllianceId,
-    ) -> AppResult<Vec<Group>> {
+    ) -> AppResult<SeenGroups> {
         let app = caller.require_app_role(AppRole::Groups)?;
         self.organisation_groups(caller, app, alliance).await
     }
@@ -250,7 +332,7 @@ impl App {
         character: Option<CharacterId>,
         corporation: Option<CorporationId>,
         alliance: Option<AllianceId>,
-    ) -> AppResult<Vec<Group>> {
+    ) -> AppResult<SeenGroups> {
         let app = caller.require_app_role(AppRole::Groups)?;
         if let Some(character) = character {
             let owners = self.character_owners(caller).await?;
@@ -265,13 +347,13 @@ impl App {
         let mut groups = seen_groups(&catalogue, app, |g| {
             corporation.is_some_and(|c| c.gives(&g.rules))
         });
-        for g in seen_groups(&catalogue, app, |g| {
+        let by_alliance = seen_groups(&catalogue, app, |g| {
             alliance.is_some_and(|a| a.gives(&g.rules))
-        }) {
-            if !groups.iter().any(|held| held.id == g.id) {
-                groups.push(g);
-            }
-        }
+        });
+        let not_yet: Vec<usize> = (by_alliance.at.into_iter())
+            .filter(|at| !groups.at.contains(at))
+            .collect();
+        groups.at.extend(not_yet);
         Ok(groups)
     }
 
@@ -315,7 +397,7 @@ impl App {
         caller: &Caller,
         app: &Application,
         organisation: O,
-    ) -> AppResult<Vec<Group>> {
+    ) -> AppResult<SeenGroups> {
         let catalogue = self.group_catalogue(Some(caller)).await?;
         let named_by_rules = catalogue.iter().any(|g| organisation.gives(&g.rules));
         if !named_by_rules && O::names(self, &[organisation]).await?.is_empty() {
@@ -367,31 +449,16 @@ impl App {
         app: &Application,
         account: AccountId,
         deactivation: Deactivation,
-    ) -> AppResult<Vec<Group>> {
-        if deactivation.is_deactivated() {
-            return Ok(Vec::new());
-        }
+    ) -> AppResult<SeenGroups> {
         let memberships = self.accounts_groups(caller).await?;
-        let Some(held) = memberships.get(&account) else {
-            return Ok(Vec::new());
-        };
-        // Every call of every tool comes here: the account's few groups the application sees,
-        // then those in the catalogue's order (by name), stopping once all are found.
-        let seen: Vec<GroupId> = held
-            .iter()
-            .filter(|g| app.groups.contains(g))
-            .copied()
-            .collect();
-        if seen.is_empty() {
-            return Ok(Vec::new());
-        }
         let catalogue = self.group_catalogue(Some(caller)).await?;
-        Ok(catalogue
-            .iter()
-            .filter(|g| seen.binary_search(&g.id).is_ok())
-            .take(seen.len())
-            .cloned()
-            .collect())
+        Ok(groups_seen_by(
+            app,
+            &memberships,
+            &catalogue,
+            account,
+            deactivation,
+        ))
     }
 
     /// `characters` with their names and organisations, in three queries.

@@ -102,7 +102,7 @@ pub(super) async fn character_groups(
         .app
         .character_groups_for_app(&caller, CharacterId(id))
         .await?;
-    Ok(Json(groups(&found)))
+    Ok(Json(groups(found.iter())))
 }
 
 /// Return groups of multiple players, identified by one of their character IDs.
@@ -191,7 +191,7 @@ pub(super) async fn corporation_groups(
     let not_found = || AppError::NotFound("Corporation not found.".to_owned()).into();
     let id = CorporationId(path_id(&cid, not_found)?);
     let found = state.app.corporation_groups_for_app(&caller, id).await?;
-    Ok(Json(groups(&found)))
+    Ok(Json(groups(found.iter())))
 }
 
 /// Return groups of multiple corporations.
@@ -270,7 +270,7 @@ pub(super) async fn alliance_groups(
     let not_found = || AppError::NotFound("Alliance not found.".to_owned()).into();
     let id = AllianceId(path_id(&aid, not_found)?);
     let found = state.app.alliance_groups_for_app(&caller, id).await?;
-    Ok(Json(groups(&found)))
+    Ok(Json(groups(found.iter())))
 }
 
 /// Return groups of multiple alliances.
@@ -333,7 +333,7 @@ pub(super) async fn groups_with_fallback(
             query_id(&query, "alliance").map(AllianceId),
         )
         .await?;
-    Ok(Json(groups(&found)))
+    Ok(Json(groups(found.iter())))
 }
 
 /// Returns the main character IDs from all group members.

@@ -42,8 +42,8 @@ impl From<&Group> for GroupJson {
     }
 }
 
-pub fn groups(groups: &[Group]) -> Vec<GroupJson> {
-    groups.iter().map(GroupJson::from).collect()
+pub fn groups<'a>(groups: impl IntoIterator<Item = &'a Group>) -> Vec<GroupJson> {
+    groups.into_iter().map(GroupJson::from).collect()
 }
 
 // Name and ticker are `null` for an alliance only a group's rules name (its name never read
@@ -82,7 +82,7 @@ impl From<&OrganisationGroups<AllianceId>> for AllianceJson {
             id: o.id.get(),
             name: o.name.clone(),
             ticker: o.ticker.clone(),
-            groups: Some(groups(&o.groups)),
+            groups: Some(groups(o.groups.iter())),
         }
     }
 }
@@ -130,7 +130,7 @@ impl From<&OrganisationGroups<CorporationId>> for CorporationJson {
             name: o.name.clone(),
             ticker: o.ticker.clone(),
             alliance: None,
-            groups: Some(groups(&o.groups)),
+            groups: Some(groups(o.groups.iter())),
         }
     }
 }
@@ -174,7 +174,7 @@ impl From<&CharacterGroups> for CharacterGroupsJson {
     fn from(c: &CharacterGroups) -> Self {
         Self {
             character: NamedCharacterJson::from(&c.character),
-            groups: groups(&c.groups),
+            groups: groups(c.groups.iter()),
             deactivated: c.deactivation.as_str(),
         }
     }
@@ -289,7 +289,7 @@ impl From<&OwnApplication> for AppJson {
         Self {
             id: o.app.id.get(),
             name: o.app.name.clone(),
-            groups: groups(&o.groups),
+            groups: groups(o.groups.iter()),
             roles: o.app.all_roles().iter().map(|r| r.as_str()).collect(),
             eve_logins: o
                 .eve_logins
