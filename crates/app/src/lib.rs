@@ -88,6 +88,8 @@ struct Inner {
     roles: roles::kept::RoleCaches,
     /// What the application API reads on every call, and each application's calls.
     apps: apps::AppCaches,
+    /// The audit log's entries its page read (they never change).
+    audit_entries: audit::kept::KeptEntries,
     /// The jobs page's reads, for a moment and while this process began no write.
     job_overviews: jobs::admin::JobOverviewCache,
     /// When the database last answered the readiness probe.
@@ -142,6 +144,7 @@ impl App {
                 groups: groups::GroupCaches::default(),
                 roles: roles::kept::RoleCaches::default(),
                 apps: apps::AppCaches::default(),
+                audit_entries: audit::kept::KeptEntries::default(),
                 job_overviews: jobs::admin::JobOverviewCache::with_max_age(
                     jobs::admin::JOB_OVERVIEWS_KEPT,
                     Some(jobs::admin::JOB_OVERVIEW_MAX_AGE),

@@ -241,6 +241,10 @@ const ROWS: &[(&str, Rule)] = &[
         Rule::Holds(&[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT]),
     ),
     (
+        "audit_page",
+        Rule::Holds(&[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT]),
+    ),
+    (
         "audit_reference",
         Rule::Holds(&[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT]),
     ),
@@ -735,7 +739,20 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
             )
             .await
             .map(drop),
-        "audit_names" => app.audit_names(c(), &[]).await.map(drop),
+        "audit_names" => app
+            .audit_names(c(), &[] as &[jumpgate_domain::audit::AuditEntry])
+            .await
+            .map(drop),
+        "audit_page" => app
+            .audit_page(
+                c(),
+                AuditFilter {
+                    limit: 10,
+                    ..AuditFilter::default()
+                },
+            )
+            .await
+            .map(drop),
         "audit_reference" => app.audit_reference(c(), "account:1", true).await.map(drop),
         "grant_superuser" => app.grant_superuser(c(), "Nobody Atall").await.map(drop),
         "rotate_token_keys" => app

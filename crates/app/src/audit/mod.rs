@@ -3,10 +3,11 @@
 //!
 //! Its tamper evidence (ADR 0016): `key` (where the chain key comes from), `check` (the
 //! `verify-audit` job and `audit verify`), `anchor` (what a check leaves outside the database).
-//! `names`: the log shown by name.
+//! `names`: the log shown by name; `kept`: its entries kept by id for the page.
 
 pub mod anchor;
 pub mod check;
+pub mod kept;
 pub mod key;
 pub mod names;
 
@@ -42,19 +43,27 @@ impl App {
     pub async fn audit_entries(
         &self,
         caller: &Caller,
-        mut filter: AuditFilter,
+        filter: AuditFilter,
     ) -> AppResult<Vec<AuditEntry>> {
-        caller.require_any(&[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT])?;
-        if !caller.allows(Permission::ADMIN_AUDIT)
-            && !filter
-                .action_prefix
-                .as_deref()
-                .is_some_and(|a| a.starts_with(STANDINGS_PREFIX))
-        {
-            filter.action_prefix = Some(STANDINGS_PREFIX.to_owned());
-        }
+        let filter = readable(caller, filter)?;
         Ok(self.store().audit_entries(&filter).await?)
     }
+}
+
+/// `filter` narrowed to what `caller` may read: everything with `admin.audit`; with
+/// `standings.audit`, only actions starting with `standings.` (any other action filter is
+/// narrowed to that); nothing without either.
+fn readable(caller: &Caller, mut filter: AuditFilter) -> AppResult<AuditFilter> {
+    caller.require_any(&[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT])?;
+    if !caller.allows(Permission::ADMIN_AUDIT)
+        && !filter
+            .action_prefix
+            .as_deref()
+            .is_some_and(|a| a.starts_with(STANDINGS_PREFIX))
+    {
+        filter.action_prefix = Some(STANDINGS_PREFIX.to_owned());
+    }
+    Ok(filter)
 }
 
 /// Appends one entry inside `tx`, so that it commits with the change it records or not at all.

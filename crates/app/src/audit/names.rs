@@ -10,6 +10,7 @@ use jumpgate_domain::audit::{Actor, AuditEntry};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::{AccountId, CharacterId, StateId};
 use jumpgate_store::AuditNameIds;
+use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap};
 
 /// What one actor or target of an entry is.
@@ -103,15 +104,15 @@ impl App {
     pub async fn audit_names(
         &self,
         caller: &Caller,
-        entries: &[AuditEntry],
+        entries: &[impl Borrow<AuditEntry>],
     ) -> AppResult<AuditNames> {
         caller.require_any(&[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT])?;
         let mut wanted: HashMap<&str, BTreeSet<i64>> = HashMap::new();
-        let actors: Vec<String> = entries.iter().map(|e| e.actor.to_text()).collect();
+        let actors: Vec<String> = entries.iter().map(|e| e.borrow().actor.to_text()).collect();
         for text in actors
             .iter()
             .map(String::as_str)
-            .chain(entries.iter().map(|e| e.target.as_str()))
+            .chain(entries.iter().map(|e| e.borrow().target.as_str()))
         {
             if let Some((kind, id)) = reference(text) {
                 wanted.entry(kind).or_default().insert(id);

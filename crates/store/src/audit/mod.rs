@@ -9,7 +9,7 @@ pub use names::{AuditNameIds, AuditNameRows, NamedCharacter};
 
 pub(crate) use group_commit::AuditChain;
 
-use crate::db::{Cols, Db, DbTime, Dialects, Limit, on_conn, on_db};
+use crate::db::{Cols, Db, DbTime, Dialects, IdList, Limit, on_conn, on_db};
 use crate::support::json;
 use crate::{AuditFilter, Result, StoreError};
 use crate::{Store, Transaction};
@@ -32,6 +32,16 @@ fn chain_contended() -> StoreError {
          place in the chain taken"
     ))
 }
+
+/// Entries by id: only "is in the list bound as `$1`" differs between the backends.
+const BY_IDS: Dialects = Dialects {
+    sqlite: concatcp!(
+        "SELECT ",
+        AUDIT_COLS,
+        " FROM audit_log WHERE id IN (SELECT value FROM json_each($1))"
+    ),
+    postgres: concatcp!("SELECT ", AUDIT_COLS, " FROM audit_log WHERE id = ANY($1)"),
+};
 
 /// The id and hash of the newest entry, which the next one links to.
 const CHAIN_HEAD: &str = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1";
@@ -84,10 +94,17 @@ impl Store {
     /// Entries matching the filter, newest first. `since` and `until` are both inclusive; a
     /// limit of 0 or less means no limit.
     pub async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
-        on_db!(self, |db| sqlx::query(concatcp!(
-            "SELECT ",
-            AUDIT_COLS,
-            " FROM audit_log
+        let ids = self.audit_entry_ids(f).await?;
+        let mut entries = self.audit_entries_by_ids(&ids).await?;
+        entries.sort_unstable_by_key(|e| std::cmp::Reverse(e.id));
+        Ok(entries)
+    }
+
+    /// The ids of the entries matching the filter, newest first (as `audit_entries`). Entries
+    /// never change once written, so a reader that kept some by id reads only the others.
+    pub async fn audit_entry_ids(&self, f: &AuditFilter) -> Result<Vec<i64>> {
+        Ok(on_db!(self, |db| sqlx::query_scalar(
+            "SELECT id FROM audit_log
               WHERE (CAST($1 AS TEXT) IS NULL OR actor = $1)
                 AND (CAST($2 AS TEXT) IS NULL OR substr(action, 1, length($2)) = $2)
                 AND (CAST($3 AS TEXT) IS NULL OR target = $3)
@@ -95,7 +112,7 @@ impl Store {
                 AND (CAST($5 AS TIMESTAMPTZ) IS NULL OR at <= $5)
                 AND (CAST($7 AS BIGINT) IS NULL OR id < $7)
               ORDER BY id DESC LIMIT $6"
-        ))
+        )
         .bind(&f.actor)
         .bind(&f.action_prefix)
         .bind(&f.target)
@@ -104,10 +121,21 @@ impl Store {
         .bind(Limit::positive_or_all(f.limit))
         .bind(f.before)
         .fetch_all(db.reader())
-        .await?
-        .iter()
-        .map(read_audit)
-        .collect())
+        .await?))
+    }
+
+    /// The entries with these ids that exist, in no particular order.
+    pub async fn audit_entries_by_ids(&self, ids: &[i64]) -> Result<Vec<AuditEntry>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_db!(self, |db| sqlx::query(db.sql(&BY_IDS))
+            .bind(IdList::new(ids.iter().copied()))
+            .fetch_all(db.reader())
+            .await?
+            .iter()
+            .map(read_audit)
+            .collect())
     }
 
     /// Entries with `id > after_id` in id order, for chain verification and export.

@@ -234,7 +234,7 @@ pub async fn list(
     authorise(&viewer, &mut q)?;
     let entries = state
         .app
-        .audit_entries(
+        .audit_page(
             &viewer.caller,
             resolved_filter(&state, &viewer, &q, READ_PER_PAGE).await?,
         )
