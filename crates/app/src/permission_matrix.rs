@@ -729,30 +729,12 @@ async fn call(name: &str, w: &World, caller: Option<&Caller>) -> Option<AppResul
         "retry_job" => app.retry_job(c(), JobId(nobody)).await,
         "run_periodic_now" => app.run_periodic_now(c(), "no-such-job").await.map(drop),
         "reset_safety_valve" => app.reset_safety_valve(c()).await,
-        "audit_entries" => app
-            .audit_entries(
-                c(),
-                AuditFilter {
-                    limit: 10,
-                    ..AuditFilter::default()
-                },
-            )
-            .await
-            .map(drop),
+        "audit_entries" => app.audit_entries(c(), ten_entries()).await.map(drop),
         "audit_names" => app
             .audit_names(c(), &[] as &[jumpgate_domain::audit::AuditEntry])
             .await
             .map(drop),
-        "audit_page" => app
-            .audit_page(
-                c(),
-                AuditFilter {
-                    limit: 10,
-                    ..AuditFilter::default()
-                },
-            )
-            .await
-            .map(drop),
+        "audit_page" => app.audit_page(c(), ten_entries()).await.map(drop),
         "audit_reference" => app.audit_reference(c(), "account:1", true).await.map(drop),
         "grant_superuser" => app.grant_superuser(c(), "Nobody Atall").await.map(drop),
         "rotate_token_keys" => app
@@ -1259,4 +1241,12 @@ fn every_public_method_of_app_has_a_row() {
         stale.is_empty(),
         "ROWS names methods App no longer has: {stale:?}"
     );
+}
+
+/// The newest ten audit entries.
+fn ten_entries() -> AuditFilter {
+    AuditFilter {
+        limit: 10,
+        ..AuditFilter::default()
+    }
 }
