@@ -89,14 +89,6 @@ impl SeenGroups {
     pub fn iter(&self) -> impl Iterator<Item = &Group> {
         self.at.iter().filter_map(|at| self.catalogue.get(*at))
     }
-
-    pub fn len(&self) -> usize {
-        self.at.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.at.is_empty()
-    }
 }
 
 impl PartialEq for SeenGroups {
