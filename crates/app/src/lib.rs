@@ -90,6 +90,7 @@ struct Inner {
     apps: apps::AppCaches,
     /// The audit log's entries its page read (they never change).
     audit_entries: audit::kept::KeptEntries,
+    audit_names: audit::names::KeptNames,
     /// The jobs page's reads, for a moment and while this process began no write.
     job_overviews: jobs::admin::JobOverviewCache,
     /// When the database last answered the readiness probe.
@@ -145,6 +146,7 @@ impl App {
                 roles: roles::kept::RoleCaches::default(),
                 apps: apps::AppCaches::default(),
                 audit_entries: audit::kept::KeptEntries::default(),
+                audit_names: audit::names::KeptNames::default(),
                 job_overviews: jobs::admin::JobOverviewCache::with_max_age(
                     jobs::admin::JOB_OVERVIEWS_KEPT,
                     Some(jobs::admin::JOB_OVERVIEW_MAX_AGE),

@@ -76,6 +76,8 @@ pub struct Shared {
     pub(crate) entries_rows: Arc<routes::standings::entries::EntriesRowsCache>,
     /// The accounts list's rows as HTML, kept per list read.
     pub(crate) users_rows: Arc<routes::accounts::users::UsersRowsCache>,
+    /// The audit log's rows as HTML, kept per read of the names they show.
+    pub(crate) audit_rows: Arc<routes::audit::log::AuditRowsCache>,
     /// The character search's tables as HTML, kept per list read.
     pub(crate) characters_tables: Arc<routes::accounts::characters::CharactersTablesCache>,
 }
@@ -88,6 +90,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         approval_rows: Arc::default(),
         sync_admin_rows: Arc::default(),
         users_rows: Arc::default(),
+        audit_rows: Arc::default(),
         entries_rows: Arc::default(),
         characters_tables: Arc::default(),
     }));

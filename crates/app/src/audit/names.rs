@@ -1,7 +1,13 @@
 //! The audit log by name: the people and things its entries name as `account:12`,
-//! `character:2114354743`, `entity:99000001` or `state:3`, looked up in one read per page
-//! (`Store::audit_names`), and names typed into its filters turned back into those ids. The
-//! entries themselves keep ids: names change, ids do not.
+//! `character:2114354743`, `entity:99000001` or `state:3`, and names typed into its filters
+//! turned back into those ids. The entries themselves keep ids: names change, ids do not.
+//!
+//! The names a view needs are kept between views while the change counters that follow them
+//! (`account_list`: characters' names and accounts, accounts' mains; `standings`: the standings
+//! entities; `states`) stay where they were: the log is read page after page with the same few
+//! hundred people and things in it, and looking them up was one of a view's two reads
+//! (docs/benchmarks.md, "The audit log"). Only ids not asked about before are read
+//! (`Store::audit_names`, one statement), and an id that was not found is remembered as such.
 
 use crate::App;
 use crate::caller::Caller;
@@ -9,45 +15,61 @@ use crate::error::{AppError, AppResult};
 use jumpgate_domain::audit::{Actor, AuditEntry};
 use jumpgate_domain::permissions::Permission;
 use jumpgate_domain::{AccountId, CharacterId, StateId};
-use jumpgate_store::AuditNameIds;
-use std::borrow::Borrow;
+use jumpgate_store::{AuditNameIds, AuditNameRows};
+use std::borrow::{Borrow, Cow};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
-/// What one actor or target of an entry is.
+/// What one actor or target of an entry is, borrowed from the entry and the kept names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Named {
+pub enum Named<'a> {
     /// A person's account, by its main character when it has one.
     Account {
         id: AccountId,
-        main: Option<(CharacterId, String)>,
+        main: Option<(CharacterId, &'a str)>,
     },
     /// A character Jumpgate knows, with the account it is on.
     Character {
         id: CharacterId,
-        name: String,
+        name: &'a str,
         account: AccountId,
     },
     /// A standings entity (character, corporation or alliance) by the name its entry gives.
     Entity {
         id: i64,
-        kind: String,
-        name: String,
+        kind: &'a str,
+        name: &'a str,
     },
     State {
         id: StateId,
-        name: String,
+        name: &'a str,
     },
     /// Anything else (a job, a token, background work, an id no longer known): as written.
-    Other(String),
+    Other(Cow<'a, str>),
 }
 
-/// The names an entry list needs.
-#[derive(Debug, Default)]
+/// The change counters the names follow, as `App::change_counters_seen_by` names them.
+const FOLLOWED: [&str; 3] = ["account_list", "standings", "states"];
+
+/// More ids than this asked about and the kept names start again from nothing: they hold what
+/// views named, which an operator paging through years of log could make large.
+const IDS_KEPT: usize = 20_000;
+
+/// Names by id, and which ids were asked about: `None` is an id that was asked about and not
+/// found (an account without a main, a character no longer known).
+#[derive(Debug, Default, Clone)]
 pub struct AuditNames {
     accounts: HashMap<AccountId, Option<(CharacterId, String)>>,
-    characters: HashMap<CharacterId, (String, AccountId)>,
-    entities: HashMap<i64, (String, String)>,
-    states: HashMap<StateId, String>,
+    characters: HashMap<CharacterId, Option<(String, AccountId)>>,
+    entities: HashMap<i64, Option<(String, String)>>,
+    /// Every state, once any entry named one (there are few).
+    states: Option<HashMap<StateId, String>>,
+}
+
+/// The names kept between views, with the counters they were read at.
+#[derive(Default)]
+pub struct KeptNames {
+    kept: Mutex<Option<([i64; FOLLOWED.len()], Arc<AuditNames>)>>,
 }
 
 /// `kind:id` split, the id a number.
@@ -57,44 +79,122 @@ fn reference(text: &str) -> Option<(&str, i64)> {
 }
 
 impl AuditNames {
-    pub fn actor(&self, actor: &Actor) -> Named {
-        self.target(&actor.to_text())
+    pub fn actor<'a>(&'a self, actor: &'a Actor) -> Named<'a> {
+        match actor {
+            Actor::Account(id) => self.account(AccountId(*id)),
+            other => Named::Other(Cow::Owned(other.to_text())),
+        }
     }
 
-    pub fn target(&self, target: &str) -> Named {
-        let other = || Named::Other(target.to_owned());
+    fn account(&self, id: AccountId) -> Named<'_> {
+        Named::Account {
+            id,
+            main: self
+                .accounts
+                .get(&id)
+                .and_then(Option::as_ref)
+                .map(|(c, name)| (*c, name.as_str())),
+        }
+    }
+
+    pub fn target<'a>(&'a self, target: &'a str) -> Named<'a> {
+        let other = || Named::Other(Cow::Borrowed(target));
         let Some((kind, id)) = reference(target) else {
             return other();
         };
         match kind {
-            "account" => Named::Account {
-                id: AccountId(id),
-                main: self.accounts.get(&AccountId(id)).cloned().flatten(),
-            },
-            "character" => match self.characters.get(&CharacterId(id)) {
+            "account" => self.account(AccountId(id)),
+            "character" => match self
+                .characters
+                .get(&CharacterId(id))
+                .and_then(Option::as_ref)
+            {
                 Some((name, account)) => Named::Character {
                     id: CharacterId(id),
-                    name: name.clone(),
+                    name,
                     account: *account,
                 },
                 None => other(),
             },
-            "entity" => match self.entities.get(&id) {
-                Some((kind, name)) => Named::Entity {
-                    id,
-                    kind: kind.clone(),
-                    name: name.clone(),
-                },
+            "entity" => match self.entities.get(&id).and_then(Option::as_ref) {
+                Some((kind, name)) => Named::Entity { id, kind, name },
                 None => other(),
             },
-            "state" => match self.states.get(&StateId(id)) {
+            "state" => match self.states.as_ref().and_then(|s| s.get(&StateId(id))) {
                 Some(name) => Named::State {
                     id: StateId(id),
-                    name: name.clone(),
+                    name,
                 },
                 None => other(),
             },
             _ => other(),
+        }
+    }
+
+    /// Of the ids `entries` name, those not asked about yet.
+    fn missing(&self, entries: &[impl Borrow<AuditEntry>]) -> AuditNameIds {
+        let mut wanted: HashMap<&str, BTreeSet<i64>> = HashMap::new();
+        for e in entries {
+            let e = e.borrow();
+            if let Actor::Account(id) = e.actor {
+                wanted.entry("account").or_default().insert(id);
+            }
+            if let Some((kind, id)) = reference(&e.target) {
+                wanted.entry(kind).or_default().insert(id);
+            }
+        }
+        let mut ids = |kind: &str| wanted.remove(kind).unwrap_or_default().into_iter();
+        AuditNameIds {
+            accounts: ids("account")
+                .map(AccountId)
+                .filter(|a| !self.accounts.contains_key(a))
+                .collect(),
+            characters: ids("character")
+                .map(CharacterId)
+                .filter(|c| !self.characters.contains_key(c))
+                .collect(),
+            entities: ids("entity")
+                .filter(|e| !self.entities.contains_key(e))
+                .collect(),
+            states: self.states.is_none() && ids("state").next().is_some(),
+        }
+    }
+
+    /// How many ids were asked about.
+    fn len(&self) -> usize {
+        self.accounts.len()
+            + self.characters.len()
+            + self.entities.len()
+            + self.states.as_ref().map_or(0, HashMap::len)
+    }
+
+    /// What a read of `asked` found: each asked id is known from now on, found or not.
+    fn add(&mut self, asked: &AuditNameIds, found: AuditNameRows) {
+        for id in &asked.accounts {
+            self.accounts.insert(*id, None);
+        }
+        for id in &asked.characters {
+            self.characters.insert(*id, None);
+        }
+        for id in &asked.entities {
+            self.entities.insert(*id, None);
+        }
+        for (id, name, account) in found.characters {
+            self.characters.insert(id, Some((name, account)));
+        }
+        for (id, main) in found.accounts {
+            let main = main.map(|(main, name, account)| {
+                // A main is a character the page knows too.
+                self.characters.insert(main, Some((name.clone(), account)));
+                (main, name)
+            });
+            self.accounts.insert(id, main);
+        }
+        for (id, kind, name) in found.entities {
+            self.entities.insert(id, Some((kind, name)));
+        }
+        if asked.states {
+            self.states = Some(found.states.into_iter().collect());
         }
     }
 }
@@ -105,47 +205,26 @@ impl App {
         &self,
         caller: &Caller,
         entries: &[impl Borrow<AuditEntry>],
-    ) -> AppResult<AuditNames> {
+    ) -> AppResult<Arc<AuditNames>> {
         caller.require_any(&[Permission::ADMIN_AUDIT, Permission::STANDINGS_AUDIT])?;
-        let mut wanted: HashMap<&str, BTreeSet<i64>> = HashMap::new();
-        let actors: Vec<String> = entries.iter().map(|e| e.borrow().actor.to_text()).collect();
-        for text in actors
-            .iter()
-            .map(String::as_str)
-            .chain(entries.iter().map(|e| e.borrow().target.as_str()))
-        {
-            if let Some((kind, id)) = reference(text) {
-                wanted.entry(kind).or_default().insert(id);
-            }
+        let counters = self.change_counters_seen_by(caller, FOLLOWED).await?;
+        let kept = &self.inner.audit_names;
+        let current = {
+            let kept = kept.kept.lock().unwrap_or_else(PoisonError::into_inner);
+            kept.as_ref()
+                .filter(|(at, names)| *at == counters && names.len() <= IDS_KEPT)
+                .map(|(_, names)| names.clone())
+        };
+        let current = current.unwrap_or_default();
+        let missing = current.missing(entries);
+        if missing == AuditNameIds::default() {
+            return Ok(current);
         }
-        let ids = |kind: &str| wanted.get(kind).cloned().unwrap_or_default();
-        let found = self
-            .store()
-            .audit_names(&AuditNameIds {
-                accounts: ids("account").into_iter().map(AccountId).collect(),
-                characters: ids("character").into_iter().map(CharacterId).collect(),
-                entities: ids("entity").into_iter().collect(),
-                states: !ids("state").is_empty(),
-            })
-            .await?;
-        let mut names = AuditNames::default();
-        for (id, name, account) in found.characters {
-            names.characters.insert(id, (name, account));
-        }
-        for (id, main) in found.accounts {
-            let main = main.map(|(main, name, account)| {
-                // A main is a character the page knows too.
-                names.characters.insert(main, (name.clone(), account));
-                (main, name)
-            });
-            names.accounts.insert(id, main);
-        }
-        for (id, kind, name) in found.entities {
-            names.entities.insert(id, (kind, name));
-        }
-        for (id, name) in found.states {
-            names.states.insert(id, name);
-        }
+        let found = self.store().audit_names(&missing).await?;
+        let mut names = Arc::unwrap_or_clone(current);
+        names.add(&missing, found);
+        let names = Arc::new(names);
+        *kept.kept.lock().unwrap_or_else(PoisonError::into_inner) = Some((counters, names.clone()));
         Ok(names)
     }
 
@@ -183,32 +262,104 @@ mod tests {
     #[test]
     fn references_name_what_is_known_and_keep_the_rest_as_written() {
         let mut names = AuditNames::default();
-        names
-            .accounts
-            .insert(AccountId(12), Some((CharacterId(90), "Pilot".into())));
-        names
-            .characters
-            .insert(CharacterId(90), ("Pilot".into(), AccountId(12)));
+        names.add(
+            &AuditNameIds {
+                accounts: vec![AccountId(12)],
+                characters: vec![CharacterId(91)],
+                entities: vec![],
+                states: true,
+            },
+            AuditNameRows {
+                accounts: vec![(
+                    AccountId(12),
+                    Some((CharacterId(90), "Pilot".into(), AccountId(12))),
+                )],
+                ..AuditNameRows::default()
+            },
+        );
         assert_eq!(
             names.target("account:12"),
             Named::Account {
                 id: AccountId(12),
-                main: Some((CharacterId(90), "Pilot".into()))
+                main: Some((CharacterId(90), "Pilot"))
             }
         );
         assert_eq!(names.actor(&Actor::Account(12)), names.target("account:12"));
-        assert!(matches!(
-            names.target("character:90"),
-            Named::Character { .. }
-        ));
+        assert!(
+            matches!(
+                names.target("character:90"),
+                Named::Character { name: "Pilot", .. }
+            ),
+            "a main is a character the page knows"
+        );
         for kept in [
             "character:91",
+            "state:1",
             "job:7",
             "standings",
             "system:check-tokens",
             "account:x",
         ] {
-            assert_eq!(names.target(kept), Named::Other(kept.to_owned()), "{kept}");
+            assert_eq!(names.target(kept), Named::Other(kept.into()), "{kept}");
         }
+    }
+
+    fn entry(actor: Actor, target: &str) -> AuditEntry {
+        AuditEntry {
+            id: 1,
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            actor,
+            action: "test".into(),
+            target: target.into(),
+            details: serde_json::Value::Null,
+            prev_hash: String::new(),
+            hash: String::new(),
+            hash_version: jumpgate_domain::audit::HashVersion::Keyed,
+        }
+    }
+
+    #[test]
+    fn only_ids_never_asked_about_are_read_again_found_or_not() {
+        let entries = [
+            entry(Actor::Account(12), "character:90"),
+            entry(Actor::System("sweep".into()), "character:91"),
+            entry(Actor::Account(13), "state:2"),
+            entry(Actor::Cli("grant".into()), "entity:99000001"),
+        ];
+        let mut names = AuditNames::default();
+        let first = names.missing(&entries);
+        assert_eq!(
+            first,
+            AuditNameIds {
+                accounts: vec![AccountId(12), AccountId(13)],
+                characters: vec![CharacterId(90), CharacterId(91)],
+                entities: vec![99000001],
+                states: true,
+            }
+        );
+        // Character 91 and account 13's main are not found: asked about all the same.
+        names.add(
+            &first,
+            AuditNameRows {
+                characters: vec![(CharacterId(90), "Pilot".into(), AccountId(12))],
+                states: vec![(StateId(2), "Member".into())],
+                ..AuditNameRows::default()
+            },
+        );
+        assert_eq!(names.missing(&entries), AuditNameIds::default());
+        assert_eq!(
+            names.missing(&[entry(Actor::Account(14), "character:90")]),
+            AuditNameIds {
+                accounts: vec![AccountId(14)],
+                ..AuditNameIds::default()
+            }
+        );
+        assert_eq!(
+            names.target("state:2"),
+            Named::State {
+                id: StateId(2),
+                name: "Member"
+            }
+        );
     }
 }

@@ -187,3 +187,66 @@ on_both_backends!(
         );
     }
 );
+
+on_both_backends!(
+    names_shown_follow_a_new_main_and_a_new_state,
+    |t: TestApp| async move {
+        let ids = t.characters_of_one_owner(2);
+        let root = t.browser();
+        root.login_ok(ids[0]).await;
+        root.login_ok(ids[1]).await;
+        let name = |id: i64| t.sim.character(id).unwrap().name.replace('\'', "&#39;");
+        let create = |state: &'static str| {
+            let root = &root;
+            async move {
+                let r = root
+                    .post_form("/admin/states", &[("name", state), ("priority", "5")])
+                    .await;
+                assert_eq!(r.status(), StatusCode::SEE_OTHER, "{state}");
+            }
+        };
+        create("Scouts").await;
+        let (status, page) = root.get_text("/admin/audit?action=state.").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains(&name(ids[0])) && page.contains("Scouts"),
+            "{page}"
+        );
+
+        // The names a view showed are kept; a state created since is not in them.
+        create("Pathfinders").await;
+        let pathfinders = t
+            .store
+            .states()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.name == "Pathfinders")
+            .unwrap()
+            .id;
+        let (status, page) = root.get_text("/admin/audit?action=state.").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains(&format!(
+                "<a href=\"/admin/states/{pathfinders}\">Pathfinders</a>"
+            )),
+            "the new state by name: {page}"
+        );
+
+        // Nor is the account's new main.
+        let r = root
+            .post_form("/account/main", &[("character_id", &ids[1].to_string())])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (status, page) = root.get_text("/admin/audit?action=state.").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            !page.contains(&name(ids[0])),
+            "the account is named by its new main: {page}"
+        );
+        assert!(
+            page.matches(&name(ids[1])).count() >= 2,
+            "both entries' actor by the new main: {page}"
+        );
+    }
+);

@@ -3,7 +3,7 @@
 
 pub(crate) mod accounts;
 mod apps;
-mod audit;
+pub(crate) mod audit;
 pub(crate) mod groups;
 mod jobs;
 mod notifications;

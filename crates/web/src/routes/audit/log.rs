@@ -6,7 +6,7 @@ use crate::WebState;
 use crate::auth::Viewer;
 use crate::error::{WebError, WebResult};
 use crate::ui::id_path::form_number;
-use crate::ui::{Layout, when};
+use crate::ui::{Layout, RenderedRows, when};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -18,6 +18,7 @@ use jumpgate_domain::audit::AuditEntry;
 use jumpgate_domain::permissions::Permission;
 use jumpgate_store::AuditFilter;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// An actor or target as the page shows it.
@@ -54,12 +55,44 @@ pub struct AuditPage {
     pub since: String,
     pub until: String,
     pub export_query: String,
-    pub rows: Vec<AuditRow>,
+    /// The entries shown, rendered once per read of their names ([`AuditRowsCache`]).
+    pub rows: Arc<str>,
     /// The query of the next, older page; empty when this page holds the oldest entries.
     pub older: String,
     /// Whether this is an older page (not the newest entries).
     pub paged: bool,
 }
+
+#[derive(Template)]
+#[template(path = "audit/log_rows.html")]
+pub struct AuditRows {
+    pub rows: Vec<AuditRow>,
+}
+
+/// Which of the pages the rows link to a viewer may open: the links are part of the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Links {
+    users: bool,
+    standings: bool,
+    states: bool,
+}
+
+impl Links {
+    fn of(viewer: &Viewer) -> Self {
+        let may = |p: &str| viewer.caller.grants().allows(p);
+        Self {
+            users: may(Permission::ADMIN_USERS),
+            standings: may(Permission::STANDINGS_MANAGE),
+            states: may(Permission::ADMIN_STATES),
+        }
+    }
+}
+
+/// The rows as HTML by the entries they show and the links the viewer may follow, kept with
+/// the names they were rendered with: an entry never changes once written, and the names are
+/// read again only when a change counter they follow moved (`App::audit_names`), so a page
+/// viewed again is not rendered again (a hundred named rows were a third of a view's time).
+pub type AuditRowsCache = RenderedRows<AuditNames, (Vec<i64>, Links)>;
 
 /// Entries per view, newest first; one more is read to know whether older ones follow.
 const ENTRIES_PER_PAGE: usize = 100;
@@ -132,47 +165,44 @@ fn authorise(viewer: &Viewer, q: &mut AuditQuery) -> WebResult<()> {
     viewer.require(Permission::ADMIN_AUDIT)
 }
 
-/// How the page shows `named`, with a link only where `viewer` may go.
-fn who(named: Named, viewer: &Viewer) -> Who {
-    let may = |p: &str| viewer.caller.grants().allows(p);
-    let link = |p: &str, href: String| if may(p) { href } else { String::new() };
+/// How the page shows `named`, with a link only where the viewer may go (`links`).
+fn who(named: Named, links: Links, layout: &Layout) -> Who {
+    let link = |may: bool, href: String| if may { href } else { String::new() };
     match named {
         Named::Account { id, main } => Who {
-            text: main
-                .as_ref()
-                .map_or_else(|| format!("Account #{id}"), |(_, name)| name.clone()),
+            text: main.map_or_else(|| format!("Account #{id}"), |(_, name)| name.to_owned()),
             note: format!("account #{id}"),
-            href: link(Permission::ADMIN_USERS, format!("/admin/users/{id}")),
-            portrait: main.map_or_else(String::new, |(c, _)| viewer.layout.portrait(c.get(), 32)),
+            href: link(links.users, format!("/admin/users/{id}")),
+            portrait: main.map_or_else(String::new, |(c, _)| layout.portrait(c.get(), 32)),
         },
         Named::Character { id, name, account } => Who {
-            text: name,
+            text: name.to_owned(),
             note: format!("character {id}"),
-            href: link(Permission::ADMIN_USERS, format!("/admin/users/{account}")),
-            portrait: viewer.layout.portrait(id.get(), 32),
+            href: link(links.users, format!("/admin/users/{account}")),
+            portrait: layout.portrait(id.get(), 32),
         },
         Named::Entity { id, kind, name } => Who {
             note: format!("{kind} {id}"),
             href: link(
-                Permission::STANDINGS_MANAGE,
+                links.standings,
                 format!(
                     "/standings/entries?{}",
                     url::form_urlencoded::Serializer::new(String::new())
-                        .append_pair("name", &name)
+                        .append_pair("name", name)
                         .finish()
                 ),
             ),
-            text: name,
+            text: name.to_owned(),
             portrait: String::new(),
         },
         Named::State { id, name } => Who {
-            text: name,
+            text: name.to_owned(),
             note: "state".to_owned(),
-            href: link(Permission::ADMIN_STATES, format!("/admin/states/{id}")),
+            href: link(links.states, format!("/admin/states/{id}")),
             portrait: String::new(),
         },
         Named::Other(text) => Who {
-            text,
+            text: text.into_owned(),
             ..Who::default()
         },
     }
@@ -192,13 +222,13 @@ fn detail_lines(details: &serde_json::Value) -> Vec<(String, String)> {
     }
 }
 
-fn row(e: &AuditEntry, names: &AuditNames, viewer: &Viewer) -> AuditRow {
+fn row(e: &AuditEntry, names: &AuditNames, links: Links, layout: &Layout) -> AuditRow {
     AuditRow {
         id: e.id,
         at: when(Some(e.at)),
-        actor: who(names.actor(&e.actor), viewer),
+        actor: who(names.actor(&e.actor), links, layout),
         action: e.action.clone(),
-        target: who(names.target(&e.target), viewer),
+        target: who(names.target(&e.target), links, layout),
         details: detail_lines(&e.details),
     }
 }
@@ -251,9 +281,20 @@ pub async fn list(
     let paged = !q.before.trim().is_empty();
     let entries = &entries[..entries.len().min(ENTRIES_PER_PAGE)];
     let names = state.app.audit_names(&viewer.caller, entries).await?;
+    let links = Links::of(&viewer);
+    let shown = entries.iter().map(|e| e.id).collect();
+    let rows = state.audit_rows.get_or_render(&names, (shown, links), || {
+        let rows = entries
+            .iter()
+            .map(|e| row(e, &names, links, &viewer.layout))
+            .collect();
+        AuditRows { rows }
+            .render()
+            .map_err(|e| WebError::Internal(format!("the audit log's rows: {e}")))
+    })?;
     let export_query = serde_urlencoded_like(&q);
     Ok(AuditPage {
-        rows: entries.iter().map(|e| row(e, &names, &viewer)).collect(),
+        rows,
         older,
         paged,
         actor: q.actor,
@@ -290,9 +331,10 @@ pub async fn export(
         )
         .await?;
     let names = state.app.audit_names(&viewer.caller, &entries).await?;
+    let links = Links::of(&viewer);
     let name_of = |named: Named| match named {
         Named::Other(_) => String::new(),
-        named => who(named, &viewer).text,
+        named => who(named, links, &viewer.layout).text,
     };
     let mut out = csv::Writer::from_writer(Vec::new());
     let write = |out: &mut csv::Writer<Vec<u8>>, rec: &[String]| {

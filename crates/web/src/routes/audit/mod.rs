@@ -1,6 +1,6 @@
 //! The audit log: every change, who made it, chained by hashes.
 
-mod log;
+pub(crate) mod log;
 
 use crate::WebState;
 use crate::ui::nav::NavItem;
