@@ -107,7 +107,7 @@ impl Store {
             // the list.
             Db::Sqlite(db) => {
                 let kinds = serde_json::to_string(kinds).unwrap_or_else(|_| "[]".to_owned());
-                let mut tx = db.begin().await?;
+                let mut tx = db.begin_unfollowed().await?;
                 let rows = sqlx::query(concatcp!(
                     "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
                      attempts = attempts + 1, lease_generation = lease_generation + 1 \
@@ -151,7 +151,7 @@ impl Store {
                 .bind(DbTime(now))
                 .bind(kinds)
                 .bind(limit.max(0))
-                .fetch_all(db.writer())
+                .fetch_all(db.writer_unfollowed())
                 .await?
                 .iter()
                 .map(read_job)
@@ -172,7 +172,7 @@ impl Store {
             ))
             .bind(DbTime(support::after(self.now(), length)))
             .bind_held(lease)
-            .execute(db.writer())
+            .execute(db.writer_unfollowed())
             .await?
             .rows_affected()
         });

@@ -44,6 +44,12 @@ pub(crate) use time::{DbTime, from_micros};
 /// How many times this process has asked a backend for its writer (`writer()`, `begin()`):
 /// counted before the write runs, so a value read before a read and found unchanged after it
 /// proves this process began no write in between (`Store::local_writes`).
+///
+/// The exception is writes no kept read depends on: the job worker's leases and heartbeats,
+/// which touch only the jobs table, which no change counter follows (`writer_unfollowed`,
+/// `begin_unfollowed`). Counted, a lease every two seconds made every request in flight
+/// distrust the counters it came with and read them again, and a loop over a kept map paid a
+/// read per item (docs/benchmarks.md, "The bulk call's tail").
 #[derive(Debug, Default)]
 pub(crate) struct LocalWrites(std::sync::atomic::AtomicU64);
 

@@ -74,6 +74,11 @@ impl PgDb {
         Ok(self.pool.begin().await?)
     }
 
+    /// The writer for writes no kept read depends on (the jobs' leases: `LocalWrites`), not counted.
+    pub(crate) fn writer_unfollowed(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// Starts a read-only transaction that sees one snapshot throughout (PostgreSQL's default,
     /// READ COMMITTED, would take a new snapshot per statement).
     pub(crate) async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {

@@ -111,6 +111,18 @@ impl SqliteDb {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    /// `writer()` for writes no kept read depends on (the jobs' leases: `LocalWrites`), not counted.
+    pub(crate) fn writer_unfollowed(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    /// `begin()` for writes no kept read depends on (the jobs' leases: `LocalWrites`), not counted.
+    pub(crate) async fn begin_unfollowed(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// Drops the page caches of the writer and of every reader that is idle now (`PRAGMA
     /// shrink_memory`): for a quiet process, whose caches would otherwise stay full of what the
     /// last burst read. A dropped page comes back from the operating system's cache on its next
