@@ -51,8 +51,8 @@ pub enum Named<'a> {
 /// The change counters the names follow, as `App::change_counters_seen_by` names them.
 const FOLLOWED: [&str; 3] = ["account_list", "standings", "states"];
 
-/// More ids than this asked about and the kept names start again from nothing: they hold what
-/// views named, which an operator paging through years of log could make large.
+/// Names of more ids than this are not kept: they hold what views named, which an export or an
+/// operator paging through years of log could make large.
 const IDS_KEPT: usize = 20_000;
 
 /// Names by id, and which ids were asked about: `None` is an id that was asked about and not
@@ -212,7 +212,7 @@ impl App {
         let current = {
             let kept = kept.kept.lock().unwrap_or_else(PoisonError::into_inner);
             kept.as_ref()
-                .filter(|(at, names)| *at == counters && names.len() <= IDS_KEPT)
+                .filter(|(at, _)| *at == counters)
                 .map(|(_, names)| names.clone())
         };
         let current = current.unwrap_or_default();
@@ -224,7 +224,12 @@ impl App {
         let mut names = Arc::unwrap_or_clone(current);
         names.add(&missing, found);
         let names = Arc::new(names);
-        *kept.kept.lock().unwrap_or_else(PoisonError::into_inner) = Some((counters, names.clone()));
+        // A read of many (the CSV export's) is answered but not kept: it would push out the
+        // names the pages keep using and be copied whole at the next view's miss.
+        if names.len() <= IDS_KEPT {
+            *kept.kept.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some((counters, names.clone()));
+        }
         Ok(names)
     }
 

@@ -66,7 +66,7 @@ impl PgDb {
 
     pub(crate) fn writer(&self) -> &PgPool {
         self.writes.count();
-        &self.pool
+        self.writer_unfollowed()
     }
 
     pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {

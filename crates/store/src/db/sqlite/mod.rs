@@ -101,14 +101,14 @@ impl SqliteDb {
     /// The single writer connection: every write, and every read that decides a write.
     pub(crate) fn writer(&self) -> &SqlitePool {
         self.writes.count();
-        &self.writer
+        self.writer_unfollowed()
     }
 
     /// Starts a write transaction that takes SQLite's write lock at once, so a read-modify-write
     /// never fails half-way with SQLITE_BUSY.
     pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         self.writes.count();
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+        self.begin_unfollowed().await
     }
 
     /// `writer()` for writes no kept read depends on (the jobs' leases: `LocalWrites`), not counted.
