@@ -62,13 +62,16 @@ cookie="$(sed -n 's/^JUMPGATE_BENCH_COOKIE=//p' "$fixture_log")"
 
 grep '^backend=' "$fixture_log"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, wrk from this machine, ${seconds} s per run"
-# The first affiliation sweep (6,000 characters) runs at start; measure once it is done.
-for _ in $(seq 1 120); do
-    grep -q "affiliation sweep finished" "$serve_log" && break
-    sleep 1
+# The start queues its periodic jobs: the first affiliation sweep (6,000 characters), then the
+# others, the audit chain's check of ~21,000 entries last; measure once they are done.
+for line in "affiliation sweep finished" "audit chain anchored"; do
+    for _ in $(seq 1 120); do
+        grep -q "$line" "$serve_log" && break
+        sleep 1
+    done
 done
-# Idle is a process at rest: memory freed by the sweep goes back within about six seconds
-# (ADR 0025), so it is read ten seconds after the sweep.
+# Idle is a process at rest: memory freed by the start's work goes back within about six seconds
+# (ADR 0025), so it is read ten seconds after the last of it.
 sleep 10
 # What the resident memory is: the program's own (anonymous: heap, stacks) and the binary's and
 # libraries' pages read from disk (file), which the kernel may drop and read again.
@@ -130,8 +133,8 @@ for round in $(seq 1 "$rounds"); do
 done
 echo "jumpgate serve after the load: $(grep -E 'VmRSS|VmHWM' "/proc/$serve/status" | tr -s ' ' | paste -sd' ') (VmHWM: the peak under the load)"
 # Flat memory is memory that comes back once the load is over (ADR 0025: freed memory is given
-# back within about six seconds of quiet, idle SQLite connections drop their page caches every
-# thirty), so it is read again ten and forty seconds later.
+# back within about six seconds of quiet, when SQLite's idle readers are closed too), so it is
+# read again ten and forty seconds later.
 sleep 10
 echo "jumpgate serve 10 s after the load: $(grep VmRSS "/proc/$serve/status" | tr -s ' ')"
 sleep 30

@@ -48,23 +48,20 @@ pub async fn serve(settings: Settings, role: Role) -> anyhow::Result<()> {
 /// How often memory freed by a burst (the sweep at start, a load that stopped) is given back:
 /// mimalloc gives back what was freed more than a second ago (ADR 0025).
 const GIVE_BACK_FREED_EVERY: Duration = Duration::from_secs(5);
-/// How often the database connections drop the pages they keep for what they read last.
-const RELEASE_DB_MEMORY_EVERY: u32 = 6;
 
-/// Keeps a quiet process small until `stopped`: every five seconds mimalloc gives back what was
-/// freed, every thirty the database connections that are idle drop their page caches first.
+/// Keeps a quiet process small until `stopped`: every five seconds the database's idle
+/// connections give back what they hold for the last burst (SQLite: page caches, idle readers),
+/// then mimalloc gives back what was freed.
 async fn give_memory_back(store: Arc<jumpgate_store::Store>, mut stopped: watch::Receiver<bool>) {
     let mut every = tokio::time::interval(GIVE_BACK_FREED_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    for look in 1u32.. {
+    loop {
         tokio::select! {
             _ = stopped.wait_for(|s| *s) => return,
             _ = every.tick() => {}
         }
-        if look % RELEASE_DB_MEMORY_EVERY == 0
-            && let Err(e) = store.release_memory().await
-        {
-            tracing::debug!(error = %e, "the database connections could not drop their caches");
+        if let Err(e) = store.release_memory().await {
+            tracing::debug!(error = %e, "the database connections could not give back their memory");
         }
         jumpgate_memory::give_back_freed();
     }

@@ -7,6 +7,8 @@
 //! at start, a load that stops) the freed memory stayed resident, about 5 MB of the server's
 //! 35 MB idle (docs/benchmarks.md, ADR 0025). [`give_back_freed`] makes it look.
 
+pub mod sqlite;
+
 /// mimalloc for every binary that links Jumpgate (the server, the examples, the tests), for C's
 /// `malloc` too (SQLite): a page is hundreds of small strings, and glibc's malloc took a quarter
 /// of the server's CPU under load and kept an arena per SQLite connection (ADR 0023).

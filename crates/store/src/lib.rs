@@ -107,8 +107,9 @@ impl Store {
     }
 
     /// Gives back the memory the database connections keep for what they read last, where
-    /// that memory is this process's: SQLite's page caches (the idle connections'). PostgreSQL
-    /// keeps its caches in its own server. For a quiet process (ADR 0025).
+    /// that memory is this process's: SQLite's page caches and idle readers (closed, opened
+    /// again when needed). PostgreSQL keeps its caches in its own server. For a quiet process
+    /// (ADR 0025).
     pub async fn release_memory(&self) -> Result<()> {
         match &self.db {
             db::Db::Sqlite(db) => db.release_memory().await,

@@ -9,7 +9,7 @@
 //! block it; the writer checkpoints by itself only when the WAL grows far past that (a stalled
 //! checkpointer), so the WAL stays bounded.
 
-use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
 use std::time::Duration;
 
 /// How often the WAL is copied back. Short enough that the WAL stays small.
@@ -22,31 +22,37 @@ pub(super) fn writer_options(options: SqliteConnectOptions) -> SqliteConnectOpti
     options.pragma("wal_autocheckpoint", WRITER_THRESHOLD)
 }
 
-/// The background checkpoint task; stopped when dropped (with the store).
-pub(crate) struct Checkpointer(tokio::task::JoinHandle<()>);
+/// The background checkpoint task and its connection; stopped when dropped (with the store).
+pub(crate) struct Checkpointer {
+    task: tokio::task::JoinHandle<()>,
+    /// Its single connection, which `SqliteDb::release_memory` shrinks like the others.
+    pub(super) pool: SqlitePool,
+}
 
 impl Checkpointer {
     pub(super) fn spawn(options: SqliteConnectOptions) -> Self {
-        let pool = crate::db::pool::pool_options::<sqlx::Sqlite>()
+        let pool = super::pool_options()
             .max_connections(1)
             .connect_lazy_with(options);
-        Self(tokio::spawn(async move {
+        let checkpoints = pool.clone();
+        let task = tokio::spawn(async move {
             loop {
                 tokio::time::sleep(EVERY).await;
                 // PASSIVE: copies what no reader still needs, never waits for a lock.
                 if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                    .execute(&pool)
+                    .execute(&checkpoints)
                     .await
                 {
                     tracing::debug!(error = %e, "background WAL checkpoint failed");
                 }
             }
-        }))
+        });
+        Self { task, pool }
     }
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
     }
 }

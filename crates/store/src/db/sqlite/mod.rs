@@ -22,6 +22,9 @@ pub(crate) struct SqliteDb {
     pub(crate) reader: SqlitePool,
     /// How many times this process asked for the writer (`Store::local_writes`).
     pub(crate) writes: super::LocalWrites,
+    /// Whether the readers are connections of their own, which a quiet process closes
+    /// (`release_memory`); `false` for in-memory databases, whose one connection is all.
+    readers_are_separate: bool,
     /// Held for the store's lifetime; `None` for in-memory databases.
     _lock: Option<LockFile>,
     /// Stopped when the store is dropped; `None` for in-memory databases.
@@ -46,7 +49,7 @@ impl SqliteDb {
 
         if is_in_memory(url) {
             // An in-memory database lives as long as its connection: keep exactly one, forever.
-            let pool = super::pool::pool_options::<sqlx::Sqlite>()
+            let pool = pool_options()
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
@@ -58,6 +61,7 @@ impl SqliteDb {
                 writer: pool.clone(),
                 reader: pool,
                 writes: Default::default(),
+                readers_are_separate: false,
                 _lock: None,
                 _checkpointer: None,
             });
@@ -70,19 +74,20 @@ impl SqliteDb {
         // Before touching the database: a second process must not even run migrations.
         let lock = LockFile::acquire(&path)?;
 
-        let writer = super::pool::pool_options::<sqlx::Sqlite>()
+        let writer = pool_options()
             .max_connections(1)
             .connect_with(checkpoint::writer_options(options.clone()))
             .await?;
         MIGRATOR.run(&writer).await?;
         let checkpointer = checkpoint::Checkpointer::spawn(options.clone());
-        let reader = super::pool::pool_options::<sqlx::Sqlite>()
+        let reader = pool_options()
             .max_connections(opts.sqlite_readers())
             .connect_lazy_with(options.pragma("cache_size", READER_CACHE));
         Ok(Self {
             writer,
             reader,
             writes: Default::default(),
+            readers_are_separate: true,
             _lock: Some(lock),
             _checkpointer: Some(checkpointer),
         })
@@ -123,23 +128,26 @@ impl SqliteDb {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    /// Drops the page caches of the writer and of every reader that is idle now (`PRAGMA
-    /// shrink_memory`): for a quiet process, whose caches would otherwise stay full of what the
-    /// last burst read. A dropped page comes back from the operating system's cache on its next
-    /// read. Writes nothing, so it is not counted as a write.
+    /// Gives back the memory of a quiet moment (ADR 0025). The writer and the checkpointer drop
+    /// their page caches, and their threads give back what they freed; every reader that is idle
+    /// now is closed, and with it its page cache, its copy of the schema, its prepared statements
+    /// and its thread (sqlx opens a reader again when a read needs one). A dropped page comes
+    /// back from the operating system's cache on its next read. Writes nothing, so it is not
+    /// counted as a write.
     pub(crate) async fn release_memory(&self) -> Result<()> {
         if let Some(mut writer) = self.writer.try_acquire() {
-            sqlx::query("PRAGMA shrink_memory")
-                .execute(&mut *writer)
-                .await?;
+            release_connection_memory(&mut writer).await?;
         }
-        // Held until every idle reader was shrunk, so that no reader is shrunk twice.
-        let mut shrunk = Vec::new();
-        while let Some(mut reader) = self.reader.try_acquire() {
-            sqlx::query("PRAGMA shrink_memory")
-                .execute(&mut *reader)
-                .await?;
-            shrunk.push(reader);
+        if let Some(checkpointer) = &self._checkpointer
+            && let Some(mut connection) = checkpointer.pool.try_acquire()
+        {
+            release_connection_memory(&mut connection).await?;
+        }
+        // An in-memory database's only connection is its writer too, and the database itself.
+        if self.readers_are_separate {
+            while let Some(reader) = self.reader.try_acquire() {
+                reader.close().await?;
+            }
         }
         Ok(())
     }
@@ -148,6 +156,32 @@ impl SqliteDb {
     pub(crate) async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.reader.begin().await?)
     }
+}
+
+/// The pool options of every SQLite connection: the shared ones, and the function that gives
+/// back what the connection's own thread freed (`jumpgate_memory::sqlite`), added as it opens.
+fn pool_options() -> sqlx::pool::PoolOptions<sqlx::Sqlite> {
+    super::pool::pool_options::<sqlx::Sqlite>().after_connect(|conn, _| {
+        Box::pin(async move {
+            let mut handle = conn.lock_handle().await?;
+            jumpgate_memory::sqlite::add_give_back_function(&mut handle).map_err(|code| {
+                sqlx::Error::Protocol(format!(
+                    "SQLite refused the memory give-back function (result code {code})"
+                ))
+            })
+        })
+    })
+}
+
+/// Drops a connection's page cache and gives back what its thread freed.
+async fn release_connection_memory(connection: &mut sqlx::SqliteConnection) -> Result<()> {
+    sqlx::query("PRAGMA shrink_memory")
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query(jumpgate_memory::sqlite::GIVE_BACK_FREED_SQL)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
 }
 
 fn is_in_memory(url: &str) -> bool {
@@ -168,5 +202,75 @@ mod tests {
         assert!(is_in_memory("sqlite://db?mode=memory"));
         assert!(!is_in_memory("sqlite://jumpgate.db"));
         assert!(!is_in_memory("sqlite:data/jumpgate.db?mode=rwc"));
+    }
+
+    async fn read_one(pool: &SqlitePool) -> i64 {
+        sqlx::query_scalar("SELECT 1")
+            .fetch_one(pool)
+            .await
+            .expect("the database answers")
+    }
+
+    /// A database file in a directory that lives as long as the returned guard.
+    async fn file_database() -> (tempfile::TempDir, SqliteDb) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("jumpgate.db").display());
+        let db = SqliteDb::open(&url, &ConnectOptions::default())
+            .await
+            .expect("opened");
+        (dir, db)
+    }
+
+    #[tokio::test]
+    async fn a_quiet_moment_closes_the_idle_readers_and_keeps_the_writer() {
+        let (_dir, db) = file_database().await;
+        let (_, _) = tokio::join!(read_one(&db.reader), read_one(&db.reader));
+        assert!(db.reader.size() >= 1, "a read opened a reader");
+        // sqlx hands a connection back to its pool in a task of its own, after the read.
+        for _ in 0..1000 {
+            if db.reader.num_idle() == db.reader.size() as usize {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+
+        db.release_memory().await.expect("given back");
+
+        assert_eq!(db.reader.size(), 0, "the idle readers are closed");
+        assert_eq!(db.writer.size(), 1, "the writer stays open");
+        assert_eq!(read_one(&db.reader).await, 1, "a read opens a reader again");
+        assert_eq!(read_one(&db.writer).await, 1);
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_database_keeps_its_one_connection() {
+        let db = SqliteDb::open("sqlite::memory:", &ConnectOptions::default())
+            .await
+            .expect("opened");
+        sqlx::query("CREATE TABLE kept (v INTEGER)")
+            .execute(&db.writer)
+            .await
+            .expect("created");
+
+        db.release_memory().await.expect("given back");
+
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM kept")
+            .fetch_one(&db.reader)
+            .await
+            .expect("the table is still there");
+        assert_eq!(rows, 0);
+    }
+
+    #[tokio::test]
+    async fn every_connection_can_give_back_what_its_thread_freed() {
+        let (_dir, db) = file_database().await;
+        for pool in [&db.reader, &db.writer] {
+            let answer: Option<i64> =
+                sqlx::query_scalar(jumpgate_memory::sqlite::GIVE_BACK_FREED_SQL)
+                    .fetch_one(pool)
+                    .await
+                    .expect("the function is there");
+            assert_eq!(answer, None);
+        }
     }
 }
