@@ -173,12 +173,16 @@ fn pool_options() -> sqlx::pool::PoolOptions<sqlx::Sqlite> {
     })
 }
 
+/// Drops a connection's page cache, then gives back what its thread freed: one hand-off to the
+/// connection's thread for both.
+const RELEASE_CONNECTION_MEMORY: &str = const_format::concatcp!(
+    "PRAGMA shrink_memory; ",
+    jumpgate_memory::sqlite::GIVE_BACK_FREED_SQL
+);
+
 /// Drops a connection's page cache and gives back what its thread freed.
 async fn release_connection_memory(connection: &mut sqlx::SqliteConnection) -> Result<()> {
-    sqlx::query("PRAGMA shrink_memory")
-        .execute(&mut *connection)
-        .await?;
-    sqlx::query(jumpgate_memory::sqlite::GIVE_BACK_FREED_SQL)
+    sqlx::raw_sql(RELEASE_CONNECTION_MEMORY)
         .execute(&mut *connection)
         .await?;
     Ok(())
@@ -262,7 +266,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn every_connection_can_give_back_what_its_thread_freed() {
+    async fn every_connection_has_the_give_back_function() {
         let (_dir, db) = file_database().await;
         for pool in [&db.reader, &db.writer] {
             let answer: Option<i64> =
