@@ -82,6 +82,10 @@ echo "jumpgate serve idle: $(grep -E 'VmRSS|VmHWM' "/proc/$serve/status" | tr -s
 # the start's own work (the sweep and the checks it queues) is the VmHWM of the idle line above;
 # /usr/bin/time's at the end is the same high-water mark, so it too counts from here.
 echo 5 > "/proc/$serve/clear_refs"
+# The machine's own speed, to compare figures across days: these machines differ by up to half
+# from one session to the next, so a page's figure means little without this one beside it.
+base="$(sed -n 's/^JUMPGATE_BENCH_PAGE=//p' "$fixture_log" | head -1 | sed -E 's#^(http://[^/]+).*#\1#')"
+echo "this machine: GET /healthz (no session, no query, no page) at 16 connections: $(wrk -t2 -c16 -d"${seconds}s" "$base/healthz" | awk '/^Requests\/sec:/ {print $2}') requests/s"
 printf '%-28s %5s %12s %10s %10s %8s\n' page conns requests/s p50 p99 errors
 # One row: wrk at 1 and at 16 connections with the given arguments, named $1.
 measure() {
@@ -115,7 +119,6 @@ done < <([ "${BENCH_ONLY:-}" = api ] || sed -n 's/^JUMPGATE_BENCH_PAGE=//p' "$fi
 # characters, and the bulk call with all 500 at once.
 auth="$(sed -n 's/^JUMPGATE_BENCH_APP_AUTH=//p' "$fixture_log")"
 export APP_CHARACTERS="$(sed -n 's/^JUMPGATE_BENCH_APP_CHARACTERS=//p' "$fixture_log")"
-base="$(sed -n 's/^JUMPGATE_BENCH_PAGE=//p' "$fixture_log" | head -1 | sed -E 's#^(http://[^/]+).*#\1#')"
 # BENCH_API_ROUNDS=n repeats the API's calls n times (memory that stays flat is the same after
 # each round).
 rounds="${BENCH_API_ROUNDS:-1}"

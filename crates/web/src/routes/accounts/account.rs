@@ -3,6 +3,7 @@
 
 use super::character_card::{CharacterCard, card};
 use super::deactivation::{DeactivationNotice, notice};
+use super::time_zone_options::TimeZoneOptions;
 use crate::WebState;
 use crate::auth::{MaybeViewer, Viewer};
 use crate::error::{WebError, WebResult};
@@ -14,7 +15,6 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Query, State};
 use axum::response::Redirect;
 use jumpgate_app::accounts::email::when;
-use jumpgate_app::accounts::timezones::time_zone_names;
 use jumpgate_domain::CharacterId;
 use serde::Deserialize;
 use url::Url;
@@ -36,7 +36,8 @@ pub struct AccountPage {
     pub email_verified: bool,
     /// The account's time zone name, empty when none.
     pub timezone: String,
-    pub timezones: &'static [String],
+    /// Every time zone to choose from, the account's marked.
+    pub timezones: TimeZoneOptions,
     /// "3 browsers": where this account is signed in.
     pub signed_in_on: String,
     /// When the next verification mail may go ("at … (in 40 seconds)"); empty: now.
@@ -83,8 +84,8 @@ pub async fn show(State(state): State<WebState>, viewer: Viewer) -> WebResult<Ac
         permissions: viewer.caller.grants().permissions.iter().cloned().collect(),
         email: view.account.email.clone().unwrap_or_default(),
         email_verified: view.account.email_verified,
+        timezones: TimeZoneOptions::around(view.account.timezone.as_deref().unwrap_or_default()),
         timezone: view.account.timezone.clone().unwrap_or_default(),
-        timezones: time_zone_names(),
         layout: viewer.layout,
     })
 }

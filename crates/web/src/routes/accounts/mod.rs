@@ -11,6 +11,7 @@ mod removed;
 mod search;
 mod sessions;
 mod sso;
+mod time_zone_options;
 mod user;
 pub(crate) mod users;
 
