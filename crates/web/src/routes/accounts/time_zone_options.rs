@@ -1,6 +1,6 @@
-//! The account page's list of time zones: ~600 `<option>`s, 32 KB of HTML that was escaped again
-//! on every view (the page's largest cost). They are rendered once per process; a view copies
-//! the list around the one option it marks as chosen.
+//! The account page's list of time zones: ~600 `<option>`s, 32 KB of the page's 44 KB, which were
+//! escaped again on every view (6 % of the page's CPU). They are rendered once per process; a
+//! view copies the list around the one option it marks as chosen.
 
 use askama::Template;
 use jumpgate_app::accounts::timezones::time_zone_names;
