@@ -78,14 +78,15 @@ sleep 10
 resident() { grep -E 'RssAnon|RssFile' "/proc/$serve/status" | tr -s ' ' | paste -sd' '; }
 echo "jumpgate serve idle: $(grep -E 'VmRSS|VmHWM' "/proc/$serve/status" | tr -s ' ' | paste -sd' ') ($(resident))"
 
+# The machine's own speed, to compare figures across days: these machines differ by up to half
+# from one session to the next, so a page's figure means little without this one beside it.
+# Measured before the high-water mark is reset, so that the peak under the load is the pages'.
+base="$(sed -n 's/^JUMPGATE_BENCH_PAGE=//p' "$fixture_log" | head -1 | sed -E 's#^(http://[^/]+).*#\1#')"
+echo "this machine: GET /healthz (no session, no query, no page) at 16 connections: $(wrk -t2 -c16 -d"${seconds}s" "$base/healthz" | awk '/^Requests\/sec:/ {print $2}') requests/s"
 # The peak under the load alone: the kernel's high-water mark starts again from here. The peak of
 # the start's own work (the sweep and the checks it queues) is the VmHWM of the idle line above;
 # /usr/bin/time's at the end is the same high-water mark, so it too counts from here.
 echo 5 > "/proc/$serve/clear_refs"
-# The machine's own speed, to compare figures across days: these machines differ by up to half
-# from one session to the next, so a page's figure means little without this one beside it.
-base="$(sed -n 's/^JUMPGATE_BENCH_PAGE=//p' "$fixture_log" | head -1 | sed -E 's#^(http://[^/]+).*#\1#')"
-echo "this machine: GET /healthz (no session, no query, no page) at 16 connections: $(wrk -t2 -c16 -d"${seconds}s" "$base/healthz" | awk '/^Requests\/sec:/ {print $2}') requests/s"
 printf '%-28s %5s %12s %10s %10s %8s\n' page conns requests/s p50 p99 errors
 # One row: wrk at 1 and at 16 connections with the given arguments, named $1.
 measure() {

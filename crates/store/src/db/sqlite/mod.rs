@@ -28,7 +28,7 @@ pub(crate) struct SqliteDb {
     /// Held for the store's lifetime; `None` for in-memory databases.
     _lock: Option<LockFile>,
     /// Stopped when the store is dropped; `None` for in-memory databases.
-    _checkpointer: Option<checkpoint::Checkpointer>,
+    checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 /// Each reader's page cache, in KiB as SQLite's negative `cache_size` says (its default is 2 MiB).
@@ -63,7 +63,7 @@ impl SqliteDb {
                 writes: Default::default(),
                 readers_are_separate: false,
                 _lock: None,
-                _checkpointer: None,
+                checkpointer: None,
             });
         }
 
@@ -89,7 +89,7 @@ impl SqliteDb {
             writes: Default::default(),
             readers_are_separate: true,
             _lock: Some(lock),
-            _checkpointer: Some(checkpointer),
+            checkpointer: Some(checkpointer),
         })
     }
 
@@ -138,7 +138,7 @@ impl SqliteDb {
         if let Some(mut writer) = self.writer.try_acquire() {
             release_connection_memory(&mut writer).await?;
         }
-        if let Some(checkpointer) = &self._checkpointer
+        if let Some(checkpointer) = &self.checkpointer
             && let Some(mut connection) = checkpointer.pool.try_acquire()
         {
             release_connection_memory(&mut connection).await?;
