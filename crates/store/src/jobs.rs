@@ -369,8 +369,20 @@ impl Store {
     }
 
     /// [`Store::job_counts`] for each kind of job: one grouped count, so a page showing how
-    /// many syncs wait never reads the jobs themselves.
+    /// many syncs wait never reads the jobs themselves. Kept on SQLite until the next commit
+    /// (ADR 0034).
     pub async fn job_counts_by_kind(&self) -> Result<BTreeMap<String, JobCounts>> {
+        self.kept_until_commit(
+            |kept| &kept.job_counts,
+            (),
+            |_| true,
+            || self.read_job_counts_by_kind(),
+        )
+        .await
+    }
+
+    /// The read of `job_counts_by_kind`, from the database.
+    async fn read_job_counts_by_kind(&self) -> Result<BTreeMap<String, JobCounts>> {
         let rows: Vec<(String, String, i64)> = on_db!(self, |db| sqlx::query_as(
             "SELECT kind, status, COUNT(*) FROM jobs GROUP BY kind, status"
         )

@@ -252,7 +252,7 @@ pub struct JobCounts {
     pub failed: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct AuditFilter {
     /// Actor text, e.g. `account:12`.
     pub actor: Option<String>,

@@ -276,8 +276,14 @@ pub(crate) fn account_access(rows: Vec<GrantRow>) -> Option<AccountAccess> {
 }
 
 impl Store {
-    /// All states, highest priority first.
+    /// All states, highest priority first; kept on SQLite until the next commit (ADR 0034).
     pub async fn states(&self) -> Result<Vec<State>> {
+        self.kept_until_commit(|kept| &kept.states, (), |_| true, || self.read_states())
+            .await
+    }
+
+    /// The read of `states`, from the database.
+    async fn read_states(&self) -> Result<Vec<State>> {
         on_db!(self, |db| {
             // One read transaction, so a concurrent save never shows half a state.
             let mut tx = db.begin_read().await?;

@@ -160,8 +160,23 @@ fn read_row<R: Cols>(r: &R) -> Result<Row> {
 
 impl Store {
     /// An account with its characters (the main first, then by name), each with its
-    /// corporation, alliance and tokens: one statement. `None` if the account does not exist.
+    /// corporation, alliance and tokens: one statement, kept on SQLite until the next commit
+    /// (ADR 0034). `None` if the account does not exist.
     pub async fn account_with_characters(
+        &self,
+        account: AccountId,
+    ) -> Result<Option<AccountWithCharacters>> {
+        self.kept_until_commit(
+            |kept| &kept.accounts,
+            account,
+            |_| true,
+            || self.read_account_with_characters(account),
+        )
+        .await
+    }
+
+    /// The read of `account_with_characters`, from the database.
+    async fn read_account_with_characters(
         &self,
         account: AccountId,
     ) -> Result<Option<AccountWithCharacters>> {

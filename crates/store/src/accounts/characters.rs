@@ -222,8 +222,20 @@ impl Store {
         .transpose())
     }
 
-    /// The characters of an account, main first, then by name.
+    /// The characters of an account, main first, then by name; kept on SQLite until the next
+    /// commit (ADR 0034).
     pub async fn characters_of(&self, account: AccountId) -> Result<Vec<Character>> {
+        self.kept_until_commit(
+            |kept| &kept.characters,
+            account,
+            |_| true,
+            || self.read_characters_of(account),
+        )
+        .await
+    }
+
+    /// The read of `characters_of`, from the database.
+    async fn read_characters_of(&self, account: AccountId) -> Result<Vec<Character>> {
         // The main first, then by name.
         const MAIN_FIRST: Dialects = by_name_in_byte_order!(
             concatcp!(

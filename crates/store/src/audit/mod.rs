@@ -130,8 +130,20 @@ impl Store {
     }
 
     /// The ids of the entries matching the filter, newest first (as `audit_entries`). Entries
-    /// never change once written, so a reader that kept some by id reads only the others.
+    /// never change once written, so a reader that kept some by id reads only the others. Kept
+    /// on SQLite until the next commit (ADR 0034).
     pub async fn audit_entry_ids(&self, f: &AuditFilter) -> Result<Vec<i64>> {
+        self.kept_until_commit(
+            |kept| &kept.audit_entry_ids,
+            f.clone(),
+            |_| true,
+            || self.read_audit_entry_ids(f),
+        )
+        .await
+    }
+
+    /// The read of `audit_entry_ids`, from the database.
+    async fn read_audit_entry_ids(&self, f: &AuditFilter) -> Result<Vec<i64>> {
         let ids: String = on_db!(self, |db| sqlx::query_scalar(db.sql(&ENTRY_IDS))
             .bind(&f.actor)
             .bind(&f.action_prefix)

@@ -10,7 +10,7 @@ use const_format::concatcp;
 use jumpgate_domain::{AccountId, CharacterId, StateId};
 
 /// The ids an audit page names, by kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct AuditNameIds {
     pub accounts: Vec<AccountId>,
     pub characters: Vec<CharacterId>,
@@ -71,8 +71,19 @@ const NAMES: Dialects = Dialects {
 
 impl Store {
     /// The names of the accounts, characters, standings entities and (when asked) states an
-    /// audit page refers to, in one statement.
+    /// audit page refers to, in one statement; kept on SQLite until the next commit (ADR 0034).
     pub async fn audit_names(&self, ids: &AuditNameIds) -> Result<AuditNameRows> {
+        self.kept_until_commit(
+            |kept| &kept.audit_names,
+            ids.clone(),
+            |_| true,
+            || self.read_audit_names(ids),
+        )
+        .await
+    }
+
+    /// The read of `audit_names`, from the database.
+    async fn read_audit_names(&self, ids: &AuditNameIds) -> Result<AuditNameRows> {
         let mut found = AuditNameRows::default();
         if ids == &AuditNameIds::default() {
             return Ok(found);

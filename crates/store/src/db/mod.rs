@@ -69,6 +69,18 @@ pub(crate) enum Db {
     Postgres(PgDb),
 }
 
+impl Db {
+    /// The SQLite database with its commit counts, when it counts commits (a file): reads may
+    /// then be kept until the next commit (ADR 0034). `None` on PostgreSQL, which other
+    /// instances write too, and on an in-memory SQLite database.
+    pub(crate) fn counting_commits(&self) -> Option<(&SqliteDb, sqlite::commits::Commits)> {
+        match self {
+            Db::Sqlite(db) => db.commits().map(|commits| (db, commits)),
+            Db::Postgres(_) => None,
+        }
+    }
+}
+
 /// Runs `$body` with `$db` bound to the backend in use: written once, compiled per backend.
 macro_rules! on_db {
     ($store:expr, |$db:ident| $body:expr) => {

@@ -29,7 +29,7 @@ pub struct GroupMember {
 }
 
 /// Which applications to list, newest first.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ApplicationFilter {
     pub group: Option<GroupId>,
     pub account: Option<AccountId>,
@@ -118,8 +118,19 @@ fn read_application<R: Cols>(r: &R) -> Result<GroupApplication> {
 
 impl Store {
     /// A group's members with their mains, by main name ignoring case (accounts without a main
-    /// last, by id).
+    /// last, by id); kept on SQLite until the next commit (ADR 0034).
     pub async fn group_members(&self, group: GroupId) -> Result<Vec<GroupMember>> {
+        self.kept_until_commit(
+            |kept| &kept.group_members,
+            group,
+            |_| true,
+            || self.read_group_members(group),
+        )
+        .await
+    }
+
+    /// The read of `group_members`, from the database.
+    async fn read_group_members(&self, group: GroupId) -> Result<Vec<GroupMember>> {
         let mut members: Vec<GroupMember> = on_db!(self, |db| sqlx::query(
             "SELECT gm.group_id, gm.account_id, gm.source, gm.source_ref, gm.added_by,
                     gm.added_at, m.id AS main_id, m.name AS main_name
@@ -153,8 +164,20 @@ impl Store {
         Ok(members)
     }
 
-    /// How many members each group has (groups without members are left out).
+    /// How many members each group has (groups without members are left out); kept on SQLite
+    /// until the next commit (ADR 0034).
     pub async fn group_sizes(&self) -> Result<BTreeMap<GroupId, usize>> {
+        self.kept_until_commit(
+            |kept| &kept.group_sizes,
+            (),
+            |_| true,
+            || self.read_group_sizes(),
+        )
+        .await
+    }
+
+    /// The read of `group_sizes`, from the database.
+    async fn read_group_sizes(&self) -> Result<BTreeMap<GroupId, usize>> {
         let rows: Vec<(i64, i64)> = on_db!(self, |db| sqlx::query_as(
             "SELECT group_id, COUNT(*) FROM group_members GROUP BY group_id"
         )
@@ -212,8 +235,23 @@ impl Store {
         .transpose())
     }
 
-    /// Applications as `filter` asks, newest first.
+    /// Applications as `filter` asks, newest first; kept on SQLite until the next commit (ADR
+    /// 0034).
     pub async fn group_applications(
+        &self,
+        filter: &ApplicationFilter,
+    ) -> Result<Vec<GroupApplication>> {
+        self.kept_until_commit(
+            |kept| &kept.group_applications,
+            filter.clone(),
+            |_| true,
+            || self.read_group_applications(filter),
+        )
+        .await
+    }
+
+    /// The read of `group_applications`, from the database.
+    async fn read_group_applications(
         &self,
         filter: &ApplicationFilter,
     ) -> Result<Vec<GroupApplication>> {

@@ -259,6 +259,9 @@ store_test!(
             Some(MembershipSource::Application)
         );
         assert_eq!(store.remove_group_member(fc.id, anna).await.unwrap(), None);
+        // Read again after the removal (SQLite kept both until that commit, ADR 0034).
+        assert_eq!(store.group_members(fc.id).await.unwrap().len(), 1);
+        assert_eq!(store.group_sizes().await.unwrap().get(&fc.id), Some(&1));
         // What the rules gave goes when they no longer give it; a membership made by hand
         // meanwhile stays.
         let given = NewMembership {

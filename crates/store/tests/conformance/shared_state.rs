@@ -123,6 +123,110 @@ store_test!(
     }
 );
 
+// SQLite keeps the answer until its next commit (ADR 0034); whatever was written since, by a
+// statement or a transaction, is in the next answer, as on PostgreSQL, which reads every time.
+store_test!(
+    a_session_read_again_after_a_write_is_what_was_written,
+    |store| async move {
+        let (a, _) = store.create_account(&character(1, "Pilot")).await.unwrap();
+        let live = session("live", Some(a.id), 3600);
+        store.save_session(&live).await.unwrap();
+        let load = || {
+            let store = store.clone();
+            async move { store.load_session_with_grants("live", now()).await.unwrap() }
+        };
+        let permissions = |found: Option<jumpgate_store::SessionAccess>| {
+            let access = found.expect("live").access.expect("an account");
+            access.permissions.into_iter().collect::<Vec<_>>()
+        };
+        assert_eq!(load().await, load().await, "read twice, the same");
+        assert!(permissions(load().await).is_empty());
+
+        store
+            .grant_permission(a.id, "standings.request")
+            .await
+            .unwrap();
+        assert_eq!(permissions(load().await), ["standings.request"]);
+
+        let mut tx = store.transaction().await.unwrap();
+        tx.revoke_permission(a.id, "standings.request")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            permissions(load().await).is_empty(),
+            "a transaction's write"
+        );
+
+        let counter = load().await.expect("live").counters["account_list"];
+        store
+            .create_account(&character(2, "Another Pilot"))
+            .await
+            .unwrap();
+        assert!(
+            load().await.expect("live").counters["account_list"] > counter,
+            "a counter a trigger moved"
+        );
+
+        let flashed = SessionRecord {
+            data: r#"{"flash":"saved"}"#.into(),
+            ..live.clone()
+        };
+        assert!(store.update_session(&flashed).await.unwrap());
+        assert_eq!(load().await.expect("live").session, flashed);
+
+        let later = now() + secs(7200);
+        assert_eq!(
+            store.load_session_with_grants("live", later).await.unwrap(),
+            None,
+            "expired by the time it is read again"
+        );
+
+        store.delete_session("live").await.unwrap();
+        assert_eq!(load().await, None, "signed out");
+    }
+);
+
+// The other reads SQLite keeps until its next commit (ADR 0034): an account with its
+// characters, and how many browsers it is signed in on, which also counts down by itself.
+store_test!(
+    an_account_and_its_session_count_read_again_after_a_write_are_what_was_written,
+    |store| async move {
+        let (a, _) = store.create_account(&character(1, "Pilot")).await.unwrap();
+        let characters = || {
+            let store = store.clone();
+            async move {
+                let found = store.account_with_characters(a.id).await.unwrap();
+                found.expect("the account").characters.len()
+            }
+        };
+        assert_eq!((characters().await, characters().await), (1, 1));
+        store
+            .add_character(a.id, &character(2, "Alt"))
+            .await
+            .unwrap();
+        assert_eq!(characters().await, 2);
+
+        let signed_in = |at| {
+            let store = store.clone();
+            async move { store.count_sessions_of(a.id, at).await.unwrap() }
+        };
+        assert_eq!(signed_in(now()).await, 0);
+        store
+            .save_session(&session("short", Some(a.id), 60))
+            .await
+            .unwrap();
+        store
+            .save_session(&session("long", Some(a.id), 3600))
+            .await
+            .unwrap();
+        assert_eq!(signed_in(now()).await, 2);
+        assert_eq!(signed_in(now() + secs(120)).await, 1, "one expired since");
+        store.delete_session("long").await.unwrap();
+        assert_eq!(signed_in(now()).await, 1);
+    }
+);
+
 store_test!(kv_values_are_set_and_set_once, |store| async move {
     assert_eq!(store.kv_get("k").await.unwrap(), None);
     store.kv_set("k", "1").await.unwrap();

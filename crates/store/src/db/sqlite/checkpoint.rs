@@ -7,20 +7,15 @@
 //! touches about a thousand pages): the contact-sync benchmark ran at the speed of the disk's
 //! fsync. A passive checkpoint from a connection of its own runs beside the writer and does not
 //! block it; the writer checkpoints by itself only when the WAL grows far past that (a stalled
-//! checkpointer), so the WAL stays bounded.
+//! checkpointer), so the WAL stays bounded: the hook that counts commits does that
+//! (`commits::CHECKPOINT_AT_PAGES`, 64 MiB of WAL where SQLite's default is 1,000 pages).
 
+use super::commits::Commits;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
 use std::time::Duration;
 
 /// How often the WAL is copied back. Short enough that the WAL stays small.
 const EVERY: Duration = Duration::from_millis(500);
-/// The writer's own checkpoint threshold, in pages (SQLite's default is 1,000): 64 MiB of WAL.
-const WRITER_THRESHOLD: &str = "16384";
-
-/// The writer's options: it leaves checkpoints to the checkpointer unless the WAL grows large.
-pub(super) fn writer_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
-    options.pragma("wal_autocheckpoint", WRITER_THRESHOLD)
-}
 
 /// The background checkpoint task and its connection; stopped when dropped (with the store).
 pub(crate) struct Checkpointer {
@@ -30,8 +25,8 @@ pub(crate) struct Checkpointer {
 }
 
 impl Checkpointer {
-    pub(super) fn spawn(options: SqliteConnectOptions) -> Self {
-        let pool = super::pool_options()
+    pub(super) fn spawn(options: SqliteConnectOptions, commits: Commits) -> Self {
+        let pool = super::pool_options(Some(commits))
             .max_connections(1)
             .connect_lazy_with(options);
         let checkpoints = pool.clone();

@@ -5,9 +5,13 @@
 //! background checkpointer (`checkpoint`) so the writer never waits for the disk.
 
 mod checkpoint;
+pub(crate) mod commits;
+pub(crate) mod kept_until_commit;
 mod lock;
 
 use crate::{ConnectOptions, Result, StoreError};
+use commits::Commits;
+use kept_until_commit::KeptReads;
 use lock::LockFile;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
 use std::str::FromStr;
@@ -29,6 +33,12 @@ pub(crate) struct SqliteDb {
     _lock: Option<LockFile>,
     /// Stopped when the store is dropped; `None` for in-memory databases.
     checkpointer: Option<checkpoint::Checkpointer>,
+    /// The commits made visible so far; `None` for in-memory databases, which have no
+    /// write-ahead log to count them with (and so keep no read).
+    commits: Option<Commits>,
+    /// What the signed-in pages read, kept until the next commit (ADR 0034); boxed, as it is
+    /// most of the backend's size.
+    pub(crate) kept: Box<KeptReads>,
 }
 
 /// Each reader's page cache, in KiB as SQLite's negative `cache_size` says (its default is 2 MiB).
@@ -49,7 +59,7 @@ impl SqliteDb {
 
         if is_in_memory(url) {
             // An in-memory database lives as long as its connection: keep exactly one, forever.
-            let pool = pool_options()
+            let pool = pool_options(None)
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
@@ -64,6 +74,8 @@ impl SqliteDb {
                 readers_are_separate: false,
                 _lock: None,
                 checkpointer: None,
+                commits: None,
+                kept: Box::new(KeptReads::new()),
             });
         }
 
@@ -74,13 +86,16 @@ impl SqliteDb {
         // Before touching the database: a second process must not even run migrations.
         let lock = LockFile::acquire(&path)?;
 
-        let writer = pool_options()
+        // Every connection counts its commits: the readers and the checkpointer commit nothing,
+        // but a read kept while a commit went uncounted would be wrong, not slow.
+        let commits = Commits::new();
+        let writer = pool_options(Some(commits))
             .max_connections(1)
-            .connect_with(checkpoint::writer_options(options.clone()))
+            .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&writer).await?;
-        let checkpointer = checkpoint::Checkpointer::spawn(options.clone());
-        let reader = pool_options()
+        let checkpointer = checkpoint::Checkpointer::spawn(options.clone(), commits);
+        let reader = pool_options(Some(commits))
             .max_connections(opts.sqlite_readers())
             .connect_lazy_with(options.pragma("cache_size", READER_CACHE));
         Ok(Self {
@@ -90,7 +105,15 @@ impl SqliteDb {
             readers_are_separate: true,
             _lock: Some(lock),
             checkpointer: Some(checkpointer),
+            commits: Some(commits),
+            kept: Box::new(KeptReads::new()),
         })
+    }
+
+    /// This database's commit counts, if it counts them (a file, not memory): what a kept read
+    /// is checked against (ADR 0034).
+    pub(crate) fn commits(&self) -> Option<Commits> {
+        self.commits
     }
 
     /// This backend's text of a statement written in both dialects.
@@ -135,6 +158,7 @@ impl SqliteDb {
     /// back from the operating system's cache on its next read. Writes nothing, so it is not
     /// counted as a write.
     pub(crate) async fn release_memory(&self) -> Result<()> {
+        self.kept.forget_all();
         if let Some(mut writer) = self.writer.try_acquire() {
             release_connection_memory(&mut writer).await?;
         }
@@ -158,12 +182,16 @@ impl SqliteDb {
     }
 }
 
-/// The pool options of every SQLite connection: the shared ones, and the function that gives
-/// back what the connection's own thread freed (`jumpgate_memory::sqlite`), added as it opens.
-fn pool_options() -> sqlx::pool::PoolOptions<sqlx::Sqlite> {
-    super::pool::pool_options::<sqlx::Sqlite>().after_connect(|conn, _| {
+/// The pool options of every SQLite connection: the shared ones, the function that gives back
+/// what the connection's own thread freed (`jumpgate_memory::sqlite`), and the hook that counts
+/// its commits into `commits` (a database file's), added as it opens.
+fn pool_options(commits: Option<Commits>) -> sqlx::pool::PoolOptions<sqlx::Sqlite> {
+    super::pool::pool_options::<sqlx::Sqlite>().after_connect(move |conn, _| {
         Box::pin(async move {
             let mut handle = conn.lock_handle().await?;
+            if let Some(commits) = commits {
+                commits.follow(&mut handle);
+            }
             jumpgate_memory::sqlite::add_give_back_function(&mut handle).map_err(|code| {
                 sqlx::Error::Protocol(format!(
                     "SQLite refused the memory give-back function (result code {code})"
@@ -244,6 +272,113 @@ mod tests {
         assert_eq!(db.writer.size(), 1, "the writer stays open");
         assert_eq!(read_one(&db.reader).await, 1, "a read opens a reader again");
         assert_eq!(read_one(&db.writer).await, 1);
+    }
+
+    #[tokio::test]
+    async fn commits_are_counted_and_nothing_else_is() {
+        let (_dir, db) = file_database().await;
+        let commits = db.commits().expect("a file counts its commits");
+        let start = commits.settled().expect("nothing on its way");
+        sqlx::query("CREATE TABLE counted (v INTEGER)")
+            .execute(&db.writer)
+            .await
+            .expect("created");
+        let created = commits.settled().expect("settled");
+        assert!(
+            created > start,
+            "a statement's commit: {start} -> {created}, begun {}",
+            commits.begun()
+        );
+
+        read_one(&db.reader).await;
+        read_one(&db.writer).await;
+        let mut tx = db.begin().await.expect("begun");
+        sqlx::query("INSERT INTO counted VALUES (1)")
+            .execute(&mut *tx)
+            .await
+            .expect("inserted");
+        assert_eq!(commits.settled(), Some(created), "not yet: uncommitted");
+        tx.rollback().await.expect("rolled back");
+        assert_eq!(commits.settled(), Some(created), "reads and a rollback");
+
+        let mut tx = db.begin().await.expect("begun");
+        for v in [2, 3] {
+            sqlx::query("INSERT INTO counted VALUES ($1)")
+                .bind(v)
+                .execute(&mut *tx)
+                .await
+                .expect("inserted");
+        }
+        tx.commit().await.expect("committed");
+        let committed = commits.settled().expect("settled");
+        assert!(committed > created, "a transaction's commit");
+
+        // A write transaction that changed nothing writes no page, so SQLite never says it is
+        // visible: counted, it would be on its way for good (the job worker's empty polls).
+        let settled = commits.settled();
+        let tx = db.begin().await.expect("begun");
+        tx.commit().await.expect("committed");
+        let none: Option<i64> =
+            sqlx::query_scalar("UPDATE counted SET v = 0 WHERE v < 0 RETURNING v")
+                .fetch_optional(&db.writer)
+                .await
+                .expect("updated nothing");
+        assert_eq!(none, None);
+        assert_eq!(
+            commits.settled(),
+            settled,
+            "nothing changed, nothing counted"
+        );
+    }
+
+    /// sqlx's `fetch_one` takes the row and resets the statement, which commits without SQLite
+    /// calling the WAL hook until the connection next steps a statement to its end: the counts
+    /// differ meanwhile, so no read is kept (the bug a black-box test found: a notification written so
+    /// was hidden by a kept session's change counters).
+    #[tokio::test]
+    async fn a_commit_made_by_a_reset_is_on_its_way_until_the_connection_finishes_a_statement() {
+        let (_dir, db) = file_database().await;
+        let commits = db.commits().expect("a file counts its commits");
+        sqlx::query("CREATE TABLE counted (v INTEGER)")
+            .execute(&db.writer)
+            .await
+            .expect("created");
+        let start = commits.settled().expect("nothing on its way");
+
+        let _: i64 = sqlx::query_scalar("INSERT INTO counted VALUES (1) RETURNING v")
+            .fetch_one(&db.writer)
+            .await
+            .expect("inserted");
+        // The reset runs on the connection's thread after the row was handed over.
+        for _ in 0..1000 {
+            if commits.begun() > start {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert_eq!(commits.begun(), start + 1, "begun as it committed");
+        assert_eq!(commits.settled(), None, "on its way");
+
+        // `fetch_one` resets its statement too; `execute` steps it to its end.
+        read_one(&db.writer).await;
+        assert_eq!(commits.settled(), None, "a statement that did not finish");
+        sqlx::query("SELECT 1")
+            .execute(&db.writer)
+            .await
+            .expect("read");
+        assert_eq!(
+            commits.settled(),
+            Some(commits.begun()),
+            "settled by the next statement"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_database_counts_no_commits_so_keeps_no_read() {
+        let db = SqliteDb::open("sqlite::memory:", &ConnectOptions::default())
+            .await
+            .expect("opened");
+        assert!(db.commits().is_none());
     }
 
     #[tokio::test]
