@@ -374,7 +374,7 @@ impl Store {
     pub async fn job_counts_by_kind(&self) -> Result<BTreeMap<String, JobCounts>> {
         self.kept_until_commit(
             |kept| &kept.job_counts,
-            (),
+            &(),
             |_| true,
             || self.read_job_counts_by_kind(),
         )

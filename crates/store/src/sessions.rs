@@ -85,7 +85,7 @@ impl Store {
     ) -> Result<Option<SessionAccess>> {
         self.kept_until_commit(
             |kept| &kept.sessions,
-            id.to_owned(),
+            id,
             |found| found.as_ref().is_some_and(|f| f.session.expires_at > now),
             || self.read_session_with_grants(id, now),
         )
@@ -189,7 +189,7 @@ impl Store {
         let expiries = self
             .kept_until_commit(
                 |kept| &kept.session_expiries,
-                account,
+                &account,
                 |_| true,
                 || self.session_expiries_of(account),
             )

@@ -278,7 +278,7 @@ pub(crate) fn account_access(rows: Vec<GrantRow>) -> Option<AccountAccess> {
 impl Store {
     /// All states, highest priority first; kept on SQLite until the next commit (ADR 0034).
     pub async fn states(&self) -> Result<Vec<State>> {
-        self.kept_until_commit(|kept| &kept.states, (), |_| true, || self.read_states())
+        self.kept_until_commit(|kept| &kept.states, &(), |_| true, || self.read_states())
             .await
     }
 

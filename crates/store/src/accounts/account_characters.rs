@@ -168,7 +168,7 @@ impl Store {
     ) -> Result<Option<AccountWithCharacters>> {
         self.kept_until_commit(
             |kept| &kept.accounts,
-            account,
+            &account,
             |_| true,
             || self.read_account_with_characters(account),
         )

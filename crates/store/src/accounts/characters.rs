@@ -227,7 +227,7 @@ impl Store {
     pub async fn characters_of(&self, account: AccountId) -> Result<Vec<Character>> {
         self.kept_until_commit(
             |kept| &kept.characters,
-            account,
+            &account,
             |_| true,
             || self.read_characters_of(account),
         )

@@ -135,7 +135,7 @@ impl Store {
     pub async fn audit_entry_ids(&self, f: &AuditFilter) -> Result<Vec<i64>> {
         self.kept_until_commit(
             |kept| &kept.audit_entry_ids,
-            f.clone(),
+            f,
             |_| true,
             || self.read_audit_entry_ids(f),
         )

@@ -75,7 +75,7 @@ impl Store {
     pub async fn audit_names(&self, ids: &AuditNameIds) -> Result<AuditNameRows> {
         self.kept_until_commit(
             |kept| &kept.audit_names,
-            ids.clone(),
+            ids,
             |_| true,
             || self.read_audit_names(ids),
         )

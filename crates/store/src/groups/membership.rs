@@ -122,7 +122,7 @@ impl Store {
     pub async fn group_members(&self, group: GroupId) -> Result<Vec<GroupMember>> {
         self.kept_until_commit(
             |kept| &kept.group_members,
-            group,
+            &group,
             |_| true,
             || self.read_group_members(group),
         )
@@ -169,7 +169,7 @@ impl Store {
     pub async fn group_sizes(&self) -> Result<BTreeMap<GroupId, usize>> {
         self.kept_until_commit(
             |kept| &kept.group_sizes,
-            (),
+            &(),
             |_| true,
             || self.read_group_sizes(),
         )
@@ -243,7 +243,7 @@ impl Store {
     ) -> Result<Vec<GroupApplication>> {
         self.kept_until_commit(
             |kept| &kept.group_applications,
-            filter.clone(),
+            filter,
             |_| true,
             || self.read_group_applications(filter),
         )

@@ -13,6 +13,7 @@ use jumpgate_domain::account::Character;
 use jumpgate_domain::groups::GroupApplication;
 use jumpgate_domain::states::State;
 use jumpgate_domain::{AccountId, GroupId};
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::sync::{Mutex, PoisonError};
@@ -86,15 +87,19 @@ impl Store {
     /// commit and served from memory meanwhile, while `holds` says the value still answers (ADR
     /// 0034); a value that does not hold is neither served nor kept. On PostgreSQL, which other
     /// instances write too, and on an in-memory database, `read` runs every time.
-    pub(crate) async fn kept_until_commit<K, V, Fut>(
+    ///
+    /// `key` is borrowed: a page view that finds its value kept copies no key (a session id, an
+    /// audit page's ids); only a value that is kept takes one.
+    pub(crate) async fn kept_until_commit<K, Q, V, Fut>(
         &self,
         which: impl FnOnce(&KeptReads) -> &KeptUntilCommit<K, V>,
-        key: K,
+        key: &Q,
         holds: impl Fn(&V) -> bool,
         read: impl FnOnce() -> Fut,
     ) -> Result<V>
     where
-        K: Eq + Hash,
+        K: Eq + Hash + Borrow<Q>,
+        Q: Eq + Hash + ToOwned<Owned = K> + ?Sized,
         V: Clone,
         Fut: Future<Output = Result<V>>,
     {
@@ -102,7 +107,7 @@ impl Store {
             return read().await;
         };
         let kept = which(&db.kept);
-        if let Some(value) = kept.get(&key, commits.begun())
+        if let Some(value) = kept.get(key, commits.begun())
             && holds(&value)
         {
             return Ok(value);
@@ -114,7 +119,7 @@ impl Store {
         if let Some(before) = before
             && holds(&value)
         {
-            kept.keep(key, value.clone(), before, commits.begun());
+            kept.keep(key.to_owned(), value.clone(), before, commits.begun());
         }
         Ok(value)
     }
@@ -161,7 +166,11 @@ impl<K: Eq + Hash, V: Clone> KeptUntilCommit<K, V> {
     }
 
     /// The value kept for `key`, if it was read when the count was `commits` (now).
-    pub(crate) fn get(&self, key: &K, commits: u64) -> Option<V> {
+    pub(crate) fn get<Q>(&self, key: &Q, commits: u64) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
         self.lock().at(commits)?.get(key).cloned()
     }
 
@@ -203,9 +212,9 @@ mod tests {
         let kept = KeptUntilCommit::new(8);
         kept.keep("session", 1, 5, 5);
 
-        assert_eq!(kept.get(&"session", 5), Some(1));
-        assert_eq!(kept.get(&"session", 6), None, "a commit forgets it");
-        assert_eq!(kept.get(&"session", 5), None, "and it does not come back");
+        assert_eq!(kept.get("session", 5), Some(1));
+        assert_eq!(kept.get("session", 6), None, "a commit forgets it");
+        assert_eq!(kept.get("session", 5), None, "and it does not come back");
     }
 
     #[test]
@@ -213,7 +222,7 @@ mod tests {
         let kept = KeptUntilCommit::new(8);
         kept.keep("session", 1, 5, 6);
 
-        assert_eq!(kept.get(&"session", 6), None);
+        assert_eq!(kept.get("session", 6), None);
     }
 
     #[test]
@@ -222,8 +231,8 @@ mod tests {
         kept.keep("a", 1, 5, 5);
         kept.keep("b", 2, 6, 6);
 
-        assert_eq!(kept.get(&"b", 6), Some(2));
-        assert_eq!(kept.get(&"a", 6), None);
+        assert_eq!(kept.get("b", 6), Some(2));
+        assert_eq!(kept.get("a", 6), None);
     }
 
     #[test]
@@ -231,9 +240,9 @@ mod tests {
         let kept = KeptUntilCommit::new(8);
         kept.keep("a", 1, 6, 6);
 
-        assert_eq!(kept.get(&"a", 5), None);
+        assert_eq!(kept.get("a", 5), None);
         kept.keep("a", 0, 5, 5);
-        assert_eq!(kept.get(&"a", 6), Some(1));
+        assert_eq!(kept.get("a", 6), Some(1));
     }
 
     #[test]
@@ -243,8 +252,8 @@ mod tests {
         kept.keep("b", 2, 5, 5);
         kept.keep("c", 3, 5, 5);
 
-        assert_eq!(kept.get(&"a", 5), None);
-        assert_eq!(kept.get(&"c", 5), Some(3));
+        assert_eq!(kept.get("a", 5), None);
+        assert_eq!(kept.get("c", 5), Some(3));
     }
 
     #[test]
@@ -253,6 +262,6 @@ mod tests {
         kept.keep("a", 1, 5, 5);
         kept.forget_all();
 
-        assert_eq!(kept.get(&"a", 5), None);
+        assert_eq!(kept.get("a", 5), None);
     }
 }
